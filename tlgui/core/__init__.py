@@ -1,0 +1,1 @@
+"""The engine: everything a user can do, without Qt."""

@@ -1,0 +1,43 @@
+"""Errors the engine raises. ``str(error)`` is a complete sentence meant for the user."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+class TlguiError(Exception):
+    """Base class for problems the user can fix; shown without a traceback."""
+
+
+class DataError(TlguiError):
+    """The photos given cannot be trained on as they are (too few classes, empty bins...)."""
+
+
+class ImageDecodeError(TlguiError):
+    """One file could not be read as an image; ``reason`` says why in a few words."""
+
+    def __init__(self, path: Path | str, reason: str):
+        self.path = Path(path)
+        self.reason = reason
+        super().__init__(f"{self.path}: {reason}")
+
+
+class ModelFileError(TlguiError):
+    """A model or project file is damaged, truncated, foreign or of an unknown version."""
+
+
+class WeightsUnavailableError(TlguiError):
+    """Pretrained weights are neither bundled nor cached and cannot be downloaded."""
+
+    def __init__(self, message: str, *, filename: str = "", url: str = "", target_dir: Path | None = None):
+        self.filename = filename
+        self.url = url
+        self.target_dir = target_dir
+        super().__init__(message)
+
+
+class Cancelled(TlguiError):
+    """The user stopped a long operation."""
+
+    def __init__(self, message: str = "Stopped by the user."):
+        super().__init__(message)

@@ -1,0 +1,131 @@
+"""Each backbone's own preprocessing, and the image -> tensor step shared by training and prediction.
+
+Images become uint8 tensors first and are normalised a whole batch at a time (on the model's
+device), which is cheaper than normalising image by image and lets CUDA copy 4x fewer bytes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import asdict, dataclass
+from typing import Callable
+
+import numpy as np
+import torch
+from PIL import Image
+
+IMAGENET_MEAN = (0.485, 0.456, 0.406)
+IMAGENET_STD = (0.229, 0.224, 0.225)
+
+_PIL_FILTERS = {
+    "bilinear": Image.Resampling.BILINEAR,
+    "bicubic": Image.Resampling.BICUBIC,
+    "nearest": Image.Resampling.NEAREST,
+}
+
+
+@dataclass(frozen=True)
+class Preprocessing:
+    """How a backbone's weights expect their input: resize shorter side, centre crop, normalise."""
+
+    input_size: int = 224
+    resize_size: int = 256
+    mean: tuple[float, float, float] = IMAGENET_MEAN
+    std: tuple[float, float, float] = IMAGENET_STD
+    interpolation: str = "bilinear"
+
+    def __post_init__(self) -> None:
+        if self.interpolation not in _PIL_FILTERS:
+            raise ValueError(f"unknown interpolation {self.interpolation!r}")
+        if self.resize_size < self.input_size:
+            raise ValueError("resize_size must be at least input_size")
+
+    # ---- identity -------------------------------------------------------------------------
+    def to_dict(self) -> dict:
+        return {k: list(v) if isinstance(v, tuple) else v for k, v in asdict(self).items()}
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "Preprocessing":
+        return cls(
+            input_size=int(data["input_size"]),
+            resize_size=int(data["resize_size"]),
+            mean=tuple(float(x) for x in data["mean"]),  # type: ignore[arg-type]
+            std=tuple(float(x) for x in data["std"]),  # type: ignore[arg-type]
+            interpolation=str(data["interpolation"]),
+        )
+
+    def key(self) -> str:
+        """A short stable id; part of every feature-cache key."""
+        raw = json.dumps(self.to_dict(), sort_keys=True).encode()
+        return hashlib.blake2b(raw, digest_size=8).hexdigest()
+
+    @property
+    def pil_filter(self) -> Image.Resampling:
+        return _PIL_FILTERS[self.interpolation]
+
+    # ---- single images --------------------------------------------------------------------
+    def eval_uint8(self, img: Image.Image) -> torch.Tensor:
+        """Resize the shorter side to ``resize_size``, centre crop ``input_size``: uint8 3xHxW."""
+        img = resize_shorter_side(img, self.resize_size, self.pil_filter)
+        img = center_crop(img, self.input_size)
+        return pil_to_uint8_tensor(img)
+
+    def train_transform(self, strength: str = "medium") -> Callable[[Image.Image], torch.Tensor]:
+        """A random augmentation for training (uint8 3xHxW output). ``strength``: light/medium/strong."""
+        from torchvision.transforms import v2
+
+        scale = {"light": (0.7, 1.0), "medium": (0.5, 1.0), "strong": (0.3, 1.0)}[strength]
+        jitter = {"light": 0.1, "medium": 0.2, "strong": 0.3}[strength]
+        interp = {
+            "bilinear": v2.InterpolationMode.BILINEAR,
+            "bicubic": v2.InterpolationMode.BICUBIC,
+            "nearest": v2.InterpolationMode.NEAREST,
+        }[self.interpolation]
+        ops = v2.Compose(
+            [
+                v2.RandomResizedCrop(self.input_size, scale=scale, interpolation=interp, antialias=True),
+                v2.RandomHorizontalFlip(),
+                v2.ColorJitter(brightness=jitter, contrast=jitter, saturation=jitter),
+            ]
+        )
+        resize_size = self.resize_size
+        pil_filter = self.pil_filter
+
+        def transform(img: Image.Image) -> torch.Tensor:
+            # Shrinking big photos first keeps the random crop cheap without changing what it sees.
+            img = resize_shorter_side(img, resize_size, pil_filter)
+            return pil_to_uint8_tensor(ops(img))
+
+        return transform
+
+    # ---- batches --------------------------------------------------------------------------
+    def normalize(self, batch: torch.Tensor, dtype: torch.dtype = torch.float32) -> torch.Tensor:
+        """uint8 Bx3xHxW -> normalised float batch on the same device."""
+        mean = torch.tensor(self.mean, device=batch.device, dtype=dtype).view(1, 3, 1, 1) * 255.0
+        std = torch.tensor(self.std, device=batch.device, dtype=dtype).view(1, 3, 1, 1) * 255.0
+        return (batch.to(dtype) - mean) / std
+
+
+def resize_shorter_side(img: Image.Image, size: int, resample: Image.Resampling) -> Image.Image:
+    w, h = img.size
+    if min(w, h) == size:
+        return img
+    if w <= h:
+        new = (size, max(1, round(h * size / w)))
+    else:
+        new = (max(1, round(w * size / h)), size)
+    # reducing_gap lets Pillow shrink by whole factors first: same result within rounding, far faster.
+    return img.resize(new, resample, reducing_gap=3.0)
+
+
+def center_crop(img: Image.Image, size: int) -> Image.Image:
+    w, h = img.size
+    left = max(0, (w - size) // 2)
+    top = max(0, (h - size) // 2)
+    return img.crop((left, top, left + size, top + size))
+
+
+def pil_to_uint8_tensor(img: Image.Image) -> torch.Tensor:
+    arr = np.asarray(img.convert("RGB"), dtype=np.uint8)
+    return torch.from_numpy(arr.copy()).permute(2, 0, 1)

@@ -1,0 +1,76 @@
+"""Progress events and cancellation shared by every long operation of the engine."""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass
+from typing import Callable
+
+from tlgui.core.errors import Cancelled
+
+
+@dataclass
+class ProgressEvent:
+    """One progress report. ``phase`` is one of scan, download, extract, train, evaluate, predict."""
+
+    phase: str
+    done: int
+    total: int | None
+    rate: float | None = None
+    eta_s: float | None = None
+    message: str = ""
+
+    @property
+    def fraction(self) -> float | None:
+        if not self.total:
+            return None
+        return min(1.0, self.done / self.total)
+
+
+ProgressFn = Callable[[ProgressEvent], None]
+
+
+def no_progress(_event: ProgressEvent) -> None:
+    """A progress function that ignores everything."""
+
+
+class CancelToken:
+    """A flag the GUI thread sets and the worker polls between batches: the only shared state."""
+
+    def __init__(self) -> None:
+        self._event = threading.Event()
+
+    def cancel(self) -> None:
+        self._event.set()
+
+    @property
+    def cancelled(self) -> bool:
+        return self._event.is_set()
+
+    def raise_if_cancelled(self) -> None:
+        if self._event.is_set():
+            raise Cancelled()
+
+
+class RateMeter:
+    """Turns (done, total) counts into a ProgressEvent with a smoothed rate and ETA."""
+
+    def __init__(self, phase: str, total: int | None, callback: ProgressFn | None, *, min_interval_s: float = 0.1):
+        self.phase = phase
+        self.total = total
+        self.callback = callback or no_progress
+        self.min_interval_s = min_interval_s
+        self.start = time.perf_counter()
+        self._last_emit = 0.0
+
+    def update(self, done: int, message: str = "", *, force: bool = False) -> None:
+        now = time.perf_counter()
+        finished = self.total is not None and done >= self.total
+        if not (force or finished) and now - self._last_emit < self.min_interval_s:
+            return
+        self._last_emit = now
+        elapsed = now - self.start
+        rate = done / elapsed if elapsed > 0 and done > 0 else None
+        eta = (self.total - done) / rate if rate and self.total is not None else None
+        self.callback(ProgressEvent(self.phase, done, self.total, rate, eta, message))
