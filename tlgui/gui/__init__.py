@@ -1,0 +1,1 @@
+"""The window. It only drives the engine in tlgui.core."""
