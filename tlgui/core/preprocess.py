@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable
 from dataclasses import asdict, dataclass
 
 import numpy as np
@@ -70,34 +69,6 @@ class Preprocessing:
         img = resize_shorter_side(img, self.resize_size, self.pil_filter)
         img = center_crop(img, self.input_size)
         return pil_to_uint8_tensor(img)
-
-    def train_transform(self, strength: str = "medium") -> Callable[[Image.Image], torch.Tensor]:
-        """A random augmentation for training (uint8 3xHxW output). ``strength``: light/medium/strong."""
-        from torchvision.transforms import v2
-
-        scale = {"light": (0.7, 1.0), "medium": (0.5, 1.0), "strong": (0.3, 1.0)}[strength]
-        jitter = {"light": 0.1, "medium": 0.2, "strong": 0.3}[strength]
-        interp = {
-            "bilinear": v2.InterpolationMode.BILINEAR,
-            "bicubic": v2.InterpolationMode.BICUBIC,
-            "nearest": v2.InterpolationMode.NEAREST,
-        }[self.interpolation]
-        ops = v2.Compose(
-            [
-                v2.RandomResizedCrop(self.input_size, scale=scale, interpolation=interp, antialias=True),
-                v2.RandomHorizontalFlip(),
-                v2.ColorJitter(brightness=jitter, contrast=jitter, saturation=jitter),
-            ]
-        )
-        resize_size = self.resize_size
-        pil_filter = self.pil_filter
-
-        def transform(img: Image.Image) -> torch.Tensor:
-            # Shrinking big photos first keeps the random crop cheap without changing what it sees.
-            img = resize_shorter_side(img, resize_size, pil_filter)
-            return pil_to_uint8_tensor(ops(img))
-
-        return transform
 
     # ---- batches --------------------------------------------------------------------------
     def normalize(self, batch: torch.Tensor, dtype: torch.dtype = torch.float32) -> torch.Tensor:

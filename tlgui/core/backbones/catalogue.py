@@ -1,0 +1,185 @@
+"""The one list of backbones tlgui offers, and the single way to build one.
+
+Like timm's ``create_model`` + ``pretrained_cfg``: every entry knows its preprocessing and where its
+weights come from. The default, EfficientNet-Lite0, ships with the app; the others are torchvision
+models whose weights come from torchvision's weights API (URL, size, preprocessing) and are
+downloaded once into the torch hub cache, or imported by hand on an offline computer.
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+from pathlib import Path
+
+from torch import nn
+
+from tlgui.core.backbones import bundled, tv, weights
+from tlgui.core.errors import ModelFileError, TlguiError
+from tlgui.core.preprocess import Preprocessing
+from tlgui.core.progress import CancelToken, ProgressFn
+from tlgui.core.staged import StagedNetwork
+
+DEFAULT_BACKBONE = bundled.BACKBONE_ID
+
+
+@dataclass(frozen=True)
+class BackboneSpec:
+    """One catalogue entry: what the GUI lists and what ``create_backbone`` builds."""
+
+    id: str
+    title: str
+    params: int
+    download_mb: float  # 0 for the bundled backbone
+    preprocessing: Preprocessing
+    bundled: bool
+    weights_name: str  # identifies the weights, e.g. "ResNet18_Weights.IMAGENET1K_V1"; part of cache keys
+    weights_url: str | None
+    weights_filename: str | None
+    summary: str  # one line for the picker
+
+
+# (torchvision id, title, summary); order is the order shown, smallest and fastest first per family.
+_TORCHVISION: list[tuple[str, str, str]] = [
+    ("mobilenet_v3_small", "MobileNetV3 Small", "The lightest: quick on any laptop, a little less accurate."),
+    ("mobilenet_v3_large", "MobileNetV3 Large", "Light and fast with better accuracy than the small one."),
+    ("efficientnet_b0", "EfficientNet-B0", "Small and accurate; a good step up from the default."),
+    ("efficientnet_b1", "EfficientNet-B1", "EfficientNet-B0 scaled up, at 240 px input."),
+    ("efficientnet_b2", "EfficientNet-B2", "More accurate again, at 288 px input; slower on CPU."),
+    (
+        "efficientnet_b3",
+        "EfficientNet-B3",
+        "The most accurate EfficientNet here, at 300 px input; wants a GPU to fine-tune.",
+    ),
+    ("regnet_y_800mf", "RegNetY-800MF", "Compact network with strong accuracy for its cost."),
+    ("resnet18", "ResNet-18", "Classic residual network; simple, fast and a solid baseline."),
+    ("resnet34", "ResNet-34", "Deeper classic ResNet; a little more accurate than ResNet-18."),
+    ("resnet50", "ResNet-50", "The standard workhorse; accurate, heavier on CPU."),
+    ("convnext_tiny", "ConvNeXt Tiny", "Modern convolutional network; very accurate, best with a GPU."),
+    ("swin_t", "Swin Transformer Tiny", "Windowed vision transformer; very accurate, best with a GPU."),
+    ("vit_b_16", "ViT-B/16", "Vision Transformer Base; large (330 MB), needs a GPU to fine-tune."),
+]
+
+_BUNDLED_SUMMARY = "Ships with tlgui, works offline; fast and accurate enough for most photo sets."
+
+
+@functools.cache
+def _catalogue() -> tuple[BackboneSpec, ...]:
+    lite0 = BackboneSpec(
+        id=bundled.BACKBONE_ID,
+        title="EfficientNet-Lite0 (built in)",
+        params=bundled.NUM_PARAMS,
+        download_mb=0.0,
+        preprocessing=bundled.PREPROCESSING,
+        bundled=True,
+        weights_name=Path(bundled.WEIGHTS_FILENAME).stem,
+        weights_url=None,
+        weights_filename=bundled.WEIGHTS_FILENAME,
+        summary=_BUNDLED_SUMMARY,
+    )
+    return (lite0, *(_torchvision_spec(*entry) for entry in _TORCHVISION))
+
+
+def _torchvision_spec(model_id: str, title: str, summary: str) -> BackboneSpec:
+    w = tv.default_weights(model_id)
+    params = int(w.meta["num_params"])
+    # torchvision records the file size in MB as "_file_size"; fall back to float32 parameters.
+    size_mb = w.meta.get("_file_size") or w.meta.get("file_size") or params * 4 / 1e6
+    return BackboneSpec(
+        id=model_id,
+        title=title,
+        params=params,
+        download_mb=round(float(size_mb), 1),
+        preprocessing=tv.preprocessing_of(w),
+        bundled=False,
+        weights_name=str(w),
+        weights_url=w.url,
+        weights_filename=weights.filename_from_url(w.url),
+        summary=summary,
+    )
+
+
+def list_backbones() -> list[BackboneSpec]:
+    """Every backbone on offer, the built-in default first."""
+    return list(_catalogue())
+
+
+def get_spec(backbone_id: str) -> BackboneSpec:
+    """The catalogue entry for ``backbone_id``; TlguiError if there is none."""
+    for spec in _catalogue():
+        if spec.id == backbone_id:
+            return spec
+    known = ", ".join(spec.id for spec in _catalogue())
+    raise TlguiError(f"There is no backbone called {backbone_id!r}; the choices are {known}.")
+
+
+def weights_status(backbone_id: str) -> str:
+    """ "bundled" (ships with tlgui), "cached" (file in the torch hub cache) or "missing"."""
+    spec = get_spec(backbone_id)
+    if spec.bundled:
+        return "bundled"
+    assert spec.weights_filename is not None
+    return "cached" if weights.cached_path(spec.weights_filename).is_file() else "missing"
+
+
+def create_backbone(
+    backbone_id: str,
+    *,
+    pretrained: bool = True,
+    progress: ProgressFn | None = None,
+    cancel: CancelToken | None = None,
+    allow_download: bool = True,
+) -> StagedNetwork:
+    """Build ``backbone_id`` as a StagedNetwork, still with its 1000-class ImageNet head.
+
+    With ``pretrained=False`` only the architecture is built (to load a saved model into). Otherwise
+    the weights come from the package (bundled), the torch hub cache, or a download reported through
+    ``progress``; when they cannot be had, WeightsUnavailableError says where to put the file.
+    """
+    spec = get_spec(backbone_id)
+    if spec.bundled:
+        return bundled.create_lite0(pretrained=pretrained)
+    model = tv.build_architecture(backbone_id)
+    if pretrained:
+        assert spec.weights_url is not None
+        path = weights.ensure_weights(
+            spec.weights_url,
+            title=spec.title,
+            progress=progress,
+            cancel=cancel,
+            allow_download=allow_download,
+        )
+        _load_cached(model, path, spec.title)
+    return tv.stage_model(backbone_id, model)
+
+
+def _load_cached(model: nn.Module, path: Path, title: str) -> None:
+    try:
+        state = weights.load_state_dict_file(path)
+        weights.check_state_dict(state, model.state_dict(), source=f"The cached file {path}", title=title)
+    except ModelFileError as exc:
+        # A damaged cache file would otherwise fail the same way forever.
+        raise ModelFileError(
+            f"{exc} Delete that file so it is downloaded again, or import a good copy."
+        ) from exc
+    model.load_state_dict(state)
+
+
+def import_weights(backbone_id: str, file: Path | str) -> Path:
+    """Check a user-supplied weights file for ``backbone_id`` and store it in the cache.
+
+    The file (``.pth`` or ``.safetensors``) is read without unpickling code and must match the
+    architecture's keys and shapes; it is then written atomically under the name torchvision
+    expects, so ``weights_status`` becomes "cached". Returns the cached path.
+    """
+    spec = get_spec(backbone_id)
+    if spec.bundled:
+        raise TlguiError(f"{spec.title} comes with tlgui; its weights need no importing.")
+    assert spec.weights_filename is not None
+    file = Path(file)
+    state = weights.load_state_dict_file(file)
+    # On the meta device the architecture costs no memory or time, yet has every key and shape.
+    expected = tv.build_architecture(backbone_id, device="meta").state_dict()
+    weights.check_state_dict(state, expected, source=file.name, title=spec.title)
+    # Written as a tensors-only state dict (even from .safetensors) so torchvision can read it too.
+    return weights.save_state_dict(state, weights.cached_path(spec.weights_filename))

@@ -1,0 +1,193 @@
+"""Pretrained weight files: the torch hub cache, downloads with progress, and user-supplied files.
+
+Files live where torch hub keeps them (``torch.hub.get_dir()/checkpoints``, i.e.
+``$TORCH_HOME/hub/checkpoints``) under the URL's basename, so weights fetched by torchvision itself
+are found and ours are found by torchvision. Nothing here ever unpickles arbitrary objects:
+``.pth`` files are read with ``torch.load(weights_only=True)`` and ``.safetensors`` with safetensors.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import http.client
+import re
+import urllib.request
+from collections import OrderedDict
+from collections.abc import Mapping
+from pathlib import Path
+from urllib.error import URLError
+from urllib.parse import urlparse
+
+import torch
+
+from tlgui.core.atomic import atomic_writer
+from tlgui.core.errors import ModelFileError, WeightsUnavailableError
+from tlgui.core.progress import CancelToken, ProgressFn, RateMeter
+
+# Tests replace this to serve bytes or simulate being offline without touching the network.
+urlopen = urllib.request.urlopen
+
+IMPORT_ACTION = "Import weights…"
+CHUNK_BYTES = 1 << 16
+TIMEOUT_S = 30.0
+# torch hub names files "<name>-<first hex digits of the sha256>.<ext>" and checks that prefix.
+_HASH_PREFIX = re.compile(r"-([a-f0-9]+)\.")
+# Wrappers training scripts put around a state dict; a user's file may come in one of them.
+_WRAPPER_KEYS = ("state_dict", "model", "model_state_dict")
+
+
+def checkpoints_dir() -> Path:
+    """The folder torch hub (and so torchvision) caches weight files in."""
+    return Path(torch.hub.get_dir()) / "checkpoints"
+
+
+def cached_path(filename: str) -> Path:
+    """Where the weight file called ``filename`` is (or would be) cached."""
+    return checkpoints_dir() / filename
+
+
+def filename_from_url(url: str) -> str:
+    """The cache file name for ``url``: its basename, as torch hub does."""
+    return Path(urlparse(url).path).name
+
+
+def unavailable_error(title: str, url: str, reason: str) -> WeightsUnavailableError:
+    """The error that tells the user how to get the file onto this computer by hand."""
+    filename = filename_from_url(url)
+    folder = checkpoints_dir()
+    return WeightsUnavailableError(
+        f"The pretrained weights for {title} are not on this computer and could not be downloaded "
+        f"({reason}). Download {url} on a computer with internet access, then put the file {filename} "
+        f"in the folder {folder}, or choose {IMPORT_ACTION} and pick the file.",
+        filename=filename,
+        url=url,
+        target_dir=folder,
+    )
+
+
+def ensure_weights(
+    url: str,
+    *,
+    title: str,
+    progress: ProgressFn | None = None,
+    cancel: CancelToken | None = None,
+    allow_download: bool = True,
+) -> Path:
+    """The cached file for ``url``, downloading it first when it is missing and allowed."""
+    path = cached_path(filename_from_url(url))
+    if path.is_file():
+        return path
+    if not allow_download:
+        raise unavailable_error(title, url, "downloads are turned off")
+    try:
+        return download(url, path, progress=progress, cancel=cancel)
+    except (URLError, OSError, http.client.HTTPException) as exc:
+        # URLError and timeouts are OSErrors; the reason is the most useful part to show.
+        raise unavailable_error(title, url, str(getattr(exc, "reason", exc)) or type(exc).__name__) from exc
+
+
+def download(
+    url: str, dest: Path, *, progress: ProgressFn | None = None, cancel: CancelToken | None = None
+) -> Path:
+    """Stream ``url`` into ``dest`` through a temporary file beside it, then rename it into place.
+
+    Reports ``ProgressEvent(phase="download", done=bytes, total=bytes)``. When the file name carries
+    a hash prefix (``resnet18-f37072fd.pth``) the SHA-256 of the bytes must start with it, as torch
+    hub checks. On cancel (``Cancelled``), a bad hash or any error, no file is left behind.
+    """
+    request = urllib.request.Request(url, headers={"User-Agent": "tlgui"})
+    with urlopen(request, timeout=TIMEOUT_S) as response:
+        length = response.headers.get("Content-Length")
+        meter = RateMeter("download", int(length) if length else None, progress)
+        digest = hashlib.sha256()
+        done = 0
+        with atomic_writer(dest) as out:
+            while chunk := response.read(CHUNK_BYTES):
+                if cancel is not None:
+                    cancel.raise_if_cancelled()
+                out.write(chunk)
+                digest.update(chunk)
+                done += len(chunk)
+                meter.update(done, dest.name)
+            _check_hash(dest.name, digest.hexdigest(), url)
+        meter.update(done, dest.name, force=True)
+    return dest
+
+
+def _check_hash(filename: str, hexdigest: str, url: str) -> None:
+    match = _HASH_PREFIX.search(filename)
+    if match and not hexdigest.startswith(match.group(1)):
+        raise WeightsUnavailableError(
+            f"The download of {filename} from {url} was damaged (its checksum does not match); "
+            "try again, or download the file by hand and import it.",
+            filename=filename,
+            url=url,
+            target_dir=checkpoints_dir(),
+        )
+
+
+def load_state_dict_file(path: Path | str) -> OrderedDict[str, torch.Tensor]:
+    """Read a state dict from a ``.pth``/``.pt``/``.bin`` or ``.safetensors`` file, never unpickling code.
+
+    A state dict wrapped in ``{"state_dict": ...}`` or ``{"model": ...}`` is unwrapped. Anything
+    that is not a mapping of names to tensors raises ModelFileError.
+    """
+    path = Path(path)
+    try:
+        if path.suffix.lower() == ".safetensors":
+            from safetensors.torch import load_file
+
+            data = load_file(str(path), device="cpu")
+        else:
+            data = torch.load(path, map_location="cpu", weights_only=True)
+    except FileNotFoundError as exc:
+        raise ModelFileError(f"The weights file {path} does not exist.") from exc
+    except Exception as exc:  # noqa: BLE001 - every unpickling/parse failure means "not a weights file"
+        raise ModelFileError(
+            f"{path.name} is not a PyTorch weights file that can be read safely ({_first_line(exc)})."
+        ) from exc
+    return _as_state_dict(data, path)
+
+
+def _as_state_dict(data: object, path: Path) -> OrderedDict[str, torch.Tensor]:
+    if isinstance(data, Mapping):
+        for key in _WRAPPER_KEYS:
+            if isinstance(data.get(key), Mapping):
+                data = data[key]
+                break
+    if not isinstance(data, Mapping) or not data:
+        raise ModelFileError(f"{path.name} does not hold a set of named weights (a state dict).")
+    if not all(isinstance(k, str) and isinstance(v, torch.Tensor) for k, v in data.items()):
+        raise ModelFileError(f"{path.name} holds something other than named weight tensors.")
+    return OrderedDict(data)
+
+
+def check_state_dict(
+    state: Mapping[str, torch.Tensor], expected: Mapping[str, torch.Tensor], *, source: str, title: str
+) -> None:
+    """Raise ModelFileError unless ``state`` has exactly the keys and shapes of ``expected``."""
+    missing = [k for k in expected if k not in state]
+    unexpected = [k for k in state if k not in expected]
+    wrong = [k for k in expected if k in state and state[k].shape != expected[k].shape]
+    if not (missing or unexpected or wrong):
+        return
+    if wrong:
+        key = wrong[0]
+        detail = f"{key} has shape {tuple(state[key].shape)} instead of {tuple(expected[key].shape)}"
+    elif missing:
+        detail = f"{len(missing)} expected weights are missing, e.g. {missing[0]}"
+    else:
+        detail = f"it has {len(unexpected)} weights {title} does not have, e.g. {unexpected[0]}"
+    raise ModelFileError(f"{source} does not hold weights for {title}: {detail}.")
+
+
+def save_state_dict(state: Mapping[str, torch.Tensor], dest: Path) -> Path:
+    """Write a tensors-only state dict atomically, readable with ``weights_only=True``."""
+    with atomic_writer(dest) as out:
+        torch.save(OrderedDict(state), out)
+    return dest
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return text[0][:200] if text else type(exc).__name__

@@ -1,0 +1,55 @@
+"""Where the network runs: CUDA, Apple's MPS or the CPU."""
+
+from __future__ import annotations
+
+import torch
+
+from tlgui.core.errors import TlguiError
+
+_KINDS = ("cuda", "mps", "cpu")
+
+
+def _mps_available() -> bool:
+    backend = getattr(torch.backends, "mps", None)
+    return bool(backend is not None and backend.is_available())
+
+
+def available_devices() -> list[str]:
+    """The device kinds this computer can use, fastest first; always ends with "cpu"."""
+    found = []
+    if torch.cuda.is_available():
+        found.append("cuda")
+    if _mps_available():
+        found.append("mps")
+    return [*found, "cpu"]
+
+
+def pick_device(preference: str = "auto") -> torch.device:
+    """The torch device for ``preference``: "auto" (CUDA, then MPS, then CPU), "cpu", "cuda[:N]" or "mps".
+
+    Asking for a device this computer does not have raises TlguiError rather than silently running
+    somewhere slower.
+    """
+    choice = (preference or "auto").strip().lower()
+    if choice == "auto":
+        return torch.device(available_devices()[0])
+    kind, _, index = choice.partition(":")
+    if kind not in _KINDS or (index and not index.isdigit()):
+        raise TlguiError(f"Unknown device {preference!r}; choose auto, cpu, cuda or mps.")
+    if kind not in available_devices():
+        raise TlguiError(_missing_message(kind))
+    if kind == "cuda" and index and int(index) >= torch.cuda.device_count():
+        raise TlguiError(
+            f"GPU {index} was requested, but this computer has {torch.cuda.device_count()} CUDA GPU(s) "
+            "(numbered from 0)."
+        )
+    return torch.device(choice)
+
+
+def _missing_message(kind: str) -> str:
+    if kind == "cuda":
+        return (
+            "A CUDA GPU was requested, but PyTorch sees none here (no NVIDIA GPU, no driver, or a CPU-only "
+            "PyTorch build). Choose auto or cpu."
+        )
+    return "Apple's MPS GPU was requested, but it is not available here (it needs an Apple-silicon Mac). Choose auto or cpu."

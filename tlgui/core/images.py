@@ -1,0 +1,337 @@
+"""Decoding any photo a user drops in to correct RGB, and the cheap check the folder scan runs.
+
+Two entry points with different costs:
+
+* ``inspect_image`` reads the file's bytes once, hashes them and parses only the header. Truncation
+  is found from the format's end marker (JPEG EOI, PNG IEND chunk, GIF trailer, RIFF/BMP declared
+  size); only when that marker test fails or the format has none (TIFF) is the file fully decoded
+  to decide. So a folder of 100,000 photos is scanned without decoding 100,000 photos.
+* ``load_rgb`` decodes for real: EXIF orientation, first frame, every Pillow mode to RGB, and
+  JPEG draft mode (decode at 1/2, 1/4 or 1/8 scale) when the caller only needs a small image.
+
+Every failure becomes ``ImageDecodeError(path, reason)`` with a reason of a few words for the user.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import os
+import re
+import struct
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+from tlgui.core.errors import ImageDecodeError
+
+SUPPORTED_SUFFIXES: frozenset[str] = frozenset(
+    {".jpg", ".jpeg", ".png", ".webp", ".bmp", ".gif", ".tif", ".tiff"}
+)
+
+# Suffixes of real image formats the app does not read. A folder scan lists such files as skipped
+# ("unsupported format (HEIC)") instead of ignoring them, so an iPhone export of HEIC photos does
+# not silently shrink a class. Anything else that is not in SUPPORTED_SUFFIXES (.txt, .DS_Store,
+# Thumbs.db, .json...) is ignored silently by the scan.
+UNSUPPORTED_IMAGE_SUFFIXES: frozenset[str] = frozenset(
+    {
+        ".heic", ".heif", ".avif", ".jxl", ".jp2", ".j2k", ".svg", ".psd", ".ico", ".tga",
+        ".raw", ".dng", ".cr2", ".cr3", ".nef", ".arw", ".orf", ".rw2", ".raf", ".pef", ".srw",
+    }
+)  # fmt: skip
+
+# Same as Pillow's default, so an image refused here is refused before Pillow's own check fires.
+# About 89 megapixels: larger than any phone or DSLR photo, far smaller than a forged header.
+MAX_IMAGE_PIXELS: int = 89_478_485
+
+# Formats the content (not the suffix) may have. MPO is what cameras write for JPEGs with a
+# preview image inside; it decodes like JPEG.
+_ACCEPTED_FORMATS = ("JPEG", "MPO", "PNG", "WEBP", "BMP", "GIF", "TIFF")
+
+_EXIF_ORIENTATION = 0x0112
+_PNG_IEND = b"\x00\x00\x00\x00IEND\xaeB`\x82"
+_JPEG_EOI = b"\xff\xd9"
+
+
+@dataclass(frozen=True)
+class ImageInfo:
+    """What the scan learns about one file without decoding its pixels.
+
+    ``width`` and ``height`` are as displayed, i.e. after EXIF orientation.
+    """
+
+    path: Path
+    digest: str
+    size_bytes: int
+    width: int
+    height: int
+    format: str
+
+
+def content_digest(data: bytes) -> str:
+    """Hex blake2b-128 of a file's bytes: the image's identity for duplicates and the feature cache."""
+    return hashlib.blake2b(data, digest_size=16).hexdigest()
+
+
+# ---- reading files ---------------------------------------------------------------------------
+
+
+def _read_bytes(path: Path) -> bytes:
+    try:
+        with open(path, "rb") as f:
+            return f.read()
+    except OSError as exc:
+        raise ImageDecodeError(path, _os_error_reason(exc)) from exc
+
+
+def _os_error_reason(exc: OSError) -> str:
+    if isinstance(exc, FileNotFoundError):
+        return "file not found (moved or deleted?)"
+    if isinstance(exc, PermissionError):
+        return "permission denied"
+    if isinstance(exc, IsADirectoryError):
+        return "a folder, not a file"
+    return f"cannot read file ({exc.strerror or exc.__class__.__name__})"
+
+
+def _megapixels(pixels: int) -> str:
+    mp = pixels / 1_000_000
+    return f"{mp:.0f}" if mp >= 10 else f"{mp:.1f}".rstrip("0").rstrip(".")
+
+
+def _too_large_reason(pixels: int) -> str:
+    return f"image too large ({_megapixels(pixels)} megapixels)"
+
+
+def _check_pixel_count(path: Path, size: tuple[int, int]) -> None:
+    pixels = size[0] * size[1]
+    if pixels > MAX_IMAGE_PIXELS:
+        raise ImageDecodeError(path, _too_large_reason(pixels))
+
+
+def _open_error(path: Path, exc: Exception) -> ImageDecodeError:
+    """Translates whatever Pillow raised while opening into a short reason."""
+    if isinstance(exc, Image.DecompressionBombError):
+        # Pillow refuses at twice its limit before we ever see the size; its message holds the count.
+        found = re.search(r"\((\d+) pixels\)", str(exc))
+        reason = _too_large_reason(int(found.group(1))) if found else "image too large"
+        return ImageDecodeError(path, reason)
+    if isinstance(exc, UnidentifiedImageError):
+        return ImageDecodeError(path, "not an image")
+    if isinstance(exc, OSError) and "truncated" in str(exc):
+        return ImageDecodeError(path, "truncated file")
+    if isinstance(exc, OSError) and exc.errno is not None:
+        return ImageDecodeError(path, _os_error_reason(exc))
+    return ImageDecodeError(path, f"damaged image ({_short(exc)})")
+
+
+def _short(exc: Exception) -> str:
+    text = str(exc).strip() or exc.__class__.__name__
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _open_bytes(path: Path, data: bytes) -> Image.Image:
+    """Opens (header only) an in-memory file, refusing formats outside the supported set."""
+    try:
+        return Image.open(io.BytesIO(data), formats=_ACCEPTED_FORMATS)
+    except UnidentifiedImageError as exc:
+        raise _unsupported_or_not_image(path, data) from exc
+    except Exception as exc:  # Pillow raises many types for damaged headers
+        raise _open_error(path, exc) from exc
+
+
+def _unsupported_or_not_image(path: Path, data: bytes) -> ImageDecodeError:
+    # Only on the failure path: is it an image Pillow knows but we do not accept (e.g. PPM, ICO)?
+    try:
+        with Image.open(io.BytesIO(data)) as other:
+            return ImageDecodeError(path, f"unsupported format ({other.format})")
+    except Exception:
+        return ImageDecodeError(path, "not an image")
+
+
+# ---- inspection --------------------------------------------------------------------------------
+
+
+def inspect_image(path: Path | str) -> ImageInfo:
+    """Reads, hashes and checks one file without decoding its pixels (unless its end is in doubt).
+
+    Raises ImageDecodeError for a zero-byte file, a file that is not an image or is of an
+    unsupported format, a truncated file, a decompression bomb, or a path that cannot be read.
+    """
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix in UNSUPPORTED_IMAGE_SUFFIXES:
+        raise ImageDecodeError(path, f"unsupported format ({suffix[1:].upper()})")
+    data = _read_bytes(path)
+    if not data:
+        raise ImageDecodeError(path, "empty file (0 bytes)")
+    with _open_bytes(path, data) as im:
+        _check_pixel_count(path, im.size)
+        _check_complete(path, im, data)
+        width, height = _displayed_size(im)
+        fmt = im.format or "?"
+    return ImageInfo(path, content_digest(data), len(data), width, height, fmt)
+
+
+def _check_complete(path: Path, im: Image.Image, data: bytes) -> None:
+    """Raises "truncated file" when the file stops early; decodes only when the end is in doubt."""
+    if im.format == "PNG":
+        # Pillow decodes a PNG without its IEND chunk happily, so the marker is the test. The
+        # chunk is looked for in the tail first; bytes after IEND send the search further back.
+        if _PNG_IEND not in data[-4096:] and _PNG_IEND not in data:
+            raise ImageDecodeError(path, "truncated file")
+        return
+    if _looks_complete(im.format or "", data):
+        return
+    try:
+        im.load()
+    except Exception as exc:
+        raise _open_error(path, exc) from exc
+
+
+def _looks_complete(fmt: str, data: bytes) -> bool:
+    """Cheap end-of-file test per format; False means "decode to be sure"."""
+    if fmt in ("JPEG", "MPO"):
+        # Cameras pad with zeros after EOI; other trailers (motion photos) fall back to a decode.
+        return data.rstrip(b"\x00").endswith(_JPEG_EOI)
+    if fmt == "GIF":
+        return data.rstrip(b"\x00").endswith(b";")
+    if fmt == "WEBP":
+        (riff_size,) = struct.unpack_from("<I", data, 4)
+        return len(data) >= riff_size + 8
+    if fmt == "BMP":
+        (file_size,) = struct.unpack_from("<I", data, 2)
+        return 0 < file_size <= len(data)
+    return False  # TIFF has no end marker: its strips may lie anywhere in the file
+
+
+def _displayed_size(im: Image.Image) -> tuple[int, int]:
+    width, height = im.size
+    if _orientation(im) in (5, 6, 7, 8):  # the rotations by 90 or 270 degrees
+        return height, width
+    return width, height
+
+
+def _orientation(im: Image.Image) -> int:
+    # getexif() costs a parse; only formats that carry EXIF in their header pay for it.
+    if "exif" not in im.info and im.format != "TIFF":
+        return 1
+    try:
+        value = im.getexif().get(_EXIF_ORIENTATION, 1)
+        return int(value) if value else 1
+    except Exception:  # corrupt EXIF must not cost the photo; it is shown unrotated
+        return 1
+
+
+# ---- decoding to RGB ---------------------------------------------------------------------------
+
+
+def load_rgb(path: Path | str, *, min_size: int | None = None) -> Image.Image:
+    """Decodes a file to an RGB image: EXIF orientation applied, first frame, transparency on white.
+
+    ``min_size``: the caller needs at least this many pixels on the shorter side, so a JPEG may be
+    decoded at 1/2, 1/4 or 1/8 scale (libjpeg's draft mode), which is several times faster.
+    Raises ImageDecodeError(path, reason) for anything that cannot be decoded.
+    """
+    path = Path(path)
+    try:
+        im = Image.open(path, formats=_ACCEPTED_FORMATS)
+    except UnidentifiedImageError as exc:
+        raise _unsupported_or_not_image(path, _read_bytes(path)) from exc
+    except Exception as exc:
+        raise _open_error(path, exc) from exc
+    with im:
+        _check_pixel_count(path, im.size)
+        if min_size and im.format in ("JPEG", "MPO"):
+            im.draft(None, (min_size, min_size))
+        try:
+            im.load()
+        except Exception as exc:
+            raise _open_error(path, exc) from exc
+        # exif_transpose reads the EXIF kept in im.info, so it still applies after draft.
+        oriented = _apply_orientation(im)
+        try:
+            return to_rgb(oriented)
+        except ValueError as exc:
+            raise ImageDecodeError(path, f"unsupported colour mode {im.mode}") from exc
+
+
+def _apply_orientation(im: Image.Image) -> Image.Image:
+    try:
+        return ImageOps.exif_transpose(im)
+    except Exception:  # corrupt EXIF: keep the pixels, lose only the rotation
+        return im
+
+
+def to_rgb(im: Image.Image) -> Image.Image:
+    """Converts an image of any Pillow mode to RGB.
+
+    Raises ValueError for a mode Pillow cannot convert. Transparent pixels are composited on
+    white. 16-bit, 32-bit integer and float images are
+    scaled to 0..255 (not clipped): I;16 by its full range; I as 8-bit if its values fit in
+    0..255, as 16-bit if they fit in 0..65535, else stretched from min to max; F as 0..1 if its
+    values fit there, as 0..255 if they fit there, else stretched.
+    """
+    if im.mode == "RGB":
+        return im
+    if im.mode.startswith("I;16") or im.mode in ("I", "F"):
+        return _high_depth_to_rgb(im)
+    if im.has_transparency_data:
+        return _composite_on_white(im.convert("RGBA"))
+    return im.convert("RGB")
+
+
+def _composite_on_white(rgba: Image.Image) -> Image.Image:
+    background = Image.new("RGB", rgba.size, (255, 255, 255))
+    background.paste(rgba, mask=rgba.getchannel("A"))
+    return background
+
+
+def _high_depth_to_rgb(im: Image.Image) -> Image.Image:
+    values = np.asarray(im).astype(np.float64)
+    if im.mode.startswith("I;16"):
+        scaled = values / 257.0
+    elif im.mode == "I":
+        scaled = _scale_integers(values)
+    else:
+        scaled = _scale_floats(values)
+    grey = np.clip(np.rint(scaled), 0, 255).astype(np.uint8)
+    return Image.fromarray(grey).convert("RGB")
+
+
+def _scale_integers(values: np.ndarray) -> np.ndarray:
+    low, high = float(values.min()), float(values.max())
+    if low >= 0 and high <= 255:
+        return values
+    if low >= 0 and high <= 65535:
+        return values / 257.0
+    return _stretch(values)
+
+
+def _scale_floats(values: np.ndarray) -> np.ndarray:
+    values = np.nan_to_num(values, nan=0.0, posinf=0.0, neginf=0.0)
+    low, high = float(values.min()), float(values.max())
+    if low >= 0 and high <= 1.0:
+        return values * 255.0
+    if low >= 0 and high <= 255:
+        return values
+    return _stretch(values)
+
+
+def _stretch(values: np.ndarray) -> np.ndarray:
+    low, high = float(values.min()), float(values.max())
+    if high == low:
+        return np.zeros_like(values)
+    return (values - low) * (255.0 / (high - low))
+
+
+def image_suffix_kind(path: Path | str) -> str:
+    """Sorts a file name: "supported", "unsupported" (an image format not read) or "other"."""
+    suffix = os.path.splitext(str(path))[1].lower()
+    if suffix in SUPPORTED_SUFFIXES:
+        return "supported"
+    if suffix in UNSUPPORTED_IMAGE_SUFFIXES:
+        return "unsupported"
+    return "other"

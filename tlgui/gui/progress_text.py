@@ -1,0 +1,67 @@
+"""Words for progress: phase names, counts, sizes and time left, as the pages show them.
+
+Pure functions (no widgets) so that every page words the same phase the same way.
+"""
+
+from __future__ import annotations
+
+from tlgui.core.progress import ProgressEvent
+
+#: What each engine phase is called on screen.
+PHASE_LABELS: dict[str, str] = {
+    "scan": "Reading photos",
+    "download": "Loading weights",
+    "extract": "Extracting features",
+    "train": "Training",
+    "evaluate": "Evaluating",
+    "predict": "Classifying",
+}
+
+# Download progress counts bytes; anything this large is shown in MB, not as a raw count.
+_BYTES_THRESHOLD = 100_000
+
+
+def format_duration(seconds: float) -> str:
+    """``"45 s"``, ``"3 min 05 s"``, ``"1 h 02 min"``."""
+    seconds = max(0, int(round(seconds)))
+    if seconds < 60:
+        return f"{seconds} s"
+    minutes, secs = divmod(seconds, 60)
+    if minutes < 60:
+        return f"{minutes} min {secs:02d} s"
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours} h {minutes:02d} min"
+
+
+def format_eta(seconds: float | None) -> str:
+    """``"about 3 min 05 s left"``, or an empty string while the rate is still unknown."""
+    if seconds is None or seconds != seconds or seconds < 0:  # NaN guard: x != x
+        return ""
+    return f"about {format_duration(seconds)} left"
+
+
+def format_count(value: int) -> str:
+    """Parameter counts the way people say them: ``"4.7 M"``, ``"12.8 k"``, ``"640"``."""
+    if value >= 1_000_000:
+        return f"{value / 1_000_000:.1f} M"
+    if value >= 10_000:
+        return f"{value / 1_000:.1f} k"
+    return f"{value:,}"
+
+
+def format_megabytes(num_bytes: float) -> str:
+    return f"{num_bytes / 1_000_000:.1f} MB"
+
+
+def describe_event(event: ProgressEvent, label: str | None = None) -> str:
+    """One line for a progress bar, e.g. ``"Extracting features 120/398 — about 12 s left"``."""
+    text = label or PHASE_LABELS.get(event.phase, event.phase.capitalize())
+    if event.total:
+        if event.phase == "download" and event.total >= _BYTES_THRESHOLD:
+            text += f" {format_megabytes(event.done)} of {format_megabytes(event.total)}"
+        else:
+            text += f" {event.done}/{event.total}"
+    elif event.message:
+        text += f": {event.message}"
+    eta = format_eta(event.eta_s)
+    return f"{text} — {eta}" if eta else text
