@@ -148,13 +148,7 @@ def load_training_data(data: list[str], val_dirs: list[Path], progress=None):
         if not path.exists():
             raise DataError(f"No such file or folder: {path}")
         if label:
-            files = [path] if path.is_file() else None
-            if files is None:
-                dataset.add_folder(path, as_class=label, progress=progress)
-            else:
-                if label not in dataset.class_names:
-                    dataset.new_class(label)
-                dataset.add_files(label, files)
+            dataset.add_files(label, [path], progress=progress)
         elif path.is_dir():
             dataset.add_folder(path, progress=progress)
         else:

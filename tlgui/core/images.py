@@ -46,9 +46,9 @@ UNSUPPORTED_IMAGE_SUFFIXES: frozenset[str] = frozenset(
 # About 89 megapixels: larger than any phone or DSLR photo, far smaller than a forged header.
 MAX_IMAGE_PIXELS: int = 89_478_485
 
-# Formats the content (not the suffix) may have. MPO is what cameras write for JPEGs with a
-# preview image inside; it decodes like JPEG.
-_ACCEPTED_FORMATS = ("JPEG", "MPO", "PNG", "WEBP", "BMP", "GIF", "TIFF")
+# Formats the content (not the suffix) may have, most common first (Pillow tries them in order).
+# The JPEG opener also returns MPO, what cameras write for a JPEG with a preview image inside.
+_ACCEPTED_FORMATS = ("JPEG", "PNG", "WEBP", "GIF", "BMP", "TIFF")
 
 _EXIF_ORIENTATION = 0x0112
 _PNG_IEND = b"\x00\x00\x00\x00IEND\xaeB`\x82"
@@ -143,6 +143,8 @@ def _open_bytes(path: Path, data: bytes) -> Image.Image:
 
 
 def _unsupported_or_not_image(path: Path, data: bytes) -> ImageDecodeError:
+    if not data:
+        return ImageDecodeError(path, "empty file (0 bytes)")
     # Only on the failure path: is it an image Pillow knows but we do not accept (e.g. PPM, ICO)?
     try:
         with Image.open(io.BytesIO(data)) as other:
@@ -161,9 +163,7 @@ def inspect_image(path: Path | str) -> ImageInfo:
     unsupported format, a truncated file, a decompression bomb, or a path that cannot be read.
     """
     path = Path(path)
-    suffix = path.suffix.lower()
-    if suffix in UNSUPPORTED_IMAGE_SUFFIXES:
-        raise ImageDecodeError(path, f"unsupported format ({suffix[1:].upper()})")
+    _refuse_unsupported_suffix(path)
     data = _read_bytes(path)
     if not data:
         raise ImageDecodeError(path, "empty file (0 bytes)")
@@ -175,6 +175,13 @@ def inspect_image(path: Path | str) -> ImageInfo:
     return ImageInfo(path, content_digest(data), len(data), width, height, fmt)
 
 
+def _refuse_unsupported_suffix(path: Path) -> None:
+    # A HEIC photo is a photo the user expects to see used; "unsupported format" says why it is not.
+    suffix = path.suffix.lower()
+    if suffix in UNSUPPORTED_IMAGE_SUFFIXES:
+        raise ImageDecodeError(path, f"unsupported format ({suffix[1:].upper()})")
+
+
 def _check_complete(path: Path, im: Image.Image, data: bytes) -> None:
     """Raises "truncated file" when the file stops early; decodes only when the end is in doubt."""
     if im.format == "PNG":
@@ -183,8 +190,18 @@ def _check_complete(path: Path, im: Image.Image, data: bytes) -> None:
         if _PNG_IEND not in data[-4096:] and _PNG_IEND not in data:
             raise ImageDecodeError(path, "truncated file")
         return
+    if im.format == "WEBP":
+        # The RIFF header declares the file's length, and libwebp's error for a short file is obscure.
+        (riff_size,) = struct.unpack_from("<I", data, 4)
+        if len(data) < riff_size + 8:
+            raise ImageDecodeError(path, "truncated file")
+        return
     if _looks_complete(im.format or "", data):
         return
+    if im.format in ("JPEG", "MPO"):
+        # Decoding at 1/8 scale still reads every byte of the image data, so it finds a missing
+        # end as surely as a full decode, several times faster.
+        im.draft(None, (1, 1))
     try:
         im.load()
     except Exception as exc:
@@ -198,9 +215,6 @@ def _looks_complete(fmt: str, data: bytes) -> bool:
         return data.rstrip(b"\x00").endswith(_JPEG_EOI)
     if fmt == "GIF":
         return data.rstrip(b"\x00").endswith(b";")
-    if fmt == "WEBP":
-        (riff_size,) = struct.unpack_from("<I", data, 4)
-        return len(data) >= riff_size + 8
     if fmt == "BMP":
         (file_size,) = struct.unpack_from("<I", data, 2)
         return 0 < file_size <= len(data)
@@ -233,9 +247,12 @@ def load_rgb(path: Path | str, *, min_size: int | None = None) -> Image.Image:
 
     ``min_size``: the caller needs at least this many pixels on the shorter side, so a JPEG may be
     decoded at 1/2, 1/4 or 1/8 scale (libjpeg's draft mode), which is several times faster.
-    Raises ImageDecodeError(path, reason) for anything that cannot be decoded.
+    Raises ImageDecodeError(path, reason) for anything that cannot be decoded. Unlike
+    ``inspect_image`` it accepts a PNG whose pixels are complete but whose IEND chunk is missing:
+    decoding needs no more, and the scan has already kept such files out of the bins.
     """
     path = Path(path)
+    _refuse_unsupported_suffix(path)
     try:
         im = Image.open(path, formats=_ACCEPTED_FORMATS)
     except UnidentifiedImageError as exc:

@@ -23,9 +23,11 @@ import torch
 
 import tlgui
 from tlgui.core.atomic import atomic_write_bytes
+from tlgui.core.backbones import create_backbone, get_spec
 from tlgui.core.classifier import Classifier
 from tlgui.core.errors import ModelFileError, TlguiError
 from tlgui.core.preprocess import Preprocessing
+from tlgui.core.staged import StagedNetwork, replace_head
 
 FORMAT_NAME = "tlgui-model"
 FORMAT_VERSION = 1
@@ -275,12 +277,8 @@ def _preprocessing(meta: dict, where: str) -> Preprocessing:
     return pre
 
 
-def _build_network(backbone_id: str, class_names: list[str], tensors: dict, where: str):
+def _build_network(backbone_id: str, class_names: list[str], tensors: dict, where: str) -> StagedNetwork:
     """The bare architecture (no download), our head, then the saved weights, strictly."""
-    # Imported here: the catalogue pulls in torchvision/timm, which only loading needs.
-    from tlgui.core.backbones import create_backbone, get_spec
-    from tlgui.core.staged import replace_head
-
     try:
         get_spec(backbone_id)
     except (KeyError, ValueError, LookupError, TlguiError) as exc:

@@ -17,7 +17,7 @@ import tlgui
 from tlgui.core.atomic import atomic_writer
 from tlgui.core.classifier import Classifier
 from tlgui.core.dataset import DataSet
-from tlgui.core.errors import ModelFileError
+from tlgui.core.errors import DataError, ModelFileError
 from tlgui.core.modelfile import classifier_from_bytes, classifier_to_bytes
 from tlgui.core.trainer import TrainConfig
 
@@ -140,6 +140,8 @@ def _project_from_document(document: dict, classifier: Classifier | None, where:
             raise TypeError("the freeze level is not a whole number")
         config.freeze_level = level
         freeze_overrides = {str(k): bool(v) for k, v in overrides.items()}
+    except DataError as exc:
+        raise ModelFileError(f"{where} is damaged. {exc}") from exc
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
         raise ModelFileError(f"{where} is damaged: its settings cannot be read ({exc}).") from exc
     return Project(dataset, backbone_id, config, classifier, freeze_overrides)

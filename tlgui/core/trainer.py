@@ -356,13 +356,15 @@ class _CachedData:
         self.run = run
         self.train = train
         self.val = val
-        self.train_views: list[torch.Tensor] = train_views
+        # (views, images, ...) in one tensor, so a batch is a single indexing operation.
+        self.train_views = torch.stack(train_views)
         self.val_x: torch.Tensor = val_x
         self.device = run.settings.device
-        # Small caches live on the device; the head-only case is a few MB even for thousands of photos.
-        self.on_device = sum(t.numel() * 2 for t in train_views) < 1_000_000_000
-        if self.on_device:
-            self.train_views = [t.to(self.device) for t in train_views]
+        # Small caches live on the device as float32; the head-only case is a few MB even for
+        # thousands of photos. Large spatial caches stay half precision on the host.
+        if self.train_views.numel() * 4 < 1_000_000_000:
+            self.train_views = self.train_views.to(self.device).float()
+            self.val_x = self.val_x.to(self.device).float()
         self.batch_size = run.config.batch_size
 
     def steps_per_epoch(self) -> int:
@@ -376,13 +378,13 @@ class _CachedData:
         generator = torch.Generator().manual_seed(self.run.config.seed * 100_003 + epoch)
         order = torch.randperm(n, generator=generator)
         # Each image contributes one of its cached views per epoch (view 0 is the plain crop).
-        view_of = torch.randint(len(self.train_views), (n,), generator=generator)
+        view_of = torch.randint(self.train_views.shape[0], (n,), generator=generator)
         targets = self.train.targets.to(self.device)
+        order = order.to(self.train_views.device)
+        view_of = view_of.to(self.train_views.device)
         for start in range(0, n, self.batch_size):
             idx = order[start : start + self.batch_size]
-            views = view_of[idx]
-            rows = [self.train_views[int(v)][int(i)] for i, v in zip(idx, views, strict=True)]
-            x = torch.stack(rows).to(self.device, non_blocking=True).float()
+            x = self.train_views[view_of[idx], idx].to(self.device, non_blocking=True).float()
             yield self.run.settings.memory_format_input(x), targets[idx.to(self.device)]
 
     def forward_train(self, x: torch.Tensor) -> torch.Tensor:

@@ -17,6 +17,8 @@ from tlgui.gui.progress_text import format_count
 COLUMNS = ("Module", "Type", "Parameters", "Trainable")
 TRAINABLE_COLUMN = 3
 PATH_ROLE = Qt.ItemDataRole.UserRole + 1
+HEAD_PATH = "stages.head"
+HEAD_NOTE = "The pretrained network's own output layer; training replaces it with one output per class."
 
 
 def _check_state(trainable: bool | None) -> Qt.CheckState:
@@ -70,7 +72,7 @@ class LayerTreeModel(QStandardItemModel):
 
     def _append(self, parent: QStandardItem, node: LayerNode) -> None:
         name = QStandardItem(node.name or node.path)
-        name.setToolTip(node.path)
+        name.setToolTip(HEAD_NOTE if node.path == HEAD_PATH else node.path)
         kind = QStandardItem(node.type_name)
         params = QStandardItem(format_count(node.params))
         params.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)

@@ -56,7 +56,10 @@ def format_megabytes(num_bytes: float) -> str:
 def describe_event(event: ProgressEvent, label: str | None = None) -> str:
     """One line for a progress bar, e.g. ``"Extracting features 120/398 — about 12 s left"``."""
     text = label or PHASE_LABELS.get(event.phase, event.phase.capitalize())
-    if event.total:
+    if event.phase == "train" and event.message and label is None:
+        # The trainer counts steps over the whole run; its message names the epoch, which people follow.
+        text = event.message
+    elif event.total and event.total > 1:
         if event.phase == "download" and event.total >= _BYTES_THRESHOLD:
             text += f" {format_megabytes(event.done)} of {format_megabytes(event.total)}"
         else:

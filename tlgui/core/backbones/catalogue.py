@@ -139,17 +139,15 @@ def create_backbone(
     spec = get_spec(backbone_id)
     if spec.bundled:
         return bundled.create_lite0(pretrained=pretrained)
+    if not pretrained:
+        return tv.stage_model(backbone_id, tv.build_architecture(backbone_id))
+    assert spec.weights_url is not None
+    # Weights first: an offline failure should not wait for a large architecture to initialise.
+    path = weights.ensure_weights(
+        spec.weights_url, title=spec.title, progress=progress, cancel=cancel, allow_download=allow_download
+    )
     model = tv.build_architecture(backbone_id)
-    if pretrained:
-        assert spec.weights_url is not None
-        path = weights.ensure_weights(
-            spec.weights_url,
-            title=spec.title,
-            progress=progress,
-            cancel=cancel,
-            allow_download=allow_download,
-        )
-        _load_cached(model, path, spec.title)
+    _load_cached(model, path, spec.title)
     return tv.stage_model(backbone_id, model)
 
 

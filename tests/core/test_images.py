@@ -1,0 +1,282 @@
+"""Decoding photos to RGB and the scan's cheap check, on generated images of every kind."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image, ImageFile
+
+from tlgui.core import images
+from tlgui.core.errors import ImageDecodeError
+from tlgui.core.images import content_digest, inspect_image, load_rgb, to_rgb
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+import imagegen  # noqa: E402
+
+HYMENOPTERA = Path(__file__).resolve().parents[2].parent / "shared" / "datasets" / "hymenoptera"
+
+
+def _close(a, b, tol: int = 3) -> bool:
+    return all(abs(x - y) <= tol for x, y in zip(a, b, strict=True))
+
+
+def _reason(func, path) -> str:
+    with pytest.raises(ImageDecodeError) as caught:
+        func(path)
+    assert caught.value.path == Path(path)
+    return caught.value.reason
+
+
+# ---- formats -------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("suffix", [".jpg", ".jpeg", ".png", ".webp", ".bmp", ".gif", ".tif", ".tiff"])
+def test_every_supported_format_decodes_and_inspects(tmp_path, suffix):
+    path = imagegen.save(imagegen.solid((10, 6), (200, 30, 30)), tmp_path / f"a{suffix}")
+    img = load_rgb(path)
+    assert img.mode == "RGB" and img.size == (10, 6)
+    assert _close(img.getpixel((5, 3)), (200, 30, 30), tol=6)  # GIF palettes and JPEG shift a little
+    info = inspect_image(path)
+    assert (info.width, info.height, info.size_bytes) == (10, 6, path.stat().st_size)
+    assert info.digest == content_digest(path.read_bytes())
+
+
+def test_suffix_set_matches_the_contract():
+    assert images.SUPPORTED_SUFFIXES == {".jpg", ".jpeg", ".png", ".webp", ".bmp", ".gif", ".tif", ".tiff"}
+
+
+def test_content_decides_not_the_suffix(tmp_path):
+    png_named_jpg = imagegen.save(imagegen.solid((5, 5)), tmp_path / "really_a_png.jpg", format="PNG")
+    assert inspect_image(png_named_jpg).format == "PNG"
+    assert load_rgb(png_named_jpg).size == (5, 5)
+
+
+def test_gif_gives_its_first_frame(tmp_path):
+    path = imagegen.write_animated_gif(tmp_path / "anim.gif", ((255, 0, 0), (0, 0, 255)))
+    assert Image.open(path).n_frames == 2
+    assert _close(load_rgb(path).getpixel((4, 4)), (255, 0, 0))
+
+
+def test_digest_is_blake2b_128_of_the_bytes():
+    import hashlib
+
+    assert content_digest(b"abc") == hashlib.blake2b(b"abc", digest_size=16).hexdigest()
+    assert len(content_digest(b"")) == 32
+
+
+# ---- colour modes -----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("mode", list(imagegen.mode_samples()))
+def test_every_mode_becomes_correct_rgb(tmp_path, mode):
+    img, suffix, left, right = imagegen.mode_samples()[mode]
+    path = imagegen.save(img, tmp_path / f"m{suffix}")
+    out = load_rgb(path)
+    assert out.mode == "RGB"
+    got_left, got_right = imagegen.column_colours(out)
+    assert _close(got_left, left) and _close(got_right, right), (got_left, got_right)
+
+
+def test_cmyk_jpeg_converts(tmp_path):
+    img, _suffix, left, right = imagegen.mode_samples()["CMYK"]
+    out = load_rgb(imagegen.save(img, tmp_path / "cmyk.jpg"))
+    got_left, got_right = imagegen.column_colours(out)
+    assert _close(got_left, left, tol=12) and _close(got_right, right, tol=12)
+
+
+def test_half_transparent_pixels_blend_with_white():
+    rgba = Image.new("RGBA", (2, 2), (0, 0, 0, 128))
+    assert _close(to_rgb(rgba).getpixel((0, 0)), (127, 127, 127), tol=1)
+
+
+def test_sixteen_bit_uses_the_whole_range_not_clipping():
+    ramp = np.linspace(0, 65535, 256).astype(np.uint16).reshape(16, 16)
+    grey = np.asarray(to_rgb(Image.fromarray(ramp)))[..., 0]
+    assert Image.fromarray(ramp).mode.startswith("I;16")
+    assert grey.min() == 0 and grey.max() == 255
+    assert len(np.unique(grey)) > 200  # a ramp, not a wall of white
+
+
+def test_float_and_int32_outside_known_ranges_are_stretched():
+    wide = Image.fromarray(np.array([[-5.0, 5.0]], np.float32))
+    assert [p[0] for p in np.asarray(to_rgb(wide))[0]] == [0, 255]
+    big = Image.fromarray(np.array([[-70000, 70000]], np.int32))
+    assert [p[0] for p in np.asarray(to_rgb(big))[0]] == [0, 255]
+
+
+# ---- EXIF orientation and draft mode ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize("orientation", range(1, 9))
+def test_exif_orientation_is_applied(tmp_path, orientation):
+    path = imagegen.write_oriented_jpeg(tmp_path / "o.jpg", orientation, (64, 32))
+    stored = Image.open(path).size
+    assert stored == ((32, 64) if orientation >= 5 else (64, 32))
+    out = load_rgb(path)
+    assert out.size == (64, 32)
+    for got, want in zip(imagegen.quadrant_colours_of(out), imagegen.QUADRANT_COLOURS, strict=True):
+        assert _close(got, want, tol=8)
+    info = inspect_image(path)
+    assert (info.width, info.height) == (64, 32)  # as displayed
+
+
+@pytest.mark.parametrize("orientation", [1, 6, 8, 3])
+def test_draft_mode_shrinks_jpeg_and_keeps_orientation(tmp_path, orientation):
+    path = imagegen.write_oriented_jpeg(tmp_path / "big.jpg", orientation, (800, 600))
+    full = load_rgb(path)
+    small = load_rgb(path, min_size=100)
+    assert full.size == (800, 600)
+    assert small.size == (200, 150)  # 1/4 scale: 1/8 would leave the short side at 75 < 100
+    for got, want in zip(imagegen.quadrant_colours_of(small), imagegen.QUADRANT_COLOURS, strict=True):
+        assert _close(got, want, tol=8)
+
+
+def test_draft_never_goes_below_min_size(tmp_path):
+    path = imagegen.save(imagegen.solid((333, 257)), tmp_path / "odd.jpg")
+    for min_size in (1, 31, 32, 33, 64, 65, 128, 129, 256, 257, 400):
+        w, h = load_rgb(path, min_size=min_size).size
+        assert min(w, h) >= min(min_size, 257), (min_size, w, h)
+
+
+def test_min_size_leaves_other_formats_alone(tmp_path):
+    path = imagegen.save(imagegen.solid((400, 300)), tmp_path / "p.png")
+    assert load_rgb(path, min_size=50).size == (400, 300)
+
+
+# ---- bad files ---------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("func", [inspect_image, load_rgb])
+def test_zero_byte_file(tmp_path, func):
+    assert _reason(func, imagegen.write_zero_byte(tmp_path / "empty.jpg")) == "empty file (0 bytes)"
+
+
+@pytest.mark.parametrize("func", [inspect_image, load_rgb])
+def test_text_with_an_image_suffix(tmp_path, func):
+    assert _reason(func, imagegen.write_text_as_image(tmp_path / "notes.jpg")) == "not an image"
+
+
+@pytest.mark.parametrize("suffix", [".jpg", ".png", ".gif", ".webp", ".bmp", ".tif"])
+@pytest.mark.parametrize("func", [inspect_image, load_rgb])
+def test_truncated_files(tmp_path, suffix, func):
+    path = imagegen.write_truncated(tmp_path / f"cut{suffix}", keep=0.6)
+    assert _reason(func, path) == "truncated file"
+
+
+def test_jpeg_missing_only_its_end_marker(tmp_path):
+    path = imagegen.save(imagegen.quadrant_image((64, 64)), tmp_path / "a.jpg")
+    imagegen.write_bytes(path, path.read_bytes()[:-2])
+    assert _reason(inspect_image, path) == "truncated file"
+
+
+def test_png_missing_iend_is_truncated_for_the_scan(tmp_path):
+    path = imagegen.write_png_without_iend(tmp_path / "noend.png")
+    assert _reason(inspect_image, path) == "truncated file"
+
+
+def test_complete_files_are_checked_without_decoding(tmp_path, monkeypatch):
+    paths = [imagegen.write_image(tmp_path / f"a{s}", 1, (32, 32)) for s in (".jpg", ".png", ".gif", ".webp", ".bmp")]
+
+    def no_decoding(self):
+        raise AssertionError("inspect_image decoded pixels")
+
+    monkeypatch.setattr(ImageFile.ImageFile, "load", no_decoding)
+    for path in paths:
+        inspect_image(path)
+
+
+@pytest.mark.parametrize("suffix", [".jpg", ".png"])
+def test_bytes_after_the_end_are_not_truncation(tmp_path, suffix):
+    path = imagegen.write_with_trailer(tmp_path / f"motion{suffix}")
+    assert inspect_image(path).width == 16
+    assert load_rgb(path).size == (16, 16)
+
+
+@pytest.mark.parametrize("func", [inspect_image, load_rgb])
+def test_decompression_bomb_far_over_the_limit(tmp_path, func):
+    path = imagegen.write_bomb(tmp_path / "bomb.png", 60_000, 60_000)
+    assert _reason(func, path) == "image too large (3600 megapixels)"
+
+
+@pytest.mark.filterwarnings("ignore::PIL.Image.DecompressionBombWarning")
+@pytest.mark.parametrize("func", [inspect_image, load_rgb])
+def test_decompression_bomb_just_over_the_limit(tmp_path, func):
+    path = imagegen.write_bomb(tmp_path / "bomb.png", 10_000, 10_000)
+    assert _reason(func, path) == "image too large (100 megapixels)"
+
+
+def test_bomb_guard_reads_our_limit(tmp_path, monkeypatch):
+    path = imagegen.write_image(tmp_path / "a.png", 0, (40, 30))
+    monkeypatch.setattr(images, "MAX_IMAGE_PIXELS", 1000)
+    assert _reason(inspect_image, path) == "image too large (0.0012 megapixels)".replace("0.0012", "0")
+    assert _reason(load_rgb, path).startswith("image too large")
+
+
+@pytest.mark.parametrize("func", [inspect_image, load_rgb])
+def test_unsupported_image_format(tmp_path, func):
+    assert _reason(func, imagegen.write_fake_heic(tmp_path / "IMG_1.HEIC")) == "unsupported format (HEIC)"
+
+
+def test_image_pillow_knows_but_we_do_not_accept(tmp_path):
+    path = imagegen.save(imagegen.solid((4, 4)), tmp_path / "x.jpg", format="PPM")
+    assert _reason(inspect_image, path) == "unsupported format (PPM)"
+
+
+@pytest.mark.parametrize("func", [inspect_image, load_rgb])
+def test_vanished_file(tmp_path, func):
+    assert _reason(func, tmp_path / "gone.jpg") == "file not found (moved or deleted?)"
+
+
+@pytest.mark.parametrize("func", [inspect_image, load_rgb])
+def test_a_folder_with_an_image_name(tmp_path, func):
+    folder = tmp_path / "album.jpg"
+    folder.mkdir()
+    assert _reason(func, folder) == "a folder, not a file"
+
+
+def test_permission_denied(tmp_path, monkeypatch):
+    path = imagegen.write_image(tmp_path / "locked.jpg")
+
+    def refuse(*_args, **_kwargs):
+        raise PermissionError(13, "Permission denied")
+
+    # Tests run as root, for whom chmod 000 changes nothing, so the refusal is simulated.
+    monkeypatch.setattr(images, "open", refuse, raising=False)
+    assert _reason(inspect_image, path) == "permission denied"
+
+
+def test_corrupt_exif_costs_the_rotation_not_the_photo(tmp_path):
+    path = imagegen.save(imagegen.quadrant_image((32, 16)), tmp_path / "e.jpg", exif=b"Exif\x00\x00garbage!")
+    assert load_rgb(path).size == (32, 16)
+    assert inspect_image(path).width == 32
+
+
+# ---- real photos ---------------------------------------------------------------------------------------
+
+
+@pytest.mark.shared
+def test_placeholder_gif_of_hymenoptera_is_a_valid_image():
+    gif = HYMENOPTERA / "train" / "ants" / "imageNotFound.gif"
+    if not gif.exists():
+        pytest.skip("../shared/datasets is absent")
+    info = inspect_image(gif)
+    assert (info.format, info.width, info.height) == ("GIF", 300, 300)
+    # It decodes: a mostly light-grey "image not found" card. It stays in the set like any photo.
+    img = np.asarray(load_rgb(gif))
+    assert img.shape == (300, 300, 3) and img.mean() > 200
+
+
+@pytest.mark.shared
+def test_draft_on_a_real_photo_is_faithful():
+    jpgs = sorted((HYMENOPTERA / "train" / "bees").glob("*.jpg")) if HYMENOPTERA.exists() else []
+    if not jpgs:
+        pytest.skip("../shared/datasets is absent")
+    path = max(jpgs, key=lambda p: p.stat().st_size)
+    full = load_rgb(path)
+    small = load_rgb(path, min_size=64)
+    assert min(small.size) >= 64 and small.size[0] < full.size[0]
+    reference = np.asarray(full.resize(small.size, Image.Resampling.BOX), np.float32)
+    assert np.abs(reference - np.asarray(small, np.float32)).mean() < 6

@@ -1,0 +1,216 @@
+"""Prediction: generated photos of every format, a corrupt one, folders, top-k, progress, stop."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+from PIL import Image
+from torch import nn
+
+from tlgui.core.backbones import create_backbone, get_spec
+from tlgui.core.classifier import Classifier
+from tlgui.core.errors import Cancelled
+from tlgui.core.images import load_rgb
+from tlgui.core.predict import Prediction, Predictor, collect_images
+from tlgui.core.preprocess import Preprocessing
+from tlgui.core.progress import CancelToken
+from tlgui.core.resources import demo_dir
+from tlgui.core.staged import StagedNetwork, replace_head
+
+CLASSES = ["cat", "dog", "bird", "fish"]
+FORMATS = {"jpg": "JPEG", "png": "PNG", "webp": "WEBP", "bmp": "BMP", "gif": "GIF", "tif": "TIFF"}
+
+
+def _tiny_classifier() -> Classifier:
+    """A real StagedNetwork small enough that weights and speed do not matter."""
+    torch.manual_seed(0)
+    net = StagedNetwork(
+        [
+            ("stem", nn.Sequential(nn.Conv2d(3, 8, 3, stride=2), nn.BatchNorm2d(8), nn.ReLU())),
+            ("pre_logits", nn.Sequential(nn.AdaptiveAvgPool2d(1), nn.Flatten())),
+            ("head", nn.Linear(8, len(CLASSES))),
+        ],
+        backbone_id="tiny",
+    )
+    return Classifier(net.eval(), list(CLASSES), "tiny", Preprocessing(input_size=32, resize_size=40))
+
+
+@pytest.fixture()
+def predictor() -> Predictor:
+    return Predictor(_tiny_classifier(), device="cpu", mixed_precision=False)
+
+
+def _photo(seed: int, size=(64, 48)) -> Image.Image:
+    rng = np.random.default_rng(seed)
+    return Image.fromarray(rng.integers(0, 256, (size[1], size[0], 3), dtype=np.uint8))
+
+
+@pytest.fixture()
+def photo_folder(tmp_path) -> Path:
+    """One photo per format (plus RGBA and greyscale), a corrupt file and an empty one."""
+    folder = tmp_path / "照片 folder"
+    (folder / "sub dir").mkdir(parents=True)
+    for i, (suffix, fmt) in enumerate(FORMATS.items()):
+        _photo(i).save(folder / f"img{i}.{suffix}", fmt)
+    _photo(10).convert("RGBA").save(folder / "sub dir" / "alpha.png")
+    _photo(11).convert("L").save(folder / "sub dir" / "grey.jpg")
+    (folder / "corrupt.jpg").write_bytes(b"\xff\xd8\xff\xe0 definitely not a jpeg" * 10)
+    (folder / "empty.png").write_bytes(b"")
+    (folder / "notes.txt").write_text("not an image")
+    (folder / ".hidden.jpg").write_bytes(b"")
+    return folder
+
+
+def _expected_probs(classifier: Classifier, path: Path) -> torch.Tensor:
+    """The plain, unbatched computation the Predictor must reproduce."""
+    prep = classifier.preprocessing
+    x = prep.normalize(prep.eval_uint8(load_rgb(path, min_size=prep.resize_size)).unsqueeze(0))
+    with torch.inference_mode():
+        return torch.softmax(classifier.network(x), dim=1)[0]
+
+
+# ---- collecting -----------------------------------------------------------------------------------
+def test_collect_images_is_recursive_sorted_and_filtered(photo_folder):
+    found = collect_images([photo_folder])
+    names = [p.name for p in found]
+    assert found == sorted(found)
+    assert "notes.txt" not in names and ".hidden.jpg" not in names
+    assert {"alpha.png", "grey.jpg", "corrupt.jpg", "empty.png"} <= set(names)
+    assert len(found) == len(FORMATS) + 4
+
+
+def test_collect_images_keeps_named_files_once(photo_folder):
+    named = photo_folder / "notes.txt"
+    found = collect_images([named, photo_folder, photo_folder / "img0.jpg"])
+    assert named in found  # named explicitly: predicted, and told why it cannot be read
+    assert len(found) == len(set(found)) == len(FORMATS) + 5
+
+
+# ---- predicting -----------------------------------------------------------------------------------
+def test_every_format_predicts_and_bad_files_report_errors(predictor, photo_folder):
+    paths = collect_images([photo_folder])
+    results = predictor.predict_paths(paths, top_k=2, batch_size=3)
+
+    assert [r.path for r in results] == paths
+    failed = {r.path.name: r.error for r in results if r.error}
+    assert set(failed) == {"corrupt.jpg", "empty.png"}
+    assert all(isinstance(reason, str) and reason for reason in failed.values())
+    for r in results:
+        if r.error:
+            assert r.top == [] and r.label is None and r.probability is None
+        else:
+            assert len(r.top) == 2 and r.label in CLASSES
+            expected = _expected_probs(predictor.classifier, r.path)
+            assert r.probability == pytest.approx(float(expected.max()), abs=1e-5)
+
+
+def test_batch_size_does_not_change_results(predictor, photo_folder):
+    paths = collect_images([photo_folder])
+    one = predictor.predict_paths(paths, batch_size=1)
+    many = predictor.predict_paths(paths, batch_size=64)
+    assert [(r.path, r.error, r.label) for r in one] == [(r.path, r.error, r.label) for r in many]
+    for a, b in zip(one, many, strict=True):
+        assert [p for _, p in a.top] == pytest.approx([p for _, p in b.top], abs=1e-5)
+
+
+@pytest.mark.parametrize(("top_k", "expected"), [(1, 1), (3, 3), (4, 4), (10, 4), (0, 1)])
+def test_top_k_is_clipped_sorted_and_sums_to_at_most_one(predictor, photo_folder, top_k, expected):
+    result = predictor.predict_image(photo_folder / "img0.jpg", top_k=top_k)
+    probs = [p for _, p in result.top]
+    assert len(result.top) == expected
+    assert probs == sorted(probs, reverse=True)
+    assert len({name for name, _ in result.top}) == expected
+    assert 0.0 < sum(probs) <= 1.0 + 1e-6
+    if expected == len(CLASSES):
+        assert sum(probs) == pytest.approx(1.0, abs=1e-5)
+
+
+def test_predict_image_accepts_pil_images_and_paths(predictor, photo_folder):
+    path = photo_folder / "img1.png"
+    from_file = predictor.predict_image(path)
+    from_pil = predictor.predict_image(Image.open(path))
+    assert from_file.path == path and from_pil.path is None
+    assert from_file.label == from_pil.label
+    assert from_file.probability == pytest.approx(from_pil.probability, abs=1e-5)
+
+
+def test_unreadable_single_image_is_a_prediction_not_an_exception(predictor, photo_folder, tmp_path):
+    assert predictor.predict_image(photo_folder / "corrupt.jpg").error
+    missing = predictor.predict_image(tmp_path / "gone.jpg")
+    assert isinstance(missing, Prediction) and missing.error and missing.label is None
+
+
+def test_folder_prediction(predictor, photo_folder):
+    results = predictor.predict_folder(photo_folder, top_k=1)
+    assert len(results) == len(FORMATS) + 4
+    assert sum(r.error is None for r in results) == len(FORMATS) + 2
+
+
+def test_repeated_paths_each_get_a_prediction(predictor, photo_folder):
+    path = photo_folder / "img0.jpg"
+    bad = photo_folder / "empty.png"
+    results = predictor.predict_paths([path, bad, path, bad, path], batch_size=2)
+    assert [r.path for r in results] == [path, bad, path, bad, path]
+    assert [r.error is None for r in results] == [True, False, True, False, True]
+
+
+def test_network_is_put_in_eval_mode(predictor, photo_folder):
+    predictor.classifier.network.train()
+    first = predictor.predict_image(photo_folder / "img0.jpg")
+    second = predictor.predict_image(photo_folder / "img0.jpg")
+    # In train mode BatchNorm would use the batch statistics of a single image and change them.
+    assert first.top == second.top
+    assert not predictor.classifier.network.training
+
+
+def test_empty_input(predictor):
+    assert predictor.predict_paths([]) == []
+
+
+# ---- progress and stopping ------------------------------------------------------------------------
+def test_progress_reports_phase_predict(predictor, photo_folder):
+    events = []
+    paths = collect_images([photo_folder])
+    predictor.predict_paths(paths, batch_size=4, progress=events.append)
+    assert events and all(e.phase == "predict" for e in events)
+    assert events[-1].done == events[-1].total == len(paths)
+    assert [e.done for e in events] == sorted(e.done for e in events)
+
+
+def test_cancel_between_batches(predictor, photo_folder):
+    token = CancelToken()
+    paths = collect_images([photo_folder])
+
+    def stop_after_first_batch(event):
+        if event.done > 0:
+            token.cancel()
+
+    with pytest.raises(Cancelled):
+        predictor.predict_paths(paths, batch_size=2, progress=stop_after_first_batch, cancel=token)
+
+    token = CancelToken()
+    token.cancel()
+    with pytest.raises(Cancelled):
+        predictor.predict_paths(paths, cancel=token)
+
+
+# ---- the real bundled backbone -------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def lite0_classifier() -> Classifier:
+    backbone = "efficientnet_lite0"
+    net = replace_head(create_backbone(backbone), 2, seed=3).eval()
+    return Classifier(net, ["ants", "bees"], backbone, get_spec(backbone).preprocessing)
+
+
+def test_bundled_backbone_predictions_match_a_plain_forward(lite0_classifier):
+    paths = [sorted((demo_dir() / "val" / label).glob("*.jpg"))[0] for label in ("ants", "bees")]
+    predictor = Predictor(lite0_classifier, device="cpu", mixed_precision=False)
+    results = predictor.predict_paths(paths, top_k=2)
+    for result in results:
+        expected = _expected_probs(lite0_classifier, result.path)
+        got = dict(result.top)
+        assert [got["ants"], got["bees"]] == pytest.approx(expected.tolist(), abs=1e-4)
+        assert sum(got.values()) == pytest.approx(1.0, abs=1e-5)

@@ -1,0 +1,73 @@
+"""Starting the window: ``main(argv)`` is what ``tlgui`` with no sub-command runs."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from PySide6.QtGui import QIcon
+from PySide6.QtWidgets import QApplication
+
+import tlgui
+from tlgui.core.demo import demo_dataset
+from tlgui.core.errors import TlguiError
+from tlgui.core.resources import resources_dir
+from tlgui.gui.controller import ProjectController
+from tlgui.gui.main_window import MainWindow
+from tlgui.gui.settings import APPLICATION, ORGANISATION
+
+ICON_FILE = "tlgui.svg"
+
+
+def app_icon() -> QIcon:
+    """The application icon (empty when the file is missing from the installation)."""
+    path = resources_dir() / ICON_FILE
+    return QIcon(str(path)) if path.is_file() else QIcon()
+
+
+def make_application(argv: list[str]) -> QApplication:
+    """The QApplication, with tlgui's names and icon (reuses one that already exists)."""
+    app = QApplication.instance() or QApplication(argv)
+    app.setApplicationName(APPLICATION)
+    app.setOrganizationName(ORGANISATION)
+    app.setApplicationDisplayName("tlgui")
+    app.setApplicationVersion(tlgui.__version__)
+    # Matches packaging/tlgui.desktop so Wayland/X11 docks group the window under the launcher.
+    app.setDesktopFileName("tlgui")
+    app.setWindowIcon(app_icon())
+    return app
+
+
+def open_window(project: Path | None = None) -> MainWindow:
+    """The main window with ``project`` opened, or a new project filled with the demo classes.
+
+    The demo means a newcomer can press Train straight away; if it cannot be read the project
+    simply starts empty. A project that fails to open is reported and replaced by a new one.
+    """
+    controller = ProjectController()
+    window = MainWindow(controller)
+    controller.setParent(window)
+    opened = project is not None and window.open_project(project)
+    if not opened:
+        try:
+            controller.new_project(demo_dataset())
+        except (TlguiError, OSError) as exc:
+            controller.new_project()
+            controller.show_status(f"Demo photos not loaded: {exc}")
+    return window
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Open the window. ``argv`` (default ``sys.argv[1:]``): an optional project file to open,
+    plus any Qt options (``-style``, ``-platform``...). Returns the exit code."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    app = make_application([sys.argv[0] if sys.argv else "tlgui", *argv])
+    # QApplication has removed the Qt options it understood; what is left is ours.
+    args = app.arguments()[1:]
+    window = open_window(Path(args[0]) if args else None)
+    window.show()
+    return app.exec()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

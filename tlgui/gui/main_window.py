@@ -1,0 +1,325 @@
+"""The main window: five tabs over one ProjectController, the File menu, and unsaved-change prompts.
+
+The window owns no project state; it shows the controller's (title, modified marker, status) and
+turns ``errorRaised`` into dialogs. Pages may offer ``busy() -> bool`` (a long job is running) and
+``shutdown()`` (stop background work before the window goes away); the window calls them on close.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import Signal
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtWidgets import QFileDialog, QMainWindow, QMessageBox, QTabWidget, QWidget
+
+import tlgui
+from tlgui.core.errors import TlguiError
+from tlgui.core.modelfile import save_classifier
+from tlgui.gui.controller import PROJECT_SUFFIX, ProjectController
+from tlgui.gui.data_page import DataPage
+from tlgui.gui.settings import app_settings
+
+# TEMPORARY: until the other pages land, stand-ins keep the window opening.
+try:
+    from tlgui.gui.model_page import ModelPage
+except ImportError:
+    ModelPage = None
+try:
+    from tlgui.gui.train_page import TrainPage
+except ImportError:
+    TrainPage = None
+try:
+    from tlgui.gui.results_page import ResultsPage
+except ImportError:
+    ResultsPage = None
+try:
+    from tlgui.gui.classify_page import ClassifyPage
+except ImportError:
+    ClassifyPage = None
+
+
+def _page(cls, controller):
+    if cls is None:
+        from PySide6.QtWidgets import QLabel
+        return QLabel("Not written yet.")
+    return cls(controller)
+
+MAX_RECENT = 8
+RECENT_KEY = "recent_projects"
+GEOMETRY_KEY = "main_window/geometry"
+STATE_KEY = "main_window/state"
+PROJECT_FILTER = f"tlgui projects (*{PROJECT_SUFFIX})"
+MODEL_FILTER = "tlgui models (*.safetensors)"
+TAB_TITLES = ("1 · Data", "2 · Model", "3 · Train", "4 · Results", "5 · Classify")
+
+
+class MainWindow(QMainWindow):
+    """tlgui's window. ``recentChanged`` fires when the Open Recent list changes."""
+
+    recentChanged = Signal()
+
+    def __init__(self, controller: ProjectController | None = None, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.controller = controller or ProjectController(self)
+        self.resize(1280, 800)
+        self.setMinimumSize(900, 600)
+
+        self.tabs = QTabWidget()
+        self.tabs.setDocumentMode(True)
+        self.data_page = DataPage(self.controller)
+        self.model_page = _page(ModelPage, self.controller)
+        self.train_page = _page(TrainPage, self.controller)
+        self.results_page = _page(ResultsPage, self.controller)
+        self.classify_page = _page(ClassifyPage, self.controller)
+        self.pages = (self.data_page, self.model_page, self.train_page, self.results_page, self.classify_page)
+        for title, page in zip(TAB_TITLES, self.pages, strict=True):
+            self.tabs.addTab(page, title)
+        self.setCentralWidget(self.tabs)
+
+        self._build_menus()
+        self.statusBar().showMessage("Ready.", 3000)
+
+        c = self.controller
+        c.dirtyChanged.connect(self.setWindowModified)
+        c.pathChanged.connect(lambda _path: self._update_title())
+        c.errorRaised.connect(self.show_error)
+        c.statusMessage.connect(lambda text: self.statusBar().showMessage(text, 6000))
+        c.classifierChanged.connect(self._update_actions)
+        self._update_title()
+        self._update_actions()
+        self._restore_geometry()
+
+    # -- menus -----------------------------------------------------------------------------------
+
+    def _build_menus(self) -> None:
+        file_menu = self.menuBar().addMenu("&File")
+        self.new_action = self._action("&New", self.new_project, QKeySequence.StandardKey.New)
+        self.open_action = self._action("&Open…", self.open_project_dialog, QKeySequence.StandardKey.Open)
+        self.recent_menu = file_menu.addMenu("Open &Recent")
+        self.recent_menu.aboutToShow.connect(self._fill_recent_menu)
+        self.save_action = self._action("&Save", self.save, QKeySequence.StandardKey.Save)
+        self.save_as_action = self._action("Save &As…", self.save_as, QKeySequence.StandardKey.SaveAs)
+        self.export_action = self._action("&Export model…", self.export_model, "Ctrl+E")
+        self.open_model_action = self._action("Open &model file…", self.open_model_file)
+        self.quit_action = self._action("&Quit", self.close, QKeySequence.StandardKey.Quit)
+        file_menu.insertAction(self.recent_menu.menuAction(), self.new_action)
+        file_menu.insertAction(self.recent_menu.menuAction(), self.open_action)
+        for action in (self.save_action, self.save_as_action):
+            file_menu.addAction(action)
+        file_menu.addSeparator()
+        file_menu.addAction(self.export_action)
+        file_menu.addAction(self.open_model_action)
+        file_menu.addSeparator()
+        file_menu.addAction(self.quit_action)
+        self._fill_recent_menu()
+
+        help_menu = self.menuBar().addMenu("&Help")
+        help_menu.addAction(self._action("&About tlgui", self.about))
+
+    def _action(self, text: str, slot, shortcut=None) -> QAction:
+        action = QAction(text, self)
+        if shortcut is not None:
+            action.setShortcut(QKeySequence(shortcut))
+        action.triggered.connect(lambda _checked=False: slot())
+        return action
+
+    def _update_actions(self) -> None:
+        self.export_action.setEnabled(self.controller.classifier is not None)
+
+    def _update_title(self) -> None:
+        self.setWindowTitle(f"tlgui — {self.controller.project_name}[*]")
+        self.setWindowModified(self.controller.dirty)
+
+    # -- recent projects -------------------------------------------------------------------------
+
+    def recent_projects(self) -> list[Path]:
+        value = app_settings().value(RECENT_KEY, [])
+        if isinstance(value, str):  # QSettings returns a lone string for a one-item list
+            value = [value]
+        return [Path(p) for p in (value or [])]
+
+    def _remember_recent(self, path: Path) -> None:
+        path = path.resolve()
+        recent = [p for p in self.recent_projects() if p != path]
+        recent.insert(0, path)
+        app_settings().setValue(RECENT_KEY, [str(p) for p in recent[:MAX_RECENT]])
+        self.recentChanged.emit()
+
+    def _fill_recent_menu(self) -> None:
+        self.recent_menu.clear()
+        recent = self.recent_projects()
+        for path in recent:
+            action = self.recent_menu.addAction(path.name)
+            action.setToolTip(str(path))
+            action.setStatusTip(str(path))
+            action.triggered.connect(lambda _checked=False, p=path: self.open_project(p))
+        if not recent:
+            self.recent_menu.addAction("No recent projects").setEnabled(False)
+        else:
+            self.recent_menu.addSeparator()
+            self.recent_menu.addAction("Clear list", self._clear_recent)
+
+    def _clear_recent(self) -> None:
+        app_settings().remove(RECENT_KEY)
+        self.recentChanged.emit()
+
+    # -- project files ---------------------------------------------------------------------------
+
+    def maybe_save(self) -> bool:
+        """Before losing the project: ask Save / Discard / Cancel. True when it is safe to go on."""
+        if not self.controller.dirty:
+            return True
+        answer = QMessageBox.question(
+            self,
+            "Unsaved changes",
+            f"Save the changes to “{self.controller.project_name}” before closing it?",
+            QMessageBox.StandardButton.Save | QMessageBox.StandardButton.Discard
+            | QMessageBox.StandardButton.Cancel,
+            QMessageBox.StandardButton.Save,
+        )
+        if answer == QMessageBox.StandardButton.Save:
+            return self.save()
+        return answer == QMessageBox.StandardButton.Discard
+
+    def new_project(self) -> bool:
+        if not self.maybe_save():
+            return False
+        self.controller.new_project()
+        self.tabs.setCurrentWidget(self.data_page)
+        return True
+
+    def open_project_dialog(self) -> bool:
+        if not self.maybe_save():
+            return False
+        path, _ = QFileDialog.getOpenFileName(self, "Open project", self._start_dir(), PROJECT_FILTER)
+        return self._open(Path(path)) if path else False
+
+    def open_project(self, path: Path | str) -> bool:
+        """Open ``path`` after offering to save the current project; False if cancelled or it failed."""
+        if not self.maybe_save():
+            return False
+        return self._open(Path(path))
+
+    def _open(self, path: Path) -> bool:
+        try:
+            self.controller.load_project(path)
+        except (TlguiError, OSError) as exc:
+            self.show_error(str(exc))
+            return False
+        self._remember_recent(path)
+        self.tabs.setCurrentWidget(self.data_page)
+        return True
+
+    def save(self) -> bool:
+        """Save to the project's file, or ask where when it has none. True when saved."""
+        if self.controller.path is None:
+            return self.save_as()
+        return self._save_to(self.controller.path)
+
+    def save_as(self) -> bool:
+        suggested = str(Path(self._start_dir()) / f"{self.controller.project_name}{PROJECT_SUFFIX}")
+        path, _ = QFileDialog.getSaveFileName(self, "Save project as", suggested, PROJECT_FILTER)
+        return self._save_to(Path(path)) if path else False
+
+    def _save_to(self, path: Path) -> bool:
+        try:
+            saved = self.controller.save_project(path)
+        except (TlguiError, OSError) as exc:
+            self.show_error(f"The project was not saved. {exc}")
+            return False
+        self._remember_recent(saved)
+        return True
+
+    def _start_dir(self) -> str:
+        if self.controller.path is not None:
+            return str(self.controller.path.parent)
+        recent = self.recent_projects()
+        return str(recent[0].parent) if recent else str(Path.home())
+
+    # -- models ----------------------------------------------------------------------------------
+
+    def export_model(self) -> bool:
+        """Write the trained classifier as a standalone model file."""
+        classifier = self.controller.classifier
+        if classifier is None:
+            self.show_error("There is no trained model yet. Train one on the Train tab first.")
+            return False
+        suggested = str(Path(self._start_dir()) / f"{self.controller.project_name}.safetensors")
+        path, _ = QFileDialog.getSaveFileName(self, "Export model", suggested, MODEL_FILTER)
+        if not path:
+            return False
+        target = Path(path)
+        if target.suffix.lower() != ".safetensors":
+            target = target.with_name(target.name + ".safetensors")
+        try:
+            save_classifier(classifier, target)
+        except (TlguiError, OSError) as exc:
+            self.show_error(f"The model was not exported. {exc}")
+            return False
+        self.controller.show_status(f"Model exported to {target}.")
+        return True
+
+    def open_model_file(self) -> None:
+        """Classify with a model file made earlier: the Classify page opens and owns it."""
+        self.tabs.setCurrentWidget(self.classify_page)
+        self.classify_page.open_model_dialog()
+
+    # -- messages --------------------------------------------------------------------------------
+
+    def show_error(self, message: str) -> None:
+        QMessageBox.warning(self, "tlgui", message)
+
+    def about(self) -> None:
+        QMessageBox.about(
+            self,
+            "About tlgui",
+            f"<h3>tlgui {tlgui.__version__}</h3>"
+            "<p>Transfer learning for photos: sort examples into classes, pick a pretrained network, "
+            "train, and use the classifier.</p>",
+        )
+
+    # -- closing ---------------------------------------------------------------------------------
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        if self._any_busy() and QMessageBox.question(
+            self, "Work in progress", "A task is still running. Stop it and quit?",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, QMessageBox.StandardButton.No,
+        ) != QMessageBox.StandardButton.Yes:
+            event.ignore()
+            return
+        if not self.maybe_save():
+            event.ignore()
+            return
+        self._save_geometry()
+        self.shutdown()
+        event.accept()
+
+    def _any_busy(self) -> bool:
+        for page in self.pages:
+            busy = getattr(page, "busy", None)
+            if busy is not None and (busy() if callable(busy) else busy):
+                return True
+        return False
+
+    def shutdown(self) -> None:
+        """Stop every page's background work (thumbnails, scans, training)."""
+        for page in self.pages:
+            stop = getattr(page, "shutdown", None)
+            if callable(stop):
+                stop()
+
+    def _restore_geometry(self) -> None:
+        settings = app_settings()
+        geometry = settings.value(GEOMETRY_KEY)
+        if geometry is not None:
+            self.restoreGeometry(geometry)
+        state = settings.value(STATE_KEY)
+        if state is not None:
+            self.restoreState(state)
+
+    def _save_geometry(self) -> None:
+        settings = app_settings()
+        settings.setValue(GEOMETRY_KEY, self.saveGeometry())
+        settings.setValue(STATE_KEY, self.saveState())
+
