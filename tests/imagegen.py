@@ -40,8 +40,8 @@ _INVERSE = {
 
 
 def unique_colour(index: int) -> tuple[int, int, int]:
-    """A colour per index (16.7 million of them), so generated files never share content."""
-    return ((index >> 16) & 0xFF, (index >> 8) & 0xFF, index & 0xFF)
+    """A colour per index (262,144 before repeating), 4 levels apart so JPEG keeps them apart too."""
+    return (((index >> 12) & 63) * 4, ((index >> 6) & 63) * 4, (index & 63) * 4)
 
 
 def solid(size: tuple[int, int] = (8, 6), colour: tuple[int, int, int] = (200, 30, 30)) -> Image.Image:
@@ -82,8 +82,14 @@ def save(img: Image.Image, path: Path | str, **params) -> Path:
 
 
 def write_image(path: Path | str, index: int = 0, size: tuple[int, int] = (8, 6)) -> Path:
-    """A small flat-coloured photo whose content is unique to ``index``; format from the suffix."""
-    return save(solid(size, unique_colour(index)), path)
+    """A small flat-coloured photo whose bytes are unique to ``index``; format from the suffix.
+
+    The same index gives the same bytes, which is how tests make duplicates.
+    """
+    params = {}
+    if Path(path).suffix.lower() in (".jpg", ".jpeg"):
+        params["comment"] = f"tlgui test image {index}"  # lossy pixels alone might coincide
+    return save(solid(size, unique_colour(index)), path, **params)
 
 
 def write_oriented_jpeg(path: Path | str, orientation: int, size: tuple[int, int] = (64, 32)) -> Path:

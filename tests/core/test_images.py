@@ -178,7 +178,10 @@ def test_png_missing_iend_is_truncated_for_the_scan(tmp_path):
 
 
 def test_complete_files_are_checked_without_decoding(tmp_path, monkeypatch):
-    paths = [imagegen.write_image(tmp_path / f"a{s}", 1, (32, 32)) for s in (".jpg", ".png", ".gif", ".webp", ".bmp")]
+    paths = [
+        imagegen.write_image(tmp_path / f"a{s}", 1, (32, 32))
+        for s in (".jpg", ".png", ".gif", ".webp", ".bmp")
+    ]
 
     def no_decoding(self):
         raise AssertionError("inspect_image decoded pixels")
@@ -211,8 +214,8 @@ def test_decompression_bomb_just_over_the_limit(tmp_path, func):
 def test_bomb_guard_reads_our_limit(tmp_path, monkeypatch):
     path = imagegen.write_image(tmp_path / "a.png", 0, (40, 30))
     monkeypatch.setattr(images, "MAX_IMAGE_PIXELS", 1000)
-    assert _reason(inspect_image, path) == "image too large (0.0012 megapixels)".replace("0.0012", "0")
-    assert _reason(load_rgb, path).startswith("image too large")
+    assert _reason(inspect_image, path) == "image too large (0.0012 megapixels)"
+    assert _reason(load_rgb, path) == "image too large (0.0012 megapixels)"
 
 
 @pytest.mark.parametrize("func", [inspect_image, load_rgb])

@@ -213,6 +213,13 @@ def _flip_last_byte(data: bytes) -> bytes:
     return data[:-1] + bytes([data[-1] ^ 0xFF])
 
 
+def _safetensors_with_640_byte_header() -> bytes:
+    # A length prefix of 640 starts with bytes 80 02, a pickle's first two bytes: still safetensors.
+    header, payload = _split(_foreign_safetensors(None))
+    raw = json.dumps(header).encode()
+    return struct.pack("<Q", 640) + raw + b" " * (640 - len(raw)) + payload
+
+
 def _bad_json_header(data: bytes) -> bytes:
     length = struct.unpack("<Q", data[:8])[0]
     return data[:8] + b"{" + b"x" * (length - 1) + data[8 + length :]
@@ -231,6 +238,7 @@ BAD_FILES = {
     "pickle pth": (lambda good: _pth(legacy=True), "pickled"),
     "zip pth": (lambda good: _pth(legacy=False), "zip archive"),
     "foreign safetensors": (lambda good: _foreign_safetensors(None), "no tlgui metadata"),
+    "pickle-like length": (lambda good: _safetensors_with_640_byte_header(), "no tlgui metadata"),
     "other metadata": (lambda good: _foreign_safetensors({"format": "pt"}), "no tlgui metadata"),
     "wrong format name": (lambda good: _with_meta(good, format="other"), "unknown format"),
     "newer version": (lambda good: _with_meta(good, format_version=99, tlgui_version="9.0"), "newer version"),

@@ -180,21 +180,28 @@ def test_progress_reports_phase_predict(predictor, photo_folder):
     assert [e.done for e in events] == sorted(e.done for e in events)
 
 
-def test_cancel_between_batches(predictor, photo_folder):
+def test_cancel_between_batches(predictor, photo_folder, monkeypatch):
     token = CancelToken()
     paths = collect_images([photo_folder])
+    forward = predictor._predict_batch
+    calls = []
 
-    def stop_after_first_batch(event):
-        if event.done > 0:
-            token.cancel()
+    def forward_then_stop(*args, **kwargs):
+        calls.append(1)
+        token.cancel()  # the user presses Stop while the first batch runs
+        return forward(*args, **kwargs)
 
+    monkeypatch.setattr(predictor, "_predict_batch", forward_then_stop)
     with pytest.raises(Cancelled):
-        predictor.predict_paths(paths, batch_size=2, progress=stop_after_first_batch, cancel=token)
+        predictor.predict_paths(paths, batch_size=2, cancel=token)
+    assert len(calls) == 1
 
+
+def test_cancel_before_start(predictor, photo_folder):
     token = CancelToken()
     token.cancel()
     with pytest.raises(Cancelled):
-        predictor.predict_paths(paths, cancel=token)
+        predictor.predict_paths(collect_images([photo_folder]), cancel=token)
 
 
 # ---- the real bundled backbone -------------------------------------------------------------------

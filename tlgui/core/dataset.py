@@ -29,13 +29,13 @@ from __future__ import annotations
 import os
 import random
 import unicodedata
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from tlgui.core.errors import Cancelled, DataError, ImageDecodeError
-from tlgui.core.images import ImageInfo, image_suffix_kind, inspect_image
+from tlgui.core.images import ImageInfo, image_suffix_kind, inspect_image, os_error_reason
 from tlgui.core.progress import CancelToken, ProgressEvent, ProgressFn, RateMeter
 
 FORMAT_VERSION = 1
@@ -238,9 +238,13 @@ class DataSet:
         root = _abs(path)
         if not root.is_dir():
             raise DataError(f"'{root}' is not a folder." if root.exists() else f"Folder not found: {root}")
+        if progress is not None:
+            progress(ProgressEvent("scan", 0, None, message="Looking for photos"))
         report = AddReport()
-        groups = _plan_folder(root, ask, cancel, progress, report)
-        self._add_groups(groups, report, progress, cancel)
+        problems: list[SkippedFile] = []
+        files = _walk_image_files(str(root), cancel, problems)
+        groups = _plan_folder(root, ask, report, files)
+        self._add_groups(groups, report, progress, cancel, problems)
         return report
 
     def add_files(
@@ -258,14 +262,15 @@ class DataSet:
         """
         label = clean_class_name(label)
         files: list[str] = []
+        problems: list[SkippedFile] = []
         for p in paths:
             p = _abs(p)
             if p.is_dir():
-                files.extend(_walk_image_files(str(p), cancel))
+                files.extend(_walk_image_files(str(p), cancel, problems))
             else:
                 files.append(str(p))
         report = AddReport()
-        self._add_groups([_Group(label, None, files)], report, progress, cancel)
+        self._add_groups([_Group(label, None, files)], report, progress, cancel, problems)
         return report
 
     def _add_groups(
@@ -274,21 +279,27 @@ class DataSet:
         report: AddReport,
         progress: ProgressFn | None,
         cancel: CancelToken | None,
+        folder_problems: list[SkippedFile],
     ) -> None:
         candidates = [(f, g.label, g.split) for g in groups for f in g.files]
         to_read, pre_skipped = _screen_names([c[0] for c in candidates])
         results = dict(zip(to_read, inspect_many(to_read, progress=progress, cancel=cancel), strict=True))
         results.update(pre_skipped)
         # Everything is read before anything changes, so a cancelled add leaves the bins as they were.
+        for problem in folder_problems:
+            self._note_skipped(problem, report)
         for file, label, split in candidates:
             self._commit_one(results[file], label, split, report)
+
+    def _note_skipped(self, skipped: SkippedFile, report: AddReport) -> None:
+        self._skipped[skipped.path] = skipped
+        report.skipped.append(skipped)
 
     def _commit_one(
         self, result: ImageInfo | SkippedFile, label: str, split: str | None, report: AddReport
     ) -> None:
         if isinstance(result, SkippedFile):
-            self._skipped[result.path] = result
-            report.skipped.append(result)
+            self._note_skipped(result, report)
             return
         existed = label in self._bins
         target = self._bins.setdefault(label, _Bin())
@@ -501,8 +512,10 @@ def inspect_many(
     meter = RateMeter("scan", len(paths), progress)
     if not paths:
         return []
-    chunks = [paths[i : i + _CHUNK] for i in range(0, len(paths), _CHUNK)]
-    workers = workers or min(8, 2 * (os.cpu_count() or 2))
+    absolute = [os.path.abspath(os.fspath(p)) for p in paths]
+    chunks = [absolute[i : i + _CHUNK] for i in range(0, len(absolute), _CHUNK)]
+    # More threads than cores: on a cold disk or a network share most of them wait on I/O.
+    workers = workers or min(16, 4 * (os.cpu_count() or 2))
     results: list[ImageInfo | SkippedFile] = []
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="tlgui-scan") as pool:
         futures: list[Future] = [pool.submit(_inspect_chunk, chunk, cancel) for chunk in chunks]
@@ -517,7 +530,7 @@ def inspect_many(
     return results
 
 
-def _inspect_chunk(paths: Sequence[str | Path], cancel: CancelToken | None) -> list[ImageInfo | SkippedFile]:
+def _inspect_chunk(paths: Sequence[str], cancel: CancelToken | None) -> list[ImageInfo | SkippedFile]:
     out: list[ImageInfo | SkippedFile] = []
     for path in paths:
         if cancel is not None and cancel.cancelled:
@@ -526,14 +539,14 @@ def _inspect_chunk(paths: Sequence[str | Path], cancel: CancelToken | None) -> l
     return out
 
 
-def _inspect_one(path: str | Path) -> ImageInfo | SkippedFile:
+def _inspect_one(path: str) -> ImageInfo | SkippedFile:
+    file = Path(path)  # built once: at 100,000 files, every Path construction shows
     try:
-        info = inspect_image(path)
-        return replace(info, path=_abs(path))
+        return inspect_image(file)
     except ImageDecodeError as exc:
-        return SkippedFile(_abs(path), exc.reason)
+        return SkippedFile(file, exc.reason)
     except Exception as exc:  # a scan must survive any one file, whatever Pillow raises
-        return SkippedFile(_abs(path), f"cannot read ({exc.__class__.__name__})")
+        return SkippedFile(file, f"cannot read ({exc.__class__.__name__})")
 
 
 def _raise_if_cancelled(cancel: CancelToken | None) -> None:
@@ -556,15 +569,40 @@ def _screen_names(files: list[str]) -> tuple[list[str], dict[str, SkippedFile]]:
 # ---- folder layout -----------------------------------------------------------------------------
 
 
-def _walk_image_files(folder: str, cancel: CancelToken | None) -> Iterator[str]:
-    """Files under ``folder`` whose suffix is an image's (supported or not), in sorted order."""
-    for dirpath, dirnames, filenames in os.walk(folder):
+def _walk_image_files(folder: str, cancel: CancelToken | None, problems: list[SkippedFile]) -> list[str]:
+    """Files under ``folder`` whose suffix is an image's (supported or not), in sorted order.
+
+    Symlinked folders are followed (class folders are often links), each real folder once so a
+    link to an ancestor cannot loop. A folder that cannot be listed goes into ``problems``.
+    """
+    found: list[str] = []
+    seen: set[tuple[int, int]] = set()
+
+    def unreadable(error: OSError) -> None:
+        reason = f"cannot open folder ({os_error_reason(error)})"
+        problems.append(SkippedFile(_abs(error.filename or folder), reason))
+
+    for dirpath, dirnames, filenames in os.walk(folder, onerror=unreadable, followlinks=True):
         _raise_if_cancelled(cancel)
+        if not _first_visit(dirpath, seen):
+            dirnames[:] = []
+            continue
         # Pruning in place stops os.walk descending; sorting makes every scan list files alike.
         dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
-        for name in sorted(filenames):
-            if image_suffix_kind(name) != "other":
-                yield os.path.join(dirpath, name)
+        found.extend(os.path.join(dirpath, n) for n in sorted(filenames) if image_suffix_kind(n) != "other")
+    return found
+
+
+def _first_visit(dirpath: str, seen: set[tuple[int, int]]) -> bool:
+    try:
+        st = os.stat(dirpath)
+    except OSError:
+        return True  # os.walk reports the listing error itself
+    key = (st.st_dev, st.st_ino)
+    if key in seen:
+        return False
+    seen.add(key)
+    return True
 
 
 @dataclass
@@ -575,57 +613,42 @@ class _Listing:
     subfolders: dict[str, list[str]]
 
 
-def _list_folder(folder: Path, cancel: CancelToken | None) -> _Listing:
-    loose: list[str] = []
-    subfolders: dict[str, list[str]] = {}
-    with os.scandir(folder) as entries:
-        ordered = sorted(entries, key=lambda e: e.name)
-    for entry in ordered:
-        if entry.is_dir() and not entry.name.startswith("."):
-            files = list(_walk_image_files(entry.path, cancel))
-            if files:
-                subfolders[entry.name] = files
-        elif entry.is_file() and image_suffix_kind(entry.name) != "other":
-            loose.append(entry.path)
-    return _Listing(loose, subfolders)
+def _partition(folder: str, files: list[str]) -> _Listing:
+    """Sorts the walked files of ``folder`` into its loose files and its sub-folders' files."""
+    prefix = folder if folder.endswith(os.sep) else folder + os.sep
+    listing = _Listing([], {})
+    for f in files:
+        head, sep, _rest = f[len(prefix) :].partition(os.sep)
+        if sep:
+            listing.subfolders.setdefault(head, []).append(f)
+        else:
+            listing.loose.append(f)
+    return listing
 
 
-def _plan_folder(
-    root: Path,
-    ask: AskFn | None,
-    cancel: CancelToken | None,
-    progress: ProgressFn | None,
-    report: AddReport,
-) -> list[_Group]:
+def _plan_folder(root: Path, ask: AskFn | None, report: AddReport, files: list[str]) -> list[_Group]:
     """Decides which class (and split) each file under ``root`` goes to, without reading any."""
-    if progress is not None:
-        progress(ProgressEvent("scan", 0, None, message="Looking for photos"))
     root_label = _folder_label(root.name or str(root))
-    listing = _list_folder(root, cancel)
+    listing = _partition(str(root), files)
     if _is_split_layout(listing):
         sub_plan = [
             group
-            for name in listing.subfolders
+            for name, sub_files in listing.subfolders.items()
             for group in _plan_classes(
-                root / name, root_label, _SPLIT_FOLDERS[name.lower()], ask, cancel, report
+                root / name, sub_files, root_label, _SPLIT_FOLDERS[name.lower()], ask, report
             )
         ]
         return _resolve(root, listing, sub_plan, root_label, ask, report, splits=True)
-    sub_plan = [_Group(_folder_label(name), None, files) for name, files in listing.subfolders.items()]
+    sub_plan = [_Group(_folder_label(name), None, sub) for name, sub in listing.subfolders.items()]
     return _resolve(root, listing, sub_plan, root_label, ask, report, splits=False)
 
 
 def _plan_classes(
-    folder: Path,
-    loose_label: str,
-    split: str,
-    ask: AskFn | None,
-    cancel: CancelToken | None,
-    report: AddReport,
+    folder: Path, files: list[str], loose_label: str, split: str, ask: AskFn | None, report: AddReport
 ) -> list[_Group]:
     """Class groups inside one split folder (train/ or val/)."""
-    listing = _list_folder(folder, cancel)
-    sub_plan = [_Group(_folder_label(name), split, files) for name, files in listing.subfolders.items()]
+    listing = _partition(str(folder), files)
+    sub_plan = [_Group(_folder_label(name), split, sub) for name, sub in listing.subfolders.items()]
     groups = _resolve(folder, listing, sub_plan, loose_label, ask, report, splits=False)
     for group in groups:
         group.split = split  # loose images of train/ are training images too

@@ -83,10 +83,11 @@ def _read_bytes(path: Path) -> bytes:
         with open(path, "rb") as f:
             return f.read()
     except OSError as exc:
-        raise ImageDecodeError(path, _os_error_reason(exc)) from exc
+        raise ImageDecodeError(path, os_error_reason(exc)) from exc
 
 
-def _os_error_reason(exc: OSError) -> str:
+def os_error_reason(exc: OSError) -> str:
+    """A few words for the user about why a path could not be read."""
     if isinstance(exc, FileNotFoundError):
         return "file not found (moved or deleted?)"
     if isinstance(exc, PermissionError):
@@ -98,7 +99,7 @@ def _os_error_reason(exc: OSError) -> str:
 
 def _megapixels(pixels: int) -> str:
     mp = pixels / 1_000_000
-    return f"{mp:.0f}" if mp >= 10 else f"{mp:.1f}".rstrip("0").rstrip(".")
+    return f"{mp:.0f}" if mp >= 10 else f"{mp:.2g}"
 
 
 def _too_large_reason(pixels: int) -> str:
@@ -123,7 +124,7 @@ def _open_error(path: Path, exc: Exception) -> ImageDecodeError:
     if isinstance(exc, OSError) and "truncated" in str(exc):
         return ImageDecodeError(path, "truncated file")
     if isinstance(exc, OSError) and exc.errno is not None:
-        return ImageDecodeError(path, _os_error_reason(exc))
+        return ImageDecodeError(path, os_error_reason(exc))
     return ImageDecodeError(path, f"damaged image ({_short(exc)})")
 
 
@@ -136,10 +137,25 @@ def _open_bytes(path: Path, data: bytes) -> Image.Image:
     """Opens (header only) an in-memory file, refusing formats outside the supported set."""
     try:
         return Image.open(io.BytesIO(data), formats=_ACCEPTED_FORMATS)
-    except UnidentifiedImageError as exc:
-        raise _unsupported_or_not_image(path, data) from exc
     except Exception as exc:  # Pillow raises many types for damaged headers
-        raise _open_error(path, exc) from exc
+        raise _open_failure(path, exc, data) from exc
+
+
+def _open_failure(path: Path, exc: Exception, data: bytes) -> ImageDecodeError:
+    if isinstance(exc, UnidentifiedImageError):
+        return _unsupported_or_not_image(path, data)
+    if _riff_is_short(data):
+        # Pillow's WebP opener decodes at once and fails with libwebp's obscure message.
+        return ImageDecodeError(path, "truncated file")
+    return _open_error(path, exc)
+
+
+def _riff_is_short(data: bytes) -> bool:
+    """True for a WebP whose RIFF header declares more bytes than the file holds."""
+    if len(data) < 12 or data[:4] != b"RIFF" or data[8:12] != b"WEBP":
+        return False
+    (riff_size,) = struct.unpack_from("<I", data, 4)
+    return len(data) < riff_size + 8
 
 
 def _unsupported_or_not_image(path: Path, data: bytes) -> ImageDecodeError:
@@ -169,9 +185,9 @@ def inspect_image(path: Path | str) -> ImageInfo:
         raise ImageDecodeError(path, "empty file (0 bytes)")
     with _open_bytes(path, data) as im:
         _check_pixel_count(path, im.size)
-        _check_complete(path, im, data)
-        width, height = _displayed_size(im)
+        width, height = _displayed_size(im)  # before the check, whose draft decode shrinks im.size
         fmt = im.format or "?"
+        _check_complete(path, im, data)
     return ImageInfo(path, content_digest(data), len(data), width, height, fmt)
 
 
@@ -191,11 +207,9 @@ def _check_complete(path: Path, im: Image.Image, data: bytes) -> None:
             raise ImageDecodeError(path, "truncated file")
         return
     if im.format == "WEBP":
-        # The RIFF header declares the file's length, and libwebp's error for a short file is obscure.
-        (riff_size,) = struct.unpack_from("<I", data, 4)
-        if len(data) < riff_size + 8:
+        if _riff_is_short(data):
             raise ImageDecodeError(path, "truncated file")
-        return
+        return  # Pillow decoded the whole WebP to open it
     if _looks_complete(im.format or "", data):
         return
     if im.format in ("JPEG", "MPO"):
@@ -255,10 +269,12 @@ def load_rgb(path: Path | str, *, min_size: int | None = None) -> Image.Image:
     _refuse_unsupported_suffix(path)
     try:
         im = Image.open(path, formats=_ACCEPTED_FORMATS)
-    except UnidentifiedImageError as exc:
-        raise _unsupported_or_not_image(path, _read_bytes(path)) from exc
+    except OSError as exc:
+        if exc.errno is not None:  # the file itself could not be opened
+            raise ImageDecodeError(path, os_error_reason(exc)) from exc
+        raise _open_failure(path, exc, _read_bytes(path)) from exc
     except Exception as exc:
-        raise _open_error(path, exc) from exc
+        raise _open_failure(path, exc, _read_bytes(path)) from exc
     with im:
         _check_pixel_count(path, im.size)
         if min_size and im.format in ("JPEG", "MPO"):

@@ -108,9 +108,9 @@ def read_model_info(path: Path | str) -> dict:
     try:
         size = path.stat().st_size
         with path.open("rb") as handle:
-            prefix = handle.read(8)
+            prefix = handle.read(9)
             length = _header_length(prefix, size, where)
-            prefix += handle.read(length)
+            prefix += handle.read(length - 1)
     except OSError as exc:
         raise ModelFileError(f"Could not read the model file {where}: {exc.strerror or exc}.") from exc
     header, data_start = _parse_header(prefix, size, where)
@@ -154,16 +154,18 @@ def _read_file(path: Path) -> bytes:
 
 
 def _header_length(prefix: bytes, size: int, where: str) -> int:
-    """The header length from the 8-byte prefix, or a clear error for empty and foreign files."""
+    """The header length from the file's first 9 bytes, or a clear error for empty and foreign files."""
     if size == 0:
         raise ModelFileError(f"{where} is empty (0 bytes); it is not a tlgui model file.")
-    if len(prefix) < 8:
+    if len(prefix) < 9:
         raise ModelFileError(f"{where} is too short to be a tlgui model file ({size} bytes).")
-    foreign = _foreign_kind(prefix)
-    if foreign:
-        raise ModelFileError(f"{where} is not a tlgui model file: it looks like {foreign}.")
     length = int.from_bytes(prefix[:8], "little")
-    if length < 2 or length > _MAX_HEADER_BYTES:
+    # Judge by the safetensors shape first: a valid length prefix can happen to start with bytes
+    # that also begin some other format, so signatures only name what is already known to be foreign.
+    if prefix[8:9] != b"{" or not 2 <= length <= _MAX_HEADER_BYTES:
+        foreign = _foreign_kind(prefix)
+        if foreign:
+            raise ModelFileError(f"{where} is not a tlgui model file: it looks like {foreign}.")
         raise ModelFileError(f"{where} is not a tlgui model file (it is not in safetensors format).")
     if 8 + length > size:
         raise ModelFileError(f"{where} is truncated: the file ends inside its header.")
@@ -188,7 +190,7 @@ def _foreign_kind(prefix: bytes) -> str | None:
 
 def _parse_header(data: bytes, size: int, where: str) -> tuple[dict, int]:
     """The safetensors JSON header and the offset where the tensor payload starts."""
-    length = _header_length(data[:8], size, where)
+    length = _header_length(data[:9], size, where)
     try:
         header = json.loads(bytes(data[8 : 8 + length]).decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
@@ -295,4 +297,3 @@ def _build_network(backbone_id: str, class_names: list[str], tensors: dict, wher
             f"with {len(class_names)} classes."
         ) from exc
     return network.eval()
-

@@ -18,7 +18,7 @@ from PIL import Image
 from tlgui.core.classifier import Classifier
 from tlgui.core.errors import ImageDecodeError
 from tlgui.core.extract import ViewRecipe, ViewRequest, decoded_batches
-from tlgui.core.images import SUPPORTED_SUFFIXES
+from tlgui.core.images import SUPPORTED_SUFFIXES, to_rgb
 from tlgui.core.inference import InferenceSettings
 from tlgui.core.progress import CancelToken, ProgressFn, RateMeter
 
@@ -56,7 +56,12 @@ class Predictor:
     def predict_image(self, image: Image.Image | Path | str, top_k: int = 3) -> Prediction:
         """Predict one image, given as a file path or an already opened PIL image."""
         if isinstance(image, Image.Image):
-            tensor = self.classifier.preprocessing.eval_uint8(image.convert("RGB"))
+            try:
+                # to_rgb, not convert("RGB"): transparency goes on white, as for decoded files.
+                rgb = to_rgb(image)
+            except ValueError:
+                return Prediction(None, [], error=f"unsupported colour mode {image.mode}")
+            tensor = self.classifier.preprocessing.eval_uint8(rgb)
             return self._predict_batch(tensor.unsqueeze(0), [None], top_k)[0]
         return self.predict_paths([Path(image)], top_k=top_k, batch_size=1)[0]
 
@@ -112,7 +117,9 @@ class Predictor:
             for r in chunk
         ]
 
-    def _predict_batch(self, batch_uint8: torch.Tensor, paths: Sequence[Path | None], top_k: int) -> list[Prediction]:
+    def _predict_batch(
+        self, batch_uint8: torch.Tensor, paths: Sequence[Path | None], top_k: int
+    ) -> list[Prediction]:
         """Softmax top-k for a uint8 Bx3xHxW batch, normalised on the device."""
         settings = self.settings
         k = max(1, min(int(top_k), len(self.class_names)))

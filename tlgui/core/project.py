@@ -79,10 +79,14 @@ def load_project(path: Path | str) -> Project:
     except FileNotFoundError as exc:
         raise ModelFileError(f"The project file {where} does not exist.") from exc
     except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, ValueError) as exc:
-        raise ModelFileError(f"{where} is not a tlgui project or it is damaged (not a readable zip).") from exc
+        raise ModelFileError(
+            f"{where} is not a tlgui project or it is damaged (not a readable zip)."
+        ) from exc
     except OSError as exc:
         raise ModelFileError(f"Could not read the project file {where}: {exc.strerror or exc}.") from exc
-    classifier = classifier_from_bytes(model, source=f"The model inside {where}") if model is not None else None
+    classifier = (
+        classifier_from_bytes(model, source=f"The model inside {where}") if model is not None else None
+    )
     return _project_from_document(document, classifier, where)
 
 

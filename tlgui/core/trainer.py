@@ -33,6 +33,7 @@ from tlgui.core.extract import ViewRecipe, ViewRequest, compute_activations, dec
 from tlgui.core.featurecache import FeatureCache
 from tlgui.core.freezing import (
     first_trainable_stage,
+    freeze_level_names,
     parameter_counts,
     set_freeze_level,
     set_module_trainable,
@@ -71,7 +72,7 @@ def train(
 
 
 def regime_of(net: StagedNetwork) -> str:
-    """"head", "partial" or "full", from where the trainable part starts."""
+    """ "head", "partial" or "full", from where the trainable part starts."""
     boundary = first_trainable_stage(net)
     if boundary >= len(net.stage_names) - 1:
         return "head"
@@ -174,6 +175,8 @@ class _TrainingRun:
         level = cfg.freeze_level
         if level is None:
             level = recommend(self.dataset.class_counts(), net).level
+        # Levels past the network's depth mean "everything" (the CLI's --freeze full).
+        level = max(0, min(level, len(freeze_level_names(net)) - 1))
         set_freeze_level(net, level)
         for path, trainable in cfg.trainable_overrides.items():
             set_module_trainable(net, path, trainable)
@@ -199,7 +202,9 @@ class _TrainingRun:
         cache = self.cache if self.cache is not None else FeatureCache()
         recipe = ViewRecipe(self.prep, cfg.augment_strength, cfg.seed)
         views = list(range(cfg.cached_views + 1)) if cfg.augment else [0]
-        namespace = cache_namespace(self.net, self.boundary, recipe, str(self.settings.autocast_dtype or "fp32"))
+        namespace = cache_namespace(
+            self.net, self.boundary, recipe, str(self.settings.autocast_dtype or "fp32")
+        )
         requests = [ViewRequest(i.path, i.digest, v) for i in train_items for v in views]
         requests += [ViewRequest(i.path, i.digest, 0) for i in val_items]
         arrays, failures = compute_activations(
@@ -250,7 +255,9 @@ class _TrainingRun:
         total_steps = cfg.epochs * steps_per_epoch
         scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, _warmup_cosine(total_steps))
         loss_fn = nn.CrossEntropyLoss(label_smoothing=cfg.label_smoothing)
-        scaler = torch.amp.GradScaler("cuda", enabled=self.settings.device.type == "cuda" and cfg.mixed_precision)
+        scaler = torch.amp.GradScaler(
+            "cuda", enabled=self.settings.device.type == "cuda" and cfg.mixed_precision
+        )
         history: list[EpochStats] = []
         best = (-1.0, math.inf)
         best_state: dict[str, torch.Tensor] | None = None
@@ -397,7 +404,9 @@ class _CachedData:
         with torch.inference_mode():
             for start in range(0, len(self.val_x), 256):
                 x = self.val_x[start : start + 256].to(self.device).float()
-                outs.append(net.forward_from(self.run.boundary, self.run.settings.memory_format_input(x)).float())
+                outs.append(
+                    net.forward_from(self.run.boundary, self.run.settings.memory_format_input(x)).float()
+                )
         return torch.cat(outs).cpu()
 
     def validate(self, loss_fn) -> tuple[float, float]:
@@ -423,7 +432,11 @@ class _StreamedData:
         return math.ceil(len(self.train.items) / self.batch_size)
 
     def train_autocast(self):
-        return self.run.settings.autocast() if self.run.settings.device.type == "cuda" else contextlib.nullcontext()
+        return (
+            self.run.settings.autocast()
+            if self.run.settings.device.type == "cuda"
+            else contextlib.nullcontext()
+        )
 
     def train_batches(self, epoch: int):
         run = self.run
@@ -435,7 +448,9 @@ class _StreamedData:
         requests = [ViewRequest(i.path, i.digest, view) for i in items]
         index = {name: k for k, name in enumerate(run.class_names)}
         by_path = {i.path: i for i in items}
-        for good, batch, failed in decoded_batches(requests, self.recipe.make, self.batch_size, run.settings.decode_workers):
+        for good, batch, failed in decoded_batches(
+            requests, self.recipe.make, self.batch_size, run.settings.decode_workers
+        ):
             if failed:
                 self._forget(failed)
             if batch is None:
@@ -468,7 +483,9 @@ class _StreamedData:
         kept: list[ImageItem] = []
         by_path = {i.path: i for i in self.val.items}
         batches = []
-        for good, batch, failed in decoded_batches(requests, self.recipe.make, 64, self.run.settings.decode_workers):
+        for good, batch, failed in decoded_batches(
+            requests, self.recipe.make, 64, self.run.settings.decode_workers
+        ):
             self.run._drop_failures([], failed)
             kept.extend(by_path[r.path] for r in good)
             if batch is not None:

@@ -21,7 +21,6 @@ from PySide6.QtWidgets import (
     QListView,
     QMenu,
     QSizePolicy,
-    QStackedWidget,
     QStyle,
     QToolButton,
     QVBoxLayout,
@@ -142,10 +141,8 @@ class BinPanel(QFrame):
         self.title_edit.setFont(font)
         self.title_edit.editingFinished.connect(self._finish_rename)
         self.title_edit.installEventFilter(self)
-        self.title_stack = QStackedWidget()
-        self.title_stack.addWidget(self.title)
-        self.title_stack.addWidget(self.title_edit)
-        self.title_stack.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
+        self.title_edit.setMinimumWidth(200)
+        self.title_edit.hide()
         self.count_label = QLabel()
         self.count_label.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
         self.menu_button = QToolButton()
@@ -154,12 +151,16 @@ class BinPanel(QFrame):
         self.menu_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
         self.menu_button.setMenu(self._build_menu())
         self.menu_button.setAutoRaise(True)
+        # The "⋯" says there is a menu; Qt's extra arrow only crowds it.
+        self.menu_button.setStyleSheet("QToolButton::menu-indicator { image: none; width: 0px; }")
 
         header = QHBoxLayout()
         header.setContentsMargins(6, 4, 4, 0)
         header.addWidget(self.check)
         header.addWidget(self.warning_icon)
-        header.addWidget(self.title_stack)
+        header.addWidget(self.title)
+        header.addWidget(self.title_edit)
+        header.addSpacing(8)
         header.addWidget(self.count_label, 1)
         header.addWidget(self.menu_button)
 
@@ -240,16 +241,25 @@ class BinPanel(QFrame):
 
     # -- rename in place ---------------------------------------------------------------------------
 
+    @property
+    def renaming(self) -> bool:
+        return not self.title_edit.isHidden()
+
     def start_rename(self) -> None:
         self.title_edit.setText(self.label)
-        self.title_stack.setCurrentWidget(self.title_edit)
+        self.title.hide()
+        self.title_edit.show()
         self.title_edit.selectAll()
         self.title_edit.setFocus()
 
+    def _end_rename(self) -> None:
+        self.title_edit.hide()
+        self.title.show()
+
     def _finish_rename(self) -> None:
-        if self.title_stack.currentWidget() is not self.title_edit:
+        if not self.renaming:
             return  # editingFinished also fires on focus loss after Escape
-        self.title_stack.setCurrentWidget(self.title)
+        self._end_rename()
         new = self.title_edit.text().strip()
         if new and new != self.label:
             self.renameRequested.emit(self.label, new)
@@ -257,7 +267,7 @@ class BinPanel(QFrame):
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if watched is self.title_edit and event.type() == QEvent.Type.KeyPress \
                 and event.key() == Qt.Key.Key_Escape:
-            self.title_stack.setCurrentWidget(self.title)
+            self._end_rename()
             return True
         return super().eventFilter(watched, event)
 

@@ -73,7 +73,7 @@ class Intake(QObject):
     """Runs one intake at a time. Signals: ``finished(list[AddReport])``, ``cancelled()``,
     ``failed(str)``, and ``done()`` after any of them."""
 
-    finished = Signal(list)
+    finished = Signal(object)  # list[AddReport]
     cancelled = Signal()
     failed = Signal(str)
     done = Signal()

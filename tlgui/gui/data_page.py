@@ -59,7 +59,9 @@ class _EmptyState(QWidget):
         text = QLabel(EMPTY_TEXT)
         text.setWordWrap(True)
         text.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        text.setMaximumWidth(560)
+        # A fixed width: a word-wrapped rich-text label in a centred layout otherwise guesses a
+        # narrow width and a height for another one, and cuts its last lines off.
+        text.setFixedWidth(540)
         self.add_button = QPushButton("Add folder…")
         self.add_button.setMinimumWidth(160)
         self.add_button.clicked.connect(page.add_folder_dialog)
@@ -222,6 +224,8 @@ class DataPage(QWidget):
         trainable = [n for n, c in dataset.class_counts().items() if c >= MIN_IMAGES_TO_TRAIN]
         if classes and len(trainable) < 2:
             parts.append("<b>training needs two classes with at least two photos each</b>")
+        if not classes:
+            parts = ["No classes yet"]
         self.summary.setText(" · ".join(parts))
 
     def _update_buttons(self) -> None:

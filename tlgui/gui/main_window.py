@@ -16,34 +16,13 @@ from PySide6.QtWidgets import QFileDialog, QMainWindow, QMessageBox, QTabWidget,
 import tlgui
 from tlgui.core.errors import TlguiError
 from tlgui.core.modelfile import save_classifier
+from tlgui.gui.classify_page import ClassifyPage
 from tlgui.gui.controller import PROJECT_SUFFIX, ProjectController
 from tlgui.gui.data_page import DataPage
+from tlgui.gui.model_page import ModelPage
+from tlgui.gui.results_page import ResultsPage
 from tlgui.gui.settings import app_settings
-
-# TEMPORARY: until the other pages land, stand-ins keep the window opening.
-try:
-    from tlgui.gui.model_page import ModelPage
-except ImportError:
-    ModelPage = None
-try:
-    from tlgui.gui.train_page import TrainPage
-except ImportError:
-    TrainPage = None
-try:
-    from tlgui.gui.results_page import ResultsPage
-except ImportError:
-    ResultsPage = None
-try:
-    from tlgui.gui.classify_page import ClassifyPage
-except ImportError:
-    ClassifyPage = None
-
-
-def _page(cls, controller):
-    if cls is None:
-        from PySide6.QtWidgets import QLabel
-        return QLabel("Not written yet.")
-    return cls(controller)
+from tlgui.gui.train_page import TrainPage
 
 MAX_RECENT = 8
 RECENT_KEY = "recent_projects"
@@ -68,10 +47,10 @@ class MainWindow(QMainWindow):
         self.tabs = QTabWidget()
         self.tabs.setDocumentMode(True)
         self.data_page = DataPage(self.controller)
-        self.model_page = _page(ModelPage, self.controller)
-        self.train_page = _page(TrainPage, self.controller)
-        self.results_page = _page(ResultsPage, self.controller)
-        self.classify_page = _page(ClassifyPage, self.controller)
+        self.model_page = ModelPage(self.controller)
+        self.train_page = TrainPage(self.controller)
+        self.results_page = ResultsPage(self.controller)
+        self.classify_page = ClassifyPage(self.controller)
         self.pages = (self.data_page, self.model_page, self.train_page, self.results_page, self.classify_page)
         for title, page in zip(TAB_TITLES, self.pages, strict=True):
             self.tabs.addTab(page, title)

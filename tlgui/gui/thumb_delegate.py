@@ -49,17 +49,20 @@ class ThumbnailDelegate(QStyledItemDelegate):
             painter.setBrush(fill)
             painter.drawRoundedRect(cell.adjusted(1, 1, -1, -1), 6, 6)
 
-        image = index.data(Qt.ItemDataRole.DecorationRole)
+        # Ask the Python model directly: QModelIndex.data() in PySide6 6.12 drops a reference to
+        # None for every empty role it converts (see pyside_fixes), which crashes Python 3.11.
+        model = index.model()
+        image = model.data(index, Qt.ItemDataRole.DecorationRole)
         target = QRect(0, 0, self.thumb_size, self.thumb_size)
         target.moveCenter(cell.center())
         if isinstance(image, QImage) and not image.isNull():
             painter.drawImage(target, image)
 
-        if index.data(FailedRole):
+        if model.data(index, FailedRole):
             self._draw_broken(painter, target)
-        if index.data(DuplicateRole):
+        if model.data(index, DuplicateRole):
             self._draw_duplicate_corner(painter, target)
-        if index.data(SplitRole) == "val":
+        if model.data(index, SplitRole) == "val":
             self._draw_tag(painter, target, "val")
         painter.restore()
 

@@ -110,7 +110,8 @@ def download(
                 done += len(chunk)
                 meter.update(done, dest.name)
             _check_hash(dest.name, digest.hexdigest(), url)
-        meter.update(done, dest.name, force=True)
+        if meter.total is None:  # otherwise the last chunk already reported completion
+            meter.update(done, dest.name, force=True)
     return dest
 
 
@@ -142,7 +143,7 @@ def load_state_dict_file(path: Path | str) -> OrderedDict[str, torch.Tensor]:
             data = torch.load(path, map_location="cpu", weights_only=True)
     except FileNotFoundError as exc:
         raise ModelFileError(f"The weights file {path} does not exist.") from exc
-    except Exception as exc:  # noqa: BLE001 - every unpickling/parse failure means "not a weights file"
+    except Exception as exc:  # every unpickling or parse failure means "not a weights file"
         raise ModelFileError(
             f"{path.name} is not a PyTorch weights file that can be read safely ({_first_line(exc)})."
         ) from exc

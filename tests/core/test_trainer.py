@@ -1,0 +1,167 @@
+"""The trainer's three regimes, the feature cache's promise, callbacks, stopping and repeatability."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+from conftest import write_learnable_tree
+
+import tlgui.core.extract as extract
+from tlgui.core.dataset import DataSet
+from tlgui.core.errors import Cancelled, DataError
+from tlgui.core.featurecache import FeatureCache
+from tlgui.core.progress import CancelToken
+from tlgui.core.trainer import TrainConfig, TrainingCallback, train
+
+
+class Recorder(TrainingCallback):
+    def __init__(self, stop_after_epoch: int | None = None, token: CancelToken | None = None):
+        self.events, self.epochs, self.results = [], [], []
+        self.stop_after_epoch, self.token = stop_after_epoch, token
+
+    def on_progress(self, event):
+        self.events.append(event)
+
+    def on_epoch_end(self, stats):
+        self.epochs.append(stats)
+        if self.stop_after_epoch is not None and stats.epoch == self.stop_after_epoch:
+            self.token.cancel()
+
+    def on_train_end(self, result):
+        self.results.append(result)
+
+
+def _dataset(root) -> DataSet:
+    ds = DataSet()
+    ds.add_folder(root)
+    return ds
+
+
+class CountingTrunk:
+    """Counts images the frozen trunk computes, by wrapping extract.run_trunk."""
+
+    def __init__(self, monkeypatch):
+        self.images = 0
+        original = extract.run_trunk
+
+        def counting(net, boundary, batch, prep, settings):
+            self.images += batch.shape[0]
+            return original(net, boundary, batch, prep, settings)
+
+        monkeypatch.setattr(extract, "run_trunk", counting)
+
+
+def test_head_only_cached_learns_and_reports(learnable_tree, bundled_network, tmp_path):
+    rec = Recorder()
+    result = train(_dataset(learnable_tree), TrainConfig(epochs=8, freeze_level=0), backbone=bundled_network,
+                   callbacks=[rec], cache=FeatureCache(tmp_path / "c"))
+    assert result.regime == "head"
+    assert result.report.accuracy == 1.0
+    assert result.classifier.class_names == ["red", "blue"] or sorted(result.classifier.class_names) == ["blue", "red"]
+    assert [e.epoch for e in rec.epochs] == list(range(1, len(rec.epochs) + 1))
+    assert {e.phase for e in rec.events} >= {"extract", "train", "evaluate"}
+    assert rec.results == [result]
+    assert len(result.report.confusion) == 2 and sum(map(sum, result.report.confusion)) == len(result.report.predictions)
+    # The caller's network is never modified: it keeps its ImageNet head.
+    assert bundled_network.num_classes == 1000
+
+
+def test_warm_cache_opens_no_image_and_new_photos_cost_only_themselves(learnable_tree, bundled_network, tmp_path, monkeypatch):
+    cache = FeatureCache(tmp_path / "c")
+    config = TrainConfig(epochs=2, freeze_level=0)
+    train(_dataset(learnable_tree), config, backbone=bundled_network, cache=cache)
+
+    counter = CountingTrunk(monkeypatch)
+
+    def no_decoding(*args, **kwargs):
+        raise AssertionError("an image was opened on a warm cache")
+
+    monkeypatch.setattr(extract, "load_rgb", no_decoding)
+    train(_dataset(learnable_tree), TrainConfig(epochs=3, freeze_level=0, learning_rate=1e-2),
+          backbone=bundled_network, cache=cache)
+    assert counter.images == 0
+
+    monkeypatch.undo()
+    counter = CountingTrunk(monkeypatch)
+    write_learnable_tree(learnable_tree, {"red": 1, "blue": 1}, start=100)
+    train(_dataset(learnable_tree), config, backbone=bundled_network, cache=cache)
+    assert counter.images == 2
+
+
+def test_cached_augmented_views_are_computed_once_each(learnable_tree, bundled_network, tmp_path, monkeypatch):
+    counter = CountingTrunk(monkeypatch)
+    ds = _dataset(learnable_tree)
+    train_items, val_items = ds.split(0.2, 0)
+    config = TrainConfig(epochs=2, freeze_level=0, cached_views=2)
+    train(ds, config, backbone=bundled_network, cache=FeatureCache(tmp_path / "c"))
+    assert counter.images == 3 * len(train_items) + len(val_items)
+
+
+def test_stop_keeps_the_best_epoch_so_far(learnable_tree, bundled_network, tmp_path):
+    token = CancelToken()
+    rec = Recorder(stop_after_epoch=2, token=token)
+    result = train(_dataset(learnable_tree), TrainConfig(epochs=20, freeze_level=0, early_stopping_patience=None),
+                   backbone=bundled_network, callbacks=[rec], cancel=token, cache=FeatureCache(tmp_path / "c"))
+    assert result.cancelled
+    assert len(result.history) == 2
+    assert result.best_epoch in (1, 2)
+    assert result.classifier.network.num_classes == 2
+
+
+def test_stop_before_any_epoch_raises_cancelled(learnable_tree, bundled_network, tmp_path):
+    token = CancelToken()
+    token.cancel()
+    with pytest.raises(Cancelled):
+        train(_dataset(learnable_tree), TrainConfig(epochs=3, freeze_level=0), backbone=bundled_network,
+              cancel=token, cache=FeatureCache(tmp_path / "c"))
+
+
+def test_same_seed_same_run(learnable_tree, bundled_network, tmp_path):
+    runs = [
+        train(_dataset(learnable_tree), TrainConfig(epochs=4, freeze_level=0, seed=3), backbone=bundled_network,
+              cache=FeatureCache(tmp_path / "c"))
+        for _ in range(2)
+    ]
+    assert [h.train_loss for h in runs[0].history] == [h.train_loss for h in runs[1].history]
+    a, b = (r.classifier.network.head.weight for r in runs)
+    assert torch.equal(a, b)
+
+
+def test_partial_fine_tune_on_cached_boundary_keeps_frozen_batchnorm(learnable_tree, bundled_network, tmp_path):
+    config = TrainConfig(epochs=2, freeze_level=1, cached_views=1, early_stopping_patience=None)
+    result = train(_dataset(learnable_tree), config, backbone=bundled_network, cache=FeatureCache(tmp_path / "c"))
+    assert result.regime == "partial"
+    net = result.classifier.network
+    before = dict(bundled_network.named_buffers())
+    after = dict(net.named_buffers())
+    frozen_bn = [k for k in before if k.startswith("stages.stem") and k.endswith("running_mean")]
+    assert frozen_bn and all(torch.equal(before[k], after[k]) for k in frozen_bn)
+    trainable = [n for n, p in net.named_parameters() if p.requires_grad]
+    assert any(not n.startswith("stages.head") for n in trainable)
+
+
+@pytest.mark.slow
+def test_partial_and_full_without_cache_run_through_the_whole_network(learnable_tree, bundled_network, tmp_path):
+    for level, regime in ((1, "partial"), (10_000, "full")):
+        config = TrainConfig(epochs=1, freeze_level=level, use_cache=False, batch_size=8)
+        result = train(_dataset(learnable_tree), config, backbone=bundled_network)
+        assert result.regime == regime
+        assert len(result.history) == 1
+
+
+def test_a_photo_that_vanished_after_the_scan_is_skipped_not_fatal(learnable_tree, bundled_network, tmp_path):
+    ds = _dataset(learnable_tree)
+    victim = ds.items("red")[0].path
+    victim.unlink()
+    result = train(ds, TrainConfig(epochs=2, freeze_level=0), backbone=bundled_network,
+                   cache=FeatureCache(tmp_path / "c"))
+    assert [s.path for s in result.skipped] == [victim]
+    assert all(p.path != victim for p in result.report.predictions)
+
+
+def test_one_class_is_a_clear_error(tmp_path, bundled_network):
+    write_learnable_tree(tmp_path / "only", {"red": 4})
+    ds = DataSet()
+    ds.add_folder(tmp_path / "only")
+    with pytest.raises(DataError, match="at least two classes"):
+        train(ds, TrainConfig(epochs=1), backbone=bundled_network)

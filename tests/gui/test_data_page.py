@@ -1,0 +1,286 @@
+"""The Data tab driven like a user: real drops of file URLs, real decoding, real thumbnails."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
+from PySide6.QtGui import QDragEnterEvent, QDropEvent, QImage
+from PySide6.QtWidgets import QApplication, QInputDialog, QMessageBox
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests/ for imagegen
+
+import imagegen  # noqa: E402
+
+from tlgui.gui.bin_widget import bin_warning  # noqa: E402
+from tlgui.gui.controller import ProjectController  # noqa: E402
+from tlgui.gui.data_page import DataPage  # noqa: E402
+from tlgui.gui.thumbnails import THUMB_SIZE, ThumbnailLoader  # noqa: E402
+
+
+@pytest.fixture
+def page(qtbot):
+    controller = ProjectController()
+    page = DataPage(controller, loader=ThumbnailLoader(max_threads=2))
+    qtbot.addWidget(page)
+    page.resize(1100, 760)
+    page.show()
+    qtbot.waitExposed(page)
+    yield page
+    page.shutdown()
+
+
+def url_mime(paths) -> QMimeData:
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(p)) for p in paths])
+    return mime
+
+
+def drop(widget, mime: QMimeData, action=Qt.DropAction.CopyAction, pos: QPoint | None = None) -> bool:
+    """Drag-enter then drop, as the window system delivers them; True when the drop was accepted."""
+    point = QPointF(pos if pos is not None else widget.rect().center())
+    buttons, mods = Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier
+    enter = QDragEnterEvent(point, action, mime, buttons, mods)
+    QApplication.sendEvent(widget, enter)
+    event = QDropEvent(point, action, mime, buttons, mods)
+    QApplication.sendEvent(widget, event)
+    return event.isAccepted()
+
+
+def drop_and_wait(qtbot, page, widget, mime, **kwargs) -> None:
+    """Drop, then wait for the background scan it starts to finish."""
+    with qtbot.waitSignal(page.intake.done, timeout=20000):
+        assert drop(widget, mime, **kwargs)
+
+
+def class_tree(root: Path, counts: dict[str, int], start: int = 0) -> dict[str, list[Path]]:
+    return imagegen.write_class_tree(root, counts, start_index=start, size=(40, 30))
+
+
+@pytest.fixture
+def filled(qtbot, page, tmp_path):
+    """ants (5) and bees (6) dropped as a folder of class folders, with one corrupt file."""
+    root = tmp_path / "insects"
+    files = class_tree(root, {"ants": 5, "bees": 6})
+    imagegen.write_truncated(root / "bees" / "broken.jpg")
+    drop_and_wait(qtbot, page, page, url_mime([root]))
+    return page, files, root
+
+
+def test_empty_state_tells_what_to_do(page):
+    assert page.stack.currentWidget() is page.empty_state
+    assert page.empty_state.add_button.text() == "Add folder…"
+    assert page.empty_state.isVisible()
+
+
+def test_folder_of_class_folders_fills_bins_and_lists_the_bad_file(filled):
+    page, _files, root = filled
+    assert page.controller.dataset.class_names == ["ants", "bees"]
+    assert page.panels["ants"].model.rowCount() == 5
+    assert page.panels["bees"].model.rowCount() == 6
+    assert page.panels["bees"].count_label.text() == "6 photos"
+    assert page.stack.currentWidget() is page.scroll
+    # The corrupt file is listed with its path and reason, visibly.
+    assert page.skipped_panel.isVisible() and page.skipped_panel.expanded
+    assert "1 file skipped" in page.skipped_panel.toggle.text()
+    model = page.skipped_panel.model
+    assert model.rowCount() == 1
+    assert model.data(model.index(0, 0)) == str(root / "bees" / "broken.jpg")
+    assert model.data(model.index(0, 1))
+    assert "2 classes · 11 photos · split: automatic" in page.summary.text()
+    assert page.controller.dirty
+
+
+def test_folder_of_images_becomes_one_bin_named_after_it(qtbot, page, tmp_path):
+    folder = tmp_path / "wasps"
+    for i in range(3):
+        imagegen.write_image(folder / f"w{i}.png", i)
+    drop_and_wait(qtbot, page, page, url_mime([folder]))
+    assert page.controller.dataset.class_names == ["wasps"]
+
+
+def test_ambiguous_folder_asks_on_the_gui_thread(qtbot, page, tmp_path, monkeypatch):
+    root = tmp_path / "mixed"
+    class_tree(root, {"ants": 2, "bees": 2})
+    imagegen.write_image(root / "loose.png", 99)
+    asked = []
+
+    def get_item(parent, title, question, choices, current, editable):
+        asked.append(choices)
+        return choices[2], True  # everything in one class
+
+    monkeypatch.setattr(QInputDialog, "getItem", staticmethod(get_item))
+    drop_and_wait(qtbot, page, page, url_mime([root]))
+    assert len(asked) == 1 and len(asked[0]) == 3
+    assert page.controller.dataset.class_names == ["mixed"]
+    assert page.controller.dataset.count("mixed") == 5
+
+
+def test_cancelling_the_question_leaves_the_bins_alone(qtbot, page, tmp_path, monkeypatch):
+    root = tmp_path / "mixed"
+    class_tree(root, {"ants": 2})
+    imagegen.write_image(root / "loose.png", 99)
+    monkeypatch.setattr(QInputDialog, "getItem", staticmethod(lambda *a: ("", False)))
+    with qtbot.waitSignal(page.intake.cancelled, timeout=20000):
+        drop(page, url_mime([root]))
+    qtbot.waitUntil(lambda: not page.busy())
+    assert page.controller.dataset.class_names == []
+
+
+def test_image_files_dropped_on_a_bin_join_it(qtbot, filled, tmp_path):
+    page, _files, _root = filled
+    extra = [imagegen.write_image(tmp_path / "new" / f"x{i}.png", 500 + i) for i in range(2)]
+    view = page.panels["ants"].view
+    drop_and_wait(qtbot, page, view.viewport(), url_mime(extra))
+    assert page.controller.dataset.count("ants") == 7
+    assert page.panels["ants"].model.rowCount() == 7
+
+
+def test_files_dropped_on_empty_space_ask_which_bin(qtbot, filled, tmp_path, monkeypatch):
+    page, _files, _root = filled
+    extra = [imagegen.write_image(tmp_path / "loose" / f"y{i}.png", 700 + i) for i in range(3)]
+    offered = []
+
+    def get_item(parent, title, question, choices, current, editable):
+        offered.append((list(choices), editable))
+        return "hornets", True  # a new name typed in
+
+    monkeypatch.setattr(QInputDialog, "getItem", staticmethod(get_item))
+    drop_and_wait(qtbot, page, page.drop_hint, url_mime(extra))
+    choices, editable = offered[0]
+    assert editable and {"ants", "bees"} <= set(choices)
+    assert page.controller.dataset.class_names == ["ants", "bees", "hornets"]
+    assert page.panels["hornets"].model.rowCount() == 3
+
+
+def test_dragging_thumbnails_to_another_bin_relabels_them(qtbot, filled):
+    page, files, _root = filled
+    ants, bees = page.panels["ants"], page.panels["bees"]
+    mime = ants.model.mimeData([ants.model.index(0), ants.model.index(1)])
+    assert drop(bees.view.viewport(), mime, Qt.DropAction.MoveAction)
+    qtbot.waitUntil(lambda: page.controller.dataset.count("bees") == 8)
+    assert page.controller.dataset.count("ants") == 3
+    moved = {item.path for item in page.controller.dataset.items("bees")}
+    assert set(files["ants"][:2]) <= moved
+    assert ants.model.rowCount() == 3 and bees.model.rowCount() == 8
+
+
+def test_thumbnails_cannot_be_dropped_back_on_their_own_bin(filled):
+    page, _files, _root = filled
+    ants = page.panels["ants"]
+    mime = ants.model.mimeData([ants.model.index(0)])
+    assert not drop(ants.view.viewport(), mime, Qt.DropAction.MoveAction)
+
+
+def test_rename_by_double_clicking_the_title(qtbot, filled):
+    page, _files, _root = filled
+    panel = page.panels["ants"]
+    qtbot.mouseDClick(panel.title, Qt.MouseButton.LeftButton)
+    assert panel.renaming
+    panel.title_edit.setText("formicidae")
+    qtbot.keyClick(panel.title_edit, Qt.Key.Key_Return)
+    assert page.controller.dataset.class_names == ["formicidae", "bees"]
+    assert page.panels["formicidae"] is panel and panel.title.text() == "formicidae"
+    assert panel.model.rowCount() == 5
+
+
+def test_rename_to_an_existing_name_is_refused_with_a_message(qtbot, filled):
+    page, _files, _root = filled
+    errors = []
+    page.controller.errorRaised.connect(errors.append)
+    assert not page.rename_class("ants", "bees")
+    assert "already exists" in errors[0]
+    assert page.controller.dataset.class_names == ["ants", "bees"]
+
+
+def test_merge_ticked_bins(qtbot, filled, monkeypatch):
+    page, _files, _root = filled
+    page.panels["ants"].check.setChecked(True)
+    page.panels["bees"].check.setChecked(True)
+    assert page.merge_button.isEnabled()
+    monkeypatch.setattr(QInputDialog, "getItem", staticmethod(lambda *a: ("insects", True)))
+    page.merge_button.click()
+    assert page.controller.dataset.class_names == ["insects"]
+    assert page.panels["insects"].model.rowCount() == 11
+    assert set(page.panels) == {"insects"}
+
+
+def test_delete_ticked_bin_after_confirming(qtbot, filled, monkeypatch):
+    page, _files, _root = filled
+    page.panels["bees"].check.setChecked(True)
+    monkeypatch.setattr(QMessageBox, "question", staticmethod(lambda *a: QMessageBox.StandardButton.Yes))
+    page.delete_button.click()
+    assert page.controller.dataset.class_names == ["ants"]
+    assert "bees" not in page.panels
+
+
+def test_delete_key_removes_selected_photos(qtbot, filled):
+    page, _files, _root = filled
+    panel = page.panels["bees"]
+    panel.view.setFocus()
+    panel.view.selectionModel().select(panel.model.index(0), panel.view.selectionModel().SelectionFlag.Select)
+    panel.view.selectionModel().select(panel.model.index(1), panel.view.selectionModel().SelectionFlag.Select)
+    qtbot.keyClick(panel.view, Qt.Key.Key_Delete)
+    assert page.controller.dataset.count("bees") == 4
+    assert panel.model.rowCount() == 4
+
+
+def test_new_class_from_the_toolbar(qtbot, filled, monkeypatch):
+    page, _files, _root = filled
+    monkeypatch.setattr(QInputDialog, "getText", staticmethod(lambda *a, **k: ("wasps", True)))
+    page.new_class_button.click()
+    assert page.controller.dataset.class_names == ["ants", "bees", "wasps"]
+    qtbot.waitUntil(page.panels["wasps"].empty_hint.isVisible)
+    assert page.panels["wasps"].warning_icon.toolTip().startswith("Needs at least 2")
+
+
+def test_thumbnails_arrive_lazily(qtbot, filled):
+    page, files, _root = filled
+    model = page.panels["ants"].model
+    qtbot.waitUntil(lambda: page.loader.cached(files["ants"][0]) is not None, timeout=10000)
+    image = model.data(model.index(0), Qt.ItemDataRole.DecorationRole)
+    assert isinstance(image, QImage) and image.width() == THUMB_SIZE and image.height() == THUMB_SIZE
+    # The photo is 40x30 of one colour: the centre of the thumbnail carries it.
+    colour = image.pixelColor(THUMB_SIZE // 2, THUMB_SIZE // 2)
+    assert (colour.red(), colour.green(), colour.blue()) == imagegen.unique_colour(0)
+
+
+def test_only_painted_rows_request_thumbnails(qtbot, page, tmp_path):
+    root = tmp_path / "many"
+    class_tree(root, {"lots": 400})
+    drop_and_wait(qtbot, page, page, url_mime([root]))
+    files = list(root.joinpath("lots").iterdir())
+
+    def decoded() -> int:
+        return sum(page.loader.cached(p) is not None for p in files)
+
+    qtbot.waitUntil(lambda: decoded() > 0 and page.loader.pending() == 0, timeout=20000)
+    qtbot.wait(200)  # let any further paints request what they would
+    assert 0 < decoded() < 100  # three rows on screen, not 400
+
+
+def test_duplicates_across_bins_are_flagged(qtbot, page, tmp_path):
+    root = tmp_path / "dups"
+    class_tree(root, {"ants": 3, "bees": 3})
+    same = root / "bees" / "copy_of_ant.png"
+    same.write_bytes((root / "ants" / "ants_0.png").read_bytes())
+    drop_and_wait(qtbot, page, page, url_mime([root]))
+    assert page.duplicates_banner.isVisible()
+    assert page.duplicates_banner.text.text().startswith("⚠ 1 photo appears in two classes")
+
+
+def test_few_photos_warn_and_too_few_block():
+    assert bin_warning(1)[0] == "error"
+    assert bin_warning(4)[0] == "warning"
+    assert bin_warning(5) is None
+
+
+def test_given_split_is_reported(qtbot, page, tmp_path):
+    root = tmp_path / "split"
+    class_tree(root / "train", {"ants": 3, "bees": 3})
+    class_tree(root / "val", {"ants": 2, "bees": 2}, start=100)
+    drop_and_wait(qtbot, page, page, url_mime([root]))
+    assert "split: given by train/val folders" in page.summary.text()
+    assert page.controller.dataset.count("ants") == 5

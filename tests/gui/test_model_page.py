@@ -1,0 +1,175 @@
+"""The Model page drives the real catalogue and the real bundled EfficientNet-Lite0."""
+
+from __future__ import annotations
+
+import io
+import time
+from urllib.error import URLError
+
+import pytest
+import torch
+from PySide6.QtCore import Qt
+
+from tlgui.core.backbones import weights
+from tlgui.core.backbones.catalogue import DEFAULT_BACKBONE, get_spec
+from tlgui.core.backbones.tv import build_architecture
+from tlgui.core.dataset import scan
+from tlgui.core.freezing import freeze_level_names, parameter_counts
+from tlgui.gui.controller import ProjectController
+from tlgui.gui.model_page import ModelPage
+from pages_support import isolate_caches, write_learnable_classes
+
+SMALL = "mobilenet_v3_small"
+
+
+@pytest.fixture
+def controller(tmp_path, monkeypatch):
+    isolate_caches(monkeypatch, tmp_path)
+    root = tmp_path / "photos"
+    write_learnable_classes(root, {"red": 6, "blue": 6})
+    ctl = ProjectController()
+    ctl.set_dataset(scan([root]))
+    return ctl
+
+
+@pytest.fixture
+def page(qtbot, controller):
+    widget = ModelPage(controller)
+    qtbot.addWidget(widget)
+    widget.resize(1280, 800)
+    yield widget
+    widget.shutdown()
+
+
+def _show_and_load(qtbot, page):
+    with qtbot.waitSignal(page.networkLoaded, timeout=60000):
+        page.show()
+    qtbot.waitUntil(lambda: not page.busy, timeout=10000)
+    return page.controller.network
+
+
+def test_picker_lists_catalogue_with_weight_status(page):
+    assert page.picker.status_of(DEFAULT_BACKBONE) == "offline-ready"
+    spec = get_spec(SMALL)
+    assert page.picker.status_of(SMALL) == f"download {spec.download_mb:.0f} MB"
+    assert page.picker.model.rowCount() >= 2
+
+
+def test_showing_the_page_loads_the_bundled_backbone_and_its_tree(qtbot, page):
+    net = _show_and_load(qtbot, page)
+    assert net is not None and net.backbone_id == DEFAULT_BACKBONE
+    # Top level of the tree = the network's stages, ending with the head.
+    model = page.tree_model
+    names = [model.item(row, 0).text() for row in range(model.rowCount())]
+    assert names == net.stage_names
+    # 12 photos per class: head only is recommended and applied (no level chosen yet).
+    assert page.freeze.level() == 0
+    assert page.freeze.level_label.text() == freeze_level_names(net)[0]
+    assert "Recommended: Head only" in page.freeze.recommend_label.text()
+    assert not page.freeze.apply_button.isEnabled()
+    assert model.check_item("stages.head").checkState() == Qt.CheckState.Checked
+    assert model.check_item("stages.stem").checkState() == Qt.CheckState.Unchecked
+    assert "Trainable parameters" in page.freeze.counts_label.text()
+
+
+def test_freeze_level_checks_whole_stages_and_updates_the_project(qtbot, page):
+    net = _show_and_load(qtbot, page)
+    before = parameter_counts(net)[0]
+    with qtbot.waitSignal(page.controller.networkChanged):
+        page.freeze.slider.setValue(2)  # what a keyboard step or a slider release does
+    assert page.controller.config.freeze_level == 2
+    assert page.controller.freeze_overrides == {}
+    assert parameter_counts(net)[0] > before
+    model = page.tree_model
+    assert model.check_item("stages.conv_head").checkState() == Qt.CheckState.Checked
+    assert model.check_item("stages.blocks_6").checkState() == Qt.CheckState.Checked
+    assert model.check_item("stages.blocks_5").checkState() == Qt.CheckState.Unchecked
+    assert page.freeze.level_label.text() == "Head + last 2 stages"
+    # Away from the recommendation, one click brings it back.
+    assert page.freeze.apply_button.isEnabled()
+    qtbot.mouseClick(page.freeze.apply_button, Qt.MouseButton.LeftButton)
+    assert page.controller.config.freeze_level == 0
+    assert model.check_item("stages.blocks_6").checkState() == Qt.CheckState.Unchecked
+
+
+def test_ticking_one_module_makes_its_stage_partial(qtbot, page):
+    net = _show_and_load(qtbot, page)
+    model = page.tree_model
+    block = model.check_item("stages.blocks_5.0")
+    assert block is not None
+    block.setCheckState(Qt.CheckState.Checked)  # what a click on the box does
+    assert all(p.requires_grad for p in net.get_submodule("stages.blocks_5.0").parameters())
+    assert model.check_item("stages.blocks_5").checkState() == Qt.CheckState.PartiallyChecked
+    assert page.controller.freeze_overrides == {"stages.blocks_5.0": True}
+    assert page.controller.config.trainable_overrides == {"stages.blocks_5.0": True}
+    # Clicking the partial stage makes all of it trainable.
+    model.check_item("stages.blocks_5").setCheckState(Qt.CheckState.Checked)
+    assert all(p.requires_grad for p in net.get_submodule("stages.blocks_5").parameters())
+    assert model.check_item("stages.blocks_5.1").checkState() == Qt.CheckState.Checked
+
+
+def test_offline_backbone_shows_the_message_and_imports_a_weights_file(qtbot, page, tmp_path, monkeypatch):
+    _show_and_load(qtbot, page)
+
+    def offline(*_args, **_kwargs):
+        raise URLError("no network")
+
+    monkeypatch.setattr(weights, "urlopen", offline)
+    page.load_backbone(SMALL)
+    qtbot.waitUntil(lambda: not page.busy, timeout=30000)
+    assert page.banner.isVisible()
+    assert "could not be downloaded" in page.banner.text()
+    assert page.banner.import_button.isVisible()
+    assert page.controller.backbone_id == DEFAULT_BACKBONE  # nothing changed
+
+    # A file that is not weights is refused with a clear message; the import button stays.
+    bogus = tmp_path / "bogus.pth"
+    bogus.write_bytes(b"not a pickle")
+    page.import_weights_file(SMALL, bogus)
+    qtbot.waitUntil(lambda: not page.busy, timeout=30000)
+    assert "bogus.pth" in page.banner.text()
+    assert page.banner.import_button.isVisible()
+
+    # The right file (same keys and shapes) is cached and the backbone loads from it.
+    good = tmp_path / "mobilenet_small.pth"
+    torch.save(build_architecture(SMALL).state_dict(), good)
+    with qtbot.waitSignal(page.networkLoaded, timeout=60000):
+        page.import_weights_file(SMALL, good)
+    assert page.controller.backbone_id == SMALL
+    assert page.controller.network.backbone_id == SMALL
+    assert page.picker.status_of(SMALL) == "cached"
+    assert not page.banner.isVisible()
+
+
+class _SlowResponse:
+    """A download that trickles in (64 kB every 10 ms) until cancelled."""
+
+    def __init__(self, size: int):
+        self.headers = {"Content-Length": str(size)}
+        self._body = io.BytesIO(b"\0" * size)
+
+    def read(self, n: int) -> bytes:
+        time.sleep(0.01)
+        return self._body.read(n)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
+
+def test_download_shows_progress_and_cancel_leaves_nothing_behind(qtbot, page, monkeypatch):
+    size = 40_000_000
+    monkeypatch.setattr(weights, "urlopen", lambda *_a, **_k: _SlowResponse(size))
+    page.load_backbone(SMALL)
+    qtbot.waitUntil(lambda: "MB of" in page.progress.text(), timeout=20000)
+    assert page.progress.text().startswith("Loading weights")
+    qtbot.mouseClick(page.progress.cancel_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not page.busy, timeout=20000)
+    assert not page.progress.isVisible()
+    assert page.controller.backbone_id == DEFAULT_BACKBONE
+    cached = weights.cached_path(get_spec(SMALL).weights_filename)
+    assert not cached.exists()
+    if cached.parent.exists():
+        assert not list(cached.parent.glob("*.tmp"))

@@ -1,0 +1,158 @@
+"""The Train page trains for real (bundled EfficientNet-Lite0, cached head-only path) in seconds."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import replace
+
+import pytest
+from PySide6.QtCore import Qt, QTimer
+
+from tlgui.core.dataset import scan
+from tlgui.core.freezing import max_freeze_level
+from tlgui.core.predict import Predictor
+from tlgui.core.trainer import EpochStats
+from tlgui.gui.controller import ProjectController
+from tlgui.gui.curves import TrainingCurves
+from tlgui.gui.model_page import ModelPage
+from tlgui.gui.train_page import TrainPage
+from pages_support import isolate_caches, write_learnable_classes
+
+
+@pytest.fixture
+def photos(tmp_path, monkeypatch):
+    isolate_caches(monkeypatch, tmp_path)
+    return write_learnable_classes(tmp_path / "photos", {"red": 10, "blue": 10})
+
+
+@pytest.fixture
+def controller(photos, tmp_path):
+    ctl = ProjectController()
+    ctl.set_dataset(scan([tmp_path / "photos"]))
+    return ctl
+
+
+@pytest.fixture
+def pages(qtbot, controller):
+    """The Model and Train pages on one project, the network loaded, level chosen in the tree."""
+    model_page = ModelPage(controller)
+    train_page = TrainPage(controller)
+    for widget in (model_page, train_page):
+        qtbot.addWidget(widget)
+        widget.resize(1280, 800)
+    with qtbot.waitSignal(model_page.networkLoaded, timeout=60000):
+        model_page.show()
+    qtbot.waitUntil(lambda: not model_page.busy, timeout=10000)
+    # Choose "head only" explicitly, as a user would on the dial.
+    model_page.freeze.slider.setValue(1)
+    model_page.freeze.slider.setValue(0)
+    assert controller.config.freeze_level == 0
+    train_page.show()
+    yield model_page, train_page
+    train_page.shutdown()
+    model_page.shutdown()
+
+
+def test_training_runs_with_live_curves_and_sets_the_classifier(qtbot, pages):
+    _model_page, page = pages
+    controller = page.controller
+    page.form.epochs.setValue(3)
+    assert controller.config.epochs == 3  # the form writes through to the project
+    assert page.form.use_cache.isEnabled()
+
+    phases: list[str] = []
+    page.progress.bar.valueChanged.connect(lambda _v: phases.append(page.progress.text()))
+    ticks: list[float] = []
+    timer = QTimer()
+    timer.timeout.connect(lambda: ticks.append(time.perf_counter()))
+    timer.start(50)
+
+    with qtbot.waitSignal(controller.classifierChanged, timeout=120000):
+        qtbot.mouseClick(page.start_button, Qt.MouseButton.LeftButton)
+        assert page.busy and not page.start_button.isEnabled()
+    timer.stop()
+    qtbot.waitUntil(lambda: not page.busy, timeout=10000)
+
+    assert controller.classifier is not None and controller.last_result is not None
+    assert not controller.last_result.cancelled
+    assert len(page.curves.points()["val_accuracy"]) == 3
+    assert len(page.curves.points()["train_loss"]) == 3
+    assert page.message.text().startswith("Finished — validation accuracy")
+    assert any(text.startswith("Extracting features") for text in phases)
+    assert any(text.startswith("Training epoch") for text in phases)
+    assert not page.progress.isVisible() and page.start_button.isEnabled()
+    # The window stayed responsive: the GUI thread's timer kept ticking during the run.
+    gaps = [b - a for a, b in zip(ticks, ticks[1:], strict=False)]
+    assert ticks and max(gaps, default=0) < 2.0
+
+
+def test_stop_keeps_the_best_model_so_far_and_it_classifies(qtbot, pages, photos):
+    _model_page, page = pages
+    controller = page.controller
+    # Many epochs and no early stopping, so the run is surely still going when Stop is pressed.
+    controller.set_config(replace(controller.config, epochs=1000, early_stopping_patience=None))
+    assert page.form.epochs.value() == 1000
+    qtbot.mouseClick(page.start_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: len(page.curves.history) >= 2, timeout=120000)
+    with qtbot.waitSignal(controller.classifierChanged, timeout=60000):
+        qtbot.mouseClick(page.progress.cancel_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not page.busy, timeout=10000)
+
+    result = controller.last_result
+    assert result.cancelled
+    assert len(result.history) < 1000
+    best = next(s for s in result.history if s.epoch == result.best_epoch)
+    assert page.message.text() == (
+        f"Stopped — kept the best model so far (epoch {result.best_epoch}, accuracy {best.val_accuracy:.1%})."
+    )
+    predictions = Predictor(controller.classifier, "cpu").predict_paths([photos["red"][0], photos["blue"][0]])
+    assert [p.label for p in predictions] == ["red", "blue"]
+
+
+def test_options_follow_the_freeze_level_and_the_data(qtbot, pages, tmp_path):
+    model_page, page = pages
+    net = page.controller.network
+    model_page.freeze.slider.setValue(max_freeze_level(net))  # everything trains: no frozen part to cache
+    assert not page.form.use_cache.isEnabled()
+    assert page.form.cache_note.isVisibleTo(page)
+    assert not page.form.cached_views.isEnabled()
+    model_page.freeze.slider.setValue(0)
+    assert page.form.use_cache.isEnabled()
+    assert page.form.cached_views.isEnabled() == page.form.augment.isChecked()
+    page.form.augment.setChecked(False)
+    assert not page.form.cached_views.isEnabled() and page.controller.config.augment is False
+
+    # Photos that come in train/ and val/ folders keep their split: the share does not apply.
+    split_root = tmp_path / "split"
+    write_learnable_classes(split_root / "train", {"red": 3, "blue": 3})
+    write_learnable_classes(split_root / "val", {"red": 2, "blue": 2}, seed=1)
+    page.controller.set_dataset(scan([split_root]))
+    assert page.controller.dataset.has_predefined_split
+    assert not page.form.val_fraction.isEnabled()
+    assert page.form.val_note.isVisibleTo(page)
+
+
+def test_an_engine_error_is_shown_on_the_page(qtbot, pages, tmp_path):
+    _model_page, page = pages
+    one_class = tmp_path / "one"
+    write_learnable_classes(one_class, {"red": 4})
+    page.controller.set_dataset(scan([one_class]))
+    with qtbot.waitSignal(page.controller.errorRaised, timeout=60000) as blocker:
+        page.start()
+    qtbot.waitUntil(lambda: not page.busy, timeout=10000)
+    assert "at least two classes" in blocker.args[0]
+    assert "at least two classes" in page.message.text()
+    assert page.start_button.isEnabled()
+
+
+def test_curves_plot_each_epoch(qtbot):
+    curves = TrainingCurves()
+    qtbot.addWidget(curves)
+    for epoch, (loss, acc) in enumerate([(0.9, 0.5), (0.6, 0.8), (0.5, 0.75)], start=1):
+        curves.add_epoch(EpochStats(epoch, 10, loss + 0.1, loss, acc, 1.0, 1e-3, best=epoch == 2))
+    points = curves.points()
+    assert points["val_loss"] == pytest.approx([0.9, 0.6, 0.5])
+    assert points["val_accuracy"] == pytest.approx([50.0, 80.0, 75.0])
+    assert list(curves.best_marker.getData()[0]) == [2]
+    curves.clear()
+    assert curves.points()["train_loss"] == []
