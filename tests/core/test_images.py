@@ -67,6 +67,46 @@ def test_digest_is_blake2b_128_of_the_bytes():
     assert len(content_digest(b"")) == 32
 
 
+# ---- the scan's Pillow-free path for plain PNG and JPEG ----------------------------------------------
+
+_PLAIN_VARIANTS = {
+    "baseline.jpg": ("RGB", {}),
+    "progressive.jpg": ("RGB", {"progressive": True}),
+    "optimized.jpg": ("RGB", {"optimize": True}),
+    "grey.jpg": ("L", {}),
+    "cmyk.jpg": ("CMYK", {}),
+    "commented.jpg": ("RGB", {"comment": "hello"}),
+    "rgb.png": ("RGB", {}),
+    "rgba.png": ("RGBA", {}),
+    "palette.png": ("P", {}),
+    "grey16.png": ("I;16", {}),
+    "interlaced.png": ("RGB", {"interlace": 1}),
+    "icc.png": ("RGB", {"icc_profile": b"\x00" * 300}),
+}
+
+
+@pytest.mark.parametrize("name", list(_PLAIN_VARIANTS))
+def test_plain_header_agrees_with_pillow(tmp_path, name):
+    mode, params = _PLAIN_VARIANTS[name]
+    path = imagegen.save(Image.new(mode, (37, 23)), tmp_path / name, **params)
+    data = path.read_bytes()
+    with Image.open(path) as im:
+        expected = (im.format, *im.size)
+    assert images._plain_header(data) == expected
+
+
+def test_plain_header_leaves_exif_and_damage_to_pillow(tmp_path):
+    oriented = imagegen.write_oriented_jpeg(tmp_path / "o.jpg", 6).read_bytes()
+    assert images._plain_header(oriented) is None
+    png_exif = imagegen.save(imagegen.solid((4, 4)), tmp_path / "e.png", exif=Image.Exif().tobytes())
+    assert images._plain_header(png_exif.read_bytes()) is None
+    good = imagegen.write_image(tmp_path / "g.png", 1).read_bytes()
+    bad_crc = good[:29] + bytes([good[29] ^ 0xFF]) + good[30:]  # the IHDR checksum
+    assert images._plain_header(good) is not None and images._plain_header(bad_crc) is None
+    broken = imagegen.write_bytes(tmp_path / "broken.png", bad_crc)
+    assert _reason(inspect_image, broken) == "damaged image"
+
+
 # ---- colour modes -----------------------------------------------------------------------------------
 
 

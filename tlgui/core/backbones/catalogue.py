@@ -114,7 +114,7 @@ def get_spec(backbone_id: str) -> BackboneSpec:
 
 
 def weights_status(backbone_id: str) -> str:
-    """ "bundled" (ships with tlgui), "cached" (file in the torch hub cache) or "missing"."""
+    """Where the weights are: "bundled" (ships with tlgui), "cached" (in the torch hub cache) or "missing"."""
     spec = get_spec(backbone_id)
     if spec.bundled:
         return "bundled"

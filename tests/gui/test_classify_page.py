@@ -1,0 +1,146 @@
+"""The Classify page: real drops, real predictions, CSV export, model files out and back in."""
+
+from __future__ import annotations
+
+import csv
+
+import pytest
+from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
+from PySide6.QtGui import QDragEnterEvent, QDropEvent
+from PySide6.QtWidgets import QApplication
+
+from tlgui.gui.classify_page import EMPTY_TEXT, ClassifyPage
+from tlgui.gui.controller import ProjectController
+from tlgui.gui.prediction_table import SORT_ROLE
+from pages_support import imagegen, train_small, write_learnable_classes
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory):
+    root = tmp_path_factory.mktemp("photos")
+    write_learnable_classes(root, {"red": 8, "blue": 8})
+    _dataset, result = train_small(root, tmp_path_factory.mktemp("cache"))
+    return result
+
+
+@pytest.fixture
+def new_photos(tmp_path):
+    """Unseen photos: a folder of three (one per class plus one more red) and a broken file."""
+    paths = write_learnable_classes(tmp_path / "new", {"red": 2, "blue": 1}, seed=7)
+    imagegen.write_zero_byte(tmp_path / "new" / "empty.jpg")
+    return paths
+
+
+@pytest.fixture
+def page(qtbot):
+    widget = ClassifyPage(ProjectController())
+    qtbot.addWidget(widget)
+    widget.resize(1280, 800)
+    widget.show()
+    yield widget
+    widget.shutdown()
+
+
+def _drop(page, paths) -> bool:
+    """Send a real drag-enter and drop with file URLs, as a file manager does; True if accepted."""
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(p)) for p in paths])
+    point = QPointF(page.width() / 2, page.height() / 2)
+    actions = Qt.DropAction.CopyAction
+    enter = QDragEnterEvent(point, actions, mime, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
+    QApplication.sendEvent(page, enter)
+    if not enter.isAccepted():
+        return False
+    drop = QDropEvent(point, actions, mime, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
+    QApplication.sendEvent(page, drop)
+    return True
+
+
+def test_empty_state_without_a_classifier(page, new_photos):
+    assert page.stack.currentWidget() is page.empty
+    assert not page.open_images_button.isEnabled() and not page.export_model_button.isEnabled()
+    assert not _drop(page, new_photos["red"])
+    page.classify_paths(new_photos["red"])
+    assert EMPTY_TEXT in page.message.text()
+
+
+def test_dropping_one_photo_shows_its_top_classes(qtbot, page, trained, new_photos):
+    page.controller.set_training_result(trained)
+    assert page.stack.currentWidget() is page.drop_prompt
+    assert "trained in this project" in page.model_label.text()
+    with qtbot.waitSignal(page.predictionsReady, timeout=60000) as blocker:
+        assert _drop(page, [new_photos["red"][0]])
+    prediction = blocker.args[0][0]
+    assert prediction.label == "red"
+    assert page.stack.currentWidget() is page.single
+    assert page.single.verdict.text() == f"red ({prediction.probability:.1%})"
+    bars = page.single.bar_values()
+    assert [name for name, _ in bars] == ["red", "blue"]
+    assert bars[0][1] == f"{prediction.top[0][1]:.1%}"
+    assert page.single.preview.pixmap() is not None and not page.single.preview.pixmap().isNull()
+
+
+def test_dropping_a_folder_gives_a_sortable_table_and_csv(qtbot, page, trained, new_photos, tmp_path):
+    page.controller.set_training_result(trained)
+    folder = new_photos["red"][0].parent.parent
+    with qtbot.waitSignal(page.predictionsReady, timeout=60000) as blocker:
+        assert _drop(page, [folder])
+    predictions = blocker.args[0]
+    assert len(predictions) == 4  # three photos and the empty file, which gets an error
+    assert page.stack.currentWidget() is page.table_box
+    assert page.proxy.rowCount() == 4
+    errors = [p for p in predictions if p.error]
+    assert len(errors) == 1 and errors[0].path.name == "empty.jpg"
+    assert "1 could not be read" in page.message.text()
+    by_name = {p.path.name: p.label for p in predictions if not p.error}
+    assert by_name == {"red_0.png": "red", "red_1.png": "red", "blue_0.png": "blue"}
+
+    # Sort by probability, highest first: the unreadable file (no probability) ends up last.
+    page.table.sortByColumn(2, Qt.SortOrder.DescendingOrder)
+    values = [page.proxy.index(r, 2).data(SORT_ROLE) for r in range(4)]
+    assert values == sorted(values, reverse=True) and values[-1] == -1.0
+    page.filter.setText("blue")
+    assert page.proxy.rowCount() >= 1
+    page.filter.clear()
+
+    out = tmp_path / "out" / "predictions.csv"
+    assert page.export_csv_button.isEnabled()
+    page.export_csv(out)
+    rows = list(csv.reader(out.open(newline="")))
+    assert rows[0][:3] == ["path", "label", "probability"] and rows[0][-1] == "error"
+    assert len(rows) == 5
+    assert {row[1] for row in rows[1:] if not row[-1]} == {"red", "blue"}
+    assert not list(out.parent.glob("*.tmp"))
+
+
+def test_export_the_model_and_classify_with_the_file_alone(qtbot, trained, new_photos, tmp_path):
+    exporter = ClassifyPage(ProjectController())
+    qtbot.addWidget(exporter)
+    exporter.controller.set_training_result(trained)
+    with qtbot.waitSignal(exporter.modelExported, timeout=60000):
+        exporter.export_model(tmp_path / "colours")  # the suffix is added
+    model_file = tmp_path / "colours.safetensors"
+    assert model_file.is_file()
+    exporter.shutdown()
+
+    # A fresh page with no project: open the file and classify.
+    page = ClassifyPage(ProjectController())
+    qtbot.addWidget(page)
+    page.show()
+    with qtbot.waitSignal(page.modelOpened, timeout=60000):
+        page.open_model(model_file)
+    assert page.classifier is not None and page.classifier.class_names == trained.classifier.class_names
+    assert "from colours.safetensors" in page.model_label.text()
+    with qtbot.waitSignal(page.predictionsReady, timeout=60000) as blocker:
+        page.classify_paths([new_photos["blue"][0]])
+    assert blocker.args[0][0].label == "blue"
+
+    # A damaged file is refused with the engine's message; the model in use stays.
+    broken = tmp_path / "broken.safetensors"
+    broken.write_bytes(model_file.read_bytes()[:1000])
+    page.open_model(broken)
+    qtbot.waitUntil(lambda: not page.busy, timeout=30000)
+    assert "broken.safetensors" in page.message.text()
+    assert page.message.styleSheet()  # shown as an error
+    assert "from colours.safetensors" in page.model_label.text()
+    page.shutdown()
