@@ -56,7 +56,8 @@ def test_content_decides_not_the_suffix(tmp_path):
 
 def test_gif_gives_its_first_frame(tmp_path):
     path = imagegen.write_animated_gif(tmp_path / "anim.gif", ((255, 0, 0), (0, 0, 255)))
-    assert Image.open(path).n_frames == 2
+    with Image.open(path) as im:
+        assert im.n_frames == 2
     assert _close(load_rgb(path).getpixel((4, 4)), (255, 0, 0))
 
 
@@ -153,7 +154,8 @@ def test_float_and_int32_outside_known_ranges_are_stretched():
 @pytest.mark.parametrize("orientation", range(1, 9))
 def test_exif_orientation_is_applied(tmp_path, orientation):
     path = imagegen.write_oriented_jpeg(tmp_path / "o.jpg", orientation, (64, 32))
-    stored = Image.open(path).size
+    with Image.open(path) as im:
+        stored = im.size
     assert stored == ((32, 64) if orientation >= 5 else (64, 32))
     out = load_rgb(path)
     assert out.size == (64, 32)
@@ -280,7 +282,8 @@ def test_a_folder_with_an_image_name(tmp_path, func):
     assert _reason(func, folder) == "a folder, not a file"
 
 
-def test_permission_denied(tmp_path, monkeypatch):
+@pytest.mark.parametrize("func", [inspect_image, load_rgb])
+def test_permission_denied(tmp_path, monkeypatch, func):
     path = imagegen.write_image(tmp_path / "locked.jpg")
 
     def refuse(*_args, **_kwargs):
@@ -288,12 +291,13 @@ def test_permission_denied(tmp_path, monkeypatch):
 
     # Tests run as root, for whom chmod 000 changes nothing, so the refusal is simulated.
     monkeypatch.setattr(images, "open", refuse, raising=False)
-    assert _reason(inspect_image, path) == "permission denied"
+    assert _reason(func, path) == "permission denied"
 
 
 def test_corrupt_exif_costs_the_rotation_not_the_photo(tmp_path):
     path = imagegen.save(imagegen.quadrant_image((32, 16)), tmp_path / "e.jpg", exif=b"Exif\x00\x00garbage!")
-    assert load_rgb(path).size == (32, 16)
+    img = load_rgb(path)
+    assert img.size == (32, 16) and _close(img.getpixel((4, 4)), imagegen.QUADRANT_COLOURS[0], tol=8)
     assert inspect_image(path).width == 32
 
 

@@ -48,7 +48,7 @@ def test_thousands_of_photos_fine_tune_everything(lite0):
 
 
 @pytest.mark.parametrize(
-    ("per_class", "regime"), [(1, "head"), (149, "head"), (150, "partial"), (999, "partial"), (1000, "full")]
+    ("per_class", "regime"), [(1, "head"), (249, "head"), (250, "partial"), (1499, "partial"), (1500, "full")]
 )
 def test_thresholds(lite0, per_class, regime):
     assert recommend({"a": per_class, "b": per_class}, lite0).regime == regime

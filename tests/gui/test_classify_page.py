@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 
 import pytest
+from pages_support import imagegen, train_small, write_learnable_classes
 from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QApplication
@@ -12,7 +13,6 @@ from PySide6.QtWidgets import QApplication
 from tlgui.gui.classify_page import EMPTY_TEXT, ClassifyPage
 from tlgui.gui.controller import ProjectController
 from tlgui.gui.prediction_table import SORT_ROLE
-from pages_support import imagegen, train_small, write_learnable_classes
 
 
 @pytest.fixture(scope="module")

@@ -8,6 +8,7 @@ from urllib.error import URLError
 
 import pytest
 import torch
+from pages_support import isolate_caches, write_learnable_classes
 from PySide6.QtCore import Qt
 
 from tlgui.core.backbones import weights
@@ -17,7 +18,6 @@ from tlgui.core.dataset import scan
 from tlgui.core.freezing import freeze_level_names, parameter_counts
 from tlgui.gui.controller import ProjectController
 from tlgui.gui.model_page import ModelPage
-from pages_support import isolate_caches, write_learnable_classes
 
 SMALL = "mobilenet_v3_small"
 

@@ -5,12 +5,12 @@ from __future__ import annotations
 from dataclasses import replace
 
 import pytest
+from pages_support import train_small, write_learnable_classes
 from PySide6.QtCore import Qt
 
 from tlgui.core.metrics import EvaluationReport, ValPrediction
 from tlgui.gui.controller import ProjectController
 from tlgui.gui.results_page import EMPTY_TEXT, ResultsPage
-from pages_support import train_small, write_learnable_classes
 
 
 @pytest.fixture(scope="module")

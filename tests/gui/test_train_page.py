@@ -6,6 +6,7 @@ import time
 from dataclasses import replace
 
 import pytest
+from pages_support import isolate_caches, write_learnable_classes
 from PySide6.QtCore import Qt, QTimer
 
 from tlgui.core.dataset import scan
@@ -16,7 +17,6 @@ from tlgui.gui.controller import ProjectController
 from tlgui.gui.curves import TrainingCurves
 from tlgui.gui.model_page import ModelPage
 from tlgui.gui.train_page import TrainPage
-from pages_support import isolate_caches, write_learnable_classes
 
 
 @pytest.fixture

@@ -83,6 +83,7 @@ class Duplicate:
 
     @property
     def labels(self) -> list[str]:
+        """The classes this content sits in, sorted."""
         return sorted({item.label for item in self.items})
 
 

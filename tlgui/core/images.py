@@ -2,10 +2,11 @@
 
 Two entry points with different costs:
 
-* ``inspect_image`` reads the file's bytes once, hashes them and parses only the header. Truncation
-  is found from the format's end marker (JPEG EOI, PNG IEND chunk, GIF trailer, RIFF/BMP declared
-  size); only when that marker test fails or the format has none (TIFF) is the file fully decoded
-  to decide. So a folder of 100,000 photos is scanned without decoding 100,000 photos.
+* ``inspect_image`` reads the file's bytes once, hashes them and parses only the header (plain
+  PNG and JPEG files without even opening them in Pillow). Truncation is found from the format's
+  end marker (JPEG EOI, PNG IEND chunk, GIF trailer, RIFF/BMP declared size); only when that test
+  fails or the format has none (TIFF) is the file decoded to decide. So a folder of 100,000
+  photos is scanned without decoding 100,000 photos.
 * ``load_rgb`` decodes for real: EXIF orientation, first frame, every Pillow mode to RGB, and
   JPEG draft mode (decode at 1/2, 1/4 or 1/8 scale) when the caller only needs a small image.
 
@@ -43,8 +44,8 @@ UNSUPPORTED_IMAGE_SUFFIXES: frozenset[str] = frozenset(
     }
 )  # fmt: skip
 
-# Same as Pillow's default, so an image refused here is refused before Pillow's own check fires.
-# About 89 megapixels: larger than any phone or DSLR photo, far smaller than a forged header.
+# About 89 megapixels (Pillow's default, above which it warns; it refuses at twice that): larger
+# than any phone or DSLR photo, far smaller than what a forged header can declare.
 MAX_IMAGE_PIXELS: int = 89_478_485
 
 # Formats the content (not the suffix) may have, most common first (Pillow tries them in order).
@@ -123,8 +124,8 @@ def _check_pixel_count(path: Path, size: tuple[int, int]) -> None:
         raise ImageDecodeError(path, _too_large_reason(pixels))
 
 
-def _open_error(path: Path, exc: Exception) -> ImageDecodeError:
-    """Translates whatever Pillow raised while opening into a short reason."""
+def _decode_error(path: Path, exc: Exception) -> ImageDecodeError:
+    """Translates whatever Pillow raised while opening or decoding into a short reason."""
     if isinstance(exc, Image.DecompressionBombError):
         # Pillow refuses at twice its limit before we ever see the size; its message holds the count.
         found = re.search(r"\((\d+) pixels\)", str(exc))
@@ -158,7 +159,7 @@ def _open_failure(path: Path, exc: Exception, data: bytes) -> ImageDecodeError:
     if _riff_is_short(data):
         # Pillow's WebP opener decodes at once and fails with libwebp's obscure message.
         return ImageDecodeError(path, "truncated file")
-    return _open_error(path, exc)
+    return _decode_error(path, exc)
 
 
 def _riff_is_short(data: bytes) -> bool:
@@ -313,7 +314,7 @@ def _check_complete(path: Path, im: Image.Image, data: bytes) -> None:
     try:
         im.load()
     except Exception as exc:
-        raise _open_error(path, exc) from exc
+        raise _decode_error(path, exc) from exc
 
 
 def _looks_complete(fmt: str, data: bytes) -> bool:
@@ -362,28 +363,25 @@ def load_rgb(path: Path | str, *, min_size: int | None = None) -> Image.Image:
     """
     path = Path(path)
     _refuse_unsupported_suffix(path)
+    # Decoding from bytes in memory leaves no file handle to close, so the image returned is
+    # never one whose core a close() has destroyed (which multi-frame formats would need).
+    data = _read_bytes(path)
+    if not data:
+        raise ImageDecodeError(path, "empty file (0 bytes)")
+    im = _open_bytes(path, data)
+    _check_pixel_count(path, im.size)
+    if min_size and im.format in ("JPEG", "MPO"):
+        im.draft(None, (min_size, min_size))
     try:
-        im = Image.open(path, formats=_ACCEPTED_FORMATS)
-    except OSError as exc:
-        if exc.errno is not None:  # the file itself could not be opened
-            raise ImageDecodeError(path, os_error_reason(exc)) from exc
-        raise _open_failure(path, exc, _read_bytes(path)) from exc
+        im.load()
     except Exception as exc:
-        raise _open_failure(path, exc, _read_bytes(path)) from exc
-    with im:
-        _check_pixel_count(path, im.size)
-        if min_size and im.format in ("JPEG", "MPO"):
-            im.draft(None, (min_size, min_size))
-        try:
-            im.load()
-        except Exception as exc:
-            raise _open_error(path, exc) from exc
-        # exif_transpose reads the EXIF kept in im.info, so it still applies after draft.
-        oriented = _apply_orientation(im)
-        try:
-            return to_rgb(oriented)
-        except ValueError as exc:
-            raise ImageDecodeError(path, f"unsupported colour mode {im.mode}") from exc
+        raise _decode_error(path, exc) from exc
+    # The orientation comes from the EXIF kept in im.info, so it still applies after draft.
+    oriented = _apply_orientation(im) if _orientation(im) != 1 else im
+    try:
+        return to_rgb(oriented)
+    except ValueError as exc:
+        raise ImageDecodeError(path, f"unsupported colour mode {im.mode}") from exc
 
 
 def _apply_orientation(im: Image.Image) -> Image.Image:

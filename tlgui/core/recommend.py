@@ -3,11 +3,11 @@
 The rule looks at the median number of photos per class (so one large or tiny class does not
 decide for all):
 
-* fewer than 150 per class -> **head only** (level 0): only the new head trains, on cached
+* fewer than 250 per class -> **head only** (level 0): only the new head trains, on cached
   features; with this little data, training pretrained layers mostly memorises the photos.
-* 150 to 999 per class -> **partial**: the head plus the last quarter of the freezable stages,
+* 250 to 1499 per class -> **partial**: the head plus the last quarter of the freezable stages,
   at least 2 (EfficientNet-Lite0: ``blocks.6`` and ``conv_head``; ResNet: ``layer3`` and ``layer4``).
-* 1000 or more per class -> **full fine-tune** (the top level) from the pretrained start.
+* 1500 or more per class -> **full fine-tune** (the top level) from the pretrained start.
 """
 
 from __future__ import annotations
@@ -18,8 +18,8 @@ from dataclasses import dataclass
 from tlgui.core.freezing import freezable_stages, max_freeze_level
 from tlgui.core.staged import StagedNetwork
 
-HEAD_ONLY_BELOW = 150
-PARTIAL_BELOW = 1000
+HEAD_ONLY_BELOW = 250
+PARTIAL_BELOW = 1500
 PARTIAL_FRACTION = 0.25
 PARTIAL_MIN_STAGES = 2
 

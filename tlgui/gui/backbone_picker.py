@@ -8,6 +8,7 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
     QHeaderView,
+    QLabel,
     QPushButton,
     QTableView,
     QVBoxLayout,
@@ -61,10 +62,12 @@ class BackbonePicker(QWidget):
         self.use_button = QPushButton("Use selected backbone")
         self.use_button.setEnabled(False)
         self.use_button.clicked.connect(self._emit_selected)
+        self.summary = QLabel()
+        self.summary.setWordWrap(True)
         self.table.selectionModel().selectionChanged.connect(self._update_button)
 
         buttons = QHBoxLayout()
-        buttons.addStretch(1)
+        buttons.addWidget(self.summary, 1)
         buttons.addWidget(self.use_button)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -136,7 +139,14 @@ class BackbonePicker(QWidget):
                 item.setFont(font)
 
     def _update_button(self) -> None:
-        self.use_button.setEnabled(self.selected_id() is not None)
+        backbone_id = self.selected_id()
+        self.use_button.setEnabled(backbone_id is not None)
+        spec = next((s for s in self._specs if s.id == backbone_id), None)
+        if spec is None:
+            self.summary.setText("")
+            return
+        size = spec.preprocessing.input_size
+        self.summary.setText(f"<b>{spec.title}</b>: {spec.summary} Input {size}×{size} px.")
 
     def _emit_selected(self) -> None:
         backbone_id = self.selected_id()

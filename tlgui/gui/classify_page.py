@@ -100,7 +100,8 @@ class ClassifyPage(QWidget):
         self.table.setEditTriggers(QTableView.EditTrigger.NoEditTriggers)
         self.table.setSelectionBehavior(QTableView.SelectionBehavior.SelectRows)
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        self.table.horizontalHeader().setStretchLastSection(True)
+        # The file name is what people read first; it takes the room the numbers do not need.
+        self.table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         self.filter = QLineEdit()
         self.filter.setPlaceholderText("Filter (file, class or error)…")
         self.filter.setClearButtonEnabled(True)

@@ -46,7 +46,8 @@ class TrainingCurves(QWidget):
         self.loss_plot.addLegend(offset=(-10, 10), labelTextColor="#333")
         self.acc_plot = _plot("Validation accuracy", "accuracy (%)")
         self.acc_plot.addLegend(offset=(-10, -10), labelTextColor="#333")
-        self.acc_plot.setYRange(0, 100, padding=0.02)
+        # A little beyond 0..100 so that the 100 tick shows and a line at 100% is not cut in half.
+        self.acc_plot.setYRange(-3, 103, padding=0)
         symbol = {"symbol": "o", "symbolSize": 6}
         self.train_line = self.loss_plot.plot(
             [], [], name="training loss", pen=pg.mkPen(TRAIN_COLOUR, width=2), symbolBrush=TRAIN_COLOUR, **symbol
@@ -61,6 +62,8 @@ class TrainingCurves(QWidget):
             [], [], name="best epoch", pen=None, symbol="star", symbolSize=16, symbolBrush=BEST_COLOUR
         )
         self.history: list[EpochStats] = []
+        self._planned = 10
+        self._finished = False
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.loss_plot, 1)
@@ -68,16 +71,26 @@ class TrainingCurves(QWidget):
 
     def clear(self) -> None:
         self.history = []
+        self._finished = False
         self._redraw()
+
+    def set_planned_epochs(self, epochs: int) -> None:
+        """Size the epoch axis for a run of ``epochs`` before any point arrives."""
+        self._planned = max(1, epochs)
+        if not self.history:
+            self._redraw()
 
     def add_epoch(self, stats: EpochStats) -> None:
         """Append one finished epoch."""
         self.history.append(stats)
+        self._finished = False
         self._redraw()
 
     def set_history(self, history: list[EpochStats]) -> None:
         """Show a whole run at once (e.g. the last run after reopening the page)."""
         self.history = list(history)
+        # A finished run is shown as long as it was, not as long as it was planned.
+        self._finished = True
         self._redraw()
 
     def points(self) -> dict[str, list[float]]:
@@ -96,11 +109,15 @@ class TrainingCurves(QWidget):
         self.acc_line.setData(epochs, [100.0 * s.val_accuracy for s in self.history])
         best = [s for s in self.history if s.best][-1:]
         self.best_marker.setData([s.epoch for s in best], [100.0 * s.val_accuracy for s in best])
-        if epochs:
-            # The whole planned run from the start, so the line visibly advances towards the end.
-            right = max(epochs[-1], self.history[-1].epochs) + 0.5
-            for plot in (self.loss_plot, self.acc_plot):
-                plot.setXRange(0.5, right, padding=0)
+        # The whole planned run from the start, so the line visibly advances towards the end.
+        if not epochs:
+            right = self._planned
+        elif self._finished:
+            right = max(epochs[-1], 2)
+        else:
+            right = max(epochs[-1], self.history[-1].epochs)
+        for plot in (self.loss_plot, self.acc_plot):
+            plot.setXRange(0.5, right + 0.5, padding=0)
 
 
 def _finite(value: float) -> float:

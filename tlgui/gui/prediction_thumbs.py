@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelIndex, QSize, Qt, QUrl
-from PySide6.QtGui import QDesktopServices
+from PySide6.QtGui import QColor, QDesktopServices, QImage
 from PySide6.QtWidgets import QAbstractItemView, QListView, QWidget
 
 from tlgui.core.metrics import ValPrediction
@@ -17,6 +17,13 @@ from tlgui.gui.thumbnails import ThumbnailLoader
 
 Index = QModelIndex | QPersistentModelIndex
 THUMB_EDGE = 96
+
+
+def placeholder(edge: int = THUMB_EDGE) -> QImage:
+    """A pale square shown until the thumbnail is decoded, so every cell has its final size at once."""
+    image = QImage(edge, edge, QImage.Format.Format_RGB32)
+    image.fill(QColor("#e6e6e6"))
+    return image
 
 
 def caption(prediction: ValPrediction) -> str:
@@ -39,6 +46,7 @@ class PredictionThumbModel(QAbstractListModel):
         self._loader = loader
         self._rows: list[ValPrediction] = []
         self._row_of: dict[str, list[int]] = {}
+        self._placeholder = placeholder(loader.size)
         loader.thumbnailReady.connect(self._on_thumbnail)
 
     def set_predictions(self, predictions: list[ValPrediction]) -> None:
@@ -62,7 +70,7 @@ class PredictionThumbModel(QAbstractListModel):
         if role == Qt.ItemDataRole.DisplayRole:
             return caption(prediction)
         if role == Qt.ItemDataRole.DecorationRole:
-            return self._loader.request(prediction.path)
+            return self._loader.request(prediction.path) or self._placeholder
         if role == Qt.ItemDataRole.ToolTipRole:
             failure = self._loader.failure(prediction.path)
             return tooltip(prediction) + (f"\n(no preview: {failure})" if failure else "")

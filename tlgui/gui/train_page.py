@@ -231,6 +231,7 @@ class TrainPage(QWidget):
     def _on_config_changed(self) -> None:
         if not self._writing_config:
             self.form.load(self.controller.config)
+        self.curves.set_planned_epochs(self.controller.config.epochs)
         self._update_plan()
 
     def _update_plan(self) -> None:
