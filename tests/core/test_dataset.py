@@ -673,3 +673,16 @@ def test_trashnet_duplicates_and_stratified_split():
     per_class = {label: sum(i.label == label for i in val) for label in ds.class_names}
     assert per_class == {label: round(n * 0.2) for label, n in ds.class_counts().items()}
     assert ds.split(seed=0) == (train, val)
+
+
+def test_separate_validation_folder_sets_the_split_and_the_rest_trains(tmp_path):
+    imagegen.write_class_tree(tmp_path / "train", {"cat": 5, "dog": 5})
+    imagegen.write_class_tree(tmp_path / "val", {"cat": 2}, start_index=100)
+    ds = DataSet()
+    ds.add_folder(tmp_path / "train")
+    ds.add_folder(tmp_path / "val", split="val")
+    train, val = ds.split(0.2, seed=0)
+    assert sorted(i.label for i in val) == ["cat", "cat", "dog"]  # dog has no given val: split made
+    assert sum(i.label == "cat" for i in train) == 5
+    with pytest.raises(ValueError):
+        ds.add_folder(tmp_path / "val", split="test")

@@ -229,13 +229,17 @@ class DataSet:
         progress: ProgressFn | None = None,
         cancel: CancelToken | None = None,
         ask: AskFn | None = None,
+        split: str | None = None,
     ) -> AddReport:
         """Reads a dropped folder into bins according to its layout (see the module docstring).
 
         ``ask(question, choices)`` resolves an ambiguous layout and returns a choice index (None
-        cancels). Raises DataError if the folder does not exist, Cancelled if cancelled; in both
-        cases the bins are unchanged.
+        cancels). ``split`` ("train" or "val") puts every photo of the folder in that split, for a
+        validation folder given separately. Raises DataError if the folder does not exist,
+        Cancelled if cancelled; in both cases the bins are unchanged.
         """
+        if split not in (None, "train", "val"):
+            raise ValueError(f"split must be 'train', 'val' or None, not {split!r}")
         root = _abs(path)
         if not root.is_dir():
             raise DataError(f"'{root}' is not a folder." if root.exists() else f"Folder not found: {root}")
@@ -245,6 +249,8 @@ class DataSet:
         problems: list[SkippedFile] = []
         files = _walk_image_files(str(root), cancel, problems)
         groups = _plan_folder(root, ask, report, files)
+        if split is not None:
+            groups = [_Group(g.label, split, g.files) for g in groups]
         self._add_groups(groups, report, progress, cancel, problems)
         return report
 
@@ -407,7 +413,8 @@ class DataSet:
     def split(self, val_fraction: float = 0.2, seed: int = 0) -> tuple[list[ImageItem], list[ImageItem]]:
         """Training and validation photos.
 
-        Photos from train/ val/ folders keep that split. The others are split per class,
+        Photos from train/ val/ folders keep that split. In a class that already has given
+        validation photos, the other photos all train. The others are split per class,
         deterministically for a given seed: ``round(n * val_fraction)`` photos go to validation,
         at least one when a class has two or more, never all of them.
         """
@@ -418,7 +425,11 @@ class DataSet:
         for label, b in self._bins.items():
             free = [item for item in b.items.values() if item.split is None]
             train.extend(item for item in b.items.values() if item.split == "train")
-            val.extend(item for item in b.items.values() if item.split == "val")
+            given_val = [item for item in b.items.values() if item.split == "val"]
+            val.extend(given_val)
+            if given_val:
+                train.extend(free)
+                continue
             free_train, free_val = _split_class(free, val_fraction, f"{seed}:{label}")
             train.extend(free_train)
             val.extend(free_val)

@@ -1,0 +1,307 @@
+"""What every measurement shares: the result row, the run context, timing and machine helpers."""
+
+from __future__ import annotations
+
+import copy
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+IMAGE_SUFFIXES = (".jpg", ".jpeg")  # what both torchvision's ImageFolder and the app read alike
+
+
+class Skip(Exception):
+    """A measurement that cannot run here (dataset absent, no mixed precision...): reported, not failed."""
+
+
+# ---- result rows --------------------------------------------------------------------------------
+@dataclass
+class Row:
+    """One line of the table. ``met`` is None where the issue sets no target."""
+
+    measurement: str
+    value: float | None
+    unit: str = ""
+    reference: float | None = None
+    ref_unit: str = ""
+    ratio: float | None = None
+    target: str = ""
+    met: bool | None = None
+    note: str = ""
+    module: str = ""
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    def cells(self) -> list[str]:
+        return [
+            self.measurement,
+            fmt_value(self.value, self.unit),
+            fmt_value(self.reference, self.ref_unit or self.unit),
+            "—" if self.ratio is None else f"{self.ratio:.2f}x",
+            self.target or "—",
+            {True: "yes", False: "NO", None: "—"}[self.met],
+        ]
+
+
+def fmt_value(value: float | None, unit: str) -> str:
+    if value is None:
+        return "—"
+    if unit == "%":
+        return f"{value * 100:.1f}%"
+    if unit == "B":
+        return fmt_bytes(value)
+    if abs(value) >= 1000:
+        text = f"{value:,.0f}"
+    elif abs(value) >= 100:
+        text = f"{value:.0f}"
+    elif abs(value) >= 10:
+        text = f"{value:.1f}"
+    elif abs(value) >= 0.1:
+        text = f"{value:.2f}"
+    else:
+        text = f"{value:.3g}"
+    return f"{text} {unit}".strip()
+
+
+def fmt_bytes(n: float) -> str:
+    for unit in ("B", "KiB", "MiB", "GiB"):
+        if abs(n) < 1024 or unit == "GiB":
+            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
+        n /= 1024
+    return f"{n:.1f} GiB"
+
+
+def ratio_row(
+    measurement: str,
+    value: float,
+    reference: float,
+    unit: str,
+    *,
+    at_least: float | None = None,
+    note: str = "",
+) -> Row:
+    """value / reference, met when the ratio is at least ``at_least``."""
+    ratio = value / reference if reference else None
+    met = None if at_least is None or ratio is None else ratio >= at_least
+    target = f"≥ {at_least:g}x" if at_least is not None else ""
+    return Row(measurement, value, unit, reference, unit, ratio, target, met, note)
+
+
+# ---- the run ------------------------------------------------------------------------------------
+@dataclass
+class Context:
+    """Options of the run plus artifacts shared between measurements (built at most once)."""
+
+    device: str
+    quick: bool
+    workdir: Path
+    datasets: Path
+    log: Callable[[str], None] = print
+    shared: dict = field(default_factory=dict)
+
+    @property
+    def rounds(self) -> int:
+        """Side-by-side repetitions of a throughput pair; the best round of each side counts."""
+        return 1 if self.quick else 3
+
+    # ---- data -------------------------------------------------------------------------------
+    def hymenoptera(self) -> Path:
+        path = self.datasets / "hymenoptera"
+        if not (path / "train").is_dir() or not (path / "val").is_dir():
+            raise Skip(f"{path} is not available")
+        return path
+
+    def image_subset(self, n: int) -> list[Path]:
+        """A fixed set of ``n`` hymenoptera JPEGs, half ants half bees, train first then val."""
+        root = self.hymenoptera()
+        per_class = {}
+        for label in ("ants", "bees"):
+            files = []
+            for split in ("train", "val"):
+                files += sorted(
+                    p for p in (root / split / label).iterdir() if p.suffix.lower() in IMAGE_SUFFIXES
+                )
+            per_class[label] = files
+        half = n // 2
+        chosen = per_class["ants"][:half] + per_class["bees"][: n - half]
+        if len(chosen) < n:
+            raise Skip(f"hymenoptera has fewer than {n} JPEGs")
+        return chosen
+
+    def hymenoptera_dataset(self):
+        """The class bins for hymenoptera (train/val as given); a fresh copy each call."""
+        if "dataset" not in self.shared:
+            from tlgui.core.dataset import DataSet
+
+            dataset = DataSet()
+            dataset.add_folder(self.hymenoptera())
+            self.shared["dataset"] = dataset
+        return copy.deepcopy(self.shared["dataset"])
+
+    # ---- engine objects -----------------------------------------------------------------------
+    def settings(self, *, mixed_precision: bool = True):
+        from tlgui.core.inference import InferenceSettings
+
+        return InferenceSettings.choose(self.device, mixed_precision=mixed_precision)
+
+    def backbone(self):
+        """A fresh copy of the bundled EfficientNet-Lite0 (ImageNet head on), fp32, on the CPU."""
+        if "backbone" not in self.shared:
+            from tlgui.core.backbones.catalogue import DEFAULT_BACKBONE, create_backbone
+
+            self.shared["backbone"] = create_backbone(DEFAULT_BACKBONE).eval()
+        return copy.deepcopy(self.shared["backbone"])
+
+    def head_cache_dir(self) -> Path:
+        """A feature-cache folder already holding hymenoptera's head-only activations."""
+        if "head_cache_dir" not in self.shared:
+            self.trained_classifier()
+        return self.shared["head_cache_dir"]
+
+    def trained_classifier(self):
+        """A head-only classifier for hymenoptera with the default settings (trained once).
+
+        Reuses the model file of the ``train`` measurement when it ran; else trains in this process.
+        """
+        if "classifier" in self.shared:
+            return copy.deepcopy(self.shared["classifier"])
+        from tlgui.core.modelfile import load_classifier
+
+        if "model_file" in self.shared:
+            self.shared["classifier"] = load_classifier(self.shared["model_file"])
+            return copy.deepcopy(self.shared["classifier"])
+        from tlgui.core.featurecache import FeatureCache
+        from tlgui.core.modelfile import save_classifier
+        from tlgui.core.trainer import TrainConfig, train
+
+        cache_dir = self.workdir / "head-cache"
+        self.log("  (training a head-only hymenoptera classifier for the measurements that need one)")
+        with FeatureCache(cache_dir) as cache:
+            config = TrainConfig(device=self.device, freeze_level=0, epochs=3 if self.quick else 30)
+            result = train(self.hymenoptera_dataset(), config, backbone=self.backbone(), cache=cache)
+        path = self.workdir / "head-model.safetensors"
+        save_classifier(result.classifier, path)
+        self.shared["head_cache_dir"] = cache_dir
+        self.shared["model_file"] = path
+        self.shared["classifier"] = load_classifier(path)
+        return copy.deepcopy(self.shared["classifier"])
+
+    def model_file(self) -> Path:
+        if "model_file" not in self.shared:
+            self.trained_classifier()
+        return self.shared["model_file"]
+
+
+# ---- timing -------------------------------------------------------------------------------------
+def interleaved(rounds: int, runs: dict[str, Callable[[], object]]) -> dict[str, list[float]]:
+    """Run each callable once per round, alternating, and return the seconds of every run.
+
+    Alternating means that load from other processes hits both sides alike; the best round of each
+    side is the least disturbed one.
+    """
+    times: dict[str, list[float]] = {name: [] for name in runs}
+    for _ in range(rounds):
+        for name, fn in runs.items():
+            t0 = time.perf_counter()
+            fn()
+            times[name].append(time.perf_counter() - t0)
+    return times
+
+
+def median(values: Sequence[float]) -> float:
+    return statistics.median(values)
+
+
+def sync(device) -> None:
+    """Wait for queued GPU work so that a timer measures it."""
+    import torch
+
+    if getattr(device, "type", str(device)) == "cuda":
+        torch.cuda.synchronize()
+
+
+def run_python(
+    code_or_args: str | list[str], *, timeout: float = 600, env: dict | None = None, cwd: Path = REPO
+) -> tuple[float, subprocess.CompletedProcess]:
+    """Run ``python -c code`` (a str) or ``python ARGS`` (a list); wall seconds and the result."""
+    args = [sys.executable, "-c", code_or_args] if isinstance(code_or_args, str) else [sys.executable, *code_or_args]
+    t0 = time.perf_counter()
+    proc = subprocess.run(
+        args, cwd=cwd, env={**os.environ, **(env or {})}, capture_output=True, text=True, timeout=timeout
+    )
+    wall = time.perf_counter() - t0
+    if proc.returncode != 0:
+        tail = (proc.stderr or proc.stdout)[-2000:]
+        raise RuntimeError(f"subprocess failed ({proc.returncode}): {' '.join(args[1:3])}...\n{tail}")
+    return wall, proc
+
+
+def rss_bytes() -> int:
+    """Resident memory of this process now (Linux /proc; 0 elsewhere)."""
+    try:
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return 0
+
+
+def dir_bytes(path: Path) -> int:
+    return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
+
+
+# ---- machine ------------------------------------------------------------------------------------
+def load_average() -> str:
+    try:
+        return " ".join(f"{x:.2f}" for x in os.getloadavg())
+    except OSError:
+        return "?"
+
+
+def device_info(device: str) -> dict:
+    import torch
+
+    from tlgui.core.inference import InferenceSettings, cpu_supports_bf16
+
+    cpu = platform.processor() or platform.machine()
+    flags: set[str] = set()
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name") and cpu in ("", platform.machine()):
+                    cpu = line.split(":", 1)[1].strip()
+                elif line.startswith("flags"):
+                    flags = set(line.split(":", 1)[1].split())
+                if flags and cpu not in ("", platform.machine()):
+                    break
+    except OSError:
+        pass
+    settings = InferenceSettings.choose(device)
+    info = {
+        "cpu": cpu,
+        "cores": os.cpu_count(),
+        "python": platform.python_version(),
+        "torch": torch.__version__,
+        "torch_threads": torch.get_num_threads(),
+        "bf16_kernels": cpu_supports_bf16(),
+        "avx512_bf16": "avx512_bf16" in flags,
+        "amx": "amx_bf16" in flags and "amx_tile" in flags,
+        "device": str(settings.device),
+        "autocast": str(settings.autocast_dtype).replace("torch.", "") if settings.autocast_dtype else "fp32",
+        "channels_last": settings.channels_last,
+        "decode_workers": settings.decode_workers,
+        "load_average_start": load_average(),
+    }
+    if settings.device.type == "cuda":
+        info["gpu"] = torch.cuda.get_device_name(settings.device)
+    return info
