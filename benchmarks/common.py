@@ -119,6 +119,10 @@ class Context:
             raise Skip(f"{path} is not available")
         return path
 
+    def hymenoptera_jpegs(self) -> list[Path]:
+        """Every hymenoptera JPEG (train and val), sorted."""
+        return sorted(p for p in self.hymenoptera().rglob("*") if p.suffix.lower() in IMAGE_SUFFIXES)
+
     def image_subset(self, n: int) -> list[Path]:
         """A fixed set of ``n`` hymenoptera JPEGs, half ants half bees, train first then val."""
         root = self.hymenoptera()

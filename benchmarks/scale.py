@@ -118,7 +118,7 @@ def measure_cache(ctx: Context, n: int) -> list[Row]:
 def measure_predict(ctx: Context, n: int) -> Row:
     from tlgui.core.predict import Predictor
 
-    base = ctx.image_subset(2 * (len(ctx.image_subset.__self__.image_subset.__defaults__ or ()) or 0) or 128)
+    base = ctx.hymenoptera_jpegs()
     paths = [base[i % len(base)] for i in range(n)]
     predictor = Predictor(ctx.trained_classifier(), ctx.device)
     predictor.predict_paths(paths[:32])  # warm up: oneDNN kernels

@@ -249,6 +249,14 @@ class _TrainingRun:
         return torch.optim.AdamW(groups, weight_decay=cfg.weight_decay)
 
     def _fit(self, data) -> tuple[list[EpochStats], int, bool]:
+        if self.regime == "head" and self.settings.device.type == "cpu":
+            # A linear head's steps are microseconds: worker threads only add synchronisation,
+            # which turns into milliseconds per step when other programs keep the cores busy.
+            with _torch_threads(1):
+                return self._fit_loop(data)
+        return self._fit_loop(data)
+
+    def _fit_loop(self, data) -> tuple[list[EpochStats], int, bool]:
         cfg = self.config
         optimizer = self._optimizer()
         steps_per_epoch = data.steps_per_epoch()
@@ -511,6 +519,16 @@ class _StreamedData:
 
     def val_probabilities(self) -> np.ndarray:
         return self._val_logits().softmax(dim=1).numpy()
+
+
+@contextlib.contextmanager
+def _torch_threads(n: int):
+    previous = torch.get_num_threads()
+    torch.set_num_threads(n)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(previous)
 
 
 def _loss_and_accuracy(logits: torch.Tensor, targets: torch.Tensor, loss_fn) -> tuple[float, float]:

@@ -64,8 +64,10 @@ _BUNDLED_SUMMARY = "Ships with tlgui, works offline; fast and accurate enough fo
 
 
 @functools.cache
-def _catalogue() -> tuple[BackboneSpec, ...]:
-    lite0 = BackboneSpec(
+def _bundled_spec() -> BackboneSpec:
+    # Kept apart from the torchvision entries: building those imports torchvision.models (about
+    # 2 s), which the offline default never needs.
+    return BackboneSpec(
         id=bundled.BACKBONE_ID,
         title="EfficientNet-Lite0 (built in)",
         params=bundled.NUM_PARAMS,
@@ -77,7 +79,11 @@ def _catalogue() -> tuple[BackboneSpec, ...]:
         weights_filename=bundled.WEIGHTS_FILENAME,
         summary=_BUNDLED_SUMMARY,
     )
-    return (lite0, *(_torchvision_spec(*entry) for entry in _TORCHVISION))
+
+
+@functools.cache
+def _catalogue() -> tuple[BackboneSpec, ...]:
+    return (_bundled_spec(), *(_torchvision_spec(*entry) for entry in _TORCHVISION))
 
 
 def _torchvision_spec(model_id: str, title: str, summary: str) -> BackboneSpec:
@@ -106,6 +112,8 @@ def list_backbones() -> list[BackboneSpec]:
 
 def get_spec(backbone_id: str) -> BackboneSpec:
     """The catalogue entry for ``backbone_id``; TlguiError if there is none."""
+    if backbone_id == bundled.BACKBONE_ID:
+        return _bundled_spec()
     for spec in _catalogue():
         if spec.id == backbone_id:
             return spec

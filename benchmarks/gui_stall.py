@@ -1,0 +1,240 @@
+"""6. The GUI's longest event-loop stall while training runs (offscreen Qt).
+
+A QTimer on the GUI thread fires every 5 ms and records the gap between ticks; the stall is the
+longest gap minus those 5 ms, over the time the job runs. When the real window exists
+(``MainWindow`` + ``ProjectController``) the real Train page is driven, shown on its tab, with its
+live curves and progress panel; otherwise a bare ``BackgroundTask`` runs the same training.
+
+Two runs: head only on a warm feature cache (the default path, training seconds), then a partial
+run (last stage trainable, cached, cold: the extraction phase with its decode threads is included).
+For each stall the phase the worker had last reported is noted, to point at the culprit.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+
+from benchmarks.common import Context, Row, median
+
+NAME = "gui"
+TARGET_MS = 50.0
+TICK_MS = 5
+
+
+class StallMeter:
+    """Records the gaps between ticks of a precise 5 ms timer, with the phase current at each tick."""
+
+    def __init__(self):
+        from PySide6.QtCore import Qt, QTimer
+
+        self.timer = QTimer()
+        self.timer.setTimerType(Qt.TimerType.PreciseTimer)
+        self.timer.setInterval(TICK_MS)
+        self.timer.timeout.connect(self._tick)
+        self.phase = "start"
+        self.gaps: list[tuple[float, str]] = []
+        self._last: float | None = None
+
+    def _tick(self) -> None:
+        now = time.perf_counter()
+        if self._last is not None:
+            self.gaps.append((now - self._last, self.phase))
+        self._last = now
+
+    def start(self) -> None:
+        self.gaps.clear()
+        self._last = None
+        self.timer.start()
+
+    def stop(self) -> None:
+        self.timer.stop()
+
+    def worst(self) -> tuple[float, str]:
+        gap, phase = max(self.gaps, default=(0.0, "none"))
+        return max(0.0, gap * 1000 - TICK_MS), phase
+
+    def summary(self) -> str:
+        ms = sorted(g * 1000 - TICK_MS for g, _ in self.gaps)
+        if not ms:
+            return "no ticks"
+        p99 = ms[min(len(ms) - 1, int(len(ms) * 0.99))]
+        over = sum(1 for m in ms if m > TARGET_MS)
+        by_phase: dict[str, float] = {}
+        for g, phase in self.gaps:
+            by_phase[phase] = max(by_phase.get(phase, 0.0), g * 1000 - TICK_MS)
+        worst = ", ".join(f"{k} {v:.0f}" for k, v in sorted(by_phase.items(), key=lambda kv: -kv[1]))
+        return (f"{len(ms)} ticks, median {median(ms):.1f} ms, p99 {p99:.1f} ms, {over} over {TARGET_MS:g} ms; "
+                f"worst per phase (ms): {worst}")
+
+
+def _application(ctx: Context):
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from PySide6.QtCore import QSettings
+    from PySide6.QtWidgets import QApplication
+
+    from tlgui.gui import pyside_fixes
+
+    pyside_fixes.protect_none()
+    folder = ctx.workdir / "qsettings"
+    folder.mkdir(parents=True, exist_ok=True)
+    for fmt in (QSettings.Format.NativeFormat, QSettings.Format.IniFormat):
+        QSettings.setPath(fmt, QSettings.Scope.UserScope, str(folder))
+    return QApplication.instance() or QApplication(["tlgui-benchmarks"])
+
+
+def _wait(app, condition, timeout_s: float) -> None:
+    from PySide6.QtCore import QEventLoop
+
+    deadline = time.perf_counter() + timeout_s
+    while not condition():
+        if time.perf_counter() > deadline:
+            raise TimeoutError("the training job did not finish in time")
+        app.processEvents(QEventLoop.ProcessEventsFlag.WaitForMoreEvents, 50)
+
+
+class WindowDriver:
+    """The real main window, Train tab showing; training started with its Start button's slot."""
+
+    kind = "MainWindow Train page"
+
+    def __init__(self, ctx: Context, app):
+        from tlgui.gui.controller import ProjectController
+        from tlgui.gui.main_window import MainWindow
+
+        self.app = app
+        self.controller = ProjectController()
+        self.window = MainWindow(self.controller)
+        self.page = self.window.train_page
+        self.window.tabs.setCurrentWidget(self.page)
+        self.controller.set_dataset(ctx.hymenoptera_dataset())
+        # As after a visit to the Model page: the network is built (the page copies it per run).
+        self.controller.set_network(ctx.backbone())
+        self.window.show()
+        app.processEvents()
+
+    def run(self, config, meter: StallMeter, timeout_s: float) -> dict:
+        from tlgui.core.freezing import set_freeze_level
+
+        # What the Model page's freeze dial does; the Train page offers the cache only when the
+        # network's freeze state leaves a frozen part to cache.
+        set_freeze_level(self.controller.network, config.freeze_level)
+        self.controller.notify_network_changed()
+        self.controller.set_config(config)
+        self.app.processEvents()
+        if self.page.form.cache_in_effect() != config.use_cache:
+            raise RuntimeError("the Train page does not offer the cache for this freeze level")
+        meter.phase = "start"
+        meter.start()
+        self.page.start()
+        task = self.page._task
+        if task is not None:
+            task.progress.connect(lambda e: setattr(meter, "phase", e.phase))
+            task.reported.connect(lambda kind, _p: setattr(meter, "phase", f"{kind}-end"))
+        _wait(self.app, lambda: not self.page.busy, timeout_s)
+        meter.stop()
+        result = self.controller.last_result
+        return {"epochs": len(result.history) if result else 0,
+                "accuracy": result.report.accuracy if result else None,
+                "error": None if result else self.page.message.text()}
+
+    def close(self) -> None:
+        self.window.shutdown()
+        self.window.hide()
+        self.window.deleteLater()
+
+
+class TaskDriver:
+    """A bare BackgroundTask running ``train`` (when the window is not there)."""
+
+    kind = "BackgroundTask"
+
+    def __init__(self, ctx: Context, app):
+        self.app = app
+        self.ctx = ctx
+
+    def run(self, config, meter: StallMeter, timeout_s: float) -> dict:
+        from tlgui.core.trainer import TrainingCallback, train
+        from tlgui.gui.workers import BackgroundTask
+
+        dataset, backbone = self.ctx.hymenoptera_dataset(), self.ctx.backbone()
+
+        class Report(TrainingCallback):
+            def __init__(self, report):
+                self.report = report
+
+            def on_progress(self, event):
+                self.report("progress", event)
+
+            def on_epoch_end(self, stats):
+                self.report("epoch", stats)
+
+        task = BackgroundTask(lambda token, report: train(dataset, config, backbone=backbone,
+                                                          callbacks=[Report(report)], cancel=token))
+        outcome = {}
+        task.progress.connect(lambda e: setattr(meter, "phase", e.phase))
+        task.reported.connect(lambda kind, _p: setattr(meter, "phase", f"{kind}-end"))
+        task.finished.connect(lambda r: outcome.update(epochs=len(r.history), accuracy=r.report.accuracy))
+        task.failed.connect(lambda m, _d: outcome.update(error=m))
+        meter.phase = "start"
+        meter.start()
+        task.start()
+        _wait(self.app, lambda: not task.running, timeout_s)
+        meter.stop()
+        return outcome
+
+    def close(self) -> None:
+        pass
+
+
+def run(ctx: Context) -> list[Row]:
+    from tlgui.core.trainer import TrainConfig
+
+    # The Train page trains with the default feature cache: point it at the benchmark's (warm) one.
+    warm_dir = ctx.head_cache_dir()
+    old_cache_dir = os.environ.get("TLGUI_CACHE_DIR")
+    os.environ["TLGUI_CACHE_DIR"] = str(warm_dir)
+    app = _application(ctx)
+    try:
+        driver = WindowDriver(ctx, app)
+    except ImportError as exc:
+        ctx.log(f"  (no main window: {exc}; driving a BackgroundTask)")
+        driver = TaskDriver(ctx, app)
+
+    # Idle baseline: the timer's own jitter on this machine, with nothing running.
+    meter = StallMeter()
+    meter.start()
+    _wait(app, lambda: len(meter.gaps) >= 100, 10)
+    meter.stop()
+    idle_ms, _ = meter.worst()
+
+    runs = [
+        ("head only, warm cache", TrainConfig(freeze_level=0, epochs=3 if ctx.quick else 30, device=ctx.device)),
+        ("partial (last stage), cold cache", TrainConfig(freeze_level=1, epochs=2 if ctx.quick else 3,
+                                                          use_cache=True, cached_views=0,
+                                                          early_stopping_patience=None, device=ctx.device)),
+    ]
+    rows = []
+    try:
+        for title, config in runs:
+            meter = StallMeter()
+            t0 = time.perf_counter()
+            outcome = driver.run(config, meter, timeout_s=300)
+            seconds = time.perf_counter() - t0
+            if outcome.get("error"):
+                raise RuntimeError(f"training in the GUI failed: {outcome['error']}")
+            stall, phase = meter.worst()
+            rows.append(Row(
+                f"GUI max stall while training: {title}", stall, "ms", target=f"< {TARGET_MS:g} ms",
+                met=stall < TARGET_MS,
+                note=f"{driver.kind}; worst during '{phase}'; run {seconds:.1f} s, {outcome.get('epochs')} epochs; "
+                     f"{meter.summary()}; idle baseline max {idle_ms:.1f} ms",
+            ))
+    finally:
+        driver.close()
+        app.processEvents()
+        if old_cache_dir is None:
+            os.environ.pop("TLGUI_CACHE_DIR", None)
+        else:
+            os.environ["TLGUI_CACHE_DIR"] = old_cache_dir
+    return rows

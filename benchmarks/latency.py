@@ -1,0 +1,78 @@
+"""7. Single-image prediction latency from the model file, cold and warm.
+
+Cold: a new Python process imports tlgui, loads the model file (``load_classifier``), builds a
+``Predictor`` and predicts one photo; the time from after the imports to the answer is measured
+inside the process, and the whole process's wall time outside it. Warm: ``predict_image`` on a path
+repeated in this process (after two warm-up calls), median, and the same for an opened PIL image.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+
+from benchmarks.common import Context, Row, median, run_python
+
+NAME = "latency"
+
+_COLD = """
+import json, sys, time
+t0 = time.perf_counter()
+from tlgui.core.modelfile import load_classifier
+from tlgui.core.predict import Predictor
+t1 = time.perf_counter()
+classifier = load_classifier(sys.argv[1])
+t2 = time.perf_counter()
+predictor = Predictor(classifier, sys.argv[3])
+prediction = predictor.predict_image(sys.argv[2])
+t3 = time.perf_counter()
+assert prediction.error is None, prediction.error
+print(json.dumps({"imports_s": t1 - t0, "load_s": t2 - t1, "predict_s": t3 - t2, "label": prediction.label}))
+"""
+
+
+def _cold(ctx: Context, model, image) -> tuple[float, dict]:
+    wall, proc = run_python(["-c", _COLD, str(model), str(image), ctx.device], timeout=300)
+    return wall, json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def run(ctx: Context) -> list[Row]:
+    from PIL import Image
+
+    from tlgui.core.predict import Predictor
+
+    model = ctx.model_file()
+    image = ctx.image_subset(2)[1]  # a bee from train/: an ordinary JPEG
+    colds = [_cold(ctx, model, image) for _ in range(1 if ctx.quick else 2)]
+    wall, inside = min(colds, key=lambda c: c[0])
+    after_imports = inside["load_s"] + inside["predict_s"]
+
+    predictor = Predictor(ctx.trained_classifier(), ctx.device)
+    reps = 5 if ctx.quick else 30
+    path_times, pil_times = [], []
+    for _ in range(2):
+        predictor.predict_image(image)
+    for _ in range(reps):
+        t0 = time.perf_counter()
+        predictor.predict_image(image)
+        path_times.append(time.perf_counter() - t0)
+    with Image.open(image) as im:
+        im.load()
+        for _ in range(2):
+            predictor.predict_image(im)
+        for _ in range(reps):
+            t0 = time.perf_counter()
+            predictor.predict_image(im)
+            pil_times.append(time.perf_counter() - t0)
+    runs = "; ".join(f"{w:.2f} s" for w, _ in colds)
+    return [
+        Row("predict 1 image cold: load model + predict (in process)", after_imports * 1000, "ms",
+            note=f"load_classifier {inside['load_s'] * 1000:.0f} ms + Predictor & predict_image "
+                 f"{inside['predict_s'] * 1000:.0f} ms; imports {inside['imports_s']:.2f} s before it"),
+        Row("predict 1 image cold: whole process wall", wall, "s",
+            note=f"python -c (import tlgui, load, predict, exit); runs: {runs}; best counted"),
+        Row("predict 1 image warm: predict_image(path), median", median(path_times) * 1000, "ms",
+            note=f"{reps} calls, min {min(path_times) * 1000:.1f} ms, max {max(path_times) * 1000:.1f} ms"),
+        Row("predict 1 image warm: predict_image(PIL image), median", median(pil_times) * 1000, "ms",
+            note=f"{reps} calls, decoded image in memory; min {min(pil_times) * 1000:.1f} ms"),
+    ]
