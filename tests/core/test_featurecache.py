@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import sqlite3
 import shutil
+import sqlite3
 
 import numpy as np
 import pytest
