@@ -60,6 +60,7 @@ def test_head_only_cached_learns_and_reports(learnable_tree, bundled_network, tm
     assert result.classifier.class_names == ["red", "blue"] or sorted(result.classifier.class_names) == ["blue", "red"]
     assert [e.epoch for e in rec.epochs] == list(range(1, len(rec.epochs) + 1))
     assert {e.phase for e in rec.events} >= {"extract", "train", "evaluate"}
+    assert all(e.loss is not None and e.loss > 0 for e in rec.events if e.phase == "train")
     assert rec.results == [result]
     assert len(result.report.confusion) == 2 and sum(map(sum, result.report.confusion)) == len(result.report.predictions)
     # The caller's network is never modified: it keeps its ImageNet head.

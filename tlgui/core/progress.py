@@ -20,6 +20,7 @@ class ProgressEvent:
     rate: float | None = None
     eta_s: float | None = None
     message: str = ""
+    loss: float | None = None  # training phase: running mean loss of the current epoch
 
     @property
     def fraction(self) -> float | None:
@@ -64,7 +65,7 @@ class RateMeter:
         self.start = time.perf_counter()
         self._last_emit = 0.0
 
-    def update(self, done: int, message: str = "", *, force: bool = False) -> None:
+    def update(self, done: int, message: str = "", *, force: bool = False, loss: float | None = None) -> None:
         now = time.perf_counter()
         finished = self.total is not None and done >= self.total
         if not (force or finished) and now - self._last_emit < self.min_interval_s:
@@ -73,4 +74,4 @@ class RateMeter:
         elapsed = now - self.start
         rate = done / elapsed if elapsed > 0 and done > 0 else None
         eta = (self.total - done) / rate if rate and self.total is not None else None
-        self.callback(ProgressEvent(self.phase, done, self.total, rate, eta, message))
+        self.callback(ProgressEvent(self.phase, done, self.total, rate, eta, message, loss))

@@ -290,7 +290,7 @@ class _TrainingRun:
                 scheduler.step()
                 losses.append(float(loss.detach()))
                 step += 1
-                meter.update(step, f"Training epoch {epoch}/{cfg.epochs}")
+                meter.update(step, f"Training epoch {epoch}/{cfg.epochs}", loss=float(np.mean(losses)))
             if cancelled:
                 break
             val_loss, val_acc = data.validate(loss_fn)
