@@ -108,9 +108,9 @@ class Context:
     shared: dict = field(default_factory=dict)
 
     @property
-    def rounds(self) -> int:
-        """Side-by-side repetitions of a throughput pair; the best round of each side counts."""
-        return 1 if self.quick else 3
+    def rounds(self) -> dict:
+        """Side-by-side repetitions of a throughput pair (``interleaved`` options)."""
+        return {"rounds": 1} if self.quick else {"rounds": 3, "max_rounds": 6, "budget_s": 25.0}
 
     # ---- data -------------------------------------------------------------------------------
     def hymenoptera(self) -> Path:
@@ -140,15 +140,26 @@ class Context:
             raise Skip(f"hymenoptera has fewer than {n} JPEGs")
         return chosen
 
-    def hymenoptera_dataset(self):
-        """The class bins for hymenoptera (train/val as given); a fresh copy each call."""
+    def hymenoptera_dataset(self, per_class: int | None = None):
+        """The class bins for hymenoptera (train/val as given); a fresh copy each call.
+
+        ``per_class`` keeps only the first that many train and val photos of each class.
+        """
         if "dataset" not in self.shared:
             from tlgui.core.dataset import DataSet
 
             dataset = DataSet()
             dataset.add_folder(self.hymenoptera())
             self.shared["dataset"] = dataset
-        return copy.deepcopy(self.shared["dataset"])
+        dataset = copy.deepcopy(self.shared["dataset"])
+        if per_class is not None:
+            drop = []
+            for label in dataset.class_names:
+                for split in ("train", "val"):
+                    items = sorted((i for i in dataset.items(label) if i.split == split), key=lambda i: i.path)
+                    drop += [i.path for i in items[per_class:]]
+            dataset.remove_items(drop)
+        return dataset
 
     # ---- engine objects -----------------------------------------------------------------------
     def settings(self, *, mixed_precision: bool = True):
@@ -198,25 +209,50 @@ class Context:
         self.shared["classifier"] = load_classifier(path)
         return copy.deepcopy(self.shared["classifier"])
 
-    def model_file(self) -> Path:
-        if "model_file" not in self.shared:
-            self.trained_classifier()
-        return self.shared["model_file"]
+    def speed_classifier(self):
+        """A classifier for speed measurements: the trained one when there is one already, else the
+        bundled backbone with a fresh 2-class head (same network, same cost; no training needed)."""
+        if "classifier" in self.shared or "model_file" in self.shared:
+            return self.trained_classifier()
+        from tlgui.core.backbones.catalogue import get_spec
+        from tlgui.core.classifier import Classifier
+        from tlgui.core.staged import replace_head
+
+        net = replace_head(self.backbone(), 2).eval()
+        return Classifier(net, ["ants", "bees"], net.backbone_id, get_spec(net.backbone_id).preprocessing)
+
+    def speed_model_file(self) -> Path:
+        """A model file of ``speed_classifier``."""
+        if "model_file" in self.shared:
+            return self.shared["model_file"]
+        path = self.workdir / "speed-model.safetensors"
+        if not path.exists():
+            from tlgui.core.modelfile import save_classifier
+
+            save_classifier(self.speed_classifier(), path)
+        return path
 
 
 # ---- timing -------------------------------------------------------------------------------------
-def interleaved(rounds: int, runs: dict[str, Callable[[], object]]) -> dict[str, list[float]]:
+def interleaved(
+    runs: dict[str, Callable[[], object]], *, rounds: int, max_rounds: int | None = None, budget_s: float = 0.0
+) -> dict[str, list[float]]:
     """Run each callable once per round, alternating, and return the seconds of every run.
 
     Alternating means that load from other processes hits both sides alike; the best round of each
-    side is the least disturbed one.
+    side is the least disturbed one. At least ``rounds`` rounds; more (up to ``max_rounds``) while
+    the whole thing has taken less than ``budget_s``, which makes the best rounds more trustworthy
+    on a fast machine without making a slow one wait much longer.
     """
     times: dict[str, list[float]] = {name: [] for name in runs}
-    for _ in range(rounds):
+    started = time.perf_counter()
+    done = 0
+    while done < rounds or (done < (max_rounds or rounds) and time.perf_counter() - started < budget_s):
         for name, fn in runs.items():
             t0 = time.perf_counter()
             fn()
             times[name].append(time.perf_counter() - t0)
+        done += 1
     return times
 
 

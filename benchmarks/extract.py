@@ -89,7 +89,7 @@ def run(ctx: Context) -> list[Row]:
     model = ModelOnly(app)
     app.warm_up()
     model.run()
-    times = interleaved(ctx.rounds, {"app": app.run, "model": model.run})
+    times = interleaved({"app": app.run, "model": model.run}, **ctx.rounds)
     app_rate = n / min(times["app"])
     model_rate = n / min(times["model"])
     s = app.settings
@@ -97,7 +97,7 @@ def run(ctx: Context) -> list[Row]:
     fmt = "channels_last" if s.channels_last else "contiguous"
     note = (
         f"{n} hymenoptera JPEGs, batch {BATCH}, {precision} autocast, {fmt}, {s.decode_workers} decode threads; "
-        f"best of {ctx.rounds} interleaved rounds (app runs: "
+        f"best of {len(times['app'])} interleaved rounds (app runs: "
         + ", ".join(f"{n / t:.1f}" for t in times["app"])
         + "; model-only: "
         + ", ".join(f"{n / t:.1f}" for t in times["model"])

@@ -23,7 +23,7 @@ TICK_MS = 5
 
 
 class StallMeter:
-    """Records the gaps between ticks of a precise 5 ms timer, with the phase current at each tick."""
+    """Records the gaps between ticks of a precise 5 ms timer, each with the phases it spanned."""
 
     def __init__(self):
         from PySide6.QtCore import Qt, QTimer
@@ -32,19 +32,33 @@ class StallMeter:
         self.timer.setTimerType(Qt.TimerType.PreciseTimer)
         self.timer.setInterval(TICK_MS)
         self.timer.timeout.connect(self._tick)
-        self.phase = "start"
+        self._phase = "start"
+        self._spanned: list[str] = [self._phase]  # phases seen since the last tick
         self.gaps: list[tuple[float, str]] = []
         self._last: float | None = None
+
+    @property
+    def phase(self) -> str:
+        return self._phase
+
+    @phase.setter
+    def phase(self, name: str) -> None:
+        if name != self._phase:
+            self._phase = name
+            if self._spanned[-1] != name:
+                self._spanned.append(name)
 
     def _tick(self) -> None:
         now = time.perf_counter()
         if self._last is not None:
-            self.gaps.append((now - self._last, self.phase))
+            self.gaps.append((now - self._last, " → ".join(self._spanned)))
+        self._spanned = [self._phase]
         self._last = now
 
     def start(self) -> None:
         self.gaps.clear()
         self._last = None
+        self._spanned = [self._phase]
         self.timer.start()
 
     def stop(self) -> None:
@@ -114,6 +128,8 @@ class WindowDriver:
         app.processEvents()
 
     def run(self, config, meter: StallMeter, timeout_s: float) -> dict:
+        from PySide6.QtCore import QTimer
+
         from tlgui.core.freezing import set_freeze_level
 
         # What the Model page's freeze dial does; the Train page offers the cache only when the
@@ -124,13 +140,25 @@ class WindowDriver:
         self.app.processEvents()
         if self.page.form.cache_in_effect() != config.use_cache:
             raise RuntimeError("the Train page does not offer the cache for this freeze level")
-        meter.phase = "start"
+        self.controller.last_result = None
+        meter.phase = "idle"
         meter.start()
-        self.page.start()
-        task = self.page._task
-        if task is not None:
-            task.progress.connect(lambda e: setattr(meter, "phase", e.phase))
-            task.reported.connect(lambda kind, _p: setattr(meter, "phase", f"{kind}-end"))
+        started = []
+
+        def press_start():
+            # As the Start button's click does: on the GUI thread, inside the event loop, so the
+            # page's own work before the worker starts counts too.
+            meter.phase = "TrainPage.start (GUI thread)"
+            self.page.start()
+            meter.phase = "worker set-up"
+            started.append(True)
+            task = self.page._task
+            if task is not None:
+                task.progress.connect(lambda e: setattr(meter, "phase", e.phase))
+                task.reported.connect(lambda kind, _p: setattr(meter, "phase", f"after {kind}"))
+
+        QTimer.singleShot(50, press_start)
+        _wait(self.app, lambda: bool(started), 10)
         _wait(self.app, lambda: not self.page.busy, timeout_s)
         meter.stop()
         result = self.controller.last_result
@@ -154,6 +182,8 @@ class TaskDriver:
         self.ctx = ctx
 
     def run(self, config, meter: StallMeter, timeout_s: float) -> dict:
+        from PySide6.QtCore import QTimer
+
         from tlgui.core.trainer import TrainingCallback, train
         from tlgui.gui.workers import BackgroundTask
 
@@ -173,12 +203,13 @@ class TaskDriver:
                                                           callbacks=[Report(report)], cancel=token))
         outcome = {}
         task.progress.connect(lambda e: setattr(meter, "phase", e.phase))
-        task.reported.connect(lambda kind, _p: setattr(meter, "phase", f"{kind}-end"))
+        task.reported.connect(lambda kind, _p: setattr(meter, "phase", f"after {kind}"))
         task.finished.connect(lambda r: outcome.update(epochs=len(r.history), accuracy=r.report.accuracy))
         task.failed.connect(lambda m, _d: outcome.update(error=m))
-        meter.phase = "start"
+        meter.phase = "worker set-up"
         meter.start()
-        task.start()
+        QTimer.singleShot(50, task.start)
+        _wait(self.app, lambda: task.running, 10)
         _wait(self.app, lambda: not task.running, timeout_s)
         meter.stop()
         return outcome

@@ -41,13 +41,13 @@ def run(ctx: Context) -> list[Row]:
 
     from tlgui.core.predict import Predictor
 
-    model = ctx.model_file()
+    model = ctx.speed_model_file()
     image = ctx.image_subset(2)[1]  # a bee from train/: an ordinary JPEG
     colds = [_cold(ctx, model, image) for _ in range(1 if ctx.quick else 2)]
     wall, inside = min(colds, key=lambda c: c[0])
     after_imports = inside["load_s"] + inside["predict_s"]
 
-    predictor = Predictor(ctx.trained_classifier(), ctx.device)
+    predictor = Predictor(ctx.speed_classifier(), ctx.device)
     reps = 5 if ctx.quick else 30
     path_times, pil_times = [], []
     for _ in range(2):

@@ -120,27 +120,28 @@ def measure_predict(ctx: Context, n: int) -> Row:
 
     base = ctx.hymenoptera_jpegs()
     paths = [base[i % len(base)] for i in range(n)]
-    predictor = Predictor(ctx.trained_classifier(), ctx.device)
+    predictor = Predictor(ctx.speed_classifier(), ctx.device)
     predictor.predict_paths(paths[:32])  # warm up: oneDNN kernels
 
     # The network alone on the same (pre-decoded) first batches, for reference.
     from tlgui.core.extract import ViewRequest, decoded_batches
 
     s = predictor.settings
-    requests = [ViewRequest(p, "") for p in base[:64]]
+    requests = [ViewRequest(p, "") for p in base[: min(64, n)]]
     batches = [s.memory_format_input(predictor.classifier.preprocessing.normalize(s.to_device(b)))
                for _g, b, _f in decoded_batches(requests, predictor._recipe.make, 32, s.decode_workers)]
 
     def model_only():
         with torch.inference_mode(), s.autocast():
-            for _ in range(max(1, n // 64 // 4)):
+            for _ in range(model_loops):
                 for x in batches:
                     predictor.network(x)
         sync(s.device)
 
+    model_loops = max(1, n // 256)
+    model_images = model_loops * sum(len(b) for b in batches)
     results = []
-    times = interleaved(1, {"predict": lambda: results.append(predictor.predict_paths(paths)), "model": model_only})
-    model_images = max(1, n // 64 // 4) * 64
+    times = interleaved({"predict": lambda: results.append(predictor.predict_paths(paths)), "model": model_only}, rounds=1)
     bad = [p for p in results[0] if p.error]
     if bad:
         raise RuntimeError(f"{len(bad)} predictions failed: {bad[0].error}")
@@ -151,9 +152,9 @@ def measure_predict(ctx: Context, n: int) -> Row:
 
 
 def run(ctx: Context) -> list[Row]:
-    files = 5_000 if ctx.quick else 100_000
-    vectors = 2_000 if ctx.quick else 50_000
-    photos = 64 if ctx.quick else 1_000
+    files = 2_000 if ctx.quick else 100_000
+    vectors = 1_000 if ctx.quick else 50_000
+    photos = 32 if ctx.quick else 1_000
     rows = [measure_scan(ctx, files)]
     rows += measure_cache(ctx, vectors)
     rows.append(measure_predict(ctx, photos))

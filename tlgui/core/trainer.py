@@ -262,7 +262,7 @@ class _TrainingRun:
         steps_per_epoch = data.steps_per_epoch()
         total_steps = cfg.epochs * steps_per_epoch
         scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, _warmup_cosine(total_steps))
-        loss_fn = nn.CrossEntropyLoss(label_smoothing=cfg.label_smoothing)
+        loss_fn = nn.CrossEntropyLoss(weight=self._class_weights(data), label_smoothing=cfg.label_smoothing)
         scaler = torch.amp.GradScaler(
             "cuda", enabled=self.settings.device.type == "cuda" and cfg.mixed_precision
         )
@@ -319,6 +319,13 @@ class _TrainingRun:
             raise Cancelled("Stopped before the first epoch finished: there is no model to keep.")
         self._restore(best_state)
         return history, best_epoch, cancelled
+
+    def _class_weights(self, data) -> torch.Tensor | None:
+        if not self.config.balance_classes:
+            return None
+        counts = torch.bincount(data.train.targets, minlength=len(self.class_names)).float().clamp(min=1)
+        # Inverse frequency, normalised so that balanced data gets weights of exactly 1.
+        return (counts.sum() / (len(counts) * counts)).to(self.settings.device)
 
     def _snapshot(self) -> dict[str, torch.Tensor]:
         # Only what training can change: trainable stages' parameters and their BN statistics.

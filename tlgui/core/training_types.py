@@ -24,6 +24,7 @@ class TrainConfig:
     learning_rate: float | None = None  # None: chosen per regime (head 1e-3, fine-tune 3e-4)
     weight_decay: float = 1e-4
     label_smoothing: float = 0.1
+    balance_classes: bool = True  # weight the loss so a rare class counts as much as a common one
     freeze_level: int | None = None  # None: the recommendation for the data
     trainable_overrides: dict[str, bool] = field(default_factory=dict)
     use_cache: bool = True
