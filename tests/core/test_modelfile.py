@@ -185,7 +185,7 @@ def test_failed_serialisation_writes_nothing(classifier, tmp_path, monkeypatch):
     def crash(*_args, **_kwargs):
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(safetensors.torch, "save", crash)
+    monkeypatch.setattr(modelfile, "safetensors_to_bytes", crash)
     target = tmp_path / "new.safetensors"
     with pytest.raises(RuntimeError):
         save_classifier(classifier, target)

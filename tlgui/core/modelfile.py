@@ -18,8 +18,9 @@ import math
 from datetime import UTC, datetime
 from pathlib import Path
 
-import safetensors.torch
 import torch
+from safetensors.torch import load as safetensors_from_bytes
+from safetensors.torch import save as safetensors_to_bytes
 
 import tlgui
 from tlgui.core.atomic import atomic_write_bytes
@@ -50,14 +51,14 @@ def classifier_to_bytes(classifier: Classifier) -> bytes:
     tensors = _state_tensors(classifier.network)
     # The payload (everything after the header) does not depend on the metadata, so hash a
     # metadata-free serialisation first and then write the real file with the digest in its header.
-    bare = safetensors.torch.save(tensors)
+    bare = safetensors_to_bytes(tensors)
     start = 8 + int.from_bytes(bare[:8], "little")
     digest = hashlib.sha256(memoryview(bare)[start:]).hexdigest()
     del bare
     meta = _metadata(classifier, digest)
     # default=str: a stray Path or numpy scalar in metrics must not make the save fail.
     text = json.dumps(meta, ensure_ascii=False, default=str)
-    return safetensors.torch.save(tensors, metadata={METADATA_KEY: text})
+    return safetensors_to_bytes(tensors, metadata={METADATA_KEY: text})
 
 
 def _state_tensors(network: torch.nn.Module) -> dict[str, torch.Tensor]:
@@ -127,7 +128,7 @@ def classifier_from_bytes(data: bytes, *, source: str = "the model file") -> Cla
     if hashlib.sha256(memoryview(data)[data_start:]).hexdigest() != meta["payload_sha256"]:
         raise ModelFileError(f"{source} is damaged: its weights do not match the checksum saved with them.")
     try:
-        tensors = safetensors.torch.load(data)
+        tensors = safetensors_from_bytes(data)
     except Exception as exc:  # safetensors raises its own SafetensorError and others
         raise ModelFileError(f"{source} is damaged: its weights cannot be read ({exc}).") from exc
     preprocessing = _preprocessing(meta, source)
