@@ -19,14 +19,34 @@ from tlgui.gui.settings import app_settings  # noqa: E402
 Button = QMessageBox.StandardButton
 
 
+def dispose(window: MainWindow) -> None:
+    """Close without the unsaved-changes question (qtbot.addWidget would close it too late)."""
+    window.controller.mark_clean()
+    window.close()
+    window.shutdown()
+    window.deleteLater()
+
+
 @pytest.fixture
 def window(qtbot):
     window = MainWindow()
-    qtbot.addWidget(window)
     window.show()
     qtbot.waitExposed(window)
     yield window
-    window.shutdown()
+    dispose(window)
+
+
+@pytest.fixture(autouse=True)
+def _no_unexpected_dialogs(monkeypatch):
+    """A modal dialog nobody expected would block the test run: fail instead."""
+
+    def unexpected(*args, **kwargs):
+        raise AssertionError(f"unexpected dialog: {args[1:3]}")
+
+    for name in ("question", "warning", "critical", "information"):
+        monkeypatch.setattr(QMessageBox, name, staticmethod(unexpected))
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", staticmethod(unexpected))
+    monkeypatch.setattr(QFileDialog, "getOpenFileName", staticmethod(unexpected))
 
 
 @pytest.fixture
@@ -80,12 +100,11 @@ def test_save_then_reopen_gives_the_same_bins(qtbot, window, photos, tmp_path, m
     assert window.recent_projects()[0] == target.resolve()
 
     other = MainWindow()
-    qtbot.addWidget(other)
     assert other.open_project(target)
     assert other.controller.dataset.class_names == ["cats", "dogs"]
     assert {n: p.model.rowCount() for n, p in other.data_page.panels.items()} == {"cats": 4, "dogs": 3}
     assert not other.controller.dirty
-    other.shutdown()
+    dispose(other)
 
 
 def test_unsaved_prompt_cancel_keeps_the_window_open(window, photos, monkeypatch):
@@ -156,14 +175,16 @@ def test_recent_list_keeps_the_newest_eight(window, photos, tmp_path, monkeypatc
     assert names[0] == f"p{MAX_RECENT + 1}.tlgui"
 
 
-def test_geometry_is_remembered(qtbot, window):
+def test_geometry_is_remembered(window, monkeypatch):
     window.resize(1000, 700)
     assert window.close()
-    assert app_settings().value("main_window/geometry") is not None
-    again = MainWindow()
-    qtbot.addWidget(again)
-    assert (again.width(), again.height()) == (1000, 700)
-    again.shutdown()
+    saved = app_settings().value("main_window/geometry")
+    assert saved is not None
+    # The offscreen screen is 800x600 and restoring clamps to it, so check what is handed back.
+    restored = []
+    monkeypatch.setattr(MainWindow, "restoreGeometry", lambda self, data: restored.append(bytes(data)))
+    dispose(MainWindow())
+    assert restored == [bytes(saved)]
 
 
 def test_export_without_a_model_says_what_to_do(window, monkeypatch):
@@ -183,25 +204,22 @@ def test_open_model_file_goes_to_the_classify_page(window, monkeypatch):
 
 def test_app_starts_with_the_demo_classes(qtbot):
     window = app_module.open_window()
-    qtbot.addWidget(window)
     assert window.controller.dataset.class_names == ["ants", "bees"]
     assert window.controller.dataset.has_predefined_split
     assert not window.controller.dirty
     assert set(window.data_page.panels) == {"ants", "bees"}
-    window.shutdown()
+    dispose(window)
 
 
 def test_app_opens_the_project_given(qtbot, photos, tmp_path):
     first = MainWindow()
-    qtbot.addWidget(first)
     fill(first, photos)
     first.controller.save_project(tmp_path / "given.tlgui")
-    first.shutdown()
+    dispose(first)
     window = app_module.open_window(tmp_path / "given.tlgui")
-    qtbot.addWidget(window)
     assert window.controller.dataset.class_names == ["cats", "dogs"]
     assert window.windowTitle() == "tlgui — given[*]"
-    window.shutdown()
+    dispose(window)
 
 
 def test_app_icon_exists():

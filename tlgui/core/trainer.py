@@ -144,6 +144,14 @@ class _TrainingRun:
             cb.on_train_end(result)
         return result
 
+    def train_autocast(self) -> contextlib.AbstractContextManager:
+        """Mixed precision for training: fp16 on CUDA (with a grad scaler), bf16 on CPUs with native
+        bf16 kernels (AMX / AVX-512 BF16), where it makes fine-tuning several times faster. A
+        linear head gains nothing from it and stays fp32."""
+        if self.regime == "head" and self.settings.device.type == "cpu":
+            return contextlib.nullcontext()
+        return self.settings.autocast()
+
     def _emit(self, event: ProgressEvent) -> None:
         for cb in self.callbacks:
             cb.on_progress(event)
@@ -393,7 +401,7 @@ class _CachedData:
         return math.ceil(len(self.train.items) / self.batch_size)
 
     def train_autocast(self):
-        return self.run.settings.autocast() if self.device.type == "cuda" else contextlib.nullcontext()
+        return self.run.train_autocast()
 
     def train_batches(self, epoch: int):
         n = len(self.train.items)
@@ -447,11 +455,7 @@ class _StreamedData:
         return math.ceil(len(self.train.items) / self.batch_size)
 
     def train_autocast(self):
-        return (
-            self.run.settings.autocast()
-            if self.run.settings.device.type == "cuda"
-            else contextlib.nullcontext()
-        )
+        return self.run.train_autocast()
 
     def train_batches(self, epoch: int):
         run = self.run

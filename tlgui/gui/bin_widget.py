@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
+from shiboken6 import isValid
 
 from tlgui.gui.bins_model import BinModel
 from tlgui.gui.thumb_delegate import ThumbnailDelegate
@@ -257,8 +258,10 @@ class BinPanel(QFrame):
         self.title.show()
 
     def _finish_rename(self) -> None:
-        if not self.renaming:
-            return  # editingFinished also fires on focus loss after Escape
+        # editingFinished also fires on focus loss after Escape, and while the panel is being
+        # destroyed (the title label may already be gone then).
+        if not self.renaming or not isValid(self.title):
+            return
         self._end_rename()
         new = self.title_edit.text().strip()
         if new and new != self.label:

@@ -91,6 +91,10 @@ class ProjectController(QObject):
         """Record that the project has unsaved changes."""
         self._set_dirty(True)
 
+    def mark_clean(self) -> None:
+        """Record that nothing needs saving (e.g. the user chose to discard the changes)."""
+        self._set_dirty(False)
+
     def _set_dirty(self, dirty: bool) -> None:
         if dirty != self.dirty:
             self.dirty = dirty

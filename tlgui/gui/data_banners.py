@@ -9,6 +9,7 @@ from __future__ import annotations
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QAbstractScrollArea,
     QFrame,
     QHBoxLayout,
     QHeaderView,
@@ -24,6 +25,9 @@ from PySide6.QtWidgets import (
 from tlgui.core.dataset import Duplicate, SkippedFile
 
 _Index = QModelIndex | QPersistentModelIndex
+
+#: Rows of skipped files shown before the table scrolls.
+MAX_TABLE_ROWS = 6
 
 
 class SkippedModel(QAbstractTableModel):
@@ -80,7 +84,7 @@ class SkippedPanel(QFrame):
         self.table.verticalHeader().setVisible(False)
         self.table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         self.table.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
-        self.table.setMaximumHeight(180)
+        self.table.setSizeAdjustPolicy(QAbstractScrollArea.SizeAdjustPolicy.AdjustToContents)
         self.table.setVisible(False)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -89,9 +93,17 @@ class SkippedPanel(QFrame):
 
     def set_skipped(self, skipped: list[SkippedFile]) -> None:
         self.model.set_skipped(skipped)
+        self._fit_table()
         count = len(skipped)
         self.toggle.setText(f"{count} file{'s' if count != 1 else ''} skipped (not readable as photos)")
         self.setVisible(count > 0)
+
+    def _fit_table(self) -> None:
+        """As tall as its rows, up to MAX_TABLE_ROWS; longer lists scroll."""
+        rows = min(self.model.rowCount(), MAX_TABLE_ROWS)
+        row_height = self.table.verticalHeader().defaultSectionSize()
+        height = rows * row_height + self.table.horizontalHeader().sizeHint().height() + 2 * self.table.frameWidth()
+        self.table.setFixedHeight(height)
 
     @property
     def expanded(self) -> bool:

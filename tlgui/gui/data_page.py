@@ -208,6 +208,9 @@ class DataPage(QWidget):
     def _drop_panel(self, label: str) -> None:
         panel = self.panels.pop(label)
         self.bins_layout.removeWidget(panel)
+        # Unparent now: deleteLater alone leaves the panel painted until the event loop runs it.
+        panel.hide()
+        panel.setParent(None)
         panel.model.deleteLater()
         panel.deleteLater()
 

@@ -1,7 +1,7 @@
 """Freeze decisions the pages share, read off the project: effective level, recommendation, counts.
 
 No widgets here: the Model page and the Train page ask the same questions ("which level applies?",
-"is only the head training?") and must get the same answers.
+"what does the recommendation say?") and must get the same answers.
 """
 
 from __future__ import annotations
@@ -55,18 +55,6 @@ def apply_freeze_state(net: StagedNetwork, level: int, overrides: dict[str, bool
         except (KeyError, AttributeError, TlguiError):
             # A path from another backbone (or an older project) names nothing here: skip it.
             continue
-
-
-def head_only(config: TrainConfig, dataset: DataSet, net: StagedNetwork | None) -> bool:
-    """True when only the head will train, the case where cached features are allowed."""
-    if any(config.trainable_overrides.values()):
-        return False
-    if config.freeze_level is not None:
-        return config.freeze_level == 0
-    if net is None:
-        # Without a network the recommendation is unknown; the trainer decides, so allow the option.
-        return True
-    return effective_level(config, dataset, net) == 0
 
 
 def counts_with_new_head(net: StagedNetwork, num_classes: int) -> tuple[int, int]:

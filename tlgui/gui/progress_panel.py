@@ -29,10 +29,12 @@ class ProgressPanel(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.bar, 1)
         layout.addWidget(self.cancel_button)
+        self._stopping = False
         self.setVisible(False)
 
     def start(self, text: str) -> None:
         """Show the panel in its busy (indeterminate) state."""
+        self._stopping = False
         self.bar.setRange(0, 0)
         self.bar.setFormat(text)
         self.cancel_button.setEnabled(True)
@@ -49,7 +51,8 @@ class ProgressPanel(QWidget):
         else:
             self.bar.setRange(0, 1000)
             self.bar.setValue(int(round(fraction * 1000)))
-        self.bar.setFormat(text)
+        # Events keep coming until the worker reaches its next check; keep saying a stop is pending.
+        self.bar.setFormat(text + (" — stopping…" if self._stopping else ""))
         self.setVisible(True)
 
     def text(self) -> str:
@@ -61,5 +64,6 @@ class ProgressPanel(QWidget):
     def _on_cancel(self) -> None:
         # One press is enough; a disabled button tells the user the stop is on its way.
         self.cancel_button.setEnabled(False)
+        self._stopping = True
         self.bar.setFormat(self.bar.format() + " — stopping…")
         self.cancelRequested.emit()

@@ -38,7 +38,10 @@ def make_thumbnail(path: Path, size: int = THUMB_SIZE) -> QImage:
     Raises ``ImageDecodeError`` when the file cannot be read.
     """
     img = load_rgb(path, min_size=size)
-    img.thumbnail((size, size), Image.Resampling.BILINEAR)
+    # Fit the longer side to `size`, enlarging tiny images too so every cell reads alike.
+    scale = size / max(img.width, img.height)
+    fitted = (max(1, round(img.width * scale)), max(1, round(img.height * scale)))
+    img = img.resize(fitted, Image.Resampling.BILINEAR if scale < 1 else Image.Resampling.NEAREST)
     square = Image.new("RGBA", (size, size), (0, 0, 0, 0))
     square.paste(img, ((size - img.width) // 2, (size - img.height) // 2))
     data = square.tobytes()
