@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import os
 import platform
+import resource
 import statistics
 import subprocess
 import sys
@@ -36,6 +37,7 @@ class Row:
     met: bool | None = None
     note: str = ""
     module: str = ""
+    extra: dict = field(default_factory=dict)  # supporting numbers, JSON only
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -234,9 +236,53 @@ class Context:
 
 
 # ---- timing -------------------------------------------------------------------------------------
+def cpu_seconds() -> float:
+    """CPU time of this process (all threads) plus its finished children (DataLoader workers)."""
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return time.process_time() + children.ru_utime + children.ru_stime
+
+
+@dataclass
+class Timings:
+    """Wall and CPU seconds of every run of each side of an ``interleaved`` comparison."""
+
+    wall: dict[str, list[float]]
+    cpu: dict[str, list[float]]
+
+    def __getitem__(self, name: str) -> list[float]:
+        return self.wall[name]
+
+    def best_rate(self, name: str, items: int) -> float:
+        """Items per second in the least disturbed (fastest) round."""
+        return items / min(self.wall[name])
+
+    def cpu_rate(self, name: str, items: int) -> float:
+        """Items per CPU-second (best round): insensitive to how much of the machine others took."""
+        return items / min(self.cpu[name])
+
+    def rounds(self) -> int:
+        return len(next(iter(self.wall.values())))
+
+
+def compare(timings: Timings, items: int, value: str, reference: str, labels: tuple[str, str]) -> tuple[float, float, str, dict]:
+    """Best-round rates of two interleaved sides, a note listing every round, and JSON extras
+    (including the ratio per CPU-second, a cross-check that other processes' load hardly moves)."""
+    a, b = timings.best_rate(value, items), timings.best_rate(reference, items)
+    ca, cb = timings.cpu_rate(value, items), timings.cpu_rate(reference, items)
+    note = (
+        f"best of {timings.rounds()} interleaved rounds ({labels[0]}: "
+        + ", ".join(f"{items / t:.1f}" for t in timings.wall[value])
+        + f"; {labels[1]}: "
+        + ", ".join(f"{items / t:.1f}" for t in timings.wall[reference])
+        + f" img/s); per CPU-second {ca:.1f} vs {cb:.1f} img/s = {ca / cb:.2f}x"
+    )
+    extra = {"wall_s": timings.wall, "cpu_s": timings.cpu, "cpu_ratio": ca / cb, "items": items}
+    return a, b, note, extra
+
+
 def interleaved(
     runs: dict[str, Callable[[], object]], *, rounds: int, max_rounds: int | None = None, budget_s: float = 0.0
-) -> dict[str, list[float]]:
+) -> Timings:
     """Run each callable once per round, alternating, and return the seconds of every run.
 
     Alternating means that load from other processes hits both sides alike; the best round of each
@@ -244,16 +290,19 @@ def interleaved(
     the whole thing has taken less than ``budget_s``, which makes the best rounds more trustworthy
     on a fast machine without making a slow one wait much longer.
     """
-    times: dict[str, list[float]] = {name: [] for name in runs}
+    wall: dict[str, list[float]] = {name: [] for name in runs}
+    cpu: dict[str, list[float]] = {name: [] for name in runs}
     started = time.perf_counter()
     done = 0
     while done < rounds or (done < (max_rounds or rounds) and time.perf_counter() - started < budget_s):
         for name, fn in runs.items():
+            c0 = cpu_seconds()
             t0 = time.perf_counter()
             fn()
-            times[name].append(time.perf_counter() - t0)
+            wall[name].append(time.perf_counter() - t0)
+            cpu[name].append(cpu_seconds() - c0)
         done += 1
-    return times
+    return Timings(wall, cpu)
 
 
 def median(values: Sequence[float]) -> float:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import torch
 
-from benchmarks.common import Context, Row, interleaved, ratio_row, sync
+from benchmarks.common import Context, Row, compare, interleaved, ratio_row, sync
 
 NAME = "extract"
 BATCH = 32
@@ -90,17 +90,12 @@ def run(ctx: Context) -> list[Row]:
     app.warm_up()
     model.run()
     times = interleaved({"app": app.run, "model": model.run}, **ctx.rounds)
-    app_rate = n / min(times["app"])
-    model_rate = n / min(times["model"])
+    app_rate, model_rate, rounds_note, extra = compare(times, n, "app", "model", ("app", "model-only"))
     s = app.settings
     precision = str(s.autocast_dtype).replace("torch.", "") if s.autocast_dtype else "fp32"
     fmt = "channels_last" if s.channels_last else "contiguous"
-    note = (
-        f"{n} hymenoptera JPEGs, batch {BATCH}, {precision} autocast, {fmt}, {s.decode_workers} decode threads; "
-        f"best of {len(times['app'])} interleaved rounds (app runs: "
-        + ", ".join(f"{n / t:.1f}" for t in times["app"])
-        + "; model-only: "
-        + ", ".join(f"{n / t:.1f}" for t in times["model"])
-        + " img/s)"
-    )
-    return [ratio_row("extraction / model-only forward", app_rate, model_rate, "img/s", at_least=TARGET, note=note)]
+    note = (f"{n} hymenoptera JPEGs, batch {BATCH}, {precision} autocast, {fmt}, {s.decode_workers} decode threads, "
+            f"{torch.get_num_threads()} torch threads; {rounds_note}")
+    row = ratio_row("extraction / model-only forward", app_rate, model_rate, "img/s", at_least=TARGET, note=note)
+    row.extra = extra
+    return [row]

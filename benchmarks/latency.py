@@ -11,6 +11,8 @@ from __future__ import annotations
 import json
 import time
 
+import torch
+
 from benchmarks.common import Context, Row, median, run_python
 
 NAME = "latency"
@@ -48,7 +50,7 @@ def run(ctx: Context) -> list[Row]:
     after_imports = inside["load_s"] + inside["predict_s"]
 
     predictor = Predictor(ctx.speed_classifier(), ctx.device)
-    reps = 5 if ctx.quick else 30
+    reps = 5 if ctx.quick else 15
     path_times, pil_times = [], []
     for _ in range(2):
         predictor.predict_image(image)
@@ -64,6 +66,20 @@ def run(ctx: Context) -> list[Row]:
             t0 = time.perf_counter()
             predictor.predict_image(im)
             pil_times.append(time.perf_counter() - t0)
+        # Diagnostic: the same with one torch thread. Batch-1 layers are microseconds long, so with
+        # two threads every layer ends in a barrier; when another process has one of the cores,
+        # the barrier waits for a time slice.
+        threads = torch.get_num_threads()
+        one_thread = []
+        try:
+            torch.set_num_threads(1)
+            predictor.predict_image(im)
+            for _ in range(reps):
+                t0 = time.perf_counter()
+                predictor.predict_image(im)
+                one_thread.append(time.perf_counter() - t0)
+        finally:
+            torch.set_num_threads(threads)
     runs = "; ".join(f"{w:.2f} s" for w, _ in colds)
     return [
         Row("predict 1 image cold: load model + predict (in process)", after_imports * 1000, "ms",
@@ -74,5 +90,10 @@ def run(ctx: Context) -> list[Row]:
         Row("predict 1 image warm: predict_image(path), median", median(path_times) * 1000, "ms",
             note=f"{reps} calls, min {min(path_times) * 1000:.1f} ms, max {max(path_times) * 1000:.1f} ms"),
         Row("predict 1 image warm: predict_image(PIL image), median", median(pil_times) * 1000, "ms",
-            note=f"{reps} calls, decoded image in memory; min {min(pil_times) * 1000:.1f} ms"),
+            note=f"{reps} calls, decoded image in memory; min {min(pil_times) * 1000:.1f} ms, "
+                 f"max {max(pil_times) * 1000:.1f} ms; {threads} torch threads"),
+        Row("  diagnostic: same with 1 torch thread, median", median(one_thread) * 1000, "ms",
+            median(pil_times) * 1000, "ms", median(pil_times) / median(one_thread),
+            note=f"{reps} calls; min {min(one_thread) * 1000:.1f} ms, max {max(one_thread) * 1000:.1f} ms "
+                 f"(ratio = default threads / 1 thread)"),
     ]

@@ -32,7 +32,7 @@ def _train(ctx: Context, *, use_cache: bool, epochs: int, cache_dir, per_class):
 
 
 def run(ctx: Context) -> list[Row]:
-    epochs = 2 if ctx.quick else 5
+    epochs = 2 if ctx.quick else 4
     per_class = 8 if ctx.quick else None  # quick: a smoke test on 16 train + 16 val photos
     cache_dir = ctx.workdir / "partial-cache"
     cached = _train(ctx, use_cache=True, epochs=epochs, cache_dir=cache_dir, per_class=per_class)

@@ -1,12 +1,14 @@
 """fp32 vs mixed-precision prediction agreement (bf16 autocast on CPUs with native bf16 kernels).
 
-On the hymenoptera validation photos: the trained head-only classifier through ``Predictor`` with
-``mixed_precision=True`` (what the app uses) and ``False`` (fp32), all class probabilities; and the
-pretrained network's own 1000-class ImageNet head on the same photos (a harder test: 1000 close
-classes). Reported: top-1 agreement and the largest absolute difference of any class probability.
+On the hymenoptera validation photos, the steps of ``Predictor`` with ``mixed_precision=True`` (what
+the app uses) and ``False`` (fp32): the trained head-only classifier's probabilities, and those of the
+pretrained network's own 1000-class ImageNet head on the same pooled features (a harder test: 1000
+close classes). Reported: top-1 agreement and the largest absolute difference of any class probability.
 """
 
 from __future__ import annotations
+
+import copy
 
 import numpy as np
 import torch
@@ -21,37 +23,28 @@ def _val_paths(ctx: Context, quick: bool):
     return paths[::4] if quick else paths
 
 
-def _classifier_probabilities(classifier, paths, device, mixed: bool) -> np.ndarray:
-    from tlgui.core.predict import Predictor
-
-    predictor = Predictor(classifier, device, mixed_precision=mixed)
-    predictions = predictor.predict_paths(paths, top_k=len(classifier.class_names))
-    index = {name: i for i, name in enumerate(classifier.class_names)}
-    out = np.zeros((len(paths), len(index)))
-    for row, prediction in enumerate(predictions):
-        assert prediction.error is None, prediction.error
-        for name, prob in prediction.top:
-            out[row, index[name]] = prob
-    return out
-
-
-def _imagenet_probabilities(ctx: Context, paths, mixed: bool) -> np.ndarray:
-    """The same steps as Predictor (uint8 batch, normalise, memory format, autocast), all 1000 classes."""
-    from tlgui.core.backbones.catalogue import get_spec
+def _probabilities(ctx: Context, classifier, imagenet_head, paths, mixed: bool) -> tuple[np.ndarray, np.ndarray]:
+    """Both heads' probabilities for ``paths``: the same steps as ``Predictor`` (uint8 batch,
+    normalise on the device, memory format, autocast, the network), with the trunk run once and
+    the classifier's own head and the ImageNet head both applied to its pooled features."""
     from tlgui.core.extract import ViewRecipe, ViewRequest, decoded_batches
 
     settings = ctx.settings(mixed_precision=mixed)
-    net = settings.prepare(ctx.backbone()).eval()
-    prep = get_spec(net.backbone_id).preprocessing
+    net = settings.prepare(copy.deepcopy(classifier.network)).eval()
+    head_index = len(net.stage_names) - 1
+    imagenet = copy.deepcopy(imagenet_head).to(settings.device).eval()
+    prep = classifier.preprocessing
     recipe = ViewRecipe(prep)
-    outs = []
+    ours, theirs = [], []
     requests = [ViewRequest(p, "") for p in paths]
     for _good, batch, failed in decoded_batches(requests, recipe.make, 32, settings.decode_workers):
-        assert not failed and batch is not None
+        assert not failed and batch is not None, failed
         with torch.inference_mode(), settings.autocast():
             x = settings.memory_format_input(prep.normalize(settings.to_device(batch)))
-            outs.append(torch.softmax(net(x).float(), dim=1).cpu().numpy())
-    return np.concatenate(outs)
+            features = net.forward_until(head_index, x)
+            ours.append(torch.softmax(net.forward_from(head_index, features).float(), dim=1).cpu().numpy())
+            theirs.append(torch.softmax(imagenet(features).float(), dim=1).cpu().numpy())
+    return np.concatenate(ours), np.concatenate(theirs)
 
 
 def _rows(title: str, fp32: np.ndarray, mixed: np.ndarray, dtype: str, n: int) -> list[Row]:
@@ -72,16 +65,8 @@ def run(ctx: Context) -> list[Row]:
     dtype = str(settings.autocast_dtype).replace("torch.", "")
     paths = _val_paths(ctx, ctx.quick)
     classifier = ctx.trained_classifier()
-    rows = _rows(
-        "2-class classifier",
-        _classifier_probabilities(classifier, paths, ctx.device, mixed=False),
-        _classifier_probabilities(classifier, paths, ctx.device, mixed=True),
-        dtype, len(paths),
-    )
-    rows += _rows(
-        "ImageNet 1000-class head",
-        _imagenet_probabilities(ctx, paths, mixed=False),
-        _imagenet_probabilities(ctx, paths, mixed=True),
-        dtype, len(paths),
-    )
-    return rows
+    imagenet_head = ctx.backbone().head
+    fp32 = _probabilities(ctx, classifier, imagenet_head, paths, mixed=False)
+    mixed = _probabilities(ctx, classifier, imagenet_head, paths, mixed=True)
+    return (_rows("2-class classifier", fp32[0], mixed[0], dtype, len(paths))
+            + _rows("ImageNet 1000-class head", fp32[1], mixed[1], dtype, len(paths)))

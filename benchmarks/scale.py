@@ -138,7 +138,7 @@ def measure_predict(ctx: Context, n: int) -> Row:
                     predictor.network(x)
         sync(s.device)
 
-    model_loops = max(1, n // 256)
+    model_loops = 1
     model_images = model_loops * sum(len(b) for b in batches)
     results = []
     times = interleaved({"predict": lambda: results.append(predictor.predict_paths(paths)), "model": model_only}, rounds=1)

@@ -15,7 +15,7 @@ import shutil
 
 import torch
 
-from benchmarks.common import Context, Row, interleaved, ratio_row, sync
+from benchmarks.common import Context, Row, compare, interleaved, ratio_row, sync
 from benchmarks.extract import BATCH, AppExtraction
 
 NAME = "torchvision"
@@ -75,14 +75,9 @@ def run(ctx: Context) -> list[Row]:
     # The reference is slow (seconds a round): two rounds at least, a third when time allows.
     rounds = ctx.rounds if ctx.quick else {**ctx.rounds, "rounds": 2, "max_rounds": 3}
     times = interleaved({"app": app.run, "reference": reference.run}, **rounds)
-    app_rate = n / min(times["app"])
-    ref_rate = n / min(times["reference"])
-    note = (
-        f"{n} hymenoptera JPEGs, batch {BATCH}; reference fp32 contiguous, DataLoader(num_workers={WORKERS}); "
-        f"best of {len(times['app'])} interleaved rounds (app: "
-        + ", ".join(f"{n / t:.1f}" for t in times["app"])
-        + "; reference: "
-        + ", ".join(f"{n / t:.1f}" for t in times["reference"])
-        + " img/s)"
-    )
-    return [ratio_row("extraction / torchvision loop", app_rate, ref_rate, "img/s", at_least=TARGET, note=note)]
+    app_rate, ref_rate, rounds_note, extra = compare(times, n, "app", "reference", ("app", "reference"))
+    note = (f"{n} hymenoptera JPEGs, batch {BATCH}; reference fp32 contiguous, DataLoader(num_workers={WORKERS}), "
+            f"bilinear Resize; {rounds_note} (CPU includes the worker processes)")
+    row = ratio_row("extraction / torchvision loop", app_rate, ref_rate, "img/s", at_least=TARGET, note=note)
+    row.extra = extra
+    return [row]

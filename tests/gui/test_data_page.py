@@ -15,6 +15,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests/ for image
 import imagegen  # noqa: E402
 
 from tlgui.gui.bin_widget import bin_warning  # noqa: E402
+from tlgui.gui.bins_model import DuplicateRole  # noqa: E402
 from tlgui.gui.controller import ProjectController  # noqa: E402
 from tlgui.gui.data_page import DataPage  # noqa: E402
 from tlgui.gui.thumbnails import THUMB_SIZE, ThumbnailLoader  # noqa: E402
@@ -241,9 +242,9 @@ def test_thumbnails_arrive_lazily(qtbot, filled):
     model = page.panels["ants"].model
     qtbot.waitUntil(lambda: page.loader.cached(files["ants"][0]) is not None, timeout=10000)
     image = model.data(model.index(0), Qt.ItemDataRole.DecorationRole)
-    assert isinstance(image, QImage) and image.width() == THUMB_SIZE and image.height() == THUMB_SIZE
-    # The photo is 40x30 of one colour: the centre of the thumbnail carries it.
-    colour = image.pixelColor(THUMB_SIZE // 2, THUMB_SIZE // 2)
+    # The photo is 40x30 of one colour: scaled to 96x72, the same colour.
+    assert isinstance(image, QImage) and (image.width(), image.height()) == (THUMB_SIZE, 72)
+    colour = image.pixelColor(THUMB_SIZE // 2, 36)
     assert (colour.red(), colour.green(), colour.blue()) == imagegen.unique_colour(0)
 
 
@@ -269,6 +270,14 @@ def test_duplicates_across_bins_are_flagged(qtbot, page, tmp_path):
     drop_and_wait(qtbot, page, page, url_mime([root]))
     assert page.duplicates_banner.isVisible()
     assert page.duplicates_banner.text.text().startswith("⚠ 1 photo appears in two classes")
+    bees = page.panels["bees"]
+    row = bees.model.row_of(same)
+    assert bees.model.data(bees.model.index(row), DuplicateRole)
+    dialog = page.show_duplicates()
+    copy = dialog.tree.topLevelItem(0).child(1)
+    dialog.tree.itemActivated.emit(copy, 0)
+    assert bees.selected_paths() == [same]
+    dialog.close()
 
 
 def test_few_photos_warn_and_too_few_block():

@@ -157,6 +157,7 @@ class BinPanel(QFrame):
 
         header = QHBoxLayout()
         header.setContentsMargins(6, 4, 4, 0)
+        header.setSpacing(6)
         header.addWidget(self.check)
         header.addWidget(self.warning_icon)
         header.addWidget(self.title)

@@ -183,7 +183,7 @@ class ProjectController(QObject):
             dataset=project.dataset,
             backbone_id=project.backbone_id,
             config=project.config,
-            freeze_overrides=dict(getattr(project, "freeze_overrides", None) or {}),
+            freeze_overrides=dict(project.freeze_overrides),
             classifier=project.classifier,
             path=path,
         )

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
@@ -100,7 +101,12 @@ def confirm_delete(parent: QWidget | None, names: Sequence[str], photos: int) ->
 
 
 class DuplicatesDialog(QDialog):
-    """Lists each photo that sits in more than one class, with the classes and file paths."""
+    """Lists each photo that sits in more than one class, with the classes and file paths.
+
+    ``photoActivated(label, path)``: the user double-clicked one copy (to find it in its bin).
+    """
+
+    photoActivated = Signal(str, object)
 
     def __init__(self, duplicates: Sequence[Duplicate], parent: QWidget | None = None):
         super().__init__(parent)
@@ -108,8 +114,8 @@ class DuplicatesDialog(QDialog):
         self.resize(760, 420)
         intro = QLabel(
             "Each photo below is in more than one class (the same content, maybe under another "
-            "file name). In the bins they carry an orange corner: select the copy in the wrong "
-            "class and press Delete."
+            "file name). In the bins they carry an orange corner. Double-click a copy to select it "
+            "in its class, then press Delete there to remove the wrong one."
         )
         intro.setWordWrap(True)
         self.tree = QTreeWidget()
@@ -120,12 +126,20 @@ class DuplicatesDialog(QDialog):
             for item in duplicate.items:
                 child = QTreeWidgetItem([item.label, str(item.path)])
                 child.setToolTip(1, str(item.path))
+                child.setData(0, Qt.ItemDataRole.UserRole, (item.label, item.path))
                 group.addChild(child)
             self.tree.addTopLevelItem(group)
         self.tree.expandAll()
+        self.tree.itemActivated.connect(self._on_activated)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
         layout.addWidget(intro)
         layout.addWidget(self.tree)
         layout.addWidget(buttons)
+
+    def _on_activated(self, item: QTreeWidgetItem, _column: int) -> None:
+        if item.parent() is None:
+            return  # a group row: no single photo to show
+        label, path = item.data(0, Qt.ItemDataRole.UserRole)
+        self.photoActivated.emit(label, path)

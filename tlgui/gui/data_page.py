@@ -119,8 +119,9 @@ class DataPage(QWidget):
         for button in (self.add_folder_button, self.new_class_button, self.rename_button,
                        self.merge_button, self.delete_button, self.remove_button):
             toolbar.addWidget(button)
-        toolbar.addSpacing(12)
-        toolbar.addWidget(self.summary, 1)
+        toolbar.addStretch(1)
+        # Its own line: at narrow widths a summary beside the buttons would be cut off.
+        self.summary.setWordWrap(True)
 
         self.intake_bar = IntakeBar()
         self.duplicates_banner = DuplicatesBanner()
@@ -148,6 +149,7 @@ class DataPage(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(8, 8, 8, 8)
         layout.addLayout(toolbar)
+        layout.addWidget(self.summary)
         layout.addWidget(self.intake_bar)
         layout.addWidget(self.duplicates_banner)
         layout.addWidget(self.skipped_panel)
@@ -241,6 +243,7 @@ class DataPage(QWidget):
         self.delete_button.setEnabled(idle and bool(checked))
         self.remove_button.setEnabled(idle and bool(self.panels))
         self.empty_state.add_button.setEnabled(idle)
+        self.empty_state.new_button.setEnabled(idle)
 
     def checked_labels(self) -> list[str]:
         """Classes whose tick box is on, in bin order."""
@@ -416,5 +419,19 @@ class DataPage(QWidget):
         return self._edit(lambda: self.dataset.move_items(paths, label),
                           f"Moved {{result}} photo(s) to {label}.")
 
-    def show_duplicates(self) -> None:
-        data_dialogs.DuplicatesDialog(self.duplicates_banner.duplicates, self).exec()
+    def show_duplicates(self) -> data_dialogs.DuplicatesDialog:
+        """A non-modal list of the doubled photos; double-clicking one selects it in its bin."""
+        dialog = data_dialogs.DuplicatesDialog(self.duplicates_banner.duplicates, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.photoActivated.connect(self.reveal_photo)
+        dialog.show()
+        return dialog
+
+    def reveal_photo(self, label: str, path: Path) -> None:
+        """Scroll to ``label``'s bin and select ``path`` there."""
+        panel = self.panels.get(label)
+        if panel is None:
+            return
+        self.scroll.ensureWidgetVisible(panel)
+        panel.select_paths([path])
+        panel.view.setFocus()

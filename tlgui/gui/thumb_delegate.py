@@ -53,13 +53,19 @@ class ThumbnailDelegate(QStyledItemDelegate):
         # None for every empty role it converts (see pyside_fixes), which crashes Python 3.11.
         model = index.model()
         image = model.data(index, Qt.ItemDataRole.DecorationRole)
-        target = QRect(0, 0, self.thumb_size, self.thumb_size)
-        target.moveCenter(cell.center())
+        box = QRect(0, 0, self.thumb_size, self.thumb_size)
+        box.moveCenter(cell.center())
+        target = box
         if isinstance(image, QImage) and not image.isNull():
+            # Thumbnails keep their aspect ratio: centre the picture in the square box so the
+            # marks below sit on the photo's own corners.
+            size = image.size().scaled(box.size(), Qt.AspectRatioMode.KeepAspectRatio)
+            target = QRect(0, 0, size.width(), size.height())
+            target.moveCenter(box.center())
             painter.drawImage(target, image)
 
         if model.data(index, FailedRole):
-            self._draw_broken(painter, target)
+            self._draw_broken(painter, box)
         if model.data(index, DuplicateRole):
             self._draw_duplicate_corner(painter, target)
         if model.data(index, SplitRole) == "val":

@@ -25,28 +25,26 @@ from tlgui.core.images import load_rgb
 
 #: Edge of the square thumbnails, in pixels.
 THUMB_SIZE = 96
-#: Thumbnails kept in memory (about 36 kB each).
+#: Thumbnails kept in memory (at most 27 kB each).
 CACHE_LIMIT = 3000
 #: Requests waiting beyond this many are dropped, oldest first.
 PENDING_LIMIT = 256
 
 
 def make_thumbnail(path: Path, size: int = THUMB_SIZE) -> QImage:
-    """Decode ``path`` and fit it, centred, into a transparent ``size`` x ``size`` QImage.
+    """Decode ``path`` and scale it so its longer side is ``size`` pixels (RGB QImage).
 
     Safe to call from any thread (QImage, unlike QPixmap, is not tied to the GUI thread).
     Raises ``ImageDecodeError`` when the file cannot be read.
     """
     img = load_rgb(path, min_size=size)
-    # Fit the longer side to `size`, enlarging tiny images too so every cell reads alike.
+    # Tiny images are enlarged too, so every cell of the grid reads alike.
     scale = size / max(img.width, img.height)
     fitted = (max(1, round(img.width * scale)), max(1, round(img.height * scale)))
     img = img.resize(fitted, Image.Resampling.BILINEAR if scale < 1 else Image.Resampling.NEAREST)
-    square = Image.new("RGBA", (size, size), (0, 0, 0, 0))
-    square.paste(img, ((size - img.width) // 2, (size - img.height) // 2))
-    data = square.tobytes()
+    data = img.tobytes()
     # QImage borrows the buffer; copy() so the image owns its pixels once `data` is gone.
-    return QImage(data, size, size, size * 4, QImage.Format.Format_RGBA8888).copy()
+    return QImage(data, img.width, img.height, img.width * 3, QImage.Format.Format_RGB888).copy()
 
 
 class _PendingStack:
