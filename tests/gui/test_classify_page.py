@@ -47,7 +47,7 @@ def _drop(page, paths) -> bool:
     mime.setUrls([QUrl.fromLocalFile(str(p)) for p in paths])
     point = QPointF(page.width() / 2, page.height() / 2)
     actions = Qt.DropAction.CopyAction
-    enter = QDragEnterEvent(point, actions, mime, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
+    enter = QDragEnterEvent(point.toPoint(), actions, mime, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
     QApplication.sendEvent(page, enter)
     if not enter.isAccepted():
         return False

@@ -43,7 +43,7 @@ def drop(widget, mime: QMimeData, action=Qt.DropAction.CopyAction, pos: QPoint |
     """Drag-enter then drop, as the window system delivers them; True when the drop was accepted."""
     point = QPointF(pos if pos is not None else widget.rect().center())
     buttons, mods = Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier
-    enter = QDragEnterEvent(point, action, mime, buttons, mods)
+    enter = QDragEnterEvent(point.toPoint(), action, mime, buttons, mods)
     QApplication.sendEvent(widget, enter)
     event = QDropEvent(point, action, mime, buttons, mods)
     QApplication.sendEvent(widget, event)
