@@ -104,7 +104,12 @@ def main(argv: list[str] | None = None) -> int:
     os.environ["TLGUI_CACHE_DIR"] = str(workdir / "default-cache")
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-    info = device_info(args.device)
+    try:
+        info = device_info(args.device)
+    except Exception as exc:  # noqa: BLE001 - e.g. --device cuda on a computer without one
+        print(f"benchmarks: error: {exc}", file=sys.stderr)
+        shutil.rmtree(workdir, ignore_errors=True)
+        return 2
     print("tlgui benchmarks" + (" (quick)" if args.quick else ""), flush=True)
     for key, value in info.items():
         print(f"  {key:20s} {value}")

@@ -112,7 +112,7 @@ class Context:
     @property
     def rounds(self) -> dict:
         """Side-by-side repetitions of a throughput pair (``interleaved`` options)."""
-        return {"rounds": 1} if self.quick else {"rounds": 3, "max_rounds": 6, "budget_s": 25.0}
+        return {"rounds": 1} if self.quick else {"rounds": 2, "max_rounds": 6, "budget_s": 25.0}
 
     # ---- data -------------------------------------------------------------------------------
     def hymenoptera(self) -> Path:
@@ -142,10 +142,11 @@ class Context:
             raise Skip(f"hymenoptera has fewer than {n} JPEGs")
         return chosen
 
-    def hymenoptera_dataset(self, per_class: int | None = None):
+    def hymenoptera_dataset(self, train_per_class: int | None = None, val_per_class: int | None = None):
         """The class bins for hymenoptera (train/val as given); a fresh copy each call.
 
-        ``per_class`` keeps only the first that many train and val photos of each class.
+        ``train_per_class`` / ``val_per_class`` keep only the first that many train / val photos of
+        each class (sorted by path).
         """
         if "dataset" not in self.shared:
             from tlgui.core.dataset import DataSet
@@ -154,12 +155,14 @@ class Context:
             dataset.add_folder(self.hymenoptera())
             self.shared["dataset"] = dataset
         dataset = copy.deepcopy(self.shared["dataset"])
-        if per_class is not None:
-            drop = []
+        drop = []
+        for split, keep in (("train", train_per_class), ("val", val_per_class)):
+            if keep is None:
+                continue
             for label in dataset.class_names:
-                for split in ("train", "val"):
-                    items = sorted((i for i in dataset.items(label) if i.split == split), key=lambda i: i.path)
-                    drop += [i.path for i in items[per_class:]]
+                items = sorted((i for i in dataset.items(label) if i.split == split), key=lambda i: i.path)
+                drop += [i.path for i in items[keep:]]
+        if drop:
             dataset.remove_items(drop)
         return dataset
 

@@ -58,6 +58,22 @@ class AppExtraction:
         )
 
 
+class DecodeOnly:
+    """Decoding, resizing and cropping alone, in the app's thread pool: the work extraction adds."""
+
+    def __init__(self, app: AppExtraction):
+        self.app = app
+
+    def run(self) -> int:
+        from tlgui.core.extract import decoded_batches
+
+        s, n = self.app.settings, 0
+        for good, _batch, _failed in decoded_batches(self.app.requests, self.app.recipe.make, BATCH,
+                                                     s.decode_workers):
+            n += len(good)
+        return n
+
+
 class ModelOnly:
     """``forward_until`` on pre-decoded, pre-normalised batches: the network's own speed."""
 
@@ -89,8 +105,14 @@ def run(ctx: Context) -> list[Row]:
     model = ModelOnly(app)
     app.warm_up()
     model.run()
-    times = interleaved({"app": app.run, "model": model.run}, **ctx.rounds)
+    decode = DecodeOnly(app)
+    times = interleaved({"app": app.run, "model": model.run, "decode": decode.run}, **ctx.rounds)
     app_rate, model_rate, rounds_note, extra = compare(times, n, "app", "model", ("app", "model-only"))
+    # CPU milliseconds per image of each part. With every core busy in the forward pass, decoding
+    # can only hide if it is cheap: the best possible ratio is model / (model + decode) CPU time.
+    decode_ms = min(times.cpu["decode"]) / n * 1000
+    model_ms = min(times.cpu["model"]) / n * 1000
+    ceiling = model_ms / (model_ms + decode_ms)
     s = app.settings
     precision = str(s.autocast_dtype).replace("torch.", "") if s.autocast_dtype else "fp32"
     fmt = "channels_last" if s.channels_last else "contiguous"
@@ -98,4 +120,9 @@ def run(ctx: Context) -> list[Row]:
             f"{torch.get_num_threads()} torch threads; {rounds_note}")
     row = ratio_row("extraction / model-only forward", app_rate, model_rate, "img/s", at_least=TARGET, note=note)
     row.extra = extra
-    return [row]
+    diag = Row("  diagnostic: decode+resize alone / model-only (CPU ms per image)", decode_ms, "ms",
+               model_ms, "ms", decode_ms / model_ms,
+               note=f"decode alone {times.best_rate('decode', n):.0f} img/s on {s.decode_workers} threads; "
+                    f"ceiling for the ratio with both on the same cores: model / (model + decode) CPU = "
+                    f"{ceiling:.2f}")
+    return [row, diag]

@@ -50,7 +50,7 @@ def run(ctx: Context) -> list[Row]:
     after_imports = inside["load_s"] + inside["predict_s"]
 
     predictor = Predictor(ctx.speed_classifier(), ctx.device)
-    reps = 5 if ctx.quick else 15
+    reps = 5 if ctx.quick else 10
     path_times, pil_times = [], []
     for _ in range(2):
         predictor.predict_image(image)

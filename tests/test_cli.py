@@ -9,7 +9,7 @@ import subprocess
 import sys
 
 import pytest
-from conftest import write_learnable_tree
+from photos import write_learnable_tree
 
 from tlgui.cli import main
 

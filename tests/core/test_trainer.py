@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 import torch
-from conftest import write_learnable_tree
+from photos import write_learnable_tree
 
 import tlgui.core.extract as extract
 from tlgui.core.dataset import DataSet

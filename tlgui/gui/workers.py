@@ -10,7 +10,7 @@ import traceback
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QObject, QThread, Signal, Slot
+from PySide6.QtCore import QObject, Qt, QThread, Signal, Slot
 
 from tlgui.core.errors import Cancelled, TlguiError
 from tlgui.core.progress import CancelToken, ProgressEvent
@@ -70,8 +70,10 @@ class BackgroundTask(QObject):
         self._object.finished.connect(self.finished)
         self._object.failed.connect(self.failed)
         self._object.cancelled.connect(self.cancelled)
+        # Direct: quit() is thread-safe, and queued it would need the GUI thread's event loop, so
+        # wait() at shutdown (GUI thread blocked) could never return before its timeout.
         for signal in (self._object.finished, self._object.failed, self._object.cancelled):
-            signal.connect(self._thread.quit)
+            signal.connect(self._thread.quit, Qt.ConnectionType.DirectConnection)
         self._thread.finished.connect(self._on_thread_finished)
         self._running = False
 
