@@ -87,9 +87,6 @@ def _application(ctx: Context):
     from PySide6.QtCore import QSettings
     from PySide6.QtWidgets import QApplication
 
-    from tlgui.gui import pyside_fixes
-
-    pyside_fixes.protect_none()
     folder = ctx.workdir / "qsettings"
     folder.mkdir(parents=True, exist_ok=True)
     for fmt in (QSettings.Format.NativeFormat, QSettings.Format.IniFormat):

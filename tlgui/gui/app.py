@@ -14,7 +14,6 @@ from tlgui.core.errors import TlguiError
 from tlgui.core.resources import resources_dir
 from tlgui.gui.controller import ProjectController
 from tlgui.gui.main_window import MainWindow
-from tlgui.gui.pyside_fixes import protect_none
 from tlgui.gui.settings import APPLICATION, ORGANISATION
 
 ICON_FILE = "tlgui.svg"
@@ -28,7 +27,6 @@ def app_icon() -> QIcon:
 
 def make_application(argv: list[str]) -> QApplication:
     """The QApplication, with tlgui's names and icon (reuses one that already exists)."""
-    protect_none()
     app = QApplication.instance() or QApplication(argv)
     app.setApplicationName(APPLICATION)
     app.setOrganizationName(ORGANISATION)

@@ -30,7 +30,6 @@ from tlgui.core.project import Project
 from tlgui.core.project import load_project as _load_project_file
 from tlgui.core.project import save_project as _save_project_file
 from tlgui.core.trainer import TrainConfig
-from tlgui.gui import pyside_fixes  # noqa: F401 - guards against PySide6 6.12's None refcount bug
 
 if TYPE_CHECKING:
     from tlgui.core.classifier import Classifier

@@ -49,8 +49,7 @@ class ThumbnailDelegate(QStyledItemDelegate):
             painter.setBrush(fill)
             painter.drawRoundedRect(cell.adjusted(1, 1, -1, -1), 6, 6)
 
-        # Ask the Python model directly: QModelIndex.data() in PySide6 6.12 drops a reference to
-        # None for every empty role it converts (see pyside_fixes), which crashes Python 3.11.
+        # Ask the Python model directly: it skips a round trip through QVariant per painted cell.
         model = index.model()
         image = model.data(index, Qt.ItemDataRole.DecorationRole)
         box = QRect(0, 0, self.thumb_size, self.thumb_size)
