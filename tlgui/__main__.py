@@ -1,7 +1,5 @@
 """``python -m tlgui`` is the ``tlgui`` command."""
 
-import sys
+from tlgui.cli import entry_point
 
-from tlgui.cli import main
-
-sys.exit(main())
+entry_point()

@@ -27,6 +27,10 @@ from tlgui.core.preprocess import Preprocessing
 from tlgui.core.progress import CancelToken, ProgressFn, RateMeter
 from tlgui.core.staged import StagedNetwork
 
+# Bumped whenever decoding or resampling changes the pixels a view gets, so that cached
+# activations made by an older version are recomputed rather than mixed with new ones.
+PIXEL_PIPELINE_VERSION = 2
+
 # Feature maps are stored in half precision: half the disk and memory, and the head trains the same.
 STORE_DTYPE = np.float16
 
@@ -53,7 +57,7 @@ class ViewRecipe:
     seed: int = 0
 
     def key(self) -> str:
-        return f"{self.prep.key()}-{self.augment_strength}-{self.seed}"
+        return f"p{PIXEL_PIPELINE_VERSION}-{self.prep.key()}-{self.augment_strength}-{self.seed}"
 
     def make(self, request: ViewRequest) -> torch.Tensor:
         """Decode and transform one image (runs in a worker thread)."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 import torch
@@ -23,6 +24,22 @@ def default_decode_workers() -> int:
     # Decoding is a small share of the work next to the forward pass; a couple of threads keep it
     # hidden without taking cores from the network.
     return max(1, min(4, (os.cpu_count() or 2)))
+
+
+@contextlib.contextmanager
+def torch_threads(n: int) -> Iterator[None]:
+    """Run the block with ``n`` intra-op threads (process-wide), then restore the previous count.
+
+    Tiny workloads (a linear head, a batch of one photo) finish each operator in microseconds;
+    extra threads only add a barrier per operator, which costs a scheduler time slice whenever
+    another program keeps the cores busy.
+    """
+    previous = torch.get_num_threads()
+    torch.set_num_threads(n)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(previous)
 
 
 @dataclass

@@ -39,7 +39,7 @@ from tlgui.core.freezing import (
     set_module_trainable,
     train_mode,
 )
-from tlgui.core.inference import InferenceSettings
+from tlgui.core.inference import InferenceSettings, torch_threads
 from tlgui.core.metrics import EvaluationReport, evaluate
 from tlgui.core.progress import CancelToken, ProgressEvent, RateMeter
 from tlgui.core.recommend import recommend
@@ -258,9 +258,7 @@ class _TrainingRun:
 
     def _fit(self, data) -> tuple[list[EpochStats], int, bool]:
         if self.regime == "head" and self.settings.device.type == "cpu":
-            # A linear head's steps are microseconds: worker threads only add synchronisation,
-            # which turns into milliseconds per step when other programs keep the cores busy.
-            with _torch_threads(1):
+            with torch_threads(1):
                 return self._fit_loop(data)
         return self._fit_loop(data)
 
@@ -530,16 +528,6 @@ class _StreamedData:
 
     def val_probabilities(self) -> np.ndarray:
         return self._val_logits().softmax(dim=1).numpy()
-
-
-@contextlib.contextmanager
-def _torch_threads(n: int):
-    previous = torch.get_num_threads()
-    torch.set_num_threads(n)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(previous)
 
 
 def _loss_and_accuracy(logits: torch.Tensor, targets: torch.Tensor, loss_fn) -> tuple[float, float]:
