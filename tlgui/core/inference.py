@@ -60,7 +60,16 @@ class InferenceSettings:
             dtype = torch.float16
         elif mixed_precision and dev.type == "cpu" and cpu_supports_bf16() and os.environ.get("TLGUI_CPU_BF16", "1") != "0":
             dtype = torch.bfloat16
-        return cls(device=dev, channels_last=dev.type != "mps", autocast_dtype=dtype)
+        settings = cls(device=dev, channels_last=dev.type != "mps", autocast_dtype=dtype)
+        if dev.type == "cuda":
+            # The GPU outruns any one core at decoding JPEGs: give decoding every core.
+            settings.decode_workers = max(1, os.cpu_count() or 1)
+        return settings
+
+    @property
+    def extraction_batch_size(self) -> int:
+        """Frozen-trunk batches: large on a GPU (throughput), modest on a CPU (memory, latency)."""
+        return 128 if self.device.type == "cuda" else 32
 
     def autocast(self) -> contextlib.AbstractContextManager:
         if self.autocast_dtype is None:

@@ -223,7 +223,7 @@ class _TrainingRun:
             self.settings,
             cache=cache,
             namespace=namespace,
-            batch_size=max(self.config.batch_size, 32),
+            batch_size=max(self.config.batch_size, self.settings.extraction_batch_size),
             progress=self._emit,
             cancel=self.cancel,
         )
