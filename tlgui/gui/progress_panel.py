@@ -46,14 +46,21 @@ class ProgressPanel(QWidget):
 
     def show_fraction(self, fraction: float | None, text: str) -> None:
         """Show ``text`` with a bar at ``fraction`` (None: busy, amount unknown)."""
-        if fraction is None:
-            self.bar.setRange(0, 0)
-        else:
-            self.bar.setRange(0, 1000)
-            self.bar.setValue(int(round(fraction * 1000)))
+        # About ten calls a second while a job runs: touch only what changed.
+        bar = self.bar
+        maximum = 0 if fraction is None else 1000
+        if bar.maximum() != maximum or bar.minimum() != 0:
+            bar.setRange(0, maximum)
+        if fraction is not None:
+            value = int(round(fraction * 1000))
+            if bar.value() != value:
+                bar.setValue(value)
         # Events keep coming until the worker reaches its next check; keep saying a stop is pending.
-        self.bar.setFormat(text + (" — stopping…" if self._stopping else ""))
-        self.setVisible(True)
+        text += " — stopping…" if self._stopping else ""
+        if bar.format() != text:
+            bar.setFormat(text)
+        if self.isHidden():
+            self.setVisible(True)
 
     def text(self) -> str:
         return self.bar.format()
