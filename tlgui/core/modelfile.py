@@ -27,6 +27,7 @@ from tlgui.core.atomic import atomic_write_bytes
 from tlgui.core.backbones import create_backbone, get_spec
 from tlgui.core.classifier import Classifier
 from tlgui.core.errors import ModelFileError, TlguiError
+from tlgui.core.fileformat import check_format_version
 from tlgui.core.preprocess import Preprocessing
 from tlgui.core.staged import StagedNetwork, replace_head
 
@@ -215,22 +216,9 @@ def _tlgui_metadata(header: dict, where: str) -> dict:
         raise ModelFileError(f"{where} is damaged: its tlgui metadata is not readable.") from exc
     if not isinstance(meta, dict) or meta.get("format") != FORMAT_NAME:
         raise ModelFileError(f"{where} is not a tlgui model file (unknown format).")
-    _check_version(meta, where)
+    check_format_version(meta, where, kind="model", supported=FORMAT_VERSION)
     _check_fields(meta, where)
     return meta
-
-
-def _check_version(meta: dict, where: str) -> None:
-    version = meta.get("format_version")
-    if not isinstance(version, int) or isinstance(version, bool) or version < 1:
-        raise ModelFileError(f"{where} is damaged: its format version is missing or invalid.")
-    if version > FORMAT_VERSION:
-        made_by = meta.get("tlgui_version")
-        by = f" ({made_by})" if isinstance(made_by, str) else ""
-        raise ModelFileError(
-            f"{where} was saved by a newer version of tlgui{by} in model format {version}; "
-            f"this version reads format {FORMAT_VERSION} only. Update tlgui to open it."
-        )
 
 
 def _check_fields(meta: dict, where: str) -> None:

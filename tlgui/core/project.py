@@ -18,6 +18,7 @@ from tlgui.core.atomic import atomic_writer
 from tlgui.core.classifier import Classifier
 from tlgui.core.dataset import DataSet
 from tlgui.core.errors import DataError, ModelFileError
+from tlgui.core.fileformat import check_format_version
 from tlgui.core.modelfile import classifier_from_bytes, classifier_to_bytes
 from tlgui.core.trainer import TrainConfig
 
@@ -115,19 +116,8 @@ def _read_document(archive: zipfile.ZipFile, where: str) -> dict:
         raise ModelFileError(f"{where} is damaged: its {PROJECT_JSON} is not readable.") from exc
     if not isinstance(document, dict) or document.get("format") != FORMAT_NAME:
         raise ModelFileError(f"{where} is not a tlgui project (unknown format).")
-    _check_version(document, where)
+    check_format_version(document, where, kind="project", supported=FORMAT_VERSION)
     return document
-
-
-def _check_version(document: dict, where: str) -> None:
-    version = document.get("format_version")
-    if not isinstance(version, int) or isinstance(version, bool) or version < 1:
-        raise ModelFileError(f"{where} is damaged: its format version is missing or invalid.")
-    if version > FORMAT_VERSION:
-        raise ModelFileError(
-            f"{where} was saved by a newer version of tlgui in project format {version}; "
-            f"this version reads format {FORMAT_VERSION} only. Update tlgui to open it."
-        )
 
 
 def _project_from_document(document: dict, classifier: Classifier | None, where: str) -> Project:
