@@ -114,3 +114,28 @@ def test_demo_trains_on_the_bundled_photos(capsys, tmp_path):
     assert main(["demo", "--epochs", "3", "--out", str(out)]) == 0
     text = capsys.readouterr().out
     assert "Validation accuracy" in text and out.exists()
+
+
+def test_import_weights_checks_and_caches_a_file(tmp_path, monkeypatch, capsys):
+    import torch
+
+    from tlgui.core.backbones.catalogue import create_backbone, weights_status
+
+    monkeypatch.setenv("TORCH_HOME", str(tmp_path / "torch"))
+    previous = torch.hub.get_dir()
+    torch.hub.set_dir(str(tmp_path / "torch" / "hub"))
+    try:
+        assert weights_status("mobilenet_v3_small") == "missing"
+        bad = tmp_path / "bad.pth"
+        bad.write_bytes(b"not weights")
+        assert main(["import-weights", "mobilenet_v3_small", str(bad)]) == 1
+        assert "tlgui: error:" in capsys.readouterr().err
+        from torchvision.models import mobilenet_v3_small
+
+        good = tmp_path / "good.pth"
+        torch.save(mobilenet_v3_small().state_dict(), good)
+        assert main(["import-weights", "mobilenet_v3_small", str(good)]) == 0
+        assert weights_status("mobilenet_v3_small") == "cached"
+        assert create_backbone("mobilenet_v3_small", allow_download=False).num_classes == 1000
+    finally:
+        torch.hub.set_dir(previous)

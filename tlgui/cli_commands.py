@@ -25,6 +25,10 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("inspect", help="show a model file's classes, backbone and metrics")
     p.add_argument("model", type=Path)
     p.set_defaults(handler=cmd_inspect)
+    p = sub.add_parser("import-weights", help="check a pretrained weights file you downloaded and cache it")
+    p.add_argument("backbone", help="catalogue id (see `tlgui backbones`)")
+    p.add_argument("file", type=Path)
+    p.set_defaults(handler=cmd_import_weights)
     p = sub.add_parser("demo", help="train on the bundled demo photos (ants and bees) and report")
     p.add_argument("--out", type=Path, default=None, help="also save the trained model here")
     p.add_argument("--epochs", type=int, default=30)
@@ -250,6 +254,16 @@ def cmd_backbones(args) -> int:
         status = weights_status(spec.id)
         size = "bundled" if spec.bundled else f"{spec.download_mb:.0f} MB"
         print(f"{spec.id:<20} {spec.params / 1e6:10.1f}M {size:>9}  {status:<8}  {spec.title}")
+    return 0
+
+
+def cmd_import_weights(args) -> int:
+    from tlgui.core.backbones.catalogue import import_weights
+
+    if not args.file.is_file():
+        raise DataError(f"No such file: {args.file}")
+    target = import_weights(args.backbone, args.file)
+    print(f"Checked and cached as {target}")
     return 0
 
 

@@ -27,7 +27,7 @@ from tlgui.core.progress import CancelToken, ProgressFn, RateMeter
 # Tests replace this to serve bytes or simulate being offline without touching the network.
 urlopen = urllib.request.urlopen
 
-IMPORT_ACTION = "Import weights…"
+IMPORT_ACTION = "Import weights file…"
 CHUNK_BYTES = 1 << 16
 TIMEOUT_S = 30.0
 # torch hub names files "<name>-<first hex digits of the sha256>.<ext>" and checks that prefix.
@@ -58,7 +58,8 @@ def unavailable_error(title: str, url: str, reason: str) -> WeightsUnavailableEr
     return WeightsUnavailableError(
         f"The pretrained weights for {title} are not on this computer and could not be downloaded "
         f"({reason}). Download {url} on a computer with internet access, then put the file {filename} "
-        f"in the folder {folder}, or choose {IMPORT_ACTION} and pick the file.",
+        f"in the folder {folder}, or import it: {IMPORT_ACTION} on the Model page, or "
+        "`tlgui import-weights BACKBONE FILE` on the command line.",
         filename=filename,
         url=url,
         target_dir=folder,
