@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import copy
+import gc
+import threading
 import time
 from dataclasses import replace
 
@@ -13,10 +16,11 @@ from tlgui.core.dataset import scan
 from tlgui.core.freezing import max_freeze_level
 from tlgui.core.predict import Predictor
 from tlgui.core.trainer import EpochStats
+from tlgui.gui import train_page as train_page_module
 from tlgui.gui.controller import ProjectController
-from tlgui.gui.curves import TrainingCurves
+from tlgui.gui.curves import MAX_SYMBOLS, REDRAW_INTERVAL_MS, TrainingCurves, nice_ceiling
 from tlgui.gui.model_page import ModelPage
-from tlgui.gui.train_page import TrainPage
+from tlgui.gui.train_page import TrainPage, snapshot_dataset
 
 
 @pytest.fixture
@@ -144,6 +148,85 @@ def test_an_engine_error_is_shown_on_the_page(qtbot, pages, tmp_path):
     assert "at least two classes" in blocker.args[0]
     assert "at least two classes" in page.message.text()
     assert page.start_button.isEnabled()
+
+
+def test_the_network_is_copied_by_the_run_not_on_the_gui_thread(qtbot, pages, monkeypatch):
+    model_page, page = pages
+    controller = page.controller
+    net = controller.network
+    seen = {}
+
+    def spy(dataset, config, *, backbone, **kwargs):
+        seen.update(backbone=backbone, thread=threading.current_thread(), frozen=gc.get_freeze_count())
+        return train(dataset, config, backbone=backbone, **kwargs)
+
+    train = train_page_module.train
+    monkeypatch.setattr(train_page_module, "train", spy)
+    page.form.epochs.setValue(2)
+    with qtbot.waitSignal(controller.classifierChanged, timeout=120000):
+        page.start()
+        # The Model page stays editable: this change is for the next run, not the one starting.
+        model_page.freeze.slider.setValue(max_freeze_level(net))
+    qtbot.waitUntil(lambda: not page.busy, timeout=10000)
+
+    assert seen["backbone"] is net and seen["thread"] is not threading.main_thread()
+    assert controller.last_result.regime == "head"  # the freeze level of the run's settings
+    assert controller.network is net and all(p.requires_grad for p in net.parameters())  # not trained in place
+    # Old objects stay out of garbage collections while the run goes, and come back after it.
+    assert seen["frozen"] > 0 and gc.get_freeze_count() == 0
+
+
+def test_the_run_gets_a_snapshot_of_the_photos(photos, tmp_path):
+    dataset = scan([tmp_path / "photos"])
+    before = copy.deepcopy(dataset)
+    snapshot = snapshot_dataset(dataset)
+    assert snapshot.to_dict() == dataset.to_dict()
+    assert snapshot.split(0.2, 0) == dataset.split(0.2, 0)
+
+    # Everything the Data page does afterwards leaves the snapshot as it was.
+    dataset.move_items(photos["red"][:2], "blue")
+    dataset.remove_items(photos["blue"][:3])
+    dataset.rename_class("red", "crimson")
+    dataset.new_class("green")
+    assert snapshot.to_dict() == before.to_dict()
+    assert snapshot.class_counts() == {"red": 10, "blue": 10}
+
+
+def test_curves_redraw_at_most_a_few_times_a_second(qtbot):
+    curves = TrainingCurves()
+    qtbot.addWidget(curves)
+    curves.show()
+    curves.set_planned_epochs(50)
+    curves.flush()
+    assert curves.loss_plot.getViewBox().viewRange()[0] == pytest.approx([0.5, 50.5])
+    drawn = []
+    curves.train_line.sigPlotChanged.connect(lambda *_: drawn.append(len(curves.history)))
+    for epoch in range(1, 21):  # a burst, as a head-only run on a warm cache sends
+        curves.add_epoch(EpochStats(epoch, 50, 1.0 / epoch, 0.8 / epoch, 0.5, 1.0, 1e-3, best=epoch == 3))
+    assert drawn == [] and curves.pending
+    qtbot.waitUntil(lambda: not curves.pending, timeout=REDRAW_INTERVAL_MS * 10)
+    assert drawn == [20]  # one redraw for the whole burst
+    view = curves.loss_plot.getViewBox()
+    # Fixed ranges, never auto: the planned run, and 0 up to a round number above the losses.
+    assert view.viewRange()[0] == pytest.approx([0.5, 50.5])
+    assert not any(view.autoRangeEnabled()) and not any(curves.acc_plot.getViewBox().autoRangeEnabled())
+    assert view.viewRange()[1][0] < 0 < 1.0 < view.viewRange()[1][1] < 1.1
+    assert list(curves.best_marker.getData()[0]) == [3]
+    curves.add_epoch(EpochStats(21, 50, 2.2, 2.1, 0.5, 1.0, 1e-3))  # a spike: the loss axis grows
+    assert curves.points()["train_loss"][-1] == pytest.approx(2.2)
+    assert view.viewRange()[1][1] == pytest.approx(2.5 * 1.03)
+    assert curves.train_line.opts["symbol"] == "o"
+    for epoch in range(22, 22 + MAX_SYMBOLS):
+        curves.add_epoch(EpochStats(epoch, 50, 0.5, 0.5, 0.5, 1.0, 1e-3))
+    curves.flush()
+    assert curves.train_line.opts["symbol"] is None  # too many points to mark each one
+    assert curves.loss_plot.getViewBox().viewRange()[0][1] == pytest.approx(21 + MAX_SYMBOLS + 0.5)
+
+
+def test_nice_ceiling():
+    assert [nice_ceiling(v) for v in (0.75, 1.0, 1.01, 2.2, 0.031, 7.0, 9.5)] == pytest.approx(
+        [0.8, 1.0, 1.2, 2.5, 0.04, 8.0, 10.0])
+    assert nice_ceiling(float("nan")) == nice_ceiling(0.0) == 1.0
 
 
 def test_curves_plot_each_epoch(qtbot):

@@ -9,9 +9,10 @@ axes and their grid), so the page must not redraw per epoch:
 * both ranges are fixed, never auto-ranged: the epoch axis spans the planned run, accuracy spans
   0..100 %, and the loss axis starts at 0 and only grows (to a round number above the largest loss),
   so the axes keep their ticks and are re-laid out only when that changes;
-* the axes (with the grid they draw) are cached as pixmaps, so a redraw of the lines does not replay
-  every tick and grid line;
-* a line is given new data only when its points changed.
+* the grid is drawn at the labelled ticks only, and the axes (which draw it) are cached as pixmaps,
+  so a redraw of the lines does not replay every tick and grid line;
+* a line is given new data only when its points changed, and past ``MAX_SYMBOLS`` epochs its
+  points are no longer marked with dots.
 """
 
 from __future__ import annotations
@@ -33,8 +34,11 @@ BEST_COLOUR = (214, 39, 40)
 REDRAW_INTERVAL_MS = 200
 #: Accuracy axis: a little beyond 0..100 so that the 100 tick shows and a line at 100% is not cut in half.
 ACC_RANGE = (-3.0, 103.0)
+#: Points are marked with dots up to this many epochs; beyond, dots only cost drawing time.
+MAX_SYMBOLS = 100
 #: Loss axis top before any loss is known.
 DEFAULT_LOSS_TOP = 1.0
+SYMBOL = "o"
 _NICE_STEPS = (1.0, 1.2, 1.5, 2.0, 2.5, 3.0, 4.0, 5.0, 6.0, 8.0, 10.0)
 
 
@@ -52,8 +56,11 @@ def _plot(title: str, left: str) -> pg.PlotWidget:
         axis_item.setTextPen("#333")
         # Losses near 0.5 must read as 0.5, not as 500 with an "x0.001" in the axis title.
         axis_item.enableAutoSIPrefix(False)
-        # The axis draws the grid across the whole plot: replaying that picture on every repaint
-        # of a line is most of a redraw's cost. Cached, it is repainted only when its ticks change.
+        # The axis draws the grid across the whole plot, and drawing it is most of a redraw's cost:
+        # grid lines at the labelled (major) ticks only, a third of the cost of pyqtgraph's three
+        # levels of ever fainter lines, and cached, so it is repainted only when its ticks change,
+        # not with every line.
+        axis_item.setStyle(maxTickLevel=0)
         axis_item.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
     item.setMenuEnabled(False)
     item.hideButtons()
@@ -84,7 +91,7 @@ class TrainingCurves(QWidget):
         self.acc_plot = _plot("Validation accuracy", "accuracy (%)")
         self.acc_plot.addLegend(offset=(-10, -10), labelTextColor="#333")
         self.acc_plot.setYRange(*ACC_RANGE, padding=0)
-        symbol = {"symbol": "o", "symbolSize": 6}
+        symbol = {"symbol": SYMBOL, "symbolSize": 6}
         self.train_line = self.loss_plot.plot(
             [], [], name="training loss", pen=pg.mkPen(TRAIN_COLOUR, width=2), symbolBrush=TRAIN_COLOUR, **symbol
         )
@@ -102,6 +109,7 @@ class TrainingCurves(QWidget):
         self._finished = False
         # What the plots show now, so that a redraw touches only what changed.
         self._drawn_count = -1
+        self._symbols = True
         self._drawn_best: tuple | None = None
         self._x_right: float | None = None
         self._loss_top: float | None = None
@@ -169,6 +177,11 @@ class TrainingCurves(QWidget):
         history = self.history
         epochs = [s.epoch for s in history]
         if len(history) != self._drawn_count:
+            symbols = len(history) <= MAX_SYMBOLS
+            if symbols != self._symbols:
+                self._symbols = symbols
+                for line in (self.train_line, self.val_line, self.acc_line):
+                    line.setSymbol(SYMBOL if symbols else None)
             # NaN (an epoch with no batches) is drawn as a gap.
             train_loss = [_finite(s.train_loss) for s in history]
             val_loss = [_finite(s.val_loss) for s in history]
@@ -178,7 +191,12 @@ class TrainingCurves(QWidget):
             self._drawn_count = len(history)
             finite = [v for v in train_loss + val_loss if math.isfinite(v)]
             # From 0 to a round number above every loss so far: during a run it only ever grows.
-            self._set_loss_top(nice_ceiling(max(finite)) if finite else DEFAULT_LOSS_TOP)
+            # With no points (a run starting) the axis stays as it is: the next run's first loss
+            # is likely to need the same one, and re-laying out the axis is most of a redraw.
+            if finite:
+                self._set_loss_top(nice_ceiling(max(finite)))
+            elif self._loss_top is None:
+                self._set_loss_top(DEFAULT_LOSS_TOP)
         best = [s for s in history if s.best][-1:]
         best_key = tuple((s.epoch, s.val_accuracy) for s in best)
         if best_key != self._drawn_best:
@@ -199,7 +217,8 @@ class TrainingCurves(QWidget):
     def _set_loss_top(self, top: float) -> None:
         if top != self._loss_top:
             self._loss_top = top
-            self.loss_plot.setYRange(0.0, top, padding=0)
+            # A little beyond 0..top, like the accuracy axis, so that both end ticks show.
+            self.loss_plot.setYRange(-0.03 * top, 1.03 * top, padding=0)
 
 
 def _finite(value: float) -> float:

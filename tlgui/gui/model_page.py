@@ -5,7 +5,10 @@ had offline) the engine's message with an "Import weights file…" button. Botto
 with the recommendation for the current photos, and the layer tree with a Trainable box per module.
 
 The controller's ``network`` is the pristine backbone (ImageNet head and all) carrying the freeze
-state; the trainer deep-copies it, so nothing here needs undoing after a training run.
+state; the trainer deep-copies it, so nothing here needs undoing after a training run. The Train
+page hands a run this very network (the copy is made on the worker thread) and the page stays
+editable meanwhile: here only ``requires_grad`` flags change in place (the run sets its own from its
+settings) or a new network is installed. Never change its weights or layers in place.
 """
 
 from __future__ import annotations
