@@ -104,11 +104,20 @@ def decoded_batches(
                     except Exception as exc:  # noqa: BLE001 - a file Pillow chokes on is skipped, not fatal
                         failures.append(ImageDecodeError(request.path, f"cannot decode ({type(exc).__name__}: {exc})"))
                 index += 1
-                yield good, (torch.stack(tensors) if tensors else None), failures
+                yield good, (stack_images(tensors) if tensors else None), failures
         finally:
             for futures in pending:
                 for future in futures:
                     future.cancel()
+
+
+def stack_images(tensors: Sequence[torch.Tensor]) -> torch.Tensor:
+    """Bx3xHxW uint8 batch stored channels-last (what the network runs in), in one copy.
+
+    pil_to_uint8_tensor's tensors are views of HxWx3 pixel buffers: stacking those buffers and
+    permuting gives the channels_last layout directly, instead of copying to NCHW and back.
+    """
+    return torch.stack([t.permute(1, 2, 0) for t in tensors]).permute(0, 3, 1, 2)
 
 
 def compute_activations(

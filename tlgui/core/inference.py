@@ -83,9 +83,11 @@ class InferenceSettings:
         return tensor.to(self.device)
 
     def memory_format_input(self, x: torch.Tensor) -> torch.Tensor:
-        if self.channels_last and x.dim() == 4:
+        if x.dim() != 4:
+            return x
+        if self.channels_last:
             return x.contiguous(memory_format=torch.channels_last)
-        return x
+        return x.contiguous()
 
     def prepare(self, net: torch.nn.Module) -> torch.nn.Module:
         net.to(self.device)
