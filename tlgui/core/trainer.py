@@ -16,10 +16,8 @@ import contextlib
 import copy
 import hashlib
 import math
-import random
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 import numpy as np
 import torch
@@ -29,7 +27,7 @@ from tlgui.core.backbones.catalogue import DEFAULT_BACKBONE, create_backbone, ge
 from tlgui.core.classifier import Classifier
 from tlgui.core.dataset import DataSet, ImageItem, SkippedFile
 from tlgui.core.errors import Cancelled, DataError, TlguiError
-from tlgui.core.extract import ViewRecipe, ViewRequest, compute_activations, decoded_batches
+from tlgui.core.extract import ViewRecipe, ViewRequest, compute_activations
 from tlgui.core.featurecache import FeatureCache
 from tlgui.core.freezing import (
     first_trainable_stage,
@@ -44,6 +42,7 @@ from tlgui.core.metrics import EvaluationReport, evaluate
 from tlgui.core.progress import CancelToken, ProgressEvent, RateMeter
 from tlgui.core.recommend import recommend
 from tlgui.core.staged import StagedNetwork, replace_head
+from tlgui.core.training_data import CachedData, Split, StreamedData
 from tlgui.core.training_types import EpochStats, TrainConfig, TrainingCallback, TrainResult
 
 __all__ = ["EpochStats", "TrainConfig", "TrainResult", "TrainingCallback", "train", "regime_of"]
@@ -68,7 +67,7 @@ def train(
     ``backbone`` is a catalogue id or a StagedNetwork (copied, never modified). ``cache`` defaults
     to the user's feature cache when ``config.use_cache`` is on.
     """
-    return _TrainingRun(dataset, config, backbone, list(callbacks), cancel or CancelToken(), cache).run()
+    return TrainingRun(dataset, config, backbone, list(callbacks), cancel or CancelToken(), cache).run()
 
 
 def regime_of(net: StagedNetwork) -> str:
@@ -79,13 +78,7 @@ def regime_of(net: StagedNetwork) -> str:
     return "full" if boundary == 0 else "partial"
 
 
-@dataclass
-class _Split:
-    items: list[ImageItem]
-    targets: torch.Tensor
-
-
-class _TrainingRun:
+class TrainingRun:
     def __init__(self, dataset, config, backbone, callbacks, cancel, cache):
         self.dataset: DataSet = dataset
         self.config: TrainConfig = config
@@ -117,7 +110,7 @@ class _TrainingRun:
         if use_cache:
             data = self._cached_data(train_items, val_items)
         else:
-            data = _StreamedData(self, train_items, val_items)
+            data = StreamedData(self, train_items, val_items)
         self.timings["prepare_s"] = time.perf_counter() - t0
 
         t0 = time.perf_counter()
@@ -192,12 +185,12 @@ class _TrainingRun:
             raise TlguiError("Nothing to train: every layer is frozen, including the head.")
         return level
 
-    def _split(self, items: list[ImageItem]) -> _Split:
+    def split_of(self, items: list[ImageItem]) -> Split:
         index = {name: i for i, name in enumerate(self.class_names)}
         targets = torch.tensor([index[item.label] for item in items], dtype=torch.long)
-        return _Split(items, targets)
+        return Split(items, targets)
 
-    def _drop_failures(self, items: list[ImageItem], failures) -> list[ImageItem]:
+    def drop_failures(self, items: list[ImageItem], failures) -> list[ImageItem]:
         bad = {f.path for f in failures}
         for failure in failures:
             if all(s.path != failure.path for s in self.skipped):
@@ -205,7 +198,7 @@ class _TrainingRun:
         return [item for item in items if item.path not in bad]
 
     # ---- cached path --------------------------------------------------------------------------
-    def _cached_data(self, train_items, val_items) -> _CachedData:
+    def _cached_data(self, train_items, val_items) -> CachedData:
         cfg = self.config
         cache = self.cache if self.cache is not None else FeatureCache()
         recipe = ViewRecipe(self.prep, cfg.augment_strength, cfg.seed)
@@ -227,14 +220,14 @@ class _TrainingRun:
             progress=self._emit,
             cancel=self.cancel,
         )
-        train_items = self._drop_failures(train_items, failures)
-        val_items = self._drop_failures(val_items, failures)
+        train_items = self.drop_failures(train_items, failures)
+        val_items = self.drop_failures(val_items, failures)
         self._check_after_skips(train_items, val_items)
         train_views = [
             torch.from_numpy(np.stack([arrays[f"{i.digest}:{v}"] for i in train_items])) for v in views
         ]
         val_x = torch.from_numpy(np.stack([arrays[f"{i.digest}:0"] for i in val_items]))
-        return _CachedData(self, self._split(train_items), self._split(val_items), train_views, val_x)
+        return CachedData(self, self.split_of(train_items), self.split_of(val_items), train_views, val_x)
 
     def _check_after_skips(self, train_items, val_items) -> None:
         present = {i.label for i in train_items}
@@ -375,165 +368,6 @@ class _TrainingRun:
             "timings": self.timings,
         }
         return Classifier(net, list(self.class_names), net.backbone_id, self.prep, metrics, training)
-
-
-class _CachedData:
-    """Training data as cached activations at the freeze boundary: no image is opened per epoch."""
-
-    def __init__(self, run: _TrainingRun, train: _Split, val: _Split, train_views, val_x):
-        self.run = run
-        self.train = train
-        self.val = val
-        # (views, images, ...) in one tensor, so a batch is a single indexing operation.
-        self.train_views = torch.stack(train_views)
-        self.val_x: torch.Tensor = val_x
-        self.device = run.settings.device
-        # Small caches live on the device as float32; the head-only case is a few MB even for
-        # thousands of photos. Large spatial caches stay half precision on the host.
-        if self.train_views.numel() * 4 < 1_000_000_000:
-            self.train_views = self.train_views.to(self.device).float()
-            self.val_x = self.val_x.to(self.device).float()
-        self.batch_size = run.config.batch_size
-
-    def steps_per_epoch(self) -> int:
-        return math.ceil(len(self.train.items) / self.batch_size)
-
-    def train_autocast(self):
-        return self.run.train_autocast()
-
-    def train_batches(self, epoch: int):
-        n = len(self.train.items)
-        generator = torch.Generator().manual_seed(self.run.config.seed * 100_003 + epoch)
-        order = torch.randperm(n, generator=generator)
-        # Each image contributes one of its cached views per epoch (view 0 is the plain crop).
-        view_of = torch.randint(self.train_views.shape[0], (n,), generator=generator)
-        targets = self.train.targets.to(self.device)
-        order = order.to(self.train_views.device)
-        view_of = view_of.to(self.train_views.device)
-        for start in range(0, n, self.batch_size):
-            idx = order[start : start + self.batch_size]
-            x = self.train_views[view_of[idx], idx].to(self.device, non_blocking=True).float()
-            yield self.run.settings.memory_format_input(x), targets[idx.to(self.device)]
-
-    def forward_train(self, x: torch.Tensor) -> torch.Tensor:
-        return self.run.net.forward_from(self.run.boundary, x)
-
-    def _val_logits(self) -> torch.Tensor:
-        net = self.run.net
-        net.eval()
-        outs = []
-        with torch.inference_mode():
-            for start in range(0, len(self.val_x), 256):
-                x = self.val_x[start : start + 256].to(self.device).float()
-                outs.append(
-                    net.forward_from(self.run.boundary, self.run.settings.memory_format_input(x)).float()
-                )
-        return torch.cat(outs).cpu()
-
-    def validate(self, loss_fn) -> tuple[float, float]:
-        logits = self._val_logits()
-        return _loss_and_accuracy(logits, self.val.targets, loss_fn)
-
-    def val_probabilities(self) -> np.ndarray:
-        return self._val_logits().softmax(dim=1).numpy()
-
-
-class _StreamedData:
-    """Training data decoded every epoch (augmented afresh) and run through the whole network."""
-
-    def __init__(self, run: _TrainingRun, train_items, val_items):
-        self.run = run
-        self.train = run._split(train_items)
-        self.val = run._split(val_items)
-        self.batch_size = run.config.batch_size
-        self.recipe = ViewRecipe(run.prep, run.config.augment_strength, run.config.seed)
-        self._val_cache: tuple[list[ImageItem], torch.Tensor] | None = None
-
-    def steps_per_epoch(self) -> int:
-        return math.ceil(len(self.train.items) / self.batch_size)
-
-    def train_autocast(self):
-        return self.run.train_autocast()
-
-    def train_batches(self, epoch: int):
-        run = self.run
-        rng = random.Random(run.config.seed * 100_003 + epoch)
-        items = list(self.train.items)
-        rng.shuffle(items)
-        # A fresh augmented view number per epoch: the same recipe the cache uses, never repeated.
-        view = epoch if run.config.augment else 0
-        requests = [ViewRequest(i.path, i.digest, view) for i in items]
-        index = {name: k for k, name in enumerate(run.class_names)}
-        by_path = {i.path: i for i in items}
-        for good, batch, failed in decoded_batches(
-            requests, self.recipe.make, self.batch_size, run.settings.decode_workers
-        ):
-            if failed:
-                self._forget(failed)
-            if batch is None:
-                continue
-            targets = torch.tensor([index[by_path[r.path].label] for r in good], device=run.settings.device)
-            yield self._normalise(batch), targets
-
-    def _forget(self, failed) -> None:
-        kept = self.run._drop_failures(self.train.items, failed)
-        self.train = self.run._split(kept)
-
-    def _normalise(self, batch: torch.Tensor) -> torch.Tensor:
-        settings = self.run.settings
-        x = self.run.prep.normalize(settings.to_device(batch))
-        return settings.memory_format_input(x)
-
-    def forward_train(self, x: torch.Tensor) -> torch.Tensor:
-        net, boundary = self.run.net, self.run.boundary
-        if boundary > 0:
-            # The frozen trunk needs no graph: computing it without autograd is much cheaper.
-            with torch.no_grad():
-                x = net.forward_until(boundary, x)
-        return net.forward_from(boundary, x)
-
-    def _val_batches(self):
-        if self._val_cache is not None:
-            yield from self._val_cache[1]
-            return
-        requests = [ViewRequest(i.path, i.digest, 0) for i in self.val.items]
-        kept: list[ImageItem] = []
-        by_path = {i.path: i for i in self.val.items}
-        batches = []
-        for good, batch, failed in decoded_batches(
-            requests, self.recipe.make, 64, self.run.settings.decode_workers
-        ):
-            self.run._drop_failures([], failed)
-            kept.extend(by_path[r.path] for r in good)
-            if batch is not None:
-                batches.append(batch)
-                yield batch
-        self.val = self.run._split(kept)
-        # Validation photos are decoded once; keep them unless they would take much memory.
-        if sum(b.numel() for b in batches) < 600_000_000:
-            self._val_cache = (kept, batches)
-
-    def _val_logits(self) -> torch.Tensor:
-        net = self.run.net
-        net.eval()
-        outs = []
-        with torch.inference_mode(), self.run.settings.autocast():
-            for batch in self._val_batches():
-                outs.append(net(self._normalise(batch)).float().cpu())
-        return torch.cat(outs)
-
-    def validate(self, loss_fn) -> tuple[float, float]:
-        logits = self._val_logits()
-        return _loss_and_accuracy(logits, self.val.targets, loss_fn)
-
-    def val_probabilities(self) -> np.ndarray:
-        return self._val_logits().softmax(dim=1).numpy()
-
-
-def _loss_and_accuracy(logits: torch.Tensor, targets: torch.Tensor, loss_fn) -> tuple[float, float]:
-    loss = float(loss_fn(logits, targets))
-    accuracy = float((logits.argmax(dim=1) == targets).float().mean())
-    return loss, accuracy
 
 
 def _warmup_cosine(total_steps: int):
