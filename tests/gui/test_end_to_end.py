@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
-from PySide6.QtWidgets import QApplication, QFileDialog, QInputDialog, QMessageBox, QWidget
+from PySide6.QtWidgets import QApplication, QFileDialog, QWidget
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests/ for imagegen
 
@@ -43,20 +43,6 @@ LEFT = Qt.MouseButton.LeftButton
 
 
 # -- safety nets -----------------------------------------------------------------------------------
-
-
-@pytest.fixture(autouse=True)
-def _no_unexpected_dialogs(monkeypatch):
-    """A modal dialog would block the run forever offscreen: any one not stubbed by a test fails it."""
-
-    def unexpected(*args, **kwargs):
-        raise AssertionError(f"unexpected dialog: {args[1:3]}")
-
-    for name in ("question", "warning", "critical", "information"):
-        monkeypatch.setattr(QMessageBox, name, staticmethod(unexpected))
-    for name in ("getSaveFileName", "getOpenFileName", "getOpenFileNames", "getExistingDirectory"):
-        monkeypatch.setattr(QFileDialog, name, staticmethod(unexpected))
-    monkeypatch.setattr(QInputDialog, "getItem", staticmethod(unexpected))
 
 
 def dialog_returns(monkeypatch, name: str, path: Path) -> None:

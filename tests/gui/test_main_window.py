@@ -36,19 +36,6 @@ def window(qtbot):
     dispose(window)
 
 
-@pytest.fixture(autouse=True)
-def _no_unexpected_dialogs(monkeypatch):
-    """A modal dialog nobody expected would block the test run: fail instead."""
-
-    def unexpected(*args, **kwargs):
-        raise AssertionError(f"unexpected dialog: {args[1:3]}")
-
-    for name in ("question", "warning", "critical", "information"):
-        monkeypatch.setattr(QMessageBox, name, staticmethod(unexpected))
-    monkeypatch.setattr(QFileDialog, "getSaveFileName", staticmethod(unexpected))
-    monkeypatch.setattr(QFileDialog, "getOpenFileName", staticmethod(unexpected))
-
-
 @pytest.fixture
 def photos(tmp_path) -> Path:
     root = tmp_path / "photos"
