@@ -14,7 +14,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests/ for image
 
 import imagegen  # noqa: E402
 
-from tlgui.gui.bin_widget import bin_warning  # noqa: E402
+from tlgui.core.recommend import class_size_warning  # noqa: E402
 from tlgui.gui.bins_model import DuplicateRole  # noqa: E402
 from tlgui.gui.controller import ProjectController  # noqa: E402
 from tlgui.gui.data_page import DataPage  # noqa: E402
@@ -281,9 +281,29 @@ def test_duplicates_across_bins_are_flagged(qtbot, page, tmp_path):
 
 
 def test_few_photos_warn_and_too_few_block():
-    assert bin_warning(1)[0] == "error"
-    assert bin_warning(4)[0] == "warning"
-    assert bin_warning(5) is None
+    assert class_size_warning(1)[0] == "error"
+    assert class_size_warning(4)[0] == "warning"
+    assert class_size_warning(5) is None
+    # Retraining stages needs more photos per class than a head does.
+    assert class_size_warning(30, "partial")[0] == "warning"
+    assert class_size_warning(60, "partial") is None
+    assert class_size_warning(100, "full")[0] == "warning"
+    assert class_size_warning(1, "full")[0] == "error"
+
+
+def test_bins_flag_too_few_photos_for_the_chosen_freeze_level(qtbot, filled):
+    from dataclasses import replace
+
+    page, _files, _root = filled
+    controller = page.controller
+    panel = next(iter(page.panels.values()))
+    assert panel.regime == "head" and panel.property("severity") == ""
+    controller.set_config(replace(controller.config, freeze_level=2))
+    assert panel.regime == "partial"
+    assert panel.property("severity") == "warning"
+    assert "too few to retrain" in panel.warning_icon.toolTip()
+    controller.set_config(replace(controller.config, freeze_level=0))
+    assert panel.property("severity") == ""
 
 
 def test_given_split_is_reported(qtbot, page, tmp_path):

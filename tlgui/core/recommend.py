@@ -68,3 +68,43 @@ def partial_level(net: StagedNetwork) -> int:
     if top <= 1:  # no room between head only and everything
         return top
     return min(max(PARTIAL_MIN_STAGES, round(top * PARTIAL_FRACTION)), top - 1)
+
+
+# How many photos a class needs before each regime is worth it. Below MIN_PHOTOS_TO_TRAIN training
+# refuses (a class needs a training and a validation photo); below the regime's number it works but
+# poorly: a linear head learns from a handful, retraining whole stages memorises small classes.
+MIN_PHOTOS_TO_TRAIN = 2
+ENOUGH_PHOTOS = {"head": 5, "partial": 50, "full": 250}
+
+
+def regime_of_level(level: int | None, net: StagedNetwork | None) -> str:
+    """ "head", "partial" or "full" for a freeze level (None: not chosen yet, counts as head only)."""
+    if not level:
+        return "head"
+    if net is not None and level >= max_freeze_level(net):
+        return "full"
+    return "partial"
+
+
+def class_size_warning(count: int, regime: str = "head") -> tuple[str, str] | None:
+    """("error" | "warning", sentence) when a class has too few photos for ``regime``, else None."""
+    if count < MIN_PHOTOS_TO_TRAIN:
+        return (
+            "error",
+            f"Needs at least {MIN_PHOTOS_TO_TRAIN} photos to train; it has {count}. "
+            "Add photos or delete this class.",
+        )
+    enough = ENOUGH_PHOTOS[regime]
+    if count < enough:
+        if regime == "head":
+            return (
+                "warning",
+                f"Only {count} photos: the classifier will hardly learn this class. Aim for 20 or more.",
+            )
+        what = "the whole network" if regime == "full" else "the last stages"
+        return (
+            "warning",
+            f"Only {count} photos: too few to retrain {what} (about {enough} or more per "
+            "class); training only the head suits this class better.",
+        )
+    return None

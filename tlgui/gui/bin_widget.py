@@ -28,28 +28,12 @@ from PySide6.QtWidgets import (
 )
 from shiboken6 import isValid
 
+from tlgui.core.recommend import class_size_warning
 from tlgui.gui.bins_model import BinModel
 from tlgui.gui.thumb_delegate import ThumbnailDelegate
 
-#: A bin with fewer photos than this cannot be trained on.
-MIN_IMAGES_TO_TRAIN = 2
-#: A bin with fewer photos than this trains poorly; warn.
-FEW_IMAGES = 5
 #: Rows of thumbnails shown before the grid scrolls by itself.
 MAX_VISIBLE_ROWS = 3
-
-
-def bin_warning(count: int) -> tuple[str, str] | None:
-    """(severity, sentence) for a bin with ``count`` photos, or None when it has enough.
-
-    severity is "error" (training will refuse) or "warning" (training works, poorly)."""
-    if count < MIN_IMAGES_TO_TRAIN:
-        return ("error", f"Needs at least {MIN_IMAGES_TO_TRAIN} photos to train; it has {count}. "
-                         "Add photos or delete this class.")
-    if count < FEW_IMAGES:
-        return ("warning", f"Only {count} photos: the classifier will hardly learn this class. "
-                           "Aim for 20 or more.")
-    return None
 
 
 class BinView(QListView):
@@ -122,6 +106,7 @@ class BinPanel(QFrame):
     def __init__(self, model: BinModel, delegate: ThumbnailDelegate, parent: QWidget | None = None):
         super().__init__(parent)
         self.model = model
+        self.regime = "head"  # the project's training regime: how many photos count as enough
         self.setObjectName("binPanel")
         self.setFrameShape(QFrame.Shape.StyledPanel)
         self.setAcceptDrops(True)
@@ -189,12 +174,17 @@ class BinPanel(QFrame):
     def label(self) -> str:
         return self.model.label
 
+    def set_regime(self, regime: str) -> None:
+        if regime != self.regime:
+            self.regime = regime
+            self.update_header()
+
     def update_header(self) -> None:
         """Name, count and warning from the model's current contents."""
         count = self.model.rowCount()
         self.title.setText(self.label)
         self.count_label.setText(f"{count:,} photo{'s' if count != 1 else ''}")
-        warning = bin_warning(count)
+        warning = class_size_warning(count, self.regime)
         if warning is None:
             self.warning_icon.clear()
             self.warning_icon.setToolTip("")

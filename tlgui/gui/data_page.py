@@ -29,8 +29,9 @@ from PySide6.QtWidgets import (
 from tlgui.core.dataset import AddReport, DataSet
 from tlgui.core.errors import TlguiError
 from tlgui.core.images import SUPPORTED_SUFFIXES
+from tlgui.core.recommend import MIN_PHOTOS_TO_TRAIN, recommend, regime_of_level
 from tlgui.gui import data_dialogs
-from tlgui.gui.bin_widget import MIN_IMAGES_TO_TRAIN, BinPanel
+from tlgui.gui.bin_widget import BinPanel
 from tlgui.gui.bins_model import BinModel, local_files
 from tlgui.gui.controller import ProjectController
 from tlgui.gui.data_banners import DuplicatesBanner, SkippedPanel
@@ -100,6 +101,9 @@ class DataPage(QWidget):
         self.intake.done.connect(self._on_intake_done)
         controller.datasetChanged.connect(self.refresh)
         controller.configChanged.connect(self._update_summary)
+        controller.configChanged.connect(self._update_regime)
+        controller.networkChanged.connect(self._update_regime)
+        controller.datasetChanged.connect(self._update_regime)
         self.refresh()
 
     # -- layout ----------------------------------------------------------------------------------
@@ -204,8 +208,22 @@ class DataPage(QWidget):
         panel.removePhotosRequested.connect(lambda label: self.remove_selected([label]))
         panel.addPhotosRequested.connect(self.add_photos_dialog)
         panel.checkedChanged.connect(lambda _label, _on: self._update_buttons())
+        panel.set_regime(self._regime())
         self.panels[label] = panel
         return panel
+
+    def _regime(self) -> str:
+        level, net = self.controller.config.freeze_level, self.controller.network
+        if level is None and net is not None:
+            # "Automatic": the trainer will follow the recommendation for these photos.
+            return recommend(self.dataset.class_counts(), net).regime
+        return regime_of_level(level, net)
+
+    def _update_regime(self) -> None:
+        """Bins flag "too few photos" against what the chosen freeze level will train."""
+        regime = self._regime()
+        for panel in self.panels.values():
+            panel.set_regime(regime)
 
     def _drop_panel(self, label: str) -> None:
         panel = self.panels.pop(label)
@@ -226,7 +244,7 @@ class DataPage(QWidget):
             split = f"split: automatic ({self.controller.config.val_fraction:.0%} held out to validate)"
         parts = [f"{classes} class{'es' if classes != 1 else ''}", f"{photos:,} photo{'s' if photos != 1 else ''}",
                  split]
-        trainable = [n for n, c in dataset.class_counts().items() if c >= MIN_IMAGES_TO_TRAIN]
+        trainable = [n for n, c in dataset.class_counts().items() if c >= MIN_PHOTOS_TO_TRAIN]
         if classes and len(trainable) < 2:
             parts.append("<b>training needs two classes with at least two photos each</b>")
         if not classes:
