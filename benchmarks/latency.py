@@ -51,33 +51,17 @@ def run(ctx: Context) -> list[Row]:
 
     predictor = Predictor(ctx.speed_classifier(), ctx.device)
     reps = 5 if ctx.quick else 10
-    path_times, pil_times = [], []
-    for _ in range(2):
-        predictor.predict_image(image)
-    for _ in range(reps):
-        t0 = time.perf_counter()
-        predictor.predict_image(image)
-        path_times.append(time.perf_counter() - t0)
+    path_times = _time_calls(lambda: predictor.predict_image(image), reps)
     with Image.open(image) as im:
         im.load()
-        for _ in range(2):
-            predictor.predict_image(im)
-        for _ in range(reps):
-            t0 = time.perf_counter()
-            predictor.predict_image(im)
-            pil_times.append(time.perf_counter() - t0)
+        pil_times = _time_calls(lambda: predictor.predict_image(im), reps)
         # Diagnostic: the same with one torch thread. Batch-1 layers are microseconds long, so with
         # two threads every layer ends in a barrier; when another process has one of the cores,
         # the barrier waits for a time slice.
         threads = torch.get_num_threads()
-        one_thread = []
         try:
             torch.set_num_threads(1)
-            predictor.predict_image(im)
-            for _ in range(reps):
-                t0 = time.perf_counter()
-                predictor.predict_image(im)
-                one_thread.append(time.perf_counter() - t0)
+            one_thread = _time_calls(lambda: predictor.predict_image(im), reps, warmup=1)
         finally:
             torch.set_num_threads(threads)
     runs = "; ".join(f"{w:.2f} s" for w, _ in colds)
@@ -97,3 +81,15 @@ def run(ctx: Context) -> list[Row]:
             note=f"{reps} calls; min {min(one_thread) * 1000:.1f} ms, max {max(one_thread) * 1000:.1f} ms "
                  f"(ratio = default threads / 1 thread)"),
     ]
+
+
+def _time_calls(call, reps: int, warmup: int = 2) -> list[float]:
+    """Seconds per call for ``reps`` calls after ``warmup`` untimed ones."""
+    for _ in range(warmup):
+        call()
+    times = []
+    for _ in range(reps):
+        t0 = time.perf_counter()
+        call()
+        times.append(time.perf_counter() - t0)
+    return times

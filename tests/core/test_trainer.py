@@ -166,3 +166,14 @@ def test_one_class_is_a_clear_error(tmp_path, bundled_network):
     ds.add_folder(tmp_path / "only")
     with pytest.raises(DataError, match="at least two classes"):
         train(ds, TrainConfig(epochs=1), backbone=bundled_network)
+
+
+def test_streamed_path_skips_a_vanished_validation_photo(learnable_tree, bundled_network):
+    ds = _dataset(learnable_tree)
+    _, val_items = ds.split(0.2, 0)
+    victim = val_items[0].path
+    victim.unlink()
+    config = TrainConfig(epochs=2, freeze_level=1, use_cache=False, batch_size=8)
+    result = train(ds, config, backbone=bundled_network)
+    assert [s.path for s in result.skipped] == [victim]
+    assert len(result.report.predictions) == len(val_items) - 1

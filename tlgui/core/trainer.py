@@ -190,11 +190,16 @@ class TrainingRun:
         targets = torch.tensor([index[item.label] for item in items], dtype=torch.long)
         return Split(items, targets)
 
-    def drop_failures(self, items: list[ImageItem], failures) -> list[ImageItem]:
-        bad = {f.path for f in failures}
+    def record_skipped(self, failures) -> None:
+        """List photos that could not be decoded (each once) in the result's ``skipped``."""
         for failure in failures:
             if all(s.path != failure.path for s in self.skipped):
                 self.skipped.append(SkippedFile(failure.path, failure.reason))
+
+    def drop_failures(self, items: list[ImageItem], failures) -> list[ImageItem]:
+        """Record the failures and return ``items`` without them."""
+        self.record_skipped(failures)
+        bad = {f.path for f in failures}
         return [item for item in items if item.path not in bad]
 
     # ---- cached path --------------------------------------------------------------------------

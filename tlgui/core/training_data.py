@@ -89,6 +89,10 @@ class CachedData:
         return self._val_logits().softmax(dim=1).numpy()
 
 
+# Bytes of decoded (uint8) validation photos the streamed path keeps between epochs.
+VAL_MEMORY_BUDGET = 600_000_000
+
+
 class StreamedData:
     """Training data decoded every epoch (augmented afresh) and run through the whole network."""
 
@@ -98,7 +102,7 @@ class StreamedData:
         self.val = run.split_of(val_items)
         self.batch_size = run.config.batch_size
         self.recipe = ViewRecipe(run.prep, run.config.augment_strength, run.config.seed)
-        self._val_cache: tuple[list[ImageItem], torch.Tensor] | None = None
+        self._val_decoded: list[torch.Tensor] | None = None
 
     def steps_per_epoch(self) -> int:
         return math.ceil(len(self.train.items) / self.batch_size)
@@ -144,25 +148,30 @@ class StreamedData:
         return net.forward_from(boundary, x)
 
     def _val_batches(self):
-        if self._val_cache is not None:
-            yield from self._val_cache[1]
+        if self._val_decoded is not None:
+            yield from self._val_decoded
             return
         requests = [ViewRequest(i.path, i.digest, 0) for i in self.val.items]
         kept: list[ImageItem] = []
         by_path = {i.path: i for i in self.val.items}
-        batches = []
+        # Validation photos are decoded once and kept, unless they would take much memory.
+        decoded: list[torch.Tensor] | None = []
+        held = 0
         for good, batch, failed in decoded_batches(
             requests, self.recipe.make, 64, self.run.settings.decode_workers
         ):
-            self.run.drop_failures([], failed)
+            self.run.record_skipped(failed)
             kept.extend(by_path[r.path] for r in good)
-            if batch is not None:
-                batches.append(batch)
-                yield batch
+            if batch is None:
+                continue
+            held += batch.numel()
+            if decoded is not None:
+                decoded.append(batch)
+                if held >= VAL_MEMORY_BUDGET:
+                    decoded = None
+            yield batch
         self.val = self.run.split_of(kept)
-        # Validation photos are decoded once; keep them unless they would take much memory.
-        if sum(b.numel() for b in batches) < 600_000_000:
-            self._val_cache = (kept, batches)
+        self._val_decoded = decoded
 
     def _val_logits(self) -> torch.Tensor:
         net = self.run.net

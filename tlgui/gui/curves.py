@@ -211,8 +211,11 @@ class TrainingCurves(QWidget):
             right = max(epochs[-1], history[-1].epochs)
         if right != self._x_right:
             self._x_right = right
+            # Epochs are whole numbers: ticks on whole epochs only, about ten of them at most.
+            step = max(1, math.ceil(right / 10))
             for plot in (self.loss_plot, self.acc_plot):
                 plot.setXRange(0.5, right + 0.5, padding=0)
+                plot.getAxis("bottom").setTickSpacing(step, step)
 
     def _set_loss_top(self, top: float) -> None:
         if top != self._loss_top:

@@ -287,8 +287,13 @@ class TrainPage(QWidget):
             what = freeze_level_names(net)[effective_level(controller.config, dataset, net)]
             if controller.freeze_overrides:
                 what += " (with hand-set layers)"
-        else:
+        elif controller.config.freeze_level is None:
             what = "the recommended layers"
+        elif controller.config.freeze_level == 0:
+            what = "Head only"
+        else:
+            # The network loads with the Model tab; until then the level is all there is to say.
+            what = f"Head + last {controller.config.freeze_level} stage(s)"
         photos_text = f"{photos} photo{'s' if photos != 1 else ''} in {len(counts)} class{'es' if len(counts) != 1 else ''}"
         self.plan_label.setText(f"{title}\nTrains: {what}\nData: {photos_text}")
 
