@@ -149,7 +149,7 @@ class Context:
         each class (sorted by path).
         """
         if "dataset" not in self.shared:
-            from tlgui.core.dataset import DataSet
+            from tlgui.core.data.bins import DataSet
 
             dataset = DataSet()
             dataset.add_folder(self.hymenoptera())
@@ -168,7 +168,7 @@ class Context:
 
     # ---- engine objects -----------------------------------------------------------------------
     def settings(self, *, mixed_precision: bool = True):
-        from tlgui.core.inference import InferenceSettings
+        from tlgui.core.runtime.inference import InferenceSettings
 
         return InferenceSettings.choose(self.device, mixed_precision=mixed_precision)
 
@@ -193,14 +193,14 @@ class Context:
         """
         if "classifier" in self.shared:
             return copy.deepcopy(self.shared["classifier"])
-        from tlgui.core.modelfile import load_classifier
+        from tlgui.core.models.modelfile import load_classifier
 
         if "model_file" in self.shared:
             self.shared["classifier"] = load_classifier(self.shared["model_file"])
             return copy.deepcopy(self.shared["classifier"])
-        from tlgui.core.featurecache import FeatureCache
-        from tlgui.core.modelfile import save_classifier
-        from tlgui.core.trainer import TrainConfig, train
+        from tlgui.core.models.modelfile import save_classifier
+        from tlgui.core.training.feature_cache import FeatureCache
+        from tlgui.core.training.trainer import TrainConfig, train
 
         cache_dir = self.workdir / "head-cache"
         self.log("  (training a head-only hymenoptera classifier for the measurements that need one)")
@@ -220,8 +220,8 @@ class Context:
         if "classifier" in self.shared or "model_file" in self.shared:
             return self.trained_classifier()
         from tlgui.core.backbones.catalogue import get_spec
-        from tlgui.core.classifier import Classifier
-        from tlgui.core.staged import replace_head
+        from tlgui.core.backbones.staged import replace_head
+        from tlgui.core.models.classifier import Classifier
 
         net = replace_head(self.backbone(), 2).eval()
         return Classifier(net, ["ants", "bees"], net.backbone_id, get_spec(net.backbone_id).preprocessing)
@@ -232,7 +232,7 @@ class Context:
             return self.shared["model_file"]
         path = self.workdir / "speed-model.safetensors"
         if not path.exists():
-            from tlgui.core.modelfile import save_classifier
+            from tlgui.core.models.modelfile import save_classifier
 
             save_classifier(self.speed_classifier(), path)
         return path
@@ -363,7 +363,7 @@ def load_average() -> str:
 def device_info(device: str) -> dict:
     import torch
 
-    from tlgui.core.inference import InferenceSettings, cpu_supports_bf16
+    from tlgui.core.runtime.inference import InferenceSettings, cpu_supports_bf16
 
     cpu = platform.processor() or platform.machine()
     flags: set[str] = set()

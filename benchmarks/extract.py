@@ -23,8 +23,8 @@ class AppExtraction:
 
     def __init__(self, ctx: Context, paths):
         from tlgui.core.backbones.catalogue import get_spec
-        from tlgui.core.extract import ViewRecipe, ViewRequest
-        from tlgui.core.freezing import first_trainable_stage, set_freeze_level
+        from tlgui.core.plan.freezing import first_trainable_stage, set_freeze_level
+        from tlgui.core.training.extraction import ViewRecipe, ViewRequest
 
         self.paths = list(paths)
         self.settings = ctx.settings()
@@ -38,7 +38,7 @@ class AppExtraction:
         self.requests = [ViewRequest(p, f"bench{i:06d}", 0) for i, p in enumerate(self.paths)]
 
     def run(self) -> int:
-        from tlgui.core.extract import compute_activations
+        from tlgui.core.training.extraction import compute_activations
 
         found, failures = compute_activations(
             self.net, self.boundary, self.requests, self.recipe, self.settings,
@@ -50,7 +50,7 @@ class AppExtraction:
 
     def warm_up(self) -> None:
         """One batch through the whole path: oneDNN builds its kernels on first use."""
-        from tlgui.core.extract import compute_activations
+        from tlgui.core.training.extraction import compute_activations
 
         compute_activations(
             self.net, self.boundary, self.requests[:BATCH], self.recipe, self.settings,
@@ -65,7 +65,7 @@ class DecodeOnly:
         self.app = app
 
     def run(self) -> int:
-        from tlgui.core.extract import decoded_batches
+        from tlgui.core.training.extraction import decoded_batches
 
         s, n = self.app.settings, 0
         for good, _batch, _failed in decoded_batches(self.app.requests, self.app.recipe.make, BATCH,
@@ -78,7 +78,7 @@ class ModelOnly:
     """``forward_until`` on pre-decoded, pre-normalised batches: the network's own speed."""
 
     def __init__(self, app: AppExtraction):
-        from tlgui.core.extract import decoded_batches
+        from tlgui.core.training.extraction import decoded_batches
 
         self.app = app
         s = app.settings

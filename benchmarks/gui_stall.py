@@ -149,7 +149,7 @@ class WindowDriver:
     def run(self, config, meter: StallMeter, timeout_s: float) -> dict:
         from PySide6.QtCore import QTimer
 
-        from tlgui.core.freezing import set_freeze_level
+        from tlgui.core.plan.freezing import set_freeze_level
 
         # What the Model page's freeze dial does; the Train page offers the cache only when the
         # network's freeze state leaves a frozen part to cache.
@@ -202,8 +202,8 @@ class TaskDriver:
     def run(self, config, meter: StallMeter, timeout_s: float) -> dict:
         from PySide6.QtCore import QTimer
 
-        from tlgui.core.trainer import TrainingCallback, train
-        from tlgui.gui.workers import BackgroundTask
+        from tlgui.core.training.trainer import TrainingCallback, train
+        from tlgui.gui.tasks import BackgroundTask
 
         dataset, backbone = self.ctx.hymenoptera_dataset(), self.ctx.backbone()
 
@@ -237,7 +237,7 @@ class TaskDriver:
 
 
 def run(ctx: Context) -> list[Row]:
-    from tlgui.core.trainer import TrainConfig
+    from tlgui.core.training.trainer import TrainConfig
 
     # The Train page trains with the default feature cache: point it at the benchmark's (warm) one.
     warm_dir = ctx.head_cache_dir()

@@ -20,8 +20,8 @@ NAME = "latency"
 _COLD = """
 import json, sys, time
 t0 = time.perf_counter()
-from tlgui.core.modelfile import load_classifier
-from tlgui.core.predict import Predictor
+from tlgui.core.models.modelfile import load_classifier
+from tlgui.core.predict.predictor import Predictor
 t1 = time.perf_counter()
 classifier = load_classifier(sys.argv[1])
 t2 = time.perf_counter()
@@ -41,7 +41,7 @@ def _cold(ctx: Context, model, image) -> tuple[float, dict]:
 def run(ctx: Context) -> list[Row]:
     from PIL import Image
 
-    from tlgui.core.predict import Predictor
+    from tlgui.core.predict.predictor import Predictor
 
     model = ctx.speed_model_file()
     image = ctx.image_subset(2)[1]  # a bee from train/: an ordinary JPEG

@@ -25,8 +25,8 @@ TRAIN_PER_CLASS = None
 
 
 def _train(ctx: Context, *, use_cache: bool, epochs: int, cache_dir, subset):
-    from tlgui.core.featurecache import FeatureCache
-    from tlgui.core.trainer import TrainConfig, train
+    from tlgui.core.training.feature_cache import FeatureCache
+    from tlgui.core.training.trainer import TrainConfig, train
 
     config = TrainConfig(
         epochs=epochs, freeze_level=1, use_cache=use_cache, augment=True, cached_views=VIEWS if use_cache else 0,

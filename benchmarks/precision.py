@@ -27,7 +27,7 @@ def _probabilities(ctx: Context, classifier, imagenet_head, paths, mixed: bool) 
     """Both heads' probabilities for ``paths``: the same steps as ``Predictor`` (uint8 batch,
     normalise on the device, memory format, autocast, the network), with the trunk run once and
     the classifier's own head and the ImageNet head both applied to its pooled features."""
-    from tlgui.core.extract import ViewRecipe, ViewRequest, decoded_batches
+    from tlgui.core.training.extraction import ViewRecipe, ViewRequest, decoded_batches
 
     settings = ctx.settings(mixed_precision=mixed)
     net = settings.prepare(copy.deepcopy(classifier.network)).eval()

@@ -51,7 +51,7 @@ def write_tree(root, n: int) -> None:
 
 
 def measure_scan(ctx: Context, n: int) -> Row:
-    from tlgui.core.dataset import DataSet
+    from tlgui.core.data.bins import DataSet
 
     root = ctx.workdir / "scan-tree"
     t0 = time.perf_counter()
@@ -73,7 +73,7 @@ def measure_scan(ctx: Context, n: int) -> Row:
 
 # ---- (b) feature cache ----------------------------------------------------------------------------
 def measure_cache(ctx: Context, n: int) -> list[Row]:
-    from tlgui.core.featurecache import FeatureCache
+    from tlgui.core.training.feature_cache import FeatureCache
 
     root = ctx.workdir / "scale-cache"
     namespace = "bench|lite0|pre_logits|bf16"
@@ -116,7 +116,7 @@ def measure_cache(ctx: Context, n: int) -> list[Row]:
 
 # ---- (c) prediction -------------------------------------------------------------------------------
 def measure_predict(ctx: Context, n: int) -> Row:
-    from tlgui.core.predict import Predictor
+    from tlgui.core.predict.predictor import Predictor
 
     base = ctx.hymenoptera_jpegs()
     paths = [base[i % len(base)] for i in range(n)]
@@ -124,7 +124,7 @@ def measure_predict(ctx: Context, n: int) -> Row:
     predictor.predict_paths(paths[:32])  # warm up: oneDNN kernels
 
     # The network alone on the same (pre-decoded) first batches, for reference.
-    from tlgui.core.extract import ViewRequest, decoded_batches
+    from tlgui.core.training.extraction import ViewRequest, decoded_batches
 
     s = predictor.settings
     requests = [ViewRequest(p, "") for p in base[: min(64, n)]]

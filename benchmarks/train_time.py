@@ -18,7 +18,7 @@ TARGET_WARM_S = 5.0
 
 
 def _train(ctx: Context, cache_dir, out, epochs: int | None) -> tuple[float, dict]:
-    from tlgui.core.modelfile import read_model_info
+    from tlgui.core.models.modelfile import read_model_info
 
     args = ["-m", "tlgui", "train", str(ctx.hymenoptera()), "--out", str(out), "--cache-dir", str(cache_dir),
             "--quiet", "--device", ctx.device]

@@ -11,7 +11,7 @@ import sys
 import pytest
 from photos import write_learnable_tree
 
-from tlgui.cli import main
+from tlgui.cli.main import main
 
 
 @pytest.fixture(scope="module")
@@ -98,7 +98,7 @@ def test_labelled_files_and_separate_validation_folder(tmp_path, capsys):
             "--epochs", "2", "--out", str(out), "--quiet"]
     assert main(argv) == 0
     info = json.loads(subprocess.run(
-        [sys.executable, "-c", "import json,sys; from tlgui.core.modelfile import read_model_info; "
+        [sys.executable, "-c", "import json,sys; from tlgui.core.models.modelfile import read_model_info; "
          "print(json.dumps(read_model_info(sys.argv[1])['metrics']))", str(out)],
         capture_output=True, text=True, check=True).stdout)
     assert info["val_images"] == 6 and info["train_images"] == 12

@@ -1,5 +1,5 @@
 """``python -m tlgui`` is the ``tlgui`` command."""
 
-from tlgui.cli import entry_point
+from tlgui.cli.main import entry_point
 
 entry_point()

@@ -17,13 +17,13 @@ from tlgui.core.backbones import (
     get_spec,
     import_weights,
     list_backbones,
-    tv,
+    torchvision_zoo,
     weights,
     weights_status,
 )
+from tlgui.core.backbones.staged import replace_head
 from tlgui.core.errors import Cancelled, ModelFileError, TlguiError, WeightsUnavailableError
 from tlgui.core.progress import CancelToken
-from tlgui.core.staged import replace_head
 
 DATASETS = Path(__file__).resolve().parents[2].parent / "shared" / "datasets"
 REQUIRED = [
@@ -62,7 +62,7 @@ def torch_home(tmp_path, monkeypatch) -> Path:
 
 def _random_state(model_id: str, seed: int) -> dict[str, torch.Tensor]:
     torch.manual_seed(seed)
-    return tv.build_architecture(model_id).state_dict()
+    return torchvision_zoo.build_architecture(model_id).state_dict()
 
 
 def _imagenet_probs(net, images: list[Image.Image]) -> torch.Tensor:
@@ -110,7 +110,7 @@ def test_bundled_spec_has_tf_preprocessing():
 )
 def test_torchvision_specs_follow_the_weights_metadata(model_id, crop, resize, interpolation):
     spec = get_spec(model_id)
-    w = tv.default_weights(model_id)
+    w = torchvision_zoo.default_weights(model_id)
     assert (spec.preprocessing.input_size, spec.preprocessing.resize_size) == (crop, resize)
     assert spec.preprocessing.interpolation == interpolation
     assert spec.params == w.meta["num_params"]
@@ -127,8 +127,8 @@ def test_unknown_backbone_is_a_user_facing_error():
 @pytest.mark.parametrize("model_id", REQUIRED)
 def test_staged_network_computes_what_the_torchvision_model_computes(model_id):
     torch.manual_seed(0)
-    model = tv.build_architecture(model_id).eval()
-    net = tv.stage_model(model_id, model)
+    model = torchvision_zoo.build_architecture(model_id).eval()
+    net = torchvision_zoo.stage_model(model_id, model)
     size = 224 if model_id == "vit_b_16" else 64  # ViT's position embedding fixes its input size
     x = torch.randn(2, 3, size, size)
     with torch.no_grad():

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from tlgui.core import dataset as dataset_module
-from tlgui.core.dataset import AddReport, DataSet, ImageItem, SkippedFile, scan
+from tlgui.core.data import bins as dataset_module
+from tlgui.core.data.bins import AddReport, DataSet, ImageItem, SkippedFile, scan
 from tlgui.core.errors import Cancelled, DataError
 from tlgui.core.progress import CancelToken, ProgressEvent
 
@@ -268,7 +268,7 @@ def test_file_vanishing_between_listing_and_reading(tmp_path, monkeypatch):
 
 
 def test_permission_denied_is_listed(tmp_path, monkeypatch):
-    from tlgui.core import images
+    from tlgui.core.data import images
 
     paths = imagegen.write_class_tree(tmp_path / "set", {"a": 2})
     locked = paths["a"][0]

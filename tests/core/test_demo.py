@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from PIL import Image
 
-from tlgui.core.demo import demo_dataset
+from tlgui.core.data.demo import demo_dataset
 from tlgui.core.resources import demo_dir, resources_dir
 
 

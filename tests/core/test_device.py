@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 import torch
 
-from tlgui.core import device as device_module
-from tlgui.core.device import available_devices, pick_device
 from tlgui.core.errors import TlguiError
+from tlgui.core.runtime import device as device_module
+from tlgui.core.runtime.device import available_devices, pick_device
 
 
 def _pretend(monkeypatch, *, cuda: bool, mps: bool) -> None:

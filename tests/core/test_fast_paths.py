@@ -15,20 +15,20 @@ import pytest
 import torch
 
 from tlgui.core.backbones.catalogue import get_spec
-from tlgui.core.demo import demo_dataset
-from tlgui.core.extract import ViewRecipe, ViewRequest, compute_activations
-from tlgui.core.images import load_rgb
-from tlgui.core.inference import InferenceSettings, cpu_supports_bf16
-from tlgui.core.predict import Predictor
-from tlgui.core.preprocess import center_crop, pil_to_uint8_tensor, resize_shorter_side
-from tlgui.core.trainer import TrainConfig, train
+from tlgui.core.backbones.preprocess import center_crop, pil_to_uint8_tensor, resize_shorter_side
+from tlgui.core.data.demo import demo_dataset
+from tlgui.core.data.images import load_rgb
+from tlgui.core.predict.predictor import Predictor
+from tlgui.core.runtime.inference import InferenceSettings, cpu_supports_bf16
+from tlgui.core.training.extraction import ViewRecipe, ViewRequest, compute_activations
+from tlgui.core.training.trainer import TrainConfig, train
 
 PROBABILITY_TOLERANCE = 0.05
 
 
 @pytest.fixture(scope="module")
 def demo_classifier(bundled_network, tmp_path_factory):
-    from tlgui.core.featurecache import FeatureCache
+    from tlgui.core.training.feature_cache import FeatureCache
 
     cache = FeatureCache(tmp_path_factory.mktemp("fast-cache"))
     result = train(demo_dataset(), TrainConfig(epochs=10, freeze_level=0), backbone=bundled_network, cache=cache)

@@ -8,7 +8,7 @@ import sqlite3
 import numpy as np
 import pytest
 
-from tlgui.core.featurecache import FeatureCache
+from tlgui.core.training.feature_cache import FeatureCache
 
 
 def _arrays(n: int, dim: int = 16, seed: int = 0) -> dict[str, np.ndarray]:

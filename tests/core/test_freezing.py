@@ -8,7 +8,7 @@ from torch import nn
 
 from tlgui.core.backbones import create_backbone
 from tlgui.core.errors import TlguiError
-from tlgui.core.freezing import (
+from tlgui.core.plan.freezing import (
     current_freeze_level,
     first_trainable_stage,
     freeze_level_names,

@@ -9,9 +9,9 @@ import numpy as np
 import pytest
 from PIL import Image, ImageFile
 
-from tlgui.core import images
+from tlgui.core.data import images
+from tlgui.core.data.images import content_digest, inspect_image, load_rgb, to_rgb
 from tlgui.core.errors import ImageDecodeError
-from tlgui.core.images import content_digest, inspect_image, load_rgb, to_rgb
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import imagegen  # noqa: E402

@@ -15,19 +15,20 @@ import torch
 from PIL import Image
 from torch import nn
 
-from tlgui.core import modelfile
 from tlgui.core.backbones import create_backbone, get_spec
-from tlgui.core.classifier import Classifier
+from tlgui.core.backbones.preprocess import Preprocessing
+from tlgui.core.backbones.staged import StagedNetwork, replace_head
 from tlgui.core.errors import ModelFileError
-from tlgui.core.modelfile import (
+from tlgui.core.files.versions import MODEL_FORMAT_VERSION
+from tlgui.core.models import modelfile
+from tlgui.core.models.classifier import Classifier
+from tlgui.core.models.modelfile import (
     classifier_from_bytes,
     classifier_to_bytes,
     load_classifier,
     read_model_info,
     save_classifier,
 )
-from tlgui.core.preprocess import Preprocessing
-from tlgui.core.staged import StagedNetwork, replace_head
 
 BACKBONE = "efficientnet_lite0"
 CLASSES = ["ants", "bees", "wasps 黄蜂"]
@@ -136,7 +137,7 @@ def test_file_is_plain_safetensors_with_fp32_state_dict(classifier, model_bytes)
 def test_read_model_info_returns_metadata_only(model_path, model_bytes):
     info = read_model_info(model_path)
     assert info["format"] == "tlgui-model"
-    assert info["format_version"] == modelfile.FORMAT_VERSION
+    assert info["format_version"] == MODEL_FORMAT_VERSION
     assert info["class_names"] == CLASSES
     assert info["backbone_id"] == BACKBONE
     assert info["preprocessing"] == get_spec(BACKBONE).preprocessing.to_dict()

@@ -11,14 +11,14 @@ from PIL import Image
 from torch import nn
 
 from tlgui.core.backbones import create_backbone, get_spec
-from tlgui.core.classifier import Classifier
+from tlgui.core.backbones.preprocess import Preprocessing
+from tlgui.core.backbones.staged import StagedNetwork, replace_head
+from tlgui.core.data.images import load_rgb
 from tlgui.core.errors import Cancelled
-from tlgui.core.images import load_rgb
-from tlgui.core.predict import Prediction, Predictor, collect_images
-from tlgui.core.preprocess import Preprocessing
+from tlgui.core.models.classifier import Classifier
+from tlgui.core.predict.predictor import Prediction, Predictor, collect_images
 from tlgui.core.progress import CancelToken
 from tlgui.core.resources import demo_dir
-from tlgui.core.staged import StagedNetwork, replace_head
 
 CLASSES = ["cat", "dog", "bird", "fish"]
 FORMATS = {"jpg": "JPEG", "png": "PNG", "webp": "WEBP", "bmp": "BMP", "gif": "GIF", "tif": "TIFF"}

@@ -14,13 +14,13 @@ import torch
 from PIL import Image
 
 from tlgui.core.backbones import create_backbone, get_spec
-from tlgui.core.classifier import Classifier
-from tlgui.core.dataset import DataSet, scan
+from tlgui.core.backbones.staged import replace_head
+from tlgui.core.data.bins import DataSet, scan
 from tlgui.core.errors import ModelFileError
-from tlgui.core.modelfile import classifier_to_bytes, load_classifier
+from tlgui.core.models.classifier import Classifier
+from tlgui.core.models.modelfile import classifier_to_bytes, load_classifier
 from tlgui.core.project import MODEL_MEMBER, PROJECT_JSON, Project, load_project, save_project
-from tlgui.core.staged import replace_head
-from tlgui.core.trainer import TrainConfig
+from tlgui.core.training.trainer import TrainConfig
 
 BACKBONE = "efficientnet_lite0"
 

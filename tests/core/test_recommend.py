@@ -5,8 +5,13 @@ from __future__ import annotations
 import pytest
 
 from tlgui.core.backbones import create_backbone
-from tlgui.core.freezing import current_freeze_level, freeze_level_names, max_freeze_level, set_freeze_level
-from tlgui.core.recommend import recommend
+from tlgui.core.plan.freezing import (
+    current_freeze_level,
+    freeze_level_names,
+    max_freeze_level,
+    set_freeze_level,
+)
+from tlgui.core.plan.recommend import recommend
 
 
 @pytest.fixture(scope="module")

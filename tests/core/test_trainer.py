@@ -6,12 +6,12 @@ import pytest
 import torch
 from photos import write_learnable_tree
 
-import tlgui.core.extract as extract
-from tlgui.core.dataset import DataSet
+import tlgui.core.training.extraction as extract
+from tlgui.core.data.bins import DataSet
 from tlgui.core.errors import Cancelled, DataError
-from tlgui.core.featurecache import FeatureCache
 from tlgui.core.progress import CancelToken
-from tlgui.core.trainer import TrainConfig, TrainingCallback, train
+from tlgui.core.training.feature_cache import FeatureCache
+from tlgui.core.training.trainer import TrainConfig, TrainingCallback, train
 
 
 class Recorder(TrainingCallback):

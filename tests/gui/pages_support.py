@@ -42,9 +42,9 @@ def isolate_caches(monkeypatch, tmp: Path) -> None:
 
 def train_small(root: Path, cache_dir: Path, epochs: int = 10):
     """A real (headless) training run on ``root`` with the bundled backbone, head only, cached."""
-    from tlgui.core.dataset import scan
-    from tlgui.core.featurecache import FeatureCache
-    from tlgui.core.trainer import TrainConfig, train
+    from tlgui.core.data.bins import scan
+    from tlgui.core.training.feature_cache import FeatureCache
+    from tlgui.core.training.trainer import TrainConfig, train
 
     config = TrainConfig(epochs=epochs, freeze_level=0, device="cpu")
     dataset = scan([root])

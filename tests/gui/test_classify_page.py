@@ -10,9 +10,9 @@ from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QApplication
 
-from tlgui.gui.classify_page import EMPTY_TEXT, ClassifyPage
 from tlgui.gui.controller import ProjectController
-from tlgui.gui.prediction_table import SORT_ROLE
+from tlgui.gui.pages.classify.classify_page import EMPTY_TEXT, ClassifyPage
+from tlgui.gui.pages.classify.prediction_table import SORT_ROLE
 
 
 @pytest.fixture(scope="module")

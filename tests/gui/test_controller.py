@@ -5,7 +5,7 @@ from __future__ import annotations
 from types import SimpleNamespace
 
 from tlgui.core.backbones.catalogue import DEFAULT_BACKBONE
-from tlgui.core.trainer import TrainConfig
+from tlgui.core.training.trainer import TrainConfig
 from tlgui.gui.controller import ProjectController
 
 

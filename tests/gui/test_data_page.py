@@ -14,11 +14,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests/ for image
 
 import imagegen  # noqa: E402
 
-from tlgui.core.recommend import class_size_warning  # noqa: E402
-from tlgui.gui.bins_model import DuplicateRole  # noqa: E402
+from tlgui.core.plan.recommend import class_size_warning  # noqa: E402
 from tlgui.gui.controller import ProjectController  # noqa: E402
-from tlgui.gui.data_page import DataPage  # noqa: E402
-from tlgui.gui.thumbnails import THUMB_SIZE, ThumbnailLoader  # noqa: E402
+from tlgui.gui.pages.data.bins_model import DuplicateRole  # noqa: E402
+from tlgui.gui.pages.data.data_page import DataPage  # noqa: E402
+from tlgui.gui.widgets.thumbnails import THUMB_SIZE, ThumbnailLoader  # noqa: E402
 
 
 @pytest.fixture

@@ -13,11 +13,11 @@ from PySide6.QtCore import Qt
 
 from tlgui.core.backbones import weights
 from tlgui.core.backbones.catalogue import DEFAULT_BACKBONE, get_spec
-from tlgui.core.backbones.tv import build_architecture
-from tlgui.core.dataset import scan
-from tlgui.core.freezing import freeze_level_names, parameter_counts
+from tlgui.core.backbones.torchvision_zoo import build_architecture
+from tlgui.core.data.bins import scan
+from tlgui.core.plan.freezing import freeze_level_names, parameter_counts
 from tlgui.gui.controller import ProjectController
-from tlgui.gui.model_page import ModelPage
+from tlgui.gui.pages.model.model_page import ModelPage
 
 SMALL = "mobilenet_v3_small"
 

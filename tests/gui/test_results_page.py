@@ -8,9 +8,9 @@ import pytest
 from pages_support import train_small, write_learnable_classes
 from PySide6.QtCore import Qt
 
-from tlgui.core.metrics import EvaluationReport, ValPrediction
+from tlgui.core.training.metrics import EvaluationReport, ValPrediction
 from tlgui.gui.controller import ProjectController
-from tlgui.gui.results_page import EMPTY_TEXT, ResultsPage
+from tlgui.gui.pages.results.results_page import EMPTY_TEXT, ResultsPage
 
 
 @pytest.fixture(scope="module")

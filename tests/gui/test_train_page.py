@@ -12,15 +12,15 @@ import pytest
 from pages_support import isolate_caches, write_learnable_classes
 from PySide6.QtCore import Qt, QTimer
 
-from tlgui.core.dataset import scan
-from tlgui.core.freezing import max_freeze_level
-from tlgui.core.predict import Predictor
-from tlgui.core.trainer import EpochStats
-from tlgui.gui import train_page as train_page_module
+from tlgui.core.data.bins import scan
+from tlgui.core.plan.freezing import max_freeze_level
+from tlgui.core.predict.predictor import Predictor
+from tlgui.core.training.trainer import EpochStats
 from tlgui.gui.controller import ProjectController
-from tlgui.gui.curves import MAX_SYMBOLS, REDRAW_INTERVAL_MS, TrainingCurves, nice_ceiling
-from tlgui.gui.model_page import ModelPage
-from tlgui.gui.train_page import TrainPage, snapshot_dataset
+from tlgui.gui.pages.model.model_page import ModelPage
+from tlgui.gui.pages.train import train_page as train_page_module
+from tlgui.gui.pages.train.train_page import TrainPage, snapshot_dataset
+from tlgui.gui.widgets.curves import MAX_SYMBOLS, REDRAW_INTERVAL_MS, TrainingCurves, nice_ceiling
 
 
 @pytest.fixture

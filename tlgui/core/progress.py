@@ -6,15 +6,41 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from enum import StrEnum
 
 from tlgui.core.errors import Cancelled
 
 
+class Phase(StrEnum):
+    """The long steps the engine reports on; ``title`` is the one wording every driver shows."""
+
+    SCAN = "scan"
+    DOWNLOAD = "download"
+    EXTRACT = "extract"
+    TRAIN = "train"
+    EVALUATE = "evaluate"
+    PREDICT = "predict"
+
+    @property
+    def title(self) -> str:
+        return _PHASE_TITLES[self]
+
+
+_PHASE_TITLES = {
+    Phase.SCAN: "Looking for photos",
+    Phase.DOWNLOAD: "Downloading weights",
+    Phase.EXTRACT: "Computing features",
+    Phase.TRAIN: "Training",
+    Phase.EVALUATE: "Evaluating",
+    Phase.PREDICT: "Classifying",
+}
+
+
 @dataclass
 class ProgressEvent:
-    """One progress report. ``phase`` is one of scan, download, extract, train, evaluate, predict."""
+    """One progress report of a ``Phase`` (a StrEnum, so it also compares equal to its value)."""
 
-    phase: str
+    phase: Phase
     done: int
     total: int | None
     rate: float | None = None

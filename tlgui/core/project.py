@@ -14,17 +14,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import tlgui
-from tlgui.core.atomic import atomic_writer
-from tlgui.core.classifier import Classifier
-from tlgui.core.dataset import DataSet
+from tlgui.core.data.bins import DataSet
 from tlgui.core.errors import DataError, ModelFileError
-from tlgui.core.fileformat import check_format_version
-from tlgui.core.modelfile import classifier_from_bytes, classifier_to_bytes
-from tlgui.core.trainer import TrainConfig
+from tlgui.core.files.atomic import atomic_writer
+from tlgui.core.files.versions import PROJECT_FORMAT_NAME, PROJECT_FORMAT_VERSION, check_format_version
+from tlgui.core.models.classifier import Classifier
+from tlgui.core.models.modelfile import classifier_from_bytes, classifier_to_bytes
+from tlgui.core.training.trainer import TrainConfig
 
-FORMAT_NAME = "tlgui-project"
-FORMAT_VERSION = 1
-SUFFIX = ".tlgui"
 PROJECT_JSON = "project.json"
 MODEL_MEMBER = "model.safetensors"
 
@@ -57,8 +54,8 @@ def save_project(project: Project, path: Path | str) -> None:
 
 def _project_document(project: Project) -> dict:
     return {
-        "format": FORMAT_NAME,
-        "format_version": FORMAT_VERSION,
+        "format": PROJECT_FORMAT_NAME,
+        "format_version": PROJECT_FORMAT_VERSION,
         "tlgui_version": tlgui.__version__,
         "saved": datetime.now(UTC).isoformat(timespec="seconds"),
         "backbone_id": project.backbone_id,
@@ -114,9 +111,9 @@ def _read_document(archive: zipfile.ZipFile, where: str) -> dict:
         document = json.loads(_read_member(archive, PROJECT_JSON, where).decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise ModelFileError(f"{where} is damaged: its {PROJECT_JSON} is not readable.") from exc
-    if not isinstance(document, dict) or document.get("format") != FORMAT_NAME:
+    if not isinstance(document, dict) or document.get("format") != PROJECT_FORMAT_NAME:
         raise ModelFileError(f"{where} is not a tlgui project (unknown format).")
-    check_format_version(document, where, kind="project", supported=FORMAT_VERSION)
+    check_format_version(document, where, kind="project", supported=PROJECT_FORMAT_VERSION)
     return document
 
 

@@ -9,7 +9,7 @@ from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication
 
 import tlgui
-from tlgui.core.demo import demo_dataset
+from tlgui.core.data.demo import demo_dataset
 from tlgui.core.errors import TlguiError
 from tlgui.core.resources import resources_dir
 from tlgui.gui.controller import ProjectController

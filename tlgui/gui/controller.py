@@ -25,19 +25,19 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QObject, Signal
 
 from tlgui.core.backbones.catalogue import DEFAULT_BACKBONE
-from tlgui.core.dataset import DataSet
+from tlgui.core.data.bins import DataSet
+from tlgui.core.files.versions import PROJECT_SUFFIX, with_suffix
 from tlgui.core.project import Project
 from tlgui.core.project import load_project as _load_project_file
 from tlgui.core.project import save_project as _save_project_file
-from tlgui.core.trainer import TrainConfig
+from tlgui.core.training.trainer import TrainConfig
 
 if TYPE_CHECKING:
-    from tlgui.core.classifier import Classifier
-    from tlgui.core.staged import StagedNetwork
-    from tlgui.core.trainer import TrainResult
+    from tlgui.core.backbones.staged import StagedNetwork
+    from tlgui.core.models.classifier import Classifier
+    from tlgui.core.training.trainer import TrainResult
 
 #: Suffix of project files, with its dot.
-PROJECT_SUFFIX = ".tlgui"
 
 
 class ProjectController(QObject):
@@ -196,8 +196,7 @@ class ProjectController(QObject):
         target = Path(path) if path is not None else self.path
         if target is None:
             raise ValueError("The project has no file yet; give a path.")
-        if target.suffix.lower() != PROJECT_SUFFIX:
-            target = target.with_name(target.name + PROJECT_SUFFIX)
+        target = with_suffix(target, PROJECT_SUFFIX)
         project = Project(
             dataset=self.dataset,
             backbone_id=self.backbone_id,

@@ -15,14 +15,15 @@ from PySide6.QtWidgets import QFileDialog, QMainWindow, QMessageBox, QTabWidget,
 
 import tlgui
 from tlgui.core.errors import TlguiError
-from tlgui.core.modelfile import save_classifier
-from tlgui.gui.classify_page import ClassifyPage
-from tlgui.gui.controller import PROJECT_SUFFIX, ProjectController
-from tlgui.gui.data_page import DataPage
-from tlgui.gui.model_page import ModelPage
-from tlgui.gui.results_page import ResultsPage
+from tlgui.core.files.versions import PROJECT_SUFFIX
+from tlgui.core.models.modelfile import save_classifier
+from tlgui.gui.controller import ProjectController
+from tlgui.gui.pages.classify.classify_page import ClassifyPage
+from tlgui.gui.pages.data.data_page import DataPage
+from tlgui.gui.pages.model.model_page import ModelPage
+from tlgui.gui.pages.results.results_page import ResultsPage
+from tlgui.gui.pages.train.train_page import TrainPage
 from tlgui.gui.settings import app_settings
-from tlgui.gui.train_page import TrainPage
 
 MAX_RECENT = 8
 RECENT_KEY = "recent_projects"

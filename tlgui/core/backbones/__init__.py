@@ -1,6 +1,6 @@
 """The backbone catalogue: which pretrained networks tlgui offers and how each is built.
 
-``catalogue`` is the public face; ``bundled`` (the offline default), ``tv`` (torchvision adapters) and
+``catalogue`` is the public face; ``bundled`` (the offline default), ``torchvision_zoo`` (torchvision adapters) and
 ``weights`` (cache, download, import) are its parts.
 """
 

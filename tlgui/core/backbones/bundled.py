@@ -14,10 +14,10 @@ from pathlib import Path
 import torch
 from torch import nn
 
+from tlgui.core.backbones.preprocess import Preprocessing
+from tlgui.core.backbones.staged import HEAD, PRE_LOGITS, StagedNetwork
 from tlgui.core.backbones.weights import load_state_dict_file
 from tlgui.core.errors import ModelFileError, WeightsUnavailableError
-from tlgui.core.preprocess import Preprocessing
-from tlgui.core.staged import HEAD, PRE_LOGITS, StagedNetwork
 
 BACKBONE_ID = "efficientnet_lite0"
 TIMM_ARCHITECTURE = "tf_efficientnet_lite0"

@@ -14,11 +14,11 @@ from pathlib import Path
 
 from torch import nn
 
-from tlgui.core.backbones import bundled, tv, weights
+from tlgui.core.backbones import bundled, torchvision_zoo, weights
+from tlgui.core.backbones.preprocess import Preprocessing
+from tlgui.core.backbones.staged import StagedNetwork
 from tlgui.core.errors import ModelFileError, TlguiError
-from tlgui.core.preprocess import Preprocessing
 from tlgui.core.progress import CancelToken, ProgressFn
-from tlgui.core.staged import StagedNetwork
 
 DEFAULT_BACKBONE = bundled.BACKBONE_ID
 
@@ -87,7 +87,7 @@ def _catalogue() -> tuple[BackboneSpec, ...]:
 
 
 def _torchvision_spec(model_id: str, title: str, summary: str) -> BackboneSpec:
-    w = tv.default_weights(model_id)
+    w = torchvision_zoo.default_weights(model_id)
     params = int(w.meta["num_params"])
     # torchvision records the file size in MB as "_file_size"; fall back to float32 parameters.
     size_mb = w.meta.get("_file_size") or w.meta.get("file_size") or params * 4 / 1e6
@@ -96,7 +96,7 @@ def _torchvision_spec(model_id: str, title: str, summary: str) -> BackboneSpec:
         title=title,
         params=params,
         download_mb=round(float(size_mb), 1),
-        preprocessing=tv.preprocessing_of(w),
+        preprocessing=torchvision_zoo.preprocessing_of(w),
         bundled=False,
         weights_name=str(w),
         weights_url=w.url,
@@ -148,15 +148,15 @@ def create_backbone(
     if spec.bundled:
         return bundled.create_lite0(pretrained=pretrained)
     if not pretrained:
-        return tv.stage_model(backbone_id, tv.build_architecture(backbone_id))
+        return torchvision_zoo.stage_model(backbone_id, torchvision_zoo.build_architecture(backbone_id))
     assert spec.weights_url is not None
     # Weights first: an offline failure should not wait for a large architecture to initialise.
     path = weights.ensure_weights(
         spec.weights_url, title=spec.title, progress=progress, cancel=cancel, allow_download=allow_download
     )
-    model = tv.build_architecture(backbone_id)
+    model = torchvision_zoo.build_architecture(backbone_id)
     _load_cached(model, path, spec.title)
-    return tv.stage_model(backbone_id, model)
+    return torchvision_zoo.stage_model(backbone_id, model)
 
 
 def _load_cached(model: nn.Module, path: Path, title: str) -> None:
@@ -185,7 +185,7 @@ def import_weights(backbone_id: str, file: Path | str) -> Path:
     file = Path(file)
     state = weights.load_state_dict_file(file)
     # On the meta device the architecture costs no memory or time, yet has every key and shape.
-    expected = tv.build_architecture(backbone_id, device="meta").state_dict()
+    expected = torchvision_zoo.build_architecture(backbone_id, device="meta").state_dict()
     weights.check_state_dict(state, expected, source=file.name, title=spec.title)
     # Written as a tensors-only state dict (even from .safetensors) so torchvision can read it too.
     return weights.save_state_dict(state, weights.cached_path(spec.weights_filename))

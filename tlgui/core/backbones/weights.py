@@ -20,8 +20,8 @@ from urllib.parse import urlparse
 
 import torch
 
-from tlgui.core.atomic import atomic_writer
 from tlgui.core.errors import ModelFileError, WeightsUnavailableError
+from tlgui.core.files.atomic import atomic_writer
 from tlgui.core.progress import CancelToken, ProgressFn, RateMeter
 
 # Tests replace this to serve bytes or simulate being offline without touching the network.

@@ -1,0 +1,60 @@
+"""Reading a user's file: regular files only, sizes capped before reading, JSON depth capped."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from tlgui.core.errors import TlguiError
+from tlgui.core.files.limits import FileLimitError, loads_json_limited, read_limited
+
+
+def test_reads_a_regular_file_within_its_limit(tmp_path):
+    path = tmp_path / "a.bin"
+    path.write_bytes(b"x" * 100)
+    assert read_limited(path, 100) == b"x" * 100
+
+
+def test_refuses_a_file_over_its_limit_before_reading(tmp_path):
+    path = tmp_path / "a.bin"
+    path.write_bytes(b"x" * 101)
+    with pytest.raises(FileLimitError, match="more than the 100 bytes"):
+        read_limited(path, 100, what="model file")
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs here")
+def test_a_fifo_is_refused_without_blocking(tmp_path):
+    fifo = tmp_path / "pipe.jpg"
+    os.mkfifo(fifo)
+    with pytest.raises(FileLimitError, match="pipe"):
+        read_limited(fifo, 1000, what="photo")
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/zero"), reason="no /dev/zero here")
+def test_a_link_to_a_device_is_refused(tmp_path):
+    link = tmp_path / "zero.jpg"
+    link.symlink_to("/dev/zero")
+    with pytest.raises(FileLimitError, match="device"):
+        read_limited(link, 1000, what="photo")
+
+
+def test_a_folder_and_a_missing_file_are_one_sentence(tmp_path):
+    with pytest.raises(TlguiError, match="is a folder"):
+        read_limited(tmp_path, 10)
+    with pytest.raises(TlguiError, match="does not exist"):
+        read_limited(tmp_path / "nothing", 10)
+
+
+def test_deep_json_is_refused_without_recursion():
+    with pytest.raises(FileLimitError, match="nested more than"):
+        loads_json_limited("[" * 100_000 + "]" * 100_000, where="The project p")
+
+
+def test_brackets_inside_strings_do_not_count():
+    assert loads_json_limited('{"name": "[[[[\\"{{{{"}', max_depth=2) == {"name": '[[[["{{{{'}
+
+
+def test_invalid_json_is_one_sentence():
+    with pytest.raises(FileLimitError, match="The project p is damaged"):
+        loads_json_limited("{nope", where="The project p")

@@ -1,0 +1,142 @@
+"""Reading a user's file with limits decided before the first byte is read.
+
+Every loader of a file a user hands the app (model, project, weights, photo) goes through here:
+only regular files are opened (a FIFO would block for ever, a device such as ``/dev/zero`` never
+ends), and never more bytes than the caller said the valid content can need. JSON is checked for
+nesting depth before it is parsed, because Python's parser recurses and a deep document kills the
+process (RecursionError, or a stack overflow in C).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import stat
+from collections.abc import Iterator
+from pathlib import Path
+from typing import IO, Any
+
+from tlgui.core.errors import TlguiError
+
+#: Nesting depth no document tlgui writes comes near (a project is about 6 levels deep).
+MAX_JSON_DEPTH = 64
+
+
+class FileLimitError(TlguiError):
+    """A file is not a regular file, is larger than it may be, or its content breaks a limit."""
+
+
+def describe_file_kind(mode: int) -> str:
+    """A few words for what a non-regular file is, for the user's message."""
+    if stat.S_ISDIR(mode):
+        return "a folder"
+    if stat.S_ISFIFO(mode):
+        return "a pipe (FIFO), not a file"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device, not a file"
+    if stat.S_ISSOCK(mode):
+        return "a socket, not a file"
+    return "not a regular file"
+
+
+def regular_file_size(path: Path | str, *, what: str = "file") -> int:
+    """The size of ``path`` if it is (or links to) a regular file, else FileLimitError.
+
+    ``os.stat`` never blocks on a FIFO, so this is safe to call before deciding to open anything.
+    """
+    try:
+        info = os.stat(path)
+    except FileNotFoundError:
+        raise FileLimitError(f"The {what} {path} does not exist.") from None
+    except OSError as exc:
+        raise FileLimitError(f"The {what} {path} cannot be read: {exc.strerror or exc}.") from None
+    if not stat.S_ISREG(info.st_mode):
+        raise FileLimitError(f"The {what} {path} is {describe_file_kind(info.st_mode)}.")
+    return info.st_size
+
+
+@contextlib.contextmanager
+def open_regular(path: Path | str, max_bytes: int, *, what: str = "file") -> Iterator[IO[bytes]]:
+    """Open ``path`` for binary reading if it is a regular file of at most ``max_bytes`` bytes.
+
+    The file is opened non-blocking and checked again on the open descriptor, so a FIFO swapped in
+    after the first check cannot make the open (or a read) wait for ever.
+    """
+    size = regular_file_size(path, what=what)
+    if size > max_bytes:
+        raise FileLimitError(f"The {what} {path} is {_mib(size)}; more than the {_mib(max_bytes)} it may be.")
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
+    except OSError as exc:
+        raise FileLimitError(f"The {what} {path} cannot be opened: {exc.strerror or exc}.") from None
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode) or info.st_size > max_bytes:
+            raise FileLimitError(f"The {what} {path} changed while it was being opened.")
+        if hasattr(os, "set_blocking"):
+            os.set_blocking(fd, True)
+        handle = os.fdopen(fd, "rb")
+    except BaseException:
+        os.close(fd)
+        raise
+    with handle:
+        yield handle
+
+
+def read_limited(path: Path | str, max_bytes: int, *, what: str = "file") -> bytes:
+    """The whole content of a regular file of at most ``max_bytes`` bytes."""
+    with open_regular(path, max_bytes, what=what) as handle:
+        # One byte more than allowed tells a file that grew after the check from one that did not.
+        data = handle.read(max_bytes + 1)
+    if len(data) > max_bytes:
+        raise FileLimitError(f"The {what} {path} grew beyond {_mib(max_bytes)} while it was read.")
+    return data
+
+
+def check_json_depth(text: str | bytes, max_depth: int = MAX_JSON_DEPTH, *, where: str = "The file") -> None:
+    """Refuse JSON nested deeper than ``max_depth`` without parsing it (linear, no recursion)."""
+    if isinstance(text, bytes):
+        text = text.decode("utf-8", errors="replace")
+    depth = 0
+    in_string = False
+    escaped = False
+    for char in text:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif char == "\\":
+                escaped = True
+            elif char == '"':
+                in_string = False
+        elif char == '"':
+            in_string = True
+        elif char in "[{":
+            depth += 1
+            if depth > max_depth:
+                raise FileLimitError(f"{where} is damaged: its data is nested more than {max_depth} levels deep.")
+        elif char in "]}":
+            depth -= 1
+
+
+def loads_json_limited(text: str | bytes, *, where: str = "The file", max_depth: int = MAX_JSON_DEPTH) -> Any:
+    """``json.loads`` after the depth check; any parse failure is one sentence naming ``where``.
+
+    ``where`` starts the sentence, e.g. "The project /home/ann/cats.tlgui".
+    """
+    check_json_depth(text, max_depth, where=where)
+    try:
+        return json.loads(text)
+    except (ValueError, RecursionError) as exc:
+        raise FileLimitError(f"{where} is damaged: its data is not valid JSON ({_short(exc)}).") from None
+
+
+def _short(exc: Exception) -> str:
+    text = str(exc)
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+def _mib(n: int) -> str:
+    if n < 1024 * 1024:
+        return f"{n:,} bytes"
+    return f"{n / (1024 * 1024):,.1f} MiB"

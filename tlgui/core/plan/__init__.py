@@ -1,0 +1,1 @@
+"""tlgui/core/plan"""

@@ -1,0 +1,177 @@
+"""Top-k prediction with a trained Classifier: one image, many paths, or whole folders.
+
+Files are decoded in a small thread pool (Pillow releases the GIL; JPEGs decode in draft mode at
+reduced scale) while the network runs the previous batch. A photo that cannot be read becomes a
+``Prediction`` with ``error`` set, so one bad file never stops a folder of thousands.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import torch
+from PIL import Image
+
+from tlgui.core.data.images import SUPPORTED_SUFFIXES, to_rgb
+from tlgui.core.errors import ImageDecodeError
+from tlgui.core.models.classifier import Classifier
+from tlgui.core.progress import CancelToken, ProgressFn, RateMeter
+from tlgui.core.runtime.inference import InferenceSettings, torch_threads
+from tlgui.core.training.extraction import ViewRecipe, ViewRequest, decoded_batches
+
+
+@dataclass
+class Prediction:
+    """The ``top`` (class, probability) pairs for one image, best first; or ``error`` if unreadable."""
+
+    path: Path | None
+    top: list[tuple[str, float]]
+    error: str | None = None
+
+    @property
+    def label(self) -> str | None:
+        return self.top[0][0] if self.top else None
+
+    @property
+    def probability(self) -> float | None:
+        return self.top[0][1] if self.top else None
+
+
+class Predictor:
+    """Runs a Classifier on photos. Moves the classifier's network to the chosen device, in eval mode."""
+
+    def __init__(self, classifier: Classifier, device: str = "auto", *, mixed_precision: bool = True):
+        self.classifier = classifier
+        self.settings = InferenceSettings.choose(device, mixed_precision=mixed_precision)
+        self.network = self.settings.prepare(classifier.network).eval()
+        self._recipe = ViewRecipe(classifier.preprocessing)
+
+    @property
+    def class_names(self) -> list[str]:
+        return self.classifier.class_names
+
+    def predict_image(self, image: Image.Image | Path | str, top_k: int = 3) -> Prediction:
+        """Predict one image, given as a file path or an already opened PIL image."""
+        if isinstance(image, Image.Image):
+            try:
+                # to_rgb, not convert("RGB"): transparency goes on white, as for decoded files.
+                rgb = to_rgb(image)
+            except ValueError:
+                return Prediction(None, [], error=f"unsupported colour mode {image.mode}")
+            tensor = self.classifier.preprocessing.eval_uint8(rgb)
+            with self._single_image_threads():
+                return self._predict_batch(tensor.unsqueeze(0), [None], top_k)[0]
+        with self._single_image_threads():
+            return self.predict_paths([Path(image)], top_k=top_k, batch_size=1)[0]
+
+    def _single_image_threads(self) -> contextlib.AbstractContextManager:
+        # One photo: one thread is as fast on an idle CPU and far steadier on a busy one
+        # (measured 29-32 ms vs 30 ms-1.7 s per call with two threads under load).
+        if self.settings.device.type == "cpu":
+            return torch_threads(1)
+        return contextlib.nullcontext()
+
+    def predict_paths(
+        self,
+        paths: Iterable[Path | str],
+        top_k: int = 3,
+        batch_size: int = 32,
+        progress: ProgressFn | None = None,
+        cancel: CancelToken | None = None,
+    ) -> list[Prediction]:
+        """One Prediction per path, in the same order. Raises ``Cancelled`` if ``cancel`` is set.
+
+        Progress is reported in phase ``"predict"``; cancellation is checked between batches.
+        """
+        requests = [ViewRequest(Path(p), digest="") for p in paths]
+        size = max(1, batch_size)
+        meter = RateMeter("predict", len(requests), progress)
+        meter.update(0, "Predicting", force=True)
+        results: list[Prediction] = []
+        batches = decoded_batches(requests, self._recipe.make, size, self.settings.decode_workers)
+        try:
+            for good, batch, failures in batches:
+                if cancel is not None:
+                    cancel.raise_if_cancelled()
+                # decoded_batches yields batches in order, so this batch is the next slice of requests.
+                chunk = requests[len(results) : len(results) + size]
+                results.extend(self._batch_predictions(chunk, good, batch, failures, top_k))
+                meter.update(len(results), "Predicting")
+        finally:
+            batches.close()  # cancels decodes queued ahead when stopped early
+        return results
+
+    def predict_folder(self, folder: Path | str, **kwargs) -> list[Prediction]:
+        """Every supported image under ``folder`` (recursive, sorted); same options as predict_paths."""
+        return self.predict_paths(collect_images([Path(folder)]), **kwargs)
+
+    # ---- internals ----------------------------------------------------------------------------
+    def _batch_predictions(
+        self,
+        chunk: Sequence[ViewRequest],
+        good: list[ViewRequest],
+        batch: torch.Tensor | None,
+        failures: list[ImageDecodeError],
+        top_k: int,
+    ) -> list[Prediction]:
+        """Predictions for one batch of requests in request order, failures included."""
+        decoded = self._predict_batch(batch, [r.path for r in good], top_k) if batch is not None else []
+        by_request = {id(r): p for r, p in zip(good, decoded, strict=True)}
+        reasons = {f.path: f.reason for f in failures}
+        return [
+            by_request.get(id(r)) or Prediction(r.path, [], error=reasons.get(r.path, "cannot be read"))
+            for r in chunk
+        ]
+
+    def _predict_batch(
+        self, batch_uint8: torch.Tensor, paths: Sequence[Path | None], top_k: int
+    ) -> list[Prediction]:
+        """Softmax top-k for a uint8 Bx3xHxW batch, normalised on the device."""
+        settings = self.settings
+        k = max(1, min(int(top_k), len(self.class_names)))
+        # Eval every call: someone may have put the shared network back in train mode meanwhile.
+        self.network.eval()
+        with torch.inference_mode(), settings.autocast():
+            x = settings.to_device(batch_uint8)
+            x = self.classifier.preprocessing.normalize(x)
+            x = settings.memory_format_input(x)
+            logits = self.network(x)
+        probs = torch.softmax(logits.float(), dim=1)
+        values, indices = probs.topk(k, dim=1)
+        names = self.class_names
+        return [
+            Prediction(path, [(names[j], float(v)) for v, j in zip(vals.tolist(), idx.tolist(), strict=True)])
+            for path, vals, idx in zip(paths, values.cpu(), indices.cpu(), strict=True)
+        ]
+
+
+def collect_images(paths: Iterable[Path | str]) -> list[Path]:
+    """Files and folders (searched recursively) -> sorted unique image paths.
+
+    Inside folders only supported suffixes are taken and hidden files (``.DS_Store``, macOS ``._x``
+    copies) are ignored. A file named explicitly is kept whatever its suffix, so the user gets a
+    prediction saying why it cannot be read instead of silence.
+    """
+    found: set[Path] = set()
+    for raw in paths:
+        path = Path(raw)
+        if path.is_dir():
+            found.update(_images_under(path))
+        else:
+            found.add(path)
+    return sorted(found)
+
+
+def _images_under(folder: Path) -> list[Path]:
+    out = []
+    # os.walk does not follow symlinked folders, so a link loop cannot make this run forever.
+    for root, dirs, files in os.walk(folder):
+        dirs[:] = [d for d in dirs if not d.startswith(".")]
+        for name in files:
+            if not name.startswith(".") and Path(name).suffix.lower() in SUPPORTED_SUFFIXES:
+                out.append(Path(root) / name)
+    return out

@@ -1,0 +1,102 @@
+"""Predictions for many photos as a sortable, filterable table, and their CSV export.
+
+Columns: File, Predicted class, Probability, then the runner-up classes with their probabilities,
+then Error. Probabilities are shown as percentages but sort by their value (``SORT_ROLE``).
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, QSortFilterProxyModel, Qt
+from PySide6.QtGui import QColor
+
+from tlgui.core.predict.predictor import Prediction
+
+SORT_ROLE = Qt.ItemDataRole.UserRole + 1
+Index = QModelIndex | QPersistentModelIndex
+_ORDINALS = {2: "2nd", 3: "3rd"}
+
+
+def _ordinal(rank: int) -> str:
+    return _ORDINALS.get(rank, f"{rank}th")
+
+
+class PredictionTableModel(QAbstractTableModel):
+    """One row per photo; the number of runner-up columns follows the longest top-k list."""
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self._rows: list[Prediction] = []
+        self._k = 1
+
+    def set_predictions(self, predictions: list[Prediction]) -> None:
+        self.beginResetModel()
+        self._rows = list(predictions)
+        self._k = max([1, *(len(p.top) for p in self._rows)])
+        self.endResetModel()
+
+    def predictions(self) -> list[Prediction]:
+        return list(self._rows)
+
+    def headers(self) -> list[str]:
+        names = ["File", "Predicted class", "Probability"]
+        for rank in range(2, self._k + 1):
+            names += [f"{_ordinal(rank)} class", f"{_ordinal(rank)} probability"]
+        return [*names, "Error"]
+
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: N802, B008 - Qt signature
+        return 0 if parent.isValid() else len(self._rows)
+
+    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: N802, B008 - Qt signature
+        return 0 if parent.isValid() else 2 * self._k + 2
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole):  # noqa: N802
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
+            return self.headers()[section]
+        return None
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole):
+        if not index.isValid():
+            return None
+        prediction = self._rows[index.row()]
+        column = index.column()
+        last = self.columnCount() - 1
+        if column == 0:
+            return self._file_cell(prediction, role)
+        if column == last:
+            return (prediction.error or "") if role in (Qt.ItemDataRole.DisplayRole, SORT_ROLE) else None
+        rank, is_probability = divmod(column - 1, 2)
+        if rank >= len(prediction.top):
+            return -1.0 if role == SORT_ROLE and is_probability else ("" if role != Qt.ItemDataRole.DecorationRole else None)
+        label, probability = prediction.top[rank]
+        if is_probability:
+            if role == Qt.ItemDataRole.DisplayRole:
+                return f"{probability:.1%}"
+            if role == SORT_ROLE:
+                return probability
+            if role == Qt.ItemDataRole.TextAlignmentRole:
+                return Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
+            return None
+        return label if role in (Qt.ItemDataRole.DisplayRole, SORT_ROLE) else None
+
+    @staticmethod
+    def _file_cell(prediction: Prediction, role: int):
+        path = prediction.path
+        if role == Qt.ItemDataRole.DisplayRole:
+            return path.name if path is not None else "(image)"
+        if role == SORT_ROLE:
+            return str(path or "")
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return str(path or "")
+        if role == Qt.ItemDataRole.ForegroundRole and prediction.error:
+            return QColor("#b03a2e")
+        return None
+
+
+class PredictionProxy(QSortFilterProxyModel):
+    """Sorts by real values (``SORT_ROLE``) and filters on any column's text, case-insensitively."""
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.setSortRole(SORT_ROLE)
+        self.setFilterKeyColumn(-1)
+        self.setFilterCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)

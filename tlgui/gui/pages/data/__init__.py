@@ -1,0 +1,1 @@
+"""tlgui/gui/pages/data"""

@@ -1,0 +1,351 @@
+"""The Model page: choose a backbone, load it off the GUI thread, and set what trains.
+
+Top half: the backbone catalogue, a download progress bar with Cancel, and (when weights cannot be
+had offline) the engine's message with an "Import weights file…" button. Bottom half: the freeze dial
+with the recommendation for the current photos, and the layer tree with a Trainable box per module.
+
+The controller's ``network`` is the pristine backbone (ImageNet head and all) carrying the freeze
+state; the trainer deep-copies it, so nothing here needs undoing after a training run. The Train
+page hands a run this very network (the copy is made on the worker thread) and the page stays
+editable meanwhile: here only ``requires_grad`` flags change in place (the run sets its own from its
+settings) or a new network is installed. Never change its weights or layers in place.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QFileDialog,
+    QFrame,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QSplitter,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from tlgui.core.backbones.catalogue import create_backbone, get_spec, import_weights, weights_status
+from tlgui.core.errors import WeightsUnavailableError
+from tlgui.core.plan.freeze_plan import (
+    apply_freeze_state,
+    counts_with_new_head,
+    effective_level,
+    recommendation,
+)
+from tlgui.core.plan.freezing import freeze_level_names, layer_tree, set_module_trainable
+from tlgui.gui.pages.model.backbone_picker import BackbonePicker
+from tlgui.gui.pages.model.freeze_control import FreezeControl
+from tlgui.gui.tasks import BackgroundTask
+from tlgui.gui.widgets.layer_tree import LayerTreeModel, LayerTreeView
+from tlgui.gui.widgets.progress_panel import ProgressPanel
+
+
+class _Unavailable:
+    """The load job's result when the weights are not on this computer (shown, not raised)."""
+
+    def __init__(self, error: WeightsUnavailableError):
+        self.error = error
+
+
+class ModelPage(QWidget):
+    """Backbone picker, loading with progress, freeze dial, recommendation and layer tree.
+
+    ``networkLoaded(backbone_id)`` fires once a loaded backbone is installed on the controller.
+    """
+
+    networkLoaded = Signal(str)
+
+    def __init__(self, controller, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.controller = controller
+        self._task: BackgroundTask | None = None
+        self._loading_id: str | None = None
+        self._queued_id: str | None = None
+        self._shown_net = None
+        self._import_id: str | None = None
+        self._importing = False
+
+        self.picker = BackbonePicker()
+        self.picker.backboneChosen.connect(self.load_backbone)
+        self.progress = ProgressPanel("Cancel")
+        self.progress.cancelRequested.connect(self.cancel_loading)
+        self.banner = _Banner()
+        self.banner.import_button.clicked.connect(self._ask_weights_file)
+        self.freeze = FreezeControl()
+        self.freeze.levelChosen.connect(self.set_level)
+        self.freeze.applyRecommendation.connect(self.apply_recommendation)
+        self.tree_model = LayerTreeModel(self)
+        self.tree_model.trainableToggled.connect(self.set_trainable)
+        self.tree = LayerTreeView()
+        self.tree.setModel(self.tree_model)
+        self.placeholder = QLabel()
+        self.placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.placeholder.setWordWrap(True)
+        self.tree_stack = QStackedWidget()
+        self.tree_stack.addWidget(self.placeholder)
+        self.tree_stack.addWidget(self.tree)
+        self._build_layout()
+
+        controller.backboneChanged.connect(self._on_backbone_changed)
+        controller.networkChanged.connect(self._on_network_changed)
+        controller.datasetChanged.connect(self._on_dataset_changed)
+        self.picker.set_current(controller.backbone_id)
+        self._on_network_changed()
+
+    def _build_layout(self) -> None:
+        top = QGroupBox("Backbone")
+        top_layout = QVBoxLayout(top)
+        top_layout.addWidget(self.picker, 1)
+        top_layout.addWidget(self.progress)
+        top_layout.addWidget(self.banner)
+        bottom = QGroupBox("What to train")
+        bottom_layout = QVBoxLayout(bottom)
+        bottom_layout.addWidget(self.freeze)
+        bottom_layout.addWidget(self.tree_stack, 1)
+        splitter = QSplitter(Qt.Orientation.Vertical)
+        splitter.addWidget(top)
+        splitter.addWidget(bottom)
+        splitter.setStretchFactor(0, 2)
+        splitter.setStretchFactor(1, 3)
+        splitter.setChildrenCollapsible(False)
+        layout = QVBoxLayout(self)
+        layout.addWidget(splitter)
+
+    # -- loading --------------------------------------------------------------------------------
+
+    @property
+    def busy(self) -> bool:
+        return self._task is not None
+
+    def load_backbone(self, backbone_id: str) -> None:
+        """Build ``backbone_id`` in the background; a download shows its progress and can be cancelled."""
+        if self._task is not None:
+            if backbone_id != self._loading_id:
+                # Start the newer choice once the running load has stopped.
+                self._queued_id = backbone_id
+                self._task.cancel()
+            return
+        self.banner.hide_message()
+        self._loading_id = backbone_id
+        self._importing = False
+        title = get_spec(backbone_id).title
+        self.progress.start(f"Loading {title}…")
+
+        def job(token, report):
+            try:
+                return create_backbone(backbone_id, progress=lambda e: report("progress", e), cancel=token)
+            except WeightsUnavailableError as exc:
+                return _Unavailable(exc)
+
+        self._start(job, self._on_loaded)
+
+    def cancel_loading(self) -> None:
+        if self._task is not None:
+            self._queued_id = None
+            self._task.cancel()
+
+    def shutdown(self, msecs: int = 10000) -> None:
+        """Stop any load and wait for its thread (window closing)."""
+        if self._task is not None:
+            self._task.cancel()
+            self._task.wait(msecs)
+
+    def ensure_loaded(self) -> None:
+        """Load the project's backbone if none is loaded and it needs no download."""
+        if self.controller.network is None and self._task is None:
+            if weights_status(self.controller.backbone_id) != "missing":
+                self.load_backbone(self.controller.backbone_id)
+            else:
+                self._show_placeholder()
+
+    def _start(self, job, on_finished) -> None:
+        task = BackgroundTask(job, self)
+        task.progress.connect(lambda event: self.progress.follow(event))
+        task.finished.connect(on_finished)
+        task.failed.connect(self._on_failed)
+        task.cancelled.connect(lambda: self.controller.show_status("Loading stopped."))
+        task.done.connect(self._on_done)
+        self._task = task
+        task.start()
+
+    def _on_loaded(self, result) -> None:
+        backbone_id = self._loading_id
+        if isinstance(result, _Unavailable):
+            self.banner.show_message(str(result.error), can_import=True)
+            self._import_id = backbone_id
+            return
+        if backbone_id != self.controller.backbone_id:
+            self.controller.set_backbone(backbone_id)  # drops the old network and its overrides
+        net = result
+        level = effective_level(self.controller.config, self.controller.dataset, net)
+        apply_freeze_state(net, level, self.controller.freeze_overrides)
+        self.controller.set_network(net)
+        self.picker.refresh()
+        self.picker.set_current(backbone_id)
+        self.controller.show_status(f"{get_spec(backbone_id).title} is ready.")
+        self.networkLoaded.emit(backbone_id)
+
+    def _on_failed(self, message: str, _details: str) -> None:
+        # A rejected weights file leaves the import button there, to pick the right file next.
+        self.banner.show_message(message, can_import=self._importing)
+        self.controller.report_error(message)
+
+    def _on_done(self) -> None:
+        self._task = None
+        self.progress.finish()
+        queued, self._queued_id = self._queued_id, None
+        if queued is not None:
+            self.load_backbone(queued)
+        elif self.controller.network is None:
+            self._show_placeholder()
+
+    # -- importing weights ------------------------------------------------------------------------
+
+    def _ask_weights_file(self) -> None:
+        backbone_id = self._import_id or self.picker.selected_id() or self.controller.backbone_id
+        title = get_spec(backbone_id).title
+        path, _ = QFileDialog.getOpenFileName(
+            self, f"Import weights for {title}", "", "Weights (*.pth *.pt *.safetensors);;All files (*)"
+        )
+        if path:
+            self.import_weights_file(backbone_id, Path(path))
+
+    def import_weights_file(self, backbone_id: str, path: Path) -> None:
+        """Check and cache a weights file the user brought, then load the backbone from it."""
+        if self._task is not None:
+            return
+        self.banner.hide_message()
+        self._loading_id = backbone_id
+        self._import_id = backbone_id
+        self._importing = True
+        self.progress.start(f"Checking {path.name}…")
+        self._start(lambda token, report: import_weights(backbone_id, path), self._on_imported)
+
+    def _on_imported(self, _cached_path) -> None:
+        self.picker.refresh()
+        # Load once this task's thread has ended (load_backbone refuses while a task runs).
+        self._queued_id = self._loading_id
+
+    # -- freeze state ---------------------------------------------------------------------------
+
+    def set_level(self, level: int) -> None:
+        """Train the head plus the last ``level`` stages; clears hand-set module choices."""
+        net = self.controller.network
+        if net is None:
+            return
+        apply_freeze_state(net, level, {})
+        self.controller.set_config(replace(self.controller.config, freeze_level=level, trainable_overrides={}))
+        self.controller.set_freeze_overrides({})  # emits networkChanged
+
+    def apply_recommendation(self) -> None:
+        net = self.controller.network
+        rec = recommendation(self.controller.dataset, net) if net is not None else None
+        if rec is not None:
+            self.set_level(rec.level)
+            self.controller.show_status(f"Applied the recommendation: {freeze_level_names(net)[rec.level]}.")
+
+    def set_trainable(self, path: str, trainable: bool) -> None:
+        """One module's box was clicked in the tree: apply it and remember it as an override."""
+        net = self.controller.network
+        if net is None:
+            return
+        set_module_trainable(net, path, trainable)
+        overrides = dict(self.controller.freeze_overrides)
+        overrides[path] = trainable
+        self.controller.set_config(replace(self.controller.config, trainable_overrides=dict(overrides)))
+        self.controller.set_freeze_overrides(overrides)  # emits networkChanged
+
+    # -- reacting to the controller -------------------------------------------------------------
+
+    def _on_backbone_changed(self, backbone_id: str) -> None:
+        self.picker.set_current(backbone_id)
+        if self.isVisible() and self._task is None:
+            self.ensure_loaded()
+
+    def _on_network_changed(self) -> None:
+        net = self.controller.network
+        if net is None:
+            self._shown_net = None
+            self.tree_model.set_tree(None)
+            self.freeze.set_levels([])
+            self._show_placeholder()
+            return
+        if net is not self._shown_net:
+            self._shown_net = net
+            self.tree_model.set_tree(layer_tree(net))
+            self.tree.expandToDepth(-1)  # stages only; modules open on demand
+            self.freeze.set_levels(freeze_level_names(net))
+            self.tree_stack.setCurrentWidget(self.tree)
+        else:
+            self.tree_model.refresh(layer_tree(net))
+        self._show_freeze_state(net)
+
+    def _on_dataset_changed(self) -> None:
+        net = self.controller.network
+        if net is None:
+            return
+        if self.controller.config.freeze_level is None:
+            # Following the recommendation: new photos may move it, so the network follows too.
+            level = effective_level(self.controller.config, self.controller.dataset, net)
+            apply_freeze_state(net, level, self.controller.freeze_overrides)
+            self.controller.set_network(net)
+        else:
+            self._show_freeze_state(net)
+
+    def _show_freeze_state(self, net) -> None:
+        config, dataset = self.controller.config, self.controller.dataset
+        self.freeze.set_level(effective_level(config, dataset, net))
+        classes = len(dataset.class_names)
+        trainable, total = counts_with_new_head(net, classes)
+        self.freeze.set_counts(trainable, total)
+        rec = recommendation(dataset, net)
+        if rec is None:
+            self.freeze.set_recommendation(None, "Add photos to your classes to get a recommendation.")
+        else:
+            self.freeze.set_recommendation(rec.level, rec.reason)
+
+    def _show_placeholder(self) -> None:
+        if self._task is not None:
+            text = "Loading the backbone…"
+        else:
+            text = "Choose a backbone above and press “Use selected backbone” to see its layers."
+        self.placeholder.setText(text)
+        self.tree_stack.setCurrentWidget(self.placeholder)
+
+    def showEvent(self, event) -> None:  # noqa: N802 - Qt override
+        super().showEvent(event)
+        self.ensure_loaded()
+
+
+class _Banner(QFrame):
+    """The engine's message when weights are unavailable (or loading failed), with the way out."""
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setFrameShape(QFrame.Shape.StyledPanel)
+        self.setStyleSheet("_Banner { background: #fff4e5; border: 1px solid #f0b46c; border-radius: 4px; }")
+        self.label = QLabel()
+        self.label.setWordWrap(True)
+        self.label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.import_button = QPushButton("Import weights file…")
+        layout = QHBoxLayout(self)
+        layout.addWidget(self.label, 1)
+        layout.addWidget(self.import_button, 0, Qt.AlignmentFlag.AlignTop)
+        self.setVisible(False)
+
+    def show_message(self, text: str, *, can_import: bool) -> None:
+        self.label.setText(text)
+        self.import_button.setVisible(can_import)
+        self.setVisible(True)
+
+    def hide_message(self) -> None:
+        self.setVisible(False)
+
+    def text(self) -> str:
+        return self.label.text()

@@ -1,0 +1,228 @@
+"""Live training curves: losses on one plot, validation accuracy on another (pyqtgraph).
+
+Points arrive once per epoch from the Train page, and a head-only run on a warm cache finishes
+dozens of epochs a second. Redrawing both plots costs tens of milliseconds (mostly repainting the
+axes and their grid), so the page must not redraw per epoch:
+
+* updates are coalesced: ``add_epoch`` only records the point, and a single-shot timer redraws at
+  most ``REDRAW_INTERVAL_MS`` later (about five redraws a second whatever the epoch rate);
+* both ranges are fixed, never auto-ranged: the epoch axis spans the planned run, accuracy spans
+  0..100 %, and the loss axis starts at 0 and only grows (to a round number above the largest loss),
+  so the axes keep their ticks and are re-laid out only when that changes;
+* the grid is drawn at the labelled ticks only, and the axes (which draw it) are cached as pixmaps,
+  so a redraw of the lines does not replay every tick and grid line;
+* a line is given new data only when its points changed, and past ``MAX_SYMBOLS`` epochs its
+  points are no longer marked with dots.
+"""
+
+from __future__ import annotations
+
+import math
+
+import pyqtgraph as pg
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QGraphicsItem, QVBoxLayout, QWidget
+
+from tlgui.core.training.trainer import EpochStats
+
+TRAIN_COLOUR = (31, 119, 180)
+VAL_COLOUR = (255, 127, 14)
+ACC_COLOUR = (44, 160, 44)
+BEST_COLOUR = (214, 39, 40)
+
+#: The most often the plots are redrawn while epochs stream in.
+REDRAW_INTERVAL_MS = 200
+#: Accuracy axis: a little beyond 0..100 so that the 100 tick shows and a line at 100% is not cut in half.
+ACC_RANGE = (-3.0, 103.0)
+#: Points are marked with dots up to this many epochs; beyond, dots only cost drawing time.
+MAX_SYMBOLS = 100
+#: Loss axis top before any loss is known.
+DEFAULT_LOSS_TOP = 1.0
+SYMBOL = "o"
+_NICE_STEPS = (1.0, 1.2, 1.5, 2.0, 2.5, 3.0, 4.0, 5.0, 6.0, 8.0, 10.0)
+
+
+def _plot(title: str, left: str) -> pg.PlotWidget:
+    # A white plot matches the rest of the window; pyqtgraph's default is black.
+    plot = pg.PlotWidget(background="w")
+    item = plot.getPlotItem()
+    item.setTitle(title, color="#333", size="10pt")
+    item.setLabel("left", left, color="#333")
+    item.setLabel("bottom", "epoch", color="#333")
+    item.showGrid(x=True, y=True, alpha=0.2)
+    for axis in ("left", "bottom"):
+        axis_item = item.getAxis(axis)
+        axis_item.setPen("#888")
+        axis_item.setTextPen("#333")
+        # Losses near 0.5 must read as 0.5, not as 500 with an "x0.001" in the axis title.
+        axis_item.enableAutoSIPrefix(False)
+        # The axis draws the grid across the whole plot, and drawing it is most of a redraw's cost:
+        # grid lines at the labelled (major) ticks only, a third of the cost of pyqtgraph's three
+        # levels of ever fainter lines, and cached, so it is repainted only when its ticks change,
+        # not with every line.
+        axis_item.setStyle(maxTickLevel=0)
+        axis_item.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
+    item.setMenuEnabled(False)
+    item.hideButtons()
+    # The page sets both ranges itself; auto-ranging would re-lay out the axes after every point.
+    item.disableAutoRange()
+    plot.setMouseEnabled(x=False, y=False)
+    return plot
+
+
+def nice_ceiling(value: float) -> float:
+    """The smallest round number (1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 8 times a power of ten) >= ``value``."""
+    if not math.isfinite(value) or value <= 0:
+        return DEFAULT_LOSS_TOP
+    scale = 10.0 ** math.floor(math.log10(value))
+    for step in _NICE_STEPS:
+        if step * scale >= value * (1 - 1e-9):
+            return step * scale
+    return 10.0 * scale
+
+
+class TrainingCurves(QWidget):
+    """Training and validation loss (top), validation accuracy with the best epoch marked (bottom)."""
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.loss_plot = _plot("Loss", "loss")
+        self.loss_plot.addLegend(offset=(-10, 10), labelTextColor="#333")
+        self.acc_plot = _plot("Validation accuracy", "accuracy (%)")
+        self.acc_plot.addLegend(offset=(-10, -10), labelTextColor="#333")
+        self.acc_plot.setYRange(*ACC_RANGE, padding=0)
+        symbol = {"symbol": SYMBOL, "symbolSize": 6}
+        self.train_line = self.loss_plot.plot(
+            [], [], name="training loss", pen=pg.mkPen(TRAIN_COLOUR, width=2), symbolBrush=TRAIN_COLOUR, **symbol
+        )
+        self.val_line = self.loss_plot.plot(
+            [], [], name="validation loss", pen=pg.mkPen(VAL_COLOUR, width=2), symbolBrush=VAL_COLOUR, **symbol
+        )
+        self.acc_line = self.acc_plot.plot(
+            [], [], name="validation accuracy", pen=pg.mkPen(ACC_COLOUR, width=2), symbolBrush=ACC_COLOUR, **symbol
+        )
+        self.best_marker = self.acc_plot.plot(
+            [], [], name="best epoch", pen=None, symbol="star", symbolSize=16, symbolBrush=BEST_COLOUR
+        )
+        self.history: list[EpochStats] = []
+        self._planned = 10
+        self._finished = False
+        # What the plots show now, so that a redraw touches only what changed.
+        self._drawn_count = -1
+        self._symbols = True
+        self._drawn_best: tuple | None = None
+        self._x_right: float | None = None
+        self._loss_top: float | None = None
+        self._redraw_timer = QTimer(self)
+        self._redraw_timer.setSingleShot(True)
+        self._redraw_timer.setInterval(REDRAW_INTERVAL_MS)
+        self._redraw_timer.timeout.connect(self._redraw)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.loss_plot, 1)
+        layout.addWidget(self.acc_plot, 1)
+        self._redraw()
+
+    def clear(self) -> None:
+        self.history = []
+        self._finished = False
+        self._drawn_count = -1
+        self._schedule()
+
+    def set_planned_epochs(self, epochs: int) -> None:
+        """Size the epoch axis for a run of ``epochs`` before any point arrives."""
+        self._planned = max(1, epochs)
+        if not self.history:
+            self._schedule()
+
+    def add_epoch(self, stats: EpochStats) -> None:
+        """Append one finished epoch (drawn with the next coalesced redraw)."""
+        self.history.append(stats)
+        self._finished = False
+        self._schedule()
+
+    def set_history(self, history: list[EpochStats]) -> None:
+        """Show a whole run at once (e.g. the last run after reopening the page)."""
+        self.history = list(history)
+        # A finished run is shown as long as it was, not as long as it was planned.
+        self._finished = True
+        self._drawn_count = -1  # not necessarily the points drawn so far
+        self._schedule()
+
+    @property
+    def pending(self) -> bool:
+        """True while a change waits for the next redraw."""
+        return self._redraw_timer.isActive()
+
+    def flush(self) -> None:
+        """Draw a pending change now rather than at the next redraw."""
+        if self._redraw_timer.isActive():
+            self._redraw()
+
+    def points(self) -> dict[str, list[float]]:
+        """What each line shows (y values), pending changes included, for tests and the results summary."""
+        self.flush()
+        return {
+            "train_loss": list(self.train_line.getData()[1] if len(self.history) else []),
+            "val_loss": list(self.val_line.getData()[1] if len(self.history) else []),
+            "val_accuracy": list(self.acc_line.getData()[1] if len(self.history) else []),
+        }
+
+    def _schedule(self) -> None:
+        if not self._redraw_timer.isActive():
+            self._redraw_timer.start()
+
+    def _redraw(self) -> None:
+        self._redraw_timer.stop()
+        history = self.history
+        epochs = [s.epoch for s in history]
+        if len(history) != self._drawn_count:
+            symbols = len(history) <= MAX_SYMBOLS
+            if symbols != self._symbols:
+                self._symbols = symbols
+                for line in (self.train_line, self.val_line, self.acc_line):
+                    line.setSymbol(SYMBOL if symbols else None)
+            # NaN (an epoch with no batches) is drawn as a gap.
+            train_loss = [_finite(s.train_loss) for s in history]
+            val_loss = [_finite(s.val_loss) for s in history]
+            self.train_line.setData(epochs, train_loss, connect="finite")
+            self.val_line.setData(epochs, val_loss, connect="finite")
+            self.acc_line.setData(epochs, [100.0 * s.val_accuracy for s in history])
+            self._drawn_count = len(history)
+            finite = [v for v in train_loss + val_loss if math.isfinite(v)]
+            # From 0 to a round number above every loss so far: during a run it only ever grows.
+            # With no points (a run starting) the axis stays as it is: the next run's first loss
+            # is likely to need the same one, and re-laying out the axis is most of a redraw.
+            if finite:
+                self._set_loss_top(nice_ceiling(max(finite)))
+            elif self._loss_top is None:
+                self._set_loss_top(DEFAULT_LOSS_TOP)
+        best = [s for s in history if s.best][-1:]
+        best_key = tuple((s.epoch, s.val_accuracy) for s in best)
+        if best_key != self._drawn_best:
+            self.best_marker.setData([s.epoch for s in best], [100.0 * s.val_accuracy for s in best])
+            self._drawn_best = best_key
+        # The whole planned run from the start, so the line visibly advances towards the end.
+        if not epochs:
+            right = self._planned
+        elif self._finished:
+            right = max(epochs[-1], 2)
+        else:
+            right = max(epochs[-1], history[-1].epochs)
+        if right != self._x_right:
+            self._x_right = right
+            # Epochs are whole numbers: ticks on whole epochs only, about ten of them at most.
+            step = max(1, math.ceil(right / 10))
+            for plot in (self.loss_plot, self.acc_plot):
+                plot.setXRange(0.5, right + 0.5, padding=0)
+                plot.getAxis("bottom").setTickSpacing(step, step)
+
+    def _set_loss_top(self, top: float) -> None:
+        if top != self._loss_top:
+            self._loss_top = top
+            # A little beyond 0..top, like the accuracy axis, so that both end ticks show.
+            self.loss_plot.setYRange(-0.03 * top, 1.03 * top, padding=0)
+
+
+def _finite(value: float) -> float:
+    return value if math.isfinite(value) else float("nan")

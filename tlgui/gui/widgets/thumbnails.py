@@ -1,0 +1,179 @@
+"""Thumbnails decoded off the GUI thread, on demand, into an LRU cache.
+
+Views ask for a thumbnail only when they paint a row (a model's ``data(DecorationRole)`` calls
+``ThumbnailLoader.request``). A miss queues the path and returns None; a worker of a QThreadPool
+decodes it with the engine's ``load_rgb`` (JPEG draft mode keeps this cheap), fits it into a square
+and hands back a QImage; ``thumbnailReady(path)`` then tells the models to repaint that row.
+
+Pending paths live on a stack, newest first: when the user scrolls through thousands of photos the
+rows now on screen are decoded before the ones scrolled past, and the oldest requests are dropped
+once the stack is long (they are requested again if they are painted again).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from pathlib import Path
+
+from PIL import Image
+from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
+from PySide6.QtGui import QImage
+
+from tlgui.core.data.images import load_rgb
+from tlgui.core.errors import TlguiError
+
+#: Edge of the square thumbnails, in pixels.
+THUMB_SIZE = 96
+#: Thumbnails kept in memory (at most 27 kB each).
+CACHE_LIMIT = 3000
+#: Requests waiting beyond this many are dropped, oldest first.
+PENDING_LIMIT = 256
+
+
+def make_thumbnail(path: Path, size: int = THUMB_SIZE) -> QImage:
+    """Decode ``path`` and scale it so its longer side is ``size`` pixels (RGB QImage).
+
+    Safe to call from any thread (QImage, unlike QPixmap, is not tied to the GUI thread).
+    Raises ``ImageDecodeError`` when the file cannot be read.
+    """
+    img = load_rgb(path, min_size=size)
+    # Tiny images are enlarged too, so every cell of the grid reads alike.
+    scale = size / max(img.width, img.height)
+    fitted = (max(1, round(img.width * scale)), max(1, round(img.height * scale)))
+    img = img.resize(fitted, Image.Resampling.BILINEAR if scale < 1 else Image.Resampling.NEAREST)
+    data = img.tobytes()
+    # QImage borrows the buffer; copy() so the image owns its pixels once `data` is gone.
+    return QImage(data, img.width, img.height, img.width * 3, QImage.Format.Format_RGB888).copy()
+
+
+class _PendingStack:
+    """Paths waiting to be decoded; shared by the GUI thread (push) and workers (pop)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._paths: list[str] = []
+
+    def push(self, key: str, limit: int) -> list[str]:
+        """Add ``key`` on top; return the keys dropped from the bottom to respect ``limit``."""
+        with self._lock:
+            self._paths.append(key)
+            dropped = self._paths[: max(0, len(self._paths) - limit)]
+            del self._paths[: len(dropped)]
+            return dropped
+
+    def pop(self) -> str | None:
+        with self._lock:
+            return self._paths.pop() if self._paths else None
+
+    def clear(self) -> None:
+        with self._lock:
+            self._paths.clear()
+
+
+class _Relay(QObject):
+    """Carries results from pool threads to the GUI thread (queued connections)."""
+
+    decoded = Signal(str, QImage)
+    failed = Signal(str, str)
+
+
+class _DecodeOne(QRunnable):
+    """Decodes the newest pending path (one per runnable; none if the stack was pruned)."""
+
+    def __init__(self, stack: _PendingStack, relay: _Relay, size: int):
+        super().__init__()
+        self._stack = stack
+        self._relay = relay
+        self._size = size
+
+    def run(self) -> None:
+        key = self._stack.pop()
+        if key is None:
+            return
+        try:
+            image = make_thumbnail(Path(key), self._size)
+        except TlguiError as exc:
+            self._relay.failed.emit(key, getattr(exc, "reason", str(exc)))
+        except Exception as exc:  # noqa: BLE001 - a bad file must not kill the pool thread
+            self._relay.failed.emit(key, f"{type(exc).__name__}: {exc}")
+        else:
+            self._relay.decoded.emit(key, image)
+
+
+class ThumbnailLoader(QObject):
+    """Lazily decoded, cached thumbnails. ``thumbnailReady(str path)`` fires when one arrives
+    (or when decoding failed; ``failure(path)`` then says why)."""
+
+    thumbnailReady = Signal(str)
+
+    def __init__(self, parent: QObject | None = None, *, size: int = THUMB_SIZE,
+                 cache_limit: int = CACHE_LIMIT, max_threads: int | None = None):
+        super().__init__(parent)
+        self.size = size
+        self._cache_limit = cache_limit
+        self._cache: OrderedDict[str, QImage] = OrderedDict()
+        self._failed: dict[str, str] = {}
+        self._requested: set[str] = set()
+        self._stack = _PendingStack()
+        self._pool = QThreadPool(self)
+        if max_threads is not None:
+            self._pool.setMaxThreadCount(max_threads)
+        else:
+            # Leave a core for the GUI thread and the trainer.
+            self._pool.setMaxThreadCount(max(1, min(4, QThreadPool.globalInstance().maxThreadCount() - 1)))
+        self._relay = _Relay(self)
+        self._relay.decoded.connect(self._on_decoded)
+        self._relay.failed.connect(self._on_failed)
+
+    def request(self, path: Path | str) -> QImage | None:
+        """The thumbnail if cached; otherwise queue it (once) and return None."""
+        key = str(path)
+        image = self._cache.get(key)
+        if image is not None:
+            self._cache.move_to_end(key)
+            return image
+        if key in self._failed or key in self._requested:
+            return None
+        self._requested.add(key)
+        for dropped in self._stack.push(key, PENDING_LIMIT):
+            self._requested.discard(dropped)
+        self._pool.start(_DecodeOne(self._stack, self._relay, self.size))
+        return None
+
+    def cached(self, path: Path | str) -> QImage | None:
+        """The thumbnail if already decoded, without queueing anything."""
+        return self._cache.get(str(path))
+
+    def failure(self, path: Path | str) -> str | None:
+        """Why the thumbnail of ``path`` could not be made, or None."""
+        return self._failed.get(str(path))
+
+    def pending(self) -> int:
+        """Number of thumbnails requested and not yet delivered."""
+        return len(self._requested)
+
+    def forget(self, path: Path | str) -> None:
+        """Drop what is known about ``path`` (e.g. the file changed on disk)."""
+        key = str(path)
+        self._cache.pop(key, None)
+        self._failed.pop(key, None)
+
+    def shutdown(self, timeout_ms: int = 3000) -> None:
+        """Drop queued work and wait for decodes in flight (at exit and in tests)."""
+        self._stack.clear()
+        self._pool.clear()
+        self._pool.waitForDone(timeout_ms)
+        self._requested.clear()
+
+    def _on_decoded(self, key: str, image: QImage) -> None:
+        self._requested.discard(key)
+        self._cache[key] = image
+        while len(self._cache) > self._cache_limit:
+            self._cache.popitem(last=False)
+        self.thumbnailReady.emit(key)
+
+    def _on_failed(self, key: str, reason: str) -> None:
+        self._requested.discard(key)
+        self._failed[key] = reason
+        self.thumbnailReady.emit(key)
