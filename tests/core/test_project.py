@@ -53,8 +53,9 @@ def dataset(tmp_path_factory) -> DataSet:
 
 
 def _project(dataset: DataSet, classifier: Classifier | None = None) -> Project:
-    config = TrainConfig(epochs=7, batch_size=8, freeze_level=2, trainable_overrides={"stages.stem": True})
-    return Project(dataset, BACKBONE, config, classifier, freeze_overrides={"stages.blocks_6.0": False})
+    overrides = {"stages.stem": True, "stages.blocks_6.0": False}
+    config = TrainConfig(epochs=7, batch_size=8, freeze_level=2, trainable_overrides=overrides)
+    return Project(dataset, BACKBONE, config, classifier)
 
 
 @pytest.fixture()
@@ -76,7 +77,7 @@ def test_round_trip_without_classifier(dataset, tmp_path, no_unpickling):
     assert loaded.classifier is None
     assert loaded.backbone_id == BACKBONE
     assert loaded.config == _project(dataset).config
-    assert loaded.freeze_overrides == {"stages.blocks_6.0": False}
+    assert loaded.config.trainable_overrides == {"stages.stem": True, "stages.blocks_6.0": False}
     assert loaded.dataset.to_dict() == dataset.to_dict()
     assert loaded.dataset.class_names == ["ants", "蜜蜂 bees"]
     assert all(item.path.is_file() for item in loaded.dataset.items())

@@ -11,7 +11,8 @@ from tlgui.core.plan.freezing import (
     max_freeze_level,
     set_freeze_level,
 )
-from tlgui.core.plan.recommend import recommend
+from tlgui.core.plan.recommend import recommend, recommended_regime, regime_of_level
+from tlgui.core.plan.regime import Regime
 
 
 @pytest.fixture(scope="module")
@@ -74,3 +75,11 @@ def test_the_recommended_level_applies_cleanly(resnet18):
 def test_no_photos_yet(lite0):
     rec = recommend({}, lite0)
     assert (rec.level, rec.regime) == (0, "head") and _one_sentence(rec.reason)
+
+
+@pytest.mark.parametrize("per_class", [0, 1, 249, 250, 1499, 1500, 4000])
+def test_the_regime_needs_no_network_and_matches_the_level(lite0, per_class):
+    counts = {"a": per_class, "b": per_class}
+    rec = recommend(counts, lite0)
+    assert rec.regime is recommended_regime(counts) is regime_of_level(rec.level, lite0)
+    assert isinstance(rec.regime, Regime) and rec.regime == rec.regime.value  # stored as the plain string

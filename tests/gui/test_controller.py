@@ -22,17 +22,18 @@ def test_defaults():
     assert c.backbone_id == DEFAULT_BACKBONE
     assert c.network is None and c.classifier is None and c.last_result is None
     assert c.path is None and not c.dirty and c.project_name == "Untitled"
-    assert c.dataset.class_names == [] and c.freeze_overrides == {}
+    assert c.dataset.class_names == [] and c.config.trainable_overrides == {}
 
 
 def test_backbone_change_drops_network_and_overrides(qtbot):
     c = ProjectController()
     c.network = object()
-    c.freeze_overrides = {"stem": True}
+    c.config = TrainConfig(epochs=3, trainable_overrides={"stages.stem": True})
     events = record(c)
     c.set_backbone("mobilenet_v3_small")
-    assert c.network is None and c.freeze_overrides == {}
+    assert c.network is None and c.config.trainable_overrides == {} and c.config.epochs == 3
     assert ("backboneChanged", "mobilenet_v3_small") in events and ("networkChanged",) in events
+    assert ("configChanged",) in events
     assert ("dirtyChanged", True) in events
 
 
@@ -63,12 +64,11 @@ def test_new_project_is_clean_and_announces_everything(qtbot):
 def test_save_adds_the_suffix_and_reload_round_trips(qtbot, tmp_path):
     c = ProjectController()
     c.dataset.new_class("empty")
-    c.set_config(TrainConfig(epochs=7))
-    c.set_freeze_overrides({"blocks.6": True})
+    c.set_config(TrainConfig(epochs=7, trainable_overrides={"stages.blocks_6": True}))
     saved = c.save_project(tmp_path / "plain")
     assert saved.name == "plain.tlgui" and c.path == saved and not c.dirty
     other = ProjectController()
     other.load_project(saved)
     assert other.dataset.class_names == ["empty"]
-    assert other.config.epochs == 7 and other.freeze_overrides == {"blocks.6": True}
+    assert other.config.epochs == 7 and other.config.trainable_overrides == {"stages.blocks_6": True}
     assert other.project_name == "plain"

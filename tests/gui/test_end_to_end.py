@@ -27,13 +27,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests/ for image
 
 import imagegen  # noqa: E402
 
-from tlgui.core.plan.freezing import freeze_level_names  # noqa: E402
+from tlgui.core.plan.freezing import HEAD_PATH, freeze_level_names  # noqa: E402
 from tlgui.core.resources import demo_dir  # noqa: E402
 from tlgui.gui import app as app_module  # noqa: E402
 from tlgui.gui.controller import ProjectController  # noqa: E402
 from tlgui.gui.main_window import MainWindow  # noqa: E402
 from tlgui.gui.pages.train import train_page as train_page_module  # noqa: E402
-from tlgui.gui.widgets.layer_tree import HEAD_PATH  # noqa: E402
 
 PHOTOS_PER_CLASS = 12
 EPOCHS = 15

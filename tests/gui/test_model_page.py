@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import time
+from dataclasses import replace
 from urllib.error import URLError
 
 import pytest
@@ -15,7 +16,7 @@ from tlgui.core.backbones import weights
 from tlgui.core.backbones.catalogue import DEFAULT_BACKBONE, get_spec
 from tlgui.core.backbones.torchvision_zoo import build_architecture
 from tlgui.core.data.bins import scan
-from tlgui.core.plan.freezing import freeze_level_names, parameter_counts
+from tlgui.core.plan.freezing import HEAD_PATH, freeze_level_names, parameter_counts
 from tlgui.gui.controller import ProjectController
 from tlgui.gui.pages.model.model_page import ModelPage
 
@@ -75,10 +76,10 @@ def test_showing_the_page_loads_the_bundled_backbone_and_its_tree(qtbot, page):
 def test_freeze_level_checks_whole_stages_and_updates_the_project(qtbot, page):
     net = _show_and_load(qtbot, page)
     before = parameter_counts(net)[0]
-    with qtbot.waitSignal(page.controller.networkChanged):
+    with qtbot.waitSignal(page.controller.configChanged):  # the freeze state lives in the settings
         page.freeze.slider.setValue(2)  # what a keyboard step or a slider release does
     assert page.controller.config.freeze_level == 2
-    assert page.controller.freeze_overrides == {}
+    assert page.controller.config.trainable_overrides == {}
     assert parameter_counts(net)[0] > before
     model = page.tree_model
     assert model.check_item("stages.conv_head").checkState() == Qt.CheckState.Checked
@@ -100,12 +101,51 @@ def test_ticking_one_module_makes_its_stage_partial(qtbot, page):
     block.setCheckState(Qt.CheckState.Checked)  # what a click on the box does
     assert all(p.requires_grad for p in net.get_submodule("stages.blocks_5.0").parameters())
     assert model.check_item("stages.blocks_5").checkState() == Qt.CheckState.PartiallyChecked
-    assert page.controller.freeze_overrides == {"stages.blocks_5.0": True}
     assert page.controller.config.trainable_overrides == {"stages.blocks_5.0": True}
-    # Clicking the partial stage makes all of it trainable.
+    # The level the choice was made against stays, whatever new photos recommend later.
+    assert page.controller.config.freeze_level == 0
+    assert "(with hand-set layers)" not in page.freeze.level_label.text()
+    # Clicking the partial stage makes all of it trainable; that choice covers the one inside it.
     model.check_item("stages.blocks_5").setCheckState(Qt.CheckState.Checked)
     assert all(p.requires_grad for p in net.get_submodule("stages.blocks_5").parameters())
     assert model.check_item("stages.blocks_5.1").checkState() == Qt.CheckState.Checked
+    assert page.controller.config.trainable_overrides == {"stages.blocks_5": True}
+    # Unticking the block inside it afterwards wins: choices apply in the order they were made.
+    model.check_item("stages.blocks_5.0").setCheckState(Qt.CheckState.Unchecked)
+    assert not any(p.requires_grad for p in net.get_submodule("stages.blocks_5.0").parameters())
+    assert model.check_item("stages.blocks_5").checkState() == Qt.CheckState.PartiallyChecked
+
+
+def test_the_head_row_is_the_new_head_and_always_trains(qtbot, page, tmp_path):
+    _show_and_load(qtbot, page)
+    model = page.tree_model
+    head_row = model.rowCount() - 1
+    head_check = model.check_item(HEAD_PATH)
+    # Two classes: 1280 x 2 weights + 2 biases, not the 1.3 M of the ImageNet layer it replaces.
+    assert model.item(head_row, 2).text() == "2,562"
+    assert head_check.checkState() == Qt.CheckState.Checked and not head_check.isCheckable()
+    plan = page.plan()
+    assert plan.trainable == 2562
+    assert page.freeze.counts_label.text().startswith("Trainable parameters: 2,562 of ")
+    # A third class grows the head the tree and the counts show.
+    write_learnable_classes(tmp_path / "more", {"green": 6})
+    page.controller.dataset.add_folder(tmp_path / "more")
+    page.controller.notify_dataset_changed()
+    assert model.item(head_row, 2).text() == "3,843"
+    assert page.freeze.counts_label.text().startswith("Trainable parameters: 3,843 of ")
+
+
+def test_a_hand_set_layer_this_network_lacks_is_named_not_fatal(qtbot, page):
+    net = _show_and_load(qtbot, page)
+    config = page.controller.config
+    page.controller.set_config(replace(config, freeze_level=1, trainable_overrides={"stages.layer4": True}))
+    assert not page.freeze.note_label.isHidden()
+    assert "stages.layer4" in page.freeze.note_label.text()
+    assert page.freeze.level() == 1
+    assert all(p.requires_grad for p in net.stages["conv_head"].parameters())
+    assert not any(p.requires_grad for p in net.stages["blocks_6"].parameters())
+    page.set_level(0)  # choosing a level clears hand-set layers, stale ones too
+    assert page.controller.config.trainable_overrides == {} and page.freeze.note_label.text() == ""
 
 
 def test_offline_backbone_shows_the_message_and_imports_a_weights_file(qtbot, page, tmp_path, monkeypatch):

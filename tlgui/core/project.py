@@ -1,7 +1,7 @@
 """The project file: class bins, settings and (once trained) the model, in one ``.tlgui`` zip.
 
-Members: ``project.json`` (format name and version, the DataSet, backbone id, TrainConfig, freeze
-state) and, when trained, ``model.safetensors`` holding exactly the bytes of a model file. Written
+Members: ``project.json`` (format name and version, the DataSet, backbone id, TrainConfig with the
+freeze state) and, when trained, ``model.safetensors`` holding exactly the bytes of a model file. Written
 atomically; read without unpickling anything.
 """
 
@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import zipfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -37,7 +37,6 @@ class Project:
     backbone_id: str
     config: TrainConfig
     classifier: Classifier | None = None
-    freeze_overrides: dict[str, bool] = field(default_factory=dict)
 
 
 def save_project(project: Project, path: Path | str) -> None:
@@ -61,7 +60,6 @@ def _project_document(project: Project) -> dict:
         "backbone_id": project.backbone_id,
         "dataset": project.dataset.to_dict(),
         "config": project.config.to_dict(),
-        "freeze": {"level": project.config.freeze_level, "overrides": dict(project.freeze_overrides)},
         "trained": project.classifier is not None,
     }
 
@@ -122,17 +120,19 @@ def _project_from_document(document: dict, classifier: Classifier | None, where:
         dataset = DataSet.from_dict(document["dataset"])
         config = TrainConfig.from_dict(document["config"])
         backbone_id = document["backbone_id"]
+        # Files written before the settings held the freeze state kept it in a "freeze" block too,
+        # which the window went by: it wins, and lives on in the settings only.
         freeze = document.get("freeze") or {}
-        overrides = freeze.get("overrides") or {}
+        overrides = {**config.trainable_overrides, **(freeze.get("overrides") or {})}
         level = freeze.get("level", config.freeze_level)
-        if not isinstance(backbone_id, str) or not isinstance(overrides, dict):
-            raise TypeError("backbone_id or freeze overrides have the wrong type")
+        if not isinstance(backbone_id, str):
+            raise TypeError("backbone_id has the wrong type")
         if level is not None and (not isinstance(level, int) or isinstance(level, bool) or level < 0):
             raise TypeError("the freeze level is not a whole number")
         config.freeze_level = level
-        freeze_overrides = {str(k): bool(v) for k, v in overrides.items()}
+        config.trainable_overrides = {str(k): bool(v) for k, v in overrides.items()}
     except DataError as exc:
         raise ModelFileError(f"{where} is damaged. {exc}") from exc
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
         raise ModelFileError(f"{where} is damaged: its settings cannot be read ({exc}).") from exc
-    return Project(dataset, backbone_id, config, classifier, freeze_overrides)
+    return Project(dataset, backbone_id, config, classifier)

@@ -10,7 +10,8 @@ Conventions for pages:
 
 * Change the dataset in place through the ``DataSet`` methods, then call
   ``notify_dataset_changed()`` (emits ``datasetChanged`` and marks the project dirty).
-* After changing freeze state on ``network`` call ``notify_network_changed()``.
+* The freeze state is part of ``config`` (``freeze_level``, ``trainable_overrides``): change it with
+  ``set_config``; ``tlgui.core.plan.freeze_plan`` turns it into what trains.
 * Replace whole values with the ``set_*`` methods; each emits its signal and marks the project dirty
   when the value is part of the saved project.
 * Show problems with ``report_error(message)``; the main window turns ``errorRaised`` into a dialog.
@@ -19,6 +20,7 @@ Conventions for pages:
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -47,8 +49,7 @@ class ProjectController(QObject):
         dataset: the class bins.
         backbone_id: catalogue id of the chosen backbone.
         network: the backbone built for ``backbone_id`` (with freeze state), or None until built.
-        config: training settings.
-        freeze_overrides: module path -> trainable, set by hand in the layer tree.
+        config: training settings, the freeze level and hand-set layers included.
         classifier: the trained (or opened) classifier, or None.
         last_result: the last training run's result (history, report), or None.
         path: where the project is saved, or None for a new, unsaved project.
@@ -71,7 +72,6 @@ class ProjectController(QObject):
         self.backbone_id: str = DEFAULT_BACKBONE
         self.network: StagedNetwork | None = None
         self.config: TrainConfig = TrainConfig()
-        self.freeze_overrides: dict[str, bool] = {}
         self.classifier: Classifier | None = None
         self.last_result: TrainResult | None = None
         self.path: Path | None = None
@@ -116,11 +116,12 @@ class ProjectController(QObject):
         if backbone_id == self.backbone_id:
             return
         self.backbone_id = backbone_id
-        # Hand-set freeze choices name modules of the old network; they mean nothing for the new one.
-        self.freeze_overrides = {}
         self.network = None
         self.backboneChanged.emit(backbone_id)
         self.networkChanged.emit()
+        if self.config.trainable_overrides:
+            # Hand-set freeze choices name modules of the old network; they mean nothing for the new one.
+            self.set_config(replace(self.config, trainable_overrides={}))
         self.mark_dirty()
 
     def set_network(self, network: StagedNetwork | None) -> None:
@@ -130,12 +131,6 @@ class ProjectController(QObject):
 
     def notify_network_changed(self) -> None:
         """Call after changing the freeze state of ``network`` in place."""
-        self.networkChanged.emit()
-        self.mark_dirty()
-
-    def set_freeze_overrides(self, overrides: dict[str, bool]) -> None:
-        """Replace the hand-set per-module trainable choices."""
-        self.freeze_overrides = dict(overrides)
         self.networkChanged.emit()
         self.mark_dirty()
 
@@ -168,7 +163,6 @@ class ProjectController(QObject):
             dataset=dataset if dataset is not None else DataSet(),
             backbone_id=DEFAULT_BACKBONE,
             config=TrainConfig(),
-            freeze_overrides={},
             classifier=None,
             path=None,
         )
@@ -182,7 +176,6 @@ class ProjectController(QObject):
             dataset=project.dataset,
             backbone_id=project.backbone_id,
             config=project.config,
-            freeze_overrides=dict(project.freeze_overrides),
             classifier=project.classifier,
             path=path,
         )
@@ -202,7 +195,6 @@ class ProjectController(QObject):
             backbone_id=self.backbone_id,
             config=self.config,
             classifier=self.classifier,
-            freeze_overrides=dict(self.freeze_overrides),
         )
         _save_project_file(project, target)
         if target != self.path:
@@ -213,13 +205,12 @@ class ProjectController(QObject):
         return target
 
     def _install(self, *, dataset: DataSet, backbone_id: str, config: TrainConfig,
-                 freeze_overrides: dict[str, bool], classifier: Classifier | None, path: Path | None) -> None:
+                 classifier: Classifier | None, path: Path | None) -> None:
         """Replace the whole state, then announce every part of it once."""
         self.dataset = dataset
         self.backbone_id = backbone_id
         self.network = None
         self.config = config
-        self.freeze_overrides = freeze_overrides
         self.classifier = classifier
         self.last_result = None
         self.path = path

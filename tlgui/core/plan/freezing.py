@@ -6,8 +6,9 @@ the last ``k`` *freezable* stages; level 0 is "head only", the highest level is 
 A stage is freezable when it has parameters of its own. So ``pre_logits`` counts as a stage only
 when it has parameters (MobileNetV3's hidden Linear, ConvNeXt's LayerNorm, ViT's final LayerNorm),
 and parameter-free stages (plain pooling) never take up a notch of the dial that would change
-nothing. The head is always trainable under a level; per-module overrides
-(``set_module_trainable``) can then change anything, after which ``current_freeze_level`` is None.
+nothing. The head is always trainable under a level; ``set_module_trainable`` can then change
+any module, after which ``current_freeze_level`` is None. Which settings become which flags (the
+effective level, which hand-set overrides apply, the regime) is decided in ``freeze_plan``.
 
 Parameter-free modules report ``trainable=False`` in the layer tree: there is nothing in them to train.
 """
@@ -18,11 +19,15 @@ from dataclasses import dataclass, field
 
 from torch import nn
 
-from tlgui.core.backbones.staged import HEAD, StagedNetwork
+from tlgui.core.backbones.staged import HEAD, StagedNetwork, stage_key
 from tlgui.core.errors import TlguiError
 
 HEAD_ONLY = "Head only"
 EVERYTHING = "Everything (full fine-tune)"
+#: The head's module path, as in ``layer_tree`` and in per-module overrides.
+HEAD_PATH = f"stages.{stage_key(HEAD)}"
+# Training needs two classes; before there are two, the head is counted as it will be at least.
+_MIN_CLASSES = 2
 
 
 @dataclass
@@ -36,16 +41,26 @@ class LayerNode:
     trainable: bool | None  # None: some parameters train, some do not
     children: list[LayerNode] = field(default_factory=list)
     stage: str | None = None  # display name of the enclosing stage (None for the root)
+    fixed: bool = False  # the new head: it always trains, no box can freeze it
 
 
 # ---- inspecting -------------------------------------------------------------------------------
-def layer_tree(net: StagedNetwork) -> LayerNode:
-    """The whole network as a tree: root -> stages -> their child modules, recursively."""
+def layer_tree(net: StagedNetwork, num_classes: int | None = None) -> LayerNode:
+    """The whole network as a tree: root -> stages -> their child modules, recursively.
+
+    With ``num_classes`` the head is shown as training will have it: our new head with one output
+    per class, always trainable, instead of the pretrained (ImageNet) layer the network still holds.
+    """
     stages = [
         _node(module, f"stages.{key}", name, name)
         for (key, module), name in zip(net.stages.items(), net.stage_names, strict=True)
     ]
     total, flag = _param_state(net)
+    if num_classes is not None:
+        old = stages[-1]
+        new = new_head_parameters(net, num_classes)
+        stages[-1] = LayerNode(old.path, old.name, old.type_name, new, True, [], old.stage, fixed=True)
+        total += new - old.params
     return LayerNode("", net.backbone_id, type(net).__name__, total, flag, stages, None)
 
 
@@ -74,6 +89,12 @@ def parameter_counts(net: nn.Module) -> tuple[int, int]:
     """(trainable, total) parameter counts."""
     params = list(net.parameters())
     return sum(p.numel() for p in params if p.requires_grad), sum(p.numel() for p in params)
+
+
+def new_head_parameters(net: StagedNetwork, num_classes: int) -> int:
+    """Parameters of the head ``replace_head`` puts on: a weight row and a bias per class."""
+    classes = max(_MIN_CLASSES, num_classes)
+    return net.feature_dim * classes + classes
 
 
 def first_trainable_stage(net: StagedNetwork) -> int:
@@ -109,12 +130,17 @@ def freeze_level_names(net: StagedNetwork) -> list[str]:
     return [HEAD_ONLY, *middle, EVERYTHING] if top else [HEAD_ONLY]
 
 
-def set_freeze_level(net: StagedNetwork, level: int) -> None:
-    """Train the head and the last ``level`` freezable stages; freeze every other parameter."""
+def trainable_stages(net: StagedNetwork, level: int) -> set[int]:
+    """Indices of the stages that train at ``level``: the last ``level`` notches and the head."""
     notches = freezable_stages(net)
     if not 0 <= level <= len(notches):
         raise ValueError(f"freeze level must be between 0 and {len(notches)}, got {level}")
-    trainable = set(notches[len(notches) - level :]) | {len(net.stages) - 1}
+    return set(notches[len(notches) - level :]) | {len(net.stages) - 1}
+
+
+def set_freeze_level(net: StagedNetwork, level: int) -> None:
+    """Train the head and the last ``level`` freezable stages; freeze every other parameter."""
+    trainable = trainable_stages(net, level)
     for index, stage in enumerate(net.stages.values()):
         stage.requires_grad_(index in trainable)
 

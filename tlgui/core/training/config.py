@@ -85,6 +85,7 @@ class TrainResult:
     skipped: list[SkippedFile]
     regime: str
     timings: dict[str, float] = field(default_factory=dict)
+    ignored_overrides: tuple[str, ...] = ()  # hand-set layers this network does not have, skipped
 
 
 class TrainingCallback:

@@ -26,17 +26,10 @@ from torch import nn
 from tlgui.core.backbones.catalogue import DEFAULT_BACKBONE, create_backbone, get_spec
 from tlgui.core.backbones.staged import StagedNetwork, replace_head
 from tlgui.core.data.bins import DataSet, ImageItem, SkippedFile
-from tlgui.core.errors import Cancelled, DataError, TlguiError
+from tlgui.core.errors import Cancelled, DataError
 from tlgui.core.models.classifier import Classifier
-from tlgui.core.plan.freezing import (
-    first_trainable_stage,
-    freeze_level_names,
-    parameter_counts,
-    set_freeze_level,
-    set_module_trainable,
-    train_mode,
-)
-from tlgui.core.plan.recommend import recommend
+from tlgui.core.plan.freeze_plan import FreezePlan, plan_for_dataset
+from tlgui.core.plan.freezing import parameter_counts, train_mode
 from tlgui.core.progress import CancelToken, ProgressEvent, RateMeter
 from tlgui.core.runtime.inference import InferenceSettings, torch_threads
 from tlgui.core.training.config import EpochStats, TrainConfig, TrainingCallback, TrainResult
@@ -45,7 +38,7 @@ from tlgui.core.training.feature_cache import FeatureCache
 from tlgui.core.training.metrics import EvaluationReport, evaluate
 from tlgui.core.training.sources import CachedData, Split, StreamedData
 
-__all__ = ["EpochStats", "TrainConfig", "TrainResult", "TrainingCallback", "train", "regime_of"]
+__all__ = ["EpochStats", "TrainConfig", "TrainResult", "TrainingCallback", "train"]
 
 HEAD_LR = 3e-3
 FINE_TUNE_LR = 1e-3
@@ -70,14 +63,6 @@ def train(
     return TrainingRun(dataset, config, backbone, list(callbacks), cancel or CancelToken(), cache).run()
 
 
-def regime_of(net: StagedNetwork) -> str:
-    """ "head", "partial" or "full", from where the trainable part starts."""
-    boundary = first_trainable_stage(net)
-    if boundary >= len(net.stage_names) - 1:
-        return "head"
-    return "full" if boundary == 0 else "partial"
-
-
 class TrainingRun:
     def __init__(self, dataset, config, backbone, callbacks, cancel, cache):
         self.dataset: DataSet = dataset
@@ -98,9 +83,10 @@ class TrainingRun:
         net = self._network()
         self.prep = get_spec(net.backbone_id).preprocessing
         replace_head(net, len(self.class_names), seed=cfg.seed)
-        level = self._freeze(net)
-        self.boundary = first_trainable_stage(net)
-        self.regime = regime_of(net)
+        plan = self._freeze(net)
+        level = plan.level
+        self.boundary = plan.first_trainable_stage
+        self.regime = plan.regime
         torch.manual_seed(cfg.seed)
         self.settings.prepare(net)
         self.net = net
@@ -132,6 +118,7 @@ class TrainingRun:
             skipped=self.skipped,
             regime=self.regime,
             timings=self.timings,
+            ignored_overrides=plan.ignored,
         )
         for cb in self.callbacks:
             cb.on_train_end(result)
@@ -171,19 +158,12 @@ class TrainingRun:
             return copy.deepcopy(self.backbone)
         return create_backbone(self.backbone, progress=self._emit, cancel=self.cancel)
 
-    def _freeze(self, net: StagedNetwork) -> int:
-        cfg = self.config
-        level = cfg.freeze_level
-        if level is None:
-            level = recommend(self.dataset.class_counts(), net).level
-        # Levels past the network's depth mean "everything" (the CLI's --freeze full).
-        level = max(0, min(level, len(freeze_level_names(net)) - 1))
-        set_freeze_level(net, level)
-        for path, trainable in cfg.trainable_overrides.items():
-            set_module_trainable(net, path, trainable)
-        if parameter_counts(net)[0] == 0:
-            raise TlguiError("Nothing to train: every layer is frozen, including the head.")
-        return level
+    def _freeze(self, net: StagedNetwork) -> FreezePlan:
+        # The same plan the window shows: the level, the hand-set layers (stale ones skipped and
+        # reported, not fatal) and the recommendation from the training side of the split.
+        plan = plan_for_dataset(net, self.dataset, self.config)
+        plan.apply(net)
+        return plan
 
     def split_of(self, items: list[ImageItem]) -> Split:
         index = {name: i for i, name in enumerate(self.class_names)}

@@ -1,8 +1,10 @@
 """The network as a tree of modules with a Trainable check box on each (model/view).
 
-The model mirrors ``tlgui.core.plan.freezing.layer_tree(net)``. It never changes the network itself: a
-click on a check box is announced as ``trainableToggled(path, trainable)``; the page applies it with
-``set_module_trainable`` and calls ``refresh`` so that parents show checked, unchecked or partial.
+The model mirrors ``tlgui.core.plan.freezing.layer_tree(net, num_classes)``: the head row is the new
+head training puts on, always trainable, so its box cannot be cleared. The model never changes the
+network itself: a click on a check box is announced as ``trainableToggled(path, trainable)``; the page
+records it in the settings, applies the engine's plan and calls ``refresh`` so that parents show
+checked, unchecked or partial.
 """
 
 from __future__ import annotations
@@ -16,9 +18,12 @@ from tlgui.gui.widgets.progress_text import format_count
 
 COLUMNS = ("Module", "Type", "Parameters", "Trainable")
 TRAINABLE_COLUMN = 3
+PARAMS_COLUMN = 2
 PATH_ROLE = Qt.ItemDataRole.UserRole + 1
-HEAD_PATH = "stages.head"
-HEAD_NOTE = "The pretrained network's own output layer; training replaces it with one output per class."
+HEAD_NOTE = (
+    "The new head: one output per class. It replaces the pretrained network's own output layer and "
+    "always trains."
+)
 
 
 def _check_state(trainable: bool | None) -> Qt.CheckState:
@@ -36,6 +41,7 @@ class LayerTreeModel(QStandardItemModel):
         super().__init__(0, len(COLUMNS), parent)
         self.setHorizontalHeaderLabels(list(COLUMNS))
         self._checks: dict[str, QStandardItem] = {}
+        self._params: dict[str, QStandardItem] = {}
         self._updating = False
         self.itemChanged.connect(self._on_item_changed)
 
@@ -45,6 +51,7 @@ class LayerTreeModel(QStandardItemModel):
         try:
             self.removeRows(0, self.rowCount())
             self._checks.clear()
+            self._params.clear()
             if root is not None:
                 # The root is the whole network; its stages read better as the top level.
                 for child in root.children or [root]:
@@ -53,7 +60,7 @@ class LayerTreeModel(QStandardItemModel):
             self._updating = False
 
     def refresh(self, root: LayerNode) -> None:
-        """Update only the check boxes from a fresh ``layer_tree`` of the same network."""
+        """Update the check boxes and counts from a fresh ``layer_tree`` of the same network."""
         self._updating = True
         try:
             stack = [root]
@@ -62,6 +69,9 @@ class LayerTreeModel(QStandardItemModel):
                 item = self._checks.get(node.path)
                 if item is not None:
                     item.setCheckState(_check_state(node.trainable))
+                params = self._params.get(node.path)
+                if params is not None and params.text() != format_count(node.params):
+                    params.setText(format_count(node.params))  # the new head grows with the classes
                 stack.extend(node.children)
         finally:
             self._updating = False
@@ -72,7 +82,7 @@ class LayerTreeModel(QStandardItemModel):
 
     def _append(self, parent: QStandardItem, node: LayerNode) -> None:
         name = QStandardItem(node.name or node.path)
-        name.setToolTip(HEAD_NOTE if node.path == HEAD_PATH else node.path)
+        name.setToolTip(HEAD_NOTE if node.fixed else node.path)
         kind = QStandardItem(node.type_name)
         params = QStandardItem(format_count(node.params))
         params.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
@@ -81,7 +91,13 @@ class LayerTreeModel(QStandardItemModel):
         row = [name, kind, params, check]
         for item in row:
             item.setEditable(False)
-        if node.params:
+        self._params[node.path] = params
+        if node.fixed:
+            check.setCheckState(_check_state(node.trainable))
+            check.setCheckable(False)  # shown, not clickable
+            check.setToolTip("The new head always trains.")
+            self._checks[node.path] = check
+        elif node.params:
             # User-checkable but not user-tristate: a click on a partial parent makes it all trainable.
             check.setCheckable(True)
             check.setCheckState(_check_state(node.trainable))

@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
 from shiboken6 import isValid
 
 from tlgui.core.plan.recommend import class_size_warning
+from tlgui.core.plan.regime import Regime
 from tlgui.gui.pages.data.bins_model import BinModel
 from tlgui.gui.widgets.thumb_delegate import ThumbnailDelegate
 
@@ -106,7 +107,7 @@ class BinPanel(QFrame):
     def __init__(self, model: BinModel, delegate: ThumbnailDelegate, parent: QWidget | None = None):
         super().__init__(parent)
         self.model = model
-        self.regime = "head"  # the project's training regime: how many photos count as enough
+        self.regime = Regime.HEAD  # the project's training regime: how many photos count as enough
         self.setObjectName("binPanel")
         self.setFrameShape(QFrame.Shape.StyledPanel)
         self.setAcceptDrops(True)
@@ -174,7 +175,7 @@ class BinPanel(QFrame):
     def label(self) -> str:
         return self.model.label
 
-    def set_regime(self, regime: str) -> None:
+    def set_regime(self, regime: Regime) -> None:
         if regime != self.regime:
             self.regime = regime
             self.update_header()

@@ -29,7 +29,9 @@ from PySide6.QtWidgets import (
 from tlgui.core.data.bins import AddReport, DataSet
 from tlgui.core.data.images import SUPPORTED_SUFFIXES
 from tlgui.core.errors import TlguiError
-from tlgui.core.plan.recommend import MIN_PHOTOS_TO_TRAIN, recommend, regime_of_level
+from tlgui.core.plan.freeze_plan import planned_regime
+from tlgui.core.plan.recommend import MIN_PHOTOS_TO_TRAIN
+from tlgui.core.plan.regime import Regime
 from tlgui.gui.controller import ProjectController
 from tlgui.gui.pages.data import dialogs as data_dialogs
 from tlgui.gui.pages.data.banners import DuplicatesBanner, SkippedPanel
@@ -104,6 +106,7 @@ class DataPage(QWidget):
         controller.configChanged.connect(self._update_regime)
         controller.networkChanged.connect(self._update_regime)
         controller.datasetChanged.connect(self._update_regime)
+        self._update_regime()
         self.refresh()
 
     # -- layout ----------------------------------------------------------------------------------
@@ -208,22 +211,20 @@ class DataPage(QWidget):
         panel.removePhotosRequested.connect(lambda label: self.remove_selected([label]))
         panel.addPhotosRequested.connect(self.add_photos_dialog)
         panel.checkedChanged.connect(lambda _label, _on: self._update_buttons())
-        panel.set_regime(self._regime())
+        # The regime of the last _update_regime, which runs right after each refresh: planning once
+        # per panel would split the whole data set once per class.
+        panel.set_regime(self._bins_regime)
         self.panels[label] = panel
         return panel
 
-    def _regime(self) -> str:
-        level, net = self.controller.config.freeze_level, self.controller.network
-        if level is None and net is not None:
-            # "Automatic": the trainer will follow the recommendation for these photos.
-            return recommend(self.dataset.class_counts(), net).regime
-        return regime_of_level(level, net)
+    def _regime(self) -> Regime:
+        return planned_regime(self.dataset, self.controller.config, self.controller.network)
 
     def _update_regime(self) -> None:
         """Bins flag "too few photos" against what the chosen freeze level will train."""
-        regime = self._regime()
+        self._bins_regime = self._regime()
         for panel in self.panels.values():
-            panel.set_regime(regime)
+            panel.set_regime(self._bins_regime)
 
     def _drop_panel(self, label: str) -> None:
         panel = self.panels.pop(label)

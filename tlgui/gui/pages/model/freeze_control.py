@@ -1,4 +1,8 @@
-"""The freeze dial: how many stages before the head train, the parameter count, the recommendation."""
+"""The freeze dial: how many stages before the head train, the parameter count, the recommendation.
+
+It only shows what the engine's ``FreezePlan`` says and announces the user's choices; the owner turns
+them into settings.
+"""
 
 from __future__ import annotations
 
@@ -44,6 +48,10 @@ class FreezeControl(QWidget):
         self.recommend_label.setWordWrap(True)
         self.apply_button = QPushButton("Apply recommendation")
         self.apply_button.clicked.connect(self.applyRecommendation)
+        self.note_label = QLabel()  # hand-set choices the network has no layer for
+        self.note_label.setWordWrap(True)
+        self.note_label.setStyleSheet("color: #8a5300;")
+        self.note_label.setVisible(False)
 
         layout = QGridLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -55,6 +63,7 @@ class FreezeControl(QWidget):
         layout.addWidget(self.counts_label, 2, 0, 1, 3)
         layout.addWidget(self.recommend_label, 3, 0, 1, 3)
         layout.addWidget(self.apply_button, 4, 0, 1, 2, Qt.AlignmentFlag.AlignLeft)
+        layout.addWidget(self.note_label, 5, 0, 1, 3)
         layout.setColumnStretch(1, 1)
         self.level_label.setMinimumWidth(220)
         self.set_levels([])
@@ -74,6 +83,7 @@ class FreezeControl(QWidget):
             self.level_label.setText("")
             self.counts_label.setText("")
             self.recommend_label.setText("")
+            self.set_note("")
 
     def set_level(self, level: int) -> None:
         """Show ``level`` without announcing it (it came from the network, not the user)."""
@@ -103,6 +113,11 @@ class FreezeControl(QWidget):
         name = self._names[min(level, len(self._names) - 1)]
         self.recommend_label.setText(f"Recommended: {name}. {reason}")
         self._update_apply_button()
+
+    def set_note(self, text: str) -> None:
+        """A remark under the dial (which hand-set choices were ignored); "" hides it."""
+        self.note_label.setText(text)
+        self.note_label.setVisible(bool(text))
 
     # -- internals ------------------------------------------------------------------------------
 

@@ -4,11 +4,14 @@ Top half: the backbone catalogue, a download progress bar with Cancel, and (when
 had offline) the engine's message with an "Import weights file…" button. Bottom half: the freeze dial
 with the recommendation for the current photos, and the layer tree with a Trainable box per module.
 
-The controller's ``network`` is the pristine backbone (ImageNet head and all) carrying the freeze
-state; the trainer deep-copies it, so nothing here needs undoing after a training run. The Train
-page hands a run this very network (the copy is made on the worker thread) and the page stays
-editable meanwhile: here only ``requires_grad`` flags change in place (the run sets its own from its
-settings) or a new network is installed. Never change its weights or layers in place.
+The freeze state lives in the settings (``TrainConfig.freeze_level`` and ``trainable_overrides``);
+the dial and the boxes only change those, and the page shows the engine's ``FreezePlan`` for them,
+applied to the controller's ``network`` so the tree can show it. That network is the pristine
+backbone (ImageNet head and all); the tree and the counts show the new head training will put on.
+The trainer deep-copies the network and makes its own plan from the same settings, so nothing here
+needs undoing after a run. The Train page hands a run this very network (the copy is made on the
+worker thread) and the page stays editable meanwhile: here only ``requires_grad`` flags change in
+place or a new network is installed. Never change its weights or layers in place.
 """
 
 from __future__ import annotations
@@ -32,13 +35,8 @@ from PySide6.QtWidgets import (
 
 from tlgui.core.backbones.catalogue import create_backbone, get_spec, import_weights, weights_status
 from tlgui.core.errors import WeightsUnavailableError
-from tlgui.core.plan.freeze_plan import (
-    apply_freeze_state,
-    counts_with_new_head,
-    effective_level,
-    recommendation,
-)
-from tlgui.core.plan.freezing import freeze_level_names, layer_tree, set_module_trainable
+from tlgui.core.plan.freeze_plan import FreezePlan, ignored_note, plan_for_dataset, with_override
+from tlgui.core.plan.freezing import freeze_level_names, layer_tree
 from tlgui.gui.pages.model.backbone_picker import BackbonePicker
 from tlgui.gui.pages.model.freeze_control import FreezeControl
 from tlgui.gui.tasks import BackgroundTask
@@ -94,7 +92,8 @@ class ModelPage(QWidget):
 
         controller.backboneChanged.connect(self._on_backbone_changed)
         controller.networkChanged.connect(self._on_network_changed)
-        controller.datasetChanged.connect(self._on_dataset_changed)
+        controller.datasetChanged.connect(self._show_plan)
+        controller.configChanged.connect(self._show_plan)
         self.picker.set_current(controller.backbone_id)
         self._on_network_changed()
 
@@ -182,10 +181,7 @@ class ModelPage(QWidget):
             return
         if backbone_id != self.controller.backbone_id:
             self.controller.set_backbone(backbone_id)  # drops the old network and its overrides
-        net = result
-        level = effective_level(self.controller.config, self.controller.dataset, net)
-        apply_freeze_state(net, level, self.controller.freeze_overrides)
-        self.controller.set_network(net)
+        self.controller.set_network(result)  # the page applies the plan as it shows the network
         self.picker.refresh()
         self.picker.set_current(backbone_id)
         self.controller.show_status(f"{get_spec(backbone_id).title} is ready.")
@@ -234,32 +230,40 @@ class ModelPage(QWidget):
 
     # -- freeze state ---------------------------------------------------------------------------
 
+    def plan(self) -> FreezePlan | None:
+        """What trains under the project's settings, or None until a network is loaded."""
+        net = self.controller.network
+        if net is None:
+            return None
+        return plan_for_dataset(net, self.controller.dataset, self.controller.config)
+
     def set_level(self, level: int) -> None:
         """Train the head plus the last ``level`` stages; clears hand-set module choices."""
-        net = self.controller.network
-        if net is None:
+        if self.controller.network is None:
             return
-        apply_freeze_state(net, level, {})
-        self.controller.set_config(replace(self.controller.config, freeze_level=level, trainable_overrides={}))
-        self.controller.set_freeze_overrides({})  # emits networkChanged
+        config = self.controller.config
+        self.controller.set_config(replace(config, freeze_level=level, trainable_overrides={}))
 
     def apply_recommendation(self) -> None:
-        net = self.controller.network
-        rec = recommendation(self.controller.dataset, net) if net is not None else None
-        if rec is not None:
-            self.set_level(rec.level)
-            self.controller.show_status(f"Applied the recommendation: {freeze_level_names(net)[rec.level]}.")
+        plan = self.plan()
+        if plan is not None and plan.recommendation is not None:
+            level = plan.recommendation.level
+            self.set_level(level)
+            name = freeze_level_names(self.controller.network)[level]
+            self.controller.show_status(f"Applied the recommendation: {name}.")
 
     def set_trainable(self, path: str, trainable: bool) -> None:
-        """One module's box was clicked in the tree: apply it and remember it as an override."""
-        net = self.controller.network
-        if net is None:
+        """One module's box was clicked in the tree: remember it as an override of the settings.
+
+        Following the recommendation, the level it was set against is kept from now on: new photos
+        moving the recommendation would otherwise shift the stages under the hand-set choice.
+        """
+        plan = self.plan()
+        if plan is None:
             return
-        set_module_trainable(net, path, trainable)
-        overrides = dict(self.controller.freeze_overrides)
-        overrides[path] = trainable
-        self.controller.set_config(replace(self.controller.config, trainable_overrides=dict(overrides)))
-        self.controller.set_freeze_overrides(overrides)  # emits networkChanged
+        config = self.controller.config
+        overrides = with_override(config.trainable_overrides, path, trainable)
+        self.controller.set_config(replace(config, freeze_level=plan.level, trainable_overrides=overrides))
 
     # -- reacting to the controller -------------------------------------------------------------
 
@@ -277,38 +281,31 @@ class ModelPage(QWidget):
             self._show_placeholder()
             return
         if net is not self._shown_net:
-            self._shown_net = net
-            self.tree_model.set_tree(layer_tree(net))
-            self.tree.expandToDepth(-1)  # stages only; modules open on demand
             self.freeze.set_levels(freeze_level_names(net))
             self.tree_stack.setCurrentWidget(self.tree)
-        else:
-            self.tree_model.refresh(layer_tree(net))
-        self._show_freeze_state(net)
+        self._show_plan()  # builds the tree for a new network
 
-    def _on_dataset_changed(self) -> None:
-        net = self.controller.network
-        if net is None:
+    def _show_plan(self) -> None:
+        """Apply the plan for the current settings and photos to the network, and show it."""
+        plan = self.plan()
+        if plan is None:
             return
-        if self.controller.config.freeze_level is None:
-            # Following the recommendation: new photos may move it, so the network follows too.
-            level = effective_level(self.controller.config, self.controller.dataset, net)
-            apply_freeze_state(net, level, self.controller.freeze_overrides)
-            self.controller.set_network(net)
+        net = self.controller.network
+        plan.apply(net)
+        tree = layer_tree(net, len(self.controller.dataset.class_names))
+        if net is not self._shown_net:
+            self._shown_net = net
+            self.tree_model.set_tree(tree)
+            self.tree.expandToDepth(-1)  # stages only; modules open on demand
         else:
-            self._show_freeze_state(net)
-
-    def _show_freeze_state(self, net) -> None:
-        config, dataset = self.controller.config, self.controller.dataset
-        self.freeze.set_level(effective_level(config, dataset, net))
-        classes = len(dataset.class_names)
-        trainable, total = counts_with_new_head(net, classes)
-        self.freeze.set_counts(trainable, total)
-        rec = recommendation(dataset, net)
-        if rec is None:
+            self.tree_model.refresh(tree)
+        self.freeze.set_level(plan.level)
+        self.freeze.set_counts(plan.trainable, plan.total)
+        if plan.recommendation is None:
             self.freeze.set_recommendation(None, "Add photos to your classes to get a recommendation.")
         else:
-            self.freeze.set_recommendation(rec.level, rec.reason)
+            self.freeze.set_recommendation(plan.recommendation.level, plan.recommendation.reason)
+        self.freeze.set_note(ignored_note(plan.ignored))
 
     def _show_placeholder(self) -> None:
         if self._task is not None:

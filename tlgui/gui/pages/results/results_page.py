@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from tlgui.core.plan.regime import Regime
 from tlgui.core.training.metrics import EvaluationReport
 from tlgui.gui.pages.classify.prediction_thumbs import THUMB_EDGE, PredictionThumbModel, PredictionThumbView
 from tlgui.gui.widgets.confusion_view import ConfusionView
@@ -28,7 +29,6 @@ from tlgui.gui.widgets.progress_text import format_duration
 from tlgui.gui.widgets.thumbnails import ThumbnailLoader
 
 EMPTY_TEXT = "Train a model to see results"
-REGIME_NAMES = {"head": "head only", "partial": "partial fine-tune", "full": "full fine-tune"}
 
 
 def report_from_metrics(class_names: list[str], metrics: dict) -> EvaluationReport | None:
@@ -52,7 +52,8 @@ def summary_text(report: EvaluationReport, *, best_epoch, epochs_run, regime, se
     if best_epoch:
         parts.append(f"best epoch {best_epoch}" + (f" of {epochs_run}" if epochs_run else ""))
     if regime:
-        parts.append(f"trained: {REGIME_NAMES.get(regime, regime)}")
+        # A model file from elsewhere may name a regime this version does not know: show it as is.
+        parts.append(f"trained: {Regime(regime).title if regime in tuple(Regime) else regime}")
     if seconds:
         parts.append(f"time {format_duration(seconds)}")
     val = sum(sum(row) for row in report.confusion)

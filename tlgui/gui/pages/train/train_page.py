@@ -23,8 +23,7 @@ from PySide6.QtWidgets import QGroupBox, QHBoxLayout, QLabel, QPushButton, QSpli
 from tlgui.core.backbones.catalogue import get_spec
 from tlgui.core.data.bins import DataSet
 from tlgui.core.errors import TlguiError
-from tlgui.core.plan.freeze_plan import class_counts, effective_level
-from tlgui.core.plan.freezing import first_trainable_stage, freeze_level_names
+from tlgui.core.plan.freeze_plan import ignored_note, plan_for_dataset
 from tlgui.core.progress import ProgressEvent
 from tlgui.core.training.trainer import EpochStats, TrainingCallback, TrainResult, train
 from tlgui.gui.pages.train.train_settings import TrainSettingsForm
@@ -275,18 +274,17 @@ class TrainPage(QWidget):
         controller = self.controller
         dataset, net = controller.dataset, controller.network
         self.form.set_predefined_split(bool(getattr(dataset, "has_predefined_split", False)))
+        plan = plan_for_dataset(net, dataset, controller.config) if net is not None else None
         # The cache holds activations below the first trainable stage; it needs that stage above 0.
-        self.form.set_cache_allowed(net is None or first_trainable_stage(net) > 0)
-        counts = class_counts(dataset)
+        self.form.set_cache_allowed(plan is None or plan.first_trainable_stage > 0)
+        counts = dataset.class_counts()
         photos = sum(counts.values())
         try:
             title = get_spec(controller.backbone_id).title
         except TlguiError:
             title = controller.backbone_id
-        if net is not None:
-            what = freeze_level_names(net)[effective_level(controller.config, dataset, net)]
-            if controller.freeze_overrides:
-                what += " (with hand-set layers)"
+        if plan is not None:
+            what = plan.level_name + (" (with hand-set layers)" if plan.overrides else "")
         elif controller.config.freeze_level is None:
             what = "the recommended layers"
         elif controller.config.freeze_level == 0:
@@ -295,7 +293,8 @@ class TrainPage(QWidget):
             # The network loads with the Model tab; until then the level is all there is to say.
             what = f"Head + last {controller.config.freeze_level} stage(s)"
         photos_text = f"{photos} photo{'s' if photos != 1 else ''} in {len(counts)} class{'es' if len(counts) != 1 else ''}"
-        self.plan_label.setText(f"{title}\nTrains: {what}\nData: {photos_text}")
+        note = f"\n{ignored_note(plan.ignored)}" if plan is not None and plan.ignored else ""
+        self.plan_label.setText(f"{title}\nTrains: {what}\nData: {photos_text}{note}")
 
     def _on_classifier_changed(self) -> None:
         if self._task is not None:
