@@ -6,6 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from tlgui.cli.export_command import add_export
 from tlgui.core.errors import DataError, TlguiError
 from tlgui.core.predict.formats import PredictionFormat
 from tlgui.core.progress import ProgressEvent
@@ -21,6 +22,7 @@ FREEZE_HELP = (
 def add_commands(sub: argparse._SubParsersAction) -> None:
     _add_train(sub)
     _add_predict(sub)
+    add_export(sub)
     p = sub.add_parser("backbones", help="list the pretrained networks and whether their weights are here")
     p.set_defaults(handler=cmd_backbones)
     p = sub.add_parser("inspect", help="show a model file's classes, backbone and metrics")

@@ -20,6 +20,7 @@ class Phase(StrEnum):
     TRAIN = "train"
     EVALUATE = "evaluate"
     PREDICT = "predict"
+    EXPORT = "export"
 
     @property
     def title(self) -> str:
@@ -33,6 +34,7 @@ _PHASE_TITLES = {
     Phase.TRAIN: "Training",
     Phase.EVALUATE: "Evaluating",
     Phase.PREDICT: "Classifying",
+    Phase.EXPORT: "Exporting",
 }
 
 

@@ -1,0 +1,154 @@
+"""ONNX export: a self-describing file, checked against tlgui's own prediction before it is kept."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import onnx
+import onnxruntime
+import pytest
+import torch
+from torch import nn
+
+from tlgui.core.backbones import get_spec
+from tlgui.core.backbones.preprocess import Preprocessing
+from tlgui.core.backbones.staged import StagedNetwork
+from tlgui.core.models.classifier import Classifier
+from tlgui.core.models.export import (
+    ExportError,
+    ExportFormat,
+    check_parity,
+    companion_paths,
+    export_model,
+    export_onnx,
+)
+from tlgui.core.models.modelfile import read_model_info
+from tlgui.core.predict.predictor import Predictor
+from tlgui.core.resources import demo_dir
+
+CLASSES = ["cat", "dog", "bird"]
+
+
+def _tiny_classifier(seed: int = 0) -> Classifier:
+    torch.manual_seed(seed)
+    net = StagedNetwork(
+        [
+            ("stem", nn.Sequential(nn.Conv2d(3, 8, 3, stride=2), nn.BatchNorm2d(8), nn.ReLU())),
+            ("pre_logits", nn.Sequential(nn.AdaptiveAvgPool2d(1), nn.Flatten())),
+            ("head", nn.Linear(8, len(CLASSES))),
+        ],
+        backbone_id="tiny",
+    )
+    return Classifier(net.eval(), list(CLASSES), "tiny", Preprocessing(input_size=32, resize_size=40))
+
+
+def _demo_photos() -> list[Path]:
+    return sorted((demo_dir() / "val").rglob("*.jpg"))
+
+
+@pytest.fixture(scope="module")
+def tiny_export(tmp_path_factory):
+    out = tmp_path_factory.mktemp("export") / "tiny.onnx"
+    return export_onnx(_tiny_classifier(), out, check_photos=_demo_photos())
+
+
+def test_the_onnx_file_describes_itself(tiny_export):
+    model = onnx.load(str(tiny_export.model_path))
+    (graph_input,) = model.graph.input
+    (graph_output,) = model.graph.output
+    assert graph_input.name == "image" and graph_output.name == "probabilities"
+    assert graph_input.type.tensor_type.elem_type == onnx.TensorProto.FLOAT
+    dims = graph_input.type.tensor_type.shape.dim
+    assert dims[0].dim_param and [d.dim_value for d in dims[1:]] == [3, 32, 32]
+    meta = {p.key: p.value for p in model.metadata_props}
+    assert json.loads(meta["class_names"]) == CLASSES
+    assert json.loads(meta["preprocessing"]) == {
+        "input_size": 32, "resize_size": 40, "mean": [0.485, 0.456, 0.406], "std": [0.229, 0.224, 0.225],
+        "interpolation": "bilinear",
+    }
+    assert meta["backbone"] == "tiny" and meta["tlgui_version"]
+    assert tiny_export.labels_path.read_text().splitlines() == CLASSES
+    assert "probabilities" in tiny_export.readme_path.read_text()
+
+
+def test_export_checks_itself_on_the_photos_it_was_given(tiny_export):
+    parity = tiny_export.parity
+    assert parity.from_photos and parity.inputs == len(_demo_photos()[:64])
+    assert parity.top1_agreement == 1.0 and parity.max_probability_difference <= 1e-3
+
+
+def test_any_batch_size_runs_and_sums_to_one(tiny_export):
+    session = onnxruntime.InferenceSession(str(tiny_export.model_path), providers=["CPUExecutionProvider"])
+    for n in (1, 7):
+        (probabilities,) = session.run(None, {"image": np.zeros((n, 3, 32, 32), np.float32)})
+        assert probabilities.shape == (n, 3)
+        assert np.allclose(probabilities.sum(axis=1), 1.0, atol=1e-5)
+
+
+def test_a_file_that_disagrees_is_an_error(tiny_export):
+    other = _tiny_classifier(seed=1)  # same architecture, other weights
+    inputs = torch.randn(8, 3, 32, 32)
+    with pytest.raises(ExportError, match="does not give tlgui's answers"):
+        check_parity(other, tiny_export.model_path.read_bytes(), inputs)
+
+
+def test_no_photos_at_hand_checks_on_seeded_inputs_and_says_so(tmp_path):
+    result = export_onnx(_tiny_classifier(), tmp_path / "m.onnx")
+    assert not result.parity.from_photos and "random" in result.parity.sentence()
+
+
+def test_a_failed_export_leaves_no_file_behind(tmp_path, monkeypatch):
+    import tlgui.core.models.export as export_module
+
+    def disagree(*_args, **_kwargs):
+        raise ExportError("The exported ONNX model does not give tlgui's answers.")
+
+    monkeypatch.setattr(export_module, "check_parity", disagree)
+    out = tmp_path / "m.onnx"
+    with pytest.raises(ExportError):
+        export_onnx(_tiny_classifier(), out)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_bad_targets_are_one_sentence_and_write_nothing(tmp_path):
+    with pytest.raises(ExportError, match="does not exist"):
+        export_model(_tiny_classifier(), tmp_path / "missing" / "m.onnx")
+    (tmp_path / "dir.onnx").mkdir()
+    with pytest.raises(ExportError, match="not a regular file"):
+        export_model(_tiny_classifier(), tmp_path / "dir.onnx")
+    if os.geteuid() != 0:  # root writes anywhere
+        locked = tmp_path / "locked"
+        locked.mkdir(mode=0o500)
+        with pytest.raises(ExportError, match="not writable"):
+            export_model(_tiny_classifier(), locked / "m.onnx")
+
+
+def test_tlgui_format_goes_through_the_same_door(tmp_path):
+    out = tmp_path / "m.safetensors"
+    assert ExportFormat.of_path(out) is ExportFormat.TLGUI
+    assert export_model(_tiny_classifier(), out) is None
+    assert read_model_info(out)["class_names"] == CLASSES
+
+
+@pytest.mark.slow
+def test_the_example_script_classifies_a_real_photo_as_tlgui_does(tmp_path, bundled_network):
+    """The bundled network with its ImageNet head: confident answers, so a flip would be a real bug."""
+    spec = get_spec("efficientnet_lite0")
+    names = [f"imagenet_{i}" for i in range(1000)]
+    classifier = Classifier(bundled_network, names, spec.id, spec.preprocessing)
+    photo = _demo_photos()[0]
+    result = export_onnx(classifier, tmp_path / "lite0.onnx", check_photos=[photo])
+    proc = subprocess.run(
+        [sys.executable, str(result.example_path), str(result.model_path), str(photo)],
+        capture_output=True, text=True, timeout=300, check=True,
+    )
+    path, label, probability = proc.stdout.strip().split("\t")
+    ours = Predictor(classifier, device="cpu", mixed_precision=False).predict_image(photo, top_k=1)
+    assert (path, label) == (str(photo), ours.label)
+    assert abs(float(probability) - ours.probability) < 0.05
+    assert companion_paths(result.model_path) == (result.labels_path, result.readme_path, result.example_path)

@@ -1,0 +1,409 @@
+"""A trained model out of the app in a standard format: ONNX, self-describing and verified.
+
+The ONNX file takes one input, ``image`` (float32, N x 3 x S x S, dynamic N, already resized,
+centre-cropped and normalised as the model's preprocessing says) and gives one output,
+``probabilities`` (N x C, softmax included). Its ``metadata_props`` carry everything another program
+needs: ``class_names`` (JSON list in output order), ``preprocessing`` (JSON), ``backbone`` and
+``tlgui_version``. Beside it go a labels file, a README and a small script that classifies a photo
+with only onnxruntime, numpy and Pillow.
+
+Export proves itself before anything is left behind: the written file runs in onnxruntime on up to
+``PARITY_PHOTOS`` photos (the run's validation photos when they are at hand) and its probabilities
+are compared with tlgui's own fp32 prediction on the very same input tensors. Any top-1 flip or a
+probability difference above ``PARITY_TOLERANCE`` is an error, and then no file is left behind.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import copy
+import io
+import json
+import os
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+from pathlib import Path
+
+import numpy as np
+import torch
+from torch import nn
+
+import tlgui
+from tlgui.core.data.images import load_rgb
+from tlgui.core.errors import ImageDecodeError, TlguiError
+from tlgui.core.files.atomic import atomic_write_bytes, atomic_write_text
+from tlgui.core.files.versions import MODEL_SUFFIX
+from tlgui.core.models.classifier import Classifier
+from tlgui.core.models.modelfile import save_classifier
+from tlgui.core.progress import CancelToken, Phase, ProgressEvent, ProgressFn, no_progress
+
+ONNX_SUFFIX = ".onnx"
+INPUT_NAME = "image"
+OUTPUT_NAME = "probabilities"
+PARITY_PHOTOS = 64
+PARITY_TOLERANCE = 1e-3
+# Opset 18 is what torch's exporter targets natively; onnxruntime has run it since 1.14.
+OPSET = 18
+
+
+class ExportFormat(StrEnum):
+    """The formats a model leaves the app in; the values are what the command line takes."""
+
+    TLGUI = "safetensors"  # tlgui's own model file: opens in tlgui, weights readable by safetensors
+    ONNX = "onnx"
+
+    @property
+    def suffix(self) -> str:
+        return MODEL_SUFFIX if self is ExportFormat.TLGUI else ONNX_SUFFIX
+
+    @property
+    def title(self) -> str:
+        return "tlgui model" if self is ExportFormat.TLGUI else "ONNX model"
+
+    @classmethod
+    def of_path(cls, path: Path | str) -> ExportFormat:
+        """The format a file name asks for (by suffix); tlgui's own for anything else."""
+        return cls.ONNX if Path(path).suffix.lower() == ONNX_SUFFIX else cls.TLGUI
+
+
+class ExportError(TlguiError):
+    """The model could not be exported, or the exported file does not compute what tlgui computes."""
+
+
+@dataclass(frozen=True)
+class ParityReport:
+    """How the exported file agrees with tlgui's own fp32 prediction."""
+
+    inputs: int
+    from_photos: bool  # False: no photo was at hand, so seeded random inputs were compared
+    top1_agreement: float
+    max_probability_difference: float
+
+    def sentence(self) -> str:
+        source = "validation photos" if self.from_photos else "random test inputs (no photos at hand)"
+        return (
+            f"top-1 agreement {self.top1_agreement:.1%} on {self.inputs} {source}, "
+            f"largest probability difference {self.max_probability_difference:.1e}"
+        )
+
+
+@dataclass(frozen=True)
+class OnnxExport:
+    """What ``export_onnx`` wrote, and how it checked it."""
+
+    model_path: Path
+    labels_path: Path
+    readme_path: Path
+    example_path: Path
+    parity: ParityReport
+    seconds: float
+
+
+def export_model(
+    classifier: Classifier,
+    out_path: Path | str,
+    fmt: ExportFormat | str | None = None,
+    *,
+    check_photos: Sequence[Path] = (),
+    progress: ProgressFn | None = None,
+    cancel: CancelToken | None = None,
+) -> OnnxExport | None:
+    """The one way a model leaves the app, whatever the driver: tlgui's file or a verified ONNX one.
+
+    ``fmt`` None: chosen by ``out_path``'s suffix. Returns the ONNX export's report, None for tlgui's
+    own format (written atomically; a failed write leaves an old file intact).
+    """
+    fmt = ExportFormat.of_path(out_path) if fmt is None else ExportFormat(fmt)
+    if fmt is ExportFormat.ONNX:
+        return export_onnx(classifier, out_path, check_photos=check_photos, progress=progress, cancel=cancel)
+    target = Path(out_path)
+    _check_target(target)
+    try:
+        save_classifier(classifier, target)
+    except OSError as exc:
+        raise ExportError(f"Could not write {target}: {exc.strerror or exc}.") from None
+    return None
+
+
+def companion_paths(model_path: Path) -> tuple[Path, Path, Path]:
+    """The labels file, README and example script written beside an exported ``model_path``.
+
+    Named after the model so that two exports into one folder never overwrite each other's files.
+    """
+    stem = model_path.with_suffix("")
+    return (
+        stem.with_name(f"{stem.name}-labels.txt"),
+        stem.with_name(f"{stem.name}-README.txt"),
+        stem.with_name(f"{stem.name}-classify.py"),
+    )
+
+
+def export_onnx(
+    classifier: Classifier,
+    out_path: Path | str,
+    *,
+    check_photos: Sequence[Path] = (),
+    progress: ProgressFn | None = None,
+    cancel: CancelToken | None = None,
+) -> OnnxExport:
+    """Write ``classifier`` as an ONNX file at ``out_path`` (plus its companions) and verify it.
+
+    ``check_photos``: photos to compare on (the first ``PARITY_PHOTOS`` that decode are used).
+    Raises ExportError, leaving no file behind, when exporting fails or the check disagrees.
+    """
+    started = time.perf_counter()
+    report = progress or no_progress
+    cancel = cancel or CancelToken()
+    target = Path(out_path)
+    _check_target(target)
+    report(ProgressEvent(Phase.EXPORT, 0, 3, message="Converting to ONNX"))
+    data = _onnx_bytes(classifier)
+    cancel.raise_if_cancelled()
+    report(ProgressEvent(Phase.EXPORT, 1, 3, message="Checking the exported model"))
+    inputs, from_photos = _parity_inputs(classifier, check_photos, cancel)
+    parity = check_parity(classifier, data, inputs, from_photos=from_photos)
+    cancel.raise_if_cancelled()
+    report(ProgressEvent(Phase.EXPORT, 2, 3, message="Writing files"))
+    labels, readme, example = companion_paths(target)
+    try:
+        atomic_write_bytes(target, data)
+        atomic_write_text(labels, "".join(f"{name}\n" for name in classifier.class_names))
+        atomic_write_text(readme, _readme_text(classifier, target, example, parity))
+        atomic_write_text(example, _example_script())
+    except OSError as exc:
+        for path in (target, labels, readme, example):
+            with contextlib.suppress(OSError):
+                path.unlink()
+        raise ExportError(f"Could not write {target}: {exc.strerror or exc}.") from None
+    report(ProgressEvent(Phase.EXPORT, 3, 3, message="Exported"))
+    return OnnxExport(target, labels, readme, example, parity, time.perf_counter() - started)
+
+
+def _check_target(target: Path) -> None:
+    folder = target.parent
+    if not folder.is_dir():
+        raise ExportError(f"Cannot export to {target}: the folder {folder} does not exist.")
+    if target.exists() and not target.is_file():
+        raise ExportError(f"Cannot export to {target}: it is not a regular file.")
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise ExportError(f"Cannot export to {target}: the folder {folder} is not writable.")
+
+
+class _WithSoftmax(nn.Module):
+    """The classifier as other programs want it: normalised pixels in, probabilities out."""
+
+    def __init__(self, network: nn.Module):
+        super().__init__()
+        self.network = network
+
+    def forward(self, image: torch.Tensor) -> torch.Tensor:
+        return torch.softmax(self.network(image), dim=1)
+
+
+def _cpu_fp32_copy(classifier: Classifier) -> nn.Module:
+    # A copy: the caller's network may be in use (Classify page) and on another device or format.
+    network = copy.deepcopy(classifier.network).to("cpu", torch.float32)
+    return _WithSoftmax(network.to(memory_format=torch.contiguous_format)).eval()
+
+
+def _onnx_bytes(classifier: Classifier) -> bytes:
+    import onnx
+
+    module = _cpu_fp32_copy(classifier)
+    size = classifier.preprocessing.input_size
+    example = torch.zeros(2, 3, size, size)
+    batch = torch.export.Dim("batch", min=1, max=4096)
+    try:
+        with torch.no_grad(), contextlib.redirect_stdout(io.StringIO()):
+            program = torch.onnx.export(
+                module,
+                (example,),
+                input_names=[INPUT_NAME],
+                output_names=[OUTPUT_NAME],
+                dynamic_shapes=({0: batch},),
+                opset_version=OPSET,
+                dynamo=True,
+                external_data=False,
+                verbose=False,
+            )
+            model = program.model_proto
+    except Exception as exc:  # noqa: BLE001 - the exporter raises many types; the user needs one sentence
+        raise ExportError(
+            f"The {classifier.backbone_id} network could not be converted to ONNX ({type(exc).__name__}: "
+            f"{str(exc).splitlines()[0][:200] if str(exc) else 'no details'})."
+        ) from exc
+    _set_metadata(model, classifier)
+    try:
+        onnx.checker.check_model(model)
+    except onnx.checker.ValidationError as exc:
+        raise ExportError(f"The exported ONNX model failed onnx's own check: {str(exc)[:200]}") from exc
+    return model.SerializeToString()
+
+
+def onnx_metadata(classifier: Classifier) -> dict[str, str]:
+    """The ``metadata_props`` an exported file carries: all a program needs to use it."""
+    prep = classifier.preprocessing
+    return {
+        "class_names": json.dumps(list(classifier.class_names), ensure_ascii=False),
+        "preprocessing": json.dumps(
+            {
+                "input_size": prep.input_size,
+                "resize_size": prep.resize_size,
+                "mean": list(prep.mean),
+                "std": list(prep.std),
+                "interpolation": prep.interpolation,
+            }
+        ),
+        "backbone": classifier.backbone_id,
+        "tlgui_version": tlgui.__version__,
+        "input": f"{INPUT_NAME}: float32 N x 3 x {prep.input_size} x {prep.input_size}, RGB, resized, "
+        "centre-cropped and normalised as 'preprocessing' says",
+        "output": f"{OUTPUT_NAME}: float32 N x {len(classifier.class_names)}, softmax over class_names",
+    }
+
+
+def _set_metadata(model, classifier: Classifier) -> None:
+    del model.metadata_props[:]
+    for key, value in onnx_metadata(classifier).items():
+        entry = model.metadata_props.add()
+        entry.key, entry.value = key, value
+    model.producer_name = "tlgui"
+    model.producer_version = tlgui.__version__
+
+
+# ---- verification -------------------------------------------------------------------------------
+def _parity_inputs(
+    classifier: Classifier, photos: Sequence[Path], cancel: CancelToken
+) -> tuple[torch.Tensor, bool]:
+    """Up to PARITY_PHOTOS normalised input tensors from ``photos``; seeded noise when none decode."""
+    prep = classifier.preprocessing
+    tensors = []
+    for path in photos:
+        if len(tensors) >= PARITY_PHOTOS:
+            break
+        cancel.raise_if_cancelled()
+        try:
+            image = load_rgb(path, min_size=prep.resize_size)
+        except ImageDecodeError:
+            continue
+        tensors.append(prep.eval_uint8(image))
+    if tensors:
+        return prep.normalize(torch.stack(tensors)), True
+    generator = torch.Generator().manual_seed(0)
+    noise = torch.randint(0, 256, (16, 3, prep.input_size, prep.input_size), generator=generator)
+    return prep.normalize(noise.to(torch.uint8)), False
+
+
+def check_parity(
+    classifier: Classifier, onnx_bytes: bytes, inputs: torch.Tensor, *, from_photos: bool = True
+) -> ParityReport:
+    """Run the ONNX model in onnxruntime and tlgui's fp32 network on ``inputs``; compare.
+
+    Raises ExportError on any top-1 flip or a probability difference above PARITY_TOLERANCE.
+    """
+    import onnxruntime
+
+    options = onnxruntime.SessionOptions()
+    options.log_severity_level = 3
+    try:
+        session = onnxruntime.InferenceSession(onnx_bytes, options, providers=["CPUExecutionProvider"])
+        theirs = np.concatenate(
+            [session.run([OUTPUT_NAME], {INPUT_NAME: chunk.numpy()})[0] for chunk in inputs.split(16)]
+        )
+    except Exception as exc:  # noqa: BLE001 - onnxruntime's errors are not one family
+        raise ExportError(f"onnxruntime could not run the exported model: {str(exc)[:200]}") from exc
+    module = _cpu_fp32_copy(classifier)
+    with torch.inference_mode():
+        ours = torch.cat([module(chunk) for chunk in inputs.split(16)]).numpy()
+    agreement = float(np.mean(theirs.argmax(axis=1) == ours.argmax(axis=1)))
+    difference = float(np.max(np.abs(theirs - ours)))
+    parity = ParityReport(len(inputs), from_photos, agreement, difference)
+    if agreement < 1.0 or not difference <= PARITY_TOLERANCE:
+        raise ExportError(
+            f"The exported ONNX model does not give tlgui's answers ({parity.sentence()}; "
+            f"allowed: no top-1 change, differences up to {PARITY_TOLERANCE:g}). Nothing was written."
+        )
+    return parity
+
+
+# ---- the files beside it ------------------------------------------------------------------------
+def _readme_text(classifier: Classifier, target: Path, example: Path, parity: ParityReport) -> str:
+    prep = classifier.preprocessing
+    names = ", ".join(classifier.class_names)
+    return f"""{target.name}: an image classifier exported by tlgui {tlgui.__version__}
+
+Classes (output order): {names}
+Backbone: {classifier.backbone_id}
+
+Input  "{INPUT_NAME}": float32, shape N x 3 x {prep.input_size} x {prep.input_size}, RGB.
+  1. resize the shorter side to {prep.resize_size} pixels ({prep.interpolation}),
+  2. crop the centre {prep.input_size} x {prep.input_size},
+  3. scale to 0..1, subtract mean {list(prep.mean)} and divide by std {list(prep.std)} per channel.
+Output "{OUTPUT_NAME}": float32, shape N x {len(classifier.class_names)}, probabilities (softmax included).
+
+The same facts are in the file's metadata (class_names, preprocessing, backbone, tlgui_version).
+
+Try it (needs only onnxruntime, numpy and Pillow):
+    pip install onnxruntime numpy pillow
+    python {example.name} {target.name} photo.jpg
+
+Checked when exported: {parity.sentence()}.
+"""
+
+
+def _example_script() -> str:
+    return '''"""Classify photos with a model exported by tlgui, using only onnxruntime, numpy and Pillow.
+
+    python classify.py MODEL.onnx PHOTO [PHOTO ...]
+
+Prints one line per photo: the path, the most likely class and its probability, tab-separated.
+Everything it needs (class names, preprocessing) comes from the model file's metadata.
+"""
+
+import json
+import sys
+
+import numpy as np
+import onnxruntime
+from PIL import Image, ImageOps
+
+FILTERS = {"bilinear": Image.BILINEAR, "bicubic": Image.BICUBIC, "nearest": Image.NEAREST}
+
+
+def load_input(path, prep):
+    image = ImageOps.exif_transpose(Image.open(path))
+    if image.mode in ("RGBA", "LA", "P"):
+        image = image.convert("RGBA")
+        background = Image.new("RGBA", image.size, (255, 255, 255, 255))
+        image = Image.alpha_composite(background, image)
+    image = image.convert("RGB")
+    width, height = image.size
+    scale = prep["resize_size"] / min(width, height)
+    size = (max(1, round(width * scale)), max(1, round(height * scale)))
+    image = image.resize(size, FILTERS[prep["interpolation"]])
+    crop = prep["input_size"]
+    left, top = (size[0] - crop) // 2, (size[1] - crop) // 2
+    image = image.crop((left, top, left + crop, top + crop))
+    pixels = np.asarray(image, dtype=np.float32) / 255.0
+    pixels = (pixels - np.array(prep["mean"], np.float32)) / np.array(prep["std"], np.float32)
+    return pixels.transpose(2, 0, 1)[None]
+
+
+def main(model_path, photos):
+    session = onnxruntime.InferenceSession(model_path, providers=["CPUExecutionProvider"])
+    meta = session.get_modelmeta().custom_metadata_map
+    classes = json.loads(meta["class_names"])
+    prep = json.loads(meta["preprocessing"])
+    for photo in photos:
+        probabilities = session.run(["probabilities"], {"image": load_input(photo, prep)})[0][0]
+        best = int(np.argmax(probabilities))
+        print(f"{photo}\\t{classes[best]}\\t{probabilities[best]:.4f}")
+
+
+if __name__ == "__main__":
+    if len(sys.argv) < 3:
+        sys.exit(__doc__)
+    main(sys.argv[1], sys.argv[2:])
+'''
