@@ -6,6 +6,8 @@ import sys
 from pathlib import Path
 
 import pytest
+from PySide6.QtGui import QTextDocument
+from PySide6.QtGui import Qt as QtGuiNamespace
 from PySide6.QtWidgets import QFileDialog, QMessageBox
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests/ for imagegen
@@ -63,6 +65,23 @@ def answer(monkeypatch, button) -> list[str]:
 
 def save_dialog_returns(monkeypatch, path: Path) -> None:
     monkeypatch.setattr(QFileDialog, "getSaveFileName", staticmethod(lambda *a, **k: (str(path), "")))
+
+
+def displayed(text: str) -> str:
+    """What a message box shows for ``text``: Qt reads it as HTML when it looks like HTML."""
+    if not QtGuiNamespace.mightBeRichText(text):
+        return text
+    document = QTextDocument()
+    document.setHtml(text)
+    return document.toPlainText()
+
+
+def warnings_shown(monkeypatch) -> list[str]:
+    """Capture warning dialogs; returns the texts as they would read on screen."""
+    shown: list[str] = []
+    monkeypatch.setattr(QMessageBox, "warning",
+                        staticmethod(lambda parent, title, text, *a: shown.append(displayed(text))))
+    return shown
 
 
 def test_tabs_title_and_size(window):
@@ -134,8 +153,7 @@ def test_clean_project_closes_without_asking(window, monkeypatch):
 
 
 def test_errors_are_shown_in_a_dialog(window, monkeypatch):
-    shown: list[str] = []
-    monkeypatch.setattr(QMessageBox, "warning", staticmethod(lambda parent, title, text, *a: shown.append(text)))
+    shown = warnings_shown(monkeypatch)
     window.controller.report_error("The photos folder vanished.")
     assert shown == ["The photos folder vanished."]
 
@@ -143,8 +161,7 @@ def test_errors_are_shown_in_a_dialog(window, monkeypatch):
 def test_opening_a_damaged_project_reports_it(window, tmp_path, monkeypatch):
     bad = tmp_path / "bad.tlgui"
     bad.write_bytes(b"not a zip")
-    shown: list[str] = []
-    monkeypatch.setattr(QMessageBox, "warning", staticmethod(lambda parent, title, text, *a: shown.append(text)))
+    shown = warnings_shown(monkeypatch)
     assert not window.open_project(bad)
     assert "bad.tlgui" in shown[0]
     assert window.controller.path is None
@@ -175,8 +192,7 @@ def test_geometry_is_remembered(window, monkeypatch):
 
 
 def test_export_without_a_model_says_what_to_do(window, monkeypatch):
-    shown: list[str] = []
-    monkeypatch.setattr(QMessageBox, "warning", staticmethod(lambda parent, title, text, *a: shown.append(text)))
+    shown = warnings_shown(monkeypatch)
     assert not window.export_model()
     assert "Train" in shown[0]
 

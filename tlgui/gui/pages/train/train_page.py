@@ -28,8 +28,9 @@ from tlgui.core.plan.freezing import first_trainable_stage, freeze_level_names
 from tlgui.core.progress import ProgressEvent
 from tlgui.core.training.trainer import EpochStats, TrainingCallback, TrainResult, train
 from tlgui.gui.pages.train.train_settings import TrainSettingsForm
-from tlgui.gui.tasks import BackgroundTask
+from tlgui.gui.tasks import TaskSlot
 from tlgui.gui.widgets.curves import TrainingCurves
+from tlgui.gui.widgets.plain_text import make_plain
 from tlgui.gui.widgets.progress_panel import ProgressPanel
 from tlgui.gui.widgets.progress_text import format_duration
 
@@ -103,7 +104,12 @@ class TrainPage(QWidget):
     def __init__(self, controller, parent: QWidget | None = None):
         super().__init__(parent)
         self.controller = controller
-        self._task: BackgroundTask | None = None
+        self.slot = TaskSlot(self)
+        self.slot.progress.connect(self._on_progress)
+        self.slot.reported.connect(self._on_reported)
+        self.slot.failed.connect(self._on_failed)
+        self.slot.cancelled.connect(self._on_cancelled)
+        self.slot.done.connect(self._on_done)
         self._writing_config = False
 
         self.form = TrainSettingsForm()
@@ -115,7 +121,7 @@ class TrainPage(QWidget):
         self.start_button.clicked.connect(self.start)
         self.progress = ProgressPanel("Stop")
         self.progress.cancelRequested.connect(self.stop)
-        self.message = QLabel()
+        self.message = make_plain(QLabel())  # the engine's messages name classes and photos
         self.message.setWordWrap(True)
         self.message.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.curves = TrainingCurves()
@@ -160,11 +166,11 @@ class TrainPage(QWidget):
 
     @property
     def busy(self) -> bool:
-        return self._task is not None
+        return self.slot.busy
 
     def start(self) -> None:
         """Train with the form's settings on a snapshot of the photos and the network."""
-        if self._task is not None:
+        if self.slot.busy:
             return
         controller = self.controller
         config = self.form.config(controller.config)
@@ -180,38 +186,27 @@ class TrainPage(QWidget):
         def job(token, report):
             return train(dataset, run_config, backbone=backbone, callbacks=[ReportingCallback(report)], cancel=token)
 
-        task = BackgroundTask(job, self)
         # A full garbage collection walks every object Python tracks (half a million once torch and
         # the window are loaded: a quarter of a second) holding the GIL, on whichever thread it
         # happens, so it stalls the window; the run's own allocations (copying the network) trigger
         # one. What is alive now (modules, widgets, the project) stays out of collections until the
         # run ends, so one walks only what the run made: milliseconds.
         gc.freeze()
-        task.progress.connect(self._on_progress)
-        task.reported.connect(self._on_reported)
-        task.finished.connect(self._on_finished)
-        task.failed.connect(self._on_failed)
-        task.cancelled.connect(self._on_cancelled)
-        task.done.connect(self._on_done)
-        self._task = task
         self.curves.clear()
         self._show_message("")
         self.start_button.setEnabled(False)
         self.progress.start("Preparing…")
         self.busyChanged.emit(True)
-        task.start()
+        self.slot.start(job, self._on_finished)
 
     def stop(self) -> None:
         """Ask the run to stop between batches; the best epoch so far is kept."""
-        if self._task is not None:
-            self._task.cancel()
+        self.slot.cancel()
 
-    def shutdown(self, msecs: int = 30000) -> None:
-        """Stop a run and wait for its thread (window closing)."""
-        if self._task is not None:
-            self._task.cancel()
-            self._task.wait(msecs)
-            gc.unfreeze()  # _on_done may never come now
+    def shutdown(self) -> None:
+        """Stop a run (window closing): the best epoch so far is kept if it stops in time."""
+        self.slot.shutdown()
+        gc.unfreeze()  # _on_done may never come now
 
     def _on_progress(self, event: ProgressEvent) -> None:
         self.progress.follow(event)
@@ -243,7 +238,6 @@ class TrainPage(QWidget):
         self.controller.show_status(text)
 
     def _on_done(self) -> None:
-        self._task = None
         # Back into the collector's view, so that cycles dropped since the start are freed after all.
         gc.unfreeze()
         self.progress.finish()
@@ -298,7 +292,7 @@ class TrainPage(QWidget):
         self.plan_label.setText(f"{title}\nTrains: {what}\nData: {photos_text}")
 
     def _on_classifier_changed(self) -> None:
-        if self._task is not None:
+        if self.slot.busy:
             return
         result = self.controller.last_result
         history = result.history if result is not None else _history_from_classifier(self.controller.classifier)
