@@ -134,7 +134,7 @@ class MainWindow(QMainWindow):
         self.recent_menu.clear()
         recent = self.recent_projects()
         for path in recent:
-            action = self.recent_menu.addAction(path.name)
+            action = self.recent_menu.addAction(path.name.replace("&", "&&"))  # "&" would be a shortcut
             action.setToolTip(literal_html(str(path)))
             action.setStatusTip(str(path))
             action.triggered.connect(lambda _checked=False, p=path: self.open_project(p))

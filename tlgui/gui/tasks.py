@@ -21,7 +21,8 @@ from tlgui.core.progress import CancelToken, ProgressEvent
 # A job receives the token and a `report(kind, payload)` function; whatever it returns is the result.
 Job = Callable[[CancelToken, Callable[[str, Any], None]], Any]
 
-#: How long ``TaskSlot.shutdown`` waits for a cancelled job by default.
+#: How long ``TaskSlot.shutdown`` waits for a cancelled job by default: jobs check their token at
+#: least every batch or file, so a longer wait means a job stuck in one long call.
 SHUTDOWN_WAIT_MS = 5000
 
 # Runs whose job outlived a shutdown: held here so that their QThread is not destroyed while it
@@ -138,12 +139,9 @@ class TaskSlot(QObject):
         if self._run is not None:
             self._run.token.cancel()
 
-    @property
-    def cancelling(self) -> bool:
-        return self._run is not None and self._run.token.cancelled
-
-    def shutdown(self, msecs: int = SHUTDOWN_WAIT_MS) -> bool:
-        """The owner is going away: cancel, and wait at most ``msecs`` for the job to stop.
+    def shutdown(self, msecs: int | None = None) -> bool:
+        """The owner is going away: cancel, and wait at most ``msecs`` (default
+        ``SHUTDOWN_WAIT_MS``) for the job to stop.
 
         A job that stops in time has its answers delivered now, before this returns (so a stopped
         training run's best epoch still lands in the project). One that does not is abandoned: its
@@ -154,7 +152,7 @@ class TaskSlot(QObject):
         if run is None:
             return True
         run.token.cancel()
-        if run.wait(msecs):
+        if run.wait(SHUTDOWN_WAIT_MS if msecs is None else msecs):
             # The answers are queued events for `run`; deliver them (and `ended`) here and now.
             QCoreApplication.sendPostedEvents(run, QEvent.Type.MetaCall)
             if self._run is not run:
@@ -162,12 +160,13 @@ class TaskSlot(QObject):
         run.blockSignals(True)  # no answer of an abandoned job reaches an owner that is going away
         self._run = None
         self._on_finished = None
-        if run.has_ended():
+        ended = run.has_ended()
+        if ended:
             run.deleteLater()
         else:
             _abandon(run)
         self.busyChanged.emit(False)
-        return run.has_ended()
+        return ended
 
     def _on_reported(self, kind: str, payload: object) -> None:
         if kind == "progress" and isinstance(payload, ProgressEvent):

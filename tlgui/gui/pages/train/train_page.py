@@ -1,6 +1,6 @@
 """The Train page: settings, Start/Stop, a named progress bar, live curves.
 
-Training runs in a BackgroundTask. The engine's callbacks become ``report("progress", event)`` and
+Training runs in a TaskSlot. The engine's callbacks become ``report("progress", event)`` and
 ``report("epoch", stats)`` on the worker thread and arrive here as queued signals, so the window
 stays responsive; the engine already throttles progress to about ten events a second, but epochs
 come as fast as they finish (dozens a second for a head on a warm cache), so each is handled in
@@ -38,7 +38,7 @@ ERROR_STYLE = "color: #b03a2e;"
 
 
 class ReportingCallback(TrainingCallback):
-    """Forwards the trainer's hooks to a BackgroundTask's ``report`` (called on the worker thread)."""
+    """Forwards the trainer's hooks to a TaskSlot job's ``report`` (called on the worker thread)."""
 
     def __init__(self, report):
         self._report = report
@@ -114,7 +114,7 @@ class TrainPage(QWidget):
 
         self.form = TrainSettingsForm()
         self.form.changed.connect(self._on_form_changed)
-        self.plan_label = QLabel()
+        self.plan_label = make_plain(QLabel())  # an unknown backbone id from a project file, as it is
         self.plan_label.setWordWrap(True)
         self.start_button = QPushButton("Start training")
         self.start_button.setDefault(True)
