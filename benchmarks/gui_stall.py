@@ -3,7 +3,7 @@
 A QTimer on the GUI thread fires every 5 ms and records the gap between ticks; the stall is the
 longest gap minus those 5 ms, over the time the job runs. When the real window exists
 (``MainWindow`` + ``ProjectController``) the real Train page is driven, shown on its tab, with its
-live curves and progress panel; otherwise a bare ``BackgroundTask`` runs the same training.
+live curves and progress panel; otherwise a bare ``TaskSlot`` runs the same training.
 
 Two runs: head only on a warm feature cache (the default path, training seconds), then a partial
 run (last stage trainable, cached, cold: the extraction phase with its decode threads is included).
@@ -171,10 +171,9 @@ class WindowDriver:
             self.page.start()
             meter.phase = "worker set-up"
             started.append(True)
-            task = self.page._task
-            if task is not None:
-                task.progress.connect(lambda e: setattr(meter, "phase", e.phase))
-                task.reported.connect(lambda kind, _p: setattr(meter, "phase", f"after {kind}"))
+            slot = self.page.slot
+            slot.progress.connect(lambda e: setattr(meter, "phase", e.phase))
+            slot.reported.connect(lambda kind, _p: setattr(meter, "phase", f"after {kind}"))
 
         QTimer.singleShot(50, press_start)
         _run_until(self.page.busyChanged, lambda: bool(started) and not self.page.busy, timeout_s)
@@ -191,9 +190,9 @@ class WindowDriver:
 
 
 class TaskDriver:
-    """A bare BackgroundTask running ``train`` (when the window is not there)."""
+    """A bare TaskSlot running ``train`` (when the window is not there)."""
 
-    kind = "BackgroundTask"
+    kind = "TaskSlot"
 
     def __init__(self, ctx: Context, app):
         self.app = app
@@ -203,7 +202,7 @@ class TaskDriver:
         from PySide6.QtCore import QTimer
 
         from tlgui.core.training.trainer import TrainingCallback, train
-        from tlgui.gui.tasks import BackgroundTask
+        from tlgui.gui.tasks import TaskSlot
 
         dataset, backbone = self.ctx.hymenoptera_dataset(), self.ctx.backbone()
 
@@ -217,18 +216,23 @@ class TaskDriver:
             def on_epoch_end(self, stats):
                 self.report("epoch", stats)
 
-        task = BackgroundTask(lambda token, report: train(dataset, config, backbone=backbone,
-                                                          callbacks=[Report(report)], cancel=token))
+        slot = TaskSlot()
         outcome = {}
-        task.progress.connect(lambda e: setattr(meter, "phase", e.phase))
-        task.reported.connect(lambda kind, _p: setattr(meter, "phase", f"after {kind}"))
-        task.finished.connect(lambda r: outcome.update(epochs=len(r.history), accuracy=r.report.accuracy))
-        task.failed.connect(lambda m, _d: outcome.update(error=m))
+        slot.progress.connect(lambda e: setattr(meter, "phase", e.phase))
+        slot.reported.connect(lambda kind, _p: setattr(meter, "phase", f"after {kind}"))
+        slot.failed.connect(lambda m, _d: outcome.update(error=m))
+
+        def job(token, report):
+            return train(dataset, config, backbone=backbone, callbacks=[Report(report)], cancel=token)
+
+        def on_finished(result):
+            outcome.update(epochs=len(result.history), accuracy=result.report.accuracy)
+
         meter.phase = "worker set-up"
         meter.start()
         started = []
-        QTimer.singleShot(50, lambda: (task.start(), started.append(True)))
-        _run_until(task.done, lambda: bool(started) and not task.running, timeout_s)
+        QTimer.singleShot(50, lambda: (slot.start(job, on_finished), started.append(True)))
+        _run_until(slot.done, lambda: bool(started) and not slot.busy, timeout_s)
         meter.stop()
         return outcome
 
@@ -252,11 +256,11 @@ def run(ctx: Context) -> list[Row]:
     try:
         window = WindowDriver(ctx, app)
         plan += [(window, head), (window, partial)]
-        # The same head-only job on a bare BackgroundTask: what the worker alone costs the GUI
+        # The same head-only job on a bare TaskSlot: what the worker alone costs the GUI
         # thread (GIL), without the page's own work (copies, curves, painting).
         plan.append((TaskDriver(ctx, app), head))
     except ImportError as exc:
-        ctx.log(f"  (no main window: {exc}; driving a BackgroundTask)")
+        ctx.log(f"  (no main window: {exc}; driving a TaskSlot)")
         window = None
         task = TaskDriver(ctx, app)
         plan += [(task, head), (task, partial)]
@@ -278,7 +282,7 @@ def run(ctx: Context) -> list[Row]:
             if outcome.get("error"):
                 raise RuntimeError(f"training in the GUI failed: {outcome['error']}")
             stall, phase = meter.worst()
-            where = "" if driver is window or window is None else " (bare BackgroundTask)"
+            where = "" if driver is window or window is None else " (bare TaskSlot)"
             rows.append(Row(
                 f"GUI max stall while training: {title}{where}", stall, "ms", target=f"< {TARGET_MS:g} ms",
                 met=stall < TARGET_MS,

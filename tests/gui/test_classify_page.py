@@ -144,3 +144,13 @@ def test_export_the_model_and_classify_with_the_file_alone(qtbot, trained, new_p
     assert page.message.styleSheet()  # shown as an error
     assert "from colours.safetensors" in page.model_label.text()
     page.shutdown()
+
+
+def test_a_csv_that_cannot_be_written_is_reported_with_its_name(page, tmp_path):
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("a file where a folder should be")
+    target = blocker / "predictions.csv"
+    errors: list[str] = []
+    page.controller.errorRaised.connect(errors.append)  # the window shows these as a dialog
+    assert not page.export_csv(target)
+    assert len(errors) == 1 and errors[0].startswith(f"The CSV file was not saved to {target}: ")

@@ -258,7 +258,8 @@ def test_from_an_empty_project_to_a_saved_trained_one(qtbot, windows, insects, t
     model_file = tmp_path / "exported" / "insects"
     model_file.parent.mkdir()
     dialog_returns(monkeypatch, "getSaveFileName", model_file)
-    window.export_action.trigger()
+    with qtbot.waitSignal(window.exporter.exported, timeout=LONG):  # written in the background
+        window.export_action.trigger()
     exported = model_file.with_name("insects.safetensors")
     assert exported.is_file() and exported.stat().st_size > 1_000_000
 

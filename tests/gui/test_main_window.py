@@ -3,16 +3,24 @@
 from __future__ import annotations
 
 import sys
+import threading
+import time
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from pages_support import isolate_caches, train_small, write_learnable_classes
 from PySide6.QtWidgets import QFileDialog, QMessageBox
+from qt_text import displayed
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests/ for imagegen
 
 import imagegen  # noqa: E402
 
+from tlgui.core.files.versions import MODEL_SUFFIX  # noqa: E402
+from tlgui.core.models.modelfile import load_classifier  # noqa: E402
 from tlgui.gui import app as app_module  # noqa: E402
+from tlgui.gui import tasks  # noqa: E402
 from tlgui.gui.main_window import MAX_RECENT, TAB_TITLES, MainWindow  # noqa: E402
 from tlgui.gui.settings import app_settings  # noqa: E402
 
@@ -63,6 +71,14 @@ def answer(monkeypatch, button) -> list[str]:
 
 def save_dialog_returns(monkeypatch, path: Path) -> None:
     monkeypatch.setattr(QFileDialog, "getSaveFileName", staticmethod(lambda *a, **k: (str(path), "")))
+
+
+def warnings_shown(monkeypatch) -> list[str]:
+    """Capture warning dialogs; returns the texts as they would read on screen."""
+    shown: list[str] = []
+    monkeypatch.setattr(QMessageBox, "warning",
+                        staticmethod(lambda parent, title, text, *a: shown.append(displayed(text))))
+    return shown
 
 
 def test_tabs_title_and_size(window):
@@ -134,8 +150,7 @@ def test_clean_project_closes_without_asking(window, monkeypatch):
 
 
 def test_errors_are_shown_in_a_dialog(window, monkeypatch):
-    shown: list[str] = []
-    monkeypatch.setattr(QMessageBox, "warning", staticmethod(lambda parent, title, text, *a: shown.append(text)))
+    shown = warnings_shown(monkeypatch)
     window.controller.report_error("The photos folder vanished.")
     assert shown == ["The photos folder vanished."]
 
@@ -143,8 +158,7 @@ def test_errors_are_shown_in_a_dialog(window, monkeypatch):
 def test_opening_a_damaged_project_reports_it(window, tmp_path, monkeypatch):
     bad = tmp_path / "bad.tlgui"
     bad.write_bytes(b"not a zip")
-    shown: list[str] = []
-    monkeypatch.setattr(QMessageBox, "warning", staticmethod(lambda parent, title, text, *a: shown.append(text)))
+    shown = warnings_shown(monkeypatch)
     assert not window.open_project(bad)
     assert "bad.tlgui" in shown[0]
     assert window.controller.path is None
@@ -175,8 +189,7 @@ def test_geometry_is_remembered(window, monkeypatch):
 
 
 def test_export_without_a_model_says_what_to_do(window, monkeypatch):
-    shown: list[str] = []
-    monkeypatch.setattr(QMessageBox, "warning", staticmethod(lambda parent, title, text, *a: shown.append(text)))
+    shown = warnings_shown(monkeypatch)
     assert not window.export_model()
     assert "Train" in shown[0]
 
@@ -211,3 +224,128 @@ def test_app_opens_the_project_given(qtbot, photos, tmp_path):
 
 def test_app_icon_exists():
     assert not app_module.app_icon().isNull()
+
+
+# -- failed saves and closing ------------------------------------------------------------------------
+
+
+def unwritable(tmp_path: Path) -> Path:
+    """A project path that cannot be written: its folder is a regular file."""
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("a file where a folder should be")
+    return blocker / "pets.tlgui"
+
+
+def test_a_failed_save_is_a_dialog_naming_the_file(window, photos, tmp_path, monkeypatch):
+    fill(window, photos)
+    target = unwritable(tmp_path)
+    save_dialog_returns(monkeypatch, target)
+    shown = warnings_shown(monkeypatch)
+    assert not window.save()
+    assert len(shown) == 1 and shown[0].startswith(f"The project was not saved to {target}: ")
+    assert window.controller.dirty and window.controller.path is None
+    assert window.windowTitle() == "tlgui — Untitled[*]"
+
+
+def test_closing_keeps_the_window_when_the_save_fails(window, photos, tmp_path, monkeypatch):
+    fill(window, photos)
+    asked = answer(monkeypatch, Button.Save)
+    save_dialog_returns(monkeypatch, unwritable(tmp_path))
+    shown = warnings_shown(monkeypatch)
+    assert not window.close()
+    assert len(asked) == 1 and len(shown) == 1 and "pets.tlgui" in shown[0]
+    assert window.isVisible() and window.controller.dirty
+
+
+def test_closing_keeps_the_window_when_saving_breaks_unexpectedly(window, photos, tmp_path, monkeypatch):
+    fill(window, photos)
+    answer(monkeypatch, Button.Save)
+    save_dialog_returns(monkeypatch, tmp_path / "pets.tlgui")
+
+    def broken_save(path=None):
+        raise RuntimeError("serialiser exploded")
+
+    monkeypatch.setattr(window.controller, "save_project", broken_save)
+    shown = warnings_shown(monkeypatch)
+    assert not window.close()
+    assert shown == [f"The project was not saved to {tmp_path / 'pets.tlgui'}: RuntimeError: serialiser exploded."]
+    assert window.isVisible() and window.controller.dirty
+
+
+def test_closing_mid_training_keeps_the_best_epoch_and_asks_to_save_it(qtbot, window, tmp_path, monkeypatch):
+    """Stop the run first, then ask: the model it leaves behind is unsaved work, not to be lost silently."""
+    isolate_caches(monkeypatch, tmp_path)
+    write_learnable_classes(tmp_path / "colours", {"red": 8, "blue": 8})
+    fill(window, tmp_path / "colours")
+    controller = window.controller
+    controller.set_config(replace(controller.config, epochs=1000, early_stopping_patience=None, freeze_level=0))
+    controller.mark_clean()
+    train_page = window.train_page
+    train_page.start()
+    qtbot.waitUntil(lambda: len(train_page.curves.history) >= 1, timeout=120000)
+
+    asked: list[tuple[str, bool]] = []
+
+    def question(parent, title, text, *args, **kwargs):
+        asked.append((title, controller.classifier is not None))
+        return Button.Yes if title == "Work in progress" else Button.Discard
+
+    monkeypatch.setattr(QMessageBox, "question", staticmethod(question))
+    assert window.close()
+    assert asked == [("Work in progress", False), ("Unsaved changes", True)]
+    assert controller.last_result is not None and controller.last_result.cancelled
+    assert not train_page.busy
+
+
+# -- exporting the model -----------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory):
+    root = tmp_path_factory.mktemp("photos")
+    write_learnable_classes(root, {"red": 6, "blue": 6})
+    return train_small(root, tmp_path_factory.mktemp("cache"), epochs=2)[1]
+
+
+def test_file_export_model_writes_the_file_in_the_background(qtbot, window, trained, tmp_path, monkeypatch):
+    window.controller.set_training_result(trained)
+    assert window.export_action.isEnabled()
+    assert window.classify_page.exporter is window.exporter  # one export path for the menu and the page
+    save_dialog_returns(monkeypatch, tmp_path / "models" / "pets")
+    with qtbot.waitSignal(window.exporter.exported, timeout=60000) as blocker:
+        assert window.export_model()
+        assert window.exporter.busy  # the window returned before the file was written
+    target = tmp_path / "models" / f"pets{MODEL_SUFFIX}"
+    assert blocker.args[0] == target
+    assert load_classifier(target).class_names == trained.classifier.class_names
+    assert window.statusBar().currentMessage() == f"Model exported to {target}."
+
+
+def test_a_failed_export_is_a_dialog_and_leaves_no_partial_file(qtbot, window, trained, tmp_path, monkeypatch):
+    window.controller.set_training_result(trained)
+    folder = tmp_path / "models"
+    target = folder / f"taken{MODEL_SUFFIX}"
+    target.mkdir(parents=True)  # a folder where the file should go
+    save_dialog_returns(monkeypatch, target)
+    shown = warnings_shown(monkeypatch)
+    assert window.export_model()
+    qtbot.waitUntil(lambda: not window.exporter.busy, timeout=60000)
+    assert shown == [f"The model was not saved to {target}: Is a directory."]
+    assert [p.name for p in folder.iterdir()] == [target.name]  # the temporary file is gone
+
+
+def test_closing_never_hangs_on_work_that_does_not_stop(qtbot, window, monkeypatch):
+    release = threading.Event()
+    # A job inside one long call that cannot look at its cancel token.
+    assert window.classify_page.predict_slot.start(lambda token, report: release.wait(30))
+    monkeypatch.setattr(tasks, "SHUTDOWN_WAIT_MS", 200)
+    asked = answer(monkeypatch, Button.Yes)
+    started = time.monotonic()
+    try:
+        assert window.close()
+        assert time.monotonic() - started < 5
+        assert asked == ["A task is still running. Stop it and quit?"]
+        assert not window.classify_page.busy and tasks.abandoned_count() == 1
+    finally:
+        release.set()
+    assert tasks.wait_for_abandoned(10000)

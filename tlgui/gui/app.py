@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -15,8 +16,11 @@ from tlgui.core.resources import resources_dir
 from tlgui.gui.controller import ProjectController
 from tlgui.gui.main_window import MainWindow
 from tlgui.gui.settings import APPLICATION, ORGANISATION
+from tlgui.gui.tasks import wait_for_abandoned
 
 ICON_FILE = "tlgui.svg"
+#: After the window has closed, how long a job abandoned at close may take to reach its cancel check.
+EXIT_WAIT_MS = 10_000
 
 
 def app_icon() -> QIcon:
@@ -66,7 +70,15 @@ def main(argv: list[str] | None = None) -> int:
     args = app.arguments()[1:]
     window = open_window(Path(args[0]) if args else None)
     window.show()
-    return app.exec()
+    code = app.exec()
+    if not wait_for_abandoned(EXIT_WAIT_MS):
+        # A job still inside one long engine call: Qt aborts the process if its thread is destroyed
+        # while running, and nothing can interrupt the call. Every save was finished or abandoned
+        # atomically, so leave now without the interpreter's teardown.
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
+    return code
 
 
 if __name__ == "__main__":

@@ -1,6 +1,6 @@
 """Questions from a background job to the user, answered on the GUI thread.
 
-An engine call running in a ``BackgroundTask`` sometimes needs a decision only the user can make
+An engine call running in a ``TaskSlot`` sometimes needs a decision only the user can make
 (e.g. "is this a folder of classes or one class?"). Dialogs may only be shown on the GUI thread, so
 ``make_asker`` gives the job a plain function that posts the question through the task's
 ``report`` channel and blocks the *worker* thread until the GUI thread has answered; the GUI thread
@@ -16,7 +16,7 @@ from typing import Any
 
 from tlgui.core.progress import CancelToken
 
-#: The ``kind`` a question travels under through ``BackgroundTask.reported``.
+#: The ``kind`` a question travels under through ``TaskSlot.reported``.
 ASK_KIND = "ask"
 
 

@@ -39,9 +39,6 @@ if TYPE_CHECKING:
     from tlgui.core.models.classifier import Classifier
     from tlgui.core.training.trainer import TrainResult
 
-#: Suffix of project files, with its dot.
-
-
 class ProjectController(QObject):
     """Holds the open project and emits a signal for every change.
 

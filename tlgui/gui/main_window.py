@@ -1,8 +1,10 @@
 """The main window: five tabs over one ProjectController, the File menu, and unsaved-change prompts.
 
 The window owns no project state; it shows the controller's (title, modified marker, status) and
-turns ``errorRaised`` into dialogs. Pages may offer ``busy() -> bool`` (a long job is running) and
-``shutdown()`` (stop background work before the window goes away); the window calls them on close.
+turns ``errorRaised`` into dialogs. Pages may offer ``busy`` (a long job is running) and
+``shutdown()`` (stop background work, for a bounded time); the window calls them on close, before
+asking about unsaved changes, so that what a stopped job produced (a run's best epoch) is asked about
+too. Closing never drops unsaved work silently: a failed save is a dialog and the window stays open.
 """
 
 from __future__ import annotations
@@ -15,22 +17,23 @@ from PySide6.QtWidgets import QFileDialog, QMainWindow, QMessageBox, QTabWidget,
 
 import tlgui
 from tlgui.core.errors import TlguiError
-from tlgui.core.files.versions import PROJECT_SUFFIX
-from tlgui.core.models.modelfile import save_classifier
+from tlgui.core.files.versions import MODEL_SUFFIX, PROJECT_SUFFIX, with_suffix
 from tlgui.gui.controller import ProjectController
+from tlgui.gui.failed_saves import failed_save_message
+from tlgui.gui.model_export import ModelExporter
 from tlgui.gui.pages.classify.classify_page import ClassifyPage
 from tlgui.gui.pages.data.data_page import DataPage
 from tlgui.gui.pages.model.model_page import ModelPage
 from tlgui.gui.pages.results.results_page import ResultsPage
 from tlgui.gui.pages.train.train_page import TrainPage
 from tlgui.gui.settings import app_settings
+from tlgui.gui.widgets.plain_text import literal_html
 
 MAX_RECENT = 8
 RECENT_KEY = "recent_projects"
 GEOMETRY_KEY = "main_window/geometry"
 STATE_KEY = "main_window/state"
 PROJECT_FILTER = f"tlgui projects (*{PROJECT_SUFFIX})"
-MODEL_FILTER = "tlgui models (*.safetensors)"
 TAB_TITLES = ("1 · Data", "2 · Model", "3 · Train", "4 · Results", "5 · Classify")
 
 
@@ -42,6 +45,7 @@ class MainWindow(QMainWindow):
     def __init__(self, controller: ProjectController | None = None, parent: QWidget | None = None):
         super().__init__(parent)
         self.controller = controller or ProjectController(self)
+        self.exporter = ModelExporter(self.controller, self)
         self.resize(1280, 800)
         self.setMinimumSize(900, 600)
 
@@ -51,7 +55,7 @@ class MainWindow(QMainWindow):
         self.model_page = ModelPage(self.controller)
         self.train_page = TrainPage(self.controller)
         self.results_page = ResultsPage(self.controller)
-        self.classify_page = ClassifyPage(self.controller)
+        self.classify_page = ClassifyPage(self.controller, exporter=self.exporter)
         self.pages = (self.data_page, self.model_page, self.train_page, self.results_page, self.classify_page)
         for title, page in zip(TAB_TITLES, self.pages, strict=True):
             self.tabs.addTab(page, title)
@@ -130,8 +134,8 @@ class MainWindow(QMainWindow):
         self.recent_menu.clear()
         recent = self.recent_projects()
         for path in recent:
-            action = self.recent_menu.addAction(path.name)
-            action.setToolTip(str(path))
+            action = self.recent_menu.addAction(path.name.replace("&", "&&"))  # "&" would be a shortcut
+            action.setToolTip(literal_html(str(path)))
             action.setStatusTip(str(path))
             action.triggered.connect(lambda _checked=False, p=path: self.open_project(p))
         if not recent:
@@ -153,7 +157,7 @@ class MainWindow(QMainWindow):
         answer = QMessageBox.question(
             self,
             "Unsaved changes",
-            f"Save the changes to “{self.controller.project_name}” before closing it?",
+            literal_html(f"Save the changes to “{self.controller.project_name}” before closing it?"),
             QMessageBox.StandardButton.Save | QMessageBox.StandardButton.Discard
             | QMessageBox.StandardButton.Cancel,
             QMessageBox.StandardButton.Save,
@@ -203,10 +207,11 @@ class MainWindow(QMainWindow):
         return self._save_to(Path(path)) if path else False
 
     def _save_to(self, path: Path) -> bool:
+        """Save; on any failure show a dialog naming the file and the problem, and return False."""
         try:
             saved = self.controller.save_project(path)
-        except (TlguiError, OSError) as exc:
-            self.show_error(f"The project was not saved. {exc}")
+        except Exception as exc:  # noqa: BLE001 - whatever it was, the project is not saved: say so
+            self.show_error(failed_save_message("project", with_suffix(path, PROJECT_SUFFIX), exc))
             return False
         self._remember_recent(saved)
         return True
@@ -220,25 +225,16 @@ class MainWindow(QMainWindow):
     # -- models ----------------------------------------------------------------------------------
 
     def export_model(self) -> bool:
-        """Write the trained classifier as a standalone model file."""
+        """Write the project's classifier as a standalone model file, in the background.
+
+        True when the export started; a failure to write it comes later, as a dialog.
+        """
         classifier = self.controller.classifier
         if classifier is None:
             self.show_error("There is no trained model yet. Train one on the Train tab first.")
             return False
-        suggested = str(Path(self._start_dir()) / f"{self.controller.project_name}.safetensors")
-        path, _ = QFileDialog.getSaveFileName(self, "Export model", suggested, MODEL_FILTER)
-        if not path:
-            return False
-        target = Path(path)
-        if target.suffix.lower() != ".safetensors":
-            target = target.with_name(target.name + ".safetensors")
-        try:
-            save_classifier(classifier, target)
-        except (TlguiError, OSError) as exc:
-            self.show_error(f"The model was not exported. {exc}")
-            return False
-        self.controller.show_status(f"Model exported to {target}.")
-        return True
+        suggested = Path(self._start_dir()) / f"{self.controller.project_name}{MODEL_SUFFIX}"
+        return self.exporter.ask_and_export(self, classifier, suggested)
 
     def open_model_file(self) -> None:
         """Classify with a model file made earlier: the Classify page opens and owns it."""
@@ -248,7 +244,8 @@ class MainWindow(QMainWindow):
     # -- messages --------------------------------------------------------------------------------
 
     def show_error(self, message: str) -> None:
-        QMessageBox.warning(self, "tlgui", message)
+        """A warning dialog; ``message`` is shown literally (it often carries names from files)."""
+        QMessageBox.warning(self, "tlgui", literal_html(message))
 
     def about(self) -> None:
         QMessageBox.about(
@@ -262,20 +259,26 @@ class MainWindow(QMainWindow):
     # -- closing ---------------------------------------------------------------------------------
 
     def closeEvent(self, event: QCloseEvent) -> None:
-        if self._any_busy() and QMessageBox.question(
-            self, "Work in progress", "A task is still running. Stop it and quit?",
-            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, QMessageBox.StandardButton.No,
-        ) != QMessageBox.StandardButton.Yes:
-            event.ignore()
-            return
+        # Accepted only at the very end: a failure on the way (even an exception) keeps the window.
+        event.ignore()
+        if self._any_busy():
+            if QMessageBox.question(
+                self, "Work in progress", "A task is still running. Stop it and quit?",
+                QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, QMessageBox.StandardButton.No,
+            ) != QMessageBox.StandardButton.Yes:
+                return
+            # Stop first: what the stopped work leaves (a run's best epoch, photos read so far) is
+            # part of the project that the unsaved-changes question is about.
+            self.shutdown()
         if not self.maybe_save():
-            event.ignore()
             return
         self._save_geometry()
         self.shutdown()
         event.accept()
 
     def _any_busy(self) -> bool:
+        if self.exporter.busy:
+            return True
         for page in self.pages:
             busy = getattr(page, "busy", None)
             if busy is not None and (busy() if callable(busy) else busy):
@@ -283,7 +286,9 @@ class MainWindow(QMainWindow):
         return False
 
     def shutdown(self) -> None:
-        """Stop every page's background work (thumbnails, scans, training)."""
+        """Stop every page's background work (thumbnails, scans, training), each for a bounded time;
+        a model file being exported is let finish first."""
+        self.exporter.shutdown()
         for page in self.pages:
             stop = getattr(page, "shutdown", None)
             if callable(stop):

@@ -1,16 +1,19 @@
-"""Running engine calls off the GUI thread.
+"""Running engine calls off the GUI thread: one reusable slot for every owner of background work.
 
 Qt's recommended shape: a worker QObject moved to a QThread, talking to the window only through
-signals. The only state shared between threads is the CancelToken. The GUI thread never waits.
+signals. The only state shared between threads is the CancelToken. The GUI thread never waits on a
+job, except when the window goes away, and then for a bounded time: a job that does not reach its
+next cancel check by then is abandoned (kept alive, its answers dropped), never waited on forever.
 """
 
 from __future__ import annotations
 
+import time
 import traceback
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QObject, Qt, QThread, Signal, Slot
+from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt, QThread, Signal, Slot
 
 from tlgui.core.errors import Cancelled, TlguiError
 from tlgui.core.progress import CancelToken, ProgressEvent
@@ -18,8 +21,16 @@ from tlgui.core.progress import CancelToken, ProgressEvent
 # A job receives the token and a `report(kind, payload)` function; whatever it returns is the result.
 Job = Callable[[CancelToken, Callable[[str, Any], None]], Any]
 
+#: How long ``TaskSlot.shutdown`` waits for a cancelled job by default: jobs check their token at
+#: least every batch or file, so a longer wait means a job stuck in one long call.
+SHUTDOWN_WAIT_MS = 5000
 
-class _JobObject(QObject):
+# Runs whose job outlived a shutdown: held here so that their QThread is not destroyed while it
+# runs (Qt aborts the process if it is). Touched on the GUI thread only.
+_abandoned: list[_Run] = []
+
+
+class _Worker(QObject):
     reported = Signal(str, object)
     finished = Signal(object)
     failed = Signal(str, str)  # user message, technical details
@@ -44,53 +55,118 @@ class _JobObject(QObject):
             self.finished.emit(result)
 
 
-class BackgroundTask(QObject):
-    """One engine call on its own QThread.
+class _Run(QObject):
+    """One job on its own QThread; its signals arrive on the GUI thread, ``ended`` last of all."""
 
-    Signals (delivered on the GUI thread): ``progress(ProgressEvent)``, ``reported(kind, payload)``
-    for anything else the job reports, ``finished(result)``, ``failed(message, details)``,
-    ``cancelled()``, and ``done()`` after any of the last three.
-    """
-
-    progress = Signal(object)
     reported = Signal(str, object)
     finished = Signal(object)
     failed = Signal(str, str)
     cancelled = Signal()
-    done = Signal()
+    ended = Signal()
 
-    def __init__(self, job: Job, parent: QObject | None = None):
+    def __init__(self, job: Job, parent: QObject):
         super().__init__(parent)
         self.token = CancelToken()
         self._thread = QThread()
-        self._object = _JobObject(job, self.token)
-        self._object.moveToThread(self._thread)
-        self._thread.started.connect(self._object.run)
-        self._object.reported.connect(self._on_reported)
-        self._object.finished.connect(self.finished)
-        self._object.failed.connect(self.failed)
-        self._object.cancelled.connect(self.cancelled)
-        # Direct: quit() is thread-safe, and queued it would need the GUI thread's event loop, so
-        # wait() at shutdown (GUI thread blocked) could never return before its timeout.
-        for signal in (self._object.finished, self._object.failed, self._object.cancelled):
+        self._worker = _Worker(job, self.token)
+        self._worker.moveToThread(self._thread)
+        self._thread.started.connect(self._worker.run)
+        for mine, theirs in ((self.reported, self._worker.reported), (self.finished, self._worker.finished),
+                             (self.failed, self._worker.failed), (self.cancelled, self._worker.cancelled)):
+            theirs.connect(mine)
+        # Direct: quit() is thread-safe, and queued it would need the GUI thread's event loop, so a
+        # wait() on the GUI thread could never return before its timeout.
+        for signal in (self._worker.finished, self._worker.failed, self._worker.cancelled):
             signal.connect(self._thread.quit, Qt.ConnectionType.DirectConnection)
-        self._thread.finished.connect(self._on_thread_finished)
-        self._running = False
+        # Queued to this object, so it comes after the result (posted earlier from the same thread).
+        self._thread.finished.connect(self.ended)
 
     def start(self) -> None:
-        self._running = True
         self._thread.start()
 
-    def cancel(self) -> None:
-        self.token.cancel()
+    def wait(self, msecs: int) -> bool:
+        return self._thread.wait(msecs)
+
+    def has_ended(self) -> bool:
+        return self._thread.isFinished()
+
+
+class TaskSlot(QObject):
+    """Runs at most one background job at a time for its owner (a page, the intake, the export).
+
+    ``start(job, on_finished)`` runs ``job(token, report)`` on its own QThread and calls
+    ``on_finished(result)`` on the GUI thread when it returns. Signals, all on the GUI thread:
+    ``progress(ProgressEvent)`` for ``report("progress", event)``, ``reported(kind, payload)`` for
+    anything else, ``failed(message, details)`` (message: one sentence for the user),
+    ``cancelled()``, ``done()`` after any ending, and ``busyChanged(bool)``.
+    """
+
+    progress = Signal(object)
+    reported = Signal(str, object)
+    failed = Signal(str, str)
+    cancelled = Signal()
+    done = Signal()
+    busyChanged = Signal(bool)
+
+    def __init__(self, parent: QObject | None = None):
+        super().__init__(parent)
+        self._run: _Run | None = None
+        self._on_finished: Callable[[Any], None] | None = None
 
     @property
-    def running(self) -> bool:
-        return self._running
+    def busy(self) -> bool:
+        """True from ``start`` until the job's thread has ended (or the job was abandoned)."""
+        return self._run is not None
 
-    def wait(self, msecs: int = 30000) -> bool:
-        """Only for shutdown and tests: block until the thread ends."""
-        return self._thread.wait(msecs)
+    def start(self, job: Job, on_finished: Callable[[Any], None] | None = None) -> bool:
+        """Run ``job`` in the background; False (and nothing starts) while another job runs."""
+        if self._run is not None:
+            return False
+        run = _Run(job, self)
+        run.reported.connect(self._on_reported)
+        run.finished.connect(self._on_run_finished)
+        run.failed.connect(self.failed)
+        run.cancelled.connect(self.cancelled)
+        run.ended.connect(self._on_ended)
+        self._run = run
+        self._on_finished = on_finished
+        self.busyChanged.emit(True)
+        run.start()
+        return True
+
+    def cancel(self) -> None:
+        """Ask the job to stop at its next check; ``cancelled`` (or its result) follows."""
+        if self._run is not None:
+            self._run.token.cancel()
+
+    def shutdown(self, msecs: int | None = None) -> bool:
+        """The owner is going away: cancel, and wait at most ``msecs`` (default
+        ``SHUTDOWN_WAIT_MS``) for the job to stop.
+
+        A job that stops in time has its answers delivered now, before this returns (so a stopped
+        training run's best epoch still lands in the project). One that does not is abandoned: its
+        answers are dropped and it ends at its next cancel check, in the background
+        (``wait_for_abandoned`` gives it time before the process exits). True if it stopped in time.
+        """
+        run = self._run
+        if run is None:
+            return True
+        run.token.cancel()
+        if run.wait(SHUTDOWN_WAIT_MS if msecs is None else msecs):
+            # The answers are queued events for `run`; deliver them (and `ended`) here and now.
+            QCoreApplication.sendPostedEvents(run, QEvent.Type.MetaCall)
+            if self._run is not run:
+                return True
+        run.blockSignals(True)  # no answer of an abandoned job reaches an owner that is going away
+        self._run = None
+        self._on_finished = None
+        ended = run.has_ended()
+        if ended:
+            run.deleteLater()
+        else:
+            _abandon(run)
+        self.busyChanged.emit(False)
+        return ended
 
     def _on_reported(self, kind: str, payload: object) -> None:
         if kind == "progress" and isinstance(payload, ProgressEvent):
@@ -98,6 +174,38 @@ class BackgroundTask(QObject):
         else:
             self.reported.emit(kind, payload)
 
-    def _on_thread_finished(self) -> None:
-        self._running = False
+    def _on_run_finished(self, result: object) -> None:
+        if self._on_finished is not None:
+            self._on_finished(result)
+
+    def _on_ended(self) -> None:
+        run, self._run = self._run, None
+        self._on_finished = None
+        if run is not None:
+            run.deleteLater()
         self.done.emit()
+        self.busyChanged.emit(False)
+
+
+def _abandon(run: _Run) -> None:
+    _reap()
+    run.setParent(None)  # outlive the owner; _abandoned holds it until the thread has ended
+    _abandoned.append(run)
+
+
+def _reap() -> None:
+    _abandoned[:] = [run for run in _abandoned if not run.has_ended()]
+
+
+def abandoned_count() -> int:
+    """Abandoned jobs still running."""
+    _reap()
+    return len(_abandoned)
+
+
+def wait_for_abandoned(msecs: int) -> bool:
+    """Before the process exits: give abandoned jobs ``msecs`` in all to end. True if all have."""
+    deadline = time.monotonic() + msecs / 1000
+    for run in list(_abandoned):
+        run.wait(max(0, int((deadline - time.monotonic()) * 1000)))
+    return abandoned_count() == 0

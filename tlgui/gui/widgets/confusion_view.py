@@ -11,6 +11,8 @@ from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelInd
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QAbstractItemView, QGridLayout, QHeaderView, QLabel, QTableView, QWidget
 
+from tlgui.gui.widgets.plain_text import literal_html
+
 RIGHT_COLOUR = (33, 102, 172)
 WRONG_COLOUR = (202, 0, 32)
 # Above this share of the row the cell is dark enough to need white text.
@@ -69,7 +71,9 @@ class ConfusionModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.ToolTipRole:
             true, predicted = self._names[row], self._names[column]
             verdict = "correct" if row == column else f"predicted as {predicted}"
-            return f"{count} {true} photo{'s' if count != 1 else ''} {verdict} ({share:.0%} of {true}). Click to see them."
+            return literal_html(
+                f"{count} {true} photo{'s' if count != 1 else ''} {verdict} ({share:.0%} of {true}). Click to see them."
+            )
         return None
 
     def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole):  # noqa: N802
@@ -77,7 +81,7 @@ class ConfusionModel(QAbstractTableModel):
             return self._names[section]
         if role == Qt.ItemDataRole.ToolTipRole and 0 <= section < len(self._names):
             side = "predicted" if orientation == Qt.Orientation.Horizontal else "true"
-            return f"{side} class: {self._names[section]}"
+            return literal_html(f"{side} class: {self._names[section]}")
         return None
 
 

@@ -153,12 +153,6 @@ class ThumbnailLoader(QObject):
         """Number of thumbnails requested and not yet delivered."""
         return len(self._requested)
 
-    def forget(self, path: Path | str) -> None:
-        """Drop what is known about ``path`` (e.g. the file changed on disk)."""
-        key = str(path)
-        self._cache.pop(key, None)
-        self._failed.pop(key, None)
-
     def shutdown(self, timeout_ms: int = 3000) -> None:
         """Drop queued work and wait for decodes in flight (at exit and in tests)."""
         self._stack.clear()

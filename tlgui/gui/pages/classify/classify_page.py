@@ -1,8 +1,8 @@
 """The Classify page: drop photos or a folder, get predictions; export or open model files.
 
 The page classifies with the project's classifier, or with a model file opened here (to classify
-without a project); whichever arrived last is in use. Prediction, opening and exporting run in
-BackgroundTasks, so a folder of thousands never freezes the window.
+without a project); whichever arrived last is in use. Prediction and opening run in TaskSlots and
+exporting goes through the window's ModelExporter, so a folder of thousands never freezes the window.
 """
 
 from __future__ import annotations
@@ -27,17 +27,21 @@ from PySide6.QtWidgets import (
 from tlgui.core.backbones.catalogue import get_spec
 from tlgui.core.data.images import SUPPORTED_SUFFIXES
 from tlgui.core.errors import TlguiError
-from tlgui.core.models.modelfile import load_classifier, save_classifier
+from tlgui.core.files.versions import MODEL_SUFFIX
+from tlgui.core.models.modelfile import load_classifier
 from tlgui.core.predict.formats import save_predictions_csv
 from tlgui.core.predict.predictor import Predictor, collect_images
+from tlgui.gui.failed_saves import failed_save_message
+from tlgui.gui.model_export import MODEL_FILTER, ModelExporter
 from tlgui.gui.pages.classify.prediction_table import PredictionProxy, PredictionTableModel
 from tlgui.gui.pages.classify.prediction_views import SinglePredictionView, load_preview
-from tlgui.gui.tasks import BackgroundTask
+from tlgui.gui.tasks import TaskSlot
+from tlgui.gui.widgets.plain_text import plain_label
 from tlgui.gui.widgets.progress_panel import ProgressPanel
 
 EMPTY_TEXT = "Train a model first, or open a model file"
 DROP_TEXT = "Drop photos or a folder here to classify them"
-MODEL_FILTER = "tlgui models (*.safetensors);;All files (*)"
+OPEN_MODEL_FILTER = f"{MODEL_FILTER};;All files (*)"
 ERROR_STYLE = "color: #b03a2e;"
 TOP_K = 3
 
@@ -58,21 +62,30 @@ class ClassifyPage(QWidget):
     """Drop area, single-photo view with probability bars, sortable table with CSV export.
 
     Signals for the window and tests: ``predictionsReady(list)`` after a run, ``modelOpened(Path)``,
-    ``modelExported(Path)``.
+    ``modelExported(Path)``. ``exporter``: the window's ModelExporter (one export path for the File
+    menu and this page); a page on its own makes its own.
     """
 
     predictionsReady = Signal(list)
     modelOpened = Signal(Path)
     modelExported = Signal(Path)
 
-    def __init__(self, controller, parent: QWidget | None = None):
+    def __init__(self, controller, parent: QWidget | None = None, *, exporter: ModelExporter | None = None):
         super().__init__(parent)
         self.controller = controller
         self.classifier = None
         self.model_source: Path | None = None  # None: the project's classifier
         self.predictions: list = []
-        self._predict_task: BackgroundTask | None = None
-        self._file_task: BackgroundTask | None = None
+        self.predict_slot = TaskSlot(self)
+        self.predict_slot.progress.connect(lambda event: self.progress.follow(event))
+        self.predict_slot.failed.connect(lambda message, _details: self._show_message(message, error=True))
+        self.predict_slot.cancelled.connect(lambda: self._show_message("Stopped."))
+        self.predict_slot.done.connect(self._on_slot_done)
+        self.file_slot = TaskSlot(self)
+        self.file_slot.failed.connect(lambda message, _details: self._show_message(message, error=True))
+        self.file_slot.done.connect(self._on_slot_done)
+        self.exporter = exporter if exporter is not None else ModelExporter(controller, self)
+        self.exporter.exported.connect(self._on_exported)
         self.setAcceptDrops(True)
 
         self.open_images_button = _button("Open images…", self.open_images_dialog)
@@ -80,11 +93,11 @@ class ClassifyPage(QWidget):
         self.open_model_button = _button("Open model file…", self.open_model_dialog)
         self.export_model_button = _button("Export model…", self.export_model_dialog)
         self.export_csv_button = _button("Export CSV…", self.export_csv_dialog)
-        self.model_label = QLabel()
+        self.model_label = plain_label()  # class names and file names come from files
         self.model_label.setWordWrap(True)
         self.progress = ProgressPanel("Cancel")
         self.progress.cancelRequested.connect(self.cancel)
-        self.message = QLabel()
+        self.message = plain_label()
         self.message.setWordWrap(True)
 
         self.empty = _EmptyState(self.open_model_dialog)
@@ -146,8 +159,8 @@ class ClassifyPage(QWidget):
             self._use(None, None)  # the project's model went away and no file was opened
 
     def _use(self, classifier, source: Path | None) -> None:
-        if self._predict_task is not None and classifier is not self.classifier:
-            self._predict_task.cancel()  # its answers would come from the old model
+        if classifier is not self.classifier:
+            self.predict_slot.cancel()  # its answers would come from the old model
         self.classifier = classifier
         self.model_source = source
         self._clear_results()
@@ -187,14 +200,14 @@ class ClassifyPage(QWidget):
 
     @property
     def busy(self) -> bool:
-        return self._predict_task is not None or self._file_task is not None
+        return self.predict_slot.busy or self.file_slot.busy
 
     def classify_paths(self, paths: list[Path]) -> None:
         """Classify files and folders (searched recursively) with the model in use."""
         if self.classifier is None:
             self._show_message(EMPTY_TEXT + ".", error=True)
             return
-        if self._predict_task is not None or not paths:
+        if self.predict_slot.busy or not paths:
             return
         paths = [Path(p) for p in paths]
         single = len(paths) == 1 and paths[0].is_file()
@@ -212,27 +225,19 @@ class ClassifyPage(QWidget):
             preview = load_preview(images[0]) if single else None
             return predictions, preview, single
 
-        task = BackgroundTask(job, self)
-        task.progress.connect(self.progress.follow)
-        task.finished.connect(self._on_predicted)
-        task.failed.connect(lambda message, _details: self._show_message(message, error=True))
-        task.cancelled.connect(lambda: self._show_message("Stopped."))
-        task.done.connect(self._on_predict_done)
-        self._predict_task = task
         self._show_message("")
         self.progress.start("Classifying…")
-        task.start()
+        self.predict_slot.start(job, self._on_predicted)
 
     def cancel(self) -> None:
-        if self._predict_task is not None:
-            self._predict_task.cancel()
+        self.predict_slot.cancel()
 
-    def shutdown(self, msecs: int = 10000) -> None:
-        """Stop and wait for background work (window closing)."""
-        for task in (self._predict_task, self._file_task):
-            if task is not None:
-                task.cancel()
-                task.wait(msecs)
+    def shutdown(self) -> None:
+        """Stop background work (window closing); an export of the page's own is let finish."""
+        for slot in (self.predict_slot, self.file_slot):
+            slot.shutdown()
+        if self.exporter.parent() is self:
+            self.exporter.shutdown()
 
     def _on_predicted(self, result) -> None:
         predictions, preview, single = result
@@ -252,50 +257,37 @@ class ClassifyPage(QWidget):
         self._update_actions()
         self.predictionsReady.emit(predictions)
 
-    def _on_predict_done(self) -> None:
-        self._predict_task = None
-        self.progress.finish()
+    def _on_slot_done(self) -> None:
+        if not self.busy:
+            self.progress.finish()
 
     # -- model files and CSV ----------------------------------------------------------------------
 
     def open_model(self, path: Path | str) -> None:
         """Load a model file in the background and classify with it (ModelFileError is shown here)."""
         path = Path(path)
-        if self._file_task is not None:
+        if not self.file_slot.start(lambda token, report: load_classifier(path),
+                                    lambda classifier: self._on_opened(classifier, path)):
             return
-        self._run_file_task(lambda token, report: load_classifier(path), lambda cls: self._on_opened(cls, path),
-                            f"Opening {path.name}…")
+        self.progress.start(f"Opening {path.name}…")
+        self.progress.cancel_button.setEnabled(False)  # opening is short; nothing to cancel
 
-    def export_model(self, path: Path | str) -> None:
-        """Write the model in use to ``path`` (atomically, in the background)."""
+    def export_model(self, path: Path | str) -> bool:
+        """Write the model in use to ``path`` (suffix added, atomically, in the background)."""
         if self.classifier is None:
             self._show_message("There is no model to export yet.", error=True)
-            return
-        path = Path(path)
-        if path.suffix.lower() != ".safetensors":
-            path = path.with_name(path.name + ".safetensors")
-        classifier = self.classifier
-        self._run_file_task(lambda token, report: save_classifier(classifier, path),
-                            lambda _none: self._on_exported(path), f"Saving {path.name}…")
+            return False
+        return self.exporter.export(self.classifier, path)
 
-    def export_csv(self, path: Path | str) -> None:
-        """Write the current predictions as CSV (atomically)."""
+    def export_csv(self, path: Path | str) -> bool:
+        """Write the current predictions as CSV (atomically); a failure is reported as a dialog."""
         try:
             save_predictions_csv(path, self.predictions)
-        except OSError as exc:
-            self._show_message(f"The CSV file was not written: {exc}", error=True)
-            return
+        except Exception as exc:  # noqa: BLE001 - whatever it was, the file is not there: say so
+            self.controller.report_error(failed_save_message("CSV file", path, exc))
+            return False
         self._show_message(f"Saved {len(self.predictions)} predictions to {path}.")
-
-    def _run_file_task(self, job, on_finished, text: str) -> None:
-        task = BackgroundTask(job, self)
-        task.finished.connect(on_finished)
-        task.failed.connect(self._on_file_failed)
-        task.done.connect(self._on_file_done)
-        self._file_task = task
-        self.progress.start(text)
-        self.progress.cancel_button.setEnabled(False)  # loading and saving are short; nothing to cancel
-        task.start()
+        return True
 
     def _on_opened(self, classifier, path: Path) -> None:
         self._use(classifier, path)
@@ -304,16 +296,7 @@ class ClassifyPage(QWidget):
 
     def _on_exported(self, path: Path) -> None:
         self._show_message(f"Model exported to {path}.")
-        self.controller.show_status(f"Model exported to {path}.")
         self.modelExported.emit(path)
-
-    def _on_file_failed(self, message: str, _details: str) -> None:
-        self._show_message(message, error=True)
-
-    def _on_file_done(self) -> None:
-        self._file_task = None
-        if self._predict_task is None:
-            self.progress.finish()
 
     # -- dialogs --------------------------------------------------------------------------------
 
@@ -328,15 +311,14 @@ class ClassifyPage(QWidget):
             self.classify_paths([Path(folder)])
 
     def open_model_dialog(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "Open model file", "", MODEL_FILTER)
+        path, _ = QFileDialog.getOpenFileName(self, "Open model file", "", OPEN_MODEL_FILTER)
         if path:
             self.open_model(path)
 
     def export_model_dialog(self) -> None:
-        name = f"{self.controller.project_name}.safetensors"
-        path, _ = QFileDialog.getSaveFileName(self, "Export model", name, MODEL_FILTER)
-        if path:
-            self.export_model(path)
+        if self.classifier is not None:
+            suggested = Path(f"{self.controller.project_name}{MODEL_SUFFIX}")
+            self.exporter.ask_and_export(self, self.classifier, suggested)
 
     def export_csv_dialog(self) -> None:
         path, _ = QFileDialog.getSaveFileName(self, "Export predictions", "predictions.csv", "CSV (*.csv)")

@@ -10,6 +10,7 @@ from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelInd
 from PySide6.QtGui import QColor
 
 from tlgui.core.predict.predictor import Prediction
+from tlgui.gui.widgets.plain_text import literal_html
 
 SORT_ROLE = Qt.ItemDataRole.UserRole + 1
 Index = QModelIndex | QPersistentModelIndex
@@ -86,7 +87,7 @@ class PredictionTableModel(QAbstractTableModel):
         if role == SORT_ROLE:
             return str(path or "")
         if role == Qt.ItemDataRole.ToolTipRole:
-            return str(path or "")
+            return literal_html(str(path or ""))
         if role == Qt.ItemDataRole.ForegroundRole and prediction.error:
             return QColor("#b03a2e")
         return None

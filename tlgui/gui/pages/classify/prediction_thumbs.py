@@ -13,6 +13,7 @@ from PySide6.QtGui import QColor, QDesktopServices, QImage
 from PySide6.QtWidgets import QAbstractItemView, QListView, QWidget
 
 from tlgui.core.training.metrics import ValPrediction
+from tlgui.gui.widgets.plain_text import literal_html
 from tlgui.gui.widgets.thumbnails import ThumbnailLoader
 
 Index = QModelIndex | QPersistentModelIndex
@@ -73,7 +74,7 @@ class PredictionThumbModel(QAbstractListModel):
             return self._loader.request(prediction.path) or self._placeholder
         if role == Qt.ItemDataRole.ToolTipRole:
             failure = self._loader.failure(prediction.path)
-            return tooltip(prediction) + (f"\n(no preview: {failure})" if failure else "")
+            return literal_html(tooltip(prediction) + (f"\n(no preview: {failure})" if failure else ""))
         return None
 
     def _on_thumbnail(self, path: str) -> None:

@@ -9,6 +9,7 @@ from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QLabel, QProgressBar, QV
 
 from tlgui.core.data.images import load_rgb
 from tlgui.core.predict.predictor import Prediction
+from tlgui.gui.widgets.plain_text import plain_label
 
 PREVIEW_EDGE = 360
 
@@ -33,10 +34,10 @@ class SinglePredictionView(QWidget):
         self.preview.setFixedSize(PREVIEW_EDGE, PREVIEW_EDGE)
         self.preview.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.preview.setStyleSheet("background: #f4f4f4; border: 1px solid #ddd;")
-        self.name = QLabel()
+        self.name = plain_label()  # file names, class names and errors are shown as they are
         self.name.setWordWrap(True)
         self.name.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.verdict = QLabel()
+        self.verdict = plain_label()
         self.verdict.setWordWrap(True)
         self.verdict.setStyleSheet("font-size: 16pt; font-weight: bold;")
         self.bars_box = QWidget()
@@ -69,7 +70,7 @@ class SinglePredictionView(QWidget):
         self.verdict.setStyleSheet("font-size: 16pt; font-weight: bold;")
         self.verdict.setText(f"{prediction.label} ({prediction.probability:.1%})")
         for row, (label, probability) in enumerate(prediction.top):
-            name = QLabel(label)
+            name = plain_label(label)
             bar = QProgressBar()
             bar.setRange(0, 1000)
             bar.setValue(round(probability * 1000))

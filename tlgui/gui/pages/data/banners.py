@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 )
 
 from tlgui.core.data.bins import Duplicate, SkippedFile
+from tlgui.gui.widgets.plain_text import literal_html
 
 _Index = QModelIndex | QPersistentModelIndex
 
@@ -54,8 +55,10 @@ class SkippedModel(QAbstractTableModel):
         if not index.isValid():
             return None
         row = self._rows[index.row()]
-        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
+        if role == Qt.ItemDataRole.DisplayRole:
             return str(row.path) if index.column() == 0 else row.reason
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return literal_html(str(row.path) if index.column() == 0 else row.reason)
         return None
 
     def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole):

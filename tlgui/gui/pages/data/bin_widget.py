@@ -31,6 +31,7 @@ from shiboken6 import isValid
 from tlgui.core.plan.recommend import class_size_warning
 from tlgui.core.plan.regime import Regime
 from tlgui.gui.pages.data.bins_model import BinModel
+from tlgui.gui.widgets.plain_text import make_plain
 from tlgui.gui.widgets.thumb_delegate import ThumbnailDelegate
 
 #: Rows of thumbnails shown before the grid scrolls by itself.
@@ -117,7 +118,7 @@ class BinPanel(QFrame):
         self.check.toggled.connect(lambda on: self.checkedChanged.emit(self.label, on))
         self.warning_icon = QLabel()
         self.warning_icon.setFixedSize(18, 18)
-        self.title = _TitleLabel()
+        self.title = make_plain(_TitleLabel())  # the class name, literally
         self.title.setToolTip("Double-click to rename")
         font = self.title.font()
         font.setBold(True)

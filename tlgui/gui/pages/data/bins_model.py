@@ -25,6 +25,7 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QColor, QImage, QPainter
 
 from tlgui.core.data.bins import DataSet, ImageItem
+from tlgui.gui.widgets.plain_text import literal_html
 from tlgui.gui.widgets.thumbnails import ThumbnailLoader
 
 #: MIME type of thumbnails dragged between bins: JSON {"source": label, "paths": [...]}.
@@ -112,9 +113,6 @@ class BinModel(QAbstractListModel):
         """Follow a rename of the class."""
         self._label = label
 
-    def set_dataset(self, dataset: DataSet) -> None:
-        self._dataset = dataset
-
     def refresh(self, duplicates: set[str] | None = None) -> None:
         """Re-read the class's items from the dataset; ``duplicates`` = digests found in 2+ classes."""
         self.beginResetModel()
@@ -170,7 +168,7 @@ class BinModel(QAbstractListModel):
         failure = self._loader.failure(item.path)
         if failure:
             lines.append(f"Cannot show a preview: {failure}")
-        return "\n".join(lines)
+        return literal_html("\n".join(lines))
 
     def flags(self, index: _Index) -> Qt.ItemFlag:
         if not index.isValid():

@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 )
 
 from tlgui.core.data.bins import Duplicate
+from tlgui.gui.widgets.plain_text import literal_html
 
 
 def suggested_class_name(paths: Sequence[Path], existing: Sequence[str]) -> str:
@@ -58,7 +59,8 @@ def choose_class(parent: QWidget | None, paths: Sequence[Path], existing: Sequen
 
 def ask_layout(parent: QWidget | None, question: str, choices: list[str]) -> int | None:
     """The engine's question about a folder holding both photos and sub-folders. None = cancel."""
-    choice, ok = QInputDialog.getItem(parent, "How should this folder be read?", question, choices, 0, False)
+    choice, ok = QInputDialog.getItem(parent, "How should this folder be read?", literal_html(question), choices, 0,
+                                      False)
     if not ok:
         return None
     return choices.index(choice) if choice in choices else None
@@ -77,7 +79,7 @@ def merge_target(parent: QWidget | None, sources: Sequence[str]) -> str | None:
     name, ok = QInputDialog.getItem(
         parent,
         "Merge classes",
-        f"Merge {', '.join(sources)} into one class named:",
+        literal_html(f"Merge {', '.join(sources)} into one class named:"),
         list(sources),
         0,
         True,
@@ -92,8 +94,8 @@ def confirm_delete(parent: QWidget | None, names: Sequence[str], photos: int) ->
     answer = QMessageBox.question(
         parent,
         "Delete class" if len(names) == 1 else "Delete classes",
-        f"Delete {what} and its {photos:,} photo{'s' if photos != 1 else ''} from the project?\n"
-        "The files on disk are not touched.",
+        literal_html(f"Delete {what} and its {photos:,} photo{'s' if photos != 1 else ''} from the project?\n"
+                     "The files on disk are not touched."),
         QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
         QMessageBox.StandardButton.Cancel,
     )
@@ -125,7 +127,7 @@ class DuplicatesDialog(QDialog):
             group = QTreeWidgetItem([", ".join(duplicate.labels), duplicate.items[0].path.name])
             for item in duplicate.items:
                 child = QTreeWidgetItem([item.label, str(item.path)])
-                child.setToolTip(1, str(item.path))
+                child.setToolTip(1, literal_html(str(item.path)))
                 child.setData(0, Qt.ItemDataRole.UserRole, (item.label, item.path))
                 group.addChild(child)
             self.tree.addTopLevelItem(group)

@@ -1,7 +1,7 @@
 """Reading dropped folders and files into the bins, in the background, with progress and Cancel.
 
 ``IntakeBar`` is the strip shown while a scan runs (progress bar, message, Cancel). ``Intake`` runs
-``DataSet.add_folder`` / ``add_files`` in a ``BackgroundTask`` and routes the engine's layout
+``DataSet.add_folder`` / ``add_files`` in a ``TaskSlot`` and routes the engine's layout
 question to a dialog on the GUI thread. The dataset is only changed by the job; the Data page keeps
 its bins read-only until ``finished`` and then announces the change once.
 """
@@ -13,12 +13,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from PySide6.QtCore import QObject, Signal
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QPushButton, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QProgressBar, QPushButton, QWidget
 
 from tlgui.core.data.bins import AddReport, DataSet
 from tlgui.core.progress import ProgressEvent
 from tlgui.gui.ask import ASK_KIND, Question, answer_with, make_asker
-from tlgui.gui.tasks import BackgroundTask
+from tlgui.gui.tasks import TaskSlot
+from tlgui.gui.widgets.plain_text import plain_label
 
 
 @dataclass
@@ -39,7 +40,7 @@ class IntakeBar(QWidget):
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
-        self.message = QLabel("Looking for photos…")
+        self.message = plain_label("Looking for photos…")  # progress may name a folder
         self.bar = QProgressBar()
         self.bar.setTextVisible(False)
         self.cancel_button = QPushButton("Cancel")
@@ -83,17 +84,22 @@ class Intake(QObject):
         super().__init__(parent)
         self._bar = bar
         self._ask_layout = ask_layout
-        self._task: BackgroundTask | None = None
+        self.slot = TaskSlot(self)
+        self.slot.progress.connect(bar.show_progress)
+        self.slot.reported.connect(self._on_reported)
+        self.slot.cancelled.connect(self.cancelled)
+        self.slot.failed.connect(lambda message, _details: self.failed.emit(message))
+        self.slot.done.connect(self._on_done)
         bar.cancelRequested.connect(self.cancel)
         bar.hide()
 
     @property
     def running(self) -> bool:
-        return self._task is not None
+        return self.slot.busy
 
     def start(self, dataset: DataSet, request: IntakeRequest) -> bool:
         """Begin reading; False (and nothing starts) when another intake is still running."""
-        if self._task is not None or not request:
+        if self.slot.busy or not request:
             return False
 
         def job(token, report) -> list[AddReport]:
@@ -108,37 +114,23 @@ class Intake(QObject):
                         for label, files in request.files.items()]
             return reports
 
-        task = BackgroundTask(job, self)
-        task.progress.connect(self._bar.show_progress)
-        task.reported.connect(self._on_reported)
-        task.finished.connect(self.finished)
-        task.cancelled.connect(self.cancelled)
-        task.failed.connect(lambda message, _details: self.failed.emit(message))
-        task.done.connect(self._on_done)
-        self._task = task
         self._bar.start()
-        task.start()
-        return True
+        return self.slot.start(job, self.finished.emit)
 
     def cancel(self) -> None:
-        if self._task is not None:
+        if self.slot.busy:
             self._bar.cancel_button.setEnabled(False)
             self._bar.message.setText("Stopping…")
-            self._task.cancel()
+            self.slot.cancel()
 
-    def shutdown(self, msecs: int = 5000) -> None:
-        """Cancel and wait (at exit)."""
-        if self._task is not None:
-            self._task.cancel()
-            self._task.wait(msecs)
+    def shutdown(self) -> None:
+        """Cancel and wait, for a bounded time (at exit)."""
+        self.slot.shutdown()
 
     def _on_reported(self, kind: str, payload: object) -> None:
         if kind == ASK_KIND and isinstance(payload, Question):
             answer_with(payload, self._ask_layout)
 
     def _on_done(self) -> None:
-        task, self._task = self._task, None
         self._bar.hide()
-        if task is not None:
-            task.deleteLater()
         self.done.emit()

@@ -39,8 +39,9 @@ from tlgui.core.plan.freeze_plan import FreezePlan, ignored_note, plan_for_datas
 from tlgui.core.plan.freezing import freeze_level_names, layer_tree
 from tlgui.gui.pages.model.backbone_picker import BackbonePicker
 from tlgui.gui.pages.model.freeze_control import FreezeControl
-from tlgui.gui.tasks import BackgroundTask
+from tlgui.gui.tasks import TaskSlot
 from tlgui.gui.widgets.layer_tree import LayerTreeModel, LayerTreeView
+from tlgui.gui.widgets.plain_text import make_plain
 from tlgui.gui.widgets.progress_panel import ProgressPanel
 
 
@@ -62,7 +63,11 @@ class ModelPage(QWidget):
     def __init__(self, controller, parent: QWidget | None = None):
         super().__init__(parent)
         self.controller = controller
-        self._task: BackgroundTask | None = None
+        self.slot = TaskSlot(self)
+        self.slot.progress.connect(lambda event: self.progress.follow(event))
+        self.slot.failed.connect(self._on_failed)
+        self.slot.cancelled.connect(lambda: self.controller.show_status("Loading stopped."))
+        self.slot.done.connect(self._on_done)
         self._loading_id: str | None = None
         self._queued_id: str | None = None
         self._shown_net = None
@@ -120,15 +125,15 @@ class ModelPage(QWidget):
 
     @property
     def busy(self) -> bool:
-        return self._task is not None
+        return self.slot.busy
 
     def load_backbone(self, backbone_id: str) -> None:
         """Build ``backbone_id`` in the background; a download shows its progress and can be cancelled."""
-        if self._task is not None:
+        if self.slot.busy:
             if backbone_id != self._loading_id:
                 # Start the newer choice once the running load has stopped.
                 self._queued_id = backbone_id
-                self._task.cancel()
+                self.slot.cancel()
             return
         self.banner.hide_message()
         self._loading_id = backbone_id
@@ -142,36 +147,24 @@ class ModelPage(QWidget):
             except WeightsUnavailableError as exc:
                 return _Unavailable(exc)
 
-        self._start(job, self._on_loaded)
+        self.slot.start(job, self._on_loaded)
 
     def cancel_loading(self) -> None:
-        if self._task is not None:
-            self._queued_id = None
-            self._task.cancel()
+        self._queued_id = None
+        self.slot.cancel()
 
-    def shutdown(self, msecs: int = 10000) -> None:
-        """Stop any load and wait for its thread (window closing)."""
-        if self._task is not None:
-            self._task.cancel()
-            self._task.wait(msecs)
+    def shutdown(self) -> None:
+        """Stop any load (window closing); nothing queued starts after it."""
+        self._queued_id = None
+        self.slot.shutdown()
 
     def ensure_loaded(self) -> None:
         """Load the project's backbone if none is loaded and it needs no download."""
-        if self.controller.network is None and self._task is None:
+        if self.controller.network is None and not self.slot.busy:
             if weights_status(self.controller.backbone_id) != "missing":
                 self.load_backbone(self.controller.backbone_id)
             else:
                 self._show_placeholder()
-
-    def _start(self, job, on_finished) -> None:
-        task = BackgroundTask(job, self)
-        task.progress.connect(lambda event: self.progress.follow(event))
-        task.finished.connect(on_finished)
-        task.failed.connect(self._on_failed)
-        task.cancelled.connect(lambda: self.controller.show_status("Loading stopped."))
-        task.done.connect(self._on_done)
-        self._task = task
-        task.start()
 
     def _on_loaded(self, result) -> None:
         backbone_id = self._loading_id
@@ -193,7 +186,6 @@ class ModelPage(QWidget):
         self.controller.report_error(message)
 
     def _on_done(self) -> None:
-        self._task = None
         self.progress.finish()
         queued, self._queued_id = self._queued_id, None
         if queued is not None:
@@ -214,14 +206,14 @@ class ModelPage(QWidget):
 
     def import_weights_file(self, backbone_id: str, path: Path) -> None:
         """Check and cache a weights file the user brought, then load the backbone from it."""
-        if self._task is not None:
+        if self.slot.busy:
             return
         self.banner.hide_message()
         self._loading_id = backbone_id
         self._import_id = backbone_id
         self._importing = True
         self.progress.start(f"Checking {path.name}…")
-        self._start(lambda token, report: import_weights(backbone_id, path), self._on_imported)
+        self.slot.start(lambda token, report: import_weights(backbone_id, path), self._on_imported)
 
     def _on_imported(self, _cached_path) -> None:
         self.picker.refresh()
@@ -269,7 +261,7 @@ class ModelPage(QWidget):
 
     def _on_backbone_changed(self, backbone_id: str) -> None:
         self.picker.set_current(backbone_id)
-        if self.isVisible() and self._task is None:
+        if self.isVisible() and not self.slot.busy:
             self.ensure_loaded()
 
     def _on_network_changed(self) -> None:
@@ -308,7 +300,7 @@ class ModelPage(QWidget):
         self.freeze.set_note(ignored_note(plan.ignored))
 
     def _show_placeholder(self) -> None:
-        if self._task is not None:
+        if self.slot.busy:
             text = "Loading the backbone…"
         else:
             text = "Choose a backbone above and press “Use selected backbone” to see its layers."
@@ -327,7 +319,7 @@ class _Banner(QFrame):
         super().__init__(parent)
         self.setFrameShape(QFrame.Shape.StyledPanel)
         self.setStyleSheet("_Banner { background: #fff4e5; border: 1px solid #f0b46c; border-radius: 4px; }")
-        self.label = QLabel()
+        self.label = make_plain(QLabel())  # the engine's message may name the user's file
         self.label.setWordWrap(True)
         self.label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.import_button = QPushButton("Import weights file…")

@@ -25,6 +25,7 @@ from tlgui.core.plan.regime import Regime
 from tlgui.core.training.metrics import EvaluationReport
 from tlgui.gui.pages.classify.prediction_thumbs import THUMB_EDGE, PredictionThumbModel, PredictionThumbView
 from tlgui.gui.widgets.confusion_view import ConfusionView
+from tlgui.gui.widgets.plain_text import plain_label
 from tlgui.gui.widgets.progress_text import format_duration
 from tlgui.gui.widgets.thumbnails import ThumbnailLoader
 
@@ -74,7 +75,7 @@ class ResultsPage(QWidget):
         self.empty = QLabel(EMPTY_TEXT)
         self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.empty.setStyleSheet("color: gray; font-size: 16pt;")
-        self.summary = QLabel()
+        self.summary = plain_label()  # a model file's training notes are shown as they are
         self.summary.setWordWrap(True)
         self.summary.setStyleSheet("font-size: 12pt; font-weight: bold;")
         self.confusion = ConfusionView()
@@ -86,7 +87,7 @@ class ResultsPage(QWidget):
         self.per_class_table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.per_class_table.verticalHeader().setVisible(False)
         self.per_class_table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
-        self.cell_label = QLabel("Click a cell of the confusion matrix to see its photos.")
+        self.cell_label = plain_label("Click a cell of the confusion matrix to see its photos.")  # class names
         self.cell_label.setWordWrap(True)
         self.cell_model = PredictionThumbModel(self.loader, self)
         self.cell_view = PredictionThumbView()

@@ -1,6 +1,6 @@
 """The Train page: settings, Start/Stop, a named progress bar, live curves.
 
-Training runs in a BackgroundTask. The engine's callbacks become ``report("progress", event)`` and
+Training runs in a TaskSlot. The engine's callbacks become ``report("progress", event)`` and
 ``report("epoch", stats)`` on the worker thread and arrive here as queued signals, so the window
 stays responsive; the engine already throttles progress to about ten events a second, but epochs
 come as fast as they finish (dozens a second for a head on a warm cache), so each is handled in
@@ -27,8 +27,9 @@ from tlgui.core.plan.freeze_plan import ignored_note, plan_for_dataset
 from tlgui.core.progress import ProgressEvent
 from tlgui.core.training.trainer import EpochStats, TrainingCallback, TrainResult, train
 from tlgui.gui.pages.train.train_settings import TrainSettingsForm
-from tlgui.gui.tasks import BackgroundTask
+from tlgui.gui.tasks import TaskSlot
 from tlgui.gui.widgets.curves import TrainingCurves
+from tlgui.gui.widgets.plain_text import make_plain
 from tlgui.gui.widgets.progress_panel import ProgressPanel
 from tlgui.gui.widgets.progress_text import format_duration
 
@@ -36,7 +37,7 @@ ERROR_STYLE = "color: #b03a2e;"
 
 
 class ReportingCallback(TrainingCallback):
-    """Forwards the trainer's hooks to a BackgroundTask's ``report`` (called on the worker thread)."""
+    """Forwards the trainer's hooks to a TaskSlot job's ``report`` (called on the worker thread)."""
 
     def __init__(self, report):
         self._report = report
@@ -102,19 +103,24 @@ class TrainPage(QWidget):
     def __init__(self, controller, parent: QWidget | None = None):
         super().__init__(parent)
         self.controller = controller
-        self._task: BackgroundTask | None = None
+        self.slot = TaskSlot(self)
+        self.slot.progress.connect(self._on_progress)
+        self.slot.reported.connect(self._on_reported)
+        self.slot.failed.connect(self._on_failed)
+        self.slot.cancelled.connect(self._on_cancelled)
+        self.slot.done.connect(self._on_done)
         self._writing_config = False
 
         self.form = TrainSettingsForm()
         self.form.changed.connect(self._on_form_changed)
-        self.plan_label = QLabel()
+        self.plan_label = make_plain(QLabel())  # an unknown backbone id from a project file, as it is
         self.plan_label.setWordWrap(True)
         self.start_button = QPushButton("Start training")
         self.start_button.setDefault(True)
         self.start_button.clicked.connect(self.start)
         self.progress = ProgressPanel("Stop")
         self.progress.cancelRequested.connect(self.stop)
-        self.message = QLabel()
+        self.message = make_plain(QLabel())  # the engine's messages name classes and photos
         self.message.setWordWrap(True)
         self.message.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.curves = TrainingCurves()
@@ -159,11 +165,11 @@ class TrainPage(QWidget):
 
     @property
     def busy(self) -> bool:
-        return self._task is not None
+        return self.slot.busy
 
     def start(self) -> None:
         """Train with the form's settings on a snapshot of the photos and the network."""
-        if self._task is not None:
+        if self.slot.busy:
             return
         controller = self.controller
         config = self.form.config(controller.config)
@@ -179,38 +185,27 @@ class TrainPage(QWidget):
         def job(token, report):
             return train(dataset, run_config, backbone=backbone, callbacks=[ReportingCallback(report)], cancel=token)
 
-        task = BackgroundTask(job, self)
         # A full garbage collection walks every object Python tracks (half a million once torch and
         # the window are loaded: a quarter of a second) holding the GIL, on whichever thread it
         # happens, so it stalls the window; the run's own allocations (copying the network) trigger
         # one. What is alive now (modules, widgets, the project) stays out of collections until the
         # run ends, so one walks only what the run made: milliseconds.
         gc.freeze()
-        task.progress.connect(self._on_progress)
-        task.reported.connect(self._on_reported)
-        task.finished.connect(self._on_finished)
-        task.failed.connect(self._on_failed)
-        task.cancelled.connect(self._on_cancelled)
-        task.done.connect(self._on_done)
-        self._task = task
         self.curves.clear()
         self._show_message("")
         self.start_button.setEnabled(False)
         self.progress.start("Preparing…")
         self.busyChanged.emit(True)
-        task.start()
+        self.slot.start(job, self._on_finished)
 
     def stop(self) -> None:
         """Ask the run to stop between batches; the best epoch so far is kept."""
-        if self._task is not None:
-            self._task.cancel()
+        self.slot.cancel()
 
-    def shutdown(self, msecs: int = 30000) -> None:
-        """Stop a run and wait for its thread (window closing)."""
-        if self._task is not None:
-            self._task.cancel()
-            self._task.wait(msecs)
-            gc.unfreeze()  # _on_done may never come now
+    def shutdown(self) -> None:
+        """Stop a run (window closing): the best epoch so far is kept if it stops in time."""
+        self.slot.shutdown()
+        gc.unfreeze()  # _on_done may never come now
 
     def _on_progress(self, event: ProgressEvent) -> None:
         self.progress.follow(event)
@@ -242,7 +237,6 @@ class TrainPage(QWidget):
         self.controller.show_status(text)
 
     def _on_done(self) -> None:
-        self._task = None
         # Back into the collector's view, so that cycles dropped since the start are freed after all.
         gc.unfreeze()
         self.progress.finish()
@@ -297,7 +291,7 @@ class TrainPage(QWidget):
         self.plan_label.setText(f"{title}\nTrains: {what}\nData: {photos_text}{note}")
 
     def _on_classifier_changed(self) -> None:
-        if self._task is not None:
+        if self.slot.busy:
             return
         result = self.controller.last_result
         history = result.history if result is not None else _history_from_classifier(self.controller.classifier)

@@ -1,0 +1,145 @@
+"""TaskSlot: one background job at a time, its answers on the GUI thread, and a shutdown that never hangs."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import pytest
+from PySide6.QtCore import QThread
+
+from tlgui.core.errors import DataError
+from tlgui.core.progress import Phase, ProgressEvent
+from tlgui.gui import tasks
+from tlgui.gui.tasks import TaskSlot
+
+
+@pytest.fixture
+def slot(qtbot):
+    slot = TaskSlot()
+    yield slot
+    slot.shutdown()
+
+
+def record(slot: TaskSlot) -> list[tuple]:
+    events: list[tuple] = []
+    for name in ("progress", "reported", "failed", "cancelled", "done", "busyChanged"):
+        getattr(slot, name).connect(lambda *args, n=name: events.append((n, *args)))
+    return events
+
+
+def wait_for_cancel(token) -> None:
+    """A job's inner loop: work in small steps, checking the token between them."""
+    while True:
+        token.raise_if_cancelled()
+        time.sleep(0.01)
+
+
+def test_a_job_runs_off_the_gui_thread_and_its_answers_arrive_on_it(qtbot, slot):
+    events = record(slot)
+    gui_thread = QThread.currentThread()
+    seen: dict[str, object] = {}
+
+    def job(token, report):
+        seen["job_thread"] = QThread.currentThread()
+        report("progress", ProgressEvent(Phase.SCAN, 1, 2))
+        report("epoch", 7)
+        return 42
+
+    def on_finished(result):
+        seen["result"] = result
+        seen["answer_thread"] = QThread.currentThread()
+
+    assert slot.start(job, on_finished)
+    assert slot.busy
+    with qtbot.waitSignal(slot.done, timeout=10000):
+        pass
+    assert not slot.busy
+    assert seen["result"] == 42
+    assert seen["job_thread"] is not gui_thread and seen["answer_thread"] is gui_thread
+    names = [e[0] for e in events]
+    assert names == ["busyChanged", "progress", "reported", "done", "busyChanged"]
+    assert events[0] == ("busyChanged", True) and events[-1] == ("busyChanged", False)
+    assert events[1][1].done == 1 and events[2][1:] == ("epoch", 7)
+
+
+def test_one_job_at_a_time_then_the_slot_is_reusable(qtbot, slot):
+    release = threading.Event()
+    results: list[int] = []
+    assert slot.start(lambda token, report: release.wait(10) and 1, results.append)
+    assert not slot.start(lambda token, report: 2, results.append)  # refused: busy
+    release.set()
+    qtbot.waitUntil(lambda: not slot.busy, timeout=10000)
+    assert slot.start(lambda token, report: 3, results.append)
+    qtbot.waitUntil(lambda: not slot.busy, timeout=10000)
+    assert results == [1, 3]
+
+
+def test_failures_arrive_as_one_sentence(qtbot, slot):
+    events = record(slot)
+
+    def refuse(token, report):
+        raise DataError("Only one class has photos.")
+
+    with qtbot.waitSignal(slot.done, timeout=10000):
+        slot.start(refuse)
+    failed = [e for e in events if e[0] == "failed"]
+    assert failed == [("failed", "Only one class has photos.", "")]
+
+    events.clear()
+
+    def crash(token, report):
+        return {}["missing"]
+
+    with qtbot.waitSignal(slot.done, timeout=10000):
+        slot.start(crash)
+    (_, message, details), = [e for e in events if e[0] == "failed"]
+    assert message == "KeyError: 'missing'" and "Traceback" in details
+
+
+def test_cancel_stops_the_job_at_its_next_check(qtbot, slot):
+    events = record(slot)
+    slot.start(lambda token, report: wait_for_cancel(token))
+    slot.cancel()
+    qtbot.waitUntil(lambda: not slot.busy, timeout=10000)
+    assert ("cancelled",) in events and ("done",) in events
+
+
+def test_shutdown_delivers_what_a_stopped_job_returns_before_it_returns(qtbot, slot):
+    """A run that keeps its best epoch when stopped must still hand it over at close."""
+    kept: list[str] = []
+
+    def job(token, report):
+        while not token.cancelled:
+            time.sleep(0.01)
+        return "best epoch so far"
+
+    slot.start(job, kept.append)
+    assert slot.shutdown(5000)
+    assert kept == ["best epoch so far"]
+    assert not slot.busy
+
+
+def test_shutdown_gives_up_on_a_stuck_job_and_drops_its_answers(qtbot, slot):
+    events = record(slot)
+    release = threading.Event()
+    answers: list[object] = []
+    # Inside one long call that cannot look at the token (a big download chunk, a slow batch).
+    slot.start(lambda token, report: release.wait(30) and "late", answers.append)
+    started = time.monotonic()
+    assert not slot.shutdown(200)
+    assert time.monotonic() - started < 5
+    assert not slot.busy and events[-1] == ("busyChanged", False)
+    assert tasks.abandoned_count() == 1
+
+    # The slot is free for new work at once; the abandoned job's answer never arrives.
+    assert slot.start(lambda token, report: "new", answers.append)
+    release.set()
+    assert tasks.wait_for_abandoned(10000)
+    qtbot.waitUntil(lambda: not slot.busy, timeout=10000)
+    assert answers == ["new"]
+    assert tasks.abandoned_count() == 0
+
+
+def test_shutdown_of_an_idle_slot_is_immediate(slot):
+    assert slot.shutdown(0)

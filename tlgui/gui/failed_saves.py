@@ -1,0 +1,23 @@
+"""The one sentence shown when the window fails to write a file (a project, a model, a CSV)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tlgui.core.errors import TlguiError
+
+
+def failed_save_message(what: str, path: Path | str, exc: BaseException) -> str:
+    """E.g. "The project was not saved to /media/usb/pets.tlgui: No space left on device."
+
+    ``what`` names the kind of file ("project", "model", "CSV file"). An OSError gives its reason
+    without the errno and the temporary file's name; the engine's sentences are kept as they are.
+    """
+    if isinstance(exc, OSError) and exc.strerror:
+        reason = exc.strerror
+    elif isinstance(exc, TlguiError | OSError):
+        reason = str(exc) or type(exc).__name__
+    else:  # a bug, not the user's doing: its type helps the report
+        reason = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+    reason = reason.rstrip(".")
+    return f"The {what} was not saved to {path}: {reason}."

@@ -1,0 +1,30 @@
+"""Names that come from files (classes, photos, projects) shown as they are, never as HTML.
+
+A QLabel, a message box, an input dialog and a tooltip each guess whether their text is HTML
+(``Qt.mightBeRichText``), so a class named ``<b>x</b>`` would turn bold and an ``<img>`` tag would be
+loaded. Labels are told that their text is plain; where Qt has no such switch (message boxes built by
+Qt's static functions, input dialogs, tooltips) the text is escaped into HTML that shows it literally.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import Qt as QtGuiNamespace  # QtGui's Qt namespace holds convertFromPlainText
+from PySide6.QtWidgets import QLabel, QWidget
+
+
+def make_plain(label: QLabel) -> QLabel:
+    """Have ``label`` show its text literally, whatever it contains; returns it."""
+    label.setTextFormat(Qt.TextFormat.PlainText)
+    return label
+
+
+def plain_label(text: str = "", parent: QWidget | None = None) -> QLabel:
+    """A QLabel that shows ``text`` (and whatever is set later) literally."""
+    return make_plain(QLabel(text, parent))
+
+
+def literal_html(text: str) -> str:
+    """HTML that shows ``text`` exactly, line breaks included: for message boxes, input dialogs and
+    tooltips, which have no plain-text switch. Empty stays empty (an empty tooltip shows nothing)."""
+    return QtGuiNamespace.convertFromPlainText(text, Qt.WhiteSpaceMode.WhiteSpaceNormal) if text else ""
