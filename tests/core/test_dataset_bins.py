@@ -258,7 +258,10 @@ def test_planning_reads_everything_and_changes_no_bins(tmp_path, monkeypatch):
     before = ds.to_dict()
     plan = plan_folder(tmp_path / "set")
     assert ds.to_dict() == before
-    assert sorted({p.label for p in plan.photos}) == ["cats", "dogs"] and len(plan.photos) == 4
+    assert [(i.label, i.path.name) for i in plan.items] == [
+        ("cats", "cats_0.png"), ("cats", "cats_1.png"), ("dogs", "dogs_0.png")
+    ]
+    assert [s.path.name for s in plan.skipped] == ["bad.jpg"]
 
     def reading_again(_path):
         raise AssertionError("commit read a file")

@@ -20,7 +20,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from tlgui.core.data.intake import IntakePlan, PlannedPhoto, absolute, plan_files, plan_folder
+from tlgui.core.data.intake import IntakePlan, absolute, plan_files, plan_folder
 from tlgui.core.data.items import AddReport, Duplicate, ImageItem, SkippedFile, clean_class_name, valid_text
 from tlgui.core.data.layout import AskFn
 from tlgui.core.data.split import split_classes
@@ -167,29 +167,25 @@ class DataSet:
         """
         report = AddReport()
         for skipped in plan.skipped:
-            self._note_skipped(skipped, report)
-        for photo in plan.photos:
-            self._commit_one(photo, report)
+            self._skipped[skipped.path] = skipped
+            report.skipped.append(skipped)
+        reported: set[str] = set()  # labels already in report.created or report.extended
+        for item in plan.items:
+            label = item.label
+            target = self._bins.get(label)
+            if target is None:
+                target = self._bins[label] = _Bin()
+                report.created.append(label)
+                reported.add(label)
+            if not target.add(item):
+                report.duplicates_ignored += 1
+                continue
+            self._skipped.pop(item.path, None)  # a file fixed and added again is no longer skipped
+            report.added += 1
+            if label not in reported:
+                report.extended.append(label)
+                reported.add(label)
         return report
-
-    def _note_skipped(self, skipped: SkippedFile, report: AddReport) -> None:
-        self._skipped[skipped.path] = skipped
-        report.skipped.append(skipped)
-
-    def _commit_one(self, photo: PlannedPhoto, report: AddReport) -> None:
-        found, label = photo.found, photo.label
-        if isinstance(found, SkippedFile):
-            self._note_skipped(found, report)
-            return
-        existed = label in self._bins
-        target = self._bins.setdefault(label, _Bin())
-        if not target.add(ImageItem(found.path, found.digest, label, photo.split)):
-            report.duplicates_ignored += 1
-            return
-        self._skipped.pop(found.path, None)  # a file fixed and added again is no longer skipped
-        report.added += 1
-        if label not in report.created and label not in report.extended:
-            (report.extended if existed else report.created).append(label)
 
     # ---- edits ---------------------------------------------------------------------------------
     def new_class(self, name: str) -> str:
@@ -317,7 +313,7 @@ class DataSet:
                 raise _damaged(f"{where}: {str(exc).rstrip('.')}") from None
             target = ds._bins[name]
             for index, raw in enumerate(_field(entry, "items", list, f"the photo list of {where}"), 1):
-                target.add(_item_from_dict(raw, name, f"photo {index} of class '{name}'"))
+                target.add(_item_from_dict(raw, name, index))
         for index, raw in enumerate(_field(data, "skipped", list, "the skipped list", default=[]), 1):
             where = f"skipped file {index}"
             raw = _record(raw, where)
@@ -380,7 +376,17 @@ def _item_to_dict(item: ImageItem) -> dict:
     return {**_path_to_dict(item.path), "digest": item.digest, "split": item.split}
 
 
-def _item_from_dict(raw: object, label: str, where: str) -> ImageItem:
+def _item_from_dict(raw: object, label: str, index: int) -> ImageItem:
+    # The common case with as little work as possible (a project may hold 100,000 photos); anything
+    # else goes the way that names what is wrong.
+    if type(raw) is dict and "path_bytes" not in raw:
+        path, digest, split = raw.get("path"), raw.get("digest"), raw.get("split")
+        if type(path) is str and path and "\x00" not in path and type(digest) is str and digest and split in _SPLITS:
+            return ImageItem(Path(path), digest, label, split)
+    return _checked_item_from_dict(raw, label, f"photo {index} of class '{label}'")
+
+
+def _checked_item_from_dict(raw: object, label: str, where: str) -> ImageItem:
     raw = _record(raw, where)
     path = _path_from_dict(raw, where)
     digest = _field(raw, "digest", str, f"the digest of {where}")

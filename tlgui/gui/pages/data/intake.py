@@ -72,8 +72,8 @@ class IntakeBar(QWidget):
 
 
 class Intake(QObject):
-    """Runs one intake at a time. Signals: ``finished(list[AddReport])``, ``cancelled()``,
-    ``failed(str)``, and ``done()`` after any of them."""
+    """Runs one intake at a time. Signals: ``finished(list[AddReport])`` once the plans are committed
+    to the bins, ``cancelled()``, ``failed(str)``, and ``done()`` after any of them."""
 
     finished = Signal(object)  # list[AddReport]
     cancelled = Signal()
