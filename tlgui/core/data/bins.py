@@ -21,7 +21,15 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from tlgui.core.data.intake import IntakePlan, absolute, plan_files, plan_folder
-from tlgui.core.data.items import AddReport, Duplicate, ImageItem, SkippedFile, clean_class_name, valid_text
+from tlgui.core.data.items import (
+    SPLITS,
+    AddReport,
+    Duplicate,
+    ImageItem,
+    SkippedFile,
+    clean_class_name,
+    valid_text,
+)
 from tlgui.core.data.layout import AskFn
 from tlgui.core.data.split import split_classes
 from tlgui.core.errors import DataError
@@ -31,7 +39,7 @@ from tlgui.core.progress import CancelToken, ProgressFn
 __all__ = ["AddReport", "DataSet", "Duplicate", "ImageItem", "SkippedFile", "scan"]
 
 FORMAT_VERSION = 1
-_SPLITS = (None, "train", "val")
+_SPLITS = (None, *SPLITS)
 
 
 @dataclass

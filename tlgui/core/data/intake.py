@@ -22,13 +22,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from tlgui.core.data.inspect import inspect_many, screen_names
-from tlgui.core.data.items import ImageItem, SkippedFile, clean_class_name
+from tlgui.core.data.items import SPLITS, ImageItem, SkippedFile, clean_class_name
 from tlgui.core.data.layout import AskFn, Group, plan_layout
 from tlgui.core.data.walk import walk_photos
 from tlgui.core.errors import DataError
 from tlgui.core.progress import CancelToken, ProgressEvent, ProgressFn
-
-SPLITS = ("train", "val")
 
 
 @dataclass

@@ -16,6 +16,9 @@ from tlgui.core.errors import DataError
 #: from turning a hostile project file into minutes of work.
 MAX_CLASS_NAME_LENGTH = 255
 
+#: The splits a photo's folders can give it (``ImageItem.split``); None means "split it for me".
+SPLITS = ("train", "val")
+
 
 @dataclass(frozen=True)
 class ImageItem:
