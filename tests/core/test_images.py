@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -15,6 +16,13 @@ from tlgui.core.errors import ImageDecodeError
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import imagegen  # noqa: E402
+from special_files import (  # noqa: E402
+    link_to_dev_zero,
+    make_fifo,
+    needs_dev_zero,
+    needs_fifo,
+    returns_without_blocking,
+)
 
 HYMENOPTERA = Path(__file__).resolve().parents[2].parent / "shared" / "datasets" / "hymenoptera"
 
@@ -286,11 +294,15 @@ def test_a_folder_with_an_image_name(tmp_path, func):
 def test_permission_denied(tmp_path, monkeypatch, func):
     path = imagegen.write_image(tmp_path / "locked.jpg")
 
-    def refuse(*_args, **_kwargs):
-        raise PermissionError(13, "Permission denied")
+    real_open = os.open
+
+    def refuse(file, *args, **kwargs):
+        if Path(file) == path:
+            raise PermissionError(13, "Permission denied", str(file))
+        return real_open(file, *args, **kwargs)
 
     # Tests run as root, for whom chmod 000 changes nothing, so the refusal is simulated.
-    monkeypatch.setattr(images, "open", refuse, raising=False)
+    monkeypatch.setattr(os, "open", refuse)
     assert _reason(func, path) == "permission denied"
 
 
@@ -327,3 +339,42 @@ def test_draft_on_a_real_photo_is_faithful():
     assert min(small.size) >= 64 and small.size[0] < full.size[0]
     reference = np.asarray(full.resize(small.size, Image.Resampling.BOX), np.float32)
     assert np.abs(reference - np.asarray(small, np.float32)).mean() < 6
+
+
+# ---- files that are not photos' files: limits decided before reading ------------------------------
+
+
+@needs_fifo
+@pytest.mark.parametrize("func", [inspect_image, load_rgb])
+def test_a_fifo_with_a_photo_name_is_refused_without_blocking(tmp_path, func):
+    fifo = make_fifo(tmp_path / "pipe.jpg")
+    reason = returns_without_blocking(lambda: _reason(func, fifo), [fifo])
+    assert reason == "a pipe (FIFO), not a file"
+
+
+@needs_dev_zero
+@pytest.mark.parametrize("func", [inspect_image, load_rgb])
+def test_a_link_to_a_device_is_refused_without_reading(tmp_path, func):
+    link = link_to_dev_zero(tmp_path / "zero.jpg")
+    assert _reason(func, link) == "a device, not a file"
+
+
+@pytest.mark.parametrize("func", [inspect_image, load_rgb])
+def test_a_file_over_the_size_cap_is_refused_before_reading(tmp_path, monkeypatch, func):
+    path = imagegen.write_image(tmp_path / "big.png", size=(64, 64))
+    monkeypatch.setattr(images, "MAX_PHOTO_BYTES", path.stat().st_size - 1)
+
+    def no_reading(*_args, **_kwargs):
+        raise AssertionError("a file over the cap was opened")
+
+    monkeypatch.setattr(os, "open", no_reading)
+    assert _reason(func, path).startswith("file too large")
+
+
+def test_the_size_cap_admits_the_largest_photo_the_pixel_guard_admits():
+    # An uncompressed 8-bit RGBA image at the pixel limit: the largest plain file of a real photo.
+    assert images.MAX_PHOTO_BYTES >= images.MAX_IMAGE_PIXELS * 4
+
+
+def test_a_nul_in_a_path_from_a_project_file_is_a_reason_not_a_crash():
+    assert _reason(load_rgb, "/photos/a\x00b.jpg") == "invalid file name"

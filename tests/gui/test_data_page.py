@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+import threading
 from pathlib import Path
 
 import pytest
@@ -14,6 +15,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests/ for image
 
 import imagegen  # noqa: E402
 
+from tlgui.core.data.bins import DataSet  # noqa: E402
 from tlgui.core.plan.recommend import class_size_warning  # noqa: E402
 from tlgui.gui.controller import ProjectController  # noqa: E402
 from tlgui.gui.pages.data.bins_model import DuplicateRole  # noqa: E402
@@ -128,6 +130,37 @@ def test_cancelling_the_question_leaves_the_bins_alone(qtbot, page, tmp_path, mo
         drop(page, url_mime([root]))
     qtbot.waitUntil(lambda: not page.busy())
     assert page.controller.dataset.class_names == []
+
+
+def test_the_worker_only_reads_and_the_gui_thread_commits(qtbot, page, tmp_path, monkeypatch):
+    root = tmp_path / "insects"
+    class_tree(root, {"ants": 2, "bees": 2})
+    calls = []
+    for name in ("commit", "add_folder", "add_files", "new_class"):
+        real = getattr(DataSet, name)
+
+        def spy(self, *args, _real=real, _name=name, **kwargs):
+            calls.append((_name, threading.current_thread() is threading.main_thread()))
+            return _real(self, *args, **kwargs)
+
+        monkeypatch.setattr(DataSet, name, spy)
+    drop_and_wait(qtbot, page, page, url_mime([root]))
+    assert calls == [("commit", True)]
+    assert page.controller.dataset.class_counts() == {"ants": 2, "bees": 2}
+
+
+def test_a_cancelled_intake_of_several_folders_adds_none_of_them(qtbot, page, tmp_path, monkeypatch):
+    clear = tmp_path / "clear"
+    class_tree(clear, {"ants": 2})
+    mixed = tmp_path / "mixed"
+    class_tree(mixed, {"bees": 2}, start=10)
+    imagegen.write_image(mixed / "loose.png", 99)
+    monkeypatch.setattr(QInputDialog, "getItem", staticmethod(lambda *a: ("", False)))
+    with qtbot.waitSignal(page.intake.cancelled, timeout=20000):
+        drop(page, url_mime([clear, mixed]))  # the first folder is read before the question comes
+    qtbot.waitUntil(lambda: not page.busy())
+    assert page.controller.dataset.class_names == [] and page.controller.dataset.skipped == []
+    assert not page.controller.dirty  # nothing changed, nothing to save
 
 
 def test_image_files_dropped_on_a_bin_join_it(qtbot, filled, tmp_path):

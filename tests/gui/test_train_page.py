@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 import gc
 import threading
 import time
@@ -19,7 +18,7 @@ from tlgui.core.training.trainer import EpochStats
 from tlgui.gui.controller import ProjectController
 from tlgui.gui.pages.model.model_page import ModelPage
 from tlgui.gui.pages.train import train_page as train_page_module
-from tlgui.gui.pages.train.train_page import TrainPage, snapshot_dataset
+from tlgui.gui.pages.train.train_page import TrainPage
 from tlgui.gui.widgets.curves import MAX_SYMBOLS, REDRAW_INTERVAL_MS, TrainingCurves, nice_ceiling
 
 
@@ -174,22 +173,6 @@ def test_the_network_is_copied_by_the_run_not_on_the_gui_thread(qtbot, pages, mo
     assert controller.network is net and all(p.requires_grad for p in net.parameters())  # not trained in place
     # Old objects stay out of garbage collections while the run goes, and come back after it.
     assert seen["frozen"] > 0 and gc.get_freeze_count() == 0
-
-
-def test_the_run_gets_a_snapshot_of_the_photos(photos, tmp_path):
-    dataset = scan([tmp_path / "photos"])
-    before = copy.deepcopy(dataset)
-    snapshot = snapshot_dataset(dataset)
-    assert snapshot.to_dict() == dataset.to_dict()
-    assert snapshot.split(0.2, 0) == dataset.split(0.2, 0)
-
-    # Everything the Data page does afterwards leaves the snapshot as it was.
-    dataset.move_items(photos["red"][:2], "blue")
-    dataset.remove_items(photos["blue"][:3])
-    dataset.rename_class("red", "crimson")
-    dataset.new_class("green")
-    assert snapshot.to_dict() == before.to_dict()
-    assert snapshot.class_counts() == {"red": 10, "blue": 10}
 
 
 def test_curves_redraw_at_most_a_few_times_a_second(qtbot):

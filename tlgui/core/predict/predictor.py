@@ -16,7 +16,8 @@ from pathlib import Path
 import torch
 from PIL import Image
 
-from tlgui.core.data.images import SUPPORTED_SUFFIXES, to_rgb
+from tlgui.core.data.images import image_suffix_kind, to_rgb
+from tlgui.core.data.walk import walk_photos
 from tlgui.core.errors import ImageDecodeError
 from tlgui.core.models.classifier import Classifier
 from tlgui.core.progress import CancelToken, ProgressFn, RateMeter
@@ -150,28 +151,25 @@ class Predictor:
 
 
 def collect_images(paths: Iterable[Path | str]) -> list[Path]:
-    """Files and folders (searched recursively) -> sorted unique image paths.
+    """Files and folders -> sorted unique image paths; folders are walked as the intake walks them.
 
     Inside folders only supported suffixes are taken and hidden files (``.DS_Store``, macOS ``._x``
-    copies) are ignored. A file named explicitly is kept whatever its suffix, so the user gets a
-    prediction saying why it cannot be read instead of silence.
+    copies) are ignored. A photo-named pipe or device is kept, never opened here, so that its
+    prediction says why it cannot be read. A file named explicitly is kept whatever its suffix, so
+    the user gets a prediction saying why it cannot be read instead of silence.
     """
     found: set[Path] = set()
     for raw in paths:
         path = Path(raw)
         if path.is_dir():
-            found.update(_images_under(path))
+            walk = walk_photos(path)
+            names = walk.files + [str(entry.path) for entry in walk.not_files]
+            found.update(Path(name) for name in names if _is_predictable(name))
         else:
             found.add(path)
     return sorted(found)
 
 
-def _images_under(folder: Path) -> list[Path]:
-    out = []
-    # os.walk does not follow symlinked folders, so a link loop cannot make this run forever.
-    for root, dirs, files in os.walk(folder):
-        dirs[:] = [d for d in dirs if not d.startswith(".")]
-        for name in files:
-            if not name.startswith(".") and Path(name).suffix.lower() in SUPPORTED_SUFFIXES:
-                out.append(Path(root) / name)
-    return out
+def _is_predictable(path: str) -> bool:
+    name = os.path.basename(path)
+    return not name.startswith(".") and image_suffix_kind(name) == "supported"

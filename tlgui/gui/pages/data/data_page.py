@@ -319,14 +319,14 @@ class DataPage(QWidget):
         QTimer.singleShot(0, lambda: self.add_paths(paths, label=label))
 
     def _on_intake_finished(self, reports: list[AddReport]) -> None:
+        # The intake committed its photos just now; a cancelled or failed one changed nothing.
+        self.controller.notify_dataset_changed()
         messages = [r.summary() for r in reports]
         self.controller.show_status(" ".join(messages))
         if any(r.skipped for r in reports) and not self.skipped_panel.expanded:
             self.skipped_panel.toggle.setChecked(True)
 
     def _on_intake_done(self) -> None:
-        # Whatever the outcome (finished, cancelled after some folders, failed) bins may have changed.
-        self.controller.notify_dataset_changed()
         self._update_buttons()
 
     # -- drops on the page (empty space, empty state) -----------------------------------------------

@@ -1,9 +1,10 @@
 """Reading dropped folders and files into the bins, in the background, with progress and Cancel.
 
 ``IntakeBar`` is the strip shown while a scan runs (progress bar, message, Cancel). ``Intake`` runs
-``DataSet.add_folder`` / ``add_files`` in a ``TaskSlot`` and routes the engine's layout
-question to a dialog on the GUI thread. The dataset is only changed by the job; the Data page keeps
-its bins read-only until ``finished`` and then announces the change once.
+the engine's ``plan_folder`` / ``plan_files`` in a ``TaskSlot`` and routes the engine's layout
+question to a dialog on the GUI thread. The worker only reads and plans: it never touches the
+``DataSet``. The plans come back with ``finished`` and are committed here, on the GUI thread, all
+or nothing: a cancelled or failed intake leaves the bins as they were.
 """
 
 from __future__ import annotations
@@ -15,7 +16,8 @@ from pathlib import Path
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QHBoxLayout, QProgressBar, QPushButton, QWidget
 
-from tlgui.core.data.bins import AddReport, DataSet
+from tlgui.core.data.bins import DataSet
+from tlgui.core.data.intake import IntakePlan, plan_files, plan_folder
 from tlgui.core.progress import ProgressEvent
 from tlgui.gui.ask import ASK_KIND, Question, answer_with, make_asker
 from tlgui.gui.tasks import TaskSlot
@@ -71,8 +73,8 @@ class IntakeBar(QWidget):
 
 
 class Intake(QObject):
-    """Runs one intake at a time. Signals: ``finished(list[AddReport])``, ``cancelled()``,
-    ``failed(str)``, and ``done()`` after any of them."""
+    """Runs one intake at a time. Signals: ``finished(list[AddReport])`` once the plans are committed
+    to the bins, ``cancelled()``, ``failed(str)``, and ``done()`` after any of them."""
 
     finished = Signal(object)  # list[AddReport]
     cancelled = Signal()
@@ -102,20 +104,23 @@ class Intake(QObject):
         if self.slot.busy or not request:
             return False
 
-        def job(token, report) -> list[AddReport]:
+        def job(token, report) -> list[IntakePlan]:
             ask = make_asker(token, report)
 
             def progress(event: ProgressEvent) -> None:
                 report("progress", event)
 
-            reports = [dataset.add_folder(folder, progress=progress, cancel=token, ask=ask)
-                       for folder in request.folders]
-            reports += [dataset.add_files(label, files, progress=progress, cancel=token)
-                        for label, files in request.files.items()]
-            return reports
+            plans = [plan_folder(folder, progress=progress, cancel=token, ask=ask) for folder in request.folders]
+            plans += [plan_files(label, files, progress=progress, cancel=token)
+                      for label, files in request.files.items()]
+            return plans
+
+        def commit(plans: list[IntakePlan]) -> None:
+            # On the GUI thread, where every other edit of the bins happens.
+            self.finished.emit([dataset.commit(plan) for plan in plans])
 
         self._bar.start()
-        return self.slot.start(job, self.finished.emit)
+        return self.slot.start(job, commit)
 
     def cancel(self) -> None:
         if self.slot.busy:

@@ -13,7 +13,6 @@ worker thread (tens of milliseconds of copying, hundreds under load).
 
 from __future__ import annotations
 
-import copy
 import gc
 from dataclasses import replace
 
@@ -21,7 +20,6 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QGroupBox, QHBoxLayout, QLabel, QPushButton, QSplitter, QVBoxLayout, QWidget
 
 from tlgui.core.backbones.catalogue import get_spec
-from tlgui.core.data.bins import DataSet
 from tlgui.core.errors import TlguiError
 from tlgui.core.plan.freeze_plan import ignored_note, plan_for_dataset
 from tlgui.core.progress import ProgressEvent
@@ -64,23 +62,6 @@ def finished_message(result: TrainResult) -> str:
         text += f"; stopped early at epoch {last.epoch} of {last.epochs}: no further improvement"
     text += f") in {format_duration(result.timings.get('total_s', 0.0))}."
     return text
-
-
-def snapshot_dataset(dataset):
-    """A copy of ``dataset`` the Data page's edits cannot reach, made in a few milliseconds.
-
-    A DataSet is dicts of frozen ``ImageItem`` / ``SkippedFile`` values: copying the dicts (in C)
-    is enough, where ``copy.deepcopy`` re-creates every path and item (a third of a second for
-    20,000 photos, on the GUI thread). Anything shaped otherwise is deep-copied.
-    """
-    if type(dataset) is not DataSet or set(vars(dataset)) != {"_bins", "_skipped"}:
-        return copy.deepcopy(dataset)
-    snapshot = DataSet()
-    snapshot._bins = {
-        name: replace(b, items=dict(b.items), by_digest=dict(b.by_digest)) for name, b in dataset._bins.items()
-    }
-    snapshot._skipped = dict(dataset._skipped)
-    return snapshot
 
 
 def _history_from_classifier(classifier) -> list[EpochStats]:
@@ -178,7 +159,7 @@ class TrainPage(QWidget):
         # The network: train() copies it (on the worker thread) and sets its freeze state from
         # run_config, and the pages never change its weights or layers in place: the Model page
         # only flips requires_grad flags (overwritten in the copy) or installs a new network.
-        dataset = snapshot_dataset(controller.dataset)
+        dataset = controller.dataset.copy()
         backbone = controller.network if controller.network is not None else controller.backbone_id
         run_config = replace(config, use_cache=self.form.cache_in_effect())
 

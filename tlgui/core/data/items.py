@@ -1,0 +1,118 @@
+"""The values the data intake deals in: photos in classes, files left out, reports, class names.
+
+All frozen or plain data, no I/O: they cross threads freely and a copy of a DataSet shares them.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from tlgui.core.errors import DataError
+
+#: A class name longer than this is refused. Folder names, where most class names come from, are
+#: at most 255 bytes; the bound also keeps Unicode normalisation (quadratic in a run of accents)
+#: from turning a hostile project file into minutes of work.
+MAX_CLASS_NAME_LENGTH = 255
+
+#: The splits a photo's folders can give it (``ImageItem.split``); None means "split it for me".
+SPLITS = ("train", "val")
+
+
+@dataclass(frozen=True)
+class ImageItem:
+    """One photo in one class. ``split`` is "train" or "val" when its folders said so, else None."""
+
+    path: Path
+    digest: str
+    label: str
+    split: str | None = None
+
+
+@dataclass(frozen=True)
+class SkippedFile:
+    """A file that was left out, and why (a few words for the user)."""
+
+    path: Path
+    reason: str
+
+
+@dataclass(frozen=True)
+class Duplicate:
+    """The same image content found in more than one class."""
+
+    digest: str
+    items: tuple[ImageItem, ...]
+
+    @property
+    def labels(self) -> list[str]:
+        """The classes this content sits in, sorted."""
+        return sorted({item.label for item in self.items})
+
+
+@dataclass
+class AddReport:
+    """What one add did: classes created or extended, photos added, duplicates, skipped files."""
+
+    created: list[str] = field(default_factory=list)
+    extended: list[str] = field(default_factory=list)
+    added: int = 0
+    duplicates_ignored: int = 0
+    skipped: list[SkippedFile] = field(default_factory=list)
+
+    def summary(self) -> str:
+        """One sentence for a status bar."""
+        parts = [f"Added {self.added} photo{'s' if self.added != 1 else ''}"]
+        if self.created:
+            parts.append(f"new classes: {', '.join(self.created)}")
+        if self.duplicates_ignored:
+            parts.append(f"{self.duplicates_ignored} duplicate(s) ignored")
+        if self.skipped:
+            parts.append(f"{len(self.skipped)} file(s) skipped")
+        return "; ".join(parts) + "."
+
+
+def clean_class_name(name: str) -> str:
+    """A class name as stored: NFC-normalised (macOS folder names are NFD) and stripped.
+
+    Raises DataError when nothing is left or the name is longer than ``MAX_CLASS_NAME_LENGTH``.
+    """
+    if not isinstance(name, str):
+        raise DataError(f"A class name must be text, not {type(name).__name__}.")
+    # Checked before normalising: normalisation is what costs on a long name.
+    if len(name) > MAX_CLASS_NAME_LENGTH:
+        raise DataError(
+            f"A class name can have at most {MAX_CLASS_NAME_LENGTH} characters; this one has {len(name):,}."
+        )
+    cleaned = unicodedata.normalize("NFC", valid_text(name)).strip()
+    if not cleaned:
+        raise DataError("A class name cannot be empty.")
+    return cleaned
+
+
+def folder_class_name(folder_name: str) -> str:
+    """The class a folder's photos go to when the folder's name says it; never refused."""
+    try:
+        return clean_class_name(folder_name[:MAX_CLASS_NAME_LENGTH])
+    except DataError:  # a folder named only with spaces is legal on disk; its photos need a class
+        return "unnamed"
+
+
+def valid_text(text: str) -> str:
+    """``text`` with anything that is not a Unicode character replaced by U+FFFD.
+
+    A file name that is not valid UTF-8 reaches Python as a string with lone surrogates, which can
+    be shown but not saved; as a class name or a reason it is kept with a replacement mark instead.
+    """
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        # surrogateescape gives back the bytes the file system had (one mark per bad byte);
+        # surrogatepass covers lone surrogates of any other origin.
+        try:
+            raw = text.encode("utf-8", "surrogateescape")
+        except UnicodeEncodeError:
+            raw = text.encode("utf-8", "surrogatepass")
+        return raw.decode("utf-8", "replace")
+    return text
