@@ -48,7 +48,8 @@ def test_a_project_without_a_model_is_one_line(tmp_path, capsys):
     assert not (tmp_path / "m.onnx").exists()
 
 
-def test_export_to_a_missing_folder_writes_nothing(imagenet_model_file, tmp_path, capsys):
-    code = main(["export", str(imagenet_model_file), "--out", str(tmp_path / "no" / "m.safetensors")])
+def test_export_over_a_folder_writes_nothing(imagenet_model_file, tmp_path, capsys):
+    (tmp_path / "m.safetensors").mkdir()
+    code = main(["export", str(imagenet_model_file), "--out", str(tmp_path / "m.safetensors")])
     err = capsys.readouterr().err
-    assert code == 1 and "does not exist" in err
+    assert code == 1 and "not a regular file" in err

@@ -116,8 +116,10 @@ def test_a_failed_export_leaves_no_file_behind(tmp_path, monkeypatch):
 
 
 def test_bad_targets_are_one_sentence_and_write_nothing(tmp_path):
-    with pytest.raises(ExportError, match="does not exist"):
-        export_model(_tiny_classifier(), tmp_path / "missing" / "m.onnx")
+    (tmp_path / "file").write_text("x")
+    with pytest.raises(ExportError, match="is not a folder"):
+        export_model(_tiny_classifier(), tmp_path / "file" / "m.onnx")
+    assert export_model(_tiny_classifier(), tmp_path / "new" / "m.safetensors") is None  # folders are made
     (tmp_path / "dir.onnx").mkdir()
     with pytest.raises(ExportError, match="not a regular file"):
         export_model(_tiny_classifier(), tmp_path / "dir.onnx")

@@ -330,7 +330,7 @@ def test_a_failed_export_is_a_dialog_and_leaves_no_partial_file(qtbot, window, t
     shown = warnings_shown(monkeypatch)
     assert window.export_model()
     qtbot.waitUntil(lambda: not window.exporter.busy, timeout=60000)
-    assert shown == [f"The model was not saved to {target}: Is a directory."]
+    assert shown == [f"Cannot export to {target}: it is not a regular file."]
     assert [p.name for p in folder.iterdir()] == [target.name]  # the temporary file is gone
 
 
@@ -349,3 +349,17 @@ def test_closing_never_hangs_on_work_that_does_not_stop(qtbot, window, monkeypat
     finally:
         release.set()
     assert tasks.wait_for_abandoned(10000)
+
+
+def test_file_export_offers_onnx_and_reports_its_check(qtbot, window, trained, tmp_path, monkeypatch):
+    from tlgui.gui.model_export import ONNX_FILTER
+
+    window.controller.set_training_result(trained)
+    monkeypatch.setattr(QFileDialog, "getSaveFileName",
+                        staticmethod(lambda *a, **k: (str(tmp_path / "pets"), ONNX_FILTER)))
+    with qtbot.waitSignal(window.exporter.exported, timeout=180000) as blocker:
+        assert window.export_model()
+    assert blocker.args[0] == tmp_path / "pets.onnx"
+    message = window.statusBar().currentMessage()
+    assert "Checked with onnxruntime: top-1 agreement 100.0%" in message
+    assert f"on {len(trained.report.predictions)} validation photos" in message

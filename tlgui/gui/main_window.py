@@ -234,7 +234,21 @@ class MainWindow(QMainWindow):
             self.show_error("There is no trained model yet. Train one on the Train tab first.")
             return False
         suggested = Path(self._start_dir()) / f"{self.controller.project_name}{MODEL_SUFFIX}"
-        return self.exporter.ask_and_export(self, classifier, suggested)
+        return self.exporter.ask_and_export(self, classifier, suggested, self._photos_to_check_export_on())
+
+    def _photos_to_check_export_on(self) -> list[Path]:
+        """The photos the model was validated on (an ONNX export is checked on them)."""
+        result = self.controller.last_result
+        if result is not None and result.classifier is self.controller.classifier:
+            return [p.path for p in result.report.predictions]
+        config = self.controller.config
+        dataset = self.controller.dataset
+        if len(dataset) == 0 or len(dataset.class_names) < 2:
+            return []
+        try:
+            return [item.path for item in dataset.split(config.val_fraction, config.seed)[1]]
+        except TlguiError:
+            return []  # too few photos to split: the export is checked on seeded inputs instead
 
     def open_model_file(self) -> None:
         """Classify with a model file made earlier: the Classify page opens and owns it."""

@@ -1,12 +1,14 @@
-"""Writing a classifier to a model file: the one path behind File > Export model and the Classify page.
+"""Writing a classifier out: the one path behind File > Export model and the Classify page.
 
-The file is written in the background (serialising a large network takes seconds), atomically (the
-engine writes a temporary file beside it and renames it into place), and a failure is one sentence
-naming the file, shown through the controller (the window's dialog).
+Two formats, chosen in the file dialog (or by the suffix typed): tlgui's own model file, and ONNX,
+which the engine checks against tlgui's own prediction before it keeps the file (the figure is
+shown when it is done). The file is written in the background (converting a network takes
+seconds), atomically, and a failure is one sentence naming the file, shown as the window's dialog.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -14,8 +16,8 @@ from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QFileDialog, QWidget
 
 from tlgui.core.errors import TlguiError
-from tlgui.core.files.versions import MODEL_SUFFIX, with_suffix
-from tlgui.core.models.modelfile import save_classifier
+from tlgui.core.files.versions import with_suffix
+from tlgui.core.models.export import ExportError, ExportFormat, export_model
 from tlgui.gui.failed_saves import failed_save_message
 from tlgui.gui.tasks import TaskSlot
 
@@ -23,16 +25,28 @@ if TYPE_CHECKING:
     from tlgui.core.models.classifier import Classifier
     from tlgui.gui.controller import ProjectController
 
-#: The file dialogs' filter for model files.
-MODEL_FILTER = f"tlgui models (*{MODEL_SUFFIX})"
+#: The file dialogs' filter for tlgui's own model files (opening and exporting).
+MODEL_FILTER = f"tlgui models (*{ExportFormat.TLGUI.suffix})"
+ONNX_FILTER = f"ONNX models, checked with onnxruntime (*{ExportFormat.ONNX.suffix})"
+_FORMAT_OF_FILTER = {MODEL_FILTER: ExportFormat.TLGUI, ONNX_FILTER: ExportFormat.ONNX}
 #: How long closing the window waits for a model file being written.
 EXPORT_FINISH_WAIT_MS = 30_000
 
 
 def ask_model_path(parent: QWidget | None, suggested: Path) -> Path | None:
-    """Ask where to export a model, offering ``suggested``; the model suffix is added if missing."""
-    path, _ = QFileDialog.getSaveFileName(parent, "Export model", str(suggested), MODEL_FILTER)
-    return with_suffix(path, MODEL_SUFFIX) if path else None
+    """Ask where and in which format to export a model, offering ``suggested``.
+
+    The format is the typed suffix's when it names one, else the chosen filter's; its suffix is added.
+    """
+    path, chosen = QFileDialog.getSaveFileName(
+        parent, "Export model", str(suggested), f"{MODEL_FILTER};;{ONNX_FILTER}"
+    )
+    if not path:
+        return None
+    typed = Path(path).suffix.lower()
+    fmt = ExportFormat.of_path(path) if typed in {f.suffix for f in ExportFormat} else None
+    fmt = fmt or _FORMAT_OF_FILTER.get(chosen, ExportFormat.TLGUI)
+    return with_suffix(path, fmt.suffix)
 
 
 class ModelExporter(QObject):
@@ -44,25 +58,33 @@ class ModelExporter(QObject):
         super().__init__(parent)
         self.controller = controller
         self.slot = TaskSlot(self)
+        #: What the last finished export said (file and, for ONNX, the check's figure).
+        self.last_report = ""
         self.slot.failed.connect(lambda message, _details: controller.report_error(message))
 
     @property
     def busy(self) -> bool:
         return self.slot.busy
 
-    def export(self, classifier: Classifier, path: Path | str) -> bool:
-        """Write ``classifier`` to ``path`` (suffix added if missing) in the background.
+    def export(self, classifier: Classifier, path: Path | str, check_photos: Sequence[Path] = ()) -> bool:
+        """Write ``classifier`` to ``path`` in the background: ONNX for ``.onnx``, else tlgui's format
+        (its suffix added if missing). ``check_photos``: photos to verify an ONNX file on.
 
         False, with a status message, while another export is still being written.
         """
-        target = with_suffix(path, MODEL_SUFFIX)
+        fmt = ExportFormat.of_path(path)
+        target = with_suffix(path, fmt.suffix)
+        photos = list(check_photos)
 
-        def job(_token, _report) -> Path:
+        def job(token, _report) -> tuple[Path, str]:
             try:
-                save_classifier(classifier, target)
+                result = export_model(classifier, target, fmt, check_photos=photos, cancel=token)
+            except ExportError:
+                raise
             except Exception as exc:  # noqa: BLE001 - whatever it was, the file is not there: say so
                 raise TlguiError(failed_save_message("model", target, exc)) from exc
-            return target
+            checked = f" Checked with onnxruntime: {result.parity.sentence()}." if result is not None else ""
+            return target, checked
 
         if not self.slot.start(job, self._on_exported):
             self.controller.show_status("Still writing the previous model file; try again in a moment.")
@@ -70,16 +92,20 @@ class ModelExporter(QObject):
         self.controller.show_status(f"Exporting the model to {target}…")
         return True
 
-    def ask_and_export(self, parent: QWidget | None, classifier: Classifier, suggested: Path) -> bool:
+    def ask_and_export(
+        self, parent: QWidget | None, classifier: Classifier, suggested: Path, check_photos: Sequence[Path] = ()
+    ) -> bool:
         """Ask where (offering ``suggested``), then export there; False if the dialog was cancelled."""
         path = ask_model_path(parent, suggested)
-        return self.export(classifier, path) if path is not None else False
+        return self.export(classifier, path, check_photos) if path is not None else False
 
     def shutdown(self) -> None:
         """Window closing: a file being written cannot be stopped halfway, so give it time to finish
         (a write abandoned after that leaves any earlier file intact: the write is atomic)."""
         self.slot.shutdown(EXPORT_FINISH_WAIT_MS)
 
-    def _on_exported(self, path: Path) -> None:
-        self.controller.show_status(f"Model exported to {path}.")
+    def _on_exported(self, outcome: tuple[Path, str]) -> None:
+        path, checked = outcome
+        self.last_report = f"Model exported to {path}.{checked}"
+        self.controller.show_status(self.last_report)
         self.exported.emit(path)

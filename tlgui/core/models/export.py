@@ -182,11 +182,15 @@ def export_onnx(
 
 
 def _check_target(target: Path) -> None:
-    folder = target.parent
-    if not folder.is_dir():
-        raise ExportError(f"Cannot export to {target}: the folder {folder} does not exist.")
+    """Refuse, before any work, a target that cannot become a regular file. Missing folders are made
+    when the file is written (as for every file tlgui saves), so the nearest existing one must be writable."""
     if target.exists() and not target.is_file():
         raise ExportError(f"Cannot export to {target}: it is not a regular file.")
+    folder = target.parent
+    while not folder.exists() and folder != folder.parent:
+        folder = folder.parent
+    if not folder.is_dir():
+        raise ExportError(f"Cannot export to {target}: {folder} is not a folder.")
     if not os.access(folder, os.W_OK | os.X_OK):
         raise ExportError(f"Cannot export to {target}: the folder {folder} is not writable.")
 
