@@ -295,7 +295,7 @@ def test_a_deflated_model_is_refused_because_tlgui_stores_models(tmp_path):
     members = [(PROJECT_JSON, _document(trained=True), zipfile.ZIP_STORED, len(_document(trained=True))),
                (MODEL_MEMBER, _deflated_zeros(2), zipfile.ZIP_DEFLATED, 2 * 1024**2)]
     (tmp_path / "m.tlgui").write_bytes(_raw_zip(members))
-    with pytest.raises(ModelFileError, match="model.safetensors is compressed in a way tlgui never uses"):
+    with pytest.raises(ModelFileError, match="model.safetensors is compressed as tlgui never does"):
         load_project(tmp_path / "m.tlgui")
 
 
@@ -356,15 +356,23 @@ def test_a_directory_of_many_entries_is_refused_before_zipfile_parses_it(tmp_pat
     ]
     (tmp_path / "many.tlgui").write_bytes(_raw_zip(members))
     raised, peak = _load_measured(tmp_path / "many.tlgui")
-    assert isinstance(raised, ModelFileError) and "holds 50001 entries; a project holds at most 2" in str(raised)
+    assert isinstance(raised, ModelFileError) and "holds 50001 entries, a project at most 2" in str(raised)
     assert peak < 256 * 1024  # its 2.5 MB directory was never read, let alone parsed
+
+
+def test_a_directory_too_long_for_two_entries_is_refused(tmp_path):
+    doc = _document()
+    long_name = "x" * 5000
+    (tmp_path / "long.tlgui").write_bytes(_raw_zip([(PROJECT_JSON, doc, 0, len(doc)), (long_name, b"", 0, 0)]))
+    with pytest.raises(ModelFileError, match="its zip directory is 5,"):
+        load_project(tmp_path / "long.tlgui")
 
 
 @pytest.mark.parametrize(
     ("make", "expected"),
     [
         (lambda doc: _raw_zip([(PROJECT_JSON, doc, 0, len(doc))], flags=1), "encrypted"),
-        (lambda doc: _raw_zip([(PROJECT_JSON, doc, 12, len(doc))]), "compressed in a way"),
+        (lambda doc: _raw_zip([(PROJECT_JSON, doc, 12, len(doc))]), "compressed as tlgui never does"),
         (lambda doc: _raw_zip([(PROJECT_JSON, doc, 0, len(doc))], comment=b"hi"), "not a readable zip"),
     ],
     ids=["encrypted", "bzip2", "zip comment"],

@@ -134,7 +134,7 @@ def load_project(path: Path | str) -> Project:
     except FileLimitError as exc:
         raise ModelFileError(str(exc)) from None
     except (zipfile.BadZipFile, EOFError) as exc:
-        raise ModelFileError(f"{where} is not a tlgui project or it is damaged (not a readable zip).") from exc
+        raise ModelFileError(_not_a_zip(where)) from exc
     except OSError as exc:
         raise ModelFileError(f"Could not read the project file {path}: {exc.strerror or exc}.") from exc
     if model is not None:
@@ -165,23 +165,24 @@ def _check_end_record(handle: IO[bytes], where: str) -> None:
     """
     size = handle.seek(0, 2)
     if size < _END_RECORD.size:
-        raise ModelFileError(f"{where} is not a tlgui project or it is damaged (not a readable zip).")
+        raise ModelFileError(_not_a_zip(where))
     handle.seek(size - _END_RECORD.size)
     signature, disk, directory_disk, entries_here, entries, directory_size, _offset, comment = (
         _END_RECORD.unpack(handle.read(_END_RECORD.size))
     )
     if signature != _END_SIGNATURE or comment != 0:
-        raise ModelFileError(f"{where} is not a tlgui project or it is damaged (not a readable zip).")
+        raise ModelFileError(_not_a_zip(where))
     if size >= _END_RECORD.size + _ZIP64_LOCATOR_SIZE:
         handle.seek(size - _END_RECORD.size - _ZIP64_LOCATOR_SIZE)
         if handle.read(4) == _ZIP64_LOCATOR_SIGNATURE:
-            raise ModelFileError(f"{where} is not a tlgui project: it is a zip64 archive, which tlgui never writes.")
+            raise ModelFileError(f"{where} is not a tlgui project: tlgui never writes zip64 archives.")
     if disk or directory_disk or entries_here != entries:
         raise ModelFileError(f"{where} is not a tlgui project: it is one part of a multi-part zip.")
-    if entries > len(_MEMBER_RULES) or directory_size > _MAX_DIRECTORY_BYTES:
-        raise ModelFileError(
-            f"{where} is not a tlgui project: it holds {entries} entries; a project holds at most {len(_MEMBER_RULES)}."
-        )
+    if entries > len(_MEMBER_RULES):
+        most = len(_MEMBER_RULES)
+        raise ModelFileError(f"{where} is not a tlgui project: it holds {entries} entries, a project at most {most}.")
+    if directory_size > _MAX_DIRECTORY_BYTES:
+        raise ModelFileError(f"{where} is not a tlgui project: its zip directory is {directory_size:,} bytes long.")
     handle.seek(0)
 
 
@@ -194,7 +195,8 @@ def _checked_members(archive: zipfile.ZipFile, where: str) -> dict[str, zipfile.
     for info in infos:
         name = info.orig_filename
         if name not in _MEMBER_RULES or info.filename != name:
-            raise ModelFileError(f"{where} is not a tlgui project: it holds {name[:80]!r}, which tlgui never writes.")
+            shown = repr(name[:80])
+            raise ModelFileError(f"{where} is not a tlgui project: it holds {shown}, which tlgui never writes.")
         if names.count(name) > 1:
             raise ModelFileError(f"{where} is damaged or forged: it holds {name} more than once.")
         _check_member(info, where)
@@ -207,14 +209,17 @@ def _check_member(info: zipfile.ZipInfo, where: str) -> None:
     if info.flag_bits & 0x1:
         raise ModelFileError(f"{where} is not a tlgui project: its {name} is encrypted.")
     if info.compress_type not in compressions:
-        raise ModelFileError(f"{where} is not a tlgui project: its {name} is compressed in a way tlgui never uses.")
+        raise ModelFileError(f"{where} is not a tlgui project: its {name} is compressed as tlgui never does.")
     if declared > cap:
         raise ModelFileError(
-            f"{where} is damaged or hostile: its {name} claims {declared:,} bytes, more than the {cap:,} it may hold."
+            f"{where} is damaged or hostile: its {name} claims {declared:,} bytes, "
+            f"more than the {cap:,} it may hold."
         )
     stored_but_resized = info.compress_type == zipfile.ZIP_STORED and packed != declared
     if stored_but_resized or (declared > _RATIO_CHECKED_ABOVE and declared > _MAX_RATIO * packed):
-        raise ModelFileError(f"{where} is damaged or hostile: its {name} would inflate {packed:,} bytes to {declared:,}.")
+        raise ModelFileError(
+            f"{where} is damaged or hostile: its {name} would inflate {packed:,} bytes to {declared:,}."
+        )
 
 
 def _read_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo, where: str) -> bytes:
@@ -228,7 +233,7 @@ def _read_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo, where: str) ->
         # BadZipFile covers CRC mismatches, i.e. a member whose bytes changed after writing.
         raise ModelFileError(f"{where} is damaged: {name} cannot be read ({exc}).") from exc
     if len(data) != info.file_size or overrun:
-        raise ModelFileError(f"{where} is damaged: {name} cannot be read (it is not the size it declares).")
+        raise ModelFileError(f"{where} is damaged: {name} cannot be read (it is not the size it says).")
     return data
 
 
@@ -238,7 +243,7 @@ def _project_from_text(data: bytes, where: str) -> tuple[Project, bool]:
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
-        raise ModelFileError(f"{where} is damaged: its {PROJECT_JSON} is not readable (not UTF-8 text).") from None
+        raise ModelFileError(f"{where} is damaged: its {PROJECT_JSON} is not UTF-8 text.") from None
     try:
         document = loads_json_limited(text, where=where)
     except FileLimitError as exc:
@@ -248,7 +253,7 @@ def _project_from_text(data: bytes, where: str) -> tuple[Project, bool]:
     check_format_version(document, where, kind="project", supported=PROJECT_FORMAT_VERSION)
     trained = document.get("trained", False)
     if not isinstance(trained, bool):
-        raise ModelFileError(f"{where} is damaged: whether it is trained is not a yes or no.")
+        raise ModelFileError(f"{where} is damaged: its 'trained' flag is neither true nor false.")
     return _project_from_document(document, where), trained
 
 
@@ -260,12 +265,12 @@ def _project_from_document(document: dict, where: str) -> Project:
     try:
         config = TrainConfig.from_dict(document.get("config"))
     except (TypeError, ValueError) as exc:
-        raise ModelFileError(f"{where} is damaged: its settings cannot be read ({exc}).") from None
+        raise ModelFileError(_bad_settings(where, str(exc))) from None
     freeze = document.get("freeze")
     if freeze is None:
         freeze = {}
     if not isinstance(freeze, dict):
-        raise ModelFileError(f"{where} is damaged: its settings cannot be read (the freeze state is invalid).")
+        raise ModelFileError(_bad_settings(where, "the freeze state is invalid"))
     config.freeze_level = _freeze_level(freeze, config.freeze_level, where)
     freeze_overrides = _freeze_overrides(freeze, where)
     return Project(dataset, backbone_id, config, None, freeze_overrides)
@@ -275,16 +280,18 @@ def _dataset(data: object, where: str) -> DataSet:
     try:
         return DataSet.from_dict(data)  # type: ignore[arg-type]
     except DataError as exc:
-        raise ModelFileError(f"{where} is damaged. {exc}") from None
+        reason = str(exc).rstrip(".")
+        raise ModelFileError(f"{where} is damaged: {reason[:1].lower()}{reason[1:]}.") from None
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
         # DataSet.from_dict turns what it recognises into DataError; this is the rest of the damage.
-        raise ModelFileError(f"{where} is damaged: its class list cannot be read ({exc.__class__.__name__}).") from None
+        kind = exc.__class__.__name__
+        raise ModelFileError(f"{where} is damaged: its class list cannot be read ({kind}).") from None
 
 
 def _freeze_level(freeze: dict, default: int | None, where: str) -> int | None:
     level = freeze.get("level", default)
     if level is not None and (type(level) is not int or not 0 <= level <= _MAX_FREEZE_LEVEL):
-        raise ModelFileError(f"{where} is damaged: its settings cannot be read (the freeze level is not a whole number).")
+        raise ModelFileError(_bad_settings(where, "the freeze level is not a whole number"))
     return level
 
 
@@ -293,5 +300,13 @@ def _freeze_overrides(freeze: dict, where: str) -> dict[str, bool]:
     if overrides is None:
         return {}
     if not isinstance(overrides, dict) or not all(isinstance(v, bool) for v in overrides.values()):
-        raise ModelFileError(f"{where} is damaged: its settings cannot be read (the layer choices are invalid).")
+        raise ModelFileError(_bad_settings(where, "the layer choices are invalid"))
     return dict(overrides)
+
+
+def _not_a_zip(where: str) -> str:
+    return f"{where} is not a tlgui project or it is damaged (not a readable zip)."
+
+
+def _bad_settings(where: str, reason: str) -> str:
+    return f"{where} is damaged: its settings cannot be read ({reason})."
