@@ -6,17 +6,24 @@ import io
 import json
 import os
 import pickle
+import stat
+import struct
+import sys
+import tracemalloc
+import warnings
 import zipfile
+import zlib
 
 import numpy as np
 import pytest
 import torch
 from PIL import Image
 
+from tlgui.core import project as project_module
 from tlgui.core.backbones import create_backbone, get_spec
 from tlgui.core.backbones.staged import replace_head
 from tlgui.core.data.bins import DataSet, scan
-from tlgui.core.errors import ModelFileError
+from tlgui.core.errors import ModelFileError, TlguiError
 from tlgui.core.models.classifier import Classifier
 from tlgui.core.models.modelfile import classifier_to_bytes, load_classifier
 from tlgui.core.project import MODEL_MEMBER, PROJECT_JSON, Project, load_project, save_project
@@ -170,7 +177,7 @@ BAD_PROJECTS = {
     "truncated": (lambda good: good[: len(good) // 2], "not a tlgui project"),
     "png": (lambda good: b"\x89PNG\r\n\x1a\n" + b"\0" * 64, "not a tlgui project"),
     "no project.json": (lambda good: _zip({"other.txt": b"hi"}), "has no project.json"),
-    "json garbage": (lambda good: _zip({PROJECT_JSON: b"{not json"}), "not readable"),
+    "json garbage": (lambda good: _zip({PROJECT_JSON: b"{not json"}), "not valid JSON"),
     "wrong format": (lambda good: _zip({PROJECT_JSON: _document(format="x")}), "unknown format"),
     "newer version": (lambda good: _zip({PROJECT_JSON: _document(format_version=2)}), "newer version"),
     "bad config": (lambda good: _zip({PROJECT_JSON: _document(config={"epochs": 0})}), "settings"),
@@ -214,3 +221,350 @@ def test_project_model_bytes_equal_model_file_bytes_apart_from_timestamp(dataset
     assert len(embedded) == len(direct)
     header = int.from_bytes(direct[:8], "little") + 8
     assert embedded[header:] == direct[header:]
+
+
+# ---- hostile files: limits decided before reading -----------------------------------------------
+def _raw_zip(members: list[tuple[str, bytes, int, int]], *, flags: int = 0, comment: bytes = b"") -> bytes:
+    """A zip written by hand: (name, payload as stored, method, declared size) per member.
+
+    zipfile cannot write a member whose declared size lies or whose payload is pre-deflated.
+    """
+    local, central = bytearray(), bytearray()
+    for name, payload, method, declared in members:
+        raw_name = name.encode("utf-8")
+        crc = zlib.crc32(payload) if method == zipfile.ZIP_STORED else 0
+        offset = len(local)
+        local += struct.pack("<4s5H3L2H", b"PK\x03\x04", 20, flags, method, 0, 33, crc, len(payload),
+                             declared, len(raw_name), 0) + raw_name + payload
+        central += struct.pack("<4s6H3L5H2L", b"PK\x01\x02", 20, 20, flags, method, 0, 33, crc, len(payload),
+                               declared, len(raw_name), 0, 0, 0, 0, 0, offset) + raw_name
+    end = struct.pack("<4s4H2LH", b"PK\x05\x06", 0, 0, len(members), len(members), len(central), len(local),
+                      len(comment))
+    return bytes(local + central + end + comment)
+
+
+def _deflated_zeros(n_mib: int) -> bytes:
+    """A raw deflate stream of ``n_mib`` MiB of zeros, about 1 KB per MiB, built without inflating it."""
+    packer = zlib.compressobj(9, zlib.DEFLATED, -15)
+    block = packer.compress(b"\0" * (1 << 20)) + packer.flush(zlib.Z_FULL_FLUSH)
+    return block * n_mib + packer.flush()
+
+
+def _load_measured(path) -> tuple[BaseException | None, int]:
+    """What load_project raised (None if it loaded) and the peak of memory it allocated meanwhile."""
+    tracemalloc.start()
+    try:
+        load_project(path)
+        raised = None
+    except Exception as exc:  # noqa: BLE001 - the caller asserts on what it was
+        raised = exc
+    finally:
+        _, peak = tracemalloc.get_traced_memory()
+        tracemalloc.stop()
+    return raised, peak
+
+
+def test_a_zip_bomb_is_refused_from_its_directory_before_inflating(tmp_path):
+    bomb = _deflated_zeros(3 * 1024)  # 3 GiB of zeros in about 3 MB
+    path = tmp_path / "bomb.tlgui"
+    path.write_bytes(_raw_zip([(PROJECT_JSON, bomb, zipfile.ZIP_DEFLATED, 3 * 1024**3)]))
+    assert path.stat().st_size < 4 * 1024**2
+    raised, peak = _load_measured(path)
+    assert isinstance(raised, ModelFileError) and "claims 3,221,225,472 bytes" in str(raised)
+    assert peak < 16 * 1024**2
+
+
+def test_a_zip_bomb_that_lies_about_its_size_inflates_no_further_than_it_says(tmp_path):
+    bomb = _deflated_zeros(3 * 1024)
+    path = tmp_path / "liar.tlgui"
+    path.write_bytes(_raw_zip([(PROJECT_JSON, bomb, zipfile.ZIP_DEFLATED, 1000)]))
+    raised, peak = _load_measured(path)
+    assert isinstance(raised, ModelFileError) and "cannot be read" in str(raised)
+    assert peak < 16 * 1024**2
+
+
+def test_an_implausible_compression_ratio_is_refused(tmp_path):
+    bomb = _deflated_zeros(60)  # 60 MiB, under the size cap, from 60 KB
+    path = tmp_path / "ratio.tlgui"
+    path.write_bytes(_raw_zip([(PROJECT_JSON, bomb, zipfile.ZIP_DEFLATED, 60 * 1024**2)]))
+    raised, peak = _load_measured(path)
+    assert isinstance(raised, ModelFileError) and "would inflate" in str(raised)
+    assert peak < 16 * 1024**2
+
+
+def test_a_deflated_model_is_refused_because_tlgui_stores_models(tmp_path):
+    members = [(PROJECT_JSON, _document(trained=True), zipfile.ZIP_STORED, len(_document(trained=True))),
+               (MODEL_MEMBER, _deflated_zeros(2), zipfile.ZIP_DEFLATED, 2 * 1024**2)]
+    (tmp_path / "m.tlgui").write_bytes(_raw_zip(members))
+    with pytest.raises(ModelFileError, match="model.safetensors is compressed as tlgui never does"):
+        load_project(tmp_path / "m.tlgui")
+
+
+def test_a_stored_member_whose_sizes_disagree_is_refused(tmp_path):
+    doc = _document()
+    (tmp_path / "s.tlgui").write_bytes(_raw_zip([(PROJECT_JSON, doc, zipfile.ZIP_STORED, len(doc) * 10)]))
+    with pytest.raises(ModelFileError, match="would inflate"):
+        load_project(tmp_path / "s.tlgui")
+
+
+def test_json_nested_100000_deep_is_one_sentence(tmp_path):
+    deep = _document()[:-1] + b', "x": ' + b"[" * 100_000 + b"]" * 100_000 + b"}"
+    (tmp_path / "deep.tlgui").write_bytes(_zip({PROJECT_JSON: deep}))
+    with pytest.raises(ModelFileError, match=r"deep\.tlgui is damaged: its data is nested more than"):
+        load_project(tmp_path / "deep.tlgui")
+
+
+def test_a_100000_digit_number_is_refused_quickly(tmp_path):
+    huge = _document()[:-1] + b', "x": 1' + b"0" * 100_000 + b"}"
+    (tmp_path / "huge.tlgui").write_bytes(_zip({PROJECT_JSON: huge}))
+    with pytest.raises(ModelFileError, match="not valid JSON"):
+        load_project(tmp_path / "huge.tlgui")
+
+
+def test_json_that_is_not_utf8_is_refused(tmp_path):
+    (tmp_path / "latin.tlgui").write_bytes(_zip({PROJECT_JSON: _document(backbone_id="caf\u00e9")
+                                                 .replace(b"caf\\u00e9", "café".encode("latin-1"))}))
+    with pytest.raises(ModelFileError, match="not UTF-8"):
+        load_project(tmp_path / "latin.tlgui")
+
+
+def test_duplicate_entries_are_refused(tmp_path):
+    buffer = io.BytesIO()
+    with warnings.catch_warnings(), zipfile.ZipFile(buffer, "w") as archive:
+        warnings.simplefilter("ignore")  # zipfile warns about the duplicate it is asked to write
+        archive.writestr(PROJECT_JSON, _document(backbone_id="resnet50"))
+        archive.writestr(PROJECT_JSON, _document())
+    (tmp_path / "twice.tlgui").write_bytes(buffer.getvalue())
+    with pytest.raises(ModelFileError, match="holds project.json more than once"):
+        load_project(tmp_path / "twice.tlgui")
+
+
+@pytest.mark.parametrize(
+    "name", ["../project.json", "sub/project.json", "/project.json", "project.json\0.txt", "evil.sh", "PROJECT.JSON"]
+)
+def test_members_other_than_tlgui_writes_are_refused(tmp_path, name):
+    doc = _document()
+    members = [(PROJECT_JSON, doc, zipfile.ZIP_STORED, len(doc)), (name, b"x", zipfile.ZIP_STORED, 1)]
+    (tmp_path / "extra.tlgui").write_bytes(_raw_zip(members))
+    with pytest.raises(ModelFileError, match="which tlgui never writes"):
+        load_project(tmp_path / "extra.tlgui")
+
+
+def test_a_directory_of_many_entries_is_refused_before_zipfile_parses_it(tmp_path):
+    doc = _document()
+    members = [(PROJECT_JSON, doc, zipfile.ZIP_STORED, len(doc))] + [
+        (f"{i}", b"", zipfile.ZIP_STORED, 0) for i in range(50_000)
+    ]
+    (tmp_path / "many.tlgui").write_bytes(_raw_zip(members))
+    raised, peak = _load_measured(tmp_path / "many.tlgui")
+    assert isinstance(raised, ModelFileError) and "holds 50001 entries, a project at most 2" in str(raised)
+    assert peak < 256 * 1024  # its 2.5 MB directory was never read, let alone parsed
+
+
+def test_a_directory_too_long_for_two_entries_is_refused(tmp_path):
+    doc = _document()
+    long_name = "x" * 5000
+    (tmp_path / "long.tlgui").write_bytes(_raw_zip([(PROJECT_JSON, doc, 0, len(doc)), (long_name, b"", 0, 0)]))
+    with pytest.raises(ModelFileError, match="its zip directory is 5,"):
+        load_project(tmp_path / "long.tlgui")
+
+
+@pytest.mark.parametrize(
+    ("make", "expected"),
+    [
+        (lambda doc: _raw_zip([(PROJECT_JSON, doc, 0, len(doc))], flags=1), "encrypted"),
+        (lambda doc: _raw_zip([(PROJECT_JSON, doc, 12, len(doc))]), "compressed as tlgui never does"),
+        (lambda doc: _raw_zip([(PROJECT_JSON, doc, 0, len(doc))], comment=b"hi"), "not a readable zip"),
+    ],
+    ids=["encrypted", "bzip2", "zip comment"],
+)
+def test_zips_tlgui_never_writes_are_refused(tmp_path, make, expected):
+    (tmp_path / "z.tlgui").write_bytes(make(_document()))
+    with pytest.raises(ModelFileError, match=expected):
+        load_project(tmp_path / "z.tlgui")
+
+
+def test_a_model_in_an_untrained_project_is_refused(tmp_path):
+    (tmp_path / "m.tlgui").write_bytes(_zip({PROJECT_JSON: _document(trained=False), MODEL_MEMBER: b"\0" * 64}))
+    with pytest.raises(ModelFileError, match="holds a model but says it is not trained"):
+        load_project(tmp_path / "m.tlgui")
+
+
+def test_a_file_over_the_size_cap_is_refused_before_reading(tmp_path, monkeypatch):
+    path = tmp_path / "big.tlgui"
+    path.write_bytes(_zip({PROJECT_JSON: _document()}))
+    monkeypatch.setattr(project_module, "MAX_PROJECT_BYTES", 100)
+    monkeypatch.setattr(zipfile, "ZipFile", None)  # nothing may even try
+    with pytest.raises(ModelFileError, match="more than the 100 bytes"):
+        load_project(path)
+
+
+def test_a_folder_is_not_a_project(tmp_path):
+    with pytest.raises(ModelFileError, match="is a folder"):
+        load_project(tmp_path)
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs here")
+def test_a_fifo_is_refused_without_blocking(tmp_path):
+    os.mkfifo(tmp_path / "pipe.tlgui")
+    with pytest.raises(ModelFileError, match="pipe"):
+        load_project(tmp_path / "pipe.tlgui")
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/zero"), reason="no /dev/zero here")
+def test_a_link_to_dev_zero_is_refused(tmp_path):
+    (tmp_path / "zero.tlgui").symlink_to("/dev/zero")
+    with pytest.raises(ModelFileError, match="device"):
+        load_project(tmp_path / "zero.tlgui")
+
+
+# ---- every field checked for type -------------------------------------------------------------------
+def _config(**changes) -> dict:
+    return {**TrainConfig().to_dict(), **changes}
+
+
+WRONG_TYPES = {
+    "epochs as text": {"config": _config(epochs="30")},
+    "epochs fractional": {"config": _config(epochs=30.5)},
+    "epochs as a boolean": {"config": _config(epochs=True)},
+    "batch size astronomically large": {"config": _config(batch_size=10**30)},
+    "seed of 4000 digits": {"config": _config(seed=10**4000)},
+    "learning rate as text": {"config": _config(learning_rate="fast")},
+    "learning rate infinite": {"config": _config(learning_rate=1e400)},
+    "learning rate not a number": {"config": _config(learning_rate=float("nan"))},
+    "learning rate negative": {"config": _config(learning_rate=-1.0)},
+    "weight decay as a list": {"config": _config(weight_decay=[1])},
+    "label smoothing 1e308": {"config": _config(label_smoothing=1e308)},
+    "augment as text": {"config": _config(augment="no")},
+    "device as a number": {"config": _config(device=5)},
+    "device of 5000 digits": {"config": _config(device="cuda:" + "9" * 5000)},
+    "overrides with text values": {"config": _config(trainable_overrides={"stages.stem": "yes"})},
+    "overrides as a list": {"config": _config(trainable_overrides=["stages.stem"])},
+    "config as a list": {"config": [1, 2]},
+    "config missing": {"config": None},
+    "freeze as text": {"freeze": "all"},
+    "freeze level as text": {"freeze": {"level": "2", "overrides": {}}},
+    "freeze level negative": {"freeze": {"level": -1, "overrides": {}}},
+    "freeze level huge": {"freeze": {"level": 2**40, "overrides": {}}},
+    "freeze overrides as a list": {"freeze": {"level": None, "overrides": []}},
+    "freeze overrides with numbers": {"freeze": {"level": None, "overrides": {"stages.stem": 1}}},
+    "backbone as a number": {"backbone_id": 5},
+    "backbone empty": {"backbone_id": ""},
+    "backbone of a megabyte": {"backbone_id": "x" * 1_000_000},
+    "trained as text": {"trained": "yes"},
+    "dataset as a list": {"dataset": []},
+    "classes as a mapping": {"dataset": {"version": 1, "classes": {"a": 1}, "skipped": []}},
+    "items as numbers": {"dataset": {"version": 1, "classes": [{"name": "a", "items": [1]}], "skipped": []}},
+    "format version as text": {"format_version": "1"},
+}
+
+
+@pytest.mark.parametrize("case", WRONG_TYPES)
+def test_wrong_types_are_refused_at_load_naming_the_file(case, tmp_path):
+    path = tmp_path / "typed.tlgui"
+    path.write_bytes(_zip({PROJECT_JSON: _document(**WRONG_TYPES[case])}))
+    with pytest.raises(ModelFileError) as caught:
+        load_project(path)
+    message = str(caught.value)
+    assert str(path) in message
+    assert "\n" not in message and len(message) < 400
+
+
+def test_ints_are_taken_for_floats_and_unknown_settings_ignored(tmp_path):
+    path = tmp_path / "lenient.tlgui"
+    path.write_bytes(_zip({PROJECT_JSON: _document(config=_config(learning_rate=1, weight_decay=0, future=True))}))
+    config = load_project(path).config
+    assert config.learning_rate == 1.0 and isinstance(config.learning_rate, float)
+    assert config.weight_decay == 0.0 and isinstance(config.weight_decay, float)
+
+
+# ---- photo paths are data, never opened here ------------------------------------------------------------
+_opened: list[str] | None = None
+_recording = False
+
+
+def _record_opens(event: str, args: tuple) -> None:
+    if _opened is not None and event == "open" and isinstance(args[0], str | bytes | os.PathLike):
+        _opened.append(os.fsdecode(args[0]))
+
+
+def _start_recording_opens() -> None:
+    """Every file this process opens from now on lands in ``_opened`` (while it is a list)."""
+    global _recording, _opened
+    if not _recording:
+        sys.addaudithook(_record_opens)  # hooks cannot be removed; this one idles when _opened is None
+        _recording = True
+    _opened = []
+
+
+def test_loading_opens_no_photo_the_project_lists(tmp_path):
+    global _opened
+    fifo = tmp_path / "pipe.jpg"
+    if hasattr(os, "mkfifo"):
+        os.mkfifo(fifo)
+    photos = ["/dev/zero", str(fifo), str(tmp_path / "missing.jpg"), "relative/../../etc/passwd"]
+    dataset = {
+        "version": 1,
+        "classes": [{"name": "a", "items": [{"path": p, "digest": f"d{i}", "split": None}
+                                            for i, p in enumerate(photos)]}],
+        "skipped": [{"path": "/dev/random", "reason": "x"}],
+    }
+    path = tmp_path / "paths.tlgui"
+    path.write_bytes(_zip({PROJECT_JSON: _document(dataset=dataset)}))
+    _start_recording_opens()
+    try:
+        project = load_project(path)
+        opened = list(_opened)
+    finally:
+        _opened = None
+    assert len(project.dataset) == 4
+    assert os.path.realpath(path) in {os.path.realpath(p) for p in opened}
+    assert not {os.path.basename(p) for p in opened} & {"zero", "pipe.jpg", "missing.jpg", "passwd", "random"}
+
+
+# ---- the "242 KB, 6.5 GB" case: thousands of classes ------------------------------------------------------
+def test_a_project_of_8000_classes_loads_in_bounded_memory(tmp_path):
+    dataset = {"version": 1, "classes": [{"name": f"class {i}", "items": []} for i in range(8000)], "skipped": []}
+    document = _document(dataset=dataset)
+    assert len(document) > 240_000
+    path = tmp_path / "classes.tlgui"
+    path.write_bytes(_zip({PROJECT_JSON: document}))
+    raised, peak = _load_measured(path)
+    assert raised is None
+    assert peak < 50 * len(document)
+
+
+# ---- saving what was loaded -----------------------------------------------------------------------------------
+def test_a_file_name_that_is_not_utf8_survives_save_and_load(tmp_path):
+    dataset = DataSet.from_dict({
+        "version": 1,
+        "classes": [{"name": "a", "items": [{"path": os.fsdecode(b"/photos/caf\xe9.jpg"), "digest": "d", "split": None}]}],
+        "skipped": [],
+    })
+    path = tmp_path / "latin1 names.tlgui"
+    save_project(Project(dataset, BACKBONE, TrainConfig()), path)
+    loaded = load_project(path)
+    assert os.fsencode(loaded.dataset.items()[0].path) == b"/photos/caf\xe9.jpg"
+
+
+def test_a_project_too_large_to_open_again_is_not_saved(dataset, tmp_path, monkeypatch):
+    path = tmp_path / "p.tlgui"
+    save_project(_project(dataset), path)
+    before = path.read_bytes()
+    monkeypatch.setattr(project_module, "MAX_DOCUMENT_BYTES", 1000)
+    with pytest.raises(TlguiError, match="too large to save"):
+        save_project(_project(dataset), path)
+    assert path.read_bytes() == before
+
+
+@pytest.mark.skipif(os.name != "posix", reason="POSIX permissions and links")
+def test_saving_a_project_keeps_a_private_mode_and_a_symlink(dataset, tmp_path):
+    real = tmp_path / "real.tlgui"
+    save_project(_project(dataset), real)
+    os.chmod(real, 0o600)
+    link = tmp_path / "link.tlgui"
+    link.symlink_to(real)
+    save_project(_project(dataset), link)
+    assert link.is_symlink()
+    assert stat.S_IMODE(os.stat(real).st_mode) == 0o600
+    assert load_project(link).backbone_id == BACKBONE

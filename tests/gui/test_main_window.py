@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 import threading
 import time
+import zipfile
 from dataclasses import replace
 from pathlib import Path
 
@@ -20,6 +21,7 @@ import imagegen  # noqa: E402
 from tlgui.core.files.versions import MODEL_SUFFIX  # noqa: E402
 from tlgui.core.models.modelfile import load_classifier  # noqa: E402
 from tlgui.gui import app as app_module  # noqa: E402
+from tlgui.gui import controller as controller_module  # noqa: E402
 from tlgui.gui import tasks  # noqa: E402
 from tlgui.gui.main_window import MAX_RECENT, TAB_TITLES, MainWindow  # noqa: E402
 from tlgui.gui.settings import app_settings  # noqa: E402
@@ -219,6 +221,35 @@ def test_app_opens_the_project_given(qtbot, photos, tmp_path):
     window = app_module.open_window(tmp_path / "given.tlgui")
     assert window.controller.dataset.class_names == ["cats", "dogs"]
     assert window.windowTitle() == "tlgui — given[*]"
+    dispose(window)
+
+
+def test_app_given_a_hostile_project_says_so_and_opens(qtbot, tmp_path, monkeypatch):
+    deep = b'{"format": "tlgui-project", "format_version": 1, "x": ' + b"[" * 100_000 + b"]" * 100_000 + b"}"
+    path = tmp_path / "hostile.tlgui"
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("project.json", deep)
+    shown: list[str] = []
+    monkeypatch.setattr(QMessageBox, "warning", staticmethod(lambda parent, title, text, *a: shown.append(text)))
+    window = app_module.open_window(path)
+    assert len(shown) == 1 and "hostile.tlgui" in shown[0] and "nested" in shown[0]
+    assert window.controller.path is None
+    assert window.controller.dataset.class_names == ["ants", "bees"]
+    dispose(window)
+
+
+def test_app_opens_even_when_reading_the_given_project_fails_unexpectedly(qtbot, tmp_path, monkeypatch):
+    def broken(_path):
+        raise RecursionError("maximum recursion depth exceeded")
+
+    monkeypatch.setattr(controller_module, "_load_project_file", broken)
+    shown: list[str] = []
+    monkeypatch.setattr(QMessageBox, "warning", staticmethod(lambda parent, title, text, *a: shown.append(text)))
+    window = app_module.open_window(tmp_path / "any.tlgui")
+    assert [displayed(text) for text in shown] == [
+        f"The project {tmp_path / 'any.tlgui'} could not be opened (RecursionError)."
+    ]
+    assert window.controller.dataset.class_names == ["ants", "bees"]
     dispose(window)
 
 

@@ -51,7 +51,11 @@ def open_window(project: Path | None = None) -> MainWindow:
     controller = ProjectController()
     window = MainWindow(controller)
     controller.setParent(window)
-    opened = project is not None and window.open_project(project)
+    try:
+        opened = project is not None and window.open_project(project)
+    except Exception as exc:  # noqa: BLE001 - a double-clicked file must never stop the window opening
+        window.show_error(f"The project {project} could not be opened ({exc.__class__.__name__}).")
+        opened = False
     if not opened:
         try:
             controller.new_project(demo_dataset())

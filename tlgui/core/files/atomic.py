@@ -1,43 +1,78 @@
 """Atomic file writes: a temporary file beside the target, fsync, then rename into place.
 
-If anything fails before the rename, the previous file is left exactly as it was.
+What a save promises:
+
+* readers see the old file or the new one, never half of one; if anything fails before the rename,
+  the previous file is left exactly as it was;
+* it creates a new regular file or replaces a regular file, nothing else: a folder, FIFO or device
+  at the target is refused with one sentence;
+* a replaced file keeps its permissions, and a symlink keeps pointing where it did: the save writes
+  its target (a hard link, by contrast, is broken: renaming is what makes the save atomic);
+* a temporary file left by a save that was killed (power cut, ``kill -9``) is removed by the next
+  save beside it. Temporary files have names no other program uses, and one is removed only when no
+  live save holds its lock (or, where locks do not exist, when nothing has written to it for an hour).
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
-import tempfile
+import secrets
+import stat
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import IO
 
+from tlgui.core.errors import TlguiError
+from tlgui.core.files.limits import describe_file_kind
+
+try:
+    import fcntl
+except ImportError:  # Windows: stale files are recognised by age alone
+    fcntl = None  # type: ignore[assignment]
+
+#: Ends the name of every temporary file a save creates: ``.<target name>.<token>.tlgui-partial``.
+TEMP_SUFFIX = ".tlgui-partial"
+_TOKEN_BYTES = 6  # 12 hex digits
+# A temporary file nobody holds a lock on may still be a save that started this instant and has
+# not taken its lock yet; without locks, a save may be slow (a large download on a slow disk).
+_STALE_UNLOCKED_S = 60.0
+_STALE_WITHOUT_LOCKS_S = 3600.0
+
+
+class SaveError(TlguiError):
+    """The place a file is to be saved to cannot hold a tlgui file (a folder, a FIFO, a device)."""
+
 
 @contextlib.contextmanager
 def atomic_writer(path: Path | str, mode: str = "wb") -> Iterator[IO]:
-    """Yield a file object; on clean exit it replaces ``path`` atomically, on error it vanishes."""
-    target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    tmp = Path(tmp_name)
+    """Yield a file object; on clean exit it replaces ``path`` atomically, on error it vanishes.
+
+    ``path`` may be a symlink (its target is written) or an existing regular file (its permissions
+    are kept). Raises ``SaveError`` when something other than a regular file is in the way.
+    """
+    given = Path(path)
+    given.parent.mkdir(parents=True, exist_ok=True)
+    target = Path(os.path.realpath(given))
+    existing_mode = _existing_file_mode(target, given)
+    remove_stale_temporaries(target)
+    fd, tmp = _create_temporary(target, existing_mode)
     try:
-        # mkstemp creates 0600; give the file the permissions a plain open() would have.
-        os.chmod(tmp, 0o666 & ~_current_umask())
         with os.fdopen(fd, mode) as handle:
             yield handle
             handle.flush()
             os.fsync(handle.fileno())
-        os.replace(tmp, target)
+            if fcntl is not None:
+                # Renamed while still locked, so that no other save's clean-up can take it for stale.
+                os.replace(tmp, target)
+        if fcntl is None:
+            os.replace(tmp, target)  # Windows cannot rename a file that is open
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
             tmp.unlink()
         raise
-
-
-def _current_umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
+    _sync_folder(target.parent)
 
 
 def atomic_write_bytes(path: Path | str, data: bytes) -> None:
@@ -47,4 +82,117 @@ def atomic_write_bytes(path: Path | str, data: bytes) -> None:
 
 
 def atomic_write_text(path: Path | str, text: str) -> None:
+    """Write ``text`` as UTF-8 to ``path`` atomically (see ``atomic_write_bytes``)."""
     atomic_write_bytes(path, text.encode("utf-8"))
+
+
+def _existing_file_mode(target: Path, given: Path) -> int | None:
+    """The permission bits of the regular file at ``target``; None when there is none yet."""
+    try:
+        info = os.stat(target)
+    except FileNotFoundError:
+        return None
+    if not stat.S_ISREG(info.st_mode):
+        raise SaveError(f"Cannot save to {given}: it is {describe_file_kind(info.st_mode)}.")
+    return stat.S_IMODE(info.st_mode)
+
+
+def _create_temporary(target: Path, existing_mode: int | None) -> tuple[int, Path]:
+    """An exclusive new file beside ``target``, locked for as long as it is open."""
+    tmp = target.with_name(f".{target.name}.{secrets.token_hex(_TOKEN_BYTES)}{TEMP_SUFFIX}")
+    # 0o666 for a new file lets the kernel apply the umask, as a plain open() would; an existing
+    # file's mode is set exactly below. Reading the umask instead would race other threads.
+    create_mode = 0o666 if existing_mode is None else 0o600
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0) | getattr(os, "O_NOFOLLOW", 0)
+    fd = os.open(tmp, flags, create_mode)
+    try:
+        if fcntl is not None:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+        if existing_mode is not None:
+            os.chmod(tmp, existing_mode)
+    except BaseException:
+        os.close(fd)
+        with contextlib.suppress(FileNotFoundError):
+            tmp.unlink()
+        raise
+    return fd, tmp
+
+
+def remove_stale_temporaries(target: Path | str) -> list[Path]:
+    """Delete temporary files that killed saves of ``target`` left beside it; returns those removed.
+
+    Only names of the form ``.<name>.<12 hex digits>.tlgui-partial`` that are regular files are
+    considered, and only those no running save holds (see the module docstring).
+    """
+    target = Path(target)
+    prefix = f".{target.name}."
+    try:
+        entries = list(os.scandir(target.parent))
+    except OSError:
+        return []  # an unlistable folder: the save itself will report the real problem
+    removed: list[Path] = []
+    for entry in entries:
+        if _is_our_temporary(entry.name, prefix) and _remove_if_stale(Path(entry.path)):
+            removed.append(Path(entry.path))
+    return removed
+
+
+def _is_our_temporary(name: str, prefix: str) -> bool:
+    if not (name.startswith(prefix) and name.endswith(TEMP_SUFFIX)):
+        return False
+    token = name[len(prefix) : -len(TEMP_SUFFIX)]
+    return len(token) == 2 * _TOKEN_BYTES and all(c in "0123456789abcdef" for c in token)
+
+
+def _remove_if_stale(tmp: Path) -> bool:
+    try:
+        info = os.lstat(tmp)
+    except OSError:
+        return False
+    if not stat.S_ISREG(info.st_mode):
+        return False  # a symlink or anything else under our name is not ours to delete
+    held = _held_by_a_save(tmp)
+    if held:
+        return False
+    # held is None: no lock could be tried (no locks here, or the file cannot be opened).
+    old_enough = _STALE_UNLOCKED_S if held is False else _STALE_WITHOUT_LOCKS_S
+    if time.time() - info.st_mtime < old_enough:
+        return False
+    try:
+        tmp.unlink()
+    except OSError:
+        return False
+    return True
+
+
+def _held_by_a_save(tmp: Path) -> bool | None:
+    """Whether a running save holds ``tmp``'s lock; None when that cannot be known."""
+    if fcntl is None:
+        return None
+    try:
+        fd = os.open(tmp, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | os.O_NONBLOCK)
+    except OSError:
+        return None
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        return True
+    finally:
+        os.close(fd)  # closing drops the lock taken just above
+    return False
+
+
+def _sync_folder(folder: Path) -> None:
+    """Make the rename itself durable (POSIX); where folders cannot be opened this is skipped."""
+    if not hasattr(os, "O_DIRECTORY"):
+        return
+    try:
+        fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass  # some file systems refuse fsync on a folder; the file itself is already on disk
+    finally:
+        os.close(fd)

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import math
+import types
 from dataclasses import asdict, dataclass, field, fields
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Union, get_args, get_origin, get_type_hints
 
 from tlgui.core.progress import ProgressEvent
 
@@ -48,15 +50,68 @@ class TrainConfig:
             raise ValueError(f"augmentation strength must be one of {', '.join(AUGMENT_STRENGTHS)}")
         if self.cached_views < 0:
             raise ValueError("cached views cannot be negative")
+        if self.learning_rate is not None and not self.learning_rate > 0:
+            raise ValueError("the learning rate must be above 0")
+        if self.weight_decay < 0:
+            raise ValueError("weight decay cannot be negative")
+        if not 0.0 <= self.label_smoothing < 1.0:
+            raise ValueError("label smoothing must be at least 0 and below 1")
 
     def to_dict(self) -> dict:
         return asdict(self)
 
     @classmethod
     def from_dict(cls, data: dict) -> TrainConfig:
-        known = {f.name for f in fields(cls)}
-        # Unknown keys come from newer versions of the app: ignore them rather than refuse the project.
-        return cls(**{k: v for k, v in data.items() if k in known})
+        """Settings as ``to_dict`` wrote them (read back from a file, so trusted in nothing).
+
+        Every value must have its field's type; ValueError (a phrase naming the setting) otherwise.
+        Unknown keys come from newer versions of the app: ignored rather than refusing the project.
+        """
+        if not isinstance(data, dict):
+            raise ValueError("the settings are not a table of names and values")
+        hints = get_type_hints(cls)
+        values = {}
+        for f in fields(cls):
+            if f.name in data:
+                values[f.name] = _typed_value(f.name, data[f.name], hints[f.name])
+        return cls(**values)
+
+
+# Saved whole numbers (counts, levels, seeds) fit 32 bits, as the window's spin boxes need.
+_SAVED_INT_LIMIT = 2**31
+_SAVED_TEXT_LIMIT = 200
+
+
+def _typed_value(name: str, value: object, hint: object) -> object:
+    """``value`` if it has the type ``hint`` names (an int is taken for a float), else ValueError."""
+    if not _has_type(value, hint):
+        raise ValueError(f"the setting {name!r} has a value of the wrong type or size")
+    if type(value) is int and (hint is float or float in get_args(hint)):
+        return float(value)
+    return value
+
+
+def _has_type(value: object, hint: object) -> bool:
+    if get_origin(hint) in (Union, types.UnionType):
+        return any(_has_type(value, option) for option in get_args(hint))
+    if get_origin(hint) is dict:
+        key_type, value_type = get_args(hint)
+        return isinstance(value, dict) and all(
+            _has_type(k, key_type) and _has_type(v, value_type) for k, v in value.items()
+        )
+    if hint is type(None):
+        return value is None
+    if hint is bool:
+        return isinstance(value, bool)
+    if hint is int:
+        return type(value) is int and -_SAVED_INT_LIMIT < value < _SAVED_INT_LIMIT
+    if hint is float:
+        if type(value) is int:
+            return -_SAVED_INT_LIMIT < value < _SAVED_INT_LIMIT
+        return type(value) is float and math.isfinite(value)
+    if hint is str:
+        return isinstance(value, str) and len(value) <= _SAVED_TEXT_LIMIT
+    return False
 
 
 @dataclass
