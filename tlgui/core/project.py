@@ -15,7 +15,7 @@ from pathlib import Path
 
 import tlgui
 from tlgui.core.data.bins import DataSet
-from tlgui.core.errors import DataError, ModelFileError
+from tlgui.core.errors import DataError, ModelFileError, SettingsError
 from tlgui.core.files.atomic import atomic_writer
 from tlgui.core.files.versions import PROJECT_FORMAT_NAME, PROJECT_FORMAT_VERSION, check_format_version
 from tlgui.core.models.classifier import Classifier
@@ -133,6 +133,8 @@ def _project_from_document(document: dict, classifier: Classifier | None, where:
         freeze_overrides = {str(k): bool(v) for k, v in overrides.items()}
     except DataError as exc:
         raise ModelFileError(f"{where} is damaged. {exc}") from exc
+    except SettingsError as exc:
+        raise ModelFileError(f"{where} is damaged: one of its settings cannot be used. {exc}") from exc
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
         raise ModelFileError(f"{where} is damaged: its settings cannot be read ({exc}).") from exc
     return Project(dataset, backbone_id, config, classifier, freeze_overrides)
