@@ -5,8 +5,12 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
+import signal
 import subprocess
 import sys
+import time
+from pathlib import Path
 
 import pytest
 from photos import write_learnable_tree
@@ -139,3 +143,293 @@ def test_import_weights_checks_and_caches_a_file(tmp_path, monkeypatch, capsys):
         assert create_backbone("mobilenet_v3_small", allow_download=False).num_classes == 1000
     finally:
         torch.hub.set_dir(previous)
+
+
+# ---- every option and path is checked before work starts ------------------------------------------
+@pytest.fixture
+def no_work(monkeypatch):
+    """Any photo scanned, network trained or model loaded fails the test: the checks come first."""
+    from tlgui.core.data import bins, demo
+    from tlgui.core.models import modelfile
+    from tlgui.core.training import trainer
+
+    def work_started(*args, **kwargs):
+        raise AssertionError("work started before the command line was checked")
+
+    for module, name in ((bins.DataSet, "add_folder"), (bins.DataSet, "add_files"), (trainer, "train"),
+                         (demo, "demo_dataset"), (modelfile, "load_classifier")):
+        monkeypatch.setattr(module, name, work_started)
+
+
+def _one_error_line(capsys) -> str:
+    captured = capsys.readouterr()
+    err = captured.err
+    assert err.startswith("tlgui: error: ") and err.count("\n") == 1, err
+    assert "Traceback" not in err and captured.out == ""
+    return err
+
+
+@pytest.mark.parametrize(
+    "options, message",
+    [
+        (["--epochs", "0"], "argument --epochs: The number of epochs must be a whole number from 1 to 10,000, not 0."),
+        (["--epochs", "1e9"], "argument --epochs: '1e9' is not a whole number"),
+        (["--epochs", "10001"], "--epochs"),
+        (["--batch-size", "0"], "argument --batch-size: The batch size"),
+        (["--val-fraction", "1.5"], "argument --val-fraction: The validation fraction must be a number above 0"),
+        (["--views", "-1"], "argument --views: The number of cached augmented views"),
+        (["--lr", "nan"], "argument --lr: The learning rate must be a number above 0 and at most 10, not nan."),
+        (["--lr", "-1"], "argument --lr: The learning rate"),
+        (["--lr", "inf"], "argument --lr"),
+        (["--lr", "fast"], "'fast' is not a number"),
+        (["--freeze", "-1"], "argument --freeze: The freeze level"),
+        (["--freeze", "most"], "must be auto, head, full or a number of stages"),
+        (["--device", "tpu"], "argument --device: The device must be auto, cpu, cuda, cuda:N or mps, not 'tpu'."),
+        (["--seed", "-1"], "argument --seed"),
+        (["--no-such-option"], "unrecognized arguments: --no-such-option"),
+    ],
+)
+def test_unusable_training_options_exit_2_with_one_line(options, message, tmp_path, capsys, no_work):
+    (tmp_path / "photos").mkdir()
+    assert main(["train", str(tmp_path / "photos"), "--out", str(tmp_path / "m"), *options]) == 2
+    assert message in _one_error_line(capsys)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["photos"]
+
+
+def test_an_unusable_model_path_is_found_before_any_work(tmp_path, capsys, no_work):
+    photos = tmp_path / "photos"
+    photos.mkdir()
+    train = ["train", str(photos), "--out"]
+    assert main([*train, str(tmp_path / "no" / "such" / "m")]) == 1
+    assert "does not exist" in _one_error_line(capsys)
+    assert main([*train, str(photos)]) == 1
+    assert "is a folder" in _one_error_line(capsys)
+    if hasattr(os, "mkfifo"):
+        os.mkfifo(tmp_path / "pipe")
+        assert main([*train, str(tmp_path / "pipe")]) == 1
+        assert "pipe" in _one_error_line(capsys)
+    assert main(["demo", "--out", str(tmp_path / "no" / "demo")]) == 1
+    assert "does not exist" in _one_error_line(capsys)
+
+
+def test_every_data_path_is_checked_before_the_first_is_scanned(tmp_path, capsys, no_work):
+    (tmp_path / "photos").mkdir()
+    argv = ["train", str(tmp_path / "photos"), "--val", str(tmp_path / "missing"), "--out", str(tmp_path / "m")]
+    assert main(argv) == 1
+    assert "No such folder" in _one_error_line(capsys)
+    assert main(["train", str(tmp_path / "photos"), " =" + str(tmp_path / "photos"), "--out", str(tmp_path / "m")]) == 1
+    assert "class name cannot be empty" in _one_error_line(capsys)
+
+
+@pytest.mark.parametrize(
+    "argv, status, message",
+    [
+        (["predict", "{model}", "{dir}", "--top-k", "0"], 2, "argument --top-k"),
+        (["predict", "{model}", "{dir}", "--batch-size", "0"], 2, "argument --batch-size: The batch size"),
+        (["predict", "{model}", "{dir}", "--device", "gpu"], 2, "argument --device"),
+        (["predict", "{model}", "{dir}", "--format", "xml"], 2, "invalid choice: 'xml'"),
+        (["predict", "{dir}", "{dir}"], 1, "is a folder"),
+        (["predict", "{model}", "{dir}/missing.jpg"], 1, "No such file or folder"),
+        (["inspect", "{dir}"], 1, "is a folder"),
+        (["import-weights", "no_such_net", "{model}"], 1, "no backbone called 'no_such_net'"),
+        (["import-weights", "resnet18", "{dir}/missing.pth"], 1, "does not exist"),
+        (["demo", "--epochs", "0"], 2, "argument --epochs"),
+        (["cache", "info", "--cache-dir", "{model}"], 1, "is a file"),
+        (["cache", "clear", "--cache-dir", "{model}/features"], 1, "is a file"),
+        (["cache", "shrink"], 2, "invalid choice: 'shrink'"),
+        (["no-such-command"], 2, "invalid choice: 'no-such-command'"),
+    ],
+)
+def test_every_command_checks_its_arguments_first(argv, status, message, tmp_path, capsys, no_work):
+    model = tmp_path / "m.safetensors"
+    model.write_bytes(b"stands in for a model: never read")
+    argv = [a.format(model=model, dir=tmp_path) for a in argv]
+    assert main(argv) == status
+    assert message in _one_error_line(capsys)
+    assert model.read_bytes() == b"stands in for a model: never read"
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs on this system")
+@pytest.mark.parametrize("command", [["inspect"], ["predict"], ["import-weights", "resnet18"]])
+def test_a_pipe_given_as_a_file_is_refused_instead_of_read_for_ever(command, tmp_path, capsys):
+    os.mkfifo(tmp_path / "pipe")
+    extra = [str(tmp_path)] if command == ["predict"] else []
+    assert main([*command, str(tmp_path / "pipe"), *extra]) == 1
+    assert "pipe (FIFO)" in _one_error_line(capsys)
+
+
+def test_help_and_version_exit_0(capsys):
+    assert main(["--version"]) == 0
+    assert main(["train", "--help"]) == 0
+    assert "--epochs" in capsys.readouterr().out
+
+
+# ---- one home for the training defaults ---------------------------------------------------------------
+def test_training_defaults_are_trainconfigs_and_options_set_its_fields(capsys):
+    from tlgui.cli.main import build_parser
+    from tlgui.cli.options import config_from_args
+    from tlgui.core.training.config import MAX_FREEZE_LEVEL, TrainConfig
+
+    parser = build_parser()
+    assert config_from_args(parser.parse_args(["train", "photos", "--out", "m"])) == TrainConfig()
+    args = parser.parse_args(["train", "photos", "--out", "m", "--epochs", "7", "--batch-size", "8", "--lr", "0.01",
+                              "--val-fraction", "0.3", "--no-augment", "--views", "2", "--no-cache",
+                              "--device", "CPU", "--seed", "5", "--freeze", "full"])
+    assert config_from_args(args) == TrainConfig(
+        epochs=7, batch_size=8, learning_rate=0.01, val_fraction=0.3, augment=False, cached_views=2,
+        use_cache=False, device="cpu", seed=5, freeze_level=MAX_FREEZE_LEVEL)
+    assert config_from_args(parser.parse_args(["demo"])) == TrainConfig()
+    defaults = TrainConfig()
+    assert main(["train", "--help"]) == 0
+    text = " ".join(capsys.readouterr().out.split())
+    assert f"(default: {defaults.epochs})" in text and f"(default: {defaults.val_fraction})" in text
+
+
+# ---- names from files are shown, never obeyed, by the terminal -------------------------------------------
+def test_control_characters_become_visible_escapes():
+    from tlgui.cli.terminal import shown
+
+    assert shown("cats/ginger.jpg") == "cats/ginger.jpg"
+    assert shown("café 🐈 日本") == "café 🐈 日本"
+    assert shown("evil\x1b[2J") == "evil\\x1b[2J"
+    assert shown("line\r\noverwritten") == "line\\x0d\\x0aoverwritten"
+    assert shown("csi\x9b1m") == "csi\\x9b1m"
+    assert shown("gpj.\u202eexe") == "gpj.\\u202eexe"
+    assert shown(os.fsdecode(b"caf\xe9.jpg")) == "caf\\xe9.jpg"  # not UTF-8 on disk
+
+
+@pytest.fixture(scope="module")
+def evil_model(trained_model):
+    from tlgui.core.models.modelfile import load_classifier, save_classifier
+
+    root, out = trained_model
+    classifier = load_classifier(out)
+    evil_names = {"red": "red\x1b[2J", "blue": "blue\x1b]0;owned\x07"}
+    classifier.class_names = [evil_names[name] for name in classifier.class_names]
+    for key in ("precision", "recall"):
+        classifier.metrics[key] = dict(zip(classifier.class_names, classifier.metrics[key].values(), strict=True))
+    evil = root / "evil.safetensors"
+    save_classifier(classifier, evil)
+    return root, evil
+
+
+def test_class_names_with_escape_sequences_are_escaped_on_the_terminal(evil_model, capsys):
+    root, evil = evil_model
+    assert main(["inspect", str(evil)]) == 0
+    text = capsys.readouterr().out
+    assert "\x1b" not in text and "\x07" not in text
+    assert "red\\x1b[2J" in text and "blue\\x1b]0;owned\\x07" in text
+    assert main(["predict", str(evil), str(root / "photos" / "red" / "red_0.jpg")]) == 0
+    text = capsys.readouterr().out
+    assert "\x1b" not in text and "  red\\x1b[2J" in text  # the best class comes first
+
+
+def test_csv_into_a_pipe_keeps_names_exactly(evil_model, capsys):
+    root, evil = evil_model
+    assert main(["predict", str(evil), str(root / "photos" / "red" / "red_0.jpg"), "--format", "csv"]) == 0
+    rows = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
+    assert rows[0]["label"] == "red\x1b[2J"
+
+
+def test_paths_in_messages_are_escaped(tmp_path, capsys):
+    assert main(["inspect", str(tmp_path / "gone\x1b[2J.safetensors")]) == 1
+    err = _one_error_line(capsys)
+    assert "\x1b" not in err and "gone\\x1b[2J" in err
+
+
+def test_a_skipped_photo_with_an_escape_in_its_name_is_listed_escaped(tmp_path, capsys):
+    from tlgui.cli.commands import _print_data_summary
+    from tlgui.core.data.bins import DataSet
+
+    write_learnable_tree(tmp_path / "photos", {"red": 2, "blue": 2})
+    (tmp_path / "photos" / "red" / "broken\x1b]0;owned\x07.jpg").write_bytes(b"not a photo")
+    dataset = DataSet()
+    dataset.add_folder(tmp_path / "photos")
+    _print_data_summary(dataset, quiet=False)
+    err = capsys.readouterr().err
+    assert "broken\\x1b]0;owned\\x07.jpg" in err and "\x1b" not in err and "\x07" not in err
+
+
+# ---- Ctrl-C ends any command promptly with 130 ---------------------------------------------------------
+def test_an_interrupted_command_exits_130_and_restores_the_handler(monkeypatch, capsys):
+    from tlgui.cli import commands
+
+    def interrupted(args):
+        raise KeyboardInterrupt
+
+    before = signal.getsignal(signal.SIGINT)
+    monkeypatch.setattr(commands, "cmd_backbones", interrupted)
+    assert main(["backbones"]) == 130
+    assert capsys.readouterr().err == "tlgui: interrupted\n"
+    assert signal.getsignal(signal.SIGINT) is before
+
+
+def test_a_disk_error_while_saving_is_one_line(monkeypatch, capsys):
+    from tlgui.cli import commands
+
+    def disk_full(args):
+        raise OSError(28, "No space left on device", "/data/cats.safetensors")
+
+    monkeypatch.setattr(commands, "cmd_backbones", disk_full)
+    assert main(["backbones"]) == 1
+    assert "No space left on device (/data/cats.safetensors)." in _one_error_line(capsys)
+
+
+_STUCK_COMMAND = """
+import sys, time
+from tlgui.cli.interrupt import prompt_interrupts
+with prompt_interrupts(grace_seconds=float(sys.argv[1])):
+    said_ready = False
+    while True:
+        try:
+            if not said_ready:
+                print("ready", flush=True)
+                said_ready = True
+            time.sleep(60)
+        except KeyboardInterrupt:
+            pass  # cleanup that never finishes
+"""
+REPO_ROOT = Path(__file__).resolve().parents[1]
+
+
+def _interrupt(process, times: int) -> float:
+    """Send Ctrl-C ``times`` times; seconds until the process ended."""
+    start = time.monotonic()
+    for _ in range(times):
+        process.send_signal(signal.SIGINT)
+        time.sleep(0.2)
+    process.wait(timeout=30)
+    return time.monotonic() - start
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="SIGINT is POSIX")
+def test_a_command_stuck_after_ctrl_c_still_ends_with_130():
+    stuck = subprocess.Popen([sys.executable, "-c", _STUCK_COMMAND, "0.5"], stdout=subprocess.PIPE, text=True,
+                             cwd=REPO_ROOT)
+    assert stuck.stdout.readline() == "ready\n"
+    assert _interrupt(stuck, 1) < 5 and stuck.returncode == 130
+    # A second Ctrl-C does not wait for the grace time at all.
+    stuck = subprocess.Popen([sys.executable, "-c", _STUCK_COMMAND, "120"], stdout=subprocess.PIPE, text=True,
+                             cwd=REPO_ROOT)
+    assert stuck.stdout.readline() == "ready\n"
+    assert _interrupt(stuck, 2) < 5 and stuck.returncode == 130
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="SIGINT is POSIX")
+def test_ctrl_c_during_training_ends_it_with_130_and_writes_nothing(tmp_path):
+    write_learnable_tree(tmp_path / "photos", {"red": 6, "blue": 6})
+    out = tmp_path / "out" / "m.safetensors"
+    out.parent.mkdir()
+    run = subprocess.Popen(
+        [sys.executable, "-m", "tlgui", "train", str(tmp_path / "photos"), "--out", str(out), "--freeze", "full",
+         "--no-cache", "--epochs", "10000"],
+        stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True, cwd=REPO_ROOT)
+    seen = ""
+    while "Training" not in seen:  # tqdm redraws with \r: read characters, not lines
+        chunk = run.stderr.read(1)
+        assert chunk, f"training ended before it was interrupted: {seen[-500:]}"
+        seen += chunk
+    assert _interrupt(run, 1) < 5
+    assert run.returncode == 130
+    assert "tlgui: interrupted" in run.stderr.read()
+    assert list(out.parent.iterdir()) == []

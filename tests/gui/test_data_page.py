@@ -16,7 +16,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests/ for image
 import imagegen  # noqa: E402
 
 from tlgui.core.data.bins import DataSet  # noqa: E402
-from tlgui.core.plan.recommend import class_size_warning  # noqa: E402
 from tlgui.gui.controller import ProjectController  # noqa: E402
 from tlgui.gui.pages.data.bins_model import DuplicateRole  # noqa: E402
 from tlgui.gui.pages.data.data_page import DataPage  # noqa: E402
@@ -311,17 +310,6 @@ def test_duplicates_across_bins_are_flagged(qtbot, page, tmp_path):
     dialog.tree.itemActivated.emit(copy, 0)
     assert bees.selected_paths() == [same]
     dialog.close()
-
-
-def test_few_photos_warn_and_too_few_block():
-    assert class_size_warning(1)[0] == "error"
-    assert class_size_warning(4)[0] == "warning"
-    assert class_size_warning(5) is None
-    # Retraining stages needs more photos per class than a head does.
-    assert class_size_warning(30, "partial")[0] == "warning"
-    assert class_size_warning(60, "partial") is None
-    assert class_size_warning(100, "full")[0] == "warning"
-    assert class_size_warning(1, "full")[0] == "error"
 
 
 def test_bins_flag_too_few_photos_for_the_chosen_freeze_level(qtbot, filled):

@@ -1,22 +1,36 @@
-"""The headless subcommands: train, predict, backbones, inspect, demo, cache."""
+"""The headless subcommands: train, predict, backbones, inspect, import-weights, demo, cache.
+
+Each command first checks everything it was given (settings, paths to read, the path to write, the
+backbone, the device) and only then starts work, so a typing slip costs a second, not a training run.
+Names that come from files (classes, paths) are printed through ``shown``.
+"""
 
 from __future__ import annotations
 
 import argparse
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 from tlgui.cli.export_command import add_export
-from tlgui.core.errors import DataError, TlguiError
-from tlgui.core.predict.formats import PredictionFormat
-from tlgui.core.progress import ProgressEvent
-from tlgui.core.training.config import EpochStats, TrainConfig, TrainingCallback
-
-FREEZE_HELP = (
-    "how much of the pretrained network to freeze: 'auto' (recommended for your data, the default), "
-    "'head' (train only the new head, on cached features), 'full' (train everything), or a number "
-    "of trainable stages below the head"
+from tlgui.cli.options import (
+    DEFAULTS,
+    FREEZE_HELP,
+    SettingOptions,
+    UsageError,
+    config_from_args,
+    parse_freeze,
+    real_number,
+    whole_number,
 )
+from tlgui.cli.terminal import TerminalProgress, is_terminal, shown
+from tlgui.core.errors import DataError, SettingsError
+from tlgui.core.files.limits import regular_file_size
+from tlgui.core.files.output import check_folder_path, check_output_file
+from tlgui.core.predict.formats import PredictionFormat
+from tlgui.core.training.config import MAX_BATCH_SIZE, check_device_name, check_whole_number
+
+DEVICE_HELP = "auto, cpu, cuda, cuda:N or mps"
 
 
 def add_commands(sub: argparse._SubParsersAction) -> None:
@@ -34,7 +48,7 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(handler=cmd_import_weights)
     p = sub.add_parser("demo", help="train on the bundled demo photos (ants and bees) and report")
     p.add_argument("--out", type=Path, default=None, help="also save the trained model here")
-    p.add_argument("--epochs", type=int, default=30)
+    SettingOptions(p).add("--epochs", "epochs", type=whole_number, help="passes over the training photos")
     p.set_defaults(handler=cmd_demo)
     p = sub.add_parser("cache", help="show or clear the feature cache")
     p.add_argument("action", choices=["info", "clear"])
@@ -54,16 +68,20 @@ def _add_train(sub) -> None:
                    help="validation photos (class sub-folders); without it a stratified split is made")
     p.add_argument("--out", type=Path, required=True, metavar="MODEL", help="model file to write")
     p.add_argument("--backbone", default=None, help="catalogue id (see `tlgui backbones`)")
-    p.add_argument("--freeze", default="auto", metavar="LEVEL", help=FREEZE_HELP)
-    p.add_argument("--epochs", type=int, default=30)
-    p.add_argument("--batch-size", type=int, default=32)
-    p.add_argument("--lr", type=float, default=None, help="learning rate (default: chosen per regime)")
-    p.add_argument("--val-fraction", type=float, default=0.2)
-    p.add_argument("--no-augment", action="store_true")
-    p.add_argument("--views", type=int, default=0, help="augmented views cached per training photo")
-    p.add_argument("--no-cache", action="store_true", help="recompute the frozen layers every epoch")
-    p.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda", "mps"])
-    p.add_argument("--seed", type=int, default=0)
+    settings = SettingOptions(p)
+    settings.add("--freeze", "freeze_level", type=parse_freeze, metavar="LEVEL", help=FREEZE_HELP)
+    settings.add("--epochs", "epochs", type=whole_number, help="passes over the training photos")
+    settings.add("--batch-size", "batch_size", type=whole_number, help="photos per training step")
+    settings.add("--lr", "learning_rate", type=real_number,
+                 help="learning rate; without it one is chosen per regime")
+    settings.add("--val-fraction", "val_fraction", type=real_number,
+                 help="share of each class kept for validation when no split is given")
+    settings.add("--no-augment", "augment", action="store_false", help="train without augmentation")
+    settings.add("--views", "cached_views", type=whole_number, help="augmented views cached per training photo")
+    settings.add("--no-cache", "use_cache", action="store_false",
+                 help="recompute the frozen layers every epoch instead of caching them")
+    settings.add("--device", "device", help=DEVICE_HELP)
+    settings.add("--seed", "seed", type=whole_number, help="seed of every random choice (split, head, order)")
     p.add_argument("--cache-dir", type=Path, default=None)
     p.add_argument("--quiet", action="store_true")
     p.set_defaults(handler=cmd_train)
@@ -74,120 +92,90 @@ def _add_predict(sub) -> None:
     p.add_argument("model", type=Path)
     p.add_argument("images", nargs="+", type=Path, metavar="IMAGE_OR_FOLDER")
     p.add_argument("--format", choices=[f.value for f in PredictionFormat], default=PredictionFormat.TABLE.value)
-    p.add_argument("--top-k", type=int, default=3)
-    p.add_argument("--batch-size", type=int, default=32)
-    p.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda", "mps"])
+    # Left out, these are not passed: the predictor's own defaults apply.
+    p.add_argument("--top-k", type=whole_number, default=None, help="classes shown per photo")
+    p.add_argument("--batch-size", type=whole_number, default=None, help="photos per step")
+    p.add_argument("--device", default=DEFAULTS.device, help=f"{DEVICE_HELP} (default: {DEFAULTS.device})")
     p.set_defaults(handler=cmd_predict)
 
 
-# ---- progress on the terminal -----------------------------------------------------------------
-class TerminalProgress(TrainingCallback):
-    """tqdm bars per phase and one line per epoch, on stderr so stdout stays clean for data."""
+# ---- checks made before any work ----------------------------------------------------------------
+def data_sources(data: list[str], val_dirs: list[Path]) -> list[tuple[str, Path, str | None]]:
+    """(class label or "", path, split) for each DATA and --val argument, once every one is checked.
 
-    def __init__(self, quiet: bool = False):
-        self.quiet = quiet
-        self._bar = None
-        self._phase = None
+    ``LABEL=PATH`` names the class, unless a file or folder is really called that.
+    """
+    from tlgui.core.data.bins import clean_class_name
 
-    def on_progress(self, event: ProgressEvent) -> None:
-        if self.quiet:
-            return
-        from tqdm import tqdm
-
-        if event.phase != self._phase:
-            self.close()
-            self._phase = event.phase
-            unit = "B" if event.phase == "download" else "img" if event.phase in ("extract", "predict", "scan") else "step"
-            self._bar = tqdm(total=event.total, desc=_PHASE_TITLES.get(event.phase, event.phase), unit=unit,
-                             unit_scale=event.phase == "download", file=sys.stderr, leave=False, dynamic_ncols=True)
-        if self._bar is not None:
-            self._bar.n = event.done
-            self._bar.refresh()
-
-    def on_epoch_end(self, stats: EpochStats) -> None:
-        if self.quiet:
-            return
-        mark = " *" if stats.best else ""
-        line = (f"epoch {stats.epoch:3d}/{stats.epochs}  train loss {stats.train_loss:.4f}  "
-                f"val loss {stats.val_loss:.4f}  val acc {stats.val_accuracy:6.2%}  {stats.seconds:5.2f}s{mark}")
-        if self._bar is not None:
-            self._bar.write(line, file=sys.stderr)
-        else:
-            print(line, file=sys.stderr)
-
-    def close(self) -> None:
-        if self._bar is not None:
-            self._bar.close()
-            self._bar = None
-
-
-_PHASE_TITLES = {"scan": "Scanning", "download": "Downloading weights", "extract": "Extracting features",
-                 "train": "Training", "evaluate": "Evaluating", "predict": "Classifying"}
-
-
-# ---- commands -----------------------------------------------------------------------------------
-def parse_freeze(value: str, num_stages: int | None = None) -> int | None:
-    """'auto' -> None (recommendation), 'head' -> 0, 'full' -> every stage, 'N' -> N."""
-    value = value.strip().lower()
-    if value in ("auto", "recommended"):
-        return None
-    if value in ("head", "head-only", "0"):
-        return 0
-    if value in ("full", "all", "everything", "none"):
-        return 10_000  # clamped to the network's stage count by set_freeze_level
-    try:
-        level = int(value)
-    except ValueError:
-        raise TlguiError(f"--freeze must be auto, head, full or a number of stages, not {value!r}.") from None
-    if level < 0:
-        raise TlguiError("--freeze cannot be negative.")
-    return level
-
-
-def load_training_data(data: list[str], val_dirs: list[Path], progress=None):
-    """Build the class bins from the command line's DATA and --val arguments."""
-    from tlgui.core.data.bins import DataSet
-
-    dataset = DataSet()
+    sources: list[tuple[str, Path, str | None]] = []
     for spec in data:
         label, _, raw = spec.partition("=") if "=" in spec and not Path(spec).exists() else ("", "", spec)
         path = Path(raw)
         if not path.exists():
             raise DataError(f"No such file or folder: {path}")
         if label:
-            dataset.add_files(label, [path], progress=progress)
-        elif path.is_dir():
-            dataset.add_folder(path, progress=progress)
-        else:
+            label = clean_class_name(label)
+        elif not path.is_dir():
             raise DataError(f"{path} is a single file: say which class it belongs to, as LABEL={path}.")
+        sources.append((label, path, None))
     for val_dir in val_dirs:
         if not val_dir.is_dir():
             raise DataError(f"No such folder: {val_dir}")
-        dataset.add_folder(val_dir, split="val", progress=progress)
+        sources.append(("", val_dir, "val"))
+    return sources
+
+
+def load_training_data(sources: list[tuple[str, Path, str | None]], progress=None):
+    """The class bins from checked ``data_sources``."""
+    from tlgui.core.data.bins import DataSet
+
+    dataset = DataSet()
+    for label, path, split in sources:
+        if label:
+            dataset.add_files(label, [path], progress=progress)
+        else:
+            dataset.add_folder(path, split=split, progress=progress)
     return dataset
 
 
+def check_device(name: str, option: str = "--device") -> str:
+    """The device name, once this computer is known to have it (imports torch)."""
+    from tlgui.core.runtime.device import pick_device
+
+    try:
+        name = check_device_name(name)
+    except SettingsError as exc:
+        raise UsageError(f"argument {option}: {exc}") from None
+    pick_device(name)
+    return name
+
+
+# ---- commands -----------------------------------------------------------------------------------
 def cmd_train(args) -> int:
-    from tlgui.core.backbones.catalogue import DEFAULT_BACKBONE
+    from tlgui.core.backbones.catalogue import DEFAULT_BACKBONE, get_spec
+
+    config = config_from_args(args)
+    out = check_output_file(args.out)
+    sources = data_sources(args.data, args.val)
+    if args.cache_dir is not None:
+        check_folder_path(args.cache_dir, what="feature cache folder")
+    backbone = get_spec(args.backbone or DEFAULT_BACKBONE).id
+    check_device(config.device)
+
     from tlgui.core.models.modelfile import save_classifier
     from tlgui.core.training.feature_cache import FeatureCache
     from tlgui.core.training.trainer import train
 
     progress = TerminalProgress(args.quiet)
-    dataset = load_training_data(args.data, args.val, progress=progress.on_progress)
+    dataset = load_training_data(sources, progress=progress.on_progress)
     progress.close()
     _print_data_summary(dataset, args.quiet)
-    config = TrainConfig(
-        epochs=args.epochs, batch_size=args.batch_size, learning_rate=args.lr,
-        freeze_level=parse_freeze(args.freeze), use_cache=not args.no_cache, augment=not args.no_augment,
-        cached_views=args.views, val_fraction=args.val_fraction, seed=args.seed, device=args.device,
-    )
     cache = FeatureCache(args.cache_dir) if args.cache_dir else None
-    result = train(dataset, config, backbone=args.backbone or DEFAULT_BACKBONE, callbacks=[progress], cache=cache)
+    result = train(dataset, config, backbone=backbone, callbacks=[progress], cache=cache)
     progress.close()
-    save_classifier(result.classifier, args.out)
+    save_classifier(result.classifier, out)
     _print_report(result)
-    print(f"Saved {args.out}")
+    print(f"Saved {shown(out)}")
     return 0
 
 
@@ -195,57 +183,95 @@ def _print_data_summary(dataset, quiet: bool) -> None:
     if quiet:
         return
     counts = dataset.class_counts()
-    print("Classes: " + ", ".join(f"{name} ({n})" for name, n in counts.items()), file=sys.stderr)
+    print("Classes: " + ", ".join(f"{shown(name)} ({n})" for name, n in counts.items()), file=sys.stderr)
     for skipped in dataset.skipped:
-        print(f"  skipped {skipped.path}: {skipped.reason}", file=sys.stderr)
+        print(f"  skipped {shown(skipped.path)}: {shown(skipped.reason)}", file=sys.stderr)
     for dup in dataset.duplicates():
         labels = sorted({i.label for i in dup.items})
-        print(f"  same photo in {', '.join(labels)}: " + ", ".join(str(i.path) for i in dup.items), file=sys.stderr)
+        print(f"  same photo in {shown(', '.join(labels))}: " + ", ".join(shown(i.path) for i in dup.items),
+              file=sys.stderr)
 
 
 def _print_report(result) -> None:
     report = result.report
+    names = [shown(n) for n in report.class_names]
     state = " (stopped early by the user)" if result.cancelled else ""
     print(f"Regime: {result.regime}; best epoch {result.best_epoch}{state}")
     print(f"Validation accuracy: {report.accuracy:.2%} on {len(report.predictions)} photos")
-    width = max(len(n) for n in report.class_names)
+    width = max(len(n) for n in names)
     print(f"{'class':<{width}}  precision  recall")
-    for name, p, r in zip(report.class_names, report.precision, report.recall, strict=True):
+    for name, p, r in zip(names, report.precision, report.recall, strict=True):
         print(f"{name:<{width}}  {p:9.2%}  {r:6.2%}")
     print("Confusion matrix (rows: true, columns: predicted):")
-    print(" " * (width + 2) + "  ".join(f"{n[:8]:>8}" for n in report.class_names))
-    for name, row in zip(report.class_names, report.confusion, strict=True):
+    print(" " * (width + 2) + "  ".join(f"{n[:8]:>8}" for n in names))
+    for name, row in zip(names, report.confusion, strict=True):
         print(f"{name:<{width}}  " + "  ".join(f"{v:>8}" for v in row))
     wrong = report.misclassified
     if wrong:
         print(f"Misclassified ({len(wrong)}):")
         for p in wrong[:20]:
-            print(f"  {p.path}  true {p.true_label}, predicted {p.predicted_label} ({p.probability:.0%})")
+            print(f"  {shown(p.path)}  true {shown(p.true_label)}, predicted {shown(p.predicted_label)} "
+                  f"({p.probability:.0%})")
         if len(wrong) > 20:
             print(f"  ... and {len(wrong) - 20} more")
     for skipped in result.skipped:
-        print(f"Skipped {skipped.path}: {skipped.reason}")
+        print(f"Skipped {shown(skipped.path)}: {shown(skipped.reason)}")
 
 
 def cmd_predict(args) -> int:
+    options = {}
+    if args.top_k is not None:
+        if args.top_k < 1:
+            raise UsageError(f"argument --top-k: at least one class must be shown per photo, not {args.top_k}.")
+        options["top_k"] = args.top_k
+    if args.batch_size is not None:
+        try:
+            options["batch_size"] = check_whole_number(args.batch_size, "batch_size", 1, MAX_BATCH_SIZE)
+        except SettingsError as exc:
+            raise UsageError(f"argument --batch-size: {exc}") from None
+    regular_file_size(args.model, what="model file")
+    for path in args.images:
+        if not path.exists():
+            raise DataError(f"No such file or folder: {path}")
+    device = check_device(args.device)
+
     from tlgui.core.models.modelfile import load_classifier
     from tlgui.core.predict.formats import write_predictions
     from tlgui.core.predict.predictor import Predictor, collect_images
 
-    for path in args.images:
-        if not path.exists():
-            raise DataError(f"No such file or folder: {path}")
     classifier = load_classifier(args.model)
     paths = collect_images(args.images)
     if not paths:
         raise DataError("No photos found in " + ", ".join(map(str, args.images)) + ".")
     progress = TerminalProgress()
-    predictor = Predictor(classifier, device=args.device)
-    predictions = predictor.predict_paths(paths, top_k=args.top_k, batch_size=args.batch_size,
-                                          progress=progress.on_progress)
+    predictor = Predictor(classifier, device=device)
+    predictions = predictor.predict_paths(paths, progress=progress.on_progress, **options)
     progress.close()
+    # A table is for people, and anything headed for a terminal is read by one: names are escaped.
+    # CSV and JSON going to a file or a pipe are data and keep every name exactly.
+    if args.format == PredictionFormat.TABLE or is_terminal(sys.stdout):
+        predictions = [_shown_prediction(p) for p in predictions]
+    else:
+        _keep_undecodable_bytes(sys.stdout)
     write_predictions(predictions, args.format)
     return 0 if any(p.error is None for p in predictions) else 1
+
+
+def _shown_prediction(prediction):
+    return replace(
+        prediction,
+        path=None if prediction.path is None else Path(shown(prediction.path)),
+        top=[(shown(label), probability) for label, probability in prediction.top],
+        error=None if prediction.error is None else shown(prediction.error),
+    )
+
+
+def _keep_undecodable_bytes(stream) -> None:
+    # A file name that is not valid UTF-8 reaches Python as lone surrogates; written back with
+    # surrogateescape they become the original bytes instead of a UnicodeEncodeError.
+    reconfigure = getattr(stream, "reconfigure", None)
+    if reconfigure is not None:
+        reconfigure(errors="surrogateescape")
 
 
 def cmd_backbones(args) -> int:
@@ -261,38 +287,42 @@ def cmd_backbones(args) -> int:
 
 
 def cmd_import_weights(args) -> int:
-    from tlgui.core.backbones.catalogue import import_weights
+    from tlgui.core.backbones.catalogue import get_spec, import_weights
 
-    if not args.file.is_file():
-        raise DataError(f"No such file: {args.file}")
+    get_spec(args.backbone)
+    regular_file_size(args.file, what="weights file")
     target = import_weights(args.backbone, args.file)
-    print(f"Checked and cached as {target}")
+    print(f"Checked and cached as {shown(target)}")
     return 0
 
 
 def cmd_inspect(args) -> int:
     from tlgui.core.models.modelfile import read_model_info
 
+    regular_file_size(args.model, what="model file")  # a pipe or a device would block the read
     info = read_model_info(args.model)
     metrics = info.get("metrics", {})
     training = info.get("training", {})
-    print(f"Model file:  {args.model}")
-    print(f"Classes:     {', '.join(info.get('class_names', []))}")
-    print(f"Backbone:    {info.get('backbone_id')}")
+    print(f"Model file:  {shown(args.model)}")
+    print(f"Classes:     {', '.join(shown(n) for n in info.get('class_names', []))}")
+    print(f"Backbone:    {shown(info.get('backbone_id'))}")
     if "accuracy" in metrics:
         print(f"Accuracy:    {metrics['accuracy']:.2%} on {metrics.get('val_images', '?')} validation photos"
               f" (best epoch {metrics.get('best_epoch', '?')})")
     if training:
-        print(f"Regime:      {training.get('regime')} (freeze level {training.get('freeze_level')}, "
+        print(f"Regime:      {shown(training.get('regime'))} (freeze level {training.get('freeze_level')}, "
               f"{training.get('trainable_parameters', 0):,} of {training.get('total_parameters', 0):,} "
               "parameters trained)")
     for name in metrics.get("precision", {}):
-        print(f"  {name}: precision {metrics['precision'][name]:.2%}, recall {metrics['recall'][name]:.2%}")
-    print(f"Created:     {info.get('created', '?')} with tlgui {info.get('tlgui_version', '?')}")
+        print(f"  {shown(name)}: precision {metrics['precision'][name]:.2%}, recall {metrics['recall'][name]:.2%}")
+    print(f"Created:     {shown(info.get('created', '?'))} with tlgui {shown(info.get('tlgui_version', '?'))}")
     return 0
 
 
 def cmd_demo(args) -> int:
+    config = config_from_args(args)
+    out = check_output_file(args.out) if args.out is not None else None
+
     from tlgui.core.data.demo import demo_dataset
     from tlgui.core.models.modelfile import save_classifier
     from tlgui.core.training.trainer import train
@@ -300,22 +330,23 @@ def cmd_demo(args) -> int:
     dataset = demo_dataset()
     _print_data_summary(dataset, False)
     progress = TerminalProgress()
-    result = train(dataset, TrainConfig(epochs=args.epochs), callbacks=[progress])
+    result = train(dataset, config, callbacks=[progress])
     progress.close()
     _print_report(result)
-    if args.out:
-        save_classifier(result.classifier, args.out)
-        print(f"Saved {args.out}")
+    if out is not None:
+        save_classifier(result.classifier, out)
+        print(f"Saved {shown(out)}")
     return 0
 
 
 def cmd_cache(args) -> int:
-    from tlgui.core.training.feature_cache import FeatureCache
+    from tlgui.core.training.feature_cache import FeatureCache, default_cache_dir
 
-    cache = FeatureCache(args.cache_dir)
+    root = check_folder_path(args.cache_dir or default_cache_dir(), what="feature cache folder")
+    cache = FeatureCache(root)
     if args.action == "clear":
         cache.clear()
-        print(f"Cleared {cache.root}")
+        print(f"Cleared {shown(cache.root)}")
     else:
-        print(f"{cache.root}: {cache.count()} entries, {cache.size_bytes() / 1e6:.1f} MB")
+        print(f"{shown(cache.root)}: {cache.count()} entries, {cache.size_bytes() / 1e6:.1f} MB")
     return 0

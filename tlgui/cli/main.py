@@ -1,52 +1,86 @@
 """The ``tlgui`` command: with no arguments it opens the window; subcommands work headless.
 
 The CLI is the third driver of the engine (beside the window and the tests): everything here is a
-thin layer of argument parsing and printing over tlgui.core.
+thin layer of argument parsing and printing over tlgui.core. Every mistake the user can make ends
+in one line on stderr, ``tlgui: error: ...``, and a non-zero exit status: 2 for a command line that
+cannot be used as written, 1 for a file, folder or photo that cannot be used, 130 after Ctrl-C.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
 from tlgui import __version__
+from tlgui.cli.interrupt import EXIT_INTERRUPTED, INTERRUPTED_MESSAGE, prompt_interrupts
+from tlgui.cli.options import CommandParser, UsageError
+from tlgui.cli.terminal import shown
 from tlgui.core.errors import TlguiError
 from tlgui.core.files.versions import PROJECT_SUFFIX
 
-EXIT_OK = 0
 EXIT_ERROR = 1
 EXIT_USAGE = 2
-EXIT_INTERRUPTED = 130
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line ``argv`` (default: this process's) and return the exit status."""
     argv = list(sys.argv[1:] if argv is None else argv)
-    if not argv:
-        from tlgui.gui.app import main as gui_main
-
-        return gui_main([])
-    if len(argv) == 1 and argv[0].lower().endswith(PROJECT_SUFFIX) and Path(argv[0]).exists():
+    if not argv or _is_one_project_file(argv):
         # A double-clicked project file arrives as the only argument.
         from tlgui.gui.app import main as gui_main
 
         return gui_main(argv)
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    with prompt_interrupts():
+        try:
+            return _run(argv)
+        except KeyboardInterrupt:
+            print(INTERRUPTED_MESSAGE, file=sys.stderr)
+            return EXIT_INTERRUPTED
+
+
+def _is_one_project_file(argv: list[str]) -> bool:
+    return len(argv) == 1 and argv[0].lower().endswith(PROJECT_SUFFIX) and Path(argv[0]).exists()
+
+
+def _run(argv: list[str]) -> int:
     try:
+        args = build_parser().parse_args(argv)
         return args.handler(args)
-    except TlguiError as exc:
-        print(f"tlgui: error: {exc}", file=sys.stderr)
+    except SystemExit as exc:  # --help and --version print and exit 0
+        return 0 if exc.code is None else exc.code if isinstance(exc.code, int) else EXIT_ERROR
+    except BrokenPipeError:
+        # The reader went away (``tlgui predict ... | head``): nothing more to say to anyone.
+        _discard_stdout()
         return EXIT_ERROR
-    except KeyboardInterrupt:
-        print("tlgui: interrupted", file=sys.stderr)
-        return EXIT_INTERRUPTED
+    except UsageError as exc:
+        _print_error(exc)
+        return EXIT_USAGE
+    except TlguiError as exc:
+        _print_error(exc)
+        return EXIT_ERROR
+    except OSError as exc:
+        # A disk that fills up or goes away while a result is written: still one sentence.
+        where = f" ({exc.filename})" if exc.filename else ""
+        _print_error(f"{exc.strerror or exc}{where}.")
+        return EXIT_ERROR
+
+
+def _discard_stdout() -> None:
+    # Python flushes stdout once more at exit; pointing it at devnull keeps that from failing too.
+    with contextlib.suppress(OSError, ValueError, AttributeError):
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+
+
+def _print_error(message: object) -> None:
+    print(f"tlgui: error: {shown(message)}", file=sys.stderr)
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = CommandParser(
         prog="tlgui",
         description="Transfer learning for photos. Without arguments, opens the window.",
     )

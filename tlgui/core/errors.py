@@ -41,3 +41,19 @@ class Cancelled(TlguiError):
 
     def __init__(self, message: str = "Stopped by the user."):
         super().__init__(message)
+
+
+class SettingsError(TlguiError):
+    """A training setting has the wrong type or lies outside the range it may take.
+
+    ``setting`` names the field of TrainConfig, so a driver can point at its own control for it
+    (the command line's option, the window's spin box).
+    """
+
+    def __init__(self, message: str, *, setting: str = ""):
+        self.setting = setting
+        super().__init__(message)
+
+
+class OutputPathError(TlguiError):
+    """A file cannot be written where the user asked: no such folder, a folder, a device, no permission."""

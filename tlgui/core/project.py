@@ -26,7 +26,7 @@ from typing import IO
 
 import tlgui
 from tlgui.core.data.bins import DataSet
-from tlgui.core.errors import DataError, ModelFileError, TlguiError
+from tlgui.core.errors import DataError, ModelFileError, SettingsError, TlguiError
 from tlgui.core.files.atomic import atomic_writer
 from tlgui.core.files.limits import FileLimitError, loads_json_limited, open_regular
 from tlgui.core.files.versions import PROJECT_FORMAT_NAME, PROJECT_FORMAT_VERSION, check_format_version
@@ -262,6 +262,8 @@ def _project_from_document(document: dict, where: str) -> Project:
     dataset = _dataset(document.get("dataset"), where)
     try:
         config = TrainConfig.from_dict(document.get("config"))
+    except SettingsError as exc:
+        raise ModelFileError(f"{where} is damaged: one of its settings cannot be used. {exc}") from None
     except (TypeError, ValueError) as exc:
         raise ModelFileError(_bad_settings(where, str(exc))) from None
     freeze = document.get("freeze")

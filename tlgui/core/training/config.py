@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import math
-import types
+import numbers
+import re
 from dataclasses import asdict, dataclass, field, fields
-from typing import TYPE_CHECKING, Union, get_args, get_origin, get_type_hints
+from typing import TYPE_CHECKING
 
+from tlgui.core.errors import SettingsError
 from tlgui.core.progress import ProgressEvent
 
 if TYPE_CHECKING:
@@ -40,78 +42,154 @@ class TrainConfig:
     early_stopping_patience: int | None = 8
 
     def __post_init__(self) -> None:
-        if self.epochs < 1:
-            raise ValueError("epochs must be at least 1")
-        if self.batch_size < 1:
-            raise ValueError("batch size must be at least 1")
-        if not 0.0 < self.val_fraction < 1.0:
-            raise ValueError("the validation fraction must be between 0 and 1")
+        """Refuse any value the trainer cannot use, in one sentence (SettingsError).
+
+        The window, the command line and a project file all build a TrainConfig, so they share these
+        rules. Numbers are stored as plain ``int`` and ``float`` (a numpy integer from a caller
+        becomes an ``int``), so ``to_dict`` always gives JSON.
+        """
+        self.epochs = check_whole_number(self.epochs, "epochs", 1, MAX_EPOCHS)
+        self.batch_size = check_whole_number(self.batch_size, "batch_size", 1, MAX_BATCH_SIZE)
+        if self.learning_rate is not None:
+            self.learning_rate = check_real_number(
+                self.learning_rate, "learning_rate", 0.0, MAX_LEARNING_RATE, low_open=True
+            )
+        self.weight_decay = check_real_number(self.weight_decay, "weight_decay", 0.0, MAX_WEIGHT_DECAY)
+        self.label_smoothing = check_real_number(self.label_smoothing, "label_smoothing", 0.0, 1.0, high_open=True)
+        if self.freeze_level is not None:
+            self.freeze_level = check_whole_number(self.freeze_level, "freeze_level", 0, MAX_FREEZE_LEVEL)
+        self.trainable_overrides = _check_overrides(self.trainable_overrides)
+        self.cached_views = check_whole_number(self.cached_views, "cached_views", 0, MAX_CACHED_VIEWS)
+        self.val_fraction = check_real_number(
+            self.val_fraction, "val_fraction", 0.0, 1.0, low_open=True, high_open=True
+        )
+        self.seed = check_whole_number(self.seed, "seed", 0, MAX_SEED)
+        if self.early_stopping_patience is not None:
+            self.early_stopping_patience = check_whole_number(
+                self.early_stopping_patience, "early_stopping_patience", 1, MAX_EPOCHS
+            )
+        for name in ("balance_classes", "use_cache", "augment", "mixed_precision"):
+            _check_flag(getattr(self, name), name)
         if self.augment_strength not in AUGMENT_STRENGTHS:
-            raise ValueError(f"augmentation strength must be one of {', '.join(AUGMENT_STRENGTHS)}")
-        if self.cached_views < 0:
-            raise ValueError("cached views cannot be negative")
-        if self.learning_rate is not None and not self.learning_rate > 0:
-            raise ValueError("the learning rate must be above 0")
-        if self.weight_decay < 0:
-            raise ValueError("weight decay cannot be negative")
-        if not 0.0 <= self.label_smoothing < 1.0:
-            raise ValueError("label smoothing must be at least 0 and below 1")
+            raise SettingsError(
+                f"{_title('augment_strength')} must be one of {', '.join(AUGMENT_STRENGTHS)}, "
+                f"not {_shown(self.augment_strength)}.",
+                setting="augment_strength",
+            )
+        self.device = check_device_name(self.device)
 
     def to_dict(self) -> dict:
         return asdict(self)
 
     @classmethod
     def from_dict(cls, data: dict) -> TrainConfig:
-        """Settings as ``to_dict`` wrote them (read back from a file, so trusted in nothing).
+        """The settings saved in a project; SettingsError names the first value that cannot be used.
 
-        Every value must have its field's type; ValueError (a phrase naming the setting) otherwise.
-        Unknown keys come from newer versions of the app: ignored rather than refusing the project.
+        Unknown keys come from newer versions of the app: they are ignored rather than the project
+        refused. Missing keys take their defaults (older projects lack newer settings).
         """
         if not isinstance(data, dict):
-            raise ValueError("the settings are not a table of names and values")
-        hints = get_type_hints(cls)
-        values = {}
-        for f in fields(cls):
-            if f.name in data:
-                values[f.name] = _typed_value(f.name, data[f.name], hints[f.name])
-        return cls(**values)
+            raise SettingsError("The training settings are not a table of names and values.")
+        known = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in data.items() if k in known})
 
 
-# Saved whole numbers (counts, levels, seeds) fit 32 bits, as the window's spin boxes need.
-_SAVED_INT_LIMIT = 2**31
-_SAVED_TEXT_LIMIT = 200
+# ---- the rules behind TrainConfig.__post_init__ ----------------------------------------------------
+# Upper limits far beyond any useful run: they turn a typing slip (an extra zero or three) into a
+# message instead of a run that never ends or a batch that cannot fit in any memory.
+MAX_EPOCHS = 10_000
+MAX_BATCH_SIZE = 4096
+MAX_CACHED_VIEWS = 50
+#: A freeze level above a network's stage count means "every stage" (set_freeze_level clamps it).
+MAX_FREEZE_LEVEL = 10_000
+#: AdamW with a learning rate above this diverges at once; the window's field stops at it as well.
+MAX_LEARNING_RATE = 10.0
+MAX_WEIGHT_DECAY = 1.0
+#: The seed feeds random.Random, torch generators and seed * 100_003 + epoch; 32 bits keep that in range.
+MAX_SEED = 2**32 - 1
+
+#: How each setting is named in a message, as the start of a sentence.
+_TITLES = {
+    "epochs": "The number of epochs",
+    "batch_size": "The batch size",
+    "learning_rate": "The learning rate",
+    "weight_decay": "The weight decay",
+    "label_smoothing": "Label smoothing",
+    "freeze_level": "The freeze level",
+    "cached_views": "The number of cached augmented views",
+    "val_fraction": "The validation fraction",
+    "seed": "The random seed",
+    "early_stopping_patience": "The early-stopping patience",
+    "balance_classes": "Class balancing",
+    "use_cache": "The feature-cache switch",
+    "augment": "The augmentation switch",
+    "mixed_precision": "The mixed-precision switch",
+    "augment_strength": "The augmentation strength",
+    "device": "The device",
+    "trainable_overrides": "The trainable-layer overrides",
+}
+_DEVICE_NAME = re.compile(r"auto|cpu|mps|cuda(:[0-9]{1,3})?")
 
 
-def _typed_value(name: str, value: object, hint: object) -> object:
-    """``value`` if it has the type ``hint`` names (an int is taken for a float), else ValueError."""
-    if not _has_type(value, hint):
-        raise ValueError(f"the setting {name!r} has a value of the wrong type or size")
-    if type(value) is int and (hint is float or float in get_args(hint)):
-        return float(value)
-    return value
+def check_whole_number(value: object, setting: str, low: int, high: int) -> int:
+    """``value`` as an ``int`` if it is a whole number from ``low`` to ``high``, else SettingsError.
+
+    A bool or a float such as 3.0 is refused: in a project file either means the file was edited by
+    hand or damaged.
+    """
+    if isinstance(value, numbers.Integral) and not isinstance(value, bool) and low <= value <= high:
+        return int(value)
+    raise SettingsError(
+        f"{_title(setting)} must be a whole number from {low:,} to {high:,}, not {_shown(value)}.", setting=setting
+    )
 
 
-def _has_type(value: object, hint: object) -> bool:
-    if get_origin(hint) in (Union, types.UnionType):
-        return any(_has_type(value, option) for option in get_args(hint))
-    if get_origin(hint) is dict:
-        key_type, value_type = get_args(hint)
-        return isinstance(value, dict) and all(
-            _has_type(k, key_type) and _has_type(v, value_type) for k, v in value.items()
-        )
-    if hint is type(None):
-        return value is None
-    if hint is bool:
-        return isinstance(value, bool)
-    if hint is int:
-        return type(value) is int and -_SAVED_INT_LIMIT < value < _SAVED_INT_LIMIT
-    if hint is float:
-        if type(value) is int:
-            return -_SAVED_INT_LIMIT < value < _SAVED_INT_LIMIT
-        return type(value) is float and math.isfinite(value)
-    if hint is str:
-        return isinstance(value, str) and len(value) <= _SAVED_TEXT_LIMIT
-    return False
+def check_real_number(
+    value: object, setting: str, low: float, high: float, *, low_open: bool = False, high_open: bool = False
+) -> float:
+    """``value`` as a finite ``float`` inside the range, else SettingsError; ``*_open`` leaves a bound out."""
+    if isinstance(value, numbers.Real) and not isinstance(value, bool):
+        number = float(value)
+        above = number > low if low_open else number >= low
+        below = number < high if high_open else number <= high
+        if math.isfinite(number) and above and below:
+            return number
+    lower = f"above {low:g}" if low_open else f"at least {low:g}"
+    upper = f"below {high:g}" if high_open else f"at most {high:g}"
+    raise SettingsError(f"{_title(setting)} must be a number {lower} and {upper}, not {_shown(value)}.", setting=setting)
+
+
+def check_device_name(value: object) -> str:
+    """The device setting in lower case: auto, cpu, mps, cuda or cuda:N; SettingsError otherwise.
+
+    Whether this computer has that device is pick_device's question, asked when a run starts.
+    """
+    if isinstance(value, str) and _DEVICE_NAME.fullmatch(value.strip().lower()):
+        return value.strip().lower()
+    raise SettingsError(f"The device must be auto, cpu, cuda, cuda:N or mps, not {_shown(value)}.", setting="device")
+
+
+def _check_flag(value: object, setting: str) -> None:
+    if not isinstance(value, bool):
+        raise SettingsError(f"{_title(setting)} must be true or false, not {_shown(value)}.", setting=setting)
+
+
+def _check_overrides(value: object) -> dict[str, bool]:
+    if isinstance(value, dict) and all(isinstance(k, str) and isinstance(v, bool) for k, v in value.items()):
+        return dict(value)
+    raise SettingsError(
+        f"{_title('trainable_overrides')} must map layer names to true or false.", setting="trainable_overrides"
+    )
+
+
+def _title(setting: str) -> str:
+    return _TITLES.get(setting, setting)
+
+
+def _shown(value: object) -> str:
+    """A value as a message shows it: short, and quoted when it is text."""
+    text = repr(value) if isinstance(value, str) else str(value)
+    return text if len(text) <= 40 else text[:37] + "..."
 
 
 @dataclass

@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
 )
 
 from tlgui.core.runtime.device import available_devices
-from tlgui.core.training.config import AUGMENT_STRENGTHS
+from tlgui.core.training.config import AUGMENT_STRENGTHS, MAX_LEARNING_RATE
 from tlgui.core.training.trainer import TrainConfig
 
 _DEVICE_TITLES = {"auto": "Automatic (fastest available)", "cuda": "NVIDIA GPU (CUDA)", "mps": "Apple GPU (MPS)",
@@ -144,7 +144,7 @@ class TrainSettingsForm(QWidget):
             base,
             epochs=self.epochs.value(),
             batch_size=self.batch_size.value(),
-            learning_rate=rate if rate and rate > 0 else None,
+            learning_rate=rate if rate and 0 < rate <= MAX_LEARNING_RATE else None,
             augment=self.augment.isChecked(),
             augment_strength=self.strength.currentText(),
             cached_views=self.cached_views.value(),

@@ -1,0 +1,93 @@
+"""What the command line shows on a terminal: names from files made harmless, and progress bars.
+
+Class names and paths come from the user's files and folders, so they may hold anything a file
+system allows: an escape sequence that clears the screen or retitles the window, a carriage return
+that overwrites the line before it, right-to-left marks that make a name read backwards, bytes that
+are not UTF-8 (kept by Python as lone surrogates, which would crash the print). ``shown`` turns each
+of those into a visible escape, so what the terminal displays is exactly what the name holds.
+"""
+
+from __future__ import annotations
+
+import sys
+import unicodedata
+
+from tlgui.core.progress import ProgressEvent
+from tlgui.core.training.config import EpochStats, TrainingCallback
+
+# Unicode's bidirectional controls: invisible, yet they reorder the text around them.
+_BIDI_CONTROLS = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+# Control characters (C0, DEL, C1), surrogates, and the line and paragraph separators.
+_ESCAPED_CATEGORIES = frozenset({"Cc", "Cs", "Zl", "Zp"})
+
+
+def shown(text: object) -> str:
+    """``str(text)`` with every character a terminal would act on written as a visible escape.
+
+    ESC becomes ``\\x1b``, a newline ``\\x0a``; a byte that was not valid UTF-8 in a file name
+    becomes ``\\xNN`` with its value. Printable text, accents and emoji included, is unchanged.
+    """
+    text = str(text)
+    if text.isprintable():
+        return text
+    return "".join(_escape(char) for char in text)
+
+
+def _escape(char: str) -> str:
+    category = unicodedata.category(char)
+    if category not in _ESCAPED_CATEGORIES and char not in _BIDI_CONTROLS:
+        return char
+    code = ord(char)
+    if 0xDC80 <= code <= 0xDCFF:  # os.fsdecode's stand-in for the undecodable byte code - 0xDC00
+        return f"\\x{code - 0xDC00:02x}"
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+def is_terminal(stream) -> bool:
+    """Whether ``stream`` is a terminal (False for files, pipes and captured output)."""
+    isatty = getattr(stream, "isatty", None)
+    return bool(isatty and isatty())
+
+
+class TerminalProgress(TrainingCallback):
+    """tqdm bars per phase and one line per epoch, on stderr so stdout stays clean for data."""
+
+    def __init__(self, quiet: bool = False):
+        self.quiet = quiet
+        self._bar = None
+        self._phase = None
+
+    def on_progress(self, event: ProgressEvent) -> None:
+        if self.quiet:
+            return
+        from tqdm import tqdm
+
+        if event.phase != self._phase:
+            self.close()
+            self._phase = event.phase
+            unit = "B" if event.phase == "download" else "img" if event.phase in ("extract", "predict", "scan") else "step"
+            self._bar = tqdm(total=event.total, desc=_PHASE_TITLES.get(event.phase, event.phase), unit=unit,
+                             unit_scale=event.phase == "download", file=sys.stderr, leave=False, dynamic_ncols=True)
+        if self._bar is not None:
+            self._bar.n = event.done
+            self._bar.refresh()
+
+    def on_epoch_end(self, stats: EpochStats) -> None:
+        if self.quiet:
+            return
+        mark = " *" if stats.best else ""
+        line = (f"epoch {stats.epoch:3d}/{stats.epochs}  train loss {stats.train_loss:.4f}  "
+                f"val loss {stats.val_loss:.4f}  val acc {stats.val_accuracy:6.2%}  {stats.seconds:5.2f}s{mark}")
+        if self._bar is not None:
+            self._bar.write(line, file=sys.stderr)
+        else:
+            print(line, file=sys.stderr)
+
+    def close(self) -> None:
+        if self._bar is not None:
+            self._bar.close()
+            self._bar = None
+
+
+_PHASE_TITLES = {"scan": "Scanning", "download": "Downloading weights", "extract": "Extracting features",
+                 "train": "Training", "evaluate": "Evaluating", "predict": "Classifying"}

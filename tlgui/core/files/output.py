@@ -1,0 +1,94 @@
+"""Checking, before long work starts, that its result can be saved where the user asked.
+
+A training run can take an hour; a model path in a missing folder, on a read-only disk or naming a
+folder must be found in the first second, not when the model is about to be saved and would be lost.
+The command line calls this before it reads a photo; the window can call it when a path is chosen.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import stat
+import tempfile
+from pathlib import Path
+
+from tlgui.core.errors import OutputPathError
+from tlgui.core.files.limits import describe_file_kind
+from tlgui.core.files.versions import MODEL_SUFFIX, with_suffix
+
+
+def check_output_file(path: Path | str, *, suffix: str = MODEL_SUFFIX, what: str = "model file") -> Path:
+    """The path the file will be saved to (``suffix`` appended if missing), once saving there can work.
+
+    Refused with OutputPathError, in one sentence: an empty name, a folder, a pipe or device, a
+    read-only file, a folder that does not exist, and a folder this process cannot create files
+    in (found by creating and removing a small temporary file there, which also catches read-only
+    disks and the administrator's rights that permission bits do not show).
+    """
+    text = os.fspath(path)
+    if not text.strip() or "\0" in text:
+        raise OutputPathError(f"No usable name was given for the {what}.")
+    given = Path(text)
+    if given.is_dir():
+        raise OutputPathError(
+            f"{given} is a folder; give the {what} a name inside it, such as {given / ('model' + suffix)}."
+        )
+    # What the user named is checked before the suffix is added: a pipe called "out" must not
+    # quietly become a new file called "out.safetensors".
+    _check_existing_target(given, what, replaced=False)
+    target = with_suffix(given, suffix)
+    _check_existing_target(target, what, replaced=True)
+    _check_folder_takes_files(target.parent, target.name, what)
+    return target
+
+
+def check_folder_path(path: Path | str, *, what: str = "folder") -> Path:
+    """``path`` if it is a folder or can become one (nothing in its way); OutputPathError otherwise."""
+    folder = Path(path)
+    for candidate in (folder, *folder.parents):
+        try:
+            info = os.stat(candidate)
+        except (FileNotFoundError, NotADirectoryError):
+            continue  # the file in the way, if any, is found further up
+        except OSError as exc:
+            raise OutputPathError(f"The {what} {folder} cannot be used: {exc.strerror or exc}.") from None
+        if not stat.S_ISDIR(info.st_mode):
+            kind = "a file" if stat.S_ISREG(info.st_mode) else describe_file_kind(info.st_mode)
+            raise OutputPathError(f"The {what} {folder} cannot be used: {candidate} is {kind}.")
+        break
+    return folder
+
+
+def _check_existing_target(target: Path, what: str, *, replaced: bool) -> None:
+    """Refuse a ``target`` that is not a regular file; with ``replaced``, also one that is read-only."""
+    try:
+        info = os.stat(target)
+    except FileNotFoundError:
+        return  # a new file
+    except NotADirectoryError:
+        raise OutputPathError(f"The {what} {target} cannot be written: {target.parent} is not a folder.") from None
+    except OSError as exc:
+        raise OutputPathError(f"The {what} {target} cannot be written: {exc.strerror or exc}.") from None
+    if not stat.S_ISREG(info.st_mode):
+        raise OutputPathError(f"The {what} {target} cannot be written: it is {describe_file_kind(info.st_mode)}.")
+    if replaced and not os.access(target, os.W_OK):
+        raise OutputPathError(f"The {what} {target} is read-only; choose another name or make it writable.")
+
+
+def _check_folder_takes_files(folder: Path, name: str, what: str) -> None:
+    if not folder.exists():
+        raise OutputPathError(f"The folder {folder} for the {what} does not exist.")
+    if not folder.is_dir():
+        raise OutputPathError(f"The {what} cannot be written: {folder} is not a folder.")
+    # A real file, not os.access: access() says yes to root on a read-only disk, and knows nothing of
+    # network shares or sandbox rules.
+    try:
+        fd, probe = tempfile.mkstemp(prefix=f".{name}.", suffix=".probe", dir=folder)
+    except OSError as exc:
+        raise OutputPathError(
+            f"The {what} cannot be written: tlgui may not create files in {folder} ({exc.strerror or exc})."
+        ) from None
+    os.close(fd)
+    with contextlib.suppress(OSError):
+        os.unlink(probe)
