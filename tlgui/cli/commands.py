@@ -8,8 +8,10 @@ from pathlib import Path
 
 from tlgui.core.errors import DataError, TlguiError
 from tlgui.core.predict.formats import PredictionFormat
-from tlgui.core.progress import ProgressEvent
-from tlgui.core.training.config import EpochStats, TrainConfig, TrainingCallback
+from tlgui.core.progress import Phase, ProgressEvent
+from tlgui.core.training.callbacks import TrainingCallback
+from tlgui.core.training.config import TrainConfig
+from tlgui.core.training.summary import EpochStats
 
 FREEZE_HELP = (
     "how much of the pretrained network to freeze: 'auto' (recommended for your data, the default), "
@@ -95,9 +97,10 @@ class TerminalProgress(TrainingCallback):
         if event.phase != self._phase:
             self.close()
             self._phase = event.phase
-            unit = "B" if event.phase == "download" else "img" if event.phase in ("extract", "predict", "scan") else "step"
-            self._bar = tqdm(total=event.total, desc=_PHASE_TITLES.get(event.phase, event.phase), unit=unit,
-                             unit_scale=event.phase == "download", file=sys.stderr, leave=False, dynamic_ncols=True)
+            unit = _PHASE_UNITS.get(event.phase, "step")
+            self._bar = tqdm(total=event.total, desc=event.phase.title, unit=unit,
+                             unit_scale=event.phase is Phase.DOWNLOAD, file=sys.stderr, leave=False,
+                             dynamic_ncols=True)
         if self._bar is not None:
             self._bar.n = event.done
             self._bar.refresh()
@@ -119,8 +122,7 @@ class TerminalProgress(TrainingCallback):
             self._bar = None
 
 
-_PHASE_TITLES = {"scan": "Scanning", "download": "Downloading weights", "extract": "Extracting features",
-                 "train": "Training", "evaluate": "Evaluating", "predict": "Classifying"}
+_PHASE_UNITS = {Phase.DOWNLOAD: "B", Phase.EXTRACT: "img", Phase.PREDICT: "img", Phase.SCAN: "img"}
 
 
 # ---- commands -----------------------------------------------------------------------------------
@@ -204,7 +206,7 @@ def _print_data_summary(dataset, quiet: bool) -> None:
 def _print_report(result) -> None:
     report = result.report
     state = " (stopped early by the user)" if result.cancelled else ""
-    print(f"Regime: {result.regime}; best epoch {result.best_epoch}{state}")
+    print(f"Regime: {result.regime.title}; best epoch {result.best_epoch}{state}")
     print(f"Validation accuracy: {report.accuracy:.2%} on {len(report.predictions)} photos")
     width = max(len(n) for n in report.class_names)
     print(f"{'class':<{width}}  precision  recall")
@@ -269,25 +271,29 @@ def cmd_import_weights(args) -> int:
 
 
 def cmd_inspect(args) -> int:
-    from tlgui.core.models.modelfile import read_model_info
+    from tlgui.core.models.modelfile import model_summaries, read_model_info
 
     info = read_model_info(args.model)
-    metrics = info.get("metrics", {})
-    training = info.get("training", {})
+    metrics, training = model_summaries(info, str(args.model))
     print(f"Model file:  {args.model}")
     print(f"Classes:     {', '.join(info.get('class_names', []))}")
     print(f"Backbone:    {info.get('backbone_id')}")
-    if "accuracy" in metrics:
-        print(f"Accuracy:    {metrics['accuracy']:.2%} on {metrics.get('val_images', '?')} validation photos"
-              f" (best epoch {metrics.get('best_epoch', '?')})")
-    if training:
-        print(f"Regime:      {training.get('regime')} (freeze level {training.get('freeze_level')}, "
-              f"{training.get('trainable_parameters', 0):,} of {training.get('total_parameters', 0):,} "
+    if metrics.accuracy is not None:
+        print(f"Accuracy:    {metrics.accuracy:.2%} on {_or_unknown(metrics.val_images)} validation photos"
+              f" (best epoch {_or_unknown(metrics.best_epoch)})")
+    if training.regime is not None:
+        print(f"Regime:      {training.regime.title} (freeze level {_or_unknown(training.freeze_level)}, "
+              f"{training.trainable_parameters or 0:,} of {training.total_parameters or 0:,} "
               "parameters trained)")
-    for name in metrics.get("precision", {}):
-        print(f"  {name}: precision {metrics['precision'][name]:.2%}, recall {metrics['recall'][name]:.2%}")
+    for name, precision in metrics.precision.items():
+        recall = metrics.recall.get(name)
+        print(f"  {name}: precision {precision:.2%}" + (f", recall {recall:.2%}" if recall is not None else ""))
     print(f"Created:     {info.get('created', '?')} with tlgui {info.get('tlgui_version', '?')}")
     return 0
+
+
+def _or_unknown(value) -> str:
+    return "?" if value is None else str(value)
 
 
 def cmd_demo(args) -> int:
