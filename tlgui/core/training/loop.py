@@ -15,6 +15,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from tlgui.core.backbones.staged import StagedNetwork
 from tlgui.core.errors import Cancelled, TlguiError
 from tlgui.core.plan.freezing import train_mode
 from tlgui.core.plan.regime import Regime
@@ -158,7 +159,7 @@ class _Loop:
         return {k: v.detach().clone() for k, v in net.state_dict().items() if k.startswith(prefix)}
 
 
-def _optimizer(net: nn.Module, learning_rate: float, weight_decay: float) -> torch.optim.Optimizer:
+def _optimizer(net: StagedNetwork, learning_rate: float, weight_decay: float) -> torch.optim.Optimizer:
     head_params = [p for p in net.head.parameters() if p.requires_grad]
     head_ids = {id(p) for p in head_params}
     body = [p for p in net.parameters() if p.requires_grad and id(p) not in head_ids]
