@@ -34,8 +34,7 @@ class AppExtraction:
         self.net = self.settings.prepare(net).eval()
         self.prep = get_spec(net.backbone_id).preprocessing
         self.recipe = ViewRecipe(self.prep)
-        # Digests only name the results here (no cache): any unique string will do.
-        self.requests = [ViewRequest(p, f"bench{i:06d}", 0) for i, p in enumerate(self.paths)]
+        self.requests = [ViewRequest(p) for p in self.paths]
 
     def run(self) -> int:
         from tlgui.core.training.extraction import compute_activations

@@ -8,7 +8,7 @@ other (``use_cache=False``) decodes, augments and runs the whole network every e
 Epoch time is the median of ``EpochStats.seconds`` after the first epoch (steady state: the first
 streamed epoch also decodes the validation photos once). Validation runs every epoch in both and is
 part of the epoch time. The cached run's one-off fill of the cache
-(``timings["prepare_s"]``) is reported on its own row.
+(``timings.prepare_s``) is reported on its own row.
 """
 
 from __future__ import annotations
@@ -50,10 +50,10 @@ def run(ctx: Context) -> list[Row]:
         return median(seconds[1:] if len(seconds) > 1 else seconds)
 
     t_cached, t_streamed = steady(cached), steady(streamed)
-    boundary = cached.classifier.training.get("freeze_level")
+    boundary = cached.classifier.training.freeze_level
     note = (
-        f"freeze_level {boundary}, {cached.classifier.metrics.get('train_images')} train + "
-        f"{cached.classifier.metrics.get('val_images')} val photos, {epochs} epochs each, K={VIEWS} cached views; "
+        f"freeze_level {boundary}, {cached.classifier.metrics.train_images} train + "
+        f"{cached.classifier.metrics.val_images} val photos, {epochs} epochs each, K={VIEWS} cached views; "
         "epoch seconds cached: "
         + ", ".join(f"{h.seconds:.2f}" for h in cached.history)
         + "; recomputed: "
@@ -65,8 +65,8 @@ def run(ctx: Context) -> list[Row]:
     acc_cached, acc_streamed = cached.report.accuracy, streamed.report.accuracy
     row.met = bool(row.met) and acc_cached >= acc_streamed
     row.target = f"≥ {TARGET:g}x at ≥ equal accuracy"
-    fill = cached.timings.get("prepare_s", 0.0)
-    views = cached.classifier.metrics["train_images"] * (1 + VIEWS) + cached.classifier.metrics["val_images"]
+    fill = cached.timings.prepare_s
+    views = cached.classifier.metrics.train_images * (1 + VIEWS) + cached.classifier.metrics.val_images
     return [
         row,
         Row("partial: val accuracy cached / recomputed", acc_cached, "%", acc_streamed, "%",
@@ -77,6 +77,6 @@ def run(ctx: Context) -> list[Row]:
                  f"{streamed.best_epoch}"),
         Row("partial: one-off cache fill (train×(1+K) + val)", fill, "s",
             note=f"{views} trunk passes, {views / fill:.1f} img/s (decode + augment + trunk + cache write); "
-                 f"train_s cached {cached.timings.get('train_s', 0):.1f}s vs recomputed "
-                 f"{streamed.timings.get('train_s', 0):.1f}s"),
+                 f"train_s cached {cached.timings.train_s:.1f}s vs recomputed "
+                 f"{streamed.timings.train_s:.1f}s"),
     ]

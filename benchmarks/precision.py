@@ -36,7 +36,7 @@ def _probabilities(ctx: Context, classifier, imagenet_head, paths, mixed: bool) 
     prep = classifier.preprocessing
     recipe = ViewRecipe(prep)
     ours, theirs = [], []
-    requests = [ViewRequest(p, "") for p in paths]
+    requests = [ViewRequest(p) for p in paths]
     for _good, batch, failed in decoded_batches(requests, recipe.make, 32, settings.decode_workers):
         assert not failed and batch is not None, failed
         with torch.inference_mode(), settings.autocast():

@@ -127,7 +127,7 @@ def measure_predict(ctx: Context, n: int) -> Row:
     from tlgui.core.training.extraction import ViewRequest, decoded_batches
 
     s = predictor.settings
-    requests = [ViewRequest(p, "") for p in base[: min(64, n)]]
+    requests = [ViewRequest(p) for p in base[: min(64, n)]]
     batches = [s.memory_format_input(predictor.classifier.preprocessing.normalize(s.to_device(b)))
                for _g, b, _f in decoded_batches(requests, predictor._recipe.make, 32, s.decode_workers)]
 

@@ -306,8 +306,9 @@ def evil_model(trained_model):
     classifier = load_classifier(out)
     evil_names = {"red": "red\x1b[2J", "blue": "blue\x1b]0;owned\x07"}
     classifier.class_names = [evil_names[name] for name in classifier.class_names]
+    metrics = classifier.metrics
     for key in ("precision", "recall"):
-        classifier.metrics[key] = dict(zip(classifier.class_names, classifier.metrics[key].values(), strict=True))
+        setattr(metrics, key, dict(zip(classifier.class_names, getattr(metrics, key).values(), strict=True)))
     evil = root / "evil.safetensors"
     save_classifier(classifier, evil)
     return root, evil

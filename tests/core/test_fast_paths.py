@@ -72,7 +72,7 @@ def test_draft_decoding_keeps_the_shorter_side_and_the_content():
 @pytest.mark.skipif(not cpu_supports_bf16(), reason="this CPU has no native bf16: the engine runs fp32")
 def test_bf16_features_stay_close_to_fp32(bundled_network):
     items = demo_dataset().items()[:16]
-    requests = [ViewRequest(i.path, i.digest, 0) for i in items]
+    requests = [ViewRequest(i.path, 0) for i in items]
     recipe = ViewRecipe(get_spec("efficientnet_lite0").preprocessing)
     boundary = len(bundled_network.stage_names) - 1
     net = bundled_network.eval()

@@ -225,8 +225,8 @@ def test_the_trainer_skips_a_stale_override_and_says_so(learnable_tree, bundled_
     assert result.ignored_overrides == plan.ignored == ("stages.layer4",)
     assert result.regime == plan.regime == Regime.PARTIAL
     training = result.classifier.training
-    assert training["freeze_level"] == plan.level == 0  # 12 photos a class: the recommendation
-    assert (training["trainable_parameters"], training["total_parameters"]) == (plan.trainable, plan.total)
+    assert training.freeze_level == plan.level == 0  # 12 photos a class: the recommendation
+    assert (training.trainable_parameters, training.total_parameters) == (plan.trainable, plan.total)
 
 
 # ---- stored once ----------------------------------------------------------------------------------

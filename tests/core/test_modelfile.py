@@ -29,6 +29,7 @@ from tlgui.core.models.modelfile import (
     read_model_info,
     save_classifier,
 )
+from tlgui.core.training.summary import ModelMetrics, TrainingSummary
 
 BACKBONE = "efficientnet_lite0"
 CLASSES = ["ants", "bees", "wasps 黄蜂"]
@@ -43,8 +44,8 @@ def classifier() -> Classifier:
         class_names=list(CLASSES),
         backbone_id=BACKBONE,
         preprocessing=get_spec(BACKBONE).preprocessing,
-        metrics={"accuracy": 0.875, "recall": [1.0, 0.75, 0.5], "best_epoch": 4},
-        training={"config": {"epochs": 5, "freeze_level": 0}, "regime": "head", "images": 120},
+        metrics=ModelMetrics.from_dict({"accuracy": 0.875, "recall": [1.0, 0.75, 0.5], "best_epoch": 4}, CLASSES),
+        training=TrainingSummary.from_dict({"config": {"epochs": 5, "freeze_level": 0}, "regime": "head"}),
     )
 
 

@@ -27,6 +27,7 @@ from tlgui.core.errors import ModelFileError, TlguiError
 from tlgui.core.models.classifier import Classifier
 from tlgui.core.models.modelfile import classifier_to_bytes, load_classifier
 from tlgui.core.project import MODEL_MEMBER, PROJECT_JSON, Project, load_project, save_project
+from tlgui.core.training.summary import ModelMetrics, TrainingSummary
 from tlgui.core.training.trainer import TrainConfig
 
 BACKBONE = "efficientnet_lite0"
@@ -41,8 +42,8 @@ def classifier() -> Classifier:
         ["ants", "蜜蜂 bees"],
         BACKBONE,
         get_spec(BACKBONE).preprocessing,
-        {"accuracy": 0.5},
-        {"epochs": 2},
+        ModelMetrics(accuracy=0.5),
+        TrainingSummary(config=TrainConfig(epochs=2)),
     )
 
 

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import copy
+import shutil
+
 import pytest
 import torch
-from photos import write_learnable_tree
+from photos import settle, write_learnable_tree
 
 import tlgui.core.training.extraction as extract
 from tlgui.core.data.bins import DataSet
-from tlgui.core.errors import Cancelled, DataError
-from tlgui.core.progress import CancelToken
+from tlgui.core.errors import Cancelled, DataError, TlguiError
+from tlgui.core.plan.regime import Regime
+from tlgui.core.progress import CancelToken, Phase
 from tlgui.core.training.feature_cache import FeatureCache
 from tlgui.core.training.trainer import TrainConfig, TrainingCallback, train
 
@@ -55,17 +59,27 @@ def test_head_only_cached_learns_and_reports(learnable_tree, bundled_network, tm
     rec = Recorder()
     result = train(_dataset(learnable_tree), TrainConfig(epochs=8, freeze_level=0), backbone=bundled_network,
                    callbacks=[rec], cache=FeatureCache(tmp_path / "c"))
-    assert result.regime == "head"
+    assert result.regime is Regime.HEAD
     assert result.report.accuracy == 1.0
     # The bins' order: class folders are read in sorted order.
     assert result.classifier.class_names == ["blue", "red"]
     assert [e.epoch for e in rec.epochs] == list(range(1, len(rec.epochs) + 1))
-    assert {e.phase for e in rec.events} >= {"extract", "train", "evaluate"}
+    assert {e.phase for e in rec.events} >= {Phase.EXTRACT, Phase.TRAIN, Phase.EVALUATE}
+    assert all(isinstance(e.phase, Phase) for e in rec.events)
     assert all(e.loss is not None and e.loss > 0 for e in rec.events if e.phase == "train")
     assert rec.results == [result]
     assert len(result.report.confusion) == 2 and sum(map(sum, result.report.confusion)) == len(result.report.predictions)
     # The caller's network is never modified: it keeps its ImageNet head.
     assert bundled_network.num_classes == 1000
+    # The model file's summaries: typed here, written under the keys files have always had.
+    metrics, training = result.classifier.metrics, result.classifier.training
+    assert metrics.accuracy == 1.0 and metrics.best_epoch == result.best_epoch
+    assert metrics.epochs_run == len(result.history) and training.history == result.history
+    assert training.regime is Regime.HEAD and training.freeze_level == 0 and training.timings == result.timings
+    assert set(metrics.to_dict()) == {"accuracy", "best_epoch", "epochs_run", "val_loss", "precision", "recall",
+                                      "confusion", "train_images", "val_images"}
+    assert set(training.to_dict()) == {"config", "regime", "freeze_level", "trainable_parameters",
+                                       "total_parameters", "device", "history", "timings"}
 
 
 def test_warm_cache_opens_no_image_and_new_photos_cost_only_themselves(learnable_tree, bundled_network, tmp_path, monkeypatch):
@@ -178,3 +192,49 @@ def test_streamed_path_skips_a_vanished_validation_photo(learnable_tree, bundled
     result = train(ds, config, backbone=bundled_network)
     assert [s.path for s in result.skipped] == [victim]
     assert len(result.report.predictions) == len(val_items) - 1
+
+
+def test_a_photo_changed_after_the_scan_is_cached_under_its_new_bytes(tmp_path, bundled_network, monkeypatch):
+    first, second = tmp_path / "first", tmp_path / "second"
+    write_learnable_tree(first, {"red": 6, "blue": 6})
+    shutil.copytree(first, second)
+    dataset = _dataset(first)
+    # Edited after the scan: the scan's digest names the red photo, the file now holds a blue one.
+    shutil.copyfile(first / "blue" / "blue_0.jpg", first / "red" / "red_0.jpg")
+    cache = FeatureCache(tmp_path / "c")
+    config = TrainConfig(epochs=1, freeze_level=0)
+    train(dataset, config, backbone=bundled_network, cache=cache)
+
+    # An unrelated run over the original photos: the red photo's features were never computed, so
+    # they are computed now rather than taken from the blue photo decoded in its place.
+    counter = CountingTrunk(monkeypatch)
+    train(_dataset(second), config, backbone=bundled_network, cache=cache)
+    assert counter.images == 1
+
+
+def test_a_warm_retrain_of_photos_at_rest_reads_no_photo(learnable_tree, bundled_network, tmp_path, monkeypatch):
+    settle(*learnable_tree.rglob("*.jpg"))
+    cache = FeatureCache(tmp_path / "c")
+    train(_dataset(learnable_tree), TrainConfig(epochs=1, freeze_level=0), backbone=bundled_network, cache=cache)
+
+    def no_reading(path):
+        raise AssertionError(f"{path} was read on a warm cache")
+
+    monkeypatch.setattr(extract, "read_photo", no_reading)
+    result = train(_dataset(learnable_tree), TrainConfig(epochs=2, freeze_level=0), backbone=bundled_network,
+                   cache=cache)
+    assert len(result.history) == 2
+
+
+def test_a_loss_that_is_no_longer_finite_stops_the_run_with_one_sentence(learnable_tree, bundled_network, tmp_path):
+    broken = copy.deepcopy(bundled_network)
+    with torch.no_grad():
+        next(broken.stages["stem"].parameters()).fill_(float("inf"))
+    rec = Recorder()
+    with pytest.raises(TlguiError) as info:
+        train(_dataset(learnable_tree), TrainConfig(epochs=3, freeze_level=0, learning_rate=0.01),
+              backbone=broken, callbacks=[rec], cache=FeatureCache(tmp_path / "c"))
+    message = str(info.value)
+    assert message.startswith("Training stopped at epoch 1 because the loss is no longer a finite number")
+    assert "learning rate lower than 0.01" in message and message.count(". ") == 0
+    assert rec.epochs == [] and rec.results == []  # no epoch reported, no result to save

@@ -204,7 +204,7 @@ def test_download_shows_progress_and_cancel_leaves_nothing_behind(qtbot, page, m
     monkeypatch.setattr(weights, "urlopen", lambda *_a, **_k: _SlowResponse(size))
     page.load_backbone(SMALL)
     qtbot.waitUntil(lambda: "MB of" in page.progress.text(), timeout=20000)
-    assert page.progress.text().startswith("Loading weights")
+    assert page.progress.text().startswith("Downloading weights")
     qtbot.mouseClick(page.progress.cancel_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: not page.busy, timeout=20000)
     assert not page.progress.isVisible()

@@ -196,7 +196,7 @@ def _print_report(result) -> None:
     report = result.report
     names = [shown(n) for n in report.class_names]
     state = " (stopped early by the user)" if result.cancelled else ""
-    print(f"Regime: {result.regime}; best epoch {result.best_epoch}{state}")
+    print(f"Regime: {result.regime.title}; best epoch {result.best_epoch}{state}")
     print(f"Validation accuracy: {report.accuracy:.2%} on {len(report.predictions)} photos")
     width = max(len(n) for n in names)
     print(f"{'class':<{width}}  precision  recall")
@@ -216,6 +216,9 @@ def _print_report(result) -> None:
             print(f"  ... and {len(wrong) - 20} more")
     for skipped in result.skipped:
         print(f"Skipped {shown(skipped.path)}: {shown(skipped.reason)}")
+    if result.ignored_overrides:
+        print("Ignored layer choices this network does not have: "
+              + ", ".join(shown(path) for path in result.ignored_overrides))
 
 
 def cmd_predict(args) -> int:
@@ -297,26 +300,31 @@ def cmd_import_weights(args) -> int:
 
 
 def cmd_inspect(args) -> int:
-    from tlgui.core.models.modelfile import read_model_info
+    from tlgui.core.models.modelfile import model_summaries, read_model_info
 
     regular_file_size(args.model, what="model file")  # a pipe or a device would block the read
     info = read_model_info(args.model)
-    metrics = info.get("metrics", {})
-    training = info.get("training", {})
+    metrics, training = model_summaries(info, str(args.model))
     print(f"Model file:  {shown(args.model)}")
     print(f"Classes:     {', '.join(shown(n) for n in info.get('class_names', []))}")
     print(f"Backbone:    {shown(info.get('backbone_id'))}")
-    if "accuracy" in metrics:
-        print(f"Accuracy:    {metrics['accuracy']:.2%} on {metrics.get('val_images', '?')} validation photos"
-              f" (best epoch {metrics.get('best_epoch', '?')})")
-    if training:
-        print(f"Regime:      {shown(training.get('regime'))} (freeze level {training.get('freeze_level')}, "
-              f"{training.get('trainable_parameters', 0):,} of {training.get('total_parameters', 0):,} "
+    if metrics.accuracy is not None:
+        print(f"Accuracy:    {metrics.accuracy:.2%} on {_or_unknown(metrics.val_images)} validation photos"
+              f" (best epoch {_or_unknown(metrics.best_epoch)})")
+    if training.regime is not None:
+        print(f"Regime:      {training.regime.title} (freeze level {_or_unknown(training.freeze_level)}, "
+              f"{training.trainable_parameters or 0:,} of {training.total_parameters or 0:,} "
               "parameters trained)")
-    for name in metrics.get("precision", {}):
-        print(f"  {shown(name)}: precision {metrics['precision'][name]:.2%}, recall {metrics['recall'][name]:.2%}")
+    for name, precision in metrics.precision.items():
+        recall = metrics.recall.get(name)
+        recall_text = "?" if recall is None else f"{recall:.2%}"
+        print(f"  {shown(name)}: precision {precision:.2%}, recall {recall_text}")
     print(f"Created:     {shown(info.get('created', '?'))} with tlgui {shown(info.get('tlgui_version', '?'))}")
     return 0
+
+
+def _or_unknown(value) -> str:
+    return "?" if value is None else str(value)
 
 
 def cmd_demo(args) -> int:

@@ -12,8 +12,9 @@ from __future__ import annotations
 import sys
 import unicodedata
 
-from tlgui.core.progress import ProgressEvent
-from tlgui.core.training.config import EpochStats, TrainingCallback
+from tlgui.core.progress import Phase, ProgressEvent
+from tlgui.core.training.callbacks import TrainingCallback
+from tlgui.core.training.summary import EpochStats
 
 # Unicode's bidirectional controls: invisible, yet they reorder the text around them.
 _BIDI_CONTROLS = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
@@ -65,9 +66,10 @@ class TerminalProgress(TrainingCallback):
         if event.phase != self._phase:
             self.close()
             self._phase = event.phase
-            unit = "B" if event.phase == "download" else "img" if event.phase in ("extract", "predict", "scan") else "step"
-            self._bar = tqdm(total=event.total, desc=_PHASE_TITLES.get(event.phase, event.phase), unit=unit,
-                             unit_scale=event.phase == "download", file=sys.stderr, leave=False, dynamic_ncols=True)
+            unit = _PHASE_UNITS.get(event.phase, "step")
+            self._bar = tqdm(total=event.total, desc=Phase(event.phase).title, unit=unit,
+                             unit_scale=event.phase is Phase.DOWNLOAD, file=sys.stderr, leave=False,
+                             dynamic_ncols=True)
         if self._bar is not None:
             self._bar.n = event.done
             self._bar.refresh()
@@ -89,5 +91,4 @@ class TerminalProgress(TrainingCallback):
             self._bar = None
 
 
-_PHASE_TITLES = {"scan": "Scanning", "download": "Downloading weights", "extract": "Extracting features",
-                 "train": "Training", "evaluate": "Evaluating", "predict": "Classifying"}
+_PHASE_UNITS = {Phase.DOWNLOAD: "B", Phase.EXTRACT: "img", Phase.PREDICT: "img", Phase.SCAN: "img"}

@@ -28,9 +28,9 @@ class Phase(StrEnum):
 
 
 _PHASE_TITLES = {
-    Phase.SCAN: "Looking for photos",
+    Phase.SCAN: "Reading photos",
     Phase.DOWNLOAD: "Downloading weights",
-    Phase.EXTRACT: "Computing features",
+    Phase.EXTRACT: "Extracting features",
     Phase.TRAIN: "Training",
     Phase.EVALUATE: "Evaluating",
     Phase.PREDICT: "Classifying",
@@ -49,6 +49,10 @@ class ProgressEvent:
     eta_s: float | None = None
     message: str = ""
     loss: float | None = None  # training phase: running mean loss of the current epoch
+
+    def __post_init__(self) -> None:
+        # An emitter may still pass the plain value ("train"); drivers can always read ``.title``.
+        self.phase = Phase(self.phase)
 
     @property
     def fraction(self) -> float | None:
@@ -85,8 +89,8 @@ class CancelToken:
 class RateMeter:
     """Turns (done, total) counts into a ProgressEvent with a smoothed rate and ETA."""
 
-    def __init__(self, phase: str, total: int | None, callback: ProgressFn | None, *, min_interval_s: float = 0.1):
-        self.phase = phase
+    def __init__(self, phase: Phase, total: int | None, callback: ProgressFn | None, *, min_interval_s: float = 0.1):
+        self.phase = Phase(phase)
         self.total = total
         self.callback = callback or no_progress
         self.min_interval_s = min_interval_s

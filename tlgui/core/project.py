@@ -263,7 +263,8 @@ def _project_from_document(document: dict, where: str) -> Project:
     try:
         config = TrainConfig.from_dict(document.get("config"))
     except SettingsError as exc:
-        raise ModelFileError(f"{where} is damaged: one of its settings cannot be used. {exc}") from None
+        reason = str(exc).rstrip(".")
+        raise ModelFileError(_bad_settings(where, reason[:1].lower() + reason[1:])) from None
     except (TypeError, ValueError) as exc:
         raise ModelFileError(_bad_settings(where, str(exc))) from None
     freeze = document.get("freeze")

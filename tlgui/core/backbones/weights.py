@@ -22,7 +22,7 @@ import torch
 
 from tlgui.core.errors import ModelFileError, WeightsUnavailableError
 from tlgui.core.files.atomic import atomic_writer
-from tlgui.core.progress import CancelToken, ProgressFn, RateMeter
+from tlgui.core.progress import CancelToken, Phase, ProgressFn, RateMeter
 
 # Tests replace this to serve bytes or simulate being offline without touching the network.
 urlopen = urllib.request.urlopen
@@ -99,7 +99,7 @@ def download(
     request = urllib.request.Request(url, headers={"User-Agent": "tlgui"})
     with urlopen(request, timeout=TIMEOUT_S) as response:
         length = response.headers.get("Content-Length")
-        meter = RateMeter("download", int(length) if length else None, progress)
+        meter = RateMeter(Phase.DOWNLOAD, int(length) if length else None, progress)
         digest = hashlib.sha256()
         done = 0
         with atomic_writer(dest) as out:

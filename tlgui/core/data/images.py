@@ -401,7 +401,7 @@ def _orientation(im: Image.Image) -> int:
 # ---- decoding to RGB ---------------------------------------------------------------------------
 
 
-def load_rgb(path: Path | str, *, min_size: int | None = None) -> Image.Image:
+def load_rgb(path: Path | str, *, min_size: int | None = None, data: bytes | None = None) -> Image.Image:
     """Decodes a file to an RGB image: EXIF orientation applied, first frame, transparency on white.
 
     ``min_size``: the caller needs at least this many pixels on the shorter side, so a JPEG may be
@@ -409,12 +409,14 @@ def load_rgb(path: Path | str, *, min_size: int | None = None) -> Image.Image:
     Raises ImageDecodeError(path, reason) for anything that cannot be decoded. Unlike
     ``inspect_image`` it accepts a PNG whose pixels are complete but whose IEND chunk is missing:
     decoding needs no more, and the scan has already kept such files out of the bins.
+    ``data``: the file's bytes, already read by a caller that must know exactly what was decoded.
     """
     path = Path(path)
     _refuse_unsupported_suffix(path)
     # Decoding from bytes in memory leaves no file handle to close, so the image returned is
     # never one whose core a close() has destroyed (which multi-frame formats would need).
-    data = read_photo(path)
+    if data is None:
+        data = read_photo(path)
     if not data:
         raise ImageDecodeError(path, "empty file (0 bytes)")
     im = _open_bytes(path, data)

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from tlgui.core.backbones.preprocess import Preprocessing
+from tlgui.core.training.summary import ModelMetrics, TrainingSummary
 
 if TYPE_CHECKING:
     from tlgui.core.backbones.staged import StagedNetwork
@@ -15,16 +16,16 @@ if TYPE_CHECKING:
 class Classifier:
     """A trained ``StagedNetwork`` with its class names, backbone id, preprocessing and results.
 
-    A plain data holder: saving lives in ``modelfile``, prediction in ``predict``.
-    ``metrics`` and ``training`` must stay JSON-able because they travel in the model file.
+    A plain data holder: saving lives in ``modelfile``, prediction in ``predict``. ``metrics`` and
+    ``training`` travel in the model file as their ``to_dict()``.
     """
 
     network: StagedNetwork
     class_names: list[str]
     backbone_id: str
     preprocessing: Preprocessing
-    metrics: dict = field(default_factory=dict)
-    training: dict = field(default_factory=dict)
+    metrics: ModelMetrics = field(default_factory=ModelMetrics)
+    training: TrainingSummary = field(default_factory=TrainingSummary)
 
     @property
     def num_classes(self) -> int:
@@ -36,6 +37,6 @@ class Classifier:
             "classes": list(self.class_names),
             "backbone": self.backbone_id,
             "preprocessing": self.preprocessing.to_dict(),
-            "metrics": self.metrics,
-            "training": self.training,
+            "metrics": self.metrics.to_dict(),
+            "training": self.training.to_dict(),
         }

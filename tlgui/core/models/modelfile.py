@@ -30,6 +30,7 @@ from tlgui.core.errors import ModelFileError, TlguiError
 from tlgui.core.files.atomic import atomic_write_bytes
 from tlgui.core.files.versions import MODEL_FORMAT_VERSION, check_format_version
 from tlgui.core.models.classifier import Classifier
+from tlgui.core.training.summary import ModelMetrics, TrainingSummary
 
 FORMAT_NAME = "tlgui-model"
 METADATA_KEY = "tlgui"
@@ -82,8 +83,8 @@ def _metadata(classifier: Classifier, payload_sha256: str) -> dict:
         "class_names": list(classifier.class_names),
         "backbone_id": classifier.backbone_id,
         "preprocessing": classifier.preprocessing.to_dict(),
-        "metrics": classifier.metrics,
-        "training": classifier.training,
+        "metrics": classifier.metrics.to_dict(),
+        "training": classifier.training.to_dict(),
         "created": datetime.now(UTC).isoformat(timespec="seconds"),
         "tlgui_version": tlgui.__version__,
         "payload_sha256": payload_sha256,
@@ -131,15 +132,29 @@ def classifier_from_bytes(data: bytes, *, source: str = "the model file") -> Cla
     except Exception as exc:  # safetensors raises its own SafetensorError and others
         raise ModelFileError(f"{source} is damaged: its weights cannot be read ({exc}).") from exc
     preprocessing = _preprocessing(meta, source)
+    metrics, training = model_summaries(meta, source)
     network = _build_network(meta["backbone_id"], meta["class_names"], tensors, source)
     return Classifier(
         network=network,
         class_names=list(meta["class_names"]),
         backbone_id=meta["backbone_id"],
         preprocessing=preprocessing,
-        metrics=meta.get("metrics") or {},
-        training=meta.get("training") or {},
+        metrics=metrics,
+        training=training,
     )
+
+
+def model_summaries(meta: dict, where: str) -> tuple[ModelMetrics, TrainingSummary]:
+    """The typed metrics and training summaries of a model's metadata (``read_model_info``)."""
+    try:
+        metrics = ModelMetrics.from_dict(meta.get("metrics") or {}, meta["class_names"])
+    except ValueError as exc:
+        raise ModelFileError(f"{where} is damaged: its metrics summary is invalid ({exc}).") from exc
+    try:
+        training = TrainingSummary.from_dict(meta.get("training") or {})
+    except ValueError as exc:
+        raise ModelFileError(f"{where} is damaged: its training summary is invalid ({exc}).") from exc
+    return metrics, training
 
 
 def _read_file(path: Path) -> bytes:

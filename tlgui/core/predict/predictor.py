@@ -20,7 +20,7 @@ from tlgui.core.data.images import image_suffix_kind, to_rgb
 from tlgui.core.data.walk import walk_photos
 from tlgui.core.errors import ImageDecodeError
 from tlgui.core.models.classifier import Classifier
-from tlgui.core.progress import CancelToken, ProgressFn, RateMeter
+from tlgui.core.progress import CancelToken, Phase, ProgressFn, RateMeter
 from tlgui.core.runtime.inference import InferenceSettings, torch_threads
 from tlgui.core.training.extraction import ViewRecipe, ViewRequest, decoded_batches
 
@@ -88,9 +88,9 @@ class Predictor:
 
         Progress is reported in phase ``"predict"``; cancellation is checked between batches.
         """
-        requests = [ViewRequest(Path(p), digest="") for p in paths]
+        requests = [ViewRequest(Path(p)) for p in paths]
         size = max(1, batch_size)
-        meter = RateMeter("predict", len(requests), progress)
+        meter = RateMeter(Phase.PREDICT, len(requests), progress)
         meter.update(0, "Predicting", force=True)
         results: list[Prediction] = []
         batches = decoded_batches(requests, self._recipe.make, size, self.settings.decode_workers)

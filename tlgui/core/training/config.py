@@ -1,4 +1,8 @@
-"""The data that goes into and comes out of a training run (re-exported by tlgui.core.training.trainer)."""
+"""What a user sets before pressing Train, and the defaults the method starts from.
+
+What a run produces is in ``results`` (``TrainResult``) and ``summary`` (``EpochStats`` and the
+summaries stored in the model file); how to follow a run is ``callbacks.TrainingCallback``.
+"""
 
 from __future__ import annotations
 
@@ -6,17 +10,22 @@ import math
 import numbers
 import re
 from dataclasses import asdict, dataclass, field, fields
-from typing import TYPE_CHECKING
 
 from tlgui.core.errors import SettingsError
-from tlgui.core.progress import ProgressEvent
-
-if TYPE_CHECKING:
-    from tlgui.core.data.bins import SkippedFile
-    from tlgui.core.models.classifier import Classifier
-    from tlgui.core.training.metrics import EvaluationReport
+from tlgui.core.plan.regime import Regime
 
 AUGMENT_STRENGTHS = ("light", "medium", "strong")
+
+# Learning rates when the user leaves ``TrainConfig.learning_rate`` unset. A head alone starts from
+# random weights and takes big steps; once pretrained stages train too, smaller steps keep them
+# from forgetting what they learned on ImageNet.
+HEAD_LEARNING_RATE = 3e-3
+FINE_TUNE_LEARNING_RATE = 1e-3
+
+
+def default_learning_rate(regime: Regime) -> float:
+    """The learning rate of the new head when the user chose none (earlier stages get less)."""
+    return HEAD_LEARNING_RATE if regime is Regime.HEAD else FINE_TUNE_LEARNING_RATE
 
 
 @dataclass
@@ -25,7 +34,7 @@ class TrainConfig:
 
     epochs: int = 30
     batch_size: int = 32
-    learning_rate: float | None = None  # None: chosen per regime (head 1e-3, fine-tune 3e-4)
+    learning_rate: float | None = None  # None: default_learning_rate(regime)
     weight_decay: float = 1e-4
     label_smoothing: float = 0.1
     balance_classes: bool = True  # weight the loss so a rare class counts as much as a common one
@@ -190,45 +199,3 @@ def _shown(value: object) -> str:
     """A value as a message shows it: short, and quoted when it is text."""
     text = repr(value) if isinstance(value, str) else str(value)
     return text if len(text) <= 40 else text[:37] + "..."
-
-
-@dataclass
-class EpochStats:
-    """One finished epoch, as the curves plot it."""
-
-    epoch: int
-    epochs: int
-    train_loss: float
-    val_loss: float
-    val_accuracy: float
-    seconds: float
-    learning_rate: float
-    best: bool = False
-
-
-@dataclass
-class TrainResult:
-    """What a training run produced. ``cancelled``: the user stopped it; the best epoch so far is kept."""
-
-    classifier: Classifier
-    history: list[EpochStats]
-    best_epoch: int
-    cancelled: bool
-    report: EvaluationReport
-    skipped: list[SkippedFile]
-    regime: str
-    timings: dict[str, float] = field(default_factory=dict)
-    ignored_overrides: tuple[str, ...] = ()  # hand-set layers this network does not have, skipped
-
-
-class TrainingCallback:
-    """Subscribe to a training run (Lightning-style hooks). Override what you need."""
-
-    def on_progress(self, event: ProgressEvent) -> None:
-        """Phase progress: download, extract, train (per batch), evaluate."""
-
-    def on_epoch_end(self, stats: EpochStats) -> None:
-        """After each epoch's validation."""
-
-    def on_train_end(self, result: TrainResult) -> None:
-        """Once, with the final result (also after a stop)."""

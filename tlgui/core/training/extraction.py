@@ -3,29 +3,45 @@
 Decoding JPEGs (in draft mode, at reduced scale) and resizing run in a small thread pool — Pillow
 releases the GIL — while the network computes the previous batch, so the CPU spends its time in
 the forward pass. Results go to the FeatureCache batch by batch, so a stopped extraction keeps
-what it finished.
+what it finished. Each photo is read once, and what is decoded and hashed are those same bytes:
+the cache keys (``cache_key``) name the pixels that were really computed.
 """
 
 from __future__ import annotations
 
+import os
 import random
+import stat
+import time
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
+from typing import TypeVar
 
 import numpy as np
 import torch
 
 from tlgui.core.backbones.preprocess import Preprocessing
 from tlgui.core.backbones.staged import StagedNetwork
-from tlgui.core.data.images import load_rgb
+from tlgui.core.data.images import content_digest, load_rgb, os_error_reason
 from tlgui.core.errors import ImageDecodeError
-from tlgui.core.progress import CancelToken, ProgressFn, RateMeter
+from tlgui.core.files.limits import describe_file_kind
+from tlgui.core.progress import CancelToken, Phase, ProgressFn, RateMeter
 from tlgui.core.runtime.inference import InferenceSettings
 from tlgui.core.training.augment import augment_uint8
+from tlgui.core.training.cache_key import (
+    FileStamp,
+    current_stamps,
+    entry_key,
+    remember_digests,
+    remembered_digests,
+)
 from tlgui.core.training.feature_cache import FeatureCache
+
+T = TypeVar("T")
 
 # Bumped whenever decoding or resampling changes the pixels a view gets, so that cached
 # activations made by an older version are recomputed rather than mixed with new ones.
@@ -40,12 +56,45 @@ class ViewRequest:
     """One image to compute: ``view`` 0 is the plain centre crop, k > 0 the k-th augmented view."""
 
     path: Path
-    digest: str
     view: int = 0
 
-    @property
-    def key(self) -> str:
-        return f"{self.digest}:{self.view}"
+
+@dataclass(frozen=True)
+class PhotoBytes:
+    """A photo's bytes as read once. ``stamp``: the file's stamp while they were read, or None when
+    the file changed during the read or was modified too recently to be remembered."""
+
+    path: Path
+    data: bytes
+    stamp: FileStamp | None
+
+    @cached_property
+    def digest(self) -> str:
+        return content_digest(self.data)
+
+
+def read_photo(path: Path) -> PhotoBytes:
+    """Read a photo's bytes once (a regular file only: a FIFO would block for ever)."""
+    started = time.time_ns()
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
+    except OSError as exc:
+        raise ImageDecodeError(path, os_error_reason(exc)) from exc
+    try:
+        before = os.fstat(fd)
+        if not stat.S_ISREG(before.st_mode):
+            raise ImageDecodeError(path, describe_file_kind(before.st_mode))
+        if hasattr(os, "set_blocking"):
+            os.set_blocking(fd, True)
+        with os.fdopen(fd, "rb", closefd=False) as handle:
+            data = handle.read()
+        after = FileStamp.of(os.fstat(fd))
+    except OSError as exc:
+        raise ImageDecodeError(path, os_error_reason(exc)) from exc
+    finally:
+        os.close(fd)
+    unchanged = after == FileStamp.of(before) and after.settled(started)
+    return PhotoBytes(Path(path), data, after if unchanged else None)
 
 
 @dataclass(frozen=True)
@@ -60,11 +109,16 @@ class ViewRecipe:
         return f"p{PIXEL_PIPELINE_VERSION}-{self.prep.key()}-{self.augment_strength}-{self.seed}"
 
     def make(self, request: ViewRequest) -> torch.Tensor:
-        """Decode and transform one image (runs in a worker thread)."""
-        img = load_rgb(request.path, min_size=self.prep.resize_size)
-        if request.view == 0:
+        """Read, decode and transform one image (runs in a worker thread)."""
+        return self.make_from(read_photo(request.path), request.view)
+
+    def make_from(self, photo: PhotoBytes, view: int) -> torch.Tensor:
+        """Decode ``photo``'s bytes and make its view ``view``."""
+        img = load_rgb(photo.path, min_size=self.prep.resize_size, data=photo.data)
+        if view == 0:
             return self.prep.eval_uint8(img)
-        rng = random.Random(f"{self.seed}:{request.digest}:{request.view}")
+        # Seeded by the content: the same bytes get the same k-th view wherever they are.
+        rng = random.Random(f"{self.seed}:{photo.digest}:{view}")
         return augment_uint8(img, self.prep, rng, self.augment_strength)
 
 
@@ -77,6 +131,19 @@ def decoded_batches(
     prefetch_batches: int = 2,
 ) -> Iterator[tuple[list[ViewRequest], torch.Tensor | None, list[ImageDecodeError]]]:
     """Yield (good requests, uint8 batch, failures) in order, decoding ahead in a thread pool."""
+    for good, tensors, failures in pooled_batches(requests, make, batch_size, workers, prefetch_batches):
+        yield good, (stack_images(tensors) if tensors else None), failures
+
+
+def pooled_batches(
+    requests: Sequence[ViewRequest],
+    make: Callable[[ViewRequest], T],
+    batch_size: int,
+    workers: int,
+    prefetch_batches: int = 2,
+) -> Iterator[tuple[list[ViewRequest], list[T], list[ImageDecodeError]]]:
+    """Yield (good requests, their results, failures) batch by batch, in order, while a thread pool
+    works ahead on the next ``prefetch_batches`` batches."""
     batches = [requests[i : i + batch_size] for i in range(0, len(requests), batch_size)]
     with ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="tlgui-decode") as pool:
         pending: deque[list[Future]] = deque()
@@ -94,17 +161,17 @@ def decoded_batches(
             while pending:
                 futures = pending.popleft()
                 submit_until_full()
-                good, tensors, failures = [], [], []
+                good, results, failures = [], [], []
                 for request, future in zip(batches[index], futures, strict=True):
                     try:
-                        tensors.append(future.result())
+                        results.append(future.result())
                         good.append(request)
                     except ImageDecodeError as exc:
                         failures.append(exc)
                     except Exception as exc:  # noqa: BLE001 - a file Pillow chokes on is skipped, not fatal
                         failures.append(ImageDecodeError(request.path, f"cannot decode ({type(exc).__name__}: {exc})"))
                 index += 1
-                yield good, (stack_images(tensors) if tensors else None), failures
+                yield good, results, failures
         finally:
             for futures in pending:
                 for future in futures:
@@ -120,6 +187,15 @@ def stack_images(tensors: Sequence[torch.Tensor]) -> torch.Tensor:
     return torch.stack([t.permute(1, 2, 0) for t in tensors]).permute(0, 3, 1, 2)
 
 
+@dataclass(frozen=True)
+class _Computed:
+    """One decoded view with the identity of the bytes it came from (made in a worker thread)."""
+
+    pixels: torch.Tensor
+    digest: str
+    stamp: FileStamp | None
+
+
 def compute_activations(
     net: StagedNetwork,
     boundary: int,
@@ -132,33 +208,98 @@ def compute_activations(
     batch_size: int = 32,
     progress: ProgressFn | None = None,
     cancel: CancelToken | None = None,
-) -> tuple[dict[str, np.ndarray], list[ImageDecodeError]]:
+) -> tuple[dict[ViewRequest, np.ndarray], list[ImageDecodeError]]:
     """Activations at stage ``boundary`` for every request: cached ones read, the rest computed.
 
-    Returns ``{request.key: array}`` and the files that could not be decoded.
+    Returns ``{request: array}`` and the files that could not be read or decoded.
     """
-    found = cache.get_many(namespace, [r.key for r in requests]) if cache is not None else {}
-    missing = [r for r in dict.fromkeys(requests) if r.key not in found]
-    meter = RateMeter("extract", len(missing), progress)
+    requests = list(dict.fromkeys(requests))
+    found: dict[ViewRequest, np.ndarray] = {}
     failures: list[ImageDecodeError] = []
+    if cache is not None:
+        found, failures = _cached_activations(requests, cache, namespace, settings.decode_workers, progress, cancel)
+    unreadable = {f.path for f in failures}
+    missing = [r for r in requests if r not in found and r.path not in unreadable]
     if not missing:
         return found, failures
+    meter = RateMeter(Phase.EXTRACT, len(missing), progress)
     meter.update(0, "Extracting features", force=True)
     net.eval()
     done = 0
-    for good, batch, failed in decoded_batches(missing, recipe.make, batch_size, settings.decode_workers):
+
+    def make(request: ViewRequest) -> _Computed:
+        photo = read_photo(request.path)
+        pixels = recipe.make_from(photo, request.view)
+        # Without a cache nothing is keyed: hashing would only cost time.
+        return _Computed(pixels, photo.digest if cache is not None else "", photo.stamp)
+
+    for good, computed, failed in pooled_batches(missing, make, batch_size, settings.decode_workers):
         if cancel is not None:
             cancel.raise_if_cancelled()
         failures.extend(failed)
-        if batch is not None:
-            out = run_trunk(net, boundary, batch, recipe.prep, settings)
-            arrays = {r.key: out[i] for i, r in enumerate(good)}
-            found.update(arrays)
+        if computed:
+            out = run_trunk(net, boundary, stack_images([c.pixels for c in computed]), recipe.prep, settings)
+            found.update(zip(good, out, strict=True))
             if cache is not None:
-                cache.put_many(namespace, arrays)
+                pairs = list(zip(good, computed, strict=True))
+                cache.put_many(namespace, {entry_key(c.digest, r.view): out[i] for i, (r, c) in enumerate(pairs)})
+                remember_digests(cache, [(r.path, c.stamp, c.digest) for r, c in pairs])
         done += len(good) + len(failed)
         meter.update(done, "Extracting features")
     return found, failures
+
+
+def _cached_activations(
+    requests: list[ViewRequest],
+    cache: FeatureCache,
+    namespace: str,
+    workers: int,
+    progress: ProgressFn | None,
+    cancel: CancelToken | None,
+) -> tuple[dict[ViewRequest, np.ndarray], list[ImageDecodeError]]:
+    """The requests already in the cache, found by the digest of each photo's current bytes, and
+    the photos that could not even be read."""
+    if not cache.count(namespace):
+        return {}, []  # nothing to find: skip reading every photo twice on a first run
+    paths = list(dict.fromkeys(r.path for r in requests))
+    digests, failures = photo_digests(paths, cache, workers, progress, cancel)
+    keys = {r: entry_key(digests[r.path], r.view) for r in requests if r.path in digests}
+    arrays = cache.get_many(namespace, keys.values())
+    return {r: arrays[key] for r, key in keys.items() if key in arrays}, failures
+
+
+def photo_digests(
+    paths: Sequence[Path],
+    cache: FeatureCache,
+    workers: int,
+    progress: ProgressFn | None = None,
+    cancel: CancelToken | None = None,
+) -> tuple[dict[Path, str], list[ImageDecodeError]]:
+    """The digest of each photo's current bytes: remembered while its stamp is unchanged, else read
+    and hashed (in a thread pool) and remembered. Also the photos that could not be read."""
+    digests = remembered_digests(cache, current_stamps(paths))
+    unknown = [ViewRequest(p) for p in paths if p not in digests]
+    failures: list[ImageDecodeError] = []
+    if not unknown:
+        return digests, failures
+    meter = RateMeter(Phase.EXTRACT, len(unknown), progress)
+    meter.update(0, "Checking photos", force=True)
+    done = 0
+
+    def identify(request: ViewRequest) -> tuple[str, FileStamp | None]:
+        photo = read_photo(request.path)
+        return photo.digest, photo.stamp
+
+    for good, identities, failed in pooled_batches(unknown, identify, 64, workers):
+        if cancel is not None:
+            cancel.raise_if_cancelled()
+        failures.extend(failed)
+        reads = [(r.path, stamp, digest) for r, (digest, stamp) in zip(good, identities, strict=True)]
+        digests.update((path, digest) for path, _, digest in reads)
+        remember_digests(cache, reads)
+        done += len(good) + len(failed)
+        meter.update(done, "Checking photos")
+    return digests, failures
 
 
 def run_trunk(

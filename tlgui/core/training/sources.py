@@ -1,94 +1,182 @@
 """Where a training run's batches come from: cached activations, or photos decoded every epoch.
 
-Both sources offer the same small interface to the trainer's loop: ``train_batches(epoch)``,
-``forward_train(x)``, ``validate(loss_fn)``, ``val_probabilities()``, ``steps_per_epoch()`` and
-``train_autocast()``; ``train`` and ``val`` are the photos actually used (unreadable ones dropped).
+Both sources implement ``BatchSource``, all the trainer's loop knows of them. They get what they
+need from a frozen ``TrainingContext`` and tell the run about unreadable photos through its
+``on_skipped`` callback; ``train`` and ``val`` are the photos actually used (unreadable ones dropped).
 """
 
 from __future__ import annotations
 
 import math
 import random
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 import numpy as np
 import torch
 
 from tlgui.core.data.bins import ImageItem
-from tlgui.core.training.extraction import ViewRecipe, ViewRequest, decoded_batches
+from tlgui.core.errors import DataError, ImageDecodeError
+from tlgui.core.progress import CancelToken, ProgressFn
+from tlgui.core.training.cache_key import cache_namespace
+from tlgui.core.training.context import TrainingContext
+from tlgui.core.training.extraction import ViewRequest, compute_activations, decoded_batches
+from tlgui.core.training.feature_cache import FeatureCache
 
-if TYPE_CHECKING:
-    from tlgui.core.training.trainer import TrainingRun
+LossFn = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
 
 
 @dataclass
 class Split:
+    """Photos and their class indices, in the same order."""
+
     items: list[ImageItem]
     targets: torch.Tensor
+
+    @classmethod
+    def of(cls, context: TrainingContext, items: Sequence[ImageItem]) -> Split:
+        return cls(list(items), context.targets(items))
+
+
+class BatchSource(Protocol):
+    """Training batches and validation for the loop, wherever they come from."""
+
+    train: Split
+    val: Split
+
+    def steps_per_epoch(self) -> int:
+        """Batches in one epoch (the progress bar's unit)."""
+        ...
+
+    def train_batches(self, epoch: int) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
+        """(inputs, class indices) on the device, shuffled for ``epoch``."""
+        ...
+
+    def forward_train(self, x: torch.Tensor) -> torch.Tensor:
+        """Logits of a training batch, with the graph the optimiser needs."""
+        ...
+
+    def validate(self, loss_fn: LossFn) -> tuple[float, float]:
+        """(loss, accuracy) on the validation photos."""
+        ...
+
+    def val_probabilities(self) -> np.ndarray:
+        """(photos, classes) probabilities on the validation photos, in ``val.items`` order."""
+        ...
+
+
+def drop_failures(
+    context: TrainingContext, items: Sequence[ImageItem], failures: Sequence[ImageDecodeError]
+) -> list[ImageItem]:
+    """Tell the run about the failures and return ``items`` without them."""
+    context.on_skipped(failures)
+    bad = {f.path for f in failures}
+    return [item for item in items if item.path not in bad]
+
+
+# ---- cached activations ---------------------------------------------------------------------------
+def cached_source(
+    context: TrainingContext,
+    train_items: Sequence[ImageItem],
+    val_items: Sequence[ImageItem],
+    cache: FeatureCache,
+    *,
+    progress: ProgressFn | None = None,
+    cancel: CancelToken | None = None,
+) -> CachedData:
+    """Compute (or read from ``cache``) the frozen trunk's activations for every view of every photo."""
+    recipe = context.recipe
+    views = list(range(context.cached_views + 1)) if context.augment else [0]
+    precision = str(context.settings.autocast_dtype or "fp32")
+    namespace = cache_namespace(context.network, context.boundary, recipe.key(), precision)
+    requests = [ViewRequest(i.path, v) for i in train_items for v in views]
+    requests += [ViewRequest(i.path, 0) for i in val_items]
+    arrays, failures = compute_activations(
+        context.network,
+        context.boundary,
+        requests,
+        recipe,
+        context.settings,
+        cache=cache,
+        namespace=namespace,
+        batch_size=max(context.batch_size, context.settings.extraction_batch_size),
+        progress=progress,
+        cancel=cancel,
+    )
+    train_items = drop_failures(context, train_items, failures)
+    val_items = drop_failures(context, val_items, failures)
+    _check_after_skips(context, train_items, val_items)
+    train_views = [torch.from_numpy(np.stack([arrays[ViewRequest(i.path, v)] for i in train_items])) for v in views]
+    val_x = torch.from_numpy(np.stack([arrays[ViewRequest(i.path, 0)] for i in val_items]))
+    return CachedData(context, Split.of(context, train_items), Split.of(context, val_items), train_views, val_x)
+
+
+def _check_after_skips(context: TrainingContext, train_items: list[ImageItem], val_items: list[ImageItem]) -> None:
+    present = {i.label for i in train_items}
+    lost = [n for n in context.class_names if n not in present]
+    if lost:
+        raise DataError(f"No readable training photos left in: {', '.join(lost)}.")
+    if not val_items:
+        raise DataError("No readable validation photos left.")
 
 
 class CachedData:
     """Training data as cached activations at the freeze boundary: no image is opened per epoch."""
 
-    def __init__(self, run: TrainingRun, train: Split, val: Split, train_views, val_x):
-        self.run = run
+    def __init__(self, context: TrainingContext, train: Split, val: Split, train_views, val_x):
+        self.context = context
         self.train = train
         self.val = val
         # (views, images, ...) in one tensor, so a batch is a single indexing operation.
         self.train_views = torch.stack(train_views)
         self.val_x: torch.Tensor = val_x
-        self.device = run.settings.device
+        self.device = context.settings.device
         # Small caches live on the device as float32; the head-only case is a few MB even for
         # thousands of photos. Large spatial caches stay half precision on the host.
         if self.train_views.numel() * 4 < 1_000_000_000:
             self.train_views = self.train_views.to(self.device).float()
             self.val_x = self.val_x.to(self.device).float()
-        self.batch_size = run.config.batch_size
 
     def steps_per_epoch(self) -> int:
-        return math.ceil(len(self.train.items) / self.batch_size)
+        return math.ceil(len(self.train.items) / self.context.batch_size)
 
-    def train_autocast(self):
-        return self.run.train_autocast()
-
-    def train_batches(self, epoch: int):
+    def train_batches(self, epoch: int) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
         n = len(self.train.items)
-        generator = torch.Generator().manual_seed(self.run.config.seed * 100_003 + epoch)
+        batch_size = self.context.batch_size
+        generator = torch.Generator().manual_seed(self.context.seed * 100_003 + epoch)
         order = torch.randperm(n, generator=generator)
         # Each image contributes one of its cached views per epoch (view 0 is the plain crop).
         view_of = torch.randint(self.train_views.shape[0], (n,), generator=generator)
         targets = self.train.targets.to(self.device)
         order = order.to(self.train_views.device)
         view_of = view_of.to(self.train_views.device)
-        for start in range(0, n, self.batch_size):
-            idx = order[start : start + self.batch_size]
+        for start in range(0, n, batch_size):
+            idx = order[start : start + batch_size]
             x = self.train_views[view_of[idx], idx].to(self.device, non_blocking=True).float()
-            yield self.run.settings.memory_format_input(x), targets[idx.to(self.device)]
+            yield self.context.settings.memory_format_input(x), targets[idx.to(self.device)]
 
     def forward_train(self, x: torch.Tensor) -> torch.Tensor:
-        return self.run.net.forward_from(self.run.boundary, x)
+        return self.context.network.forward_from(self.context.boundary, x)
 
     def _val_logits(self) -> torch.Tensor:
-        net = self.run.net
+        net, boundary, settings = self.context.network, self.context.boundary, self.context.settings
         net.eval()
         outs = []
         with torch.inference_mode():
             for start in range(0, len(self.val_x), 256):
                 x = self.val_x[start : start + 256].to(self.device).float()
-                outs.append(
-                    net.forward_from(self.run.boundary, self.run.settings.memory_format_input(x)).float()
-                )
+                outs.append(net.forward_from(boundary, settings.memory_format_input(x)).float())
         return torch.cat(outs).cpu()
 
-    def validate(self, loss_fn) -> tuple[float, float]:
-        logits = self._val_logits()
-        return loss_and_accuracy(logits, self.val.targets, loss_fn)
+    def validate(self, loss_fn: LossFn) -> tuple[float, float]:
+        return loss_and_accuracy(self._val_logits(), self.val.targets, loss_fn)
 
     def val_probabilities(self) -> np.ndarray:
         return self._val_logits().softmax(dim=1).numpy()
 
 
+# ---- photos decoded every epoch -------------------------------------------------------------------
 # Bytes of decoded (uint8) validation photos the streamed path keeps between epochs.
 VAL_MEMORY_BUDGET = 600_000_000
 
@@ -96,71 +184,62 @@ VAL_MEMORY_BUDGET = 600_000_000
 class StreamedData:
     """Training data decoded every epoch (augmented afresh) and run through the whole network."""
 
-    def __init__(self, run: TrainingRun, train_items, val_items):
-        self.run = run
-        self.train = run.split_of(train_items)
-        self.val = run.split_of(val_items)
-        self.batch_size = run.config.batch_size
-        self.recipe = ViewRecipe(run.prep, run.config.augment_strength, run.config.seed)
+    def __init__(self, context: TrainingContext, train_items: Sequence[ImageItem], val_items: Sequence[ImageItem]):
+        self.context = context
+        self.train = Split.of(context, train_items)
+        self.val = Split.of(context, val_items)
+        self.recipe = context.recipe
         self._val_decoded: list[torch.Tensor] | None = None
 
     def steps_per_epoch(self) -> int:
-        return math.ceil(len(self.train.items) / self.batch_size)
+        return math.ceil(len(self.train.items) / self.context.batch_size)
 
-    def train_autocast(self):
-        return self.run.train_autocast()
-
-    def train_batches(self, epoch: int):
-        run = self.run
-        rng = random.Random(run.config.seed * 100_003 + epoch)
+    def train_batches(self, epoch: int) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
+        context = self.context
+        rng = random.Random(context.seed * 100_003 + epoch)
         items = list(self.train.items)
         rng.shuffle(items)
         # A fresh augmented view number per epoch: the same recipe the cache uses, never repeated.
-        view = epoch if run.config.augment else 0
-        requests = [ViewRequest(i.path, i.digest, view) for i in items]
-        index = {name: k for k, name in enumerate(run.class_names)}
+        view = epoch if context.augment else 0
+        requests = [ViewRequest(i.path, view) for i in items]
         by_path = {i.path: i for i in items}
         for good, batch, failed in decoded_batches(
-            requests, self.recipe.make, self.batch_size, run.settings.decode_workers
+            requests, self.recipe.make, context.batch_size, context.settings.decode_workers
         ):
             if failed:
-                self._forget(failed)
+                self.train = Split.of(context, drop_failures(context, self.train.items, failed))
             if batch is None:
                 continue
-            targets = torch.tensor([index[by_path[r.path].label] for r in good], device=run.settings.device)
+            targets = context.targets([by_path[r.path] for r in good]).to(context.settings.device)
             yield self._normalise(batch), targets
 
-    def _forget(self, failed) -> None:
-        kept = self.run.drop_failures(self.train.items, failed)
-        self.train = self.run.split_of(kept)
-
     def _normalise(self, batch: torch.Tensor) -> torch.Tensor:
-        settings = self.run.settings
-        x = self.run.prep.normalize(settings.to_device(batch))
+        settings = self.context.settings
+        x = self.context.preprocessing.normalize(settings.to_device(batch))
         return settings.memory_format_input(x)
 
     def forward_train(self, x: torch.Tensor) -> torch.Tensor:
-        net, boundary = self.run.net, self.run.boundary
+        net, boundary = self.context.network, self.context.boundary
         if boundary > 0:
             # The frozen trunk needs no graph: computing it without autograd is much cheaper.
             with torch.no_grad():
                 x = net.forward_until(boundary, x)
         return net.forward_from(boundary, x)
 
-    def _val_batches(self):
+    def _val_batches(self) -> Iterator[torch.Tensor]:
         if self._val_decoded is not None:
             yield from self._val_decoded
             return
-        requests = [ViewRequest(i.path, i.digest, 0) for i in self.val.items]
+        requests = [ViewRequest(i.path, 0) for i in self.val.items]
         kept: list[ImageItem] = []
         by_path = {i.path: i for i in self.val.items}
         # Validation photos are decoded once and kept, unless they would take much memory.
         decoded: list[torch.Tensor] | None = []
         held = 0
         for good, batch, failed in decoded_batches(
-            requests, self.recipe.make, 64, self.run.settings.decode_workers
+            requests, self.recipe.make, 64, self.context.settings.decode_workers
         ):
-            self.run.record_skipped(failed)
+            self.context.on_skipped(failed)
             kept.extend(by_path[r.path] for r in good)
             if batch is None:
                 continue
@@ -170,19 +249,19 @@ class StreamedData:
                 if held >= VAL_MEMORY_BUDGET:
                     decoded = None
             yield batch
-        self.val = self.run.split_of(kept)
+        self.val = Split.of(self.context, kept)
         self._val_decoded = decoded
 
     def _val_logits(self) -> torch.Tensor:
-        net = self.run.net
+        net = self.context.network
         net.eval()
         outs = []
-        with torch.inference_mode(), self.run.settings.autocast():
+        with torch.inference_mode(), self.context.settings.autocast():
             for batch in self._val_batches():
                 outs.append(net(self._normalise(batch)).float().cpu())
         return torch.cat(outs)
 
-    def validate(self, loss_fn) -> tuple[float, float]:
+    def validate(self, loss_fn: LossFn) -> tuple[float, float]:
         logits = self._val_logits()
         return loss_and_accuracy(logits, self.val.targets, loss_fn)
 
@@ -190,7 +269,7 @@ class StreamedData:
         return self._val_logits().softmax(dim=1).numpy()
 
 
-def loss_and_accuracy(logits: torch.Tensor, targets: torch.Tensor, loss_fn) -> tuple[float, float]:
+def loss_and_accuracy(logits: torch.Tensor, targets: torch.Tensor, loss_fn: LossFn) -> tuple[float, float]:
     loss = float(loss_fn(logits, targets))
     accuracy = float((logits.argmax(dim=1) == targets).float().mean())
     return loss, accuracy

@@ -1,21 +1,12 @@
-"""Words for progress: phase names, counts, sizes and time left, as the pages show them.
+"""Words for progress: counts, sizes and time left, as the pages show them.
 
-Pure functions (no widgets) so that every page words the same phase the same way.
+Pure functions (no widgets). Phases are named by the engine's ``Phase.title``, the one wording the
+window and the command line share.
 """
 
 from __future__ import annotations
 
-from tlgui.core.progress import ProgressEvent
-
-#: What each engine phase is called on screen.
-PHASE_LABELS: dict[str, str] = {
-    "scan": "Reading photos",
-    "download": "Loading weights",
-    "extract": "Extracting features",
-    "train": "Training",
-    "evaluate": "Evaluating",
-    "predict": "Classifying",
-}
+from tlgui.core.progress import Phase, ProgressEvent
 
 # Download progress counts bytes; anything this large is shown in MB, not as a raw count.
 _BYTES_THRESHOLD = 100_000
@@ -55,12 +46,12 @@ def format_megabytes(num_bytes: float) -> str:
 
 def describe_event(event: ProgressEvent, label: str | None = None) -> str:
     """One line for a progress bar, e.g. ``"Extracting features 120/398 — about 12 s left"``."""
-    text = label or PHASE_LABELS.get(event.phase, event.phase.capitalize())
-    if event.phase == "train" and event.message and label is None:
+    text = label or event.phase.title
+    if event.phase is Phase.TRAIN and event.message and label is None:
         # The trainer counts steps over the whole run; its message names the epoch, which people follow.
         text = event.message
     elif event.total and event.total > 1:
-        if event.phase == "download" and event.total >= _BYTES_THRESHOLD:
+        if event.phase is Phase.DOWNLOAD and event.total >= _BYTES_THRESHOLD:
             text += f" {format_megabytes(event.done)} of {format_megabytes(event.total)}"
         else:
             text += f" {event.done}/{event.total}"

@@ -178,8 +178,8 @@ class ClassifyPage(QWidget):
             backbone = classifier.backbone_id
         names = ", ".join(classifier.class_names)
         origin = f"from {self.model_source.name}" if self.model_source else "trained in this project"
-        accuracy = classifier.metrics.get("accuracy") if classifier.metrics else None
-        score = f" · validation accuracy {accuracy:.1%}" if isinstance(accuracy, int | float) else ""
+        accuracy = classifier.metrics.accuracy
+        score = f" · validation accuracy {accuracy:.1%}" if accuracy is not None else ""
         self.model_label.setText(
             f"Model {origin}: {backbone} · {classifier.num_classes} classes ({names}){score}"
         )

@@ -32,29 +32,15 @@ from tlgui.gui.widgets.thumbnails import ThumbnailLoader
 EMPTY_TEXT = "Train a model to see results"
 
 
-def report_from_metrics(class_names: list[str], metrics: dict) -> EvaluationReport | None:
-    """Rebuild the report a classifier carries in its metrics (without the per-photo predictions)."""
-    try:
-        precision, recall = metrics["precision"], metrics["recall"]
-        return EvaluationReport(
-            class_names=list(class_names),
-            confusion=[list(map(int, row)) for row in metrics["confusion"]],
-            precision=[float(precision[n]) for n in class_names] if isinstance(precision, dict) else list(precision),
-            recall=[float(recall[n]) for n in class_names] if isinstance(recall, dict) else list(recall),
-            accuracy=float(metrics["accuracy"]),
-        )
-    except (KeyError, TypeError, ValueError):
-        return None
-
-
-def summary_text(report: EvaluationReport, *, best_epoch, epochs_run, regime, seconds, cancelled=False) -> str:
+def summary_text(
+    report: EvaluationReport, *, best_epoch, epochs_run, regime: Regime | None, seconds, cancelled=False
+) -> str:
     """One line: accuracy, best epoch, regime, time."""
     parts = [f"Validation accuracy {report.accuracy:.1%}"]
     if best_epoch:
         parts.append(f"best epoch {best_epoch}" + (f" of {epochs_run}" if epochs_run else ""))
     if regime:
-        # A model file from elsewhere may name a regime this version does not know: show it as is.
-        parts.append(f"trained: {Regime(regime).title if regime in tuple(Regime) else regime}")
+        parts.append(f"trained: {regime.title}")
     if seconds:
         parts.append(f"time {format_duration(seconds)}")
     val = sum(sum(row) for row in report.confusion)
@@ -145,17 +131,17 @@ class ResultsPage(QWidget):
                 best_epoch=result.best_epoch,
                 epochs_run=len(result.history),
                 regime=result.regime,
-                seconds=result.timings.get("total_s", 0.0),
+                seconds=result.timings.total_s,
                 cancelled=result.cancelled,
             )
-        elif classifier is not None and (report := report_from_metrics(classifier.class_names, classifier.metrics)):
-            training = classifier.training or {}
+        elif classifier is not None and (report := classifier.metrics.report(classifier.class_names)):
+            training = classifier.training
             text = summary_text(
                 report,
-                best_epoch=classifier.metrics.get("best_epoch"),
-                epochs_run=classifier.metrics.get("epochs_run"),
-                regime=training.get("regime"),
-                seconds=(training.get("timings") or {}).get("total_s", 0.0),
+                best_epoch=classifier.metrics.best_epoch,
+                epochs_run=classifier.metrics.epochs_run,
+                regime=training.regime,
+                seconds=training.timings.total_s if training.timings else 0.0,
             )
         else:
             self.report = None

@@ -60,17 +60,13 @@ def finished_message(result: TrainResult) -> str:
     text = f"Finished — validation accuracy {result.report.accuracy:.1%} (best epoch {result.best_epoch}"
     if last is not None and last.epoch < last.epochs:
         text += f"; stopped early at epoch {last.epoch} of {last.epochs}: no further improvement"
-    text += f") in {format_duration(result.timings.get('total_s', 0.0))}."
+    text += f") in {format_duration(result.timings.total_s)}."
     return text
 
 
 def _history_from_classifier(classifier) -> list[EpochStats]:
     """The curves of a classifier trained earlier (project reopened): stored in its training summary."""
-    rows = (classifier.training or {}).get("history") or [] if classifier is not None else []
-    try:
-        return [EpochStats(**row) for row in rows]
-    except TypeError:
-        return []  # written by another version; curves are a nicety, not worth an error
+    return list(classifier.training.history) if classifier is not None else []
 
 
 class TrainPage(QWidget):

@@ -1,0 +1,181 @@
+"""The one training loop: epochs over any ``BatchSource``, validation, the best epoch kept.
+
+Progress and epochs leave through TrainingCallback hooks. A stop between batches keeps the best
+epoch so far; a loss that stops being a finite number ends the run with a clear error.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+from torch import nn
+
+from tlgui.core.backbones.staged import StagedNetwork
+from tlgui.core.errors import Cancelled, TlguiError
+from tlgui.core.plan.freezing import train_mode
+from tlgui.core.plan.regime import Regime
+from tlgui.core.progress import CancelToken, Phase, ProgressEvent, RateMeter
+from tlgui.core.runtime.inference import torch_threads
+from tlgui.core.training.best_epoch import BestEpochTracker
+from tlgui.core.training.callbacks import TrainingCallback
+from tlgui.core.training.config import TrainConfig, default_learning_rate
+from tlgui.core.training.context import TrainingContext
+from tlgui.core.training.sources import BatchSource
+from tlgui.core.training.summary import EpochStats
+
+# Earlier layers move less: pretrained features need nudging, the new head needs learning.
+BODY_LR_FACTOR = 0.1
+
+Weights = dict[str, torch.Tensor]
+
+
+@dataclass
+class FitOutcome:
+    """The epochs run, the best of them (whose weights the network now has) and whether it was stopped."""
+
+    history: list[EpochStats]
+    best_epoch: int
+    cancelled: bool
+
+
+def fit(
+    context: TrainingContext,
+    data: BatchSource,
+    config: TrainConfig,
+    callbacks: Sequence[TrainingCallback],
+    cancel: CancelToken,
+) -> FitOutcome:
+    """Train ``context.network`` on ``data`` for ``config.epochs`` epochs (or until early stopping,
+    or a stop), then load the best epoch's weights back into it."""
+    if context.regime is Regime.HEAD and context.settings.device.type == "cpu":
+        # A linear head's operators finish in microseconds: more threads only add barriers.
+        with torch_threads(1):
+            return _Loop(context, data, config, callbacks, cancel).run()
+    return _Loop(context, data, config, callbacks, cancel).run()
+
+
+class _Loop:
+    def __init__(self, context, data, config, callbacks, cancel):
+        self.context: TrainingContext = context
+        self.data: BatchSource = data
+        self.config: TrainConfig = config
+        self.callbacks: Sequence[TrainingCallback] = callbacks
+        self.cancel: CancelToken = cancel
+        self.learning_rate = config.learning_rate or default_learning_rate(context.regime)
+        self.optimizer = _optimizer(context.network, self.learning_rate, config.weight_decay)
+        total_steps = config.epochs * data.steps_per_epoch()
+        self.scheduler = torch.optim.lr_scheduler.LambdaLR(self.optimizer, _warmup_cosine(total_steps))
+        self.loss_fn = nn.CrossEntropyLoss(weight=self._class_weights(), label_smoothing=config.label_smoothing)
+        self.scaler = torch.amp.GradScaler(
+            "cuda", enabled=context.settings.device.type == "cuda" and config.mixed_precision
+        )
+        self.meter = RateMeter(Phase.TRAIN, total_steps, self._emit)
+        self.step = 0
+
+    def run(self) -> FitOutcome:
+        tracker: BestEpochTracker[Weights] = BestEpochTracker(self.config.early_stopping_patience)
+        history: list[EpochStats] = []
+        cancelled = False
+        for epoch in range(1, self.config.epochs + 1):
+            started = time.perf_counter()
+            losses = self._train_epoch(epoch)
+            if losses is None:
+                cancelled = True
+                break
+            val_loss, val_accuracy = self.data.validate(self.loss_fn)
+            self._check_finite(val_loss, epoch)
+            improved = tracker.offer(epoch, val_accuracy, val_loss, self._snapshot)
+            stats = EpochStats(
+                epoch=epoch,
+                epochs=self.config.epochs,
+                train_loss=float(np.mean(losses)) if losses else float("nan"),
+                val_loss=val_loss,
+                val_accuracy=val_accuracy,
+                seconds=time.perf_counter() - started,
+                learning_rate=self.optimizer.param_groups[0]["lr"],
+                best=improved,
+            )
+            history.append(stats)
+            for cb in self.callbacks:
+                cb.on_epoch_end(stats)
+            if tracker.should_stop:
+                break
+        if tracker.best_state is None:
+            raise Cancelled("Stopped before the first epoch finished: there is no model to keep.")
+        self.context.network.load_state_dict(tracker.best_state, strict=False)
+        return FitOutcome(history, tracker.best_epoch, cancelled)
+
+    def _train_epoch(self, epoch: int) -> list[float] | None:
+        """The epoch's batch losses, or None when the user stopped it."""
+        train_mode(self.context.network)
+        losses: list[float] = []
+        for x, y in self.data.train_batches(epoch):
+            if self.cancel.cancelled:
+                return None
+            self.optimizer.zero_grad(set_to_none=True)
+            with self.context.train_autocast():
+                loss = self.loss_fn(self.data.forward_train(x), y)
+            value = float(loss.detach())
+            self._check_finite(value, epoch)
+            self.scaler.scale(loss).backward()
+            self.scaler.step(self.optimizer)
+            self.scaler.update()
+            self.scheduler.step()
+            losses.append(value)
+            self.step += 1
+            message = f"Training epoch {epoch}/{self.config.epochs}"
+            self.meter.update(self.step, message, loss=float(np.mean(losses)))
+        return losses
+
+    def _check_finite(self, loss: float, epoch: int) -> None:
+        if not math.isfinite(loss):
+            raise TlguiError(
+                f"Training stopped at epoch {epoch} because the loss is no longer a finite number; "
+                f"try a learning rate lower than {self.learning_rate:g}."
+            )
+
+    def _emit(self, event: ProgressEvent) -> None:
+        for cb in self.callbacks:
+            cb.on_progress(event)
+
+    def _class_weights(self) -> torch.Tensor | None:
+        if not self.config.balance_classes:
+            return None
+        counts = torch.bincount(self.data.train.targets, minlength=len(self.context.class_names))
+        counts = counts.float().clamp(min=1)
+        # Inverse frequency, normalised so that balanced data gets weights of exactly 1.
+        return (counts.sum() / (len(counts) * counts)).to(self.context.settings.device)
+
+    def _snapshot(self) -> Weights:
+        # Only what training can change: trainable stages' parameters and their BN statistics.
+        net = self.context.network
+        keys = list(net.stages.keys())[self.context.boundary :]
+        prefix = tuple(f"stages.{k}." for k in keys)
+        return {k: v.detach().clone() for k, v in net.state_dict().items() if k.startswith(prefix)}
+
+
+def _optimizer(net: StagedNetwork, learning_rate: float, weight_decay: float) -> torch.optim.Optimizer:
+    head_params = [p for p in net.head.parameters() if p.requires_grad]
+    head_ids = {id(p) for p in head_params}
+    body = [p for p in net.parameters() if p.requires_grad and id(p) not in head_ids]
+    groups = [{"params": head_params, "lr": learning_rate}]
+    if body:
+        groups.append({"params": body, "lr": learning_rate * BODY_LR_FACTOR})
+    return torch.optim.AdamW(groups, weight_decay=weight_decay)
+
+
+def _warmup_cosine(total_steps: int):
+    warmup = max(1, min(100, total_steps // 20))
+
+    def factor(step: int) -> float:
+        if step < warmup:
+            return (step + 1) / warmup
+        progress = (step - warmup) / max(1, total_steps - warmup)
+        return 0.5 * (1 + math.cos(math.pi * min(1.0, progress)))
+
+    return factor

@@ -1,0 +1,248 @@
+"""What a training run leaves in the model file: its epochs, how the model did, how it was trained.
+
+Typed so that the window and the command line read attributes, not string keys. ``to_dict`` writes
+the JSON the model file has always held, under the same keys, and ``from_dict`` reads files written
+by any version so far (a missing key becomes ``None`` or empty). A value of the wrong kind raises
+``ValueError``, which the model-file reader turns into one sentence about a damaged file.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass, field, fields
+from typing import Any
+
+from tlgui.core.plan.regime import Regime
+from tlgui.core.training.config import TrainConfig
+from tlgui.core.training.metrics import EvaluationReport
+
+
+@dataclass
+class EpochStats:
+    """One finished epoch, as the curves plot it. ``best``: the best epoch so far (the one kept)."""
+
+    epoch: int
+    epochs: int
+    train_loss: float
+    val_loss: float
+    val_accuracy: float
+    seconds: float
+    learning_rate: float
+    best: bool = False
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: Any) -> EpochStats:
+        row = _mapping(data, "an epoch")
+        try:
+            return cls(
+                epoch=_int(row["epoch"]),
+                epochs=_int(row["epochs"]),
+                train_loss=_float(row["train_loss"]),
+                val_loss=_float(row["val_loss"]),
+                val_accuracy=_float(row["val_accuracy"]),
+                seconds=_float(row["seconds"]),
+                learning_rate=_float(row["learning_rate"]),
+                best=bool(row.get("best", False)),
+            )
+        except KeyError as exc:
+            raise ValueError(f"an epoch lacks {exc.args[0]}") from None
+
+
+@dataclass
+class RunTimings:
+    """Seconds spent in each step of a run (features or data set-up, the epochs, evaluation)."""
+
+    prepare_s: float = 0.0
+    train_s: float = 0.0
+    evaluate_s: float = 0.0
+    total_s: float = 0.0
+
+    def to_dict(self) -> dict[str, float]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: Any) -> RunTimings:
+        row = _mapping(data, "the timings")
+        return cls(**{f.name: _float(row[f.name]) for f in fields(cls) if row.get(f.name) is not None})
+
+
+@dataclass
+class ModelMetrics:
+    """How the classifier did on its validation photos: the model file's ``"metrics"``."""
+
+    accuracy: float | None = None
+    best_epoch: int | None = None
+    epochs_run: int | None = None
+    val_loss: float | None = None
+    precision: dict[str, float] = field(default_factory=dict)  # per class name
+    recall: dict[str, float] = field(default_factory=dict)
+    confusion: list[list[int]] = field(default_factory=list)  # rows: true class, columns: predicted
+    train_images: int | None = None
+    val_images: int | None = None
+
+    def to_dict(self) -> dict:
+        return _without_unset(asdict(self))
+
+    @classmethod
+    def from_dict(cls, data: Any, class_names: list[str]) -> ModelMetrics:
+        """``class_names`` names precision and recall stored as plain lists (in class order)."""
+        raw = _mapping(data, "the metrics")
+        return cls(
+            accuracy=_optional(_fraction, raw.get("accuracy")),
+            best_epoch=_optional(_int, raw.get("best_epoch")),
+            epochs_run=_optional(_int, raw.get("epochs_run")),
+            val_loss=_optional(_float, raw.get("val_loss")),
+            precision=_per_class(raw.get("precision"), class_names, "precision"),
+            recall=_per_class(raw.get("recall"), class_names, "recall"),
+            confusion=_matrix(raw.get("confusion"), len(class_names)),
+            train_images=_optional(_int, raw.get("train_images")),
+            val_images=_optional(_int, raw.get("val_images")),
+        )
+
+    @classmethod
+    def of_run(
+        cls, report: EvaluationReport, history: list[EpochStats], best_epoch: int, train_images: int
+    ) -> ModelMetrics:
+        """The summary of a finished run: its evaluation and its best epoch."""
+        best = next((h for h in history if h.epoch == best_epoch), None)
+        return cls(
+            accuracy=report.accuracy,
+            best_epoch=best_epoch,
+            epochs_run=len(history),
+            val_loss=best.val_loss if best is not None else None,
+            precision=dict(zip(report.class_names, report.precision, strict=True)),
+            recall=dict(zip(report.class_names, report.recall, strict=True)),
+            confusion=[list(row) for row in report.confusion],
+            train_images=train_images,
+            val_images=len(report.predictions),
+        )
+
+    def report(self, class_names: list[str]) -> EvaluationReport | None:
+        """The evaluation these metrics summarise, without its per-photo predictions (their paths
+        belong to the computer the model was trained on); None when the metrics do not hold one."""
+        if self.accuracy is None or len(self.confusion) != len(class_names):
+            return None
+        if set(self.precision) != set(class_names) or set(self.recall) != set(class_names):
+            return None
+        return EvaluationReport(
+            class_names=list(class_names),
+            confusion=[list(row) for row in self.confusion],
+            precision=[self.precision[n] for n in class_names],
+            recall=[self.recall[n] for n in class_names],
+            accuracy=self.accuracy,
+        )
+
+
+@dataclass
+class TrainingSummary:
+    """How the classifier was trained: the model file's ``"training"``."""
+
+    config: TrainConfig | None = None
+    regime: Regime | None = None
+    freeze_level: int | None = None
+    trainable_parameters: int | None = None
+    total_parameters: int | None = None
+    device: str | None = None
+    history: list[EpochStats] = field(default_factory=list)
+    timings: RunTimings | None = None
+
+    def to_dict(self) -> dict:
+        return _without_unset(
+            {
+                "config": self.config.to_dict() if self.config is not None else None,
+                "regime": str(self.regime) if self.regime is not None else None,
+                "freeze_level": self.freeze_level,
+                "trainable_parameters": self.trainable_parameters,
+                "total_parameters": self.total_parameters,
+                "device": self.device,
+                "history": [h.to_dict() for h in self.history],
+                "timings": self.timings.to_dict() if self.timings is not None else None,
+            }
+        )
+
+    @classmethod
+    def from_dict(cls, data: Any) -> TrainingSummary:
+        raw = _mapping(data, "the training summary")
+        history = raw.get("history") or []
+        if not isinstance(history, list):
+            raise ValueError("the history is not a list")
+        try:
+            regime = _optional(Regime, raw.get("regime"))
+        except ValueError:
+            raise ValueError(f"unknown regime {raw.get('regime')!r}") from None
+        return cls(
+            config=_optional(_config, raw.get("config")),
+            regime=regime,
+            freeze_level=_optional(_int, raw.get("freeze_level")),
+            trainable_parameters=_optional(_int, raw.get("trainable_parameters")),
+            total_parameters=_optional(_int, raw.get("total_parameters")),
+            device=_optional(str, raw.get("device")),
+            history=[EpochStats.from_dict(row) for row in history],
+            timings=_optional(RunTimings.from_dict, raw.get("timings")),
+        )
+
+
+# ---- reading values from JSON ---------------------------------------------------------------------
+def _without_unset(data: dict) -> dict:
+    # Keys without a value are left out, as files have always been written.
+    return {k: v for k, v in data.items() if v is not None and v != [] and v != {}}
+
+
+def _mapping(value: Any, what: str) -> dict:
+    if not isinstance(value, dict):
+        raise ValueError(f"{what} is not a mapping")
+    return value
+
+
+def _optional(convert, value):
+    return None if value is None else convert(value)
+
+
+def _config(value: Any) -> TrainConfig:
+    try:
+        return TrainConfig.from_dict(_mapping(value, "the settings"))
+    except TypeError as exc:
+        raise ValueError(f"the settings are invalid ({exc})") from None
+
+
+def _int(value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ValueError(f"{value!r} is not a whole number")
+    return value
+
+
+def _float(value: Any) -> float:
+    # NaN is allowed: an epoch stopped before its first batch has no training loss.
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ValueError(f"{value!r} is not a number")
+    return float(value)
+
+
+def _per_class(value: Any, class_names: list[str], what: str) -> dict[str, float]:
+    if value is None:
+        return {}
+    if isinstance(value, list):
+        if len(value) != len(class_names):
+            raise ValueError(f"the {what} has {len(value)} values for {len(class_names)} classes")
+        value = dict(zip(class_names, value, strict=True))
+    return {str(name): _fraction(v) for name, v in _mapping(value, f"the {what}").items()}
+
+
+def _fraction(value: Any) -> float:
+    number = _float(value)
+    if not (math.isfinite(number) and 0.0 <= number <= 1.0):
+        raise ValueError(f"{value!r} is not a fraction")
+    return number
+
+
+def _matrix(value: Any, size: int) -> list[list[int]]:
+    if value is None:
+        return []
+    if not isinstance(value, list) or len(value) != size or not all(
+        isinstance(row, list) and len(row) == size for row in value
+    ):
+        raise ValueError(f"the confusion matrix is not {size} by {size}")
+    return [[_int(v) for v in row] for row in value]
