@@ -186,6 +186,27 @@ def test_corrupt_pages_are_verified_then_the_file_is_set_aside(tmp_path):
     assert len(cache.warnings) == 1
 
 
+WRITE_ROWS = """
+import sys
+import numpy as np
+from tlgui.core.training.feature_cache import FeatureCache
+cache = FeatureCache(sys.argv[1])
+cache.put_many(sys.argv[2], {f"{sys.argv[2]}{i}:0": np.full(4, i, np.float16) for i in range(10)})
+assert len(cache.warnings) <= 1, cache.warnings
+"""
+
+
+def test_processes_that_find_the_same_damaged_file_set_it_aside_once(tmp_path):
+    (tmp_path / "features-v2.sqlite").write_bytes(b"not a database " * 500)
+    writers = [subprocess.Popen([sys.executable, "-c", WRITE_ROWS, str(tmp_path), f"p{n}"], cwd=REPO)
+               for n in range(3)]
+    assert [w.wait(timeout=120) for w in writers] == [0, 0, 0]
+    # Whoever came second never set aside the first one's new file: every process's rows are there.
+    cache = FeatureCache(tmp_path)
+    assert {n: cache.count(f"p{n}") for n in range(3)} == {0: 10, 1: 10, 2: 10}
+    assert len(_set_aside(tmp_path)) == 1
+
+
 def test_another_programs_sqlite_file_is_set_aside_intact(tmp_path):
     with _real_connect(tmp_path / "features-v2.sqlite") as conn:
         conn.execute("CREATE TABLE entries (namespace, key, value)")

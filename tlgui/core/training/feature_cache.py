@@ -133,7 +133,7 @@ class _Trouble(Enum):
 
 
 class _FileTrouble(Exception):
-    """What opening found wrong with the file itself (SQLite raised nothing)."""
+    """What opening found wrong with a file SQLite reads fine: another version's, or another program's."""
 
     def __init__(self, kind: _Trouble, detail: str):
         super().__init__(detail)
@@ -239,6 +239,8 @@ class FeatureCache:
 
         Arrays larger than ``max_entry_bytes`` are not stored: they would never be read back.
         """
+        if self._unavailable is not None:
+            return
         now = time.time()
         entries, usage = [], []
         namespace_crc = _namespace_crc(namespace.encode())
@@ -348,12 +350,16 @@ class FeatureCache:
                         conn.execute(statement)
                     conn.execute(f"PRAGMA application_id={_APPLICATION_ID}")
                     conn.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
-            conn.execute("PRAGMA journal_mode=WAL")  # readers never wait for a writer
             state = _file_state(conn)
         if state == "newer":
             raise _FileTrouble(_Trouble.NEWER, "written by a newer version")
         if state != "ours":
             raise _FileTrouble(_Trouble.DAMAGED, "not a tlgui feature cache of this version")
+        if conn.execute("PRAGMA journal_mode").fetchone()[0] != b"wal":
+            # Readers never wait for a writer. The mode is kept in the file, so when another process
+            # holds it open now and the switch must wait, a later opening makes it.
+            with contextlib.suppress(sqlite3.OperationalError):
+                conn.execute("PRAGMA journal_mode=WAL")
 
     def _set_aside_if_damaged(self) -> bool:
         """Rename the file (and its WAL) aside if it is verified damaged; True if a new file may be tried.
@@ -550,7 +556,7 @@ def _file_state(conn: sqlite3.Connection) -> str:
     """"empty" (a new file), "ours" (this schema version), "newer" (a later version's) or "foreign"."""
     application_id = conn.execute("PRAGMA application_id").fetchone()[0]
     version = conn.execute("PRAGMA user_version").fetchone()[0]
-    objects = set(conn.execute("SELECT type, name FROM sqlite_master").fetchall())
+    objects = set(conn.execute("SELECT type, name FROM sqlite_master LIMIT 4").fetchall())
     if application_id == 0 and version == 0 and not objects:
         return "empty"
     if application_id != _APPLICATION_ID:
