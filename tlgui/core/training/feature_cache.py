@@ -168,6 +168,7 @@ class FeatureCache:
         self._conn: sqlite3.Connection | None = None
         # Why this object runs without the cache (until close()); None while it is in use.
         self._unavailable: str | None = None
+        self._opened: tuple[int, int] | None = None
 
     @property
     def path(self) -> Path:
@@ -320,6 +321,8 @@ class FeatureCache:
             self.root.mkdir(parents=True, exist_ok=True)
             conn = sqlite3.connect(self.path, timeout=self.busy_timeout_s, isolation_level=None,
                                    check_same_thread=False)
+            # Which file this connection is on: damage found through it may only set aside that one.
+            self._opened = _identity(self.path)
             try:
                 self._prepare(conn)
             except BaseException:
@@ -365,18 +368,15 @@ class FeatureCache:
         """Rename the file (and its WAL) aside if it is verified damaged; True if a new file may be tried.
 
         Never deletes: another process may still have the old file open, and renaming leaves its
-        open handle working. A lock file makes two processes that both found the damage rename it
-        once, not rename the new file the first one started.
+        open handle working. Processes that found the same damage take turns (a lock file) and only
+        rename the file they found damaged, never the new one that the first of them started.
         """
         try:
             with _exclusive_lock(self.root / f"{_DB_NAME}.lock", self.busy_timeout_s):
-                before = _identity(self.path)
-                if before is None:
-                    return True  # already set aside by another process
+                if self._opened is None or _identity(self.path) != self._opened:
+                    return True  # already set aside by another process: try the new file
                 if not self._verified_damaged():
                     return False
-                if _identity(self.path) != before:
-                    return True  # replaced while we looked: try the new one
                 aside = self.path.with_name(
                     f"{_DB_NAME}{_SET_ASIDE_MARK}{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}"
                 )
