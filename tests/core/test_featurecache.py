@@ -9,15 +9,12 @@ import shutil
 import sqlite3
 import subprocess
 import sys
-import tempfile
 import time
 import tracemalloc
 from pathlib import Path
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
 
 import tlgui.core.training.feature_cache as feature_cache
 from tlgui.core.training.feature_cache import CacheUnavailableError, FeatureCache
@@ -77,45 +74,49 @@ KEYS = ["5f0c3a9e:0", "c81d7be2:0", "3e6a90f4:1"]
 
 def _flip(value: bytes, bit: int) -> bytes:
     flipped = bytearray(value)
-    flipped[bit // 8 % len(flipped)] ^= 1 << (bit % 8)
+    flipped[bit // 8] ^= 1 << (bit % 8)
     return bytes(flipped)
 
 
-@settings(max_examples=40, deadline=None)
-@given(field=st.sampled_from(["key", "dtype", "shape", "data", "checksum"]), victim=st.sampled_from(KEYS),
-       bit=st.integers(0, 10_000))
-def test_one_flipped_bit_in_any_field_drops_that_entry_alone(field, victim, bit):
-    with tempfile.TemporaryDirectory() as folder:
-        cache = FeatureCache(folder)
-        arrays = {key: np.full((2, 3), i, np.float16) for i, key in enumerate(KEYS)}
-        cache.put_many("ns", arrays)
-        cache.close()
+@pytest.mark.parametrize("field", ["key", "dtype", "shape", "data", "checksum"])
+def test_every_one_bit_flip_in_any_field_drops_that_entry_alone(tmp_path, field):
+    cache = FeatureCache(tmp_path)
+    arrays = {key: np.full((2, 3), i, np.float16) for i, key in enumerate(KEYS)}
+    cache.put_many("ns", arrays)
+    raw = _raw(cache)
+    if field == "checksum":
+        bits = 32
+    else:
+        (stored,) = raw.execute(f"SELECT CAST({field} AS BLOB) FROM entries WHERE key=?", (KEYS[0],)).fetchone()
+        bits = 8 * len(stored)
+    for bit in range(bits):
+        victim = KEYS[bit % len(KEYS)]
         asked = list(KEYS)
-        with _raw(cache) as conn:
-            if field == "checksum":
-                (old,) = conn.execute("SELECT checksum FROM entries WHERE key=?", (victim,)).fetchone()
-                conn.execute("UPDATE entries SET checksum=? WHERE key=?", (old ^ (1 << bit % 32), victim))
-            else:
-                (old,) = conn.execute(f"SELECT CAST({field} AS BLOB) FROM entries WHERE key=?", (victim,)).fetchone()
-                cast = "BLOB" if field == "data" else "TEXT"
-                conn.execute(f"UPDATE entries SET {field}=CAST(? AS {cast}) WHERE key=?", (_flip(old, bit), victim))
-        conn.close()
-        if field == "key":
-            # The row now claims another key; when that key is a string someone could ask for, ask.
-            with contextlib.suppress(UnicodeDecodeError):
-                asked.append(_flip(victim.encode(), bit).decode())
+        if field == "checksum":
+            (old,) = raw.execute("SELECT checksum FROM entries WHERE key=?", (victim,)).fetchone()
+            raw.execute("UPDATE entries SET checksum=? WHERE key=?", (old ^ (1 << bit), victim))
+        else:
+            (old,) = raw.execute(f"SELECT CAST({field} AS BLOB) FROM entries WHERE key=?", (victim,)).fetchone()
+            cast = "BLOB" if field == "data" else "TEXT"
+            raw.execute(f"UPDATE entries SET {field}=CAST(? AS {cast}) WHERE key=?", (_flip(old, bit), victim))
+            if field == "key":
+                # The row now claims another key; when that key is a string one could ask for, ask.
+                with contextlib.suppress(UnicodeDecodeError):
+                    asked.append(_flip(old, bit).decode())
 
         got = cache.get_many("ns", asked)
-        assert set(got) == set(KEYS) - {victim}
+        assert set(got) == set(KEYS) - {victim}, (field, bit)
         for key in got:
             np.testing.assert_array_equal(got[key], arrays[key])
-        if len(asked) == len(KEYS) + 1 or field != "key":
-            # Every damaged row that was read is removed, and nothing else.
-            assert cache.count() == len(KEYS) - 1
-        cache.put_many("ns", {victim: arrays[victim]})  # what the caller does: recompute it
+        if field != "key" or len(asked) > len(KEYS):
+            assert cache.count() == len(KEYS) - 1, (field, bit)  # the damaged row that was read is removed
+        # What the caller does next: recompute the victim. (A row whose key became bytes no one can
+        # ask for is never read; it stays until evicted. The test removes it to start the next flip clean.)
+        raw.execute("DELETE FROM entries WHERE key NOT IN (?,?,?)", KEYS)
+        cache.put_many("ns", {victim: arrays[victim]})
         assert set(cache.get_many("ns", KEYS)) == set(KEYS)
-        assert cache.warnings == []
-        cache.close()
+    raw.close()
+    assert cache.warnings == []
 
 
 def test_entries_of_another_shape_or_dtype_than_asked_count_as_missing(tmp_path):
