@@ -169,6 +169,14 @@ def test_a_file_that_is_not_sqlite_is_set_aside_not_deleted(tmp_path):
     assert len(cache.warnings) == 1 and "moved aside" in cache.warnings[0]
 
 
+def test_each_damaged_file_set_aside_is_kept(tmp_path):
+    for n in range(3):
+        (tmp_path / "features-v2.sqlite").write_bytes(b"junk %d " % n * 100)
+        with FeatureCache(tmp_path) as cache:
+            cache.put_many("ns", _arrays(1))
+    assert sorted(p.read_bytes()[:6] for p in _set_aside(tmp_path)) == [b"junk 0", b"junk 1", b"junk 2"]
+
+
 def test_corrupt_pages_are_verified_then_the_file_is_set_aside(tmp_path):
     cache = FeatureCache(tmp_path)
     cache.put_many("ns", _arrays(300, dim=64))

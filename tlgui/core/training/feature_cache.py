@@ -61,8 +61,8 @@ DEFAULT_MAX_BYTES = 4 * 1024**3
 # Another process's writes take milliseconds; a lock held this long means it is stuck or busy with
 # something big (a clear, a long eviction), and computing in memory is the better bet.
 DEFAULT_BUSY_TIMEOUT_S = 10.0
-# Far above any real activation map (EfficientNet's largest, after the stem, is 0.8 MB), far below
-# what would hurt to allocate.
+# Far above any activation map worth caching (EfficientNet-Lite0's largest, after the stem, is
+# 0.8 MB in float16), far below what would hurt to allocate.
 DEFAULT_MAX_ENTRY_BYTES = 64 * 1024**2
 
 SCHEMA_VERSION = 2
@@ -377,9 +377,7 @@ class FeatureCache:
                     return True  # already set aside by another process: try the new file
                 if not self._verified_damaged():
                     return False
-                aside = self.path.with_name(
-                    f"{_DB_NAME}{_SET_ASIDE_MARK}{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}"
-                )
+                aside = self._unused_aside_name()
                 self.path.rename(aside)
                 for suffix in _COMPANION_SUFFIXES:
                     with contextlib.suppress(FileNotFoundError):
@@ -389,6 +387,15 @@ class FeatureCache:
         self._warn(f"The feature cache {self.path} was damaged; it was moved aside as {aside.name} "
                    "and a new one was started.")
         return True
+
+    def _unused_aside_name(self) -> Path:
+        """A name no earlier set-aside file has (renaming onto one would replace it)."""
+        stem = f"{_DB_NAME}{_SET_ASIDE_MARK}{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}"
+        for n in range(1000):
+            aside = self.root / (stem if n == 0 else f"{stem}-{n}")
+            if not any(aside.with_name(aside.name + suffix).exists() for suffix in ("", *_COMPANION_SUFFIXES)):
+                return aside
+        raise OSError(errno.EEXIST, "too many damaged files set aside", str(self.root))
 
     def _verified_damaged(self) -> bool:
         """A second look, read-only and from scratch: not SQLite, failing SQLite's own check, or not ours."""
