@@ -8,43 +8,106 @@ function of the image. We store it once, keyed by
 
 so retraining with other settings, or after adding a few photos, only computes what is missing.
 
-Storage is one SQLite file: transactional (a crash never leaves half an entry behind), one file to
-delete, and fast bulk reads. Every entry carries a CRC32; an entry whose bytes do not match is
-deleted and recomputed, never trusted. The cache is bounded: least recently used entries are
-evicted past ``max_bytes``. Deleting the folder at any time is safe.
+Storage is one SQLite file, shared by every tlgui process of the user. What it promises, and why:
+
+- An answer is never wrong. One CRC32 covers every field of an entry (namespace, key, dtype, shape,
+  data), and dtype and shape must describe the bytes exactly. An entry that fails either is removed,
+  that entry alone, and recomputed by the caller.
+- A run never fails, and never destroys what it did not write, because of the cache. A write lock
+  that another process holds past ``busy_timeout_s``, a full disk or a file the app cannot use make
+  the run go on without the cache (the caller keeps what it computes in memory), with one warning.
+  A file verified as damaged (not SQLite, corrupt pages, a foreign schema) is renamed aside, never
+  deleted, and a new file is started.
+- Reads are bounded: rows are filtered by size, type and (when the caller says) dtype and shape in
+  SQL, before their bytes are fetched, so a huge or hostile file cannot make a read allocate more
+  than one bounded entry per requested key.
+- Each schema version has its own file name: a new version never reads or rewrites an older one's
+  file, so two versions can run side by side; ``clear()`` removes older files.
+- The cache is bounded: least recently used entries are evicted past ``max_bytes``. Recency lives in
+  a small side table, so a read that touches 50,000 entries rewrites 50,000 small rows, not their
+  arrays. It is bookkeeping, not data: damage there can change which entry is evicted first, never
+  what a read returns.
+
+Warnings leave as plain sentences: each is appended (once) to ``FeatureCache.warnings``, passed to
+the ``on_warning`` callback when one is given, and logged on this module's logger (which prints on
+stderr when the program configured no logging, as the command line does not).
 """
 
 from __future__ import annotations
 
 import contextlib
+import errno
+import functools
+import logging
+import math
 import os
+import re
 import sqlite3
 import threading
 import time
 import zlib
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from enum import Enum
 from pathlib import Path
+from typing import TypeVar
 
 import numpy as np
 
+from tlgui.core.errors import TlguiError
+
+_log = logging.getLogger(__name__)
+
 DEFAULT_MAX_BYTES = 4 * 1024**3
-_DB_NAME = "features.sqlite"
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS entries (
-    namespace TEXT NOT NULL,
-    key TEXT NOT NULL,
-    dtype TEXT NOT NULL,
-    shape TEXT NOT NULL,
-    data BLOB NOT NULL,
-    checksum INTEGER NOT NULL,
-    nbytes INTEGER NOT NULL,
-    last_used REAL NOT NULL,
-    PRIMARY KEY (namespace, key)
-) WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS entries_last_used ON entries(last_used);
-"""
+# Another process's writes take milliseconds; a lock held this long means it is stuck or busy with
+# something big (a clear, a long eviction), and computing in memory is the better bet.
+DEFAULT_BUSY_TIMEOUT_S = 10.0
+# Far above any activation map worth caching (EfficientNet-Lite0's largest, after the stem, is
+# 0.8 MB in float16), far below what would hurt to allocate.
+DEFAULT_MAX_ENTRY_BYTES = 64 * 1024**2
+
+SCHEMA_VERSION = 2
+_DB_NAME = f"features-v{SCHEMA_VERSION}.sqlite"
+# Files of earlier schema versions: never read or written here; ``clear`` removes them.
+_OLD_DB_NAMES = ("features.sqlite",)
+_COMPANION_SUFFIXES = ("-wal", "-shm", "-journal")
+_SET_ASIDE_MARK = ".damaged-"
+# Written in the file header: this SQLite file is a tlgui feature cache ("tlgf").
+_APPLICATION_ID = 0x746C6766
+_SQLITE_MAGIC = b"SQLite format 3\x00"
+
+_TABLES = (
+    """CREATE TABLE entries (
+        namespace TEXT NOT NULL, key TEXT NOT NULL, dtype TEXT NOT NULL, shape TEXT NOT NULL,
+        data BLOB NOT NULL, checksum INTEGER NOT NULL,
+        PRIMARY KEY (namespace, key)
+    ) WITHOUT ROWID""",
+    """CREATE TABLE usage (
+        namespace TEXT NOT NULL, key TEXT NOT NULL, last_used REAL NOT NULL, nbytes INTEGER NOT NULL,
+        PRIMARY KEY (namespace, key)
+    ) WITHOUT ROWID""",
+    "CREATE INDEX usage_by_last_used ON usage(last_used)",
+)
+_SCHEMA_OBJECTS = {(b"table", b"entries"), (b"table", b"usage"), (b"index", b"usage_by_last_used")}
+_COLUMNS = {
+    "entries": [b"namespace", b"key", b"dtype", b"shape", b"data", b"checksum"],
+    "usage": [b"namespace", b"key", b"last_used", b"nbytes"],
+}
+
+# Stored dtypes and shapes, exactly as ``put_many`` writes them: numbers only, at most 8 dims.
+_MAX_DIMS = 8
+_DTYPE_TEXT = re.compile(rb"[<>|][biufc][0-9]{1,2}")
+_SHAPE_TEXT = re.compile(rb"(?:(?:0|[1-9][0-9]{0,9})(?:,(?:0|[1-9][0-9]{0,9})){0,%d})?" % (_MAX_DIMS - 1))
+_MAX_DTYPE_CHARS = 4
+_MAX_SHAPE_CHARS = _MAX_DIMS * 11
+# Recency is kept to the minute: an entry read again within a minute is not rewritten, so a
+# retrain right after a run reads without writing.
+_RECENCY_RESOLUTION_S = 60.0
 # SQLite's limit on bound parameters is 32766 in current builds; stay well under it.
 _CHUNK = 900
+
+_DISK_FULL_ERRNOS = {errno.ENOSPC} | ({errno.EDQUOT} if hasattr(errno, "EDQUOT") else set())
+
+T = TypeVar("T")
 
 
 def default_cache_dir() -> Path:
@@ -56,49 +119,66 @@ def default_cache_dir() -> Path:
     return Path(base) / "tlgui" / "features"
 
 
-class FeatureCache:
-    """A bounded, self-healing store of numpy arrays keyed by (namespace, key)."""
+class CacheUnavailableError(TlguiError):
+    """The feature cache cannot be read or changed now (only raised where the user asked about it)."""
 
-    def __init__(self, root: Path | str | None = None, *, max_bytes: int = DEFAULT_MAX_BYTES):
+
+class _Trouble(Enum):
+    BUSY = "busy"
+    FULL = "full"
+    DAMAGED = "damaged"
+    MOVED = "moved"
+    NEWER = "newer"
+    OTHER = "other"
+
+
+class _FileTrouble(Exception):
+    """What opening found wrong with a file SQLite reads fine: another version's, or another program's."""
+
+    def __init__(self, kind: _Trouble, detail: str):
+        super().__init__(detail)
+        self.kind = kind
+
+
+class FeatureCache:
+    """A bounded, self-healing store of numpy arrays keyed by (namespace, key), shared by processes.
+
+    ``get_many`` and ``put_many`` never raise for the cache's own troubles: they fall back to "not
+    cached" and say so once, in ``warnings``. ``count``, ``size_bytes`` and ``clear`` (what the user
+    asks about the cache itself) raise ``CacheUnavailableError`` instead.
+    """
+
+    def __init__(
+        self,
+        root: Path | str | None = None,
+        *,
+        max_bytes: int = DEFAULT_MAX_BYTES,
+        busy_timeout_s: float = DEFAULT_BUSY_TIMEOUT_S,
+        max_entry_bytes: int = DEFAULT_MAX_ENTRY_BYTES,
+        on_warning: Callable[[str], None] | None = None,
+    ):
         self.root = Path(root) if root is not None else default_cache_dir()
         self.max_bytes = max_bytes
-        self._lock = threading.Lock()
+        self.busy_timeout_s = busy_timeout_s
+        self.max_entry_bytes = max_entry_bytes
+        self.on_warning = on_warning
+        self.warnings: list[str] = []
+        # Re-entrant: an on_warning callback may ask the cache something.
+        self._lock = threading.RLock()
         self._conn: sqlite3.Connection | None = None
+        # Why this object runs without the cache (until close()); None while it is in use.
+        self._unavailable: str | None = None
+        self._opened: tuple[int, int] | None = None
 
-    # ---- connection -------------------------------------------------------------------------
     @property
     def path(self) -> Path:
         return self.root / _DB_NAME
 
-    def _connect(self) -> sqlite3.Connection:
-        if self._conn is None:
-            self.root.mkdir(parents=True, exist_ok=True)
-            try:
-                self._conn = self._open()
-            except sqlite3.DatabaseError:
-                # A damaged database file is only a cache: start over rather than fail the run.
-                self._discard_files()
-                self._conn = self._open()
-        return self._conn
-
-    def _open(self) -> sqlite3.Connection:
-        conn = sqlite3.connect(self.path, check_same_thread=False, timeout=30)
-        conn.execute("PRAGMA journal_mode=WAL")
-        conn.execute("PRAGMA synchronous=NORMAL")
-        conn.executescript(_SCHEMA)
-        conn.execute("SELECT count(*) FROM entries LIMIT 1").fetchone()
-        return conn
-
-    def _discard_files(self) -> None:
-        for suffix in ("", "-wal", "-shm"):
-            with contextlib.suppress(FileNotFoundError):
-                (self.root / (_DB_NAME + suffix)).unlink()
-
     def close(self) -> None:
+        """Close the file; a later call opens it again (and tries again after a trouble)."""
         with self._lock:
-            if self._conn is not None:
-                self._conn.close()
-                self._conn = None
+            self._drop_connection()
+            self._unavailable = None
 
     def __enter__(self) -> FeatureCache:
         return self
@@ -107,132 +187,469 @@ class FeatureCache:
         self.close()
 
     # ---- reads --------------------------------------------------------------------------------
-    def get_many(self, namespace: str, keys: Iterable[str]) -> dict[str, np.ndarray]:
-        """The cached arrays for those keys that are present and intact."""
+    def get_many(
+        self,
+        namespace: str,
+        keys: Iterable[str],
+        *,
+        dtype: np.dtype | str | None = None,
+        shape: Sequence[int] | None = None,
+    ) -> dict[str, np.ndarray]:
+        """The cached arrays for those keys that are present and intact.
+
+        ``dtype`` and ``shape``, when given, are what the caller expects: entries of another dtype
+        or shape count as missing, and are never fetched.
+        """
         wanted = list(dict.fromkeys(keys))
-        found: dict[str, np.ndarray] = {}
-        damaged: list[str] = []
+        if not wanted:
+            return {}
+        expected = {}
+        if dtype is not None:
+            expected["dtype"] = _dtype_text(np.dtype(dtype))
+        if shape is not None:
+            expected["shape"] = _shape_text(tuple(shape))
         with self._lock:
-            conn = self._guarded_connect()
-            if conn is None:
-                return found
-            for start in range(0, len(wanted), _CHUNK):
-                chunk = wanted[start : start + _CHUNK]
-                marks = ",".join("?" * len(chunk))
-                try:
-                    rows = conn.execute(
-                        f"SELECT key, dtype, shape, data, checksum FROM entries "
-                        f"WHERE namespace=? AND key IN ({marks})",
-                        [namespace, *chunk],
-                    ).fetchall()
-                except sqlite3.DatabaseError:
-                    self._reset_locked()
-                    return {}
-                for key, dtype, shape, data, checksum in rows:
-                    array = _decode(dtype, shape, data, checksum)
-                    if array is None:
-                        damaged.append(key)
-                    else:
-                        found[key] = array
-            self._touch_and_drop(conn, namespace, list(found), damaged)
+            found, damaged = self._attempt(lambda conn: self._read(conn, namespace, wanted, expected), ({}, []))
+            if found or damaged:
+                used = list(found)
+                self._attempt(lambda conn: self._touch_and_drop(conn, namespace, used, damaged, expected), None)
         return found
 
     def count(self, namespace: str | None = None) -> int:
+        """Number of entries (in one namespace, or all)."""
         with self._lock:
-            conn = self._guarded_connect()
-            if conn is None:
-                return 0
             if namespace is None:
-                return conn.execute("SELECT count(*) FROM entries").fetchone()[0]
-            return conn.execute("SELECT count(*) FROM entries WHERE namespace=?", (namespace,)).fetchone()[0]
+                return self._attempt(lambda conn: conn.execute("SELECT count(*) FROM entries").fetchone()[0],
+                                     strict=True)
+            return self._attempt(
+                lambda conn: conn.execute("SELECT count(*) FROM entries WHERE namespace=?", (namespace,)).fetchone()[0],
+                strict=True,
+            )
 
     def size_bytes(self) -> int:
         """Bytes of stored arrays (the database file is a little larger)."""
         with self._lock:
-            conn = self._guarded_connect()
-            if conn is None:
-                return 0
-            return int(conn.execute("SELECT coalesce(sum(nbytes), 0) FROM entries").fetchone()[0])
+            return int(self._attempt(
+                lambda conn: conn.execute("SELECT coalesce(sum(length(data)), 0) FROM entries").fetchone()[0],
+                strict=True,
+            ))
 
     # ---- writes -------------------------------------------------------------------------------
     def put_many(self, namespace: str, arrays: dict[str, np.ndarray]) -> None:
-        """Store arrays (one transaction), then evict old entries if the cache is over its bound."""
+        """Store arrays (one transaction), then evict old entries if the cache is over its bound.
+
+        Arrays larger than ``max_entry_bytes`` are not stored: they would never be read back.
+        """
+        if self._unavailable is not None:
+            return
         now = time.time()
-        rows = []
-        for key, array in arrays.items():
-            array = np.ascontiguousarray(array)
+        entries, usage = [], []
+        namespace_crc = _namespace_crc(namespace.encode())
+        for key, value in arrays.items():
+            array = np.asarray(value)
+            dtype, shape = _dtype_text(array.dtype), _shape_text(array.shape)
             data = array.tobytes()
-            rows.append(
-                (namespace, key, array.dtype.str, ",".join(map(str, array.shape)), data,
-                 zlib.crc32(data), len(data), now)
-            )
+            if len(data) > self.max_entry_bytes:
+                continue
+            checksum = _checksum(namespace_crc, key.encode(), dtype.encode(), shape.encode(), data)
+            entries.append((namespace, key, dtype, shape, data, checksum))
+            usage.append((namespace, key, now, len(data)))
+        if not entries:
+            return
         with self._lock:
-            conn = self._guarded_connect()
-            if conn is None:
-                return
-            try:
-                with conn:
-                    conn.executemany("INSERT OR REPLACE INTO entries VALUES (?,?,?,?,?,?,?,?)", rows)
-                self._evict_locked(conn)
-            except sqlite3.DatabaseError:
-                self._reset_locked()
+            self._attempt(lambda conn: self._store(conn, entries, usage), None)
 
     def clear(self) -> None:
-        """Forget everything (same as deleting the folder)."""
+        """Forget everything, including older versions' files and files set aside as damaged."""
         with self._lock:
-            self._reset_locked()
+            self._attempt(self._delete_all, strict=True)
+            self._drop_connection()
+            self._unavailable = None
+            for path in self._old_files():
+                with contextlib.suppress(FileNotFoundError):
+                    path.unlink()
 
-    # ---- internals ----------------------------------------------------------------------------
-    def _guarded_connect(self) -> sqlite3.Connection | None:
-        try:
-            return self._connect()
-        except (sqlite3.DatabaseError, OSError):
-            return None
+    # ---- the one place troubles are handled ----------------------------------------------------
+    def _attempt(self, work: Callable[[sqlite3.Connection], T], fallback: T = None, *, strict: bool = False) -> T:
+        """``work`` on the open file. A file moved away or verified damaged is mended once (a new file);
+        any other trouble makes this object run without the cache: ``fallback`` and one warning, or
+        ``CacheUnavailableError`` when ``strict``."""
+        if self._unavailable is not None and not strict:
+            return fallback
+        for last_try in (False, True):
+            try:
+                return work(self._connection())
+            except (sqlite3.DatabaseError, OSError, _FileTrouble) as exc:
+                kind = _trouble_of(exc)
+                self._drop_connection()
+                if not last_try and kind is _Trouble.MOVED:
+                    continue
+                if not last_try and kind is _Trouble.DAMAGED and self._set_aside_if_damaged():
+                    continue
+                reason = self._reason(kind, exc)
+                if strict:
+                    raise CacheUnavailableError(f"The feature cache in {self.root} cannot be used: {reason}.") from exc
+                self._unavailable = reason
+                self._warn(f"Running without the feature cache in {self.root}: {reason}; "
+                           "features are computed in memory.")
+                return fallback
+        raise AssertionError("unreachable")
 
-    def _reset_locked(self) -> None:
+    def _reason(self, kind: _Trouble, exc: BaseException) -> str:
+        detail = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        if kind is _Trouble.BUSY:
+            return f"another program kept it locked for more than {self.busy_timeout_s:g} s"
+        if kind is _Trouble.FULL:
+            return "the disk is full"
+        if kind is _Trouble.NEWER:
+            return "it was written by a newer version of tlgui"
+        if kind is _Trouble.DAMAGED:
+            return f"it reports damage that could not be confirmed or mended ({detail})"
+        return detail
+
+    def _warn(self, text: str) -> None:
+        if text in self.warnings:
+            return
+        self.warnings.append(text)
+        _log.warning(text)
+        if self.on_warning is not None:
+            self.on_warning(text)
+
+    # ---- the file -----------------------------------------------------------------------------
+    def _connection(self) -> sqlite3.Connection:
+        if self._conn is None:
+            self.root.mkdir(parents=True, exist_ok=True)
+            conn = sqlite3.connect(self.path, timeout=self.busy_timeout_s, isolation_level=None,
+                                   check_same_thread=False)
+            # Which file this connection is on: damage found through it may only set aside that one.
+            self._opened = _identity(self.path)
+            try:
+                self._prepare(conn)
+            except BaseException:
+                conn.close()
+                raise
+            self._conn = conn
+        return self._conn
+
+    def _drop_connection(self) -> None:
         if self._conn is not None:
             with contextlib.suppress(sqlite3.Error):
                 self._conn.close()
             self._conn = None
-        self._discard_files()
 
-    def _touch_and_drop(self, conn: sqlite3.Connection, namespace: str, used: list[str], damaged: list[str]) -> None:
-        now = time.time()
+    def _prepare(self, conn: sqlite3.Connection) -> None:
+        # Text comes back as the stored bytes: that is what the checksum covers, and a damaged byte
+        # can never fail to decode.
+        conn.text_factory = bytes
+        # A file is not trusted to run its own code (triggers, views) with side effects.
+        conn.execute("PRAGMA trusted_schema=OFF")
+        conn.execute("PRAGMA cell_size_check=ON")
+        conn.execute("PRAGMA synchronous=NORMAL")
+        state = _file_state(conn)
+        if state == "empty":
+            with _write_transaction(conn):
+                if _file_state(conn) == "empty":  # another process may have set it up meanwhile
+                    for statement in _TABLES:
+                        conn.execute(statement)
+                    conn.execute(f"PRAGMA application_id={_APPLICATION_ID}")
+                    conn.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+            state = _file_state(conn)
+        if state == "newer":
+            raise _FileTrouble(_Trouble.NEWER, "written by a newer version")
+        if state != "ours":
+            raise _FileTrouble(_Trouble.DAMAGED, "not a tlgui feature cache of this version")
+        if conn.execute("PRAGMA journal_mode").fetchone()[0] != b"wal":
+            # Readers never wait for a writer. The mode is kept in the file, so when another process
+            # holds it open now and the switch must wait, a later opening makes it.
+            with contextlib.suppress(sqlite3.OperationalError):
+                conn.execute("PRAGMA journal_mode=WAL")
+
+    def _set_aside_if_damaged(self) -> bool:
+        """Rename the file (and its WAL) aside if it is verified damaged; True if a new file may be tried.
+
+        Never deletes: another process may still have the old file open, and renaming leaves its
+        open handle working. Processes that found the same damage take turns (a lock file) and only
+        rename the file they found damaged, never the new one that the first of them started.
+        """
         try:
-            with conn:
-                for start in range(0, len(used), _CHUNK):
-                    chunk = used[start : start + _CHUNK]
-                    conn.execute(
-                        f"UPDATE entries SET last_used=? WHERE namespace=? AND key IN ({','.join('?' * len(chunk))})",
-                        [now, namespace, *chunk],
-                    )
-                conn.executemany("DELETE FROM entries WHERE namespace=? AND key=?", [(namespace, k) for k in damaged])
-        except sqlite3.DatabaseError:
-            self._reset_locked()
+            with _exclusive_lock(self.root / f"{_DB_NAME}.lock", self.busy_timeout_s):
+                if self._opened is None or _identity(self.path) != self._opened:
+                    return True  # already set aside by another process: try the new file
+                if not self._verified_damaged():
+                    return False
+                aside = self._unused_aside_name()
+                self.path.rename(aside)
+                for suffix in _COMPANION_SUFFIXES:
+                    with contextlib.suppress(FileNotFoundError):
+                        self.root.joinpath(_DB_NAME + suffix).rename(aside.with_name(aside.name + suffix))
+        except (OSError, TimeoutError):
+            return False
+        self._warn(f"The feature cache {self.path} was damaged; it was moved aside as {aside.name} "
+                   "and a new one was started.")
+        return True
 
-    def _evict_locked(self, conn: sqlite3.Connection) -> None:
-        total = conn.execute("SELECT coalesce(sum(nbytes), 0) FROM entries").fetchone()[0]
+    def _unused_aside_name(self) -> Path:
+        """A name no earlier set-aside file has (renaming onto one would replace it)."""
+        stem = f"{_DB_NAME}{_SET_ASIDE_MARK}{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}"
+        for n in range(1000):
+            aside = self.root / (stem if n == 0 else f"{stem}-{n}")
+            if not any(aside.with_name(aside.name + suffix).exists() for suffix in ("", *_COMPANION_SUFFIXES)):
+                return aside
+        raise OSError(errno.EEXIST, "too many damaged files set aside", str(self.root))
+
+    def _verified_damaged(self) -> bool:
+        """A second look, read-only and from scratch: not SQLite, failing SQLite's own check, or not ours."""
+        with open(self.path, "rb") as handle:
+            head = handle.read(len(_SQLITE_MAGIC))
+        if head != _SQLITE_MAGIC:
+            return bool(head)  # an empty file is a database not yet set up
+        try:
+            conn = sqlite3.connect(f"{self.path.absolute().as_uri()}?mode=ro", uri=True,
+                                   timeout=self.busy_timeout_s)
+        except sqlite3.Error:
+            return False
+        try:
+            conn.text_factory = bytes
+            conn.execute("PRAGMA trusted_schema=OFF")
+            if conn.execute("PRAGMA quick_check(1)").fetchall() != [(b"ok",)]:
+                return True
+            return _file_state(conn) == "foreign"
+        except sqlite3.DatabaseError as exc:
+            return _trouble_of(exc) is _Trouble.DAMAGED
+        finally:
+            conn.close()
+
+    def _old_files(self) -> list[Path]:
+        old = [self.root / (name + suffix) for name in _OLD_DB_NAMES for suffix in ("", *_COMPANION_SUFFIXES)]
+        if self.root.is_dir():
+            old += sorted(self.root.glob(f"{_DB_NAME}{_SET_ASIDE_MARK}*"))
+        return old
+
+    # ---- the work -----------------------------------------------------------------------------
+    def _select(self, conn, namespace: str, keys: list[str], expected: dict[str, str]) -> Iterator[tuple]:
+        """Rows for ``keys`` whose sizes are within bounds (the bytes of others are never fetched)."""
+        for start in range(0, len(keys), _CHUNK):
+            chunk = keys[start : start + _CHUNK]
+            sql = (f"SELECT key, dtype, shape, data, checksum FROM entries "
+                   f"WHERE namespace=? AND key IN ({','.join('?' * len(chunk))}) AND typeof(data)='blob' "
+                   f"AND length(data)<=? AND length(dtype)<=? AND length(shape)<=?")
+            params = [namespace, *chunk, self.max_entry_bytes, _MAX_DTYPE_CHARS, _MAX_SHAPE_CHARS]
+            for column, value in expected.items():
+                sql += f" AND {column}=?"
+                params.append(value)
+            yield from conn.execute(sql, params).fetchall()
+
+    def _read(self, conn, namespace: str, wanted: list[str], expected) -> tuple[dict[str, np.ndarray], list[str]]:
+        found: dict[str, np.ndarray] = {}
+        damaged: list[str] = []
+        namespace_crc = _namespace_crc(namespace.encode())
+        by_bytes = {key.encode(): key for key in wanted}
+        for key_bytes, dtype, shape, data, checksum in self._select(conn, namespace, wanted, expected):
+            key = by_bytes[key_bytes]  # it matched one of them
+            array = _decode(namespace_crc, key_bytes, dtype, shape, data, checksum)
+            if array is None:
+                damaged.append(key)
+            else:
+                found[key] = array
+        return found, damaged
+
+    def _touch_and_drop(self, conn, namespace: str, used: list[str], damaged: list[str], expected) -> None:
+        now = time.time()
+        stale_before = now - _RECENCY_RESOLUTION_S
+        chunks = [used[start : start + _CHUNK] for start in range(0, len(used), _CHUNK)]
+        # Found without the write lock, so that a read of fresh entries never waits for a writer.
+        stale = [chunk for chunk in chunks if conn.execute(
+            f"SELECT 1 FROM usage WHERE namespace=? AND key IN ({','.join('?' * len(chunk))}) AND last_used<? LIMIT 1",
+            [namespace, *chunk, stale_before],
+        ).fetchone()]
+        if not stale and not damaged:
+            return
+        with _write_transaction(conn):
+            for chunk in stale:
+                conn.execute(
+                    f"UPDATE usage SET last_used=? WHERE namespace=? AND key IN ({','.join('?' * len(chunk))}) "
+                    f"AND last_used<?",
+                    [now, namespace, *chunk, stale_before],
+                )
+            # Only entries still damaged now that we hold the write lock: another process may have
+            # rewritten one since we read it, and its row is not ours to delete.
+            namespace_crc = _namespace_crc(namespace.encode())
+            for key_bytes, dtype, shape, data, checksum in self._select(conn, namespace, damaged, expected):
+                if _decode(namespace_crc, key_bytes, dtype, shape, data, checksum) is None:
+                    key = key_bytes.decode()
+                    conn.execute("DELETE FROM entries WHERE namespace=? AND key=?", (namespace, key))
+                    conn.execute("DELETE FROM usage WHERE namespace=? AND key=?", (namespace, key))
+
+    def _store(self, conn, entries: list[tuple], usage: list[tuple]) -> None:
+        with _write_transaction(conn):
+            conn.executemany("INSERT OR REPLACE INTO entries VALUES (?,?,?,?,?,?)", entries)
+            conn.executemany("INSERT OR REPLACE INTO usage VALUES (?,?,?,?)", usage)
+            self._evict(conn)
+
+    def _evict(self, conn) -> None:
+        total = conn.execute("SELECT coalesce(sum(nbytes), 0) FROM usage").fetchone()[0]
         if total <= self.max_bytes:
             return
         # Evict down to 90% of the bound so that every following put does not evict again.
         excess = total - int(self.max_bytes * 0.9)
-        victims = []
-        freed = 0
-        for namespace, key, nbytes in conn.execute("SELECT namespace, key, nbytes FROM entries ORDER BY last_used"):
-            victims.append((namespace, key))
+        victims = freed = 0
+        for (nbytes,) in conn.execute("SELECT nbytes FROM usage ORDER BY last_used, namespace, key"):
+            victims += 1
             freed += nbytes
             if freed >= excess:
                 break
-        with conn:
-            conn.executemany("DELETE FROM entries WHERE namespace=? AND key=?", victims)
+        oldest = "SELECT namespace, key FROM usage ORDER BY last_used, namespace, key LIMIT ?"
+        conn.execute(f"DELETE FROM entries WHERE (namespace, key) IN ({oldest})", (victims,))
+        conn.execute(f"DELETE FROM usage WHERE (namespace, key) IN ({oldest})", (victims,))
+
+    def _delete_all(self, conn) -> None:
+        with _write_transaction(conn):
+            conn.execute("DELETE FROM entries")
+            conn.execute("DELETE FROM usage")
+        # Giving the space back is a courtesy: the entries are gone whether or not it works now.
+        with contextlib.suppress(sqlite3.OperationalError):
+            conn.execute("VACUUM")
+            conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
 
-def _decode(dtype: str, shape: str, data: bytes, checksum: int) -> np.ndarray | None:
-    if zlib.crc32(data) != checksum:
+# ---- helpers ------------------------------------------------------------------------------------
+@contextlib.contextmanager
+def _write_transaction(conn: sqlite3.Connection) -> Iterator[None]:
+    """BEGIN IMMEDIATE: take the write lock first (waiting up to the busy timeout), then read and write."""
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield
+        conn.execute("COMMIT")
+    except BaseException:
+        if conn.in_transaction:
+            with contextlib.suppress(sqlite3.Error):
+                conn.execute("ROLLBACK")
+        raise
+
+
+@contextlib.contextmanager
+def _exclusive_lock(path: Path, timeout_s: float) -> Iterator[None]:
+    """An advisory lock between processes (POSIX); elsewhere renaming an open file fails anyway."""
+    try:
+        import fcntl
+    except ImportError:
+        yield
+        return
+    with open(path, "a+b") as handle:
+        deadline = time.monotonic() + timeout_s
+        while True:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() > deadline:
+                    raise TimeoutError(f"{path} stayed locked") from None
+                time.sleep(0.05)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _identity(path: Path) -> tuple[int, int] | None:
+    try:
+        stat = path.stat()
+    except FileNotFoundError:
+        return None
+    return stat.st_dev, stat.st_ino
+
+
+def _file_state(conn: sqlite3.Connection) -> str:
+    """"empty" (a new file), "ours" (this schema version), "newer" (a later version's) or "foreign"."""
+    application_id = conn.execute("PRAGMA application_id").fetchone()[0]
+    version = conn.execute("PRAGMA user_version").fetchone()[0]
+    objects = set(conn.execute("SELECT type, name FROM sqlite_master LIMIT 4").fetchall())
+    if application_id == 0 and version == 0 and not objects:
+        return "empty"
+    if application_id != _APPLICATION_ID:
+        return "foreign"
+    if version > SCHEMA_VERSION:
+        return "newer"
+    if version < SCHEMA_VERSION or objects != _SCHEMA_OBJECTS:
+        return "foreign"
+    if conn.execute("PRAGMA encoding").fetchone()[0] != b"UTF-8":
+        return "foreign"
+    for table, columns in _COLUMNS.items():
+        if [row[1] for row in conn.execute(f"PRAGMA table_info({table})")] != columns:
+            return "foreign"
+    return "ours"
+
+
+def _trouble_of(exc: BaseException) -> _Trouble:
+    if isinstance(exc, _FileTrouble):
+        return exc.kind
+    if isinstance(exc, OSError):
+        return _Trouble.FULL if exc.errno in _DISK_FULL_ERRNOS else _Trouble.OTHER
+    code = getattr(exc, "sqlite_errorcode", None) or 0
+    if code == sqlite3.SQLITE_READONLY_DBMOVED:
+        return _Trouble.MOVED
+    return {
+        sqlite3.SQLITE_BUSY: _Trouble.BUSY,
+        sqlite3.SQLITE_LOCKED: _Trouble.BUSY,
+        sqlite3.SQLITE_FULL: _Trouble.FULL,
+        sqlite3.SQLITE_CORRUPT: _Trouble.DAMAGED,
+        sqlite3.SQLITE_NOTADB: _Trouble.DAMAGED,
+    }.get(code & 0xFF, _Trouble.OTHER)
+
+
+def _namespace_crc(namespace: bytes) -> int:
+    """Where every entry's checksum of one namespace starts (computed once per call, not per row)."""
+    return zlib.crc32(b"%d;%b" % (len(namespace), namespace))
+
+
+def _checksum(namespace_crc: int, key: bytes, dtype: bytes, shape: bytes, data: bytes) -> int:
+    """CRC32 over every stored field; lengths first, so that no two lists of fields give the same bytes."""
+    header = b"%d,%d,%d;%b%b%b" % (len(key), len(dtype), len(shape), key, dtype, shape)
+    return zlib.crc32(data, zlib.crc32(header, namespace_crc))
+
+
+@functools.lru_cache(maxsize=32)
+def _dtype_text(dtype: np.dtype) -> str:
+    text = dtype.str
+    if _parse_dtype(text.encode()) != dtype:
+        raise TypeError(f"the feature cache stores plain numeric arrays, not {dtype}")
+    return text
+
+
+def _shape_text(shape: tuple[int, ...]) -> str:
+    if len(shape) > _MAX_DIMS:
+        raise ValueError(f"the feature cache stores arrays of at most {_MAX_DIMS} dimensions, not {len(shape)}")
+    return ",".join(map(str, shape))
+
+
+@functools.lru_cache(maxsize=64)
+def _parse_dtype(text: bytes) -> np.dtype | None:
+    if not _DTYPE_TEXT.fullmatch(text):
         return None
     try:
-        dims = tuple(int(x) for x in shape.split(",")) if shape else ()
-        array = np.frombuffer(data, dtype=np.dtype(dtype))
-        return array.reshape(dims)
-    except (ValueError, TypeError):
+        return np.dtype(text.decode("ascii"))
+    except TypeError:
         return None
+
+
+@functools.lru_cache(maxsize=256)
+def _layout(dtype_text: bytes, shape_text: bytes) -> tuple[np.dtype, tuple[int, ...], int] | None:
+    """(dtype, shape, byte count) that a stored dtype and shape describe, or None if they are not valid."""
+    dtype = _parse_dtype(dtype_text)
+    if dtype is None or not _SHAPE_TEXT.fullmatch(shape_text):
+        return None
+    shape = tuple(int(dim) for dim in shape_text.split(b",")) if shape_text else ()
+    return dtype, shape, math.prod(shape) * dtype.itemsize
+
+
+def _decode(namespace_crc: int, key: bytes, dtype_text, shape_text, data, checksum) -> np.ndarray | None:
+    """The array a row holds, or None if any of its fields is damaged."""
+    try:
+        if _checksum(namespace_crc, key, dtype_text, shape_text, data) != checksum:
+            return None
+        layout = _layout(dtype_text, shape_text)
+    except TypeError:  # a field that is not bytes: only a damaged or foreign row has one
+        return None
+    if layout is None or layout[2] != len(data):
+        return None
+    return np.frombuffer(data, dtype=layout[0]).reshape(layout[1])
