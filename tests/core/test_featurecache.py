@@ -454,6 +454,7 @@ def test_a_run_goes_on_without_the_cache_and_learns_the_same(trouble, photos, bu
             other.end()
         monkeypatch.undo()
     assert len(cache.warnings) == 1
+    assert result.warnings == tuple(cache.warnings) and healthy_run.warnings == ()  # reaches the window/CLI
     assert [e.train_loss for e in result.history] == [e.train_loss for e in healthy_run.history]
     assert result.report.accuracy == healthy_run.report.accuracy
     survivors = FeatureCache(tmp_path)

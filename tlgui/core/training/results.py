@@ -34,3 +34,5 @@ class TrainResult:
     timings: RunTimings = field(default_factory=RunTimings)
     #: Hand-set layer choices that name no module of this network (another backbone's): skipped.
     ignored_overrides: tuple[str, ...] = ()
+    #: Sentences about what went wrong on the side without stopping the run (e.g. a busy feature cache).
+    warnings: tuple[str, ...] = ()

@@ -70,6 +70,7 @@ class TrainingRun:
         self.cancel: CancelToken = cancel
         self.cache = cache
         self.skipped = SkippedPhotos()
+        self.warnings: list[str] = []
         self.timings = RunTimings()
 
     def run(self) -> TrainResult:
@@ -100,6 +101,7 @@ class TrainingRun:
             regime=context.regime,
             timings=self.timings,
             ignored_overrides=self.plan.ignored,
+            warnings=tuple(self.warnings),
         )
         for cb in self.callbacks:
             cb.on_train_end(result)
@@ -169,7 +171,14 @@ class TrainingRun:
         """Cached activations when a frozen trunk exists and the cache is on, else decoded photos."""
         if self.config.use_cache and context.boundary > 0:
             cache = self.cache if self.cache is not None else FeatureCache()
-            return cached_source(context, train_items, val_items, cache, progress=self._emit, cancel=self.cancel)
+            try:
+                return cached_source(
+                    context, train_items, val_items, cache, progress=self._emit, cancel=self.cancel
+                )
+            finally:
+                # A busy, full or damaged cache does not stop the run (features are then kept in
+                # memory only); what it said goes into the result for the window and the CLI.
+                self.warnings.extend(w for w in cache.warnings if w not in self.warnings)
         return StreamedData(context, train_items, val_items)
 
     def _evaluate(self, context: TrainingContext, data: BatchSource) -> EvaluationReport:

@@ -201,6 +201,8 @@ class TrainPage(QWidget):
         text = stopped_message(result) if result.cancelled else finished_message(result)
         if result.skipped:
             text += f" {len(result.skipped)} photo(s) could not be read and were left out."
+        for warning in result.warnings:
+            text += f" {warning}"
         self._show_message(text)
         self.controller.show_status(text)
 
