@@ -118,3 +118,14 @@ def test_the_window_does_not_import_the_command_line():
         if name.startswith("tlgui.gui"):
             inner, _ = _imports(path, modules)
             assert not [m for m in inner if m.startswith("tlgui.cli")], name
+
+
+def test_every_module_the_architecture_notes_name_exists():
+    import re
+
+    text = (PACKAGE_ROOT.parent / "docs" / "ARCHITECTURE.md").read_text(encoding="utf-8")
+    named = set(re.findall(r"`((?:[\w/]+/)?\w+\.py)`", text))
+    files = ["/" + str(p.relative_to(PACKAGE_ROOT.parent)) for p in PACKAGE_ROOT.rglob("*.py")]
+    files += ["/" + str(p.relative_to(PACKAGE_ROOT.parent)) for p in (PACKAGE_ROOT.parent / "tests").glob("*.py")]
+    missing = sorted(name for name in named if not any(f.endswith("/" + name) for f in files))
+    assert named and missing == []
