@@ -12,10 +12,13 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import stat
 from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any
+
+import numpy as np
 
 from tlgui.core.errors import TlguiError
 
@@ -94,29 +97,27 @@ def read_limited(path: Path | str, max_bytes: int, *, what: str = "file") -> byt
     return data
 
 
+# A JSON string: quotes around anything but a quote or backslash, or any escaped character.
+_JSON_STRING = re.compile(r'"(?:[^"\\]|\\.)*"', re.DOTALL)
+_NOT_A_BRACKET = re.compile(r"[^\[\]{}]+")
+
+
 def check_json_depth(text: str | bytes, max_depth: int = MAX_JSON_DEPTH, *, where: str = "The file") -> None:
-    """Refuse JSON nested deeper than ``max_depth`` without parsing it (linear, no recursion)."""
+    """Refuse JSON nested deeper than ``max_depth`` without parsing it (linear, no recursion).
+
+    Strings are removed first (a bracket inside one is text), then only the brackets are counted,
+    with numpy's running sum: a few milliseconds for megabytes, where a Python loop over every
+    character took seconds.
+    """
     if isinstance(text, bytes):
         text = text.decode("utf-8", errors="replace")
-    depth = 0
-    in_string = False
-    escaped = False
-    for char in text:
-        if in_string:
-            if escaped:
-                escaped = False
-            elif char == "\\":
-                escaped = True
-            elif char == '"':
-                in_string = False
-        elif char == '"':
-            in_string = True
-        elif char in "[{":
-            depth += 1
-            if depth > max_depth:
-                raise FileLimitError(f"{where} is damaged: its data is nested more than {max_depth} levels deep.")
-        elif char in "]}":
-            depth -= 1
+    brackets = _NOT_A_BRACKET.sub("", _JSON_STRING.sub("", text))
+    if not brackets:
+        return
+    codes = np.frombuffer(brackets.encode("ascii"), dtype=np.uint8)
+    steps = np.where((codes == ord("[")) | (codes == ord("{")), 1, -1)
+    if int(np.cumsum(steps).max()) > max_depth:
+        raise FileLimitError(f"{where} is damaged: its data is nested more than {max_depth} levels deep.")
 
 
 def loads_json_limited(text: str | bytes, *, where: str = "The file", max_depth: int = MAX_JSON_DEPTH) -> Any:
