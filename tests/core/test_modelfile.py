@@ -7,14 +7,18 @@ import io
 import json
 import os
 import pickle
+import signal
 import struct
+import tracemalloc
 
 import pytest
 import safetensors.torch
 import torch
+from modelfile_bytes import format_1_bytes, join, meta_of, signed, split, with_meta
 from PIL import Image
 from torch import nn
 
+from tlgui.cli.main import main
 from tlgui.core.backbones import create_backbone, get_spec
 from tlgui.core.backbones.preprocess import Preprocessing
 from tlgui.core.backbones.staged import StagedNetwork, replace_head
@@ -43,7 +47,12 @@ def classifier() -> Classifier:
         class_names=list(CLASSES),
         backbone_id=BACKBONE,
         preprocessing=get_spec(BACKBONE).preprocessing,
-        metrics={"accuracy": 0.875, "recall": [1.0, 0.75, 0.5], "best_epoch": 4},
+        metrics={
+            "accuracy": 0.875,
+            "precision": dict(zip(CLASSES, [1.0, 0.6, 1.0], strict=True)),
+            "recall": dict(zip(CLASSES, [1.0, 0.75, 0.5], strict=True)),
+            "best_epoch": 4,
+        },
         training={"config": {"epochs": 5, "freeze_level": 0}, "regime": "head", "images": 120},
     )
 
@@ -70,30 +79,6 @@ def no_unpickling(monkeypatch):
     for name in ("load", "loads", "Unpickler"):
         monkeypatch.setattr(pickle, name, forbidden)
     monkeypatch.setattr(torch, "load", forbidden)
-
-
-def _split(data: bytes) -> tuple[dict, bytes]:
-    length = struct.unpack("<Q", data[:8])[0]
-    return json.loads(data[8 : 8 + length]), data[8 + length :]
-
-
-def _join(header: dict, payload: bytes) -> bytes:
-    raw = json.dumps(header).encode()
-    raw += b" " * (-len(raw) % 8)
-    return struct.pack("<Q", len(raw)) + raw + payload
-
-
-def _with_meta(data: bytes, **changes) -> bytes:
-    """The same file with fields of our metadata changed (None deletes a field)."""
-    header, payload = _split(data)
-    meta = json.loads(header["__metadata__"]["tlgui"])
-    for key, value in changes.items():
-        if value is None:
-            meta.pop(key, None)
-        else:
-            meta[key] = value
-    header["__metadata__"]["tlgui"] = json.dumps(meta)
-    return _join(header, payload)
 
 
 def _tiny_network() -> StagedNetwork:
@@ -143,7 +128,7 @@ def test_read_model_info_returns_metadata_only(model_path, model_bytes):
     assert info["preprocessing"] == get_spec(BACKBONE).preprocessing.to_dict()
     assert info["metrics"]["accuracy"] == 0.875
     assert info["file_size_bytes"] == len(model_bytes)
-    assert {"created", "tlgui_version", "payload_sha256"} <= info.keys()
+    assert {"created", "tlgui_version", "integrity_sha256"} <= info.keys()
     json.dumps(info)  # what `tlgui inspect` prints
 
 
@@ -216,7 +201,7 @@ def _flip_last_byte(data: bytes) -> bytes:
 
 def _safetensors_with_640_byte_header() -> bytes:
     # A length prefix of 640 starts with bytes 80 02, a pickle's first two bytes: still safetensors.
-    header, payload = _split(_foreign_safetensors(None))
+    header, payload = split(_foreign_safetensors(None))
     raw = json.dumps(header).encode()
     return struct.pack("<Q", 640) + raw + b" " * (640 - len(raw)) + payload
 
@@ -233,7 +218,7 @@ BAD_FILES = {
     "truncated header": (lambda good: good[:200], "truncated"),
     "flipped byte": (_flip_last_byte, "checksum"),
     "extra bytes": (lambda good: good + b"\0" * 16, "unexpected bytes"),
-    "garbage header": (_bad_json_header, "header is not readable"),
+    "garbage header": (_bad_json_header, "not valid JSON"),
     "random bytes": (lambda good: bytes(range(256)) * 8, "not a tlgui model file"),
     "png": (lambda good: _png(), "PNG image"),
     "pickle pth": (lambda good: _pth(legacy=True), "pickled"),
@@ -241,14 +226,14 @@ BAD_FILES = {
     "foreign safetensors": (lambda good: _foreign_safetensors(None), "no tlgui metadata"),
     "pickle-like length": (lambda good: _safetensors_with_640_byte_header(), "no tlgui metadata"),
     "other metadata": (lambda good: _foreign_safetensors({"format": "pt"}), "no tlgui metadata"),
-    "wrong format name": (lambda good: _with_meta(good, format="other"), "unknown format"),
-    "newer version": (lambda good: _with_meta(good, format_version=99, tlgui_version="9.0"), "newer version"),
-    "no version": (lambda good: _with_meta(good, format_version=None), "format version"),
-    "no classes": (lambda good: _with_meta(good, class_names=None), "lacks class_names"),
-    "duplicate classes": (lambda good: _with_meta(good, class_names=["a", "a", "b"]), "class names"),
-    "bad preprocessing": (lambda good: _with_meta(good, preprocessing={"input_size": 1}), "preprocessing"),
-    "unknown backbone": (lambda good: _with_meta(good, backbone_id="resnet9000"), "does not know"),
-    "class count mismatch": (lambda good: _with_meta(good, class_names=["a", "b"]), "do not fit"),
+    "wrong format name": (lambda good: with_meta(good, format="other"), "unknown format"),
+    "newer version": (lambda good: with_meta(good, format_version=99, tlgui_version="9.0"), "newer version"),
+    "no version": (lambda good: with_meta(good, format_version=None), "format version"),
+    "no classes": (lambda good: with_meta(good, class_names=None), "lacks class_names"),
+    "duplicate classes": (lambda good: with_meta(good, class_names=["a", "a", "b"]), "class names"),
+    "bad preprocessing": (lambda good: with_meta(good, preprocessing={"input_size": 1}), "preprocessing"),
+    "unknown backbone": (lambda good: with_meta(good, backbone_id="resnet9000"), "does not know"),
+    "class count mismatch": (lambda good: with_meta(good, class_names=["a", "b"]), "do not fit"),
 }
 
 
@@ -264,7 +249,7 @@ def test_bad_files_raise_model_file_error(case, tmp_path, model_bytes, no_unpick
     assert str(path) in message and message.endswith(".")
 
 
-@pytest.mark.parametrize("case", ["empty", "truncated weights", "png", "pickle pth", "newer version"])
+@pytest.mark.parametrize("case", [case for case in BAD_FILES if case != "unknown backbone"])
 def test_read_model_info_refuses_bad_files(case, tmp_path, model_bytes, no_unpickling):
     make, expected = BAD_FILES[case]
     path = tmp_path / "bad.safetensors"
@@ -283,3 +268,278 @@ def test_missing_file_and_folder(tmp_path):
 def test_bytes_errors_name_their_source(model_bytes):
     with pytest.raises(ModelFileError, match="^The model inside x.tlgui is truncated"):
         classifier_from_bytes(model_bytes[:-100], source="The model inside x.tlgui")
+
+
+# ---- format 1 (tlgui 0.1: checksum over the weights only) -------------------------------------------
+def test_format_1_files_still_open(classifier, tmp_path, no_unpickling):
+    data = format_1_bytes(classifier)
+    path = tmp_path / "old.safetensors"
+    path.write_bytes(data)
+    loaded = load_classifier(path)
+    x = torch.randn(1, 3, 224, 224, generator=torch.Generator().manual_seed(1))
+    with torch.inference_mode():
+        assert torch.equal(classifier.network(x), loaded.network(x))
+    assert loaded.class_names == CLASSES and loaded.metrics == classifier.metrics
+    assert read_model_info(path)["format_version"] == 1
+    assert classifier_from_bytes(data).class_names == CLASSES
+    path.write_bytes(_flip_last_byte(data))
+    with pytest.raises(ModelFileError, match="its weights do not match the checksum"):
+        load_classifier(path)
+
+
+def test_new_files_are_format_2(model_bytes):
+    meta = meta_of(model_bytes)
+    assert MODEL_FORMAT_VERSION == meta["format_version"] == 2
+    assert "payload_sha256" not in meta and len(meta["integrity_sha256"]) == 64
+
+
+# ---- the checksum covers the metadata -------------------------------------------------------------
+def _flip_in_header(data: bytes, text: bytes, mask: int) -> bytes:
+    at = data.index(text)
+    assert at < 8 + struct.unpack("<Q", data[:8])[0]  # inside the header
+    damaged = bytearray(data)
+    damaged[at] ^= mask
+    return bytes(damaged)
+
+
+def test_a_flipped_byte_in_the_metadata_is_caught(tmp_path, classifier, model_bytes):
+    # Without per-class metrics nothing else repeats the class names: only the checksum can tell.
+    plain = classifier_to_bytes(Classifier(classifier.network, list(CLASSES), BACKBONE, classifier.preprocessing))
+    renamed = _flip_in_header(plain, b"ants", 0x04)  # "ants" -> "ents": a valid name still
+    better = _flip_in_header(model_bytes, b"875", 0x01)  # accuracy 0.875 -> 0.975
+    for damaged in (renamed, better):
+        path = _write(tmp_path, damaged)
+        _refused_by_every_reader(path, "weights or metadata do not match the checksum")
+
+
+# ---- hostile headers ------------------------------------------------------------------------------
+def _write(tmp_path, data: bytes):
+    path = tmp_path / "hostile.safetensors"
+    path.write_bytes(data)
+    return path
+
+
+def _refused_by_every_reader(path, expected: str) -> str:
+    for read in (load_classifier, read_model_info, lambda p: classifier_from_bytes(p.read_bytes(), source=str(p))):
+        with pytest.raises(ModelFileError) as caught:
+            read(path)
+        message = str(caught.value)
+        assert expected in message and str(path) in message and message.endswith("."), message
+    return message
+
+
+def test_a_header_nested_100000_levels_deep(tmp_path):
+    deep = "[" * 100_000 + "]" * 100_000
+    _refused_by_every_reader(_write(tmp_path, join('{"a": ' + deep + "}", b"")), "nested more than")
+    metadata = json.dumps({"__metadata__": {"tlgui": deep}})
+    _refused_by_every_reader(_write(tmp_path, join(metadata, b"")), "nested more than")
+
+
+@pytest.mark.parametrize("offset", ["1e400", "-8", "2.5", "true", '"12"', "1" + "0" * 5000])
+def test_hostile_tensor_offsets(tmp_path, model_bytes, offset):
+    header, payload = split(model_bytes)
+    header["stages.head.bias"]["data_offsets"][1] = "OFFSET"
+    text = json.dumps(header).replace('"OFFSET"', offset)
+    path = _write(tmp_path, join(text, payload))
+    expected = "not valid JSON" if len(offset) > 4300 else "tensor table is invalid"
+    _refused_by_every_reader(path, expected)
+
+
+def _good_preprocessing(**changes) -> dict:
+    return {**get_spec(BACKBONE).preprocessing.to_dict(), **changes}
+
+
+WRONG_TYPES = {
+    "class names as text": ({"class_names": "ants"}, "class names"),
+    "class names as numbers": ({"class_names": [1, 2, 3]}, "class names"),
+    "an empty class name": ({"class_names": ["ants", "", "bees"]}, "class names"),
+    "a 256-character class name": ({"class_names": ["a" * 256, "b", "c"]}, "class names"),
+    "backbone as a number": ({"backbone_id": 5}, "backbone"),
+    "version as text": ({"format_version": "2"}, "format version"),
+    "version as true": ({"format_version": True}, "format version"),
+    "input size as text": ({"preprocessing": _good_preprocessing(input_size="224")}, "input size"),
+    "input size 224.5": ({"preprocessing": _good_preprocessing(input_size=224.5)}, "input size"),
+    "mean as text": ({"preprocessing": _good_preprocessing(mean=["a", "b", "c"])}, "mean or std"),
+    "std of zero": ({"preprocessing": _good_preprocessing(std=[0, 0, 0])}, "mean or std"),
+    "unknown interpolation": ({"preprocessing": _good_preprocessing(interpolation="lanczos9")}, "interpolation"),
+    "an extra preprocessing key": ({"preprocessing": _good_preprocessing(crop=1)}, "preprocessing"),
+    "metrics as a list": ({"metrics": []}, "metrics summary"),
+    "accuracy as text": ({"metrics": {"accuracy": "high"}}, "accuracy"),
+    "precision without recall": ({"metrics": {"precision": dict.fromkeys(CLASSES, 1.0)}}, "precision"),
+    "recall for other classes": (
+        {"metrics": {"precision": dict.fromkeys(CLASSES, 1.0), "recall": {"x": 1.0}}},
+        "recall",
+    ),
+    "a ragged confusion matrix": ({"metrics": {"confusion": [[1], [2, 3], [4, 5, 6]]}}, "confusion"),
+    "parameters as text": ({"training": {"total_parameters": "many"}}, "total_parameters"),
+    "a NaN duration": ({"training": {"timings": {"total_s": float("nan")}}}, "timings"),
+    "created as a number": ({"created": 5}, "created"),
+    "a lone surrogate": ({"training": {"regime": "\ud800"}}, "not valid Unicode"),
+}
+
+
+@pytest.mark.parametrize("case", WRONG_TYPES)
+def test_metadata_fields_of_the_wrong_type(case, tmp_path, model_bytes, no_unpickling):
+    changes, expected = WRONG_TYPES[case]
+    _refused_by_every_reader(_write(tmp_path, with_meta(model_bytes, **changes)), expected)
+
+
+@pytest.mark.parametrize("case", ["accuracy as text", "parameters as text", "a lone surrogate"])
+def test_inspect_and_predict_print_one_line_not_a_traceback(case, tmp_path, model_bytes, capsys):
+    path = _write(tmp_path, with_meta(model_bytes, **WRONG_TYPES[case][0]))
+    photo = tmp_path / "ant.png"
+    photo.write_bytes(_png())
+    for command in (["inspect", str(path)], ["predict", str(path), str(photo)]):
+        assert main(command) == 1
+        err = capsys.readouterr().err
+        assert err.startswith("tlgui: error: ") and err.count("\n") == 1 and "Traceback" not in err
+
+
+@pytest.mark.parametrize("size", [40_000, 0, -5])
+def test_preprocessing_sizes_out_of_bounds(tmp_path, model_bytes, size):
+    data = with_meta(model_bytes, preprocessing=_good_preprocessing(input_size=size, resize_size=max(size, 256)))
+    _refused_by_every_reader(_write(tmp_path, data), "input size")
+    data = with_meta(model_bytes, preprocessing=_good_preprocessing(resize_size=size))
+    _refused_by_every_reader(_write(tmp_path, data), "resize size")
+
+
+@pytest.fixture
+def nothing_is_built(monkeypatch):
+    def forbidden(*_args, **_kwargs):
+        raise AssertionError("a network was built for a file that should have been refused")
+
+    monkeypatch.setattr(modelfile, "create_backbone", forbidden)
+
+
+def test_3_million_classes_for_a_2_row_head_are_refused_in_little_memory(tmp_path, classifier, nothing_is_built):
+    two_rows = Classifier(
+        copy.deepcopy(classifier.network), ["ants", "bees"], BACKBONE, classifier.preprocessing
+    )
+    replace_head(two_rows.network, 2)
+    good = classifier_to_bytes(two_rows)
+    many = [f"class {i}" for i in range(3_000_000)]
+    huge = _write(tmp_path, with_meta(good, class_names=many))
+    tracemalloc.start()
+    try:
+        _refused_by_every_reader(huge, "header is")
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    # classifier_from_bytes's own read of the file is the test's, not the loader's: judge the loaders.
+    assert peak < huge.stat().st_size + 16 * 1024 * 1024
+    tracemalloc.start()
+    try:
+        for read in (load_classifier, read_model_info):
+            with pytest.raises(ModelFileError, match="header is"):
+                read(huge)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < 1024 * 1024
+    # Under the header's size cap, the count itself is refused, before any network is built.
+    _refused_by_every_reader(_write(tmp_path, with_meta(good, class_names=many[:1001])), "at most 1,000")
+    _refused_by_every_reader(_write(tmp_path, with_meta(good, class_names=many[:3])), "do not fit")
+
+
+def test_a_head_claiming_3_million_rows_is_refused(tmp_path, model_bytes, nothing_is_built):
+    header, payload = split(model_bytes)
+    header["stages.head.weight"]["shape"] = [3_000_000, 1280]
+    _refused_by_every_reader(_write(tmp_path, signed(header, payload)), "does not match its shape")
+
+
+def _with_nan_head(model_bytes: bytes) -> bytes:
+    header, payload = split(model_bytes)
+    begin, end = header["stages.head.weight"]["data_offsets"]
+    payload = payload[:begin] + struct.pack("<f", float("nan")) * ((end - begin) // 4) + payload[end:]
+    return signed(header, payload)
+
+
+def test_a_head_of_nan_weights_is_refused(tmp_path, model_bytes, capsys, nothing_is_built):
+    path = _write(tmp_path, _with_nan_head(model_bytes))
+    _refused_by_every_reader(path, "stages.head.weight holds NaN")
+    photo = tmp_path / "ant.png"
+    photo.write_bytes(_png())
+    assert main(["predict", str(path), str(photo)]) == 1
+    captured = capsys.readouterr()
+    assert "not all finite" in captured.err and "nan" not in captured.out
+
+
+def test_nan_weights_are_never_saved(classifier, tmp_path):
+    broken = Classifier(copy.deepcopy(classifier.network), list(CLASSES), BACKBONE, classifier.preprocessing)
+    with torch.no_grad():
+        broken.network.head.bias[1] = float("inf")
+    with pytest.raises(ModelFileError, match="cannot be saved: .*stages.head.bias holds NaN or infinity"):
+        save_classifier(broken, tmp_path / "broken.safetensors")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_too_many_classes_are_never_saved():
+    names = [f"c{i}" for i in range(1001)]
+    net = replace_head(_tiny_network(), len(names))
+    tiny = Classifier(net, names, "tiny", Preprocessing(input_size=32, resize_size=32))
+    with pytest.raises(ModelFileError, match="cannot be saved: it names 1,001 classes"):
+        classifier_to_bytes(tiny)
+
+
+def test_tensors_that_leave_a_gap_or_overlap(tmp_path, model_bytes, nothing_is_built):
+    header, payload = split(model_bytes)
+    begin, end = header["stages.head.bias"]["data_offsets"]
+    header["stages.head.bias"]["data_offsets"] = [0, end - begin]  # overlaps the first tensor
+    _refused_by_every_reader(_write(tmp_path, signed(header, payload)), "overlap or leave gaps")
+
+
+def test_a_dtype_tlgui_does_not_write(tmp_path, model_bytes, nothing_is_built):
+    header, payload = split(model_bytes)
+    header["stages.head.bias"]["dtype"] = "F64"
+    _refused_by_every_reader(_write(tmp_path, signed(header, payload)), "does not write")
+
+
+def test_weights_of_another_architecture(tmp_path, model_bytes):
+    header, payload = split(model_bytes)
+    header["stages.stem.conv_stem.weight_renamed"] = header.pop("stages.stem.conv_stem.weight")
+    path = _write(tmp_path, signed(header, payload))
+    with pytest.raises(ModelFileError, match="do not fit the efficientnet_lite0 network with 3 classes"):
+        load_classifier(path)
+    assert read_model_info(path)["class_names"] == CLASSES  # the header alone is sound
+
+
+def test_a_fixed_size_backbone_knows_its_input_size():
+    from tlgui.core.backbones import torchvision_zoo
+
+    vit = torchvision_zoo.stage_model("vit_b_16", torchvision_zoo.build_architecture("vit_b_16", device="meta"))
+    assert modelfile._fixed_input_size(vit) == 224
+    assert modelfile._fixed_input_size(_tiny_network()) is None
+
+
+# ---- files that are not files ---------------------------------------------------------------------
+@pytest.fixture
+def deadline():
+    """Fail, rather than hang, when the code under test blocks for more than 5 seconds."""
+
+    def expired(*_args):
+        raise TimeoutError("blocked for more than 5 seconds")
+
+    previous = signal.signal(signal.SIGALRM, expired)
+    signal.setitimer(signal.ITIMER_REAL, 5.0)
+    yield
+    signal.setitimer(signal.ITIMER_REAL, 0)
+    signal.signal(signal.SIGALRM, previous)
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo") or not hasattr(signal, "setitimer"), reason="no FIFOs here")
+def test_a_fifo_is_refused_at_once(tmp_path, deadline):
+    fifo = tmp_path / "model.safetensors"
+    os.mkfifo(fifo)
+    for read in (load_classifier, read_model_info):
+        with pytest.raises(ModelFileError, match="pipe"):
+            read(fifo)
+    assert main(["inspect", str(fifo)]) == 1
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/zero"), reason="no /dev/zero here")
+def test_a_link_to_a_device_is_refused(tmp_path, deadline):
+    link = tmp_path / "zero.safetensors"
+    link.symlink_to("/dev/zero")
+    for read in (load_classifier, read_model_info):
+        with pytest.raises(ModelFileError, match="device"):
+            read(link)
