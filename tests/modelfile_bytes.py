@@ -40,7 +40,8 @@ def signed(header: dict, payload: bytes) -> bytes:
     meta = json.loads(header["__metadata__"]["tlgui"])
     meta.pop("integrity_sha256", None)
     table = {key: value for key, value in header.items() if key != "__metadata__"}
-    text = json.dumps({"metadata": meta, "tensors": table}, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    signed_part = {"metadata": meta, "tensors": table}
+    text = json.dumps(signed_part, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
     form = text.encode("utf-8", "surrogatepass")  # tlgui refuses such text before it checks the sum
     digest = hashlib.sha256(b"tlgui-model-2\n" + struct.pack("<Q", len(form)) + form + payload)
     meta["integrity_sha256"] = digest.hexdigest()

@@ -10,6 +10,7 @@ import pickle
 import signal
 import struct
 import tracemalloc
+import zipfile
 
 import pytest
 import safetensors.torch
@@ -19,9 +20,10 @@ from PIL import Image
 from torch import nn
 
 from tlgui.cli.main import main
-from tlgui.core.backbones import create_backbone, get_spec
+from tlgui.core.backbones import create_backbone, get_spec, import_weights
 from tlgui.core.backbones.preprocess import Preprocessing
 from tlgui.core.backbones.staged import StagedNetwork, replace_head
+from tlgui.core.backbones.weights import check_state_dict, load_state_dict_file
 from tlgui.core.errors import ModelFileError
 from tlgui.core.files.versions import MODEL_FORMAT_VERSION
 from tlgui.core.models import modelfile
@@ -304,7 +306,9 @@ def _flip_in_header(data: bytes, text: bytes, mask: int) -> bytes:
 
 def test_a_flipped_byte_in_the_metadata_is_caught(tmp_path, classifier, model_bytes):
     # Without per-class metrics nothing else repeats the class names: only the checksum can tell.
-    plain = classifier_to_bytes(Classifier(classifier.network, list(CLASSES), BACKBONE, classifier.preprocessing))
+    plain = classifier_to_bytes(
+        Classifier(classifier.network, list(CLASSES), BACKBONE, classifier.preprocessing)
+    )
     renamed = _flip_in_header(plain, b"ants", 0x04)  # "ants" -> "ents": a valid name still
     better = _flip_in_header(model_bytes, b"875", 0x01)  # accuracy 0.875 -> 0.975
     for damaged in (renamed, better):
@@ -319,8 +323,12 @@ def _write(tmp_path, data: bytes):
     return path
 
 
+def _from_bytes(path):
+    return classifier_from_bytes(path.read_bytes(), source=str(path))
+
+
 def _refused_by_every_reader(path, expected: str) -> str:
-    for read in (load_classifier, read_model_info, lambda p: classifier_from_bytes(p.read_bytes(), source=str(p))):
+    for read in (load_classifier, read_model_info, _from_bytes):
         with pytest.raises(ModelFileError) as caught:
             read(path)
         message = str(caught.value)
@@ -361,7 +369,10 @@ WRONG_TYPES = {
     "input size 224.5": ({"preprocessing": _good_preprocessing(input_size=224.5)}, "input size"),
     "mean as text": ({"preprocessing": _good_preprocessing(mean=["a", "b", "c"])}, "mean or std"),
     "std of zero": ({"preprocessing": _good_preprocessing(std=[0, 0, 0])}, "mean or std"),
-    "unknown interpolation": ({"preprocessing": _good_preprocessing(interpolation="lanczos9")}, "interpolation"),
+    "unknown interpolation": (
+        {"preprocessing": _good_preprocessing(interpolation="lanczos9")},
+        "interpolation",
+    ),
     "an extra preprocessing key": ({"preprocessing": _good_preprocessing(crop=1)}, "preprocessing"),
     "metrics as a list": ({"metrics": []}, "metrics summary"),
     "accuracy as text": ({"metrics": {"accuracy": "high"}}, "accuracy"),
@@ -397,7 +408,8 @@ def test_inspect_and_predict_print_one_line_not_a_traceback(case, tmp_path, mode
 
 @pytest.mark.parametrize("size", [40_000, 0, -5])
 def test_preprocessing_sizes_out_of_bounds(tmp_path, model_bytes, size):
-    data = with_meta(model_bytes, preprocessing=_good_preprocessing(input_size=size, resize_size=max(size, 256)))
+    too_big = _good_preprocessing(input_size=size, resize_size=max(size, 256))
+    data = with_meta(model_bytes, preprocessing=too_big)
     _refused_by_every_reader(_write(tmp_path, data), "input size")
     data = with_meta(model_bytes, preprocessing=_good_preprocessing(resize_size=size))
     _refused_by_every_reader(_write(tmp_path, data), "resize size")
@@ -411,7 +423,9 @@ def nothing_is_built(monkeypatch):
     monkeypatch.setattr(modelfile, "create_backbone", forbidden)
 
 
-def test_3_million_classes_for_a_2_row_head_are_refused_in_little_memory(tmp_path, classifier, nothing_is_built):
+def test_3_million_classes_for_a_2_row_head_are_refused_in_little_memory(
+    tmp_path, classifier, nothing_is_built
+):
     two_rows = Classifier(
         copy.deepcopy(classifier.network), ["ants", "bees"], BACKBONE, classifier.preprocessing
     )
@@ -506,7 +520,8 @@ def test_weights_of_another_architecture(tmp_path, model_bytes):
 def test_a_fixed_size_backbone_knows_its_input_size():
     from tlgui.core.backbones import torchvision_zoo
 
-    vit = torchvision_zoo.stage_model("vit_b_16", torchvision_zoo.build_architecture("vit_b_16", device="meta"))
+    architecture = torchvision_zoo.build_architecture("vit_b_16", device="meta")
+    vit = torchvision_zoo.stage_model("vit_b_16", architecture)
     assert modelfile._fixed_input_size(vit) == 224
     assert modelfile._fixed_input_size(_tiny_network()) is None
 
@@ -543,3 +558,98 @@ def test_a_link_to_a_device_is_refused(tmp_path, deadline):
     for read in (load_classifier, read_model_info):
         with pytest.raises(ModelFileError, match="device"):
             read(link)
+
+
+# ---- weights files a user imports -----------------------------------------------------------------
+def _deflated(data: bytes) -> bytes:
+    """The same zip checkpoint with its records compressed, as torch.load accepts."""
+    source = zipfile.ZipFile(io.BytesIO(data))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            target.writestr(info.filename, source.read(info.filename))
+    return out.getvalue()
+
+
+def _saved(state: dict) -> bytes:
+    buffer = io.BytesIO()
+    torch.save(state, buffer)
+    return buffer.getvalue()
+
+
+def test_weights_files_load_within_their_limits(tmp_path):
+    state = {"conv.weight": torch.randn(4, 3, 3, 3), "bn.num_batches_tracked": torch.tensor(7)}
+    for name, data in {"plain.pth": _saved(state), "deflated.pth": _deflated(_saved(state))}.items():
+        (tmp_path / name).write_bytes(data)
+        loaded = load_state_dict_file(tmp_path / name)
+        assert all(torch.equal(loaded[key], value) for key, value in state.items())
+    safetensors.torch.save_file(state, str(tmp_path / "w.safetensors"))
+    assert torch.equal(load_state_dict_file(tmp_path / "w.safetensors")["conv.weight"], state["conv.weight"])
+
+
+def test_a_weights_file_over_its_size_cap_is_not_read(tmp_path):
+    path = tmp_path / "big.pth"
+    path.write_bytes(_saved({"w": torch.zeros(1000)}))
+    with pytest.raises(ModelFileError, match="big.pth is .*more than the 1,000 bytes"):
+        load_state_dict_file(path, max_bytes=1000)
+
+
+def test_a_zip_bomb_is_refused_before_it_is_unpacked(tmp_path, monkeypatch):
+    path = tmp_path / "bomb.pth"
+    path.write_bytes(_deflated(_saved({"w": torch.zeros(1_000_000)})))  # 4 MB in a few kB
+    assert path.stat().st_size < 100_000
+    monkeypatch.setattr(torch, "load", lambda *_a, **_k: pytest.fail("the bomb reached torch.load"))
+    with pytest.raises(ModelFileError, match="bomb.pth would unpack to 4,00.* bytes, more than the 1,000,000"):
+        load_state_dict_file(path, max_bytes=1_000_000)
+
+
+def test_a_zip_that_claims_a_huge_directory_is_refused(tmp_path):
+    data = bytearray(_saved({"w": torch.zeros(10)}))
+    end = data.rfind(b"PK\x05\x06")
+    data[end + 12 : end + 16] = (0x7FFFFFFF).to_bytes(4, "little")
+    (tmp_path / "dir.pth").write_bytes(bytes(data))
+    with pytest.raises(ModelFileError, match="dir.pth is not a weights file tlgui can read: it lists too many"):
+        load_state_dict_file(tmp_path / "dir.pth")
+
+
+def test_a_safetensors_header_over_its_cap_is_refused(tmp_path):
+    path = tmp_path / "w.safetensors"
+    path.write_bytes((90 * 1024 * 1024).to_bytes(8, "little") + b"{}")
+    with pytest.raises(ModelFileError, match="w.safetensors is not a safetensors weights file"):
+        load_state_dict_file(path)
+
+
+@pytest.mark.parametrize("suffix", [".pth", ".safetensors"])
+def test_nan_weights_are_refused(tmp_path, suffix):
+    state = {"fc.weight": torch.tensor([[1.0, float("nan")]])}
+    path = tmp_path / f"nan{suffix}"
+    if suffix == ".pth":
+        torch.save(state, path)
+    else:
+        safetensors.torch.save_file(state, str(path))
+    with pytest.raises(ModelFileError, match=f"nan{suffix} holds weights that are not finite.*fc.weight"):
+        load_state_dict_file(path)
+
+
+@pytest.mark.filterwarnings("ignore:Validating sparse tensor invariants")
+def test_tensors_that_are_not_plain_weights_are_refused(tmp_path):
+    path = tmp_path / "sparse.pth"
+    torch.save({"fc.weight": torch.eye(3).to_sparse()}, path)
+    with pytest.raises(ModelFileError, match="something other than named weight tensors"):
+        load_state_dict_file(path)
+
+
+def test_integer_values_where_float_weights_belong_are_refused():
+    expected = {"fc.weight": torch.zeros(2, 2), "bn.num_batches_tracked": torch.tensor(0)}
+    state = {"fc.weight": torch.zeros(2, 2, dtype=torch.int32), "bn.num_batches_tracked": torch.tensor(3)}
+    with pytest.raises(ModelFileError, match="fc.weight holds torch.int32 values where Net needs floating"):
+        check_state_dict(state, expected, source="w.pth", title="Net")
+    check_state_dict({**state, "fc.weight": torch.ones(2, 2)}, expected, source="w.pth", title="Net")
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo") or not hasattr(signal, "setitimer"), reason="no FIFOs here")
+def test_importing_a_fifo_is_refused_at_once(tmp_path, deadline):
+    fifo = tmp_path / "weights.pth"
+    os.mkfifo(fifo)
+    with pytest.raises(ModelFileError, match="pipe"):
+        import_weights("mobilenet_v3_small", fifo)

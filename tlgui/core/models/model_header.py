@@ -184,14 +184,19 @@ def _tlgui_metadata(header: dict, where: str) -> dict:
     extra = header.get("__metadata__")
     raw = extra.get(METADATA_KEY) if isinstance(extra, dict) else None
     if not isinstance(raw, str):
-        raise ModelFileError(f"{where} is a safetensors file but not a tlgui model (it has no tlgui metadata).")
+        raise ModelFileError(
+            f"{where} is a safetensors file but not a tlgui model (it has no tlgui metadata)."
+        )
     meta = _loads(raw, where)
     if not isinstance(meta, dict) or meta.get("format") != FORMAT_NAME:
         raise ModelFileError(f"{where} is not a tlgui model file (unknown format).")
     # The version check quotes tlgui_version in its message: only text that prints safely.
     made_by = meta.get("tlgui_version")
-    printable = isinstance(made_by, str) and len(made_by) <= 40 and made_by.isprintable() and _is_utf8(made_by)
-    version_fields = {"format_version": meta.get("format_version"), "tlgui_version": made_by if printable else None}
+    printable = isinstance(made_by, str) and len(made_by) <= 40 and made_by.isprintable()
+    version_fields = {
+        "format_version": meta.get("format_version"),
+        "tlgui_version": made_by if printable and _is_utf8(made_by) else None,
+    }
     check_format_version(version_fields, where, kind="model", supported=MODEL_FORMAT_VERSION)
     required = (*_REQUIRED_FIELDS, CHECKSUM_FIELDS[meta["format_version"]])
     missing = [name for name in required if name not in meta]
@@ -400,7 +405,8 @@ def _check_per_class(metrics: dict, names: list[str]) -> None:
         raise InvalidContent("its metrics summary is invalid (it has precision or recall without the other)")
     for key in per_class:
         values = metrics[key]
-        if not isinstance(values, dict) or values.keys() != set(names) or not all(map(_is_real, values.values())):
+        valid = isinstance(values, dict) and values.keys() == set(names)
+        if not valid or not all(map(_is_real, values.values())):
             raise InvalidContent(f"its metrics summary is invalid ({key} is not a number per class)")
     if "confusion" in metrics:
         rows = metrics["confusion"]

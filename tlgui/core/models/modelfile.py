@@ -271,7 +271,8 @@ def _build_network(header: ModelHeader, where: str) -> StagedNetwork:
     size = header.meta["preprocessing"]["input_size"]
     if fixed is not None and size != fixed:
         raise ModelFileError(
-            f"{where} is damaged: its preprocessing says {size} px inputs, but {backbone_id} takes {fixed} px only."
+            f"{where} is damaged: its preprocessing says {size} px inputs, "
+            f"but {backbone_id} takes {fixed} px only."
         )
     return network
 
