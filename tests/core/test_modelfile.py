@@ -373,6 +373,7 @@ WRONG_TYPES = {
         {"preprocessing": _good_preprocessing(interpolation="lanczos9")},
         "interpolation",
     ),
+    "interpolation as a list": ({"preprocessing": _good_preprocessing(interpolation=[])}, "interpolation"),
     "an extra preprocessing key": ({"preprocessing": _good_preprocessing(crop=1)}, "preprocessing"),
     "metrics as a list": ({"metrics": []}, "metrics summary"),
     "accuracy as text": ({"metrics": {"accuracy": "high"}}, "accuracy"),
@@ -502,9 +503,10 @@ def test_tensors_that_leave_a_gap_or_overlap(tmp_path, model_bytes, nothing_is_b
     _refused_by_every_reader(_write(tmp_path, signed(header, payload)), "overlap or leave gaps")
 
 
-def test_a_dtype_tlgui_does_not_write(tmp_path, model_bytes, nothing_is_built):
+@pytest.mark.parametrize("dtype", ["F64", ["F32"], None])
+def test_a_dtype_tlgui_does_not_write(tmp_path, model_bytes, nothing_is_built, dtype):
     header, payload = split(model_bytes)
-    header["stages.head.bias"]["dtype"] = "F64"
+    header["stages.head.bias"]["dtype"] = dtype
     _refused_by_every_reader(_write(tmp_path, signed(header, payload)), "does not write")
 
 

@@ -21,6 +21,7 @@ from typing import IO
 from urllib.error import URLError
 from urllib.parse import urlparse
 
+import numpy as np
 import torch
 
 from tlgui.core.errors import ModelFileError, WeightsUnavailableError
@@ -232,10 +233,17 @@ def _zip_directory_size(handle: IO[bytes], size: int) -> int | None:
 
 def _check_finite(state: Mapping[str, torch.Tensor], path: Path) -> None:
     for key, tensor in state.items():
-        if tensor.is_floating_point() and not bool(torch.isfinite(tensor).all()):
+        if tensor.is_floating_point() and not _all_finite(tensor):
             raise ModelFileError(
                 f"{path.name} holds weights that are not finite numbers ({key} has NaN or infinity)."
             )
+
+
+def _all_finite(tensor: torch.Tensor) -> bool:
+    # numpy's single-threaded check: on a busy machine torch.isfinite measured 20 to 100 times slower.
+    if tensor.dtype == torch.bfloat16:  # numpy has no bfloat16
+        return bool(torch.isfinite(tensor).all())
+    return bool(np.isfinite(tensor.numpy()).all())
 
 
 def _as_state_dict(data: object, path: Path) -> OrderedDict[str, torch.Tensor]:

@@ -217,7 +217,7 @@ def tensor_entries(table: dict) -> dict[str, TensorEntry]:
         if not isinstance(entry, dict) or entry.keys() != {"dtype", "shape", "data_offsets"}:
             raise InvalidContent(f"the entry for {_short(name)} is not a dtype, shape and offsets")
         dtype, shape, offsets = entry["dtype"], entry["shape"], entry["data_offsets"]
-        if dtype not in DTYPE_SIZES:
+        if not isinstance(dtype, str) or dtype not in DTYPE_SIZES:
             raise InvalidContent(f"{_short(name)} has the dtype {_short(dtype)}, which tlgui does not write")
         if not isinstance(shape, list) or len(shape) > MAX_TENSOR_DIMS or not all(map(_is_count, shape)):
             raise InvalidContent(f"the shape of {_short(name)} is not a list of sizes")
@@ -310,7 +310,7 @@ def check_preprocessing(pre: object) -> None:
         )
     if not _three(pre["mean"], lambda v: -10 <= v <= 10) or not _three(pre["std"], lambda v: 1e-3 <= v <= 10):
         raise InvalidContent("its preprocessing settings are invalid (mean or std out of range)")
-    if pre["interpolation"] not in _INTERPOLATIONS:
+    if not isinstance(pre["interpolation"], str) or pre["interpolation"] not in _INTERPOLATIONS:
         raise InvalidContent("its preprocessing settings are invalid (unknown interpolation)")
 
 

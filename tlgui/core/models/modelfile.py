@@ -26,6 +26,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO
 
+import numpy as np
 import torch
 from safetensors.torch import save as safetensors_to_bytes
 
@@ -237,10 +238,13 @@ def _check_payload(header: ModelHeader, chunks_of: ChunksOf, where: str) -> None
         )
 
 
-def _all_finite(chunk: bytes | memoryview) -> bool:
-    with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", message="The given buffer is not writable")
-        return bool(torch.isfinite(torch.frombuffer(chunk, dtype=torch.float32)).all())
+def _all_finite(values: bytes | memoryview | torch.Tensor) -> bool:
+    """Whether fp32 ``values`` (little-endian bytes, or a CPU tensor) are all finite.
+
+    numpy's single-threaded check: on a busy machine torch.isfinite measured 20 to 100 times slower.
+    """
+    array = values.numpy() if isinstance(values, torch.Tensor) else np.frombuffer(values, dtype="<f4")
+    return bool(np.isfinite(array).all())
 
 
 def _check_backbone_known(header: ModelHeader, where: str) -> None:
@@ -344,7 +348,7 @@ def _tensors(header: ModelHeader, payload) -> dict[str, torch.Tensor]:
 def _check_finite(tensors: dict[str, torch.Tensor]) -> None:
     """Refuse to write NaN and infinite weights: the file would be refused when opened."""
     for name, tensor in tensors.items():
-        if tensor.is_floating_point() and not bool(torch.isfinite(tensor).all()):
+        if tensor.is_floating_point() and not _all_finite(tensor):
             raise ModelFileError(
                 f"The model cannot be saved: its weights are not all finite numbers ({name} holds NaN "
                 "or infinity); training went wrong, so train it again, perhaps with a lower learning rate."
