@@ -316,6 +316,20 @@ def test_a_flipped_byte_in_the_metadata_is_caught(tmp_path, classifier, model_by
         _refused_by_every_reader(path, "weights or metadata do not match the checksum")
 
 
+def test_a_file_changed_while_it_loads_is_caught(tmp_path, model_bytes, monkeypatch):
+    path = _write(tmp_path, model_bytes)
+    build = modelfile._build_network
+
+    def build_then_damage(*args):
+        # Between the streamed check and the read that loads the weights, the file changes.
+        path.write_bytes(model_bytes[:-4] + struct.pack("<f", float("nan")))
+        return build(*args)
+
+    monkeypatch.setattr(modelfile, "_build_network", build_then_damage)
+    with pytest.raises(ModelFileError, match="its weights or metadata do not match the checksum"):
+        load_classifier(path)
+
+
 # ---- hostile headers ------------------------------------------------------------------------------
 def _write(tmp_path, data: bytes):
     path = tmp_path / "hostile.safetensors"
@@ -493,6 +507,26 @@ def test_too_many_classes_are_never_saved():
     net = replace_head(_tiny_network(), len(names))
     tiny = Classifier(net, names, "tiny", Preprocessing(input_size=32, resize_size=32))
     with pytest.raises(ModelFileError, match="cannot be saved: it names 1,001 classes"):
+        classifier_to_bytes(tiny)
+
+
+def test_the_largest_valid_summary_fits_the_header_cap(tmp_path):
+    names = [f"{i:03d}" + "蜂" * 252 for i in range(1000)]  # 1,000 classes of 255 characters
+    confusion = [[(i + j) % 100 for j in range(1000)] for i in range(1000)]
+    metrics = {
+        "accuracy": 0.5,
+        "precision": dict.fromkeys(names, 0.123456789),
+        "recall": dict.fromkeys(names, 0.987654321),
+        "confusion": confusion,
+    }
+    net = replace_head(_tiny_network(), len(names))
+    tiny = Classifier(net, names, "tiny", Preprocessing(input_size=32, resize_size=32), metrics)
+    path = tmp_path / "largest.safetensors"
+    save_classifier(tiny, path)
+    info = read_model_info(path)
+    assert info["class_names"] == names and info["metrics"]["confusion"] == confusion
+    metrics["history"] = ["x" * 1000] * 10_000  # but a summary bloated beyond that is not written
+    with pytest.raises(ModelFileError, match="cannot be saved: its header would take"):
         classifier_to_bytes(tiny)
 
 

@@ -33,9 +33,10 @@ from tlgui.core.files.versions import MODEL_FORMAT_VERSION, check_format_version
 FORMAT_NAME = "tlgui-model"
 METADATA_KEY = "tlgui"
 
-#: A 1,000-class model's header (names, confusion matrix, history) takes a few MB; parsed JSON costs
-#: at most about 25 bytes of memory per byte of text, so this also bounds what parsing can take.
-MAX_HEADER_BYTES = 16 * 1024 * 1024
+#: The largest valid header, a 1,000-class model's with 255-character names, takes 5.2 MB (its
+#: confusion matrix alone 1,000,000 cells). Parsed JSON can cost 20 times its text in memory: a
+#: crafted 8 MiB header of empty lists measured 155 MB, the most a header can take.
+MAX_HEADER_BYTES = 8 * 1024 * 1024
 #: A desktop tool trains on folders of photos; 1,000 classes is ImageNet's size.
 MAX_CLASSES = 1000
 #: Class names are folder names, which file systems cap at 255.

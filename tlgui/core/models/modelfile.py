@@ -42,6 +42,7 @@ from tlgui.core.models.classifier import Classifier
 from tlgui.core.models.model_header import (
     CHECKSUM_FIELDS,
     FORMAT_NAME,
+    MAX_HEADER_BYTES,
     METADATA_KEY,
     InvalidContent,
     ModelHeader,
@@ -87,8 +88,16 @@ def classifier_to_bytes(classifier: Classifier) -> bytes:
     hasher.update(memoryview(bare)[start:])
     del bare
     meta[CHECKSUM_FIELDS[MODEL_FORMAT_VERSION]] = hasher.hexdigest()
-    text = json.dumps(meta, ensure_ascii=False)
-    return safetensors_to_bytes(tensors, metadata={METADATA_KEY: text})
+    # Compact: a 1,000-class confusion matrix is a million numbers.
+    text = json.dumps(meta, ensure_ascii=False, separators=(",", ":"))
+    data = safetensors_to_bytes(tensors, metadata={METADATA_KEY: text})
+    header_bytes = int.from_bytes(data[:8], "little")
+    if header_bytes > MAX_HEADER_BYTES:
+        raise ModelFileError(
+            f"The model cannot be saved: its header would take {header_bytes:,} bytes, more than the "
+            f"{MAX_HEADER_BYTES:,} a model file may have (is its training summary unusually large?)."
+        )
+    return data
 
 
 def _state_tensors(network: torch.nn.Module) -> dict[str, torch.Tensor]:
@@ -130,12 +139,15 @@ def load_classifier(path: Path | str) -> Classifier:
     with _open_model(path) as (handle, size):
         header = _read_header(handle, size, where)
         _check_backbone_known(header, where)
+        # Streamed first, so that a damaged file is refused before a network or the weights take
+        # memory; checked again below on the bytes actually loaded, in case the file changed between.
         _check_payload(header, _file_chunks(handle, header.data_start, where), where)
         network = _build_network(header, where)
         handle.seek(header.data_start)
         payload = bytearray(header.payload_size)
         if handle.readinto(payload) != header.payload_size:
             raise ModelFileError(f"{where} changed while it was being read.")
+    _check_payload(header, _memory_chunks(memoryview(payload)), where)
     return _classifier(header, network, payload, where)
 
 
