@@ -12,6 +12,7 @@ import struct
 import tracemalloc
 import zipfile
 
+import numpy as np
 import pytest
 import safetensors.torch
 import torch
@@ -508,6 +509,14 @@ def test_too_many_classes_are_never_saved():
     tiny = Classifier(net, names, "tiny", Preprocessing(input_size=32, resize_size=32))
     with pytest.raises(ModelFileError, match="cannot be saved: it names 1,001 classes"):
         classifier_to_bytes(tiny)
+
+
+def test_numpy_and_torch_numbers_in_a_summary_are_saved_as_numbers(tmp_path):
+    metrics = {"accuracy": np.float32(0.5), "best_epoch": np.int64(3), "val_loss": torch.tensor(0.25)}
+    tiny = Classifier(_tiny_network(), ["a", "b"], "tiny", Preprocessing(input_size=32, resize_size=32), metrics)
+    save_classifier(tiny, tmp_path / "tiny.safetensors")
+    info = read_model_info(tmp_path / "tiny.safetensors")
+    assert info["metrics"] == {"accuracy": 0.5, "best_epoch": 3, "val_loss": 0.25}
 
 
 def test_the_largest_valid_summary_fits_the_header_cap(tmp_path):

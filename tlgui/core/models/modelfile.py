@@ -127,9 +127,15 @@ def _metadata(classifier: Classifier) -> dict:
         "created": datetime.now(UTC).isoformat(timespec="seconds"),
         "tlgui_version": tlgui.__version__,
     }
-    # Signed as the reader will parse it: a stray Path or numpy scalar becomes its JSON form now,
-    # and tuples become lists, so the digest is computed over exactly what will be read back.
-    return json.loads(json.dumps(meta, ensure_ascii=False, default=str))
+    # Signed as the reader will parse it: a numpy or torch scalar becomes its number now, a stray
+    # Path its text, tuples lists, so the digest is computed over exactly what will be read back.
+    return json.loads(json.dumps(meta, ensure_ascii=False, default=_json_value))
+
+
+def _json_value(value: object) -> object:
+    if isinstance(value, np.generic | np.ndarray | torch.Tensor):
+        return value.tolist()  # a scalar's tolist() is its Python number
+    return str(value)
 
 
 # ---- reading ------------------------------------------------------------------------------------
