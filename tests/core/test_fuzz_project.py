@@ -216,7 +216,7 @@ def test_generated_zips(document, folder, data):
 @pytest.fixture(scope="module")
 def model_bytes(bundled_network) -> bytes:
     net = replace_head(copy.deepcopy(bundled_network), 2, seed=3).eval()
-    classifier = Classifier(net, ["ants", "bees"], BACKBONE, get_spec(BACKBONE).preprocessing, {}, {})
+    classifier = Classifier(net, ["ants", "bees"], BACKBONE, get_spec(BACKBONE).preprocessing)
     return classifier_to_bytes(classifier)
 
 

@@ -7,17 +7,24 @@ import io
 import json
 import os
 import pickle
+import signal
 import struct
+import tracemalloc
+import zipfile
 
+import numpy as np
 import pytest
 import safetensors.torch
 import torch
+from modelfile_bytes import format_1_bytes, join, meta_of, signed, split, with_meta
 from PIL import Image
 from torch import nn
 
-from tlgui.core.backbones import create_backbone, get_spec
+from tlgui.cli.main import main
+from tlgui.core.backbones import create_backbone, get_spec, import_weights
 from tlgui.core.backbones.preprocess import Preprocessing
 from tlgui.core.backbones.staged import StagedNetwork, replace_head
+from tlgui.core.backbones.weights import check_state_dict, load_state_dict_file
 from tlgui.core.errors import ModelFileError
 from tlgui.core.files.versions import MODEL_FORMAT_VERSION
 from tlgui.core.models import modelfile
@@ -29,7 +36,7 @@ from tlgui.core.models.modelfile import (
     read_model_info,
     save_classifier,
 )
-from tlgui.core.training.summary import ModelMetrics, TrainingSummary
+from tlgui.core.training.summary import EpochStats, ModelMetrics, TrainingSummary
 
 BACKBONE = "efficientnet_lite0"
 CLASSES = ["ants", "bees", "wasps 黄蜂"]
@@ -44,7 +51,15 @@ def classifier() -> Classifier:
         class_names=list(CLASSES),
         backbone_id=BACKBONE,
         preprocessing=get_spec(BACKBONE).preprocessing,
-        metrics=ModelMetrics.from_dict({"accuracy": 0.875, "recall": [1.0, 0.75, 0.5], "best_epoch": 4}, CLASSES),
+        metrics=ModelMetrics.from_dict(
+            {
+                "accuracy": 0.875,
+                "precision": dict(zip(CLASSES, [1.0, 0.6, 1.0], strict=True)),
+                "recall": dict(zip(CLASSES, [1.0, 0.75, 0.5], strict=True)),
+                "best_epoch": 4,
+            },
+            CLASSES,
+        ),
         training=TrainingSummary.from_dict({"config": {"epochs": 5, "freeze_level": 0}, "regime": "head"}),
     )
 
@@ -71,30 +86,6 @@ def no_unpickling(monkeypatch):
     for name in ("load", "loads", "Unpickler"):
         monkeypatch.setattr(pickle, name, forbidden)
     monkeypatch.setattr(torch, "load", forbidden)
-
-
-def _split(data: bytes) -> tuple[dict, bytes]:
-    length = struct.unpack("<Q", data[:8])[0]
-    return json.loads(data[8 : 8 + length]), data[8 + length :]
-
-
-def _join(header: dict, payload: bytes) -> bytes:
-    raw = json.dumps(header).encode()
-    raw += b" " * (-len(raw) % 8)
-    return struct.pack("<Q", len(raw)) + raw + payload
-
-
-def _with_meta(data: bytes, **changes) -> bytes:
-    """The same file with fields of our metadata changed (None deletes a field)."""
-    header, payload = _split(data)
-    meta = json.loads(header["__metadata__"]["tlgui"])
-    for key, value in changes.items():
-        if value is None:
-            meta.pop(key, None)
-        else:
-            meta[key] = value
-    header["__metadata__"]["tlgui"] = json.dumps(meta)
-    return _join(header, payload)
 
 
 def _tiny_network() -> StagedNetwork:
@@ -144,7 +135,7 @@ def test_read_model_info_returns_metadata_only(model_path, model_bytes):
     assert info["preprocessing"] == get_spec(BACKBONE).preprocessing.to_dict()
     assert info["metrics"]["accuracy"] == 0.875
     assert info["file_size_bytes"] == len(model_bytes)
-    assert {"created", "tlgui_version", "payload_sha256"} <= info.keys()
+    assert {"created", "tlgui_version", "integrity_sha256"} <= info.keys()
     json.dumps(info)  # what `tlgui inspect` prints
 
 
@@ -217,7 +208,7 @@ def _flip_last_byte(data: bytes) -> bytes:
 
 def _safetensors_with_640_byte_header() -> bytes:
     # A length prefix of 640 starts with bytes 80 02, a pickle's first two bytes: still safetensors.
-    header, payload = _split(_foreign_safetensors(None))
+    header, payload = split(_foreign_safetensors(None))
     raw = json.dumps(header).encode()
     return struct.pack("<Q", 640) + raw + b" " * (640 - len(raw)) + payload
 
@@ -234,7 +225,7 @@ BAD_FILES = {
     "truncated header": (lambda good: good[:200], "truncated"),
     "flipped byte": (_flip_last_byte, "checksum"),
     "extra bytes": (lambda good: good + b"\0" * 16, "unexpected bytes"),
-    "garbage header": (_bad_json_header, "header is not readable"),
+    "garbage header": (_bad_json_header, "not valid JSON"),
     "random bytes": (lambda good: bytes(range(256)) * 8, "not a tlgui model file"),
     "png": (lambda good: _png(), "PNG image"),
     "pickle pth": (lambda good: _pth(legacy=True), "pickled"),
@@ -242,14 +233,14 @@ BAD_FILES = {
     "foreign safetensors": (lambda good: _foreign_safetensors(None), "no tlgui metadata"),
     "pickle-like length": (lambda good: _safetensors_with_640_byte_header(), "no tlgui metadata"),
     "other metadata": (lambda good: _foreign_safetensors({"format": "pt"}), "no tlgui metadata"),
-    "wrong format name": (lambda good: _with_meta(good, format="other"), "unknown format"),
-    "newer version": (lambda good: _with_meta(good, format_version=99, tlgui_version="9.0"), "newer version"),
-    "no version": (lambda good: _with_meta(good, format_version=None), "format version"),
-    "no classes": (lambda good: _with_meta(good, class_names=None), "lacks class_names"),
-    "duplicate classes": (lambda good: _with_meta(good, class_names=["a", "a", "b"]), "class names"),
-    "bad preprocessing": (lambda good: _with_meta(good, preprocessing={"input_size": 1}), "preprocessing"),
-    "unknown backbone": (lambda good: _with_meta(good, backbone_id="resnet9000"), "does not know"),
-    "class count mismatch": (lambda good: _with_meta(good, class_names=["a", "b"]), "do not fit"),
+    "wrong format name": (lambda good: with_meta(good, format="other"), "unknown format"),
+    "newer version": (lambda good: with_meta(good, format_version=99, tlgui_version="9.0"), "newer version"),
+    "no version": (lambda good: with_meta(good, format_version=None), "format version"),
+    "no classes": (lambda good: with_meta(good, class_names=None), "lacks class_names"),
+    "duplicate classes": (lambda good: with_meta(good, class_names=["a", "a", "b"]), "class names"),
+    "bad preprocessing": (lambda good: with_meta(good, preprocessing={"input_size": 1}), "preprocessing"),
+    "unknown backbone": (lambda good: with_meta(good, backbone_id="resnet9000"), "does not know"),
+    "class count mismatch": (lambda good: with_meta(good, class_names=["a", "b"]), "do not fit"),
 }
 
 
@@ -265,7 +256,7 @@ def test_bad_files_raise_model_file_error(case, tmp_path, model_bytes, no_unpick
     assert str(path) in message and message.endswith(".")
 
 
-@pytest.mark.parametrize("case", ["empty", "truncated weights", "png", "pickle pth", "newer version"])
+@pytest.mark.parametrize("case", [case for case in BAD_FILES if case != "unknown backbone"])
 def test_read_model_info_refuses_bad_files(case, tmp_path, model_bytes, no_unpickling):
     make, expected = BAD_FILES[case]
     path = tmp_path / "bad.safetensors"
@@ -284,3 +275,431 @@ def test_missing_file_and_folder(tmp_path):
 def test_bytes_errors_name_their_source(model_bytes):
     with pytest.raises(ModelFileError, match="^The model inside x.tlgui is truncated"):
         classifier_from_bytes(model_bytes[:-100], source="The model inside x.tlgui")
+
+
+# ---- format 1 (tlgui 0.1: checksum over the weights only) -------------------------------------------
+def test_format_1_files_still_open(classifier, tmp_path, no_unpickling):
+    data = format_1_bytes(classifier)
+    path = tmp_path / "old.safetensors"
+    path.write_bytes(data)
+    loaded = load_classifier(path)
+    x = torch.randn(1, 3, 224, 224, generator=torch.Generator().manual_seed(1))
+    with torch.inference_mode():
+        assert torch.equal(classifier.network(x), loaded.network(x))
+    assert loaded.class_names == CLASSES and loaded.metrics == classifier.metrics
+    assert read_model_info(path)["format_version"] == 1
+    assert classifier_from_bytes(data).class_names == CLASSES
+    path.write_bytes(_flip_last_byte(data))
+    with pytest.raises(ModelFileError, match="its weights do not match the checksum"):
+        load_classifier(path)
+
+
+def test_new_files_are_format_2(model_bytes):
+    meta = meta_of(model_bytes)
+    assert MODEL_FORMAT_VERSION == meta["format_version"] == 2
+    assert "payload_sha256" not in meta and len(meta["integrity_sha256"]) == 64
+
+
+# ---- the checksum covers the metadata -------------------------------------------------------------
+def _flip_in_header(data: bytes, text: bytes, mask: int) -> bytes:
+    at = data.index(text)
+    assert at < 8 + struct.unpack("<Q", data[:8])[0]  # inside the header
+    damaged = bytearray(data)
+    damaged[at] ^= mask
+    return bytes(damaged)
+
+
+def test_a_flipped_byte_in_the_metadata_is_caught(tmp_path, classifier, model_bytes):
+    # Without per-class metrics nothing else repeats the class names: only the checksum can tell.
+    plain = classifier_to_bytes(
+        Classifier(classifier.network, list(CLASSES), BACKBONE, classifier.preprocessing)
+    )
+    renamed = _flip_in_header(plain, b"ants", 0x04)  # "ants" -> "ents": a valid name still
+    better = _flip_in_header(model_bytes, b"875", 0x01)  # accuracy 0.875 -> 0.975
+    for damaged in (renamed, better):
+        path = _write(tmp_path, damaged)
+        _refused_by_every_reader(path, "weights or metadata do not match the checksum")
+
+
+def test_a_file_changed_while_it_loads_is_caught(tmp_path, model_bytes, monkeypatch):
+    path = _write(tmp_path, model_bytes)
+    build = modelfile._build_network
+
+    def build_then_damage(*args):
+        # Between the streamed check and the read that loads the weights, the file changes.
+        path.write_bytes(model_bytes[:-4] + struct.pack("<f", float("nan")))
+        return build(*args)
+
+    monkeypatch.setattr(modelfile, "_build_network", build_then_damage)
+    with pytest.raises(ModelFileError, match="its weights or metadata do not match the checksum"):
+        load_classifier(path)
+
+
+# ---- hostile headers ------------------------------------------------------------------------------
+def _write(tmp_path, data: bytes):
+    path = tmp_path / "hostile.safetensors"
+    path.write_bytes(data)
+    return path
+
+
+def _from_bytes(path):
+    return classifier_from_bytes(path.read_bytes(), source=str(path))
+
+
+def _refused_by_every_reader(path, expected: str) -> str:
+    for read in (load_classifier, read_model_info, _from_bytes):
+        with pytest.raises(ModelFileError) as caught:
+            read(path)
+        message = str(caught.value)
+        assert expected in message and str(path) in message and message.endswith("."), message
+    return message
+
+
+def test_a_header_nested_100000_levels_deep(tmp_path):
+    deep = "[" * 100_000 + "]" * 100_000
+    _refused_by_every_reader(_write(tmp_path, join('{"a": ' + deep + "}", b"")), "nested more than")
+    metadata = json.dumps({"__metadata__": {"tlgui": deep}})
+    _refused_by_every_reader(_write(tmp_path, join(metadata, b"")), "nested more than")
+
+
+@pytest.mark.parametrize("offset", ["1e400", "-8", "2.5", "true", '"12"', "1" + "0" * 5000])
+def test_hostile_tensor_offsets(tmp_path, model_bytes, offset):
+    header, payload = split(model_bytes)
+    header["stages.head.bias"]["data_offsets"][1] = "OFFSET"
+    text = json.dumps(header).replace('"OFFSET"', offset)
+    path = _write(tmp_path, join(text, payload))
+    expected = "not valid JSON" if len(offset) > 4300 else "tensor table is invalid"
+    _refused_by_every_reader(path, expected)
+
+
+def _good_preprocessing(**changes) -> dict:
+    return {**get_spec(BACKBONE).preprocessing.to_dict(), **changes}
+
+
+WRONG_TYPES = {
+    "class names as text": ({"class_names": "ants"}, "class names"),
+    "class names as numbers": ({"class_names": [1, 2, 3]}, "class names"),
+    "an empty class name": ({"class_names": ["ants", "", "bees"]}, "class names"),
+    "a 256-character class name": ({"class_names": ["a" * 256, "b", "c"]}, "class names"),
+    "backbone as a number": ({"backbone_id": 5}, "backbone"),
+    "version as text": ({"format_version": "2"}, "format version"),
+    "version as true": ({"format_version": True}, "format version"),
+    "input size as text": ({"preprocessing": _good_preprocessing(input_size="224")}, "input size"),
+    "input size 224.5": ({"preprocessing": _good_preprocessing(input_size=224.5)}, "input size"),
+    "mean as text": ({"preprocessing": _good_preprocessing(mean=["a", "b", "c"])}, "mean or std"),
+    "std of zero": ({"preprocessing": _good_preprocessing(std=[0, 0, 0])}, "mean or std"),
+    "unknown interpolation": (
+        {"preprocessing": _good_preprocessing(interpolation="lanczos9")},
+        "interpolation",
+    ),
+    "interpolation as a list": ({"preprocessing": _good_preprocessing(interpolation=[])}, "interpolation"),
+    "an extra preprocessing key": ({"preprocessing": _good_preprocessing(crop=1)}, "preprocessing"),
+    "metrics as a list": ({"metrics": []}, "metrics summary"),
+    "accuracy as text": ({"metrics": {"accuracy": "high"}}, "accuracy"),
+    "precision without recall": ({"metrics": {"precision": dict.fromkeys(CLASSES, 1.0)}}, "precision"),
+    "recall for other classes": (
+        {"metrics": {"precision": dict.fromkeys(CLASSES, 1.0), "recall": {"x": 1.0}}},
+        "recall",
+    ),
+    "a ragged confusion matrix": ({"metrics": {"confusion": [[1], [2, 3], [4, 5, 6]]}}, "confusion"),
+    "parameters as text": ({"training": {"total_parameters": "many"}}, "total_parameters"),
+    "a NaN duration": ({"training": {"timings": {"total_s": float("nan")}}}, "timings"),
+    "created as a number": ({"created": 5}, "created"),
+    "a lone surrogate": ({"training": {"regime": "\ud800"}}, "not valid Unicode"),
+}
+
+
+@pytest.mark.parametrize("case", WRONG_TYPES)
+def test_metadata_fields_of_the_wrong_type(case, tmp_path, model_bytes, no_unpickling):
+    changes, expected = WRONG_TYPES[case]
+    _refused_by_every_reader(_write(tmp_path, with_meta(model_bytes, **changes)), expected)
+
+
+@pytest.mark.parametrize("case", ["accuracy as text", "parameters as text", "a lone surrogate"])
+def test_inspect_and_predict_print_one_line_not_a_traceback(case, tmp_path, model_bytes, capsys):
+    path = _write(tmp_path, with_meta(model_bytes, **WRONG_TYPES[case][0]))
+    photo = tmp_path / "ant.png"
+    photo.write_bytes(_png())
+    for command in (["inspect", str(path)], ["predict", str(path), str(photo)]):
+        assert main(command) == 1
+        err = capsys.readouterr().err
+        assert err.startswith("tlgui: error: ") and err.count("\n") == 1 and "Traceback" not in err
+
+
+@pytest.mark.parametrize("size", [40_000, 0, -5])
+def test_preprocessing_sizes_out_of_bounds(tmp_path, model_bytes, size):
+    too_big = _good_preprocessing(input_size=size, resize_size=max(size, 256))
+    data = with_meta(model_bytes, preprocessing=too_big)
+    _refused_by_every_reader(_write(tmp_path, data), "input size")
+    data = with_meta(model_bytes, preprocessing=_good_preprocessing(resize_size=size))
+    _refused_by_every_reader(_write(tmp_path, data), "resize size")
+
+
+@pytest.fixture
+def nothing_is_built(monkeypatch):
+    def forbidden(*_args, **_kwargs):
+        raise AssertionError("a network was built for a file that should have been refused")
+
+    monkeypatch.setattr(modelfile, "create_backbone", forbidden)
+
+
+def test_3_million_classes_for_a_2_row_head_are_refused_in_little_memory(
+    tmp_path, classifier, nothing_is_built
+):
+    two_rows = Classifier(
+        copy.deepcopy(classifier.network), ["ants", "bees"], BACKBONE, classifier.preprocessing
+    )
+    replace_head(two_rows.network, 2)
+    good = classifier_to_bytes(two_rows)
+    many = [f"class {i}" for i in range(3_000_000)]
+    huge = _write(tmp_path, with_meta(good, class_names=many))
+    tracemalloc.start()
+    try:
+        _refused_by_every_reader(huge, "header is")
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    # classifier_from_bytes's own read of the file is the test's, not the loader's: judge the loaders.
+    assert peak < huge.stat().st_size + 16 * 1024 * 1024
+    tracemalloc.start()
+    try:
+        for read in (load_classifier, read_model_info):
+            with pytest.raises(ModelFileError, match="header is"):
+                read(huge)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < 1024 * 1024
+    # Under the header's size cap, the count itself is refused, before any network is built.
+    _refused_by_every_reader(_write(tmp_path, with_meta(good, class_names=many[:1001])), "at most 1,000")
+    _refused_by_every_reader(_write(tmp_path, with_meta(good, class_names=many[:3])), "do not fit")
+
+
+def test_a_head_claiming_3_million_rows_is_refused(tmp_path, model_bytes, nothing_is_built):
+    header, payload = split(model_bytes)
+    header["stages.head.weight"]["shape"] = [3_000_000, 1280]
+    _refused_by_every_reader(_write(tmp_path, signed(header, payload)), "does not match its shape")
+
+
+def _with_nan_head(model_bytes: bytes) -> bytes:
+    header, payload = split(model_bytes)
+    begin, end = header["stages.head.weight"]["data_offsets"]
+    payload = payload[:begin] + struct.pack("<f", float("nan")) * ((end - begin) // 4) + payload[end:]
+    return signed(header, payload)
+
+
+def test_a_head_of_nan_weights_is_refused(tmp_path, model_bytes, capsys, nothing_is_built):
+    path = _write(tmp_path, _with_nan_head(model_bytes))
+    _refused_by_every_reader(path, "stages.head.weight holds NaN")
+    photo = tmp_path / "ant.png"
+    photo.write_bytes(_png())
+    assert main(["predict", str(path), str(photo)]) == 1
+    captured = capsys.readouterr()
+    assert "not all finite" in captured.err and "nan" not in captured.out
+
+
+def test_nan_weights_are_never_saved(classifier, tmp_path):
+    broken = Classifier(copy.deepcopy(classifier.network), list(CLASSES), BACKBONE, classifier.preprocessing)
+    with torch.no_grad():
+        broken.network.head.bias[1] = float("inf")
+    with pytest.raises(ModelFileError, match="cannot be saved: .*stages.head.bias holds NaN or infinity"):
+        save_classifier(broken, tmp_path / "broken.safetensors")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_too_many_classes_are_never_saved():
+    names = [f"c{i}" for i in range(1001)]
+    net = replace_head(_tiny_network(), len(names))
+    tiny = Classifier(net, names, "tiny", Preprocessing(input_size=32, resize_size=32))
+    with pytest.raises(ModelFileError, match="cannot be saved: it names 1,001 classes"):
+        classifier_to_bytes(tiny)
+
+
+def test_numpy_and_torch_numbers_in_a_summary_are_saved_as_numbers(tmp_path):
+    metrics = ModelMetrics(accuracy=np.float32(0.5), best_epoch=np.int64(3), val_loss=torch.tensor(0.25))
+    tiny = Classifier(_tiny_network(), ["a", "b"], "tiny", Preprocessing(input_size=32, resize_size=32), metrics)
+    save_classifier(tiny, tmp_path / "tiny.safetensors")
+    info = read_model_info(tmp_path / "tiny.safetensors")
+    assert info["metrics"] == {"accuracy": 0.5, "best_epoch": 3, "val_loss": 0.25}
+
+
+def test_the_largest_valid_summary_fits_the_header_cap(tmp_path):
+    names = [f"{i:03d}" + "蜂" * 252 for i in range(1000)]  # 1,000 classes of 255 characters
+    confusion = [[(i + j) % 100 for j in range(1000)] for i in range(1000)]
+    metrics = ModelMetrics(
+        accuracy=0.5,
+        precision=dict.fromkeys(names, 0.123456789),
+        recall=dict.fromkeys(names, 0.987654321),
+        confusion=confusion,
+    )
+    net = replace_head(_tiny_network(), len(names))
+    tiny = Classifier(net, names, "tiny", Preprocessing(input_size=32, resize_size=32), metrics)
+    path = tmp_path / "largest.safetensors"
+    save_classifier(tiny, path)
+    info = read_model_info(path)
+    assert info["class_names"] == names and info["metrics"]["confusion"] == confusion
+    epoch = EpochStats(1, 1, 0.123456789, 0.123456789, 0.5, 1.23456789, 0.001)
+    tiny.training.history = [epoch] * 80_000  # but a summary bloated beyond that is not written
+    with pytest.raises(ModelFileError, match="cannot be saved: its header would take"):
+        classifier_to_bytes(tiny)
+
+
+def test_tensors_that_leave_a_gap_or_overlap(tmp_path, model_bytes, nothing_is_built):
+    header, payload = split(model_bytes)
+    begin, end = header["stages.head.bias"]["data_offsets"]
+    header["stages.head.bias"]["data_offsets"] = [0, end - begin]  # overlaps the first tensor
+    _refused_by_every_reader(_write(tmp_path, signed(header, payload)), "overlap or leave gaps")
+
+
+@pytest.mark.parametrize("dtype", ["F64", ["F32"], None])
+def test_a_dtype_tlgui_does_not_write(tmp_path, model_bytes, nothing_is_built, dtype):
+    header, payload = split(model_bytes)
+    header["stages.head.bias"]["dtype"] = dtype
+    _refused_by_every_reader(_write(tmp_path, signed(header, payload)), "does not write")
+
+
+def test_weights_of_another_architecture(tmp_path, model_bytes):
+    header, payload = split(model_bytes)
+    header["stages.stem.conv_stem.weight_renamed"] = header.pop("stages.stem.conv_stem.weight")
+    path = _write(tmp_path, signed(header, payload))
+    with pytest.raises(ModelFileError, match="do not fit the efficientnet_lite0 network with 3 classes"):
+        load_classifier(path)
+    assert read_model_info(path)["class_names"] == CLASSES  # the header alone is sound
+
+
+def test_a_fixed_size_backbone_knows_its_input_size():
+    from tlgui.core.backbones import torchvision_zoo
+
+    architecture = torchvision_zoo.build_architecture("vit_b_16", device="meta")
+    vit = torchvision_zoo.stage_model("vit_b_16", architecture)
+    assert modelfile._fixed_input_size(vit) == 224
+    assert modelfile._fixed_input_size(_tiny_network()) is None
+
+
+# ---- files that are not files ---------------------------------------------------------------------
+@pytest.fixture
+def deadline():
+    """Fail, rather than hang, when the code under test blocks for more than 5 seconds."""
+
+    def expired(*_args):
+        raise TimeoutError("blocked for more than 5 seconds")
+
+    previous = signal.signal(signal.SIGALRM, expired)
+    signal.setitimer(signal.ITIMER_REAL, 5.0)
+    yield
+    signal.setitimer(signal.ITIMER_REAL, 0)
+    signal.signal(signal.SIGALRM, previous)
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo") or not hasattr(signal, "setitimer"), reason="no FIFOs here")
+def test_a_fifo_is_refused_at_once(tmp_path, deadline):
+    fifo = tmp_path / "model.safetensors"
+    os.mkfifo(fifo)
+    for read in (load_classifier, read_model_info):
+        with pytest.raises(ModelFileError, match="pipe"):
+            read(fifo)
+    assert main(["inspect", str(fifo)]) == 1
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/zero"), reason="no /dev/zero here")
+def test_a_link_to_a_device_is_refused(tmp_path, deadline):
+    link = tmp_path / "zero.safetensors"
+    link.symlink_to("/dev/zero")
+    for read in (load_classifier, read_model_info):
+        with pytest.raises(ModelFileError, match="device"):
+            read(link)
+
+
+# ---- weights files a user imports -----------------------------------------------------------------
+def _deflated(data: bytes) -> bytes:
+    """The same zip checkpoint with its records compressed, as torch.load accepts."""
+    source = zipfile.ZipFile(io.BytesIO(data))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            target.writestr(info.filename, source.read(info.filename))
+    return out.getvalue()
+
+
+def _saved(state: dict) -> bytes:
+    buffer = io.BytesIO()
+    torch.save(state, buffer)
+    return buffer.getvalue()
+
+
+def test_weights_files_load_within_their_limits(tmp_path):
+    state = {"conv.weight": torch.randn(4, 3, 3, 3), "bn.num_batches_tracked": torch.tensor(7)}
+    for name, data in {"plain.pth": _saved(state), "deflated.pth": _deflated(_saved(state))}.items():
+        (tmp_path / name).write_bytes(data)
+        loaded = load_state_dict_file(tmp_path / name)
+        assert all(torch.equal(loaded[key], value) for key, value in state.items())
+    safetensors.torch.save_file(state, str(tmp_path / "w.safetensors"))
+    assert torch.equal(load_state_dict_file(tmp_path / "w.safetensors")["conv.weight"], state["conv.weight"])
+
+
+def test_a_weights_file_over_its_size_cap_is_not_read(tmp_path):
+    path = tmp_path / "big.pth"
+    path.write_bytes(_saved({"w": torch.zeros(1000)}))
+    with pytest.raises(ModelFileError, match="big.pth is .*more than the 1,000 bytes"):
+        load_state_dict_file(path, max_bytes=1000)
+
+
+def test_a_zip_bomb_is_refused_before_it_is_unpacked(tmp_path, monkeypatch):
+    path = tmp_path / "bomb.pth"
+    path.write_bytes(_deflated(_saved({"w": torch.zeros(1_000_000)})))  # 4 MB in a few kB
+    assert path.stat().st_size < 100_000
+    monkeypatch.setattr(torch, "load", lambda *_a, **_k: pytest.fail("the bomb reached torch.load"))
+    with pytest.raises(ModelFileError, match="bomb.pth would unpack to 4,00.* bytes, more than the 1,000,000"):
+        load_state_dict_file(path, max_bytes=1_000_000)
+
+
+def test_a_zip_that_claims_a_huge_directory_is_refused(tmp_path):
+    data = bytearray(_saved({"w": torch.zeros(10)}))
+    end = data.rfind(b"PK\x05\x06")
+    data[end + 12 : end + 16] = (0x7FFFFFFF).to_bytes(4, "little")
+    (tmp_path / "dir.pth").write_bytes(bytes(data))
+    with pytest.raises(ModelFileError, match="dir.pth is not a weights file tlgui can read: it lists too many"):
+        load_state_dict_file(tmp_path / "dir.pth")
+
+
+def test_a_safetensors_header_over_its_cap_is_refused(tmp_path):
+    path = tmp_path / "w.safetensors"
+    path.write_bytes((90 * 1024 * 1024).to_bytes(8, "little") + b"{}")
+    with pytest.raises(ModelFileError, match="w.safetensors is not a safetensors weights file"):
+        load_state_dict_file(path)
+
+
+@pytest.mark.parametrize("suffix", [".pth", ".safetensors"])
+def test_nan_weights_are_refused(tmp_path, suffix):
+    state = {"fc.weight": torch.tensor([[1.0, float("nan")]])}
+    path = tmp_path / f"nan{suffix}"
+    if suffix == ".pth":
+        torch.save(state, path)
+    else:
+        safetensors.torch.save_file(state, str(path))
+    with pytest.raises(ModelFileError, match=f"nan{suffix} holds weights that are not finite.*fc.weight"):
+        load_state_dict_file(path)
+
+
+@pytest.mark.filterwarnings("ignore:Validating sparse tensor invariants")
+def test_tensors_that_are_not_plain_weights_are_refused(tmp_path):
+    path = tmp_path / "sparse.pth"
+    torch.save({"fc.weight": torch.eye(3).to_sparse()}, path)
+    with pytest.raises(ModelFileError, match="something other than named weight tensors"):
+        load_state_dict_file(path)
+
+
+def test_integer_values_where_float_weights_belong_are_refused():
+    expected = {"fc.weight": torch.zeros(2, 2), "bn.num_batches_tracked": torch.tensor(0)}
+    state = {"fc.weight": torch.zeros(2, 2, dtype=torch.int32), "bn.num_batches_tracked": torch.tensor(3)}
+    with pytest.raises(ModelFileError, match="fc.weight holds torch.int32 values where Net needs floating"):
+        check_state_dict(state, expected, source="w.pth", title="Net")
+    check_state_dict({**state, "fc.weight": torch.ones(2, 2)}, expected, source="w.pth", title="Net")
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo") or not hasattr(signal, "setitimer"), reason="no FIFOs here")
+def test_importing_a_fifo_is_refused_at_once(tmp_path, deadline):
+    fifo = tmp_path / "weights.pth"
+    os.mkfifo(fifo)
+    with pytest.raises(ModelFileError, match="pipe"):
+        import_weights("mobilenet_v3_small", fifo)

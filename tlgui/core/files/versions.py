@@ -12,7 +12,8 @@ from tlgui.core.errors import ModelFileError
 
 #: A trained model: safetensors with tlgui's metadata in its header.
 MODEL_SUFFIX = ".safetensors"
-MODEL_FORMAT_VERSION = 1
+#: 2: the checksum covers the metadata as well as the tensors; format 1 files still open.
+MODEL_FORMAT_VERSION = 2
 #: A project: a zip of project.json and the trained model(s).
 PROJECT_SUFFIX = ".tlgui"
 PROJECT_FORMAT_NAME = "tlgui-project"

@@ -2,24 +2,32 @@
 
 Layout: a standard safetensors file whose tensors are the full ``StagedNetwork`` state dict (fp32)
 and whose header ``__metadata__`` holds one key, ``"tlgui"``: a JSON string with the format name and
-version, class names, backbone id, preprocessing, metrics, training summary and a SHA-256 of the
-tensor payload (so a flipped byte is caught, not silently loaded). Other safetensors tools can read
-the weights; tlgui refuses any file without its metadata.
+version, class names, backbone id, preprocessing, metrics, training summary and a SHA-256 over the
+metadata and the tensors (``model_header`` describes it), so a flipped byte is caught, not silently
+loaded. Other safetensors tools can read the weights; tlgui refuses any file without its metadata.
+
+Reading trusts nothing: the file must be a regular file of bounded size; its header is checked
+completely (``model_header``) and its checksum verified before a network is built; the built
+network's keys, shapes and dtypes must match the tensor table before the weights are read into
+memory; and every weight must be a finite number. Memory never exceeds what the valid model needs.
 
 The bytes helpers (``classifier_to_bytes`` / ``classifier_from_bytes``) let the project file embed
-exactly the bytes a model file holds.
+exactly the bytes a model file holds, checked the same way.
 """
 
 from __future__ import annotations
 
-import hashlib
+import contextlib
 import json
-import math
+import os
+import warnings
+from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import IO
 
+import numpy as np
 import torch
-from safetensors.torch import load as safetensors_from_bytes
 from safetensors.torch import save as safetensors_to_bytes
 
 import tlgui
@@ -28,16 +36,29 @@ from tlgui.core.backbones.preprocess import Preprocessing
 from tlgui.core.backbones.staged import StagedNetwork, replace_head
 from tlgui.core.errors import ModelFileError, TlguiError
 from tlgui.core.files.atomic import atomic_write_bytes
-from tlgui.core.files.versions import MODEL_FORMAT_VERSION, check_format_version
+from tlgui.core.files.limits import FileLimitError, open_regular
+from tlgui.core.files.versions import MODEL_FORMAT_VERSION
 from tlgui.core.models.classifier import Classifier
+from tlgui.core.models.model_header import (
+    CHECKSUM_FIELDS,
+    FORMAT_NAME,
+    MAX_HEADER_BYTES,
+    METADATA_KEY,
+    InvalidContent,
+    ModelHeader,
+    TensorEntry,
+    check_metadata,
+    header_length,
+    new_checksum_hasher,
+    parse_header,
+    tensor_entries,
+)
 from tlgui.core.training.summary import ModelMetrics, TrainingSummary
 
-FORMAT_NAME = "tlgui-model"
-METADATA_KEY = "tlgui"
-
-# safetensors itself refuses headers above 100 MB; a bigger length prefix means "not our file".
-_MAX_HEADER_BYTES = 100 * 1024 * 1024
-_REQUIRED_FIELDS = ("class_names", "backbone_id", "preprocessing", "payload_sha256")
+#: ViT-B/16, the largest catalogue backbone, takes 330 MB; its 1,000-class head and header a few more.
+MAX_MODEL_FILE_BYTES = 1024 * 1024 * 1024
+_CHUNK_BYTES = 1 << 20
+_TORCH_DTYPES = {"F32": torch.float32, "I64": torch.int64}
 
 
 # ---- writing ------------------------------------------------------------------------------------
@@ -47,18 +68,37 @@ def save_classifier(classifier: Classifier, path: Path | str) -> None:
 
 
 def classifier_to_bytes(classifier: Classifier) -> bytes:
-    """The exact bytes of a model file for ``classifier`` (what ``save_classifier`` writes)."""
+    """The exact bytes of a model file for ``classifier`` (what ``save_classifier`` writes).
+
+    Raises ModelFileError for a model tlgui would refuse to open again (weights that are not finite
+    numbers, too many classes, a summary of the wrong shape), so no such file is ever written.
+    """
     tensors = _state_tensors(classifier.network)
-    # The payload (everything after the header) does not depend on the metadata, so hash a
-    # metadata-free serialisation first and then write the real file with the digest in its header.
+    _check_finite(tensors)
+    # The payload and the tensor table do not depend on the metadata, so serialise without it
+    # first, sign metadata + table + payload, then write the real file with the digest inside.
     bare = safetensors_to_bytes(tensors)
     start = 8 + int.from_bytes(bare[:8], "little")
-    digest = hashlib.sha256(memoryview(bare)[start:]).hexdigest()
+    table = json.loads(bare[8:start])
+    meta = _metadata(classifier)
+    try:
+        check_metadata(meta, tensor_entries(table))
+    except InvalidContent as exc:
+        raise ModelFileError(f"The model cannot be saved: {exc}.") from None
+    hasher = new_checksum_hasher(meta, table, MODEL_FORMAT_VERSION)
+    hasher.update(memoryview(bare)[start:])
     del bare
-    meta = _metadata(classifier, digest)
-    # default=str: a stray Path or numpy scalar in metrics must not make the save fail.
-    text = json.dumps(meta, ensure_ascii=False, default=str)
-    return safetensors_to_bytes(tensors, metadata={METADATA_KEY: text})
+    meta[CHECKSUM_FIELDS[MODEL_FORMAT_VERSION]] = hasher.hexdigest()
+    # Compact: a 1,000-class confusion matrix is a million numbers.
+    text = json.dumps(meta, ensure_ascii=False, separators=(",", ":"))
+    data = safetensors_to_bytes(tensors, metadata={METADATA_KEY: text})
+    header_bytes = int.from_bytes(data[:8], "little")
+    if header_bytes > MAX_HEADER_BYTES:
+        raise ModelFileError(
+            f"The model cannot be saved: its header would take {header_bytes:,} bytes, more than the "
+            f"{MAX_HEADER_BYTES:,} a model file may have (is its training summary unusually large?)."
+        )
+    return data
 
 
 def _state_tensors(network: torch.nn.Module) -> dict[str, torch.Tensor]:
@@ -76,8 +116,8 @@ def _state_tensors(network: torch.nn.Module) -> dict[str, torch.Tensor]:
     return out
 
 
-def _metadata(classifier: Classifier, payload_sha256: str) -> dict:
-    return {
+def _metadata(classifier: Classifier) -> dict:
+    meta = {
         "format": FORMAT_NAME,
         "format_version": MODEL_FORMAT_VERSION,
         "class_names": list(classifier.class_names),
@@ -87,58 +127,220 @@ def _metadata(classifier: Classifier, payload_sha256: str) -> dict:
         "training": classifier.training.to_dict(),
         "created": datetime.now(UTC).isoformat(timespec="seconds"),
         "tlgui_version": tlgui.__version__,
-        "payload_sha256": payload_sha256,
     }
+    # Signed as the reader will parse it: a numpy or torch scalar becomes its number now, a stray
+    # Path its text, tuples lists, so the digest is computed over exactly what will be read back.
+    return json.loads(json.dumps(meta, ensure_ascii=False, default=_json_value))
+
+
+def _json_value(value: object) -> object:
+    if isinstance(value, np.generic | np.ndarray | torch.Tensor):
+        return value.tolist()  # a scalar's tolist() is its Python number
+    return str(value)
 
 
 # ---- reading ------------------------------------------------------------------------------------
 def load_classifier(path: Path | str) -> Classifier:
     """Open a model file. Raises ``ModelFileError`` for anything that is not an intact tlgui model."""
-    path = Path(path)
-    return classifier_from_bytes(_read_file(path), source=str(path))
+    where = str(path)
+    with _open_model(path) as (handle, size):
+        header = _read_header(handle, size, where)
+        _check_backbone_known(header, where)
+        # Streamed first, so that a damaged file is refused before a network or the weights take
+        # memory; checked again below on the bytes actually loaded, in case the file changed between.
+        _check_payload(header, _file_chunks(handle, header.data_start, where), where)
+        network = _build_network(header, where)
+        handle.seek(header.data_start)
+        payload = bytearray(header.payload_size)
+        if handle.readinto(payload) != header.payload_size:
+            raise ModelFileError(f"{where} changed while it was being read.")
+    _check_payload(header, _memory_chunks(memoryview(payload)), where)
+    return _classifier(header, network, payload, where)
 
 
 def read_model_info(path: Path | str) -> dict:
     """The metadata only (classes, backbone, metrics...), read from the header without the weights.
 
-    Adds ``file_size_bytes``. Checks that the file is long enough for its weights, but does not hash
-    them: ``load_classifier`` does.
+    Adds ``file_size_bytes``. The header is checked as fully as ``load_classifier`` checks it, and
+    the checksum and the weights' finiteness too, streamed (the weights are never all in memory);
+    only whether the weights fit the named backbone is left to ``load_classifier``, which builds it.
     """
-    path = Path(path)
     where = str(path)
-    try:
-        size = path.stat().st_size
-        with path.open("rb") as handle:
-            prefix = handle.read(9)
-            length = _header_length(prefix, size, where)
-            prefix += handle.read(length - 1)
-    except OSError as exc:
-        raise ModelFileError(f"Could not read the model file {where}: {exc.strerror or exc}.") from exc
-    header, data_start = _parse_header(prefix, size, where)
-    meta = _tlgui_metadata(header, where)
-    _check_extent(header, data_start, size, where)
-    return {**meta, "file_size_bytes": size}
+    with _open_model(path) as (handle, size):
+        header = _read_header(handle, size, where)
+        _check_payload(header, _file_chunks(handle, header.data_start, where), where)
+    return {**header.meta, "file_size_bytes": size}
 
 
 def classifier_from_bytes(data: bytes, *, source: str = "the model file") -> Classifier:
     """Rebuild a Classifier from model-file bytes; ``source`` names the file in error messages."""
-    header, data_start = _parse_header(data, len(data), source)
-    meta = _tlgui_metadata(header, source)
-    _check_extent(header, data_start, len(data), source)
-    if hashlib.sha256(memoryview(data)[data_start:]).hexdigest() != meta["payload_sha256"]:
-        raise ModelFileError(f"{source} is damaged: its weights do not match the checksum saved with them.")
+    if len(data) > MAX_MODEL_FILE_BYTES:
+        raise ModelFileError(f"{source} is {len(data):,} bytes, more than a tlgui model can be.")
+    length = header_length(bytes(data[:9]), len(data), source)
+    header = parse_header(bytes(data[8 : 8 + length]), len(data), source)
+    _check_backbone_known(header, source)
+    payload = memoryview(data)[header.data_start :]
+    _check_payload(header, _memory_chunks(payload), source)
+    network = _build_network(header, source)
+    return _classifier(header, network, payload, source)
+
+
+@contextlib.contextmanager
+def _open_model(path: Path | str) -> Iterator[tuple[IO[bytes], int]]:
+    """``with _open_model(path) as (handle, size)``: a regular file of bounded size, or ModelFileError.
+
+    A read that fails inside the block (a disk error) is one sentence too.
+    """
     try:
-        tensors = safetensors_from_bytes(data)
-    except Exception as exc:  # safetensors raises its own SafetensorError and others
-        raise ModelFileError(f"{source} is damaged: its weights cannot be read ({exc}).") from exc
-    preprocessing = _preprocessing(meta, source)
-    metrics, training = model_summaries(meta, source)
-    network = _build_network(meta["backbone_id"], meta["class_names"], tensors, source)
+        with open_regular(path, MAX_MODEL_FILE_BYTES, what="model file") as handle:
+            yield handle, os.fstat(handle.fileno()).st_size
+    except FileLimitError as exc:
+        raise ModelFileError(str(exc)) from None
+    except OSError as exc:
+        raise ModelFileError(f"Could not read the model file {path}: {exc.strerror or exc}.") from None
+
+
+def _read_header(handle: IO[bytes], size: int, where: str) -> ModelHeader:
+    prefix = handle.read(9)
+    length = header_length(prefix, size, where)
+    raw = prefix[8:] + handle.read(length - 1)
+    if len(raw) != length:
+        raise ModelFileError(f"{where} changed while it was being read.")
+    return parse_header(raw, size, where)
+
+
+ChunksOf = Callable[[int, int], Iterable[bytes | memoryview]]
+
+
+def _file_chunks(handle: IO[bytes], data_start: int, where: str) -> ChunksOf:
+    """Payload bytes ``begin:end`` read from the file in chunks, never all at once."""
+
+    def chunks(begin: int, end: int) -> Iterator[bytes]:
+        handle.seek(data_start + begin)
+        left = end - begin
+        while left:
+            chunk = handle.read(min(left, _CHUNK_BYTES))
+            if not chunk:
+                raise ModelFileError(f"{where} changed while it was being read.")
+            left -= len(chunk)
+            yield chunk
+
+    return chunks
+
+
+def _memory_chunks(payload: memoryview) -> ChunksOf:
+    def chunks(begin: int, end: int) -> Iterator[memoryview]:
+        for start in range(begin, end, _CHUNK_BYTES):
+            yield payload[start : min(start + _CHUNK_BYTES, end)]
+
+    return chunks
+
+
+def _check_payload(header: ModelHeader, chunks_of: ChunksOf, where: str) -> None:
+    """Verify the checksum and that every float weight is finite, one chunk of a tensor at a time.
+
+    The tensors tile the payload, so reading them in order hashes exactly the payload. A damaged
+    file is called damaged even when the damage also made a weight NaN: the checksum speaks first.
+    """
+    hasher = header.checksum_hasher()
+    not_finite = None
+    for name, entry in sorted(header.tensors.items(), key=lambda item: item[1].begin):
+        for chunk in chunks_of(entry.begin, entry.end):
+            hasher.update(chunk)
+            if not_finite is None and entry.dtype == "F32" and not _all_finite(chunk):
+                not_finite = name
+    header.check_checksum(hasher.hexdigest(), where)
+    if not_finite is not None:
+        raise ModelFileError(
+            f"{where} cannot be used: its weights are not all finite numbers "
+            f"({not_finite} holds NaN or infinity), so its predictions would be meaningless."
+        )
+
+
+def _all_finite(values: bytes | memoryview | torch.Tensor) -> bool:
+    """Whether fp32 ``values`` (little-endian bytes, or a CPU tensor) are all finite.
+
+    numpy's single-threaded check: on a busy machine torch.isfinite measured 20 to 100 times slower.
+    """
+    array = values.numpy() if isinstance(values, torch.Tensor) else np.frombuffer(values, dtype="<f4")
+    return bool(np.isfinite(array).all())
+
+
+def _check_backbone_known(header: ModelHeader, where: str) -> None:
+    backbone_id = header.meta["backbone_id"]
+    try:
+        get_spec(backbone_id)
+    except (LookupError, TlguiError):
+        raise ModelFileError(
+            f"{where} uses the backbone {backbone_id!r}, which this version of tlgui does not know."
+        ) from None
+
+
+def _build_network(header: ModelHeader, where: str) -> StagedNetwork:
+    """The bare architecture (no download) with our head, checked against the tensor table.
+
+    Its size is the catalogue's and the head's (at most MAX_CLASSES rows, already matched to the
+    table), so nothing here grows with what the file claims.
+    """
+    backbone_id, n_classes = header.meta["backbone_id"], len(header.class_names)
+    network = replace_head(create_backbone(backbone_id, pretrained=False, allow_download=False), n_classes)
+    mismatch = _table_mismatch(network.state_dict(), header.tensors)
+    if mismatch:
+        raise ModelFileError(
+            f"{where} is damaged: its weights do not fit the {backbone_id} network "
+            f"with {n_classes} classes ({mismatch})."
+        )
+    fixed = _fixed_input_size(network)
+    size = header.meta["preprocessing"]["input_size"]
+    if fixed is not None and size != fixed:
+        raise ModelFileError(
+            f"{where} is damaged: its preprocessing says {size} px inputs, "
+            f"but {backbone_id} takes {fixed} px only."
+        )
+    return network
+
+
+def _table_mismatch(expected: dict[str, torch.Tensor], tensors: dict[str, TensorEntry]) -> str | None:
+    """The first difference between the network's state dict and the file's tensor table, in words."""
+    missing = [key for key in expected if key not in tensors]
+    if missing:
+        return f"{len(missing)} weights are missing, e.g. {missing[0]!r}"
+    extra = [key for key in tensors if key not in expected]
+    if extra:
+        return f"it has {len(extra)} weights the network does not, e.g. {extra[0]!r}"
+    for key, value in expected.items():
+        entry = tensors[key]
+        if entry.shape != tuple(value.shape) or _TORCH_DTYPES[entry.dtype] != _stored_dtype(value):
+            return f"{key} is {entry.dtype} {list(entry.shape)} instead of {list(value.shape)}"
+    return None
+
+
+def _stored_dtype(value: torch.Tensor) -> torch.dtype:
+    return torch.float32 if value.is_floating_point() else value.dtype
+
+
+def _fixed_input_size(network: torch.nn.Module) -> int | None:
+    """The one input size a network accepts, for those that take only one (ViT's ``image_size``)."""
+    for module in network.modules():
+        size = getattr(module, "image_size", None)
+        if isinstance(size, int):
+            return size
+    return None
+
+
+def _classifier(header: ModelHeader, network: StagedNetwork, payload, where: str) -> Classifier:
+    tensors = _tensors(header, payload)
+    try:
+        network.load_state_dict(tensors, strict=True)
+    except RuntimeError as exc:  # the table was matched to the network; kept as a last guard
+        raise ModelFileError(f"{where} is damaged: its weights do not fit the network ({exc}).") from None
+    meta = header.meta
+    metrics, training = model_summaries(meta, where)
     return Classifier(
-        network=network,
+        network=network.eval(),
         class_names=list(meta["class_names"]),
         backbone_id=meta["backbone_id"],
-        preprocessing=preprocessing,
+        preprocessing=Preprocessing.from_dict(meta["preprocessing"]),
         metrics=metrics,
         training=training,
     )
@@ -157,145 +359,30 @@ def model_summaries(meta: dict, where: str) -> tuple[ModelMetrics, TrainingSumma
     return metrics, training
 
 
-def _read_file(path: Path) -> bytes:
-    try:
-        return path.read_bytes()
-    except FileNotFoundError as exc:
-        raise ModelFileError(f"The model file {path} does not exist.") from exc
-    except IsADirectoryError as exc:
-        raise ModelFileError(f"{path} is a folder, not a model file.") from exc
-    except OSError as exc:
-        raise ModelFileError(f"Could not read the model file {path}: {exc.strerror or exc}.") from exc
+def _tensors(header: ModelHeader, payload) -> dict[str, torch.Tensor]:
+    """Views of the payload as tensors, by the checked table (safetensors stores little-endian)."""
+    if header.data_start % 8 and isinstance(payload, memoryview):
+        payload = bytearray(payload)  # an unaligned start: copy so that every tensor is aligned
+    out: dict[str, torch.Tensor] = {}
+    with warnings.catch_warnings():
+        # Read-only bytes (a project's zip member) are never written through these views:
+        # load_state_dict copies out of them.
+        warnings.filterwarnings("ignore", message="The given buffer is not writable")
+        for name, entry in header.tensors.items():
+            dtype = _TORCH_DTYPES[entry.dtype]
+            if entry.numel == 0:
+                out[name] = torch.empty(entry.shape, dtype=dtype)
+                continue
+            flat = torch.frombuffer(payload, dtype=dtype, count=entry.numel, offset=entry.begin)
+            out[name] = flat.view(entry.shape)
+    return out
 
 
-def _header_length(prefix: bytes, size: int, where: str) -> int:
-    """The header length from the file's first 9 bytes, or a clear error for empty and foreign files."""
-    if size == 0:
-        raise ModelFileError(f"{where} is empty (0 bytes); it is not a tlgui model file.")
-    if len(prefix) < 9:
-        raise ModelFileError(f"{where} is too short to be a tlgui model file ({size} bytes).")
-    length = int.from_bytes(prefix[:8], "little")
-    # Judge by the safetensors shape first: a valid length prefix can happen to start with bytes
-    # that also begin some other format, so signatures only name what is already known to be foreign.
-    if prefix[8:9] != b"{" or not 2 <= length <= _MAX_HEADER_BYTES:
-        foreign = _foreign_kind(prefix)
-        if foreign:
-            raise ModelFileError(f"{where} is not a tlgui model file: it looks like {foreign}.")
-        raise ModelFileError(f"{where} is not a tlgui model file (it is not in safetensors format).")
-    if 8 + length > size:
-        raise ModelFileError(f"{where} is truncated: the file ends inside its header.")
-    return length
-
-
-def _foreign_kind(prefix: bytes) -> str | None:
-    """Name common non-model files, so the message says what the user picked by mistake."""
-    signatures = {
-        b"\x89PNG": "a PNG image",
-        b"\xff\xd8\xff": "a JPEG image",
-        b"GIF8": "a GIF image",
-        b"PK\x03\x04": "a zip archive (perhaps a PyTorch .pt/.pth checkpoint or a .tlgui project)",
-    }
-    for magic, kind in signatures.items():
-        if prefix.startswith(magic):
-            return kind
-    if prefix[:1] == b"\x80" and prefix[1:2] in (b"\x02", b"\x03", b"\x04", b"\x05"):
-        return "a pickled PyTorch checkpoint (.pth), which tlgui never opens because it can run code"
-    return None
-
-
-def _parse_header(data: bytes, size: int, where: str) -> tuple[dict, int]:
-    """The safetensors JSON header and the offset where the tensor payload starts."""
-    length = _header_length(data[:9], size, where)
-    try:
-        header = json.loads(bytes(data[8 : 8 + length]).decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise ModelFileError(f"{where} is not a tlgui model file (its header is not readable).") from exc
-    if not isinstance(header, dict):
-        raise ModelFileError(f"{where} is not a tlgui model file (its header is not readable).")
-    return header, 8 + length
-
-
-def _tlgui_metadata(header: dict, where: str) -> dict:
-    """Our JSON metadata from the header, checked for format, version and required fields."""
-    extra = header.get("__metadata__")
-    raw = extra.get(METADATA_KEY) if isinstance(extra, dict) else None
-    if not isinstance(raw, str):
-        raise ModelFileError(
-            f"{where} is a safetensors file but not a tlgui model (it has no tlgui metadata)."
-        )
-    try:
-        meta = json.loads(raw)
-    except json.JSONDecodeError as exc:
-        raise ModelFileError(f"{where} is damaged: its tlgui metadata is not readable.") from exc
-    if not isinstance(meta, dict) or meta.get("format") != FORMAT_NAME:
-        raise ModelFileError(f"{where} is not a tlgui model file (unknown format).")
-    check_format_version(meta, where, kind="model", supported=MODEL_FORMAT_VERSION)
-    _check_fields(meta, where)
-    return meta
-
-
-def _check_fields(meta: dict, where: str) -> None:
-    missing = [name for name in _REQUIRED_FIELDS if name not in meta]
-    if missing:
-        raise ModelFileError(f"{where} is damaged: its metadata lacks {', '.join(missing)}.")
-    names = meta["class_names"]
-    if (
-        not isinstance(names, list)
-        or not names
-        or not all(isinstance(n, str) and n for n in names)
-        or len(set(names)) != len(names)
-    ):
-        raise ModelFileError(f"{where} is damaged: its class names are missing or invalid.")
-    if not isinstance(meta["backbone_id"], str) or not meta["backbone_id"]:
-        raise ModelFileError(f"{where} is damaged: it does not say which backbone it uses.")
-    for optional in ("metrics", "training"):
-        if meta.get(optional) is not None and not isinstance(meta[optional], dict):
-            raise ModelFileError(f"{where} is damaged: its {optional} summary is invalid.")
-
-
-def _check_extent(header: dict, data_start: int, size: int, where: str) -> None:
-    """The payload must end exactly where the last tensor ends: catches truncated copies early."""
-    try:
-        end = max(
-            (int(entry["data_offsets"][1]) for key, entry in header.items() if key != "__metadata__"),
-            default=0,
-        )
-    except (TypeError, KeyError, IndexError, ValueError) as exc:
-        raise ModelFileError(f"{where} is damaged: its tensor table is invalid.") from exc
-    if data_start + end > size:
-        raise ModelFileError(
-            f"{where} is truncated: {data_start + end - size} bytes of weights are missing "
-            "(was the copy or download interrupted?)."
-        )
-    if data_start + end < size:
-        raise ModelFileError(f"{where} is damaged: it has unexpected bytes after the weights.")
-
-
-def _preprocessing(meta: dict, where: str) -> Preprocessing:
-    try:
-        pre = Preprocessing.from_dict(meta["preprocessing"])
-    except (KeyError, TypeError, ValueError) as exc:
-        raise ModelFileError(f"{where} is damaged: its preprocessing settings are invalid.") from exc
-    if not all(math.isfinite(v) for v in (*pre.mean, *pre.std)) or min(pre.std) <= 0:
-        raise ModelFileError(f"{where} is damaged: its preprocessing settings are invalid.")
-    return pre
-
-
-def _build_network(backbone_id: str, class_names: list[str], tensors: dict, where: str) -> StagedNetwork:
-    """The bare architecture (no download), our head, then the saved weights, strictly."""
-    try:
-        get_spec(backbone_id)
-    except (KeyError, ValueError, LookupError, TlguiError) as exc:
-        raise ModelFileError(
-            f"{where} uses the backbone '{backbone_id}', which this version of tlgui does not know."
-        ) from exc
-    network = create_backbone(backbone_id, pretrained=False, allow_download=False)
-    replace_head(network, len(class_names))
-    try:
-        network.load_state_dict(tensors, strict=True)
-    except RuntimeError as exc:
-        raise ModelFileError(
-            f"{where} is damaged: its weights do not fit the {backbone_id} network "
-            f"with {len(class_names)} classes."
-        ) from exc
-    return network.eval()
+def _check_finite(tensors: dict[str, torch.Tensor]) -> None:
+    """Refuse to write NaN and infinite weights: the file would be refused when opened."""
+    for name, tensor in tensors.items():
+        if tensor.is_floating_point() and not _all_finite(tensor):
+            raise ModelFileError(
+                f"The model cannot be saved: its weights are not all finite numbers ({name} holds NaN "
+                "or infinity); training went wrong, so train it again, perhaps with a lower learning rate."
+            )

@@ -187,8 +187,17 @@ class TrainingSummary:
 
 # ---- reading values from JSON ---------------------------------------------------------------------
 def _without_unset(data: dict) -> dict:
-    # Keys without a value are left out, as files have always been written.
+    # Keys without a value are left out, as files have always been written. A numpy or torch
+    # scalar a caller put in (an accuracy computed with numpy) is written as its Python number.
+    data = {k: _plain(v) for k, v in data.items()}
     return {k: v for k, v in data.items() if v is not None and v != [] and v != {}}
+
+
+def _plain(value: Any) -> Any:
+    item = getattr(value, "item", None)
+    if callable(item) and getattr(value, "ndim", None) == 0:
+        return item()
+    return value
 
 
 def _mapping(value: Any, what: str) -> dict:
