@@ -87,6 +87,20 @@ def test_progress_reports_extraction_then_the_check_and_a_cancel_between_folds_s
         )
 
 
+def test_after_a_head_only_training_run_the_features_come_from_its_cache(learnable_tree, bundled_network, tmp_path):
+    from tlgui.core.quality.features import photo_features
+    from tlgui.core.training.trainer import TrainConfig, train
+
+    dataset = DataSet()
+    dataset.add_folder(learnable_tree)
+    shared = FeatureCache(tmp_path / "cache")
+    train(dataset, TrainConfig(epochs=1, freeze_level=0), backbone=bundled_network, cache=shared)
+    events = []
+    features = photo_features(dataset, bundled_network, cache=shared, progress=events.append)
+    assert len(features) == len(dataset) == 24
+    assert not [e for e in events if e.phase == Phase.EXTRACT]
+
+
 def test_a_cancelled_search_stops_before_computing_features(mislabelled, bundled_network, tmp_path):
     dataset, _ = mislabelled
     cancel = CancelToken()
@@ -205,6 +219,16 @@ def test_identical_files_in_two_classes_are_a_pair_across_classes(with_copies, b
     assert {pair.first.label, pair.second.label} == {"a", "b"}
     assert DuplicateKind.ACROSS_CLASSES in pair.kinds
     assert pair.similarity == pytest.approx(1.0, abs=1e-6)
+
+
+def test_a_photo_that_can_no_longer_be_read_is_listed_not_fatal(tmp_path, bundled_network):
+    files = write_learnable_tree(tmp_path / "photos", {"red": 3, "blue": 3})
+    dataset = DataSet()
+    dataset.add_folder(tmp_path / "photos")
+    files["red"][0].write_bytes(b"not a photo any more")
+    report = find_near_duplicates(dataset, bundled_network, cache=FeatureCache(tmp_path / "cache"))
+    assert report.checked == 5
+    assert [s.path for s in report.skipped] == [files["red"][0]]
 
 
 def test_a_threshold_outside_zero_to_one_is_refused(with_copies, bundled_network):

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import copy
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 
@@ -62,12 +63,11 @@ def photo_features(
     arrays, failures = _cached_pooled_features(
         net, items, device, cache if cache is not None else FeatureCache(), progress, cancel
     )
-    failed = {failure.path for failure in failures}
-    kept = [item for item in items if item.path not in failed]
-    dim = net.feature_dim
-    vectors = np.stack([arrays[f"{item.digest}:0"] for item in kept]).astype(np.float32) if kept else (
-        np.zeros((0, dim), np.float32)
-    )
+    kept = [item for item in items if item.path in arrays]
+    if kept:
+        vectors = np.stack([arrays[item.path] for item in kept]).astype(np.float32)
+    else:
+        vectors = np.zeros((0, net.feature_dim), np.float32)
     skipped = [SkippedFile(failure.path, failure.reason) for failure in failures]
     return PhotoFeatures(kept, vectors, skipped)
 
@@ -79,8 +79,8 @@ def _cached_pooled_features(
     cache: FeatureCache,
     progress: ProgressFn | None,
     cancel: CancelToken | None,
-) -> tuple[dict[str, np.ndarray], list[ImageDecodeError]]:
-    """The adapter to the trainer's cache: ``{"<digest>:0": features}`` and the undecodable files.
+) -> tuple[dict[Path, np.ndarray], list[ImageDecodeError]]:
+    """The adapter to the trainer's cache: ``{photo path: features}`` and the undecodable files.
 
     The plain view (0) of the default recipe, at the head-only boundary, in the precision a
     default training run would use: exactly the entries ``train`` with a default TrainConfig reads.
@@ -91,7 +91,7 @@ def _cached_pooled_features(
     recipe = ViewRecipe(get_spec(net.backbone_id).preprocessing)
     namespace = cache_namespace(net, boundary, recipe, str(settings.autocast_dtype or "fp32"))
     requests = [ViewRequest(item.path, item.digest, 0) for item in items]
-    return compute_activations(
+    found, failures = compute_activations(
         net,
         boundary,
         requests,
@@ -103,3 +103,4 @@ def _cached_pooled_features(
         progress=progress,
         cancel=cancel,
     )
+    return {r.path: found[r.key] for r in requests if r.key in found}, failures
