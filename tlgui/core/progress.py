@@ -21,6 +21,7 @@ class Phase(StrEnum):
     EVALUATE = "evaluate"
     PREDICT = "predict"
     EXPORT = "export"
+    CHECK = "check"
 
     @property
     def title(self) -> str:
@@ -35,6 +36,7 @@ _PHASE_TITLES = {
     Phase.EVALUATE: "Evaluating",
     Phase.PREDICT: "Classifying",
     Phase.EXPORT: "Exporting",
+    Phase.CHECK: "Checking the photos",
 }
 
 
