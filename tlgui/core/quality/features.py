@@ -23,9 +23,9 @@ from tlgui.core.data.bins import DataSet, ImageItem, SkippedFile
 from tlgui.core.errors import ImageDecodeError
 from tlgui.core.progress import CancelToken, ProgressFn
 from tlgui.core.runtime.inference import InferenceSettings
+from tlgui.core.training.cache_key import cache_namespace
 from tlgui.core.training.extraction import ViewRecipe, ViewRequest, compute_activations
 from tlgui.core.training.feature_cache import FeatureCache
-from tlgui.core.training.trainer import cache_namespace
 
 
 @dataclass
@@ -89,8 +89,8 @@ def _cached_pooled_features(
     settings.prepare(net)
     boundary = net.stage_index(HEAD)
     recipe = ViewRecipe(get_spec(net.backbone_id).preprocessing)
-    namespace = cache_namespace(net, boundary, recipe, str(settings.autocast_dtype or "fp32"))
-    requests = [ViewRequest(item.path, item.digest, 0) for item in items]
+    namespace = cache_namespace(net, boundary, recipe.key(), str(settings.autocast_dtype or "fp32"))
+    requests = [ViewRequest(item.path, 0) for item in items]
     found, failures = compute_activations(
         net,
         boundary,
@@ -103,4 +103,4 @@ def _cached_pooled_features(
         progress=progress,
         cancel=cancel,
     )
-    return {r.path: found[r.key] for r in requests if r.key in found}, failures
+    return {r.path: found[r] for r in requests if r in found}, failures
