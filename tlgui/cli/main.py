@@ -25,14 +25,10 @@ EXIT_INTERRUPTED = 130
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if not argv:
-        from tlgui.gui.app import main as gui_main
-
-        return gui_main([])
+        return open_window([])
     if len(argv) == 1 and argv[0].lower().endswith(PROJECT_SUFFIX) and Path(argv[0]).exists():
         # A double-clicked project file arrives as the only argument.
-        from tlgui.gui.app import main as gui_main
-
-        return gui_main(argv)
+        return open_window(argv)
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
@@ -43,6 +39,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("tlgui: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
+
+
+def open_window(argv: list[str]) -> int:
+    """Start the window, or name the missing system libraries (and the apt line) before Qt aborts."""
+    from tlgui.gui.system_libraries import window_libraries_problem
+
+    problem = window_libraries_problem()
+    if problem:
+        print(f"tlgui: error: {problem}", file=sys.stderr)
+        return EXIT_ERROR
+    from tlgui.gui.app import main as gui_main
+
+    return gui_main(argv)
 
 
 def build_parser() -> argparse.ArgumentParser:
