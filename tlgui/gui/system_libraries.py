@@ -88,8 +88,8 @@ def window_libraries_problem(
 ) -> str | None:
     """What to tell the user instead of starting Qt, or None when the window can start.
 
-    Only the xcb platform is checked: offscreen, Wayland, VNC and the other plugins need none of
-    these libraries, and other systems ship their own.
+    Only when Qt will use xcb: offscreen, Wayland, VNC and the other plugins do without the X11
+    libraries, and macOS and Windows have what Qt needs.
     """
     if not uses_xcb(environ, platform):
         return None
