@@ -31,9 +31,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if not argv or _is_one_project_file(argv):
         # A double-clicked project file arrives as the only argument.
-        from tlgui.gui.app import main as gui_main
-
-        return gui_main(argv)
+        return open_window(argv)
     with prompt_interrupts():
         try:
             return _run(argv)
@@ -77,6 +75,24 @@ def _discard_stdout() -> None:
 
 def _print_error(message: object) -> None:
     print(f"tlgui: error: {shown(message)}", file=sys.stderr)
+
+
+def open_window(argv: list[str]) -> int:
+    """Start the window, or name the missing system libraries (and the apt line) before Qt aborts."""
+    from tlgui.gui.system_libraries import window_libraries_problem
+
+    problem = window_libraries_problem()
+    if problem:
+        print(f"tlgui: error: {problem}", file=sys.stderr)
+        return EXIT_ERROR
+    from tlgui.gui.app import main as gui_main
+
+    return gui_main(argv)
+
+
+def gui_entry_point() -> None:
+    """The installed ``tlgui-gui`` script: the window only, through the same library check."""
+    sys.exit(open_window(sys.argv[1:]))
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -6,6 +6,7 @@ import os
 import sys
 from pathlib import Path
 
+from PySide6.QtCore import QTimer
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication
 
@@ -21,6 +22,9 @@ from tlgui.gui.tasks import wait_for_abandoned
 ICON_FILE = "tlgui.svg"
 #: After the window has closed, how long a job abandoned at close may take to reach its cancel check.
 EXIT_WAIT_MS = 10_000
+#: ``TLGUI_SMOKE_TEST=1``: the window closes by itself this long after opening (packaging/README.md).
+SMOKE_TEST_ENV = "TLGUI_SMOKE_TEST"
+SMOKE_TEST_CLOSE_MS = 3_000
 
 
 def app_icon() -> QIcon:
@@ -74,6 +78,9 @@ def main(argv: list[str] | None = None) -> int:
     args = app.arguments()[1:]
     window = open_window(Path(args[0]) if args else None)
     window.show()
+    if os.environ.get(SMOKE_TEST_ENV) == "1":
+        # A build's smoke test (packaging/build-bundle.sh): the demo loads, then it closes as a user would.
+        QTimer.singleShot(SMOKE_TEST_CLOSE_MS, window.close)
     code = app.exec()
     if not wait_for_abandoned(EXIT_WAIT_MS):
         # A job still inside one long engine call: Qt aborts the process if its thread is destroyed
