@@ -30,7 +30,14 @@ Button = QMessageBox.StandardButton
 
 
 def dispose(window: MainWindow) -> None:
-    """Close without the unsaved-changes question (qtbot.addWidget would close it too late)."""
+    """Close without the unsaved-changes question (qtbot.addWidget would close it too late).
+
+    Background work the window started itself (the backbone loading) is let finish first, so that
+    closing does not ask whether to stop it.
+    """
+    from PySide6.QtTest import QTest
+
+    QTest.qWaitFor(lambda: not window._any_busy(), 120_000)
     window.controller.mark_clean()
     window.close()
     window.shutdown()

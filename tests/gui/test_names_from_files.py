@@ -45,6 +45,8 @@ def window(qtbot, project_file):
     window.show()
     qtbot.waitExposed(window)
     yield window
+    # Background work the window started (the backbone loading) may still run on a busy machine.
+    qtbot.waitUntil(lambda: not window._any_busy(), timeout=120_000)
     window.controller.mark_clean()
     window.close()
     window.shutdown()
