@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 from pages_support import isolate_caches, train_small, write_learnable_classes
-from PySide6.QtWidgets import QFileDialog, QMessageBox
+from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox
 from qt_text import displayed
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests/ for imagegen
@@ -35,9 +35,10 @@ def dispose(window: MainWindow) -> None:
     Background work the window started itself (the backbone loading) is let finish first, so that
     closing does not ask whether to stop it.
     """
-    from PySide6.QtTest import QTest
-
-    QTest.qWaitFor(lambda: not window._any_busy(), 120_000)
+    deadline = time.monotonic() + 120
+    while window._any_busy() and time.monotonic() < deadline:
+        QApplication.processEvents()
+        time.sleep(0.01)
     window.controller.mark_clean()
     window.close()
     window.shutdown()
