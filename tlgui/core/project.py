@@ -283,9 +283,8 @@ def _runs(archive: zipfile.ZipFile, members: dict[str, zipfile.ZipInfo], documen
         run, has_model = _run_from_member(archive, members[member], run_id, where)
         model_member = run_model_member(run_id)
         if has_model != (model_member in members):
-            says = "has" if has_model else "has no"
-            raise ModelFileError(f"{where} is damaged: {member} says its run {says} a model, and the "
-                                 f"file {'lacks' if has_model else 'holds'} {model_member}.")
+            says = "has a model, and the file lacks" if has_model else "has no model, and the file holds"
+            raise ModelFileError(f"{where} is damaged: {member} says its run {says} {model_member}.")
         if has_model:
             run.classifier = _run_model(archive, members[model_member], run, where)
         runs.append(run)

@@ -185,11 +185,11 @@ def run_from_result(result: TrainResult, run_id: int, *, name: str | None = None
     classifier = result.classifier
     training = classifier.training
     report = result.report
-    kept, left_out = bounded_predictions(report.predictions)
+    kept, left_out = bounded_predictions(report.predictions, MAX_KEPT_PREDICTIONS)
     return Run(
         id=run_id,
         name=name or default_name(run_id),
-        created=created or datetime.now(UTC),
+        created=created or _now(),
         status=RunStatus.STOPPED if result.cancelled else RunStatus.FINISHED,
         backbone_id=classifier.backbone_id,
         regime=result.regime,
@@ -217,7 +217,7 @@ def run_from_classifier(classifier: Classifier, run_id: int, *, name: str | None
     return Run(
         id=run_id,
         name=name or default_name(run_id),
-        created=created or datetime.now(UTC),
+        created=created or _now(),
         status=RunStatus.FINISHED,
         backbone_id=classifier.backbone_id,
         regime=training.regime,
@@ -231,6 +231,11 @@ def run_from_classifier(classifier: Classifier, run_id: int, *, name: str | None
         predictions_recorded=False,
         train_photos=metrics.train_images,
     )
+
+
+def _now() -> datetime:
+    # To the second, as files store it: a run reads back equal to itself.
+    return datetime.now(UTC).replace(microsecond=0)
 
 
 def default_name(run_id: int) -> str:
