@@ -253,8 +253,7 @@ class MainWindow(QMainWindow):
         """The photos the model was validated on (an ONNX export is checked on them)."""
         run = self.controller.run_in_use
         if run is not None and run.report is not None and run.report.predictions:
-            in_bins = {item.path for item in self.controller.dataset.items()}
-            return [p.path for p in run.report.predictions if p.path in in_bins]
+            return [p.path for p in run.report.predictions]
         config = self.controller.config
         dataset = self.controller.dataset
         if len(dataset) == 0 or len(dataset.class_names) < 2:
