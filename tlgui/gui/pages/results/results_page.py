@@ -42,11 +42,10 @@ from tlgui.gui.widgets.thumbnails import ThumbnailLoader
 
 EMPTY_TEXT = "Train a model to see results"
 RULES_TEXT = (
-    "In use: the run whose model Classify and Export use. A new run goes in use by itself only when "
-    "it beats the run in use on the same validation photos; otherwise pick it and press “Use this run”. "
-    f"A project keeps up to {MAX_RUNS} runs and the models of {MAX_KEPT_MODELS}: the run in use, the "
-    "newest, those ticked “keep”, then the next newest; a run whose model is let go keeps its "
-    "settings, curves and results."
+    "In use: the model Classify and Export use. A new run takes over by itself only when it beats the "
+    "run in use on the same validation photos; otherwise select it and press “Use this run”. A project "
+    f"keeps {MAX_RUNS} runs and the models of {MAX_KEPT_MODELS}: the run in use, the newest, those ticked "
+    "“keep”, then the next newest; the others keep their settings, curves and results."
 )
 CELL_PROMPT = "Click a cell of the confusion matrix to see its photos."
 NOT_RECORDED = ("This run comes from a project saved by an older tlgui, which did not record each "
@@ -108,7 +107,7 @@ class ResultsPage(QWidget):
         self.rules.setStyleSheet("color: #555;")
         self.summary = plain_label()  # run names and class names come from files
         self.summary.setWordWrap(True)
-        self.summary.setStyleSheet("font-size: 12pt; font-weight: bold;")
+        self.summary.setStyleSheet("font-size: 11pt; font-weight: bold;")
         self.confusion = ConfusionView()
         self.confusion.cellChosen.connect(self.show_cell)
         self.per_class = QStandardItemModel(0, 4, self)
@@ -143,16 +142,17 @@ class ResultsPage(QWidget):
         self.refresh()
 
     def _build_content(self) -> QWidget:
-        buttons = QHBoxLayout()
+        # The buttons share the heading's line: at 800 pixels high every line is a run less in view.
+        heading = QHBoxLayout()
+        heading.addWidget(_heading("Runs"))
+        heading.addStretch(1)
         for button in (self.use_button, self.rename_button, self.delete_button):
-            buttons.addWidget(button)
-        buttons.addStretch(1)
+            heading.addWidget(button)
         runs = QWidget()
         runs_layout = QVBoxLayout(runs)
         runs_layout.setContentsMargins(0, 0, 0, 0)
-        runs_layout.addWidget(_heading("Runs"))
+        runs_layout.addLayout(heading)
         runs_layout.addWidget(self.runs_table, 1)
-        runs_layout.addLayout(buttons)
         runs_layout.addWidget(self.rules)
 
         left = QWidget()
@@ -190,7 +190,7 @@ class ResultsPage(QWidget):
         splitter.setChildrenCollapsible(False)
         splitter.setStretchFactor(0, 0)
         splitter.setStretchFactor(1, 1)
-        splitter.setSizes([250, 550])
+        splitter.setSizes([220, 580])  # about five runs in view; the plots need the height more
         return splitter
 
     # -- which run ------------------------------------------------------------------------------
