@@ -412,3 +412,11 @@ def test_models_claiming_more_than_a_project_holds_are_refused_from_the_director
     monkeypatch.setattr(project_module, "classifier_from_bytes", None)  # nothing may get that far
     with pytest.raises(ModelFileError, match="its models claim"):
         load_project(path)
+
+
+def test_the_largest_project_the_bounds_allow_needs_no_zip64():
+    from tlgui.core import project as project_module
+
+    # tlgui refuses zip64 archives, and zipfile switches to zip64 past this offset.
+    assert project_module.MAX_PROJECT_BYTES < zipfile.ZIP64_LIMIT
+    assert project_module.MAX_TOTAL_MODEL_BYTES > runs_module.MAX_KEPT_MODEL_BYTES

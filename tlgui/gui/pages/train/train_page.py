@@ -200,8 +200,8 @@ class TrainPage(QWidget):
         self.curves.set_history(result.history)
         added = self.controller.set_training_result(result)
         text = stopped_message(result) if result.cancelled else finished_message(result)
-        if added.note:  # which run is in use now, when there was a choice
-            text += f" {added.note}"
+        if kept := added.sentences():  # which run is in use, when there was a choice; what was let go
+            text += f" {kept}"
         if result.skipped:
             text += f" {len(result.skipped)} photo(s) could not be read and were left out."
         for warning in result.warnings:
