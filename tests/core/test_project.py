@@ -26,7 +26,15 @@ from tlgui.core.data.bins import DataSet, scan
 from tlgui.core.errors import ModelFileError, TlguiError
 from tlgui.core.models.classifier import Classifier
 from tlgui.core.models.modelfile import classifier_to_bytes, load_classifier
-from tlgui.core.project import MODEL_MEMBER, PROJECT_JSON, Project, load_project, save_project
+from tlgui.core.project import (
+    MODEL_MEMBER,
+    PROJECT_JSON,
+    Project,
+    load_project,
+    run_model_member,
+    save_project,
+)
+from tlgui.core.training.runs import MAX_RUNS, RunHistory, run_from_classifier
 from tlgui.core.training.summary import ModelMetrics, TrainingSummary
 from tlgui.core.training.trainer import TrainConfig
 
@@ -61,9 +69,11 @@ def dataset(tmp_path_factory) -> DataSet:
 
 
 def _project(dataset: DataSet, classifier: Classifier | None = None) -> Project:
+    """A project; with ``classifier``, one run (run 1, in use) whose model it is."""
     overrides = {"stages.stem": True, "stages.blocks_6.0": False}
     config = TrainConfig(epochs=7, batch_size=8, freeze_level=2, trainable_overrides=overrides)
-    return Project(dataset, BACKBONE, config, classifier)
+    runs = RunHistory([run_from_classifier(classifier, 1)], in_use_id=1) if classifier is not None else RunHistory()
+    return Project(dataset, BACKBONE, config, runs)
 
 
 @pytest.fixture()
@@ -112,7 +122,7 @@ def test_embedded_model_is_a_model_file(dataset, classifier, tmp_path):
     path = tmp_path / "trained.tlgui"
     save_project(_project(dataset, classifier), path)
     with zipfile.ZipFile(path) as archive:
-        info = archive.getinfo(MODEL_MEMBER)
+        info = archive.getinfo(run_model_member(1))
         assert info.compress_type == zipfile.ZIP_STORED
         (tmp_path / "extracted.safetensors").write_bytes(archive.read(info))
     assert load_classifier(tmp_path / "extracted.safetensors").class_names == classifier.class_names
@@ -180,7 +190,7 @@ BAD_PROJECTS = {
     "no project.json": (lambda good: _zip({"other.txt": b"hi"}), "has no project.json"),
     "json garbage": (lambda good: _zip({PROJECT_JSON: b"{not json"}), "not valid JSON"),
     "wrong format": (lambda good: _zip({PROJECT_JSON: _document(format="x")}), "unknown format"),
-    "newer version": (lambda good: _zip({PROJECT_JSON: _document(format_version=2)}), "newer version"),
+    "newer version": (lambda good: _zip({PROJECT_JSON: _document(format_version=3)}), "newer version"),
     "bad config": (lambda good: _zip({PROJECT_JSON: _document(config={"epochs": 0})}), "settings"),
     "bad dataset": (lambda good: _zip({PROJECT_JSON: _document(dataset={"version": 99})}), "class list"),
     "model missing": (lambda good: _zip({PROJECT_JSON: _document(trained=True)}), "lacks model.safetensors"),
@@ -217,7 +227,7 @@ def test_project_model_bytes_equal_model_file_bytes_apart_from_timestamp(dataset
     path = tmp_path / "p.tlgui"
     save_project(_project(dataset, classifier), path)
     with zipfile.ZipFile(path) as archive:
-        embedded = archive.read(MODEL_MEMBER)
+        embedded = archive.read(run_model_member(1))
     direct = classifier_to_bytes(classifier)
     assert len(embedded) == len(direct)
     header = int.from_bytes(direct[:8], "little") + 8
@@ -358,7 +368,7 @@ def test_a_directory_of_many_entries_is_refused_before_zipfile_parses_it(tmp_pat
     ]
     (tmp_path / "many.tlgui").write_bytes(_raw_zip(members))
     raised, peak = _load_measured(tmp_path / "many.tlgui")
-    assert isinstance(raised, ModelFileError) and "holds 50001 entries, a project at most 2" in str(raised)
+    assert isinstance(raised, ModelFileError) and f"holds 50001 entries, a project at most {1 + 2 * MAX_RUNS}" in str(raised)
     assert peak < 256 * 1024  # its 2.5 MB directory was never read, let alone parsed
 
 

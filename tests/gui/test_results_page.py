@@ -1,16 +1,23 @@
-"""The Results page shows a real training run: summary, confusion matrix, photos per cell."""
+"""The Results page: the project's runs, and the selected run's summary, matrix, curves and photos."""
 
 from __future__ import annotations
 
+import json
+import zipfile
 from dataclasses import replace
 
 import pytest
 from pages_support import train_small, write_learnable_classes
 from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QMessageBox
 
+from tlgui.core.models.modelfile import classifier_to_bytes
 from tlgui.core.training.metrics import EvaluationReport, ValPrediction
+from tlgui.core.training.trainer import TrainConfig
 from tlgui.gui.controller import ProjectController
-from tlgui.gui.pages.results.results_page import EMPTY_TEXT, ResultsPage
+from tlgui.gui.pages.results.results_page import EMPTY_TEXT, NOT_RECORDED, RULES_TEXT, ResultsPage
+from tlgui.gui.pages.results.run_photos import MISSING_CAPTION
+from tlgui.gui.pages.results.runs_table import ACCURACY, ENDED, EPOCHS, IN_USE, IN_USE_MARK, MODEL, NAME
 
 
 @pytest.fixture(scope="module")
@@ -31,19 +38,43 @@ def page(qtbot):
     widget.shutdown()
 
 
+def mistakes_report(paths) -> EvaluationReport:
+    """Four validation photos, two of them misclassified."""
+    predictions = [
+        ValPrediction(paths["red"][0], "red", "red", 0.9),
+        ValPrediction(paths["red"][1], "red", "blue", 0.7),
+        ValPrediction(paths["blue"][0], "blue", "blue", 0.8),
+        ValPrediction(paths["green"][0], "green", "red", 0.95),
+    ]
+    return EvaluationReport(
+        class_names=["blue", "green", "red"],
+        confusion=[[1, 0, 0], [0, 0, 1], [1, 0, 1]],
+        precision=[0.5, 0.0, 0.5],
+        recall=[1.0, 0.0, 0.5],
+        accuracy=0.5,
+        predictions=predictions,
+    )
+
+
+def cell(page, row: int, column: int, role=Qt.ItemDataRole.DisplayRole):
+    return page.runs_model.index(row, column).data(role)
+
+
 def test_empty_until_a_model_is_trained(page):
     assert page.stack.currentWidget() is page.empty
     assert page.empty.text() == EMPTY_TEXT
 
 
 def test_a_finished_run_shows_summary_matrix_and_per_class_table(qtbot, page, trained):
-    _paths, _dataset, result = trained
+    _paths, dataset, result = trained
+    page.controller.set_dataset(dataset)
     page.controller.set_training_result(result)
     assert page.stack.currentIndex() == 1
     report = result.report
-    assert f"Validation accuracy {report.accuracy:.1%}" in page.summary.text()
+    assert page.summary.text().startswith("Run 1 · ")
+    assert f"validation accuracy {report.accuracy:.1%}" in page.summary.text()
     assert f"best epoch {result.best_epoch} of {len(result.history)}" in page.summary.text()
-    assert "head only" in page.summary.text()
+    assert "head only" in page.summary.text() and page.summary.text().endswith(" · in use")
     model = page.confusion.model
     assert model.rowCount() == model.columnCount() == 3
     assert model.headerData(0, Qt.Orientation.Horizontal) == report.class_names[0]
@@ -52,13 +83,14 @@ def test_a_finished_run_shows_summary_matrix_and_per_class_table(qtbot, page, tr
             assert model.index(r, c).data() == str(report.confusion[r][c])
     assert page.per_class.rowCount() == 3
     assert page.per_class.item(0, 1).text() == f"{report.precision[0]:.1%}"
+    assert len(page.curves.points()["val_accuracy"]) == len(result.history)
 
     # Clicking a diagonal cell lists those photos, with their predicted label and probability.
     best = max(range(3), key=lambda i: report.confusion[i][i])
     name = report.class_names[best]
     page.confusion.choose(name, name)
     expected = report.cell(name, name)
-    assert page.cell_model.rowCount() == len(expected) > 0
+    assert page.cell_model.rowCount() == len(expected) > 0 and page.cell_model.missing_count() == 0
     first = page.cell_model.index(0)
     assert first.data().endswith(f"{expected[0].predicted_label} {expected[0].probability:.0%}")
     assert str(expected[0].path) in first.data(Qt.ItemDataRole.ToolTipRole)
@@ -67,26 +99,14 @@ def test_a_finished_run_shows_summary_matrix_and_per_class_table(qtbot, page, tr
     qtbot.waitUntil(lambda: page.loader.cached(expected[0].path) is not None, timeout=10000)
 
 
-def test_mistakes_are_listed_and_shaded_red(page, trained):
-    paths, _dataset, result = trained
-    names = ["blue", "green", "red"]
-    predictions = [
-        ValPrediction(paths["red"][0], "red", "red", 0.9),
-        ValPrediction(paths["red"][1], "red", "blue", 0.7),
-        ValPrediction(paths["blue"][0], "blue", "blue", 0.8),
-        ValPrediction(paths["green"][0], "green", "red", 0.95),
-    ]
-    report = EvaluationReport(
-        class_names=names,
-        confusion=[[1, 0, 0], [0, 0, 1], [1, 0, 1]],
-        precision=[0.5, 0.0, 0.5],
-        recall=[1.0, 0.0, 0.5],
-        accuracy=0.5,
-        predictions=predictions,
-    )
-    page.controller.set_training_result(replace(result, report=report))
-    assert page.tabs.tabText(1) == "Misclassified (2)"
-    assert page.wrong_model.rowCount() == 2
+def test_mistakes_are_listed_and_a_photo_gone_from_the_bins_is_marked_missing(page, trained):
+    paths, dataset, result = trained
+    controller = page.controller
+    controller.set_dataset(dataset.copy())
+    controller.set_training_result(replace(result, report=mistakes_report(paths)))
+    assert page.tabs.tabText(2) == "Misclassified (2)"
+    assert page.wrong_model.rowCount() == 2 and page.wrong_model.missing_count() == 0
+    assert page.wrong_label.text() == "2 photos, the most confident mistakes first."
     # Most confident mistake first.
     assert page.wrong_model.prediction(0).path == paths["green"][0]
     page.confusion.choose("red", "blue")
@@ -96,14 +116,99 @@ def test_mistakes_are_listed_and_shaded_red(page, trained):
     right = page.confusion.model.index(0, 0).data(Qt.ItemDataRole.BackgroundRole)
     assert wrong.red() > wrong.blue() and right.blue() > right.red()
 
+    # The photo leaves the bins: still listed, marked missing, not silently dropped.
+    controller.dataset.remove_items([paths["green"][0]])
+    controller.notify_dataset_changed()
+    assert page.wrong_model.rowCount() == 2 and page.wrong_model.missing_count() == 1
+    gone = page.wrong_model.index(0)
+    assert gone.data() == f"{paths['green'][0].name}\n{MISSING_CAPTION}"
+    assert "No longer in the project's bins." in gone.data(Qt.ItemDataRole.ToolTipRole)
+    assert page.wrong_label.text().endswith("1 photo of them is no longer in the project's bins.")
+    page.confusion.choose("green", "red")
+    assert page.cell_label.text() == "1 green photo taken for red. 1 photo of them is no longer in the project's bins."
 
-def test_a_classifier_from_a_file_shows_its_stored_metrics(page, trained):
-    _paths, _dataset, result = trained
-    page.controller.set_classifier(result.classifier)  # as if opened from a model file
-    assert page.controller.last_result is None
-    assert page.stack.currentIndex() == 1
-    assert f"Validation accuracy {result.report.accuracy:.1%}" in page.summary.text()
+
+def test_the_runs_table_lists_every_run_and_selecting_one_shows_it(qtbot, page, trained):
+    paths, dataset, result = trained
+    controller = page.controller
+    controller.set_dataset(dataset)
+    controller.set_training_result(result)
+    worse = replace(result, cancelled=True, history=result.history[:2], report=mistakes_report(paths))
+    controller.set_training_result(worse)
+    assert page.rules.text() == RULES_TEXT
+    # Newest first; the new run is selected; run 1 stays in use (the new run was checked on other
+    # photos, so it does not take over by itself).
+    assert page.runs_model.rowCount() == 2
+    assert [cell(page, row, NAME) for row in range(2)] == ["Run 2", "Run 1"]
+    assert [cell(page, row, IN_USE) for row in range(2)] == ["", IN_USE_MARK]
+    assert cell(page, 0, ENDED) == "stopped" and cell(page, 1, ENDED) == "finished"
+    assert cell(page, 0, ACCURACY) == "50.0%" and cell(page, 0, EPOCHS) == f"2 of {result.classifier.training.config.epochs}"
+    assert cell(page, 1, NAME, Qt.ItemDataRole.FontRole).bold()
+    assert page.selected_run.id == 2 and page.summary.text().endswith("stopped by the user")
+    assert len(page.curves.points()["val_accuracy"]) == 2
+    assert page.use_button.isEnabled()
+
+    # Selecting run 1 (a click on its row) shows its results and curves.
+    page.runs_table.selectRow(1)
+    assert page.selected_run.id == 1 and page.summary.text().endswith(" · in use")
+    assert len(page.curves.points()["val_accuracy"]) == len(result.history)
+    assert not page.use_button.isEnabled()
+
+    # Use run 2: Classify and Export follow.
+    page.runs_table.selectRow(0)
+    with qtbot.waitSignal(controller.classifierChanged):
+        page.use_button.click()
+    assert controller.classifier is worse.classifier and cell(page, 0, IN_USE) == IN_USE_MARK
+    assert page.selected_run.id == 2
+
+    # Rename in place; tick "keep"; both write through to the project.
+    assert page.runs_model.setData(page.runs_model.index(0, NAME), "  everything  ")
+    assert controller.runs.get(2).name == "everything" and cell(page, 0, NAME) == "everything"
+    assert page.selected_run.id == 2 and page.summary.text().startswith("everything · ")
+    keep = page.runs_model.index(1, MODEL)
+    assert page.runs_model.setData(keep, Qt.CheckState.Checked.value, Qt.ItemDataRole.CheckStateRole)
+    assert controller.runs.get(1).keep_model and keep.data(Qt.ItemDataRole.CheckStateRole) == Qt.CheckState.Checked
+    errors = []
+    controller.errorRaised.connect(errors.append)
+    assert not page.runs_model.setData(page.runs_model.index(0, NAME), "two\nlines")
+    assert errors and "line breaks" in errors[0] and controller.runs.get(2).name == "everything"
+
+
+def test_deleting_a_run_asks_first(page, trained, monkeypatch):
+    _paths, dataset, result = trained
+    controller = page.controller
+    controller.set_training_result(result)
+    controller.set_training_result(result)
+    asked = []
+
+    def question(parent, title, text, *args, **kwargs):
+        asked.append(text)
+        return QMessageBox.StandardButton.Cancel if len(asked) == 1 else QMessageBox.StandardButton.Yes
+
+    monkeypatch.setattr(QMessageBox, "question", staticmethod(question))
+    page.select_run(1)
+    page.delete_selected()
+    assert len(controller.runs) == 2  # cancelled
+    assert "It is the run in use" in asked[0]
+    page.delete_selected()
+    assert [r.id for r in controller.runs] == [2] and controller.classifier is None
+    assert page.selected_run.id == 2 and page.runs_model.rowCount() == 1
+
+
+def test_a_run_from_an_older_project_shows_its_stored_scores(page, trained, tmp_path):
+    _paths, dataset, result = trained
+    old = tmp_path / "format 1.tlgui"
+    document = {"format": "tlgui-project", "format_version": 1, "backbone_id": "efficientnet_lite0",
+                "dataset": dataset.to_dict(), "config": TrainConfig().to_dict(), "trained": True}
+    with zipfile.ZipFile(old, "w") as archive:
+        archive.writestr("project.json", json.dumps(document))
+        archive.writestr("model.safetensors", classifier_to_bytes(result.classifier))
+    page.controller.load_project(old)
+    assert page.stack.currentIndex() == 1 and page.selected_run.id == 1
+    assert f"validation accuracy {result.report.accuracy:.1%}" in page.summary.text()
     assert page.confusion.model.rowCount() == 3
-    assert "not available here" in page.cell_label.text()
-    page.controller.set_classifier(None)
-    assert page.stack.currentWidget() is page.empty
+    assert page.cell_label.text() == NOT_RECORDED and page.wrong_label.text() == NOT_RECORDED
+    assert page.tabs.tabText(2) == f"Misclassified ({sum(map(sum, result.report.confusion)) - sum(result.report.confusion[i][i] for i in range(3))})"
+    assert len(page.curves.points()["val_accuracy"]) == len(result.history)
+    page.controller.new_project()
+    assert page.stack.currentWidget() is page.empty and page.summary.text() == ""

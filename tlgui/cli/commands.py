@@ -27,6 +27,7 @@ from tlgui.cli.terminal import TerminalProgress, is_terminal, shown
 from tlgui.core.errors import DataError, SettingsError
 from tlgui.core.files.limits import regular_file_size
 from tlgui.core.files.output import check_folder_path, check_output_file
+from tlgui.core.files.versions import PROJECT_SUFFIX
 from tlgui.core.predict.formats import PredictionFormat
 from tlgui.core.training.config import MAX_BATCH_SIZE, check_device_name, check_whole_number
 
@@ -39,8 +40,8 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     add_export(sub)
     p = sub.add_parser("backbones", help="list the pretrained networks and whether their weights are here")
     p.set_defaults(handler=cmd_backbones)
-    p = sub.add_parser("inspect", help="show a model file's classes, backbone and metrics")
-    p.add_argument("model", type=Path)
+    p = sub.add_parser("inspect", help="show a model file's classes, backbone and metrics, or a project's runs")
+    p.add_argument("model", type=Path, metavar="MODEL_OR_PROJECT")
     p.set_defaults(handler=cmd_inspect)
     p = sub.add_parser("import-weights", help="check a pretrained weights file you downloaded and cache it")
     p.add_argument("backbone", help="catalogue id (see `tlgui backbones`)")
@@ -302,6 +303,8 @@ def cmd_import_weights(args) -> int:
 def cmd_inspect(args) -> int:
     from tlgui.core.models.modelfile import model_summaries, read_model_info
 
+    if args.model.suffix.lower() == PROJECT_SUFFIX:
+        return _inspect_project(args.model)
     regular_file_size(args.model, what="model file")  # a pipe or a device would block the read
     info = read_model_info(args.model)
     metrics, training = model_summaries(info, str(args.model))
@@ -320,6 +323,27 @@ def cmd_inspect(args) -> int:
         recall_text = "?" if recall is None else f"{recall:.2%}"
         print(f"  {shown(name)}: precision {precision:.2%}, recall {recall_text}")
     print(f"Created:     {shown(info.get('created', '?'))} with tlgui {shown(info.get('tlgui_version', '?'))}")
+    return 0
+
+
+def _inspect_project(path: Path) -> int:
+    from tlgui.core.project import load_project
+
+    project = load_project(path)
+    counts = project.dataset.class_counts()
+    print(f"Project:     {shown(path)}")
+    print(f"Classes:     {', '.join(f'{shown(name)} ({n})' for name, n in counts.items()) or 'none'}")
+    print(f"Backbone:    {shown(project.backbone_id)}")
+    runs = project.runs
+    in_use = runs.in_use_id
+    print(f"Runs:        {len(runs)}" + (f" (in use: {in_use})" if in_use is not None else " (none in use)"))
+    for run in runs:
+        accuracy = "?" if run.accuracy is None else f"{run.accuracy:.1%}"
+        regime = run.regime.title if run.regime is not None else "?"
+        model = "model kept" if run.has_model else "model let go"
+        print(f"  {'*' if run.id == in_use else ' '} {run.id:>3}  {shown(run.name)}  "
+              f"{run.created.astimezone():%Y-%m-%d %H:%M}  {shown(run.backbone_id)}, {regime}, "
+              f"{run.epochs_run} of {run.config.epochs} epochs, {accuracy}, {run.status}, {model}")
     return 0
 
 

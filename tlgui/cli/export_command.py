@@ -23,6 +23,9 @@ def add_export(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--out", type=Path, required=True, metavar="FILE")
     p.add_argument("--check", type=Path, nargs="+", default=None, metavar="PHOTO_OR_FOLDER",
                    help="photos to verify the ONNX file on (default: a project's validation photos)")
+    p.add_argument("--run", type=int, default=None, metavar="ID",
+                   help="from a project: the run whose model to export (default: the run in use; "
+                   "`tlgui inspect PROJECT` lists them)")
     p.set_defaults(handler=cmd_export)
 
 
@@ -32,7 +35,7 @@ def cmd_export(args) -> int:
 
     fmt = ExportFormat(args.format) if args.format else ExportFormat.of_path(args.out)
     out = args.out if args.out.suffix.lower() == fmt.suffix else args.out.with_name(args.out.name + fmt.suffix)
-    classifier, photos = _load_source(args.source)
+    classifier, photos = _load_source(args.source, args.run)
     if args.check:
         photos = collect_images(args.check)
     result = export_model(classifier, out, fmt, check_photos=photos)
@@ -45,16 +48,23 @@ def cmd_export(args) -> int:
     return 0
 
 
-def _load_source(source: Path):
-    """(classifier, photos to verify on) from a model file or a project."""
+def _load_source(source: Path, run_id: int | None):
+    """(classifier, photos to verify on) from a model file or a project (its run in use, or ``run_id``)."""
     if source.suffix.lower() == PROJECT_SUFFIX:
         from tlgui.core.project import load_project
 
         project = load_project(source)
-        if project.classifier is None:
-            raise TlguiError(f"The project {source} has no trained model yet: train it first.")
+        run = project.runs.get(run_id) if run_id is not None else project.runs.in_use
+        if run is None:
+            raise TlguiError(f"The project {source} has no run in use: train it first, or name one with --run.")
+        if run.classifier is None:
+            raise TlguiError(f"The run {run.id} of {source} has no model any more: it was let go.")
+        if run.report is not None and run.report.predictions:
+            return run.classifier, [p.path for p in run.report.predictions if p.path.is_file()]
         _, val_items = project.dataset.split(project.config.val_fraction, project.config.seed)
-        return project.classifier, [item.path for item in val_items]
+        return run.classifier, [item.path for item in val_items]
+    if run_id is not None:
+        raise TlguiError("--run names a run of a project; a model file has no runs.")
     from tlgui.core.models.modelfile import load_classifier
 
     return load_classifier(source), []

@@ -1,25 +1,31 @@
-"""The project file: class bins, settings and (once trained) the model, in one ``.tlgui`` zip.
+"""The project file: class bins, settings and every training run, in one ``.tlgui`` zip.
 
-Members: ``project.json`` (format name and version, the DataSet, backbone id, TrainConfig with the
-freeze state) and, when trained, ``model.safetensors`` holding exactly the bytes of a model file. Written
-atomically; read without unpickling anything.
+Members (format 2): ``project.json`` (format name and version, the DataSet, backbone id, TrainConfig
+with the freeze state, the ids of the runs in order and the one in use); for each run
+``runs/<id>.json`` (its settings, curves, timings and evaluation: ``Run.to_dict``) and, while the
+project keeps its model, ``runs/<id>.safetensors`` holding exactly the bytes of a model file. How many
+runs and models a project keeps is ``tlgui.core.training.runs``'s rule. Format 1 (one
+``model.safetensors``, no runs) still opens, as one run. Written atomically; read without
+unpickling anything.
 
 A project is a file a user may have been sent, so it is read as a parser must read a stranger's
 file, with every limit decided before the first byte: a regular file of bounded size; a zip whose
-central directory is checked before anything is inflated (exactly the members tlgui writes, once
-each, stored or deflated, declared sizes within their caps, a sane compression ratio); members
-inflated no further than their declared, capped size; ``project.json`` checked for nesting depth
-before it is parsed, and every field checked for type before it is used. Any failure is one
+central directory is checked before anything is inflated (only the members tlgui writes, once
+each, stored or deflated, each declared size within its member's cap, the models together within
+theirs, a sane compression ratio); members inflated no further than their declared, capped size;
+JSON checked for nesting depth before it is parsed, and every field checked for type before it is
+used; the members present must be exactly those ``project.json`` names. Any failure is one
 ``ModelFileError`` sentence naming the file. The photo paths it lists are never opened here.
 """
 
 from __future__ import annotations
 
 import json
+import re
 import struct
 import zipfile
 import zlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO
@@ -32,27 +38,44 @@ from tlgui.core.files.limits import FileLimitError, loads_json_limited, open_reg
 from tlgui.core.files.versions import PROJECT_FORMAT_NAME, PROJECT_FORMAT_VERSION, check_format_version
 from tlgui.core.models.classifier import Classifier
 from tlgui.core.models.modelfile import classifier_from_bytes, classifier_to_bytes
+from tlgui.core.training.runs import (
+    MAX_KEPT_MODEL_BYTES,
+    MAX_KEPT_MODELS,
+    MAX_RUN_ID,
+    MAX_RUNS,
+    Run,
+    RunHistory,
+    run_from_classifier,
+)
 from tlgui.core.training.trainer import TrainConfig
 
 PROJECT_JSON = "project.json"
+#: Format 1's one trained model; format 2 keeps models under ``runs/``.
 MODEL_MEMBER = "model.safetensors"
+#: ``runs/<id>.json`` and ``runs/<id>.safetensors``; ids are written without leading zeros.
+_RUN_MEMBER = re.compile(rf"runs/([1-9][0-9]{{0,{len(str(MAX_RUN_ID)) - 1}}})\.(json|safetensors)")
 
 #: project.json of 400,000 photos stays below this (about 160 bytes a photo). Parsed, a hostile
 #: document of this size costs at most about 1.5 GB (a list of empty objects); a save refuses to
 #: write one larger, so every project tlgui writes opens again.
 MAX_DOCUMENT_BYTES = 64 * 1024 * 1024
+#: A run's JSON: its curves and up to MAX_KEPT_PREDICTIONS photos' predictions (a few hundred
+#: bytes each); a save drops predictions, mistakes last, rather than write one larger.
+MAX_RUN_DOCUMENT_BYTES = 4 * 1024 * 1024
 #: The largest backbone offered (ViT-B/16) is about 330 MB in fp32.
 MAX_MODEL_BYTES = 1024 * 1024 * 1024
-#: Both members, their headers and the central directory.
-MAX_PROJECT_BYTES = MAX_DOCUMENT_BYTES + MAX_MODEL_BYTES + 1024 * 1024
-# What each member may be: its size cap and the compressions tlgui writes it with. The model is
-# stored, so its size in memory is its size on disk.
-_MEMBER_RULES = {
-    PROJECT_JSON: (MAX_DOCUMENT_BYTES, (zipfile.ZIP_DEFLATED, zipfile.ZIP_STORED)),
-    MODEL_MEMBER: (MAX_MODEL_BYTES, (zipfile.ZIP_STORED,)),
-}
-# tlgui's directory of two short names is under 200 bytes; what zipfile parses is capped by this.
-_MAX_DIRECTORY_BYTES = 4096
+#: Every model of a project together: the runs' bound on weights, plus their headers.
+MAX_TOTAL_MODEL_BYTES = MAX_KEPT_MODEL_BYTES + 64 * 1024 * 1024
+#: Every member, their headers and the central directory; under 2 GiB, so zipfile never needs zip64.
+MAX_PROJECT_BYTES = MAX_DOCUMENT_BYTES + MAX_RUNS * MAX_RUN_DOCUMENT_BYTES + MAX_TOTAL_MODEL_BYTES + 1024 * 1024
+_DOCUMENT_COMPRESSIONS = (zipfile.ZIP_DEFLATED, zipfile.ZIP_STORED)
+# Models are stored, so a model's size in memory is its size on disk.
+_MODEL_COMPRESSIONS = (zipfile.ZIP_STORED,)
+#: project.json, and a document and a model for every run.
+_MAX_ENTRIES = 1 + 2 * MAX_RUNS
+# A central-directory entry is 46 bytes and its name (tlgui writes no extra field or comment);
+# what zipfile parses is capped by the entries the end record declares times this.
+_MAX_ENTRY_BYTES = 46 + len(f"runs/{MAX_RUN_ID}.safetensors")
 # Real project.json deflates about 7:1 (digests are random hex); deflate reaches about 1032:1.
 # A member this small cannot hurt whatever its ratio.
 _MAX_RATIO = 200
@@ -67,14 +90,46 @@ _ZIP64_LOCATOR_SIGNATURE = b"PK\x06\x07"
 _ZIP64_LOCATOR_SIZE = 20
 
 
+def run_document_member(run_id: int) -> str:
+    return f"runs/{run_id}.json"
+
+
+def run_model_member(run_id: int) -> str:
+    return f"runs/{run_id}.safetensors"
+
+
+def _member_rule(name: str) -> tuple[int, tuple[int, ...]] | None:
+    """The size cap and compressions of a member tlgui writes under ``name``; None for any other name."""
+    if name == PROJECT_JSON:
+        return MAX_DOCUMENT_BYTES, _DOCUMENT_COMPRESSIONS
+    if name == MODEL_MEMBER:
+        return MAX_MODEL_BYTES, _MODEL_COMPRESSIONS
+    match = _RUN_MEMBER.fullmatch(name)
+    if match is None:
+        return None
+    if match.group(2) == "json":
+        return MAX_RUN_DOCUMENT_BYTES, _DOCUMENT_COMPRESSIONS
+    return MAX_MODEL_BYTES, _MODEL_COMPRESSIONS
+
+
+def _is_model(name: str) -> bool:
+    return name.endswith(".safetensors")
+
+
 @dataclass
 class Project:
-    """Everything a user would lose by closing the window: bins, settings, trained model."""
+    """Everything a user would lose by closing the window: bins, settings, every training run."""
 
     dataset: DataSet
     backbone_id: str
     config: TrainConfig
-    classifier: Classifier | None = None
+    runs: RunHistory = field(default_factory=RunHistory)
+
+    @property
+    def classifier(self) -> Classifier | None:
+        """The model of the run in use (what Classify and Export use), or None."""
+        run = self.runs.in_use
+        return run.classifier if run is not None else None
 
 
 # ---- writing ------------------------------------------------------------------------------------
@@ -90,13 +145,26 @@ def save_project(project: Project, path: Path | str) -> None:
             f"The project is too large to save ({len(document):,} bytes of class lists and settings; "
             f"at most {MAX_DOCUMENT_BYTES:,}): split its photos over several projects."
         )
-    # Serialise the model before opening the target so a failure there costs nothing.
-    model = classifier_to_bytes(project.classifier) if project.classifier is not None else None
+    run_documents = [(run, _run_document_bytes(run)) for run in project.runs]
+    # The models are serialised one at a time while writing (several at once could be gigabytes);
+    # a failure on the way leaves the old file as it was, like any failed save.
     with atomic_writer(path) as handle, zipfile.ZipFile(handle, "w") as archive:
         archive.writestr(PROJECT_JSON, document, compress_type=zipfile.ZIP_DEFLATED)
-        if model is not None:
+        for run, run_document in run_documents:
+            archive.writestr(run_document_member(run.id), run_document, compress_type=zipfile.ZIP_DEFLATED)
+        models_total = 0
+        for run in project.runs:
+            if run.classifier is None:
+                continue
+            model = classifier_to_bytes(run.classifier)
+            models_total += len(model)
+            if len(model) > MAX_MODEL_BYTES or models_total > MAX_TOTAL_MODEL_BYTES:
+                raise TlguiError(
+                    f"The project is too large to save: its models take more than {MAX_TOTAL_MODEL_BYTES:,} "
+                    "bytes. Delete runs on the Results page, or unmark “keep”, then save again."
+                )
             # Stored, not deflated: float weights barely compress and stored members read faster.
-            archive.writestr(MODEL_MEMBER, model, compress_type=zipfile.ZIP_STORED)
+            archive.writestr(run_model_member(run.id), model, compress_type=zipfile.ZIP_STORED)
 
 
 def _document_bytes(document: dict) -> bytes:
@@ -108,6 +176,25 @@ def _document_bytes(document: dict) -> bytes:
         return json.dumps(document, ensure_ascii=True, indent=1, default=str).encode("ascii")
 
 
+def _run_document_bytes(run: Run) -> bytes:
+    """The run's JSON within MAX_RUN_DOCUMENT_BYTES: predictions are dropped, correct ones first,
+    until it fits (only photo paths thousands of characters long make it necessary)."""
+    document = run.to_dict()
+    data = _document_bytes(document)
+    report = document.get("report")
+    while len(data) > MAX_RUN_DOCUMENT_BYTES and report is not None and report["predictions"]:
+        # Mistakes come first in a run's predictions (they are the ones worth keeping); keep half.
+        predictions = report["predictions"]
+        keep = len(predictions) // 2
+        document["predictions_left_out"] += len(predictions) - keep
+        report["predictions"] = predictions[:keep]
+        data = _document_bytes(document)
+    if len(data) > MAX_RUN_DOCUMENT_BYTES:
+        raise TlguiError(f"The project is too large to save: the record of “{run.name}” alone is "
+                         f"{len(data):,} bytes. Delete that run on the Results page, then save again.")
+    return data
+
+
 def _project_document(project: Project) -> dict:
     return {
         "format": PROJECT_FORMAT_NAME,
@@ -117,7 +204,8 @@ def _project_document(project: Project) -> dict:
         "backbone_id": project.backbone_id,
         "dataset": project.dataset.to_dict(),
         "config": project.config.to_dict(),
-        "trained": project.classifier is not None,
+        "runs": [run.id for run in project.runs],
+        "run_in_use": project.runs.in_use_id,
     }
 
 
@@ -128,31 +216,128 @@ def load_project(path: Path | str) -> Project:
     where = f"The file {path}"
     try:
         with open_regular(path, MAX_PROJECT_BYTES, what="project file") as handle:
-            project, model = _read_archive(handle, where)
+            return _read_archive(handle, where)
     except FileLimitError as exc:
         raise ModelFileError(str(exc)) from None
     except (zipfile.BadZipFile, EOFError) as exc:
         raise ModelFileError(_not_a_zip(where)) from exc
     except OSError as exc:
         raise ModelFileError(f"Could not read the project file {path}: {exc.strerror or exc}.") from exc
-    if model is not None:
-        project.classifier = classifier_from_bytes(model, source=f"The model inside {path}")
-    return project
 
 
-def _read_archive(handle: IO[bytes], where: str) -> tuple[Project, bytes | None]:
-    """The project (without its classifier) and the model member's bytes, if it has one."""
+def _read_archive(handle: IO[bytes], where: str) -> Project:
+    """The project, its runs and their models, after checking the members match what it says."""
     _check_end_record(handle, where)
     with zipfile.ZipFile(handle) as archive:
         members = _checked_members(archive, where)
         text = _read_member(archive, members[PROJECT_JSON], where)
-        project, trained = _project_from_text(text, where)
-        if trained and MODEL_MEMBER not in members:
-            raise ModelFileError(f"{where} is damaged: it lacks {MODEL_MEMBER}.")
-        if not trained and MODEL_MEMBER in members:
-            raise ModelFileError(f"{where} is damaged: it holds a model but says it is not trained.")
-        model = _read_member(archive, members[MODEL_MEMBER], where) if trained else None
-    return project, model
+        project, document = _project_from_text(text, where)
+        if document["format_version"] == 1:
+            project.runs = _version_1_runs(archive, members, document, where)
+        else:
+            project.runs = _runs(archive, members, document, where)
+    return project
+
+
+def _version_1_runs(archive: zipfile.ZipFile, members: dict[str, zipfile.ZipInfo], document: dict,
+                    where: str) -> RunHistory:
+    """Format 1 kept one model and no runs: the model becomes run 1, in use."""
+    trained = document.get("trained", False)
+    if not isinstance(trained, bool):
+        raise ModelFileError(f"{where} is damaged: its 'trained' flag is neither true nor false.")
+    if any(_RUN_MEMBER.fullmatch(name) for name in members):
+        raise ModelFileError(f"{where} is damaged or forged: it holds runs, which format 1 never did.")
+    if trained and MODEL_MEMBER not in members:
+        raise ModelFileError(f"{where} is damaged: it lacks {MODEL_MEMBER}.")
+    if not trained and MODEL_MEMBER in members:
+        raise ModelFileError(f"{where} is damaged: it holds a model but says it is not trained.")
+    if not trained:
+        return RunHistory()
+    model = _read_member(archive, members[MODEL_MEMBER], where)
+    classifier = classifier_from_bytes(model, source=f"The model inside {_path_of(where)}")
+    run = run_from_classifier(classifier, 1, created=_saved_time(document))
+    return RunHistory([run], in_use_id=1)
+
+
+def _runs(archive: zipfile.ZipFile, members: dict[str, zipfile.ZipInfo], document: dict,
+          where: str) -> RunHistory:
+    """Format 2: the runs project.json lists, each from its members, and the one in use."""
+    ids = document.get("runs", [])
+    in_use = document.get("run_in_use")
+    if not (isinstance(ids, list) and len(ids) <= MAX_RUNS
+            and all(type(i) is int and 1 <= i <= MAX_RUN_ID for i in ids) and len(set(ids)) == len(ids)):
+        raise ModelFileError(f"{where} is damaged: its list of runs is invalid.")
+    if in_use is not None and (type(in_use) is not int or in_use not in ids):
+        raise ModelFileError(f"{where} is damaged: the run it says is in use is not one of its runs.")
+    if MODEL_MEMBER in members:
+        raise ModelFileError(f"{where} is damaged or forged: it holds {MODEL_MEMBER}, which format 2 never does.")
+    listed = {PROJECT_JSON} | {run_document_member(i) for i in ids} | {run_model_member(i) for i in ids}
+    for name in members:
+        if name not in listed:
+            raise ModelFileError(f"{where} is damaged or forged: it holds {name} for a run it does not list.")
+    runs = []
+    for run_id in ids:
+        member = run_document_member(run_id)
+        if member not in members:
+            raise ModelFileError(f"{where} is damaged: it lacks {member}.")
+        run, has_model = _run_from_member(archive, members[member], run_id, where)
+        model_member = run_model_member(run_id)
+        if has_model != (model_member in members):
+            says = "has a model, and the file lacks" if has_model else "has no model, and the file holds"
+            raise ModelFileError(f"{where} is damaged: {member} says its run {says} {model_member}.")
+        if has_model:
+            run.classifier = _run_model(archive, members[model_member], run, where)
+        runs.append(run)
+    try:
+        return RunHistory(runs, in_use_id=in_use)
+    except ValueError as exc:
+        raise ModelFileError(f"{where} is damaged: {exc}.") from None
+
+
+def _run_from_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo, run_id: int, where: str) -> tuple[Run, bool]:
+    name = info.orig_filename
+    data = _read_member(archive, info, where)
+    try:
+        document = loads_json_limited(data.decode("utf-8"), where=where)
+    except UnicodeDecodeError:
+        raise ModelFileError(f"{where} is damaged: its {name} is not UTF-8 text.") from None
+    except FileLimitError as exc:
+        raise ModelFileError(str(exc)) from None
+    try:
+        return Run.from_dict(document, run_id)
+    except ValueError as exc:
+        raise ModelFileError(f"{where} is damaged: its {name} cannot be read ({exc}).") from None
+    except (KeyError, TypeError, AttributeError) as exc:
+        # Run.from_dict names what it recognises as wrong; this is the rest of the damage.
+        kind = exc.__class__.__name__
+        raise ModelFileError(f"{where} is damaged: its {name} cannot be read ({kind}).") from None
+
+
+def _run_model(archive: zipfile.ZipFile, info: zipfile.ZipInfo, run: Run, where: str) -> Classifier:
+    name = info.orig_filename
+    model = _read_member(archive, info, where)
+    classifier = classifier_from_bytes(model, source=f"The model {name} inside {_path_of(where)}")
+    del model
+    if classifier.backbone_id != run.backbone_id or (
+        run.report is not None and classifier.class_names != run.report.class_names
+    ):
+        raise ModelFileError(f"{where} is damaged or forged: its {name} is not the model its run describes.")
+    return classifier
+
+
+def _path_of(where: str) -> str:
+    return where.removeprefix("The file ")
+
+
+def _saved_time(document: dict) -> datetime | None:
+    saved = document.get("saved")
+    if not isinstance(saved, str) or len(saved) > 40:
+        return None
+    try:
+        stamp = datetime.fromisoformat(saved)
+    except ValueError:
+        return None
+    return stamp if stamp.tzinfo is not None else stamp.replace(tzinfo=UTC)
 
 
 def _check_end_record(handle: IO[bytes], where: str) -> None:
@@ -176,10 +361,10 @@ def _check_end_record(handle: IO[bytes], where: str) -> None:
             raise ModelFileError(f"{where} is not a tlgui project: tlgui never writes zip64 archives.")
     if disk or directory_disk or entries_here != entries:
         raise ModelFileError(f"{where} is not a tlgui project: it is one part of a multi-part zip.")
-    if entries > len(_MEMBER_RULES):
-        most = len(_MEMBER_RULES)
+    if entries > _MAX_ENTRIES:
+        most = _MAX_ENTRIES
         raise ModelFileError(f"{where} is not a tlgui project: it holds {entries} entries, a project at most {most}.")
-    if directory_size > _MAX_DIRECTORY_BYTES:
+    if directory_size > entries * _MAX_ENTRY_BYTES:
         raise ModelFileError(f"{where} is not a tlgui project: its zip directory is {directory_size:,} bytes long.")
     handle.seek(0)
 
@@ -190,20 +375,30 @@ def _checked_members(archive: zipfile.ZipFile, where: str) -> dict[str, zipfile.
     names = [info.orig_filename for info in infos]
     if PROJECT_JSON not in names:
         raise ModelFileError(f"{where} is not a tlgui project (it has no {PROJECT_JSON}).")
+    seen: set[str] = set()
     for info in infos:
         name = info.orig_filename
-        if name not in _MEMBER_RULES or info.filename != name:
+        if _member_rule(name) is None or info.filename != name:
             shown = repr(name[:80])
             raise ModelFileError(f"{where} is not a tlgui project: it holds {shown}, which tlgui never writes.")
-        if names.count(name) > 1:
+        if name in seen:
             raise ModelFileError(f"{where} is damaged or forged: it holds {name} more than once.")
+        seen.add(name)
         _check_member(info, where)
+    models = [info for info in infos if _is_model(info.orig_filename)]
+    if len(models) > MAX_KEPT_MODELS:
+        raise ModelFileError(f"{where} is damaged or hostile: it holds {len(models)} models, a project at most "
+                             f"{MAX_KEPT_MODELS}.")
+    declared = sum(info.file_size for info in models)
+    if declared > MAX_TOTAL_MODEL_BYTES:
+        raise ModelFileError(f"{where} is damaged or hostile: its models claim {declared:,} bytes, more than "
+                             f"the {MAX_TOTAL_MODEL_BYTES:,} a project may hold.")
     return {info.orig_filename: info for info in infos}
 
 
 def _check_member(info: zipfile.ZipInfo, where: str) -> None:
     name, declared, packed = info.orig_filename, info.file_size, info.compress_size
-    cap, compressions = _MEMBER_RULES[name]
+    cap, compressions = _member_rule(name)
     if info.flag_bits & 0x1:
         raise ModelFileError(f"{where} is not a tlgui project: its {name} is encrypted.")
     if info.compress_type not in compressions:
@@ -236,8 +431,8 @@ def _read_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo, where: str) ->
 
 
 # ---- project.json -------------------------------------------------------------------------------
-def _project_from_text(data: bytes, where: str) -> tuple[Project, bool]:
-    """The project described by ``project.json`` (no classifier yet), and whether it is trained."""
+def _project_from_text(data: bytes, where: str) -> tuple[Project, dict]:
+    """The project described by ``project.json`` (no runs yet), and the document for its runs."""
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
@@ -249,10 +444,7 @@ def _project_from_text(data: bytes, where: str) -> tuple[Project, bool]:
     if not isinstance(document, dict) or document.get("format") != PROJECT_FORMAT_NAME:
         raise ModelFileError(f"{where} is not a tlgui project (unknown format).")
     check_format_version(document, where, kind="project", supported=PROJECT_FORMAT_VERSION)
-    trained = document.get("trained", False)
-    if not isinstance(trained, bool):
-        raise ModelFileError(f"{where} is damaged: its 'trained' flag is neither true nor false.")
-    return _project_from_document(document, where), trained
+    return _project_from_document(document, where), document
 
 
 def _project_from_document(document: dict, where: str) -> Project:
@@ -276,7 +468,7 @@ def _project_from_document(document: dict, where: str) -> Project:
     # which the window went by: it wins, and lives on in the settings only.
     config.freeze_level = _freeze_level(freeze, config.freeze_level, where)
     config.trainable_overrides = {**config.trainable_overrides, **_freeze_overrides(freeze, where)}
-    return Project(dataset, backbone_id, config, None)
+    return Project(dataset, backbone_id, config)
 
 
 def _dataset(data: object, where: str) -> DataSet:

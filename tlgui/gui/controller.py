@@ -1,8 +1,8 @@
 """The open project, held once for every page of the window.
 
 ``ProjectController`` owns the state the pages share (the class bins, the chosen backbone, the
-training settings, the trained classifier, where the project lives on disk, whether it has unsaved
-changes) and announces every change through Qt signals. Pages read the attributes and call the
+training settings, the project's training runs and the one in use, where the project lives on disk,
+whether it has unsaved changes) and announces every change through Qt signals. Pages read the attributes and call the
 setters; they never talk to each other. It holds no engine logic: building networks, training,
 scanning folders all happen in the pages' background tasks, which hand their results back here.
 
@@ -14,6 +14,11 @@ Conventions for pages:
   ``set_config``; ``tlgui.core.plan.freeze_plan`` turns it into what trains.
 * Replace whole values with the ``set_*`` methods; each emits its signal and marks the project dirty
   when the value is part of the saved project.
+* Runs live in ``runs`` (``tlgui.core.training.runs.RunHistory``, which owns their rules); change
+  them with ``set_training_result``, ``use_run``, ``rename_run``, ``delete_run`` and
+  ``set_keep_model``. ``classifier`` is the model of the run in use: Classify and Export use it.
+* ``projectReplaced`` comes first when another project (new or opened) replaces the open one: a
+  page drops whatever it shows of the old project then (messages, selections).
 * Show problems with ``report_error(message)``; the main window turns ``errorRaised`` into a dialog.
 * ``load_project`` and ``save_project`` raise ``TlguiError`` / ``OSError``; callers show them.
 """
@@ -32,12 +37,14 @@ from tlgui.core.files.versions import PROJECT_SUFFIX, with_suffix
 from tlgui.core.project import Project
 from tlgui.core.project import load_project as _load_project_file
 from tlgui.core.project import save_project as _save_project_file
+from tlgui.core.training.runs import Run, RunAdded, RunHistory
 from tlgui.core.training.trainer import TrainConfig
 
 if TYPE_CHECKING:
     from tlgui.core.backbones.staged import StagedNetwork
     from tlgui.core.models.classifier import Classifier
     from tlgui.core.training.trainer import TrainResult
+
 
 class ProjectController(QObject):
     """Holds the open project and emits a signal for every change.
@@ -47,8 +54,10 @@ class ProjectController(QObject):
         backbone_id: catalogue id of the chosen backbone.
         network: the backbone built for ``backbone_id`` (with freeze state), or None until built.
         config: training settings, the freeze level and hand-set layers included.
-        classifier: the trained (or opened) classifier, or None.
-        last_result: the last training run's result (history, report), or None.
+        runs: every training run of the project, and which one is in use.
+        classifier: the model of the run in use (read-only), or None.
+        last_result: what the last run trained in this window returned (None once another project
+            is opened), for the Train page's curves.
         path: where the project is saved, or None for a new, unsaved project.
         dirty: True when there are unsaved changes.
     """
@@ -57,7 +66,9 @@ class ProjectController(QObject):
     backboneChanged = Signal(str)
     networkChanged = Signal()  # freeze state changed or network replaced
     configChanged = Signal()
-    classifierChanged = Signal()
+    classifierChanged = Signal()  # another run is in use (or none)
+    runsChanged = Signal()  # a run was added, renamed, deleted or (un)marked to keep its model
+    projectReplaced = Signal()  # a new or opened project replaced the open one
     dirtyChanged = Signal(bool)
     pathChanged = Signal(object)  # Path | None
     errorRaised = Signal(str)
@@ -69,10 +80,20 @@ class ProjectController(QObject):
         self.backbone_id: str = DEFAULT_BACKBONE
         self.network: StagedNetwork | None = None
         self.config: TrainConfig = TrainConfig()
-        self.classifier: Classifier | None = None
+        self.runs: RunHistory = RunHistory()
         self.last_result: TrainResult | None = None
         self.path: Path | None = None
         self.dirty: bool = False
+
+    @property
+    def classifier(self) -> Classifier | None:
+        """The model of the run in use: what Classify and Export use."""
+        run = self.runs.in_use
+        return run.classifier if run is not None else None
+
+    @property
+    def run_in_use(self) -> Run | None:
+        return self.runs.in_use
 
     # -- naming ---------------------------------------------------------------------------------
 
@@ -137,19 +158,54 @@ class ProjectController(QObject):
         self.configChanged.emit()
         self.mark_dirty()
 
-    def set_training_result(self, result: TrainResult) -> None:
-        """Keep a finished training run: its classifier becomes the project's classifier."""
+    def set_training_result(self, result: TrainResult) -> RunAdded:
+        """Keep a finished (or stopped) training run in the project; the runs' rule says whether it
+        goes in use. The returned ``RunAdded`` says what happened, in sentences too."""
+        previous = self.runs.in_use_id
+        added = self.runs.add_result(result)
         self.last_result = result
-        self.classifier = result.classifier
+        self.runsChanged.emit()
+        if self.runs.in_use_id != previous:
+            self.classifierChanged.emit()
+        self.mark_dirty()
+        if sentences := added.sentences():
+            self.statusMessage.emit(sentences)
+        return added
+
+    def use_run(self, run_id: int) -> None:
+        """Put a run in use for Classify and Export. Raises ``TlguiError`` when it has no model."""
+        if self.runs.in_use_id == run_id:
+            return
+        run = self.runs.use(run_id)
+        self.runsChanged.emit()
         self.classifierChanged.emit()
         self.mark_dirty()
+        self.statusMessage.emit(f"Classify and Export now use “{run.name}”.")
 
-    def set_classifier(self, classifier: Classifier | None) -> None:
-        """Use a classifier that did not come from training here (e.g. an opened model file)."""
-        self.classifier = classifier
-        # A previous run's history and report describe another classifier.
-        self.last_result = None
-        self.classifierChanged.emit()
+    def rename_run(self, run_id: int, name: str) -> None:
+        """Rename a run. Raises ``TlguiError`` when the name cannot be one."""
+        if self.runs.get(run_id).name == name:
+            return
+        self.runs.rename(run_id, name)
+        self.runsChanged.emit()
+        self.mark_dirty()
+
+    def delete_run(self, run_id: int) -> None:
+        """Remove a run and its model from the project (the run in use too: then none is)."""
+        was_in_use = self.runs.in_use_id == run_id
+        run = self.runs.delete(run_id)
+        self.runsChanged.emit()
+        if was_in_use:
+            self.classifierChanged.emit()
+        self.mark_dirty()
+        self.statusMessage.emit(f"Deleted “{run.name}”." + (" No run is in use now." if was_in_use else ""))
+
+    def set_keep_model(self, run_id: int, keep: bool) -> None:
+        """Mark a run's model to be kept whatever runs come next. Raises ``TlguiError`` beyond the bound."""
+        if self.runs.get(run_id).keep_model == keep:
+            return
+        self.runs.set_keep_model(run_id, keep)
+        self.runsChanged.emit()
         self.mark_dirty()
 
     # -- whole projects -------------------------------------------------------------------------
@@ -160,7 +216,7 @@ class ProjectController(QObject):
             dataset=dataset if dataset is not None else DataSet(),
             backbone_id=DEFAULT_BACKBONE,
             config=TrainConfig(),
-            classifier=None,
+            runs=RunHistory(),
             path=None,
         )
         self.statusMessage.emit("New project.")
@@ -173,7 +229,7 @@ class ProjectController(QObject):
             dataset=project.dataset,
             backbone_id=project.backbone_id,
             config=project.config,
-            classifier=project.classifier,
+            runs=project.runs,
             path=path,
         )
         self.statusMessage.emit(f"Opened {path}.")
@@ -191,7 +247,7 @@ class ProjectController(QObject):
             dataset=self.dataset,
             backbone_id=self.backbone_id,
             config=self.config,
-            classifier=self.classifier,
+            runs=self.runs,
         )
         _save_project_file(project, target)
         if target != self.path:
@@ -202,19 +258,21 @@ class ProjectController(QObject):
         return target
 
     def _install(self, *, dataset: DataSet, backbone_id: str, config: TrainConfig,
-                 classifier: Classifier | None, path: Path | None) -> None:
+                 runs: RunHistory, path: Path | None) -> None:
         """Replace the whole state, then announce every part of it once."""
         self.dataset = dataset
         self.backbone_id = backbone_id
         self.network = None
         self.config = config
-        self.classifier = classifier
+        self.runs = runs
         self.last_result = None
         self.path = path
+        self.projectReplaced.emit()
         self.datasetChanged.emit()
         self.backboneChanged.emit(backbone_id)
         self.networkChanged.emit()
         self.configChanged.emit()
+        self.runsChanged.emit()
         self.classifierChanged.emit()
         self.pathChanged.emit(path)
         # Emit even when already clean: the title and actions depend on it after a switch of project.

@@ -166,22 +166,35 @@ class MainWindow(QMainWindow):
             return self.save()
         return answer == QMessageBox.StandardButton.Discard
 
+    def stop_training_first(self) -> bool:
+        """Before another project replaces this one: a run still training would land in the other
+        project. Ask, stop it (its best epoch joins this project's runs). True when none is left."""
+        if not self.train_page.busy:
+            return True
+        if QMessageBox.question(
+            self, "Training in progress", "A run is still training. Stop it, keeping its best epoch in this project?",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, QMessageBox.StandardButton.No,
+        ) != QMessageBox.StandardButton.Yes:
+            return False
+        self.train_page.shutdown()
+        return not self.train_page.busy
+
     def new_project(self) -> bool:
-        if not self.maybe_save():
+        if not self.stop_training_first() or not self.maybe_save():
             return False
         self.controller.new_project()
         self.tabs.setCurrentWidget(self.data_page)
         return True
 
     def open_project_dialog(self) -> bool:
-        if not self.maybe_save():
+        if not self.stop_training_first() or not self.maybe_save():
             return False
         path, _ = QFileDialog.getOpenFileName(self, "Open project", self._start_dir(), PROJECT_FILTER)
         return self._open(Path(path)) if path else False
 
     def open_project(self, path: Path | str) -> bool:
         """Open ``path`` after offering to save the current project; False if cancelled or it failed."""
-        if not self.maybe_save():
+        if not self.stop_training_first() or not self.maybe_save():
             return False
         return self._open(Path(path))
 
@@ -238,9 +251,9 @@ class MainWindow(QMainWindow):
 
     def _photos_to_check_export_on(self) -> list[Path]:
         """The photos the model was validated on (an ONNX export is checked on them)."""
-        result = self.controller.last_result
-        if result is not None and result.classifier is self.controller.classifier:
-            return [p.path for p in result.report.predictions]
+        run = self.controller.run_in_use
+        if run is not None and run.report is not None and run.report.predictions:
+            return [p.path for p in run.report.predictions]
         config = self.controller.config
         dataset = self.controller.dataset
         if len(dataset) == 0 or len(dataset.class_names) < 2:

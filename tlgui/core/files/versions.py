@@ -17,7 +17,7 @@ MODEL_FORMAT_VERSION = 2
 #: A project: a zip of project.json and the trained model(s).
 PROJECT_SUFFIX = ".tlgui"
 PROJECT_FORMAT_NAME = "tlgui-project"
-PROJECT_FORMAT_VERSION = 1
+PROJECT_FORMAT_VERSION = 2
 
 
 def with_suffix(path: Path | str, suffix: str) -> Path:

@@ -133,6 +133,7 @@ class ClassifyPage(QWidget):
         self._build_layout()
 
         controller.classifierChanged.connect(self._on_project_classifier)
+        controller.runsChanged.connect(self._update_model_label)  # the run in use may be renamed
         self._on_project_classifier()
 
     def _build_layout(self) -> None:
@@ -177,7 +178,9 @@ class ClassifyPage(QWidget):
         except TlguiError:
             backbone = classifier.backbone_id
         names = ", ".join(classifier.class_names)
-        origin = f"from {self.model_source.name}" if self.model_source else "trained in this project"
+        run = self.controller.run_in_use
+        origin = (f"from {self.model_source.name}" if self.model_source
+                  else f"trained in this project ({run.name if run is not None else '?'}, in use)")
         accuracy = classifier.metrics.accuracy
         score = f" · validation accuracy {accuracy:.1%}" if accuracy is not None else ""
         self.model_label.setText(

@@ -1,18 +1,25 @@
-"""The Results page: how good the trained classifier is, and which photos it gets wrong.
+"""The Results page: every training run of the project, and how good the selected one is.
 
-Shows the last training run (``controller.last_result``); for a classifier that came from a project
-or model file, the summary stored in its metrics (no photos to show then: their paths belong to the
-computer it was trained on).
+Top: the runs (``runs_table``), newest first, with Use this run / Rename / Delete and the rules
+that decide which run is in use and which models the project keeps, in words. Below: the selected
+run's summary, confusion matrix (click a cell to see its photos), precision and recall per class,
+its curves, and the photos it got wrong. The photos are the run's validation photos found again in
+the project's bins by path; one no longer there is listed as such (``run_photos``).
+
+The page selects the run in use when a project opens, and a new run when one arrives.
 """
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QItemSelectionModel, Qt
 from PySide6.QtGui import QStandardItem, QStandardItemModel
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QHBoxLayout,
     QHeaderView,
     QLabel,
+    QMessageBox,
+    QPushButton,
     QSplitter,
     QStackedWidget,
     QTableView,
@@ -21,49 +28,86 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from tlgui.core.plan.regime import Regime
+from tlgui.core.errors import TlguiError
 from tlgui.core.training.metrics import EvaluationReport
-from tlgui.gui.pages.classify.prediction_thumbs import THUMB_EDGE, PredictionThumbModel, PredictionThumbView
+from tlgui.core.training.runs import MAX_KEPT_MODELS, MAX_RUNS, Run
+from tlgui.gui.pages.classify.prediction_thumbs import THUMB_EDGE, PredictionThumbView
+from tlgui.gui.pages.results.run_photos import RunPhotoModel
+from tlgui.gui.pages.results.runs_table import NAME, RunsTableModel, RunsTableView
 from tlgui.gui.widgets.confusion_view import ConfusionView
-from tlgui.gui.widgets.plain_text import plain_label
+from tlgui.gui.widgets.curves import TrainingCurves
+from tlgui.gui.widgets.plain_text import literal_html, plain_label
 from tlgui.gui.widgets.progress_text import format_duration
 from tlgui.gui.widgets.thumbnails import ThumbnailLoader
 
 EMPTY_TEXT = "Train a model to see results"
+RULES_TEXT = (
+    "In use: the model Classify and Export use. A new run takes over by itself only when it beats the "
+    "run in use on the same validation photos; otherwise select it and press “Use this run”. A project "
+    f"keeps {MAX_RUNS} runs and the models of {MAX_KEPT_MODELS}: the run in use, the newest, those ticked "
+    "“keep”, then the next newest; the others keep their settings, curves and results."
+)
+CELL_PROMPT = "Click a cell of the confusion matrix to see its photos."
+NOT_RECORDED = ("This run comes from a project saved by an older tlgui, which did not record each "
+                "photo's prediction: the matrix and the scores are all there is.")
+CURVES_TAB, CELL_TAB, WRONG_TAB = range(3)
 
 
-def summary_text(
-    report: EvaluationReport, *, best_epoch, epochs_run, regime: Regime | None, seconds, cancelled=False
-) -> str:
-    """One line: accuracy, best epoch, regime, time."""
-    parts = [f"Validation accuracy {report.accuracy:.1%}"]
-    if best_epoch:
-        parts.append(f"best epoch {best_epoch}" + (f" of {epochs_run}" if epochs_run else ""))
-    if regime:
-        parts.append(f"trained: {regime.title}")
-    if seconds:
-        parts.append(f"time {format_duration(seconds)}")
-    val = sum(sum(row) for row in report.confusion)
-    parts.append(f"{val} validation photos")
+def summary_text(run: Run) -> str:
+    """One line: name, accuracy, best epoch, what trained, time, photos, how it ended."""
+    parts = [run.name]
+    if run.accuracy is not None:
+        parts.append(f"validation accuracy {run.accuracy:.1%}")
+    if run.best_epoch:
+        parts.append(f"best epoch {run.best_epoch} of {run.epochs_run}")
+    if run.regime is not None:
+        parts.append(f"trained: {run.regime.title}")
+    if run.timings.total_s:
+        parts.append(f"time {format_duration(run.timings.total_s)}")
+    if run.report is not None:
+        photos = sum(sum(row) for row in run.report.confusion)
+        parts.append(f"{photos} validation photo{'s' if photos != 1 else ''}")
     text = " · ".join(parts)
-    return text + (" · stopped early by the user" if cancelled else "")
+    return text + (" · stopped by the user" if run.stopped else "")
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}{'s' if n != 1 else ''}"
 
 
 class ResultsPage(QWidget):
-    """Summary, confusion matrix (click a cell to see its photos), precision/recall, misclassified."""
+    """The runs table over the selected run's summary, matrix, per-class scores, curves and photos."""
 
     def __init__(self, controller, parent: QWidget | None = None):
         super().__init__(parent)
         self.controller = controller
-        self.report: EvaluationReport | None = None
         self.loader = ThumbnailLoader(self, size=THUMB_EDGE)
+        self._selected_id: int | None = None
+        self._known_ids: set[int] = set()
+        self._select_in_use = True
+        self._selecting = False
+        self._bins: dict[str, str] | None = None  # photo path -> bin, built when first needed
 
         self.empty = QLabel(EMPTY_TEXT)
         self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.empty.setStyleSheet("color: gray; font-size: 16pt;")
-        self.summary = plain_label()  # a model file's training notes are shown as they are
+        self.runs_model = RunsTableModel(controller, self)
+        self.runs_table = RunsTableView()
+        self.runs_table.setModel(self.runs_model)
+        self.runs_table.selectionModel().currentRowChanged.connect(self._on_row_changed)
+        self.use_button = QPushButton("Use this run")
+        self.use_button.setToolTip("Classify and Export use the selected run's model")
+        self.use_button.clicked.connect(self.use_selected)
+        self.rename_button = QPushButton("Rename")
+        self.rename_button.clicked.connect(self.rename_selected)
+        self.delete_button = QPushButton("Delete…")
+        self.delete_button.clicked.connect(self.delete_selected)
+        self.rules = QLabel(RULES_TEXT)
+        self.rules.setWordWrap(True)
+        self.rules.setStyleSheet("color: #555;")
+        self.summary = plain_label()  # run names and class names come from files
         self.summary.setWordWrap(True)
-        self.summary.setStyleSheet("font-size: 12pt; font-weight: bold;")
+        self.summary.setStyleSheet("font-size: 11pt; font-weight: bold;")
         self.confusion = ConfusionView()
         self.confusion.cellChosen.connect(self.show_cell)
         self.per_class = QStandardItemModel(0, 4, self)
@@ -73,12 +117,15 @@ class ResultsPage(QWidget):
         self.per_class_table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.per_class_table.verticalHeader().setVisible(False)
         self.per_class_table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
-        self.cell_label = plain_label("Click a cell of the confusion matrix to see its photos.")  # class names
+        self.curves = TrainingCurves()
+        self.cell_label = plain_label(CELL_PROMPT)
         self.cell_label.setWordWrap(True)
-        self.cell_model = PredictionThumbModel(self.loader, self)
+        self.cell_model = RunPhotoModel(self.loader, self)
         self.cell_view = PredictionThumbView()
         self.cell_view.setModel(self.cell_model)
-        self.wrong_model = PredictionThumbModel(self.loader, self)
+        self.wrong_label = plain_label()
+        self.wrong_label.setWordWrap(True)
+        self.wrong_model = RunPhotoModel(self.loader, self)
         self.wrong_view = PredictionThumbView()
         self.wrong_view.setModel(self.wrong_model)
         self.tabs = QTabWidget()
@@ -89,10 +136,25 @@ class ResultsPage(QWidget):
         layout = QVBoxLayout(self)
         layout.addWidget(self.stack)
 
-        controller.classifierChanged.connect(self.refresh)
+        controller.runsChanged.connect(self.refresh)
+        controller.projectReplaced.connect(self._on_project_replaced)
+        controller.datasetChanged.connect(self._on_dataset_changed)
         self.refresh()
 
     def _build_content(self) -> QWidget:
+        # The buttons share the heading's line: at 800 pixels high every line is a run less in view.
+        heading = QHBoxLayout()
+        heading.addWidget(_heading("Runs"))
+        heading.addStretch(1)
+        for button in (self.use_button, self.rename_button, self.delete_button):
+            heading.addWidget(button)
+        runs = QWidget()
+        runs_layout = QVBoxLayout(runs)
+        runs_layout.setContentsMargins(0, 0, 0, 0)
+        runs_layout.addLayout(heading)
+        runs_layout.addWidget(self.runs_table, 1)
+        runs_layout.addWidget(self.rules)
+
         left = QWidget()
         left_layout = QVBoxLayout(left)
         left_layout.setContentsMargins(0, 0, 0, 0)
@@ -104,76 +166,211 @@ class ResultsPage(QWidget):
         cell_layout = QVBoxLayout(cell_tab)
         cell_layout.addWidget(self.cell_label)
         cell_layout.addWidget(self.cell_view, 1)
+        wrong_tab = QWidget()
+        wrong_layout = QVBoxLayout(wrong_tab)
+        wrong_layout.addWidget(self.wrong_label)
+        wrong_layout.addWidget(self.wrong_view, 1)
+        self.tabs.addTab(self.curves, "Curves")
         self.tabs.addTab(cell_tab, "Selected cell")
-        self.tabs.addTab(self.wrong_view, "Misclassified")
-        splitter = QSplitter(Qt.Orientation.Horizontal)
-        splitter.addWidget(left)
-        splitter.addWidget(self.tabs)
-        splitter.setChildrenCollapsible(False)
-        splitter.setSizes([560, 700])
-        content = QWidget()
-        layout = QVBoxLayout(content)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(self.summary)
-        layout.addWidget(splitter, 1)
-        return content
+        self.tabs.addTab(wrong_tab, "Misclassified")
+        details = QSplitter(Qt.Orientation.Horizontal)
+        details.addWidget(left)
+        details.addWidget(self.tabs)
+        details.setChildrenCollapsible(False)
+        details.setSizes([520, 740])
+        selected = QWidget()
+        selected_layout = QVBoxLayout(selected)
+        selected_layout.setContentsMargins(0, 0, 0, 0)
+        selected_layout.addWidget(self.summary)
+        selected_layout.addWidget(details, 1)
 
-    # -- filling --------------------------------------------------------------------------------
+        splitter = QSplitter(Qt.Orientation.Vertical)
+        splitter.addWidget(runs)
+        splitter.addWidget(selected)
+        splitter.setChildrenCollapsible(False)
+        splitter.setStretchFactor(0, 0)
+        splitter.setStretchFactor(1, 1)
+        splitter.setSizes([220, 580])  # about five runs in view; the plots need the height more
+        return splitter
+
+    # -- which run ------------------------------------------------------------------------------
+
+    @property
+    def selected_run(self) -> Run | None:
+        if self._selected_id is None:
+            return None
+        try:
+            return self.controller.runs.get(self._selected_id)
+        except TlguiError:
+            return None
+
+    def select_run(self, run_id: int) -> None:
+        """Select a run's row (as a click would) and show it."""
+        row = self.runs_model.row_of(run_id)
+        if row is None:
+            return
+        index = self.runs_model.index(row, NAME)
+        self._selecting = True
+        try:
+            self.runs_table.selectionModel().setCurrentIndex(
+                index, QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows
+            )
+        finally:
+            self._selecting = False
+        self._show(self.runs_model.run(row))
 
     def refresh(self) -> None:
-        """Show the controller's last run, or the stored metrics of its classifier, or the empty state."""
-        result = self.controller.last_result
-        classifier = self.controller.classifier
-        if result is not None:
-            report = result.report
-            text = summary_text(
-                report,
-                best_epoch=result.best_epoch,
-                epochs_run=len(result.history),
-                regime=result.regime,
-                seconds=result.timings.total_s,
-                cancelled=result.cancelled,
-            )
-        elif classifier is not None and (report := classifier.metrics.report(classifier.class_names)):
-            training = classifier.training
-            text = summary_text(
-                report,
-                best_epoch=classifier.metrics.best_epoch,
-                epochs_run=classifier.metrics.epochs_run,
-                regime=training.regime,
-                seconds=training.timings.total_s if training.timings else 0.0,
-            )
-        else:
-            self.report = None
+        """Read the runs again; keep the selection, or select the new run, or the run in use."""
+        runs = self.controller.runs
+        ids = {run.id for run in runs}
+        new = ids - self._known_ids
+        self._known_ids = ids
+        self.runs_model.reload()
+        if not ids:
+            self._selected_id = None
+            self._clear_details()
             self.stack.setCurrentWidget(self.empty)
             return
-        self.report = report
-        self.summary.setText(text)
-        self.confusion.set_matrix(report.class_names, report.confusion)
-        self._fill_per_class(report)
-        wrong = report.misclassified
-        self.wrong_model.set_predictions(wrong)
-        self.tabs.setTabText(1, f"Misclassified ({len(wrong)})")
-        self.cell_model.set_predictions([])
-        self.cell_label.setText(
-            "Click a cell of the confusion matrix to see its photos."
-            if report.predictions
-            else "This model came from a file: the photos it was checked on are not available here."
-        )
         self.stack.setCurrentIndex(1)
+        if self._select_in_use:
+            self._select_in_use = False
+            chosen = runs.in_use or runs.newest
+        elif new:
+            chosen = runs.get(max(new))  # what just trained is what the user comes to look at
+        else:
+            chosen = self.selected_run or runs.in_use or runs.newest
+        self.select_run(chosen.id)
+
+    def _on_row_changed(self, current, _previous) -> None:
+        if current.isValid() and not self._selecting:
+            run = self.runs_model.run(current.row())
+            if run.id != self._selected_id:
+                self._show(run)
+
+    def _on_project_replaced(self) -> None:
+        self._select_in_use = True
+        self._known_ids = set()
+        self._bins = None
+
+    def _on_dataset_changed(self) -> None:
+        self._bins = None
+        run = self.selected_run
+        if run is not None and self.isVisible():
+            self._show_photos(run)
+
+    def showEvent(self, event) -> None:  # noqa: N802 - Qt signature
+        super().showEvent(event)
+        run = self.selected_run
+        if self._bins is None and run is not None:
+            self._show_photos(run)
+
+    # -- actions --------------------------------------------------------------------------------
+
+    def use_selected(self) -> None:
+        run = self.selected_run
+        if run is None:
+            return
+        try:
+            self.controller.use_run(run.id)
+        except TlguiError as exc:
+            self.controller.report_error(str(exc))
+
+    def rename_selected(self) -> None:
+        """Edit the selected run's name in place."""
+        row = self.runs_model.row_of(self._selected_id) if self._selected_id is not None else None
+        if row is not None:
+            self.runs_table.edit(self.runs_model.index(row, NAME))
+
+    def delete_selected(self) -> None:
+        run = self.selected_run
+        if run is None:
+            return
+        text = f"Delete “{run.name}”? Its settings, curves, results and model leave the project."
+        if run.id == self.controller.runs.in_use_id:
+            text += " It is the run in use: Classify and Export will have no model until you choose another."
+        answer = QMessageBox.question(self, "Delete run", literal_html(text),
+                                      QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
+                                      QMessageBox.StandardButton.Cancel)
+        if answer == QMessageBox.StandardButton.Yes:
+            self._selected_id = None
+            self.controller.delete_run(run.id)
+
+    # -- showing one run ------------------------------------------------------------------------
+
+    def _show(self, run: Run) -> None:
+        self._selected_id = run.id
+        in_use = run.id == self.controller.runs.in_use_id
+        self.use_button.setEnabled(run.has_model and not in_use)
+        self.use_button.setToolTip(
+            "This run is in use." if in_use else
+            "Classify and Export use the selected run's model" if run.has_model else
+            "This run's model was let go: it cannot be used."
+        )
+        self.summary.setText(summary_text(run) + (" · in use" if in_use else ""))
+        report = run.report
+        self.confusion.set_matrix(report.class_names if report else [], report.confusion if report else [])
+        self._fill_per_class(report)
+        self.curves.set_planned_epochs(run.config.epochs)
+        self.curves.set_history(run.history)
+        self.tabs.setTabText(WRONG_TAB, f"Misclassified ({run.mistakes})")
+        self._show_photos(run)
+
+    def _show_photos(self, run: Run) -> None:
+        """Fill both galleries from the run's predictions, found again in the bins by path."""
+        bins = self._bin_of_each_photo()
+        report = run.report
+        wrong = report.misclassified if report is not None else []
+        self.wrong_model.set_run_photos(wrong, bins)
+        self.cell_model.set_run_photos([], bins)
+        self.cell_label.setText(CELL_PROMPT if run.predictions_recorded else NOT_RECORDED)
+        self.wrong_label.setText(self._wrong_text(run, len(wrong), self.wrong_model.missing_count()))
+
+    def _wrong_text(self, run: Run, shown: int, missing: int) -> str:
+        if not run.predictions_recorded:
+            return NOT_RECORDED
+        if run.mistakes == 0:
+            return "No validation photo was misclassified."
+        text = f"{_plural(shown, 'photo')}, the most confident mistakes first."
+        if shown < run.mistakes:
+            text = (f"{shown} of the {run.mistakes} mistakes, the most confident first: the run kept the "
+                    "predictions of its first photos only.")
+        if missing:
+            text += f" {_plural(missing, 'photo')} of them {'is' if missing == 1 else 'are'} no longer in the project's bins."
+        return text
 
     def show_cell(self, true_label: str, predicted_label: str) -> None:
         """List the validation photos of one confusion-matrix cell."""
-        if self.report is None:
+        run = self.selected_run
+        if run is None or run.report is None:
             return
-        photos = self.report.cell(true_label, predicted_label)
+        report = run.report
+        names = report.class_names
+        counted = report.confusion[names.index(true_label)][names.index(predicted_label)]
         verdict = "correctly recognised" if true_label == predicted_label else f"taken for {predicted_label}"
-        self.cell_label.setText(f"{len(photos)} {true_label} photo{'s' if len(photos) != 1 else ''} {verdict}.")
-        self.cell_model.set_predictions(photos)
-        self.tabs.setCurrentIndex(0)
+        text = f"{counted} {true_label} photo{'s' if counted != 1 else ''} {verdict}."
+        if not run.predictions_recorded:
+            self.cell_label.setText(f"{text} {NOT_RECORDED}")
+            self.tabs.setCurrentIndex(CELL_TAB)
+            return
+        photos = report.cell(true_label, predicted_label)
+        self.cell_model.set_run_photos(photos, self._bin_of_each_photo())
+        if len(photos) < counted:
+            text += f" The run kept the predictions of {len(photos)} of them."
+        missing = self.cell_model.missing_count()
+        if missing:
+            text += f" {_plural(missing, 'photo')} of them {'is' if missing == 1 else 'are'} no longer in the project's bins."
+        self.cell_label.setText(text)
+        self.tabs.setCurrentIndex(CELL_TAB)
 
-    def _fill_per_class(self, report: EvaluationReport) -> None:
+    def _bin_of_each_photo(self) -> dict[str, str]:
+        if self._bins is None:
+            self._bins = {str(item.path): item.label for item in self.controller.dataset.items()}
+        return self._bins
+
+    def _fill_per_class(self, report: EvaluationReport | None) -> None:
         self.per_class.removeRows(0, self.per_class.rowCount())
+        if report is None:
+            return
         for name, precision, recall, row in zip(
             report.class_names, report.precision, report.recall, report.confusion, strict=True
         ):
@@ -182,6 +379,17 @@ class ResultsPage(QWidget):
             for cell in cells[1:]:
                 cell.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
             self.per_class.appendRow(cells)
+
+    def _clear_details(self) -> None:
+        self.summary.setText("")
+        self.confusion.set_matrix([], [])
+        self._fill_per_class(None)
+        self.curves.set_history([])
+        self.cell_model.set_run_photos([], {})
+        self.wrong_model.set_run_photos([], {})
+        self.cell_label.setText(CELL_PROMPT)
+        self.wrong_label.setText("")
+        self.tabs.setTabText(WRONG_TAB, "Misclassified")
 
     def shutdown(self) -> None:
         """Let thumbnail decodes in flight finish (window closing)."""

@@ -108,6 +108,7 @@ class TrainPage(QWidget):
         controller.datasetChanged.connect(self._update_plan)
         controller.backboneChanged.connect(self._update_plan)
         controller.classifierChanged.connect(self._on_classifier_changed)
+        controller.projectReplaced.connect(lambda: self._show_message(""))  # it spoke of the old project
         self._on_config_changed()
         self._on_classifier_changed()
 
@@ -197,8 +198,10 @@ class TrainPage(QWidget):
 
     def _on_finished(self, result: TrainResult) -> None:
         self.curves.set_history(result.history)
-        self.controller.set_training_result(result)
+        added = self.controller.set_training_result(result)
         text = stopped_message(result) if result.cancelled else finished_message(result)
+        if kept := added.sentences():  # which run is in use, when there was a choice; what was let go
+            text += f" {kept}"
         if result.skipped:
             text += f" {len(result.skipped)} photo(s) could not be read and were left out."
         for warning in result.warnings:
