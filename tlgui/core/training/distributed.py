@@ -144,10 +144,6 @@ class World:
     share: RankShare
 
     @property
-    def is_main(self) -> bool:
-        return self.rank == 0
-
-    @property
     def comm_device(self) -> torch.device:
         # NCCL moves only GPU tensors; Gloo moves CPU tensors.
         return self.device if self.device.type == "cuda" else torch.device("cpu")
@@ -246,7 +242,11 @@ def process_group(device_name: str) -> Iterator[World | None]:
     device = local_device(device_name, local_rank, local_size)
     if device.type == "cuda":
         torch.cuda.set_device(device)
-    dist.init_process_group("nccl" if device.type == "cuda" else "gloo", timeout=PEER_TIMEOUT)
+    try:
+        dist.init_process_group("nccl" if device.type == "cuda" else "gloo", timeout=PEER_TIMEOUT)
+    except dist.DistError as exc:
+        where = f"{os.environ.get('MASTER_ADDR', '?')}:{os.environ.get('MASTER_PORT', '?')}"
+        raise TlguiError(f"Rank {rank} could not reach the other processes of this run at {where}.") from exc
     _world = World(rank, size, local_rank, local_size, device, RankShare(rank, size, str(device)))
     finished = False
     try:
@@ -519,6 +519,7 @@ class ShardedStreamedData(_Sharded):
         failed_anywhere = world.failures_anywhere(failures)
         if failed_anywhere:
             self.inner.train = Split.of(context, drop_failures(context, self.inner.train.items, failed_anywhere))
+            world.share.train_photos = len(self.inner.train.items)
 
     def forward_train(self, x: torch.Tensor) -> torch.Tensor:
         net, boundary = self.context.network, self.context.boundary
@@ -531,6 +532,7 @@ class ShardedStreamedData(_Sharded):
         kept, logits = self._logits_in_shares(len(self._val_items), self._decoded_val_logits)
         if len(kept) != len(self.inner.val.items):
             self.inner.val = Split.of(self.context, [self._val_items[i] for i in kept])
+            self.world.share.val_photos = len(kept)
         return logits
 
     def _decoded_val_logits(self, indices: list[int]) -> tuple[list[int], torch.Tensor]:
