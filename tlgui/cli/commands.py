@@ -126,6 +126,17 @@ def data_sources(data: list[str], val_dirs: list[Path]) -> list[tuple[str, Path,
     return sources
 
 
+def project_to_train(args):
+    """The project when the only DATA is a ``.tlgui`` file (its bins, backbone and settings), else None."""
+    if len(args.data) != 1 or not args.data[0].lower().endswith(PROJECT_SUFFIX) or Path(args.data[0]).is_dir():
+        return None
+    if args.val:
+        raise UsageError("argument --val: a project file keeps its own validation photos.")
+    from tlgui.core.project import load_project
+
+    return load_project(args.data[0])
+
+
 def load_training_data(sources: list[tuple[str, Path, str | None]], progress=None):
     """The class bins from checked ``data_sources``."""
     from tlgui.core.data.bins import DataSet
@@ -155,25 +166,35 @@ def check_device(name: str, option: str = "--device") -> str:
 def cmd_train(args) -> int:
     from tlgui.core.backbones.catalogue import DEFAULT_BACKBONE, get_spec
 
-    config = config_from_args(args)
+    project = project_to_train(args)
+    # A project trains with its own settings, except those given on the command line.
+    saved = {} if project is None else {k: v for k, v in project.config.to_dict().items() if k not in vars(args)}
+    config = config_from_args(args, **saved)
     out = check_output_file(args.out)
-    sources = data_sources(args.data, args.val)
+    sources = data_sources(args.data, args.val) if project is None else []
     if args.cache_dir is not None:
         check_folder_path(args.cache_dir, what="feature cache folder")
-    backbone = get_spec(args.backbone or DEFAULT_BACKBONE).id
+    backbone = get_spec(args.backbone or (project.backbone_id if project else DEFAULT_BACKBONE)).id
     check_device(config.device)
 
     from tlgui.core.models.modelfile import save_classifier
+    from tlgui.core.training import distributed
     from tlgui.core.training.feature_cache import FeatureCache
     from tlgui.core.training.trainer import train
 
-    progress = TerminalProgress(args.quiet)
-    dataset = load_training_data(sources, progress=progress.on_progress)
+    main_process = distributed.is_main_process()  # under torchrun only rank 0 reports and writes
+    progress = TerminalProgress(args.quiet or not main_process)
+    dataset = load_training_data(sources, progress=progress.on_progress) if project is None else project.dataset
     progress.close()
-    _print_data_summary(dataset, args.quiet)
+    _print_data_summary(dataset, args.quiet or not main_process)
     cache = FeatureCache(args.cache_dir) if args.cache_dir else None
     result = train(dataset, config, backbone=backbone, callbacks=[progress], cache=cache)
     progress.close()
+    share = distributed.last_share()
+    if share is not None and not args.quiet:
+        print(f"tlgui {share.describe()}", file=sys.stderr)
+    if not main_process:
+        return 0
     save_classifier(result.classifier, out)
     _print_report(result)
     print(f"Saved {shown(out)}")

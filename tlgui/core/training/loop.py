@@ -21,6 +21,7 @@ from tlgui.core.plan.freezing import train_mode
 from tlgui.core.plan.regime import Regime
 from tlgui.core.progress import CancelToken, Phase, ProgressEvent, RateMeter
 from tlgui.core.runtime.inference import torch_threads
+from tlgui.core.training import distributed
 from tlgui.core.training.best_epoch import BestEpochTracker
 from tlgui.core.training.callbacks import TrainingCallback
 from tlgui.core.training.config import TrainConfig, default_learning_rate
@@ -93,7 +94,8 @@ class _Loop:
             stats = EpochStats(
                 epoch=epoch,
                 epochs=self.config.epochs,
-                train_loss=float(np.mean(losses)) if losses else float("nan"),
+                # distributed: each rank trained on its share of every batch
+                train_loss=distributed.mean_over_ranks(float(np.mean(losses)) if losses else float("nan")),
                 val_loss=val_loss,
                 val_accuracy=val_accuracy,
                 seconds=time.perf_counter() - started,

@@ -84,15 +84,19 @@ def cached_source(
     *,
     progress: ProgressFn | None = None,
     cancel: CancelToken | None = None,
+    activations=compute_activations,
 ) -> CachedData:
-    """Compute (or read from ``cache``) the frozen trunk's activations for every view of every photo."""
+    """Compute (or read from ``cache``) the frozen trunk's activations for every view of every photo.
+
+    ``activations`` computes them: ``compute_activations``, or its distributed form.
+    """
     recipe = context.recipe
     views = list(range(context.cached_views + 1)) if context.augment else [0]
     precision = str(context.settings.autocast_dtype or "fp32")
     namespace = cache_namespace(context.network, context.boundary, recipe.key(), precision)
     requests = [ViewRequest(i.path, v) for i in train_items for v in views]
     requests += [ViewRequest(i.path, 0) for i in val_items]
-    arrays, failures = compute_activations(
+    arrays, failures = activations(
         context.network,
         context.boundary,
         requests,

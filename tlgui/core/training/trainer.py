@@ -29,6 +29,7 @@ from tlgui.core.plan.freeze_plan import FreezePlan, plan_for_dataset
 from tlgui.core.plan.freezing import parameter_counts
 from tlgui.core.progress import CancelToken, Phase, ProgressEvent
 from tlgui.core.runtime.inference import InferenceSettings
+from tlgui.core.training import distributed
 from tlgui.core.training.callbacks import TrainingCallback
 from tlgui.core.training.config import TrainConfig
 from tlgui.core.training.context import SkippedPhotos, TrainingContext
@@ -56,7 +57,10 @@ def train(
     ``backbone`` is a catalogue id or a StagedNetwork (copied, never modified). ``cache`` defaults
     to the user's feature cache when ``config.use_cache`` is on.
     """
-    return TrainingRun(dataset, config, backbone, list(callbacks), cancel or CancelToken(), cache).run()
+    # distributed: under torchrun, join the other processes; only rank 0 reports.
+    with distributed.process_group(config.device):
+        callbacks = distributed.main_rank_only(callbacks)
+        return TrainingRun(dataset, config, backbone, list(callbacks), cancel or CancelToken(), cache).run()
 
 
 class TrainingRun:
@@ -79,11 +83,12 @@ class TrainingRun:
         context, level = self._prepare(class_names)
 
         t0 = time.perf_counter()
-        data = self._source(context, train_items, val_items)
+        data = distributed.shard_source(self._source(context, train_items, val_items), context)  # distributed
         self.timings.prepare_s = time.perf_counter() - t0
 
         t0 = time.perf_counter()
         outcome = fit(context, data, self.config, self.callbacks, self.cancel)
+        distributed.send_trained_from_main(context)  # distributed: every rank ends with rank 0's model
         self.timings.train_s = time.perf_counter() - t0
 
         t0 = time.perf_counter()
@@ -132,6 +137,7 @@ class TrainingRun:
         """The network with its new head, frozen as asked and on the device; and the freeze level."""
         cfg = self.config
         settings = InferenceSettings.choose(cfg.device, mixed_precision=cfg.mixed_precision)
+        settings = distributed.settings_for_rank(settings)  # distributed: this rank's device
         net = self._network()
         prep = get_spec(net.backbone_id).preprocessing
         replace_head(net, len(class_names), seed=cfg.seed)
@@ -173,7 +179,8 @@ class TrainingRun:
             cache = self.cache if self.cache is not None else FeatureCache()
             try:
                 return cached_source(
-                    context, train_items, val_items, cache, progress=self._emit, cancel=self.cancel
+                    context, train_items, val_items, cache, progress=self._emit, cancel=self.cancel,
+                    activations=distributed.activations_on_all_ranks,  # distributed: each rank its share
                 )
             finally:
                 # A busy, full or damaged cache does not stop the run (features are then kept in

@@ -1,0 +1,200 @@
+"""Training under torchrun: two CPU processes (Gloo) share the work and write one model that matches
+a single process's; and `tlgui train PROJECT.tlgui`.
+
+The runs launch `python -m torch.distributed.run --nproc-per-node 2 --standalone -m tlgui train ...`
+as a user would, with one thread per process so that two processes fit this machine's cores.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import torch
+from photos import write_learnable_tree
+
+from tlgui.cli.main import main
+from tlgui.core.data.bins import DataSet
+from tlgui.core.models.modelfile import load_classifier
+from tlgui.core.project import Project, load_project, save_project
+from tlgui.core.runtime.inference import InferenceSettings, torch_threads
+from tlgui.core.training import distributed
+from tlgui.core.training.feature_cache import FeatureCache
+from tlgui.core.training.trainer import TrainConfig, train
+
+REPO = Path(__file__).resolve().parents[1]
+TORCHRUN_TIMEOUT_S = 240
+SHARE_LINE = re.compile(
+    r"tlgui rank (\d) of 2 on cpu; (?:extracted (\d+) of (\d+) photos; )?trained on (\d+) of (\d+) photos an epoch; "
+    r"validated (\d+) of (\d+) photos"
+)
+
+
+def _world(rank: int, size: int) -> distributed.World:
+    return distributed.World(rank, size, rank, size, torch.device("cpu"), distributed.RankShare(rank, size, "cpu"))
+
+
+# ---- without processes --------------------------------------------------------------------------
+@pytest.mark.parametrize("size", [2, 3])
+@pytest.mark.parametrize("count,batch_size", [(1, 4), (2, 4), (7, 4), (8, 4), (13, 5), (5, 1)])
+def test_each_step_is_the_batch_one_process_takes_split_between_the_ranks(count, batch_size, size):
+    order = [f"photo{i}" for i in range(count)]
+    shares = [list(distributed.step_shares(order, batch_size, _world(rank, size))) for rank in range(size)]
+    single = [order[i : i + batch_size] for i in range(0, count, batch_size)]
+    assert all(len(steps) == len(single) for steps in shares)  # the same steps on every rank
+    for step, batch in enumerate(single):
+        together = [photo for rank in range(size) for photo in shares[rank][step]]
+        assert all(shares[rank][step] for rank in range(size))  # every rank has a photo to train on
+        assert set(together) == set(batch) | set(order[: max(0, size - len(batch))])
+        assert len(together) == max(len(batch), size)
+        assert max(map(len, (s[step] for s in shares))) - min(map(len, (s[step] for s in shares))) <= 1
+
+
+def test_without_torchrun_a_run_is_a_plain_run(monkeypatch):
+    for name in ("RANK", "WORLD_SIZE", "LOCAL_RANK", "LOCAL_WORLD_SIZE"):
+        monkeypatch.delenv(name, raising=False)
+    settings = InferenceSettings.choose("cpu")
+    with distributed.process_group("cpu") as world:
+        assert world is None and distributed.current() is None
+        assert distributed.settings_for_rank(settings) is settings
+        assert distributed.mean_over_ranks(0.25) == 0.25
+        source = object()
+        assert distributed.shard_source(source, None) is source
+    callbacks = [object(), object()]
+    assert distributed.main_rank_only(callbacks) == callbacks and distributed.is_main_process()
+    monkeypatch.setenv("RANK", "1")
+    monkeypatch.setenv("WORLD_SIZE", "2")
+    assert distributed.launched_by_torchrun() and not distributed.is_main_process()
+    assert distributed.main_rank_only(callbacks) == []
+
+
+def test_what_a_rank_did_reads_as_one_line():
+    share = distributed.RankShare(1, 2, "cuda:1", photos_extracted=20, photos_to_extract=40, photos_trained=16,
+                                  train_photos=32, photos_validated=4, val_photos=8)
+    assert share.describe() == ("rank 1 of 2 on cuda:1; extracted 20 of 40 photos; trained on 16 of 32 photos an "
+                                "epoch; validated 4 of 8 photos")
+
+
+# ---- a project file -----------------------------------------------------------------------------
+@pytest.fixture
+def project_file(tmp_path) -> Path:
+    write_learnable_tree(tmp_path / "photos", {"red": 10, "blue": 10})
+    path = tmp_path / "colours.tlgui"
+    config = TrainConfig(epochs=2, batch_size=8, freeze_level=0, use_cache=False, seed=7)
+    save_project(Project(_dataset(tmp_path / "photos"), "efficientnet_lite0", config), path)
+    return path
+
+
+def test_a_project_file_trains_with_its_bins_backbone_and_settings(project_file, tmp_path, capsys):
+    out = tmp_path / "model.safetensors"
+    # The project says 2 epochs, seed 7, no cache, batches of 8; the command line asks for 1 epoch.
+    assert main(["train", str(project_file), "--out", str(out), "--quiet", "--epochs", "1"]) == 0
+    model = load_classifier(out)
+    assert model.class_names == ["blue", "red"] and model.backbone_id == "efficientnet_lite0"
+    config = model.training.config
+    assert (config.epochs, config.seed, config.batch_size, config.use_cache) == (1, 7, 8, False)
+    assert model.training.regime == "head" and len(model.training.history) == 1
+    assert "Saved" in capsys.readouterr().out
+
+
+def test_a_project_file_keeps_its_own_validation_photos(project_file, tmp_path, capsys):
+    argv = ["train", str(project_file), "--val", str(tmp_path / "photos"), "--out", str(tmp_path / "m.safetensors")]
+    assert main(argv) == 2
+    assert "a project file keeps its own validation photos" in capsys.readouterr().err
+
+
+# ---- two processes ------------------------------------------------------------------------------
+def _torchrun(tmp_path: Path, *args: str) -> subprocess.CompletedProcess:
+    """`torchrun --nproc-per-node 2 --standalone -m tlgui train ARGS` on this CPU, one thread a process."""
+    env = {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONPATH": str(REPO), "TLGUI_CACHE_DIR": str(tmp_path / "cache")}
+    command = [sys.executable, "-m", "torch.distributed.run", "--nproc-per-node", "2", "--standalone",
+               "-m", "tlgui", "train", *args]
+    # Its own session, so that a run that hangs is ended with both of its workers.
+    with subprocess.Popen(command, cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                          start_new_session=True) as process:
+        try:
+            out, err = process.communicate(timeout=TORCHRUN_TIMEOUT_S)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            out, err = process.communicate()
+            pytest.fail(f"torchrun did not finish in {TORCHRUN_TIMEOUT_S} s:\n{err[-3000:]}")
+    assert process.returncode == 0, err[-3000:]
+    return subprocess.CompletedProcess(command, process.returncode, out, err)
+
+
+def _shares(stderr: str) -> dict[int, tuple[int | None, ...]]:
+    found = {int(m[1]): tuple(None if g is None else int(g) for g in m.groups()[1:]) for m in SHARE_LINE.finditer(stderr)}
+    assert sorted(found) == [0, 1], stderr[-3000:]
+    return found
+
+
+def _written_once(run: subprocess.CompletedProcess, folder: Path, model: Path) -> None:
+    assert run.stdout.count("Saved ") == 1  # only rank 0 reports and writes
+    assert sorted(folder.iterdir()) == [model]  # and nothing else was left beside it
+
+
+@pytest.mark.slow
+def test_two_processes_share_a_partial_fine_tune_and_match_one_process(tmp_path, bundled_network):
+    photos = tmp_path / "photos"
+    write_learnable_tree(photos, {"red": 16, "blue": 16})
+    folder = tmp_path / "out"
+    folder.mkdir()
+    model = folder / "model.safetensors"
+    options = {"freeze_level": 1, "epochs": 4, "batch_size": 8, "seed": 5}
+    run = _torchrun(tmp_path, str(photos), "--out", str(model), "--freeze", "1", "--epochs", "4",
+                    "--batch-size", "8", "--seed", "5")
+    _written_once(run, folder, model)
+
+    shares = _shares(run.stderr)
+    (extracted0, photos0, trained0, train0, val0, vals0), (extracted1, _, trained1, _, val1, _) = shares[0], shares[1]
+    # Every photo is extracted by one rank; each trains on its half of every step and validates its half.
+    assert photos0 == 32 and extracted0 + extracted1 == 32 and extracted0 == extracted1 == 16
+    assert train0 + vals0 == 32 and trained0 + trained1 == train0 and trained0 == trained1
+    assert val0 + val1 == vals0 and abs(val0 - val1) <= 1
+
+    distributed_model = load_classifier(model)
+    with torch_threads(1):
+        single = train(_dataset(photos), TrainConfig(**options), backbone=bundled_network,
+                       cache=FeatureCache(tmp_path / "single-cache"))
+    assert distributed_model.training.regime == single.regime == "partial"
+    assert distributed_model.metrics.val_images == len(single.report.predictions)
+    # The same steps on the same photos; batch statistics are taken per rank (half a batch), so the
+    # weights are close, not equal. The photos are learnable: both runs classify them all.
+    assert abs(distributed_model.metrics.accuracy - single.report.accuracy) <= 0.01
+    assert distributed_model.metrics.accuracy >= 0.9
+
+
+@pytest.mark.slow
+def test_two_processes_stream_a_project_file_exactly_as_one_process(project_file, tmp_path, bundled_network):
+    """Photos decoded every epoch and a head trained under DDP: without batch statistics in what
+    trains, the split steps average to the single-process steps, so the weights are the same."""
+    folder = tmp_path / "out"
+    folder.mkdir()
+    model = folder / "model.safetensors"
+    run = _torchrun(tmp_path, str(project_file), "--out", str(model))
+    _written_once(run, folder, model)
+    shares = _shares(run.stderr)
+    (extracted0, _, trained0, train0, val0, vals0), (_, _, trained1, _, val1, _) = shares[0], shares[1]
+    assert extracted0 is None  # nothing was cached: every photo decoded by the rank that trained on it
+    assert trained0 == trained1 == train0 // 2 and val0 + val1 == vals0
+
+    project = load_project(project_file)
+    with torch_threads(1):
+        single = train(project.dataset, project.config, backbone=bundled_network)
+    distributed_model = load_classifier(model)
+    assert distributed_model.training.regime == "head"
+    assert [h.val_loss for h in distributed_model.training.history] == pytest.approx(
+        [h.val_loss for h in single.history], abs=1e-5)
+    assert torch.allclose(distributed_model.network.head.weight, single.classifier.network.head.weight, atol=1e-5)
+    assert abs(distributed_model.metrics.accuracy - single.report.accuracy) <= 0.01
+
+
+def _dataset(root: Path) -> DataSet:
+    dataset = DataSet()
+    dataset.add_folder(root)
+    return dataset
