@@ -181,7 +181,7 @@ def test_files_dropped_on_empty_space_ask_which_bin(qtbot, filled, tmp_path, mon
         return "hornets", True  # a new name typed in
 
     monkeypatch.setattr(QInputDialog, "getItem", staticmethod(get_item))
-    drop_and_wait(qtbot, page, page.drop_hint, url_mime(extra))
+    drop_and_wait(qtbot, page, page.drop_zone, url_mime(extra))
     choices, editable = offered[0]
     assert editable and {"ants", "bees"} <= set(choices)
     assert page.controller.dataset.class_names == ["ants", "bees", "hornets"]
@@ -306,8 +306,20 @@ def test_duplicates_across_bins_are_flagged(qtbot, page, tmp_path):
     row = bees.model.row_of(same)
     assert bees.model.data(bees.model.index(row), DuplicateRole)
     dialog = page.show_duplicates()
-    copy = dialog.tree.topLevelItem(0).child(1)
-    dialog.tree.itemActivated.emit(copy, 0)
+    model = dialog.model
+    assert (model.rowCount(), model.columnCount()) == (1, 2)
+    # Each copy is shown as its picture (decoded off the GUI thread), with its class and file name.
+    qtbot.waitUntil(lambda: all(isinstance(model.data(model.index(0, c), Qt.ItemDataRole.DecorationRole), QImage)
+                                for c in range(2)), timeout=10000)
+    for column in range(2):
+        image = model.data(model.index(0, column), Qt.ItemDataRole.DecorationRole)
+        colour = image.pixelColor(image.width() // 2, image.height() // 2)
+        assert (colour.red(), colour.green(), colour.blue()) == imagegen.unique_colour(0)
+    labels = {model.data(model.index(0, c)).split("\n")[0] for c in range(2)}
+    assert labels == {"ants", "bees"}
+    copy = next(model.index(0, c) for c in range(2) if model.item(model.index(0, c)).label == "bees")
+    assert model.data(copy).endswith("copy_of_ant.png")
+    dialog.table.activated.emit(copy)
     assert bees.selected_paths() == [same]
     dialog.close()
 
