@@ -316,11 +316,10 @@ class BinPanel(QFrame):
             if row is not None:
                 index = self.model.index(row)
                 selection.select(index, QItemSelectionModel.SelectionFlag.Select)
-                first = first or index
+                first = first if first is not None else index
         if first is None:
             return None
-        self.view.setCurrentIndex(first)
-        selection.select(first, QItemSelectionModel.SelectionFlag.Select)
+        selection.setCurrentIndex(first, QItemSelectionModel.SelectionFlag.NoUpdate)
         # The grid lays out lazily: make sure its rows have places before asking where one is.
         self.view.doItemsLayout()
         rect = self.view.visualRect(first)

@@ -383,6 +383,7 @@ class DataPage(QWidget):
             panel.model.refresh(doubled)
             if self.bins_layout.indexOf(panel) != position:
                 self.bins_layout.insertWidget(position, panel)
+        self.panels = {label: self.panels[label] for label in names}  # in bin order, like the layout
         self.duplicates_banner.set_duplicates(duplicates)
         self.skipped_panel.set_skipped(dataset.skipped)
         self.stack.setCurrentWidget(self.scroll if names else self.empty_state)

@@ -35,7 +35,9 @@ class BinsEdit(QUndoCommand):
 
     def __init__(self, controller, text: str, touched: Iterable[str], change: Callable[[DataSet], Any], *,
                  skipped: bool = False, reveal: RevealFn | None = None):
-        super().__init__(text)
+        # Before the line break: the text an undo view lists; after it: the one for Edit > Undo
+        # "…", where a "&" in a class name would otherwise turn into a keyboard shortcut.
+        super().__init__(f"{text}\n{text.replace('&', '&&')}")
         self._controller = controller
         self._dataset: DataSet = controller.dataset
         self._touched = tuple(dict.fromkeys(touched))
