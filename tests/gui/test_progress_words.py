@@ -41,7 +41,11 @@ def test_the_panel_shows_its_words_beside_the_bar_and_shortens_them_only_when_na
     qtbot.waitUntil(lambda: panel.label.text() == long)
     assert not panel.bar.isTextVisible()
     assert panel.label.width() > panel.bar.width()  # the words get the room, not the bar
-    panel.resize(420, 40)
+    assert abs(panel.label.geometry().center().y() - panel.bar.geometry().center().y()) < 8  # one line
+    panel.resize(420, 60)  # a narrow column: the words go above the bar, over the whole width
+    qtbot.waitUntil(lambda: panel.label.geometry().bottom() < panel.bar.geometry().top())
+    assert panel.label.width() >= 400
+    panel.resize(300, 60)
     qtbot.waitUntil(lambda: panel.label.text() != long)
     assert panel.label.text().endswith("…") and panel.label.toolTip() == long
     assert panel.text() == long  # the full text, whatever fits

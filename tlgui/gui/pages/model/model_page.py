@@ -52,9 +52,6 @@ from tlgui.gui.widgets.layer_tree import LayerTreeModel, LayerTreeView
 from tlgui.gui.widgets.plain_text import make_plain
 from tlgui.gui.widgets.progress_panel import ProgressPanel
 
-#: The backbone list shows at least this many rows, whatever the message under it.
-MIN_VISIBLE_BACKBONES = 6
-
 
 class _Unavailable:
     """The load job's result when the weights are not on this computer (shown, not raised)."""
@@ -131,9 +128,6 @@ class ModelPage(QWidget):
         self._on_network_changed()
 
     def _build_layout(self) -> None:
-        table = self.picker.table
-        rows = MIN_VISIBLE_BACKBONES * table.verticalHeader().defaultSectionSize()
-        table.setMinimumHeight(rows + table.horizontalHeader().sizeHint().height() + 2 * table.frameWidth())
         top = QGroupBox("Backbone")
         top_layout = QVBoxLayout(top)
         top_layout.addWidget(self.picker, 1)
