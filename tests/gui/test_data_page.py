@@ -111,11 +111,15 @@ def test_ambiguous_folder_asks_on_the_gui_thread(qtbot, page, tmp_path, monkeypa
 
     def get_item(parent, title, question, choices, current, editable):
         asked.append(choices)
+        questions.append(question)
         return choices[2], True  # everything in one class
 
+    questions = []
     monkeypatch.setattr(QInputDialog, "getItem", staticmethod(get_item))
     drop_and_wait(qtbot, page, page, url_mime([root]))
     assert len(asked) == 1 and len(asked[0]) == 3
+    assert "holds 1 image directly and 2 sub-folders with images" in questions[0]
+    assert "put the 1 loose image in class" in asked[0][0]
     assert page.controller.dataset.class_names == ["mixed"]
     assert page.controller.dataset.count("mixed") == 5
 
@@ -676,3 +680,12 @@ def test_the_demo_says_it_is_a_demo_and_what_comes_next(qtbot, page):
         page.demo_banner.train_button.click()
     page.controller.new_project()
     assert not page.demo_banner.isVisible()
+
+
+def test_a_class_name_with_an_ampersand_is_no_keyboard_shortcut_in_the_undo_text(qtbot, filled, monkeypatch):
+    page, _files, _root = filled
+    monkeypatch.setattr(QInputDialog, "getText", staticmethod(lambda *a, **k: ("R&D", True)))
+    page.new_class()
+    stack = page.controller.undo_stack
+    assert stack.text(stack.index() - 1) == "New class “R&D”"  # as an undo list shows it
+    assert stack.undoText() == "New class “R&&D”"  # as Edit > Undo shows it: a literal "&"
