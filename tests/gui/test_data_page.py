@@ -497,9 +497,12 @@ def test_move_to_class_moves_the_selected_photos_and_shows_them_there(qtbot, fil
     bees = page.panels["bees"]
     assert set(bees.selected_paths()) == {files["ants"][0], files["ants"][4]}
     assert bees.highlighted
+    messages = []
+    page.controller.statusMessage.connect(messages.append)
     page.controller.undo_stack.undo()
     assert page.controller.dataset.count("ants") == 5
     assert set(ants.selected_paths()) == {files["ants"][0], files["ants"][4]}  # shown back home
+    assert messages[-1] == "Undone: Move 2 photos to “bees”."
 
 
 def test_move_to_a_new_class_creates_it_and_undo_removes_it(qtbot, filled, monkeypatch):
@@ -689,3 +692,14 @@ def test_a_class_name_with_an_ampersand_is_no_keyboard_shortcut_in_the_undo_text
     stack = page.controller.undo_stack
     assert stack.text(stack.index() - 1) == "New class “R&D”"  # as an undo list shows it
     assert stack.undoText() == "New class “R&&D”"  # as Edit > Undo shows it: a literal "&"
+
+
+def test_adding_a_folder_again_changes_nothing_and_leaves_nothing_to_undo(qtbot, filled):
+    page, _files, root = filled
+    stack = page.controller.undo_stack
+    count = stack.count()
+    messages = []
+    page.controller.statusMessage.connect(messages.append)
+    drop_and_wait(qtbot, page, page, url_mime([root / "ants"]))
+    assert stack.count() == count
+    assert messages[-1] == "Added 0 photos; 5 photos already there left out."

@@ -45,6 +45,7 @@ if TYPE_CHECKING:
 #: Edits of the bins that Edit > Undo can take back.
 UNDO_LIMIT = 200
 
+
 class ProjectController(QObject):
     """Holds the open project and emits a signal for every change.
 

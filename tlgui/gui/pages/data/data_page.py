@@ -96,7 +96,7 @@ def describe_reports(reports: Iterable[AddReport]) -> str:
     if created:
         parts.append(f"new {'class' if len(created) == 1 else 'classes'}: {', '.join(created)}")
     if duplicates:
-        parts.append(f"{counted(duplicates, 'copy', 'copies')} of photos already there left out")
+        parts.append(f"{counted(duplicates, 'photo')} already there left out")
     if skipped:
         parts.append(f"{counted(skipped, 'file')} skipped")
     return "; ".join(parts) + "."
@@ -578,11 +578,15 @@ class DataPage(QWidget):
             self._say_nothing_found(result)
             return
         first = next((item.label for plan in plans for item in plan.items), None)
-        command = self._edit(lambda: undo.add_photos(self.controller, plans, reveal=self._revealer(first)),
-                             during_intake=True)
-        if command is None:
+        try:
+            command = undo.add_photos(self.controller, plans, reveal=self._revealer(first))
+        except TlguiError as exc:
+            self.controller.report_error(str(exc))
             return
         reports: list[AddReport] = command.result
+        if any(r.added or r.created or r.skipped for r in reports):
+            undo.push(self.controller, command)
+        # else every photo was in its class already: the bins are as they were, nothing to undo
         self.controller.show_status(describe_reports(reports))
         if not any(plan.items for plan in plans):
             self.notice.show_notice("None of the files can be read as a photo; the list of skipped files "
@@ -643,10 +647,10 @@ class DataPage(QWidget):
 
     # -- editing bins ----------------------------------------------------------------------------
 
-    def _edit(self, make, *, during_intake: bool = False) -> undo.BinsEdit | None:
+    def _edit(self, make) -> undo.BinsEdit | None:
         """Make one edit (``make()`` builds its command) and push it; engine refusals (DataError)
-        become error messages and push nothing. Only the intake's own commit edits while it runs."""
-        if self.intake.running and not during_intake:
+        become error messages and push nothing."""
+        if self.intake.running:
             self.controller.show_status("Wait until the photos are read.")
             return None
         try:
