@@ -229,7 +229,8 @@ def test_offline_download_fails_with_the_manual_route(torch_home, monkeypatch):
 
     monkeypatch.setattr(weights, "urlopen", offline)
     with pytest.raises(
-        WeightsUnavailableError, match="name resolution.*resnet18-f37072fd.pth.*Import weights"
+        WeightsUnavailableError,
+        match="cannot reach download.pytorch.org.*no internet.*resnet18-f37072fd.pth.*Import weights",
     ):
         create_backbone("resnet18")
     assert not torch_home.exists() or not any(torch_home.iterdir())

@@ -284,7 +284,7 @@ def test_from_an_empty_project_to_a_saved_trained_one(qtbot, windows, insects, t
     dialog_returns(monkeypatch, "getSaveFileName", project_file)
     window.save_as_action.trigger()
     assert project_file.is_file()
-    assert not controller.dirty and window.windowTitle() == "tlgui — insects[*]"
+    assert not controller.dirty and window.windowTitle() == "insects[*]"
 
     reopened = windows()
     dialog_returns(monkeypatch, "getOpenFileName", project_file)

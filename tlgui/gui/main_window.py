@@ -11,13 +11,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import QFileDialog, QMainWindow, QMessageBox, QTabWidget, QWidget
 
-import tlgui
 from tlgui.core.errors import TlguiError
 from tlgui.core.files.versions import MODEL_SUFFIX, PROJECT_SUFFIX, with_suffix
+from tlgui.gui.about import AboutDialog
 from tlgui.gui.controller import ProjectController
 from tlgui.gui.failed_saves import failed_save_message
 from tlgui.gui.model_export import ModelExporter
@@ -60,6 +60,8 @@ class MainWindow(QMainWindow):
         for title, page in zip(TAB_TITLES, self.pages, strict=True):
             self.tabs.addTab(page, title)
         self.setCentralWidget(self.tabs)
+        self.data_page.trainRequested.connect(lambda: self.tabs.setCurrentWidget(self.train_page))
+        self.data_page.newProjectRequested.connect(self.new_project)
 
         self._build_menus()
         self.statusBar().showMessage("Ready.", 3000)
@@ -98,6 +100,19 @@ class MainWindow(QMainWindow):
         file_menu.addAction(self.quit_action)
         self._fill_recent_menu()
 
+        edit_menu = self.menuBar().addMenu("&Edit")
+        stack = self.controller.undo_stack
+        self.undo_action = stack.createUndoAction(self, "&Undo")
+        self.undo_action.setShortcut(QKeySequence.StandardKey.Undo)
+        self.redo_action = stack.createRedoAction(self, "&Redo")
+        self.redo_action.setShortcut(QKeySequence.StandardKey.Redo)
+        for action in (self.undo_action, self.redo_action):
+            # Every undoable edit is one of the bins: show it happen.
+            action.triggered.connect(lambda _checked=False: self.tabs.setCurrentWidget(self.data_page))
+            edit_menu.addAction(action)
+        edit_menu.addSeparator()
+        edit_menu.addAction(self.data_page.move_action)
+
         help_menu = self.menuBar().addMenu("&Help")
         help_menu.addAction(self._action("&About tlgui", self.about))
 
@@ -112,7 +127,8 @@ class MainWindow(QMainWindow):
         self.export_action.setEnabled(self.controller.classifier is not None)
 
     def _update_title(self) -> None:
-        self.setWindowTitle(f"tlgui — {self.controller.project_name}[*]")
+        # Just the project: the window system adds the application's name (applicationDisplayName).
+        self.setWindowTitle(f"{self.controller.project_name}[*]")
         self.setWindowModified(self.controller.dirty)
 
     # -- recent projects -------------------------------------------------------------------------
@@ -274,14 +290,11 @@ class MainWindow(QMainWindow):
         """A warning dialog; ``message`` is shown literally (it often carries names from files)."""
         QMessageBox.warning(self, "tlgui", literal_html(message))
 
-    def about(self) -> None:
-        QMessageBox.about(
-            self,
-            "About tlgui",
-            f"<h3>tlgui {tlgui.__version__}</h3>"
-            "<p>Transfer learning for photos: sort examples into classes, pick a pretrained network, "
-            "train, and use the classifier.</p>",
-        )
+    def about(self) -> AboutDialog:
+        dialog = AboutDialog(self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.show()
+        return dialog
 
     # -- closing ---------------------------------------------------------------------------------
 

@@ -119,17 +119,19 @@ def _resolve(
 
 def _ask_layout(folder: Path, listing: _Listing, loose_label: str, ask: AskFn | None, *, splits: bool) -> int:
     n = len(listing.loose)
+    images = f"{n} loose image" if n == 1 else f"{n} loose images"
     kept = "Keep the train/val folders" if splits else "Make each sub-folder a class"
     choices = [
-        f"{kept}; put the {n} loose image(s) in class '{loose_label}'",
-        f"{kept}; leave the {n} loose image(s) out",
+        f"{kept}; put the {images} in class '{loose_label}'",
+        f"{kept}; leave the {images} out",
         f"Put everything in one class '{loose_label}'",
     ]
     if ask is None:
         return 0
+    folders = len(listing.subfolders)
     question = (
-        f"'{folder.name}' holds {n} image(s) directly and {len(listing.subfolders)} sub-folder(s) "
-        "with images. How should they be sorted?"
+        f"'{folder.name}' holds {n} image{'' if n == 1 else 's'} directly and {folders} "
+        f"sub-folder{'' if folders == 1 else 's'} with images. How should they be sorted?"
     )
     answer = ask(question, choices)
     if answer is None:

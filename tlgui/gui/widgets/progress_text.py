@@ -1,6 +1,7 @@
-"""Words for progress: counts, sizes and time left, as the pages show them.
+"""Words for numbers: counts of things, sizes and time left, as the pages show them.
 
-Pure functions (no widgets). Phases are named by the engine's ``Phase.title``, the one wording the
+Pure functions (no widgets). Every "3 photos" of the window goes through ``counted``, the one place
+that knows how a count and its noun agree (and where a translation will plug in). Phases are named by the engine's ``Phase.title``, the one wording the
 window and the command line share.
 """
 
@@ -12,9 +13,19 @@ from tlgui.core.progress import Phase, ProgressEvent
 _BYTES_THRESHOLD = 100_000
 
 
+def counted(count: int, singular: str, plural: str | None = None) -> str:
+    """``"1 photo"``, ``"0 photos"``, ``"1,204 photos"``; ``plural`` defaults to ``singular + "s"``."""
+    noun = singular if count == 1 else (plural if plural is not None else singular + "s")
+    return f"{count:,} {noun}"
+
+
 def format_duration(seconds: float) -> str:
-    """``"45 s"``, ``"3 min 05 s"``, ``"1 h 02 min"``."""
-    seconds = max(0, int(round(seconds)))
+    """``"45 s"``, ``"3 min 05 s"``, ``"1 h 02 min"``; ``"less than 1 s"`` rather than ``"0 s"``."""
+    if seconds != seconds:  # NaN: x != x
+        seconds = 0
+    if seconds < 0.5:
+        return "less than 1 s"
+    seconds = int(round(seconds))
     if seconds < 60:
         return f"{seconds} s"
     minutes, secs = divmod(seconds, 60)
@@ -28,6 +39,8 @@ def format_eta(seconds: float | None) -> str:
     """``"about 3 min 05 s left"``, or an empty string while the rate is still unknown."""
     if seconds is None or seconds != seconds or seconds < 0:  # NaN guard: x != x
         return ""
+    if seconds < 0.5:
+        return "almost done"
     return f"about {format_duration(seconds)} left"
 
 
@@ -55,7 +68,7 @@ def describe_event(event: ProgressEvent, label: str | None = None) -> str:
             text += f" {format_megabytes(event.done)} of {format_megabytes(event.total)}"
         else:
             text += f" {event.done}/{event.total}"
-    elif event.message:
+    elif event.message and event.message != text:  # "Evaluating", not "Evaluating: Evaluating"
         text += f": {event.message}"
     eta = format_eta(event.eta_s)
     return f"{text} — {eta}" if eta else text
