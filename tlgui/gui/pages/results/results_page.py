@@ -25,6 +25,7 @@ from tlgui.core.plan.regime import Regime
 from tlgui.core.training.metrics import EvaluationReport
 from tlgui.gui.pages.classify.prediction_thumbs import THUMB_EDGE, PredictionThumbModel, PredictionThumbView
 from tlgui.gui.widgets.confusion_view import ConfusionView
+from tlgui.gui.widgets.heatmap_view import HeatmapDialog
 from tlgui.gui.widgets.plain_text import plain_label
 from tlgui.gui.widgets.progress_text import format_duration
 from tlgui.gui.widgets.thumbnails import ThumbnailLoader
@@ -95,6 +96,8 @@ class ResultsPage(QWidget):
         self.wrong_model = PredictionThumbModel(self.loader, self)
         self.wrong_view = PredictionThumbView()
         self.wrong_view.setModel(self.wrong_model)
+        for view in (self.cell_view, self.wrong_view):
+            view.whyRequested.connect(self.explain)  # double-click or "Why this class?"
         self.tabs = QTabWidget()
 
         self.stack = QStackedWidget()
@@ -197,9 +200,15 @@ class ResultsPage(QWidget):
                 cell.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
             self.per_class.appendRow(cells)
 
+    def explain(self, prediction) -> None:
+        """"Why?" for a validation photo: its heatmap for the class predicted, in a window of its own."""
+        if self.controller.classifier is not None:
+            HeatmapDialog.show_for(self, self.controller.classifier, prediction.path, prediction.predicted_label)
+
     def shutdown(self) -> None:
         """Let thumbnail decodes in flight finish (window closing)."""
         self.loader.shutdown()
+        HeatmapDialog.shutdown_all(self)
 
 
 def _heading(text: str) -> QLabel:
