@@ -236,9 +236,13 @@ def test_the_single_photo_heatmap_is_computed_off_the_gui_thread(qtbot, page, tm
 
     monkeypatch.setattr(heatmap_view, "explain_photo", recording)
     view = page.single.heatmap
-    with qtbot.waitSignal(view.explained, timeout=WAIT) as blocker:
+    with qtbot.waitSignal(page.predictionsReady, timeout=WAIT):
         page.classify_paths([photo])
     assert page.stack.currentWidget() is page.single
+    assert view.why_button.isVisible() and not view.busy and not threads  # a dropped photo waits for "Why?"
+    with qtbot.waitSignal(view.explained, timeout=WAIT) as blocker:
+        view.why_button.click()
+    assert not view.why_button.isVisible()
     explanation = blocker.args[0]
     assert threads and threading.main_thread().ident not in threads
     loaded = load_rgb(photo, min_size=page.classifier.preprocessing.resize_size)

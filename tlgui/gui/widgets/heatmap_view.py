@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QDialogButtonBox,
     QHBoxLayout,
     QLabel,
+    QPushButton,
     QSizePolicy,
     QSlider,
     QVBoxLayout,
@@ -148,11 +149,12 @@ class HeatmapCanvas(QWidget):
 
 
 class HeatmapView(QWidget):
-    """The canvas, a class chooser ("Heatmap for: cat — 92.1%") and an opacity slider.
+    """The canvas, a class chooser ("Heatmap for: cat (predicted)") and an opacity slider.
 
     ``set_classifier`` then ``show_photo(path)``; the heatmap of the predicted class (or of the class
-    given) follows in the background. Signals: ``explained(Explanation)`` when a map is shown,
-    ``failed(str)`` when the photo could not be explained. Call ``shutdown()`` before it goes away.
+    given) follows in the background, or waits for "Why?" (``explain=False``). Choosing a class
+    computes its map. Signals: ``explained(Explanation)`` when a map is shown, ``failed(str)`` when
+    the photo could not be explained. Call ``shutdown()`` before it goes away.
     """
 
     explained = Signal(object)
@@ -165,6 +167,7 @@ class HeatmapView(QWidget):
         self._explainer: Explainer | None = None
         self._maps: dict[int, tuple[QImage, QRectF, Explanation]] = {}
         self._pending: int | None | bool = False  # False: nothing waiting; None: the predicted class
+        self._predicted: str | None = None  # the class the caller's prediction named, if any
         self._full_photo = False  # the display-size picture has arrived (a preview may be smaller)
         self.slot = TaskSlot(self)
         self.slot.failed.connect(self._on_failed)
@@ -181,22 +184,30 @@ class HeatmapView(QWidget):
         self.opacity.setToolTip("How strongly the heatmap covers the photo")
         self.opacity.valueChanged.connect(lambda value: self.canvas.set_opacity(value / 100))
         self.opacity.setMinimumWidth(100)
+        self.opacity.setMaximumWidth(280)
+        self.why_button = QPushButton("Why? Show the heatmap")
+        self.why_button.setToolTip("Colour the parts of the photo that made the model choose this class")
+        self.why_button.clicked.connect(lambda: self._request(self._chosen_index()))
+        self.why_button.hide()
         self.status = plain_label()  # error messages may quote a file name
         self.status.setWordWrap(True)
         self.status.setStyleSheet("color: #555;")
+        self.class_choice.setEnabled(False)
+        self.opacity.setEnabled(False)
 
         controls = QHBoxLayout()
+        controls.addWidget(self.why_button)
         controls.addWidget(QLabel("Heatmap for:"))
         controls.addWidget(self.class_choice)
         controls.addSpacing(12)
         controls.addWidget(QLabel("Opacity:"))
         controls.addWidget(self.opacity, 1)
+        controls.addStretch(1)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.canvas, 1)
         layout.addLayout(controls)
         layout.addWidget(self.status)
-        self._set_controls_enabled(False)
 
     # -- what to show ------------------------------------------------------------------------------
 
@@ -211,20 +222,32 @@ class HeatmapView(QWidget):
         if classifier is not None:
             self.class_choice.addItems(list(classifier.class_names))
 
-    def show_photo(self, path: Path | str, preview: QImage | None = None, class_name: str | None = None) -> None:
-        """Show ``path`` (``preview`` at once if given) and compute the heatmap of ``class_name``
-        (default: the class the network predicts)."""
+    def show_photo(self, path: Path | str, preview: QImage | None = None, class_name: str | None = None,
+                   *, explain: bool = True) -> None:
+        """Show ``path`` (``preview`` at once if given) and compute the heatmap of ``class_name``, the
+        class predicted for it (default: the class the network predicts here). With ``explain=False``
+        and a preview, the map waits until "Why?" is pressed or a class is chosen."""
         self.path = Path(path)
+        self._pending = False
         self._maps.clear()
         self._full_photo = False
         self.canvas.placeholder = "Loading the photo…"
         self.canvas.set_photo(preview)
-        self._reset_choice_labels()
         index = None
         if class_name is not None and self.classifier is not None and class_name in self.classifier.class_names:
             index = self.classifier.class_names.index(class_name)
             self.class_choice.setCurrentIndex(index)
-        self._request(index)
+        self._predicted = class_name if index is not None else None
+        self._label_choices()
+        self.canvas.set_overlay(None, QRectF())
+        self.opacity.setEnabled(False)
+        self.class_choice.setEnabled(self.classifier is not None)
+        if explain or self.canvas.photo is None:
+            self.why_button.hide()
+            self._request(index)
+        else:
+            self.status.setText("")
+            self.why_button.show()
 
     def current_explanation(self) -> Explanation | None:
         """The explanation of the map on screen, if any."""
@@ -249,6 +272,7 @@ class HeatmapView(QWidget):
         if class_index is not None and class_index in self._maps:
             self._show_map(class_index)
             return
+        self.why_button.hide()
         if self.slot.busy:
             self._pending = class_index  # only the latest wish matters; it starts when this one ends
             return
@@ -273,7 +297,8 @@ class HeatmapView(QWidget):
             self.status.setText(shown.unavailable)
             self.canvas.placeholder = shown.unavailable
             self.canvas.update()
-            self._set_controls_enabled(False)
+            self.class_choice.setEnabled(False)
+            self.opacity.setEnabled(False)
             return
         explanation = shown.explanation
         assert explanation is not None and shown.overlay is not None
@@ -281,7 +306,9 @@ class HeatmapView(QWidget):
             self.canvas.set_photo(shown.photo)
             self._full_photo = True
         self._maps[explanation.class_index] = (shown.overlay, shown.crop, explanation)
-        self._label_choices(explanation.probabilities)
+        if self._predicted is None:
+            self._predicted = self.classifier.class_names[int(np.argmax(explanation.probabilities))]
+            self._label_choices()
         if self._pending is False or asked is None:
             self._show_map(explanation.class_index)
 
@@ -300,10 +327,10 @@ class HeatmapView(QWidget):
         overlay, crop, explanation = self._maps[class_index]
         self.class_choice.setCurrentIndex(class_index)
         self.canvas.set_overlay(overlay, crop)
-        self._set_controls_enabled(True)
+        self.class_choice.setEnabled(True)
+        self.opacity.setEnabled(True)
         name = self.classifier.class_names[class_index]
-        probability = explanation.probabilities[class_index]
-        text = f"Red: where the photo looks most like “{name}” ({probability:.1%}) to the model; blue: least."
+        text = f"Red: where the photo looks most like “{name}” to the model; blue: least."
         if self._framed(crop):
             text += " The model sees only the framed square."
         self.status.setText(text)
@@ -313,20 +340,16 @@ class HeatmapView(QWidget):
         photo = self.canvas.photo
         return photo is not None and (crop.width() < photo.width() - 2 or crop.height() < photo.height() - 2)
 
-    def _label_choices(self, probabilities) -> None:
-        predicted = int(np.argmax(probabilities))
-        for row, (name, probability) in enumerate(zip(self.classifier.class_names, probabilities, strict=True)):
-            mark = " (predicted)" if row == predicted else ""
-            self.class_choice.setItemText(row, f"{name} — {probability:.1%}{mark}")
-
-    def _reset_choice_labels(self) -> None:
+    def _label_choices(self) -> None:
+        # No percentages here: the page beside shows the predictor's, which may differ in the last
+        # digit (it may run in reduced precision; a heatmap needs float32).
         if self.classifier is not None:
             for row, name in enumerate(self.classifier.class_names):
-                self.class_choice.setItemText(row, name)
+                self.class_choice.setItemText(row, f"{name} (predicted)" if name == self._predicted else name)
 
-    def _set_controls_enabled(self, on: bool) -> None:
-        self.class_choice.setEnabled(on)
-        self.opacity.setEnabled(on)
+    def _chosen_index(self) -> int | None:
+        """The class in the chooser, once the photo's predicted class is known there."""
+        return self.class_choice.currentIndex() if self._predicted is not None else None
 
 
 class HeatmapDialog(QDialog):

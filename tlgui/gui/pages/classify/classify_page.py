@@ -126,6 +126,21 @@ class ClassifyPage(QWidget):
         self.gallery = PredictionGallery(self.loader)
         self.gallery.view.openRequested.connect(lambda prediction: self.open_prediction(prediction))
         self.gallery.view.addToClassRequested.connect(self.add_to_class)
+        self.table_box = self._build_table()
+        self.results = QTabWidget()  # the gallery first; the table (and its CSV) as a second view
+        self.results.setDocumentMode(True)
+        self.results.addTab(self.gallery, "Gallery")
+        self.results.addTab(self.table_box, "Table")
+        self.stack = QStackedWidget()
+        for widget in (self.empty, self.drop_prompt, self.single, self.results):
+            self.stack.addWidget(widget)
+        self._build_layout()
+
+        controller.classifierChanged.connect(self._on_project_classifier)
+        self._on_project_classifier()
+
+    def _build_table(self) -> QWidget:
+        """The second view: one row per photo, sortable and filterable (and what "Export CSV" writes)."""
         self.table_model = PredictionTableModel(self)
         self.proxy = PredictionProxy(self)
         self.proxy.setSourceModel(self.table_model)
@@ -145,22 +160,12 @@ class ClassifyPage(QWidget):
         self.filter.setPlaceholderText("Filter (file, class or error)…")
         self.filter.setClearButtonEnabled(True)
         self.filter.textChanged.connect(self.proxy.setFilterFixedString)
-        self.table_box = QWidget()
-        table_layout = QVBoxLayout(self.table_box)
+        box = QWidget()
+        table_layout = QVBoxLayout(box)
         table_layout.setContentsMargins(0, 0, 0, 0)
         table_layout.addWidget(self.filter)
         table_layout.addWidget(self.table, 1)
-        self.results = QTabWidget()  # the gallery first; the table (and its CSV) as a second view
-        self.results.setDocumentMode(True)
-        self.results.addTab(self.gallery, "Gallery")
-        self.results.addTab(self.table_box, "Table")
-        self.stack = QStackedWidget()
-        for widget in (self.empty, self.drop_prompt, self.single, self.results):
-            self.stack.addWidget(widget)
-        self._build_layout()
-
-        controller.classifierChanged.connect(self._on_project_classifier)
-        self._on_project_classifier()
+        return box
 
     def _build_layout(self) -> None:
         toolbar = QHBoxLayout()
@@ -246,6 +251,7 @@ class ClassifyPage(QWidget):
         k = min(TOP_K, classifier.num_classes)
         self._clear_results()
         self._single_run = single  # one photo gets its own view, when its preview is ready
+        self.table.sortByColumn(-1, Qt.SortOrder.AscendingOrder)  # file order until the user sorts
         run = self._run
 
         def job(token, report):

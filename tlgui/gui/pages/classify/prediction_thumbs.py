@@ -35,7 +35,8 @@ def caption(prediction: ValPrediction) -> str:
 def tooltip(prediction: ValPrediction) -> str:
     return (
         f"{prediction.path}\ntrue class: {prediction.true_label}\n"
-        f"predicted: {prediction.predicted_label} ({prediction.probability:.1%})"
+        f"predicted: {prediction.predicted_label} ({prediction.probability:.1%})\n"
+        "Double-click to see why (heatmap)."
     )
 
 

@@ -91,7 +91,7 @@ class SinglePredictionView(QWidget):
         self.heatmap.set_classifier(classifier)
 
     def show_prediction(self, prediction: Prediction, preview: QImage | None, *, from_gallery: bool = False) -> None:
-        """Show ``prediction``; its heatmap (predicted class) is computed in the background."""
+        """Show ``prediction``; from the gallery its heatmap (predicted class) follows in the background."""
         self.prediction = prediction
         self.back_button.setVisible(from_gallery)
         self.name.setText(str(prediction.path) if prediction.path is not None else "")
@@ -105,7 +105,8 @@ class SinglePredictionView(QWidget):
             self.verdict.setStyleSheet("font-size: 12pt; font-weight: bold; color: #b03a2e;")
             return
         if prediction.path is not None:
-            self.heatmap.show_photo(prediction.path, preview, prediction.label)
+            # Opened from the gallery, the user asked "why?"; a photo just dropped shows "Why?" instead.
+            self.heatmap.show_photo(prediction.path, preview, prediction.label, explain=from_gallery)
         self.verdict.setStyleSheet("font-size: 16pt; font-weight: bold;")
         self.verdict.setText(f"{prediction.label} ({prediction.probability:.1%})")
         for row, (label, probability) in enumerate(prediction.top):
