@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from pages_support import imagegen, train_small, write_learnable_classes
 from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt
-from PySide6.QtGui import QDragEnterEvent, QDropEvent
+from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QInputDialog
 
@@ -140,6 +140,28 @@ def test_the_drag_carries_file_urls_that_a_class_bin_takes(qtbot, gallery, made,
         assert _drop(bin_view.viewport(), mime)
     assert {made[1].path, made[4].path} <= {item.path for item in controller.dataset.items("dogs")}
     data_page.shutdown()
+
+
+def test_dragging_photos_over_the_data_tab_opens_it(qtbot, gallery, made):
+    from tlgui.gui.main_window import MainWindow
+
+    window = MainWindow()
+    qtbot.addWidget(window)
+    window.show()
+    window.tabs.setCurrentWidget(window.classify_page)
+    gallery.set_class_names(["cat", "dog"])
+    gallery.append(made)
+    mime = gallery.proxy.mimeData([gallery.proxy.index(0, 0)])
+    bar = window.tabs.tabBar()
+    point = bar.tabRect(window.tabs.indexOf(window.data_page)).center()
+    buttons, mods = Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier
+    enter = QDragEnterEvent(point, Qt.DropAction.CopyAction, mime, buttons, mods)
+    QApplication.sendEvent(bar, enter)
+    assert enter.isAccepted()
+    QApplication.sendEvent(bar, QDragMoveEvent(point, Qt.DropAction.CopyAction, mime, buttons, mods))
+    qtbot.waitUntil(lambda: window.tabs.currentWidget() is window.data_page, timeout=5000)
+    window.controller.mark_clean()
+    window.shutdown()
 
 
 # ---- the page with a real classifier -------------------------------------------------------------------

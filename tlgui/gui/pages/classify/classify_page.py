@@ -352,7 +352,7 @@ class ClassifyPage(QWidget):
         self.photosAdded.emit(summary)
 
     def _on_slot_done(self) -> None:
-        if not self.busy:
+        if not (self.predict_slot.busy or self.file_slot.busy):  # the two that show in the progress bar
             self.progress.finish()
 
     # -- model files and CSV ----------------------------------------------------------------------

@@ -203,6 +203,7 @@ def _tooltip(prediction: Prediction) -> str:
         lines.append(f"Cannot be read: {prediction.error}")
     else:
         lines += [f"{label}: {probability:.1%}" for label, probability in prediction.top]
+        lines.append("Double-click to see why (heatmap).")
     return "\n".join(lines)
 
 

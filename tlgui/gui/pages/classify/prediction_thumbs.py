@@ -104,13 +104,6 @@ class PredictionThumbView(QListView):
         self.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.doubleClicked.connect(self._why)
 
-    def selected_prediction(self) -> ValPrediction | None:
-        model = self.model()
-        index = self.currentIndex()
-        if isinstance(model, PredictionThumbModel) and index.isValid():
-            return model.prediction(index.row())
-        return None
-
     def _why(self, index: QModelIndex) -> None:
         model = self.model()
         if isinstance(model, PredictionThumbModel) and index.isValid():
