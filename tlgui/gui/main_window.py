@@ -51,6 +51,9 @@ class MainWindow(QMainWindow):
 
         self.tabs = QTabWidget()
         self.tabs.setDocumentMode(True)
+        # A photo dragged from the Classify gallery over the Data tab opens it, to land in a class bin.
+        self.tabs.tabBar().setChangeCurrentOnDrag(True)
+        self.tabs.tabBar().setAcceptDrops(True)
         self.data_page = DataPage(self.controller)
         self.model_page = ModelPage(self.controller)
         self.train_page = TrainPage(self.controller)
