@@ -124,6 +124,7 @@ def test_unknown_backbone_is_a_user_facing_error():
 
 
 # ---- stage adapters -------------------------------------------------------------------------------
+@pytest.mark.slow
 @pytest.mark.parametrize("model_id", REQUIRED)
 def test_staged_network_computes_what_the_torchvision_model_computes(model_id):
     torch.manual_seed(0)

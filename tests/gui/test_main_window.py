@@ -390,6 +390,7 @@ def test_closing_never_hangs_on_work_that_does_not_stop(qtbot, window, monkeypat
     assert tasks.wait_for_abandoned(10000)
 
 
+@pytest.mark.slow
 def test_file_export_offers_onnx_and_reports_its_check(qtbot, window, trained, tmp_path, monkeypatch):
     from tlgui.gui.model_export import ONNX_FILTER
 
