@@ -134,21 +134,28 @@ def test_move_is_one_click_and_edit_undo_takes_it_back(checked, qtbot):
 
 
 @pytest.mark.slow
-def test_keep_hides_the_photo_for_the_session(checked, qtbot):
+def test_keep_hides_the_photo_and_the_project_remembers_it(checked, qtbot, tmp_path):
     page, dialog, strays = checked
     kept_name = "stray_red_b.jpg"
     before = {s.item.path.name for s in shown_suspects(dialog)}
     select_suspect(dialog, kept_name)
     qtbot.mouseClick(dialog.keep_button, Qt.MouseButton.LeftButton)
     assert kept_name not in {s.item.path.name for s in shown_suspects(dialog)}
-    assert {p.name for p in page.kept_suspects} == {kept_name}
-    assert page.controller.dataset.count("blue") == 14  # nothing moved
+    controller = page.controller
+    assert {p.name for p in controller.dataset.kept_labels} == {kept_name}
+    assert controller.dataset.count("blue") == 14  # nothing moved
+    assert controller.dirty and controller.undo_stack.count() == 0
     # A new check does not suggest it again.
     dialog.close()
     again = page.check_photos()
     qtbot.waitUntil(lambda: again.result is not None, timeout=CHECK_TIMEOUT_MS)
     assert {s.item.path.name for s in shown_suspects(again)} == before - {kept_name}
     again.close()
+    # Saved with the project and read back.
+    saved = controller.save_project(tmp_path / "kept")
+    controller.new_project()
+    controller.load_project(saved)
+    assert {p.name for p in controller.dataset.kept_labels} == {kept_name}
 
 
 @pytest.mark.slow
@@ -184,3 +191,15 @@ def test_the_check_needs_photos(qtbot):
     assert not page.check_button.isEnabled()
     assert not page.check_action.isEnabled()
     page.shutdown()
+
+
+def test_projects_without_kept_photos_keep_their_old_form(tmp_path):
+    photo = write_learnable_photo(tmp_path / "red" / "a.jpg", "red", 0)
+    dataset = DataSet()
+    dataset.add_folder(tmp_path)
+    assert "kept_labels" not in dataset.to_dict()
+    dataset.keep_label(photo)
+    dataset.keep_label(tmp_path / "gone.jpg")  # not in the bins: not saved
+    again = DataSet.from_dict(dataset.to_dict())
+    assert again.kept_labels == {photo}
+    assert again.copy().kept_labels == {photo}

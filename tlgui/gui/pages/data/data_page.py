@@ -229,9 +229,6 @@ class DataPage(QWidget):
         self.check_action.setStatusTip(self.tr("Find photos that look like another class, and near-duplicates"))
         self.check_action.triggered.connect(lambda _checked=False: self.check_photos())
         self.photo_check: PhotoCheckDialog | None = None
-        # Photos the user kept where the check suggested another class (this session only).
-        self.kept_suspects: set[Path] = set()
-        controller.projectReplaced.connect(self.kept_suspects.clear)
         self._build()
         self.intake = Intake(self.intake_bar, lambda q, c: data_dialogs.ask_layout(self, q, c), self)
         self.intake.finished.connect(self._on_intake_finished)
@@ -806,8 +803,7 @@ class DataPage(QWidget):
         """Look for photos in the wrong class and near-duplicates, in a window of their own."""
         if self.photo_check is not None:
             self.photo_check.close()
-        dialog = PhotoCheckDialog(self.controller, self.loader, self.move_items, self.remove_items,
-                                  self.kept_suspects, self)
+        dialog = PhotoCheckDialog(self.controller, self.loader, self.move_items, self.remove_items, self)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.finished.connect(lambda _result, d=dialog: self._forget_photo_check(d))
         self.photo_check = dialog

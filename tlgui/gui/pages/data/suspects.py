@@ -6,8 +6,8 @@ has since left its class (moved, removed) drops out of the gallery, and comes ba
 puts it back, because the lists are filtered afresh on every ``datasetChanged``. Moving and
 removing go through the Data page's own edits, so they land on the undo stack like any other.
 
-"Keep" says the photo is where it belongs: the page remembers it for the rest of the session and
-the gallery never suggests it again (it is not saved in the project file).
+"Keep" says the photo is where it belongs: the bins remember it (``DataSet.keep_label``, saved with
+the project) and the gallery never suggests it again.
 """
 
 from __future__ import annotations
@@ -123,8 +123,9 @@ class SuspectsModel(QAbstractListModel):
         self._loader = loader
         loader.thumbnailReady.connect(self._on_thumbnail)
 
-    def refilter(self, dataset: DataSet, kept: set[Path]) -> None:
+    def refilter(self, dataset: DataSet) -> None:
         where = _where(dataset)
+        kept = dataset.kept_labels
         self.beginResetModel()
         self._shown = [s for s in self._all if where.get(s.item.path) == s.given and s.item.path not in kept]
         self.endResetModel()
@@ -286,26 +287,39 @@ class PairsModel(QAbstractTableModel):
                     self.dataChanged.emit(index, index, [Qt.ItemDataRole.DecorationRole])
 
 
+class _PairTextDelegate(QStyledItemDelegate):
+    """The pair's words, selected in the same light colour as the two pictures beside them."""
+
+    def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: _Index) -> None:
+        option = QStyleOptionViewItem(option)
+        self.initStyleOption(option, index)
+        if option.state & QStyle.StateFlag.State_Selected:
+            painter.fillRect(QRect(option.rect).adjusted(0, 2, 0, -2),
+                             option.palette.color(QPalette.ColorRole.Highlight).lighter(170))
+            option.state &= ~QStyle.StateFlag.State_Selected
+        style = option.widget.style() if option.widget is not None else None
+        if style is not None:
+            style.drawControl(QStyle.ControlElement.CE_ItemViewItem, option, painter, option.widget)
+
+
 # ---- the dialog ----------------------------------------------------------------------------------------
 
 
 class PhotoCheckDialog(QDialog):
     """Runs both checks, then shows the suspects as a gallery and the near-duplicates as pairs.
 
-    ``move(paths, label)`` and ``remove(paths)`` are the Data page's undoable edits; ``kept`` is
-    the page's set of photos the user said are in the right class (this dialog adds to it).
+    ``move(paths, label)`` and ``remove(paths)`` are the Data page's undoable edits.
     """
 
     def __init__(self, controller: ProjectController, loader: ThumbnailLoader,
                  move: Callable[[list[Path], str], bool], remove: Callable[[list[Path]], int],
-                 kept: set[Path], parent: QWidget | None = None):
+                 parent: QWidget | None = None):
         super().__init__(parent)
         self.setWindowTitle(self.tr("Check photos"))
         self.controller = controller
         self._loader = loader
         self._move = move
         self._remove = remove
-        self.kept = kept
         self.result: CheckResult | None = None
         self.suspects_model: SuspectsModel | None = None
         self.pairs_model: PairsModel | None = None
@@ -361,6 +375,7 @@ class PhotoCheckDialog(QDialog):
         self.pairs.verticalHeader().setVisible(False)
         self.pairs.setWordWrap(True)
         self.pair_delegate = _CopyDelegate(self._loader.size, self.pairs)
+        self.pair_text_delegate = _PairTextDelegate(self.pairs)
         self.pairs_note = QLabel()
         self.pairs_note.setWordWrap(True)
         self.remove_first_button = QPushButton(self.tr("Remove the photo"))
@@ -426,6 +441,7 @@ class PhotoCheckDialog(QDialog):
         self.pairs.setModel(self.pairs_model)
         for column in (0, 1):
             self.pairs.setItemDelegateForColumn(column, self.pair_delegate)
+        self.pairs.setItemDelegateForColumn(2, self.pair_text_delegate)
         header = self.pairs.horizontalHeader()
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
@@ -443,7 +459,7 @@ class PhotoCheckDialog(QDialog):
             return
         dataset = self.controller.dataset
         row = max(0, self.gallery.currentIndex().row())
-        self.suspects_model.refilter(dataset, self.kept)
+        self.suspects_model.refilter(dataset)
         self._set_current(self.gallery, self.suspects_model.index(min(row, self.suspects_model.rowCount() - 1)))
         pair_row = max(0, self.pairs.currentIndex().row())
         self.pairs_model.refilter(dataset)
@@ -466,14 +482,15 @@ class PhotoCheckDialog(QDialog):
             self.suspects_note.setText(result.suspects_problem)
         elif suspects:
             self.suspects_note.setText(self.tr(
-                "{0} photos look more like another class than their own, likeliest mistake first. Pick one, "
-                "then move it to the class the others suggest, or keep it where it is.").format(suspects))
+                "Photos that look more like another class than their own: {0}, likeliest mistake first. Under "
+                "each: its class → the class the other photos suggest. Pick one, then move it there, or keep it "
+                "where it is.").format(suspects))
         else:
             self.suspects_note.setText(self.tr("No photo looks like it is in the wrong class."))
         pairs = self.pairs_model.rowCount()
         if pairs:
             self.pairs_note.setText(self.tr(
-                "{0} pairs of photos show the same scene. A pair across classes means one of the two is "
+                "Pairs of photos that show the same scene: {0}. A pair across classes means one of the two is "
                 "probably in the wrong class; across the split, the validation photo is no real test.").format(pairs))
         else:
             self.pairs_note.setText(self.tr("No two photos show the same scene."))
@@ -514,7 +531,8 @@ class PhotoCheckDialog(QDialog):
         suspect = self.current_suspect()
         if suspect is None:
             return False
-        self.kept.add(suspect.item.path)
+        self.controller.dataset.keep_label(suspect.item.path)
+        self.controller.mark_dirty()  # saved with the project; not an edit of the bins to undo
         self._refilter()
         self.controller.show_status(self.tr("Kept {0} in “{1}”.").format(suspect.item.path.name, suspect.given))
         return True
