@@ -8,7 +8,7 @@ It opens the window on the bundled demo (resources/demo), loads the bundled back
 head only for a few epochs, classifies the demo's validation photos, runs Data > Check photos…
 and opens the duplicates list and the About box, saving each screen at both sizes. The settings,
 the feature cache and the extra photos it adds (one copy of a demo photo in the other class, one
-half-size copy) live in a temporary folder; nothing of the user's is read or changed.
+re-encoded copy) live in a temporary folder; nothing of the user's is read or changed.
 
 PNGs larger than ``MAX_BYTES`` are reduced to 256 colours (fewer where still too large), which keeps text sharp.
 """
@@ -201,7 +201,8 @@ def shoot(window, scratch: Path, demo: Path, prefix: str) -> None:
     at_both_sizes(window, f"{prefix}classify_photo")
 
     # Data > Check photos…, after adding a copy of an ant among the bees (the same bytes: also a
-    # duplicate across classes) and a half-size copy of a bee (a near-duplicate within its class).
+    # duplicate across classes) and a bee saved again at JPEG quality 40 (a near-duplicate within
+    # its class).
     data = window.data_page
     tabs.setCurrentWidget(data)
     ant = sorted((demo / "train" / "ants").glob("*.jpg"))[0]
@@ -210,7 +211,7 @@ def shoot(window, scratch: Path, demo: Path, prefix: str) -> None:
     extra.mkdir()
     shutil.copy(ant, extra / f"copy_of_{ant.name}")
     with Image.open(bee) as photo:
-        photo.resize((photo.width // 2, photo.height // 2)).save(extra / f"small_{bee.name}", quality=90)
+        photo.save(extra / f"again_{bee.name}", quality=40)
     data.add_paths(sorted(extra.iterdir()), label="bees")
     wait_until(lambda: not data.intake.running, "adding the copies")
     pump(0.5)
