@@ -106,7 +106,7 @@ def select_suspect(dialog, name: str) -> None:
 
 @pytest.mark.slow
 def test_the_gallery_lists_the_planted_strays_with_their_true_class(checked):
-    _page, dialog, strays = checked
+    page, dialog, strays = checked
     suspects = shown_suspects(dialog)
     assert {s.item.path.name: s.suggested for s in suspects} == strays
     assert all(s.given != s.suggested for s in suspects)
@@ -115,6 +115,9 @@ def test_the_gallery_lists_the_planted_strays_with_their_true_class(checked):
     first = suspects[0]
     assert dialog.move_button.text() == f"Move to “{first.suggested}”"
     assert dialog.suspects_model.data(dialog.suspects_model.index(0)) == f"{first.given} → {first.suggested}"
+    # Double-click: the photo is selected in its bin.
+    dialog.gallery.activated.emit(dialog.suspects_model.index(0))
+    assert page.panels[first.given].selected_paths() == [first.item.path]
 
 
 @pytest.mark.slow

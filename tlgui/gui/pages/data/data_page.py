@@ -806,6 +806,7 @@ class DataPage(QWidget):
         dialog = PhotoCheckDialog(self.controller, self.loader, self.move_items, self.remove_items, self)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.finished.connect(lambda _result, d=dialog: self._forget_photo_check(d))
+        dialog.photoActivated.connect(self.reveal_photo)
         self.photo_check = dialog
         dialog.show()
         dialog.start()

@@ -27,6 +27,7 @@ from PySide6.QtCore import (
     QRect,
     QSize,
     Qt,
+    Signal,
 )
 from PySide6.QtGui import QFont, QImage, QPainter, QPalette
 from PySide6.QtWidgets import (
@@ -309,7 +310,10 @@ class PhotoCheckDialog(QDialog):
     """Runs both checks, then shows the suspects as a gallery and the near-duplicates as pairs.
 
     ``move(paths, label)`` and ``remove(paths)`` are the Data page's undoable edits.
+    ``photoActivated(label, path)``: the user double-clicked a photo (to find it in its bin).
     """
+
+    photoActivated = Signal(str, object)
 
     def __init__(self, controller: ProjectController, loader: ThumbnailLoader,
                  move: Callable[[list[Path], str], bool], remove: Callable[[list[Path]], int],
@@ -349,6 +353,7 @@ class PhotoCheckDialog(QDialog):
         self.gallery.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.suspects_delegate = _SuspectDelegate(self._loader.size, self.gallery)
         self.gallery.setItemDelegate(self.suspects_delegate)
+        self.gallery.activated.connect(self._on_suspect_activated)  # double-click or Enter
         self.suspects_note = QLabel()
         self.suspects_note.setWordWrap(True)
         self.move_button = QPushButton(self.tr("Move to…"))
@@ -374,6 +379,7 @@ class PhotoCheckDialog(QDialog):
         self.pairs.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
         self.pairs.verticalHeader().setVisible(False)
         self.pairs.setWordWrap(True)
+        self.pairs.activated.connect(self._on_pair_activated)
         self.pair_delegate = _CopyDelegate(self._loader.size, self.pairs)
         self.pair_text_delegate = _PairTextDelegate(self.pairs)
         self.pairs_note = QLabel()
@@ -484,7 +490,7 @@ class PhotoCheckDialog(QDialog):
             self.suspects_note.setText(self.tr(
                 "Photos that look more like another class than their own: {0}, likeliest mistake first. Under "
                 "each: its class → the class the other photos suggest. Pick one, then move it there, or keep it "
-                "where it is.").format(suspects))
+                "where it is; double-click it to see it in its class.").format(suspects))
         else:
             self.suspects_note.setText(self.tr("No photo looks like it is in the wrong class."))
         pairs = self.pairs_model.rowCount()
@@ -518,6 +524,16 @@ class PhotoCheckDialog(QDialog):
         if self.pairs_model is None:
             return None
         return self.pairs_model.pair(self.pairs.currentIndex().row())
+
+    def _on_suspect_activated(self, index: QModelIndex) -> None:
+        suspect = self.suspects_model.suspect(index.row()) if self.suspects_model is not None else None
+        if suspect is not None:
+            self.photoActivated.emit(suspect.given, suspect.item.path)
+
+    def _on_pair_activated(self, index: QModelIndex) -> None:
+        item = self.pairs_model.item(index) if self.pairs_model is not None else None
+        if item is not None:
+            self.photoActivated.emit(item.label, item.path)
 
     def move_current(self) -> bool:
         """The chosen suspect to the class the other photos suggest (undoable)."""
