@@ -115,6 +115,7 @@ class MainWindow(QMainWindow):
             edit_menu.addAction(action)
         edit_menu.addSeparator()
         edit_menu.addAction(self.data_page.move_action)
+        edit_menu.addAction(self.data_page.check_action)
 
         help_menu = self.menuBar().addMenu("&Help")
         help_menu.addAction(self._action("&About tlgui", self.about))
