@@ -80,12 +80,15 @@ def cached_source(
     context: TrainingContext,
     train_items: Sequence[ImageItem],
     val_items: Sequence[ImageItem],
-    cache: FeatureCache,
+    cache: FeatureCache | None,
     *,
     progress: ProgressFn | None = None,
     cancel: CancelToken | None = None,
 ) -> CachedData:
-    """Compute (or read from ``cache``) the frozen trunk's activations for every view of every photo."""
+    """Compute (or read from ``cache``) the frozen trunk's activations for every view of every photo.
+
+    Without a cache they are computed for this run only and kept in memory.
+    """
     recipe = context.recipe
     views = list(range(context.cached_views + 1)) if context.augment else [0]
     precision = str(context.settings.autocast_dtype or "fp32")
