@@ -16,6 +16,8 @@ scale          100,000-file scan, 50,000-vector feature cache, 1,000-image predi
 gui            longest GUI event-loop stall while the Train page trains (offscreen Qt)
 latency        single-image prediction from the model file: cold process and warm
 precision      fp32 vs mixed-precision (bf16 on AMX CPUs) prediction agreement
+first_model    Start → first usable model (trashnet cold / warm), default accuracy (trashnet,
+               hymenoptera), the plan's time estimate / the time taken, cached augmented views K
 =============  ===================================================================================
 
 Datasets come from ``../shared/datasets`` (beside the repository) or ``$TLGUI_BENCH_DATASETS``.
@@ -23,4 +25,4 @@ Nothing touches the user's feature cache or Qt settings: everything lives in a t
 that is deleted at the end (``--keep`` keeps it).
 """
 
-MODULES = ("extract", "torchvision", "train", "partial", "scale", "gui", "latency", "precision")
+MODULES = ("extract", "torchvision", "train", "partial", "scale", "gui", "latency", "precision", "first_model")

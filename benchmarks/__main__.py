@@ -27,6 +27,7 @@ MODULE_FILES = {
     "gui": "gui_stall",
     "latency": "latency",
     "precision": "precision",
+    "first_model": "first_model",
 }
 COLUMNS = ["measurement", "value", "reference", "ratio", "target", "met"]
 DEFAULT_OUT = Path("benchmarks") / "results" / "latest.md"

@@ -5,8 +5,9 @@ of epochs (5), no early stopping. The cached run stores the frozen trunk's activ
 boundary for K augmented views per photo (``cached_views=K``) once, then trains from them; the
 other (``use_cache=False``) decodes, augments and runs the whole network every epoch.
 
-Epoch time is the median of ``EpochStats.seconds`` after the first epoch (steady state: the first
-streamed epoch also decodes the validation photos once). Validation runs every epoch in both and is
+Epoch time is the median of ``EpochStats.seconds`` of the fine-tune's epochs (each run trains the
+head first, on pooled features) after its first (steady state: the first streamed epoch also
+decodes the validation photos once). Validation runs every epoch in both and is
 part of the epoch time. The cached run's one-off fill of the cache
 (``timings.prepare_s``) is reported on its own row.
 """
@@ -16,7 +17,7 @@ from __future__ import annotations
 from benchmarks.common import Context, Row, median, ratio_row
 
 NAME = "partial"
-TARGET = 3.0
+TARGET = 5.0
 VIEWS = 4
 EPOCHS = 5
 # All training photos: with fewer, the accuracy comparison is decided by one or two photos. The
@@ -46,7 +47,7 @@ def run(ctx: Context) -> list[Row]:
     streamed = _train(ctx, use_cache=False, epochs=epochs, cache_dir=cache_dir, subset=subset)
 
     def steady(result) -> float:
-        seconds = [h.seconds for h in result.history]
+        seconds = [h.seconds for h in result.history if h.phase == "partial"]
         return median(seconds[1:] if len(seconds) > 1 else seconds)
 
     t_cached, t_streamed = steady(cached), steady(streamed)
@@ -66,7 +67,8 @@ def run(ctx: Context) -> list[Row]:
     row.met = bool(row.met) and acc_cached >= acc_streamed
     row.target = f"≥ {TARGET:g}x at ≥ equal accuracy"
     fill = cached.timings.prepare_s
-    views = cached.classifier.metrics.train_images * (1 + VIEWS) + cached.classifier.metrics.val_images
+    # Twice: the head's pooled features first, then the activations at the freeze boundary.
+    views = 2 * (cached.classifier.metrics.train_images * (1 + VIEWS) + cached.classifier.metrics.val_images)
     return [
         row,
         Row("partial: val accuracy cached / recomputed", acc_cached, "%", acc_streamed, "%",
@@ -75,7 +77,7 @@ def run(ctx: Context) -> list[Row]:
                  f"{round(acc_cached * len(cached.report.predictions))}, recomputed on "
                  f"{round(acc_streamed * len(streamed.report.predictions))}; best epochs {cached.best_epoch} / "
                  f"{streamed.best_epoch}"),
-        Row("partial: one-off cache fill (train×(1+K) + val)", fill, "s",
+        Row("partial: one-off cache fill (pooled + boundary, train×(1+K) + val each)", fill, "s",
             note=f"{views} trunk passes, {views / fill:.1f} img/s (decode + augment + trunk + cache write); "
                  f"train_s cached {cached.timings.train_s:.1f}s vs recomputed "
                  f"{streamed.timings.train_s:.1f}s"),

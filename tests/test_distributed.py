@@ -170,27 +170,26 @@ def test_two_processes_share_a_partial_fine_tune_and_match_one_process(tmp_path,
 
 
 @pytest.mark.slow
-def test_two_processes_stream_a_project_file_exactly_as_one_process(project_file, tmp_path, bundled_network):
-    """Photos decoded every epoch and a head trained under DDP: without batch statistics in what
-    trains, the split steps average to the single-process steps, so the weights are the same."""
+def test_two_processes_stream_a_project_file_as_one_process(project_file, tmp_path, bundled_network):
+    """A project's partial fine-tune without the cache: the head first on pooled features (every
+    rank alike), then the last stage under DDP on photos decoded every epoch, each rank its share."""
+    project = load_project(project_file)
+    project.config.freeze_level = 1
+    save_project(project, project_file)
     folder = tmp_path / "out"
     folder.mkdir()
     model = folder / "model.safetensors"
     run = _torchrun(tmp_path, str(project_file), "--out", str(model))
     _written_once(run, folder, model)
     shares = _shares(run.stderr)
-    (extracted0, _, trained0, train0, val0, vals0), (_, _, trained1, _, val1, _) = shares[0], shares[1]
-    assert extracted0 is None  # nothing was cached: every photo decoded by the rank that trained on it
+    (_, _, trained0, train0, val0, vals0), (_, _, trained1, _, val1, _) = shares[0], shares[1]
     assert trained0 == trained1 == train0 // 2 and val0 + val1 == vals0
 
-    project = load_project(project_file)
     with torch_threads(1):
         single = train(project.dataset, project.config, backbone=bundled_network)
     distributed_model = load_classifier(model)
-    assert distributed_model.training.regime == "head"
-    assert [h.val_loss for h in distributed_model.training.history] == pytest.approx(
-        [h.val_loss for h in single.history], abs=1e-5)
-    assert torch.allclose(distributed_model.network.head.weight, single.classifier.network.head.weight, atol=1e-5)
+    assert distributed_model.training.regime == "partial"
+    # Trainable BatchNorm sees each rank's half batch (DDP's default), so not bit for bit: within a point.
     assert abs(distributed_model.metrics.accuracy - single.report.accuracy) <= 0.01
 
 

@@ -55,3 +55,17 @@ def test_without_patience_it_never_stops():
     tracker = BestEpochTracker(patience=None)
     _run(tracker, [(0.9, 0.1)] + [(0.1, 5.0)] * 50)
     assert not tracker.should_stop and tracker.best_epoch == 1
+
+
+def test_patience_starts_over_in_a_new_phase_but_the_best_spans_both():
+    tracker = BestEpochTracker(patience=2)
+    assert _run(tracker, [(0.9, 0.3), (0.8, 0.4), (0.8, 0.4)]) == [True, False, False]
+    assert tracker.should_stop
+    # The fine-tune starts at epoch 4: two epochs of waiting in it, not counting the head's.
+    tracker.start_phase(4)
+    assert not tracker.offer(4, 0.85, 0.35, lambda: "fine-tune 4") and not tracker.should_stop
+    assert not tracker.offer(5, 0.9, 0.31, lambda: "fine-tune 5") and tracker.should_stop
+    assert tracker.best_epoch == 1 and tracker.best_state == "weights of epoch 1"
+    # A fine-tune epoch replaces the head's best only by beating it.
+    tracker.start_phase(6)
+    assert tracker.offer(6, 0.9, 0.2, lambda: "fine-tune 6") and tracker.best_state == "fine-tune 6"

@@ -162,7 +162,9 @@ def test_partial_and_full_without_cache_run_through_the_whole_network(learnable_
         config = TrainConfig(epochs=1, freeze_level=level, use_cache=False, batch_size=8)
         result = train(_dataset(learnable_tree), config, backbone=bundled_network)
         assert result.regime == regime
-        assert len(result.history) == 1
+        # Head first (on pooled features computed in memory), then one epoch of the chosen level.
+        assert result.history[-1].phase == regime and result.history[-1].epoch == len(result.history)
+        assert {h.phase for h in result.history[:-1]} == {Regime.HEAD}
 
 
 def test_a_photo_that_vanished_after_the_scan_is_skipped_not_fatal(learnable_tree, bundled_network, tmp_path):

@@ -12,7 +12,9 @@ from pages_support import isolate_caches, write_learnable_classes
 from PySide6.QtCore import Qt, QTimer
 
 from tlgui.core.data.bins import scan
+from tlgui.core.plan import estimate as estimate_module
 from tlgui.core.plan.freezing import max_freeze_level
+from tlgui.core.plan.regime import Regime
 from tlgui.core.predict.predictor import Predictor
 from tlgui.core.training.trainer import EpochStats
 from tlgui.gui.controller import ProjectController
@@ -115,16 +117,25 @@ def test_stop_keeps_the_best_model_so_far_and_it_classifies(qtbot, pages, photos
 
 def test_options_follow_the_freeze_level_and_the_data(qtbot, pages, tmp_path):
     model_page, page = pages
+    form = page.form
     net = page.controller.network
-    model_page.freeze.slider.setValue(max_freeze_level(net))  # everything trains: no frozen part to cache
-    assert not page.form.use_cache.isEnabled()
-    assert page.form.cache_note.isVisibleTo(page)
-    assert not page.form.cached_views.isEnabled()
+    # Everything trains: the cache still serves the first phase (the new head), and says so.
+    model_page.freeze.slider.setValue(max_freeze_level(net))
+    assert form.use_cache.isEnabled() and form.cache_note.isVisibleTo(page)
+    assert "only the first phase" in form.cache_note.text()
+    assert form.cached_views.isEnabled() == form.augment.isChecked()
+    form.augment.setChecked(True)
+    form.cached_views.setValue(0)
+    assert "augments its photos every epoch" in form.augment_note.text()
+    # Head only on cached features: with no variants, augmentation does nothing, and the form says so.
     model_page.freeze.slider.setValue(0)
-    assert page.form.use_cache.isEnabled()
-    assert page.form.cached_views.isEnabled() == page.form.augment.isChecked()
-    page.form.augment.setChecked(False)
-    assert not page.form.cached_views.isEnabled() and page.controller.config.augment is False
+    assert not form.cache_note.isVisibleTo(page)
+    assert form.augment_note.isVisibleTo(page) and "does not apply" in form.augment_note.text()
+    form.cached_views.setValue(2)
+    assert not form.augment_note.isVisibleTo(page) and page.controller.config.cached_views == 2
+    form.augment.setChecked(False)
+    assert not form.cached_views.isEnabled() and page.controller.config.augment is False
+    assert not form.augment_note.isVisibleTo(page)
 
     # Photos that come in train/ and val/ folders keep their split: the share does not apply.
     split_root = tmp_path / "split"
@@ -223,3 +234,70 @@ def test_curves_plot_each_epoch(qtbot):
     assert list(curves.best_marker.getData()[0]) == [2]
     curves.clear()
     assert curves.points()["train_loss"] == []
+
+
+def test_a_fine_tune_hands_out_the_head_first_and_the_curves_mark_the_phases(qtbot, pages, photos):
+    model_page, page = pages
+    controller = page.controller
+    model_page.freeze.slider.setValue(1)  # the head and the last stage
+    controller.set_config(replace(controller.config, epochs=2, early_stopping_patience=None))
+    models = []
+    controller.classifierChanged.connect(lambda: models.append((page.busy, controller.classifier)))
+    with qtbot.waitSignal(controller.classifierChanged, timeout=120000):
+        page.start()
+    # The head's model, while the run goes on: the window can classify with it already.
+    busy, head_model = models[0]
+    assert busy and head_model.training.regime is Regime.HEAD
+    assert page.message.text().startswith("A usable model is ready (the new head, validation accuracy")
+    predictions = Predictor(head_model, "cpu").predict_paths([photos["red"][0]])
+    assert predictions[0].error is None
+    qtbot.waitUntil(lambda: not page.busy, timeout=120000)
+
+    result = controller.last_result
+    assert controller.classifier is result.classifier and result.regime is Regime.PARTIAL
+    assert [s.phase for s in result.history] == [Regime.HEAD] * 2 + [Regime.PARTIAL] * 2
+    assert page.curves.phase_boundaries() == [2.5]
+    assert "best epoch" in page.message.text() and "a usable model after" in page.message.text()
+
+
+def test_the_page_says_how_long_each_level_takes_before_start(qtbot, pages, monkeypatch, tmp_path):
+    model_page, page = pages
+    net = page.controller.network
+    # A stored speed for this network (as an earlier measurement leaves it): the page only counts
+    # the photos, decodes a few and reads the cache, and says the time of every level.
+    speeds = estimate_module.NetworkSpeed(
+        tuple(net.stage_names), tuple(0.01 for _ in net.stage_names), tuple(0.03 for _ in net.stage_names),
+        step_s=0.001, setup_s=0.05,
+    )
+    store = estimate_module.SpeedStore(tmp_path / "speeds.json")
+    seen = []
+
+    def stored_speed(net, settings, batch_size, input_size, store_given, *, cancel=None):
+        seen.append(batch_size)
+        return speeds, False
+
+    monkeypatch.setattr(estimate_module, "network_speed", stored_speed)
+    monkeypatch.setattr(train_page_module, "estimate_plan",
+                        lambda *args, **kwargs: estimate_module.estimate_plan(*args, store=store, **kwargs))
+    model_page.freeze.slider.setValue(1)
+    qtbot.waitUntil(lambda: "a usable model (the new head) after" in page.estimate_label.text(), timeout=60000)
+    text = page.estimate_label.text()
+    assert text.startswith("Time on this computer (CPU): ")
+    assert "a usable model (the new head) after" in text
+    assert "Instead: Head only:" in text and "Everything (full fine-tune):" in text
+    page.form.batch_size.setValue(16)  # a change of settings estimates again, with them
+    qtbot.waitUntil(lambda: seen and seen[-1] == 16 and not page.estimate_slot.busy, timeout=60000)
+    # The recommendation (head only, for 16 photos) is weighed by the time of the alternatives.
+    assert "Recommended (Head only): With about" in page.estimate_label.text()
+    assert "Fine-tuning the last 1 stage too would take" in page.estimate_label.text()
+
+
+def test_curves_draw_a_line_where_the_phase_changes(qtbot):
+    curves = TrainingCurves()
+    qtbot.addWidget(curves)
+    for epoch in range(1, 6):
+        phase = Regime.HEAD if epoch <= 3 else Regime.PARTIAL
+        curves.add_epoch(EpochStats(epoch, 8, 0.5, 0.5, 0.8, 1.0, 1e-3, phase=phase))
+    assert curves.phase_boundaries() == [3.5]
+    curves.set_history([EpochStats(1, 1, 0.5, 0.5, 0.8, 1.0, 1e-3)])  # an old file: no phases known
+    assert curves.phase_boundaries() == []

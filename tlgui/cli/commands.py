@@ -67,8 +67,11 @@ def _add_train(sub) -> None:
     p.add_argument("data", nargs="+", metavar="DATA")
     p.add_argument("--val", type=Path, action="append", default=[], metavar="DIR",
                    help="validation photos (class sub-folders); without it a stratified split is made")
-    p.add_argument("--out", type=Path, required=True, metavar="MODEL", help="model file to write")
+    p.add_argument("--out", type=Path, default=None, metavar="MODEL", help="model file to write (required unless --plan)")
     p.add_argument("--backbone", default=None, help="catalogue id (see `tlgui backbones`)")
+    p.add_argument("--plan", action="store_true",
+                   help="say what would train and about how long each level takes on this computer, then exit "
+                        "without training")
     settings = SettingOptions(p)
     settings.add("--freeze", "freeze_level", type=parse_freeze, metavar="LEVEL", help=FREEZE_HELP)
     settings.add("--epochs", "epochs", type=whole_number, help="passes over the training photos")
@@ -170,7 +173,9 @@ def cmd_train(args) -> int:
     # A project trains with its own settings, except those given on the command line.
     saved = {} if project is None else {k: v for k, v in project.config.to_dict().items() if k not in vars(args)}
     config = config_from_args(args, **saved)
-    out = check_output_file(args.out)
+    if args.out is None and not args.plan:
+        raise UsageError("the following arguments are required: --out (or --plan, to train nothing)")
+    out = check_output_file(args.out) if args.out is not None else None
     sources = data_sources(args.data, args.val) if project is None else []
     if args.cache_dir is not None:
         check_folder_path(args.cache_dir, what="feature cache folder")
@@ -188,6 +193,8 @@ def cmd_train(args) -> int:
     progress.close()
     _print_data_summary(dataset, args.quiet or not main_process)
     cache = FeatureCache(args.cache_dir) if args.cache_dir else None
+    if args.plan or out is None:
+        return _print_plan(dataset, config, backbone, cache, args.quiet)
     result = train(dataset, config, backbone=backbone, callbacks=[progress], cache=cache)
     progress.close()
     share = distributed.last_share()
@@ -198,6 +205,51 @@ def cmd_train(args) -> int:
     save_classifier(result.classifier, out)
     _print_report(result)
     print(f"Saved {shown(out)}")
+    return 0
+
+
+def _print_plan(dataset, config, backbone: str, cache, quiet: bool) -> int:
+    """What ``train`` would do with these photos and settings, and how long each level takes here."""
+    from tlgui.core.backbones.catalogue import create_backbone, get_spec
+    from tlgui.core.plan.durations import duration_text
+    from tlgui.core.plan.estimate import estimate_plan, missing_weights
+    from tlgui.core.plan.freeze_plan import plan_for_dataset
+    from tlgui.core.plan.recommend import weigh_time
+    from tlgui.core.plan.regime import Regime
+
+    missing = missing_weights(backbone)
+    # Without its weights the architecture alone says what would train; nothing can be timed.
+    net = create_backbone(backbone, pretrained=missing is None)
+    plan = plan_for_dataset(net, dataset, config)
+    train_items, val_items = dataset.split(config.val_fraction, config.seed)
+    counts = dataset.class_counts()
+    print(f"Backbone:  {get_spec(backbone).title}")
+    print(f"Data:      {len(dataset):,} photos in {len(counts)} classes "
+          f"({len(train_items):,} to train on, {len(val_items):,} to validate)")
+    chosen = "the recommendation" if plan.follows_recommendation else "chosen"
+    head_first = "; the new head first, on cached features" if plan.regime is not Regime.HEAD else ""
+    print(f"Trains:    {plan.level_name} ({plan.regime.title}), {chosen}{head_first}")
+    estimate = None
+    if missing is None:
+        if not quiet:
+            print("Timing this computer (measured once per network and device, then remembered)...", file=sys.stderr)
+        estimate = estimate_plan(dataset, config, net, cache=cache)
+    recommendation = plan.recommendation
+    if recommendation is not None:
+        if estimate is not None:
+            recommendation = weigh_time(recommendation, estimate.chosen.first_model_s, estimate.dial_totals())
+        print(f"Why:       {recommendation.reason}")
+    if estimate is None:
+        print(missing)
+        return 0
+    print(f"Time on this computer ({estimate.device}, batch {config.batch_size}, "
+          f"{config.epochs} epochs per phase at most):")
+    width = max(len(e.name) for e in estimate.levels)
+    for level in estimate.levels:
+        mark = "*" if level == estimate.chosen else " "
+        print(f"{mark} {level.name:<{width}}  usable model {duration_text(level.first_model_s):<16} "
+              f"all {duration_text(level.total_s)}")
+    print("Early stopping often ends a run sooner; Stop keeps the best model so far. Nothing was trained.")
     return 0
 
 

@@ -88,6 +88,8 @@ class ProjectController(QObject):
         self.network: StagedNetwork | None = None
         self.config: TrainConfig = TrainConfig()
         self.runs: RunHistory = RunHistory()
+        # A running training's first usable model (its head), until the run itself is kept.
+        self._early_model: Classifier | None = None
         self.last_result: TrainResult | None = None
         self.path: Path | None = None
         self.dirty: bool = False
@@ -99,9 +101,12 @@ class ProjectController(QObject):
 
     @property
     def classifier(self) -> Classifier | None:
-        """The model of the run in use: what Classify and Export use."""
+        """What Classify and Export use: the model of the run in use; while a first run trains and
+        no run is in use yet, the model it handed out early (its trained head)."""
         run = self.runs.in_use
-        return run.classifier if run is not None else None
+        if run is not None:
+            return run.classifier
+        return self._early_model
 
     @property
     def run_in_use(self) -> Run | None:
@@ -187,10 +192,23 @@ class ProjectController(QObject):
         self.configChanged.emit()
         self.mark_dirty()
 
+    def offer_early_model(self, classifier: Classifier) -> bool:
+        """A training run's first usable model (the trained head, before the fine-tune ends).
+
+        It is what Classify and Export use only while no run is in use: a run in use stays so until
+        the new run is kept and the runs' rule decides. True when it is now the model in use.
+        """
+        self._early_model = classifier
+        if self.runs.in_use is not None:
+            return False
+        self.classifierChanged.emit()
+        return True
+
     def set_training_result(self, result: TrainResult) -> RunAdded:
         """Keep a finished (or stopped) training run in the project; the runs' rule says whether it
         goes in use. The returned ``RunAdded`` says what happened, in sentences too."""
         previous = self.runs.in_use_id
+        self._early_model = None
         added = self.runs.add_result(result)
         self.last_result = result
         self.runsChanged.emit()
@@ -294,6 +312,7 @@ class ProjectController(QObject):
         self.network = None
         self.config = config
         self.runs = runs
+        self._early_model = None
         self.last_result = None
         self.path = path
         self.projectReplaced.emit()

@@ -356,9 +356,11 @@ def _fraction(value: object) -> bool:
 
 
 def _history(value: object) -> bool:
-    # One row per epoch: counts, losses, accuracy, seconds, and whether it was the best (a bool).
+    # One row per epoch: counts, losses, accuracy, seconds, whether it was the best (a bool), and
+    # the phase it belonged to (a short name such as "head").
     return isinstance(value, list) and all(
-        isinstance(row, dict) and all(v is None or isinstance(v, int | float) for v in row.values())
+        isinstance(row, dict)
+        and all(v is None or isinstance(v, int | float) or (isinstance(v, str) and len(v) <= 32) for v in row.values())
         for row in value
     )
 

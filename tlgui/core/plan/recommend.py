@@ -10,15 +10,22 @@ came from a val/ folder, were given separately or are split off automatically. T
 * 250 to 1499 per class -> **partial**: the head plus the last quarter of the freezable stages,
   at least 2 (EfficientNet-Lite0: ``blocks.6`` and ``conv_head``; ResNet: ``layer3`` and ``layer4``).
 * 1500 or more per class -> **full fine-tune** (the top level) from the pretrained start.
+
+``weigh_time`` adds what the recommendation costs on this computer (``estimate``). The level stays
+the one the data calls for: whatever the level, the new head is trained first and is a usable
+model within the first phase, and Stop keeps the best model so far, so a long fine-tune costs
+waiting, not a model. The reason says how long, and when a fine-tune is long here, that the head
+alone may be enough.
 """
 
 from __future__ import annotations
 
 import statistics
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from tlgui.core.backbones.staged import StagedNetwork
+from tlgui.core.plan.durations import duration_text
 from tlgui.core.plan.freezing import freezable_stages, max_freeze_level
 from tlgui.core.plan.regime import Regime
 
@@ -26,6 +33,9 @@ HEAD_ONLY_BELOW = 250
 PARTIAL_BELOW = 1500
 PARTIAL_FRACTION = 0.25
 PARTIAL_MIN_STAGES = 2
+#: A fine-tune longer than this on this computer, and many times the head alone, is called long.
+LONG_RUN_S = 30 * 60
+LONG_RUN_FACTOR = 10
 
 
 @dataclass(frozen=True)
@@ -82,6 +92,36 @@ def recommend(images_per_class: Mapping[str, int], net: StagedNetwork) -> Recomm
         Regime.FULL,
         f"{about}, fine-tune the whole network from its pretrained start: there is enough data to adapt every layer.",
     )
+
+
+def weigh_time(recommendation: Recommendation, first_model_s: float, total_s: Mapping[int, float]) -> Recommendation:
+    """``recommendation`` with its cost here added to the reason (see the module docstring).
+
+    ``first_model_s``: seconds until the first usable model (the head phase, the same for every
+    level); ``total_s``: seconds of a whole run at each level estimated. Unchanged when its level
+    has no estimate.
+    """
+    own = total_s.get(recommendation.level)
+    if own is None:
+        return recommendation
+    if recommendation.regime is Regime.HEAD:
+        extra = f" Here it takes {duration_text(own)}."
+        longer = {level: s for level, s in total_s.items() if level > 0}
+        if longer:
+            level = min(longer)
+            extra += f" Fine-tuning {_stages(level)} would take {duration_text(longer[level])}."
+        return replace(recommendation, reason=recommendation.reason + extra)
+    extra = (
+        f" Here that takes {duration_text(own)}; a usable model (the new head) comes first, after "
+        f"{duration_text(first_model_s)}, and Stop keeps the best model so far."
+    )
+    if own > LONG_RUN_S and own > LONG_RUN_FACTOR * first_model_s:
+        extra += " That is long on this computer: the head alone may be enough; check its accuracy when it arrives."
+    return replace(recommendation, reason=recommendation.reason + extra)
+
+
+def _stages(level: int) -> str:
+    return f"the last {level} stage{'s' if level > 1 else ''} too"
 
 
 def partial_level(net: StagedNetwork) -> int:

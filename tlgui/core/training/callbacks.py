@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from tlgui.core.models.classifier import Classifier
     from tlgui.core.progress import ProgressEvent
     from tlgui.core.training.results import TrainResult
     from tlgui.core.training.summary import EpochStats
@@ -18,6 +19,11 @@ class TrainingCallback:
 
     def on_epoch_end(self, stats: EpochStats) -> None:
         """After each epoch's validation."""
+
+    def on_model_ready(self, classifier: Classifier) -> None:
+        """Once, as soon as a usable model exists: the new head trained on cached features (the
+        first phase of every run). When the fine-tune follows, it trains on a copy: this classifier
+        is the caller's to keep, classify with or save while the run goes on."""
 
     def on_train_end(self, result: TrainResult) -> None:
         """Once, with the final result (also after a stop)."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import torch
@@ -40,6 +40,10 @@ class TrainingContext:
     augment_strength: str
     cached_views: int
     on_skipped: SkippedFn
+
+    def for_head(self) -> TrainingContext:
+        """The same run with only the new head training, on the pooled features (every run's first phase)."""
+        return replace(self, boundary=len(self.network.stages) - 1, regime=Regime.HEAD)
 
     @property
     def recipe(self) -> ViewRecipe:

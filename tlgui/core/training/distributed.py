@@ -347,6 +347,9 @@ def shard_source(source: BatchSource, context: TrainingContext) -> BatchSource:
     if world is None:
         return source
     world.share.train_photos, world.share.val_photos = len(source.train.items), len(source.val.items)
+    # A run's head phase trains on every rank alike; a fine-tune after it is shared: the share
+    # reported is that of the last phase.
+    world.share.head_on_every_rank = False
     if isinstance(source, CachedData):
         if context.regime is Regime.HEAD:
             world.share.head_on_every_rank = True

@@ -1,7 +1,10 @@
 """The one training loop: epochs over any ``BatchSource``, validation, the best epoch kept.
 
+A run calls ``fit`` once per phase (the new head, then the fine-tune when the level trains more),
+with one ``BestEpochTracker`` for the whole run: epochs are numbered across phases, and a phase
+ends with the best weights of the run so far loaded back, whichever phase they came from.
 Progress and epochs leave through TrainingCallback hooks. A stop between batches keeps the best
-epoch so far; a loss that stops being a finite number ends the run with a clear error.
+epoch so far; a loss that stops being a finite number ends the phase with a clear error.
 """
 
 from __future__ import annotations
@@ -44,29 +47,64 @@ class FitOutcome:
     cancelled: bool
 
 
+@dataclass(frozen=True)
+class PhaseSpan:
+    """Where one phase sits in its run.
+
+    ``first_epoch``: the run-wide number of its first epoch. ``run_epochs``: the run's planned last
+    epoch, as ``EpochStats.epochs`` reports it (None: this phase's last). ``keep_from``: the first
+    stage any phase of the run trains (None: this phase's boundary); snapshots of the best weights
+    cover every stage from there, so that the best epoch of an earlier phase brings back the stages
+    a later phase changed. ``title``: what trains, for the progress message ("" for a run of one phase).
+    """
+
+    first_epoch: int = 1
+    run_epochs: int | None = None
+    keep_from: int | None = None
+    title: str = ""
+
+
 def fit(
     context: TrainingContext,
     data: BatchSource,
     config: TrainConfig,
     callbacks: Sequence[TrainingCallback],
     cancel: CancelToken,
+    *,
+    tracker: BestEpochTracker[Weights] | None = None,
+    span: PhaseSpan = PhaseSpan(),
 ) -> FitOutcome:
     """Train ``context.network`` on ``data`` for ``config.epochs`` epochs (or until early stopping,
-    or a stop), then load the best epoch's weights back into it."""
+    or a stop), then load the best weights of the run so far (``tracker``) back into it.
+
+    Raises Cancelled when stopped before the run has any epoch to keep.
+    """
+    tracker = tracker if tracker is not None else BestEpochTracker(config.early_stopping_patience)
     if context.regime is Regime.HEAD and context.settings.device.type == "cpu":
         # A linear head's operators finish in microseconds: more threads only add barriers.
         with torch_threads(1):
-            return _Loop(context, data, config, callbacks, cancel).run()
-    return _Loop(context, data, config, callbacks, cancel).run()
+            return _Loop(context, data, config, callbacks, cancel, tracker, span).run()
+    return _Loop(context, data, config, callbacks, cancel, tracker, span).run()
+
+
+def restore_best(context: TrainingContext, tracker: BestEpochTracker[Weights]) -> None:
+    """Load the run's best weights into the network (after a phase ended in an error)."""
+    if tracker.best_state is not None:
+        context.network.load_state_dict(tracker.best_state, strict=False)
 
 
 class _Loop:
-    def __init__(self, context, data, config, callbacks, cancel):
+    def __init__(self, context, data, config, callbacks, cancel, tracker, span):
         self.context: TrainingContext = context
         self.data: BatchSource = data
         self.config: TrainConfig = config
         self.callbacks: Sequence[TrainingCallback] = callbacks
         self.cancel: CancelToken = cancel
+        self.tracker: BestEpochTracker[Weights] = tracker
+        self.span: PhaseSpan = span
+        self.last_epoch = span.first_epoch + config.epochs - 1
+        self.run_epochs = span.run_epochs if span.run_epochs is not None else self.last_epoch
+        self._unchanging: Weights | None = None
         self.learning_rate = config.learning_rate or default_learning_rate(context.regime)
         self.optimizer = _optimizer(context.network, self.learning_rate, config.weight_decay)
         total_steps = config.epochs * data.steps_per_epoch()
@@ -79,10 +117,11 @@ class _Loop:
         self.step = 0
 
     def run(self) -> FitOutcome:
-        tracker: BestEpochTracker[Weights] = BestEpochTracker(self.config.early_stopping_patience)
+        tracker = self.tracker
+        tracker.start_phase(self.span.first_epoch)
         history: list[EpochStats] = []
         cancelled = False
-        for epoch in range(1, self.config.epochs + 1):
+        for epoch in range(self.span.first_epoch, self.last_epoch + 1):
             started = time.perf_counter()
             losses = self._train_epoch(epoch)
             if losses is None:
@@ -93,7 +132,7 @@ class _Loop:
             improved = tracker.offer(epoch, val_accuracy, val_loss, self._snapshot)
             stats = EpochStats(
                 epoch=epoch,
-                epochs=self.config.epochs,
+                epochs=self.run_epochs,
                 # distributed: each rank trained on its share of every batch
                 train_loss=distributed.mean_over_ranks(float(np.mean(losses)) if losses else float("nan")),
                 val_loss=val_loss,
@@ -101,6 +140,7 @@ class _Loop:
                 seconds=time.perf_counter() - started,
                 learning_rate=self.optimizer.param_groups[0]["lr"],
                 best=improved,
+                phase=self.context.regime,
             )
             history.append(stats)
             for cb in self.callbacks:
@@ -130,9 +170,13 @@ class _Loop:
             self.scheduler.step()
             losses.append(value)
             self.step += 1
-            message = f"Training epoch {epoch}/{self.config.epochs}"
-            self.meter.update(self.step, message, loss=float(np.mean(losses)))
+            self.meter.update(self.step, self._message(epoch), loss=float(np.mean(losses)))
         return losses
+
+    def _message(self, epoch: int) -> str:
+        # Counted within the phase: the run's total is not known until the head phase has stopped.
+        text = f"Training epoch {epoch - self.span.first_epoch + 1}/{self.config.epochs}"
+        return f"{text}: {self.span.title}" if self.span.title else text
 
     def _check_finite(self, loss: float, epoch: int) -> None:
         if not math.isfinite(loss):
@@ -154,10 +198,18 @@ class _Loop:
         return (counts.sum() / (len(counts) * counts)).to(self.context.settings.device)
 
     def _snapshot(self) -> Weights:
-        # Only what training can change: trainable stages' parameters and their BN statistics.
+        # Only what the run can change: the stages this phase trains (parameters and BN statistics),
+        # and those a later phase will train, which this phase leaves as they are: copied once.
+        if self._unchanging is None:
+            keep_from = self.span.keep_from if self.span.keep_from is not None else self.context.boundary
+            self._unchanging = self._stage_weights(min(keep_from, self.context.boundary), self.context.boundary)
+        return {**self._unchanging, **self._stage_weights(self.context.boundary, len(self.context.network.stages))}
+
+    def _stage_weights(self, start: int, stop: int) -> Weights:
         net = self.context.network
-        keys = list(net.stages.keys())[self.context.boundary :]
-        prefix = tuple(f"stages.{k}." for k in keys)
+        prefix = tuple(f"stages.{k}." for k in list(net.stages.keys())[start:stop])
+        if not prefix:
+            return {}
         return {k: v.detach().clone() for k, v in net.state_dict().items() if k.startswith(prefix)}
 
 

@@ -80,7 +80,7 @@ def cached_source(
     context: TrainingContext,
     train_items: Sequence[ImageItem],
     val_items: Sequence[ImageItem],
-    cache: FeatureCache,
+    cache: FeatureCache | None,
     *,
     progress: ProgressFn | None = None,
     cancel: CancelToken | None = None,
@@ -89,6 +89,7 @@ def cached_source(
     """Compute (or read from ``cache``) the frozen trunk's activations for every view of every photo.
 
     ``activations`` computes them: ``compute_activations``, or its distributed form.
+    Without a cache they are computed for this run only and kept in memory.
     """
     recipe = context.recipe
     views = list(range(context.cached_views + 1)) if context.augment else [0]

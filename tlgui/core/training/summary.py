@@ -19,7 +19,12 @@ from tlgui.core.training.metrics import EvaluationReport
 
 @dataclass
 class EpochStats:
-    """One finished epoch, as the curves plot it. ``best``: the best epoch so far (the one kept)."""
+    """One finished epoch, as the curves plot it. ``best``: the best epoch so far (the one kept).
+
+    ``epoch`` and ``epochs`` count the whole run (both phases); ``phase`` is what trained in it:
+    ``Regime.HEAD`` for the new head on cached features (every run's first phase), the chosen
+    regime for the fine-tune that may follow. None in files written before runs had phases.
+    """
 
     epoch: int
     epochs: int
@@ -29,9 +34,16 @@ class EpochStats:
     seconds: float
     learning_rate: float
     best: bool = False
+    phase: Regime | None = None
 
     def to_dict(self) -> dict:
-        return asdict(self)
+        row = asdict(self)
+        # Written as its plain name, and left out when unknown, as files before phases had it.
+        if self.phase is None:
+            del row["phase"]
+        else:
+            row["phase"] = str(self.phase)
+        return row
 
     @classmethod
     def from_dict(cls, data: Any) -> EpochStats:
@@ -46,6 +58,7 @@ class EpochStats:
                 seconds=_float(row["seconds"]),
                 learning_rate=_float(row["learning_rate"]),
                 best=bool(row.get("best", False)),
+                phase=_optional(_regime, row.get("phase")),
             )
         except KeyError as exc:
             raise ValueError(f"an epoch lacks {exc.args[0]}") from None
@@ -53,15 +66,18 @@ class EpochStats:
 
 @dataclass
 class RunTimings:
-    """Seconds spent in each step of a run (features or data set-up, the epochs, evaluation)."""
+    """Seconds spent in each step of a run (features or data set-up, the epochs, evaluation), both
+    phases together, and from the start until the first usable model (the trained head) existed
+    (None in files written before runs had phases)."""
 
     prepare_s: float = 0.0
     train_s: float = 0.0
     evaluate_s: float = 0.0
     total_s: float = 0.0
+    first_model_s: float | None = None
 
     def to_dict(self) -> dict[str, float]:
-        return asdict(self)
+        return {k: v for k, v in asdict(self).items() if v is not None}
 
     @classmethod
     def from_dict(cls, data: Any) -> RunTimings:
@@ -169,10 +185,7 @@ class TrainingSummary:
         history = raw.get("history") or []
         if not isinstance(history, list):
             raise ValueError("the history is not a list")
-        try:
-            regime = _optional(Regime, raw.get("regime"))
-        except ValueError:
-            raise ValueError(f"unknown regime {raw.get('regime')!r}") from None
+        regime = _optional(_regime, raw.get("regime"))
         return cls(
             config=_optional(_config, raw.get("config")),
             regime=regime,
@@ -208,6 +221,13 @@ def _mapping(value: Any, what: str) -> dict:
 
 def _optional(convert, value):
     return None if value is None else convert(value)
+
+
+def _regime(value: Any) -> Regime:
+    try:
+        return Regime(value)
+    except ValueError:
+        raise ValueError(f"unknown regime {value!r}") from None
 
 
 def _config(value: Any) -> TrainConfig:

@@ -1,15 +1,22 @@
-"""One trainer for the method's three regimes.
+"""One trainer for the method's three regimes, head first.
 
-- head only: every pretrained stage frozen; pooled features come from the feature cache and only
-  the new head trains, without opening a single image after the first run;
+Every run starts by training the new head on the pooled features of the frozen network, read from
+the feature cache (or computed once, in memory, with the cache off): the fast path. The model of
+that phase is usable at once: ``on_model_ready`` hands it out while the run goes on. When the
+chosen level trains more than the head, the fine-tune continues from that trained head (linear
+probing, then fine-tuning, as fastai's ``fine_tune``):
+
 - partial: the last stages train too; the frozen trunk's activations at the freeze boundary are
   cached (with K augmented views per image when augmentation is on), or recomputed each epoch;
 - full: every stage trains, from the pretrained start, on freshly augmented images.
 
-``TrainingRun`` is what trains: it checks the photos, builds and freezes the network, picks a batch
-source (``sources``) and hands it to the loop (``loop``), which is how it trains. Progress and
-results leave through TrainingCallback hooks (the GUI's curves, the CLI's progress bar and the
-tests all subscribe). A stop between batches keeps the best epoch so far.
+One best-epoch tracker spans both phases: a fine-tune epoch replaces the head's best only by
+beating it, and a stop (or a fine-tune that fails) keeps the best of both phases so far.
+
+``TrainingRun`` is what trains: it checks the photos, builds the network, plans the freeze, picks a
+batch source per phase (``sources``) and hands each to the loop (``loop``), which is how it trains.
+Progress and results leave through TrainingCallback hooks (the GUI's curves, the CLI's progress bar
+and the tests all subscribe).
 """
 
 from __future__ import annotations
@@ -23,18 +30,20 @@ import torch
 from tlgui.core.backbones.catalogue import DEFAULT_BACKBONE, create_backbone, get_spec
 from tlgui.core.backbones.staged import StagedNetwork, replace_head
 from tlgui.core.data.bins import DataSet, ImageItem
-from tlgui.core.errors import DataError
+from tlgui.core.errors import Cancelled, DataError, TlguiError
 from tlgui.core.models.classifier import Classifier
 from tlgui.core.plan.freeze_plan import FreezePlan, plan_for_dataset
-from tlgui.core.plan.freezing import parameter_counts
+from tlgui.core.plan.freezing import parameter_counts, set_freeze_level
+from tlgui.core.plan.regime import Regime
 from tlgui.core.progress import CancelToken, Phase, ProgressEvent
 from tlgui.core.runtime.inference import InferenceSettings
 from tlgui.core.training import distributed
+from tlgui.core.training.best_epoch import BestEpochTracker
 from tlgui.core.training.callbacks import TrainingCallback
 from tlgui.core.training.config import TrainConfig
 from tlgui.core.training.context import SkippedPhotos, TrainingContext
 from tlgui.core.training.feature_cache import FeatureCache
-from tlgui.core.training.loop import FitOutcome, fit
+from tlgui.core.training.loop import PhaseSpan, Weights, fit, restore_best
 from tlgui.core.training.metrics import EvaluationReport, evaluate
 from tlgui.core.training.results import TrainResult
 from tlgui.core.training.sources import BatchSource, StreamedData, cached_source
@@ -63,6 +72,16 @@ def train(
         return TrainingRun(dataset, config, backbone, list(callbacks), cancel or CancelToken(), cache).run()
 
 
+class _EpochRecorder(TrainingCallback):
+    """The epochs a phase finished, kept even when the phase ends in an error."""
+
+    def __init__(self) -> None:
+        self.epochs: list[EpochStats] = []
+
+    def on_epoch_end(self, stats: EpochStats) -> None:
+        self.epochs.append(stats)
+
+
 class TrainingRun:
     """One call of ``train``: what is trained, on which photos, with which network."""
 
@@ -76,31 +95,100 @@ class TrainingRun:
         self.skipped = SkippedPhotos()
         self.warnings: list[str] = []
         self.timings = RunTimings()
+        self.train_images = 0  # the training photos that could be read
 
     def run(self) -> TrainResult:
         started = time.perf_counter()
         class_names, train_items, val_items = self._check_data()
-        context, level = self._prepare(class_names)
+        context = self._prepare(class_names)
+        head_context = context.for_head()
+        fine_tune = context.regime is not Regime.HEAD
+        tracker: BestEpochTracker[Weights] = BestEpochTracker(self.config.early_stopping_patience)
 
-        t0 = time.perf_counter()
-        data = distributed.shard_source(self._source(context, train_items, val_items), context)  # distributed
-        self.timings.prepare_s = time.perf_counter() - t0
+        # Phase 1, the new head on pooled features: its model is usable as soon as it ends.
+        head_data = self._timed("prepare_s", lambda: self._head_source(head_context, train_items, val_items))
+        head_data = distributed.shard_source(head_data, head_context)  # distributed
+        self.train_images = len(head_data.train.items)
+        span = PhaseSpan(
+            run_epochs=self.config.epochs * (2 if fine_tune else 1),
+            keep_from=context.boundary,
+            title="the new head" if fine_tune else "",
+        )
+        head = self._timed("train_s", lambda: fit(head_context, head_data, self.config, self.callbacks, self.cancel,
+                                                  tracker=tracker, span=span))
+        distributed.send_trained_from_main(head_context)  # distributed: every rank ends with rank 0's model
+        report = self._timed("evaluate_s", lambda: self._evaluate(head_context, head_data))
+        self.timings.first_model_s = time.perf_counter() - started
+        history, cancelled = list(head.history), head.cancelled
+        if not fine_tune or cancelled:
+            return self._finish(head_context, 0, report, history, tracker.best_epoch, cancelled, started, announce=True)
 
-        t0 = time.perf_counter()
-        outcome = fit(context, data, self.config, self.callbacks, self.cancel)
-        distributed.send_trained_from_main(context)  # distributed: every rank ends with rank 0's model
-        self.timings.train_s = time.perf_counter() - t0
+        ready = self._classifier(head_context, 0, report, history, tracker.best_epoch, copy_network=True)
+        for cb in self.callbacks:
+            cb.on_model_ready(ready)
+        # Phase 2, the chosen level, from the trained head, on the photos the first phase could read.
+        data, tuned, cancelled = self._fine_tune(context, head_data, tracker, len(history))
+        if not tuned:
+            # Stopped (or failed) before a fine-tune epoch finished: the model is the head's.
+            set_freeze_level(context.network, 0)
+            return self._finish(head_context, 0, report, history, tracker.best_epoch, cancelled, started)
+        history += tuned
+        if data is not None:
+            self.train_images = len(data.train.items)
+        if data is not None and tracker.best_epoch > len(head.history):
+            report = self._timed("evaluate_s", lambda: self._evaluate(context, data))
+        return self._finish(context, self.plan.level, report, history, tracker.best_epoch, cancelled, started)
 
-        t0 = time.perf_counter()
-        report = self._evaluate(context, data)
-        self.timings.evaluate_s = time.perf_counter() - t0
+    def _fine_tune(
+        self, context: TrainingContext, head_data: BatchSource, tracker: BestEpochTracker[Weights], head_epochs: int
+    ) -> tuple[BatchSource | None, list[EpochStats], bool]:
+        """(its batch source, its finished epochs, whether it was stopped): the run's second phase.
+
+        A stop while its features are computed, or a trouble it runs into, ends it with the best
+        weights of the run so far loaded; a trouble is told in the result's warnings.
+        """
+        self.plan.apply(context.network)
+        recorder = _EpochRecorder()
+        data: BatchSource | None = None
+        try:
+            data = self._timed("prepare_s", lambda: self._source(context, head_data.train.items, head_data.val.items))
+            data = distributed.shard_source(data, context)  # distributed
+            span = PhaseSpan(
+                first_epoch=head_epochs + 1,
+                run_epochs=head_epochs + self.config.epochs,
+                keep_from=context.boundary,
+                title=f"fine-tuning {self.plan.level_name.lower()}",
+            )
+            callbacks = [*self.callbacks, recorder]
+            outcome = self._timed(
+                "train_s", lambda: fit(context, data, self.config, callbacks, self.cancel, tracker=tracker, span=span)
+            )
+            distributed.send_trained_from_main(context)  # distributed: every rank ends with rank 0's model
+        except Cancelled:
+            restore_best(context, tracker)
+            return data, recorder.epochs, True
+        except TlguiError as exc:
+            restore_best(context, tracker)
+            self.warnings.append(f"The fine-tune stopped: {exc} The model kept is the best one before it.")
+            return data, recorder.epochs, False
+        return data, outcome.history, outcome.cancelled
+
+    def _finish(
+        self, context: TrainingContext, level: int, report: EvaluationReport, history: list[EpochStats],
+        best_epoch: int, cancelled: bool, started: float, *, announce: bool = False,
+    ) -> TrainResult:
+        """The result, described as what trained (``context``, ``level``); ``announce``: the run
+        had one phase, so its model is also the first usable one."""
         self.timings.total_s = time.perf_counter() - started
-
+        classifier = self._classifier(context, level, report, history, best_epoch)
+        if announce:
+            for cb in self.callbacks:
+                cb.on_model_ready(classifier)
         result = TrainResult(
-            classifier=self._classifier(context, report, outcome, level, data),
-            history=outcome.history,
-            best_epoch=outcome.best_epoch,
-            cancelled=outcome.cancelled,
+            classifier=classifier,
+            history=history,
+            best_epoch=best_epoch,
+            cancelled=cancelled,
             report=report,
             skipped=self.skipped.files,
             regime=context.regime,
@@ -111,6 +199,14 @@ class TrainingRun:
         for cb in self.callbacks:
             cb.on_train_end(result)
         return result
+
+    def _timed(self, step: str, work):
+        """``work()``, its seconds added to ``timings.<step>``."""
+        t0 = time.perf_counter()
+        try:
+            return work()
+        finally:
+            setattr(self.timings, step, getattr(self.timings, step) + time.perf_counter() - t0)
 
     def _emit(self, event: ProgressEvent) -> None:
         for cb in self.callbacks:
@@ -133,22 +229,26 @@ class TrainingRun:
             raise DataError("There are no validation photos: add more photos (at least two per class).")
         return names, train_items, val_items
 
-    def _prepare(self, class_names: list[str]) -> tuple[TrainingContext, int]:
-        """The network with its new head, frozen as asked and on the device; and the freeze level."""
+    def _prepare(self, class_names: list[str]) -> TrainingContext:
+        """The network with its new head on the device, only the head trainable (the first phase),
+        and the context of the chosen level (``self.plan`` says what it trains)."""
         cfg = self.config
         settings = InferenceSettings.choose(cfg.device, mixed_precision=cfg.mixed_precision)
         settings = distributed.settings_for_rank(settings)  # distributed: this rank's device
         net = self._network()
         prep = get_spec(net.backbone_id).preprocessing
         replace_head(net, len(class_names), seed=cfg.seed)
-        plan = self._freeze(net)
-        self.plan = plan
+        # The same plan the window shows: the level, the hand-set layers (stale ones skipped and
+        # reported, not fatal) and the recommendation from the training side of the split. It is
+        # applied when the fine-tune starts.
+        self.plan: FreezePlan = plan_for_dataset(net, self.dataset, cfg)
+        set_freeze_level(net, 0)
         torch.manual_seed(cfg.seed)
         settings.prepare(net)
-        context = TrainingContext(
+        return TrainingContext(
             network=net,
-            boundary=plan.first_trainable_stage,
-            regime=plan.regime,
+            boundary=self.plan.first_trainable_stage,
+            regime=self.plan.regime,
             settings=settings,
             preprocessing=prep,
             class_names=tuple(class_names),
@@ -159,34 +259,39 @@ class TrainingRun:
             cached_views=cfg.cached_views,
             on_skipped=self.skipped.record,
         )
-        return context, plan.level
 
     def _network(self) -> StagedNetwork:
         if isinstance(self.backbone, StagedNetwork):
             return copy.deepcopy(self.backbone)
         return create_backbone(self.backbone, progress=self._emit, cancel=self.cancel)
 
-    def _freeze(self, net: StagedNetwork) -> FreezePlan:
-        # The same plan the window shows: the level, the hand-set layers (stale ones skipped and
-        # reported, not fatal) and the recommendation from the training side of the split.
-        plan = plan_for_dataset(net, self.dataset, self.config)
-        plan.apply(net)
-        return plan
+    def _head_source(self, context: TrainingContext, train_items, val_items) -> BatchSource:
+        """Pooled features of every photo: from the feature cache, or computed for this run only."""
+        return self._cached(context, train_items, val_items, self._feature_cache() if self.config.use_cache else None)
 
     def _source(self, context: TrainingContext, train_items, val_items) -> BatchSource:
-        """Cached activations when a frozen trunk exists and the cache is on, else decoded photos."""
+        """The fine-tune's batches: cached activations when a frozen trunk exists and the cache is
+        on, else decoded photos."""
         if self.config.use_cache and context.boundary > 0:
-            cache = self.cache if self.cache is not None else FeatureCache()
-            try:
-                return cached_source(
-                    context, train_items, val_items, cache, progress=self._emit, cancel=self.cancel,
-                    activations=distributed.activations_on_all_ranks,  # distributed: each rank its share
-                )
-            finally:
+            return self._cached(context, train_items, val_items, self._feature_cache())
+        return StreamedData(context, train_items, val_items)
+
+    def _feature_cache(self) -> FeatureCache:
+        if self.cache is None:
+            self.cache = FeatureCache()
+        return self.cache
+
+    def _cached(self, context: TrainingContext, train_items, val_items, cache: FeatureCache | None) -> BatchSource:
+        try:
+            return cached_source(
+                context, train_items, val_items, cache, progress=self._emit, cancel=self.cancel,
+                activations=distributed.activations_on_all_ranks,  # distributed: each rank its share
+            )
+        finally:
+            if cache is not None:
                 # A busy, full or damaged cache does not stop the run (features are then kept in
                 # memory only); what it said goes into the result for the window and the CLI.
                 self.warnings.extend(w for w in cache.warnings if w not in self.warnings)
-        return StreamedData(context, train_items, val_items)
 
     def _evaluate(self, context: TrainingContext, data: BatchSource) -> EvaluationReport:
         self._emit(ProgressEvent(Phase.EVALUATE, 0, 1, message="Evaluating"))
@@ -196,11 +301,16 @@ class TrainingRun:
         return evaluate(list(context.class_names), paths, data.val.targets.numpy(), probabilities)
 
     def _classifier(
-        self, context: TrainingContext, report: EvaluationReport, outcome: FitOutcome, level: int, data: BatchSource
+        self, context: TrainingContext, level: int, report: EvaluationReport, history: list[EpochStats],
+        best_epoch: int, *, copy_network: bool = False,
     ) -> Classifier:
-        net = context.network.to("cpu").to(memory_format=torch.contiguous_format).eval()
+        """The classifier of the network as it is now; ``copy_network`` when training goes on."""
+        net = context.network
+        if copy_network:
+            net = copy.deepcopy(net)
+        net = net.to("cpu").to(memory_format=torch.contiguous_format).eval()
         trainable, total = parameter_counts(net)
-        metrics = ModelMetrics.of_run(report, outcome.history, outcome.best_epoch, len(data.train.items))
+        metrics = ModelMetrics.of_run(report, history, best_epoch, self.train_images)
         training = TrainingSummary(
             config=copy.deepcopy(self.config),
             regime=context.regime,
@@ -208,7 +318,7 @@ class TrainingRun:
             trainable_parameters=trainable,
             total_parameters=total,
             device=str(context.settings.device),
-            history=list(outcome.history),
-            timings=self.timings,
+            history=list(history),
+            timings=copy.copy(self.timings),
         )
         return Classifier(net, list(context.class_names), net.backbone_id, context.preprocessing, metrics, training)

@@ -13,6 +13,9 @@ axes and their grid), so the page must not redraw per epoch:
   so a redraw of the lines does not replay every tick and grid line;
 * a line is given new data only when its points changed, and past ``MAX_SYMBOLS`` epochs its
   points are no longer marked with dots.
+
+A run trains the new head first and may then fine-tune: the epochs run on across both phases, and
+where the phase changes a dashed vertical line is drawn on both plots.
 """
 
 from __future__ import annotations
@@ -20,15 +23,17 @@ from __future__ import annotations
 import math
 
 import pyqtgraph as pg
-from PySide6.QtCore import QTimer
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QGraphicsItem, QVBoxLayout, QWidget
 
+from tlgui.core.plan.regime import Regime
 from tlgui.core.training.trainer import EpochStats
 
 TRAIN_COLOUR = (31, 119, 180)
 VAL_COLOUR = (255, 127, 14)
 ACC_COLOUR = (44, 160, 44)
 BEST_COLOUR = (214, 39, 40)
+PHASE_COLOUR = (120, 120, 120)
 
 #: The most often the plots are redrawn while epochs stream in.
 REDRAW_INTERVAL_MS = 200
@@ -105,6 +110,8 @@ class TrainingCurves(QWidget):
             [], [], name="best epoch", pen=None, symbol="star", symbolSize=16, symbolBrush=BEST_COLOUR
         )
         self.history: list[EpochStats] = []
+        self._phase_lines: list[tuple[pg.PlotWidget, pg.InfiniteLine]] = []
+        self._drawn_phases: tuple = ()
         self._planned = 10
         self._finished = False
         # What the plots show now, so that a redraw touches only what changed.
@@ -168,6 +175,11 @@ class TrainingCurves(QWidget):
             "val_accuracy": list(self.acc_line.getData()[1] if len(self.history) else []),
         }
 
+    def phase_boundaries(self) -> list[float]:
+        """Where the dashed phase lines are (between two epochs), pending changes included."""
+        self.flush()
+        return sorted({line.value() for _plot, line in self._phase_lines})
+
     def _schedule(self) -> None:
         if not self._redraw_timer.isActive():
             self._redraw_timer.start()
@@ -197,6 +209,7 @@ class TrainingCurves(QWidget):
                 self._set_loss_top(nice_ceiling(max(finite)))
             elif self._loss_top is None:
                 self._set_loss_top(DEFAULT_LOSS_TOP)
+        self._draw_phases(history)
         best = [s for s in history if s.best][-1:]
         best_key = tuple((s.epoch, s.val_accuracy) for s in best)
         if best_key != self._drawn_best:
@@ -216,6 +229,27 @@ class TrainingCurves(QWidget):
             for plot in (self.loss_plot, self.acc_plot):
                 plot.setXRange(0.5, right + 0.5, padding=0)
                 plot.getAxis("bottom").setTickSpacing(step, step)
+
+    def _draw_phases(self, history: list[EpochStats]) -> None:
+        changes = tuple(
+            (after.epoch - 0.5, after.phase)
+            for before, after in zip(history, history[1:], strict=False)
+            if before.phase is not None and after.phase is not None and after.phase != before.phase
+        )
+        if changes == self._drawn_phases:
+            return
+        for plot, line in self._phase_lines:
+            plot.removeItem(line)
+        self._phase_lines = []
+        pen = pg.mkPen(PHASE_COLOUR, width=1, style=Qt.PenStyle.DashLine)
+        for position, phase in changes:
+            title = "new head" if phase is Regime.HEAD else "fine-tune"
+            for plot in (self.loss_plot, self.acc_plot):
+                line = pg.InfiniteLine(position, angle=90, pen=pen, movable=False, label=title,
+                                       labelOpts={"position": 0.95, "color": PHASE_COLOUR, "anchors": [(0, 0), (0, 0)]})
+                plot.addItem(line)
+                self._phase_lines.append((plot, line))
+        self._drawn_phases = changes
 
     def _set_loss_top(self, top: float) -> None:
         if top != self._loss_top:

@@ -1,4 +1,11 @@
-"""The Train page: settings, Start/Stop, a named progress bar, live curves.
+"""The Train page: settings, what will train and how long it takes here, Start/Stop, a named
+progress bar, live curves.
+
+Before Start, the page says how long the chosen level and its alternatives take for these photos
+on this computer (``estimate_plan``, in a second TaskSlot: the first time for a network and device
+it measures, which takes seconds; then it is remembered). A run trains the new head first: as soon
+as that model exists (``on_model_ready``) it becomes the project's classifier, so Classify and
+Export work while the fine-tune goes on; the run's result replaces it at the end.
 
 Training runs in a TaskSlot. The engine's callbacks become ``report("progress", event)`` and
 ``report("epoch", stats)`` on the worker thread and arrive here as queued signals, so the window
@@ -16,12 +23,17 @@ from __future__ import annotations
 import gc
 from dataclasses import replace
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import QGroupBox, QHBoxLayout, QLabel, QPushButton, QSplitter, QVBoxLayout, QWidget
 
 from tlgui.core.backbones.catalogue import get_spec
 from tlgui.core.errors import TlguiError
-from tlgui.core.plan.freeze_plan import ignored_note, plan_for_dataset
+from tlgui.core.models.classifier import Classifier
+from tlgui.core.plan.durations import duration_text
+from tlgui.core.plan.estimate import PlanEstimate, estimate_plan, missing_weights
+from tlgui.core.plan.freeze_plan import FreezePlan, ignored_note, plan_for_dataset, planned_regime
+from tlgui.core.plan.recommend import weigh_time
+from tlgui.core.plan.regime import Regime
 from tlgui.core.progress import ProgressEvent
 from tlgui.core.training.trainer import EpochStats, TrainingCallback, TrainResult, train
 from tlgui.gui.pages.train.train_settings import TrainSettingsForm
@@ -32,6 +44,8 @@ from tlgui.gui.widgets.progress_panel import ProgressPanel
 from tlgui.gui.widgets.progress_text import format_duration
 
 ERROR_STYLE = "color: #b03a2e;"
+#: Settings and photos change in bursts (typing, a slider, a drop): estimate once they settle.
+ESTIMATE_DELAY_MS = 400
 
 
 class ReportingCallback(TrainingCallback):
@@ -46,6 +60,9 @@ class ReportingCallback(TrainingCallback):
     def on_epoch_end(self, stats: EpochStats) -> None:
         self._report("epoch", stats)
 
+    def on_model_ready(self, classifier: Classifier) -> None:
+        self._report("model", classifier)
+
 
 def stopped_message(result: TrainResult) -> str:
     """What the user is told after Stop: which epoch was kept and how good it was."""
@@ -57,11 +74,43 @@ def stopped_message(result: TrainResult) -> str:
 def finished_message(result: TrainResult) -> str:
     """The one-line summary of a run that ended by itself."""
     last = result.history[-1] if result.history else None
+    best = next((s for s in result.history if s.epoch == result.best_epoch), None)
+    phases = {s.phase for s in result.history}
     text = f"Finished — validation accuracy {result.report.accuracy:.1%} (best epoch {result.best_epoch}"
+    if len(phases) > 1 and best is not None:
+        text += f", {phase_title(best.phase)}"
     if last is not None and last.epoch < last.epochs:
         text += f"; stopped early at epoch {last.epoch} of {last.epochs}: no further improvement"
-    text += f") in {format_duration(result.timings.total_s)}."
-    return text
+    text += f") in {format_duration(result.timings.total_s)}"
+    if len(phases) > 1 and result.timings.first_model_s is not None:
+        text += f"; a usable model after {format_duration(result.timings.first_model_s)}"
+    return text + "."
+
+
+def phase_title(phase: Regime | None) -> str:
+    """How an epoch's phase is named in a message."""
+    return "the new head" if phase is Regime.HEAD else "fine-tune"
+
+
+def estimate_text(estimate: PlanEstimate, plan: FreezePlan | None) -> str:
+    """What the chosen level and its alternatives take on this computer, and the recommendation
+    weighed by that time."""
+    chosen = estimate.chosen
+    device = estimate.device.split(":", 1)[0].upper()
+    if chosen.regime is Regime.HEAD:
+        lines = [f"Time on this computer ({device}): {duration_text(chosen.total_s)}."]
+    else:
+        lines = [f"Time on this computer ({device}): {duration_text(chosen.total_s)} in all; a usable model "
+                 f"(the new head) after {duration_text(chosen.first_model_s)}."]
+    if estimate.alternatives:
+        lines.append("Instead: " + "; ".join(f"{e.name}: {duration_text(e.total_s)}" for e in estimate.alternatives)
+                     + ".")
+    if plan is not None and plan.recommendation is not None:
+        weighed = weigh_time(plan.recommendation, chosen.first_model_s, estimate.dial_totals())
+        names = {e.level: e.name for e in estimate.levels if not e.hand_set}
+        which = "this level" if plan.level_is_recommended else names.get(weighed.level, f"level {weighed.level}")
+        lines.append(f"Recommended ({which}): {weighed.reason}")
+    return "\n".join(lines)
 
 
 def _history_from_classifier(classifier) -> list[EpochStats]:
@@ -97,6 +146,18 @@ class TrainPage(QWidget):
         self.start_button.clicked.connect(self.start)
         self.progress = ProgressPanel("Stop")
         self.progress.cancelRequested.connect(self.stop)
+        self.estimate_label = make_plain(QLabel())
+        self.estimate_label.setWordWrap(True)
+        self.estimate_slot = TaskSlot(self)
+        self.estimate_slot.failed.connect(self._on_estimate_failed)
+        self.estimate_slot.done.connect(self._on_estimate_done)
+        self._estimate_timer = QTimer(self)
+        self._estimate_timer.setSingleShot(True)
+        self._estimate_timer.setInterval(ESTIMATE_DELAY_MS)
+        self._estimate_timer.timeout.connect(self._start_estimate)
+        self._estimate_again = False
+        self._plan: FreezePlan | None = None
+        self._fine_tunes = False  # the run going on trains more than the head
         self.message = make_plain(QLabel())  # the engine's messages name classes and photos
         self.message.setWordWrap(True)
         self.message.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -121,6 +182,7 @@ class TrainPage(QWidget):
         left_layout.setContentsMargins(0, 0, 0, 0)
         left_layout.addWidget(settings)
         left_layout.addWidget(self.plan_label)
+        left_layout.addWidget(self.estimate_label)
         buttons = QHBoxLayout()
         buttons.addWidget(self.start_button)
         buttons.addStretch(1)
@@ -159,6 +221,10 @@ class TrainPage(QWidget):
         dataset = controller.dataset.copy()
         backbone = controller.network if controller.network is not None else controller.backbone_id
         run_config = replace(config, use_cache=self.form.cache_in_effect())
+        self._fine_tunes = planned_regime(dataset, run_config, controller.network) is not Regime.HEAD
+        # The estimate would measure this computer while it trains: stopped, and made again after.
+        self._estimate_timer.stop()
+        self.estimate_slot.cancel()
 
         def job(token, report):
             return train(dataset, run_config, backbone=backbone, callbacks=[ReportingCallback(report)], cancel=token)
@@ -182,6 +248,8 @@ class TrainPage(QWidget):
 
     def shutdown(self) -> None:
         """Stop a run (window closing): the best epoch so far is kept if it stops in time."""
+        self._estimate_timer.stop()
+        self.estimate_slot.shutdown()
         self.slot.shutdown()
         gc.unfreeze()  # _on_done may never come now
 
@@ -192,9 +260,22 @@ class TrainPage(QWidget):
         if kind == "epoch" and isinstance(payload, EpochStats):
             self.curves.add_epoch(payload)
             best = " — best so far" if payload.best else ""
+            phase = f" ({phase_title(payload.phase)})" if self._fine_tunes else ""
             self._show_message(
-                f"Epoch {payload.epoch}/{payload.epochs}: validation accuracy {payload.val_accuracy:.1%}{best}."
+                f"Epoch {payload.epoch}/{payload.epochs}{phase}: validation accuracy {payload.val_accuracy:.1%}{best}."
             )
+        elif kind == "model" and isinstance(payload, Classifier) and self._fine_tunes:
+            # The head's model, usable now: Classify and Export work while the fine-tune goes on.
+            # (In a run of one phase it is the result itself, which follows at once.)
+            in_use = self.controller.offer_early_model(payload)
+            accuracy = payload.metrics.accuracy
+            shown = f", validation accuracy {accuracy:.1%}" if accuracy is not None else ""
+            usable = ("Classify and Export work now" if in_use
+                      else "the run in use stays in use until this run ends")
+            text = (f"A usable model is ready (the new head{shown}): {usable}. "
+                    "Fine-tuning continues; Stop keeps the best model so far.")
+            self._show_message(text)
+            self.controller.show_status(text)
 
     def _on_finished(self, result: TrainResult) -> None:
         self.curves.set_history(result.history)
@@ -224,6 +305,7 @@ class TrainPage(QWidget):
         self.progress.finish()
         self.start_button.setEnabled(True)
         self.busyChanged.emit(False)
+        self._request_estimate()  # the cache holds what the run computed: the next run is shorter
 
     # -- settings and plan ------------------------------------------------------------------------
 
@@ -251,8 +333,9 @@ class TrainPage(QWidget):
         dataset, net = controller.dataset, controller.network
         self.form.set_predefined_split(bool(getattr(dataset, "has_predefined_split", False)))
         plan = plan_for_dataset(net, dataset, controller.config) if net is not None else None
-        # The cache holds activations below the first trainable stage; it needs that stage above 0.
-        self.form.set_cache_allowed(plan is None or plan.first_trainable_stage > 0)
+        self._plan = plan
+        regime = plan.regime if plan is not None else planned_regime(dataset, controller.config, None)
+        self.form.set_regime(regime)
         counts = dataset.class_counts()
         photos = sum(counts.values())
         try:
@@ -271,6 +354,59 @@ class TrainPage(QWidget):
         photos_text = f"{photos} photo{'s' if photos != 1 else ''} in {len(counts)} class{'es' if len(counts) != 1 else ''}"
         note = f"\n{ignored_note(plan.ignored)}" if plan is not None and plan.ignored else ""
         self.plan_label.setText(f"{title}\nTrains: {what}\nData: {photos_text}{note}")
+        self._request_estimate()
+
+    # -- how long it takes --------------------------------------------------------------------------
+
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        self._request_estimate()
+
+    def _request_estimate(self) -> None:
+        """Estimate again once the settings settle (only while the page is seen: it may measure)."""
+        if self.isVisible() and not self.slot.busy:
+            self._estimate_timer.start()
+
+    def _start_estimate(self) -> None:
+        controller = self.controller
+        if self.slot.busy:
+            return
+        if self.estimate_slot.busy:
+            # Settings changed while it ran: stop it, and start afresh when it has stopped.
+            self._estimate_again = True
+            self.estimate_slot.cancel()
+            return
+        net = controller.network
+        if net is None:
+            note = missing_weights(controller.backbone_id)
+            self.estimate_label.setText(note or "The time estimate comes once the network is loaded (Model tab).")
+            return
+        counts = controller.dataset.class_counts()
+        if len(counts) < 2 or min(counts.values()) < 2:
+            self.estimate_label.setText("")
+            return
+        dataset = controller.dataset.copy()
+        config = replace(self.form.config(controller.config), use_cache=self.form.cache_in_effect())
+        plan = self._plan
+
+        def job(token, _report):
+            return estimate_plan(dataset, config, net, cancel=token)
+
+        self.estimate_label.setText("Estimating how long training takes on this computer…")
+        self.estimate_slot.start(job, lambda estimate: self._show_estimate(estimate, plan))
+
+    def _show_estimate(self, estimate: PlanEstimate, plan: FreezePlan | None) -> None:
+        if not self._estimate_again:
+            self.estimate_label.setText(estimate_text(estimate, plan))
+
+    def _on_estimate_failed(self, message: str, _details: str) -> None:
+        if not self._estimate_again:
+            self.estimate_label.setText(f"No time estimate: {message}")
+
+    def _on_estimate_done(self) -> None:
+        if self._estimate_again:
+            self._estimate_again = False
+            self._start_estimate()
 
     def _on_classifier_changed(self) -> None:
         if self.slot.busy:

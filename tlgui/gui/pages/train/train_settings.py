@@ -1,4 +1,8 @@
-"""The training settings form: a view of ``TrainConfig`` that edits a copy, never the original."""
+"""The training settings form: a view of ``TrainConfig`` that edits a copy, never the original.
+
+Every setting it shows does something for the planned regime, or a note under it says plainly
+what it does not do there (``set_regime``).
+"""
 
 from __future__ import annotations
 
@@ -19,6 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from tlgui.core.plan.regime import Regime
 from tlgui.core.runtime.device import available_devices
 from tlgui.core.training.config import AUGMENT_STRENGTHS, MAX_LEARNING_RATE
 from tlgui.core.training.trainer import TrainConfig
@@ -39,8 +44,8 @@ class TrainSettingsForm(QWidget):
     """Epochs, batch size, learning rate (blank = automatic), augmentation, validation share, device, cache.
 
     ``changed`` fires after any edit; ``config(base)`` returns ``base`` with the form's values.
-    The owner says what the data and the freeze level allow through ``set_predefined_split`` and
-    ``set_cache_allowed``.
+    The owner says what the data and the freeze level call for through ``set_predefined_split`` and
+    ``set_regime``.
     """
 
     changed = Signal()
@@ -48,7 +53,7 @@ class TrainSettingsForm(QWidget):
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
         self._loading = False
-        self._cache_allowed = True
+        self._regime = Regime.HEAD
         self.epochs = QSpinBox()
         self.epochs.setRange(1, 1000)
         self.batch_size = QSpinBox()
@@ -66,9 +71,10 @@ class TrainSettingsForm(QWidget):
         self.cached_views = QSpinBox()
         self.cached_views.setRange(0, 20)
         self.cached_views.setToolTip(
-            "On the cached path each training photo is stored in this many extra random variants; "
-            "more variants cost extraction time once and help against overfitting."
+            "Training on cached features sees augmentation only through these stored random variants "
+            "of each training photo; each costs one more pass over the photos, once."
         )
+        self.augment_note = _note()
         self.val_fraction = QDoubleSpinBox()
         self.val_fraction.setRange(0.05, 0.5)
         self.val_fraction.setSingleStep(0.05)
@@ -78,7 +84,10 @@ class TrainSettingsForm(QWidget):
         for kind in ["auto", *available_devices()]:
             self.device.addItem(_DEVICE_TITLES.get(kind, kind), kind)
         self.use_cache = QCheckBox("Use cached features")
-        self.use_cache.setToolTip("The frozen layers run once per photo and are remembered, so epochs take seconds.")
+        self.use_cache.setToolTip(
+            "The frozen layers run once per photo and are remembered, so epochs take seconds and the next "
+            "run starts at once. Off: they are computed for this run only."
+        )
         self.cache_note = _note()
         self._build_layout()
         for spin in (self.epochs, self.batch_size, self.cached_views):
@@ -104,6 +113,7 @@ class TrainSettingsForm(QWidget):
         augment_row.addStretch(1)
         form.addRow("Augmentation:", augment_row)
         form.addRow("Cached variants per photo:", self.cached_views)
+        form.addRow("", self.augment_note)
         form.addRow("Validation share:", self.val_fraction)
         form.addRow("", self.val_note)
         form.addRow("Device:", self.device)
@@ -161,22 +171,38 @@ class TrainSettingsForm(QWidget):
         self.val_note.setText("Your photos came with their own train/val folders; that split is used.")
         self.val_note.setVisible(predefined)
 
-    def set_cache_allowed(self, allowed: bool) -> None:
-        """Caching needs frozen layers below the trainable part; with everything training it cannot apply."""
-        self._cache_allowed = allowed
-        self.cache_note.setText("Not available when the whole network trains: every layer changes each step.")
-        self.cache_note.setVisible(not allowed)
+    def set_regime(self, regime: Regime) -> None:
+        """What the planned freeze level trains: it decides what the cache and augmentation do."""
+        self._regime = Regime(regime)
         self._update_enabled()
 
     def cache_in_effect(self) -> bool:
-        return self.use_cache.isChecked() and self._cache_allowed
+        return self.use_cache.isChecked()
 
     def _update_enabled(self) -> None:
-        allowed = self._cache_allowed
-        self.use_cache.setEnabled(allowed)
-        self.strength.setEnabled(self.augment.isChecked())
-        # Variants exist only on the cached path and only when augmenting.
-        self.cached_views.setEnabled(allowed and self.use_cache.isChecked() and self.augment.isChecked())
+        augment, cached = self.augment.isChecked(), self.use_cache.isChecked()
+        self.strength.setEnabled(augment)
+        # Every run trains the head on features computed once (cached or not): variants are how it
+        # sees augmentation, and so does a fine-tune on cached activations.
+        self.cached_views.setEnabled(augment)
+        full = self._regime is Regime.FULL
+        self.cache_note.setText(
+            "With every layer training, only the first phase (the new head) uses the cache; the fine-tune "
+            "recomputes the whole network each epoch."
+        )
+        self.cache_note.setVisible(full and cached)
+        self.augment_note.setText(self._augment_note(augment, cached))
+        self.augment_note.setVisible(bool(self.augment_note.text()))
+
+    def _augment_note(self, augment: bool, cached: bool) -> str:
+        if not augment or self.cached_views.value() > 0:
+            return ""
+        streamed = self._regime is Regime.FULL or (self._regime is Regime.PARTIAL and not cached)
+        if streamed:
+            return ("With 0 variants the new head trains on each photo's plain crop; the fine-tune that follows "
+                    "augments its photos every epoch.")
+        return ("With 0 variants augmentation does not apply: training on cached features sees each photo's "
+                "plain crop. Set variants to use it (each costs one more pass over the photos, once).")
 
     def _on_edit(self, *_args) -> None:
         self._update_enabled()

@@ -1,0 +1,280 @@
+"""Time estimates: measured on the real network, remembered beside the feature cache, counted over
+what is cached, and put in words; the recommendation weighs them."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict
+
+import pytest
+import torch
+from photos import settle, write_learnable_tree
+from torch import nn
+
+from tlgui.core.backbones.preprocess import Preprocessing
+from tlgui.core.backbones.staged import StagedNetwork
+from tlgui.core.data.bins import DataSet
+from tlgui.core.errors import Cancelled, DataError
+from tlgui.core.plan import estimate
+from tlgui.core.plan.durations import duration_text
+from tlgui.core.plan.estimate import (
+    CacheShare,
+    DecodeSpeed,
+    NetworkSpeed,
+    Rates,
+    SpeedKey,
+    SpeedStore,
+    Workload,
+    estimate_plan,
+    level_time,
+    measure_network,
+    missing_weights,
+    network_speed,
+)
+from tlgui.core.plan.freeze_plan import plan_freeze
+from tlgui.core.plan.recommend import Recommendation, recommend, weigh_time
+from tlgui.core.plan.regime import Regime
+from tlgui.core.progress import CancelToken
+from tlgui.core.runtime.inference import InferenceSettings
+from tlgui.core.training.cache_key import cache_namespace
+from tlgui.core.training.config import TrainConfig
+from tlgui.core.training.extraction import ViewRecipe, ViewRequest, compute_activations
+from tlgui.core.training.feature_cache import FeatureCache
+
+PREP = Preprocessing(input_size=32, resize_size=40)
+
+
+def _tiny_network() -> StagedNetwork:
+    torch.manual_seed(0)
+    return StagedNetwork(
+        [
+            ("stem", nn.Sequential(nn.Conv2d(3, 8, 3, padding=1), nn.BatchNorm2d(8), nn.ReLU())),
+            ("blocks", nn.Sequential(nn.Conv2d(8, 8, 3, stride=2, padding=1), nn.BatchNorm2d(8), nn.ReLU())),
+            ("pre_logits", nn.Sequential(nn.AdaptiveAvgPool2d(1), nn.Flatten())),
+            ("head", nn.Linear(8, 1000)),
+        ],
+        backbone_id="tiny",
+    )
+
+
+def _settings() -> InferenceSettings:
+    return InferenceSettings.choose("cpu", mixed_precision=False)
+
+
+def _speed(names, forward=0.01, train=0.03, step=0.002, setup=0.1) -> NetworkSpeed:
+    return NetworkSpeed(tuple(names), tuple(forward for _ in names), tuple(train for _ in names), step, setup)
+
+
+# ---- measuring ---------------------------------------------------------------------------------------
+def test_measuring_times_every_stage_of_a_copy(monkeypatch):
+    net = _tiny_network().eval()
+    net.requires_grad_(False)
+    before = {k: v.clone() for k, v in net.state_dict().items()}
+    speed = measure_network(net, _settings(), batch_size=4, input_size=32)
+    assert speed.stage_names == ("stem", "blocks", "pre_logits", "head")
+    assert all(t > 0 for t in speed.forward_s) and all(t > 0 for t in speed.train_s)
+    assert speed.step_s > 0 and speed.setup_s > 0
+    # Training a stage costs its forward and a backward.
+    assert sum(speed.train_s) > sum(speed.forward_s)
+    assert speed.until(2) == pytest.approx(sum(speed.forward_s[:2]))
+    assert speed.train_from(1) == pytest.approx(sum(speed.train_s[1:]))
+    # The caller's network is as it was: weights, BN statistics, flags, mode, its 1000-class head.
+    assert all(torch.equal(before[k], v) for k, v in net.state_dict().items())
+    assert not any(p.requires_grad for p in net.parameters()) and not net.training
+    assert net.num_classes == 1000
+
+
+def test_measuring_stops_when_asked():
+    token = CancelToken()
+    token.cancel()
+    with pytest.raises(Cancelled):
+        measure_network(_tiny_network(), _settings(), batch_size=2, input_size=32, cancel=token)
+
+
+def test_a_speed_is_measured_once_per_key_and_remembered(tmp_path, monkeypatch):
+    store = SpeedStore(tmp_path / "speeds.json")
+    net, settings = _tiny_network(), _settings()
+    measured = []
+    real = estimate.measure_network
+
+    def counting(*args, **kwargs):
+        measured.append(args[2])
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(estimate, "measure_network", counting)
+    first, fresh = network_speed(net, settings, 4, 32, store)
+    again, fresh_again = network_speed(net, settings, 4, 32, store)
+    assert fresh and not fresh_again and again == first
+    network_speed(net, settings, 8, 32, store)  # another batch size is another measurement
+    assert measured == [4, 8]
+    key = SpeedKey.of("tiny", settings, 4)
+    assert key.torch_version == torch.__version__ and key.threads == torch.get_num_threads()
+    assert key.device.startswith("cpu: ") and key.precision == "fp32"
+    assert SpeedStore(tmp_path / "speeds.json").get(key) == first
+
+
+def test_the_store_is_bounded_and_a_damaged_one_reads_as_empty(tmp_path):
+    path = tmp_path / "speeds.json"
+    store = SpeedStore(path)
+    settings = _settings()
+    for batch in range(1, estimate.MAX_STORED + 6):
+        store.put(SpeedKey.of("tiny", settings, batch), _speed(["stem", "head"]))
+    stored = json.loads(path.read_text())["speeds"]
+    assert len(stored) == estimate.MAX_STORED
+    assert store.get(SpeedKey.of("tiny", settings, 1)) is None  # the oldest went first
+    assert store.get(SpeedKey.of("tiny", settings, estimate.MAX_STORED + 5)) == _speed(["stem", "head"])
+
+    for damage in (b"{not json", b"[" * 10_000, json.dumps({"version": 1, "speeds": [{"key": 3}]}).encode(),
+                   b"x" * (estimate.MAX_STORE_BYTES + 1)):
+        path.write_bytes(damage)
+        assert store.get(SpeedKey.of("tiny", settings, 1)) is None
+    # An entry with timings that are not seconds is ignored, the file is still written anew.
+    bad = {"version": 1, "speeds": [{"key": asdict(SpeedKey.of("tiny", settings, 1)),
+                                     "speed": {**_speed(["stem"]).to_dict(), "forward_s": [-1.0]}}]}
+    path.write_text(json.dumps(bad))
+    assert store.get(SpeedKey.of("tiny", settings, 1)) is None
+    store.put(SpeedKey.of("tiny", settings, 2), _speed(["stem"]))
+    assert store.get(SpeedKey.of("tiny", settings, 2)) == _speed(["stem"])
+    # A folder in the way: nothing is stored, nothing is raised.
+    blocked = SpeedStore(tmp_path / "speeds.json" / "inside.json")
+    blocked.put(SpeedKey.of("tiny", settings, 2), _speed(["stem"]))
+    assert blocked.get(SpeedKey.of("tiny", settings, 2)) is None
+
+
+def test_speeds_are_checked_when_read():
+    speed = _speed(["stem", "head"])
+    assert NetworkSpeed.from_dict(speed.to_dict()) == speed
+    for broken in ({}, {**speed.to_dict(), "train_s": [0.1]}, {**speed.to_dict(), "step_s": True},
+                   {**speed.to_dict(), "stage_names": []}, {**speed.to_dict(), "setup_s": float("inf")}):
+        with pytest.raises(ValueError):
+            NetworkSpeed.from_dict(broken)
+
+
+# ---- the arithmetic ------------------------------------------------------------------------------------
+def _plans(net: StagedNetwork):
+    counts = {"red": 40, "blue": 40}
+    return {level: plan_freeze(net, counts, TrainConfig(freeze_level=level)) for level in (0, 1, 2)}
+
+
+def test_each_regime_costs_what_it_computes():
+    net = _tiny_network()
+    plans = _plans(net)
+    speed = NetworkSpeed(("stem", "blocks", "pre_logits", "head"), (0.01, 0.02, 0.001, 0.0001),
+                         (0.03, 0.06, 0.002, 0.0003), step_s=0.004, setup_s=0.5)
+    rates = Rates(speed, DecodeSpeed(plain_s=0.005, augmented_s=0.008), overlapped=False)
+    work = Workload(train=100, val=20, views=1, epochs=10, batch_size=10, augment=True)
+    cold = lambda boundary: CacheShare()  # noqa: E731
+
+    head_first, head_total = level_time(work, rates, plans[0], 3, cold, use_cache=True)
+    head_features = 120 * (0.005 + 0.031)
+    head_epochs = 10 * (10 * 0.004 + 20 * 0.0001)
+    assert head_first == head_total == pytest.approx(0.5 + head_features + head_epochs)
+
+    first, total = level_time(work, rates, plans[1], 3, cold, use_cache=True)
+    assert plans[1].regime is Regime.PARTIAL and plans[1].first_trainable_stage == 1
+    assert first == pytest.approx(head_first)
+    boundary_features = 120 * (0.005 + 0.01)
+    epoch = 100 * (0.06 + 0.002 + 0.0003) + 20 * (0.02 + 0.001 + 0.0001)
+    assert total == pytest.approx(head_first + 0.5 + boundary_features + 10 * epoch)
+
+    # Without the cache the fine-tune decodes (augmented) and runs the trunk every epoch.
+    _, streamed = level_time(work, rates, plans[1], 3, cold, use_cache=False)
+    streamed_epoch = 100 * (0.008 + 0.01 + 0.0623) + 20 * 0.0311
+    assert streamed == pytest.approx(head_first + 0.5 + 20 * 0.005 + 10 * streamed_epoch)
+
+    # A warm cache costs reading, not computing; on a GPU decoding runs beside the network.
+    warm = lambda boundary: CacheShare(1.0, 0.0002)  # noqa: E731
+    warm_first, _ = level_time(work, rates, plans[0], 3, warm, use_cache=True)
+    assert warm_first == pytest.approx(0.5 + 120 * 0.0002 + head_epochs)
+    gpu = Rates(speed, DecodeSpeed(0.05, 0.08), overlapped=True)
+    gpu_first, _ = level_time(work, gpu, plans[0], 3, cold, use_cache=True)
+    assert gpu_first == pytest.approx(0.5 + 120 * 0.05 + head_epochs)
+
+    # Cached augmented views: each is one more pass over the training photos.
+    views = Workload(train=100, val=20, views=3, epochs=10, batch_size=10, augment=True)
+    first_views, _ = level_time(views, rates, plans[0], 3, cold, use_cache=True)
+    assert first_views == pytest.approx(head_first + 200 * (0.008 + 0.031))
+
+
+@pytest.fixture
+def photos(tmp_path) -> DataSet:
+    write_learnable_tree(tmp_path / "photos", {"red": 12, "blue": 12})
+    settle(*(tmp_path / "photos").rglob("*.jpg"))  # photos at rest: their digests are remembered
+    dataset = DataSet()
+    dataset.add_folder(tmp_path / "photos")
+    return dataset
+
+
+def test_a_plan_estimates_every_level_and_counts_what_is_cached(photos, tmp_path):
+    net = _tiny_network()
+    cache = FeatureCache(tmp_path / "cache")
+    config = TrainConfig(freeze_level=1, device="cpu", mixed_precision=False, batch_size=4)
+    cold = estimate_plan(photos, config, net, cache=cache, preprocessing=PREP)
+    assert cold.measured_now and cold.head_cached == 0.0
+    assert (tmp_path / "cache" / estimate.STORE_NAME).is_file()  # beside the feature cache
+    assert cold.chosen.level == 1 and cold.chosen.regime is Regime.PARTIAL
+    assert [e.level for e in cold.levels] == [0, 1, 2]
+    assert [e.level for e in cold.alternatives] == [0, 2]
+    head = next(e for e in cold.levels if e.level == 0)
+    assert head.first_model_s == head.total_s == pytest.approx(cold.chosen.first_model_s)
+    assert cold.chosen.total_s > cold.chosen.first_model_s
+    assert cold.dial_totals() == {e.level: e.total_s for e in cold.levels}
+
+    # The head's features of every photo computed and cached, as a first run leaves them.
+    train_items, val_items = photos.split(config.val_fraction, config.seed)
+    recipe = ViewRecipe(PREP, config.augment_strength, config.seed)
+    boundary = len(net.stages) - 1
+    namespace = cache_namespace(net, boundary, recipe.key(), "fp32")
+    requests = [ViewRequest(i.path) for i in train_items + val_items]
+    compute_activations(net, boundary, requests, recipe, _settings(), cache=cache, namespace=namespace)
+    warm = estimate_plan(photos, config, net, cache=cache, preprocessing=PREP)
+    assert not warm.measured_now and warm.head_cached == 1.0
+    assert warm.chosen.first_model_s < cold.chosen.first_model_s
+
+
+def test_a_plan_needs_photos_and_stops_when_asked(tmp_path, photos):
+    config = TrainConfig(device="cpu")
+    with pytest.raises(DataError):
+        estimate_plan(DataSet(), config, _tiny_network(), cache=FeatureCache(tmp_path / "c"), preprocessing=PREP)
+    token = CancelToken()
+    token.cancel()
+    with pytest.raises(Cancelled):
+        estimate_plan(photos, config, _tiny_network(), cache=FeatureCache(tmp_path / "c"), preprocessing=PREP,
+                      cancel=token)
+
+
+def test_missing_weights_are_said_not_estimated(tmp_path, monkeypatch):
+    monkeypatch.setenv("TORCH_HOME", str(tmp_path / "torch-home"))
+    assert missing_weights("efficientnet_lite0") is None  # bundled
+    note = missing_weights("resnet18")
+    assert note is not None and "no time estimate" in note and "ResNet" in note
+    assert "no backbone called" in missing_weights("no_such_net")
+
+
+# ---- words ----------------------------------------------------------------------------------------------
+def test_durations_in_words():
+    assert [duration_text(s) for s in (3, 42, 89, 95, 14 * 60 + 20, 47 * 60, 2 * 3600 + 11 * 60, 5 * 3600)] == [
+        "a few seconds", "about 40 s", "about 90 s", "about 2 min", "about 14 min", "about 45 min",
+        "about 2 h 10 min", "about 5 h",
+    ]
+    assert duration_text(float("nan")) == "an unknown time"
+
+
+def test_the_recommendation_weighs_the_time_but_keeps_its_level():
+    net = _tiny_network()
+    partial = recommend({"red": 400, "blue": 400}, net)
+    assert partial.regime is Regime.PARTIAL
+    quick = weigh_time(partial, 40, {0: 40, partial.level: 14 * 60, 2: 3 * 3600})
+    assert quick.level == partial.level
+    assert quick.reason.startswith(partial.reason)
+    assert "Here that takes about 14 min; a usable model (the new head) comes first, after about 40 s" in quick.reason
+    assert "long" not in quick.reason.removeprefix(partial.reason)
+    slow = weigh_time(partial, 40, {0: 40, partial.level: 3 * 3600})
+    assert slow.level == partial.level and "That is long on this computer: the head alone may be enough" in slow.reason
+
+    head = recommend({"red": 20, "blue": 20}, net)
+    weighed = weigh_time(head, 12, {0: 12, 1: 600, 2: 4000})
+    assert weighed.level == 0
+    assert weighed.reason.endswith("Here it takes about 10 s. Fine-tuning the last 1 stage too would take about 10 min.")
+    unknown = Recommendation(2, Regime.PARTIAL, "Because.")
+    assert weigh_time(unknown, 10, {0: 10}) == unknown

@@ -1,0 +1,63 @@
+"""``tlgui train --plan``: what would train and how long each level takes here, and nothing trained."""
+
+from __future__ import annotations
+
+import pytest
+from photos import write_learnable_tree
+
+from tlgui.cli.main import main
+from tlgui.core.plan import estimate
+from tlgui.core.training import trainer
+
+
+@pytest.fixture
+def photos(tmp_path, monkeypatch):
+    write_learnable_tree(tmp_path / "photos", {"red": 8, "blue": 8})
+
+    def no_training(*args, **kwargs):
+        raise AssertionError("--plan trained")
+
+    monkeypatch.setattr(trainer, "train", no_training)
+    monkeypatch.setenv("TORCH_HOME", str(tmp_path / "torch-home"))
+    return tmp_path / "photos"
+
+
+def test_the_plan_says_each_level_and_its_time_and_trains_nothing(photos, tmp_path, capsys, monkeypatch):
+    measured = []
+
+    def stored_speed(net, settings, batch_size, input_size, store, *, cancel=None):
+        # As a stored measurement: every stage 10 ms per photo to run, 30 ms to train.
+        measured.append((net.backbone_id, batch_size, store.path))
+        names = tuple(net.stage_names)
+        return estimate.NetworkSpeed(names, (0.01,) * len(names), (0.03,) * len(names), 0.001, 0.05), False
+
+    monkeypatch.setattr(estimate, "network_speed", stored_speed)
+    cache = tmp_path / "cache"
+    assert main(["train", str(photos), "--plan", "--freeze", "2", "--batch-size", "8", "--cache-dir", str(cache)]) == 0
+    out = capsys.readouterr().out
+    assert measured == [("efficientnet_lite0", 8, cache / estimate.STORE_NAME)]
+    assert "Backbone:  EfficientNet-Lite0" in out
+    assert "Data:      16 photos in 2 classes" in out
+    assert "Trains:    Head + last 2 stages (partial fine-tune), chosen; the new head first, on cached features" in out
+    assert "Why:       With about" in out and "Fine-tuning the last" in out
+    table = out[out.index("Time on this computer"):].splitlines()
+    assert table[0].startswith("Time on this computer (cpu: ") and "batch 8, 30 epochs per phase at most" in table[0]
+    rows = [line for line in table[1:] if "usable model" in line]
+    assert [row[2:].split()[0] for row in rows] == ["Head", "Head", "Everything"]
+    assert sum(row.startswith("*") for row in rows) == 1 and "last 2 stages" in next(r for r in rows if r[0] == "*")
+    assert "Nothing was trained." in out
+    assert not list(tmp_path.glob("*.safetensors"))
+
+
+def test_missing_weights_give_the_plan_without_a_time(photos, capsys):
+    assert main(["train", str(photos), "--plan", "--backbone", "resnet18", "--quiet"]) == 0
+    out = capsys.readouterr().out
+    assert "Backbone:  ResNet-18" in out and "Trains:    Head only" in out
+    assert "are not on this computer yet" in out and "no time estimate" in out
+    assert "Time on this computer" not in out
+
+
+def test_training_without_a_model_file_or_a_plan_is_a_usage_error(photos, capsys):
+    assert main(["train", str(photos)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("tlgui: error: ") and "--out" in err and "--plan" in err

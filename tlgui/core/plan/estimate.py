@@ -1,0 +1,628 @@
+"""How long each freeze level will take on this computer, for these photos: measured, not assumed.
+
+Three measurements make an estimate:
+
+* the network's speed (``measure_network``): a few forward passes (inference, as extraction runs)
+  and forward + backward passes (as training runs) of the real network at the run's batch size,
+  precision and memory format, timed stage by stage so that the time of any freeze boundary is a
+  sum. It depends on the backbone, the device, the torch version and its thread count, the batch
+  size and the precision, never on the photos, so it is stored (``SpeedStore``, a small JSON file
+  beside the feature cache) and measured again only when one of those changes;
+* the decode speed of a few of the user's own photos (``measure_decode``), plain and augmented,
+  with the run's decode threads: a camera's 12-megapixel JPEGs cost ten times a web thumbnail;
+* how much is already in the feature cache (``cached_fraction``), from a sample of the photos'
+  keys: a warm cache makes extraction free.
+
+``estimate_plan`` combines them into the time of each level's run (``LevelEstimate``): the first
+phase (the new head on pooled features, after which a usable model exists) and the whole run,
+for every planned epoch; early stopping can only make a run shorter. Extraction overlaps decoding
+with the network: on a CPU both share the cores, so their times add; on a GPU they run side by
+side, so the slower one sets the pace.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import copy
+import json
+import math
+import platform
+import random
+import statistics
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, replace
+from pathlib import Path
+from typing import Any
+
+import torch
+from torch import nn
+
+from tlgui.core.backbones.catalogue import get_spec, weights_status
+from tlgui.core.backbones.preprocess import Preprocessing
+from tlgui.core.backbones.staged import StagedNetwork, replace_head
+from tlgui.core.data.bins import DataSet
+from tlgui.core.errors import DataError, TlguiError
+from tlgui.core.files.atomic import atomic_write_text
+from tlgui.core.files.limits import loads_json_limited, read_limited
+from tlgui.core.plan.freeze_plan import FreezePlan, plan_freeze, training_counts
+from tlgui.core.plan.freezing import max_freeze_level
+from tlgui.core.plan.recommend import partial_level
+from tlgui.core.plan.regime import Regime
+from tlgui.core.progress import CancelToken
+from tlgui.core.runtime.inference import InferenceSettings, torch_threads
+from tlgui.core.training.cache_key import cache_namespace, current_stamps, entry_key, remembered_digests
+from tlgui.core.training.config import TrainConfig
+from tlgui.core.training.extraction import ViewRecipe, ViewRequest, pooled_batches
+from tlgui.core.training.feature_cache import FeatureCache, default_cache_dir
+
+STORE_NAME = "speed-v1.json"
+STORE_VERSION = 1
+#: Networks x devices x batch sizes remembered; the least recently measured go first.
+MAX_STORED = 32
+#: Far above MAX_STORED entries of the deepest catalogue network (a few KB each).
+MAX_STORE_BYTES = 1024 * 1024
+#: Photos decoded to measure decoding (each plain and augmented).
+DECODE_SAMPLE = 8
+#: Keys looked up to judge how much of a namespace is cached.
+CACHE_SAMPLE = 48
+#: Timed passes of the whole network, after one untimed warm-up.
+TIMED_PASSES = 2
+#: The head's training step takes well under a millisecond: timed at least this long, at most
+#: ``MAX_STEP_PASSES`` times, the median kept.
+MIN_TIMED_S = 0.2
+MAX_STEP_PASSES = 5
+#: The head is measured with this many classes: its cost hardly changes for any count a user has,
+#: and the stored speed stays valid when a class is added.
+MEASURED_CLASSES = 10
+
+
+# ---- the network's speed ---------------------------------------------------------------------------
+@dataclass(frozen=True)
+class SpeedKey:
+    """What a network's speed depends on; one stored measurement per key."""
+
+    backbone_id: str
+    device: str  # the kind and the model of the processor, e.g. "cpu: Intel(R) Xeon(R) Processor"
+    torch_version: str
+    threads: int
+    batch_size: int
+    precision: str  # "fp32", "bfloat16" or "float16": the autocast the run uses
+    channels_last: bool
+
+    @classmethod
+    def of(cls, backbone_id: str, settings: InferenceSettings, batch_size: int) -> SpeedKey:
+        return cls(
+            backbone_id=backbone_id,
+            device=device_name(settings.device),
+            torch_version=torch.__version__,
+            threads=torch.get_num_threads(),
+            batch_size=batch_size,
+            precision=str(settings.autocast_dtype or "fp32").replace("torch.", ""),
+            channels_last=settings.channels_last,
+        )
+
+
+@dataclass(frozen=True)
+class NetworkSpeed:
+    """Seconds per photo of each stage, at one batch size on one device.
+
+    ``forward_s``: inference (no graph), as extraction and validation run it. ``train_s``: forward
+    and backward in training mode, as the stages a run trains. ``step_s``: one whole training step
+    of the new head alone (forward, loss, backward, optimiser) per batch: the head phase's epochs.
+    ``setup_s``: copying the network onto the device, which a run does when it starts (and again to
+    hand out the head's model while a fine-tune follows).
+    """
+
+    stage_names: tuple[str, ...]
+    forward_s: tuple[float, ...]
+    train_s: tuple[float, ...]
+    step_s: float
+    setup_s: float
+
+    def until(self, boundary: int) -> float:
+        """Inference through the stages before ``boundary``: one photo's activations to cache."""
+        return sum(self.forward_s[:boundary])
+
+    def inference_from(self, boundary: int) -> float:
+        return sum(self.forward_s[boundary:])
+
+    def train_from(self, boundary: int) -> float:
+        return sum(self.train_s[boundary:])
+
+    def to_dict(self) -> dict[str, Any]:
+        return {k: list(v) if isinstance(v, tuple) else v for k, v in asdict(self).items()}
+
+    @classmethod
+    def from_dict(cls, data: Any) -> NetworkSpeed:
+        """ValueError unless ``data`` is what ``to_dict`` writes: names, and as many finite seconds."""
+        if not isinstance(data, dict):
+            raise ValueError("not a mapping")
+        names = data.get("stage_names")
+        if not isinstance(names, list) or not names or not all(isinstance(n, str) for n in names):
+            raise ValueError("no stage names")
+        forward, train = _seconds(data.get("forward_s"), len(names)), _seconds(data.get("train_s"), len(names))
+        step, setup = _seconds([data.get("step_s"), data.get("setup_s")], 2)
+        return cls(tuple(names), forward, train, step, setup)
+
+
+def _seconds(values: Any, count: int) -> tuple[float, ...]:
+    if not isinstance(values, list) or len(values) != count:
+        raise ValueError("wrong number of timings")
+    out = []
+    for value in values:
+        if isinstance(value, bool) or not isinstance(value, int | float) or not (0 <= value < 3600):
+            raise ValueError("a timing is not a number of seconds")
+        out.append(float(value))
+    return tuple(out)
+
+
+def device_name(device: torch.device) -> str:
+    """The kind and the model of the processor a run computes on."""
+    if device.type == "cuda":
+        return f"cuda: {torch.cuda.get_device_name(device)}"
+    if device.type == "mps":
+        return f"mps: {platform.machine()}"
+    return f"cpu: {_cpu_model()}"
+
+
+def _cpu_model() -> str:
+    with contextlib.suppress(OSError):
+        with open("/proc/cpuinfo", encoding="utf-8", errors="replace") as info:
+            for line in info:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    return platform.processor() or platform.machine() or "unknown"
+
+
+def measure_network(
+    net: StagedNetwork,
+    settings: InferenceSettings,
+    batch_size: int,
+    input_size: int,
+    *,
+    cancel: CancelToken | None = None,
+    passes: int = TIMED_PASSES,
+) -> NetworkSpeed:
+    """Time every stage of a copy of ``net`` (the caller's weights, modes and flags stay as they are),
+    with a new head of ``MEASURED_CLASSES`` classes, as a run has.
+
+    Whole passes of a batch of ``batch_size`` random images of ``input_size``, timed stage by stage:
+    inference under the run's autocast, then forward and backward in training mode (the backward
+    of each stage is timed by hooks on the activations between stages). One untimed pass of each
+    first pays for kernel selection and memory allocation; the mean of ``passes`` timed ones is kept.
+    """
+    started = time.perf_counter()
+    model = replace_head(copy.deepcopy(net), MEASURED_CLASSES)
+    settings.prepare(model)
+    _synchronize(settings)
+    setup = time.perf_counter() - started
+    model.requires_grad_(True)
+    x = torch.randn(batch_size, 3, input_size, input_size, generator=torch.Generator().manual_seed(0))
+    x = settings.memory_format_input(x.to(settings.device))
+    forward, train = [], []
+    for timed in [False] + [True] * max(1, passes):
+        if cancel is not None:
+            cancel.raise_if_cancelled()
+        infer_s = _inference_pass(model, x, settings)
+        train_s = _training_pass(model, x, settings)
+        if timed:
+            forward.append(infer_s)
+            train.append(train_s)
+    step = _head_step_seconds(model.head, batch_size, settings)
+    return NetworkSpeed(
+        stage_names=tuple(net.stage_names),
+        forward_s=tuple(statistics.fmean(column) / batch_size for column in zip(*forward, strict=True)),
+        train_s=tuple(statistics.fmean(column) / batch_size for column in zip(*train, strict=True)),
+        step_s=step,
+        setup_s=setup,
+    )
+
+
+def _inference_pass(model: StagedNetwork, x: torch.Tensor, settings: InferenceSettings) -> list[float]:
+    """Seconds of each stage of one inference pass."""
+    model.eval()
+    seconds = []
+    with torch.inference_mode(), settings.autocast():
+        for stage in model.stages.values():
+            _synchronize(settings)
+            started = time.perf_counter()
+            x = stage(x)
+            _synchronize(settings)
+            seconds.append(time.perf_counter() - started)
+    return seconds
+
+
+def _training_pass(model: StagedNetwork, x: torch.Tensor, settings: InferenceSettings) -> list[float]:
+    """Seconds of each stage of one training pass: its forward, plus its share of the backward
+    (from the gradient reaching its output to the gradient of its input, or the end)."""
+    model.train()
+    stages = list(model.stages.values())
+    forward_s, outputs = [], []
+    with settings.autocast():
+        for stage in stages:
+            _synchronize(settings)
+            started = time.perf_counter()
+            x = stage(x)
+            _synchronize(settings)
+            forward_s.append(time.perf_counter() - started)
+            outputs.append(x)
+    # When each stage's output received its gradient; the backward runs from the last stage down.
+    reached: list[float] = [0.0] * len(stages)
+
+    def recorder(index: int):
+        def hook(grad: torch.Tensor) -> None:
+            _synchronize(settings)
+            reached[index] = time.perf_counter()
+
+        return hook
+
+    for index, output in enumerate(outputs):
+        output.register_hook(recorder(index))
+    loss = outputs[-1].float().mean()
+    _synchronize(settings)
+    started = time.perf_counter()
+    loss.backward()
+    _synchronize(settings)
+    finished = time.perf_counter()
+    model.zero_grad(set_to_none=True)
+    # Stage i's backward ends where the gradient reaches the stage below it (stage 0's: the end).
+    ends = [finished] + [reached[i - 1] for i in range(1, len(stages))]
+    starts = [started if i == len(stages) - 1 else reached[i] for i in range(len(stages))]
+    return [f + max(0.0, end - start) for f, start, end in zip(forward_s, starts, ends, strict=True)]
+
+
+def _head_step_seconds(head: nn.Module, batch_size: int, settings: InferenceSettings) -> float:
+    """One training step of the head alone, the way the head phase runs it (fp32, AdamW, a
+    scheduler; one thread on a CPU)."""
+    head = copy.deepcopy(head).float()
+    optimizer = torch.optim.AdamW(head.parameters(), lr=1e-3)
+    scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda step: 1.0)
+    features = torch.randn(batch_size, head.in_features, device=settings.device)
+    targets = torch.randint(head.out_features, (batch_size,), device=settings.device)
+    loss_fn = nn.CrossEntropyLoss(label_smoothing=0.1)
+    steps = 20  # each takes well under a millisecond: time several together
+
+    def run() -> None:
+        for _ in range(steps):
+            optimizer.zero_grad(set_to_none=True)
+            loss = loss_fn(head(features), targets)
+            float(loss.detach())
+            loss.backward()
+            optimizer.step()
+            scheduler.step()
+
+    threads = torch_threads(1) if settings.device.type == "cpu" else contextlib.nullcontext()
+    with threads:
+        return _median_time(run, settings) / steps
+
+
+def _median_time(work: Callable[[], None], settings: InferenceSettings) -> float:
+    _synchronize(settings)
+    work()  # warm-up
+    times: list[float] = []
+    while not times or (sum(times) < MIN_TIMED_S and len(times) < MAX_STEP_PASSES):
+        _synchronize(settings)
+        started = time.perf_counter()
+        work()
+        _synchronize(settings)
+        times.append(time.perf_counter() - started)
+    return statistics.median(times)
+
+
+def _synchronize(settings: InferenceSettings) -> None:
+    if settings.device.type == "cuda":
+        torch.cuda.synchronize(settings.device)
+
+
+class SpeedStore:
+    """Measured network speeds, one per ``SpeedKey``, in a small JSON file beside the feature cache.
+
+    It is a convenience, never a source of errors: a missing, unreadable, oversized or damaged file
+    reads as empty (its speeds are measured again), and a file that cannot be written is skipped.
+    Writes are atomic; at most ``MAX_STORED`` measurements are kept, the most recent ones.
+    """
+
+    def __init__(self, path: Path | str | None = None):
+        self.path = Path(path) if path is not None else default_cache_dir() / STORE_NAME
+
+    def get(self, key: SpeedKey) -> NetworkSpeed | None:
+        for entry in self._entries():
+            if entry.get("key") == asdict(key):
+                with contextlib.suppress(ValueError):
+                    return NetworkSpeed.from_dict(entry.get("speed"))
+        return None
+
+    def put(self, key: SpeedKey, speed: NetworkSpeed) -> None:
+        kept = [e for e in self._entries() if e.get("key") != asdict(key)]
+        kept.append({"key": asdict(key), "speed": speed.to_dict(), "measured": time.time()})
+        document = {"version": STORE_VERSION, "speeds": kept[-MAX_STORED:]}
+        with contextlib.suppress(OSError, TlguiError):
+            atomic_write_text(self.path, _json_text(document))
+
+    def _entries(self) -> list[dict]:
+        try:
+            document = loads_json_limited(read_limited(self.path, MAX_STORE_BYTES, what="speed file"))
+        except (OSError, TlguiError):
+            return []
+        if not isinstance(document, dict) or document.get("version") != STORE_VERSION:
+            return []
+        speeds = document.get("speeds")
+        return [e for e in speeds if isinstance(e, dict)] if isinstance(speeds, list) else []
+
+
+def _json_text(document: dict) -> str:
+    return json.dumps(document, indent=1) + "\n"
+
+
+def network_speed(
+    net: StagedNetwork,
+    settings: InferenceSettings,
+    batch_size: int,
+    input_size: int,
+    store: SpeedStore,
+    *,
+    cancel: CancelToken | None = None,
+) -> tuple[NetworkSpeed, bool]:
+    """(the network's speed, whether it was measured just now): the stored one when its key and
+    stages match, else measured and stored."""
+    key = SpeedKey.of(net.backbone_id, settings, batch_size)
+    stored = store.get(key)
+    if stored is not None and stored.stage_names == tuple(net.stage_names):
+        return stored, False
+    speed = measure_network(net, settings, batch_size, input_size, cancel=cancel)
+    store.put(key, speed)
+    return speed, True
+
+
+# ---- the photos ------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class DecodeSpeed:
+    """Wall seconds per photo to read, decode and crop (``plain_s``) or augment (``augmented_s``)
+    one of the user's photos, with the run's decode threads working side by side."""
+
+    plain_s: float
+    augmented_s: float
+
+
+def sample_photos(paths: Sequence[Path], count: int = DECODE_SAMPLE) -> list[Path]:
+    """``count`` photos spread evenly over ``paths`` (the same ones every time)."""
+    ordered = sorted(paths)
+    if len(ordered) <= count:
+        return ordered
+    step = len(ordered) / count
+    return [ordered[int(i * step)] for i in range(count)]
+
+
+def measure_decode(paths: Sequence[Path], recipe: ViewRecipe, workers: int) -> DecodeSpeed:
+    """Decode ``paths`` plainly and as an augmented view, timed; unreadable photos are left out."""
+    if not paths:
+        return DecodeSpeed(0.0, 0.0)
+
+    def per_photo(view: int) -> float:
+        requests = [ViewRequest(Path(p), view) for p in paths]
+        started = time.perf_counter()
+        done = sum(len(good) for good, _, _ in pooled_batches(requests, recipe.make, len(requests), workers))
+        return (time.perf_counter() - started) / max(1, done)
+
+    per_photo(0)  # warm-up: imports, the decoders' first allocations, the files into the page cache
+    return DecodeSpeed(plain_s=per_photo(0), augmented_s=per_photo(1))
+
+
+@dataclass(frozen=True)
+class CacheShare:
+    """How much of a namespace a run will find cached, and what finding one entry costs (looking
+    its photo up, reading and checking it)."""
+
+    fraction: float = 0.0
+    read_s: float = 0.0
+
+
+def cached_fraction(
+    cache: FeatureCache | None, namespace: str, requests: Sequence[ViewRequest], sample: int = CACHE_SAMPLE
+) -> CacheShare:
+    """The share of ``requests`` already in ``namespace``, judged from a fixed sample of them.
+
+    A photo whose digest is not remembered counts as missing (the run reads and hashes it first).
+    """
+    if cache is None or not requests:
+        return CacheShare()
+    try:
+        if not cache.count(namespace):
+            return CacheShare()
+    except TlguiError:
+        return CacheShare()
+    chosen = random.Random(0).sample(list(requests), min(sample, len(requests)))
+    started = time.perf_counter()
+    digests = remembered_digests(cache, current_stamps({r.path for r in chosen}))
+    keys = [entry_key(digests[r.path], r.view) for r in chosen if r.path in digests]
+    found = len(cache.get_many(namespace, keys))
+    return CacheShare(found / len(chosen), (time.perf_counter() - started) / len(chosen))
+
+
+# ---- the estimate ----------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class LevelEstimate:
+    """The time of a run at one freeze level: until the first usable model, and in all.
+
+    ``total_s`` counts every planned epoch of both phases; early stopping can only shorten it.
+    """
+
+    level: int
+    name: str
+    regime: Regime
+    first_model_s: float
+    total_s: float
+    hand_set: bool = False  # the level with the user's hand-set layers, not the plain dial level
+
+
+@dataclass(frozen=True)
+class PlanEstimate:
+    """What each level would cost for these photos on this computer; ``chosen`` is the plan's."""
+
+    device: str
+    chosen: LevelEstimate
+    alternatives: tuple[LevelEstimate, ...]  # the other levels worth comparing, fastest first
+    measured_now: bool  # the network's speed was measured for this estimate (not stored before)
+    head_cached: float  # the share of the head phase's features already in the cache (0 to 1)
+
+    @property
+    def levels(self) -> tuple[LevelEstimate, ...]:
+        return tuple(sorted((self.chosen, *self.alternatives), key=lambda e: e.level))
+
+    def dial_totals(self) -> dict[int, float]:
+        """Seconds of a whole run at each plain dial level estimated (hand-set layers left out)."""
+        return {e.level: e.total_s for e in self.levels if not e.hand_set}
+
+
+@dataclass(frozen=True)
+class Workload:
+    """How many photos a run computes, how often."""
+
+    train: int
+    val: int
+    views: int  # cached views per training photo (1 + K augmented ones)
+    epochs: int
+    batch_size: int
+    augment: bool
+
+    @property
+    def steps_per_epoch(self) -> int:
+        return math.ceil(self.train / self.batch_size)
+
+
+@dataclass(frozen=True)
+class Rates:
+    """What the estimate is computed from."""
+
+    network: NetworkSpeed
+    decode: DecodeSpeed
+    overlapped: bool  # decoding runs beside the network (a GPU) rather than on the same cores
+
+    def extract(self, boundary: int, augmented: bool) -> float:
+        """Seconds per photo to decode one view and compute its activations at ``boundary``."""
+        return self.combine(self.decode.augmented_s if augmented else self.decode.plain_s, self.network.until(boundary))
+
+    def combine(self, decode_s: float, compute_s: float) -> float:
+        return max(decode_s, compute_s) if self.overlapped else decode_s + compute_s
+
+
+def level_time(
+    work: Workload, rates: Rates, plan: FreezePlan, head_boundary: int, cached: Callable[[int], CacheShare],
+    use_cache: bool,
+) -> tuple[float, float]:
+    """(seconds until the first usable model, seconds in all) of a run planned as ``plan``.
+
+    ``cached(boundary)`` says how much of that boundary's features the cache holds.
+    """
+    net = rates.network
+    plain = work.train + work.val  # view 0 of every photo
+    augmented = work.train * (work.views - 1)
+
+    def features(boundary: int) -> float:
+        share = cached(boundary)
+        computed = plain * rates.extract(boundary, False) + augmented * rates.extract(boundary, True)
+        return (1 - share.fraction) * computed + share.fraction * (plain + augmented) * share.read_s
+
+    head_epochs = work.epochs * (work.steps_per_epoch * net.step_s + work.val * net.inference_from(head_boundary))
+    first_model = net.setup_s + features(head_boundary) + head_epochs
+    if plan.regime is Regime.HEAD:
+        return first_model, first_model
+    handed_out = first_model + net.setup_s  # the head's model is copied for the caller
+    boundary = plan.first_trainable_stage
+    if use_cache and boundary > 0:
+        epoch = work.train * net.train_from(boundary) + work.val * net.inference_from(boundary)
+        return first_model, handed_out + features(boundary) + work.epochs * epoch
+    # Streamed: every epoch decodes (augmented afresh) and runs the frozen trunk without a graph;
+    # validation photos are decoded once and kept.
+    decode = rates.decode.augmented_s if work.augment else rates.decode.plain_s
+    train = rates.combine(decode, net.until(boundary) + net.train_from(boundary))
+    epoch = work.train * train + work.val * net.inference_from(0)
+    return first_model, handed_out + work.val * rates.decode.plain_s + work.epochs * epoch
+
+
+def estimate_plan(
+    dataset: DataSet,
+    config: TrainConfig,
+    net: StagedNetwork,
+    *,
+    cache: FeatureCache | None = None,
+    store: SpeedStore | None = None,
+    preprocessing: Preprocessing | None = None,
+    cancel: CancelToken | None = None,
+) -> PlanEstimate:
+    """How long the planned level and its alternatives (head only, the recommended partial level,
+    everything) take for ``dataset`` under ``config`` with ``net`` on this computer.
+
+    ``cache`` is the feature cache the run will use (default: the user's, when ``config.use_cache``);
+    ``store`` keeps network speeds between calls (default: beside the user's feature cache).
+    Raises DataError when there is nothing to train on yet, Cancelled when ``cancel`` is set.
+    """
+    train_items, val_items = dataset.split(config.val_fraction, config.seed)
+    if not train_items or not val_items:
+        raise DataError("There are no photos to train on yet.")
+    counts = training_counts(dataset, config)
+    settings = InferenceSettings.choose(config.device, mixed_precision=config.mixed_precision)
+    prep = preprocessing if preprocessing is not None else get_spec(net.backbone_id).preprocessing
+    if cache is None and config.use_cache:
+        cache = FeatureCache()
+    if store is None:
+        store = SpeedStore(cache.root / STORE_NAME if cache is not None else None)
+    speed, measured_now = network_speed(net, settings, config.batch_size, prep.input_size, store, cancel=cancel)
+    recipe = ViewRecipe(prep, config.augment_strength, config.seed)
+    decode = measure_decode(sample_photos([i.path for i in train_items]), recipe, settings.decode_workers)
+    if cancel is not None:
+        cancel.raise_if_cancelled()
+    rates = Rates(speed, decode, overlapped=settings.device.type != "cpu")
+    views = (1 + config.cached_views) if config.augment else 1
+    work = Workload(len(train_items), len(val_items), views, config.epochs, config.batch_size, config.augment)
+
+    requests = [ViewRequest(i.path, v) for i in train_items for v in range(views)]
+    requests += [ViewRequest(i.path, 0) for i in val_items]
+    precision = str(settings.autocast_dtype or "fp32")
+    shares: dict[int, CacheShare] = {}
+
+    def cached(boundary: int) -> CacheShare:
+        if boundary not in shares:
+            namespace = cache_namespace(net, boundary, recipe.key(), precision) if cache is not None else ""
+            shares[boundary] = cached_fraction(cache, namespace, requests)
+        return shares[boundary]
+
+    head_boundary = len(net.stages) - 1
+    chosen_plan = plan_freeze(net, counts, config)
+
+    def estimate(plan: FreezePlan) -> LevelEstimate:
+        first, total = level_time(work, rates, plan, head_boundary, cached, config.use_cache)
+        hand_set = bool(plan.overrides)
+        name = plan.level_name + (" (with hand-set layers)" if hand_set else "")
+        return LevelEstimate(plan.level, name, plan.regime, first, total, hand_set)
+
+    chosen = estimate(chosen_plan)
+    others = []
+    for level in sorted({0, partial_level(net), max_freeze_level(net)}):
+        if level == chosen_plan.level and not chosen_plan.overrides:
+            continue
+        others.append(estimate(plan_freeze(net, counts, replace(config, freeze_level=level, trainable_overrides={}))))
+    return PlanEstimate(
+        device=device_name(settings.device),
+        chosen=chosen,
+        alternatives=tuple(sorted(others, key=lambda e: e.total_s)),
+        measured_now=measured_now,
+        head_cached=cached(head_boundary).fraction,
+    )
+
+
+def missing_weights(backbone_id: str) -> str | None:
+    """A sentence when ``backbone_id``'s pretrained weights are not on this computer (no network
+    to measure, so no estimate), else None."""
+    try:
+        status = weights_status(backbone_id)
+    except TlguiError as exc:
+        return str(exc)
+    if status != "missing":
+        return None
+    spec = get_spec(backbone_id)
+    return (
+        f"The weights of {spec.title} are not on this computer yet ({spec.download_mb:.0f} MB to download when "
+        "training starts): there is no time estimate until they are."
+    )
