@@ -15,6 +15,7 @@ from tlgui.core.data.demo import demo_dataset
 from tlgui.core.errors import TlguiError
 from tlgui.core.resources import resources_dir
 from tlgui.gui.controller import ProjectController
+from tlgui.gui.language import install_language, window_language
 from tlgui.gui.main_window import MainWindow
 from tlgui.gui.settings import APPLICATION, ORGANISATION
 from tlgui.gui.tasks import wait_for_abandoned
@@ -34,7 +35,7 @@ def app_icon() -> QIcon:
 
 
 def make_application(argv: list[str]) -> QApplication:
-    """The QApplication, with tlgui's names and icon (reuses one that already exists)."""
+    """The QApplication, with tlgui's names, icon and language (reuses one that already exists)."""
     app = QApplication.instance() or QApplication(argv)
     app.setApplicationName(APPLICATION)
     app.setOrganizationName(ORGANISATION)
@@ -43,6 +44,7 @@ def make_application(argv: list[str]) -> QApplication:
     # Matches packaging/tlgui.desktop so Wayland/X11 docks group the window under the launcher.
     app.setDesktopFileName("tlgui")
     app.setWindowIcon(app_icon())
+    install_language(app, window_language())
     return app
 
 

@@ -20,6 +20,7 @@ from tlgui.core.errors import TlguiError
 from tlgui.core.files.versions import MODEL_SUFFIX, PROJECT_SUFFIX, with_suffix
 from tlgui.gui.controller import ProjectController
 from tlgui.gui.failed_saves import failed_save_message
+from tlgui.gui.language import LanguageMenu
 from tlgui.gui.model_export import ModelExporter
 from tlgui.gui.pages.classify.classify_page import ClassifyPage
 from tlgui.gui.pages.data.data_page import DataPage
@@ -97,6 +98,9 @@ class MainWindow(QMainWindow):
         file_menu.addSeparator()
         file_menu.addAction(self.quit_action)
         self._fill_recent_menu()
+
+        settings_menu = self.menuBar().addMenu(self.tr("&Settings"))
+        settings_menu.addMenu(LanguageMenu(self))
 
         help_menu = self.menuBar().addMenu("&Help")
         help_menu.addAction(self._action("&About tlgui", self.about))

@@ -22,6 +22,7 @@ from pathlib import Path
 
 from tlgui.core.data.items import folder_class_name
 from tlgui.core.errors import Cancelled
+from tlgui.core.i18n import _, ngettext
 
 # A question for the user and its choices; returns the index of the choice, or None to cancel.
 AskFn = Callable[[str, list[str]], int | None]
@@ -119,17 +120,29 @@ def _resolve(
 
 def _ask_layout(folder: Path, listing: _Listing, loose_label: str, ask: AskFn | None, *, splits: bool) -> int:
     n = len(listing.loose)
-    kept = "Keep the train/val folders" if splits else "Make each sub-folder a class"
-    choices = [
-        f"{kept}; put the {n} loose image(s) in class '{loose_label}'",
-        f"{kept}; leave the {n} loose image(s) out",
-        f"Put everything in one class '{loose_label}'",
-    ]
+    if splits:
+        choices = [
+            ngettext("Keep the train/val folders; put the {n} loose image in class '{label}'",
+                     "Keep the train/val folders; put the {n} loose images in class '{label}'", n),
+            ngettext("Keep the train/val folders; leave the {n} loose image out",
+                     "Keep the train/val folders; leave the {n} loose images out", n),
+        ]
+    else:
+        choices = [
+            ngettext("Make each sub-folder a class; put the {n} loose image in class '{label}'",
+                     "Make each sub-folder a class; put the {n} loose images in class '{label}'", n),
+            ngettext("Make each sub-folder a class; leave the {n} loose image out",
+                     "Make each sub-folder a class; leave the {n} loose images out", n),
+        ]
+    choices = [choice.format(n=n, label=loose_label) for choice in choices]
+    choices.append(_("Put everything in one class '{label}'").format(label=loose_label))
     if ask is None:
         return 0
-    question = (
-        f"'{folder.name}' holds {n} image(s) directly and {len(listing.subfolders)} sub-folder(s) "
-        "with images. How should they be sorted?"
+    question = _("'{folder}' holds {images} directly and {folders} with images. How should they be sorted?").format(
+        folder=folder.name,
+        images=ngettext("{n} image", "{n} images", n).format(n=n),
+        folders=ngettext("{n} sub-folder", "{n} sub-folders", len(listing.subfolders)).format(
+            n=len(listing.subfolders)),
     )
     answer = ask(question, choices)
     if answer is None:

@@ -35,13 +35,17 @@ def pick_device(preference: str = "auto") -> torch.device:
         return torch.device(available_devices()[0])
     kind, _, index = choice.partition(":")
     if kind not in _KINDS or (index and not index.isdigit()):
-        raise TlguiError(f"Unknown device {preference!r}; choose auto, cpu, cuda or mps.")
+        raise TlguiError(_(
+            "Unknown device {preference!r}; choose auto, cpu, cuda or mps."
+        ).format(preference=preference))
     if kind not in available_devices():
         raise TlguiError(_missing_message(kind))
     if kind == "cuda" and index and int(index) >= torch.cuda.device_count():
         raise TlguiError(
-            f"GPU {index} was requested, but this computer has {torch.cuda.device_count()} CUDA GPU(s) "
-            "(numbered from 0)."
+            _(
+                "GPU {index} was requested, but this computer has {device_count} CUDA GPU(s) (numbered "
+                "from 0)."
+            ).format(index=index, device_count=torch.cuda.device_count())
         )
     return torch.device(choice)
 

@@ -1,10 +1,12 @@
 """Words for progress: counts, sizes and time left, as the pages show them.
 
 Pure functions (no widgets). Phases are named by the engine's ``Phase.title``, the one wording the
-window and the command line share.
+window and the command line share, translated by the engine's catalogue.
 """
 
 from __future__ import annotations
+
+from PySide6.QtCore import QCoreApplication
 
 from tlgui.core.progress import Phase, ProgressEvent
 
@@ -16,19 +18,19 @@ def format_duration(seconds: float) -> str:
     """``"45 s"``, ``"3 min 05 s"``, ``"1 h 02 min"``."""
     seconds = max(0, int(round(seconds)))
     if seconds < 60:
-        return f"{seconds} s"
+        return QCoreApplication.translate("progress_text", "{seconds} s").format(seconds=seconds)
     minutes, secs = divmod(seconds, 60)
     if minutes < 60:
-        return f"{minutes} min {secs:02d} s"
+        return QCoreApplication.translate("progress_text", "{minutes} min {seconds} s").format(minutes=minutes, seconds=f"{secs:02d}")
     hours, minutes = divmod(minutes, 60)
-    return f"{hours} h {minutes:02d} min"
+    return QCoreApplication.translate("progress_text", "{hours} h {minutes} min").format(hours=hours, minutes=f"{minutes:02d}")
 
 
 def format_eta(seconds: float | None) -> str:
     """``"about 3 min 05 s left"``, or an empty string while the rate is still unknown."""
     if seconds is None or seconds != seconds or seconds < 0:  # NaN guard: x != x
         return ""
-    return f"about {format_duration(seconds)} left"
+    return QCoreApplication.translate("progress_text", "about {duration} left").format(duration=format_duration(seconds))
 
 
 def format_count(value: int) -> str:
@@ -52,7 +54,8 @@ def describe_event(event: ProgressEvent, label: str | None = None) -> str:
         text = event.message
     elif event.total and event.total > 1:
         if event.phase is Phase.DOWNLOAD and event.total >= _BYTES_THRESHOLD:
-            text += f" {format_megabytes(event.done)} of {format_megabytes(event.total)}"
+            text += " " + QCoreApplication.translate("progress_text", "{done} of {total}").format(
+                done=format_megabytes(event.done), total=format_megabytes(event.total))
         else:
             text += f" {event.done}/{event.total}"
     elif event.message:
