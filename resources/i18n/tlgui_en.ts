@@ -5,16 +5,16 @@
     <name>ConfusionModel</name>
     <message numerus="yes">
         <source>%n {true} photo(s) correct ({share} of {true}). Click to see them.</source>
-        <translation type="unfinished">
-            <numerusform></numerusform>
-            <numerusform></numerusform>
+        <translation>
+            <numerusform>%n {true} photo correct ({share} of {true}). Click to see it.</numerusform>
+            <numerusform>%n {true} photos correct ({share} of {true}). Click to see them.</numerusform>
         </translation>
     </message>
     <message numerus="yes">
         <source>%n {true} photo(s) predicted as {predicted} ({share} of {true}). Click to see them.</source>
-        <translation type="unfinished">
-            <numerusform></numerusform>
-            <numerusform></numerusform>
+        <translation>
+            <numerusform>%n {true} photo predicted as {predicted} ({share} of {true}). Click to see it.</numerusform>
+            <numerusform>%n {true} photos predicted as {predicted} ({share} of {true}). Click to see them.</numerusform>
         </translation>
     </message>
 </context>
@@ -22,30 +22,30 @@
     <name>ResultsPage</name>
     <message numerus="yes">
         <source>%n photo(s), the most confident mistakes first.</source>
-        <translation type="unfinished">
-            <numerusform></numerusform>
-            <numerusform></numerusform>
+        <translation>
+            <numerusform>%n photo, the most confident mistakes first.</numerusform>
+            <numerusform>%n photos, the most confident mistakes first.</numerusform>
         </translation>
     </message>
     <message numerus="yes">
         <source> %n photo(s) of them no longer in the project&apos;s bins.</source>
-        <translation type="unfinished">
-            <numerusform></numerusform>
-            <numerusform></numerusform>
+        <translation>
+            <numerusform> %n photo of them is no longer in the project&apos;s bins.</numerusform>
+            <numerusform> %n photos of them are no longer in the project&apos;s bins.</numerusform>
         </translation>
     </message>
     <message numerus="yes">
         <source>%n {label} photo(s) correctly recognised.</source>
-        <translation type="unfinished">
-            <numerusform></numerusform>
-            <numerusform></numerusform>
+        <translation>
+            <numerusform>%n {label} photo correctly recognised.</numerusform>
+            <numerusform>%n {label} photos correctly recognised.</numerusform>
         </translation>
     </message>
     <message numerus="yes">
         <source>%n {label} photo(s) taken for {predicted}.</source>
-        <translation type="unfinished">
-            <numerusform></numerusform>
-            <numerusform></numerusform>
+        <translation>
+            <numerusform>%n {label} photo taken for {predicted}.</numerusform>
+            <numerusform>%n {label} photos taken for {predicted}.</numerusform>
         </translation>
     </message>
 </context>

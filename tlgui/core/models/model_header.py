@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from tlgui.core.errors import ModelFileError
 from tlgui.core.files.limits import FileLimitError, loads_json_limited
 from tlgui.core.files.versions import MODEL_FORMAT_VERSION, check_format_version
-from tlgui.core.i18n import _
+from tlgui.core.i18n import N_, _
 
 FORMAT_NAME = "tlgui-model"
 METADATA_KEY = "tlgui"
@@ -221,13 +221,13 @@ def _tlgui_metadata(header: dict, where: str) -> dict:
         "format_version": meta.get("format_version"),
         "tlgui_version": made_by if printable and _is_utf8(made_by) else None,
     }
-    check_format_version(version_fields, where, kind="model", supported=MODEL_FORMAT_VERSION)
+    check_format_version(version_fields, where, kind=N_("model"), supported=MODEL_FORMAT_VERSION)
     required = (*_REQUIRED_FIELDS, CHECKSUM_FIELDS[meta["format_version"]])
     missing = [name for name in required if name not in meta]
     if missing:
         raise ModelFileError(_(
             "{where} is damaged: its metadata lacks {names}."
-        ).format(where=where, join=', '.join(missing)))
+        ).format(where=where, names=', '.join(missing)))
     if not isinstance(meta[required[-1]], str) or not _HEX_DIGEST.fullmatch(meta[required[-1]]):
         raise ModelFileError(_(
             "{where} is damaged: its checksum is not a SHA-256 digest."

@@ -5,6 +5,7 @@ from __future__ import annotations
 import torch
 
 from tlgui.core.errors import TlguiError
+from tlgui.core.i18n import _
 
 _KINDS = ("cuda", "mps", "cpu")
 
@@ -33,7 +34,7 @@ def pick_device(preference: str = "auto") -> torch.device:
     choice = (preference or "auto").strip().lower()
     if choice == "auto":
         return torch.device(available_devices()[0])
-    kind, _, index = choice.partition(":")
+    kind, _colon, index = choice.partition(":")
     if kind not in _KINDS or (index and not index.isdigit()):
         raise TlguiError(_(
             "Unknown device {preference!r}; choose auto, cpu, cuda or mps."

@@ -298,7 +298,7 @@ def photo_digests(
             cancel.raise_if_cancelled()
         failures.extend(failed)
         reads = [(r.path, stamp, digest) for r, (digest, stamp) in zip(good, identities, strict=True)]
-        digests.update((path, digest) for path, _, digest in reads)
+        digests.update((path, digest) for path, _stamp, digest in reads)
         remember_digests(cache, reads)
         done += len(good) + len(failed)
         meter.update(done, _("Checking photos"))

@@ -17,13 +17,13 @@ class ProgressPanel(QWidget):
 
     cancelRequested = Signal()
 
-    def __init__(self, cancel_text: str = "Cancel", parent: QWidget | None = None):
+    def __init__(self, cancel_text: str | None = None, parent: QWidget | None = None):
         super().__init__(parent)
         self.bar = QProgressBar()
         self.bar.setTextVisible(True)
         # Text inside the bar keeps the panel one line high, so the page does not jump when it shows.
         self.bar.setMinimumWidth(260)
-        self.cancel_button = QPushButton(cancel_text)
+        self.cancel_button = QPushButton(self.tr("Cancel") if cancel_text is None else cancel_text)
         self.cancel_button.clicked.connect(self._on_cancel)
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -56,7 +56,7 @@ class ProgressPanel(QWidget):
             if bar.value() != value:
                 bar.setValue(value)
         # Events keep coming until the worker reaches its next check; keep saying a stop is pending.
-        text += " — stopping…" if self._stopping else ""
+        text += self.tr(" — stopping…") if self._stopping else ""
         if bar.format() != text:
             bar.setFormat(text)
         if self.isHidden():
@@ -72,5 +72,5 @@ class ProgressPanel(QWidget):
         # One press is enough; a disabled button tells the user the stop is on its way.
         self.cancel_button.setEnabled(False)
         self._stopping = True
-        self.bar.setFormat(self.bar.format() + " — stopping…")
+        self.bar.setFormat(self.bar.format() + self.tr(" — stopping…"))
         self.cancelRequested.emit()
