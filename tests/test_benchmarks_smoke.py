@@ -20,6 +20,7 @@ DATASETS = REPO.parent / "shared" / "datasets"
 pytestmark = pytest.mark.shared
 
 
+@pytest.mark.slow
 def test_quick_suite_runs_and_writes_the_table(tmp_path):
     if not (DATASETS / "hymenoptera" / "train").is_dir():
         pytest.skip(f"{DATASETS / 'hymenoptera'} is not available")

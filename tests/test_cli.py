@@ -32,6 +32,7 @@ def test_train_writes_a_model_and_reports(trained_model, capsys):
     assert out.is_file() and out.stat().st_size > 1_000_000
 
 
+@pytest.mark.slow
 def test_predict_csv_json_and_table(trained_model, capsys):
     root, out = trained_model
     photo = root / "photos" / "red" / "red_0.jpg"
@@ -92,6 +93,7 @@ def test_bad_model_file_is_refused(tmp_path, capsys):
     assert err.startswith("tlgui: error:") and "Traceback" not in err
 
 
+@pytest.mark.slow
 def test_labelled_files_and_separate_validation_folder(tmp_path, capsys):
     write_learnable_tree(tmp_path / "train", {"red": 6, "blue": 6})
     write_learnable_tree(tmp_path / "val", {"red": 3, "blue": 3}, start=50)
@@ -416,6 +418,7 @@ def test_a_command_stuck_after_ctrl_c_still_ends_with_130():
     assert _interrupt(stuck, 2) < 5 and stuck.returncode == 130
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(sys.platform == "win32", reason="SIGINT is POSIX")
 def test_ctrl_c_during_training_ends_it_with_130_and_writes_nothing(tmp_path):
     write_learnable_tree(tmp_path / "photos", {"red": 6, "blue": 6})

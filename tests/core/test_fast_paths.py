@@ -48,6 +48,7 @@ def _reference_probabilities(classifier, paths) -> np.ndarray:
     return np.stack(rows)
 
 
+@pytest.mark.slow
 def test_fast_prediction_matches_the_plain_path(demo_classifier):
     paths = [item.path for item in demo_dataset().items()][:24]
     reference = _reference_probabilities(demo_classifier, paths)
@@ -69,6 +70,7 @@ def test_draft_decoding_keeps_the_shorter_side_and_the_content():
     assert np.abs(np.asarray(draft).astype(float) - small_full).mean() < 8
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not cpu_supports_bf16(), reason="this CPU has no native bf16: the engine runs fp32")
 def test_bf16_features_stay_close_to_fp32(bundled_network):
     items = demo_dataset().items()[:16]

@@ -123,6 +123,7 @@ def test_layer_tree_mirrors_the_modules_and_their_state(lite0):
     assert by_path["stages.pre_logits"].params == 0 and by_path["stages.pre_logits"].trainable is False
 
 
+@pytest.mark.slow
 def test_train_mode_keeps_frozen_batchnorm_statistics(lite0):
     set_freeze_level(lite0, 1)  # conv_head and head train
     frozen_bn = lite0.get_submodule("stages.blocks_3.0.bn1")

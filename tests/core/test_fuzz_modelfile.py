@@ -171,6 +171,7 @@ def _replaced(value, path, new):
     return [_replaced(child, rest, new) if i == head else child for i, child in enumerate(value)]
 
 
+@pytest.mark.slow
 @FUZZ
 @given(st.data())
 def test_generated_values_in_a_signed_header(model_bytes, workdir, data):

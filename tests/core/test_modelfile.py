@@ -523,6 +523,7 @@ def test_numpy_and_torch_numbers_in_a_summary_are_saved_as_numbers(tmp_path):
     assert info["metrics"] == {"accuracy": 0.5, "best_epoch": 3, "val_loss": 0.25}
 
 
+@pytest.mark.slow
 def test_the_largest_valid_summary_fits_the_header_cap(tmp_path):
     names = [f"{i:03d}" + "蜂" * 252 for i in range(1000)]  # 1,000 classes of 255 characters
     confusion = [[(i + j) % 100 for j in range(1000)] for i in range(1000)]

@@ -47,6 +47,7 @@ def mislabelled(tmp_path_factory):
     return dataset, wrong
 
 
+@pytest.mark.slow
 def test_mislabelled_photos_come_out_on_top_with_their_true_class(mislabelled, bundled_network, cache):
     dataset, wrong = mislabelled
     report = find_label_suspects(dataset, bundled_network, cache=cache)

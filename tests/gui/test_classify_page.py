@@ -77,7 +77,7 @@ def test_dropping_one_photo_shows_its_top_classes(qtbot, page, trained, new_phot
     bars = page.single.bar_values()
     assert [name for name, _ in bars] == ["red", "blue"]
     assert bars[0][1] == f"{prediction.top[0][1]:.1%}"
-    assert page.single.preview.pixmap() is not None and not page.single.preview.pixmap().isNull()
+    assert page.single.heatmap.canvas.photo is not None and not page.single.heatmap.canvas.photo.isNull()
 
 
 def test_dropping_a_folder_gives_a_sortable_table_and_csv(qtbot, page, trained, new_photos, tmp_path):
@@ -87,7 +87,8 @@ def test_dropping_a_folder_gives_a_sortable_table_and_csv(qtbot, page, trained, 
         assert _drop(page, [folder])
     predictions = blocker.args[0]
     assert len(predictions) == 4  # three photos and the empty file, which gets an error
-    assert page.stack.currentWidget() is page.table_box
+    assert page.stack.currentWidget() is page.results
+    page.results.setCurrentWidget(page.table_box)  # the table is the second view
     assert page.proxy.rowCount() == 4
     errors = [p for p in predictions if p.error]
     assert len(errors) == 1 and errors[0].path.name == "empty.jpg"

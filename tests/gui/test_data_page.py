@@ -111,11 +111,15 @@ def test_ambiguous_folder_asks_on_the_gui_thread(qtbot, page, tmp_path, monkeypa
 
     def get_item(parent, title, question, choices, current, editable):
         asked.append(choices)
+        questions.append(question)
         return choices[2], True  # everything in one class
 
+    questions = []
     monkeypatch.setattr(QInputDialog, "getItem", staticmethod(get_item))
     drop_and_wait(qtbot, page, page, url_mime([root]))
     assert len(asked) == 1 and len(asked[0]) == 3
+    assert "holds 1 image directly and 2 sub-folders with images" in questions[0]
+    assert "put the 1 loose image in class" in asked[0][0]
     assert page.controller.dataset.class_names == ["mixed"]
     assert page.controller.dataset.count("mixed") == 5
 
@@ -181,7 +185,7 @@ def test_files_dropped_on_empty_space_ask_which_bin(qtbot, filled, tmp_path, mon
         return "hornets", True  # a new name typed in
 
     monkeypatch.setattr(QInputDialog, "getItem", staticmethod(get_item))
-    drop_and_wait(qtbot, page, page.drop_hint, url_mime(extra))
+    drop_and_wait(qtbot, page, page.drop_zone, url_mime(extra))
     choices, editable = offered[0]
     assert editable and {"ants", "bees"} <= set(choices)
     assert page.controller.dataset.class_names == ["ants", "bees", "hornets"]
@@ -306,8 +310,20 @@ def test_duplicates_across_bins_are_flagged(qtbot, page, tmp_path):
     row = bees.model.row_of(same)
     assert bees.model.data(bees.model.index(row), DuplicateRole)
     dialog = page.show_duplicates()
-    copy = dialog.tree.topLevelItem(0).child(1)
-    dialog.tree.itemActivated.emit(copy, 0)
+    model = dialog.model
+    assert (model.rowCount(), model.columnCount()) == (1, 2)
+    # Each copy is shown as its picture (decoded off the GUI thread), with its class and file name.
+    qtbot.waitUntil(lambda: all(isinstance(model.data(model.index(0, c), Qt.ItemDataRole.DecorationRole), QImage)
+                                for c in range(2)), timeout=10000)
+    for column in range(2):
+        image = model.data(model.index(0, column), Qt.ItemDataRole.DecorationRole)
+        colour = image.pixelColor(image.width() // 2, image.height() // 2)
+        assert (colour.red(), colour.green(), colour.blue()) == imagegen.unique_colour(0)
+    labels = {model.data(model.index(0, c)).split("\n")[0] for c in range(2)}
+    assert labels == {"ants", "bees"}
+    copy = next(model.index(0, c) for c in range(2) if model.item(model.index(0, c)).label == "bees")
+    assert model.data(copy).endswith("copy_of_ant.png")
+    dialog.table.activated.emit(copy)
     assert bees.selected_paths() == [same]
     dialog.close()
 
@@ -334,3 +350,356 @@ def test_given_split_is_reported(qtbot, page, tmp_path):
     drop_and_wait(qtbot, page, page, url_mime([root]))
     assert "split: given by train/val folders" in page.summary.text()
     assert page.controller.dataset.count("ants") == 5
+
+
+# ---- undo / redo: every edit of the bins goes back exactly --------------------------------------------
+
+
+def bins_state(page) -> dict:
+    return page.controller.dataset.to_dict()
+
+
+def shown_state(page) -> dict[str, list[str]]:
+    """What the panels show: class -> file names, in bin order."""
+    return {label: [panel.model.item(r).path.name for r in range(panel.model.rowCount())]
+            for label, panel in page.panels.items()}
+
+
+def undo_then_redo(qtbot, page, before: dict) -> None:
+    """Undo the last edit (the bins and the panels as before), redo it (as after)."""
+    after, after_shown = bins_state(page), shown_state(page)
+    assert after != before
+    page.controller.undo_stack.undo()
+    assert bins_state(page) == before
+    assert list(page.panels) == [c["name"] for c in before["classes"]]
+    page.controller.undo_stack.redo()
+    assert bins_state(page) == after
+    assert shown_state(page) == after_shown
+
+
+def select(panel, rows) -> None:
+    selection = panel.view.selectionModel()
+    selection.clearSelection()
+    for row in rows:
+        selection.select(panel.model.index(row), selection.SelectionFlag.Select)
+
+
+def test_undo_and_redo_of_adding_a_folder(qtbot, filled, tmp_path):
+    page, _files, _root = filled
+    before = bins_state(page)
+    more = tmp_path / "more"
+    class_tree(more, {"ants": 2, "wasps": 3}, start=50)
+    imagegen.write_truncated(more / "wasps" / "bad.jpg")
+    drop_and_wait(qtbot, page, page, url_mime([more]))
+    assert page.controller.undo_stack.undoText() == "Add 5 photos"
+    undo_then_redo(qtbot, page, before)
+    page.controller.undo_stack.undo()
+    assert len(page.controller.dataset.skipped) == 1  # the second bad file is gone with its intake
+
+
+@pytest.mark.parametrize("edit", ["new", "rename", "delete", "merge", "merge-existing", "remove"])
+def test_undo_and_redo_of_each_class_edit(qtbot, filled, monkeypatch, edit):
+    page, files, _root = filled
+    before = bins_state(page)
+    monkeypatch.setattr(QMessageBox, "question", staticmethod(lambda *a: QMessageBox.StandardButton.Yes))
+    if edit == "new":
+        monkeypatch.setattr(QInputDialog, "getText", staticmethod(lambda *a, **k: ("wasps", True)))
+        assert page.new_class() == "wasps"
+    elif edit == "rename":
+        assert page.rename_class("ants", "formicidae")
+    elif edit == "delete":
+        assert page.delete_classes(["ants"])
+    elif edit == "merge":
+        assert page.merge_classes(["bees", "ants"], "insects")
+    elif edit == "merge-existing":
+        assert page.merge_classes(["ants", "bees"], "bees")
+    else:
+        select(page.panels["bees"], [0, 2, 4])
+        assert page.remove_selected() == 3
+    undo_then_redo(qtbot, page, before)
+
+
+def test_undo_of_a_move_of_many_photos_puts_each_back_in_its_place(qtbot, page, tmp_path):
+    root = tmp_path / "many"
+    class_tree(root, {"cats": 120, "dogs": 40, "foxes": 10})
+    drop_and_wait(qtbot, page, page, url_mime([root]))
+    before = bins_state(page)
+    cats, dogs = page.panels["cats"], page.panels["dogs"]
+    paths = [cats.model.item(r).path for r in range(0, 120, 2)] + [dogs.model.item(r).path for r in (1, 5)]
+    assert page.move_items(paths, "foxes")
+    assert page.controller.dataset.count("foxes") == 72
+    assert page.controller.undo_stack.undoText() == "Move 62 photos to “foxes”"
+    undo_then_redo(qtbot, page, before)
+    # Undo the move after the move was redone: the same again.
+    page.controller.undo_stack.undo()
+    assert shown_state(page)["cats"] == sorted(p.name for p in files_of(root / "cats"))
+
+
+def files_of(folder: Path) -> list[Path]:
+    return [p for p in folder.iterdir() if p.is_file()]
+
+
+def test_a_drag_between_bins_is_undone_too(qtbot, filled):
+    page, files, _root = filled
+    before = bins_state(page)
+    ants, bees = page.panels["ants"], page.panels["bees"]
+    assert drop(bees.view.viewport(), ants.model.mimeData([ants.model.index(1), ants.model.index(3)]),
+                Qt.DropAction.MoveAction)
+    qtbot.waitUntil(lambda: page.controller.dataset.count("bees") == 8)
+    # The moved photos are shown where they went: selected, the bin outlined.
+    assert set(bees.selected_paths()) == {files["ants"][1], files["ants"][3]}
+    assert bees.highlighted
+    undo_then_redo(qtbot, page, before)
+
+
+def test_saved_then_undone_back_to_the_save_is_not_unsaved(qtbot, filled):
+    page, _files, _root = filled
+    controller = page.controller
+    controller.mark_clean()  # as after a save
+    assert page.rename_class("ants", "formicidae") and controller.dirty
+    controller.undo_stack.undo()
+    assert not controller.dirty
+    controller.undo_stack.redo()
+    assert controller.dirty
+    # A change outside the stack keeps the project unsaved whatever is undone, and clears the stack
+    # (its edits would no longer fit the bins).
+    controller.notify_dataset_changed()
+    assert controller.dirty and controller.undo_stack.count() == 0
+
+
+def test_a_new_project_starts_with_nothing_to_undo(qtbot, filled):
+    page, _files, _root = filled
+    assert page.controller.undo_stack.canUndo()
+    page.controller.new_project()
+    assert not page.controller.undo_stack.canUndo() and not page.controller.dirty
+
+
+# ---- Move to class… ---------------------------------------------------------------------------------
+
+
+def test_move_to_class_moves_the_selected_photos_and_shows_them_there(qtbot, filled, monkeypatch):
+    page, files, _root = filled
+    ants = page.panels["ants"]
+    assert not page.move_action.isEnabled()
+    select(ants, [0, 4])
+    assert page.move_action.isEnabled()
+    asked = []
+
+    def get_item(parent, title, question, choices, current, editable):
+        asked.append((question, list(choices)))
+        return "bees", True
+
+    monkeypatch.setattr(QInputDialog, "getItem", staticmethod(get_item))
+    page.move_action.trigger()
+    assert asked[0][0].startswith("Move these 2 photos to which class?")
+    assert asked[0][1] == ["bees"]  # not the class they are in
+    assert page.controller.dataset.count("bees") == 8
+    bees = page.panels["bees"]
+    assert set(bees.selected_paths()) == {files["ants"][0], files["ants"][4]}
+    assert bees.highlighted
+    messages = []
+    page.controller.statusMessage.connect(messages.append)
+    page.controller.undo_stack.undo()
+    assert page.controller.dataset.count("ants") == 5
+    assert set(ants.selected_paths()) == {files["ants"][0], files["ants"][4]}  # shown back home
+    assert messages[-1] == "Undone: Move 2 photos to “bees”."
+
+
+def test_move_to_a_new_class_creates_it_and_undo_removes_it(qtbot, filled, monkeypatch):
+    page, files, _root = filled
+    before = bins_state(page)
+    select(page.panels["bees"], [1])
+    monkeypatch.setattr(QInputDialog, "getItem", staticmethod(lambda *a: ("hornets", True)))
+    assert page.move_selected()
+    assert page.controller.dataset.class_names == ["ants", "bees", "hornets"]
+    assert page.panels["hornets"].model.rowCount() == 1
+    undo_then_redo(qtbot, page, before)
+
+
+def test_move_without_a_selection_says_what_to_do(qtbot, filled):
+    page, _files, _root = filled
+    messages = []
+    page.controller.statusMessage.connect(messages.append)
+    assert not page.move_selected()
+    assert messages and "Select photos first" in messages[-1]
+
+
+# ---- showing where things went ----------------------------------------------------------------------
+
+
+def visible_in_scroll(page, widget) -> bool:
+    """True when the middle of ``widget`` is inside the bins' scrolled viewport."""
+    viewport = page.scroll.viewport()
+    centre = widget.mapTo(viewport, widget.rect().center())
+    return viewport.rect().contains(centre)
+
+
+def test_a_new_class_is_scrolled_into_view_and_outlined(qtbot, page, tmp_path, monkeypatch):
+    root = tmp_path / "tall"
+    class_tree(root, {name: 30 for name in ("a", "b", "c", "d", "e")})
+    drop_and_wait(qtbot, page, page, url_mime([root]))
+    assert page.scroll.verticalScrollBar().maximum() > 0  # the bins are taller than the page
+    page.scroll.verticalScrollBar().setValue(0)
+    monkeypatch.setattr(QInputDialog, "getText", staticmethod(lambda *a, **k: ("zebra", True)))
+    page.new_class_button.click()
+    panel = page.panels["zebra"]
+    qtbot.waitUntil(lambda: visible_in_scroll(page, panel), timeout=5000)
+    assert panel.highlighted
+    qtbot.waitUntil(lambda: not panel.highlighted, timeout=5000)  # only for a moment
+
+
+def test_each_bin_shows_all_its_photos_and_only_the_page_scrolls(qtbot, page, tmp_path):
+    root = tmp_path / "big"
+    class_tree(root, {"lots": 150})
+    drop_and_wait(qtbot, page, page, url_mime([root]))
+    view = page.panels["lots"].view
+    qtbot.waitUntil(lambda: view.verticalScrollBar().maximum() == 0)
+    last = view.visualRect(view.model().index(149))
+    assert last.bottom() <= view.viewport().height()
+    assert page.scroll.verticalScrollBar().maximum() > 0
+
+
+def test_dragging_near_the_bottom_scrolls_the_bins(qtbot, page, tmp_path):
+    root = tmp_path / "tall"
+    class_tree(root, {"a": 60, "b": 60})
+    drop_and_wait(qtbot, page, page, url_mime([root]))
+    bar = page.scroll.verticalScrollBar()
+    bar.setValue(0)
+    viewport = page.scroll.viewport()
+    page.drag_scroller.follow(viewport.mapToGlobal(QPoint(50, viewport.height() - 5)))
+    qtbot.waitUntil(lambda: bar.value() > 0, timeout=3000)
+    page.drag_scroller.follow(viewport.mapToGlobal(viewport.rect().center()))
+    value = bar.value()
+    qtbot.wait(150)
+    assert bar.value() == value  # away from the edge it stops
+
+
+# ---- words ------------------------------------------------------------------------------------------
+
+
+def test_loose_files_are_read_before_their_class_is_asked(qtbot, page, tmp_path, monkeypatch):
+    note = tmp_path / "loose" / "notes.txt"
+    note.parent.mkdir()
+    note.write_text("not a photo")
+    asked = []
+    monkeypatch.setattr(QInputDialog, "getItem", staticmethod(lambda *a: asked.append(a) or ("x", True)))
+    drop_and_wait(qtbot, page, page, url_mime([note]))
+    assert asked == []  # no question about a file that is not a photo
+    assert page.controller.dataset.class_names == []
+    assert page.notice.isVisible() and "None of the files can be read as a photo" in page.notice.text.text()
+    assert page.skipped_panel.model.rowCount() == 1
+
+
+def test_one_loose_photo_is_asked_about_in_the_singular(qtbot, page, tmp_path, monkeypatch):
+    photo = imagegen.write_image(tmp_path / "loose" / "one.png", 3)
+    questions = []
+
+    def get_item(parent, title, question, choices, current, editable):
+        questions.append(question)
+        return "singles", True
+
+    monkeypatch.setattr(QInputDialog, "getItem", staticmethod(get_item))
+    messages = []
+    page.controller.statusMessage.connect(messages.append)
+    drop_and_wait(qtbot, page, page, url_mime([photo]))
+    assert questions[0].startswith("Which class does this photo belong to?")
+    assert page.controller.dataset.class_names == ["singles"]
+    assert messages[-1] == "Added 1 photo; new class: singles."
+
+
+def test_an_empty_folder_is_said_where_it_stays(qtbot, page, tmp_path):
+    empty = tmp_path / "holiday"
+    empty.mkdir()
+    (empty / "readme.txt").write_text("no photos here")
+    drop_and_wait(qtbot, page, page, url_mime([empty]))
+    assert page.notice.isVisible()
+    assert page.notice.text.text().startswith("No photos found in “holiday”, so nothing was added.")
+    assert not page.controller.undo_stack.canUndo() and not page.controller.dirty
+
+
+def test_counts_are_words_that_agree(filled):
+    page, _files, _root = filled
+    assert page.summary.text().startswith("2 classes · 11 photos")
+    assert "1 file skipped" in page.skipped_panel.toggle.text()
+    from tlgui.gui.widgets.progress_text import counted
+
+    assert [counted(n, "photo") for n in (0, 1, 2, 1204)] == ["0 photos", "1 photo", "2 photos", "1,204 photos"]
+    assert counted(1, "class", "classes") == "1 class" and counted(3, "class", "classes") == "3 classes"
+
+
+# ---- looking at photos ------------------------------------------------------------------------------
+
+
+def test_the_size_slider_makes_thumbnails_larger(qtbot, filled):
+    page, files, _root = filled
+    panel = page.panels["ants"]
+    qtbot.waitUntil(lambda: page.loader.cached(files["ants"][0]) is not None, timeout=10000)
+    page.size_slider.setValue(192)
+    qtbot.waitUntil(lambda: page.loader.size == 192, timeout=3000)
+    assert panel.view.gridSize().width() == 192 + 8
+    # The old thumbnail serves until the new one is decoded, at the new size.
+    qtbot.waitUntil(lambda: page.loader.cached(files["ants"][0]) is not None, timeout=10000)
+    assert page.loader.cached(files["ants"][0]).width() == 192
+    assert panel.view.verticalScrollBar().maximum() == 0  # the bin grew with its cells
+
+
+def test_space_shows_a_photo_large_and_arrows_step_through_the_bin(qtbot, filled):
+    page, files, _root = filled
+    panel = page.panels["ants"]
+    panel.view.setFocus()
+    panel.view.setCurrentIndex(panel.model.index(1))
+    qtbot.keyClick(panel.view, Qt.Key.Key_Space)
+    preview = page.preview
+    assert preview is not None and preview.isVisible()
+    assert preview.item.path == files["ants"][1]
+    assert "Class “ants” · photo 2 of 5" in preview.caption.text()
+    qtbot.keyClick(preview, Qt.Key.Key_Right)
+    assert preview.item.path == files["ants"][2]
+    # The large picture is decoded in the background and shown once it is there.
+    qtbot.waitUntil(lambda: preview.loader.cached(files["ants"][2]) is not None, timeout=10000)
+    assert not preview.picture.pixmap().isNull()
+    qtbot.keyClick(preview, Qt.Key.Key_Space)
+    qtbot.waitUntil(lambda: page.preview is None, timeout=3000)
+
+
+def test_double_click_shows_a_photo_large(qtbot, filled):
+    page, files, _root = filled
+    view = page.panels["bees"].view
+    view.doubleClicked.emit(page.panels["bees"].model.index(0))
+    assert page.preview is not None and page.preview.item.path == files["bees"][0]
+    page.preview.close()
+
+
+# ---- the first start -----------------------------------------------------------------------------------
+
+
+def test_the_demo_says_it_is_a_demo_and_what_comes_next(qtbot, page):
+    from tlgui.core.data.demo import demo_dataset
+
+    page.controller.new_project(demo_dataset())
+    assert page.demo_banner.isVisible()
+    assert "demo" in page.demo_banner.text.text() and "Train" in page.demo_banner.text.text()
+    with qtbot.waitSignal(page.trainRequested):
+        page.demo_banner.train_button.click()
+    page.controller.new_project()
+    assert not page.demo_banner.isVisible()
+
+
+def test_a_class_name_with_an_ampersand_is_no_keyboard_shortcut_in_the_undo_text(qtbot, filled, monkeypatch):
+    page, _files, _root = filled
+    monkeypatch.setattr(QInputDialog, "getText", staticmethod(lambda *a, **k: ("R&D", True)))
+    page.new_class()
+    stack = page.controller.undo_stack
+    assert stack.text(stack.index() - 1) == "New class “R&D”"  # as an undo list shows it
+    assert stack.undoText() == "New class “R&&D”"  # as Edit > Undo shows it: a literal "&"
+
+
+def test_adding_a_folder_again_changes_nothing_and_leaves_nothing_to_undo(qtbot, filled):
+    page, _files, root = filled
+    stack = page.controller.undo_stack
+    count = stack.count()
+    messages = []
+    page.controller.statusMessage.connect(messages.append)
+    drop_and_wait(qtbot, page, page, url_mime([root / "ants"]))
+    assert stack.count() == count
+    assert messages[-1] == "Added 0 photos; 5 photos already there left out."

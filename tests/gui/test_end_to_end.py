@@ -252,7 +252,7 @@ def test_from_an_empty_project_to_a_saved_trained_one(qtbot, windows, insects, t
     assert sorted(name for name, _ in bars) == ["ants", "bees"]
     assert bars[0] == (first.label, f"{first.probability:.1%}")
     assert sum(p for _, p in first.top) == pytest.approx(1.0, abs=1e-3)
-    assert not classify_page.single.preview.pixmap().isNull()
+    assert not classify_page.single.heatmap.canvas.photo.isNull()
 
     # 6. File > Export model…, then the file opened without its project in another window.
     model_file = tmp_path / "exported" / "insects"
@@ -284,7 +284,7 @@ def test_from_an_empty_project_to_a_saved_trained_one(qtbot, windows, insects, t
     dialog_returns(monkeypatch, "getSaveFileName", project_file)
     window.save_as_action.trigger()
     assert project_file.is_file()
-    assert not controller.dirty and window.windowTitle() == "tlgui — insects[*]"
+    assert not controller.dirty and window.windowTitle() == "insects[*]"
 
     reopened = windows()
     dialog_returns(monkeypatch, "getOpenFileName", project_file)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import socket
 import time
 from dataclasses import replace
 from urllib.error import URLError
@@ -152,22 +153,34 @@ def test_offline_backbone_shows_the_message_and_imports_a_weights_file(qtbot, pa
     _show_and_load(qtbot, page)
 
     def offline(*_args, **_kwargs):
-        raise URLError("no network")
+        raise URLError(socket.gaierror(-2, "Name or service not known"))
 
     monkeypatch.setattr(weights, "urlopen", offline)
     page.load_backbone(SMALL)
     qtbot.waitUntil(lambda: not page.busy, timeout=30000)
     assert page.banner.isVisible()
-    assert "could not be downloaded" in page.banner.text()
+    text = page.banner.text()
+    assert "could not be downloaded: this computer cannot reach download.pytorch.org" in text
+    # Words, not an errno; this page's own button, not the command line.
+    assert "Errno" not in text and "Name or service" not in text and "tlgui import-weights" not in text
+    assert "click Import weights file… beside this message" in text
+    # The file is a link named by the file, so a long address is never broken mid-line.
+    spec = get_spec(SMALL)
+    assert f"href='{spec.weights_url}'>{spec.weights_filename}</a>" in page.banner.label.text()
     assert page.banner.import_button.isVisible()
     assert page.controller.backbone_id == DEFAULT_BACKBONE  # nothing changed
+    # The message sits above the page's two halves: it does not squeeze the list of backbones alone.
+    rows = page.picker.table.rowHeight(1)
+    assert page.picker.table.height() >= 6 * rows
+    assert page.banner.geometry().bottom() < page.picker.mapTo(page, page.picker.rect().topLeft()).y()
 
-    # A file that is not weights is refused with a clear message; the import button stays.
+    # A file that is not weights is refused in words; the import button stays.
     bogus = tmp_path / "bogus.pth"
     bogus.write_bytes(b"not a pickle")
     page.import_weights_file(SMALL, bogus)
     qtbot.waitUntil(lambda: not page.busy, timeout=30000)
-    assert "bogus.pth" in page.banner.text()
+    assert page.banner.text().startswith("bogus.pth is not a PyTorch weights file tlgui can read")
+    assert "weights_only" not in page.banner.text() and "(" not in page.banner.text().split(":")[0]
     assert page.banner.import_button.isVisible()
 
     # The right file (same keys and shapes) is cached and the backbone loads from it.
@@ -213,3 +226,16 @@ def test_download_shows_progress_and_cancel_leaves_nothing_behind(qtbot, page, m
     assert not cached.exists()
     if cached.parent.exists():
         assert not list(cached.parent.glob("*.tmp"))
+
+
+def test_importing_while_a_backbone_loads_stops_the_load_and_imports(qtbot, page, tmp_path, monkeypatch):
+    monkeypatch.setattr(weights, "urlopen", lambda *_a, **_k: _SlowResponse(40_000_000))
+    page.load_backbone(SMALL)
+    qtbot.waitUntil(lambda: "MB of" in page.progress.text(), timeout=20000)
+    good = tmp_path / "mobilenet_small.pth"
+    torch.save(build_architecture(SMALL).state_dict(), good)
+    with qtbot.waitSignal(page.networkLoaded, timeout=60000):
+        page.import_weights_file(SMALL, good)
+        assert "to import mobilenet_small.pth" in page.progress.text()
+    assert page.controller.backbone_id == SMALL
+    assert page.picker.status_of(SMALL) == "cached"

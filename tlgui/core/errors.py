@@ -31,10 +31,12 @@ class ModelFileError(TlguiError):
 class WeightsUnavailableError(TlguiError):
     """Pretrained weights are neither bundled nor cached and cannot be downloaded."""
 
-    def __init__(self, message: str, *, filename: str = "", url: str = "", target_dir: Path | None = None):
+    def __init__(self, message: str, *, filename: str = "", url: str = "", target_dir: Path | None = None,
+                 reason: str = ""):
         self.filename = filename
         self.url = url
         self.target_dir = target_dir
+        self.reason = reason  # why it could not be had, in a few words (e.g. "there is no internet connection")
         super().__init__(message)
 
 

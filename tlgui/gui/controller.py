@@ -9,7 +9,9 @@ scanning folders all happen in the pages' background tasks, which hand their res
 Conventions for pages:
 
 * Change the dataset in place through the ``DataSet`` methods, then call
-  ``notify_dataset_changed()`` (emits ``datasetChanged`` and marks the project dirty).
+  ``notify_dataset_changed()`` (emits ``datasetChanged`` and marks the project dirty). The Data
+  page's edits go through ``undo_stack`` instead (see ``pages.data.undo``), whose clean state says
+  whether they are saved; a change made any other way clears the stack.
 * The freeze state is part of ``config`` (``freeze_level``, ``trainable_overrides``): change it with
   ``set_config``; ``tlgui.core.plan.freeze_plan`` turns it into what trains.
 * Replace whole values with the ``set_*`` methods; each emits its signal and marks the project dirty
@@ -30,6 +32,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Signal
+from PySide6.QtGui import QUndoStack
 
 from tlgui.core.backbones.catalogue import DEFAULT_BACKBONE
 from tlgui.core.data.bins import DataSet
@@ -44,6 +47,9 @@ if TYPE_CHECKING:
     from tlgui.core.backbones.staged import StagedNetwork
     from tlgui.core.models.classifier import Classifier
     from tlgui.core.training.trainer import TrainResult
+
+#: Edits of the bins that Edit > Undo can take back.
+UNDO_LIMIT = 200
 
 
 class ProjectController(QObject):
@@ -60,6 +66,7 @@ class ProjectController(QObject):
             is opened), for the Train page's curves.
         path: where the project is saved, or None for a new, unsaved project.
         dirty: True when there are unsaved changes.
+        undo_stack: the edits of the bins, for Edit > Undo / Redo.
     """
 
     datasetChanged = Signal()
@@ -84,6 +91,11 @@ class ProjectController(QObject):
         self.last_result: TrainResult | None = None
         self.path: Path | None = None
         self.dirty: bool = False
+        self._changed_outside_undo = False
+        self._undo_clean = True
+        self.undo_stack = QUndoStack(self)
+        self.undo_stack.setUndoLimit(UNDO_LIMIT)
+        self.undo_stack.cleanChanged.connect(self._on_undo_clean_changed)
 
     @property
     def classifier(self) -> Classifier | None:
@@ -106,23 +118,40 @@ class ProjectController(QObject):
 
     def mark_dirty(self) -> None:
         """Record that the project has unsaved changes."""
-        self._set_dirty(True)
+        self._changed_outside_undo = True
+        self._update_dirty()
 
     def mark_clean(self) -> None:
         """Record that nothing needs saving (e.g. the user chose to discard the changes)."""
-        self._set_dirty(False)
+        self._changed_outside_undo = False
+        self.undo_stack.setClean()
+        self._update_dirty()
 
-    def _set_dirty(self, dirty: bool) -> None:
+    def _on_undo_clean_changed(self, clean: bool) -> None:
+        self._undo_clean = clean
+        self._update_dirty()
+
+    def _update_dirty(self) -> None:
+        # Undoing every edit of the bins made since the save leaves nothing unsaved, unless
+        # something outside the stack (settings, a training run) changed too.
+        dirty = self._changed_outside_undo or not self._undo_clean
         if dirty != self.dirty:
             self.dirty = dirty
             self.dirtyChanged.emit(dirty)
 
     # -- changes --------------------------------------------------------------------------------
 
-    def notify_dataset_changed(self) -> None:
-        """Call after changing ``dataset`` in place."""
+    def notify_dataset_changed(self, *, undoable: bool = False) -> None:
+        """Call after changing ``dataset`` in place.
+
+        ``undoable``: the change is a command on ``undo_stack``, which then tracks whether it is
+        saved. Any other change clears the stack: its commands would no longer fit the bins.
+        """
+        if not undoable:
+            self._changed_outside_undo = True  # first: clearing the stack makes it "clean"
+            self.undo_stack.clear()
         self.datasetChanged.emit()
-        self.mark_dirty()
+        self._update_dirty()
 
     def set_dataset(self, dataset: DataSet) -> None:
         """Replace the class bins with another DataSet."""
@@ -254,7 +283,7 @@ class ProjectController(QObject):
         if target != self.path:
             self.path = target
             self.pathChanged.emit(target)
-        self._set_dirty(False)
+        self.mark_clean()
         self.statusMessage.emit(self.tr("Saved {path}.").format(path=target))
         return target
 
@@ -269,6 +298,7 @@ class ProjectController(QObject):
         self.last_result = None
         self.path = path
         self.projectReplaced.emit()
+        self.undo_stack.clear()  # its edits were made to the bins just replaced
         self.datasetChanged.emit()
         self.backboneChanged.emit(backbone_id)
         self.networkChanged.emit()
@@ -277,6 +307,7 @@ class ProjectController(QObject):
         self.classifierChanged.emit()
         self.pathChanged.emit(path)
         # Emit even when already clean: the title and actions depend on it after a switch of project.
+        self._changed_outside_undo = False
         self.dirty = False
         self.dirtyChanged.emit(False)
 

@@ -11,13 +11,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import QT_TRANSLATE_NOOP, Qt, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import QFileDialog, QMainWindow, QMessageBox, QTabWidget, QWidget
 
-import tlgui
 from tlgui.core.errors import TlguiError
 from tlgui.core.files.versions import MODEL_SUFFIX, PROJECT_SUFFIX, with_suffix
+from tlgui.gui.about import AboutDialog
 from tlgui.gui.controller import ProjectController
 from tlgui.gui.failed_saves import failed_save_message
 from tlgui.gui.language import LanguageMenu
@@ -34,8 +34,11 @@ MAX_RECENT = 8
 RECENT_KEY = "recent_projects"
 GEOMETRY_KEY = "main_window/geometry"
 STATE_KEY = "main_window/state"
-PROJECT_FILTER = f"tlgui projects (*{PROJECT_SUFFIX})"
-TAB_TITLES = ("1 · Data", "2 · Model", "3 · Train", "4 · Results", "5 · Classify")
+TAB_TITLES = (
+    QT_TRANSLATE_NOOP("MainWindow", "1 · Data"), QT_TRANSLATE_NOOP("MainWindow", "2 · Model"),
+    QT_TRANSLATE_NOOP("MainWindow", "3 · Train"), QT_TRANSLATE_NOOP("MainWindow", "4 · Results"),
+    QT_TRANSLATE_NOOP("MainWindow", "5 · Classify"),
+)
 
 
 class MainWindow(QMainWindow):
@@ -52,6 +55,9 @@ class MainWindow(QMainWindow):
 
         self.tabs = QTabWidget()
         self.tabs.setDocumentMode(True)
+        # A photo dragged from the Classify gallery over the Data tab opens it, to land in a class bin.
+        self.tabs.tabBar().setChangeCurrentOnDrag(True)
+        self.tabs.tabBar().setAcceptDrops(True)
         self.data_page = DataPage(self.controller)
         self.model_page = ModelPage(self.controller)
         self.train_page = TrainPage(self.controller)
@@ -59,11 +65,13 @@ class MainWindow(QMainWindow):
         self.classify_page = ClassifyPage(self.controller, exporter=self.exporter)
         self.pages = (self.data_page, self.model_page, self.train_page, self.results_page, self.classify_page)
         for title, page in zip(TAB_TITLES, self.pages, strict=True):
-            self.tabs.addTab(page, title)
+            self.tabs.addTab(page, self.tr(title))
         self.setCentralWidget(self.tabs)
+        self.data_page.trainRequested.connect(lambda: self.tabs.setCurrentWidget(self.train_page))
+        self.data_page.newProjectRequested.connect(self.new_project)
 
         self._build_menus()
-        self.statusBar().showMessage("Ready.", 3000)
+        self.statusBar().showMessage(self.tr("Ready."), 3000)
 
         c = self.controller
         c.dirtyChanged.connect(self.setWindowModified)
@@ -78,16 +86,16 @@ class MainWindow(QMainWindow):
     # -- menus -----------------------------------------------------------------------------------
 
     def _build_menus(self) -> None:
-        file_menu = self.menuBar().addMenu("&File")
-        self.new_action = self._action("&New", self.new_project, QKeySequence.StandardKey.New)
-        self.open_action = self._action("&Open…", self.open_project_dialog, QKeySequence.StandardKey.Open)
-        self.recent_menu = file_menu.addMenu("Open &Recent")
+        file_menu = self.menuBar().addMenu(self.tr("&File"))
+        self.new_action = self._action(self.tr("&New"), self.new_project, QKeySequence.StandardKey.New)
+        self.open_action = self._action(self.tr("&Open…"), self.open_project_dialog, QKeySequence.StandardKey.Open)
+        self.recent_menu = file_menu.addMenu(self.tr("Open &Recent"))
         self.recent_menu.aboutToShow.connect(self._fill_recent_menu)
-        self.save_action = self._action("&Save", self.save, QKeySequence.StandardKey.Save)
-        self.save_as_action = self._action("Save &As…", self.save_as, QKeySequence.StandardKey.SaveAs)
-        self.export_action = self._action("&Export model…", self.export_model, "Ctrl+E")
-        self.open_model_action = self._action("Open &model file…", self.open_model_file)
-        self.quit_action = self._action("&Quit", self.close, QKeySequence.StandardKey.Quit)
+        self.save_action = self._action(self.tr("&Save"), self.save, QKeySequence.StandardKey.Save)
+        self.save_as_action = self._action(self.tr("Save &As…"), self.save_as, QKeySequence.StandardKey.SaveAs)
+        self.export_action = self._action(self.tr("&Export model…"), self.export_model, "Ctrl+E")
+        self.open_model_action = self._action(self.tr("Open &model file…"), self.open_model_file)
+        self.quit_action = self._action(self.tr("&Quit"), self.close, QKeySequence.StandardKey.Quit)
         file_menu.insertAction(self.recent_menu.menuAction(), self.new_action)
         file_menu.insertAction(self.recent_menu.menuAction(), self.open_action)
         for action in (self.save_action, self.save_as_action):
@@ -99,11 +107,27 @@ class MainWindow(QMainWindow):
         file_menu.addAction(self.quit_action)
         self._fill_recent_menu()
 
+        edit_menu = self.menuBar().addMenu(self.tr("&Edit"))
+        stack = self.controller.undo_stack
+        self.undo_action = stack.createUndoAction(self, self.tr("&Undo"))
+        self.undo_action.setShortcut(QKeySequence.StandardKey.Undo)
+        self.redo_action = stack.createRedoAction(self, self.tr("&Redo"))
+        self.redo_action.setShortcut(QKeySequence.StandardKey.Redo)
+        for action in (self.undo_action, self.redo_action):
+            # Every undoable edit is one of the bins: show it happen.
+            action.triggered.connect(lambda _checked=False: self.tabs.setCurrentWidget(self.data_page))
+            edit_menu.addAction(action)
+        edit_menu.addSeparator()
+        edit_menu.addAction(self.data_page.move_action)
+
         settings_menu = self.menuBar().addMenu(self.tr("&Settings"))
         settings_menu.addMenu(LanguageMenu(self))
 
-        help_menu = self.menuBar().addMenu("&Help")
-        help_menu.addAction(self._action("&About tlgui", self.about))
+        help_menu = self.menuBar().addMenu(self.tr("&Help"))
+        help_menu.addAction(self._action(self.tr("&About tlgui"), self.about))
+
+    def _project_filter(self) -> str:
+        return self.tr("tlgui projects (*{suffix})").format(suffix=PROJECT_SUFFIX)
 
     def _action(self, text: str, slot, shortcut=None) -> QAction:
         action = QAction(text, self)
@@ -116,7 +140,8 @@ class MainWindow(QMainWindow):
         self.export_action.setEnabled(self.controller.classifier is not None)
 
     def _update_title(self) -> None:
-        self.setWindowTitle(f"tlgui — {self.controller.project_name}[*]")
+        # Just the project: the window system adds the application's name (applicationDisplayName).
+        self.setWindowTitle(f"{self.controller.project_name}[*]")
         self.setWindowModified(self.controller.dirty)
 
     # -- recent projects -------------------------------------------------------------------------
@@ -143,10 +168,10 @@ class MainWindow(QMainWindow):
             action.setStatusTip(str(path))
             action.triggered.connect(lambda _checked=False, p=path: self.open_project(p))
         if not recent:
-            self.recent_menu.addAction("No recent projects").setEnabled(False)
+            self.recent_menu.addAction(self.tr("No recent projects")).setEnabled(False)
         else:
             self.recent_menu.addSeparator()
-            self.recent_menu.addAction("Clear list", self._clear_recent)
+            self.recent_menu.addAction(self.tr("Clear list"), self._clear_recent)
 
     def _clear_recent(self) -> None:
         app_settings().remove(RECENT_KEY)
@@ -160,8 +185,9 @@ class MainWindow(QMainWindow):
             return True
         answer = QMessageBox.question(
             self,
-            "Unsaved changes",
-            literal_html(f"Save the changes to “{self.controller.project_name}” before closing it?"),
+            self.tr("Unsaved changes"),
+            literal_html(self.tr("Save the changes to “{name}” before closing it?").format(
+                name=self.controller.project_name)),
             QMessageBox.StandardButton.Save | QMessageBox.StandardButton.Discard
             | QMessageBox.StandardButton.Cancel,
             QMessageBox.StandardButton.Save,
@@ -176,7 +202,8 @@ class MainWindow(QMainWindow):
         if not self.train_page.busy:
             return True
         if QMessageBox.question(
-            self, "Training in progress", "A run is still training. Stop it, keeping its best epoch in this project?",
+            self, self.tr("Training in progress"),
+            self.tr("A run is still training. Stop it, keeping its best epoch in this project?"),
             QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, QMessageBox.StandardButton.No,
         ) != QMessageBox.StandardButton.Yes:
             return False
@@ -193,7 +220,7 @@ class MainWindow(QMainWindow):
     def open_project_dialog(self) -> bool:
         if not self.stop_training_first() or not self.maybe_save():
             return False
-        path, _ = QFileDialog.getOpenFileName(self, "Open project", self._start_dir(), PROJECT_FILTER)
+        path, _ = QFileDialog.getOpenFileName(self, self.tr("Open project"), self._start_dir(), self._project_filter())
         return self._open(Path(path)) if path else False
 
     def open_project(self, path: Path | str) -> bool:
@@ -220,7 +247,7 @@ class MainWindow(QMainWindow):
 
     def save_as(self) -> bool:
         suggested = str(Path(self._start_dir()) / f"{self.controller.project_name}{PROJECT_SUFFIX}")
-        path, _ = QFileDialog.getSaveFileName(self, "Save project as", suggested, PROJECT_FILTER)
+        path, _ = QFileDialog.getSaveFileName(self, self.tr("Save project as"), suggested, self._project_filter())
         return self._save_to(Path(path)) if path else False
 
     def _save_to(self, path: Path) -> bool:
@@ -248,7 +275,7 @@ class MainWindow(QMainWindow):
         """
         classifier = self.controller.classifier
         if classifier is None:
-            self.show_error("There is no trained model yet. Train one on the Train tab first.")
+            self.show_error(self.tr("There is no trained model yet. Train one on the Train tab first."))
             return False
         suggested = Path(self._start_dir()) / f"{self.controller.project_name}{MODEL_SUFFIX}"
         return self.exporter.ask_and_export(self, classifier, suggested, self._photos_to_check_export_on())
@@ -278,14 +305,11 @@ class MainWindow(QMainWindow):
         """A warning dialog; ``message`` is shown literally (it often carries names from files)."""
         QMessageBox.warning(self, "tlgui", literal_html(message))
 
-    def about(self) -> None:
-        QMessageBox.about(
-            self,
-            "About tlgui",
-            f"<h3>tlgui {tlgui.__version__}</h3>"
-            "<p>Transfer learning for photos: sort examples into classes, pick a pretrained network, "
-            "train, and use the classifier.</p>",
-        )
+    def about(self) -> AboutDialog:
+        dialog = AboutDialog(self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.show()
+        return dialog
 
     # -- closing ---------------------------------------------------------------------------------
 
@@ -294,7 +318,7 @@ class MainWindow(QMainWindow):
         event.ignore()
         if self._any_busy():
             if QMessageBox.question(
-                self, "Work in progress", "A task is still running. Stop it and quit?",
+                self, self.tr("Work in progress"), self.tr("A task is still running. Stop it and quit?"),
                 QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, QMessageBox.StandardButton.No,
             ) != QMessageBox.StandardButton.Yes:
                 return

@@ -76,13 +76,22 @@ class Preprocessing:
         if resized_w < self.input_size or resized_h < self.input_size:
             return pil_to_uint8_tensor(center_crop(resize_shorter_side(img, self.resize_size, self.pil_filter),
                                                    self.input_size))
-        # The crop's corner in resized pixels (as center_crop picks it), mapped back to the source.
-        left = (resized_w - self.input_size) // 2
-        top = (resized_h - self.input_size) // 2
-        sx, sy = w / resized_w, h / resized_h
-        box = (left * sx, top * sy, (left + self.input_size) * sx, (top + self.input_size) * sy)
+        box = self.crop_box(img.size)
         img = img.resize((self.input_size, self.input_size), self.pil_filter, box=box, reducing_gap=3.0)
         return pil_to_uint8_tensor(img)
+
+    def crop_box(self, size: tuple[int, int]) -> tuple[float, float, float, float]:
+        """(left, top, right, bottom) of the part of a ``size`` = (w, h) photo that ``eval_uint8``
+        keeps, in the photo's own pixels: the square the network sees (a heatmap lands there)."""
+        w, h = size
+        scale = self.resize_size / min(w, h)
+        resized_w, resized_h = max(1, round(w * scale)), max(1, round(h * scale))
+        # The crop's corner in resized pixels (as center_crop picks it), mapped back to the source.
+        left = max(0, (resized_w - self.input_size) // 2)
+        top = max(0, (resized_h - self.input_size) // 2)
+        right, bottom = min(resized_w, left + self.input_size), min(resized_h, top + self.input_size)
+        sx, sy = w / resized_w, h / resized_h
+        return (left * sx, top * sy, right * sx, bottom * sy)
 
     # ---- batches --------------------------------------------------------------------------
     def normalize(self, batch: torch.Tensor, dtype: torch.dtype = torch.float32) -> torch.Tensor:

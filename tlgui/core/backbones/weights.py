@@ -12,13 +12,15 @@ import hashlib
 import http.client
 import os
 import re
+import socket
+import ssl
 import urllib.request
 import zipfile
 from collections import OrderedDict
 from collections.abc import Mapping
 from pathlib import Path
 from typing import IO
-from urllib.error import URLError
+from urllib.error import HTTPError, URLError
 from urllib.parse import urlparse
 
 import numpy as np
@@ -65,21 +67,46 @@ def filename_from_url(url: str) -> str:
 
 
 def unavailable_error(title: str, url: str, reason: str) -> WeightsUnavailableError:
-    """The error that tells the user how to get the file onto this computer by hand."""
+    """The error that tells the user how to get the file onto this computer by hand.
+
+    ``reason`` is why the download failed, in words that fit after "could not be downloaded:".
+    """
     filename = filename_from_url(url)
     folder = checkpoints_dir()
     return WeightsUnavailableError(
         _(
-            "The pretrained weights for {title} are not on this computer and could not be downloaded "
-            "({reason}). Download {url} on a computer with internet access, then put the file "
-            "{filename} in the folder {folder}, or import it: {import_action} on the Model page, or "
-            "`tlgui import-weights BACKBONE FILE` on the command line."
+            "The pretrained weights for {title} are not on this computer and could not be downloaded: "
+            "{reason}. On a computer with internet access, download {url}; then import the file "
+            "({import_action} on the Model page, or `tlgui import-weights BACKBONE FILE` on the "
+            "command line), or put it in the folder {folder} under the name {filename}."
         ).format(
-            title=title, reason=reason, url=url, filename=filename, folder=folder, import_action=_(IMPORT_ACTION)),
+            title=title, reason=reason, url=url, import_action=_(IMPORT_ACTION), folder=folder, filename=filename),
         filename=filename,
         url=url,
         target_dir=folder,
+        reason=reason,
     )
+
+
+def download_failure(exc: BaseException, url: str) -> str:
+    """Why a download failed, in words for someone who has never seen an errno."""
+    host = urlparse(url).hostname or "the server"
+    cause = getattr(exc, "reason", exc)
+    text = str(cause)
+    if isinstance(exc, HTTPError):
+        return f"{host} answered “{exc.code} {exc.reason}”"
+    if isinstance(cause, socket.gaierror) or "name resolution" in text or "Name or service not known" in text \
+            or "nodename nor servname" in text or "getaddrinfo failed" in text:
+        return f"this computer cannot reach {host} (it seems to have no internet connection)"
+    if isinstance(cause, (TimeoutError, socket.timeout)) or "timed out" in text:
+        return f"{host} did not answer in time"
+    if isinstance(cause, ConnectionRefusedError | ConnectionResetError) or "refused" in text:
+        return f"the connection to {host} was refused (a firewall or proxy may be in the way)"
+    if isinstance(cause, ssl.SSLError) or "CERTIFICATE" in text.upper():
+        return f"a secure connection to {host} could not be made (a proxy may be in the way)"
+    if isinstance(cause, OSError) and cause.strerror:
+        return f"the connection to {host} failed ({cause.strerror.lower()})"
+    return f"the connection to {host} failed"
 
 
 def ensure_weights(
@@ -100,7 +127,7 @@ def ensure_weights(
         return download(url, path, progress=progress, cancel=cancel)
     except (URLError, OSError, http.client.HTTPException) as exc:
         # URLError and timeouts are OSErrors; the reason is the most useful part to show.
-        raise unavailable_error(title, url, str(getattr(exc, "reason", exc)) or type(exc).__name__) from exc
+        raise unavailable_error(title, url, download_failure(exc, url)) from exc
 
 
 def download(
@@ -175,11 +202,18 @@ def load_state_dict_file(
         raise ModelFileError(str(exc)) from None
     except ModelFileError:
         raise
+    except OSError as exc:
+        raise ModelFileError(_(
+            "The weights file {path} cannot be read ({reason})."
+        ).format(path=path, reason=exc.strerror or exc)) from exc
     except Exception as exc:  # every unpickling or parse failure means "not a weights file"
+        # What torch or safetensors says (an opcode number, advice about weights_only) means
+        # nothing to the user: the file is simply not one this app can take.
         raise ModelFileError(
             _(
-                "{name} is not a PyTorch weights file that can be read safely ({first_line})."
-            ).format(name=path.name, first_line=_first_line(exc))
+                "{name} is not a PyTorch weights file tlgui can read: it should be a state dict (.pth "
+                "or .pt, saved with torch.save) or a .safetensors file, undamaged."
+            ).format(name=path.name)
         ) from exc
     state = _as_state_dict(data, path)
     _check_finite(state, path)
@@ -207,7 +241,7 @@ def _check_zip_archive(handle: IO[bytes], size: int, max_bytes: int, path: Path)
     if directory is None:
         raise ModelFileError(
             _(
-                "{name} is not a PyTorch weights file that can be read safely (a damaged zip)."
+                "{name} is not a PyTorch weights file tlgui can read: its zip archive is damaged."
             ).format(name=path.name)
         )
     if directory > _MAX_ZIP_DIRECTORY_BYTES:
@@ -328,8 +362,3 @@ def save_state_dict(state: Mapping[str, torch.Tensor], dest: Path) -> Path:
     with atomic_writer(dest) as out:
         torch.save(OrderedDict(state), out)
     return dest
-
-
-def _first_line(exc: BaseException) -> str:
-    text = str(exc).strip().splitlines()
-    return text[0][:200] if text else type(exc).__name__

@@ -5,6 +5,9 @@ adds them: see ``intake``); the user then edits the bins (new, rename, merge, mo
 same content twice in one class is kept once (``AddReport.duplicates_ignored``); the same content
 in two classes is allowed and reported by ``DataSet.duplicates()``.
 
+``snapshot`` / ``restore`` take the bins back to how they were before an edit (the window's undo),
+copying only the classes the edit touches.
+
 ``to_dict`` / ``from_dict`` give the JSON form kept in a project file. A file name that is not
 valid UTF-8 (a Linux photo from an old camera card) is kept losslessly as its bytes in base64 next
 to a readable form; ``from_dict`` treats its input as hostile: every type is checked, any damage is
@@ -37,7 +40,7 @@ from tlgui.core.i18n import _
 from tlgui.core.progress import CancelToken, ProgressFn
 
 # The value types live in ``items``; they are named here too because every user of the bins needs them.
-__all__ = ["AddReport", "DataSet", "Duplicate", "ImageItem", "SkippedFile", "scan"]
+__all__ = ["AddReport", "BinsSnapshot", "DataSet", "Duplicate", "ImageItem", "SkippedFile", "scan"]
 
 FORMAT_VERSION = 1
 _SPLITS = (None, *SPLITS)
@@ -65,6 +68,16 @@ class _Bin:
     def copy(self) -> _Bin:
         # The items are frozen values: copying the dicts (in C) is a full, independent copy.
         return _Bin(dict(self.items), dict(self.by_digest))
+
+
+@dataclass(frozen=True)
+class BinsSnapshot:
+    """The bins as they were, for ``DataSet.restore``: the class order, copies of some classes'
+    photos (in their order), and the skipped list when it was asked for."""
+
+    order: tuple[str, ...]
+    bins: dict[str, _Bin]
+    skipped: dict[Path, SkippedFile] | None
 
 
 class DataSet:
@@ -129,6 +142,11 @@ class DataSet:
     def has_predefined_split(self) -> bool:
         """True when some photos came from train/ val/ folders."""
         return any(item.split is not None for item in self.items())
+
+    def labels_holding(self, paths: Iterable[Path | str]) -> list[str]:
+        """The classes that hold any of ``paths``, in class order."""
+        wanted = {absolute(p) for p in paths}
+        return [name for name, b in self._bins.items() if not wanted.isdisjoint(b.items)]
 
     def _bin(self, label: str) -> _Bin:
         try:
@@ -286,6 +304,36 @@ class DataSet:
                 bins[name] = _Bin()
             bins[key] = b
         self._bins = bins
+
+    # ---- going back ----------------------------------------------------------------------------
+    def snapshot(self, labels: Iterable[str] = (), *, skipped: bool = False) -> BinsSnapshot:
+        """What ``restore`` needs to undo an edit that changes the photos or names of ``labels`` only.
+
+        The edit may also create classes, delete or rename classes among ``labels``, move them,
+        and (when ``skipped`` is true) change the skipped list. Costs a copy of the named classes,
+        not of the whole set: a move between two bins of a project of 50,000 photos copies two bins.
+        """
+        return BinsSnapshot(
+            order=tuple(self._bins),
+            bins={name: self._bin(name).copy() for name in dict.fromkeys(labels)},
+            skipped=dict(self._skipped) if skipped else None,
+        )
+
+    def restore(self, snapshot: BinsSnapshot) -> None:
+        """Puts back the classes (order, names, photos in their order) and skipped list of ``snapshot``.
+
+        Classes not copied into the snapshot are taken as they are now; ValueError when one of
+        them no longer exists (the edit changed a class the snapshot was not told about).
+        """
+        lost = [name for name in snapshot.order if name not in snapshot.bins and name not in self._bins]
+        if lost:
+            raise ValueError(f"the snapshot cannot restore class {lost[0]!r}: it was changed without being named")
+        self._bins = {
+            name: snapshot.bins[name].copy() if name in snapshot.bins else self._bins[name]
+            for name in snapshot.order
+        }
+        if snapshot.skipped is not None:
+            self._skipped = dict(snapshot.skipped)
 
     # ---- split ---------------------------------------------------------------------------------
     def split(self, val_fraction: float = 0.2, seed: int = 0) -> tuple[list[ImageItem], list[ImageItem]]:

@@ -138,11 +138,11 @@ def _ask_layout(folder: Path, listing: _Listing, loose_label: str, ask: AskFn | 
     choices.append(_("Put everything in one class '{label}'").format(label=loose_label))
     if ask is None:
         return 0
+    folders = len(listing.subfolders)
     question = _("'{folder}' holds {images} directly and {folders} with images. How should they be sorted?").format(
         folder=folder.name,
         images=ngettext("{n} image", "{n} images", n).format(n=n),
-        folders=ngettext("{n} sub-folder", "{n} sub-folders", len(listing.subfolders)).format(
-            n=len(listing.subfolders)),
+        folders=ngettext("{n} sub-folder", "{n} sub-folders", folders).format(n=folders),
     )
     answer = ask(question, choices)
     if answer is None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -89,23 +89,41 @@ class Predictor:
 
         Progress is reported in phase ``"predict"``; cancellation is checked between batches.
         """
+        batches = self.predict_batches(paths, top_k, batch_size, progress=progress, cancel=cancel)
+        return [prediction for batch in batches for prediction in batch]
+
+    def predict_batches(
+        self,
+        paths: Iterable[Path | str],
+        top_k: int = 3,
+        batch_size: int = 32,
+        progress: ProgressFn | None = None,
+        cancel: CancelToken | None = None,
+    ) -> Iterator[list[Prediction]]:
+        """``predict_paths`` batch by batch: each batch's predictions as soon as it is done, in order.
+
+        A window shows the first photos while the rest are still decoding. Progress is reported
+        before each batch is handed out; cancellation is checked between batches (``Cancelled``).
+        Closing the generator early stops the decodes queued ahead.
+        """
         requests = [ViewRequest(Path(p)) for p in paths]
         size = max(1, batch_size)
         meter = RateMeter(Phase.PREDICT, len(requests), progress)
         meter.update(0, _("Predicting"), force=True)
-        results: list[Prediction] = []
+        done = 0
         batches = decoded_batches(requests, self._recipe.make, size, self.settings.decode_workers)
         try:
             for good, batch, failures in batches:
                 if cancel is not None:
                     cancel.raise_if_cancelled()
                 # decoded_batches yields batches in order, so this batch is the next slice of requests.
-                chunk = requests[len(results) : len(results) + size]
-                results.extend(self._batch_predictions(chunk, good, batch, failures, top_k))
-                meter.update(len(results), _("Predicting"))
+                chunk = requests[done : done + size]
+                predictions = self._batch_predictions(chunk, good, batch, failures, top_k)
+                done += len(chunk)
+                meter.update(done, _("Predicting"))
+                yield predictions
         finally:
             batches.close()  # cancels decodes queued ahead when stopped early
-        return results
 
     def predict_folder(self, folder: Path | str, **kwargs) -> list[Prediction]:
         """Every supported image under ``folder`` (recursive, sorted); same options as predict_paths."""

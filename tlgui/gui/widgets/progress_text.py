@@ -1,22 +1,59 @@
-"""Words for progress: counts, sizes and time left, as the pages show them.
+"""Words for numbers: counts of things, sizes and time left, as the pages show them.
 
-Pure functions (no widgets). Phases are named by the engine's ``Phase.title``, the one wording the
-window and the command line share, translated by the engine's catalogue.
+Pure functions (no widgets). Every "3 photos" of the window goes through ``counted``, the one place
+that knows how a count and its noun agree, in English and through the window's translation. Phases
+are named by the engine's ``Phase.title``, the one wording the window and the command line share (in
+the engine's language).
 """
 
 from __future__ import annotations
 
-from PySide6.QtCore import QCoreApplication
+from PySide6.QtCore import QCoreApplication, QObject
 
+from tlgui.core.i18n import ENGLISH, current_language
 from tlgui.core.progress import Phase, ProgressEvent
 
 # Download progress counts bytes; anything this large is shown in MB, not as a raw count.
 _BYTES_THRESHOLD = 100_000
 
 
+class _CountedNouns(QObject):
+    """The nouns ``counted`` knows in other languages: one numerus message each (``%n`` and the
+    translation's own plural forms, or a measure word in Chinese)."""
+
+    def text(self, count: int, singular: str) -> str | None:
+        match singular:
+            case "photo":
+                return self.tr("%n photo(s)", "", count)
+            case "file":
+                return self.tr("%n file(s)", "", count)
+            case "class":
+                return self.tr("%n class(es)", "", count)
+            case "copy":
+                return self.tr("%n copy(-ies)", "", count)
+        return None
+
+
+def counted(count: int, singular: str, plural: str | None = None) -> str:
+    """``"1 photo"``, ``"0 photos"``, ``"1,204 photos"``; ``plural`` defaults to ``singular + "s"``.
+
+    In another language than English a noun ``_CountedNouns`` knows is translated with its count.
+    """
+    if current_language() != ENGLISH:
+        translated = _CountedNouns().text(count, singular)
+        if translated is not None:
+            return translated
+    noun = singular if count == 1 else (plural if plural is not None else singular + "s")
+    return f"{count:,} {noun}"
+
+
 def format_duration(seconds: float) -> str:
-    """``"45 s"``, ``"3 min 05 s"``, ``"1 h 02 min"``."""
-    seconds = max(0, int(round(seconds)))
+    """``"45 s"``, ``"3 min 05 s"``, ``"1 h 02 min"``; ``"less than 1 s"`` rather than ``"0 s"``."""
+    if seconds != seconds:  # NaN: x != x
+        seconds = 0
+    if seconds < 0.5:
+        return QCoreApplication.translate("progress_text", "less than 1 s")
+    seconds = int(round(seconds))
     if seconds < 60:
         return QCoreApplication.translate("progress_text", "{seconds} s").format(seconds=seconds)
     minutes, secs = divmod(seconds, 60)
@@ -30,6 +67,8 @@ def format_eta(seconds: float | None) -> str:
     """``"about 3 min 05 s left"``, or an empty string while the rate is still unknown."""
     if seconds is None or seconds != seconds or seconds < 0:  # NaN guard: x != x
         return ""
+    if seconds < 0.5:
+        return QCoreApplication.translate("progress_text", "almost done")
     return QCoreApplication.translate("progress_text", "about {duration} left").format(duration=format_duration(seconds))
 
 
@@ -58,7 +97,7 @@ def describe_event(event: ProgressEvent, label: str | None = None) -> str:
                 done=format_megabytes(event.done), total=format_megabytes(event.total))
         else:
             text += f" {event.done}/{event.total}"
-    elif event.message:
+    elif event.message and event.message != text:  # "Evaluating", not "Evaluating: Evaluating"
         text += f": {event.message}"
     eta = format_eta(event.eta_s)
     return f"{text} — {eta}" if eta else text

@@ -8,12 +8,17 @@ and hands back a QImage; ``thumbnailReady(path)`` then tells the models to repai
 Pending paths live on a stack, newest first: when the user scrolls through thousands of photos the
 rows now on screen are decoded before the ones scrolled past, and the oldest requests are dropped
 once the stack is long (they are requested again if they are painted again).
+
+The size can change (the Data page's size slider): the thumbnails made at the old size are still
+handed out, and drawn scaled, until each is decoded again at the new size. The cache is bounded
+in bytes, so larger thumbnails mean fewer of them kept.
 """
 
 from __future__ import annotations
 
 import threading
 from collections import OrderedDict
+from collections.abc import Callable
 from pathlib import Path
 
 from PIL import Image
@@ -25,10 +30,15 @@ from tlgui.core.errors import TlguiError
 
 #: Edge of the square thumbnails, in pixels.
 THUMB_SIZE = 96
-#: Thumbnails kept in memory (at most 27 kB each).
+#: Thumbnails of THUMB_SIZE kept in memory (27 kB each); as many bytes of larger ones.
 CACHE_LIMIT = 3000
 #: Requests waiting beyond this many are dropped, oldest first.
 PENDING_LIMIT = 256
+
+
+def _image_bytes(size: int) -> int:
+    """Bytes of a square RGB thumbnail of ``size`` pixels (QImage rows are 4-byte aligned)."""
+    return size * ((size * 3 + 3) // 4 * 4)
 
 
 def make_thumbnail(path: Path, size: int = THUMB_SIZE) -> QImage:
@@ -74,14 +84,15 @@ class _PendingStack:
 class _Relay(QObject):
     """Carries results from pool threads to the GUI thread (queued connections)."""
 
-    decoded = Signal(str, QImage)
+    decoded = Signal(str, QImage, int)  # path, thumbnail, the size it was made for
     failed = Signal(str, str)
 
 
 class _DecodeOne(QRunnable):
-    """Decodes the newest pending path (one per runnable; none if the stack was pruned)."""
+    """Decodes the newest pending path (one per runnable; none if the stack was pruned) at the
+    loader's size when it starts."""
 
-    def __init__(self, stack: _PendingStack, relay: _Relay, size: int):
+    def __init__(self, stack: _PendingStack, relay: _Relay, size: Callable[[], int]):
         super().__init__()
         self._stack = stack
         self._relay = relay
@@ -91,28 +102,34 @@ class _DecodeOne(QRunnable):
         key = self._stack.pop()
         if key is None:
             return
+        size = self._size()
         try:
-            image = make_thumbnail(Path(key), self._size)
+            image = make_thumbnail(Path(key), size)
         except TlguiError as exc:
             self._relay.failed.emit(key, getattr(exc, "reason", str(exc)))
         except Exception as exc:  # noqa: BLE001 - a bad file must not kill the pool thread
             self._relay.failed.emit(key, f"{type(exc).__name__}: {exc}")
         else:
-            self._relay.decoded.emit(key, image)
+            self._relay.decoded.emit(key, image, size)
 
 
 class ThumbnailLoader(QObject):
     """Lazily decoded, cached thumbnails. ``thumbnailReady(str path)`` fires when one arrives
-    (or when decoding failed; ``failure(path)`` then says why)."""
+    (or when decoding failed; ``failure(path)`` then says why); ``sizeChanged(int)`` after
+    ``set_size``. ``cache_limit`` counts thumbnails of the starting size."""
 
     thumbnailReady = Signal(str)
+    sizeChanged = Signal(int)
 
     def __init__(self, parent: QObject | None = None, *, size: int = THUMB_SIZE,
                  cache_limit: int = CACHE_LIMIT, max_threads: int | None = None):
         super().__init__(parent)
         self.size = size
-        self._cache_limit = cache_limit
+        self._cache_budget = cache_limit * _image_bytes(size)
+        self._cache_bytes = 0
         self._cache: OrderedDict[str, QImage] = OrderedDict()
+        self._stale: OrderedDict[str, QImage] = OrderedDict()  # made at an earlier size
+        self._stale_bytes = 0
         self._failed: dict[str, str] = {}
         self._requested: set[str] = set()
         self._stack = _PendingStack()
@@ -127,23 +144,39 @@ class ThumbnailLoader(QObject):
         self._relay.failed.connect(self._on_failed)
 
     def request(self, path: Path | str) -> QImage | None:
-        """The thumbnail if cached; otherwise queue it (once) and return None."""
+        """The thumbnail if cached; otherwise queue it (once) and return None, or the one made at
+        an earlier size while the new one is decoded."""
         key = str(path)
         image = self._cache.get(key)
         if image is not None:
             self._cache.move_to_end(key)
             return image
-        if key in self._failed or key in self._requested:
+        if key in self._failed:
             return None
-        self._requested.add(key)
-        for dropped in self._stack.push(key, PENDING_LIMIT):
-            self._requested.discard(dropped)
-        self._pool.start(_DecodeOne(self._stack, self._relay, self.size))
-        return None
+        if key not in self._requested:
+            self._requested.add(key)
+            for dropped in self._stack.push(key, PENDING_LIMIT):
+                self._requested.discard(dropped)
+            self._pool.start(_DecodeOne(self._stack, self._relay, lambda: self.size))
+        return self._stale.get(key)
 
     def cached(self, path: Path | str) -> QImage | None:
-        """The thumbnail if already decoded, without queueing anything."""
+        """The thumbnail at the current size if already decoded, without queueing anything."""
         return self._cache.get(str(path))
+
+    def set_size(self, size: int) -> None:
+        """Make thumbnails ``size`` pixels from now on; those made before serve until replaced."""
+        if size == self.size:
+            return
+        self.size = size
+        # Queued paths would be decoded at the new size anyway; views ask again as they repaint.
+        self._stack.clear()
+        self._requested.clear()
+        for key, image in self._cache.items():
+            self._remember_stale(key, image)
+        self._cache.clear()
+        self._cache_bytes = 0
+        self.sizeChanged.emit(size)
 
     def failure(self, path: Path | str) -> str | None:
         """Why the thumbnail of ``path`` could not be made, or None."""
@@ -160,12 +193,29 @@ class ThumbnailLoader(QObject):
         self._pool.waitForDone(timeout_ms)
         self._requested.clear()
 
-    def _on_decoded(self, key: str, image: QImage) -> None:
+    def _on_decoded(self, key: str, image: QImage, size: int) -> None:
+        if size != self.size:  # begun before the size changed: better than nothing until redone
+            self._remember_stale(key, image)
+            self.thumbnailReady.emit(key)
+            return
         self._requested.discard(key)
+        old = self._stale.pop(key, None)
+        if old is not None:
+            self._stale_bytes -= old.sizeInBytes()
         self._cache[key] = image
-        while len(self._cache) > self._cache_limit:
-            self._cache.popitem(last=False)
+        self._cache_bytes += image.sizeInBytes()
+        while self._cache_bytes > self._cache_budget and len(self._cache) > 1:
+            self._cache_bytes -= self._cache.popitem(last=False)[1].sizeInBytes()
         self.thumbnailReady.emit(key)
+
+    def _remember_stale(self, key: str, image: QImage) -> None:
+        old = self._stale.pop(key, None)
+        if old is not None:
+            self._stale_bytes -= old.sizeInBytes()
+        self._stale[key] = image
+        self._stale_bytes += image.sizeInBytes()
+        while self._stale_bytes > self._cache_budget and self._stale:
+            self._stale_bytes -= self._stale.popitem(last=False)[1].sizeInBytes()
 
     def _on_failed(self, key: str, reason: str) -> None:
         self._requested.discard(key)

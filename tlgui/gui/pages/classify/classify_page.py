@@ -1,8 +1,11 @@
-"""The Classify page: drop photos or a folder, get predictions; export or open model files.
+"""The Classify page: drop photos or a folder, see them sorted into classes; export or open model files.
 
 The page classifies with the project's classifier, or with a model file opened here (to classify
 without a project); whichever arrived last is in use. Prediction and opening run in TaskSlots and
 exporting goes through the window's ModelExporter, so a folder of thousands never freezes the window.
+Predictions arrive batch by batch: the gallery (a tab per predicted class) and the table fill while
+the rest is still being classified. A photo opened on its own shows why, as a heatmap; "Add to
+class…" (or a drag onto a class bin of the Data page) puts photos into the training data.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from PySide6.QtWidgets import (
     QPushButton,
     QStackedWidget,
     QTableView,
+    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -33,11 +37,14 @@ from tlgui.core.predict.formats import save_predictions_csv
 from tlgui.core.predict.predictor import Predictor, collect_images
 from tlgui.gui.failed_saves import failed_save_message
 from tlgui.gui.model_export import MODEL_FILTER, ModelExporter
+from tlgui.gui.pages.classify.add_to_class import ClassAdder, ask_class
+from tlgui.gui.pages.classify.gallery import GALLERY_THUMB, PredictionGallery
 from tlgui.gui.pages.classify.prediction_table import PredictionProxy, PredictionTableModel
 from tlgui.gui.pages.classify.prediction_views import SinglePredictionView, load_preview
 from tlgui.gui.tasks import TaskSlot
 from tlgui.gui.widgets.plain_text import plain_label
 from tlgui.gui.widgets.progress_panel import ProgressPanel
+from tlgui.gui.widgets.thumbnails import ThumbnailLoader
 
 EMPTY_TEXT = "Train a model first, or open a model file"
 DROP_TEXT = "Drop photos or a folder here to classify them"
@@ -59,14 +66,18 @@ def dropped_paths(mime) -> list[Path]:
 
 
 class ClassifyPage(QWidget):
-    """Drop area, single-photo view with probability bars, sortable table with CSV export.
+    """Drop area; single-photo view with heatmap and probability bars; gallery grouped by class and
+    a sortable table with CSV export.
 
-    Signals for the window and tests: ``predictionsReady(list)`` after a run, ``modelOpened(Path)``,
-    ``modelExported(Path)``. ``exporter``: the window's ModelExporter (one export path for the File
-    menu and this page); a page on its own makes its own.
+    Signals for the window and tests: ``predictionsArrived(list)`` for each batch as it is classified,
+    ``predictionsReady(list)`` after a run, ``modelOpened(Path)``, ``modelExported(Path)``,
+    ``photosAdded(str)`` after "Add to class…". ``exporter``: the window's ModelExporter (one export
+    path for the File menu and this page); a page on its own makes its own.
     """
 
+    predictionsArrived = Signal(list)
     predictionsReady = Signal(list)
+    photosAdded = Signal(str)
     modelOpened = Signal(Path)
     modelExported = Signal(Path)
 
@@ -76,8 +87,11 @@ class ClassifyPage(QWidget):
         self.classifier = None
         self.model_source: Path | None = None  # None: the project's classifier
         self.predictions: list = []
+        self._single_run = False
+        self._run = 0  # numbers each run, so that batches of a stopped run are recognised and dropped
         self.predict_slot = TaskSlot(self)
         self.predict_slot.progress.connect(lambda event: self.progress.follow(event))
+        self.predict_slot.reported.connect(self._on_reported)
         self.predict_slot.failed.connect(lambda message, _details: self._show_message(message, error=True))
         self.predict_slot.cancelled.connect(lambda: self._show_message("Stopped."))
         self.predict_slot.done.connect(self._on_slot_done)
@@ -86,6 +100,10 @@ class ClassifyPage(QWidget):
         self.file_slot.done.connect(self._on_slot_done)
         self.exporter = exporter if exporter is not None else ModelExporter(controller, self)
         self.exporter.exported.connect(self._on_exported)
+        self.adder = ClassAdder(controller, self)
+        self.adder.added.connect(self._on_photos_added)
+        self.adder.failed.connect(lambda message: self._show_message(message, error=True))
+        self.loader = ThumbnailLoader(self, size=GALLERY_THUMB)
         self.setAcceptDrops(True)
 
         self.open_images_button = _button("Open images…", self.open_images_dialog)
@@ -103,6 +121,27 @@ class ClassifyPage(QWidget):
         self.empty = _EmptyState(self.open_model_dialog)
         self.drop_prompt = _DropPrompt()
         self.single = SinglePredictionView()
+        self.single.backRequested.connect(self.show_results)
+        self.single.addToClassRequested.connect(self.add_to_class)
+        self.gallery = PredictionGallery(self.loader)
+        self.gallery.view.openRequested.connect(lambda prediction: self.open_prediction(prediction))
+        self.gallery.view.addToClassRequested.connect(self.add_to_class)
+        self.table_box = self._build_table()
+        self.results = QTabWidget()  # the gallery first; the table (and its CSV) as a second view
+        self.results.setDocumentMode(True)
+        self.results.addTab(self.gallery, "Gallery")
+        self.results.addTab(self.table_box, "Table")
+        self.stack = QStackedWidget()
+        for widget in (self.empty, self.drop_prompt, self.single, self.results):
+            self.stack.addWidget(widget)
+        self._build_layout()
+
+        controller.classifierChanged.connect(self._on_project_classifier)
+        controller.runsChanged.connect(self._update_model_label)  # the run in use may be renamed
+        self._on_project_classifier()
+
+    def _build_table(self) -> QWidget:
+        """The second view: one row per photo, sortable and filterable (and what "Export CSV" writes)."""
         self.table_model = PredictionTableModel(self)
         self.proxy = PredictionProxy(self)
         self.proxy.setSourceModel(self.table_model)
@@ -122,19 +161,12 @@ class ClassifyPage(QWidget):
         self.filter.setPlaceholderText("Filter (file, class or error)…")
         self.filter.setClearButtonEnabled(True)
         self.filter.textChanged.connect(self.proxy.setFilterFixedString)
-        self.table_box = QWidget()
-        table_layout = QVBoxLayout(self.table_box)
+        box = QWidget()
+        table_layout = QVBoxLayout(box)
         table_layout.setContentsMargins(0, 0, 0, 0)
         table_layout.addWidget(self.filter)
         table_layout.addWidget(self.table, 1)
-        self.stack = QStackedWidget()
-        for widget in (self.empty, self.drop_prompt, self.single, self.table_box):
-            self.stack.addWidget(widget)
-        self._build_layout()
-
-        controller.classifierChanged.connect(self._on_project_classifier)
-        controller.runsChanged.connect(self._update_model_label)  # the run in use may be renamed
-        self._on_project_classifier()
+        return box
 
     def _build_layout(self) -> None:
         toolbar = QHBoxLayout()
@@ -164,6 +196,8 @@ class ClassifyPage(QWidget):
             self.predict_slot.cancel()  # its answers would come from the old model
         self.classifier = classifier
         self.model_source = source
+        self.single.set_classifier(classifier)
+        self.gallery.set_class_names(list(classifier.class_names) if classifier is not None else [])
         self._clear_results()
         self._update_model_label()
         self._update_actions()
@@ -194,8 +228,10 @@ class ClassifyPage(QWidget):
         self.export_csv_button.setEnabled(bool(self.predictions))
 
     def _clear_results(self) -> None:
+        self._run += 1
         self.predictions = []
         self.table_model.set_predictions([])
+        self.gallery.clear()
         self.message.setText("")
         self.stack.setCurrentWidget(self.drop_prompt if self.classifier is not None else self.empty)
 
@@ -203,7 +239,7 @@ class ClassifyPage(QWidget):
 
     @property
     def busy(self) -> bool:
-        return self.predict_slot.busy or self.file_slot.busy
+        return self.predict_slot.busy or self.file_slot.busy or self.adder.busy
 
     def classify_paths(self, paths: list[Path]) -> None:
         """Classify files and folders (searched recursively) with the model in use."""
@@ -216,19 +252,23 @@ class ClassifyPage(QWidget):
         single = len(paths) == 1 and paths[0].is_file()
         classifier = self.classifier
         k = min(TOP_K, classifier.num_classes)
+        self._clear_results()
+        self._single_run = single  # one photo gets its own view, when its preview is ready
+        self.table.sortByColumn(-1, Qt.SortOrder.AscendingOrder)  # file order until the user sorts
+        run = self._run
 
         def job(token, report):
             images = collect_images(paths)
             if not images:
                 raise TlguiError("No photos found there (looked for " + ", ".join(sorted(SUPPORTED_SUFFIXES)) + ").")
             predictor = Predictor(classifier)
-            predictions = predictor.predict_paths(
-                images, top_k=k, progress=lambda e: report("progress", e), cancel=token
-            )
+            batches = predictor.predict_batches(images, top_k=k, progress=lambda e: report("progress", e),
+                                                cancel=token)
+            for batch in batches:
+                report("predictions", (run, batch))  # shown at once, while the next batch decodes
             preview = load_preview(images[0]) if single else None
-            return predictions, preview, single
+            return run, preview, single
 
-        self._show_message("")
         self.progress.start("Classifying…")
         self.predict_slot.start(job, self._on_predicted)
 
@@ -239,29 +279,83 @@ class ClassifyPage(QWidget):
         """Stop background work (window closing); an export of the page's own is let finish."""
         for slot in (self.predict_slot, self.file_slot):
             slot.shutdown()
+        self.adder.shutdown()
+        self.single.shutdown()
+        self.loader.shutdown()
         if self.exporter.parent() is self:
             self.exporter.shutdown()
 
+    def _on_reported(self, kind: str, payload) -> None:
+        if kind != "predictions":
+            return
+        run, batch = payload
+        if run != self._run:
+            return  # a batch of a run stopped since (another model, or a new run)
+        first = not self.predictions
+        self.predictions.extend(batch)
+        self.table_model.append_predictions(batch)
+        self.gallery.append(batch)
+        if first and not self._single_run:
+            self.show_results()  # the first photos show while the others are still being classified
+        self._update_actions()
+        self.predictionsArrived.emit(batch)
+
     def _on_predicted(self, result) -> None:
-        predictions, preview, single = result
-        self.predictions = predictions
-        self.table_model.set_predictions(predictions)
-        if single:
+        run, preview, single = result
+        if run != self._run:
+            return
+        predictions = self.predictions
+        if single and predictions:
             self.single.show_prediction(predictions[0], preview)
             self.stack.setCurrentWidget(self.single)
-        else:
-            self.table.sortByColumn(-1, Qt.SortOrder.AscendingOrder)  # file order until the user sorts
-            self.stack.setCurrentWidget(self.table_box)
+        elif predictions:
+            self.show_results()
         failed = sum(1 for p in predictions if p.error)
         text = f"Classified {len(predictions) - failed} photo{'s' if len(predictions) - failed != 1 else ''}."
         if failed:
-            text += f" {failed} could not be read (see the Error column)."
+            text += f" {failed} could not be read (see “Cannot be read”)."
         self._show_message(text)
         self._update_actions()
-        self.predictionsReady.emit(predictions)
+        self.predictionsReady.emit(list(predictions))
+
+    def show_results(self) -> None:
+        """The gallery and table of the last run (from the single-photo view, "← All photos")."""
+        self.stack.setCurrentWidget(self.results)
+
+    def open_prediction(self, prediction) -> None:
+        """Show one photo of the gallery on its own, with its heatmap."""
+        self.single.show_prediction(prediction, self.loader.cached(prediction.path) if prediction.path else None,
+                                    from_gallery=True)
+        self.stack.setCurrentWidget(self.single)
+
+    # -- adding to the training data ----------------------------------------------------------------
+
+    def add_to_class(self, predictions: list, label: str | None = None) -> bool:
+        """Add the photos of ``predictions`` to class ``label`` of the project (asked when None)."""
+        paths = [p.path for p in predictions if p.path is not None and not p.error]
+        if not paths:
+            return False
+        if self.adder.busy:
+            self._show_message("Still adding the previous photos; try again when it is done.")
+            return False
+        if label is None:
+            predicted = {p.label for p in predictions if p.label}
+            existing = list(self.controller.dataset.class_names)
+            if self.classifier is not None:
+                existing += [name for name in self.classifier.class_names if name not in existing]
+            label = ask_class(self, len(paths), existing, predicted.pop() if len(predicted) == 1 else None)
+            if label is None:
+                return False
+        self._show_message(f"Adding {len(paths)} photo{'s' if len(paths) != 1 else ''}…")
+        return self.adder.add(paths, label)
+
+    def _on_photos_added(self, summary: str) -> None:
+        self._show_message(summary)
+        self.controller.show_status(summary)
+        self.photosAdded.emit(summary)
 
     def _on_slot_done(self) -> None:
-        if not self.busy:
+        if not (self.predict_slot.busy or self.file_slot.busy):  # the two that show in the progress bar
             self.progress.finish()
 
     # -- model files and CSV ----------------------------------------------------------------------
@@ -331,7 +425,10 @@ class ClassifyPage(QWidget):
     # -- drag and drop --------------------------------------------------------------------------
 
     def dragEnterEvent(self, event) -> None:  # noqa: N802 - Qt override
-        if self.classifier is not None and dropped_paths(event.mimeData()):
+        # Photos dragged out of this page's own gallery are on their way to a class bin, not back in.
+        source = event.source()
+        own = isinstance(source, QWidget) and self.isAncestorOf(source)
+        if self.classifier is not None and not own and dropped_paths(event.mimeData()):
             event.acceptProposedAction()
             self.drop_prompt.set_highlighted(True)
         else:

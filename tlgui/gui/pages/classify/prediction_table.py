@@ -35,6 +35,19 @@ class PredictionTableModel(QAbstractTableModel):
         self._k = max([1, *(len(p.top) for p in self._rows)])
         self.endResetModel()
 
+    def append_predictions(self, predictions: list[Prediction]) -> None:
+        """Add a batch at the end, as it arrives; the runner-up columns widen with it if needed."""
+        if not predictions:
+            return
+        k = max([self._k, *(len(p.top) for p in predictions)])
+        if k != self._k:
+            self.set_predictions(self._rows + list(predictions))  # the columns change: start over
+            return
+        first = len(self._rows)
+        self.beginInsertRows(QModelIndex(), first, first + len(predictions) - 1)
+        self._rows.extend(predictions)
+        self.endInsertRows()
+
     def predictions(self) -> list[Prediction]:
         return list(self._rows)
 

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelIndex, QSize, Qt, QUrl
+from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelIndex, QSize, Qt, QUrl, Signal
 from PySide6.QtGui import QColor, QDesktopServices, QImage
-from PySide6.QtWidgets import QAbstractItemView, QListView, QWidget
+from PySide6.QtWidgets import QAbstractItemView, QListView, QMenu, QWidget
 
 from tlgui.core.training.metrics import ValPrediction
 from tlgui.gui.widgets.plain_text import literal_html
@@ -35,7 +35,8 @@ def caption(prediction: ValPrediction) -> str:
 def tooltip(prediction: ValPrediction) -> str:
     return (
         f"{prediction.path}\ntrue class: {prediction.true_label}\n"
-        f"predicted: {prediction.predicted_label} ({prediction.probability:.1%})"
+        f"predicted: {prediction.predicted_label} ({prediction.probability:.1%})\n"
+        "Double-click to see why (heatmap)."
     )
 
 
@@ -84,7 +85,10 @@ class PredictionThumbModel(QAbstractListModel):
 
 
 class PredictionThumbView(QListView):
-    """A wrapping grid of captioned thumbnails; double-click opens the photo in the system viewer."""
+    """A wrapping grid of captioned thumbnails. Double-click (or "Why?" on the context menu) asks for
+    the photo's heatmap: ``whyRequested(ValPrediction)``; the menu also opens it in the system viewer."""
+
+    whyRequested = Signal(object)
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
@@ -98,10 +102,22 @@ class PredictionThumbView(QListView):
         self.setWordWrap(True)
         self.setTextElideMode(Qt.TextElideMode.ElideMiddle)
         self.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.doubleClicked.connect(self._open)
+        self.doubleClicked.connect(self._why)
 
-    def _open(self, index: QModelIndex) -> None:
+    def _why(self, index: QModelIndex) -> None:
         model = self.model()
         if isinstance(model, PredictionThumbModel) and index.isValid():
-            path = Path(model.prediction(index.row()).path)
-            QDesktopServices.openUrl(QUrl.fromLocalFile(str(path)))
+            self.whyRequested.emit(model.prediction(index.row()))
+
+    def contextMenuEvent(self, event) -> None:  # noqa: N802 - Qt override
+        index = self.indexAt(event.pos())
+        model = self.model()
+        if not index.isValid() or not isinstance(model, PredictionThumbModel):
+            return
+        self.setCurrentIndex(index)
+        prediction = model.prediction(index.row())
+        menu = QMenu(self)
+        menu.addAction("Why this class? (heatmap)", lambda: self.whyRequested.emit(prediction))
+        path = Path(prediction.path)
+        menu.addAction("Open in image viewer", lambda: QDesktopServices.openUrl(QUrl.fromLocalFile(str(path))))
+        menu.exec(event.globalPos())

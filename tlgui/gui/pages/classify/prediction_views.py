@@ -1,17 +1,27 @@
-"""One photo's prediction: the picture, and its top classes as probability bars."""
+"""One photo's prediction: the picture with its heatmap, and its top classes as probability bars."""
 
 from __future__ import annotations
 
 from PIL import Image
-from PySide6.QtCore import Qt
-from PySide6.QtGui import QImage, QPixmap
-from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QLabel, QProgressBar, QVBoxLayout, QWidget
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QImage
+from PySide6.QtWidgets import (
+    QGridLayout,
+    QHBoxLayout,
+    QProgressBar,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
 
 from tlgui.core.data.images import load_rgb
 from tlgui.core.predict.predictor import Prediction
+from tlgui.gui.widgets.heatmap_view import HeatmapView
 from tlgui.gui.widgets.plain_text import plain_label
 
 PREVIEW_EDGE = 360
+#: Width of the column of verdict and bars beside the picture.
+DETAILS_WIDTH = 340
 
 
 def load_preview(path, edge: int = PREVIEW_EDGE) -> QImage | None:
@@ -26,14 +36,22 @@ def load_preview(path, edge: int = PREVIEW_EDGE) -> QImage | None:
 
 
 class SinglePredictionView(QWidget):
-    """The preview on the left; the file name, the verdict and one bar per top class on the right."""
+    """The photo with its heatmap on the left; the file name, the verdict and one bar per top class,
+    and "Add to class…", on the right. "← All photos" goes back when it was opened from the gallery.
+
+    Signals: ``backRequested()``, ``addToClassRequested(list[Prediction])``.
+    """
+
+    backRequested = Signal()
+    addToClassRequested = Signal(list)
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
-        self.preview = QLabel()
-        self.preview.setFixedSize(PREVIEW_EDGE, PREVIEW_EDGE)
-        self.preview.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.preview.setStyleSheet("background: #f4f4f4; border: 1px solid #ddd;")
+        self.prediction: Prediction | None = None
+        self.back_button = QPushButton("← All photos")
+        self.back_button.clicked.connect(self.backRequested)
+        self.back_button.hide()
+        self.heatmap = HeatmapView()
         self.name = plain_label()  # file names, class names and errors are shown as they are
         self.name.setWordWrap(True)
         self.name.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -44,29 +62,51 @@ class SinglePredictionView(QWidget):
         self.bars = QGridLayout(self.bars_box)
         self.bars.setContentsMargins(0, 0, 0, 0)
         self.bars.setColumnStretch(1, 1)
-        right = QVBoxLayout()
+        self.add_button = QPushButton("Add to class…")
+        self.add_button.setToolTip("Add this photo to the training data, in the class you choose")
+        self.add_button.clicked.connect(self._on_add)
+        details = QWidget()
+        details.setFixedWidth(DETAILS_WIDTH)
+        right = QVBoxLayout(details)
+        right.setContentsMargins(0, 0, 0, 0)
         right.addWidget(self.name)
         right.addWidget(self.verdict)
         right.addSpacing(8)
         right.addWidget(self.bars_box)
+        right.addSpacing(12)
+        right.addWidget(self.add_button, 0, Qt.AlignmentFlag.AlignLeft)
         right.addStretch(1)
-        layout = QHBoxLayout(self)
-        layout.addWidget(self.preview, 0, Qt.AlignmentFlag.AlignTop)
-        layout.addSpacing(16)
-        layout.addLayout(right, 1)
+        top = QHBoxLayout()
+        top.addWidget(self.back_button)
+        top.addStretch(1)
+        body = QHBoxLayout()
+        body.addWidget(self.heatmap, 1)
+        body.addSpacing(16)
+        body.addWidget(details)
+        layout = QVBoxLayout(self)
+        layout.addLayout(top)
+        layout.addLayout(body, 1)
 
-    def show_prediction(self, prediction: Prediction, preview: QImage | None) -> None:
-        if preview is not None and not preview.isNull():
-            self.preview.setPixmap(QPixmap.fromImage(preview))
-        else:
-            self.preview.setPixmap(QPixmap())
-            self.preview.setText("no preview")
+    def set_classifier(self, classifier) -> None:
+        self.heatmap.set_classifier(classifier)
+
+    def show_prediction(self, prediction: Prediction, preview: QImage | None, *, from_gallery: bool = False) -> None:
+        """Show ``prediction``; from the gallery its heatmap (predicted class) follows in the background."""
+        self.prediction = prediction
+        self.back_button.setVisible(from_gallery)
         self.name.setText(str(prediction.path) if prediction.path is not None else "")
         self._clear_bars()
+        self.add_button.setEnabled(prediction.path is not None and not prediction.error)
         if prediction.error:
+            self.heatmap.canvas.placeholder = "No preview: the file cannot be read."
+            self.heatmap.canvas.set_photo(None)
+            self.heatmap.status.setText("")
             self.verdict.setText(f"Could not be classified: {prediction.error}")
             self.verdict.setStyleSheet("font-size: 12pt; font-weight: bold; color: #b03a2e;")
             return
+        if prediction.path is not None:
+            # Opened from the gallery, the user asked "why?"; a photo just dropped shows "Why?" instead.
+            self.heatmap.show_photo(prediction.path, preview, prediction.label, explain=from_gallery)
         self.verdict.setStyleSheet("font-size: 16pt; font-weight: bold;")
         self.verdict.setText(f"{prediction.label} ({prediction.probability:.1%})")
         for row, (label, probability) in enumerate(prediction.top):
@@ -88,6 +128,13 @@ class SinglePredictionView(QWidget):
             if name is not None and bar is not None:
                 out.append((name.widget().text(), bar.widget().format()))
         return out
+
+    def shutdown(self) -> None:
+        self.heatmap.shutdown()
+
+    def _on_add(self) -> None:
+        if self.prediction is not None:
+            self.addToClassRequested.emit([self.prediction])
 
     def _clear_bars(self) -> None:
         while self.bars.count():

@@ -1,7 +1,8 @@
-"""Notices above the class bins: skipped files (collapsible table) and photos in two classes.
+"""Notices above the class bins: skipped files (collapsible table), photos in two classes, the
+demo's welcome, and one-off notices (a folder without photos).
 
-Both are plain views of the DataSet's ``skipped`` list and ``duplicates()``; the Data page refreshes
-them when the dataset changes.
+The first two are plain views of the DataSet's ``skipped`` list and ``duplicates()``; the Data page
+refreshes them when the dataset changes.
 """
 
 from __future__ import annotations
@@ -23,7 +24,8 @@ from PySide6.QtWidgets import (
 )
 
 from tlgui.core.data.bins import Duplicate, SkippedFile
-from tlgui.gui.widgets.plain_text import literal_html
+from tlgui.gui.widgets.plain_text import literal_html, plain_label
+from tlgui.gui.widgets.progress_text import counted
 
 _Index = QModelIndex | QPersistentModelIndex
 
@@ -98,7 +100,7 @@ class SkippedPanel(QFrame):
         self.model.set_skipped(skipped)
         self._fit_table()
         count = len(skipped)
-        self.toggle.setText(f"{count} file{'s' if count != 1 else ''} skipped (not readable as photos)")
+        self.toggle.setText(f"{counted(count, 'file')} skipped (not readable as photos)")
         self.setVisible(count > 0)
 
     def _fit_table(self) -> None:
@@ -143,8 +145,67 @@ class DuplicatesBanner(QFrame):
         count = len(duplicates)
         most = max((len({item.label for item in d.items}) for d in duplicates), default=2)
         where = "two classes" if most <= 2 else "several classes"
+        verb = "appears" if count == 1 else "appear"
         self.text.setText(
-            f"⚠ {count} photo{'s' if count != 1 else ''} appear{'s' if count == 1 else ''} in {where}. "
+            f"⚠ {counted(count, 'photo')} {verb} in {where}. "
             "A photo should carry one label; remove it from the wrong class."
         )
         self.setVisible(count > 0)
+
+
+class _Banner(QFrame):
+    """A tinted strip with a text and buttons on the right."""
+
+    def __init__(self, name: str, tint: str, text: QLabel, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setObjectName(name)
+        self.setStyleSheet(f"#{name} {{ background: rgba({tint}, 36); border: 1px solid rgba({tint}, 150); "
+                           "border-radius: 4px; }")
+        self.text = text
+        self.text.setWordWrap(True)
+        self.text.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
+        self.buttons = QHBoxLayout()
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(8, 4, 4, 4)
+        layout.addWidget(self.text, 1)
+        layout.addLayout(self.buttons)
+        close = QToolButton()
+        close.setText("✕")
+        close.setAutoRaise(True)
+        close.setToolTip("Hide this message")
+        close.clicked.connect(self.hide)
+        self.close_button = close
+        layout.addWidget(close, 0, Qt.AlignmentFlag.AlignTop)
+
+
+class DemoBanner(_Banner):
+    """What the first start shows over the demo bins: what they are and what comes next."""
+
+    trainRequested = Signal()
+    newProjectRequested = Signal()
+
+    TEXT = ("<b>These ants and bees are a demo</b> that comes with tlgui, so you can try it at once. "
+            "Next step: <b>3 · Train</b> teaches a classifier to tell them apart (about a minute). "
+            "For your own photos, start a new project and drop a folder per class here.")
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__("demoBanner", "52, 152, 219", QLabel(self.TEXT), parent)
+        self.train_button = QPushButton("Train on the demo")
+        self.train_button.clicked.connect(self.trainRequested)
+        self.new_button = QPushButton("New project")
+        self.new_button.clicked.connect(self.newProjectRequested)
+        self.buttons.addWidget(self.train_button)
+        self.buttons.addWidget(self.new_button)
+        self.setVisible(False)
+
+
+class NoticeBanner(_Banner):
+    """A message that stays until it is closed or the next one replaces it (the status bar forgets)."""
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__("noticeBanner", "230, 126, 34", plain_label(""), parent)  # names come from files
+        self.setVisible(False)
+
+    def show_notice(self, text: str) -> None:
+        self.text.setText(text)
+        self.setVisible(True)

@@ -101,6 +101,7 @@ class BinModel(QAbstractListModel):
         self._placeholder = _placeholder(loader.size)
         self.can_accept: Callable[[], bool] = lambda: True  # False while a scan owns the dataset
         loader.thumbnailReady.connect(self._on_thumbnail)
+        loader.sizeChanged.connect(self._on_size_changed)
         self.refresh()
 
     # -- state ------------------------------------------------------------------------------------
@@ -213,6 +214,9 @@ class BinModel(QAbstractListModel):
         return True
 
     # -- thumbnails ---------------------------------------------------------------------------------
+
+    def _on_size_changed(self, size: int) -> None:
+        self._placeholder = _placeholder(size)
 
     def _on_thumbnail(self, key: str) -> None:
         row = self._rows.get(key)

@@ -1,9 +1,11 @@
 """Tab 1 · Data: the class bins. Drop folders of photos in, sort, rename, merge, clean up.
 
-The page is a view of ``controller.dataset``: every edit goes through a ``DataSet`` method and then
-``controller.notify_dataset_changed()``, and every panel, banner and summary is rebuilt from the
-dataset when ``datasetChanged`` fires. Reading folders runs in the background (``Intake``); while it
-runs the bins are read-only, because the job is the only writer.
+The page is a view of ``controller.dataset``: every edit is a command on the controller's undo
+stack (``undo``), which changes the bins through a ``DataSet`` method and announces it, and every
+panel, banner and summary is rebuilt from the dataset when ``datasetChanged`` fires. After an edit
+(or its undo) the page scrolls to where it landed and outlines it. Reading folders runs in the
+background (``Intake``); while it runs the bins are read-only, because its photos join them when
+it ends.
 """
 
 from __future__ import annotations
@@ -11,15 +13,18 @@ from __future__ import annotations
 from collections.abc import Iterable
 from pathlib import Path
 
-from PySide6.QtCore import Qt, QTimer
-from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent
+from PySide6.QtCore import QEvent, QObject, QPoint, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QDragEnterEvent, QDragMoveEvent, QDropEvent, QKeySequence
 from PySide6.QtWidgets import (
+    QApplication,
     QFileDialog,
     QFrame,
     QHBoxLayout,
     QLabel,
     QPushButton,
     QScrollArea,
+    QSizePolicy,
+    QSlider,
     QStackedWidget,
     QToolButton,
     QVBoxLayout,
@@ -32,14 +37,21 @@ from tlgui.core.errors import TlguiError
 from tlgui.core.plan.freeze_plan import planned_regime
 from tlgui.core.plan.recommend import MIN_PHOTOS_TO_TRAIN
 from tlgui.core.plan.regime import Regime
+from tlgui.core.resources import demo_dir
 from tlgui.gui.controller import ProjectController
 from tlgui.gui.pages.data import dialogs as data_dialogs
-from tlgui.gui.pages.data.banners import DuplicatesBanner, SkippedPanel
+from tlgui.gui.pages.data import undo
+from tlgui.gui.pages.data.banners import DemoBanner, DuplicatesBanner, NoticeBanner, SkippedPanel
 from tlgui.gui.pages.data.bin_widget import BinPanel
-from tlgui.gui.pages.data.bins_model import BinModel, local_files
-from tlgui.gui.pages.data.intake import Intake, IntakeBar, IntakeRequest
+from tlgui.gui.pages.data.bins_model import BinModel, decode_paths, local_files
+from tlgui.gui.pages.data.drop_zone import DropZone
+from tlgui.gui.pages.data.duplicates import DuplicatesDialog
+from tlgui.gui.pages.data.intake import Intake, IntakeBar, IntakeRequest, IntakeResult
+from tlgui.gui.pages.data.preview import PhotoPreview
+from tlgui.gui.settings import app_settings
+from tlgui.gui.widgets.progress_text import counted
 from tlgui.gui.widgets.thumb_delegate import ThumbnailDelegate
-from tlgui.gui.widgets.thumbnails import ThumbnailLoader
+from tlgui.gui.widgets.thumbnails import THUMB_SIZE, ThumbnailLoader
 
 EMPTY_TEXT = (
     "<h2>Start by adding photos</h2>"
@@ -47,6 +59,13 @@ EMPTY_TEXT = (
     "<i>dogs/</i>), or one folder that holds a sub-folder per class.</p>"
     "<p>Photos you drop later on a class join it; drag thumbnails between classes to relabel them.</p>"
 )
+DROP_TEXT = "Drop folders or photos here to add them — on a class to add them to it"
+
+#: The thumbnail size slider: smallest, largest, step (pixels).
+THUMB_SIZES = (64, 256, 16)
+THUMB_SIZE_KEY = "data_page/thumbnail_size"
+#: Drags near the top or bottom of the bins scroll them, this many pixels from the edge.
+AUTOSCROLL_MARGIN = 40
 
 
 def _image_filter() -> str:
@@ -54,37 +73,140 @@ def _image_filter() -> str:
     return f"Images ({patterns});;All files (*)"
 
 
-class _EmptyState(QWidget):
-    """What a new project shows: what to do, and a button for those who do not drag."""
+def default_thumb_size(screen_width: int) -> int:
+    """Thumbnails a little larger on large screens, so a grid of them reads at a glance."""
+    return THUMB_SIZE if screen_width < 1600 else 128
+
+
+def is_demo(dataset: DataSet) -> bool:
+    """True when every photo comes from the demo set shipped with tlgui."""
+    folder = demo_dir()
+    items = dataset.items()
+    return bool(items) and all(item.path.is_relative_to(folder) for item in items)
+
+
+def describe_reports(reports: Iterable[AddReport]) -> str:
+    """One sentence for the status bar about what an intake added."""
+    reports = list(reports)
+    added = sum(r.added for r in reports)
+    created = [name for r in reports for name in r.created]
+    duplicates = sum(r.duplicates_ignored for r in reports)
+    skipped = sum(len(r.skipped) for r in reports)
+    parts = [f"Added {counted(added, 'photo')}"]
+    if created:
+        parts.append(f"new {'class' if len(created) == 1 else 'classes'}: {', '.join(created)}")
+    if duplicates:
+        parts.append(f"{counted(duplicates, 'photo')} already there left out")
+    if skipped:
+        parts.append(f"{counted(skipped, 'file')} skipped")
+    return "; ".join(parts) + "."
+
+
+class _EmptyState(DropZone):
+    """What a new project shows: a drop zone that says what to do, and buttons for those who do not drag."""
 
     def __init__(self, page: DataPage):
         super().__init__()
-        text = QLabel(EMPTY_TEXT)
-        text.setWordWrap(True)
-        text.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        # A fixed width: a word-wrapped rich-text label in a centred layout otherwise guesses a
-        # narrow width and a height for another one, and cuts its last lines off.
-        text.setFixedWidth(540)
+        self.text = QLabel(EMPTY_TEXT)
+        self.text.setWordWrap(True)
+        self.text.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        # At most a comfortable line length; no alignment flag in the layout, so the label gets
+        # the height its wrapped text needs at the width it gets.
+        self.text.setMaximumWidth(560)
+        self.text.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Minimum)
         self.add_button = QPushButton("Add folder…")
         self.add_button.setMinimumWidth(160)
         self.add_button.clicked.connect(page.add_folder_dialog)
         self.new_button = QPushButton("New empty class")
         self.new_button.clicked.connect(page.new_class)
+        text_row = QHBoxLayout()
+        text_row.addStretch(1)
+        text_row.addWidget(self.text, 100)
+        text_row.addStretch(1)
         buttons = QHBoxLayout()
         buttons.addStretch(1)
         buttons.addWidget(self.add_button)
         buttons.addWidget(self.new_button)
         buttons.addStretch(1)
         layout = QVBoxLayout(self)
+        layout.setContentsMargins(24, 24, 24, 24)
         layout.addStretch(1)
-        layout.addWidget(text, 0, Qt.AlignmentFlag.AlignHCenter)
+        layout.addLayout(text_row)
         layout.addSpacing(12)
         layout.addLayout(buttons)
         layout.addStretch(2)
 
 
+class _DropStrip(DropZone):
+    """The strip under the bins: always in view, it says where files go."""
+
+    def __init__(self, page: DataPage):
+        super().__init__()
+        self.text = QLabel(DROP_TEXT)
+        self.text.setEnabled(False)
+        self.text.setWordWrap(True)
+        self.add_button = QPushButton("Add folder…")
+        self.add_button.clicked.connect(page.add_folder_dialog)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(14, 8, 10, 8)
+        layout.addWidget(self.text, 1)
+        layout.addWidget(self.add_button)
+
+
+class _DragScroller(QObject):
+    """Scrolls the bins while something is dragged near their top or bottom edge (Qt scrolls a
+    view during a drag only inside that view; here the page scrolls)."""
+
+    def __init__(self, scroll: QScrollArea):
+        super().__init__(scroll)
+        self._scroll = scroll
+        self._step = 0
+        self._timer = QTimer(self)
+        self._timer.setInterval(30)
+        self._timer.timeout.connect(self._tick)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        kind = event.type()
+        if kind in (QEvent.Type.DragEnter, QEvent.Type.DragMove):
+            self.follow(watched.mapToGlobal(event.position().toPoint()))
+        elif kind in (QEvent.Type.DragLeave, QEvent.Type.Drop):
+            self.stop()
+        return False
+
+    def follow(self, global_pos: QPoint) -> None:
+        """The drag is at ``global_pos``: scroll when it is near an edge (or below the bins)."""
+        viewport = self._scroll.viewport()
+        y = viewport.mapFromGlobal(global_pos).y()
+        height = viewport.height()
+        if y < AUTOSCROLL_MARGIN:
+            self._step = -max(4, (AUTOSCROLL_MARGIN - y) // 2)
+        elif y > height - AUTOSCROLL_MARGIN:
+            self._step = max(4, (y - height + AUTOSCROLL_MARGIN) // 2)
+        else:
+            self._step = 0
+        if self._step and not self._timer.isActive():
+            self._timer.start()
+        elif not self._step:
+            self._timer.stop()
+
+    def stop(self) -> None:
+        self._step = 0
+        self._timer.stop()
+
+    def _tick(self) -> None:
+        bar = self._scroll.verticalScrollBar()
+        bar.setValue(bar.value() + max(-60, min(60, self._step)))
+
+
 class DataPage(QWidget):
-    """The class bins of the open project (tab "1 · Data")."""
+    """The class bins of the open project (tab "1 · Data").
+
+    ``trainRequested`` and ``newProjectRequested`` come from the demo's welcome (the window switches
+    to the Train tab / starts a new project); ``move_action`` is Edit > Move to Class… .
+    """
+
+    trainRequested = Signal()
+    newProjectRequested = Signal()
 
     def __init__(self, controller: ProjectController, parent: QWidget | None = None,
                  *, loader: ThumbnailLoader | None = None):
@@ -94,7 +216,14 @@ class DataPage(QWidget):
         self.delegate = ThumbnailDelegate(self.loader.size, self)
         self.panels: dict[str, BinPanel] = {}
         self._dataset: DataSet | None = None
+        self._bins_regime = Regime.HEAD
+        self._closing = False
+        self.preview: PhotoPreview | None = None
         self.setAcceptDrops(True)
+        self.move_action = QAction("&Move to Class…", self)
+        self.move_action.setShortcut(QKeySequence("Ctrl+M"))
+        self.move_action.setStatusTip("Move the selected photos to another class")
+        self.move_action.triggered.connect(lambda _checked=False: self.move_selected())
         self._build()
         self.intake = Intake(self.intake_bar, lambda q, c: data_dialogs.ask_layout(self, q, c), self)
         self.intake.finished.connect(self._on_intake_finished)
@@ -118,19 +247,40 @@ class DataPage(QWidget):
         self.rename_button = self._tool("Rename", self.rename_checked, "Rename the ticked class")
         self.merge_button = self._tool("Merge…", self.merge_checked, "Merge the ticked classes into one")
         self.delete_button = self._tool("Delete", self.delete_checked, "Delete the ticked classes")
+        self.move_button = self._tool("Move to class…", self.move_selected,
+                                      "Move the selected photos to another class (Ctrl+M)")
         self.remove_button = self._tool("Remove photos", self.remove_selected,
                                         "Take the selected photos out of their classes (Delete key)")
-        self.summary = QLabel()
-        self.summary.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.size_slider = QSlider(Qt.Orientation.Horizontal)
+        low, high, step = THUMB_SIZES
+        self.size_slider.setRange(low, high)
+        self.size_slider.setSingleStep(step)
+        self.size_slider.setPageStep(2 * step)
+        self.size_slider.setFixedWidth(140)
+        self.size_slider.setToolTip("Size of the thumbnails")
+        self.size_slider.setValue(self._saved_thumb_size())
+        self._size_timer = QTimer(self)
+        self._size_timer.setSingleShot(True)
+        self._size_timer.setInterval(120)  # decode again once the slider rests, not at every step
+        self._size_timer.timeout.connect(self._apply_thumb_size)
+        self.size_slider.valueChanged.connect(lambda _v: self._size_timer.start())
         toolbar = QHBoxLayout()
         for button in (self.add_folder_button, self.new_class_button, self.rename_button,
-                       self.merge_button, self.delete_button, self.remove_button):
+                       self.merge_button, self.delete_button, self.move_button, self.remove_button):
             toolbar.addWidget(button)
         toolbar.addStretch(1)
+        toolbar.addWidget(QLabel("Thumbnails"))
+        toolbar.addWidget(self.size_slider)
+        self.summary = QLabel()
+        self.summary.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         # Its own line: at narrow widths a summary beside the buttons would be cut off.
         self.summary.setWordWrap(True)
 
         self.intake_bar = IntakeBar()
+        self.demo_banner = DemoBanner()
+        self.demo_banner.trainRequested.connect(self.trainRequested)
+        self.demo_banner.newProjectRequested.connect(self.newProjectRequested)
+        self.notice = NoticeBanner()
         self.duplicates_banner = DuplicatesBanner()
         self.duplicates_banner.showRequested.connect(self.show_duplicates)
         self.skipped_panel = SkippedPanel()
@@ -140,27 +290,32 @@ class DataPage(QWidget):
         self.bins_layout.setContentsMargins(0, 0, 0, 0)
         self.bins_layout.setSpacing(8)
         self.bins_layout.addStretch(1)
-        self.drop_hint = QLabel("Drop more folders or photos anywhere here.")
-        self.drop_hint.setEnabled(False)
-        self.drop_hint.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.bins_layout.addWidget(self.drop_hint)
         self.scroll = QScrollArea()
         self.scroll.setWidgetResizable(True)
         self.scroll.setFrameShape(QFrame.Shape.NoFrame)
         self.scroll.setWidget(self.bins_container)
+        self.scroll.verticalScrollBar().setSingleStep(24)
+        self.drag_scroller = _DragScroller(self.scroll)
+        for watched in (self.scroll.viewport(), self.bins_container):
+            watched.installEventFilter(self.drag_scroller)
         self.empty_state = _EmptyState(self)
         self.stack = QStackedWidget()
         self.stack.addWidget(self.empty_state)
         self.stack.addWidget(self.scroll)
+        self.drop_zone = _DropStrip(self)
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(8, 8, 8, 8)
         layout.addLayout(toolbar)
         layout.addWidget(self.summary)
         layout.addWidget(self.intake_bar)
+        layout.addWidget(self.demo_banner)
+        layout.addWidget(self.notice)
         layout.addWidget(self.duplicates_banner)
         layout.addWidget(self.skipped_panel)
         layout.addWidget(self.stack, 1)
+        layout.addWidget(self.drop_zone)
+        self._set_thumb_size(self.size_slider.value())
 
     def _tool(self, text: str, slot, tip: str) -> QToolButton:
         button = QToolButton()
@@ -169,6 +324,31 @@ class DataPage(QWidget):
         button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
         button.clicked.connect(lambda _checked=False: slot())
         return button
+
+    # -- thumbnail size ----------------------------------------------------------------------------
+
+    def _saved_thumb_size(self) -> int:
+        screen = self.screen() or (self.window().screen() if self.window() else None)
+        default = default_thumb_size(screen.availableGeometry().width()) if screen else THUMB_SIZE
+        try:
+            value = int(app_settings().value(THUMB_SIZE_KEY, default))
+        except (TypeError, ValueError):
+            value = default
+        low, high, _step = THUMB_SIZES
+        return max(low, min(high, value))
+
+    def _apply_thumb_size(self) -> None:
+        size = self.size_slider.value()
+        app_settings().setValue(THUMB_SIZE_KEY, size)
+        self._set_thumb_size(size)
+
+    def _set_thumb_size(self, size: int) -> None:
+        if size == self.delegate.thumb_size and size == self.loader.size:
+            return
+        self.loader.set_size(size)
+        self.delegate.thumb_size = size
+        for panel in self.panels.values():
+            panel.set_thumb_size(self.delegate)
 
     # -- showing the dataset ---------------------------------------------------------------------
 
@@ -184,19 +364,32 @@ class DataPage(QWidget):
             for label in list(self.panels):
                 self._drop_panel(label)
             self._dataset = dataset
+            self.notice.hide()
+            self.demo_banner.setVisible(is_demo(dataset))
         duplicates = dataset.duplicates()
         doubled = {d.digest for d in duplicates}
         names = dataset.class_names
-        for label in [label for label in self.panels if label not in names]:
-            self._drop_panel(label)
+        vanished = [label for label in self.panels if label not in names]
+        appeared = [label for label in names if label not in self.panels]
+        if len(vanished) == 1 and len(appeared) == 1:
+            # A rename (or its undo): the same panel, tick and folding under the new name.
+            panel = self.panels.pop(vanished[0])
+            panel.model.set_label(appeared[0])
+            self.panels[appeared[0]] = panel
+        else:
+            for label in vanished:
+                self._drop_panel(label)
         for position, label in enumerate(names):
             panel = self.panels.get(label) or self._make_panel(label)
             panel.model.refresh(doubled)
             if self.bins_layout.indexOf(panel) != position:
                 self.bins_layout.insertWidget(position, panel)
+                panel.show()  # now, not when the layout's queued show comes: it is laid out at once
+        self.panels = {label: self.panels[label] for label in names}  # in bin order, like the layout
         self.duplicates_banner.set_duplicates(duplicates)
         self.skipped_panel.set_skipped(dataset.skipped)
         self.stack.setCurrentWidget(self.scroll if names else self.empty_state)
+        self.drop_zone.setVisible(bool(names))
         self._update_summary()
         self._update_buttons()
 
@@ -209,8 +402,13 @@ class DataPage(QWidget):
         panel.renameRequested.connect(self.rename_class)
         panel.deleteRequested.connect(lambda label: self.delete_classes([label]))
         panel.removePhotosRequested.connect(lambda label: self.remove_selected([label]))
+        panel.moveRequested.connect(lambda _label: self.move_selected())
         panel.addPhotosRequested.connect(self.add_photos_dialog)
+        panel.previewRequested.connect(self.show_preview)
         panel.checkedChanged.connect(lambda _label, _on: self._update_buttons())
+        panel.selectionChanged.connect(lambda _label: self._update_buttons())
+        for watched in (panel, panel.view.viewport()):
+            watched.installEventFilter(self.drag_scroller)
         # The regime of the last _update_regime, which runs right after each refresh: planning once
         # per panel would split the whole data set once per class.
         panel.set_regime(self._bins_regime)
@@ -238,35 +436,82 @@ class DataPage(QWidget):
     def _update_summary(self) -> None:
         dataset = self.dataset
         classes = len(dataset.class_names)
-        photos = len(dataset)
+        if not classes:
+            self.summary.setText("No classes yet")
+            return
         if dataset.has_predefined_split:
             split = "split: given by train/val folders"
         else:
             split = f"split: automatic ({self.controller.config.val_fraction:.0%} held out to validate)"
-        parts = [f"{classes} class{'es' if classes != 1 else ''}", f"{photos:,} photo{'s' if photos != 1 else ''}",
-                 split]
+        parts = [counted(classes, "class", "classes"), counted(len(dataset), "photo"), split]
         trainable = [n for n, c in dataset.class_counts().items() if c >= MIN_PHOTOS_TO_TRAIN]
-        if classes and len(trainable) < 2:
+        if len(trainable) < 2:
             parts.append("<b>training needs two classes with at least two photos each</b>")
-        if not classes:
-            parts = ["No classes yet"]
         self.summary.setText(" · ".join(parts))
 
     def _update_buttons(self) -> None:
         checked = self.checked_labels()
         idle = not self.intake.running if hasattr(self, "intake") else True
+        selected = any(panel.view.selectionModel().hasSelection() for panel in self.panels.values())
         self.add_folder_button.setEnabled(idle)
         self.new_class_button.setEnabled(idle)
         self.rename_button.setEnabled(idle and len(checked) == 1)
         self.merge_button.setEnabled(idle and len(checked) >= 2)
         self.delete_button.setEnabled(idle and bool(checked))
-        self.remove_button.setEnabled(idle and bool(self.panels))
+        self.remove_button.setEnabled(idle and selected)
+        self.move_button.setEnabled(idle and selected)
+        self.move_action.setEnabled(idle and selected)
         self.empty_state.add_button.setEnabled(idle)
         self.empty_state.new_button.setEnabled(idle)
+        self.drop_zone.add_button.setEnabled(idle)
 
     def checked_labels(self) -> list[str]:
         """Classes whose tick box is on, in bin order."""
         return [label for label, panel in self.panels.items() if panel.check.isChecked()]
+
+    def selected_photos(self) -> dict[str, list[Path]]:
+        """The selected photos of each bin that has any, in bin order."""
+        selected = {label: panel.selected_paths() for label, panel in self.panels.items()}
+        return {label: paths for label, paths in selected.items() if paths}
+
+    # -- showing where an edit landed ----------------------------------------------------------------
+
+    def reveal(self, label: str, paths: Iterable[Path] = ()) -> None:
+        """Scroll to ``label``'s bin, outline it, and select ``paths`` there (the first one in view)."""
+        panel = self.panels.get(label)
+        if panel is None:
+            return
+        paths = list(paths)
+        for other in self.panels.values():
+            if other is not panel:
+                other.clear_selection()
+        rect = panel.select_paths(paths) if paths else None
+        panel.highlight()
+        self._scroll_to(panel, rect)
+
+    def _scroll_to(self, panel: BinPanel, rect) -> None:
+        # Place a new or grown panel now (Qt would on its next pass) so its place is known.
+        self.bins_layout.activate()
+        QApplication.sendEvent(self.scroll, QEvent(QEvent.Type.LayoutRequest))
+        if rect is None:
+            top = panel.mapTo(self.bins_container, QPoint(0, 0))
+            height = min(panel.height(), self.scroll.viewport().height())
+            self.scroll.ensureVisible(top.x(), top.y() + height // 2, 0, height // 2 + 4)
+        else:
+            centre = panel.mapTo(self.bins_container, rect.center())
+            self.scroll.ensureVisible(centre.x(), centre.y(), rect.width(), rect.height())
+
+    def _revealer(self, redo_label: str | None, undo_label: str | None = None,
+                  paths: Iterable[Path] = ()) -> undo.RevealFn:
+        """What to show after an edit (``redo_label``) and after its undo (``undo_label``)."""
+        paths = list(paths)
+
+        def reveal(_command: undo.BinsEdit, undone: bool) -> None:
+            label = undo_label if undone else redo_label
+            if label is not None:
+                self.reveal(label, paths)
+
+        return reveal
 
     # -- busy / shutdown (the main window asks) ----------------------------------------------------
 
@@ -274,6 +519,9 @@ class DataPage(QWidget):
         return self.intake.running
 
     def shutdown(self) -> None:
+        self._closing = True
+        if self.preview is not None:
+            self.preview.close()
         self.intake.shutdown()
         self.loader.shutdown()
 
@@ -291,7 +539,8 @@ class DataPage(QWidget):
 
     def add_paths(self, paths: Iterable[Path], label: str | None = None) -> bool:
         """Add dropped or chosen paths. With ``label`` everything joins that class; without, folders
-        are read by their layout and loose files go to a class the user picks. True if started."""
+        are read by their layout and loose files are read first, then go to a class the user picks.
+        True if reading started."""
         paths = list(paths)
         if self.intake.running:
             self.controller.show_status("Still reading the previous photos; try again when it is done.")
@@ -301,16 +550,11 @@ class DataPage(QWidget):
             request.files[label] = paths
         else:
             request.folders = [p for p in paths if p.is_dir()]
-            loose = [p for p in paths if not p.is_dir()]
-            if loose:
-                target = data_dialogs.choose_class(self, loose, self.dataset.class_names)
-                if target is None and not request.folders:
-                    return False
-                if target is not None:
-                    request.files[target] = loose
+            request.loose = [p for p in paths if not p.is_dir()]
         if not request:
             return False
-        started = self.intake.start(self.dataset, request)
+        self.notice.hide()
+        started = self.intake.start(request)
         self._update_buttons()
         return started
 
@@ -318,28 +562,78 @@ class DataPage(QWidget):
         # Deferred: the drop event (and, for drags between windows, the drag) must finish first.
         QTimer.singleShot(0, lambda: self.add_paths(paths, label=label))
 
-    def _on_intake_finished(self, reports: list[AddReport]) -> None:
-        # The intake committed its photos just now; a cancelled or failed one changed nothing.
-        self.controller.notify_dataset_changed()
-        messages = [r.summary() for r in reports]
-        self.controller.show_status(" ".join(messages))
+    def _on_intake_finished(self, result: IntakeResult) -> None:
+        plans = list(result.plans)
+        loose = result.loose
+        if loose is not None and loose.items and not self._closing:
+            target = data_dialogs.choose_class(self, [item.path for item in loose.items], self.dataset.class_names)
+            if target is not None:
+                try:
+                    plans.append(undo.relabelled(loose, target))
+                except TlguiError as exc:
+                    self.controller.report_error(str(exc))
+        elif loose is not None:
+            plans.append(loose)  # no photo among them: only the skipped files, to say why
+        if not any(plan.items or plan.skipped for plan in plans):
+            self._say_nothing_found(result)
+            return
+        first = next((item.label for plan in plans for item in plan.items), None)
+        try:
+            command = undo.add_photos(self.controller, plans, reveal=self._revealer(first))
+        except TlguiError as exc:
+            self.controller.report_error(str(exc))
+            return
+        reports: list[AddReport] = command.result
+        if any(r.added or r.created or r.skipped for r in reports):
+            undo.push(self.controller, command)
+        # else every photo was in its class already: the bins are as they were, nothing to undo
+        self.controller.show_status(describe_reports(reports))
+        if not any(plan.items for plan in plans):
+            self.notice.show_notice("None of the files can be read as a photo; the list of skipped files "
+                                    "says why each was left out.")
         if any(r.skipped for r in reports) and not self.skipped_panel.expanded:
             self.skipped_panel.toggle.setChecked(True)
+
+    def _say_nothing_found(self, result: IntakeResult) -> None:
+        """An empty folder: said where it stays until closed, not only in the status bar."""
+        request = result.request
+        dropped = request.folders + request.loose + [p for files in request.files.values() for p in files]
+        where = f"“{dropped[0].name or dropped[0]}”" if len(dropped) == 1 else "what was dropped"
+        formats = sorted({s.lstrip(".").upper() for s in SUPPORTED_SUFFIXES} - {"JPEG", "TIFF"})
+        self.notice.show_notice(f"No photos found in {where}, so nothing was added. tlgui reads "
+                                f"{', '.join(formats)} files, in a folder and its sub-folders.")
+        self.controller.show_status("No photos found; nothing was added.")
 
     def _on_intake_done(self) -> None:
         self._update_buttons()
 
-    # -- drops on the page (empty space, empty state) -----------------------------------------------
+    # -- drops on the page (empty space, empty state, the strip under the bins) ---------------------
+
+    def _can_take(self, event) -> bool:
+        return bool(local_files(event.mimeData())) and not self.intake.running
 
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:
-        if local_files(event.mimeData()) and not self.intake.running:
+        if self._can_take(event):
             event.acceptProposedAction()
+            self._show_drop_target(True)
+        elif decode_paths(event.mimeData()) is not None:
+            event.accept()  # thumbnails on their way to a bin: follow them to scroll, never drop here
+        self.drag_scroller.follow(self.mapToGlobal(event.position().toPoint()))
 
     def dragMoveEvent(self, event: QDragMoveEvent) -> None:
-        if local_files(event.mimeData()) and not self.intake.running:
+        self.drag_scroller.follow(self.mapToGlobal(event.position().toPoint()))
+        if self._can_take(event):
             event.acceptProposedAction()
+        else:
+            event.ignore()
+
+    def dragLeaveEvent(self, event) -> None:
+        self._show_drop_target(False)
+        self.drag_scroller.stop()
 
     def dropEvent(self, event: QDropEvent) -> None:
+        self._show_drop_target(False)
+        self.drag_scroller.stop()
         paths = local_files(event.mimeData())
         if not paths or self.intake.running:
             event.ignore()
@@ -347,50 +641,46 @@ class DataPage(QWidget):
         event.acceptProposedAction()
         QTimer.singleShot(0, lambda: self.add_paths(paths))
 
+    def _show_drop_target(self, on: bool) -> None:
+        self.drop_zone.set_active(on)
+        self.empty_state.set_active(on)
+
     # -- editing bins ----------------------------------------------------------------------------
 
-    def _edit(self, change, status: str | None = None) -> bool:
-        """Apply one dataset edit; show engine refusals (DataError) as errors."""
+    def _edit(self, make) -> undo.BinsEdit | None:
+        """Make one edit (``make()`` builds its command) and push it; engine refusals (DataError)
+        become error messages and push nothing."""
         if self.intake.running:
             self.controller.show_status("Wait until the photos are read.")
-            return False
+            return None
         try:
-            result = change()
+            command = make()
         except TlguiError as exc:
             self.controller.report_error(str(exc))
-            return False
-        if status:
-            self.controller.show_status(status.format(result=result))
-        self.controller.notify_dataset_changed()
-        return True
+            return None
+        return undo.push(self.controller, command)
 
     def new_class(self) -> str | None:
         name = data_dialogs.new_class_name(self, self.dataset.class_names)
         if name is None:
             return None
-        created: list[str] = []
-        ok = self._edit(lambda: created.append(self.dataset.new_class(name)))
-        return created[0] if ok else None
+        def reveal(command: undo.BinsEdit, undone: bool) -> None:
+            if not undone:
+                self.reveal(command.result)
+
+        command = self._edit(lambda: undo.new_class(self.controller, name, reveal=reveal))
+        return command.result if command is not None else None
 
     def rename_checked(self) -> None:
         checked = self.checked_labels()
         if len(checked) == 1:
+            self.reveal(checked[0])
             self.panels[checked[0]].start_rename()
 
     def rename_class(self, old: str, new: str) -> bool:
-        if self.intake.running:
-            return False
-        try:
-            stored = self.dataset.rename_class(old, new)
-        except TlguiError as exc:
-            self.controller.report_error(str(exc))
-            return False
-        # Keep the same panel (scroll position, tick) under its new name.
-        panel = self.panels.pop(old)
-        panel.model.set_label(stored)
-        self.panels[stored] = panel
-        self.controller.notify_dataset_changed()
-        return True
+        command = self._edit(lambda: undo.rename_class(self.controller, old, new,
+                                                       reveal=self._revealer(None, old)))
+        return command is not None
 
     def delete_checked(self) -> None:
         self.delete_classes(self.checked_labels())
@@ -401,12 +691,12 @@ class DataPage(QWidget):
         photos = sum(self.dataset.count(label) for label in labels)
         if photos and not data_dialogs.confirm_delete(self, labels, photos):
             return False
-
-        def remove() -> None:
-            for label in labels:
-                self.dataset.remove_class(label)
-
-        return self._edit(remove, f"Deleted {', '.join(labels)}.")
+        command = self._edit(lambda: undo.delete_classes(self.controller, labels,
+                                                         reveal=self._revealer(None, labels[0])))
+        if command is None:
+            return False
+        self.controller.show_status(f"Deleted {', '.join(labels)}. Edit › Undo brings them back.")
+        return True
 
     def merge_checked(self) -> None:
         checked = self.checked_labels()
@@ -417,30 +707,77 @@ class DataPage(QWidget):
             self.merge_classes(checked, target)
 
     def merge_classes(self, sources: list[str], target: str) -> bool:
-        return self._edit(lambda: self.dataset.merge_classes(sources, target),
-                          f"Merged into {target}" + "; {result} duplicate photo(s) dropped.")
+        command = self._edit(lambda: undo.merge_classes(self.controller, sources, target,
+                                                        reveal=self._revealer(target, sources[0])))
+        if command is None:
+            return False
+        dropped = command.result
+        status = f"Merged into {target}."
+        if dropped:
+            status += f" {counted(dropped, 'copy', 'copies')} of the same photo left out."
+        self.controller.show_status(status)
+        return True
 
     def remove_selected(self, labels: list[str] | None = None) -> int:
         """Take the selected photos of the given bins (default all) out of the project."""
-        paths = [p for label in (labels or list(self.panels)) for p in self.panels[label].selected_paths()]
+        selected = self.selected_photos()
+        paths = [p for label in (labels or list(selected)) for p in selected.get(label, [])]
         if not paths:
             self.controller.show_status("Select photos first (click, Shift/Ctrl-click), then remove them.")
             return 0
-        self._edit(lambda: self.dataset.remove_items(paths), "Removed {result} photo(s) from the project.")
+        sources = self.dataset.labels_holding(paths)
+        command = self._edit(lambda: undo.remove_photos(self.controller, paths,
+                                                        reveal=self._revealer(None, sources[0], paths)))
+        if command is not None:
+            self.controller.show_status(f"Removed {counted(command.result, 'photo')} from the project "
+                                        "(the files stay on disk).")
         return len(paths)
+
+    def move_selected(self, target: str | None = None) -> bool:
+        """Move the selected photos to ``target``, asking which class when it is not given."""
+        selected = self.selected_photos()
+        paths = [p for group in selected.values() for p in group]
+        if not paths:
+            self.controller.show_status("Select photos first (click, Shift/Ctrl-click), then move them.")
+            return False
+        if target is None:
+            target = data_dialogs.move_target(self, len(paths), list(selected), self.dataset.class_names)
+            if target is None:
+                return False
+        return self.move_items(paths, target)
 
     def _on_items_moved(self, paths: list[Path], label: str) -> None:
         # Deferred so the source view's drag finishes before every bin model resets.
         QTimer.singleShot(0, lambda: self.move_items(paths, label))
 
     def move_items(self, paths: list[Path], label: str) -> bool:
-        """Relabel photos into ``label`` (a drag between bins)."""
-        return self._edit(lambda: self.dataset.move_items(paths, label),
-                          f"Moved {{result}} photo(s) to {label}.")
+        """Relabel photos into ``label`` (created when new), then show them there."""
+        sources = self.dataset.labels_holding(paths)
+        command = self._edit(lambda: undo.move_photos(
+            self.controller, paths, label, reveal=self._revealer(label, sources[0] if sources else None, paths)))
+        if command is None:
+            return False
+        self.controller.show_status(f"Moved {counted(command.result, 'photo')} to {label}.")
+        return True
 
-    def show_duplicates(self) -> data_dialogs.DuplicatesDialog:
-        """A non-modal list of the doubled photos; double-clicking one selects it in its bin."""
-        dialog = data_dialogs.DuplicatesDialog(self.duplicates_banner.duplicates, self)
+    # -- looking at photos -------------------------------------------------------------------------
+
+    def show_preview(self, label: str, row: int) -> PhotoPreview | None:
+        """Photo ``row`` of ``label`` large, in a window of its own."""
+        if label not in self.panels or row < 0:
+            return None
+        if self.preview is not None:
+            self.preview.close()
+        items = self.dataset.items(label)
+        self.preview = PhotoPreview(items, row, self.loader.request, self)
+        self.preview.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self.preview.destroyed.connect(lambda *_: setattr(self, "preview", None))
+        self.preview.show()
+        return self.preview
+
+    def show_duplicates(self) -> DuplicatesDialog:
+        """A non-modal view of the doubled photos; double-clicking one selects it in its bin."""
+        dialog = DuplicatesDialog(self.duplicates_banner.duplicates, self.loader, self)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.photoActivated.connect(self.reveal_photo)
         dialog.show()
@@ -451,6 +788,5 @@ class DataPage(QWidget):
         panel = self.panels.get(label)
         if panel is None:
             return
-        self.scroll.ensureWidgetVisible(panel)
-        panel.select_paths([path])
+        self.reveal(label, [path])
         panel.view.setFocus()

@@ -1,4 +1,4 @@
-"""Small dialogs of the Data page: which class, how to read a folder, which photos are doubled.
+"""Small dialogs of the Data page: which class, how to read a folder, whether to delete.
 
 Each is a plain function over Qt's standard dialogs so tests can replace the dialog with a
 monkeypatched ``QInputDialog`` / ``QMessageBox`` static method.
@@ -9,21 +9,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import (
-    QDialog,
-    QDialogButtonBox,
-    QInputDialog,
-    QLabel,
-    QMessageBox,
-    QTreeWidget,
-    QTreeWidgetItem,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtWidgets import QInputDialog, QMessageBox, QWidget
 
-from tlgui.core.data.bins import Duplicate
 from tlgui.gui.widgets.plain_text import literal_html
+from tlgui.gui.widgets.progress_text import counted
 
 
 def suggested_class_name(paths: Sequence[Path], existing: Sequence[str]) -> str:
@@ -38,17 +27,34 @@ def suggested_class_name(paths: Sequence[Path], existing: Sequence[str]) -> str:
 
 
 def choose_class(parent: QWidget | None, paths: Sequence[Path], existing: Sequence[str]) -> str | None:
-    """Ask which class loose photos join: pick an existing one or type a new name. None = cancel."""
+    """Ask which class photos (read already: they are photos) join: pick an existing one or type a
+    new name. None = cancel."""
     suggestion = suggested_class_name(paths, existing)
     choices = list(existing)
     if suggestion not in choices:
         choices.insert(0, suggestion)
-    count = len(paths)
+    question = "Which class does this photo belong to?" if len(paths) == 1 \
+        else f"Which class do these {counted(len(paths), 'photo')} belong to?"
     name, ok = QInputDialog.getItem(
         parent,
         "Add photos to a class",
-        f"Which class do {'these' if count != 1 else 'this'} {count} "
-        f"{'items' if count != 1 else 'item'} belong to?\nChoose a class or type a new name:",
+        f"{question}\nChoose a class or type a new name:",
+        choices,
+        0,
+        True,
+    )
+    name = name.strip() if ok else ""
+    return name or None
+
+
+def move_target(parent: QWidget | None, photos: int, sources: Sequence[str], existing: Sequence[str]) -> str | None:
+    """Ask where selected photos go: another class, or a new name typed in. None = cancel."""
+    choices = [name for name in existing if name not in sources] or list(existing)
+    what = "this photo" if photos == 1 else f"these {counted(photos, 'photo')}"
+    name, ok = QInputDialog.getItem(
+        parent,
+        "Move to class",
+        f"Move {what} to which class?\nChoose a class or type a new name:",
         choices,
         0,
         True,
@@ -94,54 +100,9 @@ def confirm_delete(parent: QWidget | None, names: Sequence[str], photos: int) ->
     answer = QMessageBox.question(
         parent,
         "Delete class" if len(names) == 1 else "Delete classes",
-        literal_html(f"Delete {what} and its {photos:,} photo{'s' if photos != 1 else ''} from the project?\n"
-                     "The files on disk are not touched."),
+        literal_html(f"Delete {what} and {'its' if len(names) == 1 else 'their'} {counted(photos, 'photo')} "
+                     "from the project?\nThe files on disk are not touched, and Edit › Undo brings them back."),
         QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
         QMessageBox.StandardButton.Cancel,
     )
     return answer == QMessageBox.StandardButton.Yes
-
-
-class DuplicatesDialog(QDialog):
-    """Lists each photo that sits in more than one class, with the classes and file paths.
-
-    ``photoActivated(label, path)``: the user double-clicked one copy (to find it in its bin).
-    """
-
-    photoActivated = Signal(str, object)
-
-    def __init__(self, duplicates: Sequence[Duplicate], parent: QWidget | None = None):
-        super().__init__(parent)
-        self.setWindowTitle("Photos in more than one class")
-        self.resize(760, 420)
-        intro = QLabel(
-            "Each photo below is in more than one class (the same content, maybe under another "
-            "file name). In the bins they carry an orange corner. Double-click a copy to select it "
-            "in its class, then press Delete there to remove the wrong one."
-        )
-        intro.setWordWrap(True)
-        self.tree = QTreeWidget()
-        self.tree.setHeaderLabels(["Class", "File"])
-        self.tree.setColumnWidth(0, 180)
-        for duplicate in duplicates:
-            group = QTreeWidgetItem([", ".join(duplicate.labels), duplicate.items[0].path.name])
-            for item in duplicate.items:
-                child = QTreeWidgetItem([item.label, str(item.path)])
-                child.setToolTip(1, literal_html(str(item.path)))
-                child.setData(0, Qt.ItemDataRole.UserRole, (item.label, item.path))
-                group.addChild(child)
-            self.tree.addTopLevelItem(group)
-        self.tree.expandAll()
-        self.tree.itemActivated.connect(self._on_activated)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
-        buttons.rejected.connect(self.reject)
-        layout = QVBoxLayout(self)
-        layout.addWidget(intro)
-        layout.addWidget(self.tree)
-        layout.addWidget(buttons)
-
-    def _on_activated(self, item: QTreeWidgetItem, _column: int) -> None:
-        if item.parent() is None:
-            return  # a group row: no single photo to show
-        label, path = item.data(0, Qt.ItemDataRole.UserRole)
-        self.photoActivated.emit(label, path)

@@ -3,8 +3,11 @@
 ``IntakeBar`` is the strip shown while a scan runs (progress bar, message, Cancel). ``Intake`` runs
 the engine's ``plan_folder`` / ``plan_files`` in a ``TaskSlot`` and routes the engine's layout
 question to a dialog on the GUI thread. The worker only reads and plans: it never touches the
-``DataSet``. The plans come back with ``finished`` and are committed here, on the GUI thread, all
-or nothing: a cancelled or failed intake leaves the bins as they were.
+``DataSet``. The plans come back with ``finished``; the page commits them on the GUI thread as one
+undoable edit, all or nothing: a cancelled or failed intake leaves the bins as they were.
+
+Loose files dropped on no class are read first and their class asked afterwards, so the question
+only comes when there are photos to sort (and names how many).
 """
 
 from __future__ import annotations
@@ -16,23 +19,36 @@ from pathlib import Path
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QHBoxLayout, QProgressBar, QPushButton, QWidget
 
-from tlgui.core.data.bins import DataSet
 from tlgui.core.data.intake import IntakePlan, plan_files, plan_folder
 from tlgui.core.progress import ProgressEvent
 from tlgui.gui.ask import ASK_KIND, Question, answer_with, make_asker
 from tlgui.gui.tasks import TaskSlot
 from tlgui.gui.widgets.plain_text import plain_label
 
+#: The class loose files are read into until the user names theirs.
+LOOSE_LABEL = "unsorted"
+
 
 @dataclass
 class IntakeRequest:
-    """What to read: whole folders (layout decided by the engine) and files for named classes."""
+    """What to read: whole folders (layout decided by the engine), files for named classes, and
+    loose files whose class the user chooses once they are read."""
 
     folders: list[Path] = field(default_factory=list)
     files: dict[str, list[Path]] = field(default_factory=dict)  # class name -> files (or folders)
+    loose: list[Path] = field(default_factory=list)
 
     def __bool__(self) -> bool:
-        return bool(self.folders or self.files)
+        return bool(self.folders or self.files or self.loose)
+
+
+@dataclass
+class IntakeResult:
+    """The plans read, in request order, and the loose files' plan (its photos in ``LOOSE_LABEL``)."""
+
+    plans: list[IntakePlan]
+    loose: IntakePlan | None
+    request: IntakeRequest
 
 
 class IntakeBar(QWidget):
@@ -73,10 +89,10 @@ class IntakeBar(QWidget):
 
 
 class Intake(QObject):
-    """Runs one intake at a time. Signals: ``finished(list[AddReport])`` once the plans are committed
-    to the bins, ``cancelled()``, ``failed(str)``, and ``done()`` after any of them."""
+    """Runs one intake at a time. Signals: ``finished(IntakeResult)`` with the plans to commit,
+    ``cancelled()``, ``failed(str)``, and ``done()`` after any of them."""
 
-    finished = Signal(object)  # list[AddReport]
+    finished = Signal(object)  # IntakeResult
     cancelled = Signal()
     failed = Signal(str)
     done = Signal()
@@ -99,12 +115,12 @@ class Intake(QObject):
     def running(self) -> bool:
         return self.slot.busy
 
-    def start(self, dataset: DataSet, request: IntakeRequest) -> bool:
+    def start(self, request: IntakeRequest) -> bool:
         """Begin reading; False (and nothing starts) when another intake is still running."""
         if self.slot.busy or not request:
             return False
 
-        def job(token, report) -> list[IntakePlan]:
+        def job(token, report) -> IntakeResult:
             ask = make_asker(token, report)
 
             def progress(event: ProgressEvent) -> None:
@@ -113,14 +129,11 @@ class Intake(QObject):
             plans = [plan_folder(folder, progress=progress, cancel=token, ask=ask) for folder in request.folders]
             plans += [plan_files(label, files, progress=progress, cancel=token)
                       for label, files in request.files.items()]
-            return plans
-
-        def commit(plans: list[IntakePlan]) -> None:
-            # On the GUI thread, where every other edit of the bins happens.
-            self.finished.emit([dataset.commit(plan) for plan in plans])
+            loose = plan_files(LOOSE_LABEL, request.loose, progress=progress, cancel=token) if request.loose else None
+            return IntakeResult(plans, loose, request)
 
         self._bar.start()
-        return self.slot.start(job, commit)
+        return self.slot.start(job, self.finished.emit)
 
     def cancel(self) -> None:
         if self.slot.busy:

@@ -1,7 +1,7 @@
 """The Model page: choose a backbone, load it off the GUI thread, and set what trains.
 
 Top half: the backbone catalogue, a download progress bar with Cancel, and (when weights cannot be
-had offline) the engine's message with an "Import weights file…" button. Bottom half: the freeze dial
+had offline) what to do about it, with an "Import weights file…" button beside the words. Bottom half: the freeze dial
 with the recommendation for the current photos, and the layer tree with a Trainable box per module.
 
 The freeze state lives in the settings (``TrainConfig.freeze_level`` and ``trainable_overrides``);
@@ -16,10 +16,12 @@ place or a new network is installed. Never change its weights or layers in place
 
 from __future__ import annotations
 
+import html
 from dataclasses import replace
 from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QTextDocumentFragment
 from PySide6.QtWidgets import (
     QFileDialog,
     QFrame,
@@ -33,7 +35,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from tlgui.core.backbones.catalogue import create_backbone, get_spec, import_weights, weights_status
+from tlgui.core.backbones.catalogue import (
+    BackboneSpec,
+    create_backbone,
+    get_spec,
+    import_weights,
+    weights_status,
+)
 from tlgui.core.errors import WeightsUnavailableError
 from tlgui.core.plan.freeze_plan import FreezePlan, ignored_note, plan_for_dataset, with_override
 from tlgui.core.plan.freezing import freeze_level_names, layer_tree
@@ -50,6 +58,22 @@ class _Unavailable:
 
     def __init__(self, error: WeightsUnavailableError):
         self.error = error
+
+
+def unavailable_html(spec: BackboneSpec, error: WeightsUnavailableError) -> str:
+    """What to do when a backbone's weights cannot be downloaded, for this page: the file as a link
+    (its name as the link text, so a long address is never broken mid-line), the button beside."""
+    reason = error.reason or "the download failed"
+    size = f" ({spec.download_mb:.0f} MB)" if spec.download_mb else ""
+    name = html.escape(error.filename or "the weights file")
+    link = f"<a href='{html.escape(error.url, quote=True)}'>{name}</a>" if error.url else name
+    folder = f" Or copy it into {html.escape(str(error.target_dir))}." if error.target_dir else ""
+    return (
+        f"<b>{html.escape(spec.title)} needs its pretrained weights, which are not on this computer.</b> "
+        f"They could not be downloaded: {html.escape(reason)}.<br>"
+        f"On a computer with internet access, download {link}{size}, bring the file here, and click "
+        f"<b>Import weights file…</b> beside this message.{folder}"
+    )
 
 
 class ModelPage(QWidget):
@@ -73,6 +97,7 @@ class ModelPage(QWidget):
         self._shown_net = None
         self._import_id: str | None = None
         self._importing = False
+        self._queued_import: tuple[str, Path] | None = None
 
         self.picker = BackbonePicker()
         self.picker.backboneChosen.connect(self.load_backbone)
@@ -107,7 +132,6 @@ class ModelPage(QWidget):
         top_layout = QVBoxLayout(top)
         top_layout.addWidget(self.picker, 1)
         top_layout.addWidget(self.progress)
-        top_layout.addWidget(self.banner)
         bottom = QGroupBox("What to train")
         bottom_layout = QVBoxLayout(bottom)
         bottom_layout.addWidget(self.freeze)
@@ -119,7 +143,10 @@ class ModelPage(QWidget):
         splitter.setStretchFactor(1, 3)
         splitter.setChildrenCollapsible(False)
         layout = QVBoxLayout(self)
-        layout.addWidget(splitter)
+        # Above both halves, not inside the list's half: the message takes its lines from the whole
+        # page instead of squeezing the list of backbones.
+        layout.addWidget(self.banner)
+        layout.addWidget(splitter, 1)
 
     # -- loading --------------------------------------------------------------------------------
 
@@ -151,11 +178,13 @@ class ModelPage(QWidget):
 
     def cancel_loading(self) -> None:
         self._queued_id = None
+        self._queued_import = None
         self.slot.cancel()
 
     def shutdown(self) -> None:
         """Stop any load (window closing); nothing queued starts after it."""
         self._queued_id = None
+        self._queued_import = None
         self.slot.shutdown()
 
     def ensure_loaded(self) -> None:
@@ -169,7 +198,7 @@ class ModelPage(QWidget):
     def _on_loaded(self, result) -> None:
         backbone_id = self._loading_id
         if isinstance(result, _Unavailable):
-            self.banner.show_message(str(result.error), can_import=True)
+            self.banner.show_rich(unavailable_html(get_spec(backbone_id), result.error), can_import=True)
             self._import_id = backbone_id
             return
         if backbone_id != self.controller.backbone_id:
@@ -188,7 +217,10 @@ class ModelPage(QWidget):
     def _on_done(self) -> None:
         self.progress.finish()
         queued, self._queued_id = self._queued_id, None
-        if queued is not None:
+        queued_import, self._queued_import = self._queued_import, None
+        if queued_import is not None:
+            self.import_weights_file(*queued_import)
+        elif queued is not None:
             self.load_backbone(queued)
         elif self.controller.network is None:
             self._show_placeholder()
@@ -205,8 +237,15 @@ class ModelPage(QWidget):
             self.import_weights_file(backbone_id, Path(path))
 
     def import_weights_file(self, backbone_id: str, path: Path) -> None:
-        """Check and cache a weights file the user brought, then load the backbone from it."""
+        """Check and cache a weights file the user brought, then load the backbone from it.
+
+        A backbone still loading is stopped first; the import starts once it has.
+        """
         if self.slot.busy:
+            self._queued_import = (backbone_id, path)
+            self._queued_id = None
+            self.slot.cancel()
+            self.progress.show_fraction(None, f"Stopping the current load to import {path.name}…")
             return
         self.banner.hide_message()
         self._loading_id = backbone_id
@@ -313,23 +352,38 @@ class ModelPage(QWidget):
 
 
 class _Banner(QFrame):
-    """The engine's message when weights are unavailable (or loading failed), with the way out."""
+    """Why weights are unavailable (or loading failed), with the way out beside it."""
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
-        self.setFrameShape(QFrame.Shape.StyledPanel)
-        self.setStyleSheet("_Banner { background: #fff4e5; border: 1px solid #f0b46c; border-radius: 4px; }")
-        self.label = make_plain(QLabel())  # the engine's message may name the user's file
+        self.setObjectName("weightsBanner")
+        self.setStyleSheet("#weightsBanner { background: rgba(230, 126, 34, 36); "
+                           "border: 1px solid rgba(230, 126, 34, 150); border-radius: 4px; }")
+        self.label = QLabel()
         self.label.setWordWrap(True)
-        self.label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.label.setOpenExternalLinks(True)
+        self.label.setTextInteractionFlags(Qt.TextInteractionFlag.TextBrowserInteraction)
         self.import_button = QPushButton("Import weights file…")
         layout = QHBoxLayout(self)
+        layout.setContentsMargins(8, 6, 8, 6)
         layout.addWidget(self.label, 1)
-        layout.addWidget(self.import_button, 0, Qt.AlignmentFlag.AlignTop)
+        layout.addWidget(self.import_button, 0, Qt.AlignmentFlag.AlignVCenter)
+        self._plain = ""
         self.setVisible(False)
 
     def show_message(self, text: str, *, can_import: bool) -> None:
-        self.label.setText(text)
+        """Show ``text`` literally (an engine message may name the user's file)."""
+        make_plain(self.label).setText(text)
+        self._show(text, can_import)
+
+    def show_rich(self, markup: str, *, can_import: bool) -> None:
+        """Show ``markup`` (built with every name escaped) with its links."""
+        self.label.setTextFormat(Qt.TextFormat.RichText)
+        self.label.setText(markup)
+        self._show(QTextDocumentFragment.fromHtml(markup).toPlainText(), can_import)
+
+    def _show(self, plain: str, can_import: bool) -> None:
+        self._plain = plain
         self.import_button.setVisible(can_import)
         self.setVisible(True)
 
@@ -337,4 +391,5 @@ class _Banner(QFrame):
         self.setVisible(False)
 
     def text(self) -> str:
-        return self.label.text()
+        """The message as plain text."""
+        return self._plain

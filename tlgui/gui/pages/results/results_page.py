@@ -36,6 +36,7 @@ from tlgui.gui.pages.results.run_photos import RunPhotoModel
 from tlgui.gui.pages.results.runs_table import NAME, RunsTableModel, RunsTableView
 from tlgui.gui.widgets.confusion_view import ConfusionView
 from tlgui.gui.widgets.curves import TrainingCurves
+from tlgui.gui.widgets.heatmap_view import HeatmapDialog
 from tlgui.gui.widgets.plain_text import literal_html, plain_label
 from tlgui.gui.widgets.progress_text import format_duration
 from tlgui.gui.widgets.thumbnails import ThumbnailLoader
@@ -129,6 +130,8 @@ class ResultsPage(QWidget):
         self.wrong_model = RunPhotoModel(self.loader, self)
         self.wrong_view = PredictionThumbView()
         self.wrong_view.setModel(self.wrong_model)
+        for view in (self.cell_view, self.wrong_view):
+            view.whyRequested.connect(self.explain)  # double-click or "Why this class?"
         self.tabs = QTabWidget()
 
         self.stack = QStackedWidget()
@@ -396,9 +399,20 @@ class ResultsPage(QWidget):
         self.wrong_label.setText("")
         self.tabs.setTabText(WRONG_TAB, self.tr("Misclassified"))
 
+    def explain(self, prediction) -> None:
+        """"Why?" for a validation photo: the heatmap of the run shown (its model, if still kept) for
+        the class it predicted, in a window of its own."""
+        run = self.selected_run or self.controller.runs.in_use
+        classifier = run.classifier if run is not None else None
+        if classifier is None:
+            self.controller.show_status("This run's model was not kept, so its heatmaps cannot be shown.")
+            return
+        HeatmapDialog.show_for(self, classifier, prediction.path, prediction.predicted_label)
+
     def shutdown(self) -> None:
         """Let thumbnail decodes in flight finish (window closing)."""
         self.loader.shutdown()
+        HeatmapDialog.shutdown_all(self)
 
 
 def _heading(text: str) -> QLabel:

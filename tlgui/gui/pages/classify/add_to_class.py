@@ -1,0 +1,110 @@
+"""'Add to class…': classified photos join the training data, so correcting the model is one gesture.
+
+The photos are read (decoded, fingerprinted) by the engine's ``plan_files`` in a ``TaskSlot``; the
+plan is committed on the GUI thread, where the bins live, and the controller is told the dataset
+changed. A photo that is already in a class is moved to the chosen one (a correction), never doubled.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+from PySide6.QtCore import QObject, Signal
+from PySide6.QtWidgets import QInputDialog, QWidget
+
+from tlgui.core.data.intake import IntakePlan, absolute, plan_files
+from tlgui.core.data.items import clean_class_name
+from tlgui.core.errors import TlguiError
+from tlgui.gui.tasks import TaskSlot
+from tlgui.gui.widgets.plain_text import literal_html
+
+
+def ask_class(parent: QWidget | None, count: int, existing: Sequence[str], suggestion: str | None) -> str | None:
+    """Which class the photos join: an existing one from the list, or a new name typed in. None: cancel."""
+    choices = list(existing)
+    if suggestion and suggestion not in choices:
+        choices.insert(0, suggestion)
+    current = choices.index(suggestion) if suggestion in choices else 0
+    what = "this photo" if count == 1 else f"these {count} photos"
+    name, ok = QInputDialog.getItem(
+        parent,
+        "Add to class",
+        literal_html(f"Add {what} to the training data, in which class?\nChoose a class or type a new name:"),
+        choices,
+        current,
+        True,
+    )
+    name = name.strip() if ok else ""
+    return name or None
+
+
+def add_summary(label: str, added: int, moved: int, already: int, skipped: int) -> str:
+    """One sentence saying what an add did."""
+    parts = []
+    if added:
+        parts.append(f"added {added} photo{'s' if added != 1 else ''}")
+    if moved:
+        parts.append(f"moved {moved} photo{'s' if moved != 1 else ''} from other classes")
+    if already:
+        parts.append(f"{already} already there")
+    if skipped:
+        parts.append(f"{skipped} could not be read")
+    text = "; ".join(parts) or "nothing changed"
+    return f"Class “{label}”: {text}."
+
+
+class ClassAdder(QObject):
+    """Adds photos to a class of ``controller.dataset``. Signals: ``added(str)`` with a summary,
+    ``failed(str)`` with a sentence for the user."""
+
+    added = Signal(str)
+    failed = Signal(str)
+
+    def __init__(self, controller, parent: QObject | None = None):
+        super().__init__(parent)
+        self.controller = controller
+        self.slot = TaskSlot(self)
+        self.slot.failed.connect(lambda message, _details: self.failed.emit(message))
+
+    @property
+    def busy(self) -> bool:
+        return self.slot.busy
+
+    def add(self, paths: Sequence[Path], label: str) -> bool:
+        """Read ``paths`` in the background and add them to class ``label`` (created if new)."""
+        try:
+            label = clean_class_name(label)
+        except TlguiError as exc:
+            self.failed.emit(str(exc))
+            return False
+        paths = [absolute(p) for p in paths]
+        if not paths:
+            return False
+        dataset = self.controller.dataset
+        return self.slot.start(
+            lambda token, report: plan_files(label, paths, cancel=token),
+            lambda plan: self._commit(plan, label, paths, dataset),
+        )
+
+    def shutdown(self) -> None:
+        self.slot.shutdown()
+
+    def _commit(self, plan: IntakePlan, label: str, paths: list[Path], dataset) -> None:
+        if dataset is not self.controller.dataset:
+            self.failed.emit("Another project was opened meanwhile; nothing was added.")
+            return
+        # Decided now, against the bins as they are: the user may have edited them meanwhile.
+        where = {item.path: item.label for item in dataset.items()}
+        known = [p for p in dict.fromkeys(paths) if p in where]
+        already = sum(1 for p in known if where[p] == label)
+        elsewhere = [p for p in known if where[p] != label]
+        if label not in dataset.class_names and elsewhere:
+            dataset.new_class(label)
+        moved = dataset.move_items(elsewhere, label) if elsewhere else 0
+        plan.items = [item for item in plan.items if item.path not in where]
+        report = dataset.commit(plan)
+        if report.added or moved or report.created or report.skipped:
+            self.controller.notify_dataset_changed()
+        already += report.duplicates_ignored  # the same picture under another name is there already
+        self.added.emit(add_summary(label, report.added, moved, already, len(report.skipped)))
