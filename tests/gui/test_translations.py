@@ -45,6 +45,8 @@ UI_CALLS = {
     "show_status", "report_error", "show_error", "show_message", "show_banner", "set_message",
     "set_status", "failed", "emit",
 }
+#: Exceptions that report a bug to its programmer, not a problem to the user.
+BUGS = {"ValueError", "TypeError", "RuntimeError", "KeyError", "IndexError", "AssertionError", "NotImplementedError"}
 #: Text that reads the same in every language.
 UNTRANSLATED = {"tlgui", "ONNX", "CSV", "JSON", "OK"}
 LETTERS = re.compile(r"[A-Za-z]{2,}")
@@ -85,7 +87,7 @@ def unmarked_strings(root: Path = GUI) -> list[str]:
     for path in sorted(root.rglob("*.py")):
         tree = ast.parse(path.read_text(encoding="utf-8"))
         for node in ast.walk(tree):
-            if isinstance(node, ast.Raise) and isinstance(node.exc, ast.Call):
+            if isinstance(node, ast.Raise) and isinstance(node.exc, ast.Call) and _call_name(node.exc) not in BUGS:
                 calls = [node.exc]
             elif isinstance(node, ast.Call) and _call_name(node) in UI_CALLS:
                 calls = [node]
@@ -189,7 +191,7 @@ def test_the_window_in_chinese_shows_chinese_tabs_menus_and_buttons(qtbot, chine
     window = open_window()
     qtbot.addWidget(window)
     tabs = [window.tabs.tabText(i) for i in range(window.tabs.count())]
-    assert tabs == ["数据", "模型", "训练", "结果", "分类"]
+    assert tabs == ["1 · 数据", "2 · 模型", "3 · 训练", "4 · 结果", "5 · 分类"]
     menus = [a.text() for a in window.menuBar().actions()]
     assert menus[0] == "文件(&F)" and "设置(&S)" in menus and menus[-1] == "帮助(&H)"
     buttons = {b.text() for b in window.findChildren(QPushButton)}

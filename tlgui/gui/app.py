@@ -6,7 +6,7 @@ import os
 import sys
 from pathlib import Path
 
-from PySide6.QtCore import QTimer
+from PySide6.QtCore import QCoreApplication, QTimer
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication
 
@@ -60,14 +60,15 @@ def open_window(project: Path | None = None) -> MainWindow:
     try:
         opened = project is not None and window.open_project(project)
     except Exception as exc:  # noqa: BLE001 - a double-clicked file must never stop the window opening
-        window.show_error(f"The project {project} could not be opened ({exc.__class__.__name__}).")
+        window.show_error(QCoreApplication.translate("app", "The project {path} could not be opened ({kind}).").format(
+            path=project, kind=exc.__class__.__name__))
         opened = False
     if not opened:
         try:
             controller.new_project(demo_dataset())
         except (TlguiError, OSError) as exc:
             controller.new_project()
-            controller.show_status(f"Demo photos not loaded: {exc}")
+            controller.show_status(QCoreApplication.translate("app", "Demo photos not loaded: {reason}").format(reason=exc))
     return window
 
 

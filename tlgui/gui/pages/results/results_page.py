@@ -405,7 +405,7 @@ class ResultsPage(QWidget):
         run = self.selected_run or self.controller.runs.in_use
         classifier = run.classifier if run is not None else None
         if classifier is None:
-            self.controller.show_status("This run's model was not kept, so its heatmaps cannot be shown.")
+            self.controller.show_status(self.tr("This run's model was not kept, so its heatmaps cannot be shown."))
             return
         HeatmapDialog.show_for(self, classifier, prediction.path, prediction.predicted_label)
 
