@@ -174,7 +174,8 @@ class RunsTableModel(QAbstractTableModel):
         if column == TIME:
             return format_duration(run.timings.total_s) if run.timings.total_s else "?"
         if column == ENDED:
-            return str(run.status)
+            # The stored value ("finished", "stopped") in the window's words.
+            return self.tr("stopped") if run.stopped else self.tr("finished")
         return model_text(run)
 
     @staticmethod
