@@ -19,6 +19,33 @@
     </message>
 </context>
 <context>
+    <name>DuplicatesBanner</name>
+    <message numerus="yes">
+        <source>⚠ %n photo(s) appear(s) in two classes. A photo should carry one label; remove it from the wrong class.</source>
+        <translation>
+            <numerusform>⚠ %n photo appears in two classes. A photo should carry one label; remove it from the wrong class.</numerusform>
+            <numerusform>⚠ %n photos appear in two classes. A photo should carry one label; remove it from the wrong class.</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>⚠ %n photo(s) appear(s) in several classes. A photo should carry one label; remove it from the wrong class.</source>
+        <translation>
+            <numerusform>⚠ %n photo appears in several classes. A photo should carry one label; remove it from the wrong class.</numerusform>
+            <numerusform>⚠ %n photos appear in several classes. A photo should carry one label; remove it from the wrong class.</numerusform>
+        </translation>
+    </message>
+</context>
+<context>
+    <name>DuplicatesDialog</name>
+    <message numerus="yes">
+        <source>%n photo(s) is/are in more than one class: the same picture, maybe under another file name. In the bins each copy carries an orange corner. Double-click the copy in the wrong class to select it there, then press Delete.</source>
+        <translation>
+            <numerusform>%n photo is in more than one class: the same picture, maybe under another file name. In the bins each copy carries an orange corner. Double-click the copy in the wrong class to select it there, then press Delete.</numerusform>
+            <numerusform>%n photos are in more than one class: the same picture, maybe under another file name. In the bins each copy carries an orange corner. Double-click the copy in the wrong class to select it there, then press Delete.</numerusform>
+        </translation>
+    </message>
+</context>
+<context>
     <name>ResultsPage</name>
     <message numerus="yes">
         <source>%n photo(s), the most confident mistakes first.</source>
@@ -46,6 +73,16 @@
         <translation>
             <numerusform>%n {label} photo taken for {predicted}.</numerusform>
             <numerusform>%n {label} photos taken for {predicted}.</numerusform>
+        </translation>
+    </message>
+</context>
+<context>
+    <name>SkippedPanel</name>
+    <message numerus="yes">
+        <source>%n file(s) skipped (not readable as photos)</source>
+        <translation>
+            <numerusform>%n file skipped (not readable as photos)</numerusform>
+            <numerusform>%n files skipped (not readable as photos)</numerusform>
         </translation>
     </message>
 </context>

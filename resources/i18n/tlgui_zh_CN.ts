@@ -54,6 +54,173 @@
     </message>
 </context>
 <context>
+    <name>BackbonePicker</name>
+    <message>
+        <source>Backbone</source>
+        <translation>主干网络</translation>
+    </message>
+    <message>
+        <source>Parameters</source>
+        <translation>参数</translation>
+    </message>
+    <message>
+        <source>Download</source>
+        <translation>下载</translation>
+    </message>
+    <message>
+        <source>Weights</source>
+        <translation>权重</translation>
+    </message>
+    <message>
+        <source>offline-ready</source>
+        <translation>可离线使用</translation>
+    </message>
+    <message>
+        <source>cached</source>
+        <translation>已缓存</translation>
+    </message>
+    <message>
+        <source>download {size} MB</source>
+        <translation>需下载 {size} MB</translation>
+    </message>
+    <message>
+        <source>Use selected backbone</source>
+        <translation>使用所选主干网络</translation>
+    </message>
+    <message>
+        <source>bundled</source>
+        <translation>内置</translation>
+    </message>
+    <message>
+        <source>Input {size}×{size} px.</source>
+        <translation>输入 {size}×{size} 像素。</translation>
+    </message>
+</context>
+<context>
+    <name>BinModel</name>
+    <message>
+        <source>Given split: {split}</source>
+        <extracomment>MIME type of thumbnails dragged between bins: JSON {&quot;source&quot;: label, &quot;paths&quot;: [...]}. Extra roles the bin delegate reads.</extracomment>
+        <translation>预设划分：{split}</translation>
+    </message>
+    <message>
+        <source>The same photo is also in another class.</source>
+        <translation>同一张照片也在另一个类别中。</translation>
+    </message>
+    <message>
+        <source>Cannot show a preview: {reason}</source>
+        <translation>无法显示预览：{reason}</translation>
+    </message>
+</context>
+<context>
+    <name>BinPanel</name>
+    <message>
+        <source>Fold this class away (its photos stay in the project)</source>
+        <extracomment>How long a bin stays outlined after an edit put something in it.</extracomment>
+        <translation>折叠此类别（其照片仍留在项目中）</translation>
+    </message>
+    <message>
+        <source>Select this class (to merge or delete several at once)</source>
+        <translation>选中此类别（以便一次合并或删除多个）</translation>
+    </message>
+    <message>
+        <source>Double-click to rename</source>
+        <translation>双击以重命名</translation>
+    </message>
+    <message>
+        <source>Class actions</source>
+        <translation>类别操作</translation>
+    </message>
+    <message>
+        <source>Empty — drop photos here.</source>
+        <translation>空 — 把照片拖到这里。</translation>
+    </message>
+    <message>
+        <source>Rename…</source>
+        <translation>重命名…</translation>
+    </message>
+    <message>
+        <source>Add photos…</source>
+        <translation>添加照片…</translation>
+    </message>
+    <message>
+        <source>Select all photos</source>
+        <translation>选择所有照片</translation>
+    </message>
+    <message>
+        <source>Remove selected photos</source>
+        <translation>移除所选照片</translation>
+    </message>
+    <message>
+        <source>Move selected photos to class…</source>
+        <translation>将所选照片移到类别…</translation>
+    </message>
+    <message>
+        <source>Delete class</source>
+        <translation>删除类别</translation>
+    </message>
+    <message>
+        <source>Show large</source>
+        <translation>放大显示</translation>
+    </message>
+    <message>
+        <source>Move to class…</source>
+        <translation>移到类别…</translation>
+    </message>
+    <message>
+        <source>Remove from the project</source>
+        <translation>从项目中移除</translation>
+    </message>
+</context>
+<context>
+    <name>BinsEdit</name>
+    <message>
+        <source>Redone: {edit}.</source>
+        <extracomment>Called after the command was applied (``undone`` False) or undone (True), to show what changed.</extracomment>
+        <translation>已重做：{edit}。</translation>
+    </message>
+    <message>
+        <source>Undone: {edit}.</source>
+        <translation>已撤销：{edit}。</translation>
+    </message>
+    <message>
+        <source>New class “{name}”</source>
+        <translation>新建类别“{name}”</translation>
+    </message>
+    <message>
+        <source>Rename “{name}”</source>
+        <translation>重命名“{name}”</translation>
+    </message>
+    <message>
+        <source>Delete “{name}”</source>
+        <translation>删除“{name}”</translation>
+    </message>
+    <message>
+        <source>Delete {classes}</source>
+        <translation>删除 {classes}</translation>
+    </message>
+    <message>
+        <source>Merge into “{name}”</source>
+        <translation>合并到“{name}”</translation>
+    </message>
+    <message>
+        <source>Move {photos} to “{name}”</source>
+        <translation>将 {photos}移到“{name}”</translation>
+    </message>
+    <message>
+        <source>Remove {photos}</source>
+        <translation>移除 {photos}</translation>
+    </message>
+    <message>
+        <source>Add {photos}</source>
+        <translation>添加 {photos}</translation>
+    </message>
+    <message>
+        <source>Add files that are not photos</source>
+        <translation>添加非照片文件</translation>
+    </message>
+</context>
+<context>
     <name>ConfusionModel</name>
     <message numerus="yes">
         <source>%n {true} photo(s) correct ({share} of {true}). Click to see them.</source>
@@ -85,6 +252,296 @@
     <message>
         <source>true class ↓</source>
         <translation>真实类别 ↓</translation>
+    </message>
+</context>
+<context>
+    <name>DataPage</name>
+    <message>
+        <source>&lt;h2&gt;Start by adding photos&lt;/h2&gt;&lt;p&gt;Drag folders of photos here — one folder per class (for example &lt;i&gt;cats/&lt;/i&gt; and &lt;i&gt;dogs/&lt;/i&gt;), or one folder that holds a sub-folder per class.&lt;/p&gt;&lt;p&gt;Photos you drop later on a class join it; drag thumbnails between classes to relabel them.&lt;/p&gt;</source>
+        <translation>&lt;h2&gt;从添加照片开始&lt;/h2&gt;&lt;p&gt;把照片文件夹拖到这里 — 每个类别一个文件夹（例如 &lt;i&gt;cats/&lt;/i&gt; 和 &lt;i&gt;dogs/&lt;/i&gt;），或者一个每个类别各有一个子文件夹的文件夹。&lt;/p&gt;&lt;p&gt;之后拖到某个类别上的照片会加入该类别；在类别之间拖动缩略图即可重新标注。&lt;/p&gt;</translation>
+    </message>
+    <message>
+        <source>Drop folders or photos here to add them — on a class to add them to it</source>
+        <translation>把文件夹或照片拖到这里即可添加 — 拖到某个类别上则加入该类别</translation>
+    </message>
+    <message>
+        <source>Images ({patterns});;All files (*)</source>
+        <extracomment>The thumbnail size slider: smallest, largest, step (pixels). Drags near the top or bottom of the bins scroll them, this many pixels from the edge.</extracomment>
+        <translation>图像 ({patterns});;所有文件 (*)</translation>
+    </message>
+    <message>
+        <source>Added {photos}</source>
+        <translation>已添加 {photos}</translation>
+    </message>
+    <message>
+        <source>new class: {names}</source>
+        <translation>新类别：{names}</translation>
+    </message>
+    <message>
+        <source>new classes: {names}</source>
+        <translation>新类别：{names}</translation>
+    </message>
+    <message>
+        <source>{photos} already there left out</source>
+        <translation>{photos}已存在，未重复添加</translation>
+    </message>
+    <message>
+        <source>{files} skipped</source>
+        <translation>已跳过 {files}</translation>
+    </message>
+    <message>
+        <source>; </source>
+        <translation>；</translation>
+    </message>
+    <message>
+        <source>.</source>
+        <translation>。</translation>
+    </message>
+    <message>
+        <source>&amp;Move to Class…</source>
+        <translation>移到类别(&amp;M)…</translation>
+    </message>
+    <message>
+        <source>Move the selected photos to another class</source>
+        <translation>将所选照片移到另一个类别</translation>
+    </message>
+    <message>
+        <source>Adding photos stopped.</source>
+        <translation>已停止添加照片。</translation>
+    </message>
+    <message>
+        <source>Add folder…</source>
+        <translation>添加文件夹…</translation>
+    </message>
+    <message>
+        <source>Read a folder of photos (or of class folders)</source>
+        <translation>读取一个照片文件夹（或类别文件夹的集合）</translation>
+    </message>
+    <message>
+        <source>New class</source>
+        <translation>新建类别</translation>
+    </message>
+    <message>
+        <source>Add an empty class</source>
+        <translation>添加一个空类别</translation>
+    </message>
+    <message>
+        <source>Rename</source>
+        <translation>重命名</translation>
+    </message>
+    <message>
+        <source>Rename the ticked class</source>
+        <translation>重命名勾选的类别</translation>
+    </message>
+    <message>
+        <source>Merge…</source>
+        <translation>合并…</translation>
+    </message>
+    <message>
+        <source>Merge the ticked classes into one</source>
+        <translation>将勾选的类别合并为一个</translation>
+    </message>
+    <message>
+        <source>Delete</source>
+        <translation>删除</translation>
+    </message>
+    <message>
+        <source>Delete the ticked classes</source>
+        <translation>删除勾选的类别</translation>
+    </message>
+    <message>
+        <source>Move to class…</source>
+        <translation>移到类别…</translation>
+    </message>
+    <message>
+        <source>Move the selected photos to another class (Ctrl+M)</source>
+        <translation>将所选照片移到另一个类别（Ctrl+M）</translation>
+    </message>
+    <message>
+        <source>Remove photos</source>
+        <translation>移除照片</translation>
+    </message>
+    <message>
+        <source>Take the selected photos out of their classes (Delete key)</source>
+        <translation>将所选照片移出其类别（Delete 键）</translation>
+    </message>
+    <message>
+        <source>Size of the thumbnails</source>
+        <translation>缩略图大小</translation>
+    </message>
+    <message>
+        <source>Thumbnails</source>
+        <translation>缩略图</translation>
+    </message>
+    <message>
+        <source>No classes yet</source>
+        <translation>还没有类别</translation>
+    </message>
+    <message>
+        <source>split: given by train/val folders</source>
+        <translation>划分：由 train/val 文件夹给定</translation>
+    </message>
+    <message>
+        <source>split: automatic ({share} held out to validate)</source>
+        <translation>划分：自动（留出 {share} 用于验证）</translation>
+    </message>
+    <message>
+        <source>&lt;b&gt;training needs two classes with at least two photos each&lt;/b&gt;</source>
+        <translation>&lt;b&gt;训练需要两个类别，每个至少有两张照片&lt;/b&gt;</translation>
+    </message>
+    <message>
+        <source>Add a folder of photos</source>
+        <translation>添加照片文件夹</translation>
+    </message>
+    <message>
+        <source>Add photos to “{name}”</source>
+        <translation>向“{name}”添加照片</translation>
+    </message>
+    <message>
+        <source>Still reading the previous photos; try again when it is done.</source>
+        <translation>仍在读取之前的照片；请在完成后再试。</translation>
+    </message>
+    <message>
+        <source>None of the files can be read as a photo; the list of skipped files says why each was left out.</source>
+        <translation>这些文件都无法作为照片读取；已跳过文件的列表说明了每个文件被略过的原因。</translation>
+    </message>
+    <message>
+        <source>“{name}”</source>
+        <translation>“{name}”</translation>
+    </message>
+    <message>
+        <source>what was dropped</source>
+        <translation>拖入的内容</translation>
+    </message>
+    <message>
+        <source>No photos found in {where}, so nothing was added. tlgui reads {formats} files, in a folder and its sub-folders.</source>
+        <translation>在{where}中没有找到照片，因此未添加任何内容。tlgui 可读取文件夹及其子文件夹中的 {formats} 文件。</translation>
+    </message>
+    <message>
+        <source>No photos found; nothing was added.</source>
+        <translation>没有找到照片；未添加任何内容。</translation>
+    </message>
+    <message>
+        <source>Wait until the photos are read.</source>
+        <translation>请等待照片读取完成。</translation>
+    </message>
+    <message>
+        <source>Deleted {names}. Edit › Undo brings them back.</source>
+        <translation>已删除 {names}。“编辑 › 撤销”可以恢复。</translation>
+    </message>
+    <message>
+        <source>Merged into {name}.</source>
+        <translation>已合并到 {name}。</translation>
+    </message>
+    <message>
+        <source> {copies} of the same photo left out.</source>
+        <translation> 同一张照片的 {copies}未被保留。</translation>
+    </message>
+    <message>
+        <source>Select photos first (click, Shift/Ctrl-click), then remove them.</source>
+        <translation>请先选择照片（单击、Shift/Ctrl 单击），再移除。</translation>
+    </message>
+    <message>
+        <source>Removed {photos} from the project (the files stay on disk).</source>
+        <translation>已从项目中移除 {photos}（文件仍保留在磁盘上）。</translation>
+    </message>
+    <message>
+        <source>Select photos first (click, Shift/Ctrl-click), then move them.</source>
+        <translation>请先选择照片（单击、Shift/Ctrl 单击），再移动。</translation>
+    </message>
+    <message>
+        <source>Moved {photos} to {name}.</source>
+        <translation>已将 {photos}移到 {name}。</translation>
+    </message>
+</context>
+<context>
+    <name>DemoBanner</name>
+    <message>
+        <source>&lt;b&gt;These ants and bees are a demo&lt;/b&gt; that comes with tlgui, so you can try it at once. Next step: &lt;b&gt;3 · Train&lt;/b&gt; teaches a classifier to tell them apart (about a minute). For your own photos, start a new project and drop a folder per class here.</source>
+        <translation>&lt;b&gt;这些蚂蚁和蜜蜂是 tlgui 自带的演示&lt;/b&gt;，让你可以马上试用。下一步：&lt;b&gt;3 · 训练&lt;/b&gt;教分类器区分它们（大约一分钟）。若要使用你自己的照片，请新建项目，并把每个类别的文件夹拖到这里。</translation>
+    </message>
+    <message>
+        <source>Train on the demo</source>
+        <translation>用演示数据训练</translation>
+    </message>
+    <message>
+        <source>New project</source>
+        <translation>新建项目</translation>
+    </message>
+</context>
+<context>
+    <name>DuplicatesBanner</name>
+    <message>
+        <source>Show them</source>
+        <translation>查看</translation>
+    </message>
+    <message numerus="yes">
+        <source>⚠ %n photo(s) appear(s) in two classes. A photo should carry one label; remove it from the wrong class.</source>
+        <translation>
+            <numerusform>⚠ 有 %n 张照片同时出现在两个类别中。一张照片应只有一个标签；请把它从错误的类别中移除。</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>⚠ %n photo(s) appear(s) in several classes. A photo should carry one label; remove it from the wrong class.</source>
+        <translation>
+            <numerusform>⚠ 有 %n 张照片出现在多个类别中。一张照片应只有一个标签；请把它从错误的类别中移除。</numerusform>
+        </translation>
+    </message>
+</context>
+<context>
+    <name>DuplicatesDialog</name>
+    <message>
+        <source>Photos in more than one class</source>
+        <translation>出现在多个类别中的照片</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n photo(s) is/are in more than one class: the same picture, maybe under another file name. In the bins each copy carries an orange corner. Double-click the copy in the wrong class to select it there, then press Delete.</source>
+        <translation>
+            <numerusform>有 %n 张照片出现在多个类别中：同一张图片，可能文件名不同。在类别中，每个副本的角上都有橙色标记。双击错误类别中的那个副本即可在那里选中它，然后按 Delete。</numerusform>
+        </translation>
+    </message>
+</context>
+<context>
+    <name>DuplicatesModel</name>
+    <message>
+        <source>Class: {name}</source>
+        <extracomment>Room under each picture for the class and the file name.</extracomment>
+        <translation>类别：{name}</translation>
+    </message>
+    <message>
+        <source>Double-click to select it in its class.</source>
+        <translation>双击即可在其类别中选中它。</translation>
+    </message>
+    <message>
+        <source>Copy {number}</source>
+        <translation>副本 {number}</translation>
+    </message>
+</context>
+<context>
+    <name>FreezeControl</name>
+    <message>
+        <source>◂ less: head only</source>
+        <translation>◂ 更少：仅分类头</translation>
+    </message>
+    <message>
+        <source>more: everything ▸</source>
+        <translation>更多：全部 ▸</translation>
+    </message>
+    <message>
+        <source>Apply recommendation</source>
+        <translation>采用推荐</translation>
+    </message>
+    <message>
+        <source>Train:</source>
+        <translation>训练：</translation>
+    </message>
+    <message>
+        <source>Trainable parameters: {trainable} of {total} ({share}%)</source>
+        <translation>可训练参数：{trainable} / {total}（{share}%）</translation>
+    </message>
+    <message>
+        <source>Recommended: {name}. {reason}</source>
+        <translation>推荐：{name}。{reason}</translation>
     </message>
 </context>
 <context>
@@ -132,6 +589,33 @@
     <message>
         <source> The model sees only the framed square.</source>
         <translation> 模型只看框出的正方形区域。</translation>
+    </message>
+</context>
+<context>
+    <name>Intake</name>
+    <message>
+        <source>Stopping…</source>
+        <translation>正在停止…</translation>
+    </message>
+</context>
+<context>
+    <name>IntakeBar</name>
+    <message>
+        <source>Looking for photos…</source>
+        <extracomment>The class loose files are read into until the user names theirs.</extracomment>
+        <translation>正在查找照片…</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>取消</translation>
+    </message>
+    <message>
+        <source>Looking for photos</source>
+        <translation>正在查找照片</translation>
+    </message>
+    <message>
+        <source> ({rate}/s)</source>
+        <translation>（{rate}/秒）</translation>
     </message>
 </context>
 <context>
@@ -352,6 +836,101 @@
     <message>
         <source>Model exported to {path}.</source>
         <translation>模型已导出到 {path}。</translation>
+    </message>
+</context>
+<context>
+    <name>ModelPage</name>
+    <message>
+        <source>the download failed</source>
+        <translation>下载失败</translation>
+    </message>
+    <message>
+        <source>the weights file</source>
+        <translation>权重文件</translation>
+    </message>
+    <message>
+        <source> Or copy it into {folder}.</source>
+        <translation> 或者把它复制到 {folder}。</translation>
+    </message>
+    <message>
+        <source>&lt;b&gt;{title} needs its pretrained weights, which are not on this computer.&lt;/b&gt; They could not be downloaded: {reason}.&lt;br&gt;On a computer with internet access, download {link}{size}, bring the file here, and click &lt;b&gt;Import weights file…&lt;/b&gt; beside this message.{folder}</source>
+        <translation>&lt;b&gt;{title} 需要其预训练权重，但它们不在这台计算机上。&lt;/b&gt;无法下载：{reason}。&lt;br&gt;请在能上网的计算机上下载 {link}{size}，把文件带到这里，然后点击此消息旁的&lt;b&gt;导入权重文件…&lt;/b&gt;。{folder}</translation>
+    </message>
+    <message>
+        <source>Loading stopped.</source>
+        <translation>已停止加载。</translation>
+    </message>
+    <message>
+        <source>Backbone</source>
+        <translation>主干网络</translation>
+    </message>
+    <message>
+        <source>What to train</source>
+        <translation>训练哪些部分</translation>
+    </message>
+    <message>
+        <source>Loading {name}…</source>
+        <translation>正在加载 {name}…</translation>
+    </message>
+    <message>
+        <source>{name} is ready.</source>
+        <translation>{name} 已就绪。</translation>
+    </message>
+    <message>
+        <source>Import weights for {name}</source>
+        <translation>为 {name} 导入权重</translation>
+    </message>
+    <message>
+        <source>Weights (*.pth *.pt *.safetensors);;All files (*)</source>
+        <translation>权重 (*.pth *.pt *.safetensors);;所有文件 (*)</translation>
+    </message>
+    <message>
+        <source>Stopping the current load to import {name}…</source>
+        <translation>正在停止当前加载以导入 {name}…</translation>
+    </message>
+    <message>
+        <source>Checking {name}…</source>
+        <translation>正在检查 {name}…</translation>
+    </message>
+    <message>
+        <source>Applied the recommendation: {name}.</source>
+        <translation>已采用推荐：{name}。</translation>
+    </message>
+    <message>
+        <source>Add photos to your classes to get a recommendation.</source>
+        <translation>向类别中添加照片即可获得推荐。</translation>
+    </message>
+    <message>
+        <source>Loading the backbone…</source>
+        <translation>正在加载主干网络…</translation>
+    </message>
+    <message>
+        <source>Choose a backbone above and press “Use selected backbone” to see its layers.</source>
+        <translation>在上方选择一个主干网络并点击“使用所选主干网络”，即可查看其各层。</translation>
+    </message>
+</context>
+<context>
+    <name>PhotoPreview</name>
+    <message>
+        <source>Photo</source>
+        <extracomment>Longer side the large picture is decoded to, in pixels. Large pictures kept, for stepping back and forth.</extracomment>
+        <translation>照片</translation>
+    </message>
+    <message>
+        <source>← → other photos of this class · Space or Esc closes</source>
+        <translation>← → 此类别的其他照片 · 空格或 Esc 关闭</translation>
+    </message>
+    <message>
+        <source>Class “{name}” · photo {number} of {count}</source>
+        <translation>类别“{name}” · 第 {number}/{count} 张照片</translation>
+    </message>
+    <message>
+        <source> · given split: {split}</source>
+        <translation> · 预设划分：{split}</translation>
+    </message>
+    <message>
+        <source>Cannot show this photo: {reason}</source>
+        <translation>无法显示这张照片：{reason}</translation>
     </message>
 </context>
 <context>
@@ -639,6 +1218,14 @@
         <translation>已舍弃</translation>
     </message>
     <message>
+        <source>stopped</source>
+        <translation>已停止</translation>
+    </message>
+    <message>
+        <source>finished</source>
+        <translation>已完成</translation>
+    </message>
+    <message>
         <source>Classify and Export use this run&apos;s model.</source>
         <translation>“分类”和“导出”使用此运行的模型。</translation>
     </message>
@@ -676,6 +1263,38 @@
     </message>
 </context>
 <context>
+    <name>SkippedModel</name>
+    <message>
+        <source>File</source>
+        <extracomment>Rows of skipped files shown before the table scrolls.</extracomment>
+        <translation>文件</translation>
+    </message>
+    <message>
+        <source>Reason</source>
+        <translation>原因</translation>
+    </message>
+</context>
+<context>
+    <name>SkippedPanel</name>
+    <message numerus="yes">
+        <source>%n file(s) skipped (not readable as photos)</source>
+        <translation>
+            <numerusform>已跳过 %n 个文件（无法作为照片读取）</numerusform>
+        </translation>
+    </message>
+</context>
+<context>
+    <name>_Banner</name>
+    <message>
+        <source>Hide this message</source>
+        <translation>隐藏此消息</translation>
+    </message>
+    <message>
+        <source>Import weights file…</source>
+        <translation>导入权重文件…</translation>
+    </message>
+</context>
+<context>
     <name>_CountedNouns</name>
     <message numerus="yes">
         <source>%n photo(s)</source>
@@ -703,6 +1322,24 @@
     </message>
 </context>
 <context>
+    <name>_DropStrip</name>
+    <message>
+        <source>Add folder…</source>
+        <translation>添加文件夹…</translation>
+    </message>
+</context>
+<context>
+    <name>_EmptyState</name>
+    <message>
+        <source>Add folder…</source>
+        <translation>添加文件夹…</translation>
+    </message>
+    <message>
+        <source>New empty class</source>
+        <translation>新建空类别</translation>
+    </message>
+</context>
+<context>
     <name>app</name>
     <message>
         <source>The project {path} could not be opened ({kind}).</source>
@@ -712,6 +1349,81 @@
     <message>
         <source>Demo photos not loaded: {reason}</source>
         <translation>未加载演示照片：{reason}</translation>
+    </message>
+</context>
+<context>
+    <name>dialogs</name>
+    <message>
+        <source>class {n}</source>
+        <translation>类别 {n}</translation>
+    </message>
+    <message>
+        <source>Which class does this photo belong to?</source>
+        <translation>这张照片属于哪个类别？</translation>
+    </message>
+    <message>
+        <source>Which class do these {photos} belong to?</source>
+        <translation>这 {photos}属于哪个类别？</translation>
+    </message>
+    <message>
+        <source>Add photos to a class</source>
+        <translation>将照片添加到类别</translation>
+    </message>
+    <message>
+        <source>Choose a class or type a new name:</source>
+        <translation>选择一个类别，或输入新名称：</translation>
+    </message>
+    <message>
+        <source>Move this photo to which class?</source>
+        <translation>把这张照片移到哪个类别？</translation>
+    </message>
+    <message>
+        <source>Move these {photos} to which class?</source>
+        <translation>把这 {photos}移到哪个类别？</translation>
+    </message>
+    <message>
+        <source>Move to class</source>
+        <translation>移到类别</translation>
+    </message>
+    <message>
+        <source>How should this folder be read?</source>
+        <translation>应如何读取此文件夹？</translation>
+    </message>
+    <message>
+        <source>New class</source>
+        <translation>新建类别</translation>
+    </message>
+    <message>
+        <source>Name of the new class:</source>
+        <translation>新类别的名称：</translation>
+    </message>
+    <message>
+        <source>Merge classes</source>
+        <translation>合并类别</translation>
+    </message>
+    <message>
+        <source>Merge {names} into one class named:</source>
+        <translation>将 {names} 合并为一个类别，名称为：</translation>
+    </message>
+    <message>
+        <source>Delete class</source>
+        <translation>删除类别</translation>
+    </message>
+    <message>
+        <source>Delete the class “{name}” and its {photos} from the project?</source>
+        <translation>从项目中删除类别“{name}”及其 {photos}吗？</translation>
+    </message>
+    <message>
+        <source>Delete classes</source>
+        <translation>删除类别</translation>
+    </message>
+    <message>
+        <source>Delete {count} classes ({names}) and their {photos} from the project?</source>
+        <translation>从项目中删除 {count} 个类别（{names}）及其 {photos}吗？</translation>
+    </message>
+    <message>
+        <source>The files on disk are not touched, and Edit › Undo brings them back.</source>
+        <translation>磁盘上的文件不受影响，“编辑 › 撤销”可以恢复。</translation>
     </message>
 </context>
 <context>

@@ -175,7 +175,8 @@ class RunsTableModel(QAbstractTableModel):
             return format_duration(run.timings.total_s) if run.timings.total_s else "?"
         if column == ENDED:
             # The stored value ("finished", "stopped") in the window's words.
-            return self.tr("stopped") if run.stopped else self.tr("finished")
+            return (QCoreApplication.translate("RunsTableModel", "stopped") if run.stopped
+                    else QCoreApplication.translate("RunsTableModel", "finished"))
         return model_text(run)
 
     @staticmethod
