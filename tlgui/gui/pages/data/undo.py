@@ -54,13 +54,13 @@ class BinsEdit(QUndoCommand):
             self._before = self._dataset.snapshot(self._touched, skipped=self._skipped)
             self.result = self._change(self._dataset)
             self._applied = True
-            self._controller.show_status(self.tr("Redone: {edit}.").format(edit=self.text()))
+            self._controller.show_status(QCoreApplication.translate("BinsEdit", "Redone: {edit}.").format(edit=self.text()))
         self._changed(undone=False)
 
     def undo(self) -> None:
         self._dataset.restore(self._before)
         self._applied = False
-        self._controller.show_status(self.tr("Undone: {edit}.").format(edit=self.text()))
+        self._controller.show_status(QCoreApplication.translate("BinsEdit", "Undone: {edit}.").format(edit=self.text()))
         self._changed(undone=True)
 
     def _changed(self, *, undone: bool) -> None:
