@@ -83,11 +83,14 @@ class ParityReport:
     max_probability_difference: float
 
     def sentence(self) -> str:
-        source = "validation photos" if self.from_photos else "random test inputs (no photos at hand)"
-        return (
-            f"top-1 agreement {self.top1_agreement:.1%} on {self.inputs} {source}, "
-            f"largest probability difference {self.max_probability_difference:.1e}"
-        )
+        if self.from_photos:
+            sentence = _("top-1 agreement {agreement:.1%} on {inputs} validation photos, largest probability "
+                         "difference {difference:.1e}")
+        else:
+            sentence = _("top-1 agreement {agreement:.1%} on {inputs} random test inputs (no photos at hand), "
+                         "largest probability difference {difference:.1e}")
+        return sentence.format(agreement=self.top1_agreement, inputs=self.inputs,
+                               difference=self.max_probability_difference)
 
 
 @dataclass(frozen=True)

@@ -144,7 +144,7 @@ def similar_pairs(
             found_i.append((own + start).unsqueeze(1).expand_as(cols)[keep])
             found_j.append(cols[keep])
             found_sim.append(values[keep])
-            meter.update(min(n, start + block), "Comparing photos")
+            meter.update(min(n, start + block), _("Comparing photos"))
     i, j, sim = (torch.cat(parts).numpy() for parts in (found_i, found_j, found_sim))
     if len(i) == 0:
         return empty
