@@ -119,6 +119,7 @@ class MainWindow(QMainWindow):
             edit_menu.addAction(action)
         edit_menu.addSeparator()
         edit_menu.addAction(self.data_page.move_action)
+        edit_menu.addAction(self.data_page.check_action)
 
         settings_menu = self.menuBar().addMenu(self.tr("&Settings"))
         settings_menu.addMenu(LanguageMenu(self))

@@ -86,6 +86,8 @@ class DataSet:
     def __init__(self) -> None:
         self._bins: dict[str, _Bin] = {}
         self._skipped: dict[Path, SkippedFile] = {}
+        # Photos the user confirmed in their class after the label check suggested another.
+        self._kept_labels: set[Path] = set()
 
     def copy(self) -> DataSet:
         """An independent copy, in milliseconds even for tens of thousands of photos.
@@ -97,6 +99,7 @@ class DataSet:
         other = DataSet()
         other._bins = {name: b.copy() for name, b in self._bins.items()}
         other._skipped = dict(self._skipped)
+        other._kept_labels = set(self._kept_labels)
         return other
 
     # ---- reading -------------------------------------------------------------------------------
@@ -126,6 +129,15 @@ class DataSet:
     def skipped(self) -> list[SkippedFile]:
         """Files that were found but left out, with reasons (latest reason per path)."""
         return list(self._skipped.values())
+
+    @property
+    def kept_labels(self) -> frozenset[Path]:
+        """Photos whose class the user confirmed: the label check does not suggest them again."""
+        return frozenset(self._kept_labels)
+
+    def keep_label(self, path: Path | str) -> None:
+        """Remember that ``path`` is in the right class (saved with the project)."""
+        self._kept_labels.add(absolute(path))
 
     def duplicates(self) -> list[Duplicate]:
         """Image contents that sit in two or more classes, in class order."""
@@ -353,7 +365,13 @@ class DataSet:
             "skipped": [
                 {**_path_to_dict(s.path), "reason": valid_text(s.reason)} for s in self._skipped.values()
             ],
+            # Only when there are any (older files have none), and only photos still in the bins.
+            **({"kept_labels": [_path_to_dict(p) for p in kept]} if (kept := self._kept_in_bins()) else {}),
         }
+
+    def _kept_in_bins(self) -> list[Path]:
+        held = {item.path for item in self.items()}
+        return sorted(p for p in self._kept_labels if p in held)
 
     @classmethod
     def from_dict(cls, data: object) -> DataSet:
@@ -376,6 +394,8 @@ class DataSet:
             raw = _record(raw, where)
             skipped = SkippedFile(_path_from_dict(raw, where), _field(raw, "reason", str, f"the reason of {where}"))
             ds._skipped[skipped.path] = skipped
+        for index, raw in enumerate(_field(data, "kept_labels", list, "the kept photos", default=[]), 1):
+            ds._kept_labels.add(_path_from_dict(_record(raw, f"kept photo {index}"), f"kept photo {index}"))
         return ds
 
 

@@ -48,6 +48,7 @@ from tlgui.gui.pages.data.drop_zone import DropZone
 from tlgui.gui.pages.data.duplicates import DuplicatesDialog
 from tlgui.gui.pages.data.intake import Intake, IntakeBar, IntakeRequest, IntakeResult
 from tlgui.gui.pages.data.preview import PhotoPreview
+from tlgui.gui.pages.data.suspects import PhotoCheckDialog
 from tlgui.gui.settings import app_settings
 from tlgui.gui.widgets.progress_text import counted
 from tlgui.gui.widgets.thumb_delegate import ThumbnailDelegate
@@ -226,6 +227,10 @@ class DataPage(QWidget):
         self.move_action.setShortcut(QKeySequence("Ctrl+M"))
         self.move_action.setStatusTip(self.tr("Move the selected photos to another class"))
         self.move_action.triggered.connect(lambda _checked=False: self.move_selected())
+        self.check_action = QAction(self.tr("&Check Photos…"), self)
+        self.check_action.setStatusTip(self.tr("Find photos that look like another class, and near-duplicates"))
+        self.check_action.triggered.connect(lambda _checked=False: self.check_photos())
+        self.photo_check: PhotoCheckDialog | None = None
         self._build()
         self.intake = Intake(self.intake_bar, lambda q, c: data_dialogs.ask_layout(self, q, c), self)
         self.intake.finished.connect(self._on_intake_finished)
@@ -254,6 +259,8 @@ class DataPage(QWidget):
                                       self.tr("Move the selected photos to another class (Ctrl+M)"))
         self.remove_button = self._tool(self.tr("Remove photos"), self.remove_selected,
                                         self.tr("Take the selected photos out of their classes (Delete key)"))
+        self.check_button = self._tool(self.tr("Check photos…"), self.check_photos,
+                                       self.tr("Find photos that look like another class, and near-duplicates"))
         self.size_slider = QSlider(Qt.Orientation.Horizontal)
         low, high, step = THUMB_SIZES
         self.size_slider.setRange(low, high)
@@ -269,7 +276,8 @@ class DataPage(QWidget):
         self.size_slider.valueChanged.connect(lambda _v: self._size_timer.start())
         toolbar = QHBoxLayout()
         for button in (self.add_folder_button, self.new_class_button, self.rename_button,
-                       self.merge_button, self.delete_button, self.move_button, self.remove_button):
+                       self.merge_button, self.delete_button, self.move_button, self.remove_button,
+                       self.check_button):
             toolbar.addWidget(button)
         toolbar.addStretch(1)
         toolbar.addWidget(QLabel(self.tr("Thumbnails")))
@@ -465,6 +473,8 @@ class DataPage(QWidget):
         self.remove_button.setEnabled(idle and selected)
         self.move_button.setEnabled(idle and selected)
         self.move_action.setEnabled(idle and selected)
+        self.check_button.setEnabled(idle and len(self.dataset) > 0)
+        self.check_action.setEnabled(idle and len(self.dataset) > 0)
         self.empty_state.add_button.setEnabled(idle)
         self.empty_state.new_button.setEnabled(idle)
         self.drop_zone.add_button.setEnabled(idle)
@@ -526,6 +536,8 @@ class DataPage(QWidget):
         self._closing = True
         if self.preview is not None:
             self.preview.close()
+        if self.photo_check is not None:
+            self.photo_check.shutdown()
         self.intake.shutdown()
         self.loader.shutdown()
 
@@ -782,6 +794,35 @@ class DataPage(QWidget):
         self.preview.destroyed.connect(lambda *_: setattr(self, "preview", None))
         self.preview.show()
         return self.preview
+
+    def remove_items(self, paths: list[Path]) -> int:
+        """Take photos out of the project (undoable); how many went."""
+        sources = self.dataset.labels_holding(paths)
+        command = self._edit(lambda: undo.remove_photos(self.controller, paths,
+                                                        reveal=self._revealer(None, sources[0] if sources else None,
+                                                                              paths)))
+        if command is None:
+            return 0
+        self.controller.show_status(f"Removed {counted(command.result, 'photo')} from the project "
+                                    "(the files stay on disk).")
+        return command.result
+
+    def check_photos(self) -> PhotoCheckDialog:
+        """Look for photos in the wrong class and near-duplicates, in a window of their own."""
+        if self.photo_check is not None:
+            self.photo_check.close()
+        dialog = PhotoCheckDialog(self.controller, self.loader, self.move_items, self.remove_items, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.finished.connect(lambda _result, d=dialog: self._forget_photo_check(d))
+        dialog.photoActivated.connect(self.reveal_photo)
+        self.photo_check = dialog
+        dialog.show()
+        dialog.start()
+        return dialog
+
+    def _forget_photo_check(self, dialog: PhotoCheckDialog) -> None:
+        if self.photo_check is dialog:
+            self.photo_check = None
 
     def show_duplicates(self) -> DuplicatesDialog:
         """A non-modal view of the doubled photos; double-clicking one selects it in its bin."""
