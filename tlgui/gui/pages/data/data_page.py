@@ -803,8 +803,8 @@ class DataPage(QWidget):
                                                                               paths)))
         if command is None:
             return 0
-        self.controller.show_status(f"Removed {counted(command.result, 'photo')} from the project "
-                                    "(the files stay on disk).")
+        self.controller.show_status(self.tr("Removed {photos} from the project (the files stay on disk).").format(
+            photos=counted(command.result, "photo")))
         return command.result
 
     def check_photos(self) -> PhotoCheckDialog:
