@@ -87,6 +87,23 @@
     </message>
 </context>
 <context>
+    <name>TrainPage</name>
+    <message numerus="yes">
+        <source> %n photo(s) could not be read and were left out.</source>
+        <translation>
+            <numerusform> %n photo could not be read and was left out.</numerusform>
+            <numerusform> %n photos could not be read and were left out.</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>Head + last %n stage(s)</source>
+        <translation>
+            <numerusform>Head + last %n stage</numerusform>
+            <numerusform>Head + last %n stages</numerusform>
+        </translation>
+    </message>
+</context>
+<context>
     <name>_CountedNouns</name>
     <message numerus="yes">
         <source>%n photo(s)</source>

@@ -221,6 +221,192 @@
     </message>
 </context>
 <context>
+    <name>ClassAdder</name>
+    <message>
+        <source>Add this photo to the training data, in which class?</source>
+        <translation>将这张照片加入训练数据的哪个类别？</translation>
+    </message>
+    <message>
+        <source>Add these {photos} to the training data, in which class?</source>
+        <translation>将这 {photos}加入训练数据的哪个类别？</translation>
+    </message>
+    <message>
+        <source>Add to class</source>
+        <translation>加入类别</translation>
+    </message>
+    <message>
+        <source>Choose a class or type a new name:</source>
+        <translation>选择一个类别，或输入新名称：</translation>
+    </message>
+    <message>
+        <source>added {photos}</source>
+        <translation>添加了 {photos}</translation>
+    </message>
+    <message>
+        <source>moved {photos} from other classes</source>
+        <translation>从其他类别移来 {photos}</translation>
+    </message>
+    <message>
+        <source>{count} already there</source>
+        <translation>{count} 张已在其中</translation>
+    </message>
+    <message>
+        <source>{count} could not be read</source>
+        <translation>{count} 张无法读取</translation>
+    </message>
+    <message>
+        <source>; </source>
+        <translation>；</translation>
+    </message>
+    <message>
+        <source>nothing changed</source>
+        <translation>没有变化</translation>
+    </message>
+    <message>
+        <source>Class “{name}”: {summary}.</source>
+        <translation>类别“{name}”：{summary}。</translation>
+    </message>
+    <message>
+        <source>Another project was opened meanwhile; nothing was added.</source>
+        <translation>在此期间打开了另一个项目；未添加任何内容。</translation>
+    </message>
+</context>
+<context>
+    <name>ClassifyPage</name>
+    <message>
+        <source>Train a model first, or open a model file</source>
+        <translation>请先训练一个模型，或打开一个模型文件</translation>
+    </message>
+    <message>
+        <source>Drop photos or a folder here to classify them</source>
+        <translation>把照片或文件夹拖到这里进行分类</translation>
+    </message>
+    <message>
+        <source>Images ({patterns});;All files (*)</source>
+        <translation>图像 ({patterns});;所有文件 (*)</translation>
+    </message>
+    <message>
+        <source>Stopped.</source>
+        <translation>已停止。</translation>
+    </message>
+    <message>
+        <source>Open images…</source>
+        <translation>打开图像…</translation>
+    </message>
+    <message>
+        <source>Open folder…</source>
+        <translation>打开文件夹…</translation>
+    </message>
+    <message>
+        <source>Open model file…</source>
+        <translation>打开模型文件…</translation>
+    </message>
+    <message>
+        <source>Export model…</source>
+        <translation>导出模型…</translation>
+    </message>
+    <message>
+        <source>Export CSV…</source>
+        <translation>导出 CSV…</translation>
+    </message>
+    <message>
+        <source>Gallery</source>
+        <translation>图库</translation>
+    </message>
+    <message>
+        <source>Table</source>
+        <translation>表格</translation>
+    </message>
+    <message>
+        <source>Filter (file, class or error)…</source>
+        <translation>筛选（文件、类别或错误）…</translation>
+    </message>
+    <message>
+        <source>from {file}</source>
+        <translation>来自 {file}</translation>
+    </message>
+    <message>
+        <source>trained in this project ({run}, in use)</source>
+        <translation>在本项目中训练（{run}，使用中）</translation>
+    </message>
+    <message>
+        <source> · validation accuracy {accuracy}</source>
+        <translation> · 验证准确率 {accuracy}</translation>
+    </message>
+    <message>
+        <source>Model {origin}: {backbone} · {classes} ({names}){score}</source>
+        <translation>模型{origin}：{backbone} · {classes}（{names}）{score}</translation>
+    </message>
+    <message>
+        <source>.</source>
+        <translation>。</translation>
+    </message>
+    <message>
+        <source>No photos found there (looked for {suffixes}).</source>
+        <translation>那里没有找到照片（查找的格式：{suffixes}）。</translation>
+    </message>
+    <message>
+        <source>Classifying…</source>
+        <translation>正在分类…</translation>
+    </message>
+    <message>
+        <source>Classified {photos}.</source>
+        <translation>已分类 {photos}。</translation>
+    </message>
+    <message>
+        <source> {count} could not be read (see “Cannot be read”).</source>
+        <translation> {count} 张无法读取（见“无法读取”）。</translation>
+    </message>
+    <message>
+        <source>Still adding the previous photos; try again when it is done.</source>
+        <translation>仍在添加之前的照片；请在完成后再试。</translation>
+    </message>
+    <message>
+        <source>Adding {photos}…</source>
+        <translation>正在添加 {photos}…</translation>
+    </message>
+    <message>
+        <source>Opening {name}…</source>
+        <translation>正在打开 {name}…</translation>
+    </message>
+    <message>
+        <source>There is no model to export yet.</source>
+        <translation>还没有可导出的模型。</translation>
+    </message>
+    <message>
+        <source>Saved {count} predictions to {path}.</source>
+        <translation>已将 {count} 条预测保存到 {path}。</translation>
+    </message>
+    <message>
+        <source>Opened {path}.</source>
+        <translation>已打开 {path}。</translation>
+    </message>
+    <message>
+        <source>Model exported to {path}.</source>
+        <translation>模型已导出到 {path}。</translation>
+    </message>
+    <message>
+        <source>Classify photos</source>
+        <translation>分类照片</translation>
+    </message>
+    <message>
+        <source>Classify every photo in a folder</source>
+        <translation>对文件夹中的每张照片分类</translation>
+    </message>
+    <message>
+        <source>Open model file</source>
+        <translation>打开模型文件</translation>
+    </message>
+    <message>
+        <source>All files (*)</source>
+        <translation>所有文件 (*)</translation>
+    </message>
+    <message>
+        <source>Export predictions</source>
+        <translation>导出预测</translation>
+    </message>
+</context>
+<context>
     <name>ConfusionModel</name>
     <message numerus="yes">
         <source>%n {true} photo(s) correct ({share} of {true}). Click to see them.</source>
@@ -306,6 +492,14 @@
         <translation>将所选照片移到另一个类别</translation>
     </message>
     <message>
+        <source>&amp;Check Photos…</source>
+        <translation>检查照片(&amp;C)…</translation>
+    </message>
+    <message>
+        <source>Find photos that look like another class, and near-duplicates</source>
+        <translation>查找看起来像另一个类别的照片，以及近似重复的照片</translation>
+    </message>
+    <message>
         <source>Adding photos stopped.</source>
         <translation>已停止添加照片。</translation>
     </message>
@@ -364,6 +558,10 @@
     <message>
         <source>Take the selected photos out of their classes (Delete key)</source>
         <translation>将所选照片移出其类别（Delete 键）</translation>
+    </message>
+    <message>
+        <source>Check photos…</source>
+        <translation>检查照片…</translation>
     </message>
     <message>
         <source>Size of the thumbnails</source>
@@ -542,6 +740,47 @@
     <message>
         <source>Recommended: {name}. {reason}</source>
         <translation>推荐：{name}。{reason}</translation>
+    </message>
+</context>
+<context>
+    <name>GalleryDelegate</name>
+    <message>
+        <source>⚠ cannot be read</source>
+        <translation>⚠ 无法读取</translation>
+    </message>
+    <message>
+        <source>(image)</source>
+        <translation>（图像）</translation>
+    </message>
+</context>
+<context>
+    <name>GalleryModel</name>
+    <message>
+        <source>(image)</source>
+        <translation>（图像）</translation>
+    </message>
+    <message>
+        <source>{name}: cannot be read</source>
+        <translation>{name}：无法读取</translation>
+    </message>
+</context>
+<context>
+    <name>GalleryView</name>
+    <message>
+        <source>Add this photo to class…</source>
+        <translation>将这张照片加入类别…</translation>
+    </message>
+    <message>
+        <source>Add these {photos} to class…</source>
+        <translation>将这 {photos}加入类别…</translation>
+    </message>
+    <message>
+        <source>Why this class? (heatmap)</source>
+        <translation>为什么是这个类别？（热力图）</translation>
+    </message>
+    <message>
+        <source>Open in image viewer</source>
+        <translation>在图像查看器中打开</translation>
     </message>
 </context>
 <context>
@@ -910,6 +1149,150 @@
     </message>
 </context>
 <context>
+    <name>PhotoCheck</name>
+    <message>
+        <source>{path}
+In “{given}”; the other photos say “{suggested}” ({p:.0%}).
+Label quality {q:.3f} (near 0: almost surely in the wrong class).</source>
+        <translation>{path}
+位于“{given}”；其他照片认为是“{suggested}”（{p:.0%}）。
+标签质量 {q:.3f}（接近 0：几乎肯定放错了类别）。</translation>
+    </message>
+    <message>
+        <source>{p:.0%} {suggested}</source>
+        <translation>{p:.0%} {suggested}</translation>
+    </message>
+    <message>
+        <source>within one class</source>
+        <translation>同一类别内</translation>
+    </message>
+    <message>
+        <source>across classes</source>
+        <translation>跨类别</translation>
+    </message>
+    <message>
+        <source>across the train/validation split</source>
+        <translation>跨训练/验证划分</translation>
+    </message>
+    <message>
+        <source>identical files</source>
+        <translation>完全相同的文件</translation>
+    </message>
+    <message>
+        <source>{s:.0%} alike</source>
+        <translation>相似度 {s:.0%}</translation>
+    </message>
+    <message>
+        <source>Class: {label}
+{path}</source>
+        <translation>类别：{label}
+{path}</translation>
+    </message>
+    <message>
+        <source>Photo</source>
+        <translation>照片</translation>
+    </message>
+    <message>
+        <source>Look-alike</source>
+        <translation>相似照片</translation>
+    </message>
+    <message>
+        <source>How alike, and where</source>
+        <translation>相似程度及位置</translation>
+    </message>
+</context>
+<context>
+    <name>PhotoCheckDialog</name>
+    <message>
+        <source>Check photos</source>
+        <translation>检查照片</translation>
+    </message>
+    <message>
+        <source>Looking at every photo the way the network sees it…</source>
+        <translation>正在以网络的视角查看每张照片…</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>取消</translation>
+    </message>
+    <message>
+        <source>Move to…</source>
+        <translation>移到…</translation>
+    </message>
+    <message>
+        <source>Keep</source>
+        <translation>保留</translation>
+    </message>
+    <message>
+        <source>The photo is in the right class: do not suggest it again</source>
+        <translation>这张照片在正确的类别中：不再提示</translation>
+    </message>
+    <message>
+        <source>Remove the photo</source>
+        <translation>移除这张照片</translation>
+    </message>
+    <message>
+        <source>Remove the look-alike</source>
+        <translation>移除相似照片</translation>
+    </message>
+    <message>
+        <source>In the wrong class?</source>
+        <translation>放错类别了？</translation>
+    </message>
+    <message>
+        <source>Near-duplicates</source>
+        <translation>近似重复</translation>
+    </message>
+    <message>
+        <source>Reading the photos</source>
+        <translation>正在读取照片</translation>
+    </message>
+    <message>
+        <source>The check stopped: {0}</source>
+        <translation>检查已停止：{0}</translation>
+    </message>
+    <message>
+        <source>The check was cancelled. Close this window and choose Check photos… to start again.</source>
+        <translation>检查已取消。关闭此窗口并选择“检查照片…”即可重新开始。</translation>
+    </message>
+    <message>
+        <source>Checked {0} photos.</source>
+        <translation>已检查 {0} 张照片。</translation>
+    </message>
+    <message>
+        <source>Photos that look more like another class than their own: {0}, likeliest mistake first. Under each: its class → the class the other photos suggest. Pick one, then move it there, or keep it where it is; double-click it to see it in its class.</source>
+        <translation>看起来更像其他类别而非自身类别的照片：{0}，最可能出错的排在前面。每张下方：其类别 → 其他照片所建议的类别。选中一张后，可将其移过去，或保留在原处；双击即可在其类别中查看。</translation>
+    </message>
+    <message>
+        <source>No photo looks like it is in the wrong class.</source>
+        <translation>没有照片看起来放错了类别。</translation>
+    </message>
+    <message>
+        <source>Pairs of photos that show the same scene: {0}. A pair across classes means one of the two is probably in the wrong class; across the split, the validation photo is no real test.</source>
+        <translation>拍摄同一场景的照片对：{0}。跨类别的照片对意味着其中一张很可能放错了类别；跨划分时，验证照片就不是真正的检验。</translation>
+    </message>
+    <message>
+        <source>No two photos show the same scene.</source>
+        <translation>没有两张照片拍摄同一场景。</translation>
+    </message>
+    <message>
+        <source>In the wrong class? ({0})</source>
+        <translation>放错类别了？（{0}）</translation>
+    </message>
+    <message>
+        <source>Near-duplicates ({0})</source>
+        <translation>近似重复（{0}）</translation>
+    </message>
+    <message>
+        <source>Move to “{0}”</source>
+        <translation>移到“{0}”</translation>
+    </message>
+    <message>
+        <source>Kept {0} in “{1}”.</source>
+        <translation>已将 {0} 保留在“{1}”中。</translation>
+    </message>
+</context>
+<context>
     <name>PhotoPreview</name>
     <message>
         <source>Photo</source>
@@ -931,6 +1314,133 @@
     <message>
         <source>Cannot show this photo: {reason}</source>
         <translation>无法显示这张照片：{reason}</translation>
+    </message>
+</context>
+<context>
+    <name>PredictionGallery</name>
+    <message>
+        <source>File order</source>
+        <extracomment>Edge of the gallery&apos;s thumbnails, in pixels. Room around a thumbnail inside its cell.</extracomment>
+        <translation>文件顺序</translation>
+    </message>
+    <message>
+        <source>Most confident first</source>
+        <translation>置信度最高的在前</translation>
+    </message>
+    <message>
+        <source>Least sure first</source>
+        <translation>最不确定的在前</translation>
+    </message>
+    <message>
+        <source>Any confidence</source>
+        <translation>任意置信度</translation>
+    </message>
+    <message>
+        <source>Confidence at least</source>
+        <translation>置信度至少</translation>
+    </message>
+    <message>
+        <source>Confidence below</source>
+        <translation>置信度低于</translation>
+    </message>
+    <message>
+        <source>Cannot be read: {reason}</source>
+        <translation>无法读取：{reason}</translation>
+    </message>
+    <message>
+        <source>Double-click to see why (heatmap).</source>
+        <translation>双击查看原因（热力图）。</translation>
+    </message>
+    <message>
+        <source>Drag photos onto a class bin on the Data tab (hover the tab to open it), or right-click → “Add to class…”, to add them to the training data. Double-click a photo to see why.</source>
+        <translation>把照片拖到“数据”标签页中的某个类别上（悬停在标签上即可打开），或右键 → “加入类别…”，即可将其加入训练数据。双击照片查看原因。</translation>
+    </message>
+    <message>
+        <source>Sort:</source>
+        <translation>排序：</translation>
+    </message>
+    <message>
+        <source>All photos ({count})</source>
+        <translation>所有照片（{count}）</translation>
+    </message>
+    <message>
+        <source>Cannot be read ({count})</source>
+        <translation>无法读取（{count}）</translation>
+    </message>
+</context>
+<context>
+    <name>PredictionTableModel</name>
+    <message>
+        <source>File</source>
+        <translation>文件</translation>
+    </message>
+    <message>
+        <source>Predicted class</source>
+        <translation>预测类别</translation>
+    </message>
+    <message>
+        <source>Probability</source>
+        <translation>概率</translation>
+    </message>
+    <message>
+        <source>2nd class</source>
+        <translation>第 2 类别</translation>
+    </message>
+    <message>
+        <source>2nd probability</source>
+        <translation>第 2 概率</translation>
+    </message>
+    <message>
+        <source>3rd class</source>
+        <translation>第 3 类别</translation>
+    </message>
+    <message>
+        <source>3rd probability</source>
+        <translation>第 3 概率</translation>
+    </message>
+    <message>
+        <source>{rank}th class</source>
+        <translation>第 {rank} 类别</translation>
+    </message>
+    <message>
+        <source>{rank}th probability</source>
+        <translation>第 {rank} 概率</translation>
+    </message>
+    <message>
+        <source>Error</source>
+        <translation>错误</translation>
+    </message>
+    <message>
+        <source>(image)</source>
+        <translation>（图像）</translation>
+    </message>
+</context>
+<context>
+    <name>PredictionThumbModel</name>
+    <message>
+        <source>{path}
+true class: {true}
+predicted: {predicted} ({probability})
+Double-click to see why (heatmap).</source>
+        <translation>{path}
+真实类别：{true}
+预测：{predicted}（{probability}）
+双击查看原因（热力图）。</translation>
+    </message>
+    <message>
+        <source>(no preview: {reason})</source>
+        <translation>（无预览：{reason}）</translation>
+    </message>
+</context>
+<context>
+    <name>PredictionThumbView</name>
+    <message>
+        <source>Why this class? (heatmap)</source>
+        <translation>为什么是这个类别？（热力图）</translation>
+    </message>
+    <message>
+        <source>Open in image viewer</source>
+        <translation>在图像查看器中打开</translation>
     </message>
 </context>
 <context>
@@ -1263,6 +1773,30 @@
     </message>
 </context>
 <context>
+    <name>SinglePredictionView</name>
+    <message>
+        <source>← All photos</source>
+        <extracomment>Width of the column of verdict and bars beside the picture.</extracomment>
+        <translation>← 所有照片</translation>
+    </message>
+    <message>
+        <source>Add to class…</source>
+        <translation>加入类别…</translation>
+    </message>
+    <message>
+        <source>Add this photo to the training data, in the class you choose</source>
+        <translation>将这张照片加入训练数据中你选择的类别</translation>
+    </message>
+    <message>
+        <source>No preview: the file cannot be read.</source>
+        <translation>无预览：文件无法读取。</translation>
+    </message>
+    <message>
+        <source>Could not be classified: {reason}</source>
+        <translation>无法分类：{reason}</translation>
+    </message>
+</context>
+<context>
     <name>SkippedModel</name>
     <message>
         <source>File</source>
@@ -1281,6 +1815,229 @@
         <translation>
             <numerusform>已跳过 %n 个文件（无法作为照片读取）</numerusform>
         </translation>
+    </message>
+</context>
+<context>
+    <name>TrainPage</name>
+    <message>
+        <source>Stopped — kept the best model so far (epoch {epoch}, accuracy {accuracy}).</source>
+        <translation>已停止 — 保留了到目前为止的最佳模型（第 {epoch} 轮，准确率 {accuracy}）。</translation>
+    </message>
+    <message>
+        <source>Finished — validation accuracy {accuracy} (best epoch {best}; stopped early at epoch {epoch} of {epochs}: no further improvement) in {duration}.</source>
+        <translation>已完成 — 验证准确率 {accuracy}（最佳轮次 {best}；在第 {epoch}/{epochs} 轮提前停止：不再提升），用时 {duration}。</translation>
+    </message>
+    <message>
+        <source>Finished — validation accuracy {accuracy} (best epoch {best}) in {duration}.</source>
+        <translation>已完成 — 验证准确率 {accuracy}（最佳轮次 {best}），用时 {duration}。</translation>
+    </message>
+    <message>
+        <source>Start training</source>
+        <translation>开始训练</translation>
+    </message>
+    <message>
+        <source>Stop</source>
+        <translation>停止</translation>
+    </message>
+    <message>
+        <source>Settings</source>
+        <translation>设置</translation>
+    </message>
+    <message>
+        <source>Preparing…</source>
+        <translation>正在准备…</translation>
+    </message>
+    <message>
+        <source> — best so far</source>
+        <translation> — 目前最佳</translation>
+    </message>
+    <message>
+        <source>Epoch {epoch}/{epochs}: validation accuracy {accuracy}{best}.</source>
+        <translation>第 {epoch}/{epochs} 轮：验证准确率 {accuracy}{best}。</translation>
+    </message>
+    <message numerus="yes">
+        <source> %n photo(s) could not be read and were left out.</source>
+        <translation>
+            <numerusform> 有 %n 张照片无法读取，已略过。</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Stopped before the first epoch finished: there is no model to keep.</source>
+        <translation>在第一轮训练完成前已停止：没有可保留的模型。</translation>
+    </message>
+    <message>
+        <source> (with hand-set layers)</source>
+        <translation>（含手动设置的层）</translation>
+    </message>
+    <message>
+        <source>the recommended layers</source>
+        <translation>推荐的层</translation>
+    </message>
+    <message>
+        <source>Head only</source>
+        <translation>仅分类头</translation>
+    </message>
+    <message numerus="yes">
+        <source>Head + last %n stage(s)</source>
+        <translation>
+            <numerusform>分类头 + 最后 %n 个阶段</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>{photos} in {classes}</source>
+        <translation>{photos}，分属 {classes}</translation>
+    </message>
+    <message>
+        <source>{title}
+Trains: {what}
+Data: {data}</source>
+        <translation>{title}
+训练：{what}
+数据：{data}</translation>
+    </message>
+</context>
+<context>
+    <name>TrainSettingsForm</name>
+    <message>
+        <source>Automatic (fastest available)</source>
+        <translation>自动（最快的可用设备）</translation>
+    </message>
+    <message>
+        <source>NVIDIA GPU (CUDA)</source>
+        <translation>NVIDIA GPU（CUDA）</translation>
+    </message>
+    <message>
+        <source>Apple GPU (MPS)</source>
+        <translation>Apple GPU（MPS）</translation>
+    </message>
+    <message>
+        <source>CPU</source>
+        <translation>CPU</translation>
+    </message>
+    <message>
+        <source>light</source>
+        <extracomment>The augmentation strengths as the window names them; the stored values are the keys.</extracomment>
+        <translation>轻</translation>
+    </message>
+    <message>
+        <source>medium</source>
+        <translation>中</translation>
+    </message>
+    <message>
+        <source>strong</source>
+        <translation>强</translation>
+    </message>
+    <message>
+        <source>automatic</source>
+        <translation>自动</translation>
+    </message>
+    <message>
+        <source>Leave blank to let tlgui choose (higher for the head alone).</source>
+        <translation>留空则由 tlgui 选择（只训练分类头时取较高值）。</translation>
+    </message>
+    <message>
+        <source>On</source>
+        <translation>开启</translation>
+    </message>
+    <message>
+        <source>Random crops, flips and colour changes of the training photos.</source>
+        <translation>对训练照片做随机裁剪、翻转和颜色变化。</translation>
+    </message>
+    <message>
+        <source>On the cached path each training photo is stored in this many extra random variants; more variants cost extraction time once and help against overfitting.</source>
+        <translation>在使用缓存时，每张训练照片会额外保存这么多个随机变体；变体越多，一次性提取耗时越长，但有助于防止过拟合。</translation>
+    </message>
+    <message>
+        <source>Use cached features</source>
+        <translation>使用缓存的特征</translation>
+    </message>
+    <message>
+        <source>The frozen layers run once per photo and are remembered, so epochs take seconds.</source>
+        <translation>冻结的层对每张照片只运行一次并被记住，因此每轮训练只需几秒。</translation>
+    </message>
+    <message>
+        <source>Epochs:</source>
+        <translation>轮数：</translation>
+    </message>
+    <message>
+        <source>Batch size:</source>
+        <translation>批大小：</translation>
+    </message>
+    <message>
+        <source>Learning rate:</source>
+        <translation>学习率：</translation>
+    </message>
+    <message>
+        <source>strength</source>
+        <translation>强度</translation>
+    </message>
+    <message>
+        <source>Augmentation:</source>
+        <translation>数据增强：</translation>
+    </message>
+    <message>
+        <source>Cached variants per photo:</source>
+        <translation>每张照片的缓存变体：</translation>
+    </message>
+    <message>
+        <source>Validation share:</source>
+        <translation>验证比例：</translation>
+    </message>
+    <message>
+        <source>Device:</source>
+        <translation>设备：</translation>
+    </message>
+    <message>
+        <source>Speed:</source>
+        <translation>速度：</translation>
+    </message>
+    <message>
+        <source>Your photos came with their own train/val folders; that split is used.</source>
+        <translation>你的照片自带 train/val 文件夹；将使用该划分。</translation>
+    </message>
+    <message>
+        <source>Not available when the whole network trains: every layer changes each step.</source>
+        <translation>训练整个网络时不可用：每一步都会改变所有层。</translation>
+    </message>
+</context>
+<context>
+    <name>TrainingCurves</name>
+    <message>
+        <source>epoch</source>
+        <extracomment>The most often the plots are redrawn while epochs stream in. Accuracy axis: a little beyond 0..100 so that the 100 tick shows and a line at 100% is not cut in half. Points are marked with dots up to this many epochs; beyond, dots only cost drawing time. Loss axis top before any loss is known.</extracomment>
+        <translation>轮次</translation>
+    </message>
+    <message>
+        <source>Loss</source>
+        <translation>损失</translation>
+    </message>
+    <message>
+        <source>loss</source>
+        <translation>损失</translation>
+    </message>
+    <message>
+        <source>Validation accuracy</source>
+        <translation>验证准确率</translation>
+    </message>
+    <message>
+        <source>accuracy (%)</source>
+        <translation>准确率 (%)</translation>
+    </message>
+    <message>
+        <source>training loss</source>
+        <translation>训练损失</translation>
+    </message>
+    <message>
+        <source>validation loss</source>
+        <translation>验证损失</translation>
+    </message>
+    <message>
+        <source>validation accuracy</source>
+        <translation>验证准确率</translation>
+    </message>
+    <message>
+        <source>best epoch</source>
+        <translation>最佳轮次</translation>
     </message>
 </context>
 <context>
@@ -1322,6 +2079,13 @@
     </message>
 </context>
 <context>
+    <name>_DropPrompt</name>
+    <message>
+        <source>or use “Open images…” / “Open folder…” above.</source>
+        <translation>或使用上方的“打开图像…”/“打开文件夹…”。</translation>
+    </message>
+</context>
+<context>
     <name>_DropStrip</name>
     <message>
         <source>Add folder…</source>
@@ -1337,6 +2101,10 @@
     <message>
         <source>New empty class</source>
         <translation>新建空类别</translation>
+    </message>
+    <message>
+        <source>Open model file…</source>
+        <translation>打开模型文件…</translation>
     </message>
 </context>
 <context>

@@ -48,7 +48,7 @@ UI_CALLS = {
 #: Exceptions that report a bug to its programmer, not a problem to the user.
 BUGS = {"ValueError", "TypeError", "RuntimeError", "KeyError", "IndexError", "AssertionError", "NotImplementedError"}
 #: Text that reads the same in every language.
-UNTRANSLATED = {"tlgui", "ONNX", "CSV", "JSON", "OK", "Space", "Del"}
+UNTRANSLATED = {"tlgui", "ONNX", "CSV", "JSON", "OK", "Space", "Del", "CSV (*.csv)"}
 LETTERS = re.compile(r"[A-Za-z]{2,}")
 
 
