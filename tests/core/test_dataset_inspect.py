@@ -60,7 +60,7 @@ def test_bad_files_are_listed_with_reasons_and_others_ignored(tmp_path):
         "._good.jpg": "macOS metadata file, not a photo",
     }
     assert ds.skipped == report.skipped
-    assert report.summary() == "Added 1 photo; new classes: photos; 7 file(s) skipped."
+    assert report.summary() == "Added 1 photo; new classes: photos; 7 files skipped."
 
 
 def test_a_folder_of_only_bad_files_makes_no_empty_class(tmp_path):

@@ -29,3 +29,12 @@ def _no_unexpected_dialogs(monkeypatch):
         monkeypatch.setattr(QMessageBox, name, staticmethod(unexpected))
     for name in ("getSaveFileName", "getOpenFileName", "getOpenFileNames", "getExistingDirectory"):
         monkeypatch.setattr(QFileDialog, name, staticmethod(unexpected))
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _english_window(qapp):
+    """The window speaks English in tests whatever the machine's locale, with its English plural forms
+    (``%n photo(s)`` → ``1 photo``, ``3 photos``) from ``tlgui_en.qm``, as ``tlgui`` itself loads them."""
+    from tlgui.gui.language import install_language
+
+    install_language(qapp, "en")

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from tlgui.core.i18n import _
+
 
 class TlguiError(Exception):
     """Base class for problems the user can fix; shown without a traceback."""
@@ -41,8 +43,8 @@ class WeightsUnavailableError(TlguiError):
 class Cancelled(TlguiError):
     """The user stopped a long operation."""
 
-    def __init__(self, message: str = "Stopped by the user."):
-        super().__init__(message)
+    def __init__(self, message: str | None = None):
+        super().__init__(_("Stopped by the user.") if message is None else message)
 
 
 class SettingsError(TlguiError):

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from tlgui.core.errors import Cancelled
+from tlgui.core.i18n import N_, _
 
 
 class Phase(StrEnum):
@@ -25,18 +26,18 @@ class Phase(StrEnum):
 
     @property
     def title(self) -> str:
-        return _PHASE_TITLES[self]
+        return _(_PHASE_TITLES[self])
 
 
 _PHASE_TITLES = {
-    Phase.SCAN: "Reading photos",
-    Phase.DOWNLOAD: "Downloading weights",
-    Phase.EXTRACT: "Extracting features",
-    Phase.TRAIN: "Training",
-    Phase.EVALUATE: "Evaluating",
-    Phase.PREDICT: "Classifying",
-    Phase.EXPORT: "Exporting",
-    Phase.CHECK: "Checking the photos",
+    Phase.SCAN: N_("Reading photos"),
+    Phase.DOWNLOAD: N_("Downloading weights"),
+    Phase.EXTRACT: N_("Extracting features"),
+    Phase.TRAIN: N_("Training"),
+    Phase.EVALUATE: N_("Evaluating"),
+    Phase.PREDICT: N_("Classifying"),
+    Phase.EXPORT: N_("Exporting"),
+    Phase.CHECK: N_("Checking the photos"),
 }
 
 

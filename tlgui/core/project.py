@@ -36,6 +36,7 @@ from tlgui.core.errors import DataError, ModelFileError, SettingsError, TlguiErr
 from tlgui.core.files.atomic import atomic_writer
 from tlgui.core.files.limits import FileLimitError, loads_json_limited, open_regular
 from tlgui.core.files.versions import PROJECT_FORMAT_NAME, PROJECT_FORMAT_VERSION, check_format_version
+from tlgui.core.i18n import N_, _
 from tlgui.core.models.classifier import Classifier
 from tlgui.core.models.modelfile import classifier_from_bytes, classifier_to_bytes
 from tlgui.core.training.runs import (
@@ -142,8 +143,10 @@ def save_project(project: Project, path: Path | str) -> None:
     document = _document_bytes(_project_document(project))
     if len(document) > MAX_DOCUMENT_BYTES:
         raise TlguiError(
-            f"The project is too large to save ({len(document):,} bytes of class lists and settings; "
-            f"at most {MAX_DOCUMENT_BYTES:,}): split its photos over several projects."
+            _(
+                "The project is too large to save ({count:,} bytes of class lists and settings; at "
+                "most {document_bytes:,}): split its photos over several projects."
+            ).format(count=len(document), document_bytes=MAX_DOCUMENT_BYTES)
         )
     run_documents = [(run, _run_document_bytes(run)) for run in project.runs]
     # The models are serialised one at a time while writing (several at once could be gigabytes);
@@ -160,8 +163,11 @@ def save_project(project: Project, path: Path | str) -> None:
             models_total += len(model)
             if len(model) > MAX_MODEL_BYTES or models_total > MAX_TOTAL_MODEL_BYTES:
                 raise TlguiError(
-                    f"The project is too large to save: its models take more than {MAX_TOTAL_MODEL_BYTES:,} "
-                    "bytes. Delete runs on the Results page, or unmark “keep”, then save again."
+                    _(
+                        "The project is too large to save: its models take more than "
+                        "{total_model_bytes:,} bytes. Delete runs on the Results page, or unmark "
+                        "“keep”, then save again."
+                    ).format(total_model_bytes=MAX_TOTAL_MODEL_BYTES)
                 )
             # Stored, not deflated: float weights barely compress and stored members read faster.
             archive.writestr(run_model_member(run.id), model, compress_type=zipfile.ZIP_STORED)
@@ -190,8 +196,10 @@ def _run_document_bytes(run: Run) -> bytes:
         report["predictions"] = predictions[:keep]
         data = _document_bytes(document)
     if len(data) > MAX_RUN_DOCUMENT_BYTES:
-        raise TlguiError(f"The project is too large to save: the record of “{run.name}” alone is "
-                         f"{len(data):,} bytes. Delete that run on the Results page, then save again.")
+        raise TlguiError(_(
+            "The project is too large to save: the record of “{name}” alone is {count:,} bytes. Delete "
+            "that run on the Results page, then save again."
+        ).format(name=run.name, count=len(data)))
     return data
 
 
@@ -213,7 +221,7 @@ def _project_document(project: Project) -> dict:
 def load_project(path: Path | str) -> Project:
     """Open a ``.tlgui`` file. Raises ``ModelFileError`` if it is damaged, foreign, too new or hostile."""
     path = Path(path)
-    where = f"The file {path}"
+    where = _("The file {path}").format(path=path)
     try:
         with open_regular(path, MAX_PROJECT_BYTES, what="project file") as handle:
             return _read_archive(handle, where)
@@ -222,7 +230,9 @@ def load_project(path: Path | str) -> Project:
     except (zipfile.BadZipFile, EOFError) as exc:
         raise ModelFileError(_not_a_zip(where)) from exc
     except OSError as exc:
-        raise ModelFileError(f"Could not read the project file {path}: {exc.strerror or exc}.") from exc
+        raise ModelFileError(_(
+            "Could not read the project file {path}: {reason}."
+        ).format(path=path, reason=exc.strerror or exc)) from exc
 
 
 def _read_archive(handle: IO[bytes], where: str) -> Project:
@@ -244,17 +254,25 @@ def _version_1_runs(archive: zipfile.ZipFile, members: dict[str, zipfile.ZipInfo
     """Format 1 kept one model and no runs: the model becomes run 1, in use."""
     trained = document.get("trained", False)
     if not isinstance(trained, bool):
-        raise ModelFileError(f"{where} is damaged: its 'trained' flag is neither true nor false.")
+        raise ModelFileError(_(
+            "{where} is damaged: its 'trained' flag is neither true nor false."
+        ).format(where=where))
     if any(_RUN_MEMBER.fullmatch(name) for name in members):
-        raise ModelFileError(f"{where} is damaged or forged: it holds runs, which format 1 never did.")
+        raise ModelFileError(_(
+            "{where} is damaged or forged: it holds runs, which format 1 never did."
+        ).format(where=where))
     if trained and MODEL_MEMBER not in members:
-        raise ModelFileError(f"{where} is damaged: it lacks {MODEL_MEMBER}.")
+        raise ModelFileError(_(
+            "{where} is damaged: it lacks {model_member}."
+        ).format(where=where, model_member=MODEL_MEMBER))
     if not trained and MODEL_MEMBER in members:
-        raise ModelFileError(f"{where} is damaged: it holds a model but says it is not trained.")
+        raise ModelFileError(_(
+            "{where} is damaged: it holds a model but says it is not trained."
+        ).format(where=where))
     if not trained:
         return RunHistory()
     model = _read_member(archive, members[MODEL_MEMBER], where)
-    classifier = classifier_from_bytes(model, source=f"The model inside {_path_of(where)}")
+    classifier = classifier_from_bytes(model, source=_("The model inside {path}").format(path=_path_of(where)))
     run = run_from_classifier(classifier, 1, created=_saved_time(document))
     return RunHistory([run], in_use_id=1)
 
@@ -266,32 +284,44 @@ def _runs(archive: zipfile.ZipFile, members: dict[str, zipfile.ZipInfo], documen
     in_use = document.get("run_in_use")
     if not (isinstance(ids, list) and len(ids) <= MAX_RUNS
             and all(type(i) is int and 1 <= i <= MAX_RUN_ID for i in ids) and len(set(ids)) == len(ids)):
-        raise ModelFileError(f"{where} is damaged: its list of runs is invalid.")
+        raise ModelFileError(_(
+            "{where} is damaged: its list of runs is invalid."
+        ).format(where=where))
     if in_use is not None and (type(in_use) is not int or in_use not in ids):
-        raise ModelFileError(f"{where} is damaged: the run it says is in use is not one of its runs.")
+        raise ModelFileError(_(
+            "{where} is damaged: the run it says is in use is not one of its runs."
+        ).format(where=where))
     if MODEL_MEMBER in members:
-        raise ModelFileError(f"{where} is damaged or forged: it holds {MODEL_MEMBER}, which format 2 never does.")
+        raise ModelFileError(_(
+            "{where} is damaged or forged: it holds {model_member}, which format 2 never does."
+        ).format(where=where, model_member=MODEL_MEMBER))
     listed = {PROJECT_JSON} | {run_document_member(i) for i in ids} | {run_model_member(i) for i in ids}
     for name in members:
         if name not in listed:
-            raise ModelFileError(f"{where} is damaged or forged: it holds {name} for a run it does not list.")
+            raise ModelFileError(_(
+                "{where} is damaged or forged: it holds {name} for a run it does not list."
+            ).format(where=where, name=name))
     runs = []
     for run_id in ids:
         member = run_document_member(run_id)
         if member not in members:
-            raise ModelFileError(f"{where} is damaged: it lacks {member}.")
+            raise ModelFileError(_(
+                "{where} is damaged: it lacks {member}."
+            ).format(where=where, member=member))
         run, has_model = _run_from_member(archive, members[member], run_id, where)
         model_member = run_model_member(run_id)
         if has_model != (model_member in members):
-            says = "has a model, and the file lacks" if has_model else "has no model, and the file holds"
-            raise ModelFileError(f"{where} is damaged: {member} says its run {says} {model_member}.")
+            says = _("has a model, and the file lacks") if has_model else _("has no model, and the file holds")
+            raise ModelFileError(_(
+                "{where} is damaged: {member} says its run {says} {model_member}."
+            ).format(where=where, member=member, says=says, model_member=model_member))
         if has_model:
             run.classifier = _run_model(archive, members[model_member], run, where)
         runs.append(run)
     try:
         return RunHistory(runs, in_use_id=in_use)
     except ValueError as exc:
-        raise ModelFileError(f"{where} is damaged: {exc}.") from None
+        raise ModelFileError(_("{where} is damaged: {exc}.").format(where=where, exc=exc)) from None
 
 
 def _run_from_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo, run_id: int, where: str) -> tuple[Run, bool]:
@@ -300,33 +330,42 @@ def _run_from_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo, run_id: in
     try:
         document = loads_json_limited(data.decode("utf-8"), where=where)
     except UnicodeDecodeError:
-        raise ModelFileError(f"{where} is damaged: its {name} is not UTF-8 text.") from None
+        raise ModelFileError(_(
+            "{where} is damaged: its {name} is not UTF-8 text."
+        ).format(where=where, name=name)) from None
     except FileLimitError as exc:
         raise ModelFileError(str(exc)) from None
     try:
         return Run.from_dict(document, run_id)
     except ValueError as exc:
-        raise ModelFileError(f"{where} is damaged: its {name} cannot be read ({exc}).") from None
+        raise ModelFileError(_(
+            "{where} is damaged: its {name} cannot be read ({exc})."
+        ).format(where=where, name=name, exc=exc)) from None
     except (KeyError, TypeError, AttributeError) as exc:
         # Run.from_dict names what it recognises as wrong; this is the rest of the damage.
         kind = exc.__class__.__name__
-        raise ModelFileError(f"{where} is damaged: its {name} cannot be read ({kind}).") from None
+        raise ModelFileError(_(
+            "{where} is damaged: its {name} cannot be read ({kind})."
+        ).format(where=where, name=name, kind=kind)) from None
 
 
 def _run_model(archive: zipfile.ZipFile, info: zipfile.ZipInfo, run: Run, where: str) -> Classifier:
     name = info.orig_filename
     model = _read_member(archive, info, where)
-    classifier = classifier_from_bytes(model, source=f"The model {name} inside {_path_of(where)}")
+    classifier = classifier_from_bytes(model, source=_("The model {name} inside {path}").format(name=name, path=_path_of(where)))
     del model
     if classifier.backbone_id != run.backbone_id or (
         run.report is not None and classifier.class_names != run.report.class_names
     ):
-        raise ModelFileError(f"{where} is damaged or forged: its {name} is not the model its run describes.")
+        raise ModelFileError(_(
+            "{where} is damaged or forged: its {name} is not the model its run describes."
+        ).format(where=where, name=name))
     return classifier
 
 
 def _path_of(where: str) -> str:
-    return where.removeprefix("The file ")
+    """The path in ``where`` ("The file /a/b.tlgui"), whatever the language puts before it."""
+    return where.removeprefix(_("The file {path}").format(path=""))
 
 
 def _saved_time(document: dict) -> datetime | None:
@@ -358,14 +397,22 @@ def _check_end_record(handle: IO[bytes], where: str) -> None:
     if size >= _END_RECORD.size + _ZIP64_LOCATOR_SIZE:
         handle.seek(size - _END_RECORD.size - _ZIP64_LOCATOR_SIZE)
         if handle.read(4) == _ZIP64_LOCATOR_SIGNATURE:
-            raise ModelFileError(f"{where} is not a tlgui project: tlgui never writes zip64 archives.")
+            raise ModelFileError(_(
+                "{where} is not a tlgui project: tlgui never writes zip64 archives."
+            ).format(where=where))
     if disk or directory_disk or entries_here != entries:
-        raise ModelFileError(f"{where} is not a tlgui project: it is one part of a multi-part zip.")
+        raise ModelFileError(_(
+            "{where} is not a tlgui project: it is one part of a multi-part zip."
+        ).format(where=where))
     if entries > _MAX_ENTRIES:
         most = _MAX_ENTRIES
-        raise ModelFileError(f"{where} is not a tlgui project: it holds {entries} entries, a project at most {most}.")
+        raise ModelFileError(_(
+            "{where} is not a tlgui project: it holds {entries} entries, a project at most {most}."
+        ).format(where=where, entries=entries, most=most))
     if directory_size > entries * _MAX_ENTRY_BYTES:
-        raise ModelFileError(f"{where} is not a tlgui project: its zip directory is {directory_size:,} bytes long.")
+        raise ModelFileError(_(
+            "{where} is not a tlgui project: its zip directory is {directory_size:,} bytes long."
+        ).format(where=where, directory_size=directory_size))
     handle.seek(0)
 
 
@@ -374,25 +421,34 @@ def _checked_members(archive: zipfile.ZipFile, where: str) -> dict[str, zipfile.
     infos = archive.infolist()
     names = [info.orig_filename for info in infos]
     if PROJECT_JSON not in names:
-        raise ModelFileError(f"{where} is not a tlgui project (it has no {PROJECT_JSON}).")
+        raise ModelFileError(_(
+            "{where} is not a tlgui project (it has no {project_json})."
+        ).format(where=where, project_json=PROJECT_JSON))
     seen: set[str] = set()
     for info in infos:
         name = info.orig_filename
         if _member_rule(name) is None or info.filename != name:
             shown = repr(name[:80])
-            raise ModelFileError(f"{where} is not a tlgui project: it holds {shown}, which tlgui never writes.")
+            raise ModelFileError(_(
+                "{where} is not a tlgui project: it holds {shown}, which tlgui never writes."
+            ).format(where=where, shown=shown))
         if name in seen:
-            raise ModelFileError(f"{where} is damaged or forged: it holds {name} more than once.")
+            raise ModelFileError(_(
+                "{where} is damaged or forged: it holds {name} more than once."
+            ).format(where=where, name=name))
         seen.add(name)
         _check_member(info, where)
     models = [info for info in infos if _is_model(info.orig_filename)]
     if len(models) > MAX_KEPT_MODELS:
-        raise ModelFileError(f"{where} is damaged or hostile: it holds {len(models)} models, a project at most "
-                             f"{MAX_KEPT_MODELS}.")
+        raise ModelFileError(_(
+            "{where} is damaged or hostile: it holds {count} models, a project at most {kept_models}."
+        ).format(where=where, count=len(models), kept_models=MAX_KEPT_MODELS))
     declared = sum(info.file_size for info in models)
     if declared > MAX_TOTAL_MODEL_BYTES:
-        raise ModelFileError(f"{where} is damaged or hostile: its models claim {declared:,} bytes, more than "
-                             f"the {MAX_TOTAL_MODEL_BYTES:,} a project may hold.")
+        raise ModelFileError(_(
+            "{where} is damaged or hostile: its models claim {declared:,} bytes, more than the "
+            "{total_model_bytes:,} a project may hold."
+        ).format(where=where, declared=declared, total_model_bytes=MAX_TOTAL_MODEL_BYTES))
     return {info.orig_filename: info for info in infos}
 
 
@@ -400,18 +456,27 @@ def _check_member(info: zipfile.ZipInfo, where: str) -> None:
     name, declared, packed = info.orig_filename, info.file_size, info.compress_size
     cap, compressions = _member_rule(name)
     if info.flag_bits & 0x1:
-        raise ModelFileError(f"{where} is not a tlgui project: its {name} is encrypted.")
+        raise ModelFileError(_(
+            "{where} is not a tlgui project: its {name} is encrypted."
+        ).format(where=where, name=name))
     if info.compress_type not in compressions:
-        raise ModelFileError(f"{where} is not a tlgui project: its {name} is compressed as tlgui never does.")
+        raise ModelFileError(_(
+            "{where} is not a tlgui project: its {name} is compressed as tlgui never does."
+        ).format(where=where, name=name))
     if declared > cap:
         raise ModelFileError(
-            f"{where} is damaged or hostile: its {name} claims {declared:,} bytes, "
-            f"more than the {cap:,} it may hold."
+            _(
+                "{where} is damaged or hostile: its {name} claims {declared:,} bytes, more than the "
+                "{cap:,} it may hold."
+            ).format(where=where, name=name, declared=declared, cap=cap)
         )
     stored_but_resized = info.compress_type == zipfile.ZIP_STORED and packed != declared
     if stored_but_resized or (declared > _RATIO_CHECKED_ABOVE and declared > _MAX_RATIO * packed):
         raise ModelFileError(
-            f"{where} is damaged or hostile: its {name} would inflate {packed:,} bytes to {declared:,}."
+            _(
+                "{where} is damaged or hostile: its {name} would inflate {packed:,} bytes to "
+                "{declared:,}."
+            ).format(where=where, name=name, packed=packed, declared=declared)
         )
 
 
@@ -424,9 +489,13 @@ def _read_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo, where: str) ->
             overrun = stream.read(1)
     except (zipfile.BadZipFile, EOFError, zlib.error) as exc:
         # BadZipFile covers CRC mismatches, i.e. a member whose bytes changed after writing.
-        raise ModelFileError(f"{where} is damaged: {name} cannot be read ({exc}).") from exc
+        raise ModelFileError(_(
+            "{where} is damaged: {name} cannot be read ({exc})."
+        ).format(where=where, name=name, exc=exc)) from exc
     if len(data) != info.file_size or overrun:
-        raise ModelFileError(f"{where} is damaged: {name} cannot be read (it is not the size it says).")
+        raise ModelFileError(_(
+            "{where} is damaged: {name} cannot be read (it is not the size it says)."
+        ).format(where=where, name=name))
     return data
 
 
@@ -436,21 +505,27 @@ def _project_from_text(data: bytes, where: str) -> tuple[Project, dict]:
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
-        raise ModelFileError(f"{where} is damaged: its {PROJECT_JSON} is not UTF-8 text.") from None
+        raise ModelFileError(_(
+            "{where} is damaged: its {project_json} is not UTF-8 text."
+        ).format(where=where, project_json=PROJECT_JSON)) from None
     try:
         document = loads_json_limited(text, where=where)
     except FileLimitError as exc:
         raise ModelFileError(str(exc)) from None
     if not isinstance(document, dict) or document.get("format") != PROJECT_FORMAT_NAME:
-        raise ModelFileError(f"{where} is not a tlgui project (unknown format).")
-    check_format_version(document, where, kind="project", supported=PROJECT_FORMAT_VERSION)
+        raise ModelFileError(_(
+            "{where} is not a tlgui project (unknown format)."
+        ).format(where=where))
+    check_format_version(document, where, kind=N_("project"), supported=PROJECT_FORMAT_VERSION)
     return _project_from_document(document, where), document
 
 
 def _project_from_document(document: dict, where: str) -> Project:
     backbone_id = document.get("backbone_id")
     if not isinstance(backbone_id, str) or not 0 < len(backbone_id) <= _MAX_BACKBONE_ID_CHARS:
-        raise ModelFileError(f"{where} is damaged: the backbone it names is missing or invalid.")
+        raise ModelFileError(_(
+            "{where} is damaged: the backbone it names is missing or invalid."
+        ).format(where=where))
     dataset = _dataset(document.get("dataset"), where)
     try:
         config = TrainConfig.from_dict(document.get("config"))
@@ -476,11 +551,15 @@ def _dataset(data: object, where: str) -> DataSet:
         return DataSet.from_dict(data)  # type: ignore[arg-type]
     except DataError as exc:
         reason = str(exc).rstrip(".")
-        raise ModelFileError(f"{where} is damaged: {reason[:1].lower()}{reason[1:]}.") from None
+        raise ModelFileError(_(
+            "{where} is damaged: {lower}{reason}."
+        ).format(where=where, lower=reason[:1].lower(), reason=reason[1:])) from None
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
         # DataSet.from_dict turns what it recognises into DataError; this is the rest of the damage.
         kind = exc.__class__.__name__
-        raise ModelFileError(f"{where} is damaged: its class list cannot be read ({kind}).") from None
+        raise ModelFileError(_(
+            "{where} is damaged: its class list cannot be read ({kind})."
+        ).format(where=where, kind=kind)) from None
 
 
 def _freeze_level(freeze: dict, default: int | None, where: str) -> int | None:
@@ -500,8 +579,8 @@ def _freeze_overrides(freeze: dict, where: str) -> dict[str, bool]:
 
 
 def _not_a_zip(where: str) -> str:
-    return f"{where} is not a tlgui project or it is damaged (not a readable zip)."
+    return _("{where} is not a tlgui project or it is damaged (not a readable zip).").format(where=where)
 
 
 def _bad_settings(where: str, reason: str) -> str:
-    return f"{where} is damaged: its settings cannot be read ({reason})."
+    return _("{where} is damaged: its settings cannot be read ({reason}).").format(where=where, reason=reason)

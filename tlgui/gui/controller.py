@@ -117,7 +117,7 @@ class ProjectController(QObject):
     @property
     def project_name(self) -> str:
         """The file name without suffix, or "Untitled" for a project never saved."""
-        return self.path.stem if self.path is not None else "Untitled"
+        return self.path.stem if self.path is not None else self.tr("Untitled")
 
     # -- dirty state ----------------------------------------------------------------------------
 
@@ -227,7 +227,7 @@ class ProjectController(QObject):
         self.runsChanged.emit()
         self.classifierChanged.emit()
         self.mark_dirty()
-        self.statusMessage.emit(f"Classify and Export now use “{run.name}”.")
+        self.statusMessage.emit(self.tr("Classify and Export now use “{name}”.").format(name=run.name))
 
     def rename_run(self, run_id: int, name: str) -> None:
         """Rename a run. Raises ``TlguiError`` when the name cannot be one."""
@@ -245,7 +245,8 @@ class ProjectController(QObject):
         if was_in_use:
             self.classifierChanged.emit()
         self.mark_dirty()
-        self.statusMessage.emit(f"Deleted “{run.name}”." + (" No run is in use now." if was_in_use else ""))
+        self.statusMessage.emit(self.tr("Deleted “{name}”.").format(name=run.name)
+                                + (self.tr(" No run is in use now.") if was_in_use else ""))
 
     def set_keep_model(self, run_id: int, keep: bool) -> None:
         """Mark a run's model to be kept whatever runs come next. Raises ``TlguiError`` beyond the bound."""
@@ -266,7 +267,7 @@ class ProjectController(QObject):
             runs=RunHistory(),
             path=None,
         )
-        self.statusMessage.emit("New project.")
+        self.statusMessage.emit(self.tr("New project."))
 
     def load_project(self, path: Path | str) -> None:
         """Open a project file. Raises ``TlguiError`` (e.g. ModelFileError) or ``OSError``."""
@@ -279,7 +280,7 @@ class ProjectController(QObject):
             runs=project.runs,
             path=path,
         )
-        self.statusMessage.emit(f"Opened {path}.")
+        self.statusMessage.emit(self.tr("Opened {path}.").format(path=path))
 
     def save_project(self, path: Path | str | None = None) -> Path:
         """Write the project (atomically) to ``path`` or to where it was last saved; returns the path.
@@ -301,7 +302,7 @@ class ProjectController(QObject):
             self.path = target
             self.pathChanged.emit(target)
         self.mark_clean()
-        self.statusMessage.emit(f"Saved {target}.")
+        self.statusMessage.emit(self.tr("Saved {path}.").format(path=target))
         return target
 
     def _install(self, *, dataset: DataSet, backbone_id: str, config: TrainConfig,

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QT_TRANSLATE_NOOP, Qt, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import QFileDialog, QMainWindow, QMessageBox, QTabWidget, QWidget
 
@@ -20,6 +20,7 @@ from tlgui.core.files.versions import MODEL_SUFFIX, PROJECT_SUFFIX, with_suffix
 from tlgui.gui.about import AboutDialog
 from tlgui.gui.controller import ProjectController
 from tlgui.gui.failed_saves import failed_save_message
+from tlgui.gui.language import LanguageMenu
 from tlgui.gui.model_export import ModelExporter
 from tlgui.gui.pages.classify.classify_page import ClassifyPage
 from tlgui.gui.pages.data.data_page import DataPage
@@ -33,8 +34,11 @@ MAX_RECENT = 8
 RECENT_KEY = "recent_projects"
 GEOMETRY_KEY = "main_window/geometry"
 STATE_KEY = "main_window/state"
-PROJECT_FILTER = f"tlgui projects (*{PROJECT_SUFFIX})"
-TAB_TITLES = ("1 · Data", "2 · Model", "3 · Train", "4 · Results", "5 · Classify")
+TAB_TITLES = (
+    QT_TRANSLATE_NOOP("MainWindow", "1 · Data"), QT_TRANSLATE_NOOP("MainWindow", "2 · Model"),
+    QT_TRANSLATE_NOOP("MainWindow", "3 · Train"), QT_TRANSLATE_NOOP("MainWindow", "4 · Results"),
+    QT_TRANSLATE_NOOP("MainWindow", "5 · Classify"),
+)
 
 
 class MainWindow(QMainWindow):
@@ -61,13 +65,13 @@ class MainWindow(QMainWindow):
         self.classify_page = ClassifyPage(self.controller, exporter=self.exporter)
         self.pages = (self.data_page, self.model_page, self.train_page, self.results_page, self.classify_page)
         for title, page in zip(TAB_TITLES, self.pages, strict=True):
-            self.tabs.addTab(page, title)
+            self.tabs.addTab(page, self.tr(title))
         self.setCentralWidget(self.tabs)
         self.data_page.trainRequested.connect(lambda: self.tabs.setCurrentWidget(self.train_page))
         self.data_page.newProjectRequested.connect(self.new_project)
 
         self._build_menus()
-        self.statusBar().showMessage("Ready.", 3000)
+        self.statusBar().showMessage(self.tr("Ready."), 3000)
 
         c = self.controller
         c.dirtyChanged.connect(self.setWindowModified)
@@ -82,16 +86,16 @@ class MainWindow(QMainWindow):
     # -- menus -----------------------------------------------------------------------------------
 
     def _build_menus(self) -> None:
-        file_menu = self.menuBar().addMenu("&File")
-        self.new_action = self._action("&New", self.new_project, QKeySequence.StandardKey.New)
-        self.open_action = self._action("&Open…", self.open_project_dialog, QKeySequence.StandardKey.Open)
-        self.recent_menu = file_menu.addMenu("Open &Recent")
+        file_menu = self.menuBar().addMenu(self.tr("&File"))
+        self.new_action = self._action(self.tr("&New"), self.new_project, QKeySequence.StandardKey.New)
+        self.open_action = self._action(self.tr("&Open…"), self.open_project_dialog, QKeySequence.StandardKey.Open)
+        self.recent_menu = file_menu.addMenu(self.tr("Open &Recent"))
         self.recent_menu.aboutToShow.connect(self._fill_recent_menu)
-        self.save_action = self._action("&Save", self.save, QKeySequence.StandardKey.Save)
-        self.save_as_action = self._action("Save &As…", self.save_as, QKeySequence.StandardKey.SaveAs)
-        self.export_action = self._action("&Export model…", self.export_model, "Ctrl+E")
-        self.open_model_action = self._action("Open &model file…", self.open_model_file)
-        self.quit_action = self._action("&Quit", self.close, QKeySequence.StandardKey.Quit)
+        self.save_action = self._action(self.tr("&Save"), self.save, QKeySequence.StandardKey.Save)
+        self.save_as_action = self._action(self.tr("Save &As…"), self.save_as, QKeySequence.StandardKey.SaveAs)
+        self.export_action = self._action(self.tr("&Export model…"), self.export_model, "Ctrl+E")
+        self.open_model_action = self._action(self.tr("Open &model file…"), self.open_model_file)
+        self.quit_action = self._action(self.tr("&Quit"), self.close, QKeySequence.StandardKey.Quit)
         file_menu.insertAction(self.recent_menu.menuAction(), self.new_action)
         file_menu.insertAction(self.recent_menu.menuAction(), self.open_action)
         for action in (self.save_action, self.save_as_action):
@@ -103,11 +107,11 @@ class MainWindow(QMainWindow):
         file_menu.addAction(self.quit_action)
         self._fill_recent_menu()
 
-        edit_menu = self.menuBar().addMenu("&Edit")
+        edit_menu = self.menuBar().addMenu(self.tr("&Edit"))
         stack = self.controller.undo_stack
-        self.undo_action = stack.createUndoAction(self, "&Undo")
+        self.undo_action = stack.createUndoAction(self, self.tr("&Undo"))
         self.undo_action.setShortcut(QKeySequence.StandardKey.Undo)
-        self.redo_action = stack.createRedoAction(self, "&Redo")
+        self.redo_action = stack.createRedoAction(self, self.tr("&Redo"))
         self.redo_action.setShortcut(QKeySequence.StandardKey.Redo)
         for action in (self.undo_action, self.redo_action):
             # Every undoable edit is one of the bins: show it happen.
@@ -117,8 +121,14 @@ class MainWindow(QMainWindow):
         edit_menu.addAction(self.data_page.move_action)
         edit_menu.addAction(self.data_page.check_action)
 
-        help_menu = self.menuBar().addMenu("&Help")
-        help_menu.addAction(self._action("&About tlgui", self.about))
+        settings_menu = self.menuBar().addMenu(self.tr("&Settings"))
+        settings_menu.addMenu(LanguageMenu(self))
+
+        help_menu = self.menuBar().addMenu(self.tr("&Help"))
+        help_menu.addAction(self._action(self.tr("&About tlgui"), self.about))
+
+    def _project_filter(self) -> str:
+        return self.tr("tlgui projects (*{suffix})").format(suffix=PROJECT_SUFFIX)
 
     def _action(self, text: str, slot, shortcut=None) -> QAction:
         action = QAction(text, self)
@@ -159,10 +169,10 @@ class MainWindow(QMainWindow):
             action.setStatusTip(str(path))
             action.triggered.connect(lambda _checked=False, p=path: self.open_project(p))
         if not recent:
-            self.recent_menu.addAction("No recent projects").setEnabled(False)
+            self.recent_menu.addAction(self.tr("No recent projects")).setEnabled(False)
         else:
             self.recent_menu.addSeparator()
-            self.recent_menu.addAction("Clear list", self._clear_recent)
+            self.recent_menu.addAction(self.tr("Clear list"), self._clear_recent)
 
     def _clear_recent(self) -> None:
         app_settings().remove(RECENT_KEY)
@@ -176,8 +186,9 @@ class MainWindow(QMainWindow):
             return True
         answer = QMessageBox.question(
             self,
-            "Unsaved changes",
-            literal_html(f"Save the changes to “{self.controller.project_name}” before closing it?"),
+            self.tr("Unsaved changes"),
+            literal_html(self.tr("Save the changes to “{name}” before closing it?").format(
+                name=self.controller.project_name)),
             QMessageBox.StandardButton.Save | QMessageBox.StandardButton.Discard
             | QMessageBox.StandardButton.Cancel,
             QMessageBox.StandardButton.Save,
@@ -192,7 +203,8 @@ class MainWindow(QMainWindow):
         if not self.train_page.busy:
             return True
         if QMessageBox.question(
-            self, "Training in progress", "A run is still training. Stop it, keeping its best epoch in this project?",
+            self, self.tr("Training in progress"),
+            self.tr("A run is still training. Stop it, keeping its best epoch in this project?"),
             QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, QMessageBox.StandardButton.No,
         ) != QMessageBox.StandardButton.Yes:
             return False
@@ -209,7 +221,7 @@ class MainWindow(QMainWindow):
     def open_project_dialog(self) -> bool:
         if not self.stop_training_first() or not self.maybe_save():
             return False
-        path, _ = QFileDialog.getOpenFileName(self, "Open project", self._start_dir(), PROJECT_FILTER)
+        path, _ = QFileDialog.getOpenFileName(self, self.tr("Open project"), self._start_dir(), self._project_filter())
         return self._open(Path(path)) if path else False
 
     def open_project(self, path: Path | str) -> bool:
@@ -236,7 +248,7 @@ class MainWindow(QMainWindow):
 
     def save_as(self) -> bool:
         suggested = str(Path(self._start_dir()) / f"{self.controller.project_name}{PROJECT_SUFFIX}")
-        path, _ = QFileDialog.getSaveFileName(self, "Save project as", suggested, PROJECT_FILTER)
+        path, _ = QFileDialog.getSaveFileName(self, self.tr("Save project as"), suggested, self._project_filter())
         return self._save_to(Path(path)) if path else False
 
     def _save_to(self, path: Path) -> bool:
@@ -264,7 +276,7 @@ class MainWindow(QMainWindow):
         """
         classifier = self.controller.classifier
         if classifier is None:
-            self.show_error("There is no trained model yet. Train one on the Train tab first.")
+            self.show_error(self.tr("There is no trained model yet. Train one on the Train tab first."))
             return False
         suggested = Path(self._start_dir()) / f"{self.controller.project_name}{MODEL_SUFFIX}"
         return self.exporter.ask_and_export(self, classifier, suggested, self._photos_to_check_export_on())
@@ -307,7 +319,7 @@ class MainWindow(QMainWindow):
         event.ignore()
         if self._any_busy():
             if QMessageBox.question(
-                self, "Work in progress", "A task is still running. Stop it and quit?",
+                self, self.tr("Work in progress"), self.tr("A task is still running. Stop it and quit?"),
                 QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, QMessageBox.StandardButton.No,
             ) != QMessageBox.StandardButton.Yes:
                 return

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, QObject, Signal
 from PySide6.QtWidgets import QFileDialog, QWidget
 
 from tlgui.core.errors import TlguiError
@@ -26,9 +26,20 @@ if TYPE_CHECKING:
     from tlgui.gui.controller import ProjectController
 
 #: The file dialogs' filter for tlgui's own model files (opening and exporting).
-MODEL_FILTER = f"tlgui models (*{ExportFormat.TLGUI.suffix})"
-ONNX_FILTER = f"ONNX models, checked with onnxruntime (*{ExportFormat.ONNX.suffix})"
-_FORMAT_OF_FILTER = {MODEL_FILTER: ExportFormat.TLGUI, ONNX_FILTER: ExportFormat.ONNX}
+MODEL_FILTER = QT_TRANSLATE_NOOP("ModelExporter", "tlgui models (*{suffix})").format(suffix=ExportFormat.TLGUI.suffix)
+ONNX_FILTER = QT_TRANSLATE_NOOP("ModelExporter", "ONNX models, checked with onnxruntime (*{suffix})").format(
+    suffix=ExportFormat.ONNX.suffix)
+
+
+def model_filter() -> str:
+    """``MODEL_FILTER`` in the window's language."""
+    return QCoreApplication.translate("ModelExporter", "tlgui models (*{suffix})").format(
+        suffix=ExportFormat.TLGUI.suffix)
+
+
+def onnx_filter() -> str:
+    return QCoreApplication.translate("ModelExporter", "ONNX models, checked with onnxruntime (*{suffix})").format(
+        suffix=ExportFormat.ONNX.suffix)
 #: How long closing the window waits for a model file being written.
 EXPORT_FINISH_WAIT_MS = 30_000
 
@@ -39,13 +50,14 @@ def ask_model_path(parent: QWidget | None, suggested: Path) -> Path | None:
     The format is the typed suffix's when it names one, else the chosen filter's; its suffix is added.
     """
     path, chosen = QFileDialog.getSaveFileName(
-        parent, "Export model", str(suggested), f"{MODEL_FILTER};;{ONNX_FILTER}"
+        parent, QCoreApplication.translate("ModelExporter", "Export model"), str(suggested),
+        f"{model_filter()};;{onnx_filter()}"
     )
     if not path:
         return None
     typed = Path(path).suffix.lower()
     fmt = ExportFormat.of_path(path) if typed in {f.suffix for f in ExportFormat} else None
-    fmt = fmt or _FORMAT_OF_FILTER.get(chosen, ExportFormat.TLGUI)
+    fmt = fmt or (ExportFormat.ONNX if chosen == onnx_filter() else ExportFormat.TLGUI)
     return with_suffix(path, fmt.suffix)
 
 
@@ -83,13 +95,14 @@ class ModelExporter(QObject):
                 raise
             except Exception as exc:  # noqa: BLE001 - whatever it was, the file is not there: say so
                 raise TlguiError(failed_save_message("model", target, exc)) from exc
-            checked = f" Checked with onnxruntime: {result.parity.sentence()}." if result is not None else ""
+            checked = (self.tr(" Checked with onnxruntime: {figure}.").format(figure=result.parity.sentence())
+                       if result is not None else "")
             return target, checked
 
         if not self.slot.start(job, self._on_exported):
-            self.controller.show_status("Still writing the previous model file; try again in a moment.")
+            self.controller.show_status(self.tr("Still writing the previous model file; try again in a moment."))
             return False
-        self.controller.show_status(f"Exporting the model to {target}…")
+        self.controller.show_status(self.tr("Exporting the model to {path}…").format(path=target))
         return True
 
     def ask_and_export(
@@ -106,6 +119,6 @@ class ModelExporter(QObject):
 
     def _on_exported(self, outcome: tuple[Path, str]) -> None:
         path, checked = outcome
-        self.last_report = f"Model exported to {path}.{checked}"
+        self.last_report = self.tr("Model exported to {path}.").format(path=path) + checked
         self.controller.show_status(self.last_report)
         self.exported.emit(path)

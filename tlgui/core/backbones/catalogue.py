@@ -18,6 +18,7 @@ from tlgui.core.backbones import bundled, torchvision_zoo, weights
 from tlgui.core.backbones.preprocess import Preprocessing
 from tlgui.core.backbones.staged import StagedNetwork
 from tlgui.core.errors import ModelFileError, TlguiError
+from tlgui.core.i18n import N_, _
 from tlgui.core.progress import CancelToken, ProgressFn
 
 DEFAULT_BACKBONE = bundled.BACKBONE_ID
@@ -36,31 +37,31 @@ class BackboneSpec:
     weights_name: str  # identifies the weights, e.g. "ResNet18_Weights.IMAGENET1K_V1"; part of cache keys
     weights_url: str | None
     weights_filename: str | None
-    summary: str  # one line for the picker
+    summary: str  # one line for the picker, in English: drivers show it through i18n._()
 
 
 # (torchvision id, title, summary); order is the order shown, smallest and fastest first per family.
 _TORCHVISION: list[tuple[str, str, str]] = [
-    ("mobilenet_v3_small", "MobileNetV3 Small", "The lightest: quick on any laptop, a little less accurate."),
-    ("mobilenet_v3_large", "MobileNetV3 Large", "Light and fast with better accuracy than the small one."),
-    ("efficientnet_b0", "EfficientNet-B0", "Small and accurate; a good step up from the default."),
-    ("efficientnet_b1", "EfficientNet-B1", "EfficientNet-B0 scaled up, at 240 px input."),
-    ("efficientnet_b2", "EfficientNet-B2", "More accurate again, at 288 px input; slower on CPU."),
+    ("mobilenet_v3_small", "MobileNetV3 Small", N_("The lightest: quick on any laptop, a little less accurate.")),
+    ("mobilenet_v3_large", "MobileNetV3 Large", N_("Light and fast with better accuracy than the small one.")),
+    ("efficientnet_b0", "EfficientNet-B0", N_("Small and accurate; a good step up from the default.")),
+    ("efficientnet_b1", "EfficientNet-B1", N_("EfficientNet-B0 scaled up, at 240 px input.")),
+    ("efficientnet_b2", "EfficientNet-B2", N_("More accurate again, at 288 px input; slower on CPU.")),
     (
         "efficientnet_b3",
         "EfficientNet-B3",
-        "The most accurate EfficientNet here, at 300 px input; wants a GPU to fine-tune.",
+        N_("The most accurate EfficientNet here, at 300 px input; wants a GPU to fine-tune."),
     ),
-    ("regnet_y_800mf", "RegNetY-800MF", "Compact network with strong accuracy for its cost."),
-    ("resnet18", "ResNet-18", "Classic residual network; simple, fast and a solid baseline."),
-    ("resnet34", "ResNet-34", "Deeper classic ResNet; a little more accurate than ResNet-18."),
-    ("resnet50", "ResNet-50", "The standard workhorse; accurate, heavier on CPU."),
-    ("convnext_tiny", "ConvNeXt Tiny", "Modern convolutional network; very accurate, best with a GPU."),
-    ("swin_t", "Swin Transformer Tiny", "Windowed vision transformer; very accurate, best with a GPU."),
-    ("vit_b_16", "ViT-B/16", "Vision Transformer Base; large (330 MB), needs a GPU to fine-tune."),
+    ("regnet_y_800mf", "RegNetY-800MF", N_("Compact network with strong accuracy for its cost.")),
+    ("resnet18", "ResNet-18", N_("Classic residual network; simple, fast and a solid baseline.")),
+    ("resnet34", "ResNet-34", N_("Deeper classic ResNet; a little more accurate than ResNet-18.")),
+    ("resnet50", "ResNet-50", N_("The standard workhorse; accurate, heavier on CPU.")),
+    ("convnext_tiny", "ConvNeXt Tiny", N_("Modern convolutional network; very accurate, best with a GPU.")),
+    ("swin_t", "Swin Transformer Tiny", N_("Windowed vision transformer; very accurate, best with a GPU.")),
+    ("vit_b_16", "ViT-B/16", N_("Vision Transformer Base; large (330 MB), needs a GPU to fine-tune.")),
 ]
 
-_BUNDLED_SUMMARY = "Ships with tlgui, works offline; fast and accurate enough for most photo sets."
+_BUNDLED_SUMMARY = N_("Ships with tlgui, works offline; fast and accurate enough for most photo sets.")
 
 
 @functools.cache
@@ -118,7 +119,9 @@ def get_spec(backbone_id: str) -> BackboneSpec:
         if spec.id == backbone_id:
             return spec
     known = ", ".join(spec.id for spec in _catalogue())
-    raise TlguiError(f"There is no backbone called {backbone_id!r}; the choices are {known}.")
+    raise TlguiError(_(
+        "There is no backbone called {backbone_id!r}; the choices are {known}."
+    ).format(backbone_id=backbone_id, known=known))
 
 
 def weights_status(backbone_id: str) -> str:
@@ -166,7 +169,9 @@ def _load_cached(model: nn.Module, path: Path, title: str) -> None:
     except ModelFileError as exc:
         # A damaged cache file would otherwise fail the same way forever.
         raise ModelFileError(
-            f"{exc} Delete that file so it is downloaded again, or import a good copy."
+            _(
+                "{exc} Delete that file so it is downloaded again, or import a good copy."
+            ).format(exc=exc)
         ) from exc
     model.load_state_dict(state)
 
@@ -180,7 +185,9 @@ def import_weights(backbone_id: str, file: Path | str) -> Path:
     """
     spec = get_spec(backbone_id)
     if spec.bundled:
-        raise TlguiError(f"{spec.title} comes with tlgui; its weights need no importing.")
+        raise TlguiError(_(
+            "{title} comes with tlgui; its weights need no importing."
+        ).format(title=spec.title))
     assert spec.weights_filename is not None
     file = Path(file)
     state = weights.load_state_dict_file(file)

@@ -29,12 +29,13 @@ import torch
 from tlgui.core.errors import ModelFileError, WeightsUnavailableError
 from tlgui.core.files.atomic import atomic_writer
 from tlgui.core.files.limits import FileLimitError, open_regular
+from tlgui.core.i18n import N_, _
 from tlgui.core.progress import CancelToken, Phase, ProgressFn, RateMeter
 
 # Tests replace this to serve bytes or simulate being offline without touching the network.
 urlopen = urllib.request.urlopen
 
-IMPORT_ACTION = "Import weights file…"
+IMPORT_ACTION = N_("Import weights file…")
 CHUNK_BYTES = 1 << 16
 TIMEOUT_S = 30.0
 # torch hub names files "<name>-<first hex digits of the sha256>.<ext>" and checks that prefix.
@@ -73,10 +74,13 @@ def unavailable_error(title: str, url: str, reason: str) -> WeightsUnavailableEr
     filename = filename_from_url(url)
     folder = checkpoints_dir()
     return WeightsUnavailableError(
-        f"The pretrained weights for {title} are not on this computer and could not be downloaded: "
-        f"{reason}. On a computer with internet access, download {url}; then import the file "
-        f"({IMPORT_ACTION} on the Model page, or `tlgui import-weights BACKBONE FILE` on the command "
-        f"line), or put it in the folder {folder} under the name {filename}.",
+        _(
+            "The pretrained weights for {title} are not on this computer and could not be downloaded: "
+            "{reason}. On a computer with internet access, download {url}; then import the file "
+            "({import_action} on the Model page, or `tlgui import-weights BACKBONE FILE` on the "
+            "command line), or put it in the folder {folder} under the name {filename}."
+        ).format(
+            title=title, reason=reason, url=url, import_action=_(IMPORT_ACTION), folder=folder, filename=filename),
         filename=filename,
         url=url,
         target_dir=folder,
@@ -159,8 +163,10 @@ def _check_hash(filename: str, hexdigest: str, url: str) -> None:
     match = _HASH_PREFIX.search(filename)
     if match and not hexdigest.startswith(match.group(1)):
         raise WeightsUnavailableError(
-            f"The download of {filename} from {url} was damaged (its checksum does not match); "
-            "try again, or download the file by hand and import it.",
+            _(
+                "The download of {filename} from {url} was damaged (its checksum does not match); try "
+                "again, or download the file by hand and import it."
+            ).format(filename=filename, url=url),
             filename=filename,
             url=url,
             target_dir=checkpoints_dir(),
@@ -197,13 +203,17 @@ def load_state_dict_file(
     except ModelFileError:
         raise
     except OSError as exc:
-        raise ModelFileError(f"The weights file {path} cannot be read ({exc.strerror or exc}).") from exc
+        raise ModelFileError(_(
+            "The weights file {path} cannot be read ({reason})."
+        ).format(path=path, reason=exc.strerror or exc)) from exc
     except Exception as exc:  # every unpickling or parse failure means "not a weights file"
         # What torch or safetensors says (an opcode number, advice about weights_only) means
         # nothing to the user: the file is simply not one this app can take.
         raise ModelFileError(
-            f"{path.name} is not a PyTorch weights file tlgui can read: it should be a state dict "
-            "(.pth or .pt, saved with torch.save) or a .safetensors file, undamaged."
+            _(
+                "{name} is not a PyTorch weights file tlgui can read: it should be a state dict (.pth "
+                "or .pt, saved with torch.save) or a .safetensors file, undamaged."
+            ).format(name=path.name)
         ) from exc
     state = _as_state_dict(data, path)
     _check_finite(state, path)
@@ -215,7 +225,9 @@ def _check_safetensors_header(handle: IO[bytes], size: int, path: Path) -> None:
     length = int.from_bytes(handle.read(8), "little")
     if size < 8 or length > _MAX_SAFETENSORS_HEADER_BYTES:
         raise ModelFileError(
-            f"{path.name} is not a safetensors weights file tlgui can read (its header is invalid)."
+            _(
+                "{name} is not a safetensors weights file tlgui can read (its header is invalid)."
+            ).format(name=path.name)
         )
 
 
@@ -228,17 +240,23 @@ def _check_zip_archive(handle: IO[bytes], size: int, max_bytes: int, path: Path)
     directory = _zip_directory_size(handle, size)
     if directory is None:
         raise ModelFileError(
-            f"{path.name} is not a PyTorch weights file tlgui can read: its zip archive is damaged."
+            _(
+                "{name} is not a PyTorch weights file tlgui can read: its zip archive is damaged."
+            ).format(name=path.name)
         )
     if directory > _MAX_ZIP_DIRECTORY_BYTES:
-        raise ModelFileError(f"{path.name} is not a weights file tlgui can read: it lists too many entries.")
+        raise ModelFileError(_(
+            "{name} is not a weights file tlgui can read: it lists too many entries."
+        ).format(name=path.name))
     handle.seek(0)
     with zipfile.ZipFile(handle) as archive:
         unpacked = sum(info.file_size for info in archive.infolist())
     if unpacked > max_bytes:
         raise ModelFileError(
-            f"{path.name} would unpack to {unpacked:,} bytes, more than the {max_bytes:,} "
-            "a weights file may hold."
+            _(
+                "{name} would unpack to {unpacked:,} bytes, more than the {max_bytes:,} a weights file "
+                "may hold."
+            ).format(name=path.name, unpacked=unpacked, max_bytes=max_bytes)
         )
 
 
@@ -267,7 +285,9 @@ def _check_finite(state: Mapping[str, torch.Tensor], path: Path) -> None:
     for key, tensor in state.items():
         if tensor.is_floating_point() and not _all_finite(tensor):
             raise ModelFileError(
-                f"{path.name} holds weights that are not finite numbers ({key} has NaN or infinity)."
+                _(
+                    "{name} holds weights that are not finite numbers ({key} has NaN or infinity)."
+                ).format(name=path.name, key=key)
             )
 
 
@@ -285,9 +305,13 @@ def _as_state_dict(data: object, path: Path) -> OrderedDict[str, torch.Tensor]:
                 data = data[key]
                 break
     if not isinstance(data, Mapping) or not data:
-        raise ModelFileError(f"{path.name} does not hold a set of named weights (a state dict).")
+        raise ModelFileError(_(
+            "{name} does not hold a set of named weights (a state dict)."
+        ).format(name=path.name))
     if not all(isinstance(k, str) and _is_dense_tensor(v) for k, v in data.items()):
-        raise ModelFileError(f"{path.name} holds something other than named weight tensors.")
+        raise ModelFileError(_(
+            "{name} holds something other than named weight tensors."
+        ).format(name=path.name))
     return OrderedDict(data)
 
 
@@ -328,7 +352,9 @@ def check_state_dict(
         detail = f"{len(missing)} expected weights are missing, e.g. {missing[0]}"
     else:
         detail = f"it has {len(unexpected)} weights {title} does not have, e.g. {unexpected[0]}"
-    raise ModelFileError(f"{source} does not hold weights for {title}: {detail}.")
+    raise ModelFileError(_(
+        "{source} does not hold weights for {title}: {detail}."
+    ).format(source=source, title=title, detail=detail))
 
 
 def save_state_dict(state: Mapping[str, torch.Tensor], dest: Path) -> Path:

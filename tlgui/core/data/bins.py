@@ -36,6 +36,7 @@ from tlgui.core.data.items import (
 from tlgui.core.data.layout import AskFn
 from tlgui.core.data.split import split_classes
 from tlgui.core.errors import DataError
+from tlgui.core.i18n import _
 from tlgui.core.progress import CancelToken, ProgressFn
 
 # The value types live in ``items``; they are named here too because every user of the bins needs them.
@@ -163,7 +164,7 @@ class DataSet:
         try:
             return self._bins[label]
         except KeyError:
-            raise DataError(f"There is no class named '{label}'.") from None
+            raise DataError(_("There is no class named '{label}'.").format(label=label)) from None
 
     # ---- intake --------------------------------------------------------------------------------
     def add_folder(
@@ -261,7 +262,7 @@ class DataSet:
         Returns how many photos were dropped because ``target`` already held the same content.
         """
         if not sources:
-            raise DataError("Choose at least one class to merge.")
+            raise DataError(_("Choose at least one class to merge."))
         for name in sources:
             self._bin(name)
         target = clean_class_name(target)
@@ -301,12 +302,12 @@ class DataSet:
         wanted = list(dict.fromkeys(absolute(p) for p in paths))
         for path in wanted:
             if not any(path in b.items for b in self._bins.values()):
-                raise DataError(f"'{path.name}' is not in any class.")
+                raise DataError(_("'{name}' is not in any class.").format(name=path.name))
         return wanted
 
     def _require_free(self, name: str) -> None:
         if name in self._bins:
-            raise DataError(f"A class named '{name}' already exists.")
+            raise DataError(_("A class named '{name}' already exists.").format(name=name))
 
     def _insert_before(self, anchor: str, name: str) -> None:
         bins: dict[str, _Bin] = {}
@@ -376,7 +377,7 @@ class DataSet:
     def from_dict(cls, data: object) -> DataSet:
         """Rebuilds bins from ``to_dict`` output without reading any photo. DataError if damaged."""
         if not isinstance(data, dict) or type(data.get("version")) is not int or data["version"] != FORMAT_VERSION:
-            raise DataError("The saved class list has an unknown format.")
+            raise DataError(_("The saved class list has an unknown format."))
         ds = cls()
         for number, entry in enumerate(_field(data, "classes", list, "the class list"), 1):
             where = f"class {number}"
@@ -404,7 +405,7 @@ _MISSING = object()
 
 
 def _damaged(what: str) -> DataError:
-    return DataError(f"The saved class list is damaged ({what}).")
+    return DataError(_("The saved class list is damaged ({what}).").format(what=what))
 
 
 def _record(raw: object, where: str) -> dict:

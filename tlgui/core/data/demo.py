@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from tlgui.core.data.bins import DataSet, scan
 from tlgui.core.errors import DataError
+from tlgui.core.i18n import _
 from tlgui.core.resources import demo_dir
 
 
@@ -12,5 +13,6 @@ def demo_dataset() -> DataSet:
     folder = demo_dir()
     if not folder.is_dir():
         # Only a broken install lacks the folder; say so instead of showing empty bins.
-        raise DataError(f"The demo photos are missing from this installation (expected in {folder}).")
+        raise DataError(_("The demo photos are missing from this installation (expected in {folder}).").format(
+            folder=folder))
     return scan([folder])

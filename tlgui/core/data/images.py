@@ -34,6 +34,7 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 
 from tlgui.core.errors import ImageDecodeError
 from tlgui.core.files.limits import FileLimitError, describe_file_kind, open_regular
+from tlgui.core.i18n import _
 
 SUPPORTED_SUFFIXES: frozenset[str] = frozenset(
     {".jpg", ".jpeg", ".png", ".webp", ".bmp", ".gif", ".tif", ".tiff"}
@@ -117,9 +118,9 @@ def read_photo(path: Path) -> bytes:
     except OSError as exc:
         raise ImageDecodeError(path, os_error_reason(exc)) from exc
     except ValueError as exc:  # a NUL in the name (a damaged project file): no such file can exist
-        raise ImageDecodeError(path, "invalid file name") from exc
+        raise ImageDecodeError(path, _("invalid file name")) from exc
     if len(data) != expected:
-        raise ImageDecodeError(path, "file changed while it was read")
+        raise ImageDecodeError(path, _("file changed while it was read"))
     return data
 
 
@@ -136,26 +137,26 @@ def _refusal_reason(path: Path, exc: FileLimitError) -> str:
     if not stat.S_ISREG(info.st_mode):
         return not_a_file_reason(info.st_mode)
     if info.st_size > MAX_PHOTO_BYTES:
-        return f"file too large ({info.st_size / 1_000_000:,.0f} MB)"
-    return "file changed while it was read"
+        return _("file too large ({megabytes} MB)").format(megabytes=f"{info.st_size / 1_000_000:,.0f}")
+    return _("file changed while it was read")
 
 
 def not_a_file_reason(mode: int) -> str:
     """A few words for the user about a path that is a folder, pipe, device or socket."""
     if stat.S_ISDIR(mode):
-        return "a folder, not a file"
+        return _("a folder, not a file")
     return describe_file_kind(mode)
 
 
 def os_error_reason(exc: OSError) -> str:
     """A few words for the user about why a path could not be read."""
     if isinstance(exc, FileNotFoundError):
-        return "file not found (moved or deleted?)"
+        return _("file not found (moved or deleted?)")
     if isinstance(exc, PermissionError):
-        return "permission denied"
+        return _("permission denied")
     if isinstance(exc, IsADirectoryError):
-        return "a folder, not a file"
-    return f"cannot read file ({exc.strerror or exc.__class__.__name__})"
+        return _("a folder, not a file")
+    return _("cannot read file ({reason})").format(reason=exc.strerror or exc.__class__.__name__)
 
 
 def _megapixels(pixels: int) -> str:
@@ -164,7 +165,7 @@ def _megapixels(pixels: int) -> str:
 
 
 def _too_large_reason(pixels: int) -> str:
-    return f"image too large ({_megapixels(pixels)} megapixels)"
+    return _("image too large ({megapixels} megapixels)").format(megapixels=_megapixels(pixels))
 
 
 def _check_pixel_count(path: Path, size: tuple[int, int]) -> None:
@@ -178,15 +179,15 @@ def _decode_error(path: Path, exc: Exception) -> ImageDecodeError:
     if isinstance(exc, Image.DecompressionBombError):
         # Pillow refuses at twice its limit before we ever see the size; its message holds the count.
         found = re.search(r"\((\d+) pixels\)", str(exc))
-        reason = _too_large_reason(int(found.group(1))) if found else "image too large"
+        reason = _too_large_reason(int(found.group(1))) if found else _("image too large")
         return ImageDecodeError(path, reason)
     if isinstance(exc, UnidentifiedImageError):
-        return ImageDecodeError(path, "not an image")
+        return ImageDecodeError(path, _("not an image"))
     if isinstance(exc, OSError) and "truncated" in str(exc):
-        return ImageDecodeError(path, "truncated file")
+        return ImageDecodeError(path, _("truncated file"))
     if isinstance(exc, OSError) and exc.errno is not None:
         return ImageDecodeError(path, os_error_reason(exc))
-    return ImageDecodeError(path, f"damaged image ({_short(exc)})")
+    return ImageDecodeError(path, _("damaged image ({detail})").format(detail=_short(exc)))
 
 
 def _short(exc: Exception) -> str:
@@ -207,7 +208,7 @@ def _open_failure(path: Path, exc: Exception, data: bytes) -> ImageDecodeError:
         return _unsupported_or_not_image(path, data)
     if _riff_is_short(data):
         # Pillow's WebP opener decodes at once and fails with libwebp's obscure message.
-        return ImageDecodeError(path, "truncated file")
+        return ImageDecodeError(path, _("truncated file"))
     return _decode_error(path, exc)
 
 
@@ -221,15 +222,15 @@ def _riff_is_short(data: bytes) -> bool:
 
 def _unsupported_or_not_image(path: Path, data: bytes) -> ImageDecodeError:
     if not data:
-        return ImageDecodeError(path, "empty file (0 bytes)")
+        return ImageDecodeError(path, _("empty file (0 bytes)"))
     if data.startswith(_SUPPORTED_SIGNATURES) or (data.startswith(b"RIFF") and data[8:12] == b"WEBP"):
-        return ImageDecodeError(path, "damaged image")  # it starts like one of ours, Pillow refused it
+        return ImageDecodeError(path, _("damaged image"))  # it starts like one of ours, Pillow refused it
     # Only on the failure path: is it an image Pillow knows but we do not accept (e.g. PPM, ICO)?
     try:
         with Image.open(io.BytesIO(data)) as other:
-            return ImageDecodeError(path, f"unsupported format ({other.format})")
+            return ImageDecodeError(path, _("unsupported format ({format})").format(format=other.format))
     except Exception:
-        return ImageDecodeError(path, "not an image")
+        return ImageDecodeError(path, _("not an image"))
 
 
 # ---- inspection --------------------------------------------------------------------------------
@@ -245,7 +246,7 @@ def inspect_image(path: Path | str) -> ImageInfo:
     _refuse_unsupported_suffix(path)
     data = read_photo(path)
     if not data:
-        raise ImageDecodeError(path, "empty file (0 bytes)")
+        raise ImageDecodeError(path, _("empty file (0 bytes)"))
     plain = _plain_header(data)
     if plain is not None:
         fmt, width, height = plain
@@ -339,7 +340,7 @@ def _refuse_unsupported_suffix(path: Path) -> None:
     # A HEIC photo is a photo the user expects to see used; "unsupported format" says why it is not.
     suffix = path.suffix.lower()
     if suffix in UNSUPPORTED_IMAGE_SUFFIXES:
-        raise ImageDecodeError(path, f"unsupported format ({suffix[1:].upper()})")
+        raise ImageDecodeError(path, _("unsupported format ({format})").format(format=suffix[1:].upper()))
 
 
 def _check_complete(path: Path, im: Image.Image, data: bytes) -> None:
@@ -348,11 +349,11 @@ def _check_complete(path: Path, im: Image.Image, data: bytes) -> None:
         # Pillow decodes a PNG without its IEND chunk happily, so the marker is the test. The
         # chunk is looked for in the tail first; bytes after IEND send the search further back.
         if _PNG_IEND not in data[-4096:] and _PNG_IEND not in data:
-            raise ImageDecodeError(path, "truncated file")
+            raise ImageDecodeError(path, _("truncated file"))
         return
     if im.format == "WEBP":
         if _riff_is_short(data):
-            raise ImageDecodeError(path, "truncated file")
+            raise ImageDecodeError(path, _("truncated file"))
         return  # Pillow decoded the whole WebP to open it
     if _looks_complete(im.format or "", data):
         return
@@ -418,7 +419,7 @@ def load_rgb(path: Path | str, *, min_size: int | None = None, data: bytes | Non
     if data is None:
         data = read_photo(path)
     if not data:
-        raise ImageDecodeError(path, "empty file (0 bytes)")
+        raise ImageDecodeError(path, _("empty file (0 bytes)"))
     im = _open_bytes(path, data)
     _check_pixel_count(path, im.size)
     if min_size and im.format in ("JPEG", "MPO"):
@@ -432,7 +433,7 @@ def load_rgb(path: Path | str, *, min_size: int | None = None, data: bytes | Non
     try:
         return to_rgb(oriented)
     except ValueError as exc:
-        raise ImageDecodeError(path, f"unsupported colour mode {im.mode}") from exc
+        raise ImageDecodeError(path, _("unsupported colour mode {mode}").format(mode=im.mode)) from exc
 
 
 def _apply_orientation(im: Image.Image) -> Image.Image:

@@ -14,6 +14,7 @@ from pathlib import Path
 from tlgui.core.data.images import ImageInfo, inspect_image
 from tlgui.core.data.items import SkippedFile
 from tlgui.core.errors import ImageDecodeError
+from tlgui.core.i18n import _
 from tlgui.core.progress import CancelToken, ProgressFn, RateMeter
 
 _CHUNK = 256  # paths per thread-pool task: large enough that task overhead is negligible
@@ -63,7 +64,7 @@ def inspect_many(
                 results.extend(future.result())
                 if cancel is not None:
                     cancel.raise_if_cancelled()
-                meter.update(len(results), "Reading photos")
+                meter.update(len(results), _("Reading photos"))
         except BaseException:
             pool.shutdown(wait=True, cancel_futures=True)
             raise

@@ -26,6 +26,7 @@ from tlgui.core.data.items import SPLITS, ImageItem, SkippedFile, clean_class_na
 from tlgui.core.data.layout import AskFn, Group, plan_layout
 from tlgui.core.data.walk import walk_photos
 from tlgui.core.errors import DataError
+from tlgui.core.i18n import _
 from tlgui.core.progress import CancelToken, ProgressEvent, ProgressFn
 
 
@@ -68,7 +69,8 @@ def plan_folder(
         raise ValueError(f"split must be 'train', 'val' or None, not {split!r}")
     root = absolute(path)
     if not root.is_dir():
-        raise DataError(f"'{root}' is not a folder." if root.exists() else f"Folder not found: {root}")
+        raise DataError(_("'{path}' is not a folder.").format(path=root) if root.exists()
+                        else _("Folder not found: {path}").format(path=root))
     _looking(progress)
     walk = walk_photos(root, cancel=cancel)
     groups = plan_layout(root, walk.files, ask)
@@ -106,7 +108,7 @@ def plan_files(
 
 def _looking(progress: ProgressFn | None) -> None:
     if progress is not None:
-        progress(ProgressEvent("scan", 0, None, message="Looking for photos"))
+        progress(ProgressEvent("scan", 0, None, message=_("Looking for photos")))
 
 
 def _read_groups(

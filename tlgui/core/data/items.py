@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from tlgui.core.errors import DataError
+from tlgui.core.i18n import _, ngettext
 
 #: A class name longer than this is refused. Folder names, where most class names come from, are
 #: at most 255 bytes; the bound also keeps Unicode normalisation (quadratic in a run of accents)
@@ -63,14 +64,16 @@ class AddReport:
 
     def summary(self) -> str:
         """One sentence for a status bar."""
-        parts = [f"Added {self.added} photo{'s' if self.added != 1 else ''}"]
+        parts = [ngettext("Added {n} photo", "Added {n} photos", self.added).format(n=self.added)]
         if self.created:
-            parts.append(f"new classes: {', '.join(self.created)}")
+            parts.append(_("new classes: {names}").format(names=", ".join(self.created)))
         if self.duplicates_ignored:
-            parts.append(f"{self.duplicates_ignored} duplicate(s) ignored")
+            parts.append(ngettext("{n} duplicate ignored", "{n} duplicates ignored",
+                                  self.duplicates_ignored).format(n=self.duplicates_ignored))
         if self.skipped:
-            parts.append(f"{len(self.skipped)} file(s) skipped")
-        return "; ".join(parts) + "."
+            parts.append(ngettext("{n} file skipped", "{n} files skipped", len(self.skipped)).format(
+                n=len(self.skipped)))
+        return _("; ").join(parts) + _(".")
 
 
 def clean_class_name(name: str) -> str:
@@ -79,15 +82,16 @@ def clean_class_name(name: str) -> str:
     Raises DataError when nothing is left or the name is longer than ``MAX_CLASS_NAME_LENGTH``.
     """
     if not isinstance(name, str):
-        raise DataError(f"A class name must be text, not {type(name).__name__}.")
+        raise DataError(_("A class name must be text, not {type}.").format(type=type(name).__name__))
     # Checked before normalising: normalisation is what costs on a long name.
     if len(name) > MAX_CLASS_NAME_LENGTH:
         raise DataError(
-            f"A class name can have at most {MAX_CLASS_NAME_LENGTH} characters; this one has {len(name):,}."
+            _("A class name can have at most {most} characters; this one has {count}.").format(
+                most=MAX_CLASS_NAME_LENGTH, count=f"{len(name):,}")
         )
     cleaned = unicodedata.normalize("NFC", valid_text(name)).strip()
     if not cleaned:
-        raise DataError("A class name cannot be empty.")
+        raise DataError(_("A class name cannot be empty."))
     return cleaned
 
 

@@ -22,6 +22,7 @@ from pathlib import Path
 
 from tlgui.core.data.items import folder_class_name
 from tlgui.core.errors import Cancelled
+from tlgui.core.i18n import _, ngettext
 
 # A question for the user and its choices; returns the index of the choice, or None to cancel.
 AskFn = Callable[[str, list[str]], int | None]
@@ -119,19 +120,29 @@ def _resolve(
 
 def _ask_layout(folder: Path, listing: _Listing, loose_label: str, ask: AskFn | None, *, splits: bool) -> int:
     n = len(listing.loose)
-    images = f"{n} loose image" if n == 1 else f"{n} loose images"
-    kept = "Keep the train/val folders" if splits else "Make each sub-folder a class"
-    choices = [
-        f"{kept}; put the {images} in class '{loose_label}'",
-        f"{kept}; leave the {images} out",
-        f"Put everything in one class '{loose_label}'",
-    ]
+    if splits:
+        choices = [
+            ngettext("Keep the train/val folders; put the {n} loose image in class '{label}'",
+                     "Keep the train/val folders; put the {n} loose images in class '{label}'", n),
+            ngettext("Keep the train/val folders; leave the {n} loose image out",
+                     "Keep the train/val folders; leave the {n} loose images out", n),
+        ]
+    else:
+        choices = [
+            ngettext("Make each sub-folder a class; put the {n} loose image in class '{label}'",
+                     "Make each sub-folder a class; put the {n} loose images in class '{label}'", n),
+            ngettext("Make each sub-folder a class; leave the {n} loose image out",
+                     "Make each sub-folder a class; leave the {n} loose images out", n),
+        ]
+    choices = [choice.format(n=n, label=loose_label) for choice in choices]
+    choices.append(_("Put everything in one class '{label}'").format(label=loose_label))
     if ask is None:
         return 0
     folders = len(listing.subfolders)
-    question = (
-        f"'{folder.name}' holds {n} image{'' if n == 1 else 's'} directly and {folders} "
-        f"sub-folder{'' if folders == 1 else 's'} with images. How should they be sorted?"
+    question = _("'{folder}' holds {images} directly and {folders} with images. How should they be sorted?").format(
+        folder=folder.name,
+        images=ngettext("{n} image", "{n} images", n).format(n=n),
+        folders=ngettext("{n} sub-folder", "{n} sub-folders", folders).format(n=folders),
     )
     answer = ask(question, choices)
     if answer is None:

@@ -13,6 +13,7 @@ from collections.abc import Iterable, Mapping
 
 from tlgui.core.data.items import ImageItem
 from tlgui.core.errors import DataError
+from tlgui.core.i18n import _
 
 
 def split_classes(
@@ -20,7 +21,7 @@ def split_classes(
 ) -> tuple[list[ImageItem], list[ImageItem]]:
     """Training and validation photos of ``classes`` (class name -> its photos), class by class."""
     if not 0.0 < val_fraction < 1.0:
-        raise DataError(f"The validation share must be between 0 and 1; got {val_fraction}.")
+        raise DataError(_("The validation share must be between 0 and 1; got {value}.").format(value=val_fraction))
     train: list[ImageItem] = []
     val: list[ImageItem] = []
     for label, photos in classes.items():

@@ -23,6 +23,7 @@ from pathlib import Path
 
 from tlgui.core.data.images import image_suffix_kind, not_a_file_reason, os_error_reason
 from tlgui.core.data.items import SkippedFile
+from tlgui.core.i18n import _
 from tlgui.core.progress import CancelToken
 
 
@@ -97,6 +98,6 @@ def _why_not_a_file(entry: os.DirEntry) -> str:
     try:
         return not_a_file_reason(entry.stat().st_mode)
     except FileNotFoundError:
-        return "link to a missing file" if entry.is_symlink() else os_error_reason(FileNotFoundError())
+        return _("link to a missing file") if entry.is_symlink() else os_error_reason(FileNotFoundError())
     except OSError as exc:
         return os_error_reason(exc)

@@ -26,6 +26,7 @@ from typing import IO
 
 from tlgui.core.errors import TlguiError
 from tlgui.core.files.limits import describe_file_kind
+from tlgui.core.i18n import _
 
 try:
     import fcntl
@@ -93,7 +94,7 @@ def _existing_file_mode(target: Path, given: Path) -> int | None:
     except FileNotFoundError:
         return None
     if not stat.S_ISREG(info.st_mode):
-        raise SaveError(f"Cannot save to {given}: it is {describe_file_kind(info.st_mode)}.")
+        raise SaveError(_("Cannot save to {path}: it is {kind}.").format(path=given, kind=describe_file_kind(info.st_mode)))
     return stat.S_IMODE(info.st_mode)
 
 

@@ -21,6 +21,7 @@ from typing import IO, Any
 import numpy as np
 
 from tlgui.core.errors import TlguiError
+from tlgui.core.i18n import N_, _
 
 #: Nesting depth no document tlgui writes comes near (a project is about 6 levels deep).
 MAX_JSON_DEPTH = 64
@@ -33,14 +34,23 @@ class FileLimitError(TlguiError):
 def describe_file_kind(mode: int) -> str:
     """A few words for what a non-regular file is, for the user's message."""
     if stat.S_ISDIR(mode):
-        return "a folder"
+        return _("a folder")
     if stat.S_ISFIFO(mode):
-        return "a pipe (FIFO), not a file"
+        return _("a pipe (FIFO), not a file")
     if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
-        return "a device, not a file"
+        return _("a device, not a file")
     if stat.S_ISSOCK(mode):
-        return "a socket, not a file"
-    return "not a regular file"
+        return _("a socket, not a file")
+    return _("not a regular file")
+
+
+#: The kinds of file the engine's callers name in ``what``, marked for the catalogue; a noun drops
+#: into the sentences below as it is (in English after "The").
+FILE_KINDS = (N_("file"), N_("photo"), N_("model file"), N_("project file"), N_("weights file"))
+
+
+def _kind(what: str) -> str:
+    return _(what)
 
 
 def regular_file_size(path: Path | str, *, what: str = "file") -> int:
@@ -51,11 +61,13 @@ def regular_file_size(path: Path | str, *, what: str = "file") -> int:
     try:
         info = os.stat(path)
     except FileNotFoundError:
-        raise FileLimitError(f"The {what} {path} does not exist.") from None
+        raise FileLimitError(_("The {what} {path} does not exist.").format(what=_kind(what), path=path)) from None
     except OSError as exc:
-        raise FileLimitError(f"The {what} {path} cannot be read: {exc.strerror or exc}.") from None
+        raise FileLimitError(_("The {what} {path} cannot be read: {reason}.").format(
+            what=_kind(what), path=path, reason=exc.strerror or exc)) from None
     if not stat.S_ISREG(info.st_mode):
-        raise FileLimitError(f"The {what} {path} is {describe_file_kind(info.st_mode)}.")
+        raise FileLimitError(_("The {what} {path} is {kind}.").format(
+            what=_kind(what), path=path, kind=describe_file_kind(info.st_mode)))
     return info.st_size
 
 
@@ -68,15 +80,18 @@ def open_regular(path: Path | str, max_bytes: int, *, what: str = "file") -> Ite
     """
     size = regular_file_size(path, what=what)
     if size > max_bytes:
-        raise FileLimitError(f"The {what} {path} is {_mib(size)}; more than the {_mib(max_bytes)} it may be.")
+        raise FileLimitError(_("The {what} {path} is {size}; more than the {most} it may be.").format(
+            what=_kind(what), path=path, size=_mib(size), most=_mib(max_bytes)))
     try:
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
     except OSError as exc:
-        raise FileLimitError(f"The {what} {path} cannot be opened: {exc.strerror or exc}.") from None
+        raise FileLimitError(_("The {what} {path} cannot be opened: {reason}.").format(
+            what=_kind(what), path=path, reason=exc.strerror or exc)) from None
     try:
         info = os.fstat(fd)
         if not stat.S_ISREG(info.st_mode) or info.st_size > max_bytes:
-            raise FileLimitError(f"The {what} {path} changed while it was being opened.")
+            raise FileLimitError(_("The {what} {path} changed while it was being opened.").format(
+                what=_kind(what), path=path))
         if hasattr(os, "set_blocking"):
             os.set_blocking(fd, True)
         handle = os.fdopen(fd, "rb")
@@ -93,7 +108,8 @@ def read_limited(path: Path | str, max_bytes: int, *, what: str = "file") -> byt
         # One byte more than allowed tells a file that grew after the check from one that did not.
         data = handle.read(max_bytes + 1)
     if len(data) > max_bytes:
-        raise FileLimitError(f"The {what} {path} grew beyond {_mib(max_bytes)} while it was read.")
+        raise FileLimitError(_("The {what} {path} grew beyond {most} while it was read.").format(
+            what=_kind(what), path=path, most=_mib(max_bytes)))
     return data
 
 
@@ -117,7 +133,8 @@ def check_json_depth(text: str | bytes, max_depth: int = MAX_JSON_DEPTH, *, wher
     codes = np.frombuffer(brackets.encode("ascii"), dtype=np.uint8)
     steps = np.where((codes == ord("[")) | (codes == ord("{")), 1, -1)
     if int(np.cumsum(steps).max()) > max_depth:
-        raise FileLimitError(f"{where} is damaged: its data is nested more than {max_depth} levels deep.")
+        raise FileLimitError(_("{where} is damaged: its data is nested more than {depth} levels deep.").format(
+            where=where, depth=max_depth))
 
 
 def loads_json_limited(text: str | bytes, *, where: str = "The file", max_depth: int = MAX_JSON_DEPTH) -> Any:
@@ -129,7 +146,8 @@ def loads_json_limited(text: str | bytes, *, where: str = "The file", max_depth:
     try:
         return json.loads(text)
     except (ValueError, RecursionError) as exc:
-        raise FileLimitError(f"{where} is damaged: its data is not valid JSON ({_short(exc)}).") from None
+        raise FileLimitError(_("{where} is damaged: its data is not valid JSON ({detail}).").format(
+            where=where, detail=_short(exc))) from None
 
 
 def _short(exc: Exception) -> str:

@@ -16,6 +16,7 @@ from pathlib import Path
 from tlgui.core.errors import OutputPathError
 from tlgui.core.files.limits import describe_file_kind
 from tlgui.core.files.versions import MODEL_SUFFIX, with_suffix
+from tlgui.core.i18n import _
 
 
 def check_output_file(path: Path | str, *, suffix: str = MODEL_SUFFIX, what: str = "model file") -> Path:
@@ -28,11 +29,13 @@ def check_output_file(path: Path | str, *, suffix: str = MODEL_SUFFIX, what: str
     """
     text = os.fspath(path)
     if not text.strip() or "\0" in text:
-        raise OutputPathError(f"No usable name was given for the {what}.")
+        raise OutputPathError(_("No usable name was given for the {what}.").format(what=what))
     given = Path(text)
     if given.is_dir():
         raise OutputPathError(
-            f"{given} is a folder; give the {what} a name inside it, such as {given / ('model' + suffix)}."
+            _(
+                "{given} is a folder; give the {what} a name inside it, such as {value}."
+            ).format(given=given, what=what, value=given / ('model' + suffix))
         )
     # What the user named is checked before the suffix is added: a pipe called "out" must not
     # quietly become a new file called "out.safetensors".
@@ -52,10 +55,14 @@ def check_folder_path(path: Path | str, *, what: str = "folder") -> Path:
         except (FileNotFoundError, NotADirectoryError):
             continue  # the file in the way, if any, is found further up
         except OSError as exc:
-            raise OutputPathError(f"The {what} {folder} cannot be used: {exc.strerror or exc}.") from None
+            raise OutputPathError(_(
+                "The {what} {folder} cannot be used: {reason}."
+            ).format(what=what, folder=folder, reason=exc.strerror or exc)) from None
         if not stat.S_ISDIR(info.st_mode):
             kind = "a file" if stat.S_ISREG(info.st_mode) else describe_file_kind(info.st_mode)
-            raise OutputPathError(f"The {what} {folder} cannot be used: {candidate} is {kind}.")
+            raise OutputPathError(_(
+                "The {what} {folder} cannot be used: {candidate} is {kind}."
+            ).format(what=what, folder=folder, candidate=candidate, kind=kind))
         break
     return folder
 
@@ -67,27 +74,41 @@ def _check_existing_target(target: Path, what: str, *, replaced: bool) -> None:
     except FileNotFoundError:
         return  # a new file
     except NotADirectoryError:
-        raise OutputPathError(f"The {what} {target} cannot be written: {target.parent} is not a folder.") from None
+        raise OutputPathError(_(
+            "The {what} {target} cannot be written: {parent} is not a folder."
+        ).format(what=what, target=target, parent=target.parent)) from None
     except OSError as exc:
-        raise OutputPathError(f"The {what} {target} cannot be written: {exc.strerror or exc}.") from None
+        raise OutputPathError(_(
+            "The {what} {target} cannot be written: {reason}."
+        ).format(what=what, target=target, reason=exc.strerror or exc)) from None
     if not stat.S_ISREG(info.st_mode):
-        raise OutputPathError(f"The {what} {target} cannot be written: it is {describe_file_kind(info.st_mode)}.")
+        raise OutputPathError(_(
+            "The {what} {target} cannot be written: it is {describe_file_kind}."
+        ).format(what=what, target=target, describe_file_kind=describe_file_kind(info.st_mode)))
     if replaced and not os.access(target, os.W_OK):
-        raise OutputPathError(f"The {what} {target} is read-only; choose another name or make it writable.")
+        raise OutputPathError(_(
+            "The {what} {target} is read-only; choose another name or make it writable."
+        ).format(what=what, target=target))
 
 
 def _check_folder_takes_files(folder: Path, name: str, what: str) -> None:
     if not folder.exists():
-        raise OutputPathError(f"The folder {folder} for the {what} does not exist.")
+        raise OutputPathError(_(
+            "The folder {folder} for the {what} does not exist."
+        ).format(folder=folder, what=what))
     if not folder.is_dir():
-        raise OutputPathError(f"The {what} cannot be written: {folder} is not a folder.")
+        raise OutputPathError(_(
+            "The {what} cannot be written: {folder} is not a folder."
+        ).format(what=what, folder=folder))
     # A real file, not os.access: access() says yes to root on a read-only disk, and knows nothing of
     # network shares or sandbox rules.
     try:
         fd, probe = tempfile.mkstemp(prefix=f".{name}.", suffix=".probe", dir=folder)
     except OSError as exc:
         raise OutputPathError(
-            f"The {what} cannot be written: tlgui may not create files in {folder} ({exc.strerror or exc})."
+            _(
+                "The {what} cannot be written: tlgui may not create files in {folder} ({reason})."
+            ).format(what=what, folder=folder, reason=exc.strerror or exc)
         ) from None
     os.close(fd)
     with contextlib.suppress(OSError):

@@ -9,6 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from tlgui.core.errors import ModelFileError
+from tlgui.core.i18n import _
 
 #: A trained model: safetensors with tlgui's metadata in its header.
 MODEL_SUFFIX = ".safetensors"
@@ -33,11 +34,12 @@ def check_format_version(document: dict, where: str, *, kind: str, supported: in
     """
     version = document.get("format_version")
     if not isinstance(version, int) or isinstance(version, bool) or version < 1:
-        raise ModelFileError(f"{where} is damaged: its format version is missing or invalid.")
+        raise ModelFileError(_("{where} is damaged: its format version is missing or invalid.").format(where=where))
     if version > supported:
         made_by = document.get("tlgui_version")
         by = f" ({made_by})" if isinstance(made_by, str) else ""
         raise ModelFileError(
-            f"{where} was saved by a newer version of tlgui{by} in {kind} format {version}; "
-            f"this version reads format {supported} only. Update tlgui to open it."
+            _("{where} was saved by a newer version of tlgui{by} in {kind} format {version}; "
+              "this version reads format {supported} only. Update tlgui to open it.").format(
+                where=where, by=by, kind=_(kind), version=version, supported=supported)
         )

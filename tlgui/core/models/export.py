@@ -35,6 +35,7 @@ from tlgui.core.data.images import load_rgb
 from tlgui.core.errors import ImageDecodeError, TlguiError
 from tlgui.core.files.atomic import atomic_write_bytes, atomic_write_text
 from tlgui.core.files.versions import MODEL_SUFFIX
+from tlgui.core.i18n import _
 from tlgui.core.models.classifier import Classifier
 from tlgui.core.models.modelfile import save_classifier
 from tlgui.core.progress import CancelToken, Phase, ProgressEvent, ProgressFn, no_progress
@@ -82,11 +83,14 @@ class ParityReport:
     max_probability_difference: float
 
     def sentence(self) -> str:
-        source = "validation photos" if self.from_photos else "random test inputs (no photos at hand)"
-        return (
-            f"top-1 agreement {self.top1_agreement:.1%} on {self.inputs} {source}, "
-            f"largest probability difference {self.max_probability_difference:.1e}"
-        )
+        if self.from_photos:
+            sentence = _("top-1 agreement {agreement:.1%} on {inputs} validation photos, largest probability "
+                         "difference {difference:.1e}")
+        else:
+            sentence = _("top-1 agreement {agreement:.1%} on {inputs} random test inputs (no photos at hand), "
+                         "largest probability difference {difference:.1e}")
+        return sentence.format(agreement=self.top1_agreement, inputs=self.inputs,
+                               difference=self.max_probability_difference)
 
 
 @dataclass(frozen=True)
@@ -123,7 +127,9 @@ def export_model(
     try:
         save_classifier(classifier, target)
     except OSError as exc:
-        raise ExportError(f"Could not write {target}: {exc.strerror or exc}.") from None
+        raise ExportError(_(
+            "Could not write {target}: {reason}."
+        ).format(target=target, reason=exc.strerror or exc)) from None
     return None
 
 
@@ -158,14 +164,14 @@ def export_onnx(
     cancel = cancel or CancelToken()
     target = Path(out_path)
     _check_target(target)
-    report(ProgressEvent(Phase.EXPORT, 0, 3, message="Converting to ONNX"))
+    report(ProgressEvent(Phase.EXPORT, 0, 3, message=_("Converting to ONNX")))
     data = _onnx_bytes(classifier)
     cancel.raise_if_cancelled()
-    report(ProgressEvent(Phase.EXPORT, 1, 3, message="Checking the exported model"))
+    report(ProgressEvent(Phase.EXPORT, 1, 3, message=_("Checking the exported model")))
     inputs, from_photos = _parity_inputs(classifier, check_photos, cancel)
     parity = check_parity(classifier, data, inputs, from_photos=from_photos)
     cancel.raise_if_cancelled()
-    report(ProgressEvent(Phase.EXPORT, 2, 3, message="Writing files"))
+    report(ProgressEvent(Phase.EXPORT, 2, 3, message=_("Writing files")))
     labels, readme, example = companion_paths(target)
     try:
         atomic_write_bytes(target, data)
@@ -176,8 +182,10 @@ def export_onnx(
         for path in (target, labels, readme, example):
             with contextlib.suppress(OSError):
                 path.unlink()
-        raise ExportError(f"Could not write {target}: {exc.strerror or exc}.") from None
-    report(ProgressEvent(Phase.EXPORT, 3, 3, message="Exported"))
+        raise ExportError(_(
+            "Could not write {target}: {reason}."
+        ).format(target=target, reason=exc.strerror or exc)) from None
+    report(ProgressEvent(Phase.EXPORT, 3, 3, message=_("Exported")))
     return OnnxExport(target, labels, readme, example, parity, time.perf_counter() - started)
 
 
@@ -185,14 +193,20 @@ def _check_target(target: Path) -> None:
     """Refuse, before any work, a target that cannot become a regular file. Missing folders are made
     when the file is written (as for every file tlgui saves), so the nearest existing one must be writable."""
     if target.exists() and not target.is_file():
-        raise ExportError(f"Cannot export to {target}: it is not a regular file.")
+        raise ExportError(_(
+            "Cannot export to {target}: it is not a regular file."
+        ).format(target=target))
     folder = target.parent
     while not folder.exists() and folder != folder.parent:
         folder = folder.parent
     if not folder.is_dir():
-        raise ExportError(f"Cannot export to {target}: {folder} is not a folder.")
+        raise ExportError(_(
+            "Cannot export to {target}: {folder} is not a folder."
+        ).format(target=target, folder=folder))
     if not os.access(folder, os.W_OK | os.X_OK):
-        raise ExportError(f"Cannot export to {target}: the folder {folder} is not writable.")
+        raise ExportError(_(
+            "Cannot export to {target}: the folder {folder} is not writable."
+        ).format(target=target, folder=folder))
 
 
 class _WithSoftmax(nn.Module):
@@ -235,14 +249,18 @@ def _onnx_bytes(classifier: Classifier) -> bytes:
             model = program.model_proto
     except Exception as exc:  # noqa: BLE001 - the exporter raises many types; the user needs one sentence
         raise ExportError(
-            f"The {classifier.backbone_id} network could not be converted to ONNX ({type(exc).__name__}: "
-            f"{str(exc).splitlines()[0][:200] if str(exc) else 'no details'})."
+            _(
+                "The {backbone_id} network could not be converted to ONNX ({kind}: {detail})."
+            ).format(
+                backbone_id=classifier.backbone_id, kind=type(exc).__name__, detail=str(exc).splitlines()[0][:200] if str(exc) else 'no details')
         ) from exc
     _set_metadata(model, classifier)
     try:
         onnx.checker.check_model(model)
     except onnx.checker.ValidationError as exc:
-        raise ExportError(f"The exported ONNX model failed onnx's own check: {str(exc)[:200]}") from exc
+        raise ExportError(_(
+            "The exported ONNX model failed onnx's own check: {detail}"
+        ).format(detail=str(exc)[:200])) from exc
     return model.SerializeToString()
 
 
@@ -317,7 +335,9 @@ def check_parity(
             [session.run([OUTPUT_NAME], {INPUT_NAME: chunk.numpy()})[0] for chunk in inputs.split(16)]
         )
     except Exception as exc:  # noqa: BLE001 - onnxruntime's errors are not one family
-        raise ExportError(f"onnxruntime could not run the exported model: {str(exc)[:200]}") from exc
+        raise ExportError(_(
+            "onnxruntime could not run the exported model: {detail}"
+        ).format(detail=str(exc)[:200])) from exc
     module = _cpu_fp32_copy(classifier)
     with torch.inference_mode():
         ours = torch.cat([module(chunk) for chunk in inputs.split(16)]).numpy()
@@ -326,8 +346,10 @@ def check_parity(
     parity = ParityReport(len(inputs), from_photos, agreement, difference)
     if agreement < 1.0 or not difference <= PARITY_TOLERANCE:
         raise ExportError(
-            f"The exported ONNX model does not give tlgui's answers ({parity.sentence()}; "
-            f"allowed: no top-1 change, differences up to {PARITY_TOLERANCE:g}). Nothing was written."
+            _(
+                "The exported ONNX model does not give tlgui's answers ({sentence}; allowed: no top-1 "
+                "change, differences up to {parity_tolerance:g}). Nothing was written."
+            ).format(sentence=parity.sentence(), parity_tolerance=PARITY_TOLERANCE)
         )
     return parity
 

@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from tlgui.core.errors import ModelFileError
 from tlgui.core.files.limits import FileLimitError, loads_json_limited
 from tlgui.core.files.versions import MODEL_FORMAT_VERSION, check_format_version
+from tlgui.core.i18n import N_, _
 
 FORMAT_NAME = "tlgui-model"
 METADATA_KEY = "tlgui"
@@ -104,7 +105,9 @@ class ModelHeader:
         if hexdigest != self.meta[CHECKSUM_FIELDS[self.version]]:
             covered = "weights" if self.version == 1 else "weights or metadata"
             raise ModelFileError(
-                f"{where} is damaged: its {covered} do not match the checksum saved with them."
+                _(
+                    "{where} is damaged: its {covered} do not match the checksum saved with them."
+                ).format(where=where, covered=covered)
             )
 
 
@@ -112,23 +115,35 @@ class ModelHeader:
 def header_length(prefix: bytes, size: int, where: str) -> int:
     """The header length from the file's first 9 bytes, or a clear error for empty and foreign files."""
     if size == 0:
-        raise ModelFileError(f"{where} is empty (0 bytes); it is not a tlgui model file.")
+        raise ModelFileError(_(
+            "{where} is empty (0 bytes); it is not a tlgui model file."
+        ).format(where=where))
     if len(prefix) < 9:
-        raise ModelFileError(f"{where} is too short to be a tlgui model file ({size} bytes).")
+        raise ModelFileError(_(
+            "{where} is too short to be a tlgui model file ({size} bytes)."
+        ).format(where=where, size=size))
     length = int.from_bytes(prefix[:8], "little")
     # Judge by the safetensors shape first: a valid length prefix can happen to start with bytes
     # that also begin some other format, so signatures only name what is already known to be foreign.
     if prefix[8:9] != b"{" or length < 2:
         foreign = _foreign_kind(prefix)
         if foreign:
-            raise ModelFileError(f"{where} is not a tlgui model file: it looks like {foreign}.")
-        raise ModelFileError(f"{where} is not a tlgui model file (it is not in safetensors format).")
+            raise ModelFileError(_(
+                "{where} is not a tlgui model file: it looks like {foreign}."
+            ).format(where=where, foreign=foreign))
+        raise ModelFileError(_(
+            "{where} is not a tlgui model file (it is not in safetensors format)."
+        ).format(where=where))
     if 8 + length > size:
-        raise ModelFileError(f"{where} is truncated: the file ends inside its header.")
+        raise ModelFileError(_(
+            "{where} is truncated: the file ends inside its header."
+        ).format(where=where))
     if length > MAX_HEADER_BYTES:
         raise ModelFileError(
-            f"{where} is not a model tlgui can open: its header is {length:,} bytes, more than the "
-            f"{MAX_HEADER_BYTES:,} a tlgui model needs."
+            _(
+                "{where} is not a model tlgui can open: its header is {length:,} bytes, more than the "
+                "{header_bytes:,} a tlgui model needs."
+            ).format(where=where, length=length, header_bytes=MAX_HEADER_BYTES)
         )
     return length
 
@@ -158,18 +173,22 @@ def parse_header(raw: bytes, size: int, where: str) -> ModelHeader:
     data_start = 8 + len(raw)
     header = _loads(raw, where)
     if not isinstance(header, dict):
-        raise ModelFileError(f"{where} is not a tlgui model file (its header is not a JSON object).")
+        raise ModelFileError(_(
+            "{where} is not a tlgui model file (its header is not a JSON object)."
+        ).format(where=where))
     meta = _tlgui_metadata(header, where)
     table = {key: value for key, value in header.items() if key != "__metadata__"}
     try:
         tensors = tensor_entries(table)
     except InvalidContent as exc:
-        raise ModelFileError(f"{where} is damaged: its tensor table is invalid ({exc}).") from None
+        raise ModelFileError(_(
+            "{where} is damaged: its tensor table is invalid ({exc})."
+        ).format(where=where, exc=exc)) from None
     _check_extent(tensors, data_start, size, where)
     try:
         check_metadata(meta, tensors)
     except InvalidContent as exc:
-        raise ModelFileError(f"{where} is damaged: {exc}.") from None
+        raise ModelFileError(_("{where} is damaged: {exc}.").format(where=where, exc=exc)) from None
     return ModelHeader(meta, tensors, table, data_start, size - data_start)
 
 
@@ -186,11 +205,15 @@ def _tlgui_metadata(header: dict, where: str) -> dict:
     raw = extra.get(METADATA_KEY) if isinstance(extra, dict) else None
     if not isinstance(raw, str):
         raise ModelFileError(
-            f"{where} is a safetensors file but not a tlgui model (it has no tlgui metadata)."
+            _(
+                "{where} is a safetensors file but not a tlgui model (it has no tlgui metadata)."
+            ).format(where=where)
         )
     meta = _loads(raw, where)
     if not isinstance(meta, dict) or meta.get("format") != FORMAT_NAME:
-        raise ModelFileError(f"{where} is not a tlgui model file (unknown format).")
+        raise ModelFileError(_(
+            "{where} is not a tlgui model file (unknown format)."
+        ).format(where=where))
     # The version check quotes tlgui_version in its message: only text that prints safely.
     made_by = meta.get("tlgui_version")
     printable = isinstance(made_by, str) and len(made_by) <= 40 and made_by.isprintable()
@@ -198,13 +221,17 @@ def _tlgui_metadata(header: dict, where: str) -> dict:
         "format_version": meta.get("format_version"),
         "tlgui_version": made_by if printable and _is_utf8(made_by) else None,
     }
-    check_format_version(version_fields, where, kind="model", supported=MODEL_FORMAT_VERSION)
+    check_format_version(version_fields, where, kind=N_("model"), supported=MODEL_FORMAT_VERSION)
     required = (*_REQUIRED_FIELDS, CHECKSUM_FIELDS[meta["format_version"]])
     missing = [name for name in required if name not in meta]
     if missing:
-        raise ModelFileError(f"{where} is damaged: its metadata lacks {', '.join(missing)}.")
+        raise ModelFileError(_(
+            "{where} is damaged: its metadata lacks {names}."
+        ).format(where=where, names=', '.join(missing)))
     if not isinstance(meta[required[-1]], str) or not _HEX_DIGEST.fullmatch(meta[required[-1]]):
-        raise ModelFileError(f"{where} is damaged: its checksum is not a SHA-256 digest.")
+        raise ModelFileError(_(
+            "{where} is damaged: its checksum is not a SHA-256 digest."
+        ).format(where=where))
     return meta
 
 
@@ -237,15 +264,21 @@ def _check_extent(tensors: dict[str, TensorEntry], data_start: int, size: int, w
     end = max((t.end for t in tensors.values()), default=0)
     if data_start + end > size:
         raise ModelFileError(
-            f"{where} is truncated: {data_start + end - size:,} bytes of weights are missing "
-            "(was the copy or download interrupted?)."
+            _(
+                "{where} is truncated: {value:,} bytes of weights are missing (was the copy or "
+                "download interrupted?)."
+            ).format(where=where, value=data_start + end - size)
         )
     if data_start + end < size:
-        raise ModelFileError(f"{where} is damaged: it has unexpected bytes after the weights.")
+        raise ModelFileError(_(
+            "{where} is damaged: it has unexpected bytes after the weights."
+        ).format(where=where))
     position = 0
     for tensor in sorted(tensors.values(), key=lambda t: (t.begin, t.end)):
         if tensor.begin != position:
-            raise ModelFileError(f"{where} is damaged: its tensors overlap or leave gaps in the weights.")
+            raise ModelFileError(_(
+                "{where} is damaged: its tensors overlap or leave gaps in the weights."
+            ).format(where=where))
         position = tensor.end
 
 

@@ -38,6 +38,7 @@ from tlgui.core.errors import ModelFileError, TlguiError
 from tlgui.core.files.atomic import atomic_write_bytes
 from tlgui.core.files.limits import FileLimitError, open_regular
 from tlgui.core.files.versions import MODEL_FORMAT_VERSION
+from tlgui.core.i18n import _
 from tlgui.core.models.classifier import Classifier
 from tlgui.core.models.model_header import (
     CHECKSUM_FIELDS,
@@ -84,7 +85,7 @@ def classifier_to_bytes(classifier: Classifier) -> bytes:
     try:
         check_metadata(meta, tensor_entries(table))
     except InvalidContent as exc:
-        raise ModelFileError(f"The model cannot be saved: {exc}.") from None
+        raise ModelFileError(_("The model cannot be saved: {exc}.").format(exc=exc)) from None
     hasher = new_checksum_hasher(meta, table, MODEL_FORMAT_VERSION)
     hasher.update(memoryview(bare)[start:])
     del bare
@@ -95,8 +96,11 @@ def classifier_to_bytes(classifier: Classifier) -> bytes:
     header_bytes = int.from_bytes(data[:8], "little")
     if header_bytes > MAX_HEADER_BYTES:
         raise ModelFileError(
-            f"The model cannot be saved: its header would take {header_bytes:,} bytes, more than the "
-            f"{MAX_HEADER_BYTES:,} a model file may have (is its training summary unusually large?)."
+            _(
+                "The model cannot be saved: its header would take {header_bytes:,} bytes, more than "
+                "the {header_bytes2:,} a model file may have (is its training summary unusually "
+                "large?)."
+            ).format(header_bytes=header_bytes, header_bytes2=MAX_HEADER_BYTES)
         )
     return data
 
@@ -153,7 +157,7 @@ def load_classifier(path: Path | str) -> Classifier:
         handle.seek(header.data_start)
         payload = bytearray(header.payload_size)
         if handle.readinto(payload) != header.payload_size:
-            raise ModelFileError(f"{where} changed while it was being read.")
+            raise ModelFileError(_("{where} changed while it was being read.").format(where=where))
     _check_payload(header, _memory_chunks(memoryview(payload)), where)
     return _classifier(header, network, payload, where)
 
@@ -175,7 +179,9 @@ def read_model_info(path: Path | str) -> dict:
 def classifier_from_bytes(data: bytes, *, source: str = "the model file") -> Classifier:
     """Rebuild a Classifier from model-file bytes; ``source`` names the file in error messages."""
     if len(data) > MAX_MODEL_FILE_BYTES:
-        raise ModelFileError(f"{source} is {len(data):,} bytes, more than a tlgui model can be.")
+        raise ModelFileError(_(
+            "{source} is {count:,} bytes, more than a tlgui model can be."
+        ).format(source=source, count=len(data)))
     length = header_length(bytes(data[:9]), len(data), source)
     header = parse_header(bytes(data[8 : 8 + length]), len(data), source)
     _check_backbone_known(header, source)
@@ -197,7 +203,9 @@ def _open_model(path: Path | str) -> Iterator[tuple[IO[bytes], int]]:
     except FileLimitError as exc:
         raise ModelFileError(str(exc)) from None
     except OSError as exc:
-        raise ModelFileError(f"Could not read the model file {path}: {exc.strerror or exc}.") from None
+        raise ModelFileError(_(
+            "Could not read the model file {path}: {reason}."
+        ).format(path=path, reason=exc.strerror or exc)) from None
 
 
 def _read_header(handle: IO[bytes], size: int, where: str) -> ModelHeader:
@@ -205,7 +213,7 @@ def _read_header(handle: IO[bytes], size: int, where: str) -> ModelHeader:
     length = header_length(prefix, size, where)
     raw = prefix[8:] + handle.read(length - 1)
     if len(raw) != length:
-        raise ModelFileError(f"{where} changed while it was being read.")
+        raise ModelFileError(_("{where} changed while it was being read.").format(where=where))
     return parse_header(raw, size, where)
 
 
@@ -221,7 +229,9 @@ def _file_chunks(handle: IO[bytes], data_start: int, where: str) -> ChunksOf:
         while left:
             chunk = handle.read(min(left, _CHUNK_BYTES))
             if not chunk:
-                raise ModelFileError(f"{where} changed while it was being read.")
+                raise ModelFileError(_(
+                    "{where} changed while it was being read."
+                ).format(where=where))
             left -= len(chunk)
             yield chunk
 
@@ -252,8 +262,10 @@ def _check_payload(header: ModelHeader, chunks_of: ChunksOf, where: str) -> None
     header.check_checksum(hasher.hexdigest(), where)
     if not_finite is not None:
         raise ModelFileError(
-            f"{where} cannot be used: its weights are not all finite numbers "
-            f"({not_finite} holds NaN or infinity), so its predictions would be meaningless."
+            _(
+                "{where} cannot be used: its weights are not all finite numbers ({not_finite} holds "
+                "NaN or infinity), so its predictions would be meaningless."
+            ).format(where=where, not_finite=not_finite)
         )
 
 
@@ -272,7 +284,9 @@ def _check_backbone_known(header: ModelHeader, where: str) -> None:
         get_spec(backbone_id)
     except (LookupError, TlguiError):
         raise ModelFileError(
-            f"{where} uses the backbone {backbone_id!r}, which this version of tlgui does not know."
+            _(
+                "{where} uses the backbone {backbone_id!r}, which this version of tlgui does not know."
+            ).format(where=where, backbone_id=backbone_id)
         ) from None
 
 
@@ -287,15 +301,19 @@ def _build_network(header: ModelHeader, where: str) -> StagedNetwork:
     mismatch = _table_mismatch(network.state_dict(), header.tensors)
     if mismatch:
         raise ModelFileError(
-            f"{where} is damaged: its weights do not fit the {backbone_id} network "
-            f"with {n_classes} classes ({mismatch})."
+            _(
+                "{where} is damaged: its weights do not fit the {backbone_id} network with {n_classes} "
+                "classes ({mismatch})."
+            ).format(where=where, backbone_id=backbone_id, n_classes=n_classes, mismatch=mismatch)
         )
     fixed = _fixed_input_size(network)
     size = header.meta["preprocessing"]["input_size"]
     if fixed is not None and size != fixed:
         raise ModelFileError(
-            f"{where} is damaged: its preprocessing says {size} px inputs, "
-            f"but {backbone_id} takes {fixed} px only."
+            _(
+                "{where} is damaged: its preprocessing says {size} px inputs, but {backbone_id} takes "
+                "{fixed} px only."
+            ).format(where=where, size=size, backbone_id=backbone_id, fixed=fixed)
         )
     return network
 
@@ -333,7 +351,9 @@ def _classifier(header: ModelHeader, network: StagedNetwork, payload, where: str
     try:
         network.load_state_dict(tensors, strict=True)
     except RuntimeError as exc:  # the table was matched to the network; kept as a last guard
-        raise ModelFileError(f"{where} is damaged: its weights do not fit the network ({exc}).") from None
+        raise ModelFileError(_(
+            "{where} is damaged: its weights do not fit the network ({exc})."
+        ).format(where=where, exc=exc)) from None
     meta = header.meta
     metrics, training = model_summaries(meta, where)
     return Classifier(
@@ -351,11 +371,15 @@ def model_summaries(meta: dict, where: str) -> tuple[ModelMetrics, TrainingSumma
     try:
         metrics = ModelMetrics.from_dict(meta.get("metrics") or {}, meta["class_names"])
     except ValueError as exc:
-        raise ModelFileError(f"{where} is damaged: its metrics summary is invalid ({exc}).") from exc
+        raise ModelFileError(_(
+            "{where} is damaged: its metrics summary is invalid ({exc})."
+        ).format(where=where, exc=exc)) from exc
     try:
         training = TrainingSummary.from_dict(meta.get("training") or {})
     except ValueError as exc:
-        raise ModelFileError(f"{where} is damaged: its training summary is invalid ({exc}).") from exc
+        raise ModelFileError(_(
+            "{where} is damaged: its training summary is invalid ({exc})."
+        ).format(where=where, exc=exc)) from exc
     return metrics, training
 
 
@@ -383,6 +407,9 @@ def _check_finite(tensors: dict[str, torch.Tensor]) -> None:
     for name, tensor in tensors.items():
         if tensor.is_floating_point() and not _all_finite(tensor):
             raise ModelFileError(
-                f"The model cannot be saved: its weights are not all finite numbers ({name} holds NaN "
-                "or infinity); training went wrong, so train it again, perhaps with a lower learning rate."
+                _(
+                    "The model cannot be saved: its weights are not all finite numbers ({name} holds "
+                    "NaN or infinity); training went wrong, so train it again, perhaps with a lower "
+                    "learning rate."
+                ).format(name=name)
             )

@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import TYPE_CHECKING
 
+from tlgui.core.i18n import ngettext
 from tlgui.core.plan.freezing import (
     HEAD_PATH,
     freezable_stages,
@@ -144,11 +145,13 @@ def ignored_note(ignored: tuple[str, ...]) -> str:
     """One sentence naming the hand-set choices that were skipped ("" when there are none)."""
     if not ignored:
         return ""
-    listed = ", ".join(ignored)
-    return (
-        f"Ignored hand-set choice{'s' if len(ignored) > 1 else ''} for {listed}: this network has no "
-        "such layer before its head (the new head always trains)."
-    )
+    return ngettext(
+        "Ignored hand-set choice for {listed}: this network has no such layer before its head "
+        "(the new head always trains).",
+        "Ignored hand-set choices for {listed}: this network has no such layer before its head "
+        "(the new head always trains).",
+        len(ignored),
+    ).format(listed=", ".join(ignored))
 
 
 # ---- the rules ----------------------------------------------------------------------------------

@@ -21,9 +21,10 @@ from torch import nn
 
 from tlgui.core.backbones.staged import HEAD, StagedNetwork, stage_key
 from tlgui.core.errors import TlguiError
+from tlgui.core.i18n import N_, _, ngettext
 
-HEAD_ONLY = "Head only"
-EVERYTHING = "Everything (full fine-tune)"
+HEAD_ONLY = N_("Head only")
+EVERYTHING = N_("Everything (full fine-tune)")
 #: The head's module path, as in ``layer_tree`` and in per-module overrides.
 HEAD_PATH = f"stages.{stage_key(HEAD)}"
 # Training needs two classes; before there are two, the head is counted as it will be at least.
@@ -126,8 +127,8 @@ def max_freeze_level(net: StagedNetwork) -> int:
 def freeze_level_names(net: StagedNetwork) -> list[str]:
     """One label per level: "Head only", "Head + last k stages", ..., "Everything (full fine-tune)"."""
     top = max_freeze_level(net)
-    middle = [f"Head + last {k} stage{'s' if k > 1 else ''}" for k in range(1, top)]
-    return [HEAD_ONLY, *middle, EVERYTHING] if top else [HEAD_ONLY]
+    middle = [ngettext("Head + last {k} stage", "Head + last {k} stages", k).format(k=k) for k in range(1, top)]
+    return [_(HEAD_ONLY), *middle, _(EVERYTHING)] if top else [_(HEAD_ONLY)]
 
 
 def trainable_stages(net: StagedNetwork, level: int) -> set[int]:
@@ -166,7 +167,9 @@ def set_module_trainable(net: StagedNetwork, path: str, trainable: bool) -> None
     try:
         module = net.get_submodule(path)
     except AttributeError as exc:
-        raise TlguiError(f"The network {net.backbone_id} has no layer called {path!r}.") from exc
+        raise TlguiError(_(
+            "The network {backbone_id} has no layer called {path!r}."
+        ).format(backbone_id=net.backbone_id, path=path)) from exc
     module.requires_grad_(trainable)
 
 

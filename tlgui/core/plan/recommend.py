@@ -25,6 +25,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 
 from tlgui.core.backbones.staged import StagedNetwork
+from tlgui.core.i18n import _, ngettext
 from tlgui.core.plan.durations import duration_text
 from tlgui.core.plan.freezing import freezable_stages, max_freeze_level
 from tlgui.core.plan.regime import Regime
@@ -66,8 +67,8 @@ def recommend(images_per_class: Mapping[str, int], net: StagedNetwork) -> Recomm
     ``images_per_class`` counts the photos that will be trained on, not the validation ones.
     """
     if not images_per_class:
-        return Recommendation(0, Regime.HEAD, "With no photos yet, start by training only the new head.")
-    about = f"With about {photos_per_class(images_per_class)} photos per class"
+        return Recommendation(0, Regime.HEAD, _("With no photos yet, start by training only the new head."))
+    per_class = photos_per_class(images_per_class)
     regime = recommended_regime(images_per_class)
     top = max_freeze_level(net)
     level = {Regime.HEAD: 0, Regime.PARTIAL: partial_level(net), Regime.FULL: top}[regime]
@@ -77,20 +78,32 @@ def recommend(images_per_class: Mapping[str, int], net: StagedNetwork) -> Recomm
         return Recommendation(
             0,
             Regime.HEAD,
-            f"{about}, train only the new head on cached features: fine-tuning more layers would overfit.",
+            ngettext(
+                "With about {n} photo per class, train only the new head on cached features: "
+                "fine-tuning more layers would overfit.",
+                "With about {n} photos per class, train only the new head on cached features: "
+                "fine-tuning more layers would overfit.",
+                per_class,
+            ).format(n=per_class),
         )
     if regime is Regime.PARTIAL:
         first = net.stage_names[freezable_stages(net)[top - level]]
         return Recommendation(
             level,
             Regime.PARTIAL,
-            f"{about}, train the new head and the last {level} stages (from {first} on): enough to adapt "
-            f"the top layers, too few for the whole network (that takes about {PARTIAL_BELOW} per class).",
+            _(
+                "With about {n} photos per class, train the new head and the last {level} stages (from "
+                "{first} on): enough to adapt the top layers, too few for the whole network (that takes "
+                "about {enough} per class)."
+            ).format(n=per_class, level=level, first=first, enough=PARTIAL_BELOW),
         )
     return Recommendation(
         top,
         Regime.FULL,
-        f"{about}, fine-tune the whole network from its pretrained start: there is enough data to adapt every layer.",
+        _(
+            "With about {n} photos per class, fine-tune the whole network from its pretrained start: "
+            "there is enough data to adapt every layer."
+        ).format(n=per_class),
     )
 
 
@@ -156,20 +169,28 @@ def class_size_warning(count: int, regime: Regime = Regime.HEAD) -> tuple[str, s
     if count < MIN_PHOTOS_TO_TRAIN:
         return (
             "error",
-            f"Needs at least {MIN_PHOTOS_TO_TRAIN} photos to train; it has {count}. "
-            "Add photos or delete this class.",
+            ngettext(
+                "Needs at least {minimum} photos to train; it has {count}. Add photos or delete this class.",
+                "Needs at least {minimum} photos to train; it has {count}. Add photos or delete this class.",
+                count,
+            ).format(minimum=MIN_PHOTOS_TO_TRAIN, count=count),
         )
     enough = ENOUGH_PHOTOS[Regime(regime)]
     if count < enough:
         if regime == Regime.HEAD:
             return (
                 "warning",
-                f"Only {count} photos: the classifier will hardly learn this class. Aim for 20 or more.",
+                ngettext(
+                    "Only {count} photo: the classifier will hardly learn this class. Aim for 20 or more.",
+                    "Only {count} photos: the classifier will hardly learn this class. Aim for 20 or more.",
+                    count,
+                ).format(count=count),
             )
-        what = "the whole network" if regime == Regime.FULL else "the last stages"
-        return (
-            "warning",
-            f"Only {count} photos: too few to retrain {what} (about {enough} or more per "
-            "class); training only the head suits this class better.",
-        )
+        if regime == Regime.FULL:
+            sentence = _("Only {count} photos: too few to retrain the whole network (about {enough} or more "
+                         "per class); training only the head suits this class better.")
+        else:
+            sentence = _("Only {count} photos: too few to retrain the last stages (about {enough} or more "
+                         "per class); training only the head suits this class better.")
+        return "warning", sentence.format(count=count, enough=enough)
     return None

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+from tlgui.core.i18n import N_, _
+
 
 class Regime(StrEnum):
     """How much of the pretrained network trains. The values are what files and the CLI store."""
@@ -15,11 +17,11 @@ class Regime(StrEnum):
     @property
     def title(self) -> str:
         """How the window and the command line name it."""
-        return _TITLES[self]
+        return _(_TITLES[self])
 
 
 _TITLES = {
-    Regime.HEAD: "head only",
-    Regime.PARTIAL: "partial fine-tune",
-    Regime.FULL: "full fine-tune",
+    Regime.HEAD: N_("head only"),
+    Regime.PARTIAL: N_("partial fine-tune"),
+    Regime.FULL: N_("full fine-tune"),
 }

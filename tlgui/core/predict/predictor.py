@@ -19,6 +19,7 @@ from PIL import Image
 from tlgui.core.data.images import image_suffix_kind, to_rgb
 from tlgui.core.data.walk import walk_photos
 from tlgui.core.errors import ImageDecodeError
+from tlgui.core.i18n import _
 from tlgui.core.models.classifier import Classifier
 from tlgui.core.progress import CancelToken, Phase, ProgressFn, RateMeter
 from tlgui.core.runtime.inference import InferenceSettings, torch_threads
@@ -108,7 +109,7 @@ class Predictor:
         requests = [ViewRequest(Path(p)) for p in paths]
         size = max(1, batch_size)
         meter = RateMeter(Phase.PREDICT, len(requests), progress)
-        meter.update(0, "Predicting", force=True)
+        meter.update(0, _("Predicting"), force=True)
         done = 0
         batches = decoded_batches(requests, self._recipe.make, size, self.settings.decode_workers)
         try:
@@ -119,7 +120,7 @@ class Predictor:
                 chunk = requests[done : done + size]
                 predictions = self._batch_predictions(chunk, good, batch, failures, top_k)
                 done += len(chunk)
-                meter.update(done, "Predicting")
+                meter.update(done, _("Predicting"))
                 yield predictions
         finally:
             batches.close()  # cancels decodes queued ahead when stopped early

@@ -21,6 +21,7 @@ from tlgui.core.backbones.catalogue import DEFAULT_BACKBONE
 from tlgui.core.backbones.staged import StagedNetwork
 from tlgui.core.data.bins import DataSet, ImageItem, SkippedFile
 from tlgui.core.errors import TlguiError
+from tlgui.core.i18n import _
 from tlgui.core.progress import CancelToken, Phase, ProgressFn, RateMeter
 from tlgui.core.quality.features import photo_features
 from tlgui.core.training.config import TrainConfig
@@ -91,7 +92,9 @@ def find_near_duplicates(
     settings uses (``TrainConfig.val_fraction`` and ``.seed``).
     """
     if not 0.0 < threshold <= 1.0:
-        raise TlguiError(f"The similarity threshold must be above 0 and at most 1; got {threshold}.")
+        raise TlguiError(_(
+            "The similarity threshold must be above 0 and at most 1; got {threshold}."
+        ).format(threshold=threshold))
     in_validation = {item.path for item in dataset.split(val_fraction, split_seed)[1]}
     features = photo_features(dataset, backbone, device=device, cache=cache, progress=progress, cancel=cancel)
     first, second, similarity = similar_pairs(features.vectors, threshold, progress=progress, cancel=cancel)
@@ -126,7 +129,7 @@ def similar_pairs(
     k = min(partners, n - 1)
     block = max(1, min(n, _BLOCK_ELEMENTS // n))
     meter = RateMeter(Phase.CHECK, n, progress)
-    meter.update(0, "Comparing photos", force=True)
+    meter.update(0, _("Comparing photos"), force=True)
     found_i, found_j, found_sim = [], [], []
     with torch.inference_mode():
         for start in range(0, n, block):
@@ -141,13 +144,13 @@ def similar_pairs(
             found_i.append((own + start).unsqueeze(1).expand_as(cols)[keep])
             found_j.append(cols[keep])
             found_sim.append(values[keep])
-            meter.update(min(n, start + block), "Comparing photos")
+            meter.update(min(n, start + block), _("Comparing photos"))
     i, j, sim = (torch.cat(parts).numpy() for parts in (found_i, found_j, found_sim))
     if len(i) == 0:
         return empty
     low, high = np.minimum(i, j), np.maximum(i, j)
     # Each pair may be found from both sides: keep one, ordered by similarity (highest first).
-    _, first_seen = np.unique(low * n + high, return_index=True)
+    _unique, first_seen = np.unique(low * n + high, return_index=True)
     order = first_seen[np.argsort(-sim[first_seen], kind="stable")]
     return low[order].astype(np.int64), high[order].astype(np.int64), sim[order].astype(np.float32)
 

@@ -19,6 +19,7 @@ from tlgui.core.backbones.catalogue import DEFAULT_BACKBONE
 from tlgui.core.backbones.staged import StagedNetwork
 from tlgui.core.data.bins import DataSet, ImageItem, SkippedFile
 from tlgui.core.errors import DataError
+from tlgui.core.i18n import _
 from tlgui.core.progress import CancelToken, Phase, ProgressFn, RateMeter
 from tlgui.core.quality.features import photo_features
 from tlgui.core.runtime.inference import torch_threads
@@ -80,7 +81,7 @@ def find_label_suspects(
     features = photo_features(dataset, backbone, device=device, cache=cache, progress=progress, cancel=cancel)
     class_names = [name for name in dataset.class_names if any(i.label == name for i in features.items)]
     if len(class_names) < 2:
-        raise DataError("Looking for photos in the wrong class needs at least two classes with photos.")
+        raise DataError(_('Looking for photos in the wrong class needs at least two classes with photos.'))
     index = {name: i for i, name in enumerate(class_names)}
     labels = np.array([index[item.label] for item in features.items], dtype=np.int64)
     probabilities = out_of_fold_probabilities(
@@ -134,13 +135,13 @@ def out_of_fold_probabilities(
     n = len(labels)
     folds = min(folds, n)
     if folds < 2:
-        raise DataError("Looking for photos in the wrong class needs at least two photos.")
+        raise DataError(_('Looking for photos in the wrong class needs at least two photos.'))
     fold_of = stratified_folds(labels, folds, seed)
     x = torch.from_numpy(np.ascontiguousarray(vectors, dtype=np.float32))
     y = torch.from_numpy(labels)
     probabilities = np.zeros((n, num_classes), dtype=np.float64)
     meter = RateMeter(Phase.CHECK, folds, progress)
-    meter.update(0, "Predicting each photo from the others", force=True)
+    meter.update(0, _("Predicting each photo from the others"), force=True)
     # One thread: a linear head's operators are too small to gain from more, and each extra thread
     # adds a barrier per operator that costs a time slice when other programs keep the cores busy.
     with torch_threads(1):
@@ -150,7 +151,7 @@ def out_of_fold_probabilities(
             held_out = torch.from_numpy(fold_of == fold)
             head = LinearHead.fit(x[~held_out], y[~held_out], num_classes)
             probabilities[held_out.numpy()] = head.probabilities(x[held_out]).double().numpy()
-            meter.update(fold + 1, "Predicting each photo from the others")
+            meter.update(fold + 1, _("Predicting each photo from the others"))
     return probabilities
 
 

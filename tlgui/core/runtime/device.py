@@ -5,6 +5,7 @@ from __future__ import annotations
 import torch
 
 from tlgui.core.errors import TlguiError
+from tlgui.core.i18n import _
 
 _KINDS = ("cuda", "mps", "cpu")
 
@@ -33,15 +34,19 @@ def pick_device(preference: str = "auto") -> torch.device:
     choice = (preference or "auto").strip().lower()
     if choice == "auto":
         return torch.device(available_devices()[0])
-    kind, _, index = choice.partition(":")
+    kind, _colon, index = choice.partition(":")
     if kind not in _KINDS or (index and not index.isdigit()):
-        raise TlguiError(f"Unknown device {preference!r}; choose auto, cpu, cuda or mps.")
+        raise TlguiError(_(
+            "Unknown device {preference!r}; choose auto, cpu, cuda or mps."
+        ).format(preference=preference))
     if kind not in available_devices():
         raise TlguiError(_missing_message(kind))
     if kind == "cuda" and index and int(index) >= torch.cuda.device_count():
         raise TlguiError(
-            f"GPU {index} was requested, but this computer has {torch.cuda.device_count()} CUDA GPU(s) "
-            "(numbered from 0)."
+            _(
+                "GPU {index} was requested, but this computer has {device_count} CUDA GPU(s) (numbered "
+                "from 0)."
+            ).format(index=index, device_count=torch.cuda.device_count())
         )
     return torch.device(choice)
 

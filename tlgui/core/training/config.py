@@ -12,6 +12,7 @@ import re
 from dataclasses import asdict, dataclass, field, fields
 
 from tlgui.core.errors import SettingsError
+from tlgui.core.i18n import N_, _
 from tlgui.core.plan.regime import Regime
 
 AUGMENT_STRENGTHS = ("light", "medium", "strong")
@@ -81,8 +82,10 @@ class TrainConfig:
             _check_flag(getattr(self, name), name)
         if self.augment_strength not in AUGMENT_STRENGTHS:
             raise SettingsError(
-                f"{_title('augment_strength')} must be one of {', '.join(AUGMENT_STRENGTHS)}, "
-                f"not {_shown(self.augment_strength)}.",
+                _(
+                    "{title} must be one of {names}, not {shown}."
+                ).format(
+                    title=_title('augment_strength'), names=', '.join(AUGMENT_STRENGTHS), shown=_shown(self.augment_strength)),
                 setting="augment_strength",
             )
         self.device = check_device_name(self.device)
@@ -98,7 +101,7 @@ class TrainConfig:
         refused. Missing keys take their defaults (older projects lack newer settings).
         """
         if not isinstance(data, dict):
-            raise SettingsError("The training settings are not a table of names and values.")
+            raise SettingsError(_('The training settings are not a table of names and values.'))
         known = {f.name for f in fields(cls)}
         return cls(**{k: v for k, v in data.items() if k in known})
 
@@ -119,23 +122,23 @@ MAX_SEED = 2**32 - 1
 
 #: How each setting is named in a message, as the start of a sentence.
 _TITLES = {
-    "epochs": "The number of epochs",
-    "batch_size": "The batch size",
-    "learning_rate": "The learning rate",
-    "weight_decay": "The weight decay",
-    "label_smoothing": "Label smoothing",
-    "freeze_level": "The freeze level",
-    "cached_views": "The number of cached augmented views",
-    "val_fraction": "The validation fraction",
-    "seed": "The random seed",
-    "early_stopping_patience": "The early-stopping patience",
-    "balance_classes": "Class balancing",
-    "use_cache": "The feature-cache switch",
-    "augment": "The augmentation switch",
-    "mixed_precision": "The mixed-precision switch",
-    "augment_strength": "The augmentation strength",
-    "device": "The device",
-    "trainable_overrides": "The trainable-layer overrides",
+    "epochs": N_("The number of epochs"),
+    "batch_size": N_("The batch size"),
+    "learning_rate": N_("The learning rate"),
+    "weight_decay": N_("The weight decay"),
+    "label_smoothing": N_("Label smoothing"),
+    "freeze_level": N_("The freeze level"),
+    "cached_views": N_("The number of cached augmented views"),
+    "val_fraction": N_("The validation fraction"),
+    "seed": N_("The random seed"),
+    "early_stopping_patience": N_("The early-stopping patience"),
+    "balance_classes": N_("Class balancing"),
+    "use_cache": N_("The feature-cache switch"),
+    "augment": N_("The augmentation switch"),
+    "mixed_precision": N_("The mixed-precision switch"),
+    "augment_strength": N_("The augmentation strength"),
+    "device": N_("The device"),
+    "trainable_overrides": N_("The trainable-layer overrides"),
 }
 _DEVICE_NAME = re.compile(r"auto|cpu|mps|cuda(:[0-9]{1,3})?")
 
@@ -149,7 +152,9 @@ def check_whole_number(value: object, setting: str, low: int, high: int) -> int:
     if isinstance(value, numbers.Integral) and not isinstance(value, bool) and low <= value <= high:
         return int(value)
     raise SettingsError(
-        f"{_title(setting)} must be a whole number from {low:,} to {high:,}, not {_shown(value)}.", setting=setting
+        _(
+            "{title} must be a whole number from {low:,} to {high:,}, not {shown}."
+        ).format(title=_title(setting), low=low, high=high, shown=_shown(value)), setting=setting
     )
 
 
@@ -163,9 +168,11 @@ def check_real_number(
         below = number < high if high_open else number <= high
         if math.isfinite(number) and above and below:
             return number
-    lower = f"above {low:g}" if low_open else f"at least {low:g}"
-    upper = f"below {high:g}" if high_open else f"at most {high:g}"
-    raise SettingsError(f"{_title(setting)} must be a number {lower} and {upper}, not {_shown(value)}.", setting=setting)
+    lower = (_("above {low:g}") if low_open else _("at least {low:g}")).format(low=low)
+    upper = (_("below {high:g}") if high_open else _("at most {high:g}")).format(high=high)
+    raise SettingsError(_(
+        "{title} must be a number {lower} and {upper}, not {shown}."
+    ).format(title=_title(setting), lower=lower, upper=upper, shown=_shown(value)), setting=setting)
 
 
 def check_device_name(value: object) -> str:
@@ -175,24 +182,30 @@ def check_device_name(value: object) -> str:
     """
     if isinstance(value, str) and _DEVICE_NAME.fullmatch(value.strip().lower()):
         return value.strip().lower()
-    raise SettingsError(f"The device must be auto, cpu, cuda, cuda:N or mps, not {_shown(value)}.", setting="device")
+    raise SettingsError(_(
+        "The device must be auto, cpu, cuda, cuda:N or mps, not {shown}."
+    ).format(shown=_shown(value)), setting="device")
 
 
 def _check_flag(value: object, setting: str) -> None:
     if not isinstance(value, bool):
-        raise SettingsError(f"{_title(setting)} must be true or false, not {_shown(value)}.", setting=setting)
+        raise SettingsError(_(
+            "{title} must be true or false, not {shown}."
+        ).format(title=_title(setting), shown=_shown(value)), setting=setting)
 
 
 def _check_overrides(value: object) -> dict[str, bool]:
     if isinstance(value, dict) and all(isinstance(k, str) and isinstance(v, bool) for k, v in value.items()):
         return dict(value)
     raise SettingsError(
-        f"{_title('trainable_overrides')} must map layer names to true or false.", setting="trainable_overrides"
+        _(
+            "{title} must map layer names to true or false."
+        ).format(title=_title('trainable_overrides')), setting="trainable_overrides"
     )
 
 
 def _title(setting: str) -> str:
-    return _TITLES.get(setting, setting)
+    return _(_TITLES[setting]) if setting in _TITLES else setting
 
 
 def _shown(value: object) -> str:

@@ -45,6 +45,7 @@ from torch.nn.parallel import DistributedDataParallel
 
 from tlgui.core.backbones.staged import StagedNetwork
 from tlgui.core.errors import ImageDecodeError, TlguiError
+from tlgui.core.i18n import _
 from tlgui.core.plan.regime import Regime
 from tlgui.core.runtime.device import pick_device
 from tlgui.core.runtime.inference import InferenceSettings
@@ -92,7 +93,9 @@ def _env_int(name: str, default: int) -> int:
     try:
         return int(os.environ.get(name, default))
     except ValueError:
-        raise TlguiError(f"The environment variable {name} must be a whole number, not {os.environ[name]!r}.") from None
+        raise TlguiError(_(
+            "The environment variable {name} must be a whole number, not {environ!r}."
+        ).format(name=name, environ=os.environ[name])) from None
 
 
 # ---- what one rank did --------------------------------------------------------------------------
@@ -212,8 +215,10 @@ class World:
         differ = [rank for rank, d in enumerate(self.gather_objects(digest)) if d != digest]
         if differ:
             raise TlguiError(
-                f"The processes of this run do not see the same {what} (rank {differ[0]} differs from rank "
-                f"{self.rank}): every machine needs the same photos under the same paths."
+                _(
+                    "The processes of this run do not see the same {what} (rank {differ} differs from "
+                    "rank {rank}): every machine needs the same photos under the same paths."
+                ).format(what=what, differ=differ[0], rank=self.rank)
             )
 
 
@@ -246,7 +251,9 @@ def process_group(device_name: str) -> Iterator[World | None]:
         dist.init_process_group("nccl" if device.type == "cuda" else "gloo", timeout=PEER_TIMEOUT)
     except dist.DistError as exc:
         where = f"{os.environ.get('MASTER_ADDR', '?')}:{os.environ.get('MASTER_PORT', '?')}"
-        raise TlguiError(f"Rank {rank} could not reach the other processes of this run at {where}.") from exc
+        raise TlguiError(_(
+            "Rank {rank} could not reach the other processes of this run at {where}."
+        ).format(rank=rank, where=where)) from exc
     _world = World(rank, size, local_rank, local_size, device, RankShare(rank, size, str(device)))
     finished = False
     try:
@@ -257,7 +264,10 @@ def process_group(device_name: str) -> Iterator[World | None]:
         if not isinstance(exc, dist.DistError) and "gloo" not in str(exc):
             raise
         raise TlguiError(
-            f"Rank {rank} lost contact with the other processes of this run: the one that stopped first says why."
+            _(
+                "Rank {rank} lost contact with the other processes of this run: the one that stopped "
+                "first says why."
+            ).format(rank=rank)
         ) from exc
     finally:
         _last_share, _world = _world.share, None
@@ -272,19 +282,23 @@ def local_device(device_name: str, local_rank: int, local_size: int) -> torch.de
     """The device of the process with ``local_rank`` among ``local_size`` on this machine."""
     device = pick_device(device_name)
     if device.type == "mps":
-        raise TlguiError("Training on several processes runs on CUDA GPUs or on CPUs, not on Apple's MPS: use --device cpu.")
+        raise TlguiError(_("Training on several processes runs on CUDA GPUs or on CPUs, not on Apple's MPS: use --device cpu."))
     if device.type != "cuda":
         return device
     if device.index is not None and local_size > 1:
         raise TlguiError(
-            f"With several processes on one machine each takes the GPU of its local rank: use --device cuda "
-            f"or auto, not {device_name}."
+            _(
+                "With several processes on one machine each takes the GPU of its local rank: use "
+                "--device cuda or auto, not {device_name}."
+            ).format(device_name=device_name)
         )
     index = device.index if device.index is not None else local_rank
     if index >= torch.cuda.device_count():
         raise TlguiError(
-            f"torchrun started {local_size} processes on this machine, but it has {torch.cuda.device_count()} "
-            "CUDA GPU(s): start at most one process per GPU (--nproc-per-node)."
+            _(
+                "torchrun started {local_size} processes on this machine, but it has {device_count} "
+                "CUDA GPU(s): start at most one process per GPU (--nproc-per-node)."
+            ).format(local_size=local_size, device_count=torch.cuda.device_count())
         )
     return torch.device("cuda", index)
 

@@ -29,6 +29,7 @@ from tlgui.core.backbones.staged import StagedNetwork
 from tlgui.core.data.images import content_digest, load_rgb, os_error_reason
 from tlgui.core.errors import ImageDecodeError
 from tlgui.core.files.limits import describe_file_kind
+from tlgui.core.i18n import _
 from tlgui.core.progress import CancelToken, Phase, ProgressFn, RateMeter
 from tlgui.core.runtime.inference import InferenceSettings
 from tlgui.core.training.augment import augment_uint8
@@ -169,7 +170,9 @@ def pooled_batches(
                     except ImageDecodeError as exc:
                         failures.append(exc)
                     except Exception as exc:  # noqa: BLE001 - a file Pillow chokes on is skipped, not fatal
-                        failures.append(ImageDecodeError(request.path, f"cannot decode ({type(exc).__name__}: {exc})"))
+                        failures.append(ImageDecodeError(request.path, _(
+                            "cannot decode ({name}: {exc})"
+                        ).format(name=type(exc).__name__, exc=exc)))
                 index += 1
                 yield good, results, failures
         finally:
@@ -223,7 +226,7 @@ def compute_activations(
     if not missing:
         return found, failures
     meter = RateMeter(Phase.EXTRACT, len(missing), progress)
-    meter.update(0, "Extracting features", force=True)
+    meter.update(0, _("Extracting features"), force=True)
     net.eval()
     done = 0
 
@@ -245,7 +248,7 @@ def compute_activations(
                 cache.put_many(namespace, {entry_key(c.digest, r.view): out[i] for i, (r, c) in enumerate(pairs)})
                 remember_digests(cache, [(r.path, c.stamp, c.digest) for r, c in pairs])
         done += len(good) + len(failed)
-        meter.update(done, "Extracting features")
+        meter.update(done, _("Extracting features"))
     return found, failures
 
 
@@ -283,7 +286,7 @@ def photo_digests(
     if not unknown:
         return digests, failures
     meter = RateMeter(Phase.EXTRACT, len(unknown), progress)
-    meter.update(0, "Checking photos", force=True)
+    meter.update(0, _("Checking photos"), force=True)
     done = 0
 
     def identify(request: ViewRequest) -> tuple[str, FileStamp | None]:
@@ -295,10 +298,10 @@ def photo_digests(
             cancel.raise_if_cancelled()
         failures.extend(failed)
         reads = [(r.path, stamp, digest) for r, (digest, stamp) in zip(good, identities, strict=True)]
-        digests.update((path, digest) for path, _, digest in reads)
+        digests.update((path, digest) for path, _stamp, digest in reads)
         remember_digests(cache, reads)
         done += len(good) + len(failed)
-        meter.update(done, "Checking photos")
+        meter.update(done, _("Checking photos"))
     return digests, failures
 
 

@@ -54,6 +54,7 @@ from typing import TypeVar
 import numpy as np
 
 from tlgui.core.errors import TlguiError
+from tlgui.core.i18n import _
 
 _log = logging.getLogger(__name__)
 
@@ -288,23 +289,26 @@ class FeatureCache:
                     continue
                 reason = self._reason(kind, exc)
                 if strict:
-                    raise CacheUnavailableError(f"The feature cache in {self.root} cannot be used: {reason}.") from exc
+                    raise CacheUnavailableError(_(
+                        "The feature cache in {root} cannot be used: {reason}."
+                    ).format(root=self.root, reason=reason)) from exc
                 self._unavailable = reason
-                self._warn(f"Running without the feature cache in {self.root}: {reason}; "
-                           "features are computed in memory.")
+                self._warn(_("Running without the feature cache in {root}: {reason}; "
+                             "features are computed in memory.").format(root=self.root, reason=reason))
                 return fallback
         raise AssertionError("unreachable")
 
     def _reason(self, kind: _Trouble, exc: BaseException) -> str:
         detail = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
         if kind is _Trouble.BUSY:
-            return f"another program kept it locked for more than {self.busy_timeout_s:g} s"
+            return _("another program kept it locked for more than {seconds:g} s").format(
+                seconds=self.busy_timeout_s)
         if kind is _Trouble.FULL:
-            return "the disk is full"
+            return _("the disk is full")
         if kind is _Trouble.NEWER:
-            return "it was written by a newer version of tlgui"
+            return _("it was written by a newer version of tlgui")
         if kind is _Trouble.DAMAGED:
-            return f"it reports damage that could not be confirmed or mended ({detail})"
+            return _("it reports damage that could not be confirmed or mended ({detail})").format(detail=detail)
         return detail
 
     def _warn(self, text: str) -> None:
@@ -384,8 +388,8 @@ class FeatureCache:
                         self.root.joinpath(_DB_NAME + suffix).rename(aside.with_name(aside.name + suffix))
         except (OSError, TimeoutError):
             return False
-        self._warn(f"The feature cache {self.path} was damaged; it was moved aside as {aside.name} "
-                   "and a new one was started.")
+        self._warn(_("The feature cache {path} was damaged; it was moved aside as {name} "
+                     "and a new one was started.").format(path=self.path, name=aside.name))
         return True
 
     def _unused_aside_name(self) -> Path:
@@ -543,7 +547,7 @@ def _exclusive_lock(path: Path, timeout_s: float) -> Iterator[None]:
                 break
             except BlockingIOError:
                 if time.monotonic() > deadline:
-                    raise TimeoutError(f"{path} stayed locked") from None
+                    raise TimeoutError(_("{path} stayed locked").format(path=path)) from None
                 time.sleep(0.05)
         try:
             yield

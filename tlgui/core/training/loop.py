@@ -20,6 +20,7 @@ from torch import nn
 
 from tlgui.core.backbones.staged import StagedNetwork
 from tlgui.core.errors import Cancelled, TlguiError
+from tlgui.core.i18n import _
 from tlgui.core.plan.freezing import train_mode
 from tlgui.core.plan.regime import Regime
 from tlgui.core.progress import CancelToken, Phase, ProgressEvent, RateMeter
@@ -148,7 +149,7 @@ class _Loop:
             if tracker.should_stop:
                 break
         if tracker.best_state is None:
-            raise Cancelled("Stopped before the first epoch finished: there is no model to keep.")
+            raise Cancelled(_('Stopped before the first epoch finished: there is no model to keep.'))
         self.context.network.load_state_dict(tracker.best_state, strict=False)
         return FitOutcome(history, tracker.best_epoch, cancelled)
 
@@ -175,14 +176,18 @@ class _Loop:
 
     def _message(self, epoch: int) -> str:
         # Counted within the phase: the run's total is not known until the head phase has stopped.
-        text = f"Training epoch {epoch - self.span.first_epoch + 1}/{self.config.epochs}"
+        text = _("Training epoch {epoch}/{epochs}").format(
+            epoch=epoch - self.span.first_epoch + 1, epochs=self.config.epochs
+        )
         return f"{text}: {self.span.title}" if self.span.title else text
 
     def _check_finite(self, loss: float, epoch: int) -> None:
         if not math.isfinite(loss):
             raise TlguiError(
-                f"Training stopped at epoch {epoch} because the loss is no longer a finite number; "
-                f"try a learning rate lower than {self.learning_rate:g}."
+                _(
+                    "Training stopped at epoch {epoch} because the loss is no longer a finite number; "
+                    "try a learning rate lower than {learning_rate:g}."
+                ).format(epoch=epoch, learning_rate=self.learning_rate)
             )
 
     def _emit(self, event: ProgressEvent) -> None:

@@ -35,6 +35,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from tlgui.core.errors import SettingsError, TlguiError
+from tlgui.core.i18n import _
 from tlgui.core.plan.regime import Regime
 from tlgui.core.training.config import MAX_EPOCHS, TrainConfig
 from tlgui.core.training.metrics import EvaluationReport, ValPrediction
@@ -284,11 +285,11 @@ class RunAdded:
         parts = [self.note] if self.note else []
         if self.models_let_go:
             names = ", ".join(_quoted(r) for r in self.models_let_go)
-            parts.append(f"To keep the project within {MAX_KEPT_MODELS} models, the model of {names} was "
-                         "let go (its settings, curves and results stay).")
+            parts.append(_("To keep the project within {most} models, the model of {names} was "
+                           "let go (its settings, curves and results stay).").format(most=MAX_KEPT_MODELS, names=names))
         if self.runs_deleted:
             names = ", ".join(_quoted(r) for r in self.runs_deleted)
-            parts.append(f"A project keeps {MAX_RUNS} runs: {names} was deleted.")
+            parts.append(_("A project keeps {most} runs: {names} was deleted.").format(most=MAX_RUNS, names=names))
         return " ".join(parts)
 
 
@@ -347,7 +348,9 @@ class RunHistory:
             if run.id == run_id:
                 return run
         known = ", ".join(str(r.id) for r in self._runs) or "none"
-        raise TlguiError(f"This project has no run {run_id} (its runs: {known}).")
+        raise TlguiError(_(
+            "This project has no run {run_id} (its runs: {known})."
+        ).format(run_id=run_id, known=known))
 
     def next_id(self) -> int:
         """One more than the highest id ever likely seen; the lowest free id past MAX_RUN_ID."""
@@ -370,7 +373,7 @@ class RunHistory:
         self._runs.append(run)
         in_use, note = _in_use_verdict(run, current)
         if current is None and len(self._runs) > 1:
-            note = f"{_quoted(run, start=True)} is in use: no other run was."
+            note = _("{run} is in use: no other run was.").format(run=_quoted(run, start=True))
         if in_use:
             self._in_use_id = run.id
         runs_deleted = self._limit_runs(run)
@@ -381,8 +384,10 @@ class RunHistory:
         """Put a run in use (the user's choice). ``TlguiError`` when its model was let go."""
         run = self.get(run_id)
         if not run.has_model:
-            raise TlguiError(f"{_quoted(run, start=True)} has no model any more (it was let go to keep the "
-                             "project small), so it cannot be used: train it again.")
+            raise TlguiError(_(
+                "{quoted} has no model any more (it was let go to keep the project small), so it "
+                "cannot be used: train it again."
+            ).format(quoted=_quoted(run, start=True)))
         self._in_use_id = run.id
         return run
 
@@ -404,11 +409,14 @@ class RunHistory:
         """Mark (or unmark) a run's model to be kept whatever runs come next."""
         run = self.get(run_id)
         if keep and not run.has_model:
-            raise TlguiError(f"{_quoted(run, start=True)} has no model any more: there is nothing to keep.")
+            raise TlguiError(_(
+                "{quoted} has no model any more: there is nothing to keep."
+            ).format(quoted=_quoted(run, start=True)))
         marked = sum(r.keep_model for r in self._runs if r is not run)
         if keep and marked >= MAX_MARKED_RUNS:
-            raise TlguiError(f"At most {MAX_MARKED_RUNS} runs can be marked to keep their model; "
-                             "unmark one first.")
+            raise TlguiError(_(
+                "At most {marked_runs} runs can be marked to keep their model; unmark one first."
+            ).format(marked_runs=MAX_MARKED_RUNS))
         run.keep_model = keep
         return run
 
@@ -448,33 +456,38 @@ def _in_use_verdict(run: Run, current: Run | None) -> tuple[bool, str]:
     new, old = run.accuracy, current.accuracy
     comparable = bool(run.validation_key) and run.validation_key == current.validation_key
     if comparable and new is not None and old is not None and new > old:
-        return True, (f"{_quoted(run, start=True)} is now in use: its {new:.1%} beats the {old:.1%} of "
-                      f"{_quoted(current)} on the same validation photos.")
-    kept = f"It is kept as {_quoted(run)}; {_quoted(current)} stays in use"
+        return True, _("{run} is now in use: its {new:.1%} beats the {old:.1%} of {current} on the same "
+                       "validation photos.").format(run=_quoted(run, start=True), new=new, old=old,
+                                                    current=_quoted(current))
     if not comparable:
-        return False, (f"{kept}: they were checked on different validation photos, so their accuracies "
-                       "do not compare.")
+        return False, _("It is kept as {run}; {current} stays in use: they were checked on different "
+                        "validation photos, so their accuracies do not compare.").format(
+            run=_quoted(run), current=_quoted(current))
     new_text = "?" if new is None else f"{new:.1%}"
     old_text = "?" if old is None else f"{old:.1%}"
-    return False, f"{kept}: {new_text} does not beat its {old_text} on the same validation photos."
+    return False, _("It is kept as {run}; {current} stays in use: {new} does not beat its {old} on the same "
+                    "validation photos.").format(run=_quoted(run), current=_quoted(current), new=new_text,
+                                                 old=old_text)
 
 
 def _quoted(run: Run, *, start: bool = False) -> str:
     """How a sentence names a run: "run 2" (or "Run 2" starting one), or its own name in quotes."""
     if run.name != default_name(run.id):
         return f"“{run.name}”"
-    return f"{'Run' if start else 'run'} {run.id}"
+    return (_("Run {number}") if start else _("run {number}")).format(number=run.id)
 
 
 def check_name(name: str) -> str:
     """A run's name, trimmed; ``TlguiError`` when it cannot be one."""
     name = name.strip() if isinstance(name, str) else ""
     if not name:
-        raise TlguiError("A run needs a name.")
+        raise TlguiError(_('A run needs a name.'))
     if len(name) > MAX_NAME_CHARS:
-        raise TlguiError(f"A run's name can be at most {MAX_NAME_CHARS} characters long.")
+        raise TlguiError(_(
+            "A run's name can be at most {name_chars} characters long."
+        ).format(name_chars=MAX_NAME_CHARS))
     if any(ord(c) < 32 or ord(c) == 127 for c in name):
-        raise TlguiError("A run's name cannot hold line breaks or other control characters.")
+        raise TlguiError(_("A run's name cannot hold line breaks or other control characters."))
     return name
 
 

@@ -18,6 +18,7 @@ import torch
 
 from tlgui.core.data.bins import ImageItem
 from tlgui.core.errors import DataError, ImageDecodeError
+from tlgui.core.i18n import _
 from tlgui.core.progress import CancelToken, ProgressFn
 from tlgui.core.training.cache_key import cache_namespace
 from tlgui.core.training.context import TrainingContext
@@ -121,9 +122,11 @@ def _check_after_skips(context: TrainingContext, train_items: list[ImageItem], v
     present = {i.label for i in train_items}
     lost = [n for n in context.class_names if n not in present]
     if lost:
-        raise DataError(f"No readable training photos left in: {', '.join(lost)}.")
+        raise DataError(_(
+            "No readable training photos left in: {names}."
+        ).format(names=', '.join(lost)))
     if not val_items:
-        raise DataError("No readable validation photos left.")
+        raise DataError(_('No readable validation photos left.'))
 
 
 class CachedData:

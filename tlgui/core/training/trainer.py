@@ -31,6 +31,7 @@ from tlgui.core.backbones.catalogue import DEFAULT_BACKBONE, create_backbone, ge
 from tlgui.core.backbones.staged import StagedNetwork, replace_head
 from tlgui.core.data.bins import DataSet, ImageItem
 from tlgui.core.errors import Cancelled, DataError, TlguiError
+from tlgui.core.i18n import _
 from tlgui.core.models.classifier import Classifier
 from tlgui.core.plan.freeze_plan import FreezePlan, plan_for_dataset
 from tlgui.core.plan.freezing import parameter_counts, set_freeze_level
@@ -216,17 +217,21 @@ class TrainingRun:
         counts = self.dataset.class_counts()
         empty = [name for name, n in counts.items() if n == 0]
         if empty:
-            raise DataError(f"These classes have no photos: {', '.join(empty)}. Add photos or delete them.")
+            raise DataError(_(
+                "These classes have no photos: {names}. Add photos or delete them."
+            ).format(names=', '.join(empty)))
         if len(counts) < 2:
-            found = f"found {len(counts)}" + (f" ({', '.join(counts)})" if counts else "")
-            raise DataError(f"Training needs at least two classes; {found}.")
+            found = _("found {count}").format(count=len(counts)) + (f" ({', '.join(counts)})" if counts else "")
+            raise DataError(_("Training needs at least two classes; {found}.").format(found=found))
         train_items, val_items = self.dataset.split(self.config.val_fraction, self.config.seed)
         names = list(counts)
         missing = [n for n in names if not any(i.label == n for i in train_items)]
         if missing:
-            raise DataError(f"These classes have no training photos: {', '.join(missing)}.")
+            raise DataError(_(
+                "These classes have no training photos: {names}."
+            ).format(names=', '.join(missing)))
         if not val_items:
-            raise DataError("There are no validation photos: add more photos (at least two per class).")
+            raise DataError(_('There are no validation photos: add more photos (at least two per class).'))
         return names, train_items, val_items
 
     def _prepare(self, class_names: list[str]) -> TrainingContext:
@@ -294,9 +299,9 @@ class TrainingRun:
                 self.warnings.extend(w for w in cache.warnings if w not in self.warnings)
 
     def _evaluate(self, context: TrainingContext, data: BatchSource) -> EvaluationReport:
-        self._emit(ProgressEvent(Phase.EVALUATE, 0, 1, message="Evaluating"))
+        self._emit(ProgressEvent(Phase.EVALUATE, 0, 1, message=_("Evaluating")))
         probabilities = data.val_probabilities()
-        self._emit(ProgressEvent(Phase.EVALUATE, 1, 1, message="Evaluating"))
+        self._emit(ProgressEvent(Phase.EVALUATE, 1, 1, message=_("Evaluating")))
         paths = [i.path for i in data.val.items]
         return evaluate(list(context.class_names), paths, data.val.targets.numpy(), probabilities)
 

@@ -70,18 +70,21 @@ class ConfusionModel(QAbstractTableModel):
             return QColor("white") if share > DARK_SHARE else QColor("#222")
         if role == Qt.ItemDataRole.ToolTipRole:
             true, predicted = self._names[row], self._names[column]
-            verdict = "correct" if row == column else f"predicted as {predicted}"
-            return literal_html(
-                f"{count} {true} photo{'s' if count != 1 else ''} {verdict} ({share:.0%} of {true}). Click to see them."
-            )
+            if row == column:
+                text = self.tr("%n {true} photo(s) correct ({share} of {true}). Click to see them.", "", count)
+            else:
+                text = self.tr("%n {true} photo(s) predicted as {predicted} ({share} of {true}). Click to see them.",
+                               "", count)
+            return literal_html(text.format(true=true, predicted=predicted, share=f"{share:.0%}"))
         return None
 
     def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole):  # noqa: N802
         if role == Qt.ItemDataRole.DisplayRole and 0 <= section < len(self._names):
             return self._names[section]
         if role == Qt.ItemDataRole.ToolTipRole and 0 <= section < len(self._names):
-            side = "predicted" if orientation == Qt.Orientation.Horizontal else "true"
-            return literal_html(f"{side} class: {self._names[section]}")
+            side = self.tr("predicted class: {name}") if orientation == Qt.Orientation.Horizontal \
+                else self.tr("true class: {name}")
+            return literal_html(side.format(name=self._names[section]))
         return None
 
 
@@ -103,9 +106,9 @@ class ConfusionView(QWidget):
         self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
         self.table.verticalHeader().setMinimumSectionSize(32)
         self.table.clicked.connect(self._on_clicked)
-        predicted = QLabel("predicted class →")
+        predicted = QLabel(self.tr("predicted class →"))
         predicted.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        true = QLabel("true class ↓")
+        true = QLabel(self.tr("true class ↓"))
         layout = QGridLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(true, 0, 0)

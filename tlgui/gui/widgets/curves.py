@@ -23,7 +23,7 @@ from __future__ import annotations
 import math
 
 import pyqtgraph as pg
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import QCoreApplication, Qt, QTimer
 from PySide6.QtWidgets import QGraphicsItem, QVBoxLayout, QWidget
 
 from tlgui.core.plan.regime import Regime
@@ -53,7 +53,7 @@ def _plot(title: str, left: str) -> pg.PlotWidget:
     item = plot.getPlotItem()
     item.setTitle(title, color="#333", size="10pt")
     item.setLabel("left", left, color="#333")
-    item.setLabel("bottom", "epoch", color="#333")
+    item.setLabel("bottom", QCoreApplication.translate("TrainingCurves", "epoch"), color="#333")
     item.showGrid(x=True, y=True, alpha=0.2)
     for axis in ("left", "bottom"):
         axis_item = item.getAxis(axis)
@@ -91,23 +91,23 @@ class TrainingCurves(QWidget):
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
-        self.loss_plot = _plot("Loss", "loss")
+        self.loss_plot = _plot(self.tr("Loss"), self.tr("loss"))
         self.loss_plot.addLegend(offset=(-10, 10), labelTextColor="#333")
-        self.acc_plot = _plot("Validation accuracy", "accuracy (%)")
+        self.acc_plot = _plot(self.tr("Validation accuracy"), self.tr("accuracy (%)"))
         self.acc_plot.addLegend(offset=(-10, -10), labelTextColor="#333")
         self.acc_plot.setYRange(*ACC_RANGE, padding=0)
         symbol = {"symbol": SYMBOL, "symbolSize": 6}
         self.train_line = self.loss_plot.plot(
-            [], [], name="training loss", pen=pg.mkPen(TRAIN_COLOUR, width=2), symbolBrush=TRAIN_COLOUR, **symbol
+            [], [], name=self.tr("training loss"), pen=pg.mkPen(TRAIN_COLOUR, width=2), symbolBrush=TRAIN_COLOUR, **symbol
         )
         self.val_line = self.loss_plot.plot(
-            [], [], name="validation loss", pen=pg.mkPen(VAL_COLOUR, width=2), symbolBrush=VAL_COLOUR, **symbol
+            [], [], name=self.tr("validation loss"), pen=pg.mkPen(VAL_COLOUR, width=2), symbolBrush=VAL_COLOUR, **symbol
         )
         self.acc_line = self.acc_plot.plot(
-            [], [], name="validation accuracy", pen=pg.mkPen(ACC_COLOUR, width=2), symbolBrush=ACC_COLOUR, **symbol
+            [], [], name=self.tr("validation accuracy"), pen=pg.mkPen(ACC_COLOUR, width=2), symbolBrush=ACC_COLOUR, **symbol
         )
         self.best_marker = self.acc_plot.plot(
-            [], [], name="best epoch", pen=None, symbol="star", symbolSize=16, symbolBrush=BEST_COLOUR
+            [], [], name=self.tr("best epoch"), pen=None, symbol="star", symbolSize=16, symbolBrush=BEST_COLOUR
         )
         self.history: list[EpochStats] = []
         self._phase_lines: list[tuple[pg.PlotWidget, pg.InfiniteLine]] = []

@@ -181,12 +181,12 @@ class HeatmapView(QWidget):
         self.opacity = QSlider(Qt.Orientation.Horizontal)
         self.opacity.setRange(0, 100)
         self.opacity.setValue(DEFAULT_OPACITY)
-        self.opacity.setToolTip("How strongly the heatmap covers the photo")
+        self.opacity.setToolTip(self.tr("How strongly the heatmap covers the photo"))
         self.opacity.valueChanged.connect(lambda value: self.canvas.set_opacity(value / 100))
         self.opacity.setMinimumWidth(100)
         self.opacity.setMaximumWidth(280)
-        self.why_button = QPushButton("Why? Show the heatmap")
-        self.why_button.setToolTip("Colour the parts of the photo that made the model choose this class")
+        self.why_button = QPushButton(self.tr("Why? Show the heatmap"))
+        self.why_button.setToolTip(self.tr("Colour the parts of the photo that made the model choose this class"))
         self.why_button.clicked.connect(lambda: self._request(self._chosen_index()))
         self.why_button.hide()
         self.status = plain_label()  # error messages may quote a file name
@@ -197,10 +197,10 @@ class HeatmapView(QWidget):
 
         controls = QHBoxLayout()
         controls.addWidget(self.why_button)
-        controls.addWidget(QLabel("Heatmap for:"))
+        controls.addWidget(QLabel(self.tr("Heatmap for:")))
         controls.addWidget(self.class_choice)
         controls.addSpacing(12)
-        controls.addWidget(QLabel("Opacity:"))
+        controls.addWidget(QLabel(self.tr("Opacity:")))
         controls.addWidget(self.opacity, 1)
         controls.addStretch(1)
         layout = QVBoxLayout(self)
@@ -231,7 +231,7 @@ class HeatmapView(QWidget):
         self._pending = False
         self._maps.clear()
         self._full_photo = False
-        self.canvas.placeholder = "Loading the photo…"
+        self.canvas.placeholder = self.tr("Loading the photo…")
         self.canvas.set_photo(preview)
         index = None
         if class_name is not None and self.classifier is not None and class_name in self.classifier.class_names:
@@ -277,7 +277,7 @@ class HeatmapView(QWidget):
             self._pending = class_index  # only the latest wish matters; it starts when this one ends
             return
         self._pending = False
-        self.status.setText("Computing the heatmap…")
+        self.status.setText(self.tr("Computing the heatmap…"))
         job = _explain_job(self._explainer, self.classifier, self.path, class_index, not self._full_photo)
         classifier = self.classifier
         self.slot.start(job, lambda shown: self._on_computed(shown, classifier, class_index))
@@ -330,9 +330,9 @@ class HeatmapView(QWidget):
         self.class_choice.setEnabled(True)
         self.opacity.setEnabled(True)
         name = self.classifier.class_names[class_index]
-        text = f"Red: where the photo looks most like “{name}” to the model; blue: least."
+        text = self.tr("Red: where the photo looks most like “{name}” to the model; blue: least.").format(name=name)
         if self._framed(crop):
-            text += " The model sees only the framed square."
+            text += self.tr(" The model sees only the framed square.")
         self.status.setText(text)
         self.explained.emit(explanation)
 
@@ -361,7 +361,7 @@ class HeatmapDialog(QDialog):
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
-        self.setWindowTitle("Why this class?")
+        self.setWindowTitle(self.tr("Why this class?"))
         self.view = HeatmapView()
         self.name = plain_label()  # the file's name, as it is
         self.name.setWordWrap(True)

@@ -9,18 +9,22 @@ checked, unchecked or partial.
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QT_TRANSLATE_NOOP, Qt, Signal
 from PySide6.QtGui import QStandardItem, QStandardItemModel
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTreeView, QWidget
 
 from tlgui.core.plan.freezing import LayerNode
 from tlgui.gui.widgets.progress_text import format_count
 
-COLUMNS = ("Module", "Type", "Parameters", "Trainable")
+COLUMNS = (
+    QT_TRANSLATE_NOOP("LayerTreeModel", "Module"), QT_TRANSLATE_NOOP("LayerTreeModel", "Type"),
+    QT_TRANSLATE_NOOP("LayerTreeModel", "Parameters"), QT_TRANSLATE_NOOP("LayerTreeModel", "Trainable"),
+)
 TRAINABLE_COLUMN = 3
 PARAMS_COLUMN = 2
 PATH_ROLE = Qt.ItemDataRole.UserRole + 1
-HEAD_NOTE = (
+HEAD_NOTE = QT_TRANSLATE_NOOP(
+    "LayerTreeModel",
     "The new head: one output per class. It replaces the pretrained network's own output layer and "
     "always trains."
 )
@@ -39,7 +43,7 @@ class LayerTreeModel(QStandardItemModel):
 
     def __init__(self, parent=None):
         super().__init__(0, len(COLUMNS), parent)
-        self.setHorizontalHeaderLabels(list(COLUMNS))
+        self.setHorizontalHeaderLabels([self.tr(title) for title in COLUMNS])
         self._checks: dict[str, QStandardItem] = {}
         self._params: dict[str, QStandardItem] = {}
         self._updating = False
@@ -82,7 +86,7 @@ class LayerTreeModel(QStandardItemModel):
 
     def _append(self, parent: QStandardItem, node: LayerNode) -> None:
         name = QStandardItem(node.name or node.path)
-        name.setToolTip(HEAD_NOTE if node.fixed else node.path)
+        name.setToolTip(self.tr(HEAD_NOTE) if node.fixed else node.path)
         kind = QStandardItem(node.type_name)
         params = QStandardItem(format_count(node.params))
         params.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
@@ -95,7 +99,7 @@ class LayerTreeModel(QStandardItemModel):
         if node.fixed:
             check.setCheckState(_check_state(node.trainable))
             check.setCheckable(False)  # shown, not clickable
-            check.setToolTip("The new head always trains.")
+            check.setToolTip(self.tr("The new head always trains."))
             self._checks[node.path] = check
         elif node.params:
             # User-checkable but not user-tristate: a click on a partial parent makes it all trainable.
@@ -104,7 +108,7 @@ class LayerTreeModel(QStandardItemModel):
             self._checks[node.path] = check
         else:
             check.setText("—")
-            check.setToolTip("No parameters to train")
+            check.setToolTip(self.tr("No parameters to train"))
             check.setTextAlignment(Qt.AlignmentFlag.AlignCenter)
         parent.appendRow(row)
         for child in node.children:

@@ -55,13 +55,13 @@ class ProgressPanel(QWidget):
 
     cancelRequested = Signal()
 
-    def __init__(self, cancel_text: str = "Cancel", parent: QWidget | None = None):
+    def __init__(self, cancel_text: str | None = None, parent: QWidget | None = None):
         super().__init__(parent)
         self.label = _ElidedLabel()
         self.bar = QProgressBar()
         self.bar.setTextVisible(False)
         self.bar.setFixedWidth(BAR_WIDTH)
-        self.cancel_button = QPushButton(cancel_text)
+        self.cancel_button = QPushButton(self.tr("Cancel") if cancel_text is None else cancel_text)
         self.cancel_button.clicked.connect(self._on_cancel)
         controls = QHBoxLayout()
         controls.addWidget(self.bar)
@@ -111,7 +111,7 @@ class ProgressPanel(QWidget):
 
     def text(self) -> str:
         """What the panel says now, in full."""
-        return self._text + (" — stopping…" if self._stopping else "")
+        return self._text + (self.tr(" — stopping…") if self._stopping else "")
 
     def finish(self) -> None:
         self.setVisible(False)

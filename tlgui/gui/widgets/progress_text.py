@@ -1,20 +1,48 @@
 """Words for numbers: counts of things, sizes and time left, as the pages show them.
 
 Pure functions (no widgets). Every "3 photos" of the window goes through ``counted``, the one place
-that knows how a count and its noun agree (and where a translation will plug in). Phases are named by the engine's ``Phase.title``, the one wording the
-window and the command line share.
+that knows how a count and its noun agree, in English and through the window's translation. Phases
+are named by the engine's ``Phase.title``, the one wording the window and the command line share (in
+the engine's language).
 """
 
 from __future__ import annotations
 
+from PySide6.QtCore import QCoreApplication, QObject
+
+from tlgui.core.i18n import ENGLISH, current_language
 from tlgui.core.progress import Phase, ProgressEvent
 
 # Download progress counts bytes; anything this large is shown in MB, not as a raw count.
 _BYTES_THRESHOLD = 100_000
 
 
+class _CountedNouns(QObject):
+    """The nouns ``counted`` knows in other languages: one numerus message each (``%n`` and the
+    translation's own plural forms, or a measure word in Chinese)."""
+
+    def text(self, count: int, singular: str) -> str | None:
+        match singular:
+            case "photo":
+                return self.tr("%n photo(s)", "", count)
+            case "file":
+                return self.tr("%n file(s)", "", count)
+            case "class":
+                return self.tr("%n class(es)", "", count)
+            case "copy":
+                return self.tr("%n copy(-ies)", "", count)
+        return None
+
+
 def counted(count: int, singular: str, plural: str | None = None) -> str:
-    """``"1 photo"``, ``"0 photos"``, ``"1,204 photos"``; ``plural`` defaults to ``singular + "s"``."""
+    """``"1 photo"``, ``"0 photos"``, ``"1,204 photos"``; ``plural`` defaults to ``singular + "s"``.
+
+    In another language than English a noun ``_CountedNouns`` knows is translated with its count.
+    """
+    if current_language() != ENGLISH:
+        translated = _CountedNouns().text(count, singular)
+        if translated is not None:
+            return translated
     noun = singular if count == 1 else (plural if plural is not None else singular + "s")
     return f"{count:,} {noun}"
 
@@ -24,15 +52,15 @@ def format_duration(seconds: float) -> str:
     if seconds != seconds:  # NaN: x != x
         seconds = 0
     if seconds < 0.5:
-        return "less than 1 s"
+        return QCoreApplication.translate("progress_text", "less than 1 s")
     seconds = int(round(seconds))
     if seconds < 60:
-        return f"{seconds} s"
+        return QCoreApplication.translate("progress_text", "{seconds} s").format(seconds=seconds)
     minutes, secs = divmod(seconds, 60)
     if minutes < 60:
-        return f"{minutes} min {secs:02d} s"
+        return QCoreApplication.translate("progress_text", "{minutes} min {seconds} s").format(minutes=minutes, seconds=f"{secs:02d}")
     hours, minutes = divmod(minutes, 60)
-    return f"{hours} h {minutes:02d} min"
+    return QCoreApplication.translate("progress_text", "{hours} h {minutes} min").format(hours=hours, minutes=f"{minutes:02d}")
 
 
 def format_eta(seconds: float | None) -> str:
@@ -40,8 +68,8 @@ def format_eta(seconds: float | None) -> str:
     if seconds is None or seconds != seconds or seconds < 0:  # NaN guard: x != x
         return ""
     if seconds < 0.5:
-        return "almost done"
-    return f"about {format_duration(seconds)} left"
+        return QCoreApplication.translate("progress_text", "almost done")
+    return QCoreApplication.translate("progress_text", "about {duration} left").format(duration=format_duration(seconds))
 
 
 def format_count(value: int) -> str:
@@ -65,7 +93,8 @@ def describe_event(event: ProgressEvent, label: str | None = None) -> str:
         text = event.message
     elif event.total and event.total > 1:
         if event.phase is Phase.DOWNLOAD and event.total >= _BYTES_THRESHOLD:
-            text += f" {format_megabytes(event.done)} of {format_megabytes(event.total)}"
+            text += " " + QCoreApplication.translate("progress_text", "{done} of {total}").format(
+                done=format_megabytes(event.done), total=format_megabytes(event.total))
         else:
             text += f" {event.done}/{event.total}"
     elif event.message and event.message != text:  # "Evaluating", not "Evaluating: Evaluating"

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QCoreApplication, QObject, Signal
 from PySide6.QtWidgets import QInputDialog, QWidget
 
 from tlgui.core.data.intake import IntakePlan, absolute, plan_files
@@ -18,6 +18,7 @@ from tlgui.core.data.items import clean_class_name
 from tlgui.core.errors import TlguiError
 from tlgui.gui.tasks import TaskSlot
 from tlgui.gui.widgets.plain_text import literal_html
+from tlgui.gui.widgets.progress_text import counted
 
 
 def ask_class(parent: QWidget | None, count: int, existing: Sequence[str], suggestion: str | None) -> str | None:
@@ -26,11 +27,12 @@ def ask_class(parent: QWidget | None, count: int, existing: Sequence[str], sugge
     if suggestion and suggestion not in choices:
         choices.insert(0, suggestion)
     current = choices.index(suggestion) if suggestion in choices else 0
-    what = "this photo" if count == 1 else f"these {count} photos"
+    question = QCoreApplication.translate("ClassAdder", "Add this photo to the training data, in which class?") if count == 1 \
+        else QCoreApplication.translate("ClassAdder", "Add these {photos} to the training data, in which class?").format(photos=counted(count, "photo"))
     name, ok = QInputDialog.getItem(
         parent,
-        "Add to class",
-        literal_html(f"Add {what} to the training data, in which class?\nChoose a class or type a new name:"),
+        QCoreApplication.translate("ClassAdder", "Add to class"),
+        literal_html(question + "\n" + QCoreApplication.translate("ClassAdder", "Choose a class or type a new name:")),
         choices,
         current,
         True,
@@ -43,15 +45,15 @@ def add_summary(label: str, added: int, moved: int, already: int, skipped: int) 
     """One sentence saying what an add did."""
     parts = []
     if added:
-        parts.append(f"added {added} photo{'s' if added != 1 else ''}")
+        parts.append(QCoreApplication.translate("ClassAdder", "added {photos}").format(photos=counted(added, "photo")))
     if moved:
-        parts.append(f"moved {moved} photo{'s' if moved != 1 else ''} from other classes")
+        parts.append(QCoreApplication.translate("ClassAdder", "moved {photos} from other classes").format(photos=counted(moved, "photo")))
     if already:
-        parts.append(f"{already} already there")
+        parts.append(QCoreApplication.translate("ClassAdder", "{count} already there").format(count=already))
     if skipped:
-        parts.append(f"{skipped} could not be read")
-    text = "; ".join(parts) or "nothing changed"
-    return f"Class “{label}”: {text}."
+        parts.append(QCoreApplication.translate("ClassAdder", "{count} could not be read").format(count=skipped))
+    text = QCoreApplication.translate("ClassAdder", "; ").join(parts) or QCoreApplication.translate("ClassAdder", "nothing changed")
+    return QCoreApplication.translate("ClassAdder", "Class “{name}”: {summary}.").format(name=label, summary=text)
 
 
 class ClassAdder(QObject):
@@ -92,7 +94,7 @@ class ClassAdder(QObject):
 
     def _commit(self, plan: IntakePlan, label: str, paths: list[Path], dataset) -> None:
         if dataset is not self.controller.dataset:
-            self.failed.emit("Another project was opened meanwhile; nothing was added.")
+            self.failed.emit(self.tr("Another project was opened meanwhile; nothing was added."))
             return
         # Decided now, against the bins as they are: the user may have edited them meanwhile.
         where = {item.path: item.label for item in dataset.items()}

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, Qt, Signal
 from PySide6.QtWidgets import (
     QFileDialog,
     QFrame,
@@ -36,7 +36,7 @@ from tlgui.core.models.modelfile import load_classifier
 from tlgui.core.predict.formats import save_predictions_csv
 from tlgui.core.predict.predictor import Predictor, collect_images
 from tlgui.gui.failed_saves import failed_save_message
-from tlgui.gui.model_export import MODEL_FILTER, ModelExporter
+from tlgui.gui.model_export import ModelExporter, model_filter
 from tlgui.gui.pages.classify.add_to_class import ClassAdder, ask_class
 from tlgui.gui.pages.classify.gallery import GALLERY_THUMB, PredictionGallery
 from tlgui.gui.pages.classify.prediction_table import PredictionProxy, PredictionTableModel
@@ -44,18 +44,18 @@ from tlgui.gui.pages.classify.prediction_views import SinglePredictionView, load
 from tlgui.gui.tasks import TaskSlot
 from tlgui.gui.widgets.plain_text import plain_label
 from tlgui.gui.widgets.progress_panel import ProgressPanel
+from tlgui.gui.widgets.progress_text import counted
 from tlgui.gui.widgets.thumbnails import ThumbnailLoader
 
-EMPTY_TEXT = "Train a model first, or open a model file"
-DROP_TEXT = "Drop photos or a folder here to classify them"
-OPEN_MODEL_FILTER = f"{MODEL_FILTER};;All files (*)"
+EMPTY_TEXT = QT_TRANSLATE_NOOP("ClassifyPage", "Train a model first, or open a model file")
+DROP_TEXT = QT_TRANSLATE_NOOP("ClassifyPage", "Drop photos or a folder here to classify them")
 ERROR_STYLE = "color: #b03a2e;"
 TOP_K = 3
 
 
 def image_filter() -> str:
     patterns = " ".join(f"*{suffix}" for suffix in sorted(SUPPORTED_SUFFIXES))
-    return f"Images ({patterns});;All files (*)"
+    return QCoreApplication.translate("ClassifyPage", "Images ({patterns});;All files (*)").format(patterns=patterns)
 
 
 def dropped_paths(mime) -> list[Path]:
@@ -93,7 +93,7 @@ class ClassifyPage(QWidget):
         self.predict_slot.progress.connect(lambda event: self.progress.follow(event))
         self.predict_slot.reported.connect(self._on_reported)
         self.predict_slot.failed.connect(lambda message, _details: self._show_message(message, error=True))
-        self.predict_slot.cancelled.connect(lambda: self._show_message("Stopped."))
+        self.predict_slot.cancelled.connect(lambda: self._show_message(self.tr("Stopped.")))
         self.predict_slot.done.connect(self._on_slot_done)
         self.file_slot = TaskSlot(self)
         self.file_slot.failed.connect(lambda message, _details: self._show_message(message, error=True))
@@ -106,14 +106,14 @@ class ClassifyPage(QWidget):
         self.loader = ThumbnailLoader(self, size=GALLERY_THUMB)
         self.setAcceptDrops(True)
 
-        self.open_images_button = _button("Open images…", self.open_images_dialog)
-        self.open_folder_button = _button("Open folder…", self.open_folder_dialog)
-        self.open_model_button = _button("Open model file…", self.open_model_dialog)
-        self.export_model_button = _button("Export model…", self.export_model_dialog)
-        self.export_csv_button = _button("Export CSV…", self.export_csv_dialog)
+        self.open_images_button = _button(self.tr("Open images…"), self.open_images_dialog)
+        self.open_folder_button = _button(self.tr("Open folder…"), self.open_folder_dialog)
+        self.open_model_button = _button(self.tr("Open model file…"), self.open_model_dialog)
+        self.export_model_button = _button(self.tr("Export model…"), self.export_model_dialog)
+        self.export_csv_button = _button(self.tr("Export CSV…"), self.export_csv_dialog)
         self.model_label = plain_label()  # class names and file names come from files
         self.model_label.setWordWrap(True)
-        self.progress = ProgressPanel("Cancel")
+        self.progress = ProgressPanel()
         self.progress.cancelRequested.connect(self.cancel)
         self.message = plain_label()
         self.message.setWordWrap(True)
@@ -129,8 +129,8 @@ class ClassifyPage(QWidget):
         self.table_box = self._build_table()
         self.results = QTabWidget()  # the gallery first; the table (and its CSV) as a second view
         self.results.setDocumentMode(True)
-        self.results.addTab(self.gallery, "Gallery")
-        self.results.addTab(self.table_box, "Table")
+        self.results.addTab(self.gallery, self.tr("Gallery"))
+        self.results.addTab(self.table_box, self.tr("Table"))
         self.stack = QStackedWidget()
         for widget in (self.empty, self.drop_prompt, self.single, self.results):
             self.stack.addWidget(widget)
@@ -158,7 +158,7 @@ class ClassifyPage(QWidget):
         # The file name is what people read first; it takes the room the numbers do not need.
         self.table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         self.filter = QLineEdit()
-        self.filter.setPlaceholderText("Filter (file, class or error)…")
+        self.filter.setPlaceholderText(self.tr("Filter (file, class or error)…"))
         self.filter.setClearButtonEnabled(True)
         self.filter.textChanged.connect(self.proxy.setFilterFixedString)
         box = QWidget()
@@ -213,12 +213,16 @@ class ClassifyPage(QWidget):
             backbone = classifier.backbone_id
         names = ", ".join(classifier.class_names)
         run = self.controller.run_in_use
-        origin = (f"from {self.model_source.name}" if self.model_source
-                  else f"trained in this project ({run.name if run is not None else '?'}, in use)")
+        origin = (self.tr("from {file}").format(file=self.model_source.name) if self.model_source
+                  else self.tr("trained in this project ({run}, in use)").format(
+                      run=run.name if run is not None else "?"))
         accuracy = classifier.metrics.accuracy
-        score = f" · validation accuracy {accuracy:.1%}" if accuracy is not None else ""
+        score = self.tr(" · validation accuracy {accuracy}").format(accuracy=f"{accuracy:.1%}") \
+            if accuracy is not None else ""
         self.model_label.setText(
-            f"Model {origin}: {backbone} · {classifier.num_classes} classes ({names}){score}"
+            self.tr("Model {origin}: {backbone} · {classes} ({names}){score}").format(
+                origin=origin, backbone=backbone, classes=counted(classifier.num_classes, "class", "classes"),
+                names=names, score=score)
         )
 
     def _update_actions(self) -> None:
@@ -244,7 +248,7 @@ class ClassifyPage(QWidget):
     def classify_paths(self, paths: list[Path]) -> None:
         """Classify files and folders (searched recursively) with the model in use."""
         if self.classifier is None:
-            self._show_message(EMPTY_TEXT + ".", error=True)
+            self._show_message(self.tr(EMPTY_TEXT) + self.tr("."), error=True)
             return
         if self.predict_slot.busy or not paths:
             return
@@ -260,7 +264,8 @@ class ClassifyPage(QWidget):
         def job(token, report):
             images = collect_images(paths)
             if not images:
-                raise TlguiError("No photos found there (looked for " + ", ".join(sorted(SUPPORTED_SUFFIXES)) + ").")
+                raise TlguiError(self.tr("No photos found there (looked for {suffixes}).").format(
+                    suffixes=", ".join(sorted(SUPPORTED_SUFFIXES))))
             predictor = Predictor(classifier)
             batches = predictor.predict_batches(images, top_k=k, progress=lambda e: report("progress", e),
                                                 cancel=token)
@@ -269,7 +274,7 @@ class ClassifyPage(QWidget):
             preview = load_preview(images[0]) if single else None
             return run, preview, single
 
-        self.progress.start("Classifying…")
+        self.progress.start(self.tr("Classifying…"))
         self.predict_slot.start(job, self._on_predicted)
 
     def cancel(self) -> None:
@@ -311,9 +316,9 @@ class ClassifyPage(QWidget):
         elif predictions:
             self.show_results()
         failed = sum(1 for p in predictions if p.error)
-        text = f"Classified {len(predictions) - failed} photo{'s' if len(predictions) - failed != 1 else ''}."
+        text = self.tr("Classified {photos}.").format(photos=counted(len(predictions) - failed, "photo"))
         if failed:
-            text += f" {failed} could not be read (see “Cannot be read”)."
+            text += self.tr(" {count} could not be read (see “Cannot be read”).").format(count=failed)
         self._show_message(text)
         self._update_actions()
         self.predictionsReady.emit(list(predictions))
@@ -336,7 +341,7 @@ class ClassifyPage(QWidget):
         if not paths:
             return False
         if self.adder.busy:
-            self._show_message("Still adding the previous photos; try again when it is done.")
+            self._show_message(self.tr("Still adding the previous photos; try again when it is done."))
             return False
         if label is None:
             predicted = {p.label for p in predictions if p.label}
@@ -346,7 +351,7 @@ class ClassifyPage(QWidget):
             label = ask_class(self, len(paths), existing, predicted.pop() if len(predicted) == 1 else None)
             if label is None:
                 return False
-        self._show_message(f"Adding {len(paths)} photo{'s' if len(paths) != 1 else ''}…")
+        self._show_message(self.tr("Adding {photos}…").format(photos=counted(len(paths), "photo")))
         return self.adder.add(paths, label)
 
     def _on_photos_added(self, summary: str) -> None:
@@ -366,13 +371,13 @@ class ClassifyPage(QWidget):
         if not self.file_slot.start(lambda token, report: load_classifier(path),
                                     lambda classifier: self._on_opened(classifier, path)):
             return
-        self.progress.start(f"Opening {path.name}…")
+        self.progress.start(self.tr("Opening {name}…").format(name=path.name))
         self.progress.cancel_button.setEnabled(False)  # opening is short; nothing to cancel
 
     def export_model(self, path: Path | str) -> bool:
         """Write the model in use to ``path`` (suffix added, atomically, in the background)."""
         if self.classifier is None:
-            self._show_message("There is no model to export yet.", error=True)
+            self._show_message(self.tr("There is no model to export yet."), error=True)
             return False
         return self.exporter.export(self.classifier, path)
 
@@ -383,32 +388,33 @@ class ClassifyPage(QWidget):
         except Exception as exc:  # noqa: BLE001 - whatever it was, the file is not there: say so
             self.controller.report_error(failed_save_message("CSV file", path, exc))
             return False
-        self._show_message(f"Saved {len(self.predictions)} predictions to {path}.")
+        self._show_message(self.tr("Saved {count} predictions to {path}.").format(count=len(self.predictions), path=path))
         return True
 
     def _on_opened(self, classifier, path: Path) -> None:
         self._use(classifier, path)
-        self._show_message(f"Opened {path}.")
+        self._show_message(self.tr("Opened {path}.").format(path=path))
         self.modelOpened.emit(path)
 
     def _on_exported(self, path: Path) -> None:
-        self._show_message(f"Model exported to {path}.")
+        self._show_message(self.tr("Model exported to {path}.").format(path=path))
         self.modelExported.emit(path)
 
     # -- dialogs --------------------------------------------------------------------------------
 
     def open_images_dialog(self) -> None:
-        files, _ = QFileDialog.getOpenFileNames(self, "Classify photos", "", image_filter())
+        files, _ = QFileDialog.getOpenFileNames(self, self.tr("Classify photos"), "", image_filter())
         if files:
             self.classify_paths([Path(f) for f in files])
 
     def open_folder_dialog(self) -> None:
-        folder = QFileDialog.getExistingDirectory(self, "Classify every photo in a folder")
+        folder = QFileDialog.getExistingDirectory(self, self.tr("Classify every photo in a folder"))
         if folder:
             self.classify_paths([Path(folder)])
 
     def open_model_dialog(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "Open model file", "", OPEN_MODEL_FILTER)
+        path, _ = QFileDialog.getOpenFileName(self, self.tr("Open model file"), "",
+                                              model_filter() + ";;" + self.tr("All files (*)"))
         if path:
             self.open_model(path)
 
@@ -418,7 +424,7 @@ class ClassifyPage(QWidget):
             self.exporter.ask_and_export(self, self.classifier, suggested)
 
     def export_csv_dialog(self) -> None:
-        path, _ = QFileDialog.getSaveFileName(self, "Export predictions", "predictions.csv", "CSV (*.csv)")
+        path, _ = QFileDialog.getSaveFileName(self, self.tr("Export predictions"), "predictions.csv", "CSV (*.csv)")
         if path:
             self.export_csv(path)
 
@@ -463,7 +469,8 @@ class _DropPrompt(QFrame):
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
-        label = QLabel(DROP_TEXT + "\n\nor use “Open images…” / “Open folder…” above.")
+        label = QLabel(QCoreApplication.translate("ClassifyPage", DROP_TEXT) + "\n\n"
+                       + self.tr("or use “Open images…” / “Open folder…” above."))
         label.setAlignment(Qt.AlignmentFlag.AlignCenter)
         label.setStyleSheet("color: #555; font-size: 14pt; border: none; background: transparent;")
         layout = QVBoxLayout(self)
@@ -480,10 +487,10 @@ class _EmptyState(QWidget):
 
     def __init__(self, open_model, parent: QWidget | None = None):
         super().__init__(parent)
-        label = QLabel(EMPTY_TEXT)
+        label = QLabel(QCoreApplication.translate("ClassifyPage", EMPTY_TEXT))
         label.setAlignment(Qt.AlignmentFlag.AlignCenter)
         label.setStyleSheet("color: gray; font-size: 16pt;")
-        button = QPushButton("Open model file…")
+        button = QPushButton(self.tr("Open model file…"))
         button.clicked.connect(open_model)
         layout = QVBoxLayout(self)
         layout.addStretch(1)

@@ -13,7 +13,9 @@ from enum import Enum
 from pathlib import Path
 
 from PySide6.QtCore import (
+    QT_TRANSLATE_NOOP,
     QAbstractListModel,
+    QCoreApplication,
     QMimeData,
     QModelIndex,
     QPersistentModelIndex,
@@ -43,6 +45,7 @@ from PySide6.QtWidgets import (
 
 from tlgui.core.predict.predictor import Prediction
 from tlgui.gui.widgets.plain_text import literal_html
+from tlgui.gui.widgets.progress_text import counted
 from tlgui.gui.widgets.thumbnails import ThumbnailLoader
 
 Index = QModelIndex | QPersistentModelIndex
@@ -63,15 +66,15 @@ class Unreadable:
 
 
 class Order(Enum):
-    FILE = "File order"
-    MOST_CONFIDENT = "Most confident first"
-    LEAST_SURE = "Least sure first"
+    FILE = QT_TRANSLATE_NOOP("PredictionGallery", "File order")
+    MOST_CONFIDENT = QT_TRANSLATE_NOOP("PredictionGallery", "Most confident first")
+    LEAST_SURE = QT_TRANSLATE_NOOP("PredictionGallery", "Least sure first")
 
 
 class Threshold(Enum):
-    ANY = "Any confidence"
-    AT_LEAST = "Confidence at least"
-    BELOW = "Confidence below"
+    ANY = QT_TRANSLATE_NOOP("PredictionGallery", "Any confidence")
+    AT_LEAST = QT_TRANSLATE_NOOP("PredictionGallery", "Confidence at least")
+    BELOW = QT_TRANSLATE_NOOP("PredictionGallery", "Confidence below")
 
 
 def confidence_colour(probability: float) -> QColor:
@@ -158,9 +161,9 @@ class GalleryModel(QAbstractListModel):
         if role == ProbabilityRole:
             return prediction.probability
         if role == Qt.ItemDataRole.DisplayRole:
-            name = prediction.path.name if prediction.path else "(image)"
+            name = prediction.path.name if prediction.path else self.tr("(image)")
             if prediction.error:
-                return f"{name}: cannot be read"
+                return self.tr("{name}: cannot be read").format(name=name)
             return f"{name}: {prediction.label} {prediction.probability:.0%}"
         if role == Qt.ItemDataRole.DecorationRole:
             if prediction.path is None or prediction.error:
@@ -200,10 +203,10 @@ class GalleryModel(QAbstractListModel):
 def _tooltip(prediction: Prediction) -> str:
     lines = [str(prediction.path or "")]
     if prediction.error:
-        lines.append(f"Cannot be read: {prediction.error}")
+        lines.append(QCoreApplication.translate("PredictionGallery", "Cannot be read: {reason}").format(reason=prediction.error))
     else:
         lines += [f"{label}: {probability:.1%}" for label, probability in prediction.top]
-        lines.append("Double-click to see why (heatmap).")
+        lines.append(QCoreApplication.translate("PredictionGallery", "Double-click to see why (heatmap)."))
     return "\n".join(lines)
 
 
@@ -324,7 +327,8 @@ class GalleryDelegate(QStyledItemDelegate):
         painter.setFont(font)
         if prediction.error:
             painter.setPen(ERROR_COLOUR)
-            painter.drawText(verdict, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, "⚠ cannot be read")
+            painter.drawText(verdict, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
+                             self.tr("⚠ cannot be read"))
         else:
             percent = f" {prediction.probability:.0%}"
             metrics = painter.fontMetrics()
@@ -343,7 +347,7 @@ class GalleryDelegate(QStyledItemDelegate):
         painter.setFont(option.font)
         painter.setPen(palette.color(QPalette.ColorRole.PlaceholderText))
         file_line = QRect(cell.left() + MARGIN, verdict.bottom() + self.bar_height + 6, text_width, self.line)
-        name = prediction.path.name if prediction.path else "(image)"
+        name = prediction.path.name if prediction.path else self.tr("(image)")
         painter.drawText(file_line, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
                          painter.fontMetrics().elidedText(name, Qt.TextElideMode.ElideMiddle, text_width))
         painter.restore()
@@ -397,15 +401,16 @@ class GalleryView(QListView):
         """The actions offered for the selected photos (a method, so that tests can trigger them)."""
         menu = QMenu(self)
         count = len(chosen)
-        add = QAction(f"Add {'this photo' if count == 1 else f'these {count} photos'} to class…", menu)
+        add = QAction(self.tr("Add this photo to class…") if count == 1
+                      else self.tr("Add these {photos} to class…").format(photos=counted(count, "photo")), menu)
         add.triggered.connect(lambda: self.addToClassRequested.emit(chosen))
         menu.addAction(add)
         if count == 1:
-            why = QAction("Why this class? (heatmap)", menu)
+            why = QAction(self.tr("Why this class? (heatmap)"), menu)
             why.triggered.connect(lambda: self.openRequested.emit(chosen[0]))
             why.setEnabled(chosen[0].error is None)
             menu.addAction(why)
-            viewer = QAction("Open in image viewer", menu)
+            viewer = QAction(self.tr("Open in image viewer"), menu)
             path = chosen[0].path
             viewer.triggered.connect(lambda: QDesktopServices.openUrl(QUrl.fromLocalFile(str(path))))
             menu.addAction(viewer)
@@ -434,11 +439,11 @@ class PredictionGallery(QWidget):
         self.tabs.currentChanged.connect(self._on_tab)
         self.order = QComboBox()
         for order in Order:
-            self.order.addItem(order.value, order)
+            self.order.addItem(self.tr(order.value), order)
         self.order.currentIndexChanged.connect(lambda _i: self.proxy.set_order(self.order.currentData()))
         self.threshold = QComboBox()
         for threshold in Threshold:
-            self.threshold.addItem(threshold.value, threshold)
+            self.threshold.addItem(self.tr(threshold.value), threshold)
         self.threshold_value = QSpinBox()
         self.threshold_value.setRange(0, 100)
         self.threshold_value.setValue(50)
@@ -448,15 +453,15 @@ class PredictionGallery(QWidget):
         self.threshold_value.valueChanged.connect(lambda _v: self._on_threshold())
         self.view = GalleryView()
         self.view.setModel(self.proxy)
-        self.hint = QLabel("Drag photos onto a class bin on the Data tab (hover the tab to open it), "
-                           "or right-click → “Add to class…”, to add them to the training data. "
-                           "Double-click a photo to see why.")
+        self.hint = QLabel(self.tr("Drag photos onto a class bin on the Data tab (hover the tab to open it), "
+                                   "or right-click → “Add to class…”, to add them to the training data. "
+                                   "Double-click a photo to see why."))
         self.hint.setWordWrap(True)
         self.hint.setStyleSheet("color: #666;")
 
         controls = QHBoxLayout()
         controls.setContentsMargins(0, 0, 0, 0)
-        controls.addWidget(QLabel("Sort:"))
+        controls.addWidget(QLabel(self.tr("Sort:")))
         controls.addWidget(self.order)
         controls.addSpacing(16)
         controls.addWidget(self.threshold)
@@ -515,10 +520,11 @@ class PredictionGallery(QWidget):
 
     def _update_tabs(self) -> None:
         """Tab texts follow the counts; tabs are added or removed only when the groups change."""
-        wanted: list[tuple[object, str]] = [(None, f"All photos ({self.model.rowCount():,})")]
+        wanted: list[tuple[object, str]] = [(None, self.tr("All photos ({count})").format(
+            count=f"{self.model.rowCount():,}"))]
         wanted += [(name, _tab_text(name, self.model.count(name))) for name in self.class_names]
         if self.model.unreadable:
-            wanted.append((Unreadable, f"Cannot be read ({self.model.unreadable:,})"))
+            wanted.append((Unreadable, self.tr("Cannot be read ({count})").format(count=f"{self.model.unreadable:,}")))
         current = self.tabs.tabData(self.tabs.currentIndex()) if self.tabs.count() else None
         if [self.tabs.tabData(i) for i in range(self.tabs.count())] != [group for group, _ in wanted]:
             self.tabs.blockSignals(True)

@@ -6,7 +6,14 @@ then Error. Probabilities are shown as percentages but sort by their value (``SO
 
 from __future__ import annotations
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, QSortFilterProxyModel, Qt
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QCoreApplication,
+    QModelIndex,
+    QPersistentModelIndex,
+    QSortFilterProxyModel,
+    Qt,
+)
 from PySide6.QtGui import QColor
 
 from tlgui.core.predict.predictor import Prediction
@@ -14,13 +21,6 @@ from tlgui.gui.widgets.plain_text import literal_html
 
 SORT_ROLE = Qt.ItemDataRole.UserRole + 1
 Index = QModelIndex | QPersistentModelIndex
-_ORDINALS = {2: "2nd", 3: "3rd"}
-
-
-def _ordinal(rank: int) -> str:
-    return _ORDINALS.get(rank, f"{rank}th")
-
-
 class PredictionTableModel(QAbstractTableModel):
     """One row per photo; the number of runner-up columns follows the longest top-k list."""
 
@@ -52,10 +52,16 @@ class PredictionTableModel(QAbstractTableModel):
         return list(self._rows)
 
     def headers(self) -> list[str]:
-        names = ["File", "Predicted class", "Probability"]
+        names = [self.tr("File"), self.tr("Predicted class"), self.tr("Probability")]
         for rank in range(2, self._k + 1):
-            names += [f"{_ordinal(rank)} class", f"{_ordinal(rank)} probability"]
-        return [*names, "Error"]
+            # Whole phrases per rank: ordinals are made differently in every language.
+            if rank == 2:
+                names += [self.tr("2nd class"), self.tr("2nd probability")]
+            elif rank == 3:
+                names += [self.tr("3rd class"), self.tr("3rd probability")]
+            else:
+                names += [self.tr("{rank}th class").format(rank=rank), self.tr("{rank}th probability").format(rank=rank)]
+        return [*names, self.tr("Error")]
 
     def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: N802, B008 - Qt signature
         return 0 if parent.isValid() else len(self._rows)
@@ -96,7 +102,7 @@ class PredictionTableModel(QAbstractTableModel):
     def _file_cell(prediction: Prediction, role: int):
         path = prediction.path
         if role == Qt.ItemDataRole.DisplayRole:
-            return path.name if path is not None else "(image)"
+            return path.name if path is not None else QCoreApplication.translate("PredictionTableModel", "(image)")
         if role == SORT_ROLE:
             return str(path or "")
         if role == Qt.ItemDataRole.ToolTipRole:

@@ -8,7 +8,16 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelIndex, QSize, Qt, QUrl, Signal
+from PySide6.QtCore import (
+    QAbstractListModel,
+    QCoreApplication,
+    QModelIndex,
+    QPersistentModelIndex,
+    QSize,
+    Qt,
+    QUrl,
+    Signal,
+)
 from PySide6.QtGui import QColor, QDesktopServices, QImage
 from PySide6.QtWidgets import QAbstractItemView, QListView, QMenu, QWidget
 
@@ -33,11 +42,10 @@ def caption(prediction: ValPrediction) -> str:
 
 
 def tooltip(prediction: ValPrediction) -> str:
-    return (
-        f"{prediction.path}\ntrue class: {prediction.true_label}\n"
-        f"predicted: {prediction.predicted_label} ({prediction.probability:.1%})\n"
-        "Double-click to see why (heatmap)."
-    )
+    return QCoreApplication.translate("PredictionThumbModel", "{path}\ntrue class: {true}\npredicted: {predicted} ({probability})\n"
+                                      "Double-click to see why (heatmap).").format(
+        path=prediction.path, true=prediction.true_label, predicted=prediction.predicted_label,
+        probability=f"{prediction.probability:.1%}")
 
 
 class PredictionThumbModel(QAbstractListModel):
@@ -75,7 +83,8 @@ class PredictionThumbModel(QAbstractListModel):
             return self._loader.request(prediction.path) or self._placeholder
         if role == Qt.ItemDataRole.ToolTipRole:
             failure = self._loader.failure(prediction.path)
-            return literal_html(tooltip(prediction) + (f"\n(no preview: {failure})" if failure else ""))
+            return literal_html(tooltip(prediction) + (
+                "\n" + self.tr("(no preview: {reason})").format(reason=failure) if failure else ""))
         return None
 
     def _on_thumbnail(self, path: str) -> None:
@@ -117,7 +126,7 @@ class PredictionThumbView(QListView):
         self.setCurrentIndex(index)
         prediction = model.prediction(index.row())
         menu = QMenu(self)
-        menu.addAction("Why this class? (heatmap)", lambda: self.whyRequested.emit(prediction))
+        menu.addAction(self.tr("Why this class? (heatmap)"), lambda: self.whyRequested.emit(prediction))
         path = Path(prediction.path)
-        menu.addAction("Open in image viewer", lambda: QDesktopServices.openUrl(QUrl.fromLocalFile(str(path))))
+        menu.addAction(self.tr("Open in image viewer"), lambda: QDesktopServices.openUrl(QUrl.fromLocalFile(str(path))))
         menu.exec(event.globalPos())

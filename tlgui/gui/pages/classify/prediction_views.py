@@ -48,7 +48,7 @@ class SinglePredictionView(QWidget):
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
         self.prediction: Prediction | None = None
-        self.back_button = QPushButton("← All photos")
+        self.back_button = QPushButton(self.tr("← All photos"))
         self.back_button.clicked.connect(self.backRequested)
         self.back_button.hide()
         self.heatmap = HeatmapView()
@@ -62,8 +62,8 @@ class SinglePredictionView(QWidget):
         self.bars = QGridLayout(self.bars_box)
         self.bars.setContentsMargins(0, 0, 0, 0)
         self.bars.setColumnStretch(1, 1)
-        self.add_button = QPushButton("Add to class…")
-        self.add_button.setToolTip("Add this photo to the training data, in the class you choose")
+        self.add_button = QPushButton(self.tr("Add to class…"))
+        self.add_button.setToolTip(self.tr("Add this photo to the training data, in the class you choose"))
         self.add_button.clicked.connect(self._on_add)
         details = QWidget()
         details.setFixedWidth(DETAILS_WIDTH)
@@ -98,10 +98,10 @@ class SinglePredictionView(QWidget):
         self._clear_bars()
         self.add_button.setEnabled(prediction.path is not None and not prediction.error)
         if prediction.error:
-            self.heatmap.canvas.placeholder = "No preview: the file cannot be read."
+            self.heatmap.canvas.placeholder = self.tr("No preview: the file cannot be read.")
             self.heatmap.canvas.set_photo(None)
             self.heatmap.status.setText("")
-            self.verdict.setText(f"Could not be classified: {prediction.error}")
+            self.verdict.setText(self.tr("Could not be classified: {reason}").format(reason=prediction.error))
             self.verdict.setStyleSheet("font-size: 12pt; font-weight: bold; color: #b03a2e;")
             return
         if prediction.path is not None:

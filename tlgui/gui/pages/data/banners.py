@@ -7,7 +7,15 @@ refreshes them when the dataset changes.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
+from PySide6.QtCore import (
+    QT_TRANSLATE_NOOP,
+    QAbstractTableModel,
+    QCoreApplication,
+    QModelIndex,
+    QPersistentModelIndex,
+    Qt,
+    Signal,
+)
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QAbstractScrollArea,
@@ -25,7 +33,6 @@ from PySide6.QtWidgets import (
 
 from tlgui.core.data.bins import Duplicate, SkippedFile
 from tlgui.gui.widgets.plain_text import literal_html, plain_label
-from tlgui.gui.widgets.progress_text import counted
 
 _Index = QModelIndex | QPersistentModelIndex
 
@@ -36,7 +43,7 @@ MAX_TABLE_ROWS = 6
 class SkippedModel(QAbstractTableModel):
     """Two columns: the file, and why it was not added."""
 
-    HEADERS = ("File", "Reason")
+    HEADERS = (QT_TRANSLATE_NOOP("SkippedModel", "File"), QT_TRANSLATE_NOOP("SkippedModel", "Reason"))
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -65,7 +72,7 @@ class SkippedModel(QAbstractTableModel):
 
     def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole):
         if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
-            return self.HEADERS[section]
+            return self.tr(self.HEADERS[section])
         return None
 
 
@@ -100,7 +107,7 @@ class SkippedPanel(QFrame):
         self.model.set_skipped(skipped)
         self._fit_table()
         count = len(skipped)
-        self.toggle.setText(f"{counted(count, 'file')} skipped (not readable as photos)")
+        self.toggle.setText(self.tr("%n file(s) skipped (not readable as photos)", "", count))
         self.setVisible(count > 0)
 
     def _fit_table(self) -> None:
@@ -132,7 +139,7 @@ class DuplicatesBanner(QFrame):
         self.text = QLabel()
         self.text.setWordWrap(True)
         self.text.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
-        self.button = QPushButton("Show them")
+        self.button = QPushButton(self.tr("Show them"))
         self.button.clicked.connect(self.showRequested)
         layout = QHBoxLayout(self)
         layout.setContentsMargins(8, 4, 8, 4)
@@ -144,12 +151,13 @@ class DuplicatesBanner(QFrame):
         self.duplicates = list(duplicates)
         count = len(duplicates)
         most = max((len({item.label for item in d.items}) for d in duplicates), default=2)
-        where = "two classes" if most <= 2 else "several classes"
-        verb = "appears" if count == 1 else "appear"
-        self.text.setText(
-            f"⚠ {counted(count, 'photo')} {verb} in {where}. "
-            "A photo should carry one label; remove it from the wrong class."
-        )
+        if most <= 2:
+            text = self.tr("⚠ %n photo(s) appear(s) in two classes. A photo should carry one label; "
+                           "remove it from the wrong class.", "", count)
+        else:
+            text = self.tr("⚠ %n photo(s) appear(s) in several classes. A photo should carry one label; "
+                           "remove it from the wrong class.", "", count)
+        self.text.setText(text)
         self.setVisible(count > 0)
 
 
@@ -172,7 +180,7 @@ class _Banner(QFrame):
         close = QToolButton()
         close.setText("✕")
         close.setAutoRaise(True)
-        close.setToolTip("Hide this message")
+        close.setToolTip(self.tr("Hide this message"))
         close.clicked.connect(self.hide)
         self.close_button = close
         layout.addWidget(close, 0, Qt.AlignmentFlag.AlignTop)
@@ -184,15 +192,16 @@ class DemoBanner(_Banner):
     trainRequested = Signal()
     newProjectRequested = Signal()
 
-    TEXT = ("<b>These ants and bees are a demo</b> that comes with tlgui, so you can try it at once. "
-            "Next step: <b>3 · Train</b> teaches a classifier to tell them apart (about a minute). "
-            "For your own photos, start a new project and drop a folder per class here.")
+    TEXT = QT_TRANSLATE_NOOP(
+        "DemoBanner", "<b>These ants and bees are a demo</b> that comes with tlgui, so you can try it at once. "
+        "Next step: <b>3 · Train</b> teaches a classifier to tell them apart (about a minute). "
+        "For your own photos, start a new project and drop a folder per class here.")
 
     def __init__(self, parent: QWidget | None = None):
-        super().__init__("demoBanner", "52, 152, 219", QLabel(self.TEXT), parent)
-        self.train_button = QPushButton("Train on the demo")
+        super().__init__("demoBanner", "52, 152, 219", QLabel(QCoreApplication.translate("DemoBanner", self.TEXT)), parent)
+        self.train_button = QPushButton(self.tr("Train on the demo"))
         self.train_button.clicked.connect(self.trainRequested)
-        self.new_button = QPushButton("New project")
+        self.new_button = QPushButton(self.tr("New project"))
         self.new_button.clicked.connect(self.newProjectRequested)
         self.buttons.addWidget(self.train_button)
         self.buttons.addWidget(self.new_button)

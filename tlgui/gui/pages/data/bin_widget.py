@@ -44,6 +44,7 @@ from tlgui.core.plan.recommend import class_size_warning
 from tlgui.core.plan.regime import Regime
 from tlgui.gui.pages.data.bins_model import BinModel
 from tlgui.gui.widgets.plain_text import make_plain
+from tlgui.gui.widgets.progress_text import counted
 from tlgui.gui.widgets.thumb_delegate import ThumbnailDelegate
 
 #: How long a bin stays outlined after an edit put something in it.
@@ -170,16 +171,16 @@ class BinPanel(QFrame):
         self.fold_button.setArrowType(Qt.ArrowType.DownArrow)
         self.fold_button.setAutoRaise(True)
         self.fold_button.setCheckable(True)
-        self.fold_button.setToolTip("Fold this class away (its photos stay in the project)")
+        self.fold_button.setToolTip(self.tr("Fold this class away (its photos stay in the project)"))
         self.fold_button.toggled.connect(self._set_folded)
 
         self.check = QCheckBox()
-        self.check.setToolTip("Select this class (to merge or delete several at once)")
+        self.check.setToolTip(self.tr("Select this class (to merge or delete several at once)"))
         self.check.toggled.connect(lambda on: self.checkedChanged.emit(self.label, on))
         self.warning_icon = QLabel()
         self.warning_icon.setFixedSize(18, 18)
         self.title = make_plain(_TitleLabel())  # the class name, literally
-        self.title.setToolTip("Double-click to rename")
+        self.title.setToolTip(self.tr("Double-click to rename"))
         font = self.title.font()
         font.setBold(True)
         font.setPointSizeF(font.pointSizeF() * 1.15)
@@ -195,7 +196,7 @@ class BinPanel(QFrame):
         self.count_label.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
         self.menu_button = QToolButton()
         self.menu_button.setText("⋯")
-        self.menu_button.setToolTip("Class actions")
+        self.menu_button.setToolTip(self.tr("Class actions"))
         self.menu_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
         self.menu_button.setMenu(self._build_menu())
         self.menu_button.setAutoRaise(True)
@@ -223,7 +224,7 @@ class BinPanel(QFrame):
         self._grid_viewport = self.view.viewport()
         self._grid_viewport.installEventFilter(self)
         self.photo_menu = self._build_photo_menu()
-        self.empty_hint = QLabel("Empty — drop photos here.")
+        self.empty_hint = QLabel(self.tr("Empty — drop photos here."))
         self.empty_hint.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.empty_hint.setEnabled(False)
         self.empty_hint.setMinimumHeight(48)
@@ -252,7 +253,7 @@ class BinPanel(QFrame):
         """Name, count and warning from the model's current contents."""
         count = self.model.rowCount()
         self.title.setText(self.label)
-        self.count_label.setText(f"{count:,} photo{'s' if count != 1 else ''}")
+        self.count_label.setText(counted(count, "photo"))
         warning = class_size_warning(count, self.regime)
         if warning is None:
             self.warning_icon.clear()
@@ -403,17 +404,17 @@ class BinPanel(QFrame):
 
     def _build_menu(self) -> QMenu:
         menu = QMenu(self)
-        rename = QAction("Rename…", self)
+        rename = QAction(self.tr("Rename…"), self)
         rename.triggered.connect(self.start_rename)
-        add = QAction("Add photos…", self)
+        add = QAction(self.tr("Add photos…"), self)
         add.triggered.connect(lambda: self.addPhotosRequested.emit(self.label))
-        select_all = QAction("Select all photos", self)
+        select_all = QAction(self.tr("Select all photos"), self)
         select_all.triggered.connect(self.select_all)
-        remove = QAction("Remove selected photos", self)
+        remove = QAction(self.tr("Remove selected photos"), self)
         remove.triggered.connect(lambda: self.removePhotosRequested.emit(self.label))
-        move = QAction("Move selected photos to class…", self)
+        move = QAction(self.tr("Move selected photos to class…"), self)
         move.triggered.connect(lambda: self.moveRequested.emit(self.label))
-        delete = QAction("Delete class", self)
+        delete = QAction(self.tr("Delete class"), self)
         delete.triggered.connect(lambda: self.deleteRequested.emit(self.label))
         for action in (rename, add, select_all, move, remove):
             menu.addAction(action)
@@ -423,11 +424,11 @@ class BinPanel(QFrame):
 
     def _build_photo_menu(self) -> QMenu:
         menu = QMenu(self)
-        preview = menu.addAction("Show large\tSpace")
+        preview = menu.addAction(self.tr("Show large") + "\tSpace")
         preview.triggered.connect(
             lambda: self.previewRequested.emit(self.label, self.view.currentIndex().row()))
-        menu.addAction("Move to class…").triggered.connect(lambda: self.moveRequested.emit(self.label))
-        menu.addAction("Remove from the project\tDel").triggered.connect(
+        menu.addAction(self.tr("Move to class…")).triggered.connect(lambda: self.moveRequested.emit(self.label))
+        menu.addAction(self.tr("Remove from the project") + "\tDel").triggered.connect(
             lambda: self.removePhotosRequested.emit(self.label))
         return menu
 

@@ -163,12 +163,12 @@ class BinModel(QAbstractListModel):
     def _tooltip(self, item: ImageItem) -> str:
         lines = [item.path.name, str(item.path.parent)]
         if item.split:
-            lines.append(f"Given split: {item.split}")
+            lines.append(self.tr("Given split: {split}").format(split=item.split))
         if item.digest in self._duplicates:
-            lines.append("The same photo is also in another class.")
+            lines.append(self.tr("The same photo is also in another class."))
         failure = self._loader.failure(item.path)
         if failure:
-            lines.append(f"Cannot show a preview: {failure}")
+            lines.append(self.tr("Cannot show a preview: {reason}").format(reason=failure))
         return literal_html("\n".join(lines))
 
     def flags(self, index: _Index) -> Qt.ItemFlag:

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from pathlib import Path
 
-from PySide6.QtCore import QEvent, QObject, QPoint, Qt, QTimer, Signal
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, QEvent, QObject, QPoint, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QDragEnterEvent, QDragMoveEvent, QDropEvent, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
@@ -54,13 +54,14 @@ from tlgui.gui.widgets.progress_text import counted
 from tlgui.gui.widgets.thumb_delegate import ThumbnailDelegate
 from tlgui.gui.widgets.thumbnails import THUMB_SIZE, ThumbnailLoader
 
-EMPTY_TEXT = (
+EMPTY_TEXT = QT_TRANSLATE_NOOP(
+    "DataPage",
     "<h2>Start by adding photos</h2>"
     "<p>Drag folders of photos here — one folder per class (for example <i>cats/</i> and "
     "<i>dogs/</i>), or one folder that holds a sub-folder per class.</p>"
     "<p>Photos you drop later on a class join it; drag thumbnails between classes to relabel them.</p>"
 )
-DROP_TEXT = "Drop folders or photos here to add them — on a class to add them to it"
+DROP_TEXT = QT_TRANSLATE_NOOP("DataPage", "Drop folders or photos here to add them — on a class to add them to it")
 
 #: The thumbnail size slider: smallest, largest, step (pixels).
 THUMB_SIZES = (64, 256, 16)
@@ -71,7 +72,7 @@ AUTOSCROLL_MARGIN = 40
 
 def _image_filter() -> str:
     patterns = " ".join(f"*{suffix}" for suffix in sorted(SUPPORTED_SUFFIXES))
-    return f"Images ({patterns});;All files (*)"
+    return QCoreApplication.translate("DataPage", "Images ({patterns});;All files (*)").format(patterns=patterns)
 
 
 def default_thumb_size(screen_width: int) -> int:
@@ -93,14 +94,15 @@ def describe_reports(reports: Iterable[AddReport]) -> str:
     created = [name for r in reports for name in r.created]
     duplicates = sum(r.duplicates_ignored for r in reports)
     skipped = sum(len(r.skipped) for r in reports)
-    parts = [f"Added {counted(added, 'photo')}"]
+    parts = [QCoreApplication.translate("DataPage", "Added {photos}").format(photos=counted(added, "photo"))]
     if created:
-        parts.append(f"new {'class' if len(created) == 1 else 'classes'}: {', '.join(created)}")
+        new = QCoreApplication.translate("DataPage", "new class: {names}") if len(created) == 1 else QCoreApplication.translate("DataPage", "new classes: {names}")
+        parts.append(new.format(names=", ".join(created)))
     if duplicates:
-        parts.append(f"{counted(duplicates, 'photo')} already there left out")
+        parts.append(QCoreApplication.translate("DataPage", "{photos} already there left out").format(photos=counted(duplicates, "photo")))
     if skipped:
-        parts.append(f"{counted(skipped, 'file')} skipped")
-    return "; ".join(parts) + "."
+        parts.append(QCoreApplication.translate("DataPage", "{files} skipped").format(files=counted(skipped, "file")))
+    return QCoreApplication.translate("DataPage", "; ").join(parts) + QCoreApplication.translate("DataPage", ".")
 
 
 class _EmptyState(DropZone):
@@ -108,17 +110,17 @@ class _EmptyState(DropZone):
 
     def __init__(self, page: DataPage):
         super().__init__()
-        self.text = QLabel(EMPTY_TEXT)
+        self.text = QLabel(QCoreApplication.translate("DataPage", EMPTY_TEXT))
         self.text.setWordWrap(True)
         self.text.setAlignment(Qt.AlignmentFlag.AlignCenter)
         # At most a comfortable line length; no alignment flag in the layout, so the label gets
         # the height its wrapped text needs at the width it gets.
         self.text.setMaximumWidth(560)
         self.text.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Minimum)
-        self.add_button = QPushButton("Add folder…")
+        self.add_button = QPushButton(self.tr("Add folder…"))
         self.add_button.setMinimumWidth(160)
         self.add_button.clicked.connect(page.add_folder_dialog)
-        self.new_button = QPushButton("New empty class")
+        self.new_button = QPushButton(self.tr("New empty class"))
         self.new_button.clicked.connect(page.new_class)
         text_row = QHBoxLayout()
         text_row.addStretch(1)
@@ -143,10 +145,10 @@ class _DropStrip(DropZone):
 
     def __init__(self, page: DataPage):
         super().__init__()
-        self.text = QLabel(DROP_TEXT)
+        self.text = QLabel(QCoreApplication.translate("DataPage", DROP_TEXT))
         self.text.setEnabled(False)
         self.text.setWordWrap(True)
-        self.add_button = QPushButton("Add folder…")
+        self.add_button = QPushButton(self.tr("Add folder…"))
         self.add_button.clicked.connect(page.add_folder_dialog)
         layout = QHBoxLayout(self)
         layout.setContentsMargins(14, 8, 10, 8)
@@ -221,9 +223,9 @@ class DataPage(QWidget):
         self._closing = False
         self.preview: PhotoPreview | None = None
         self.setAcceptDrops(True)
-        self.move_action = QAction("&Move to Class…", self)
+        self.move_action = QAction(self.tr("&Move to Class…"), self)
         self.move_action.setShortcut(QKeySequence("Ctrl+M"))
-        self.move_action.setStatusTip("Move the selected photos to another class")
+        self.move_action.setStatusTip(self.tr("Move the selected photos to another class"))
         self.move_action.triggered.connect(lambda _checked=False: self.move_selected())
         self.check_action = QAction(self.tr("&Check Photos…"), self)
         self.check_action.setStatusTip(self.tr("Find photos that look like another class, and near-duplicates"))
@@ -233,7 +235,7 @@ class DataPage(QWidget):
         self.intake = Intake(self.intake_bar, lambda q, c: data_dialogs.ask_layout(self, q, c), self)
         self.intake.finished.connect(self._on_intake_finished)
         self.intake.failed.connect(self.controller.report_error)
-        self.intake.cancelled.connect(lambda: self.controller.show_status("Adding photos stopped."))
+        self.intake.cancelled.connect(lambda: self.controller.show_status(self.tr("Adding photos stopped.")))
         self.intake.done.connect(self._on_intake_done)
         controller.datasetChanged.connect(self.refresh)
         controller.configChanged.connect(self._update_summary)
@@ -246,16 +248,17 @@ class DataPage(QWidget):
     # -- layout ----------------------------------------------------------------------------------
 
     def _build(self) -> None:
-        self.add_folder_button = self._tool("Add folder…", self.add_folder_dialog,
-                                            "Read a folder of photos (or of class folders)")
-        self.new_class_button = self._tool("New class", self.new_class, "Add an empty class")
-        self.rename_button = self._tool("Rename", self.rename_checked, "Rename the ticked class")
-        self.merge_button = self._tool("Merge…", self.merge_checked, "Merge the ticked classes into one")
-        self.delete_button = self._tool("Delete", self.delete_checked, "Delete the ticked classes")
-        self.move_button = self._tool("Move to class…", self.move_selected,
-                                      "Move the selected photos to another class (Ctrl+M)")
-        self.remove_button = self._tool("Remove photos", self.remove_selected,
-                                        "Take the selected photos out of their classes (Delete key)")
+        self.add_folder_button = self._tool(self.tr("Add folder…"), self.add_folder_dialog,
+                                            self.tr("Read a folder of photos (or of class folders)"))
+        self.new_class_button = self._tool(self.tr("New class"), self.new_class, self.tr("Add an empty class"))
+        self.rename_button = self._tool(self.tr("Rename"), self.rename_checked, self.tr("Rename the ticked class"))
+        self.merge_button = self._tool(self.tr("Merge…"), self.merge_checked,
+                                       self.tr("Merge the ticked classes into one"))
+        self.delete_button = self._tool(self.tr("Delete"), self.delete_checked, self.tr("Delete the ticked classes"))
+        self.move_button = self._tool(self.tr("Move to class…"), self.move_selected,
+                                      self.tr("Move the selected photos to another class (Ctrl+M)"))
+        self.remove_button = self._tool(self.tr("Remove photos"), self.remove_selected,
+                                        self.tr("Take the selected photos out of their classes (Delete key)"))
         self.check_button = self._tool(self.tr("Check photos…"), self.check_photos,
                                        self.tr("Find photos that look like another class, and near-duplicates"))
         self.size_slider = QSlider(Qt.Orientation.Horizontal)
@@ -264,7 +267,7 @@ class DataPage(QWidget):
         self.size_slider.setSingleStep(step)
         self.size_slider.setPageStep(2 * step)
         self.size_slider.setFixedWidth(140)
-        self.size_slider.setToolTip("Size of the thumbnails")
+        self.size_slider.setToolTip(self.tr("Size of the thumbnails"))
         self.size_slider.setValue(self._saved_thumb_size())
         self._size_timer = QTimer(self)
         self._size_timer.setSingleShot(True)
@@ -277,7 +280,7 @@ class DataPage(QWidget):
                        self.check_button):
             toolbar.addWidget(button)
         toolbar.addStretch(1)
-        toolbar.addWidget(QLabel("Thumbnails"))
+        toolbar.addWidget(QLabel(self.tr("Thumbnails")))
         toolbar.addWidget(self.size_slider)
         self.summary = QLabel()
         self.summary.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -445,16 +448,17 @@ class DataPage(QWidget):
         dataset = self.dataset
         classes = len(dataset.class_names)
         if not classes:
-            self.summary.setText("No classes yet")
+            self.summary.setText(self.tr("No classes yet"))
             return
         if dataset.has_predefined_split:
-            split = "split: given by train/val folders"
+            split = self.tr("split: given by train/val folders")
         else:
-            split = f"split: automatic ({self.controller.config.val_fraction:.0%} held out to validate)"
+            split = self.tr("split: automatic ({share} held out to validate)").format(
+                share=f"{self.controller.config.val_fraction:.0%}")
         parts = [counted(classes, "class", "classes"), counted(len(dataset), "photo"), split]
         trainable = [n for n, c in dataset.class_counts().items() if c >= MIN_PHOTOS_TO_TRAIN]
         if len(trainable) < 2:
-            parts.append("<b>training needs two classes with at least two photos each</b>")
+            parts.append(self.tr("<b>training needs two classes with at least two photos each</b>"))
         self.summary.setText(" · ".join(parts))
 
     def _update_buttons(self) -> None:
@@ -540,12 +544,12 @@ class DataPage(QWidget):
     # -- adding photos ---------------------------------------------------------------------------
 
     def add_folder_dialog(self) -> None:
-        folder = QFileDialog.getExistingDirectory(self, "Add a folder of photos")
+        folder = QFileDialog.getExistingDirectory(self, self.tr("Add a folder of photos"))
         if folder:
             self.add_paths([Path(folder)])
 
     def add_photos_dialog(self, label: str) -> None:
-        files, _ = QFileDialog.getOpenFileNames(self, f"Add photos to “{label}”", "", _image_filter())
+        files, _ = QFileDialog.getOpenFileNames(self, self.tr("Add photos to “{name}”").format(name=label), "", _image_filter())
         if files:
             self.add_paths([Path(f) for f in files], label=label)
 
@@ -555,7 +559,7 @@ class DataPage(QWidget):
         True if reading started."""
         paths = list(paths)
         if self.intake.running:
-            self.controller.show_status("Still reading the previous photos; try again when it is done.")
+            self.controller.show_status(self.tr("Still reading the previous photos; try again when it is done."))
             return False
         request = IntakeRequest()
         if label is not None:
@@ -601,8 +605,8 @@ class DataPage(QWidget):
         # else every photo was in its class already: the bins are as they were, nothing to undo
         self.controller.show_status(describe_reports(reports))
         if not any(plan.items for plan in plans):
-            self.notice.show_notice("None of the files can be read as a photo; the list of skipped files "
-                                    "says why each was left out.")
+            self.notice.show_notice(self.tr("None of the files can be read as a photo; the list of skipped files "
+                                            "says why each was left out."))
         if any(r.skipped for r in reports) and not self.skipped_panel.expanded:
             self.skipped_panel.toggle.setChecked(True)
 
@@ -610,11 +614,13 @@ class DataPage(QWidget):
         """An empty folder: said where it stays until closed, not only in the status bar."""
         request = result.request
         dropped = request.folders + request.loose + [p for files in request.files.values() for p in files]
-        where = f"“{dropped[0].name or dropped[0]}”" if len(dropped) == 1 else "what was dropped"
+        where = self.tr("“{name}”").format(name=dropped[0].name or dropped[0]) if len(dropped) == 1 \
+            else self.tr("what was dropped")
         formats = sorted({s.lstrip(".").upper() for s in SUPPORTED_SUFFIXES} - {"JPEG", "TIFF"})
-        self.notice.show_notice(f"No photos found in {where}, so nothing was added. tlgui reads "
-                                f"{', '.join(formats)} files, in a folder and its sub-folders.")
-        self.controller.show_status("No photos found; nothing was added.")
+        self.notice.show_notice(self.tr("No photos found in {where}, so nothing was added. tlgui reads "
+                                        "{formats} files, in a folder and its sub-folders.").format(
+            where=where, formats=", ".join(formats)))
+        self.controller.show_status(self.tr("No photos found; nothing was added."))
 
     def _on_intake_done(self) -> None:
         self._update_buttons()
@@ -663,7 +669,7 @@ class DataPage(QWidget):
         """Make one edit (``make()`` builds its command) and push it; engine refusals (DataError)
         become error messages and push nothing."""
         if self.intake.running:
-            self.controller.show_status("Wait until the photos are read.")
+            self.controller.show_status(self.tr("Wait until the photos are read."))
             return None
         try:
             command = make()
@@ -707,7 +713,8 @@ class DataPage(QWidget):
                                                          reveal=self._revealer(None, labels[0])))
         if command is None:
             return False
-        self.controller.show_status(f"Deleted {', '.join(labels)}. Edit › Undo brings them back.")
+        self.controller.show_status(self.tr("Deleted {names}. Edit › Undo brings them back.").format(
+            names=", ".join(labels)))
         return True
 
     def merge_checked(self) -> None:
@@ -724,9 +731,9 @@ class DataPage(QWidget):
         if command is None:
             return False
         dropped = command.result
-        status = f"Merged into {target}."
+        status = self.tr("Merged into {name}.").format(name=target)
         if dropped:
-            status += f" {counted(dropped, 'copy', 'copies')} of the same photo left out."
+            status += self.tr(" {copies} of the same photo left out.").format(copies=counted(dropped, "copy", "copies"))
         self.controller.show_status(status)
         return True
 
@@ -735,14 +742,14 @@ class DataPage(QWidget):
         selected = self.selected_photos()
         paths = [p for label in (labels or list(selected)) for p in selected.get(label, [])]
         if not paths:
-            self.controller.show_status("Select photos first (click, Shift/Ctrl-click), then remove them.")
+            self.controller.show_status(self.tr("Select photos first (click, Shift/Ctrl-click), then remove them."))
             return 0
         sources = self.dataset.labels_holding(paths)
         command = self._edit(lambda: undo.remove_photos(self.controller, paths,
                                                         reveal=self._revealer(None, sources[0], paths)))
         if command is not None:
-            self.controller.show_status(f"Removed {counted(command.result, 'photo')} from the project "
-                                        "(the files stay on disk).")
+            self.controller.show_status(self.tr("Removed {photos} from the project (the files stay on disk).").format(
+                photos=counted(command.result, "photo")))
         return len(paths)
 
     def move_selected(self, target: str | None = None) -> bool:
@@ -750,7 +757,7 @@ class DataPage(QWidget):
         selected = self.selected_photos()
         paths = [p for group in selected.values() for p in group]
         if not paths:
-            self.controller.show_status("Select photos first (click, Shift/Ctrl-click), then move them.")
+            self.controller.show_status(self.tr("Select photos first (click, Shift/Ctrl-click), then move them."))
             return False
         if target is None:
             target = data_dialogs.move_target(self, len(paths), list(selected), self.dataset.class_names)
@@ -769,7 +776,8 @@ class DataPage(QWidget):
             self.controller, paths, label, reveal=self._revealer(label, sources[0] if sources else None, paths)))
         if command is None:
             return False
-        self.controller.show_status(f"Moved {counted(command.result, 'photo')} to {label}.")
+        self.controller.show_status(self.tr("Moved {photos} to {name}.").format(photos=counted(command.result, "photo"),
+                                                                            name=label))
         return True
 
     # -- looking at photos -------------------------------------------------------------------------
@@ -795,8 +803,8 @@ class DataPage(QWidget):
                                                                               paths)))
         if command is None:
             return 0
-        self.controller.show_status(f"Removed {counted(command.result, 'photo')} from the project "
-                                    "(the files stay on disk).")
+        self.controller.show_status(self.tr("Removed {photos} from the project (the files stay on disk).").format(
+            photos=counted(command.result, "photo")))
         return command.result
 
     def check_photos(self) -> PhotoCheckDialog:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
+from PySide6.QtCore import QCoreApplication
 from PySide6.QtWidgets import QInputDialog, QMessageBox, QWidget
 
 from tlgui.gui.widgets.plain_text import literal_html
@@ -21,9 +22,10 @@ def suggested_class_name(paths: Sequence[Path], existing: Sequence[str]) -> str:
     if len(parents) == 1:
         return parents.pop()
     n = len(existing) + 1
-    while f"class {n}" in existing:
+    template = QCoreApplication.translate("dialogs", "class {n}")
+    while template.format(n=n) in existing:
         n += 1
-    return f"class {n}"
+    return template.format(n=n)
 
 
 def choose_class(parent: QWidget | None, paths: Sequence[Path], existing: Sequence[str]) -> str | None:
@@ -33,12 +35,12 @@ def choose_class(parent: QWidget | None, paths: Sequence[Path], existing: Sequen
     choices = list(existing)
     if suggestion not in choices:
         choices.insert(0, suggestion)
-    question = "Which class does this photo belong to?" if len(paths) == 1 \
-        else f"Which class do these {counted(len(paths), 'photo')} belong to?"
+    question = QCoreApplication.translate("dialogs", "Which class does this photo belong to?") if len(paths) == 1 \
+        else QCoreApplication.translate("dialogs", "Which class do these {photos} belong to?").format(photos=counted(len(paths), "photo"))
     name, ok = QInputDialog.getItem(
         parent,
-        "Add photos to a class",
-        f"{question}\nChoose a class or type a new name:",
+        QCoreApplication.translate("dialogs", "Add photos to a class"),
+        question + "\n" + QCoreApplication.translate("dialogs", "Choose a class or type a new name:"),
         choices,
         0,
         True,
@@ -50,11 +52,12 @@ def choose_class(parent: QWidget | None, paths: Sequence[Path], existing: Sequen
 def move_target(parent: QWidget | None, photos: int, sources: Sequence[str], existing: Sequence[str]) -> str | None:
     """Ask where selected photos go: another class, or a new name typed in. None = cancel."""
     choices = [name for name in existing if name not in sources] or list(existing)
-    what = "this photo" if photos == 1 else f"these {counted(photos, 'photo')}"
+    question = QCoreApplication.translate("dialogs", "Move this photo to which class?") if photos == 1 \
+        else QCoreApplication.translate("dialogs", "Move these {photos} to which class?").format(photos=counted(photos, "photo"))
     name, ok = QInputDialog.getItem(
         parent,
-        "Move to class",
-        f"Move {what} to which class?\nChoose a class or type a new name:",
+        QCoreApplication.translate("dialogs", "Move to class"),
+        question + "\n" + QCoreApplication.translate("dialogs", "Choose a class or type a new name:"),
         choices,
         0,
         True,
@@ -65,7 +68,7 @@ def move_target(parent: QWidget | None, photos: int, sources: Sequence[str], exi
 
 def ask_layout(parent: QWidget | None, question: str, choices: list[str]) -> int | None:
     """The engine's question about a folder holding both photos and sub-folders. None = cancel."""
-    choice, ok = QInputDialog.getItem(parent, "How should this folder be read?", literal_html(question), choices, 0,
+    choice, ok = QInputDialog.getItem(parent, QCoreApplication.translate("dialogs", "How should this folder be read?"), literal_html(question), choices, 0,
                                       False)
     if not ok:
         return None
@@ -75,7 +78,8 @@ def ask_layout(parent: QWidget | None, question: str, choices: list[str]) -> int
 def new_class_name(parent: QWidget | None, existing: Sequence[str]) -> str | None:
     """Ask for the name of a new, empty class."""
     suggestion = suggested_class_name([], existing)
-    name, ok = QInputDialog.getText(parent, "New class", "Name of the new class:", text=suggestion)
+    name, ok = QInputDialog.getText(parent, QCoreApplication.translate("dialogs", "New class"), QCoreApplication.translate("dialogs", "Name of the new class:"),
+                                   text=suggestion)
     name = name.strip() if ok else ""
     return name or None
 
@@ -84,8 +88,8 @@ def merge_target(parent: QWidget | None, sources: Sequence[str]) -> str | None:
     """Ask which name the merged class takes (one of the sources, or a new one)."""
     name, ok = QInputDialog.getItem(
         parent,
-        "Merge classes",
-        literal_html(f"Merge {', '.join(sources)} into one class named:"),
+        QCoreApplication.translate("dialogs", "Merge classes"),
+        literal_html(QCoreApplication.translate("dialogs", "Merge {names} into one class named:").format(names=", ".join(sources))),
         list(sources),
         0,
         True,
@@ -96,12 +100,19 @@ def merge_target(parent: QWidget | None, sources: Sequence[str]) -> str | None:
 
 def confirm_delete(parent: QWidget | None, names: Sequence[str], photos: int) -> bool:
     """Ask before deleting classes (the files on disk are not touched)."""
-    what = f"the class “{names[0]}”" if len(names) == 1 else f"{len(names)} classes ({', '.join(names)})"
+    if len(names) == 1:
+        title = QCoreApplication.translate("dialogs", "Delete class")
+        question = QCoreApplication.translate("dialogs", "Delete the class “{name}” and its {photos} from the project?").format(
+            name=names[0], photos=counted(photos, "photo"))
+    else:
+        title = QCoreApplication.translate("dialogs", "Delete classes")
+        question = QCoreApplication.translate("dialogs", "Delete {count} classes ({names}) and their {photos} from the project?").format(
+            count=len(names), names=", ".join(names), photos=counted(photos, "photo"))
+    note = QCoreApplication.translate("dialogs", "The files on disk are not touched, and Edit › Undo brings them back.")
     answer = QMessageBox.question(
         parent,
-        "Delete class" if len(names) == 1 else "Delete classes",
-        literal_html(f"Delete {what} and {'its' if len(names) == 1 else 'their'} {counted(photos, 'photo')} "
-                     "from the project?\nThe files on disk are not touched, and Edit › Undo brings them back."),
+        title,
+        literal_html(f"{question}\n{note}"),
         QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
         QMessageBox.StandardButton.Cancel,
     )

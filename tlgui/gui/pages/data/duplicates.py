@@ -36,7 +36,6 @@ from PySide6.QtWidgets import (
 
 from tlgui.core.data.bins import Duplicate, ImageItem
 from tlgui.gui.widgets.plain_text import literal_html
-from tlgui.gui.widgets.progress_text import counted
 from tlgui.gui.widgets.thumbnails import ThumbnailLoader
 
 _Index = QModelIndex | QPersistentModelIndex
@@ -80,14 +79,15 @@ class DuplicatesModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.DisplayRole:
             return f"{item.label}\n{item.path.name}"
         if role == Qt.ItemDataRole.ToolTipRole:
-            return literal_html(f"Class: {item.label}\n{item.path}\nDouble-click to select it in its class.")
+            return literal_html(self.tr("Class: {name}").format(name=item.label) + f"\n{item.path}\n"
+                                + self.tr("Double-click to select it in its class."))
         if role == Qt.ItemDataRole.UserRole:
             return item
         return None
 
     def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole):
         if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
-            return f"Copy {section + 1}"
+            return self.tr("Copy {number}").format(number=section + 1)
         return None
 
     def flags(self, index: _Index) -> Qt.ItemFlag:
@@ -159,13 +159,12 @@ class DuplicatesDialog(QDialog):
 
     def __init__(self, duplicates: Sequence[Duplicate], loader: ThumbnailLoader, parent: QWidget | None = None):
         super().__init__(parent)
-        self.setWindowTitle("Photos in more than one class")
+        self.setWindowTitle(self.tr("Photos in more than one class"))
         count = len(duplicates)
-        intro = QLabel(
-            f"{counted(count, 'photo')} {'is' if count == 1 else 'are'} in more than one class: the same "
-            "picture, maybe under another file name. In the bins each copy carries an orange corner. "
-            "Double-click the copy in the wrong class to select it there, then press Delete."
-        )
+        intro = QLabel(self.tr(
+            "%n photo(s) is/are in more than one class: the same picture, maybe under another file name. "
+            "In the bins each copy carries an orange corner. Double-click the copy in the wrong class to "
+            "select it there, then press Delete.", "", count))
         intro.setWordWrap(True)
         self.model = DuplicatesModel(duplicates, loader, self)
         self.table = QTableView()

@@ -58,10 +58,10 @@ class IntakeBar(QWidget):
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
-        self.message = plain_label("Looking for photos…")  # progress may name a folder
+        self.message = plain_label(self.tr("Looking for photos…"))  # progress may name a folder
         self.bar = QProgressBar()
         self.bar.setTextVisible(False)
-        self.cancel_button = QPushButton("Cancel")
+        self.cancel_button = QPushButton(self.tr("Cancel"))
         self.cancel_button.clicked.connect(self.cancelRequested)
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -70,7 +70,7 @@ class IntakeBar(QWidget):
         layout.addWidget(self.cancel_button)
 
     def start(self) -> None:
-        self.message.setText("Looking for photos…")
+        self.message.setText(self.tr("Looking for photos…"))
         self.bar.setRange(0, 0)  # busy until the number of files is known
         self.cancel_button.setEnabled(True)
         self.show()
@@ -79,12 +79,12 @@ class IntakeBar(QWidget):
         if event.total:
             self.bar.setRange(0, event.total)
             self.bar.setValue(event.done)
-            text = f"{event.message or 'Reading photos'} {event.done:,} / {event.total:,}"
+            text = f"{event.message or self.tr('Reading photos')} {event.done:,} / {event.total:,}"
         else:
             self.bar.setRange(0, 0)
-            text = event.message or "Looking for photos"
+            text = event.message or self.tr("Looking for photos")
         if event.rate:
-            text += f" ({event.rate:,.0f}/s)"
+            text += self.tr(" ({rate}/s)").format(rate=f"{event.rate:,.0f}")
         self.message.setText(text + "…")
 
 
@@ -138,7 +138,7 @@ class Intake(QObject):
     def cancel(self) -> None:
         if self.slot.busy:
             self._bar.cancel_button.setEnabled(False)
-            self._bar.message.setText("Stopping…")
+            self._bar.message.setText(self.tr("Stopping…"))
             self.slot.cancel()
 
     def shutdown(self) -> None:

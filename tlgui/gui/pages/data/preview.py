@@ -29,7 +29,7 @@ class PhotoPreview(QDialog):
     def __init__(self, items: list[ImageItem], row: int, small: Callable[[object], QImage | None],
                  parent: QWidget | None = None):
         super().__init__(parent)
-        self.setWindowTitle("Photo")
+        self.setWindowTitle(self.tr("Photo"))
         self._items = items
         self._small = small
         self.loader = ThumbnailLoader(self, size=PREVIEW_SIZE, cache_limit=PREVIEW_CACHE, max_threads=1)
@@ -41,7 +41,7 @@ class PhotoPreview(QDialog):
         self.caption = plain_label("")  # class and file names come from the user
         self.caption.setWordWrap(True)
         self.caption.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        hint = QLabel("← → other photos of this class · Space or Esc closes")
+        hint = QLabel(self.tr("← → other photos of this class · Space or Esc closes"))
         hint.setEnabled(False)
         layout = QVBoxLayout(self)
         layout.addWidget(self.picture, 1)
@@ -65,15 +65,16 @@ class PhotoPreview(QDialog):
         self.row = row
         item = self.item
         self.setWindowTitle(item.path.name)
-        where = f"Class “{item.label}” · photo {row + 1:,} of {len(self._items):,}"
+        where = self.tr("Class “{name}” · photo {number} of {count}").format(
+            name=item.label, number=f"{row + 1:,}", count=f"{len(self._items):,}")
         if item.split:
-            where += f" · given split: {item.split}"
+            where += self.tr(" · given split: {split}").format(split=item.split)
         self.caption.setText(f"{where}\n{item.path}")
         self._image = self.loader.request(item.path) or self._small(item.path)
         failure = self.loader.failure(item.path)
         if failure:
             self._image = None
-            self.picture.setText(f"Cannot show this photo: {failure}")
+            self.picture.setText(self.tr("Cannot show this photo: {reason}").format(reason=failure))
         self._fit()
 
     def _on_ready(self, key: str) -> None:
@@ -85,7 +86,7 @@ class PhotoPreview(QDialog):
             self._fit()
         elif self.loader.failure(key):
             self._image = None
-            self.picture.setText(f"Cannot show this photo: {self.loader.failure(key)}")
+            self.picture.setText(self.tr("Cannot show this photo: {reason}").format(reason=self.loader.failure(key)))
 
     def _fit(self) -> None:
         if self._image is None or self._image.isNull():

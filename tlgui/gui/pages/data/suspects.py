@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from PySide6.QtCore import (
+    QT_TRANSLATE_NOOP,
     QAbstractListModel,
     QAbstractTableModel,
     QCoreApplication,
@@ -70,10 +71,6 @@ from tlgui.gui.widgets.thumbnails import ThumbnailLoader
 _Index = QModelIndex | QPersistentModelIndex
 _PAD = 6
 _CAPTION_LINES = 2
-
-
-def _tr(text: str) -> str:
-    return QCoreApplication.translate("PhotoCheck", text)
 
 
 @dataclass
@@ -146,7 +143,7 @@ class SuspectsModel(QAbstractListModel):
         if role == Qt.ItemDataRole.DisplayRole:
             return f"{suspect.given} → {suspect.suggested}"
         if role == Qt.ItemDataRole.ToolTipRole:
-            return literal_html(_tr("{path}\nIn “{given}”; the other photos say “{suggested}” ({p:.0%}).\n"
+            return literal_html(QCoreApplication.translate("PhotoCheck", "{path}\nIn “{given}”; the other photos say “{suggested}” ({p:.0%}).\n"
                                     "Label quality {q:.3f} (near 0: almost surely in the wrong class).")
                                 .format(path=suspect.item.path, given=suspect.given, suggested=suspect.suggested,
                                         p=suspect.suggested_probability, q=suspect.quality))
@@ -205,7 +202,7 @@ class _SuspectDelegate(QStyledItemDelegate):
                          painter.fontMetrics().elidedText(caption, Qt.TextElideMode.ElideMiddle, text.width()))
         painter.setFont(option.font)
         text.translate(0, line)
-        score = _tr("{p:.0%} {suggested}").format(p=suspect.suggested_probability, suggested=suspect.suggested)
+        score = QCoreApplication.translate("PhotoCheck", "{p:.0%} {suggested}").format(p=suspect.suggested_probability, suggested=suspect.suggested)
         painter.drawText(text, Qt.AlignmentFlag.AlignCenter,
                          option.fontMetrics.elidedText(score, Qt.TextElideMode.ElideRight, text.width()))
         painter.restore()
@@ -214,16 +211,16 @@ class _SuspectDelegate(QStyledItemDelegate):
 # ---- near-duplicates --------------------------------------------------------------------------------
 
 _KIND_WORDS = {
-    DuplicateKind.WITHIN_CLASS: "within one class",
-    DuplicateKind.ACROSS_CLASSES: "across classes",
-    DuplicateKind.ACROSS_SPLIT: "across the train/validation split",
+    DuplicateKind.WITHIN_CLASS: QT_TRANSLATE_NOOP("PhotoCheck", "within one class"),
+    DuplicateKind.ACROSS_CLASSES: QT_TRANSLATE_NOOP("PhotoCheck", "across classes"),
+    DuplicateKind.ACROSS_SPLIT: QT_TRANSLATE_NOOP("PhotoCheck", "across the train/validation split"),
 }
 
 
 def describe_pair(pair: NearDuplicate) -> str:
     """E.g. "97% alike · across classes · across the train/validation split"."""
-    head = _tr("identical files") if pair.identical else _tr("{s:.0%} alike").format(s=pair.similarity)
-    return " · ".join([head, *(_tr(_KIND_WORDS[kind]) for kind in pair.kinds)])
+    head = QCoreApplication.translate("PhotoCheck", "identical files") if pair.identical else QCoreApplication.translate("PhotoCheck", "{s:.0%} alike").format(s=pair.similarity)
+    return " · ".join([head, *(QCoreApplication.translate("PhotoCheck", _KIND_WORDS[kind]) for kind in pair.kinds)])
 
 
 class PairsModel(QAbstractTableModel):
@@ -270,14 +267,14 @@ class PairsModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.DisplayRole:
             return f"{item.label}\n{item.path.name}"
         if role == Qt.ItemDataRole.ToolTipRole:
-            return literal_html(_tr("Class: {label}\n{path}").format(label=item.label, path=item.path))
+            return literal_html(QCoreApplication.translate("PhotoCheck", "Class: {label}\n{path}").format(label=item.label, path=item.path))
         if role == Qt.ItemDataRole.UserRole:
             return item
         return None
 
     def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole):
         if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
-            return (_tr("Photo"), _tr("Look-alike"), _tr("How alike, and where"))[section]
+            return (QCoreApplication.translate("PhotoCheck", "Photo"), QCoreApplication.translate("PhotoCheck", "Look-alike"), QCoreApplication.translate("PhotoCheck", "How alike, and where"))[section]
         return None
 
     def _on_thumbnail(self, key: str) -> None:

@@ -14,6 +14,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from PySide6.QtCore import QCoreApplication
 from PySide6.QtGui import QUndoCommand
 
 from tlgui.core.data.bins import DataSet
@@ -53,13 +54,13 @@ class BinsEdit(QUndoCommand):
             self._before = self._dataset.snapshot(self._touched, skipped=self._skipped)
             self.result = self._change(self._dataset)
             self._applied = True
-            self._controller.show_status(f"Redone: {self.text()}.")
+            self._controller.show_status(QCoreApplication.translate("BinsEdit", "Redone: {edit}.").format(edit=self.text()))
         self._changed(undone=False)
 
     def undo(self) -> None:
         self._dataset.restore(self._before)
         self._applied = False
-        self._controller.show_status(f"Undone: {self.text()}.")
+        self._controller.show_status(QCoreApplication.translate("BinsEdit", "Undone: {edit}.").format(edit=self.text()))
         self._changed(undone=True)
 
     def _changed(self, *, undone: bool) -> None:
@@ -79,13 +80,14 @@ def push(controller, command: BinsEdit) -> BinsEdit:
 
 def new_class(controller, name: str, reveal: RevealFn | None = None) -> BinsEdit:
     """A new, empty class at the end; ``result`` is its name as stored."""
-    return BinsEdit(controller, f"New class “{clean_class_name(name)}”", [],
+    return BinsEdit(controller, QCoreApplication.translate("BinsEdit", "New class “{name}”").format(name=clean_class_name(name)), [],
                     lambda ds: ds.new_class(name), reveal=reveal)
 
 
 def rename_class(controller, old: str, new: str, reveal: RevealFn | None = None) -> BinsEdit:
     """``old`` renamed in place; ``result`` is the new name as stored."""
-    return BinsEdit(controller, f"Rename “{old}”", [old], lambda ds: ds.rename_class(old, new), reveal=reveal)
+    return BinsEdit(controller, QCoreApplication.translate("BinsEdit", "Rename “{name}”").format(name=old), [old],
+                    lambda ds: ds.rename_class(old, new), reveal=reveal)
 
 
 def delete_classes(controller, labels: Sequence[str], reveal: RevealFn | None = None) -> BinsEdit:
@@ -96,7 +98,8 @@ def delete_classes(controller, labels: Sequence[str], reveal: RevealFn | None = 
         for label in labels:
             ds.remove_class(label)
 
-    text = f"Delete “{labels[0]}”" if len(labels) == 1 else f"Delete {counted(len(labels), 'class', 'classes')}"
+    text = QCoreApplication.translate("BinsEdit", "Delete “{name}”").format(name=labels[0]) if len(labels) == 1 \
+        else QCoreApplication.translate("BinsEdit", "Delete {classes}").format(classes=counted(len(labels), "class", "classes"))
     return BinsEdit(controller, text, labels, change, reveal=reveal)
 
 
@@ -104,7 +107,7 @@ def merge_classes(controller, sources: Sequence[str], target: str, reveal: Revea
     """``sources`` into ``target`` (new or existing); ``result``: duplicate photos dropped."""
     sources = list(sources)
     touched = [*sources, target] if target in controller.dataset.class_names else sources
-    return BinsEdit(controller, f"Merge into “{target}”", touched,
+    return BinsEdit(controller, QCoreApplication.translate("BinsEdit", "Merge into “{name}”").format(name=target), touched,
                     lambda ds: ds.merge_classes(sources, target), reveal=reveal)
 
 
@@ -122,7 +125,7 @@ def move_photos(controller, paths: Sequence[Path], label: str, reveal: RevealFn 
         target = label if exists else ds.new_class(label)
         return ds.move_items(paths, target)
 
-    text = f"Move {counted(len(paths), 'photo')} to “{label}”"
+    text = QCoreApplication.translate("BinsEdit", "Move {photos} to “{name}”").format(photos=counted(len(paths), "photo"), name=label)
     return BinsEdit(controller, text, touched, change, reveal=reveal)
 
 
@@ -130,7 +133,7 @@ def remove_photos(controller, paths: Sequence[Path], reveal: RevealFn | None = N
     """Photos out of the project (the files stay on disk); ``result``: how many were removed."""
     paths = list(paths)
     touched = controller.dataset.labels_holding(paths)
-    return BinsEdit(controller, f"Remove {counted(len(paths), 'photo')}", touched,
+    return BinsEdit(controller, QCoreApplication.translate("BinsEdit", "Remove {photos}").format(photos=counted(len(paths), "photo")), touched,
                     lambda ds: ds.remove_items(paths), reveal=reveal)
 
 
@@ -140,7 +143,8 @@ def add_photos(controller, plans: Sequence[IntakePlan], reveal: RevealFn | None 
     existing = set(controller.dataset.class_names)
     touched = {item.label for plan in plans for item in plan.items} & existing
     photos = sum(len(plan.items) for plan in plans)
-    text = f"Add {counted(photos, 'photo')}" if photos else "Add files that are not photos"
+    text = QCoreApplication.translate("BinsEdit", "Add {photos}").format(photos=counted(photos, "photo")) if photos \
+        else QCoreApplication.translate("BinsEdit", "Add files that are not photos")
     return BinsEdit(controller, text, touched, lambda ds: [ds.commit(plan) for plan in plans],
                     skipped=True, reveal=reveal)
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QModelIndex, Qt, Signal
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, QModelIndex, Qt, Signal
 from PySide6.QtGui import QFont, QStandardItem, QStandardItemModel
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -16,19 +16,23 @@ from PySide6.QtWidgets import (
 )
 
 from tlgui.core.backbones.catalogue import BackboneSpec, list_backbones, weights_status
+from tlgui.core.i18n import _
 from tlgui.gui.widgets.progress_text import format_count
 
-COLUMNS = ("Backbone", "Parameters", "Download", "Weights")
+COLUMNS = (
+    QT_TRANSLATE_NOOP("BackbonePicker", "Backbone"), QT_TRANSLATE_NOOP("BackbonePicker", "Parameters"),
+    QT_TRANSLATE_NOOP("BackbonePicker", "Download"), QT_TRANSLATE_NOOP("BackbonePicker", "Weights"),
+)
 _ID_ROLE = Qt.ItemDataRole.UserRole + 1
 
 
 def status_text(spec: BackboneSpec, status: str) -> str:
     """How a backbone's weights stand, in the user's terms."""
     if status == "bundled":
-        return "offline-ready"
+        return QCoreApplication.translate("BackbonePicker", "offline-ready")
     if status == "cached":
-        return "cached"
-    return f"download {spec.download_mb:.0f} MB"
+        return QCoreApplication.translate("BackbonePicker", "cached")
+    return QCoreApplication.translate("BackbonePicker", "download {size} MB").format(size=f"{spec.download_mb:.0f}")
 
 
 class BackbonePicker(QWidget):
@@ -45,7 +49,7 @@ class BackbonePicker(QWidget):
         self._specs: list[BackboneSpec] = list_backbones()
         self._current: str | None = None
         self.model = QStandardItemModel(0, len(COLUMNS), self)
-        self.model.setHorizontalHeaderLabels(list(COLUMNS))
+        self.model.setHorizontalHeaderLabels([self.tr(title) for title in COLUMNS])
         self.table = QTableView()
         self.table.setModel(self.model)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
@@ -61,7 +65,7 @@ class BackbonePicker(QWidget):
             header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
         self.table.doubleClicked.connect(self._on_double_clicked)
 
-        self.use_button = QPushButton("Use selected backbone")
+        self.use_button = QPushButton(self.tr("Use selected backbone"))
         self.use_button.setEnabled(False)
         self.use_button.clicked.connect(self._emit_selected)
         self.summary = QLabel()
@@ -121,12 +125,12 @@ class BackbonePicker(QWidget):
         cells = [
             QStandardItem(spec.title),
             QStandardItem(format_count(spec.params)),
-            QStandardItem("bundled" if spec.bundled else f"{spec.download_mb:.0f} MB"),
+            QStandardItem(self.tr("bundled") if spec.bundled else f"{spec.download_mb:.0f} MB"),
             QStandardItem(status),
         ]
         for cell in cells:
             cell.setData(spec.id, _ID_ROLE)
-            cell.setToolTip(spec.summary)
+            cell.setToolTip(_(spec.summary))
         for cell in cells[1:3]:
             cell.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         return cells
@@ -148,7 +152,8 @@ class BackbonePicker(QWidget):
             self.summary.setText("")
             return
         size = spec.preprocessing.input_size
-        self.summary.setText(f"<b>{spec.title}</b>: {spec.summary} Input {size}×{size} px.")
+        self.summary.setText(f"<b>{spec.title}</b>: {_(spec.summary)} "
+                             + self.tr("Input {size}×{size} px.").format(size=size))
 
     def _emit_selected(self) -> None:
         backbone_id = self.selected_id()

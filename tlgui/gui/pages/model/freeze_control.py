@@ -37,8 +37,8 @@ class FreezeControl(QWidget):
         self.slider.valueChanged.connect(self._on_value_changed)
         self.slider.sliderMoved.connect(self._preview)
         # The two ends of the dial, under the slider, so its direction needs no explaining.
-        self.left_end = QLabel("◂ less: head only")
-        self.right_end = QLabel("more: everything ▸")
+        self.left_end = QLabel(self.tr("◂ less: head only"))
+        self.right_end = QLabel(self.tr("more: everything ▸"))
         for end in (self.left_end, self.right_end):
             end.setStyleSheet("color: gray;")
         self.level_label = QLabel()
@@ -46,7 +46,7 @@ class FreezeControl(QWidget):
         self.counts_label = QLabel()
         self.recommend_label = QLabel()
         self.recommend_label.setWordWrap(True)
-        self.apply_button = QPushButton("Apply recommendation")
+        self.apply_button = QPushButton(self.tr("Apply recommendation"))
         self.apply_button.clicked.connect(self.applyRecommendation)
         self.note_label = QLabel()  # hand-set choices the network has no layer for
         self.note_label.setWordWrap(True)
@@ -55,7 +55,7 @@ class FreezeControl(QWidget):
 
         layout = QGridLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(QLabel("Train:"), 0, 0)
+        layout.addWidget(QLabel(self.tr("Train:")), 0, 0)
         layout.addWidget(self.slider, 0, 1)
         layout.addWidget(self.level_label, 0, 2)
         layout.addWidget(self.left_end, 1, 1, Qt.AlignmentFlag.AlignLeft)
@@ -100,7 +100,8 @@ class FreezeControl(QWidget):
     def set_counts(self, trainable: int, total: int) -> None:
         share = 100.0 * trainable / total if total else 0.0
         self.counts_label.setText(
-            f"Trainable parameters: {format_count(trainable)} of {format_count(total)} ({share:.1f}%)"
+            self.tr("Trainable parameters: {trainable} of {total} ({share}%)").format(
+                trainable=format_count(trainable), total=format_count(total), share=f"{share:.1f}")
         )
 
     def set_recommendation(self, level: int | None, reason: str) -> None:
@@ -111,7 +112,7 @@ class FreezeControl(QWidget):
             self.apply_button.setEnabled(False)
             return
         name = self._names[min(level, len(self._names) - 1)]
-        self.recommend_label.setText(f"Recommended: {name}. {reason}")
+        self.recommend_label.setText(self.tr("Recommended: {name}. {reason}").format(name=name, reason=reason))
         self._update_apply_button()
 
     def set_note(self, text: str) -> None:

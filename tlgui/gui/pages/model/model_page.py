@@ -20,7 +20,7 @@ import html
 from dataclasses import replace
 from pathlib import Path
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QCoreApplication, Qt, Signal
 from PySide6.QtGui import QTextDocumentFragment
 from PySide6.QtWidgets import (
     QFileDialog,
@@ -63,17 +63,19 @@ class _Unavailable:
 def unavailable_html(spec: BackboneSpec, error: WeightsUnavailableError) -> str:
     """What to do when a backbone's weights cannot be downloaded, for this page: the file as a link
     (its name as the link text, so a long address is never broken mid-line), the button beside."""
-    reason = error.reason or "the download failed"
+    reason = error.reason or QCoreApplication.translate("ModelPage", "the download failed")
     size = f" ({spec.download_mb:.0f} MB)" if spec.download_mb else ""
-    name = html.escape(error.filename or "the weights file")
+    name = html.escape(error.filename or QCoreApplication.translate("ModelPage", "the weights file"))
     link = f"<a href='{html.escape(error.url, quote=True)}'>{name}</a>" if error.url else name
-    folder = f" Or copy it into {html.escape(str(error.target_dir))}." if error.target_dir else ""
-    return (
-        f"<b>{html.escape(spec.title)} needs its pretrained weights, which are not on this computer.</b> "
-        f"They could not be downloaded: {html.escape(reason)}.<br>"
-        f"On a computer with internet access, download {link}{size}, bring the file here, and click "
-        f"<b>Import weights file…</b> beside this message.{folder}"
-    )
+    folder = QCoreApplication.translate("ModelPage", " Or copy it into {folder}.").format(folder=html.escape(str(error.target_dir))) \
+        if error.target_dir else ""
+    return QCoreApplication.translate(
+        "ModelPage",
+        "<b>{title} needs its pretrained weights, which are not on this computer.</b> "
+        "They could not be downloaded: {reason}.<br>"
+        "On a computer with internet access, download {link}{size}, bring the file here, and click "
+        "<b>Import weights file…</b> beside this message.{folder}"
+    ).format(title=html.escape(spec.title), reason=html.escape(reason), link=link, size=size, folder=folder)
 
 
 class ModelPage(QWidget):
@@ -90,7 +92,7 @@ class ModelPage(QWidget):
         self.slot = TaskSlot(self)
         self.slot.progress.connect(lambda event: self.progress.follow(event))
         self.slot.failed.connect(self._on_failed)
-        self.slot.cancelled.connect(lambda: self.controller.show_status("Loading stopped."))
+        self.slot.cancelled.connect(lambda: self.controller.show_status(self.tr("Loading stopped.")))
         self.slot.done.connect(self._on_done)
         self._loading_id: str | None = None
         self._queued_id: str | None = None
@@ -101,7 +103,7 @@ class ModelPage(QWidget):
 
         self.picker = BackbonePicker()
         self.picker.backboneChosen.connect(self.load_backbone)
-        self.progress = ProgressPanel("Cancel")
+        self.progress = ProgressPanel()
         self.progress.cancelRequested.connect(self.cancel_loading)
         self.banner = _Banner()
         self.banner.import_button.clicked.connect(self._ask_weights_file)
@@ -128,11 +130,11 @@ class ModelPage(QWidget):
         self._on_network_changed()
 
     def _build_layout(self) -> None:
-        top = QGroupBox("Backbone")
+        top = QGroupBox(self.tr("Backbone"))
         top_layout = QVBoxLayout(top)
         top_layout.addWidget(self.picker, 1)
         top_layout.addWidget(self.progress)
-        bottom = QGroupBox("What to train")
+        bottom = QGroupBox(self.tr("What to train"))
         bottom_layout = QVBoxLayout(bottom)
         bottom_layout.addWidget(self.freeze)
         bottom_layout.addWidget(self.tree_stack, 1)
@@ -166,7 +168,7 @@ class ModelPage(QWidget):
         self._loading_id = backbone_id
         self._importing = False
         title = get_spec(backbone_id).title
-        self.progress.start(f"Loading {title}…")
+        self.progress.start(self.tr("Loading {name}…").format(name=title))
 
         def job(token, report):
             try:
@@ -206,7 +208,7 @@ class ModelPage(QWidget):
         self.controller.set_network(result)  # the page applies the plan as it shows the network
         self.picker.refresh()
         self.picker.set_current(backbone_id)
-        self.controller.show_status(f"{get_spec(backbone_id).title} is ready.")
+        self.controller.show_status(self.tr("{name} is ready.").format(name=get_spec(backbone_id).title))
         self.networkLoaded.emit(backbone_id)
 
     def _on_failed(self, message: str, _details: str) -> None:
@@ -231,7 +233,8 @@ class ModelPage(QWidget):
         backbone_id = self._import_id or self.picker.selected_id() or self.controller.backbone_id
         title = get_spec(backbone_id).title
         path, _ = QFileDialog.getOpenFileName(
-            self, f"Import weights for {title}", "", "Weights (*.pth *.pt *.safetensors);;All files (*)"
+            self, self.tr("Import weights for {name}").format(name=title), "",
+            self.tr("Weights (*.pth *.pt *.safetensors);;All files (*)")
         )
         if path:
             self.import_weights_file(backbone_id, Path(path))
@@ -245,13 +248,13 @@ class ModelPage(QWidget):
             self._queued_import = (backbone_id, path)
             self._queued_id = None
             self.slot.cancel()
-            self.progress.show_fraction(None, f"Stopping the current load to import {path.name}…")
+            self.progress.show_fraction(None, self.tr("Stopping the current load to import {name}…").format(name=path.name))
             return
         self.banner.hide_message()
         self._loading_id = backbone_id
         self._import_id = backbone_id
         self._importing = True
-        self.progress.start(f"Checking {path.name}…")
+        self.progress.start(self.tr("Checking {name}…").format(name=path.name))
         self.slot.start(lambda token, report: import_weights(backbone_id, path), self._on_imported)
 
     def _on_imported(self, _cached_path) -> None:
@@ -281,7 +284,7 @@ class ModelPage(QWidget):
             level = plan.recommendation.level
             self.set_level(level)
             name = freeze_level_names(self.controller.network)[level]
-            self.controller.show_status(f"Applied the recommendation: {name}.")
+            self.controller.show_status(self.tr("Applied the recommendation: {name}.").format(name=name))
 
     def set_trainable(self, path: str, trainable: bool) -> None:
         """One module's box was clicked in the tree: remember it as an override of the settings.
@@ -333,16 +336,16 @@ class ModelPage(QWidget):
         self.freeze.set_level(plan.level)
         self.freeze.set_counts(plan.trainable, plan.total)
         if plan.recommendation is None:
-            self.freeze.set_recommendation(None, "Add photos to your classes to get a recommendation.")
+            self.freeze.set_recommendation(None, self.tr("Add photos to your classes to get a recommendation."))
         else:
             self.freeze.set_recommendation(plan.recommendation.level, plan.recommendation.reason)
         self.freeze.set_note(ignored_note(plan.ignored))
 
     def _show_placeholder(self) -> None:
         if self.slot.busy:
-            text = "Loading the backbone…"
+            text = self.tr("Loading the backbone…")
         else:
-            text = "Choose a backbone above and press “Use selected backbone” to see its layers."
+            text = self.tr("Choose a backbone above and press “Use selected backbone” to see its layers.")
         self.placeholder.setText(text)
         self.tree_stack.setCurrentWidget(self.placeholder)
 
@@ -363,7 +366,7 @@ class _Banner(QFrame):
         self.label.setWordWrap(True)
         self.label.setOpenExternalLinks(True)
         self.label.setTextInteractionFlags(Qt.TextInteractionFlag.TextBrowserInteraction)
-        self.import_button = QPushButton("Import weights file…")
+        self.import_button = QPushButton(self.tr("Import weights file…"))
         layout = QHBoxLayout(self)
         layout.setContentsMargins(8, 6, 8, 6)
         layout.addWidget(self.label, 1)

@@ -11,7 +11,7 @@ The page selects the run in use when a project opens, and a new run when one arr
 
 from __future__ import annotations
 
-from PySide6.QtCore import QItemSelectionModel, Qt
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, QItemSelectionModel, Qt
 from PySide6.QtGui import QStandardItem, QStandardItemModel
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -41,16 +41,18 @@ from tlgui.gui.widgets.plain_text import literal_html, plain_label
 from tlgui.gui.widgets.progress_text import format_duration
 from tlgui.gui.widgets.thumbnails import ThumbnailLoader
 
-EMPTY_TEXT = "Train a model to see results"
-RULES_TEXT = (
+EMPTY_TEXT = QT_TRANSLATE_NOOP("ResultsPage", "Train a model to see results")
+RULES_TEMPLATE = QT_TRANSLATE_NOOP(
+    "ResultsPage",
     "In use: the model Classify and Export use. A new run takes over by itself only when it beats the "
     "run in use on the same validation photos; otherwise select it and press “Use this run”. A project "
-    f"keeps {MAX_RUNS} runs and the models of {MAX_KEPT_MODELS}: the run in use, the newest, those ticked "
+    "keeps {runs} runs and the models of {models}: the run in use, the newest, those ticked "
     "“keep”, then the next newest; the others keep their settings, curves and results."
 )
-CELL_PROMPT = "Click a cell of the confusion matrix to see its photos."
-NOT_RECORDED = ("This run comes from a project saved by an older tlgui, which did not record each "
-                "photo's prediction: the matrix and the scores are all there is.")
+RULES_TEXT = RULES_TEMPLATE.format(runs=MAX_RUNS, models=MAX_KEPT_MODELS)
+CELL_PROMPT = QT_TRANSLATE_NOOP("ResultsPage", "Click a cell of the confusion matrix to see its photos.")
+NOT_RECORDED = QT_TRANSLATE_NOOP("ResultsPage", "This run comes from a project saved by an older tlgui, which did not record each "
+                                "photo's prediction: the matrix and the scores are all there is.")
 CURVES_TAB, CELL_TAB, WRONG_TAB = range(3)
 
 
@@ -58,22 +60,21 @@ def summary_text(run: Run) -> str:
     """One line: name, accuracy, best epoch, what trained, time, photos, how it ended."""
     parts = [run.name]
     if run.accuracy is not None:
-        parts.append(f"validation accuracy {run.accuracy:.1%}")
+        parts.append(QCoreApplication.translate("ResultsPage", "validation accuracy {accuracy}").format(
+            accuracy=f"{run.accuracy:.1%}"))
     if run.best_epoch:
-        parts.append(f"best epoch {run.best_epoch} of {run.epochs_run}")
+        parts.append(QCoreApplication.translate("ResultsPage", "best epoch {best} of {run}").format(
+            best=run.best_epoch, run=run.epochs_run))
     if run.regime is not None:
-        parts.append(f"trained: {run.regime.title}")
+        parts.append(QCoreApplication.translate("ResultsPage", "trained: {regime}").format(regime=run.regime.title))
     if run.timings.total_s:
-        parts.append(f"time {format_duration(run.timings.total_s)}")
+        parts.append(QCoreApplication.translate("ResultsPage", "time {duration}").format(
+            duration=format_duration(run.timings.total_s)))
     if run.report is not None:
         photos = sum(sum(row) for row in run.report.confusion)
-        parts.append(f"{photos} validation photo{'s' if photos != 1 else ''}")
+        parts.append(QCoreApplication.translate("ResultsPage", "validation photos: {count}").format(count=photos))
     text = " · ".join(parts)
-    return text + (" · stopped by the user" if run.stopped else "")
-
-
-def _plural(n: int, word: str) -> str:
-    return f"{n} {word}{'s' if n != 1 else ''}"
+    return text + (QCoreApplication.translate("ResultsPage", " · stopped by the user") if run.stopped else "")
 
 
 class ResultsPage(QWidget):
@@ -89,21 +90,21 @@ class ResultsPage(QWidget):
         self._selecting = False
         self._bins: dict[str, str] | None = None  # photo path -> bin, built when first needed
 
-        self.empty = QLabel(EMPTY_TEXT)
+        self.empty = QLabel(self.tr(EMPTY_TEXT))
         self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.empty.setStyleSheet("color: gray; font-size: 16pt;")
         self.runs_model = RunsTableModel(controller, self)
         self.runs_table = RunsTableView()
         self.runs_table.setModel(self.runs_model)
         self.runs_table.selectionModel().currentRowChanged.connect(self._on_row_changed)
-        self.use_button = QPushButton("Use this run")
-        self.use_button.setToolTip("Classify and Export use the selected run's model")
+        self.use_button = QPushButton(self.tr("Use this run"))
+        self.use_button.setToolTip(self.tr("Classify and Export use the selected run's model"))
         self.use_button.clicked.connect(self.use_selected)
-        self.rename_button = QPushButton("Rename")
+        self.rename_button = QPushButton(self.tr("Rename"))
         self.rename_button.clicked.connect(self.rename_selected)
-        self.delete_button = QPushButton("Delete…")
+        self.delete_button = QPushButton(self.tr("Delete…"))
         self.delete_button.clicked.connect(self.delete_selected)
-        self.rules = QLabel(RULES_TEXT)
+        self.rules = QLabel(self.tr(RULES_TEMPLATE).format(runs=MAX_RUNS, models=MAX_KEPT_MODELS))
         self.rules.setWordWrap(True)
         self.rules.setStyleSheet("color: #555;")
         self.summary = plain_label()  # run names and class names come from files
@@ -112,7 +113,7 @@ class ResultsPage(QWidget):
         self.confusion = ConfusionView()
         self.confusion.cellChosen.connect(self.show_cell)
         self.per_class = QStandardItemModel(0, 4, self)
-        self.per_class.setHorizontalHeaderLabels(["Class", "Precision", "Recall", "Validation photos"])
+        self.per_class.setHorizontalHeaderLabels([self.tr("Class"), self.tr("Precision"), self.tr("Recall"), self.tr("Validation photos")])
         self.per_class_table = QTableView()
         self.per_class_table.setModel(self.per_class)
         self.per_class_table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
@@ -147,7 +148,7 @@ class ResultsPage(QWidget):
     def _build_content(self) -> QWidget:
         # The buttons share the heading's line: at 800 pixels high every line is a run less in view.
         heading = QHBoxLayout()
-        heading.addWidget(_heading("Runs"))
+        heading.addWidget(_heading(self.tr("Runs")))
         heading.addStretch(1)
         for button in (self.use_button, self.rename_button, self.delete_button):
             heading.addWidget(button)
@@ -161,9 +162,9 @@ class ResultsPage(QWidget):
         left = QWidget()
         left_layout = QVBoxLayout(left)
         left_layout.setContentsMargins(0, 0, 0, 0)
-        left_layout.addWidget(_heading("Confusion matrix"))
+        left_layout.addWidget(_heading(self.tr("Confusion matrix")))
         left_layout.addWidget(self.confusion, 3)
-        left_layout.addWidget(_heading("Per class"))
+        left_layout.addWidget(_heading(self.tr("Per class")))
         left_layout.addWidget(self.per_class_table, 2)
         cell_tab = QWidget()
         cell_layout = QVBoxLayout(cell_tab)
@@ -173,9 +174,9 @@ class ResultsPage(QWidget):
         wrong_layout = QVBoxLayout(wrong_tab)
         wrong_layout.addWidget(self.wrong_label)
         wrong_layout.addWidget(self.wrong_view, 1)
-        self.tabs.addTab(self.curves, "Curves")
-        self.tabs.addTab(cell_tab, "Selected cell")
-        self.tabs.addTab(wrong_tab, "Misclassified")
+        self.tabs.addTab(self.curves, self.tr("Curves"))
+        self.tabs.addTab(cell_tab, self.tr("Selected cell"))
+        self.tabs.addTab(wrong_tab, self.tr("Misclassified"))
         details = QSplitter(Qt.Orientation.Horizontal)
         details.addWidget(left)
         details.addWidget(self.tabs)
@@ -288,10 +289,11 @@ class ResultsPage(QWidget):
         run = self.selected_run
         if run is None:
             return
-        text = f"Delete “{run.name}”? Its settings, curves, results and model leave the project."
+        text = self.tr("Delete “{name}”? Its settings, curves, results and model leave the project.").format(
+            name=run.name)
         if run.id == self.controller.runs.in_use_id:
-            text += " It is the run in use: Classify and Export will have no model until you choose another."
-        answer = QMessageBox.question(self, "Delete run", literal_html(text),
+            text += self.tr(" It is the run in use: Classify and Export will have no model until you choose another.")
+        answer = QMessageBox.question(self, self.tr("Delete run"), literal_html(text),
                                       QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
                                       QMessageBox.StandardButton.Cancel)
         if answer == QMessageBox.StandardButton.Yes:
@@ -305,17 +307,17 @@ class ResultsPage(QWidget):
         in_use = run.id == self.controller.runs.in_use_id
         self.use_button.setEnabled(run.has_model and not in_use)
         self.use_button.setToolTip(
-            "This run is in use." if in_use else
-            "Classify and Export use the selected run's model" if run.has_model else
-            "This run's model was let go: it cannot be used."
+            self.tr("This run is in use.") if in_use else
+            self.tr("Classify and Export use the selected run's model") if run.has_model else
+            self.tr("This run's model was let go: it cannot be used.")
         )
-        self.summary.setText(summary_text(run) + (" · in use" if in_use else ""))
+        self.summary.setText(summary_text(run) + (self.tr(" · in use") if in_use else ""))
         report = run.report
         self.confusion.set_matrix(report.class_names if report else [], report.confusion if report else [])
         self._fill_per_class(report)
         self.curves.set_planned_epochs(run.config.epochs)
         self.curves.set_history(run.history)
-        self.tabs.setTabText(WRONG_TAB, f"Misclassified ({run.mistakes})")
+        self.tabs.setTabText(WRONG_TAB, self.tr("Misclassified ({count})").format(count=run.mistakes))
         self._show_photos(run)
 
     def _show_photos(self, run: Run) -> None:
@@ -325,20 +327,20 @@ class ResultsPage(QWidget):
         wrong = report.misclassified if report is not None else []
         self.wrong_model.set_run_photos(wrong, bins)
         self.cell_model.set_run_photos([], bins)
-        self.cell_label.setText(CELL_PROMPT if run.predictions_recorded else NOT_RECORDED)
+        self.cell_label.setText(self.tr(CELL_PROMPT) if run.predictions_recorded else self.tr(NOT_RECORDED))
         self.wrong_label.setText(self._wrong_text(run, len(wrong), self.wrong_model.missing_count()))
 
     def _wrong_text(self, run: Run, shown: int, missing: int) -> str:
         if not run.predictions_recorded:
-            return NOT_RECORDED
+            return self.tr(NOT_RECORDED)
         if run.mistakes == 0:
-            return "No validation photo was misclassified."
-        text = f"{_plural(shown, 'photo')}, the most confident mistakes first."
+            return self.tr("No validation photo was misclassified.")
+        text = self.tr("%n photo(s), the most confident mistakes first.", "", shown)
         if shown < run.mistakes:
-            text = (f"{shown} of the {run.mistakes} mistakes, the most confident first: the run kept the "
-                    "predictions of its first photos only.")
+            text = self.tr("{shown} of the {mistakes} mistakes, the most confident first: the run kept the "
+                           "predictions of its first photos only.").format(shown=shown, mistakes=run.mistakes)
         if missing:
-            text += f" {_plural(missing, 'photo')} of them {'is' if missing == 1 else 'are'} no longer in the project's bins."
+            text += self.tr(" %n photo(s) of them no longer in the project's bins.", "", missing)
         return text
 
     def show_cell(self, true_label: str, predicted_label: str) -> None:
@@ -349,19 +351,22 @@ class ResultsPage(QWidget):
         report = run.report
         names = report.class_names
         counted = report.confusion[names.index(true_label)][names.index(predicted_label)]
-        verdict = "correctly recognised" if true_label == predicted_label else f"taken for {predicted_label}"
-        text = f"{counted} {true_label} photo{'s' if counted != 1 else ''} {verdict}."
+        if true_label == predicted_label:
+            text = self.tr("%n {label} photo(s) correctly recognised.", "", counted).format(label=true_label)
+        else:
+            text = self.tr("%n {label} photo(s) taken for {predicted}.", "", counted).format(
+                label=true_label, predicted=predicted_label)
         if not run.predictions_recorded:
-            self.cell_label.setText(f"{text} {NOT_RECORDED}")
+            self.cell_label.setText(f"{text} {self.tr(NOT_RECORDED)}")
             self.tabs.setCurrentIndex(CELL_TAB)
             return
         photos = report.cell(true_label, predicted_label)
         self.cell_model.set_run_photos(photos, self._bin_of_each_photo())
         if len(photos) < counted:
-            text += f" The run kept the predictions of {len(photos)} of them."
+            text += self.tr(" The run kept the predictions of {count} of them.").format(count=len(photos))
         missing = self.cell_model.missing_count()
         if missing:
-            text += f" {_plural(missing, 'photo')} of them {'is' if missing == 1 else 'are'} no longer in the project's bins."
+            text += self.tr(" %n photo(s) of them no longer in the project's bins.", "", missing)
         self.cell_label.setText(text)
         self.tabs.setCurrentIndex(CELL_TAB)
 
@@ -390,9 +395,9 @@ class ResultsPage(QWidget):
         self.curves.set_history([])
         self.cell_model.set_run_photos([], {})
         self.wrong_model.set_run_photos([], {})
-        self.cell_label.setText(CELL_PROMPT)
+        self.cell_label.setText(self.tr(CELL_PROMPT))
         self.wrong_label.setText("")
-        self.tabs.setTabText(WRONG_TAB, "Misclassified")
+        self.tabs.setTabText(WRONG_TAB, self.tr("Misclassified"))
 
     def explain(self, prediction) -> None:
         """"Why?" for a validation photo: the heatmap of the run shown (its model, if still kept) for
@@ -400,7 +405,7 @@ class ResultsPage(QWidget):
         run = self.selected_run or self.controller.runs.in_use
         classifier = run.classifier if run is not None else None
         if classifier is None:
-            self.controller.show_status("This run's model was not kept, so its heatmaps cannot be shown.")
+            self.controller.show_status(self.tr("This run's model was not kept, so its heatmaps cannot be shown."))
             return
         HeatmapDialog.show_for(self, classifier, prediction.path, prediction.predicted_label)
 

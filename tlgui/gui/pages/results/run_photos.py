@@ -7,7 +7,7 @@ out; one that moved to another bin says so in its tooltip.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QColor, QImage
 
 from tlgui.core.training.metrics import ValPrediction
@@ -16,7 +16,7 @@ from tlgui.gui.widgets.plain_text import literal_html
 from tlgui.gui.widgets.thumbnails import ThumbnailLoader
 
 Index = QModelIndex | QPersistentModelIndex
-MISSING_CAPTION = "not in the bins"
+MISSING_CAPTION = QT_TRANSLATE_NOOP("RunPhotoModel", "not in the bins")
 
 
 def missing_placeholder(edge: int) -> QImage:
@@ -52,13 +52,13 @@ class RunPhotoModel(PredictionThumbModel):
         now_in = self._bins.get(str(prediction.path))
         if now_in is None:
             if role == Qt.ItemDataRole.DisplayRole:
-                return f"{prediction.path.name}\n{MISSING_CAPTION}"
+                return f"{prediction.path.name}\n{self.tr(MISSING_CAPTION)}"
             if role == Qt.ItemDataRole.DecorationRole:
                 return self._missing_image  # nothing to decode: the photo left the project
             if role == Qt.ItemDataRole.ForegroundRole:
                 return QColor("#777777")
             if role == Qt.ItemDataRole.ToolTipRole:
-                return literal_html(tooltip(prediction) + "\nNo longer in the project's bins.")
+                return literal_html(tooltip(prediction) + "\n" + self.tr("No longer in the project's bins."))
         elif role == Qt.ItemDataRole.ToolTipRole and now_in != prediction.true_label:
-            return literal_html(tooltip(prediction) + f"\nNow in the bin {now_in}.")
+            return literal_html(tooltip(prediction) + "\n" + self.tr("Now in the bin {name}.").format(name=now_in))
         return super().data(index, role)

@@ -7,7 +7,14 @@ in use, name, when, backbone, what trained, epochs, validation accuracy, time, h
 
 from __future__ import annotations
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import (
+    QT_TRANSLATE_NOOP,
+    QAbstractTableModel,
+    QCoreApplication,
+    QModelIndex,
+    QPersistentModelIndex,
+    Qt,
+)
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView, QWidget
 
@@ -20,7 +27,13 @@ from tlgui.gui.widgets.progress_text import format_duration
 Index = QModelIndex | QPersistentModelIndex
 
 IN_USE, NAME, WHEN, BACKBONE, TRAINED, EPOCHS, ACCURACY, TIME, ENDED, MODEL = range(10)
-HEADERS = ("In use", "Name", "When", "Backbone", "Trained", "Epochs", "Accuracy", "Time", "Ended", "Model")
+HEADERS = (
+    QT_TRANSLATE_NOOP("RunsTableModel", "In use"), QT_TRANSLATE_NOOP("RunsTableModel", "Name"),
+    QT_TRANSLATE_NOOP("RunsTableModel", "When"), QT_TRANSLATE_NOOP("RunsTableModel", "Backbone"),
+    QT_TRANSLATE_NOOP("RunsTableModel", "Trained"), QT_TRANSLATE_NOOP("RunsTableModel", "Epochs"),
+    QT_TRANSLATE_NOOP("RunsTableModel", "Accuracy"), QT_TRANSLATE_NOOP("RunsTableModel", "Time"),
+    QT_TRANSLATE_NOOP("RunsTableModel", "Ended"), QT_TRANSLATE_NOOP("RunsTableModel", "Model"),
+)
 _RIGHT = (EPOCHS, ACCURACY, TIME)
 IN_USE_MARK = "●"
 
@@ -35,11 +48,11 @@ def backbone_title(backbone_id: str) -> str:
 def trained_text(run: Run) -> str:
     """What trained: the regime, with the hand-set layers noted."""
     text = run.regime.title if run.regime is not None else "?"
-    return text + (" + hand-set layers" if run.config.trainable_overrides else "")
+    return text + (QCoreApplication.translate("RunsTableModel", " + hand-set layers") if run.config.trainable_overrides else "")
 
 
 def epochs_text(run: Run) -> str:
-    return f"{run.epochs_run} of {run.config.epochs}"
+    return QCoreApplication.translate("RunsTableModel", "{run} of {planned}").format(run=run.epochs_run, planned=run.config.epochs)
 
 
 def accuracy_text(run: Run) -> str:
@@ -52,7 +65,7 @@ def when_text(run: Run) -> str:
 
 
 def model_text(run: Run) -> str:
-    return "keep" if run.has_model else "let go"
+    return QCoreApplication.translate("RunsTableModel", "keep") if run.has_model else QCoreApplication.translate("RunsTableModel", "let go")
 
 
 class RunsTableModel(QAbstractTableModel):
@@ -91,9 +104,10 @@ class RunsTableModel(QAbstractTableModel):
 
     def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole):  # noqa: N802
         if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return HEADERS[section]
+            return self.tr(HEADERS[section])
         if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.ToolTipRole:
-            return _HEADER_TIPS.get(section)
+            tip = _HEADER_TIPS.get(section)
+            return self.tr(tip) if tip else None
         return None
 
     def flags(self, index: Index) -> Qt.ItemFlag:
@@ -160,29 +174,35 @@ class RunsTableModel(QAbstractTableModel):
         if column == TIME:
             return format_duration(run.timings.total_s) if run.timings.total_s else "?"
         if column == ENDED:
-            return str(run.status)
+            # The stored value ("finished", "stopped") in the window's words.
+            return (QCoreApplication.translate("RunsTableModel", "stopped") if run.stopped
+                    else QCoreApplication.translate("RunsTableModel", "finished"))
         return model_text(run)
 
     @staticmethod
     def _tooltip(run: Run, column: int, in_use: bool) -> str:
         if column == IN_USE:
-            return "Classify and Export use this run's model." if in_use else "Not in use."
+            return (QCoreApplication.translate("RunsTableModel", "Classify and Export use this run's model.") if in_use
+                    else QCoreApplication.translate("RunsTableModel", "Not in use."))
         if column == MODEL:
             if not run.has_model:
-                return ("This run's model was let go to keep the project small; its settings, curves "
-                        "and results stay.")
-            return ("Ticked: the project keeps this model whatever runs come next. Unticked: it is kept "
-                    "while it is among the newest runs' models.")
+                return QCoreApplication.translate(
+                    "RunsTableModel", "This run's model was let go to keep the project small; its settings, "
+                    "curves and results stay.")
+            return QCoreApplication.translate(
+                "RunsTableModel", "Ticked: the project keeps this model whatever runs come next. Unticked: "
+                "it is kept while it is among the newest runs' models.")
         if column == ENDED and run.stopped:
-            return "Stopped by the user; the run kept its best epoch so far."
+            return QCoreApplication.translate(
+                "RunsTableModel", "Stopped by the user; the run kept its best epoch so far.")
         return run.name
 
 
 _HEADER_TIPS = {
-    IN_USE: "The run whose model Classify and Export use",
-    ACCURACY: "Validation accuracy of the model the run kept (its best epoch)",
-    EPOCHS: "Epochs run, of those planned",
-    MODEL: "Tick to keep this run's model whatever runs come next",
+    IN_USE: QT_TRANSLATE_NOOP("RunsTableModel", "The run whose model Classify and Export use"),
+    ACCURACY: QT_TRANSLATE_NOOP("RunsTableModel", "Validation accuracy of the model the run kept (its best epoch)"),
+    EPOCHS: QT_TRANSLATE_NOOP("RunsTableModel", "Epochs run, of those planned"),
+    MODEL: QT_TRANSLATE_NOOP("RunsTableModel", "Tick to keep this run's model whatever runs come next"),
 }
 
 

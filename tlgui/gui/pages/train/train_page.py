@@ -23,7 +23,7 @@ from __future__ import annotations
 import gc
 from dataclasses import replace
 
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import QCoreApplication, Qt, QTimer, Signal
 from PySide6.QtWidgets import QGroupBox, QHBoxLayout, QLabel, QPushButton, QSplitter, QVBoxLayout, QWidget
 
 from tlgui.core.backbones.catalogue import get_spec
@@ -41,7 +41,7 @@ from tlgui.gui.tasks import TaskSlot
 from tlgui.gui.widgets.curves import TrainingCurves
 from tlgui.gui.widgets.plain_text import make_plain
 from tlgui.gui.widgets.progress_panel import ProgressPanel
-from tlgui.gui.widgets.progress_text import format_duration
+from tlgui.gui.widgets.progress_text import counted, format_duration
 
 ERROR_STYLE = "color: #b03a2e;"
 #: Settings and photos change in bursts (typing, a slider, a drop): estimate once they settle.
@@ -68,7 +68,8 @@ def stopped_message(result: TrainResult) -> str:
     """What the user is told after Stop: which epoch was kept and how good it was."""
     best = next((s for s in result.history if s.epoch == result.best_epoch), None)
     accuracy = best.val_accuracy if best is not None else result.report.accuracy
-    return f"Stopped — kept the best model so far (epoch {result.best_epoch}, accuracy {accuracy:.1%})."
+    return QCoreApplication.translate("TrainPage", "Stopped — kept the best model so far (epoch {epoch}, accuracy {accuracy}).").format(
+        epoch=result.best_epoch, accuracy=f"{accuracy:.1%}")
 
 
 def finished_message(result: TrainResult) -> str:
@@ -141,10 +142,10 @@ class TrainPage(QWidget):
         self.form.changed.connect(self._on_form_changed)
         self.plan_label = make_plain(QLabel())  # an unknown backbone id from a project file, as it is
         self.plan_label.setWordWrap(True)
-        self.start_button = QPushButton("Start training")
+        self.start_button = QPushButton(self.tr("Start training"))
         self.start_button.setDefault(True)
         self.start_button.clicked.connect(self.start)
-        self.progress = ProgressPanel("Stop")
+        self.progress = ProgressPanel(self.tr("Stop"))
         self.progress.cancelRequested.connect(self.stop)
         self.estimate_label = make_plain(QLabel())
         self.estimate_label.setWordWrap(True)
@@ -174,7 +175,7 @@ class TrainPage(QWidget):
         self._on_classifier_changed()
 
     def _build_layout(self) -> None:
-        settings = QGroupBox("Settings")
+        settings = QGroupBox(self.tr("Settings"))
         settings_layout = QVBoxLayout(settings)
         settings_layout.addWidget(self.form)
         left = QWidget()
@@ -238,7 +239,7 @@ class TrainPage(QWidget):
         self.curves.clear()
         self._show_message("")
         self.start_button.setEnabled(False)
-        self.progress.start("Preparing…")
+        self.progress.start(self.tr("Preparing…"))
         self.busyChanged.emit(True)
         self.slot.start(job, self._on_finished)
 
@@ -284,7 +285,7 @@ class TrainPage(QWidget):
         if kept := added.sentences():  # which run is in use, when there was a choice; what was let go
             text += f" {kept}"
         if result.skipped:
-            text += f" {len(result.skipped)} photo(s) could not be read and were left out."
+            text += self.tr(" %n photo(s) could not be read and were left out.", "", len(result.skipped))
         for warning in result.warnings:
             text += f" {warning}"
         self._show_message(text)
@@ -295,7 +296,7 @@ class TrainPage(QWidget):
         self.controller.report_error(message)
 
     def _on_cancelled(self) -> None:
-        text = "Stopped before the first epoch finished: there is no model to keep."
+        text = self.tr("Stopped before the first epoch finished: there is no model to keep.")
         self._show_message(text)
         self.controller.show_status(text)
 
@@ -343,17 +344,20 @@ class TrainPage(QWidget):
         except TlguiError:
             title = controller.backbone_id
         if plan is not None:
-            what = plan.level_name + (" (with hand-set layers)" if plan.overrides else "")
+            what = plan.level_name + (self.tr(" (with hand-set layers)") if plan.overrides else "")
         elif controller.config.freeze_level is None:
-            what = "the recommended layers"
+            what = self.tr("the recommended layers")
         elif controller.config.freeze_level == 0:
-            what = "Head only"
+            what = self.tr("Head only")
         else:
             # The network loads with the Model tab; until then the level is all there is to say.
-            what = f"Head + last {controller.config.freeze_level} stage(s)"
-        photos_text = f"{photos} photo{'s' if photos != 1 else ''} in {len(counts)} class{'es' if len(counts) != 1 else ''}"
+            what = self.tr("Head + last %n stage(s)", "", controller.config.freeze_level)
+        photos_text = self.tr("{photos} in {classes}").format(
+            photos=counted(photos, "photo"), classes=counted(len(counts), "class", "classes"))
         note = f"\n{ignored_note(plan.ignored)}" if plan is not None and plan.ignored else ""
-        self.plan_label.setText(f"{title}\nTrains: {what}\nData: {photos_text}{note}")
+        self.plan_label.setText(
+            self.tr("{title}\nTrains: {what}\nData: {photos}").format(title=title, what=what, photos=photos_text) + note
+        )
         self._request_estimate()
 
     # -- how long it takes --------------------------------------------------------------------------
@@ -392,7 +396,7 @@ class TrainPage(QWidget):
         def job(token, _report):
             return estimate_plan(dataset, config, net, cancel=token)
 
-        self.estimate_label.setText("Estimating how long training takes on this computer…")
+        self.estimate_label.setText(self.tr("Estimating how long training takes on this computer…"))
         self.estimate_slot.start(job, lambda estimate: self._show_estimate(estimate, plan))
 
     def _show_estimate(self, estimate: PlanEstimate, plan: FreezePlan | None) -> None:
@@ -401,7 +405,7 @@ class TrainPage(QWidget):
 
     def _on_estimate_failed(self, message: str, _details: str) -> None:
         if not self._estimate_again:
-            self.estimate_label.setText(f"No time estimate: {message}")
+            self.estimate_label.setText(self.tr("No time estimate: {reason}").format(reason=message))
 
     def _on_estimate_done(self) -> None:
         if self._estimate_again:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import QT_TRANSLATE_NOOP, Signal
 from PySide6.QtGui import QDoubleValidator
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -28,8 +28,18 @@ from tlgui.core.runtime.device import available_devices
 from tlgui.core.training.config import AUGMENT_STRENGTHS, MAX_LEARNING_RATE
 from tlgui.core.training.trainer import TrainConfig
 
-_DEVICE_TITLES = {"auto": "Automatic (fastest available)", "cuda": "NVIDIA GPU (CUDA)", "mps": "Apple GPU (MPS)",
-                  "cpu": "CPU"}
+_DEVICE_TITLES = {
+    "auto": QT_TRANSLATE_NOOP("TrainSettingsForm", "Automatic (fastest available)"),
+    "cuda": QT_TRANSLATE_NOOP("TrainSettingsForm", "NVIDIA GPU (CUDA)"),
+    "mps": QT_TRANSLATE_NOOP("TrainSettingsForm", "Apple GPU (MPS)"),
+    "cpu": QT_TRANSLATE_NOOP("TrainSettingsForm", "CPU"),
+}
+#: The augmentation strengths as the window names them; the stored values are the keys.
+_STRENGTH_TITLES = {
+    "light": QT_TRANSLATE_NOOP("TrainSettingsForm", "light"),
+    "medium": QT_TRANSLATE_NOOP("TrainSettingsForm", "medium"),
+    "strong": QT_TRANSLATE_NOOP("TrainSettingsForm", "strong"),
+}
 
 
 def _note() -> QLabel:
@@ -59,21 +69,22 @@ class TrainSettingsForm(QWidget):
         self.batch_size = QSpinBox()
         self.batch_size.setRange(1, 1024)
         self.learning_rate = QLineEdit()
-        self.learning_rate.setPlaceholderText("automatic")
+        self.learning_rate.setPlaceholderText(self.tr("automatic"))
         validator = QDoubleValidator(1e-7, 10.0, 8, self)
         validator.setNotation(QDoubleValidator.Notation.ScientificNotation)
         self.learning_rate.setValidator(validator)
-        self.learning_rate.setToolTip("Leave blank to let tlgui choose (higher for the head alone).")
-        self.augment = QCheckBox("On")
-        self.augment.setToolTip("Random crops, flips and colour changes of the training photos.")
+        self.learning_rate.setToolTip(self.tr("Leave blank to let tlgui choose (higher for the head alone)."))
+        self.augment = QCheckBox(self.tr("On"))
+        self.augment.setToolTip(self.tr("Random crops, flips and colour changes of the training photos."))
         self.strength = QComboBox()
-        self.strength.addItems(list(AUGMENT_STRENGTHS))
+        for strength in AUGMENT_STRENGTHS:
+            self.strength.addItem(self.tr(_STRENGTH_TITLES.get(strength, strength)), strength)
         self.cached_views = QSpinBox()
         self.cached_views.setRange(0, 20)
-        self.cached_views.setToolTip(
+        self.cached_views.setToolTip(self.tr(
             "Training on cached features sees augmentation only through these stored random variants "
             "of each training photo; each costs one more pass over the photos, once."
-        )
+        ))
         self.augment_note = _note()
         self.val_fraction = QDoubleSpinBox()
         self.val_fraction.setRange(0.05, 0.5)
@@ -83,10 +94,10 @@ class TrainSettingsForm(QWidget):
         self.device = QComboBox()
         for kind in ["auto", *available_devices()]:
             self.device.addItem(_DEVICE_TITLES.get(kind, kind), kind)
-        self.use_cache = QCheckBox("Use cached features")
-        self.use_cache.setToolTip(
+        self.use_cache = QCheckBox(self.tr("Use cached features"))
+        self.use_cache.setToolTip(self.tr(
             "The frozen layers run once per photo and are remembered, so epochs take seconds and the next "
-            "run starts at once. Off: they are computed for this run only."
+            "run starts at once. Off: they are computed for this run only.")
         )
         self.cache_note = _note()
         self._build_layout()
@@ -102,13 +113,13 @@ class TrainSettingsForm(QWidget):
 
     def _build_layout(self) -> None:
         form = QFormLayout()
-        form.addRow("Epochs:", self.epochs)
-        form.addRow("Batch size:", self.batch_size)
-        form.addRow("Learning rate:", self.learning_rate)
+        form.addRow(self.tr("Epochs:"), self.epochs)
+        form.addRow(self.tr("Batch size:"), self.batch_size)
+        form.addRow(self.tr("Learning rate:"), self.learning_rate)
         augment_row = QHBoxLayout()
         augment_row.addWidget(self.augment)
         augment_row.addSpacing(8)
-        augment_row.addWidget(QLabel("strength"))
+        augment_row.addWidget(QLabel(self.tr("strength")))
         augment_row.addWidget(self.strength)
         augment_row.addStretch(1)
         form.addRow("Augmentation:", augment_row)
@@ -116,8 +127,8 @@ class TrainSettingsForm(QWidget):
         form.addRow("", self.augment_note)
         form.addRow("Validation share:", self.val_fraction)
         form.addRow("", self.val_note)
-        form.addRow("Device:", self.device)
-        form.addRow("Speed:", self.use_cache)
+        form.addRow(self.tr("Device:"), self.device)
+        form.addRow(self.tr("Speed:"), self.use_cache)
         form.addRow("", self.cache_note)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -133,7 +144,8 @@ class TrainSettingsForm(QWidget):
             self.batch_size.setValue(config.batch_size)
             self.learning_rate.setText("" if config.learning_rate is None else f"{config.learning_rate:g}")
             self.augment.setChecked(config.augment)
-            self.strength.setCurrentText(config.augment_strength)
+            if (index := self.strength.findData(config.augment_strength)) >= 0:
+                self.strength.setCurrentIndex(index)
             self.cached_views.setValue(config.cached_views)
             self.val_fraction.setValue(config.val_fraction)
             index = self.device.findData(config.device)
@@ -156,7 +168,7 @@ class TrainSettingsForm(QWidget):
             batch_size=self.batch_size.value(),
             learning_rate=rate if rate and 0 < rate <= MAX_LEARNING_RATE else None,
             augment=self.augment.isChecked(),
-            augment_strength=self.strength.currentText(),
+            augment_strength=self.strength.currentData() or self.strength.currentText(),
             cached_views=self.cached_views.value(),
             val_fraction=round(self.val_fraction.value(), 4),
             device=self.device.currentData(),
@@ -168,7 +180,7 @@ class TrainSettingsForm(QWidget):
     def set_predefined_split(self, predefined: bool) -> None:
         """Photos that came in train/ and val/ folders keep that split; the share does not apply."""
         self.val_fraction.setEnabled(not predefined)
-        self.val_note.setText("Your photos came with their own train/val folders; that split is used.")
+        self.val_note.setText(self.tr("Your photos came with their own train/val folders; that split is used."))
         self.val_note.setVisible(predefined)
 
     def set_regime(self, regime: Regime) -> None:
@@ -186,10 +198,10 @@ class TrainSettingsForm(QWidget):
         # sees augmentation, and so does a fine-tune on cached activations.
         self.cached_views.setEnabled(augment)
         full = self._regime is Regime.FULL
-        self.cache_note.setText(
+        self.cache_note.setText(self.tr(
             "With every layer training, only the first phase (the new head) uses the cache; the fine-tune "
             "recomputes the whole network each epoch."
-        )
+        ))
         self.cache_note.setVisible(full and cached)
         self.augment_note.setText(self._augment_note(augment, cached))
         self.augment_note.setVisible(bool(self.augment_note.text()))
