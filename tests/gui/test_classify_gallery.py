@@ -238,7 +238,8 @@ def test_add_to_class_from_the_context_menu(qtbot, page, tmp_path, monkeypatch):
     assert [item.path for item in controller.dataset.items("blue")] == [paths["blue"][0]]
     assert controller.dataset.count("red") == 0 and controller.dirty
 
-    # Both red photos into a new class, without the dialog: added, not moved.
+    # Both red photos into a new class, without the dialog: added, not moved (once the first add is over).
+    qtbot.waitUntil(lambda: not page.adder.busy, timeout=30000)
     page.gallery.select_group("red")
     page.gallery.view.selectAll()
     with qtbot.waitSignal(page.photosAdded, timeout=30000) as blocker:
