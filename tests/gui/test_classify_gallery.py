@@ -139,6 +139,11 @@ def test_the_drag_carries_file_urls_that_a_class_bin_takes(qtbot, gallery, made,
     with qtbot.waitSignal(data_page.intake.done, timeout=30000):
         assert _drop(bin_view.viewport(), mime)
     assert {made[1].path, made[4].path} <= {item.path for item in controller.dataset.items("dogs")}
+    # The drop is an edit of the bins like any other: Edit > Undo takes it back, Redo puts it again.
+    controller.undo_stack.undo()
+    assert {item.path for item in controller.dataset.items("dogs")} == {tmp_path / "old" / "d.png"}
+    controller.undo_stack.redo()
+    assert {made[1].path, made[4].path} <= {item.path for item in controller.dataset.items("dogs")}
     data_page.shutdown()
 
 
@@ -246,6 +251,41 @@ def test_add_to_class_from_the_context_menu(qtbot, page, tmp_path, monkeypatch):
         assert page.add_to_class(page.gallery.view.selected_predictions(), "crimson")
     assert "added 2 photos" in blocker.args[0]
     assert {item.path for item in controller.dataset.items("crimson")} == set(paths["red"])
+
+
+def test_add_to_class_is_undone_and_redone_with_the_other_bin_edits(qtbot, page, tmp_path):
+    paths = write_learnable_classes(tmp_path / "new", {"red": 2, "blue": 1}, seed=12)
+    controller = page.controller
+    stack = controller.undo_stack
+    controller.dataset.add_files("red", [paths["blue"][0]])  # in the training data, wrongly labelled
+    controller.mark_clean()
+    with qtbot.waitSignal(page.predictionsReady, timeout=WAIT):
+        page.classify_paths([tmp_path / "new"])
+    page.gallery.view.selectAll()
+    everything = page.gallery.view.selected_predictions()
+    assert len(everything) == 3
+    with qtbot.waitSignal(page.photosAdded, timeout=30000) as blocker:
+        assert page.add_to_class(everything, "azure")  # a new class
+    assert "added 2 photos" in blocker.args[0] and "moved 1 photo" in blocker.args[0]
+    assert controller.dataset.class_names == ["red", "azure"]
+    assert {item.path for item in controller.dataset.items("azure")} == {*paths["red"], paths["blue"][0]}
+    assert stack.undoText() == "Add 3 photos to “azure”" and controller.dirty
+
+    stack.undo()  # what Edit > Undo does: the new class goes, the moved photo is back where it was
+    assert controller.dataset.class_names == ["red"]
+    assert [item.path for item in controller.dataset.items("red")] == [paths["blue"][0]]
+    assert not controller.dirty
+
+    stack.redo()
+    assert controller.dataset.class_names == ["red", "azure"]
+    assert {item.path for item in controller.dataset.items("azure")} == {*paths["red"], paths["blue"][0]}
+    assert controller.dataset.count("red") == 0 and controller.dirty
+
+    # Adding them again changes nothing, so there is nothing new to undo.
+    qtbot.waitUntil(lambda: not page.adder.busy, timeout=30000)
+    with qtbot.waitSignal(page.photosAdded, timeout=30000) as blocker:
+        assert page.add_to_class(everything, "azure")
+    assert "3 already there" in blocker.args[0] and stack.count() == 1
 
 
 def test_the_single_photo_heatmap_is_computed_off_the_gui_thread(qtbot, page, tmp_path, monkeypatch):

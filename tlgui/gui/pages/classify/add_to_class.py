@@ -1,8 +1,8 @@
 """'Add to class…': classified photos join the training data, so correcting the model is one gesture.
 
 The photos are read (decoded, fingerprinted) by the engine's ``plan_files`` in a ``TaskSlot``; the
-plan is committed on the GUI thread, where the bins live, and the controller is told the dataset
-changed. A photo that is already in a class is moved to the chosen one (a correction), never doubled.
+plan is committed on the GUI thread, where the bins live, as one edit on the project's undo stack
+(``pages.data.undo.add_to_class``, which also says what happens to a photo already in a class).
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from PySide6.QtWidgets import QInputDialog, QWidget
 from tlgui.core.data.intake import IntakePlan, absolute, plan_files
 from tlgui.core.data.items import clean_class_name
 from tlgui.core.errors import TlguiError
+from tlgui.gui.pages.data import undo
 from tlgui.gui.tasks import TaskSlot
 from tlgui.gui.widgets.plain_text import literal_html
 from tlgui.gui.widgets.progress_text import counted
@@ -96,17 +97,10 @@ class ClassAdder(QObject):
         if dataset is not self.controller.dataset:
             self.failed.emit(self.tr("Another project was opened meanwhile; nothing was added."))
             return
-        # Decided now, against the bins as they are: the user may have edited them meanwhile.
-        where = {item.path: item.label for item in dataset.items()}
-        known = [p for p in dict.fromkeys(paths) if p in where]
-        already = sum(1 for p in known if where[p] == label)
-        elsewhere = [p for p in known if where[p] != label]
-        if label not in dataset.class_names and elsewhere:
-            dataset.new_class(label)
-        moved = dataset.move_items(elsewhere, label) if elsewhere else 0
-        plan.items = [item for item in plan.items if item.path not in where]
-        report = dataset.commit(plan)
-        if report.added or moved or report.created or report.skipped:
-            self.controller.notify_dataset_changed()
-        already += report.duplicates_ignored  # the same picture under another name is there already
-        self.added.emit(add_summary(label, report.added, moved, already, len(report.skipped)))
+        # One edit on the project's undo stack, like every other change of the bins.
+        command = undo.add_to_class(self.controller, plan, label, paths)
+        joined: undo.JoinedClass = command.result
+        if joined.changed:
+            undo.push(self.controller, command)
+        # else every photo was in the class already: the bins are as they were, nothing to undo
+        self.added.emit(add_summary(label, joined.added, joined.moved, joined.already, joined.unreadable))

@@ -10,7 +10,7 @@ edit, which those are.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -147,6 +147,51 @@ def add_photos(controller, plans: Sequence[IntakePlan], reveal: RevealFn | None 
         else QCoreApplication.translate("BinsEdit", "Add files that are not photos")
     return BinsEdit(controller, text, touched, lambda ds: [ds.commit(plan) for plan in plans],
                     skipped=True, reveal=reveal)
+
+
+@dataclass(frozen=True)
+class JoinedClass:
+    """What ``add_to_class`` did: photos added, moved from other classes, already in the class (the
+    same file, or the same picture under another name), and files that could not be read."""
+
+    added: int
+    moved: int
+    already: int
+    unreadable: int
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.added or self.moved or self.unreadable)
+
+
+def add_to_class(controller, plan: IntakePlan, label: str, paths: Sequence[Path],
+                 reveal: RevealFn | None = None) -> BinsEdit:
+    """``paths``, read into ``plan`` for class ``label`` (created if new), join that class.
+
+    A photo already in another class is moved, never doubled: adding a classified photo to the
+    class it belongs to corrects its label. ``result`` is a ``JoinedClass``. What is decided (added,
+    moved, already there) is decided against the bins as they are when the edit is made.
+    """
+    paths = list(dict.fromkeys(paths))
+    dataset: DataSet = controller.dataset
+    exists = label in dataset.class_names
+    touched = [*dataset.labels_holding(paths), *([label] if exists else [])]
+
+    def change(ds: DataSet) -> JoinedClass:
+        where = {item.path: item.label for item in ds.items()}
+        already = sum(1 for p in paths if where.get(p) == label)
+        elsewhere = [p for p in paths if p in where and where[p] != label]
+        if elsewhere and label not in ds.class_names:
+            ds.new_class(label)
+        moved = ds.move_items(elsewhere, label) if elsewhere else 0
+        # A copy: redo commits the same plan again, so it must not be changed here.
+        report = ds.commit(IntakePlan([item for item in plan.items if item.path not in where], list(plan.skipped)))
+        # The same picture under another name is in the class already.
+        return JoinedClass(report.added, moved, already + report.duplicates_ignored, len(report.skipped))
+
+    text = QCoreApplication.translate("BinsEdit", "Add {photos} to “{name}”").format(
+        photos=counted(len(paths), "photo"), name=label)
+    return BinsEdit(controller, text, touched, change, skipped=True, reveal=reveal)
 
 
 def relabelled(plan: IntakePlan, label: str) -> IntakePlan:
