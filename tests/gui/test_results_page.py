@@ -7,7 +7,7 @@ import zipfile
 from dataclasses import replace
 
 import pytest
-from pages_support import train_small, write_learnable_classes
+from pages_support import imagegen, train_small, write_learnable_classes
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox
 
@@ -15,7 +15,8 @@ from tlgui.core.models.modelfile import classifier_to_bytes
 from tlgui.core.training.metrics import EvaluationReport, ValPrediction
 from tlgui.core.training.trainer import TrainConfig
 from tlgui.gui.controller import ProjectController
-from tlgui.gui.pages.results.results_page import EMPTY_TEXT, NOT_RECORDED, RULES_TEXT, ResultsPage
+from tlgui.gui.pages.classify.prediction_thumbs import CELL_MARGIN
+from tlgui.gui.pages.results.results_page import EMPTY_TEXT, NOT_RECORDED, RULES_TEXT, WRONG_TAB, ResultsPage
 from tlgui.gui.pages.results.run_photos import MISSING_CAPTION
 from tlgui.gui.pages.results.runs_table import ACCURACY, ENDED, EPOCHS, IN_USE, IN_USE_MARK, MODEL, NAME
 
@@ -126,6 +127,34 @@ def test_mistakes_are_listed_and_a_photo_gone_from_the_bins_is_marked_missing(pa
     assert page.wrong_label.text().endswith("1 photo of them is no longer in the project's bins.")
     page.confusion.choose("green", "red")
     assert page.cell_label.text() == "1 green photo taken for red. 1 photo of them is no longer in the project's bins."
+
+
+def test_a_mistakes_caption_keeps_both_classes_at_1024_by_700_and_elides_only_the_file(qtbot, page, trained, tmp_path):
+    paths, dataset, result = trained
+    photo = imagegen.write_image(tmp_path / "IMG_20240101_123456_from_the_camera_of_a_very_patient_photographer.png",
+                                 901, size=(40, 30))
+    dataset = dataset.copy()
+    dataset.add_files("red", [photo])
+    names = ["cardboard boxes", "plastic bottles"]
+    report = EvaluationReport(class_names=names, confusion=[[0, 1], [0, 0]], precision=[0.0, 0.0],
+                              recall=[0.0, 0.0], accuracy=0.0,
+                              predictions=[ValPrediction(photo, names[0], names[1], 0.72)])
+    page.controller.set_dataset(dataset)
+    page.controller.set_training_result(replace(result, report=report))
+    page.window().resize(1024, 700)
+    page.tabs.setCurrentIndex(WRONG_TAB)
+    qtbot.waitUntil(lambda: page.wrong_view.isVisible())
+    view = page.wrong_view
+    index = page.wrong_model.index(0)
+    cell = view.visualRect(index)
+    assert view.viewport().rect().contains(cell)  # the whole cell in view, not cut at the right
+    width = cell.width() - 2 * CELL_MARGIN
+    file_line, classes_line = view.delegate.caption_lines(index.data(), view.fontMetrics(), width)
+    assert classes_line == "cardboard boxes → plastic bottles 72%"  # whole: what the caption is for
+    assert file_line != photo.name and "…" in file_line and file_line.endswith(photo.suffix)
+    tip = index.data(Qt.ItemDataRole.ToolTipRole)
+    assert str(photo) in tip and "cardboard boxes" in tip and "plastic bottles" in tip
+    assert not view.grab().isNull()
 
 
 def test_the_runs_table_lists_every_run_and_selecting_one_shows_it(qtbot, page, trained):

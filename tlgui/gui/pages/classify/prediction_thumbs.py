@@ -1,7 +1,10 @@
-"""Validation photos as a thumbnail grid, each captioned with its predicted class and probability.
+"""Validation photos as a thumbnail grid, each captioned with its file name, then its true and
+predicted class and the probability ("ants → bees 72%").
 
 Thumbnails come from the shared ``ThumbnailLoader`` (decoded in a thread pool, on demand when a
 cell is painted); the model only maps paths to rows and repaints a row when its picture arrives.
+The classes are what a caption is for: the grid's cells are made as wide as the widest class line,
+and only the file name gives way (elided in the middle; the tooltip has everything).
 """
 
 from __future__ import annotations
@@ -13,13 +16,22 @@ from PySide6.QtCore import (
     QCoreApplication,
     QModelIndex,
     QPersistentModelIndex,
+    QRect,
     QSize,
     Qt,
     QUrl,
     Signal,
 )
-from PySide6.QtGui import QColor, QDesktopServices, QImage
-from PySide6.QtWidgets import QAbstractItemView, QListView, QMenu, QWidget
+from PySide6.QtGui import QColor, QDesktopServices, QFontMetrics, QImage, QPainter, QPalette
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QListView,
+    QMenu,
+    QStyle,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
+    QWidget,
+)
 
 from tlgui.core.training.metrics import ValPrediction
 from tlgui.gui.widgets.plain_text import literal_html
@@ -27,6 +39,10 @@ from tlgui.gui.widgets.thumbnails import ThumbnailLoader
 
 Index = QModelIndex | QPersistentModelIndex
 THUMB_EDGE = 96
+#: Room around a thumbnail inside its cell, and between the cells' captions.
+CELL_MARGIN = 6
+#: The narrowest caption: room for most of a file name under a thumbnail.
+MIN_CAPTION = THUMB_EDGE + 32
 
 
 def placeholder(edge: int = THUMB_EDGE) -> QImage:
@@ -37,8 +53,9 @@ def placeholder(edge: int = THUMB_EDGE) -> QImage:
 
 
 def caption(prediction: ValPrediction) -> str:
-    """Two short lines under a thumbnail: file name, then predicted class and probability."""
-    return f"{prediction.path.name}\n{prediction.predicted_label} {prediction.probability:.0%}"
+    """Two short lines under a thumbnail: file name, then true → predicted class and probability."""
+    return (f"{prediction.path.name}\n"
+            f"{prediction.true_label} → {prediction.predicted_label} {prediction.probability:.0%}")
 
 
 def tooltip(prediction: ValPrediction) -> str:
@@ -93,6 +110,58 @@ class PredictionThumbModel(QAbstractListModel):
             self.dataChanged.emit(index, index, [Qt.ItemDataRole.DecorationRole])
 
 
+class CaptionDelegate(QStyledItemDelegate):
+    """The thumbnail, then the caption's lines: the first (the file name) elided in the middle to
+    fit, the others (the classes) whole; the view makes the cells wide enough for them."""
+
+    def cell_size(self, metrics: QFontMetrics, widest_line: int) -> QSize:
+        """A cell holding the thumbnail and two lines, the longer of them ``widest_line`` pixels."""
+        width = max(MIN_CAPTION, widest_line) + 2 * CELL_MARGIN
+        return QSize(width, THUMB_EDGE + 2 * CELL_MARGIN + 2 * metrics.height() + 4)
+
+    @staticmethod
+    def caption_lines(text: str, metrics: QFontMetrics, width: int) -> list[str]:
+        """The lines as painted in ``width`` pixels: the first elided in the middle, the rest whole
+        unless a class name alone is wider than the whole grid."""
+        first, *rest = (text or "").split("\n")
+        lines = [metrics.elidedText(first, Qt.TextElideMode.ElideMiddle, width)]
+        lines += [metrics.elidedText(line, Qt.TextElideMode.ElideRight, width) for line in rest]
+        return lines
+
+    def sizeHint(self, option: QStyleOptionViewItem, index: Index) -> QSize:  # noqa: N802 - Qt override
+        view = self.parent()
+        return view.gridSize() if isinstance(view, QListView) else super().sizeHint(option, index)
+
+    def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: Index) -> None:
+        painter.save()
+        cell = QRect(option.rect)
+        palette = option.palette
+        if option.state & QStyle.StateFlag.State_Selected:
+            highlight = palette.color(QPalette.ColorRole.Highlight)
+            fill = QColor(highlight)
+            fill.setAlpha(60)
+            painter.setPen(highlight)
+            painter.setBrush(fill)
+            painter.drawRoundedRect(cell.adjusted(1, 1, -1, -1), 4, 4)
+        box = QRect(cell.left() + (cell.width() - THUMB_EDGE) // 2, cell.top() + CELL_MARGIN, THUMB_EDGE, THUMB_EDGE)
+        image = index.data(Qt.ItemDataRole.DecorationRole)
+        if isinstance(image, QImage) and not image.isNull():
+            size = image.size().scaled(box.size(), Qt.AspectRatioMode.KeepAspectRatio)
+            target = QRect(0, 0, size.width(), size.height())
+            target.moveCenter(box.center())
+            painter.drawImage(target, image)
+        colour = index.data(Qt.ItemDataRole.ForegroundRole)
+        painter.setPen(colour if isinstance(colour, QColor) else palette.color(QPalette.ColorRole.Text))
+        painter.setFont(option.font)
+        metrics = painter.fontMetrics()
+        width = cell.width() - 2 * CELL_MARGIN
+        line = QRect(cell.left() + CELL_MARGIN, box.bottom() + 4, width, metrics.height())
+        for text in self.caption_lines(index.data(Qt.ItemDataRole.DisplayRole), metrics, width):
+            painter.drawText(line, Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignVCenter, text)
+            line.translate(0, metrics.height())
+        painter.restore()
+
+
 class PredictionThumbView(QListView):
     """A wrapping grid of captioned thumbnails. Double-click (or "Why?" on the context menu) asks for
     the photo's heatmap: ``whyRequested(ValPrediction)``; the menu also opens it in the system viewer."""
@@ -101,17 +170,45 @@ class PredictionThumbView(QListView):
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
+        self.delegate = CaptionDelegate(self)
+        self.setItemDelegate(self.delegate)
         self.setViewMode(QListView.ViewMode.IconMode)
         self.setIconSize(QSize(THUMB_EDGE, THUMB_EDGE))
-        # Room for the picture plus two caption lines; fixed so thousands of rows lay out at once.
-        self.setGridSize(QSize(THUMB_EDGE + 44, THUMB_EDGE + 46))
-        self.setUniformItemSizes(True)
+        self.setUniformItemSizes(True)  # fixed cells: thousands of rows lay out at once
         self.setResizeMode(QListView.ResizeMode.Adjust)
         self.setMovement(QListView.Movement.Static)
-        self.setWordWrap(True)
-        self.setTextElideMode(Qt.TextElideMode.ElideMiddle)
         self.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.doubleClicked.connect(self._why)
+        self._widest = 0  # the widest caption line but the file name, in pixels
+        self._fit_cells()
+
+    def setModel(self, model) -> None:  # noqa: N802 - Qt override
+        super().setModel(model)
+        for signal in (model.modelReset, model.rowsInserted, model.layoutChanged):
+            signal.connect(self._measure_captions)
+        self._measure_captions()
+
+    def _measure_captions(self, *_args) -> None:
+        """Find the widest caption line but the file name (which is elided instead), then fit the cells."""
+        metrics = self.fontMetrics()
+        model = self.model()
+        widest = 0
+        for row in range(model.rowCount() if model is not None else 0):
+            _file, *classes = (model.index(row, 0).data(Qt.ItemDataRole.DisplayRole) or "").split("\n")
+            widest = max([widest, *(metrics.horizontalAdvance(line) for line in classes)])
+        self._widest = widest
+        self._fit_cells()
+
+    def _fit_cells(self) -> None:
+        """Cells as wide as the widest class line, up to the width of the view: one column always fits."""
+        room = self.viewport().width() - 2 * CELL_MARGIN - self.verticalScrollBar().sizeHint().width()
+        size = self.delegate.cell_size(self.fontMetrics(), min(self._widest, max(MIN_CAPTION, room)))
+        if size != self.gridSize():
+            self.setGridSize(size)
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt override
+        super().resizeEvent(event)
+        self._fit_cells()
 
     def _why(self, index: QModelIndex) -> None:
         model = self.model()
