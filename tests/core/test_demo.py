@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from PIL import Image
 
-from tlgui.core.data.demo import demo_dataset
+from tlgui.core.data.bins import DataSet
+from tlgui.core.data.demo import demo_dataset, is_demo
 from tlgui.core.resources import demo_dir, resources_dir
 
 
@@ -34,3 +35,30 @@ def test_demo_photos_are_small_jpegs():
     for path in photos:
         with Image.open(path) as im:
             assert im.format == "JPEG" and min(im.size) <= 192
+
+
+def test_the_demo_is_the_demo_until_it_holds_anything_else(tmp_path):
+    assert is_demo(demo_dataset())
+    assert not is_demo(DataSet())
+    some_removed = demo_dataset()
+    some_removed.remove_items([item.path for item in some_removed.items("bees")[:5]])
+    assert is_demo(some_removed)  # still only the demo's photos, in its classes
+
+    own = tmp_path / "my_ant.jpg"
+    Image.new("RGB", (16, 12), (200, 30, 30)).save(own)
+    with_own = demo_dataset()
+    with_own.add_files("ants", [own])
+    assert not is_demo(with_own)
+    class_gone = demo_dataset()
+    class_gone.remove_class("bees")
+    assert not is_demo(class_gone)
+    renamed = demo_dataset()
+    renamed.rename_class("ants", "formicidae")
+    assert not is_demo(renamed)
+    extra_class = demo_dataset()
+    extra_class.new_class("wasps")
+    assert not is_demo(extra_class)
+    own_only = DataSet()
+    own_only.add_files("ants", [own])
+    own_only.new_class("bees")
+    assert not is_demo(own_only)

@@ -685,6 +685,49 @@ def test_the_demo_says_it_is_a_demo_and_what_comes_next(qtbot, page):
     assert not page.demo_banner.isVisible()
 
 
+def test_the_demo_banner_goes_once_the_bins_are_no_longer_the_demo(qtbot, page, tmp_path, monkeypatch):
+    from tlgui.core.data.demo import demo_dataset
+    from tlgui.gui.pages.data import dialogs
+
+    controller = page.controller
+    controller.new_project(demo_dataset())
+    banner = page.demo_banner
+    assert banner.isVisible()
+
+    # A photo of the user's own, added as the Data page adds photos (one undoable edit).
+    own = imagegen.write_image(tmp_path / "mine" / "my_ant.png", 1, size=(40, 30))
+    drop_and_wait(qtbot, page, page.panels["ants"].view.viewport(), url_mime([own]))
+    assert own in {item.path for item in controller.dataset.items("ants")}
+    assert not banner.isVisible()
+    controller.undo_stack.undo()  # the demo again: the banner is back
+    assert banner.isVisible()
+
+    # A demo class deleted, or one of the user's own beside the demo's.
+    monkeypatch.setattr(dialogs, "confirm_delete", lambda *args: True)
+    assert page.delete_classes(["bees"])
+    assert not banner.isVisible()
+    controller.new_project(demo_dataset())
+    assert banner.isVisible()
+    controller.dataset.new_class("wasps")
+    controller.notify_dataset_changed()
+    assert not banner.isVisible()
+
+    # Another project, opened from a file: not the demo.
+    other = DataSet()
+    other.add_files("ants", [own])
+    controller.new_project(other)
+    assert not banner.isVisible()
+
+    # Closed by the user, it stays closed over that project, and comes back for the next demo.
+    controller.new_project(demo_dataset())
+    banner.close_button.click()
+    controller.dataset.remove_items([controller.dataset.items("ants")[0].path])
+    controller.notify_dataset_changed()
+    assert not banner.isVisible()
+    controller.new_project(demo_dataset())
+    assert banner.isVisible()
+
+
 def test_a_class_name_with_an_ampersand_is_no_keyboard_shortcut_in_the_undo_text(qtbot, filled, monkeypatch):
     page, _files, _root = filled
     monkeypatch.setattr(QInputDialog, "getText", staticmethod(lambda *a, **k: ("R&D", True)))

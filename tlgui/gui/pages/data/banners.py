@@ -205,7 +205,16 @@ class DemoBanner(_Banner):
         self.new_button.clicked.connect(self.newProjectRequested)
         self.buttons.addWidget(self.train_button)
         self.buttons.addWidget(self.new_button)
+        self.dismissed = False  # closed with ✕: not shown again over the same project
+        self.close_button.clicked.connect(self._dismiss)
         self.setVisible(False)
+
+    def show_for(self, demo: bool) -> None:
+        """Shown while the bins are the demo (``tlgui.core.data.demo.is_demo``), unless closed."""
+        self.setVisible(demo and not self.dismissed)
+
+    def _dismiss(self) -> None:
+        self.dismissed = True
 
 
 class NoticeBanner(_Banner):

@@ -32,12 +32,12 @@ from PySide6.QtWidgets import (
 )
 
 from tlgui.core.data.bins import AddReport, DataSet
+from tlgui.core.data.demo import is_demo
 from tlgui.core.data.images import SUPPORTED_SUFFIXES
 from tlgui.core.errors import TlguiError
 from tlgui.core.plan.freeze_plan import planned_regime
 from tlgui.core.plan.recommend import MIN_PHOTOS_TO_TRAIN
 from tlgui.core.plan.regime import Regime
-from tlgui.core.resources import demo_dir
 from tlgui.gui.controller import ProjectController
 from tlgui.gui.pages.data import dialogs as data_dialogs
 from tlgui.gui.pages.data import undo
@@ -78,13 +78,6 @@ def _image_filter() -> str:
 def default_thumb_size(screen_width: int) -> int:
     """Thumbnails a little larger on large screens, so a grid of them reads at a glance."""
     return THUMB_SIZE if screen_width < 1600 else 128
-
-
-def is_demo(dataset: DataSet) -> bool:
-    """True when every photo comes from the demo set shipped with tlgui."""
-    folder = demo_dir()
-    items = dataset.items()
-    return bool(items) and all(item.path.is_relative_to(folder) for item in items)
 
 
 def describe_reports(reports: Iterable[AddReport]) -> str:
@@ -376,7 +369,9 @@ class DataPage(QWidget):
                 self._drop_panel(label)
             self._dataset = dataset
             self.notice.hide()
-            self.demo_banner.setVisible(is_demo(dataset))
+            self.demo_banner.dismissed = False  # closed for the project it was shown over
+        # Every edit asks again: photos of the user's own, or the demo's classes gone, end the demo.
+        self.demo_banner.show_for(is_demo(dataset))
         duplicates = dataset.duplicates()
         doubled = {d.digest for d in duplicates}
         names = dataset.class_names
