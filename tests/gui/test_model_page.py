@@ -12,6 +12,7 @@ import pytest
 import torch
 from pages_support import isolate_caches, write_learnable_classes
 from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QMainWindow, QTabWidget
 
 from tlgui.core.backbones import weights
 from tlgui.core.backbones.catalogue import DEFAULT_BACKBONE, get_spec
@@ -134,6 +135,40 @@ def test_the_head_row_is_the_new_head_and_always_trains(qtbot, page, tmp_path):
     page.controller.notify_dataset_changed()
     assert model.item(head_row, 2).text() == "3,843"
     assert page.freeze.counts_label.text().startswith("Trainable parameters: 3,843 of ")
+
+
+def test_the_head_row_is_in_view_at_1280_by_800_with_every_stage_open(qtbot, page):
+    # The page as the window holds it: under a menu bar and a tab bar, over a status bar.
+    window = QMainWindow()
+    window.menuBar().addMenu("File")
+    tabs = QTabWidget()
+    tabs.addTab(page, "2 · Model")
+    window.setCentralWidget(tabs)
+    window.statusBar().showMessage("ready")
+    window.resize(1280, 800)
+    with qtbot.waitSignal(page.networkLoaded, timeout=60000):
+        window.show()
+    qtbot.waitUntil(lambda: not page.busy, timeout=10000)
+    tree, model = page.tree, page.tree_model
+    head = model.index(model.rowCount() - 1, 0)
+    last_stage = model.index(model.rowCount() - 2, 0)
+
+    def in_view(index) -> bool:
+        return tree.viewport().rect().contains(tree.visualRect(index))
+
+    assert in_view(head)  # the stages alone fit
+    tree.expandToDepth(0)  # every stage opened, as someone looking inside would
+    assert not in_view(head)  # now far below the fold: the tree is longer than the view
+    page.set_level(2)  # the dial: head + last 2 stages
+    assert in_view(head) and in_view(last_stage)
+    assert model.itemFromIndex(head.siblingAtColumn(2)).text() == "2,562"  # with its parameter count
+    page.set_level(0)
+    assert in_view(head)
+    window.resize(1024, 700)  # a smaller window keeps it in view
+    qtbot.waitUntil(lambda: in_view(head), timeout=2000)
+    assert page.head_in_view()
+    page.setParent(None)  # back to the fixture, which shuts it down
+    window.close()
 
 
 def test_a_hand_set_layer_this_network_lacks_is_named_not_fatal(qtbot, page):

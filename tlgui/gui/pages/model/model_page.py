@@ -20,9 +20,10 @@ import html
 from dataclasses import replace
 from pathlib import Path
 
-from PySide6.QtCore import QCoreApplication, Qt, Signal
+from PySide6.QtCore import QCoreApplication, QEvent, Qt, QTimer, Signal
 from PySide6.QtGui import QTextDocumentFragment
 from PySide6.QtWidgets import (
+    QAbstractItemView,
     QFileDialog,
     QFrame,
     QGroupBox,
@@ -114,6 +115,7 @@ class ModelPage(QWidget):
         self.tree_model.trainableToggled.connect(self.set_trainable)
         self.tree = LayerTreeView()
         self.tree.setModel(self.tree_model)
+        self.tree.installEventFilter(self)
         self.placeholder = QLabel()
         self.placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.placeholder.setWordWrap(True)
@@ -277,6 +279,30 @@ class ModelPage(QWidget):
             return
         config = self.controller.config
         self.controller.set_config(replace(config, freeze_level=level, trainable_overrides={}))
+        self.show_head()  # the dial trains the head plus the last stages: those are what to see
+
+    def show_head(self) -> None:
+        """Scroll the layer tree so that its last row, the new head with its parameter count, is in
+        view, with the last stages (the first the dial makes trainable) above it."""
+        head = self._head_index()
+        if head is not None:
+            self.tree.scrollTo(head, QAbstractItemView.ScrollHint.PositionAtBottom)
+
+    def head_in_view(self) -> bool:
+        """Whether the head's row is wholly inside the tree's visible part."""
+        head = self._head_index()
+        return head is not None and self.tree.viewport().rect().contains(self.tree.visualRect(head))
+
+    def _head_index(self):
+        rows = self.tree_model.rowCount()
+        return self.tree_model.index(rows - 1, 0) if rows else None
+
+    def eventFilter(self, watched, event) -> bool:  # noqa: N802 - Qt override
+        # A smaller window must not push the head out of sight: once the tree has its new size,
+        # the head that was in view is brought back (the tree keeps the top row, not the bottom).
+        if watched is self.tree and event.type() == QEvent.Type.Resize and self.head_in_view():
+            QTimer.singleShot(0, self.show_head)
+        return super().eventFilter(watched, event)
 
     def apply_recommendation(self) -> None:
         plan = self.plan()
@@ -331,6 +357,7 @@ class ModelPage(QWidget):
             self._shown_net = net
             self.tree_model.set_tree(tree)
             self.tree.expandToDepth(-1)  # stages only; modules open on demand
+            self.show_head()
         else:
             self.tree_model.refresh(tree)
         self.freeze.set_level(plan.level)
