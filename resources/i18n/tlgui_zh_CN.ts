@@ -219,6 +219,10 @@
         <source>Add files that are not photos</source>
         <translation>添加非照片文件</translation>
     </message>
+    <message>
+        <source>Add {photos} to “{name}”</source>
+        <translation>将 {photos}添加到“{name}”</translation>
+    </message>
 </context>
 <context>
     <name>ClassAdder</name>

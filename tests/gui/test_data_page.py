@@ -746,3 +746,31 @@ def test_adding_a_folder_again_changes_nothing_and_leaves_nothing_to_undo(qtbot,
     drop_and_wait(qtbot, page, page, url_mime([root / "ants"]))
     assert stack.count() == count
     assert messages[-1] == "Added 0 photos; 5 photos already there left out."
+
+
+@pytest.mark.parametrize("width", [1280, 1024, 640])
+def test_the_duplicates_banner_wraps_its_sentence_beside_its_button(qtbot, tmp_path, width):
+    from PySide6.QtWidgets import QVBoxLayout, QWidget
+
+    from tlgui.gui.pages.data.banners import DuplicatesBanner
+
+    dataset = DataSet()
+    for label in ("cardboard", "glass", "metal"):  # the same picture in three classes
+        dataset.add_files(label, [imagegen.write_image(tmp_path / label / "same.png", 7, size=(20, 16))])
+    holder = QWidget()
+    qtbot.addWidget(holder)
+    banner = DuplicatesBanner()
+    layout = QVBoxLayout(holder)
+    layout.addWidget(banner)
+    layout.addStretch(1)
+    banner.set_duplicates(dataset.duplicates())
+    holder.resize(width, 400)
+    holder.show()
+    qtbot.waitExposed(holder)
+    text, button = banner.text, banner.button
+    assert "several classes" in text.text()
+    assert text.height() >= text.heightForWidth(text.width())  # every line of it, none cut off
+    assert text.geometry().right() < button.geometry().left()  # the button beside, not over it
+    assert banner.rect().contains(button.geometry()) and button.width() >= button.sizeHint().width()
+    if width < 700:
+        assert text.heightForWidth(text.width()) > text.fontMetrics().height()  # it wrapped

@@ -39,9 +39,9 @@ from tlgui.gui.widgets.thumbnails import ThumbnailLoader
 
 Index = QModelIndex | QPersistentModelIndex
 THUMB_EDGE = 96
-#: Room around a thumbnail inside its cell, and between the cells' captions.
+# Room around a thumbnail inside its cell, and between the cells' captions.
 CELL_MARGIN = 6
-#: The narrowest caption: room for most of a file name under a thumbnail.
+# The narrowest caption: room for most of a file name under a thumbnail.
 MIN_CAPTION = THUMB_EDGE + 32
 
 
