@@ -160,6 +160,7 @@ def shoot(window, scratch: Path, demo: Path, prefix: str) -> None:
     wait_until(lambda: controller.network is not None and not window.model_page.busy, "the backbone")
     window.model_page.set_level(0)
     window.model_page.tree.expandToDepth(0)
+    window.model_page.show_head()  # the new head and its parameter count, in view as the dial leaves them
     at_both_sizes(window, f"{prefix}model")
 
     # Train: a short head-only run, its curves.
