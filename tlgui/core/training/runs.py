@@ -102,6 +102,12 @@ class Run:
         return self.status is RunStatus.STOPPED
 
     @property
+    def title(self) -> str:
+        """The run's name as shown: its own, or "Run 2" in the current language while it has the
+        default one (stored in English, so a project reads the same in every language)."""
+        return _("Run {number}").format(number=self.id) if self.name == default_name(self.id) else self.name
+
+    @property
     def has_model(self) -> bool:
         return self.classifier is not None
 
