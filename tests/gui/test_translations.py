@@ -21,6 +21,7 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
+from screen_text import english_words, screen_texts
 
 from tlgui.core import i18n
 
@@ -329,7 +330,6 @@ FOLDER_NAMES = ("train/val",)
 
 def test_the_screen_reader_finds_english_left_in_a_chinese_window(qtbot):
     from PySide6.QtWidgets import QComboBox, QFormLayout, QLabel, QWidget
-    from screen_text import english_words, screen_texts
 
     page = QWidget()
     qtbot.addWidget(page)
@@ -371,8 +371,6 @@ class _ChineseScreens:
         self.english: dict[str, str] = {}
 
     def read(self, state: str) -> None:
-        from screen_text import english_words, screen_texts
-
         names = [*self.names, *self.window.controller.dataset.class_names]
         for where, text in screen_texts(self.window):
             if text in self.identifiers:
