@@ -89,10 +89,10 @@
 <context>
     <name>TrainPage</name>
     <message numerus="yes">
-        <source> %n photo(s) could not be read and were left out.</source>
+        <source>%n photo(s) could not be read and were left out.</source>
         <translation>
-            <numerusform> %n photo could not be read and was left out.</numerusform>
-            <numerusform> %n photos could not be read and were left out.</numerusform>
+            <numerusform>%n photo could not be read and was left out.</numerusform>
+            <numerusform>%n photos could not be read and were left out.</numerusform>
         </translation>
     </message>
     <message numerus="yes">

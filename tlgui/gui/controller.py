@@ -227,7 +227,7 @@ class ProjectController(QObject):
         self.runsChanged.emit()
         self.classifierChanged.emit()
         self.mark_dirty()
-        self.statusMessage.emit(self.tr("Classify and Export now use “{name}”.").format(name=run.name))
+        self.statusMessage.emit(self.tr("Classify and Export now use “{name}”.").format(name=run.title))
 
     def rename_run(self, run_id: int, name: str) -> None:
         """Rename a run. Raises ``TlguiError`` when the name cannot be one."""
@@ -245,7 +245,7 @@ class ProjectController(QObject):
         if was_in_use:
             self.classifierChanged.emit()
         self.mark_dirty()
-        self.statusMessage.emit(self.tr("Deleted “{name}”.").format(name=run.name)
+        self.statusMessage.emit(self.tr("Deleted “{name}”.").format(name=run.title)
                                 + (self.tr(" No run is in use now.") if was_in_use else ""))
 
     def set_keep_model(self, run_id: int, keep: bool) -> None:

@@ -29,7 +29,7 @@ class BackboneSpec:
     """One catalogue entry: what the GUI lists and what ``create_backbone`` builds."""
 
     id: str
-    title: str
+    english_title: str  # a proper name; the built-in one says so in words, translated by ``title``
     params: int
     download_mb: float  # 0 for the bundled backbone
     preprocessing: Preprocessing
@@ -38,6 +38,11 @@ class BackboneSpec:
     weights_url: str | None
     weights_filename: str | None
     summary: str  # one line for the picker, in English: drivers show it through i18n._()
+
+    @property
+    def title(self) -> str:
+        """The network's name as people read it, in the current language."""
+        return _(self.english_title)
 
 
 # (torchvision id, title, summary); order is the order shown, smallest and fastest first per family.
@@ -70,7 +75,7 @@ def _bundled_spec() -> BackboneSpec:
     # 2 s), which the offline default never needs.
     return BackboneSpec(
         id=bundled.BACKBONE_ID,
-        title="EfficientNet-Lite0 (built in)",
+        english_title=N_("EfficientNet-Lite0 (built in)"),
         params=bundled.NUM_PARAMS,
         download_mb=0.0,
         preprocessing=bundled.PREPROCESSING,
@@ -94,7 +99,7 @@ def _torchvision_spec(model_id: str, title: str, summary: str) -> BackboneSpec:
     size_mb = w.meta.get("_file_size") or w.meta.get("file_size") or params * 4 / 1e6
     return BackboneSpec(
         id=model_id,
-        title=title,
+        english_title=title,
         params=params,
         download_mb=round(float(size_mb), 1),
         preprocessing=torchvision_zoo.preprocessing_of(w),

@@ -45,6 +45,7 @@ from tlgui.core.data.bins import DataSet
 from tlgui.core.errors import DataError, TlguiError
 from tlgui.core.files.atomic import atomic_write_text
 from tlgui.core.files.limits import loads_json_limited, read_limited
+from tlgui.core.i18n import _
 from tlgui.core.plan.freeze_plan import FreezePlan, plan_freeze, training_counts
 from tlgui.core.plan.freezing import max_freeze_level
 from tlgui.core.plan.recommend import partial_level
@@ -284,7 +285,7 @@ def _head_step_seconds(head: nn.Module, batch_size: int, settings: InferenceSett
     steps = 20  # each takes well under a millisecond: time several together
 
     def run() -> None:
-        for _ in range(steps):
+        for _step in range(steps):
             optimizer.zero_grad(set_to_none=True)
             loss = loss_fn(head(features), targets)
             float(loss.detach())
@@ -594,7 +595,7 @@ def estimate_plan(
     def estimate(plan: FreezePlan) -> LevelEstimate:
         first, total = level_time(work, rates, plan, head_boundary, cached, config.use_cache)
         hand_set = bool(plan.overrides)
-        name = plan.level_name + (" (with hand-set layers)" if hand_set else "")
+        name = _("{level} (with hand-set layers)").format(level=plan.level_name) if hand_set else plan.level_name
         return LevelEstimate(plan.level, name, plan.regime, first, total, hand_set)
 
     chosen = estimate(chosen_plan)
@@ -622,7 +623,7 @@ def missing_weights(backbone_id: str) -> str | None:
     if status != "missing":
         return None
     spec = get_spec(backbone_id)
-    return (
-        f"The weights of {spec.title} are not on this computer yet ({spec.download_mb:.0f} MB to download when "
-        "training starts): there is no time estimate until they are."
-    )
+    return _(
+        "The weights of {title} are not on this computer yet ({size} MB to download when training starts): there "
+        "is no time estimate until they are."
+    ).format(title=spec.title, size=f"{spec.download_mb:.0f}")

@@ -25,7 +25,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 
 from tlgui.core.backbones.staged import StagedNetwork
-from tlgui.core.i18n import _, ngettext
+from tlgui.core.i18n import _, ngettext, run_on
 from tlgui.core.plan.durations import duration_text
 from tlgui.core.plan.freezing import freezable_stages, max_freeze_level
 from tlgui.core.plan.regime import Regime
@@ -118,23 +118,23 @@ def weigh_time(recommendation: Recommendation, first_model_s: float, total_s: Ma
     if own is None:
         return recommendation
     if recommendation.regime is Regime.HEAD:
-        extra = f" Here it takes {duration_text(own)}."
+        sentences = [_("Here it takes {duration}.").format(duration=duration_text(own))]
         longer = {level: s for level, s in total_s.items() if level > 0}
         if longer:
             level = min(longer)
-            extra += f" Fine-tuning {_stages(level)} would take {duration_text(longer[level])}."
-        return replace(recommendation, reason=recommendation.reason + extra)
-    extra = (
-        f" Here that takes {duration_text(own)}; a usable model (the new head) comes first, after "
-        f"{duration_text(first_model_s)}, and Stop keeps the best model so far."
-    )
+            sentences.append(ngettext(
+                "Fine-tuning the last {level} stage too would take {duration}.",
+                "Fine-tuning the last {level} stages too would take {duration}.", level,
+            ).format(level=level, duration=duration_text(longer[level])))
+        return replace(recommendation, reason=run_on(recommendation.reason, *sentences))
+    sentences = [_(
+        "Here that takes {duration}; a usable model (the new head) comes first, after {first}, and Stop keeps "
+        "the best model so far."
+    ).format(duration=duration_text(own), first=duration_text(first_model_s))]
     if own > LONG_RUN_S and own > LONG_RUN_FACTOR * first_model_s:
-        extra += " That is long on this computer: the head alone may be enough; check its accuracy when it arrives."
-    return replace(recommendation, reason=recommendation.reason + extra)
-
-
-def _stages(level: int) -> str:
-    return f"the last {level} stage{'s' if level > 1 else ''} too"
+        sentences.append(_("That is long on this computer: the head alone may be enough; check its accuracy when it "
+                           "arrives."))
+    return replace(recommendation, reason=run_on(recommendation.reason, *sentences))
 
 
 def partial_level(net: StagedNetwork) -> int:

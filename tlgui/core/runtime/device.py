@@ -53,8 +53,11 @@ def pick_device(preference: str = "auto") -> torch.device:
 
 def _missing_message(kind: str) -> str:
     if kind == "cuda":
-        return (
+        return _(
             "A CUDA GPU was requested, but PyTorch sees none here (no NVIDIA GPU, no driver, or a CPU-only "
             "PyTorch build). Choose auto or cpu."
         )
-    return "Apple's MPS GPU was requested, but it is not available here (it needs an Apple-silicon Mac). Choose auto or cpu."
+    return _(
+        "Apple's MPS GPU was requested, but it is not available here (it needs an Apple-silicon Mac). Choose auto "
+        "or cpu."
+    )

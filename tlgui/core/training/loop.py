@@ -179,7 +179,9 @@ class _Loop:
         text = _("Training epoch {epoch}/{epochs}").format(
             epoch=epoch - self.span.first_epoch + 1, epochs=self.config.epochs
         )
-        return f"{text}: {self.span.title}" if self.span.title else text
+        if not self.span.title:
+            return text
+        return _("{epoch}: {phase}").format(epoch=text, phase=self.span.title)
 
     def _check_finite(self, loss: float, epoch: int) -> None:
         if not math.isfinite(loss):

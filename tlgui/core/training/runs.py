@@ -35,7 +35,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from tlgui.core.errors import SettingsError, TlguiError
-from tlgui.core.i18n import _
+from tlgui.core.i18n import _, run_on
 from tlgui.core.plan.regime import Regime
 from tlgui.core.training.config import MAX_EPOCHS, TrainConfig
 from tlgui.core.training.metrics import EvaluationReport, ValPrediction
@@ -100,6 +100,12 @@ class Run:
     @property
     def stopped(self) -> bool:
         return self.status is RunStatus.STOPPED
+
+    @property
+    def title(self) -> str:
+        """The run's name as shown: its own, or "Run 2" in the current language while it has the
+        default one (stored in English, so a project reads the same in every language)."""
+        return _("Run {number}").format(number=self.id) if self.name == default_name(self.id) else self.name
 
     @property
     def has_model(self) -> bool:
@@ -290,7 +296,7 @@ class RunAdded:
         if self.runs_deleted:
             names = ", ".join(_quoted(r) for r in self.runs_deleted)
             parts.append(_("A project keeps {most} runs: {names} was deleted.").format(most=MAX_RUNS, names=names))
-        return " ".join(parts)
+        return run_on(*parts)
 
 
 class RunHistory:

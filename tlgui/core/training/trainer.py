@@ -113,7 +113,7 @@ class TrainingRun:
         span = PhaseSpan(
             run_epochs=self.config.epochs * (2 if fine_tune else 1),
             keep_from=context.boundary,
-            title="the new head" if fine_tune else "",
+            title=_("the new head") if fine_tune else "",
         )
         head = self._timed("train_s", lambda: fit(head_context, head_data, self.config, self.callbacks, self.cancel,
                                                   tracker=tracker, span=span))
@@ -158,7 +158,7 @@ class TrainingRun:
                 first_epoch=head_epochs + 1,
                 run_epochs=head_epochs + self.config.epochs,
                 keep_from=context.boundary,
-                title=f"fine-tuning {self.plan.level_name.lower()}",
+                title=_("fine-tuning {level}").format(level=self.plan.level_name.lower()),
             )
             callbacks = [*self.callbacks, recorder]
             outcome = self._timed(

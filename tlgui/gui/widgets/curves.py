@@ -243,7 +243,8 @@ class TrainingCurves(QWidget):
         self._phase_lines = []
         pen = pg.mkPen(PHASE_COLOUR, width=1, style=Qt.PenStyle.DashLine)
         for position, phase in changes:
-            title = "new head" if phase is Regime.HEAD else "fine-tune"
+            title = (QCoreApplication.translate("TrainingCurves", "new head") if phase is Regime.HEAD
+                     else QCoreApplication.translate("TrainingCurves", "fine-tune"))
             for plot in (self.loss_plot, self.acc_plot):
                 line = pg.InfiniteLine(position, angle=90, pen=pen, movable=False, label=title,
                                        labelOpts={"position": 0.95, "color": PHASE_COLOUR, "anchors": [(0, 0), (0, 0)]})

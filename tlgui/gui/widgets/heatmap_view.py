@@ -345,7 +345,8 @@ class HeatmapView(QWidget):
         # digit (it may run in reduced precision; a heatmap needs float32).
         if self.classifier is not None:
             for row, name in enumerate(self.classifier.class_names):
-                self.class_choice.setItemText(row, f"{name} (predicted)" if name == self._predicted else name)
+                shown = self.tr("{name} (predicted)").format(name=name) if name == self._predicted else name
+                self.class_choice.setItemText(row, shown)
 
     def _chosen_index(self) -> int | None:
         """The class in the chooser, once the photo's predicted class is known there."""

@@ -98,6 +98,6 @@ def describe_event(event: ProgressEvent, label: str | None = None) -> str:
         else:
             text += f" {event.done}/{event.total}"
     elif event.message and event.message != text:  # "Evaluating", not "Evaluating: Evaluating"
-        text += f": {event.message}"
+        text = QCoreApplication.translate("progress_text", "{phase}: {message}").format(phase=text, message=event.message)
     eta = format_eta(event.eta_s)
     return f"{text} — {eta}" if eta else text

@@ -215,7 +215,7 @@ class ClassifyPage(QWidget):
         run = self.controller.run_in_use
         origin = (self.tr("from {file}").format(file=self.model_source.name) if self.model_source
                   else self.tr("trained in this project ({run}, in use)").format(
-                      run=run.name if run is not None else "?"))
+                      run=run.title if run is not None else "?"))
         accuracy = classifier.metrics.accuracy
         score = self.tr(" · validation accuracy {accuracy}").format(accuracy=f"{accuracy:.1%}") \
             if accuracy is not None else ""

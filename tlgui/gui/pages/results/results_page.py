@@ -58,7 +58,7 @@ CURVES_TAB, CELL_TAB, WRONG_TAB = range(3)
 
 def summary_text(run: Run) -> str:
     """One line: name, accuracy, best epoch, what trained, time, photos, how it ended."""
-    parts = [run.name]
+    parts = [run.title]
     if run.accuracy is not None:
         parts.append(QCoreApplication.translate("ResultsPage", "validation accuracy {accuracy}").format(
             accuracy=f"{run.accuracy:.1%}"))
@@ -290,7 +290,7 @@ class ResultsPage(QWidget):
         if run is None:
             return
         text = self.tr("Delete “{name}”? Its settings, curves, results and model leave the project.").format(
-            name=run.name)
+            name=run.title)
         if run.id == self.controller.runs.in_use_id:
             text += self.tr(" It is the run in use: Classify and Export will have no model until you choose another.")
         answer = QMessageBox.question(self, self.tr("Delete run"), literal_html(text),

@@ -146,7 +146,10 @@ class RunsTableModel(QAbstractTableModel):
         run = self._runs[index.row()]
         try:
             if index.column() == NAME and role == Qt.ItemDataRole.EditRole:
-                self.controller.rename_run(run.id, str(value))
+                # The editor starts from the shown name: left as it is, a default name stays the
+                # default (in every language), rather than becoming this language's words.
+                if str(value).strip() != run.title:
+                    self.controller.rename_run(run.id, str(value))
                 return True
             if index.column() == MODEL and role == Qt.ItemDataRole.CheckStateRole:
                 self.controller.set_keep_model(run.id, Qt.CheckState(value) == Qt.CheckState.Checked)
@@ -160,7 +163,7 @@ class RunsTableModel(QAbstractTableModel):
         if column == IN_USE:
             return IN_USE_MARK if in_use else ""
         if column == NAME:
-            return run.name
+            return run.title
         if column == WHEN:
             return when_text(run)
         if column == BACKBONE:
@@ -195,7 +198,7 @@ class RunsTableModel(QAbstractTableModel):
         if column == ENDED and run.stopped:
             return QCoreApplication.translate(
                 "RunsTableModel", "Stopped by the user; the run kept its best epoch so far.")
-        return run.name
+        return run.title
 
 
 _HEADER_TIPS = {

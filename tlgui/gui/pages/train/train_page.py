@@ -28,6 +28,7 @@ from PySide6.QtWidgets import QGroupBox, QHBoxLayout, QLabel, QPushButton, QSpli
 
 from tlgui.core.backbones.catalogue import get_spec
 from tlgui.core.errors import TlguiError
+from tlgui.core.i18n import run_on
 from tlgui.core.models.classifier import Classifier
 from tlgui.core.plan.durations import duration_text
 from tlgui.core.plan.estimate import PlanEstimate, estimate_plan, missing_weights
@@ -68,8 +69,9 @@ def stopped_message(result: TrainResult) -> str:
     """What the user is told after Stop: which epoch was kept and how good it was."""
     best = next((s for s in result.history if s.epoch == result.best_epoch), None)
     accuracy = best.val_accuracy if best is not None else result.report.accuracy
-    return QCoreApplication.translate("TrainPage", "Stopped — kept the best model so far (epoch {epoch}, accuracy {accuracy}).").format(
-        epoch=result.best_epoch, accuracy=f"{accuracy:.1%}")
+    return QCoreApplication.translate(
+        "TrainPage", "Stopped — kept the best model so far (epoch {epoch}, accuracy {accuracy})."
+    ).format(epoch=result.best_epoch, accuracy=f"{accuracy:.1%}")
 
 
 def finished_message(result: TrainResult) -> str:
@@ -77,40 +79,61 @@ def finished_message(result: TrainResult) -> str:
     last = result.history[-1] if result.history else None
     best = next((s for s in result.history if s.epoch == result.best_epoch), None)
     phases = {s.phase for s in result.history}
-    text = f"Finished — validation accuracy {result.report.accuracy:.1%} (best epoch {result.best_epoch}"
+    details = QCoreApplication.translate("TrainPage", "best epoch {epoch}").format(epoch=result.best_epoch)
     if len(phases) > 1 and best is not None:
-        text += f", {phase_title(best.phase)}"
+        details = QCoreApplication.translate("TrainPage", "{details}, {phase}").format(
+            details=details, phase=phase_title(best.phase))
     if last is not None and last.epoch < last.epochs:
-        text += f"; stopped early at epoch {last.epoch} of {last.epochs}: no further improvement"
-    text += f") in {format_duration(result.timings.total_s)}"
+        details = QCoreApplication.translate(
+            "TrainPage", "{details}; stopped early at epoch {epoch} of {epochs}: no further improvement"
+        ).format(details=details, epoch=last.epoch, epochs=last.epochs)
+    values = {"accuracy": f"{result.report.accuracy:.1%}", "details": details,
+              "duration": format_duration(result.timings.total_s)}
     if len(phases) > 1 and result.timings.first_model_s is not None:
-        text += f"; a usable model after {format_duration(result.timings.first_model_s)}"
-    return text + "."
+        return QCoreApplication.translate(
+            "TrainPage",
+            "Finished — validation accuracy {accuracy} ({details}) in {duration}; a usable model after {first}.",
+        ).format(first=format_duration(result.timings.first_model_s), **values)
+    return QCoreApplication.translate(
+        "TrainPage", "Finished — validation accuracy {accuracy} ({details}) in {duration}."
+    ).format(**values)
 
 
 def phase_title(phase: Regime | None) -> str:
     """How an epoch's phase is named in a message."""
-    return "the new head" if phase is Regime.HEAD else "fine-tune"
+    if phase is Regime.HEAD:
+        return QCoreApplication.translate("TrainPage", "the new head")
+    return QCoreApplication.translate("TrainPage", "fine-tune")
 
 
 def estimate_text(estimate: PlanEstimate, plan: FreezePlan | None) -> str:
     """What the chosen level and its alternatives take on this computer, and the recommendation
     weighed by that time."""
     chosen = estimate.chosen
-    device = estimate.device.split(":", 1)[0].upper()
+    values = {"device": estimate.device.split(":", 1)[0].upper(), "duration": duration_text(chosen.total_s),
+              "first": duration_text(chosen.first_model_s)}
     if chosen.regime is Regime.HEAD:
-        lines = [f"Time on this computer ({device}): {duration_text(chosen.total_s)}."]
+        lines = [QCoreApplication.translate("TrainPage", "Time on this computer ({device}): {duration}.").format(**values)]
     else:
-        lines = [f"Time on this computer ({device}): {duration_text(chosen.total_s)} in all; a usable model "
-                 f"(the new head) after {duration_text(chosen.first_model_s)}."]
+        lines = [QCoreApplication.translate(
+            "TrainPage",
+            "Time on this computer ({device}): {duration} in all; a usable model (the new head) after {first}.",
+        ).format(**values)]
     if estimate.alternatives:
-        lines.append("Instead: " + "; ".join(f"{e.name}: {duration_text(e.total_s)}" for e in estimate.alternatives)
-                     + ".")
+        each = [QCoreApplication.translate("TrainPage", "{level}: {duration}").format(
+            level=e.name, duration=duration_text(e.total_s)) for e in estimate.alternatives]
+        lines.append(QCoreApplication.translate("TrainPage", "Instead: {alternatives}.").format(
+            alternatives=QCoreApplication.translate("TrainPage", "; ").join(each)))
     if plan is not None and plan.recommendation is not None:
         weighed = weigh_time(plan.recommendation, chosen.first_model_s, estimate.dial_totals())
         names = {e.level: e.name for e in estimate.levels if not e.hand_set}
-        which = "this level" if plan.level_is_recommended else names.get(weighed.level, f"level {weighed.level}")
-        lines.append(f"Recommended ({which}): {weighed.reason}")
+        if plan.level_is_recommended:
+            which = QCoreApplication.translate("TrainPage", "this level")
+        else:
+            which = names.get(weighed.level) or QCoreApplication.translate("TrainPage", "level {level}").format(
+                level=weighed.level)
+        lines.append(QCoreApplication.translate("TrainPage", "Recommended ({which}): {reason}").format(
+            which=which, reason=weighed.reason))
     return "\n".join(lines)
 
 
@@ -260,34 +283,40 @@ class TrainPage(QWidget):
     def _on_reported(self, kind: str, payload: object) -> None:
         if kind == "epoch" and isinstance(payload, EpochStats):
             self.curves.add_epoch(payload)
-            best = " — best so far" if payload.best else ""
-            phase = f" ({phase_title(payload.phase)})" if self._fine_tunes else ""
-            self._show_message(
-                f"Epoch {payload.epoch}/{payload.epochs}{phase}: validation accuracy {payload.val_accuracy:.1%}{best}."
-            )
+            values = {"epoch": payload.epoch, "epochs": payload.epochs, "accuracy": f"{payload.val_accuracy:.1%}"}
+            if self._fine_tunes:
+                values["phase"] = phase_title(payload.phase)
+                text = (self.tr("Epoch {epoch}/{epochs} ({phase}): validation accuracy {accuracy} — best so far.")
+                        if payload.best else self.tr("Epoch {epoch}/{epochs} ({phase}): validation accuracy {accuracy}."))
+            else:
+                text = (self.tr("Epoch {epoch}/{epochs}: validation accuracy {accuracy} — best so far.")
+                        if payload.best else self.tr("Epoch {epoch}/{epochs}: validation accuracy {accuracy}."))
+            self._show_message(text.format(**values))
         elif kind == "model" and isinstance(payload, Classifier) and self._fine_tunes:
             # The head's model, usable now: Classify and Export work while the fine-tune goes on.
             # (In a run of one phase it is the result itself, which follows at once.)
             in_use = self.controller.offer_early_model(payload)
             accuracy = payload.metrics.accuracy
-            shown = f", validation accuracy {accuracy:.1%}" if accuracy is not None else ""
-            usable = ("Classify and Export work now" if in_use
-                      else "the run in use stays in use until this run ends")
-            text = (f"A usable model is ready (the new head{shown}): {usable}. "
-                    "Fine-tuning continues; Stop keeps the best model so far.")
+            if accuracy is None:
+                ready = self.tr("A usable model is ready (the new head).")
+            else:
+                ready = self.tr("A usable model is ready (the new head, validation accuracy {accuracy}).").format(
+                    accuracy=f"{accuracy:.1%}")
+            usable = (self.tr("Classify and Export work with it now.") if in_use
+                      else self.tr("The run in use stays in use until this run ends."))
+            text = run_on(ready, usable, self.tr("Fine-tuning continues; Stop keeps the best model so far."))
             self._show_message(text)
             self.controller.show_status(text)
 
     def _on_finished(self, result: TrainResult) -> None:
         self.curves.set_history(result.history)
         added = self.controller.set_training_result(result)
-        text = stopped_message(result) if result.cancelled else finished_message(result)
-        if kept := added.sentences():  # which run is in use, when there was a choice; what was let go
-            text += f" {kept}"
-        if result.skipped:
-            text += self.tr(" %n photo(s) could not be read and were left out.", "", len(result.skipped))
-        for warning in result.warnings:
-            text += f" {warning}"
+        text = run_on(
+            stopped_message(result) if result.cancelled else finished_message(result),
+            added.sentences(),  # which run is in use, when there was a choice; what was let go
+            self.tr("%n photo(s) could not be read and were left out.", "", len(result.skipped)) if result.skipped else "",
+            *result.warnings,
+        )
         self._show_message(text)
         self.controller.show_status(text)
 
@@ -383,7 +412,7 @@ class TrainPage(QWidget):
         net = controller.network
         if net is None:
             note = missing_weights(controller.backbone_id)
-            self.estimate_label.setText(note or "The time estimate comes once the network is loaded (Model tab).")
+            self.estimate_label.setText(note or self.tr("The time estimate comes once the network is loaded (Model tab)."))
             return
         counts = controller.dataset.class_counts()
         if len(counts) < 2 or min(counts.values()) < 2:

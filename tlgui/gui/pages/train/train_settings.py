@@ -93,7 +93,7 @@ class TrainSettingsForm(QWidget):
         self.val_note = _note()
         self.device = QComboBox()
         for kind in ["auto", *available_devices()]:
-            self.device.addItem(_DEVICE_TITLES.get(kind, kind), kind)
+            self.device.addItem(self.tr(_DEVICE_TITLES[kind]) if kind in _DEVICE_TITLES else kind, kind)
         self.use_cache = QCheckBox(self.tr("Use cached features"))
         self.use_cache.setToolTip(self.tr(
             "The frozen layers run once per photo and are remembered, so epochs take seconds and the next "
@@ -122,10 +122,10 @@ class TrainSettingsForm(QWidget):
         augment_row.addWidget(QLabel(self.tr("strength")))
         augment_row.addWidget(self.strength)
         augment_row.addStretch(1)
-        form.addRow("Augmentation:", augment_row)
-        form.addRow("Cached variants per photo:", self.cached_views)
+        form.addRow(self.tr("Augmentation:"), augment_row)
+        form.addRow(self.tr("Cached variants per photo:"), self.cached_views)
         form.addRow("", self.augment_note)
-        form.addRow("Validation share:", self.val_fraction)
+        form.addRow(self.tr("Validation share:"), self.val_fraction)
         form.addRow("", self.val_note)
         form.addRow(self.tr("Device:"), self.device)
         form.addRow(self.tr("Speed:"), self.use_cache)
@@ -211,10 +211,10 @@ class TrainSettingsForm(QWidget):
             return ""
         streamed = self._regime is Regime.FULL or (self._regime is Regime.PARTIAL and not cached)
         if streamed:
-            return ("With 0 variants the new head trains on each photo's plain crop; the fine-tune that follows "
-                    "augments its photos every epoch.")
-        return ("With 0 variants augmentation does not apply: training on cached features sees each photo's "
-                "plain crop. Set variants to use it (each costs one more pass over the photos, once).")
+            return self.tr("With 0 variants the new head trains on each photo's plain crop; the fine-tune that "
+                           "follows augments its photos every epoch.")
+        return self.tr("With 0 variants augmentation does not apply: training on cached features sees each photo's "
+                       "plain crop. Set variants to use it (each costs one more pass over the photos, once).")
 
     def _on_edit(self, *_args) -> None:
         self._update_enabled()
