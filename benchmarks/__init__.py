@@ -16,6 +16,7 @@ scale          100,000-file scan, 50,000-vector feature cache, 1,000-image predi
 gui            longest GUI event-loop stall while the Train page trains (offscreen Qt)
 latency        single-image prediction from the model file: cold process and warm
 precision      fp32 vs mixed-precision (bf16 on AMX CPUs) prediction agreement
+startup        window launch → first paint / a bare PySide6 window's; ``tlgui predict`` process / import torch
 =============  ===================================================================================
 
 Datasets come from ``../shared/datasets`` (beside the repository) or ``$TLGUI_BENCH_DATASETS``.
@@ -23,4 +24,4 @@ Nothing touches the user's feature cache or Qt settings: everything lives in a t
 that is deleted at the end (``--keep`` keeps it).
 """
 
-MODULES = ("extract", "torchvision", "train", "partial", "scale", "gui", "latency", "precision")
+MODULES = ("extract", "torchvision", "train", "partial", "scale", "gui", "latency", "precision", "startup")

@@ -27,6 +27,7 @@ MODULE_FILES = {
     "gui": "gui_stall",
     "latency": "latency",
     "precision": "precision",
+    "startup": "startup",
 }
 COLUMNS = ["measurement", "value", "reference", "ratio", "target", "met"]
 DEFAULT_OUT = Path("benchmarks") / "results" / "latest.md"

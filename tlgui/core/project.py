@@ -31,8 +31,7 @@ from tlgui.core.files.atomic import atomic_writer
 from tlgui.core.files.limits import FileLimitError, loads_json_limited, open_regular
 from tlgui.core.files.versions import PROJECT_FORMAT_NAME, PROJECT_FORMAT_VERSION, check_format_version
 from tlgui.core.models.classifier import Classifier
-from tlgui.core.models.modelfile import classifier_from_bytes, classifier_to_bytes
-from tlgui.core.training.trainer import TrainConfig
+from tlgui.core.training.config import TrainConfig
 
 PROJECT_JSON = "project.json"
 MODEL_MEMBER = "model.safetensors"
@@ -91,6 +90,8 @@ def save_project(project: Project, path: Path | str) -> None:
             f"at most {MAX_DOCUMENT_BYTES:,}): split its photos over several projects."
         )
     # Serialise the model before opening the target so a failure there costs nothing.
+    from tlgui.core.models.modelfile import classifier_to_bytes  # torch: only a project with a model needs it
+
     model = classifier_to_bytes(project.classifier) if project.classifier is not None else None
     with atomic_writer(path) as handle, zipfile.ZipFile(handle, "w") as archive:
         archive.writestr(PROJECT_JSON, document, compress_type=zipfile.ZIP_DEFLATED)
@@ -136,6 +137,8 @@ def load_project(path: Path | str) -> Project:
     except OSError as exc:
         raise ModelFileError(f"Could not read the project file {path}: {exc.strerror or exc}.") from exc
     if model is not None:
+        from tlgui.core.models.modelfile import classifier_from_bytes
+
         project.classifier = classifier_from_bytes(model, source=f"The model inside {path}")
     return project
 

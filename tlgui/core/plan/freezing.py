@@ -16,11 +16,15 @@ Parameter-free modules report ``trainable=False`` in the layer tree: there is no
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-from torch import nn
-
-from tlgui.core.backbones.staged import HEAD, StagedNetwork, stage_key
+from tlgui.core.backbones.stage_names import HEAD, stage_key
 from tlgui.core.errors import TlguiError
+
+if TYPE_CHECKING:
+    from torch import nn
+
+    from tlgui.core.backbones.staged import StagedNetwork
 
 HEAD_ONLY = "Head only"
 EVERYTHING = "Everything (full fine-tune)"

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from PIL import Image
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QImage, QPixmap
 from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QLabel, QProgressBar, QVBoxLayout, QWidget
 
 from tlgui.core.data.images import load_rgb
-from tlgui.core.predict.predictor import Prediction
 from tlgui.gui.widgets.plain_text import plain_label
+
+if TYPE_CHECKING:
+    from tlgui.core.predict.predictor import Prediction
 
 PREVIEW_EDGE = 360
 

@@ -23,7 +23,9 @@ from tlgui.core.backbones.catalogue import get_spec
 from tlgui.core.errors import TlguiError
 from tlgui.core.plan.freeze_plan import ignored_note, plan_for_dataset
 from tlgui.core.progress import ProgressEvent
-from tlgui.core.training.trainer import EpochStats, TrainingCallback, TrainResult, train
+from tlgui.core.training.callbacks import TrainingCallback
+from tlgui.core.training.results import TrainResult
+from tlgui.core.training.summary import EpochStats
 from tlgui.gui.pages.train.train_settings import TrainSettingsForm
 from tlgui.gui.tasks import TaskSlot
 from tlgui.gui.widgets.curves import TrainingCurves
@@ -160,6 +162,8 @@ class TrainPage(QWidget):
         run_config = replace(config, use_cache=self.form.cache_in_effect())
 
         def job(token, report):
+            from tlgui.core.training.trainer import train  # torch: loaded off the GUI thread
+
             return train(dataset, run_config, backbone=backbone, callbacks=[ReportingCallback(report)], cancel=token)
 
         # A full garbage collection walks every object Python tracks (half a million once torch and
