@@ -49,6 +49,13 @@ class ReportingCallback(TrainingCallback):
         self._report("epoch", stats)
 
 
+def train(*args, **kwargs) -> TrainResult:
+    """The engine's ``train``, imported on the first run (it loads torch) and so on the run's thread."""
+    from tlgui.core.training.trainer import train as engine_train
+
+    return engine_train(*args, **kwargs)
+
+
 def stopped_message(result: TrainResult) -> str:
     """What the user is told after Stop: which epoch was kept and how good it was."""
     best = next((s for s in result.history if s.epoch == result.best_epoch), None)
@@ -162,8 +169,6 @@ class TrainPage(QWidget):
         run_config = replace(config, use_cache=self.form.cache_in_effect())
 
         def job(token, report):
-            from tlgui.core.training.trainer import train  # torch: loaded off the GUI thread
-
             return train(dataset, run_config, backbone=backbone, callbacks=[ReportingCallback(report)], cancel=token)
 
         # A full garbage collection walks every object Python tracks (half a million once torch and
