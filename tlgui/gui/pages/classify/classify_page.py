@@ -266,6 +266,7 @@ class ClassifyPage(QWidget):
     def open_model(self, path: Path | str) -> None:
         """Load a model file in the background and classify with it (ModelFileError is shown here)."""
         path = Path(path)
+
         def job(token, report):
             from tlgui.core.models.modelfile import load_classifier  # torch, off the GUI thread
 
