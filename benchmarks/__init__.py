@@ -18,6 +18,7 @@ latency        single-image prediction from the model file: cold process and war
 precision      fp32 vs mixed-precision (bf16 on AMX CPUs) prediction agreement
 first_model    Start → first usable model (trashnet cold / warm), default accuracy (trashnet,
                hymenoptera), the plan's time estimate / the time taken, cached augmented views K
+startup        window launch → first paint / a bare PySide6 window's; ``tlgui predict`` process / import torch
 =============  ===================================================================================
 
 Datasets come from ``../shared/datasets`` (beside the repository) or ``$TLGUI_BENCH_DATASETS``.
@@ -25,4 +26,5 @@ Nothing touches the user's feature cache or Qt settings: everything lives in a t
 that is deleted at the end (``--keep`` keeps it).
 """
 
-MODULES = ("extract", "torchvision", "train", "partial", "scale", "gui", "latency", "precision", "first_model")
+MODULES = ("extract", "torchvision", "train", "partial", "scale", "gui", "latency", "precision", "first_model",
+           "startup")

@@ -28,6 +28,7 @@ MODULE_FILES = {
     "latency": "latency",
     "precision": "precision",
     "first_model": "first_model",
+    "startup": "startup",
 }
 COLUMNS = ["measurement", "value", "reference", "ratio", "target", "met"]
 DEFAULT_OUT = Path("benchmarks") / "results" / "latest.md"

@@ -2232,12 +2232,16 @@ Data: {photos}</source>
     <name>app</name>
     <message>
         <source>The project {path} could not be opened ({kind}).</source>
-        <extracomment>After the window has closed, how long a job abandoned at close may take to reach its cancel check. ``TLGUI_SMOKE_TEST=1``: the window closes by itself this long after opening (packaging/README.md).</extracomment>
+        <extracomment>After the window has closed, how long a job abandoned at close may take to reach its cancel check. ``TLGUI_SMOKE_TEST=1``: the window closes by itself this long after opening (packaging/README.md). ``TLGUI_EXIT_AFTER_FIRST_PAINT=1``: once the window has first painted, print ``first-paint &lt;time.time()&gt;`` on stdout and close it; how benchmarks/startup.py times launch → first paint.</extracomment>
         <translation>无法打开项目 {path}（{kind}）。</translation>
     </message>
     <message>
         <source>Demo photos not loaded: {reason}</source>
         <translation>未加载演示照片：{reason}</translation>
+    </message>
+    <message>
+        <source>Could not load torch: {reason}</source>
+        <translation type="unfinished"></translation>
     </message>
 </context>
 <context>

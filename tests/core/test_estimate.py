@@ -11,6 +11,7 @@ import torch
 from photos import settle, write_learnable_tree
 from torch import nn
 
+from tlgui.core.backbones.catalogue import missing_weights
 from tlgui.core.backbones.preprocess import Preprocessing
 from tlgui.core.backbones.staged import StagedNetwork
 from tlgui.core.data.bins import DataSet
@@ -28,7 +29,6 @@ from tlgui.core.plan.estimate import (
     estimate_plan,
     level_time,
     measure_network,
-    missing_weights,
     network_speed,
 )
 from tlgui.core.plan.freeze_plan import plan_freeze

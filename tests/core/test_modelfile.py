@@ -440,7 +440,7 @@ def nothing_is_built(monkeypatch):
     def forbidden(*_args, **_kwargs):
         raise AssertionError("a network was built for a file that should have been refused")
 
-    monkeypatch.setattr(modelfile, "create_backbone", forbidden)
+    monkeypatch.setattr(modelfile, "backbone_skeleton", forbidden)
 
 
 def test_3_million_classes_for_a_2_row_head_are_refused_in_little_memory(

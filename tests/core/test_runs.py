@@ -409,7 +409,9 @@ def test_models_claiming_more_than_a_project_holds_are_refused_from_the_director
             archive.writestr(name, data)
     one_model = len(two_runs_file[run_model_member(1)])
     monkeypatch.setattr(project_module, "MAX_TOTAL_MODEL_BYTES", int(1.5 * one_model))
-    monkeypatch.setattr(project_module, "classifier_from_bytes", None)  # nothing may get that far
+    from tlgui.core.models import modelfile
+
+    monkeypatch.setattr(modelfile, "classifier_from_bytes", None)  # nothing may get that far
     with pytest.raises(ModelFileError, match="its models claim"):
         load_project(path)
 

@@ -210,9 +210,9 @@ def cmd_train(args) -> int:
 
 def _print_plan(dataset, config, backbone: str, cache, quiet: bool) -> int:
     """What ``train`` would do with these photos and settings, and how long each level takes here."""
-    from tlgui.core.backbones.catalogue import create_backbone, get_spec
+    from tlgui.core.backbones.catalogue import create_backbone, get_spec, missing_weights
     from tlgui.core.plan.durations import duration_text
-    from tlgui.core.plan.estimate import estimate_plan, missing_weights
+    from tlgui.core.plan.estimate import estimate_plan
     from tlgui.core.plan.freeze_plan import plan_for_dataset
     from tlgui.core.plan.recommend import weigh_time
     from tlgui.core.plan.regime import Regime

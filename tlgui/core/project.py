@@ -38,7 +38,7 @@ from tlgui.core.files.limits import FileLimitError, loads_json_limited, open_reg
 from tlgui.core.files.versions import PROJECT_FORMAT_NAME, PROJECT_FORMAT_VERSION, check_format_version
 from tlgui.core.i18n import N_, _
 from tlgui.core.models.classifier import Classifier
-from tlgui.core.models.modelfile import classifier_from_bytes, classifier_to_bytes
+from tlgui.core.training.config import TrainConfig
 from tlgui.core.training.runs import (
     MAX_KEPT_MODEL_BYTES,
     MAX_KEPT_MODELS,
@@ -48,7 +48,6 @@ from tlgui.core.training.runs import (
     RunHistory,
     run_from_classifier,
 )
-from tlgui.core.training.trainer import TrainConfig
 
 PROJECT_JSON = "project.json"
 #: Format 1's one trained model; format 2 keeps models under ``runs/``.
@@ -159,6 +158,8 @@ def save_project(project: Project, path: Path | str) -> None:
         for run in project.runs:
             if run.classifier is None:
                 continue
+            from tlgui.core.models.modelfile import classifier_to_bytes  # torch: only when there is a model
+
             model = classifier_to_bytes(run.classifier)
             models_total += len(model)
             if len(model) > MAX_MODEL_BYTES or models_total > MAX_TOTAL_MODEL_BYTES:
@@ -272,6 +273,8 @@ def _version_1_runs(archive: zipfile.ZipFile, members: dict[str, zipfile.ZipInfo
     if not trained:
         return RunHistory()
     model = _read_member(archive, members[MODEL_MEMBER], where)
+    from tlgui.core.models.modelfile import classifier_from_bytes  # torch: only when there is a model
+
     classifier = classifier_from_bytes(model, source=_("The model inside {path}").format(path=_path_of(where)))
     run = run_from_classifier(classifier, 1, created=_saved_time(document))
     return RunHistory([run], in_use_id=1)
@@ -352,6 +355,8 @@ def _run_from_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo, run_id: in
 def _run_model(archive: zipfile.ZipFile, info: zipfile.ZipInfo, run: Run, where: str) -> Classifier:
     name = info.orig_filename
     model = _read_member(archive, info, where)
+    from tlgui.core.models.modelfile import classifier_from_bytes  # torch: only when there is a model
+
     classifier = classifier_from_bytes(model, source=_("The model {name} inside {path}").format(name=name, path=_path_of(where)))
     del model
     if classifier.backbone_id != run.backbone_id or (

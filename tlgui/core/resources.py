@@ -11,7 +11,6 @@ Three ways of running tlgui put them in two places:
 from __future__ import annotations
 
 import functools
-from importlib import metadata
 from pathlib import Path
 
 import tlgui
@@ -37,6 +36,8 @@ def resources_dir() -> Path:
 @functools.cache
 def installed_resources_dir() -> Path | None:
     """``share/tlgui/resources`` of the installed distribution, or None without one."""
+    from importlib import metadata  # a tenth of a second, and only an installed wheel needs it
+
     try:
         files = metadata.distribution("tlgui").files or []
     except metadata.PackageNotFoundError:

@@ -1,14 +1,22 @@
-"""Starting the window: ``main(argv)`` is what ``tlgui`` with no sub-command runs."""
+"""Starting the window: ``main(argv)`` is what ``tlgui`` with no sub-command runs.
+
+The window opens before torch has loaded: nothing on its way imports torch, torchvision or timm
+(seconds each; tests/test_startup.py holds it to that). Once it has painted, ``warm_up`` loads
+them in the background with the project's backbone, while the user looks at the photos, so that
+Train is quick when pressed.
+"""
 
 from __future__ import annotations
 
 import os
 import sys
+import time
 from pathlib import Path
+from typing import Any
 
-from PySide6.QtCore import QCoreApplication, QTimer
+from PySide6.QtCore import QCoreApplication, QEvent, QObject, QTimer, Signal
 from PySide6.QtGui import QIcon
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QWidget
 
 import tlgui
 from tlgui.core.data.demo import demo_dataset
@@ -18,7 +26,7 @@ from tlgui.gui.controller import ProjectController
 from tlgui.gui.language import install_language, window_language
 from tlgui.gui.main_window import MainWindow
 from tlgui.gui.settings import APPLICATION, ORGANISATION
-from tlgui.gui.tasks import wait_for_abandoned
+from tlgui.gui.tasks import TaskSlot, wait_for_abandoned
 
 ICON_FILE = "tlgui.svg"
 #: After the window has closed, how long a job abandoned at close may take to reach its cancel check.
@@ -26,6 +34,28 @@ EXIT_WAIT_MS = 10_000
 #: ``TLGUI_SMOKE_TEST=1``: the window closes by itself this long after opening (packaging/README.md).
 SMOKE_TEST_ENV = "TLGUI_SMOKE_TEST"
 SMOKE_TEST_CLOSE_MS = 3_000
+#: ``TLGUI_EXIT_AFTER_FIRST_PAINT=1``: once the window has first painted, print ``first-paint <time.time()>``
+#: on stdout and close it; how benchmarks/startup.py times launch → first paint.
+FIRST_PAINT_ENV = "TLGUI_EXIT_AFTER_FIRST_PAINT"
+FIRST_PAINT_LINE = "first-paint"
+
+
+class FirstPaint(QObject):
+    """Emits ``painted`` once: when a widget of ``window`` is first about to paint."""
+
+    painted = Signal()
+
+    def __init__(self, window: QWidget):
+        super().__init__(window)
+        self._window = window
+        QApplication.instance().installEventFilter(self)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt override
+        if (event.type() == QEvent.Type.Paint and isinstance(watched, QWidget)
+                and watched.window() is self._window):
+            QApplication.instance().removeEventFilter(self)
+            self.painted.emit()
+        return False
 
 
 def app_icon() -> QIcon:
@@ -72,6 +102,53 @@ def open_window(project: Path | None = None) -> MainWindow:
     return window
 
 
+def warm_up(window: MainWindow) -> TaskSlot:
+    """Load torch and the training and prediction engine in the background, with the project's
+    backbone when its weights are on this computer; then offer the devices torch found and install
+    the backbone, as the Model page would have.
+
+    Nothing here is the user's work: closing the window does not wait for it or ask about it (the
+    process lets it end before exiting). Returns the slot, which the caller shuts down at exit.
+    """
+    controller = window.controller
+    backbone_id = controller.backbone_id
+    slot = TaskSlot(window)
+
+    def job(_token, _report) -> tuple[list[str], Any]:
+        import tlgui.core.predict.predictor  # noqa: F401 - imported for its cost, now rather than later
+        import tlgui.core.training.trainer  # noqa: F401
+        from tlgui.core.backbones.catalogue import create_backbone, weights_status
+        from tlgui.core.runtime.device import available_devices
+
+        network = None
+        if weights_status(backbone_id) != "missing":  # never a download nobody asked for
+            try:
+                network = create_backbone(backbone_id, allow_download=False)
+            except TlguiError:
+                pass  # the Model page says what is wrong when it is opened
+        return available_devices(), network
+
+    def on_ready(result: tuple[list[str], Any]) -> None:
+        devices, network = result
+        if not window.isVisible():  # closing: change nothing more
+            return
+        window.train_page.form.set_devices(devices)
+        # Unless another backbone was chosen meanwhile, or the Model page is loading one itself.
+        if (network is not None and controller.network is None and controller.backbone_id == backbone_id
+                and not window.model_page.busy):
+            controller.set_network(network)
+
+    slot.failed.connect(lambda message, _details: controller.show_status(
+        QCoreApplication.translate("app", "Could not load torch: {reason}").format(reason=message)))
+    slot.start(job, on_ready)
+    return slot
+
+
+def _print_first_paint_and_close(window: MainWindow) -> None:
+    print(f"{FIRST_PAINT_LINE} {time.time():.6f}", flush=True)
+    window.close()
+
+
 def main(argv: list[str] | None = None) -> int:
     """Open the window. ``argv`` (default ``sys.argv[1:]``): an optional project file to open,
     plus any Qt options (``-style``, ``-platform``...). Returns the exit code."""
@@ -80,11 +157,20 @@ def main(argv: list[str] | None = None) -> int:
     # QApplication has removed the Qt options it understood; what is left is ours.
     args = app.arguments()[1:]
     window = open_window(Path(args[0]) if args else None)
+    first_paint = FirstPaint(window)
+    warming: list[TaskSlot] = []
+    # Both after the paint has been done (the next turn of the event loop), so the window is on screen.
+    if os.environ.get(FIRST_PAINT_ENV) == "1":
+        first_paint.painted.connect(lambda: QTimer.singleShot(0, lambda: _print_first_paint_and_close(window)))
+    else:
+        first_paint.painted.connect(lambda: QTimer.singleShot(0, lambda: warming.append(warm_up(window))))
     window.show()
     if os.environ.get(SMOKE_TEST_ENV) == "1":
         # A build's smoke test (packaging/build-bundle.sh): the demo loads, then it closes as a user would.
         QTimer.singleShot(SMOKE_TEST_CLOSE_MS, window.close)
     code = app.exec()
+    for slot in warming:
+        slot.shutdown(0)  # an import cannot be interrupted: it is waited for below, like any abandoned job
     if not wait_for_abandoned(EXIT_WAIT_MS):
         # A job still inside one long engine call: Qt aborts the process if its thread is destroyed
         # while running, and nothing can interrupt the call. Every save was finished or abandoned

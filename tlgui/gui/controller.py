@@ -40,8 +40,8 @@ from tlgui.core.files.versions import PROJECT_SUFFIX, with_suffix
 from tlgui.core.project import Project
 from tlgui.core.project import load_project as _load_project_file
 from tlgui.core.project import save_project as _save_project_file
+from tlgui.core.training.config import TrainConfig
 from tlgui.core.training.runs import Run, RunAdded, RunHistory
-from tlgui.core.training.trainer import TrainConfig
 
 if TYPE_CHECKING:
     from tlgui.core.backbones.staged import StagedNetwork

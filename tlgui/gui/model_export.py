@@ -17,7 +17,7 @@ from PySide6.QtWidgets import QFileDialog, QWidget
 
 from tlgui.core.errors import TlguiError
 from tlgui.core.files.versions import with_suffix
-from tlgui.core.models.export import ExportError, ExportFormat, export_model
+from tlgui.core.models.export_format import ExportFormat
 from tlgui.gui.failed_saves import failed_save_message
 from tlgui.gui.tasks import TaskSlot
 
@@ -89,6 +89,8 @@ class ModelExporter(QObject):
         photos = list(check_photos)
 
         def job(token, _report) -> tuple[Path, str]:
+            from tlgui.core.models.export import ExportError, export_model  # torch, off the GUI thread
+
             try:
                 result = export_model(classifier, target, fmt, check_photos=photos, cancel=token)
             except ExportError:

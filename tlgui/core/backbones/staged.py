@@ -18,13 +18,9 @@ from collections.abc import Sequence
 import torch
 from torch import nn
 
-PRE_LOGITS = "pre_logits"
-HEAD = "head"
+from tlgui.core.backbones.stage_names import HEAD, PRE_LOGITS, stage_key
 
-
-def stage_key(name: str) -> str:
-    """The ModuleDict key of the stage displayed as ``name`` (dots become underscores)."""
-    return name.replace(".", "_")
+__all__ = ["HEAD", "PRE_LOGITS", "StagedNetwork", "replace_head", "stage_key"]
 
 
 class StagedNetwork(nn.Module):

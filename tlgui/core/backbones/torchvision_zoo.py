@@ -45,6 +45,18 @@ def build_architecture(model_id: str, device: torch.device | str | None = None) 
         return get_model(model_id, weights=None)
 
 
+def build_skeleton(model_id: str) -> nn.Module:
+    """The architecture without memory or initialisation, for weights that will be assigned to it.
+
+    On the meta device where it can be built there; RegNet works out its stage widths with tensors
+    while it is built, which the meta device cannot do, so it is built on the CPU.
+    """
+    try:
+        return build_architecture(model_id, device="meta")
+    except NotImplementedError:
+        return build_architecture(model_id)
+
+
 def stage_model(model_id: str, model: nn.Module) -> StagedNetwork:
     """Split a torchvision model into stages with the adapter for its family."""
     stages = _adapter_for(model_id)(model)

@@ -9,22 +9,15 @@ are found and ours are found by torchvision. Nothing here ever unpickles arbitra
 from __future__ import annotations
 
 import hashlib
-import http.client
 import os
 import re
-import socket
-import ssl
-import urllib.request
+import sys
 import zipfile
 from collections import OrderedDict
 from collections.abc import Mapping
 from pathlib import Path
-from typing import IO
-from urllib.error import HTTPError, URLError
+from typing import IO, TYPE_CHECKING
 from urllib.parse import urlparse
-
-import numpy as np
-import torch
 
 from tlgui.core.errors import ModelFileError, WeightsUnavailableError
 from tlgui.core.files.atomic import atomic_writer
@@ -32,8 +25,18 @@ from tlgui.core.files.limits import FileLimitError, open_regular
 from tlgui.core.i18n import N_, _
 from tlgui.core.progress import CancelToken, Phase, ProgressFn, RateMeter
 
-# Tests replace this to serve bytes or simulate being offline without touching the network.
-urlopen = urllib.request.urlopen
+if TYPE_CHECKING:
+    import torch
+
+
+def urlopen(*args, **kwargs):
+    """``urllib.request.urlopen``, imported when a download starts (http, email and ssl take tens of
+    milliseconds, which the window's start need not pay). Tests replace this to serve bytes or simulate
+    being offline without touching the network."""
+    import urllib.request
+
+    return urllib.request.urlopen(*args, **kwargs)
+
 
 IMPORT_ACTION = N_("Import weights file…")
 CHUNK_BYTES = 1 << 16
@@ -53,7 +56,18 @@ _MAX_SAFETENSORS_HEADER_BYTES = 16 * 1024 * 1024
 
 def checkpoints_dir() -> Path:
     """The folder torch hub (and so torchvision) caches weight files in."""
-    return Path(torch.hub.get_dir()) / "checkpoints"
+    return Path(_hub_dir()) / "checkpoints"
+
+
+def _hub_dir() -> str:
+    # ``torch.hub.set_dir`` can only have been called once torch.hub is imported; until then the
+    # folder follows from the environment, as ``torch.hub.get_dir`` works it out. So the window
+    # shows which weights are cached without importing torch (seconds).
+    hub = sys.modules.get("torch.hub")
+    if hub is not None:
+        return hub.get_dir()
+    cache = os.getenv("XDG_CACHE_HOME", os.path.join("~", ".cache"))
+    return os.path.join(os.path.expanduser(os.getenv("TORCH_HOME", os.path.join(cache, "torch"))), "hub")
 
 
 def cached_path(filename: str) -> Path:
@@ -90,6 +104,10 @@ def unavailable_error(title: str, url: str, reason: str) -> WeightsUnavailableEr
 
 def download_failure(exc: BaseException, url: str) -> str:
     """Why a download failed, in words for someone who has never seen an errno."""
+    import socket
+    import ssl
+    from urllib.error import HTTPError
+
     host = urlparse(url).hostname or "the server"
     cause = getattr(exc, "reason", exc)
     text = str(cause)
@@ -123,6 +141,9 @@ def ensure_weights(
         return path
     if not allow_download:
         raise unavailable_error(title, url, "downloads are turned off")
+    import http.client
+    from urllib.error import URLError
+
     try:
         return download(url, path, progress=progress, cancel=cancel)
     except (URLError, OSError, http.client.HTTPException) as exc:
@@ -139,6 +160,8 @@ def download(
     a hash prefix (``resnet18-f37072fd.pth``) the SHA-256 of the bytes must start with it, as torch
     hub checks. On cancel (``Cancelled``), a bad hash or any error, no file is left behind.
     """
+    import urllib.request
+
     request = urllib.request.Request(url, headers={"User-Agent": "tlgui"})
     with urlopen(request, timeout=TIMEOUT_S) as response:
         length = response.headers.get("Content-Length")
@@ -197,6 +220,8 @@ def load_state_dict_file(
                 if handle.read(4) == _ZIP_MAGIC:
                     _check_zip_archive(handle, size, max_bytes, path)
                 handle.seek(0)
+                import torch
+
                 data = torch.load(handle, map_location="cpu", weights_only=True)
     except FileLimitError as exc:
         raise ModelFileError(str(exc)) from None
@@ -293,6 +318,9 @@ def _check_finite(state: Mapping[str, torch.Tensor], path: Path) -> None:
 
 def _all_finite(tensor: torch.Tensor) -> bool:
     # numpy's single-threaded check: on a busy machine torch.isfinite measured 20 to 100 times slower.
+    import numpy as np
+    import torch
+
     if tensor.dtype == torch.bfloat16:  # numpy has no bfloat16
         return bool(torch.isfinite(tensor).all())
     return bool(np.isfinite(tensor.numpy()).all())
@@ -317,6 +345,8 @@ def _as_state_dict(data: object, path: Path) -> OrderedDict[str, torch.Tensor]:
 
 def _is_dense_tensor(value: object) -> bool:
     """A plain tensor of numbers: not sparse, quantized or complex, which no backbone's weights are."""
+    import torch
+
     return (
         isinstance(value, torch.Tensor)
         and value.layout == torch.strided
@@ -359,6 +389,8 @@ def check_state_dict(
 
 def save_state_dict(state: Mapping[str, torch.Tensor], dest: Path) -> Path:
     """Write a tensors-only state dict atomically, readable with ``weights_only=True``."""
+    import torch
+
     with atomic_writer(dest) as out:
         torch.save(OrderedDict(state), out)
     return dest

@@ -28,13 +28,16 @@ import struct
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from tlgui.core.errors import ImageDecodeError
 from tlgui.core.files.limits import FileLimitError, describe_file_kind, open_regular
 from tlgui.core.i18n import _
+
+if TYPE_CHECKING:
+    import numpy as np  # imported where used: the window opens without it
 
 SUPPORTED_SUFFIXES: frozenset[str] = frozenset(
     {".jpg", ".jpeg", ".png", ".webp", ".bmp", ".gif", ".tif", ".tiff"}
@@ -468,6 +471,8 @@ def _composite_on_white(rgba: Image.Image) -> Image.Image:
 
 
 def _high_depth_to_rgb(im: Image.Image) -> Image.Image:
+    import numpy as np
+
     values = np.asarray(im).astype(np.float64)
     if im.mode.startswith("I;16"):
         scaled = values / 257.0
@@ -489,6 +494,8 @@ def _scale_integers(values: np.ndarray) -> np.ndarray:
 
 
 def _scale_floats(values: np.ndarray) -> np.ndarray:
+    import numpy as np
+
     values = np.nan_to_num(values, nan=0.0, posinf=0.0, neginf=0.0)
     low, high = float(values.min()), float(values.max())
     if low >= 0 and high <= 1.0:
@@ -499,6 +506,8 @@ def _scale_floats(values: np.ndarray) -> np.ndarray:
 
 
 def _stretch(values: np.ndarray) -> np.ndarray:
+    import numpy as np
+
     low, high = float(values.min()), float(values.max())
     if high == low:
         return np.zeros_like(values)

@@ -18,8 +18,6 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any
 
-import numpy as np
-
 from tlgui.core.errors import TlguiError
 from tlgui.core.i18n import N_, _
 
@@ -130,6 +128,8 @@ def check_json_depth(text: str | bytes, max_depth: int = MAX_JSON_DEPTH, *, wher
     brackets = _NOT_A_BRACKET.sub("", _JSON_STRING.sub("", text))
     if not brackets:
         return
+    import numpy as np  # here: the window opens without numpy
+
     codes = np.frombuffer(brackets.encode("ascii"), dtype=np.uint8)
     steps = np.where((codes == ord("[")) | (codes == ord("{")), 1, -1)
     if int(np.cumsum(steps).max()) > max_depth:

@@ -23,7 +23,6 @@ import os
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
-from enum import StrEnum
 from pathlib import Path
 
 import numpy as np
@@ -34,39 +33,18 @@ import tlgui
 from tlgui.core.data.images import load_rgb
 from tlgui.core.errors import ImageDecodeError, TlguiError
 from tlgui.core.files.atomic import atomic_write_bytes, atomic_write_text
-from tlgui.core.files.versions import MODEL_SUFFIX
 from tlgui.core.i18n import _
 from tlgui.core.models.classifier import Classifier
+from tlgui.core.models.export_format import ExportFormat
 from tlgui.core.models.modelfile import save_classifier
 from tlgui.core.progress import CancelToken, Phase, ProgressEvent, ProgressFn, no_progress
 
-ONNX_SUFFIX = ".onnx"
 INPUT_NAME = "image"
 OUTPUT_NAME = "probabilities"
 PARITY_PHOTOS = 64
 PARITY_TOLERANCE = 1e-3
 # Opset 18 is what torch's exporter targets natively; onnxruntime has run it since 1.14.
 OPSET = 18
-
-
-class ExportFormat(StrEnum):
-    """The formats a model leaves the app in; the values are what the command line takes."""
-
-    TLGUI = "safetensors"  # tlgui's own model file: opens in tlgui, weights readable by safetensors
-    ONNX = "onnx"
-
-    @property
-    def suffix(self) -> str:
-        return MODEL_SUFFIX if self is ExportFormat.TLGUI else ONNX_SUFFIX
-
-    @property
-    def title(self) -> str:
-        return "tlgui model" if self is ExportFormat.TLGUI else "ONNX model"
-
-    @classmethod
-    def of_path(cls, path: Path | str) -> ExportFormat:
-        """The format a file name asks for (by suffix); tlgui's own for anything else."""
-        return cls.ONNX if Path(path).suffix.lower() == ONNX_SUFFIX else cls.TLGUI
 
 
 class ExportError(TlguiError):

@@ -20,7 +20,6 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import warnings
 from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -31,7 +30,7 @@ import torch
 from safetensors.torch import save as safetensors_to_bytes
 
 import tlgui
-from tlgui.core.backbones import create_backbone, get_spec
+from tlgui.core.backbones.catalogue import backbone_skeleton, get_spec
 from tlgui.core.backbones.preprocess import Preprocessing
 from tlgui.core.backbones.staged import StagedNetwork, replace_head
 from tlgui.core.errors import ModelFileError, TlguiError
@@ -188,7 +187,9 @@ def classifier_from_bytes(data: bytes, *, source: str = "the model file") -> Cla
     payload = memoryview(data)[header.data_start :]
     _check_payload(header, _memory_chunks(payload), source)
     network = _build_network(header, source)
-    return _classifier(header, network, payload, source)
+    # The network's tensors will be views of the payload: a copy of its own, writable and aligned,
+    # never the caller's bytes (read-only, and a project's zip member may start anywhere).
+    return _classifier(header, network, bytearray(payload), source)
 
 
 @contextlib.contextmanager
@@ -291,13 +292,15 @@ def _check_backbone_known(header: ModelHeader, where: str) -> None:
 
 
 def _build_network(header: ModelHeader, where: str) -> StagedNetwork:
-    """The bare architecture (no download) with our head, checked against the tensor table.
+    """The architecture's skeleton with our head, checked against the tensor table.
 
-    Its size is the catalogue's and the head's (at most MAX_CLASSES rows, already matched to the
-    table), so nothing here grows with what the file claims.
+    A skeleton (``backbone_skeleton``: on the meta device, no pretrained weights read, no random
+    initialisation) because the file's weights replace every tensor in it. Its size is the
+    catalogue's and the head's (at most MAX_CLASSES rows, already matched to the table), so nothing
+    here grows with what the file claims.
     """
     backbone_id, n_classes = header.meta["backbone_id"], len(header.class_names)
-    network = replace_head(create_backbone(backbone_id, pretrained=False, allow_download=False), n_classes)
+    network = replace_head(backbone_skeleton(backbone_id), n_classes)
     mismatch = _table_mismatch(network.state_dict(), header.tensors)
     if mismatch:
         raise ModelFileError(
@@ -346,10 +349,11 @@ def _fixed_input_size(network: torch.nn.Module) -> int | None:
     return None
 
 
-def _classifier(header: ModelHeader, network: StagedNetwork, payload, where: str) -> Classifier:
+def _classifier(header: ModelHeader, network: StagedNetwork, payload: bytearray, where: str) -> Classifier:
+    """The network with the file's weights: the payload's tensors become its own (``assign``), no copy."""
     tensors = _tensors(header, payload)
     try:
-        network.load_state_dict(tensors, strict=True)
+        network.load_state_dict(tensors, strict=True, assign=True)
     except RuntimeError as exc:  # the table was matched to the network; kept as a last guard
         raise ModelFileError(_(
             "{where} is damaged: its weights do not fit the network ({exc})."
@@ -383,22 +387,22 @@ def model_summaries(meta: dict, where: str) -> tuple[ModelMetrics, TrainingSumma
     return metrics, training
 
 
-def _tensors(header: ModelHeader, payload) -> dict[str, torch.Tensor]:
-    """Views of the payload as tensors, by the checked table (safetensors stores little-endian)."""
-    if header.data_start % 8 and isinstance(payload, memoryview):
-        payload = bytearray(payload)  # an unaligned start: copy so that every tensor is aligned
+def _tensors(header: ModelHeader, payload: bytearray) -> dict[str, torch.Tensor]:
+    """Views of the payload as tensors, by the checked table (safetensors stores little-endian).
+
+    The payload is a buffer of its own (malloc-aligned) and safetensors writes the widest dtypes
+    first, so the views are aligned; a tensor another writer left unaligned gets an aligned copy.
+    """
     out: dict[str, torch.Tensor] = {}
-    with warnings.catch_warnings():
-        # Read-only bytes (a project's zip member) are never written through these views:
-        # load_state_dict copies out of them.
-        warnings.filterwarnings("ignore", message="The given buffer is not writable")
-        for name, entry in header.tensors.items():
-            dtype = _TORCH_DTYPES[entry.dtype]
-            if entry.numel == 0:
-                out[name] = torch.empty(entry.shape, dtype=dtype)
-                continue
-            flat = torch.frombuffer(payload, dtype=dtype, count=entry.numel, offset=entry.begin)
-            out[name] = flat.view(entry.shape)
+    for name, entry in header.tensors.items():
+        dtype = _TORCH_DTYPES[entry.dtype]
+        if entry.numel == 0:
+            out[name] = torch.empty(entry.shape, dtype=dtype)
+            continue
+        flat = torch.frombuffer(payload, dtype=dtype, count=entry.numel, offset=entry.begin)
+        if entry.begin % flat.element_size():
+            flat = flat.clone()
+        out[name] = flat.view(entry.shape)
     return out
 
 

@@ -38,7 +38,7 @@ from typing import Any
 import torch
 from torch import nn
 
-from tlgui.core.backbones.catalogue import get_spec, weights_status
+from tlgui.core.backbones.catalogue import get_spec
 from tlgui.core.backbones.preprocess import Preprocessing
 from tlgui.core.backbones.staged import StagedNetwork, replace_head
 from tlgui.core.data.bins import DataSet
@@ -611,19 +611,3 @@ def estimate_plan(
         measured_now=measured_now,
         head_cached=cached(head_boundary).fraction,
     )
-
-
-def missing_weights(backbone_id: str) -> str | None:
-    """A sentence when ``backbone_id``'s pretrained weights are not on this computer (no network
-    to measure, so no estimate), else None."""
-    try:
-        status = weights_status(backbone_id)
-    except TlguiError as exc:
-        return str(exc)
-    if status != "missing":
-        return None
-    spec = get_spec(backbone_id)
-    return _(
-        "The weights of {title} are not on this computer yet ({size} MB to download when training starts): there "
-        "is no time estimate until they are."
-    ).format(title=spec.title, size=f"{spec.download_mb:.0f}")

@@ -16,12 +16,16 @@ Parameter-free modules report ``trainable=False`` in the layer tree: there is no
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-from torch import nn
-
-from tlgui.core.backbones.staged import HEAD, StagedNetwork, stage_key
+from tlgui.core.backbones.stage_names import HEAD, stage_key
 from tlgui.core.errors import TlguiError
 from tlgui.core.i18n import N_, _, ngettext
+
+if TYPE_CHECKING:
+    from torch import nn
+
+    from tlgui.core.backbones.staged import StagedNetwork
 
 HEAD_ONLY = N_("Head only")
 EVERYTHING = N_("Everything (full fine-tune)")

@@ -23,12 +23,15 @@ from __future__ import annotations
 import statistics
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
-from tlgui.core.backbones.staged import StagedNetwork
 from tlgui.core.i18n import _, ngettext, run_on
 from tlgui.core.plan.durations import duration_text
 from tlgui.core.plan.freezing import freezable_stages, max_freeze_level
 from tlgui.core.plan.regime import Regime
+
+if TYPE_CHECKING:
+    from tlgui.core.backbones.staged import StagedNetwork
 
 HEAD_ONLY_BELOW = 250
 PARTIAL_BELOW = 1500

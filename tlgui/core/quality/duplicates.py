@@ -10,20 +10,18 @@ validation photo is no test: the network has seen it in training).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from enum import StrEnum
-
 import numpy as np
 import torch
 from torch.nn import functional as F
 
 from tlgui.core.backbones.catalogue import DEFAULT_BACKBONE
 from tlgui.core.backbones.staged import StagedNetwork
-from tlgui.core.data.bins import DataSet, ImageItem, SkippedFile
+from tlgui.core.data.bins import DataSet
 from tlgui.core.errors import TlguiError
 from tlgui.core.i18n import _
 from tlgui.core.progress import CancelToken, Phase, ProgressFn, RateMeter
 from tlgui.core.quality.features import photo_features
+from tlgui.core.quality.findings import DuplicateKind, DuplicateReport, NearDuplicate
 from tlgui.core.training.config import TrainConfig
 from tlgui.core.training.feature_cache import FeatureCache
 
@@ -40,38 +38,6 @@ DEFAULT_THRESHOLD = 0.88
 MAX_PARTNERS = 10
 # Similarities computed at once (block rows x photos): 16 M floats, 64 MB.
 _BLOCK_ELEMENTS = 1 << 24
-
-
-class DuplicateKind(StrEnum):
-    WITHIN_CLASS = "within class"
-    ACROSS_CLASSES = "across classes"
-    ACROSS_SPLIT = "across the train/validation split"
-
-
-@dataclass(frozen=True)
-class NearDuplicate:
-    """Two photos of the same scene. ``kinds`` holds WITHIN_CLASS or ACROSS_CLASSES, and
-    ACROSS_SPLIT when one trains and the other validates."""
-
-    first: ImageItem
-    second: ImageItem
-    similarity: float
-    kinds: tuple[DuplicateKind, ...]
-
-    @property
-    def identical(self) -> bool:
-        """The same bytes (the same file content under two names)."""
-        return self.first.digest == self.second.digest
-
-
-@dataclass
-class DuplicateReport:
-    """The pairs, most similar first, among ``checked`` photos; ``skipped`` could not be read."""
-
-    pairs: list[NearDuplicate]
-    checked: int
-    threshold: float
-    skipped: list[SkippedFile] = field(default_factory=list)
 
 
 def find_near_duplicates(

@@ -9,7 +9,7 @@ photos whose given label disagrees, and ranks them by the probability the head g
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 import torch
@@ -17,11 +17,12 @@ from torch.nn import functional as F
 
 from tlgui.core.backbones.catalogue import DEFAULT_BACKBONE
 from tlgui.core.backbones.staged import StagedNetwork
-from tlgui.core.data.bins import DataSet, ImageItem, SkippedFile
+from tlgui.core.data.bins import DataSet
 from tlgui.core.errors import DataError
 from tlgui.core.i18n import _
 from tlgui.core.progress import CancelToken, Phase, ProgressFn, RateMeter
 from tlgui.core.quality.features import photo_features
+from tlgui.core.quality.findings import LabelSuspect, SuspectReport
 from tlgui.core.runtime.inference import torch_threads
 from tlgui.core.training.feature_cache import FeatureCache
 
@@ -32,35 +33,6 @@ DEFAULT_FOLDS = 5
 HEAD_WEIGHT_DECAY = 3e-2
 # L-BFGS reaches the optimum of this convex loss in about 90 steps there (50 steps: within 0.1%).
 HEAD_MAX_STEPS = 100
-
-
-@dataclass(frozen=True)
-class LabelSuspect:
-    """One photo whose label the other photos contradict.
-
-    ``quality`` is cleanlab's label quality score (here the out-of-fold probability of the given
-    label): near 0 the label is almost surely wrong. ``suggested`` is the most probable other class
-    and ``suggested_probability`` its probability. ``rank`` 1 is the likeliest mistake.
-    """
-
-    item: ImageItem
-    suggested: str
-    quality: float
-    suggested_probability: float
-    rank: int
-
-    @property
-    def given(self) -> str:
-        return self.item.label
-
-
-@dataclass
-class SuspectReport:
-    """The suspects, best first, out of ``checked`` photos; ``skipped`` could not be read."""
-
-    suspects: list[LabelSuspect]
-    checked: int
-    skipped: list[SkippedFile] = field(default_factory=list)
 
 
 def find_label_suspects(

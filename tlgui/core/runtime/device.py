@@ -2,21 +2,30 @@
 
 from __future__ import annotations
 
-import torch
+from typing import TYPE_CHECKING
 
 from tlgui.core.errors import TlguiError
 from tlgui.core.i18n import _
 
-_KINDS = ("cuda", "mps", "cpu")
+if TYPE_CHECKING:
+    import torch
+
+#: Every kind of device tlgui runs on, fastest first. Which of them this computer has is
+#: ``available_devices``' question, and asking it imports torch (seconds).
+DEVICE_KINDS = ("cuda", "mps", "cpu")
 
 
 def _mps_available() -> bool:
+    import torch
+
     backend = getattr(torch.backends, "mps", None)
     return bool(backend is not None and backend.is_available())
 
 
 def available_devices() -> list[str]:
     """The device kinds this computer can use, fastest first; always ends with "cpu"."""
+    import torch
+
     found = []
     if torch.cuda.is_available():
         found.append("cuda")
@@ -31,11 +40,13 @@ def pick_device(preference: str = "auto") -> torch.device:
     Asking for a device this computer does not have raises TlguiError rather than silently running
     somewhere slower.
     """
+    import torch
+
     choice = (preference or "auto").strip().lower()
     if choice == "auto":
         return torch.device(available_devices()[0])
     kind, _colon, index = choice.partition(":")
-    if kind not in _KINDS or (index and not index.isdigit()):
+    if kind not in DEVICE_KINDS or (index and not index.isdigit()):
         raise TlguiError(_(
             "Unknown device {preference!r}; choose auto, cpu, cuda or mps."
         ).format(preference=preference))

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import numpy as np
+if TYPE_CHECKING:
+    import numpy as np
 
 
 @dataclass
@@ -71,6 +73,8 @@ def evaluate(
     class_names: list[str], paths: list[Path], true_idx: np.ndarray, probabilities: np.ndarray
 ) -> EvaluationReport:
     """Build the report from true class indices and an (N, C) probability matrix."""
+    import numpy as np  # here: the window opens without numpy
+
     n_classes = len(class_names)
     pred_idx = probabilities.argmax(axis=1) if len(paths) else np.zeros(0, dtype=int)
     confusion = np.zeros((n_classes, n_classes), dtype=np.int64)

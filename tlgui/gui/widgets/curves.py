@@ -16,18 +16,24 @@ axes and their grid), so the page must not redraw per epoch:
 
 A run trains the new head first and may then fine-tune: the epochs run on across both phases, and
 where the phase changes a dashed vertical line is drawn on both plots.
+
+The plots are built (and pyqtgraph, with numpy, imported: most of a second) when the curves are first
+shown or asked for their points, not with the window: it opens on the Data page.
 """
 
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING
 
-import pyqtgraph as pg
 from PySide6.QtCore import QCoreApplication, Qt, QTimer
 from PySide6.QtWidgets import QGraphicsItem, QVBoxLayout, QWidget
 
 from tlgui.core.plan.regime import Regime
-from tlgui.core.training.trainer import EpochStats
+from tlgui.core.training.summary import EpochStats
+
+if TYPE_CHECKING:
+    import pyqtgraph as pg
 
 TRAIN_COLOUR = (31, 119, 180)
 VAL_COLOUR = (255, 127, 14)
@@ -48,6 +54,8 @@ _NICE_STEPS = (1.0, 1.2, 1.5, 2.0, 2.5, 3.0, 4.0, 5.0, 6.0, 8.0, 10.0)
 
 
 def _plot(title: str, left: str) -> pg.PlotWidget:
+    import pyqtgraph as pg
+
     # A white plot matches the rest of the window; pyqtgraph's default is black.
     plot = pg.PlotWidget(background="w")
     item = plot.getPlotItem()
@@ -91,6 +99,32 @@ class TrainingCurves(QWidget):
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
+        self.history: list[EpochStats] = []
+        self._phase_lines: list[tuple[pg.PlotWidget, pg.InfiniteLine]] = []
+        self._drawn_phases: tuple = ()
+        self._planned = 10
+        self._finished = False
+        # What the plots show now, so that a redraw touches only what changed.
+        self._drawn_count = -1
+        self._symbols = True
+        self._drawn_best: tuple | None = None
+        self._x_right: float | None = None
+        self._loss_top: float | None = None
+        self._redraw_timer = QTimer(self)
+        self._redraw_timer.setSingleShot(True)
+        self._redraw_timer.setInterval(REDRAW_INTERVAL_MS)
+        self._redraw_timer.timeout.connect(self._redraw)
+        self._built = False
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+
+    def _build(self) -> None:
+        """Make the plots, once, and draw what has been recorded so far."""
+        if self._built:
+            return
+        import pyqtgraph as pg
+
+        self._built = True
         self.loss_plot = _plot(self.tr("Loss"), self.tr("loss"))
         self.loss_plot.addLegend(offset=(-10, 10), labelTextColor="#333")
         self.acc_plot = _plot(self.tr("Validation accuracy"), self.tr("accuracy (%)"))
@@ -109,26 +143,14 @@ class TrainingCurves(QWidget):
         self.best_marker = self.acc_plot.plot(
             [], [], name=self.tr("best epoch"), pen=None, symbol="star", symbolSize=16, symbolBrush=BEST_COLOUR
         )
-        self.history: list[EpochStats] = []
-        self._phase_lines: list[tuple[pg.PlotWidget, pg.InfiniteLine]] = []
-        self._drawn_phases: tuple = ()
-        self._planned = 10
-        self._finished = False
-        # What the plots show now, so that a redraw touches only what changed.
-        self._drawn_count = -1
-        self._symbols = True
-        self._drawn_best: tuple | None = None
-        self._x_right: float | None = None
-        self._loss_top: float | None = None
-        self._redraw_timer = QTimer(self)
-        self._redraw_timer.setSingleShot(True)
-        self._redraw_timer.setInterval(REDRAW_INTERVAL_MS)
-        self._redraw_timer.timeout.connect(self._redraw)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
+        layout = self.layout()
         layout.addWidget(self.loss_plot, 1)
         layout.addWidget(self.acc_plot, 1)
         self._redraw()
+
+    def showEvent(self, event) -> None:  # noqa: N802 - Qt override
+        self._build()
+        super().showEvent(event)
 
     def clear(self) -> None:
         self.history = []
@@ -162,8 +184,10 @@ class TrainingCurves(QWidget):
         return self._redraw_timer.isActive()
 
     def flush(self) -> None:
-        """Draw a pending change now rather than at the next redraw."""
-        if self._redraw_timer.isActive():
+        """Draw a pending change now rather than at the next redraw (the plots are made if need be)."""
+        if not self._built:
+            self._build()
+        elif self._redraw_timer.isActive():
             self._redraw()
 
     def points(self) -> dict[str, list[float]]:
@@ -186,6 +210,8 @@ class TrainingCurves(QWidget):
 
     def _redraw(self) -> None:
         self._redraw_timer.stop()
+        if not self._built:
+            return  # recorded; drawn when the plots are made
         history = self.history
         epochs = [s.epoch for s in history]
         if len(history) != self._drawn_count:
@@ -241,6 +267,8 @@ class TrainingCurves(QWidget):
         for plot, line in self._phase_lines:
             plot.removeItem(line)
         self._phase_lines = []
+        import pyqtgraph as pg
+
         pen = pg.mkPen(PHASE_COLOUR, width=1, style=Qt.PenStyle.DashLine)
         for position, phase in changes:
             title = (QCoreApplication.translate("TrainingCurves", "new head") if phase is Regime.HEAD

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import numpy as np
 from PIL import Image
 from PySide6.QtCore import QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QImage, QPainter, QPen
@@ -28,9 +28,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from tlgui.core.predict.explain import Explainer, Explanation, HeatmapUnavailable, colour_map, explain_photo
 from tlgui.gui.tasks import TaskSlot
 from tlgui.gui.widgets.plain_text import plain_label
+
+if TYPE_CHECKING:
+    import numpy as np
+
+    from tlgui.core.predict.explain import Explainer, Explanation
 
 #: Longest side of the picture kept for display (the heatmap is scaled with it).
 DISPLAY_EDGE = 1024
@@ -42,6 +46,8 @@ HEATMAP_SHUTDOWN_MS = 250
 
 def rgb_qimage(pixels: np.ndarray) -> QImage:
     """A QImage owning a copy of uint8 RGB (H, W, 3) pixels; safe on any thread."""
+    import numpy as np
+
     pixels = np.ascontiguousarray(pixels, dtype=np.uint8)
     height, width = pixels.shape[:2]
     return QImage(pixels.data, width, height, width * 3, QImage.Format.Format_RGB888).copy()
@@ -64,6 +70,11 @@ def _explain_job(explainer: Explainer | None, classifier, path: Path, class_inde
     """The background half of a request: build the explainer once, explain, scale for display."""
 
     def job(token, report):
+        # Here, on the worker: numpy, torch and grad-cam are not the window's to load at start.
+        import numpy as np
+
+        from tlgui.core.predict.explain import Explainer, HeatmapUnavailable, colour_map, explain_photo
+
         token.raise_if_cancelled()
         current = explainer
         try:
@@ -307,7 +318,7 @@ class HeatmapView(QWidget):
             self._full_photo = True
         self._maps[explanation.class_index] = (shown.overlay, shown.crop, explanation)
         if self._predicted is None:
-            self._predicted = self.classifier.class_names[int(np.argmax(explanation.probabilities))]
+            self._predicted = self.classifier.class_names[int(explanation.probabilities.argmax())]
             self._label_choices()
         if self._pending is False or asked is None:
             self._show_map(explanation.class_index)

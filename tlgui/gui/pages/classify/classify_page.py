@@ -32,9 +32,7 @@ from tlgui.core.backbones.catalogue import get_spec
 from tlgui.core.data.images import SUPPORTED_SUFFIXES
 from tlgui.core.errors import TlguiError
 from tlgui.core.files.versions import MODEL_SUFFIX
-from tlgui.core.models.modelfile import load_classifier
 from tlgui.core.predict.formats import save_predictions_csv
-from tlgui.core.predict.predictor import Predictor, collect_images
 from tlgui.gui.failed_saves import failed_save_message
 from tlgui.gui.model_export import ModelExporter, model_filter
 from tlgui.gui.pages.classify.add_to_class import ClassAdder, ask_class
@@ -262,6 +260,8 @@ class ClassifyPage(QWidget):
         run = self._run
 
         def job(token, report):
+            from tlgui.core.predict.predictor import Predictor, collect_images  # torch, off the GUI thread
+
             images = collect_images(paths)
             if not images:
                 raise TlguiError(self.tr("No photos found there (looked for {suffixes}).").format(
@@ -368,7 +368,13 @@ class ClassifyPage(QWidget):
     def open_model(self, path: Path | str) -> None:
         """Load a model file in the background and classify with it (ModelFileError is shown here)."""
         path = Path(path)
-        if not self.file_slot.start(lambda token, report: load_classifier(path),
+
+        def job(token, report):
+            from tlgui.core.models.modelfile import load_classifier  # torch, off the GUI thread
+
+            return load_classifier(path)
+
+        if not self.file_slot.start(job,
                                     lambda classifier: self._on_opened(classifier, path)):
             return
         self.progress.start(self.tr("Opening {name}…").format(name=path.name))

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from enum import Enum
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import (
     QT_TRANSLATE_NOOP,
@@ -43,10 +44,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from tlgui.core.predict.predictor import Prediction
 from tlgui.gui.widgets.plain_text import literal_html
 from tlgui.gui.widgets.progress_text import counted
 from tlgui.gui.widgets.thumbnails import ThumbnailLoader
+
+if TYPE_CHECKING:
+    from tlgui.core.predict.predictor import Prediction
 
 Index = QModelIndex | QPersistentModelIndex
 

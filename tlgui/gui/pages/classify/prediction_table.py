@@ -6,6 +6,8 @@ then Error. Probabilities are shown as percentages but sort by their value (``SO
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from PySide6.QtCore import (
     QAbstractTableModel,
     QCoreApplication,
@@ -16,8 +18,10 @@ from PySide6.QtCore import (
 )
 from PySide6.QtGui import QColor
 
-from tlgui.core.predict.predictor import Prediction
 from tlgui.gui.widgets.plain_text import literal_html
+
+if TYPE_CHECKING:
+    from tlgui.core.predict.predictor import Prediction
 
 SORT_ROLE = Qt.ItemDataRole.UserRole + 1
 Index = QModelIndex | QPersistentModelIndex

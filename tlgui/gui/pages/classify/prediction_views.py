@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from PIL import Image
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QImage
@@ -15,9 +17,11 @@ from PySide6.QtWidgets import (
 )
 
 from tlgui.core.data.images import load_rgb
-from tlgui.core.predict.predictor import Prediction
 from tlgui.gui.widgets.heatmap_view import HeatmapView
 from tlgui.gui.widgets.plain_text import plain_label
+
+if TYPE_CHECKING:
+    from tlgui.core.predict.predictor import Prediction
 
 PREVIEW_EDGE = 360
 #: Width of the column of verdict and bars beside the picture.

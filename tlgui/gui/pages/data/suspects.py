@@ -58,8 +58,6 @@ from tlgui.core.quality import (
     LabelSuspect,
     NearDuplicate,
     SuspectReport,
-    find_label_suspects,
-    find_near_duplicates,
 )
 from tlgui.gui.controller import ProjectController
 from tlgui.gui.pages.data.duplicates import _CopyDelegate
@@ -86,6 +84,8 @@ class CheckResult:
 def run_checks(dataset: DataSet, backbone, val_fraction: float, split_seed: int,
                token: CancelToken, report: Callable[[str, object], None]) -> CheckResult:
     """Both checks on ``dataset`` (a copy nobody else edits), reporting progress; runs off the GUI thread."""
+    from tlgui.core.quality import find_label_suspects, find_near_duplicates  # numpy, torch: loaded here
+
     def progress(event) -> None:
         report("progress", event)
 

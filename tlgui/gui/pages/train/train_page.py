@@ -22,27 +22,32 @@ from __future__ import annotations
 
 import gc
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QCoreApplication, Qt, QTimer, Signal
 from PySide6.QtWidgets import QGroupBox, QHBoxLayout, QLabel, QPushButton, QSplitter, QVBoxLayout, QWidget
 
-from tlgui.core.backbones.catalogue import get_spec
+from tlgui.core.backbones.catalogue import get_spec, missing_weights
 from tlgui.core.errors import TlguiError
 from tlgui.core.i18n import run_on
 from tlgui.core.models.classifier import Classifier
 from tlgui.core.plan.durations import duration_text
-from tlgui.core.plan.estimate import PlanEstimate, estimate_plan, missing_weights
 from tlgui.core.plan.freeze_plan import FreezePlan, ignored_note, plan_for_dataset, planned_regime
 from tlgui.core.plan.recommend import weigh_time
 from tlgui.core.plan.regime import Regime
 from tlgui.core.progress import ProgressEvent
-from tlgui.core.training.trainer import EpochStats, TrainingCallback, TrainResult, train
+from tlgui.core.training.callbacks import TrainingCallback
+from tlgui.core.training.results import TrainResult
+from tlgui.core.training.summary import EpochStats
 from tlgui.gui.pages.train.train_settings import TrainSettingsForm
 from tlgui.gui.tasks import TaskSlot
 from tlgui.gui.widgets.curves import TrainingCurves
 from tlgui.gui.widgets.plain_text import make_plain
 from tlgui.gui.widgets.progress_panel import ProgressPanel
 from tlgui.gui.widgets.progress_text import counted, format_duration
+
+if TYPE_CHECKING:
+    from tlgui.core.plan.estimate import PlanEstimate
 
 ERROR_STYLE = "color: #b03a2e;"
 #: Settings and photos change in bursts (typing, a slider, a drop): estimate once they settle.
@@ -63,6 +68,13 @@ class ReportingCallback(TrainingCallback):
 
     def on_model_ready(self, classifier: Classifier) -> None:
         self._report("model", classifier)
+
+
+def train(*args, **kwargs) -> TrainResult:
+    """The engine's ``train``, imported on the first run (it loads torch) and so on the run's thread."""
+    from tlgui.core.training.trainer import train as engine_train
+
+    return engine_train(*args, **kwargs)
 
 
 def stopped_message(result: TrainResult) -> str:
@@ -423,6 +435,8 @@ class TrainPage(QWidget):
         plan = self._plan
 
         def job(token, _report):
+            from tlgui.core.plan.estimate import estimate_plan  # torch: the window may not have it yet
+
             return estimate_plan(dataset, config, net, cancel=token)
 
         self.estimate_label.setText(self.tr("Estimating how long training takes on this computer…"))

@@ -6,6 +6,7 @@ what it does not do there (``set_regime``).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import replace
 
 from PySide6.QtCore import QT_TRANSLATE_NOOP, Signal
@@ -24,9 +25,8 @@ from PySide6.QtWidgets import (
 )
 
 from tlgui.core.plan.regime import Regime
-from tlgui.core.runtime.device import available_devices
-from tlgui.core.training.config import AUGMENT_STRENGTHS, MAX_LEARNING_RATE
-from tlgui.core.training.trainer import TrainConfig
+from tlgui.core.runtime.device import DEVICE_KINDS
+from tlgui.core.training.config import AUGMENT_STRENGTHS, MAX_LEARNING_RATE, TrainConfig
 
 _DEVICE_TITLES = {
     "auto": QT_TRANSLATE_NOOP("TrainSettingsForm", "Automatic (fastest available)"),
@@ -92,8 +92,8 @@ class TrainSettingsForm(QWidget):
         self.val_fraction.setDecimals(2)
         self.val_note = _note()
         self.device = QComboBox()
-        for kind in ["auto", *available_devices()]:
-            self.device.addItem(self.tr(_DEVICE_TITLES[kind]) if kind in _DEVICE_TITLES else kind, kind)
+        # Every kind until torch has looked for them (it loads after the window opens): set_devices.
+        self.set_devices(DEVICE_KINDS)
         self.use_cache = QCheckBox(self.tr("Use cached features"))
         self.use_cache.setToolTip(self.tr(
             "The frozen layers run once per photo and are remembered, so epochs take seconds and the next "
@@ -154,6 +154,19 @@ class TrainSettingsForm(QWidget):
         finally:
             self._loading = False
         self._update_enabled()
+
+    def set_devices(self, kinds: Sequence[str]) -> None:
+        """Offer "auto" and ``kinds`` (``available_devices()``); the choice shown stays if still offered."""
+        current = self.device.currentData()
+        self._loading = True
+        try:
+            self.device.clear()
+            for kind in ["auto", *kinds]:
+                self.device.addItem(self.tr(_DEVICE_TITLES[kind]) if kind in _DEVICE_TITLES else kind, kind)
+            index = self.device.findData(current)
+            self.device.setCurrentIndex(index if index >= 0 else 0)
+        finally:
+            self._loading = False
 
     def config(self, base: TrainConfig) -> TrainConfig:
         """``base`` with the values of the form (freeze settings and the rest come from ``base``)."""
