@@ -2241,7 +2241,7 @@ Data: {photos}</source>
     </message>
     <message>
         <source>Could not load torch: {reason}</source>
-        <translation type="unfinished"></translation>
+        <translation>无法加载 torch：{reason}</translation>
     </message>
 </context>
 <context>
