@@ -277,8 +277,9 @@ def test_the_page_says_how_long_each_level_takes_before_start(qtbot, pages, monk
         return speeds, False
 
     monkeypatch.setattr(estimate_module, "network_speed", stored_speed)
-    monkeypatch.setattr(train_page_module, "estimate_plan",
-                        lambda *args, **kwargs: estimate_module.estimate_plan(*args, store=store, **kwargs))
+    unstored_estimate = estimate_module.estimate_plan  # the page imports it when it estimates
+    monkeypatch.setattr(estimate_module, "estimate_plan",
+                        lambda *args, **kwargs: unstored_estimate(*args, store=store, **kwargs))
     model_page.freeze.slider.setValue(1)
     qtbot.waitUntil(lambda: "a usable model (the new head) after" in page.estimate_label.text(), timeout=60000)
     text = page.estimate_label.text()

@@ -405,8 +405,8 @@ def test_every_page_in_every_state_speaks_chinese(qtbot, chinese, tmp_path, monk
     store = estimate_module.SpeedStore(tmp_path / "speeds.json")
     monkeypatch.setattr(estimate_module, "network_speed", lambda net, *a, **k: (estimate_module.NetworkSpeed(
         tuple(net.stage_names), (0.01,) * len(net.stage_names), (0.03,) * len(net.stage_names), 0.001, 0.05), False))
-    monkeypatch.setattr(train_page_module, "estimate_plan",
-                        lambda *a, **k: estimate_module.estimate_plan(*a, store=store, **k))
+    unstored_estimate = estimate_module.estimate_plan  # the page imports it when it estimates
+    monkeypatch.setattr(estimate_module, "estimate_plan", lambda *a, **k: unstored_estimate(*a, store=store, **k))
     # The run waits at its first fine-tune epoch until the running page has been read.
     release, original = threading.Event(), train_page_module.ReportingCallback.on_epoch_end
 
