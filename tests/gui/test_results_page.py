@@ -241,3 +241,22 @@ def test_a_run_from_an_older_project_shows_its_stored_scores(page, trained, tmp_
     assert len(page.curves.points()["val_accuracy"]) == len(result.history)
     page.controller.new_project()
     assert page.stack.currentWidget() is page.empty and page.summary.text() == ""
+
+
+def test_a_fine_tune_plans_its_epochs_per_phase(page, trained):
+    from tlgui.core.plan.regime import Regime
+    from tlgui.gui.pages.results.runs_table import epochs_text
+
+    _paths, dataset, result = trained
+    page.controller.set_dataset(dataset)
+    page.controller.set_training_result(result)
+    run = page.controller.runs.runs[-1]
+    head_only = replace(run, regime=Regime.HEAD, config=replace(run.config, epochs=3),
+                        history=[replace(stats, phase=Regime.HEAD) for stats in run.history[:3]])
+    assert epochs_text(head_only) == "3 of 3"
+    # Three epochs of the head, then three of the fine-tune: six of the six planned, not "6 of 3".
+    fine_tune = replace(head_only, regime=Regime.PARTIAL,
+                        history=head_only.history + [replace(stats, phase=Regime.PARTIAL) for stats in head_only.history])
+    assert epochs_text(fine_tune) == "6 of 6"
+    # Stopped in its head phase, a planned fine-tune still counts both phases.
+    assert epochs_text(replace(fine_tune, history=head_only.history[:2])) == "2 of 6"

@@ -20,6 +20,7 @@ from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView, QWidge
 
 from tlgui.core.backbones.catalogue import get_spec
 from tlgui.core.errors import TlguiError
+from tlgui.core.plan.regime import Regime
 from tlgui.core.training.runs import Run
 from tlgui.gui.widgets.plain_text import literal_html
 from tlgui.gui.widgets.progress_text import format_duration
@@ -52,7 +53,10 @@ def trained_text(run: Run) -> str:
 
 
 def epochs_text(run: Run) -> str:
-    return QCoreApplication.translate("RunsTableModel", "{run} of {planned}").format(run=run.epochs_run, planned=run.config.epochs)
+    # Each phase (the new head, then a fine-tune) is planned ``config.epochs`` epochs of its own.
+    phases = max(len({stats.phase for stats in run.history}), 1 if run.regime in (None, Regime.HEAD) else 2)
+    return QCoreApplication.translate("RunsTableModel", "{run} of {planned}").format(
+        run=run.epochs_run, planned=run.config.epochs * phases)
 
 
 def accuracy_text(run: Run) -> str:
