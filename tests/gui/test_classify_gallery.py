@@ -22,7 +22,6 @@ from tlgui.gui.pages.classify.classify_page import ClassifyPage
 from tlgui.gui.pages.classify.gallery import Order, PredictionGallery, Threshold, Unreadable
 from tlgui.gui.pages.data.data_page import DataPage
 from tlgui.gui.pages.results.results_page import ResultsPage
-from tlgui.gui.widgets import heatmap_view
 from tlgui.gui.widgets.heatmap_view import HeatmapDialog
 from tlgui.gui.widgets.thumbnails import ThumbnailLoader
 
@@ -291,13 +290,15 @@ def test_add_to_class_is_undone_and_redone_with_the_other_bin_edits(qtbot, page,
 def test_the_single_photo_heatmap_is_computed_off_the_gui_thread(qtbot, page, tmp_path, monkeypatch):
     photo = write_learnable_classes(tmp_path / "one", {"blue": 1}, size=64, seed=5)["blue"][0]
     threads = []
-    real = heatmap_view.explain_photo
+    from tlgui.core.predict import explain  # the view imports it on its worker, where it is patched
+
+    real = explain.explain_photo
 
     def recording(*args, **kwargs):
         threads.append(threading.get_ident())
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(heatmap_view, "explain_photo", recording)
+    monkeypatch.setattr(explain, "explain_photo", recording)
     view = page.single.heatmap
     with qtbot.waitSignal(page.predictionsReady, timeout=WAIT):
         page.classify_paths([photo])
