@@ -1,6 +1,7 @@
 """The window builds only the page it shows; every other page is built when it is first wanted (its
 tab opened, ``window.train_page`` read) or in idle turns after the first paint, and then shows the
 project as it is: the one opened before it was built, its runs, its model in use, its network.
+The thumbnails a paint asks for are decoded once that paint is over, not while it goes on.
 
 What the first paint waits for is checked in a fresh process by tests/test_startup.py.
 """
@@ -11,6 +12,7 @@ import copy
 import time
 from dataclasses import replace
 
+import imagegen
 import pytest
 from pages_support import isolate_caches, train_small, write_learnable_classes
 from PySide6.QtCore import Qt, QTimer
@@ -19,6 +21,7 @@ from PySide6.QtWidgets import QApplication
 from tlgui.core.backbones.catalogue import weights_status
 from tlgui.gui.controller import ProjectController
 from tlgui.gui.main_window import CLASSIFY, DATA, MODEL, RESULTS, TAB_TITLES, TRAIN, MainWindow
+from tlgui.gui.widgets import thumbnails
 
 OTHER_BACKBONE = "mobilenet_v3_small"  # not on this computer in a test: shown, never downloaded
 
@@ -175,3 +178,23 @@ def test_the_model_page_built_after_the_backbone_loaded_shows_its_layers(window,
     page = window.model_page
     assert page.tree_stack.currentWidget() is page.tree
     assert page.tree_model.rowCount() > 0
+
+
+# ---- thumbnails ---------------------------------------------------------------------------------------
+def test_thumbnails_asked_for_during_a_paint_are_decoded_after_it(qtbot, tmp_path, monkeypatch):
+    photos = [imagegen.write_image(tmp_path / f"p{i}.png", i, size=(40, 30)) for i in range(3)]
+    decoded: list[str] = []
+    make = thumbnails.make_thumbnail
+
+    def recording(path, size):
+        decoded.append(str(path))
+        return make(path, size)
+
+    monkeypatch.setattr(thumbnails, "make_thumbnail", recording)
+    loader = thumbnails.ThumbnailLoader(max_threads=2)
+    assert [loader.request(path) for path in photos] == [None, None, None]
+    time.sleep(0.3)  # the event loop does not turn: a paint still going on
+    assert decoded == []
+    qtbot.waitUntil(lambda: all(loader.cached(path) is not None for path in photos), timeout=30_000)
+    assert sorted(decoded) == sorted(map(str, photos))
+    loader.shutdown()

@@ -200,6 +200,7 @@ class ThumbnailLoader(QObject):
     def shutdown(self, timeout_ms: int = 3000) -> None:
         """Drop queued work and wait for decodes in flight (at exit and in tests)."""
         self._stack.clear()
+        self._unstarted = 0
         self._pool.clear()
         self._pool.waitForDone(timeout_ms)
         self._requested.clear()
