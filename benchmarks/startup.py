@@ -1,9 +1,11 @@
 """8. Start-up: how long until the window is on screen, and a whole ``tlgui predict`` process.
 
 Window: launch → first paint. ``python -m tlgui`` with ``TLGUI_EXIT_AFTER_FIRST_PAINT=1`` prints the
-time at which its main window first paints (tlgui/gui/app.py) and closes; the reference is a bare
-PySide6 QMainWindow of the same size doing the same, so the ratio is what tlgui adds to Qt's own
-start. Prediction: ``tlgui predict MODEL photo.jpg`` from launch to exit, against ``python -c
+time at which its main window first paints (tlgui/gui/app.py), then the time at which its last page
+is built (the pages not shown are built after the first paint), and closes; the reference is a bare
+PySide6 QMainWindow of the same size, watched for its first paint the same way, so the ratio is what
+tlgui adds to Qt's own start. The second row, launch → all five pages built, over the same
+reference, has no target: it shows what the first paint leaves for later. Prediction: ``tlgui predict MODEL photo.jpg`` from launch to exit, against ``python -c
 "import torch, torchvision"``, the least any process that runs the network pays. Both pairs run
 offscreen and interleaved (reference, tlgui, reference, ...); each side's best round is counted,
 the least disturbed one on a shared machine. Every process runs with compiled bytecode, as an
@@ -23,11 +25,12 @@ from benchmarks.common import REPO, Context, Row, Skip
 NAME = "startup"
 TARGET_RATIO = 1.5
 
-# The same first-paint watch as tlgui.gui.app's, written out so that it imports no tlgui.
+# The same first-paint watch as tlgui.gui.app's (a filter on the window), written out so that it
+# imports no tlgui.
 _BARE_WINDOW = """
 import sys, time
 from PySide6.QtCore import QEvent, QObject, QTimer
-from PySide6.QtWidgets import QApplication, QMainWindow, QWidget
+from PySide6.QtWidgets import QApplication, QMainWindow
 
 def painted():
     print(f"first-paint {time.time():.6f}", flush=True)
@@ -35,8 +38,8 @@ def painted():
 
 class FirstPaint(QObject):
     def eventFilter(self, watched, event):
-        if event.type() == QEvent.Type.Paint and isinstance(watched, QWidget) and watched.window() is window:
-            app.removeEventFilter(self)
+        if event.type() == QEvent.Type.Paint:
+            window.removeEventFilter(self)
             QTimer.singleShot(0, painted)  # once the paint is done
         return False
 
@@ -44,15 +47,21 @@ app = QApplication(sys.argv)
 window = QMainWindow()
 window.resize(1280, 800)
 watcher = FirstPaint()
-app.installEventFilter(watcher)
+window.installEventFilter(watcher)
 window.show()
 sys.exit(app.exec())
 """
 _IMPORT_TORCH = "import torch, torchvision"
 
 
-def _launch(args: list[str], env: dict[str, str], timeout: float = 300) -> tuple[float, float | None]:
-    """(seconds from launch to exit, seconds from launch to the printed first paint or None)."""
+#: What a side's round measures: the whole process, or launch → a line it prints ("NAME <time.time()>").
+WALL = "exit"
+FIRST_PAINT = "first-paint"
+ALL_PAGES = "all-pages"
+
+
+def _launch(args: list[str], env: dict[str, str], timeout: float = 300) -> dict[str, float]:
+    """Seconds from launch to exit (``WALL``) and to each time line the process printed, by name."""
     started = time.time()
     t0 = time.perf_counter()
     proc = subprocess.run([sys.executable, *args], cwd=REPO, env=env, capture_output=True, text=True,
@@ -60,36 +69,47 @@ def _launch(args: list[str], env: dict[str, str], timeout: float = 300) -> tuple
     wall = time.perf_counter() - t0
     if proc.returncode != 0:
         raise RuntimeError(f"{' '.join(args[:3])} failed ({proc.returncode}): {(proc.stderr or proc.stdout)[-2000:]}")
-    painted = [line.split()[1] for line in proc.stdout.splitlines() if line.startswith("first-paint ")]
-    return wall, (float(painted[0]) - started if painted else None)
+    figures = {WALL: wall}
+    for line in proc.stdout.splitlines():
+        name, _, stamp = line.partition(" ")
+        if name in (FIRST_PAINT, ALL_PAGES) and name not in figures:
+            figures[name] = float(stamp) - started
+    return figures
 
 
-def _rounds(ctx: Context, sides: dict[str, list[str]], env: dict[str, str], pick: int) -> dict[str, list[float]]:
-    """Each side's figure (``pick``: 0 process wall, 1 first paint) per interleaved round, after one
-    launch of each that is not counted (it compiles the bytecode and fills the file cache)."""
+def _rounds(ctx: Context, sides: dict[str, list[str]], env: dict[str, str],
+            picks: dict[str, str]) -> dict[str, list[float]]:
+    """Figures per interleaved round, after one launch of each side that is not counted (it compiles
+    the bytecode and fills the file cache). ``picks``: figure name → (side, what it measures)."""
     for args in sides.values():
         _launch(args, env)
     rounds, most, budget = (1, 1, 0.0) if ctx.quick else (3, 8, 60.0)
-    times: dict[str, list[float]] = {name: [] for name in sides}
+    times: dict[str, list[float]] = {figure: [] for figure in picks}
     started = time.perf_counter()
     while (done := len(next(iter(times.values())))) < rounds or (
         done < most and time.perf_counter() - started < budget
     ):
-        for name, args in sides.items():
-            figure = _launch(args, env)[pick]
-            if figure is None:
-                raise RuntimeError(f"{name} exited without printing its first paint")
-            times[name].append(figure)
+        for side, args in sides.items():
+            launched = _launch(args, env)
+            for figure, (of, what) in picks.items():
+                if of != side:
+                    continue
+                if what not in launched:
+                    raise RuntimeError(f"{side} exited without printing {what}")
+                times[figure].append(launched[what])
     return times
 
 
-def _row(measurement: str, times: dict[str, list[float]], value: str, reference: str, note: str) -> Row:
+def _row(measurement: str, times: dict[str, list[float]], value: str, reference: str, note: str,
+         *, target: bool = True) -> Row:
+    """Best of ``value`` over best of ``reference``; held to ``TARGET_RATIO`` when ``target``."""
     best, ref = min(times[value]), min(times[reference])
     ratio = best / ref
     rounds = "; ".join(f"{name}: " + ", ".join(f"{t:.2f}" for t in times[name]) for name in (value, reference))
-    return Row(measurement, best, "s", ref, "s", ratio, f"≤ {TARGET_RATIO:g}x", ratio <= TARGET_RATIO,
+    return Row(measurement, best, "s", ref, "s", ratio, f"≤ {TARGET_RATIO:g}x" if target else "",
+               ratio <= TARGET_RATIO if target else None,
                note=f"{note}; best of {len(times[value])} interleaved rounds ({rounds} s)",
-               extra={"seconds": times})
+               extra={"seconds": {name: times[name] for name in (value, reference)}})
 
 
 def _photo(ctx: Context) -> Path:
@@ -112,14 +132,20 @@ def run(ctx: Context) -> list[Row]:
            "PYTHONPYCACHEPREFIX": str(ctx.workdir / "pycache")}
     env.pop("PYTHONDONTWRITEBYTECODE", None)
     window = _rounds(ctx, {"tlgui": ["-m", "tlgui"], "bare": ["-c", _BARE_WINDOW]},
-                     {**env, "TLGUI_EXIT_AFTER_FIRST_PAINT": "1"}, pick=1)
+                     {**env, "TLGUI_EXIT_AFTER_FIRST_PAINT": "1"},
+                     {"tlgui": ("tlgui", FIRST_PAINT), "tlgui, all pages": ("tlgui", ALL_PAGES),
+                      "bare": ("bare", FIRST_PAINT)})
 
     model, photo = ctx.speed_model_file(), _photo(ctx)
     predict_args = ["-m", "tlgui", "predict", str(model), str(photo), "--device", ctx.device]
-    predict = _rounds(ctx, {"tlgui": predict_args, "torch": ["-c", _IMPORT_TORCH]}, env, pick=0)
+    predict = _rounds(ctx, {"tlgui": predict_args, "torch": ["-c", _IMPORT_TORCH]}, env,
+                      {"tlgui": ("tlgui", WALL), "torch": ("torch", WALL)})
+    bare_note = "reference: a bare PySide6 QMainWindow, 1280x800, launch → first paint; both offscreen"
     return [
         _row("window: launch → first paint (python -m tlgui)", window, "tlgui", "bare",
-             "reference: a bare PySide6 QMainWindow, 1280x800, launch → first paint; both offscreen"),
+             f"{bare_note}; the window shown: menus, tabs and the Data page with the demo's bins"),
+        _row("window: launch → all five pages built (informative)", window, "tlgui, all pages", "bare",
+             f"{bare_note}; the pages not shown are built in idle turns after the first paint", target=False),
         _row("tlgui predict MODEL photo.jpg: whole process", predict, "tlgui", "torch",
              f"reference: python -c \"{_IMPORT_TORCH}\"; {model.stat().st_size / 2**20:.1f} MiB "
              f"EfficientNet-Lite0 model file, one JPEG, --device {ctx.device}"),

@@ -274,6 +274,8 @@ def test_the_window_in_chinese_shows_chinese_tabs_menus_and_buttons(qtbot, chine
 
     window = open_window()
     qtbot.addWidget(window)
+    with qtbot.waitSignal(window.allPagesBuilt, timeout=60_000):  # as the app does after its first paint
+        window.build_remaining_pages()
     tabs = [window.tabs.tabText(i) for i in range(window.tabs.count())]
     assert tabs == ["1 · 数据", "2 · 模型", "3 · 训练", "4 · 结果", "5 · 分类"]
     menus = [a.text() for a in window.menuBar().actions()]

@@ -1,9 +1,10 @@
 """Starting the window: ``main(argv)`` is what ``tlgui`` with no sub-command runs.
 
 The window opens before torch has loaded: nothing on its way imports torch, torchvision or timm
-(seconds each; tests/test_startup.py holds it to that). Once it has painted, ``warm_up`` loads
-them in the background with the project's backbone, while the user looks at the photos, so that
-Train is quick when pressed.
+(seconds each; tests/test_startup.py holds it to that), and it paints with only the page it shows
+built. Once it has painted, the other pages are built in idle turns of the event loop, then
+``warm_up`` loads torch in the background with the project's backbone, while the user looks at the
+photos, so that Train is quick when pressed.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QCoreApplication, QEvent, QObject, QTimer, Signal
+from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication, QWidget
 
@@ -24,7 +25,7 @@ from tlgui.core.errors import TlguiError
 from tlgui.core.resources import resources_dir
 from tlgui.gui.controller import ProjectController
 from tlgui.gui.language import install_language, window_language
-from tlgui.gui.main_window import MainWindow
+from tlgui.gui.main_window import MODEL, MainWindow
 from tlgui.gui.settings import APPLICATION, ORGANISATION
 from tlgui.gui.tasks import TaskSlot, wait_for_abandoned
 
@@ -35,25 +36,29 @@ EXIT_WAIT_MS = 10_000
 SMOKE_TEST_ENV = "TLGUI_SMOKE_TEST"
 SMOKE_TEST_CLOSE_MS = 3_000
 #: ``TLGUI_EXIT_AFTER_FIRST_PAINT=1``: once the window has first painted, print ``first-paint <time.time()>``
-#: on stdout and close it; how benchmarks/startup.py times launch → first paint.
+#: on stdout; once every page is built, ``all-pages <time.time()>``; then close. How
+#: benchmarks/startup.py times launch → first paint (and → all five pages).
 FIRST_PAINT_ENV = "TLGUI_EXIT_AFTER_FIRST_PAINT"
 FIRST_PAINT_LINE = "first-paint"
+ALL_PAGES_LINE = "all-pages"
 
 
 class FirstPaint(QObject):
-    """Emits ``painted`` once: when a widget of ``window`` is first about to paint."""
+    """Emits ``painted`` once: when ``window`` is first about to paint (its widgets paint in the same
+    pass, right after it)."""
 
     painted = Signal()
 
     def __init__(self, window: QWidget):
         super().__init__(window)
         self._window = window
-        QApplication.instance().installEventFilter(self)
+        # On the window alone: a filter on the whole application would bring every object that
+        # receives an event into Python, each needing its Python type made first.
+        window.installEventFilter(self)
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt override
-        if (event.type() == QEvent.Type.Paint and isinstance(watched, QWidget)
-                and watched.window() is self._window):
-            QApplication.instance().removeEventFilter(self)
+        if event.type() == QEvent.Type.Paint:
+            self._window.removeEventFilter(self)
             self.painted.emit()
         return False
 
@@ -85,21 +90,33 @@ def open_window(project: Path | None = None) -> MainWindow:
     simply starts empty. A project that fails to open is reported and replaced by a new one.
     """
     controller = ProjectController()
+    # The demo goes in before the window is built, so that the Data page is built once, with it.
+    demo_problem = _start_with_demo(controller) if project is None else None
     window = MainWindow(controller)
     controller.setParent(window)
-    try:
-        opened = project is not None and window.open_project(project)
-    except Exception as exc:  # noqa: BLE001 - a double-clicked file must never stop the window opening
-        window.show_error(QCoreApplication.translate("app", "The project {path} could not be opened ({kind}).").format(
-            path=project, kind=exc.__class__.__name__))
-        opened = False
-    if not opened:
+    if project is not None:
         try:
-            controller.new_project(demo_dataset())
-        except (TlguiError, OSError) as exc:
-            controller.new_project()
-            controller.show_status(QCoreApplication.translate("app", "Demo photos not loaded: {reason}").format(reason=exc))
+            opened = window.open_project(project)
+        except Exception as exc:  # noqa: BLE001 - a double-clicked file must never stop the window opening
+            window.show_error(QCoreApplication.translate(
+                "app", "The project {path} could not be opened ({kind}).").format(path=project, kind=exc.__class__.__name__))
+            opened = False
+        if not opened:
+            demo_problem = _start_with_demo(controller)
+    if demo_problem is not None:
+        controller.show_status(QCoreApplication.translate("app", "Demo photos not loaded: {reason}").format(
+            reason=demo_problem))
     return window
+
+
+def _start_with_demo(controller: ProjectController) -> Exception | None:
+    """A new project holding the demo photos; an empty one, and the reason, when they cannot be read."""
+    try:
+        controller.new_project(demo_dataset())
+    except (TlguiError, OSError) as exc:
+        controller.new_project()
+        return exc
+    return None
 
 
 def warm_up(window: MainWindow) -> TaskSlot:
@@ -134,8 +151,9 @@ def warm_up(window: MainWindow) -> TaskSlot:
             return
         window.train_page.form.set_devices(devices)
         # Unless another backbone was chosen meanwhile, or the Model page is loading one itself.
+        model_page = window.built_page(MODEL)
         if (network is not None and controller.network is None and controller.backbone_id == backbone_id
-                and not window.model_page.busy):
+                and (model_page is None or not model_page.busy)):
             controller.set_network(network)
 
     slot.failed.connect(lambda message, _details: controller.show_status(
@@ -144,9 +162,8 @@ def warm_up(window: MainWindow) -> TaskSlot:
     return slot
 
 
-def _print_first_paint_and_close(window: MainWindow) -> None:
-    print(f"{FIRST_PAINT_LINE} {time.time():.6f}", flush=True)
-    window.close()
+def _print_time(line: str) -> None:
+    print(f"{line} {time.time():.6f}", flush=True)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -159,11 +176,23 @@ def main(argv: list[str] | None = None) -> int:
     window = open_window(Path(args[0]) if args else None)
     first_paint = FirstPaint(window)
     warming: list[TaskSlot] = []
-    # Both after the paint has been done (the next turn of the event loop), so the window is on screen.
-    if os.environ.get(FIRST_PAINT_ENV) == "1":
-        first_paint.painted.connect(lambda: QTimer.singleShot(0, lambda: _print_first_paint_and_close(window)))
-    else:
-        first_paint.painted.connect(lambda: QTimer.singleShot(0, lambda: warming.append(warm_up(window))))
+    timing = os.environ.get(FIRST_PAINT_ENV) == "1"
+
+    def on_painted() -> None:  # after the paint has been done (the next turn of the event loop)
+        if timing:
+            _print_time(FIRST_PAINT_LINE)
+        window.build_remaining_pages()
+
+    def on_all_pages_built() -> None:
+        if timing:
+            _print_time(ALL_PAGES_LINE)
+            window.close()
+        elif window.isVisible():
+            # Not before: importing torch on a thread would slow the pages down (one interpreter lock).
+            warming.append(warm_up(window))
+
+    first_paint.painted.connect(lambda: QTimer.singleShot(0, window, on_painted))
+    window.allPagesBuilt.connect(on_all_pages_built, Qt.ConnectionType.SingleShotConnection)
     window.show()
     if os.environ.get(SMOKE_TEST_ENV) == "1":
         # A build's smoke test (packaging/build-bundle.sh): the demo loads, then it closes as a user would.

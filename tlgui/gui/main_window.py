@@ -1,7 +1,11 @@
 """The main window: five tabs over one ProjectController, the File menu, and unsaved-change prompts.
 
 The window owns no project state; it shows the controller's (title, modified marker, status) and
-turns ``errorRaised`` into dialogs. Pages may offer ``busy`` (a long job is running) and
+turns ``errorRaised`` into dialogs. Only the Data page is built with the window: each other page,
+with its module, is built when it is first wanted (its tab opened, ``window.train_page`` read), or
+by ``build_remaining_pages`` in idle turns once the window is on screen, so the first paint does not
+wait for four pages nobody sees yet. A page reads the controller's state when it is built, so one
+built late shows the project as it is. Pages may offer ``busy`` (a long job is running) and
 ``shutdown()`` (stop background work, for a bounded time); the window calls them on close, before
 asking about unsaved changes, so that what a stopped job produced (a run's best epoch) is asked about
 too. Closing never drops unsaved work silently: a failed save is a dialog and the window stays open.
@@ -10,25 +14,28 @@ too. Closing never drops unsaved work silently: a failed save is a dialog and th
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QT_TRANSLATE_NOOP, Qt, Signal
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QSignalBlocker, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import QFileDialog, QMainWindow, QMessageBox, QTabWidget, QWidget
 
 from tlgui.core.errors import TlguiError
 from tlgui.core.files.versions import MODEL_SUFFIX, PROJECT_SUFFIX, with_suffix
-from tlgui.gui.about import AboutDialog
 from tlgui.gui.controller import ProjectController
 from tlgui.gui.failed_saves import failed_save_message
 from tlgui.gui.language import LanguageMenu
-from tlgui.gui.model_export import ModelExporter
-from tlgui.gui.pages.classify.classify_page import ClassifyPage
 from tlgui.gui.pages.data.data_page import DataPage
-from tlgui.gui.pages.model.model_page import ModelPage
-from tlgui.gui.pages.results.results_page import ResultsPage
-from tlgui.gui.pages.train.train_page import TrainPage
 from tlgui.gui.settings import app_settings
 from tlgui.gui.widgets.plain_text import literal_html
+
+if TYPE_CHECKING:  # imported with the page they build, when it is first wanted
+    from tlgui.gui.about import AboutDialog
+    from tlgui.gui.model_export import ModelExporter
+    from tlgui.gui.pages.classify.classify_page import ClassifyPage
+    from tlgui.gui.pages.model.model_page import ModelPage
+    from tlgui.gui.pages.results.results_page import ResultsPage
+    from tlgui.gui.pages.train.train_page import TrainPage
 
 MAX_RECENT = 8
 RECENT_KEY = "recent_projects"
@@ -39,17 +46,21 @@ TAB_TITLES = (
     QT_TRANSLATE_NOOP("MainWindow", "3 · Train"), QT_TRANSLATE_NOOP("MainWindow", "4 · Results"),
     QT_TRANSLATE_NOOP("MainWindow", "5 · Classify"),
 )
+DATA, MODEL, TRAIN, RESULTS, CLASSIFY = range(len(TAB_TITLES))
 
 
 class MainWindow(QMainWindow):
-    """tlgui's window. ``recentChanged`` fires when the Open Recent list changes."""
+    """tlgui's window. ``recentChanged`` fires when the Open Recent list changes; ``pageBuilt(index)``
+    when a page is built, ``allPagesBuilt`` once the last one is."""
 
     recentChanged = Signal()
+    pageBuilt = Signal(int)
+    allPagesBuilt = Signal()
 
     def __init__(self, controller: ProjectController | None = None, parent: QWidget | None = None):
         super().__init__(parent)
         self.controller = controller or ProjectController(self)
-        self.exporter = ModelExporter(self.controller, self)
+        self._exporter: ModelExporter | None = None
         self.resize(1280, 800)
         self.setMinimumSize(900, 600)
 
@@ -58,14 +69,12 @@ class MainWindow(QMainWindow):
         # A photo dragged from the Classify gallery over the Data tab opens it, to land in a class bin.
         self.tabs.tabBar().setChangeCurrentOnDrag(True)
         self.tabs.tabBar().setAcceptDrops(True)
-        self.data_page = DataPage(self.controller)
-        self.model_page = ModelPage(self.controller)
-        self.train_page = TrainPage(self.controller)
-        self.results_page = ResultsPage(self.controller)
-        self.classify_page = ClassifyPage(self.controller, exporter=self.exporter)
-        self.pages = (self.data_page, self.model_page, self.train_page, self.results_page, self.classify_page)
-        for title, page in zip(TAB_TITLES, self.pages, strict=True):
-            self.tabs.addTab(page, self.tr(title))
+        self._pages: list[QWidget | None] = [None] * len(TAB_TITLES)
+        self._installing = False
+        for title in TAB_TITLES:
+            self.tabs.addTab(QWidget(), self.tr(title))  # an empty stand-in until the page is built
+        self.data_page = self.page(DATA)  # the page shown first, built now
+        self.tabs.currentChanged.connect(self._on_tab_changed)
         self.setCentralWidget(self.tabs)
         self.data_page.trainRequested.connect(lambda: self.tabs.setCurrentWidget(self.train_page))
         self.data_page.newProjectRequested.connect(self.new_project)
@@ -82,6 +91,111 @@ class MainWindow(QMainWindow):
         self._update_title()
         self._update_actions()
         self._restore_geometry()
+
+    # -- pages -----------------------------------------------------------------------------------
+
+    @property
+    def model_page(self) -> ModelPage:
+        return self.page(MODEL)
+
+    @property
+    def train_page(self) -> TrainPage:
+        return self.page(TRAIN)
+
+    @property
+    def results_page(self) -> ResultsPage:
+        return self.page(RESULTS)
+
+    @property
+    def classify_page(self) -> ClassifyPage:
+        return self.page(CLASSIFY)
+
+    @property
+    def exporter(self) -> ModelExporter:
+        """The one export path, for File > Export model and the Classify page (made when first used)."""
+        if self._exporter is None:
+            from tlgui.gui.model_export import ModelExporter
+
+            self._exporter = ModelExporter(self.controller, self)
+        return self._exporter
+
+    def page(self, index: int) -> QWidget:
+        """The page of tab ``index``, built (and put in its tab) if it was not yet."""
+        page = self._pages[index]
+        if page is None:
+            page = self._pages[index] = self._build_page(index)
+            self._install_page(index, page)
+            self.pageBuilt.emit(index)
+            if self.all_pages_built():
+                self.allPagesBuilt.emit()
+        return page
+
+    def built_page(self, index: int) -> QWidget | None:
+        """The page of tab ``index`` if it is built, else None (a page not built has no work going on)."""
+        return self._pages[index]
+
+    def built_pages(self) -> list[QWidget]:
+        """The pages built so far, in tab order (only they can be busy or hold unsaved work)."""
+        return [page for page in self._pages if page is not None]
+
+    def all_pages_built(self) -> bool:
+        return all(page is not None for page in self._pages)
+
+    def build_remaining_pages(self) -> None:
+        """Build the pages not built yet, one per turn of the event loop, so that the window keeps
+        answering meanwhile; ``allPagesBuilt`` fires after the last (at once if none is left)."""
+        if self.all_pages_built():
+            self.allPagesBuilt.emit()
+            return
+        QTimer.singleShot(0, self, self._build_next_page)
+
+    def _build_next_page(self) -> None:
+        missing = [index for index, page in enumerate(self._pages) if page is None]
+        if not missing:
+            return  # built on demand meanwhile; allPagesBuilt has fired then
+        self.page(missing[0])
+        if len(missing) > 1:
+            QTimer.singleShot(0, self, self._build_next_page)
+
+    def _build_page(self, index: int) -> QWidget:
+        # Each page's module is imported here: importing them all would come before the first paint.
+        controller = self.controller
+        if index == DATA:
+            return DataPage(controller)
+        if index == MODEL:
+            from tlgui.gui.pages.model.model_page import ModelPage
+
+            return ModelPage(controller)
+        if index == TRAIN:
+            from tlgui.gui.pages.train.train_page import TrainPage
+
+            return TrainPage(controller)
+        if index == RESULTS:
+            from tlgui.gui.pages.results.results_page import ResultsPage
+
+            return ResultsPage(controller)
+        from tlgui.gui.pages.classify.classify_page import ClassifyPage
+
+        return ClassifyPage(controller, exporter=self.exporter)
+
+    def _install_page(self, index: int, page: QWidget) -> None:
+        """Put ``page`` in place of its tab's stand-in, keeping the tab shown."""
+        stand_in = self.tabs.widget(index)
+        current = self.tabs.currentIndex()
+        self._installing = True
+        # The tab shown stays shown, so nobody outside sees the tabs move and no other page is shown
+        # on the way: the stand-in is made not current before it goes.
+        with QSignalBlocker(self.tabs):
+            self.tabs.insertTab(index, page, self.tr(TAB_TITLES[index]))
+            if current == index:
+                self.tabs.setCurrentIndex(index)
+            self.tabs.removeTab(index + 1)
+        self._installing = False
+        stand_in.deleteLater()
+
+    def _on_tab_changed(self, index: int) -> None:
+        if not self._installing and 0 <= index < len(self._pages):
+            self.page(index)
 
     # -- menus -----------------------------------------------------------------------------------
 
@@ -200,7 +314,8 @@ class MainWindow(QMainWindow):
     def stop_training_first(self) -> bool:
         """Before another project replaces this one: a run still training would land in the other
         project. Ask, stop it (its best epoch joins this project's runs). True when none is left."""
-        if not self.train_page.busy:
+        train_page = self.built_page(TRAIN)
+        if train_page is None or not train_page.busy:
             return True
         if QMessageBox.question(
             self, self.tr("Training in progress"),
@@ -208,8 +323,8 @@ class MainWindow(QMainWindow):
             QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, QMessageBox.StandardButton.No,
         ) != QMessageBox.StandardButton.Yes:
             return False
-        self.train_page.shutdown()
-        return not self.train_page.busy
+        train_page.shutdown()
+        return not train_page.busy
 
     def new_project(self) -> bool:
         if not self.stop_training_first() or not self.maybe_save():
@@ -307,6 +422,8 @@ class MainWindow(QMainWindow):
         QMessageBox.warning(self, "tlgui", literal_html(message))
 
     def about(self) -> AboutDialog:
+        from tlgui.gui.about import AboutDialog  # reads the installed packages' metadata: when asked
+
         dialog = AboutDialog(self)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.show()
@@ -333,9 +450,9 @@ class MainWindow(QMainWindow):
         event.accept()
 
     def _any_busy(self) -> bool:
-        if self.exporter.busy:
+        if self._exporter is not None and self._exporter.busy:
             return True
-        for page in self.pages:
+        for page in self.built_pages():
             busy = getattr(page, "busy", None)
             if busy is not None and (busy() if callable(busy) else busy):
                 return True
@@ -344,8 +461,9 @@ class MainWindow(QMainWindow):
     def shutdown(self) -> None:
         """Stop every page's background work (thumbnails, scans, training), each for a bounded time;
         a model file being exported is let finish first."""
-        self.exporter.shutdown()
-        for page in self.pages:
+        if self._exporter is not None:
+            self._exporter.shutdown()
+        for page in self.built_pages():
             stop = getattr(page, "shutdown", None)
             if callable(stop):
                 stop()

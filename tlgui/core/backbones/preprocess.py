@@ -11,19 +11,16 @@ import json
 from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING
 
-from PIL import Image
-
 if TYPE_CHECKING:
     import torch
+    from PIL import Image
 
 IMAGENET_MEAN = (0.485, 0.456, 0.406)
 IMAGENET_STD = (0.229, 0.224, 0.225)
 
-_PIL_FILTERS = {
-    "bilinear": Image.Resampling.BILINEAR,
-    "bicubic": Image.Resampling.BICUBIC,
-    "nearest": Image.Resampling.NEAREST,
-}
+# Pillow's resampling filters by name (Image.Resampling's members); Pillow is imported when one is
+# used, not when the window reads the catalogue before its first paint.
+_PIL_FILTERS = ("bilinear", "bicubic", "nearest")
 
 
 @dataclass(frozen=True)
@@ -63,7 +60,9 @@ class Preprocessing:
 
     @property
     def pil_filter(self) -> Image.Resampling:
-        return _PIL_FILTERS[self.interpolation]
+        from PIL import Image
+
+        return Image.Resampling[self.interpolation.upper()]
 
     # ---- single images --------------------------------------------------------------------
     def eval_uint8(self, img: Image.Image) -> torch.Tensor:

@@ -15,6 +15,9 @@ for ever, a link to ``/dev/zero`` never ends) and at most ``MAX_PHOTO_BYTES``, d
 first byte is read; the pixel count is checked before any decode (the bomb guard).
 
 Every failure becomes ``ImageDecodeError(path, reason)`` with a reason of a few words for the user.
+
+Pillow is imported by the functions that open an image, not with this module: the window's first
+paint scans the demo photos through the plain path and needs none of it.
 """
 
 from __future__ import annotations
@@ -30,14 +33,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PIL import Image, ImageOps, UnidentifiedImageError
-
 from tlgui.core.errors import ImageDecodeError
 from tlgui.core.files.limits import FileLimitError, describe_file_kind, open_regular
 from tlgui.core.i18n import _
 
 if TYPE_CHECKING:
     import numpy as np  # imported where used: the window opens without it
+    from PIL import Image
 
 SUPPORTED_SUFFIXES: frozenset[str] = frozenset(
     {".jpg", ".jpeg", ".png", ".webp", ".bmp", ".gif", ".tif", ".tiff"}
@@ -179,6 +181,8 @@ def _check_pixel_count(path: Path, size: tuple[int, int]) -> None:
 
 def _decode_error(path: Path, exc: Exception) -> ImageDecodeError:
     """Translates whatever Pillow raised while opening or decoding into a short reason."""
+    from PIL import Image, UnidentifiedImageError
+
     if isinstance(exc, Image.DecompressionBombError):
         # Pillow refuses at twice its limit before we ever see the size; its message holds the count.
         found = re.search(r"\((\d+) pixels\)", str(exc))
@@ -200,6 +204,8 @@ def _short(exc: Exception) -> str:
 
 def _open_bytes(path: Path, data: bytes) -> Image.Image:
     """Opens (header only) an in-memory file, refusing formats outside the supported set."""
+    from PIL import Image
+
     try:
         return Image.open(io.BytesIO(data), formats=_ACCEPTED_FORMATS)
     except Exception as exc:  # Pillow raises many types for damaged headers
@@ -207,6 +213,8 @@ def _open_bytes(path: Path, data: bytes) -> Image.Image:
 
 
 def _open_failure(path: Path, exc: Exception, data: bytes) -> ImageDecodeError:
+    from PIL import UnidentifiedImageError
+
     if isinstance(exc, UnidentifiedImageError):
         return _unsupported_or_not_image(path, data)
     if _riff_is_short(data):
@@ -229,6 +237,8 @@ def _unsupported_or_not_image(path: Path, data: bytes) -> ImageDecodeError:
     if data.startswith(_SUPPORTED_SIGNATURES) or (data.startswith(b"RIFF") and data[8:12] == b"WEBP"):
         return ImageDecodeError(path, _("damaged image"))  # it starts like one of ours, Pillow refused it
     # Only on the failure path: is it an image Pillow knows but we do not accept (e.g. PPM, ICO)?
+    from PIL import Image
+
     try:
         with Image.open(io.BytesIO(data)) as other:
             return ImageDecodeError(path, _("unsupported format ({format})").format(format=other.format))
@@ -440,6 +450,8 @@ def load_rgb(path: Path | str, *, min_size: int | None = None, data: bytes | Non
 
 
 def _apply_orientation(im: Image.Image) -> Image.Image:
+    from PIL import ImageOps
+
     try:
         return ImageOps.exif_transpose(im)
     except Exception:  # corrupt EXIF: keep the pixels, lose only the rotation
@@ -465,6 +477,8 @@ def to_rgb(im: Image.Image) -> Image.Image:
 
 
 def _composite_on_white(rgba: Image.Image) -> Image.Image:
+    from PIL import Image
+
     background = Image.new("RGB", rgba.size, (255, 255, 255))
     background.paste(rgba, mask=rgba.getchannel("A"))
     return background
@@ -472,6 +486,7 @@ def _composite_on_white(rgba: Image.Image) -> Image.Image:
 
 def _high_depth_to_rgb(im: Image.Image) -> Image.Image:
     import numpy as np
+    from PIL import Image
 
     values = np.asarray(im).astype(np.float64)
     if im.mode.startswith("I;16"):

@@ -21,8 +21,7 @@ from collections import OrderedDict
 from collections.abc import Callable
 from pathlib import Path
 
-from PIL import Image
-from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
+from PySide6.QtCore import QObject, QRunnable, QThreadPool, QTimer, Signal
 from PySide6.QtGui import QImage
 
 from tlgui.core.data.images import load_rgb
@@ -47,6 +46,8 @@ def make_thumbnail(path: Path, size: int = THUMB_SIZE) -> QImage:
     Safe to call from any thread (QImage, unlike QPixmap, is not tied to the GUI thread).
     Raises ``ImageDecodeError`` when the file cannot be read.
     """
+    from PIL import Image  # not before the first thumbnail: the window paints without Pillow
+
     img = load_rgb(path, min_size=size)
     # Tiny images are enlarged too, so every cell of the grid reads alike.
     scale = size / max(img.width, img.height)
@@ -142,6 +143,7 @@ class ThumbnailLoader(QObject):
         self._relay = _Relay(self)
         self._relay.decoded.connect(self._on_decoded)
         self._relay.failed.connect(self._on_failed)
+        self._unstarted = 0  # decodes asked for during this turn of the event loop
 
     def request(self, path: Path | str) -> QImage | None:
         """The thumbnail if cached; otherwise queue it (once) and return None, or the one made at
@@ -157,8 +159,17 @@ class ThumbnailLoader(QObject):
             self._requested.add(key)
             for dropped in self._stack.push(key, PENDING_LIMIT):
                 self._requested.discard(dropped)
-            self._pool.start(_DecodeOne(self._stack, self._relay, lambda: self.size))
+            self._unstarted += 1
+            if self._unstarted == 1:
+                QTimer.singleShot(0, self, self._start_decodes)
         return self._stale.get(key)
+
+    def _start_decodes(self) -> None:
+        # Once the paint that asked is over: a decode begun during it would take turns with it at
+        # the interpreter lock (the window's first paint waited for Pillow to be imported).
+        for _ in range(self._unstarted):
+            self._pool.start(_DecodeOne(self._stack, self._relay, lambda: self.size))
+        self._unstarted = 0
 
     def cached(self, path: Path | str) -> QImage | None:
         """The thumbnail at the current size if already decoded, without queueing anything."""
@@ -189,6 +200,7 @@ class ThumbnailLoader(QObject):
     def shutdown(self, timeout_ms: int = 3000) -> None:
         """Drop queued work and wait for decodes in flight (at exit and in tests)."""
         self._stack.clear()
+        self._unstarted = 0
         self._pool.clear()
         self._pool.waitForDone(timeout_ms)
         self._requested.clear()

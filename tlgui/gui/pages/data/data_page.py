@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, QEvent, QObject, QPoint, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QDragEnterEvent, QDragMoveEvent, QDropEvent, QKeySequence
@@ -48,11 +49,13 @@ from tlgui.gui.pages.data.drop_zone import DropZone
 from tlgui.gui.pages.data.duplicates import DuplicatesDialog
 from tlgui.gui.pages.data.intake import Intake, IntakeBar, IntakeRequest, IntakeResult
 from tlgui.gui.pages.data.preview import PhotoPreview
-from tlgui.gui.pages.data.suspects import PhotoCheckDialog
 from tlgui.gui.settings import app_settings
 from tlgui.gui.widgets.progress_text import counted
 from tlgui.gui.widgets.thumb_delegate import ThumbnailDelegate
 from tlgui.gui.widgets.thumbnails import THUMB_SIZE, ThumbnailLoader
+
+if TYPE_CHECKING:  # imported when the photos are first checked: the window paints without it
+    from tlgui.gui.pages.data.suspects import PhotoCheckDialog
 
 EMPTY_TEXT = QT_TRANSLATE_NOOP(
     "DataPage",
@@ -804,6 +807,8 @@ class DataPage(QWidget):
 
     def check_photos(self) -> PhotoCheckDialog:
         """Look for photos in the wrong class and near-duplicates, in a window of their own."""
+        from tlgui.gui.pages.data.suspects import PhotoCheckDialog
+
         if self.photo_check is not None:
             self.photo_check.close()
         dialog = PhotoCheckDialog(self.controller, self.loader, self.move_items, self.remove_items, self)
