@@ -12,7 +12,8 @@ extract        app extraction (decode + resize + forward) / model-only forward, 
 torchvision    app extraction / plain torchvision ImageFolder + DataLoader(num_workers=2) loop, fp32
 train          ``tlgui train`` on hymenoptera in a subprocess: cold and warm feature cache
 partial        partial fine-tune epoch time: cached trunk activations (K views) / recomputed trunk
-scale          100,000-file scan, 50,000-vector feature cache, 1,000-image prediction
+scale          100,000-file scan, 50,000-vector feature cache
+predict        predicting a folder (decode + forward) / model-only forward, same batch, dtype & threads
 gui            longest GUI event-loop stall while the Train page trains (offscreen Qt)
 latency        single-image prediction from the model file: cold process and warm
 precision      fp32 vs mixed-precision (bf16 on AMX CPUs) prediction agreement
@@ -26,5 +27,5 @@ Nothing touches the user's feature cache or Qt settings: everything lives in a t
 that is deleted at the end (``--keep`` keeps it).
 """
 
-MODULES = ("extract", "torchvision", "train", "partial", "scale", "gui", "latency", "precision", "first_model",
-           "startup")
+MODULES = ("extract", "torchvision", "train", "partial", "scale", "predict", "gui", "latency", "precision",
+           "first_model", "startup")

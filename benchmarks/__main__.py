@@ -24,6 +24,7 @@ MODULE_FILES = {
     "train": "train_time",
     "partial": "partial",
     "scale": "scale",
+    "predict": "predict_folder",
     "gui": "gui_stall",
     "latency": "latency",
     "precision": "precision",

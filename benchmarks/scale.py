@@ -1,12 +1,12 @@
-"""5. Scale: a 100,000-file scan, a 50,000-vector feature cache, 1,000 predictions.
+"""5. Scale: a 100,000-file scan, a 50,000-vector feature cache.
 
 (a) ``DataSet.add_folder`` on 100,000 distinct 8x8 PNGs in 10 class folders (written beforehand,
     not timed): seconds and files/s.
 (b) A ``FeatureCache`` holding 50,000 float16 vectors of 1280 values (written beforehand): bytes on
     disk, time to load all of them with one ``get_many`` in a fresh cache object (a new session),
     and the memory the loaded arrays take (their bytes, and this process's resident-memory growth).
-(c) ``Predictor.predict_paths`` over 1,000 hymenoptera photos (the set repeated): images/s, against
-    the model-only forward of the same network (pre-decoded batches) measured alongside.
+
+Predicting many photos is measured by ``predict_folder`` (``--only predict``).
 """
 
 from __future__ import annotations
@@ -17,9 +17,8 @@ import time
 import zlib
 
 import numpy as np
-import torch
 
-from benchmarks.common import Context, Row, dir_bytes, fmt_bytes, interleaved, ratio_row, rss_bytes, sync
+from benchmarks.common import Context, Row, dir_bytes, fmt_bytes, rss_bytes
 
 NAME = "scale"
 CLASSES = 10
@@ -114,48 +113,7 @@ def measure_cache(ctx: Context, n: int) -> list[Row]:
     ]
 
 
-# ---- (c) prediction -------------------------------------------------------------------------------
-def measure_predict(ctx: Context, n: int) -> Row:
-    from tlgui.core.predict.predictor import Predictor
-
-    base = ctx.hymenoptera_jpegs()
-    paths = [base[i % len(base)] for i in range(n)]
-    predictor = Predictor(ctx.speed_classifier(), ctx.device)
-    predictor.predict_paths(paths[:32])  # warm up: oneDNN kernels
-
-    # The network alone on the same (pre-decoded) first batches, for reference.
-    from tlgui.core.training.extraction import ViewRequest, decoded_batches
-
-    s = predictor.settings
-    requests = [ViewRequest(p) for p in base[: min(64, n)]]
-    batches = [s.memory_format_input(predictor.classifier.preprocessing.normalize(s.to_device(b)))
-               for _g, b, _f in decoded_batches(requests, predictor._recipe.make, 32, s.decode_workers)]
-
-    def model_only():
-        with torch.inference_mode(), s.autocast():
-            for _ in range(model_loops):
-                for x in batches:
-                    predictor.network(x)
-        sync(s.device)
-
-    model_loops = 1
-    model_images = model_loops * sum(len(b) for b in batches)
-    results = []
-    times = interleaved({"predict": lambda: results.append(predictor.predict_paths(paths)), "model": model_only}, rounds=1)
-    bad = [p for p in results[0] if p.error]
-    if bad:
-        raise RuntimeError(f"{len(bad)} predictions failed: {bad[0].error}")
-    return ratio_row(f"predict {n:,} photos (predict_paths)", n / times["predict"][0],
-                     model_images / times["model"][0], "img/s",
-                     note=f"{len(base)} hymenoptera JPEGs repeated, batch 32; reference: the classifier's "
-                          f"forward alone on pre-decoded batches")
-
-
 def run(ctx: Context) -> list[Row]:
     files = 2_000 if ctx.quick else 100_000
     vectors = 1_000 if ctx.quick else 50_000
-    photos = 32 if ctx.quick else 1_000
-    rows = [measure_scan(ctx, files)]
-    rows += measure_cache(ctx, vectors)
-    rows.append(measure_predict(ctx, photos))
-    return rows
+    return [measure_scan(ctx, files), *measure_cache(ctx, vectors)]

@@ -1,8 +1,10 @@
 """Top-k prediction with a trained Classifier: one image, many paths, or whole folders.
 
-Files are decoded in a small thread pool (Pillow releases the GIL; JPEGs decode in draft mode at
-reduced scale) while the network runs the previous batch. A photo that cannot be read becomes a
-``Prediction`` with ``error`` set, so one bad file never stops a folder of thousands.
+Many photos go through extraction's pipeline (``decoded_batches``): a small thread pool decodes a
+few batches ahead (Pillow releases the GIL; JPEGs decode in draft mode at reduced scale) while the
+network runs the current one, with the same precision and memory format as extraction
+(``InferenceSettings.forward_uint8``). A photo that cannot be read becomes a ``Prediction`` with
+``error`` set, so one bad file never stops a folder of thousands.
 """
 
 from __future__ import annotations
@@ -87,7 +89,7 @@ class Predictor:
     ) -> list[Prediction]:
         """One Prediction per path, in the same order. Raises ``Cancelled`` if ``cancel`` is set.
 
-        Progress is reported in phase ``"predict"``; cancellation is checked between batches.
+        Progress is reported in phase ``"predict"``; Stop is noticed before each batch's forward pass.
         """
         batches = self.predict_batches(paths, top_k, batch_size, progress=progress, cancel=cancel)
         return [prediction for batch in batches for prediction in batch]
@@ -103,19 +105,18 @@ class Predictor:
         """``predict_paths`` batch by batch: each batch's predictions as soon as it is done, in order.
 
         A window shows the first photos while the rest are still decoding. Progress is reported
-        before each batch is handed out; cancellation is checked between batches (``Cancelled``).
-        Closing the generator early stops the decodes queued ahead.
+        before each batch is handed out. Once ``cancel`` is set, ``Cancelled`` is raised before the
+        next forward pass, even while that batch is still decoding; that and closing the generator
+        early drop the decodes queued ahead (a few batches: memory never holds the whole folder).
         """
         requests = [ViewRequest(Path(p)) for p in paths]
         size = max(1, batch_size)
         meter = RateMeter(Phase.PREDICT, len(requests), progress)
         meter.update(0, _("Predicting"), force=True)
         done = 0
-        batches = decoded_batches(requests, self._recipe.make, size, self.settings.decode_workers)
+        batches = decoded_batches(requests, self._recipe.make, size, self.settings.decode_workers, cancel=cancel)
         try:
             for good, batch, failures in batches:
-                if cancel is not None:
-                    cancel.raise_if_cancelled()
                 # decoded_batches yields batches in order, so this batch is the next slice of requests.
                 chunk = requests[done : done + size]
                 predictions = self._batch_predictions(chunk, good, batch, failures, top_k)
@@ -151,15 +152,10 @@ class Predictor:
         self, batch_uint8: torch.Tensor, paths: Sequence[Path | None], top_k: int
     ) -> list[Prediction]:
         """Softmax top-k for a uint8 Bx3xHxW batch, normalised on the device."""
-        settings = self.settings
         k = max(1, min(int(top_k), len(self.class_names)))
         # Eval every call: someone may have put the shared network back in train mode meanwhile.
         self.network.eval()
-        with torch.inference_mode(), settings.autocast():
-            x = settings.to_device(batch_uint8)
-            x = self.classifier.preprocessing.normalize(x)
-            x = settings.memory_format_input(x)
-            logits = self.network(x)
+        logits = self.settings.forward_uint8(self.network, batch_uint8, self.classifier.preprocessing)
         probs = torch.softmax(logits.float(), dim=1)
         values, indices = probs.topk(k, dim=1)
         names = self.class_names

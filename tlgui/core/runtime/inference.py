@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import contextlib
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import torch
 
 from tlgui.core.runtime.device import pick_device
+
+if TYPE_CHECKING:
+    from tlgui.core.backbones.preprocess import Preprocessing
 
 
 def cpu_supports_bf16() -> bool:
@@ -88,6 +92,19 @@ class InferenceSettings:
         if self.channels_last:
             return x.contiguous(memory_format=torch.channels_last)
         return x.contiguous()
+
+    def network_input(self, batch_uint8: torch.Tensor, prep: Preprocessing) -> torch.Tensor:
+        """A uint8 Bx3xHxW batch as the network takes it: moved to the device, normalised there
+        (a quarter of the bytes to copy), in the network's memory format."""
+        return self.memory_format_input(prep.normalize(self.to_device(batch_uint8)))
+
+    def forward_uint8(
+        self, forward: Callable[[torch.Tensor], torch.Tensor], batch_uint8: torch.Tensor, prep: Preprocessing
+    ) -> torch.Tensor:
+        """``forward`` on a uint8 batch, without autograd, in the chosen precision and memory format:
+        the one way every frozen forward pass (extraction, prediction) runs."""
+        with torch.inference_mode(), self.autocast():
+            return forward(self.network_input(batch_uint8, prep))
 
     def prepare(self, net: torch.nn.Module) -> torch.nn.Module:
         net.to(self.device)

@@ -2,9 +2,11 @@
 
 Decoding JPEGs (in draft mode, at reduced scale) and resizing run in a small thread pool — Pillow
 releases the GIL — while the network computes the previous batch, so the CPU spends its time in
-the forward pass. Results go to the FeatureCache batch by batch, so a stopped extraction keeps
-what it finished. Each photo is read once, and what is decoded and hashed are those same bytes:
-the cache keys (``cache_key``) name the pixels that were really computed.
+the forward pass. ``pooled_batches`` is that pipeline, shared with prediction (``predict_batches``):
+a bounded queue of a few batches decoded ahead, handed out in order, unreadable photos reported per
+request, Stop noticed while waiting. Results go to the FeatureCache batch by batch, so a stopped
+extraction keeps what it finished. Each photo is read once, and what is decoded and hashed are
+those same bytes: the cache keys (``cache_key``) name the pixels that were really computed.
 """
 
 from __future__ import annotations
@@ -15,9 +17,9 @@ import stat
 import time
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cached_property, partial
 from pathlib import Path
 from typing import TypeVar
 
@@ -50,6 +52,9 @@ PIXEL_PIPELINE_VERSION = 2
 
 # Feature maps are stored in half precision: half the disk and memory, and the head trains the same.
 STORE_DTYPE = np.float16
+
+# How often a wait for decodes looks at the Stop flag: a batch of large photos can take seconds.
+CANCEL_POLL_S = 0.05
 
 
 @dataclass(frozen=True)
@@ -130,9 +135,11 @@ def decoded_batches(
     workers: int,
     *,
     prefetch_batches: int = 2,
+    cancel: CancelToken | None = None,
 ) -> Iterator[tuple[list[ViewRequest], torch.Tensor | None, list[ImageDecodeError]]]:
     """Yield (good requests, uint8 batch, failures) in order, decoding ahead in a thread pool."""
-    for good, tensors, failures in pooled_batches(requests, make, batch_size, workers, prefetch_batches):
+    for good, tensors, failures in pooled_batches(requests, make, batch_size, workers, prefetch_batches,
+                                                   cancel=cancel):
         yield good, (stack_images(tensors) if tensors else None), failures
 
 
@@ -142,43 +149,57 @@ def pooled_batches(
     batch_size: int,
     workers: int,
     prefetch_batches: int = 2,
+    *,
+    cancel: CancelToken | None = None,
 ) -> Iterator[tuple[list[ViewRequest], list[T], list[ImageDecodeError]]]:
     """Yield (good requests, their results, failures) batch by batch, in order, while a thread pool
-    works ahead on the next ``prefetch_batches`` batches."""
+    works ahead on the next ``prefetch_batches`` batches: memory holds a few batches, never the set.
+
+    With ``cancel``, ``Cancelled`` is raised before a batch is handed out once Stop is set, within
+    ``CANCEL_POLL_S`` even while that batch is still decoding; the decodes queued ahead are dropped.
+    """
     batches = [requests[i : i + batch_size] for i in range(0, len(requests), batch_size)]
-    with ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="tlgui-decode") as pool:
-        pending: deque[list[Future]] = deque()
-        next_batch = 0
+    pool = ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="tlgui-decode")
+    pending: deque[list[Future]] = deque()
+    submitted = 0
 
-        def submit_until_full() -> None:
-            nonlocal next_batch
-            while next_batch < len(batches) and len(pending) <= prefetch_batches:
-                pending.append([pool.submit(make, r) for r in batches[next_batch]])
-                next_batch += 1
+    def submit_until_full() -> None:
+        nonlocal submitted
+        while submitted < len(batches) and len(pending) <= prefetch_batches:
+            pending.append([pool.submit(make, r) for r in batches[submitted]])
+            submitted += 1
 
+    try:
         submit_until_full()
-        index = 0
-        try:
-            while pending:
-                futures = pending.popleft()
-                submit_until_full()
-                good, results, failures = [], [], []
-                for request, future in zip(batches[index], futures, strict=True):
-                    try:
-                        results.append(future.result())
-                        good.append(request)
-                    except ImageDecodeError as exc:
-                        failures.append(exc)
-                    except Exception as exc:  # noqa: BLE001 - a file Pillow chokes on is skipped, not fatal
-                        failures.append(ImageDecodeError(request.path, _(
-                            "cannot decode ({name}: {exc})"
-                        ).format(name=type(exc).__name__, exc=exc)))
-                index += 1
-                yield good, results, failures
-        finally:
-            for futures in pending:
-                for future in futures:
-                    future.cancel()
+        for batch in batches:
+            futures = pending.popleft()
+            _wait_unless_cancelled(futures, cancel)  # before queueing more: Stop queues nothing new
+            submit_until_full()
+            good, results, failures = [], [], []
+            for request, future in zip(batch, futures, strict=True):
+                try:
+                    results.append(future.result())
+                    good.append(request)
+                except ImageDecodeError as exc:
+                    failures.append(exc)
+                except Exception as exc:  # noqa: BLE001 - a file Pillow chokes on is skipped, not fatal
+                    failures.append(ImageDecodeError(request.path, _(
+                        "cannot decode ({name}: {exc})"
+                    ).format(name=type(exc).__name__, exc=exc)))
+            yield good, results, failures
+    finally:
+        # Stopped or closed early: the queued decodes are dropped, and the running ones are not
+        # waited for (a photo on a slow disk must not hold up Stop); their threads end after them.
+        pool.shutdown(wait=False, cancel_futures=True)
+
+
+def _wait_unless_cancelled(futures: list[Future], cancel: CancelToken | None) -> None:
+    """Return when every future is done; raise ``Cancelled`` as soon as Stop is set."""
+    if cancel is None:
+        return  # future.result() waits
+    while wait(futures, timeout=CANCEL_POLL_S).not_done:
+        cancel.raise_if_cancelled()
+    cancel.raise_if_cancelled()
 
 
 def stack_images(tensors: Sequence[torch.Tensor]) -> torch.Tensor:
@@ -236,9 +257,8 @@ def compute_activations(
         # Without a cache nothing is keyed: hashing would only cost time.
         return _Computed(pixels, photo.digest if cache is not None else "", photo.stamp)
 
-    for good, computed, failed in pooled_batches(missing, make, batch_size, settings.decode_workers):
-        if cancel is not None:
-            cancel.raise_if_cancelled()
+    pooled = pooled_batches(missing, make, batch_size, settings.decode_workers, cancel=cancel)
+    for good, computed, failed in pooled:
         failures.extend(failed)
         if computed:
             out = run_trunk(net, boundary, stack_images([c.pixels for c in computed]), recipe.prep, settings)
@@ -293,9 +313,7 @@ def photo_digests(
         photo = read_photo(request.path)
         return photo.digest, photo.stamp
 
-    for good, identities, failed in pooled_batches(unknown, identify, 64, workers):
-        if cancel is not None:
-            cancel.raise_if_cancelled()
+    for good, identities, failed in pooled_batches(unknown, identify, 64, workers, cancel=cancel):
         failures.extend(failed)
         reads = [(r.path, stamp, digest) for r, (digest, stamp) in zip(good, identities, strict=True)]
         digests.update((path, digest) for path, _stamp, digest in reads)
@@ -309,9 +327,5 @@ def run_trunk(
     net: StagedNetwork, boundary: int, batch_uint8: torch.Tensor, prep: Preprocessing, settings: InferenceSettings
 ) -> np.ndarray:
     """Frozen stages [0, boundary) on a uint8 batch -> float16 numpy activations."""
-    with torch.inference_mode(), settings.autocast():
-        x = settings.to_device(batch_uint8)
-        x = prep.normalize(x)
-        x = settings.memory_format_input(x)
-        out = net.forward_until(boundary, x)
+    out = settings.forward_uint8(partial(net.forward_until, boundary), batch_uint8, prep)
     return out.float().cpu().numpy().astype(STORE_DTYPE)
