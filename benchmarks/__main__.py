@@ -14,6 +14,7 @@ import traceback
 from datetime import UTC, datetime
 from pathlib import Path
 
+import tlgui  # noqa: F401 - first, as when the app starts: it sets how torch's threads wait (see tlgui/__init__.py)
 from benchmarks import MODULES
 from benchmarks.common import REPO, Context, Row, Skip, device_info, load_average
 

@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 
+import tlgui  # noqa: F401 - before any test imports torch: it sets how torch's threads wait
+
 TESTS = Path(__file__).resolve().parent
 sys.path.insert(0, str(TESTS))  # for `import imagegen`
 

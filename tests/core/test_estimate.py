@@ -4,7 +4,7 @@ what is cached, and put in words; the recommendation weighs them."""
 from __future__ import annotations
 
 import json
-from dataclasses import asdict
+from dataclasses import asdict, replace
 
 import pytest
 import torch
@@ -32,7 +32,7 @@ from tlgui.core.plan.estimate import (
     network_speed,
 )
 from tlgui.core.plan.freeze_plan import plan_freeze
-from tlgui.core.plan.recommend import Recommendation, recommend, weigh_time
+from tlgui.core.plan.recommend import Recommendation, partial_level, recommend, weigh_time
 from tlgui.core.plan.regime import Regime
 from tlgui.core.progress import CancelToken
 from tlgui.core.runtime.inference import InferenceSettings
@@ -40,6 +40,7 @@ from tlgui.core.training.cache_key import cache_namespace
 from tlgui.core.training.config import TrainConfig
 from tlgui.core.training.extraction import ViewRecipe, ViewRequest, compute_activations
 from tlgui.core.training.feature_cache import FeatureCache
+from tlgui.core.training.trainer import train
 
 PREP = Preprocessing(input_size=32, resize_size=40)
 
@@ -241,6 +242,29 @@ def test_a_plan_needs_photos_and_stops_when_asked(tmp_path, photos):
     with pytest.raises(Cancelled):
         estimate_plan(photos, config, _tiny_network(), cache=FeatureCache(tmp_path / "c"), preprocessing=PREP,
                       cancel=token)
+
+
+@pytest.mark.slow
+def test_the_estimate_is_within_twice_the_time_train_takes(tmp_path, bundled_network):
+    """The promise the window makes before Start, checked against real runs of ``train`` on the real
+    network: head only, and the recommended partial level (the head first, then the fine-tune on
+    cached boundary activations). Every planned epoch runs (no early stopping), as estimated."""
+    write_learnable_tree(tmp_path / "photos", {"red": 40, "blue": 40})
+    settle(*(tmp_path / "photos").rglob("*.jpg"))
+    dataset = DataSet()
+    dataset.add_folder(tmp_path / "photos")
+    config = TrainConfig(epochs=4, batch_size=8, early_stopping_patience=None, device="cpu")
+    store = SpeedStore(tmp_path / "speeds.json")
+    for level in (0, partial_level(bundled_network)):
+        # Each run on a cold cache of its own, as the estimate assumes.
+        run_config = replace(config, freeze_level=level)
+        cache = FeatureCache(tmp_path / f"cache-{level}")
+        planned = estimate_plan(dataset, run_config, bundled_network, cache=cache, store=store).chosen
+        result = train(dataset, run_config, backbone=bundled_network, cache=cache)
+        assert planned.level == level and len(result.history) == (2 if level else 1) * config.epochs
+        for actual, predicted in ((result.timings.first_model_s, planned.first_model_s),
+                                  (result.timings.total_s, planned.total_s)):
+            assert 0.5 <= actual / predicted <= 2.0, (level, actual, predicted)
 
 
 def test_missing_weights_are_said_not_estimated(tmp_path, monkeypatch):
