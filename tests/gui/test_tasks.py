@@ -143,3 +143,33 @@ def test_shutdown_gives_up_on_a_stuck_job_and_drops_its_answers(qtbot, slot):
 
 def test_shutdown_of_an_idle_slot_is_immediate(slot):
     assert slot.shutdown(0)
+
+
+def test_a_job_still_running_at_exit_is_cancelled_not_aborted(tmp_path):
+    # Qt aborts the process when a QThread is destroyed while running: a window torn down at exit
+    # without a shutdown (a script, a test session) must end cleanly, its job cancelled.
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    script = tmp_path / "exit_while_running.py"
+    script.write_text(
+        "import sys, time\n"
+        "from PySide6.QtWidgets import QApplication\n"
+        "from tlgui.gui.tasks import TaskSlot\n"
+        "app = QApplication(sys.argv)\n"
+        "def job(token, report):\n"
+        "    while True:\n"
+        "        token.raise_if_cancelled()\n"
+        "        time.sleep(0.01)\n"
+        "slot = TaskSlot()\n"
+        "slot.start(job)\n"
+        "time.sleep(0.2)\n"
+        "print('leaving', flush=True)\n"
+    )
+    repo = Path(__file__).resolve().parents[2]
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "PYTHONPATH": str(repo)}
+    done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=120, env=env)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "leaving" in done.stdout and "Destroyed while thread" not in done.stderr

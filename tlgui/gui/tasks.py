@@ -8,6 +8,7 @@ next cancel check by then is abandoned (kept alive, its answers dropped), never 
 
 from __future__ import annotations
 
+import atexit
 import time
 import traceback
 from collections.abc import Callable
@@ -28,6 +29,11 @@ SHUTDOWN_WAIT_MS = 5000
 # Runs whose job outlived a shutdown: held here so that their QThread is not destroyed while it
 # runs (Qt aborts the process if it is). Touched on the GUI thread only.
 _abandoned: list[_Run] = []
+# Every run started and not yet seen to end, for the same reason: an owner deleted without a
+# shutdown (a page torn down with the window at exit) must not take a running QThread with it.
+_started: list[_Run] = []
+#: At interpreter exit, how long running jobs (cancelled first) get in all to reach their cancel check.
+EXIT_WAIT_MS = 10_000
 
 
 class _Worker(QObject):
@@ -130,6 +136,8 @@ class TaskSlot(QObject):
         run.ended.connect(self._on_ended)
         self._run = run
         self._on_finished = on_finished
+        _started[:] = [other for other in _started if not other.has_ended()]
+        _started.append(run)
         self.busyChanged.emit(True)
         run.start()
         return True
@@ -201,6 +209,19 @@ def abandoned_count() -> int:
     """Abandoned jobs still running."""
     _reap()
     return len(_abandoned)
+
+
+@atexit.register
+def _stop_running_jobs() -> None:
+    """Cancel every job still running as the interpreter exits and give them ``EXIT_WAIT_MS`` in
+    all: Qt aborts the process when a QThread is destroyed while it runs (a test session or a
+    script that never closed its window would end in "Aborted")."""
+    runs = [run for run in (*_started, *_abandoned) if not run.has_ended()]
+    for run in runs:
+        run.token.cancel()
+    deadline = time.monotonic() + EXIT_WAIT_MS / 1000
+    for run in runs:
+        run.wait(max(0, int((deadline - time.monotonic()) * 1000)))
 
 
 def wait_for_abandoned(msecs: int) -> bool:
