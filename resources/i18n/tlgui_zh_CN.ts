@@ -338,6 +338,10 @@
         <translation>在本项目中训练（{run}，使用中）</translation>
     </message>
     <message>
+        <source>trained in this project (the new head of the run now training)</source>
+        <translation>在本项目中训练（正在训练的这次运行的新分类头）</translation>
+    </message>
+    <message>
         <source> · validation accuracy {accuracy}</source>
         <translation> · 验证准确率 {accuracy}</translation>
     </message>
@@ -2232,7 +2236,7 @@ Data: {photos}</source>
     <name>app</name>
     <message>
         <source>The project {path} could not be opened ({kind}).</source>
-        <extracomment>After the window has closed, how long a job abandoned at close may take to reach its cancel check. ``TLGUI_SMOKE_TEST=1``: the window closes by itself this long after opening (packaging/README.md). ``TLGUI_EXIT_AFTER_FIRST_PAINT=1``: once the window has first painted, print ``first-paint &lt;time.time()&gt;`` on stdout and close it; how benchmarks/startup.py times launch → first paint.</extracomment>
+        <extracomment>After the window has closed, how long a job abandoned at close may take to reach its cancel check. ``TLGUI_SMOKE_TEST=1``: the window closes by itself this long after opening (packaging/README.md). ``TLGUI_EXIT_AFTER_FIRST_PAINT=1``: once the window has first painted, print ``first-paint &lt;time.time()&gt;`` on stdout; once every page is built, ``all-pages &lt;time.time()&gt;``; then close. How benchmarks/startup.py times launch → first paint (and → all five pages).</extracomment>
         <translation>无法打开项目 {path}（{kind}）。</translation>
     </message>
     <message>

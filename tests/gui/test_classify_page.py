@@ -155,3 +155,10 @@ def test_a_csv_that_cannot_be_written_is_reported_with_its_name(page, tmp_path):
     page.controller.errorRaised.connect(errors.append)  # the window shows these as a dialog
     assert not page.export_csv(target)
     assert len(errors) == 1 and errors[0].startswith(f"The CSV file was not saved to {target}: ")
+
+
+def test_a_runs_early_model_is_named_as_such(page, trained):
+    # The head-first phase hands out a usable model before the run exists: no "(?, in use)".
+    assert page.controller.offer_early_model(trained.classifier)
+    text = page.model_label.text()
+    assert "the new head of the run now training" in text and "?" not in text

@@ -211,9 +211,12 @@ class ClassifyPage(QWidget):
             backbone = classifier.backbone_id
         names = ", ".join(classifier.class_names)
         run = self.controller.run_in_use
-        origin = (self.tr("from {file}").format(file=self.model_source.name) if self.model_source
-                  else self.tr("trained in this project ({run}, in use)").format(
-                      run=run.title if run is not None else "?"))
+        if self.model_source:
+            origin = self.tr("from {file}").format(file=self.model_source.name)
+        elif run is not None:
+            origin = self.tr("trained in this project ({run}, in use)").format(run=run.title)
+        else:  # a run's first usable model, handed out while its fine-tune goes on
+            origin = self.tr("trained in this project (the new head of the run now training)")
         accuracy = classifier.metrics.accuracy
         score = self.tr(" · validation accuracy {accuracy}").format(accuracy=f"{accuracy:.1%}") \
             if accuracy is not None else ""
