@@ -1,4 +1,4 @@
-"""8. Predicting a folder / the classifier's own forward pass, like for like.
+"""Predicting a folder / the classifier's own forward pass, like for like.
 
 The app side is ``Predictor.predict_paths`` over every hymenoptera photo (each photo once, as a
 folder's walk lists them): reading, decoding in the pipeline extraction uses (a thread pool a few
