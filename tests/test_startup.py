@@ -108,6 +108,20 @@ def test_exit_after_first_paint_prints_when_the_window_painted_then_when_every_p
     assert started < painted <= all_pages < time.time()
 
 
+def test_exit_after_first_paint_still_closes_the_window_when_nobody_reads_the_times(tmp_path):
+    read, write = os.pipe()
+    os.close(read)  # as in ``python -m tlgui | head -1`` once head has gone
+    environ = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "XDG_CONFIG_HOME": str(tmp_path / "config"),
+               "TLGUI_EXIT_AFTER_FIRST_PAINT": "1"}
+    try:
+        done = subprocess.run([sys.executable, "-m", "tlgui"], cwd=REPO, env=environ, stdout=write,
+                              stderr=subprocess.PIPE, text=True, timeout=60)
+    finally:
+        os.close(write)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert "BrokenPipeError" not in done.stderr
+
+
 _WARM_UP = """
 import json, os, sys
 from PySide6.QtCore import QTimer

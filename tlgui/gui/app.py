@@ -163,7 +163,15 @@ def warm_up(window: MainWindow) -> TaskSlot:
 
 
 def _print_time(line: str) -> None:
-    print(f"{line} {time.time():.6f}", flush=True)
+    try:
+        print(f"{line} {time.time():.6f}", flush=True)
+    except BrokenPipeError:
+        # Nobody reads any more (``python -m tlgui | head -1``). Raised here, inside a Qt slot, it
+        # would stop the slot before the window is closed, and the process would never end: the
+        # times go nowhere instead, including the line still buffered that exit would flush.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
 
 
 def main(argv: list[str] | None = None) -> int:
