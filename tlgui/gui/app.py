@@ -20,6 +20,7 @@ from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication, QWidget
 
 import tlgui
+import tlgui.gui.pyside_import_check  # noqa: F401 - before the rest of tlgui, whose imports it speeds up
 from tlgui.core.data.demo import demo_dataset
 from tlgui.core.errors import TlguiError
 from tlgui.core.resources import resources_dir
