@@ -51,16 +51,21 @@ def test_importing_the_window_imports_no_torch(tmp_path):
 
 
 # Not needed to show the Data page: the engine's heavy libraries, Pillow (no photo is decoded before
-# the thumbnails), the other pages' modules, and what the About box and the model export use.
+# the thumbnails), the other pages' modules, what the About box and the model export use, the
+# command line's sub-commands, the project file's reader and writer, and the backbone catalogue.
 NOT_BEFORE_THE_FIRST_PAINT = (
-    *HEAVY, "numpy", "pyqtgraph", "PIL", "importlib.metadata", "email",
+    *HEAVY, "numpy", "pyqtgraph", "PIL", "importlib.metadata", "email", "statistics",
     "tlgui.gui.pages.model.model_page", "tlgui.gui.pages.train.train_page",
     "tlgui.gui.pages.results.results_page", "tlgui.gui.pages.classify.classify_page",
     "tlgui.gui.about", "tlgui.gui.model_export",
+    "tlgui.cli.options", "tlgui.cli.terminal", "tlgui.cli.interrupt", "tlgui.cli.commands",
+    "tlgui.core.project", "tlgui.core.models.classifier",
+    "tlgui.core.backbones.catalogue", "tlgui.core.backbones.weights",
 )
 
 _FIRST_PAINT = """
 import json, sys
+import tlgui.cli.main  # first, as in ``python -m tlgui``
 from tlgui.gui import app as app_module
 app = app_module.make_application(["tlgui"])
 window = app_module.open_window()
