@@ -33,7 +33,6 @@ from PySide6.QtWidgets import (
     QListView,
     QMenu,
     QSizePolicy,
-    QStyle,
     QToolButton,
     QVBoxLayout,
     QWidget,
@@ -261,6 +260,10 @@ class BinPanel(QFrame):
             self.warning_icon.setToolTip("")
         else:
             severity, sentence = warning
+            # Here, not with the module: the QStyle class (566 enum members) is made when first named,
+            # and the demo's bins, shown at the first paint, have no warning.
+            from PySide6.QtWidgets import QStyle
+
             icon = QStyle.StandardPixmap.SP_MessageBoxCritical if severity == "error" \
                 else QStyle.StandardPixmap.SP_MessageBoxWarning
             self.warning_icon.setPixmap(self.style().standardIcon(icon).pixmap(16, 16))

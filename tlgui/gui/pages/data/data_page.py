@@ -46,7 +46,6 @@ from tlgui.gui.pages.data.banners import DemoBanner, DuplicatesBanner, NoticeBan
 from tlgui.gui.pages.data.bin_widget import BinPanel
 from tlgui.gui.pages.data.bins_model import BinModel, decode_paths, local_files
 from tlgui.gui.pages.data.drop_zone import DropZone
-from tlgui.gui.pages.data.duplicates import DuplicatesDialog
 from tlgui.gui.pages.data.intake import Intake, IntakeBar, IntakeRequest, IntakeResult
 from tlgui.gui.pages.data.preview import PhotoPreview
 from tlgui.gui.settings import app_settings
@@ -55,7 +54,8 @@ from tlgui.gui.widgets.thumb_delegate import ThumbnailDelegate
 from tlgui.gui.widgets.thumbnails import THUMB_SIZE, ThumbnailLoader
 from tlgui.gui.widgets.viewport import viewport
 
-if TYPE_CHECKING:  # imported when the photos are first checked: the window paints without it
+if TYPE_CHECKING:  # imported when first shown: the window paints without them
+    from tlgui.gui.pages.data.duplicates import DuplicatesDialog
     from tlgui.gui.pages.data.suspects import PhotoCheckDialog
 
 EMPTY_TEXT = QT_TRANSLATE_NOOP(
@@ -827,6 +827,8 @@ class DataPage(QWidget):
 
     def show_duplicates(self) -> DuplicatesDialog:
         """A non-modal view of the doubled photos; double-clicking one selects it in its bin."""
+        from tlgui.gui.pages.data.duplicates import DuplicatesDialog
+
         dialog = DuplicatesDialog(self.duplicates_banner.duplicates, self.loader, self)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.photoActivated.connect(self.reveal_photo)
