@@ -8,19 +8,18 @@ cannot be used as written, 1 for a file, folder or photo that cannot be used, 13
 
 from __future__ import annotations
 
-import argparse
 import contextlib
 import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from tlgui import __version__
-from tlgui.cli.interrupt import EXIT_INTERRUPTED, INTERRUPTED_MESSAGE, prompt_interrupts
-from tlgui.cli.options import CommandParser, UsageError
-from tlgui.cli.terminal import shown
-from tlgui.core.errors import TlguiError
 from tlgui.core.files.versions import PROJECT_SUFFIX
+
+if TYPE_CHECKING:
+    import argparse
 
 EXIT_ERROR = 1
 EXIT_USAGE = 2
@@ -32,6 +31,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not argv or _is_one_project_file(argv):
         # A double-clicked project file arrives as the only argument.
         return open_window(argv)
+    # The sub-commands' modules only here: ``tlgui`` alone opens the window, which needs none of them.
+    from tlgui.cli.interrupt import EXIT_INTERRUPTED, INTERRUPTED_MESSAGE, prompt_interrupts
+
     with prompt_interrupts():
         try:
             return _run(argv)
@@ -45,6 +47,9 @@ def _is_one_project_file(argv: list[str]) -> bool:
 
 
 def _run(argv: list[str]) -> int:
+    from tlgui.cli.options import UsageError
+    from tlgui.core.errors import TlguiError
+
     try:
         args = build_parser().parse_args(argv)
         return args.handler(args)
@@ -74,6 +79,8 @@ def _discard_stdout() -> None:
 
 
 def _print_error(message: object) -> None:
+    from tlgui.cli.terminal import shown
+
     print(f"tlgui: error: {shown(message)}", file=sys.stderr)
 
 
@@ -96,6 +103,8 @@ def gui_entry_point() -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from tlgui.cli.options import CommandParser
+
     parser = CommandParser(
         prog="tlgui",
         description="Transfer learning for photos. Without arguments, opens the window.",

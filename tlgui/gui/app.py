@@ -20,6 +20,7 @@ from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication, QWidget
 
 import tlgui
+import tlgui.gui.pyside_import_check  # noqa: F401 - before the rest of tlgui, whose imports it speeds up
 from tlgui.core.data.demo import demo_dataset
 from tlgui.core.errors import TlguiError
 from tlgui.core.resources import resources_dir
@@ -163,7 +164,15 @@ def warm_up(window: MainWindow) -> TaskSlot:
 
 
 def _print_time(line: str) -> None:
-    print(f"{line} {time.time():.6f}", flush=True)
+    try:
+        print(f"{line} {time.time():.6f}", flush=True)
+    except BrokenPipeError:
+        # Nobody reads any more (``python -m tlgui | head -1``). Raised here, inside a Qt slot, it
+        # would stop the slot before the window is closed, and the process would never end: the
+        # times go nowhere instead, including the line still buffered that exit would flush.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
 
 
 def main(argv: list[str] | None = None) -> int:

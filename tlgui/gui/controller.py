@@ -34,22 +34,34 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QUndoStack
 
-from tlgui.core.backbones.catalogue import DEFAULT_BACKBONE
+from tlgui.core.backbones.bundled import BACKBONE_ID as DEFAULT_BACKBONE
 from tlgui.core.data.bins import DataSet
 from tlgui.core.files.versions import PROJECT_SUFFIX, with_suffix
-from tlgui.core.project import Project
-from tlgui.core.project import load_project as _load_project_file
-from tlgui.core.project import save_project as _save_project_file
 from tlgui.core.training.config import TrainConfig
 from tlgui.core.training.runs import Run, RunAdded, RunHistory
 
 if TYPE_CHECKING:
     from tlgui.core.backbones.staged import StagedNetwork
     from tlgui.core.models.classifier import Classifier
+    from tlgui.core.project import Project
     from tlgui.core.training.trainer import TrainResult
 
 #: Edits of the bins that Edit > Undo can take back.
 UNDO_LIMIT = 200
+
+
+# The project file's module (zip, JSON, its checks) is imported when a file is opened or saved: the
+# window's first paint does not wait for it.
+def _load_project_file(path: Path) -> Project:
+    from tlgui.core.project import load_project
+
+    return load_project(path)
+
+
+def _save_project_file(target: Path, **parts) -> None:
+    from tlgui.core.project import Project, save_project
+
+    save_project(Project(**parts), target)
 
 
 class ProjectController(QObject):
@@ -291,13 +303,8 @@ class ProjectController(QObject):
         if target is None:
             raise ValueError("The project has no file yet; give a path.")
         target = with_suffix(target, PROJECT_SUFFIX)
-        project = Project(
-            dataset=self.dataset,
-            backbone_id=self.backbone_id,
-            config=self.config,
-            runs=self.runs,
-        )
-        _save_project_file(project, target)
+        _save_project_file(target, dataset=self.dataset, backbone_id=self.backbone_id, config=self.config,
+                           runs=self.runs)
         if target != self.path:
             self.path = target
             self.pathChanged.emit(target)

@@ -20,7 +20,6 @@ alone may be enough.
 
 from __future__ import annotations
 
-import statistics
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
@@ -53,7 +52,13 @@ class Recommendation:
 
 def photos_per_class(images_per_class: Mapping[str, int]) -> int:
     """The median class's photo count: one large or tiny class does not decide for all."""
-    return round(statistics.median(images_per_class.values())) if images_per_class else 0
+    # Not statistics.median: importing it (with decimal and fractions) costs more than this, and the
+    # Data page asks before the window first paints.
+    counts = sorted(images_per_class.values())
+    if not counts:
+        return 0
+    middle = len(counts) // 2
+    return round(counts[middle] if len(counts) % 2 else (counts[middle - 1] + counts[middle]) / 2)
 
 
 def recommended_regime(images_per_class: Mapping[str, int]) -> Regime:

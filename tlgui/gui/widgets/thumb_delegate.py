@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QPoint, QRect, QSize, Qt
 from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPalette, QPolygon
-from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem
+from PySide6.QtWidgets import QAbstractItemView, QStyledItemDelegate, QStyleOptionViewItem
 
 from tlgui.gui.pages.data.bins_model import DuplicateRole, FailedRole, SplitRole
 
@@ -18,6 +18,21 @@ from tlgui.gui.pages.data.bins_model import DuplicateRole, FailedRole, SplitRole
 CELL_MARGIN = 4
 
 DUPLICATE_COLOUR = QColor(230, 126, 34)
+
+
+def _is_selected(option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex) -> bool:
+    """Whether the cell being painted is selected in its view.
+
+    Asked of the view's selection, not of ``option.state``: reading that makes PySide build the
+    QStyle class and its 566 enum members (about a tenth of a bare window's start), and the bins
+    paint before the window's first paint.
+    """
+    view = option.widget
+    if isinstance(view, QAbstractItemView) and view.selectionModel() is not None:
+        return view.selectionModel().isSelected(index)
+    from PySide6.QtWidgets import QStyle  # painted outside a view: the style option is all there is
+
+    return bool(option.state & QStyle.StateFlag.State_Selected)
 
 
 class ThumbnailDelegate(QStyledItemDelegate):
@@ -40,7 +55,7 @@ class ThumbnailDelegate(QStyledItemDelegate):
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         cell = QRect(option.rect)
         palette = option.palette
-        selected = bool(option.state & QStyle.StateFlag.State_Selected)
+        selected = _is_selected(option, index)
         if selected:
             highlight = palette.color(QPalette.ColorRole.Highlight)
             fill = QColor(highlight)

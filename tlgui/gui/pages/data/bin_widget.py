@@ -33,7 +33,6 @@ from PySide6.QtWidgets import (
     QListView,
     QMenu,
     QSizePolicy,
-    QStyle,
     QToolButton,
     QVBoxLayout,
     QWidget,
@@ -46,6 +45,7 @@ from tlgui.gui.pages.data.bins_model import BinModel
 from tlgui.gui.widgets.plain_text import make_plain
 from tlgui.gui.widgets.progress_text import counted
 from tlgui.gui.widgets.thumb_delegate import ThumbnailDelegate
+from tlgui.gui.widgets.viewport import viewport
 
 #: How long a bin stays outlined after an edit put something in it.
 HIGHLIGHT_MS = 1600
@@ -221,7 +221,7 @@ class BinPanel(QFrame):
         self.view.previewRequested.connect(lambda row: self.previewRequested.emit(self.label, row))
         self.view.contextMenuRequested.connect(self._show_photo_menu)
         self.view.selectionModel().selectionChanged.connect(lambda *_: self.selectionChanged.emit(self.label))
-        self._grid_viewport = self.view.viewport()
+        self._grid_viewport = viewport(self.view)
         self._grid_viewport.installEventFilter(self)
         self.photo_menu = self._build_photo_menu()
         self.empty_hint = QLabel(self.tr("Empty — drop photos here."))
@@ -260,6 +260,10 @@ class BinPanel(QFrame):
             self.warning_icon.setToolTip("")
         else:
             severity, sentence = warning
+            # Here, not with the module: the QStyle class (566 enum members) is made when first named,
+            # and the demo's bins, shown at the first paint, have no warning.
+            from PySide6.QtWidgets import QStyle
+
             icon = QStyle.StandardPixmap.SP_MessageBoxCritical if severity == "error" \
                 else QStyle.StandardPixmap.SP_MessageBoxWarning
             self.warning_icon.setPixmap(self.style().standardIcon(icon).pixmap(16, 16))
@@ -289,7 +293,7 @@ class BinPanel(QFrame):
 
     def _fit_height(self) -> None:
         """Tall enough for every row: the page scrolls, never the grid."""
-        width = self.view.viewport().width() if self.view.isVisible() else self.width() - 4
+        width = viewport(self.view).width() if self.view.isVisible() else self.width() - 4
         rows = max(1, self.view.rows_for_width(width or self.width()))
         height = rows * self.view.gridSize().height() + 2 * self.view.frameWidth() + 4
         if self.view.height() != height:
@@ -324,7 +328,7 @@ class BinPanel(QFrame):
         # The grid lays out lazily: make sure its rows have places before asking where one is.
         self.view.doItemsLayout()
         rect = self.view.visualRect(first)
-        return QRect(self.view.viewport().mapTo(self, rect.topLeft()), rect.size())
+        return QRect(viewport(self.view).mapTo(self, rect.topLeft()), rect.size())
 
     # -- outline: drop target, edit landed -------------------------------------------------------
 

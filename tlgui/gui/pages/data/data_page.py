@@ -46,15 +46,16 @@ from tlgui.gui.pages.data.banners import DemoBanner, DuplicatesBanner, NoticeBan
 from tlgui.gui.pages.data.bin_widget import BinPanel
 from tlgui.gui.pages.data.bins_model import BinModel, decode_paths, local_files
 from tlgui.gui.pages.data.drop_zone import DropZone
-from tlgui.gui.pages.data.duplicates import DuplicatesDialog
 from tlgui.gui.pages.data.intake import Intake, IntakeBar, IntakeRequest, IntakeResult
 from tlgui.gui.pages.data.preview import PhotoPreview
 from tlgui.gui.settings import app_settings
 from tlgui.gui.widgets.progress_text import counted
 from tlgui.gui.widgets.thumb_delegate import ThumbnailDelegate
 from tlgui.gui.widgets.thumbnails import THUMB_SIZE, ThumbnailLoader
+from tlgui.gui.widgets.viewport import viewport
 
-if TYPE_CHECKING:  # imported when the photos are first checked: the window paints without it
+if TYPE_CHECKING:  # imported when first shown: the window paints without them
+    from tlgui.gui.pages.data.duplicates import DuplicatesDialog
     from tlgui.gui.pages.data.suspects import PhotoCheckDialog
 
 EMPTY_TEXT = QT_TRANSLATE_NOOP(
@@ -174,9 +175,9 @@ class _DragScroller(QObject):
 
     def follow(self, global_pos: QPoint) -> None:
         """The drag is at ``global_pos``: scroll when it is near an edge (or below the bins)."""
-        viewport = self._scroll.viewport()
-        y = viewport.mapFromGlobal(global_pos).y()
-        height = viewport.height()
+        shown = viewport(self._scroll)
+        y = shown.mapFromGlobal(global_pos).y()
+        height = shown.height()
         if y < AUTOSCROLL_MARGIN:
             self._step = -max(4, (AUTOSCROLL_MARGIN - y) // 2)
         elif y > height - AUTOSCROLL_MARGIN:
@@ -303,7 +304,7 @@ class DataPage(QWidget):
         self.scroll.setWidget(self.bins_container)
         self.scroll.verticalScrollBar().setSingleStep(24)
         self.drag_scroller = _DragScroller(self.scroll)
-        for watched in (self.scroll.viewport(), self.bins_container):
+        for watched in (viewport(self.scroll), self.bins_container):
             watched.installEventFilter(self.drag_scroller)
         self.empty_state = _EmptyState(self)
         self.stack = QStackedWidget()
@@ -416,7 +417,7 @@ class DataPage(QWidget):
         panel.previewRequested.connect(self.show_preview)
         panel.checkedChanged.connect(lambda _label, _on: self._update_buttons())
         panel.selectionChanged.connect(lambda _label: self._update_buttons())
-        for watched in (panel, panel.view.viewport()):
+        for watched in (panel, viewport(panel.view)):
             watched.installEventFilter(self.drag_scroller)
         # The regime of the last _update_regime, which runs right after each refresh: planning once
         # per panel would split the whole data set once per class.
@@ -507,7 +508,7 @@ class DataPage(QWidget):
         QApplication.sendEvent(self.scroll, QEvent(QEvent.Type.LayoutRequest))
         if rect is None:
             top = panel.mapTo(self.bins_container, QPoint(0, 0))
-            height = min(panel.height(), self.scroll.viewport().height())
+            height = min(panel.height(), viewport(self.scroll).height())
             self.scroll.ensureVisible(top.x(), top.y() + height // 2, 0, height // 2 + 4)
         else:
             centre = panel.mapTo(self.bins_container, rect.center())
@@ -826,6 +827,8 @@ class DataPage(QWidget):
 
     def show_duplicates(self) -> DuplicatesDialog:
         """A non-modal view of the doubled photos; double-clicking one selects it in its bin."""
+        from tlgui.gui.pages.data.duplicates import DuplicatesDialog
+
         dialog = DuplicatesDialog(self.duplicates_banner.duplicates, self.loader, self)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.photoActivated.connect(self.reveal_photo)
