@@ -2081,6 +2081,10 @@ Data: {photos}</source>
         <translation>变体数为 0 时，新的分类头在每张照片的普通裁剪上训练；随后的微调每轮都会对照片做数据增强。</translation>
     </message>
     <message>
+        <source>With 0 variants the new head trains on each photo&apos;s plain crop; the fine-tune that follows trains on augmented variants of each photo too, cached once.</source>
+        <translation>变体数为 0 时，新的分类头在每张照片的普通裁剪上训练；随后的微调还会在每张照片的数据增强变体上训练，这些变体只需缓存一次。</translation>
+    </message>
+    <message>
         <source>With 0 variants augmentation does not apply: training on cached features sees each photo&apos;s plain crop. Set variants to use it (each costs one more pass over the photos, once).</source>
         <translation>变体数为 0 时数据增强不起作用：在缓存的特征上训练只会看到每张照片的普通裁剪。设置变体数即可使用数据增强（每个变体要多处理一遍照片，只需一次）。</translation>
     </message>

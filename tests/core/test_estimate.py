@@ -37,7 +37,7 @@ from tlgui.core.plan.regime import Regime
 from tlgui.core.progress import CancelToken
 from tlgui.core.runtime.inference import InferenceSettings
 from tlgui.core.training.cache_key import cache_namespace
-from tlgui.core.training.config import TrainConfig
+from tlgui.core.training.config import FINE_TUNE_CACHED_VIEWS, TrainConfig
 from tlgui.core.training.extraction import ViewRecipe, ViewRequest, compute_activations
 from tlgui.core.training.feature_cache import FeatureCache
 from tlgui.core.training.trainer import train
@@ -195,6 +195,32 @@ def test_each_regime_costs_what_it_computes():
     views = Workload(train=100, val=20, views=3, epochs=10, batch_size=10, augment=True)
     first_views, _ = level_time(views, rates, plans[0], 3, cold, use_cache=True)
     assert first_views == pytest.approx(head_first + 200 * (0.008 + 0.031))
+    # A partial fine-tune's own views are computed at its boundary; the head's phase stays as it was.
+    tuned = replace(work, fine_tune_views=3)
+    tuned_first, tuned_total = level_time(tuned, rates, plans[1], 3, cold, use_cache=True)
+    assert tuned_first == pytest.approx(head_first)
+    assert tuned_total == pytest.approx(total + 200 * (0.008 + 0.01))
+
+
+def test_the_plan_counts_the_views_each_phase_caches(photos, tmp_path, monkeypatch):
+    """The head phase caches ``cached_views``, a partial fine-tune at least FINE_TUNE_CACHED_VIEWS:
+    the estimate counts what the run will compute, phase by phase."""
+    seen = []
+    real_level_time = estimate.level_time
+
+    def recording(work, *args, **kwargs):
+        seen.append(work)
+        return real_level_time(work, *args, **kwargs)
+
+    monkeypatch.setattr(estimate, "level_time", recording)
+    net = _tiny_network()
+    for cached_views, augment in ((0, True), (3, True), (2, False)):
+        seen.clear()
+        config = TrainConfig(freeze_level=1, device="cpu", cached_views=cached_views, augment=augment)
+        estimate_plan(photos, config, net, cache=FeatureCache(tmp_path / "c"), preprocessing=PREP)
+        head_views = 1 + (cached_views if augment else 0)
+        tuned_views = 1 + (max(cached_views, FINE_TUNE_CACHED_VIEWS) if augment else 0)
+        assert {(w.views, w.fine_tune_views) for w in seen} == {(head_views, tuned_views)}
 
 
 @pytest.fixture

@@ -11,10 +11,12 @@ import tlgui.core.training.loop as loop_module
 from tlgui.core.data.bins import DataSet
 from tlgui.core.errors import Cancelled
 from tlgui.core.models.classifier import Classifier
+from tlgui.core.plan.freezing import freezable_stages, max_freeze_level
+from tlgui.core.plan.recommend import partial_level
 from tlgui.core.plan.regime import Regime
 from tlgui.core.predict.predictor import Predictor
 from tlgui.core.progress import CancelToken
-from tlgui.core.training.config import HEAD_LEARNING_RATE
+from tlgui.core.training.config import FULL_LEARNING_RATE, HEAD_LEARNING_RATE, PARTIAL_LEARNING_RATE
 from tlgui.core.training.feature_cache import FeatureCache
 from tlgui.core.training.trainer import TrainConfig, TrainingCallback, train
 
@@ -159,3 +161,37 @@ def test_a_head_only_run_announces_its_one_model(photos, bundled_network, tmp_pa
     assert watcher.calls == ["epoch 1 head", "epoch 2 head", "ready", "end"]
     assert watcher.ready == [result.classifier]
     assert [s.epochs for s in result.history] == [2, 2]
+
+
+def test_each_phase_learns_at_the_rates_its_regime_is_given(photos, bundled_network, tmp_path, monkeypatch):
+    """The head phase trains the head alone at the head's rate; a fine-tune gives the new head its
+    regime's rate and the trainable pretrained stages that rate times its regime's factor."""
+    optimizers = []
+    make_optimizer = loop_module._optimizer
+
+    def recorded(*args, **kwargs):
+        optimizers.append(make_optimizer(*args, **kwargs))
+        return optimizers[-1]
+
+    monkeypatch.setattr(loop_module, "_optimizer", recorded)
+    dataset = _dataset(photos)
+    top = max_freeze_level(bundled_network)
+    for level, regime, rate in ((partial_level(bundled_network), Regime.PARTIAL, PARTIAL_LEARNING_RATE),
+                                (top, Regime.FULL, FULL_LEARNING_RATE)):
+        optimizers.clear()
+        config = TrainConfig(epochs=1, freeze_level=level, early_stopping_patience=None, device="cpu")
+        result = train(dataset, config, backbone=bundled_network, cache=FeatureCache(tmp_path / f"c{level}"))
+        assert result.regime is regime and len(optimizers) == 2
+
+        head_phase, fine_tune = optimizers
+        (only_group,) = head_phase.param_groups
+        assert only_group["initial_lr"] == HEAD_LEARNING_RATE
+        assert {id(p) for p in only_group["params"]} == {id(p) for p in result.classifier.network.head.parameters()}
+
+        head_group, body_group = fine_tune.param_groups
+        assert head_group["initial_lr"] == rate
+        assert body_group["initial_lr"] == pytest.approx(rate * loop_module.BODY_LR_FACTOR[regime])
+        # The body group is exactly the stages the level trains (the last ``level`` freezable ones).
+        stages = list(result.classifier.network.stages.values())
+        trained = [stages[i] for i in freezable_stages(bundled_network)[top - level:]]
+        assert {id(p) for p in body_group["params"]} == {id(p) for stage in trained for p in stage.parameters()}

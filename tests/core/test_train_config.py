@@ -12,7 +12,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tlgui.core.errors import SettingsError, TlguiError
+from tlgui.core.plan.regime import Regime
 from tlgui.core.training.config import (
+    FINE_TUNE_CACHED_VIEWS,
     MAX_BATCH_SIZE,
     MAX_CACHED_VIEWS,
     MAX_EPOCHS,
@@ -20,6 +22,7 @@ from tlgui.core.training.config import (
     MAX_LEARNING_RATE,
     MAX_SEED,
     TrainConfig,
+    cached_views_of,
 )
 
 REFUSED = [
@@ -124,3 +127,13 @@ def test_any_settings_from_a_file_give_a_usable_config_or_one_sentence(document)
         return
     # Whatever was accepted survives the trip through a project file unchanged.
     assert TrainConfig.from_dict(json.loads(json.dumps(config.to_dict()))) == config
+
+
+@pytest.mark.parametrize("cached_views", [0, FINE_TUNE_CACHED_VIEWS, FINE_TUNE_CACHED_VIEWS + 2])
+def test_each_phase_caches_the_views_its_regime_is_given(cached_views):
+    config = TrainConfig(cached_views=cached_views)
+    assert cached_views_of(config, Regime.HEAD) == cached_views
+    assert cached_views_of(config, Regime.PARTIAL) == max(cached_views, FINE_TUNE_CACHED_VIEWS)
+    assert cached_views_of(config, Regime.FULL) == 0  # it decodes and augments its photos every epoch
+    plain = replace(config, augment=False)
+    assert [cached_views_of(plain, regime) for regime in Regime] == [0, 0, 0]

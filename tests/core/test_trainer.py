@@ -14,6 +14,7 @@ from tlgui.core.data.bins import DataSet
 from tlgui.core.errors import Cancelled, DataError, TlguiError
 from tlgui.core.plan.regime import Regime
 from tlgui.core.progress import CancelToken, Phase
+from tlgui.core.training.config import FINE_TUNE_CACHED_VIEWS
 from tlgui.core.training.feature_cache import FeatureCache
 from tlgui.core.training.trainer import TrainConfig, TrainingCallback, train
 
@@ -111,6 +112,20 @@ def test_cached_augmented_views_are_computed_once_each(learnable_tree, bundled_n
     config = TrainConfig(epochs=2, freeze_level=0, cached_views=2)
     train(ds, config, backbone=bundled_network, cache=FeatureCache(tmp_path / "c"))
     assert counter.images == 3 * len(train_items) + len(val_items)
+
+
+def test_a_partial_fine_tune_caches_augmented_views_of_its_own(learnable_tree, bundled_network, tmp_path,
+                                                               monkeypatch):
+    counter = CountingTrunk(monkeypatch)
+    ds = _dataset(learnable_tree)
+    train_items, val_items = ds.split(0.2, 0)
+    config = TrainConfig(epochs=1, freeze_level=1, cached_views=0, early_stopping_patience=None)
+    train(ds, config, backbone=bundled_network, cache=FeatureCache(tmp_path / "c"))
+    # The head's pooled features: the plain crop of every photo. The boundary's: the plain crop and
+    # FINE_TUNE_CACHED_VIEWS augmented views of every training photo, the plain crop of the others.
+    head = len(train_items) + len(val_items)
+    fine_tune = (1 + FINE_TUNE_CACHED_VIEWS) * len(train_items) + len(val_items)
+    assert FINE_TUNE_CACHED_VIEWS > 0 and counter.images == head + fine_tune
 
 
 def test_stop_keeps_the_best_epoch_so_far(learnable_tree, bundled_network, tmp_path):

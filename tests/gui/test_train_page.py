@@ -127,6 +127,9 @@ def test_options_follow_the_freeze_level_and_the_data(qtbot, pages, tmp_path):
     form.augment.setChecked(True)
     form.cached_views.setValue(0)
     assert "augments its photos every epoch" in form.augment_note.text()
+    # The last stages on cached activations: the fine-tune caches augmented variants of its own.
+    model_page.freeze.slider.setValue(1)
+    assert form.augment_note.isVisibleTo(page) and "augmented variants of each photo too" in form.augment_note.text()
     # Head only on cached features: with no variants, augmentation does nothing, and the form says so.
     model_page.freeze.slider.setValue(0)
     assert not form.cache_note.isVisibleTo(page)

@@ -53,7 +53,7 @@ from tlgui.core.plan.regime import Regime
 from tlgui.core.progress import CancelToken
 from tlgui.core.runtime.inference import InferenceSettings, torch_threads
 from tlgui.core.training.cache_key import cache_namespace, current_stamps, entry_key, remembered_digests
-from tlgui.core.training.config import TrainConfig
+from tlgui.core.training.config import TrainConfig, cached_views_of
 from tlgui.core.training.extraction import ViewRecipe, ViewRequest, pooled_batches
 from tlgui.core.training.feature_cache import FeatureCache, default_cache_dir
 
@@ -482,10 +482,11 @@ class Workload:
 
     train: int
     val: int
-    views: int  # cached views per training photo (1 + K augmented ones)
+    views: int  # cached views per training photo in the head phase (1 + K augmented ones)
     epochs: int
     batch_size: int
     augment: bool
+    fine_tune_views: int = 1  # cached views per training photo of a partial fine-tune on the cache
 
     @property
     def steps_per_epoch(self) -> int:
@@ -518,22 +519,22 @@ def level_time(
     """
     net = rates.network
     plain = work.train + work.val  # view 0 of every photo
-    augmented = work.train * (work.views - 1)
 
-    def features(boundary: int) -> float:
+    def features(boundary: int, views: int) -> float:
         share = cached(boundary)
+        augmented = work.train * (views - 1)
         computed = plain * rates.extract(boundary, False) + augmented * rates.extract(boundary, True)
         return (1 - share.fraction) * computed + share.fraction * (plain + augmented) * share.read_s
 
     head_epochs = work.epochs * (work.steps_per_epoch * net.step_s + work.val * net.inference_from(head_boundary))
-    first_model = net.setup_s + features(head_boundary) + head_epochs
+    first_model = net.setup_s + features(head_boundary, work.views) + head_epochs
     if plan.regime is Regime.HEAD:
         return first_model, first_model
     handed_out = first_model + net.setup_s  # the head's model is copied for the caller
     boundary = plan.first_trainable_stage
     if use_cache and boundary > 0:
         epoch = work.train * net.train_from(boundary) + work.val * net.inference_from(boundary)
-        return first_model, handed_out + features(boundary) + work.epochs * epoch
+        return first_model, handed_out + features(boundary, work.fine_tune_views) + work.epochs * epoch
     # Streamed: every epoch decodes (augmented afresh) and runs the frozen trunk without a graph;
     # validation photos are decoded once and kept.
     decode = rates.decode.augmented_s if work.augment else rates.decode.plain_s
@@ -575,21 +576,24 @@ def estimate_plan(
     if cancel is not None:
         cancel.raise_if_cancelled()
     rates = Rates(speed, decode, overlapped=settings.device.type != "cpu")
-    views = (1 + config.cached_views) if config.augment else 1
-    work = Workload(len(train_items), len(val_items), views, config.epochs, config.batch_size, config.augment)
+    views = 1 + cached_views_of(config, Regime.HEAD)
+    work = Workload(len(train_items), len(val_items), views, config.epochs, config.batch_size, config.augment,
+                    fine_tune_views=1 + cached_views_of(config, Regime.PARTIAL))
 
-    requests = [ViewRequest(i.path, v) for i in train_items for v in range(views)]
-    requests += [ViewRequest(i.path, 0) for i in val_items]
     precision = str(settings.autocast_dtype or "fp32")
     shares: dict[int, CacheShare] = {}
+    head_boundary = len(net.stages) - 1
 
     def cached(boundary: int) -> CacheShare:
         if boundary not in shares:
+            # The head's pooled features hold its views; a fine-tune's boundary holds the fine-tune's.
+            count = work.views if boundary == head_boundary else work.fine_tune_views
+            requests = [ViewRequest(i.path, v) for i in train_items for v in range(count)]
+            requests += [ViewRequest(i.path, 0) for i in val_items]
             namespace = cache_namespace(net, boundary, recipe.key(), precision) if cache is not None else ""
             shares[boundary] = cached_fraction(cache, namespace, requests)
         return shares[boundary]
 
-    head_boundary = len(net.stages) - 1
     chosen_plan = plan_freeze(net, counts, config)
 
     def estimate(plan: FreezePlan) -> LevelEstimate:

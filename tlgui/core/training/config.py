@@ -17,16 +17,51 @@ from tlgui.core.plan.regime import Regime
 
 AUGMENT_STRENGTHS = ("light", "medium", "strong")
 
-# Learning rates when the user leaves ``TrainConfig.learning_rate`` unset. A head alone starts from
-# random weights and takes big steps; once pretrained stages train too, smaller steps keep them
-# from forgetting what they learned on ImageNet.
+# Learning rates when the user leaves ``TrainConfig.learning_rate`` unset, per regime (the new head's;
+# pretrained stages get ``loop.BODY_LR_FACTOR`` of it). A head alone starts from random weights and
+# takes big steps; once pretrained stages train too, smaller steps keep them from forgetting what
+# they learned on ImageNet.
 HEAD_LEARNING_RATE = 3e-3
-FINE_TUNE_LEARNING_RATE = 1e-3
+# A partial fine-tune starts from the trained head and moves only the top stages, on cached
+# activations. Measured on trashnet (2,527 photos, head + last 2 stages, one cached augmented view,
+# seed 0; best validation accuracy of 505 photos): 1e-3 gave 92.3% (466) in 43 epochs, 2e-3 gave
+# 94.5% (477) in 34. The defaults (the view cached for the fine-tune only) on the same split with
+# training seeds 0, 1, 2: 93.5% (472) in 34 epochs, 92.9% (469) in 40, 93.9% (474) in 37.
+PARTIAL_LEARNING_RATE = 2e-3
+# A full fine-tune moves the earliest layers too, which a higher rate was not measured on.
+FULL_LEARNING_RATE = 1e-3
+
+
+# Augmented views per training photo that a partial fine-tune on cached activations trains on at
+# least (besides the plain crop), whatever ``TrainConfig.cached_views`` asks of the head. Without them
+# the trainable stages see the same crop of each photo every epoch and learn it by heart; the head
+# phase keeps ``cached_views`` (0 by default), so the first usable model comes no later. Each view is
+# one more pass of the training photos through the frozen trunk, once. Measured on trashnet (2,527
+# photos, head + last 2 stages at a rate of 1e-3, seed 0; best validation accuracy of 505 photos):
+# no view gave 91.9% (464) in 39 epochs, one 92.3% (466) in 43, two 91.9% in 29 (the head phase had
+# the views too); at 2e-3 (PARTIAL_LEARNING_RATE) one view gave 94.5% (477) in 34. One view adds
+# about 5% to the planned time of a run (the extraction of one more pass at the boundary).
+FINE_TUNE_CACHED_VIEWS = 1
 
 
 def default_learning_rate(regime: Regime) -> float:
-    """The learning rate of the new head when the user chose none (earlier stages get less)."""
-    return HEAD_LEARNING_RATE if regime is Regime.HEAD else FINE_TUNE_LEARNING_RATE
+    """The learning rate of the new head when the user chose none (see ``loop.BODY_LR_FACTOR`` for the
+    pretrained stages)."""
+    return {Regime.HEAD: HEAD_LEARNING_RATE, Regime.PARTIAL: PARTIAL_LEARNING_RATE,
+            Regime.FULL: FULL_LEARNING_RATE}[Regime(regime)]
+
+
+def cached_views_of(config: TrainConfig, regime: Regime) -> int:
+    """Augmented views per training photo cached for a phase of ``regime`` (0 with augmentation off).
+
+    The head phase caches ``config.cached_views``; a partial fine-tune at least ``FINE_TUNE_CACHED_VIEWS``.
+    A full fine-tune decodes its photos every epoch, augmented afresh: it caches none.
+    """
+    if not config.augment or regime is Regime.FULL:
+        return 0
+    if regime is Regime.PARTIAL:
+        return max(config.cached_views, FINE_TUNE_CACHED_VIEWS)
+    return config.cached_views
 
 
 @dataclass

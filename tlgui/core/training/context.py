@@ -25,6 +25,7 @@ class TrainingContext:
     """The network being trained and the settings every batch source shares.
 
     ``boundary`` is the first trainable stage: stages before it are frozen and may be cached.
+    ``cached_views``: augmented views per training photo cached at the boundary (``cached_views_of``).
     ``on_skipped`` is told about photos that could not be read, so the run can list them.
     """
 
@@ -41,9 +42,10 @@ class TrainingContext:
     cached_views: int
     on_skipped: SkippedFn
 
-    def for_head(self) -> TrainingContext:
-        """The same run with only the new head training, on the pooled features (every run's first phase)."""
-        return replace(self, boundary=len(self.network.stages) - 1, regime=Regime.HEAD)
+    def for_head(self, cached_views: int) -> TrainingContext:
+        """The same run with only the new head training, on the pooled features (every run's first
+        phase), with ``cached_views`` augmented views of each training photo."""
+        return replace(self, boundary=len(self.network.stages) - 1, regime=Regime.HEAD, cached_views=cached_views)
 
     @property
     def recipe(self) -> ViewRecipe:

@@ -41,7 +41,7 @@ from tlgui.core.runtime.inference import InferenceSettings
 from tlgui.core.training import distributed
 from tlgui.core.training.best_epoch import BestEpochTracker
 from tlgui.core.training.callbacks import TrainingCallback
-from tlgui.core.training.config import TrainConfig
+from tlgui.core.training.config import TrainConfig, cached_views_of
 from tlgui.core.training.context import SkippedPhotos, TrainingContext
 from tlgui.core.training.feature_cache import FeatureCache
 from tlgui.core.training.loop import PhaseSpan, Weights, fit, restore_best
@@ -102,7 +102,7 @@ class TrainingRun:
         started = time.perf_counter()
         class_names, train_items, val_items = self._check_data()
         context = self._prepare(class_names)
-        head_context = context.for_head()
+        head_context = context.for_head(cached_views_of(self.config, Regime.HEAD))
         fine_tune = context.regime is not Regime.HEAD
         tracker: BestEpochTracker[Weights] = BestEpochTracker(self.config.early_stopping_patience)
 
@@ -261,7 +261,7 @@ class TrainingRun:
             seed=cfg.seed,
             augment=cfg.augment,
             augment_strength=cfg.augment_strength,
-            cached_views=cfg.cached_views,
+            cached_views=cached_views_of(cfg, self.plan.regime),
             on_skipped=self.skipped.record,
         )
 

@@ -226,6 +226,10 @@ class TrainSettingsForm(QWidget):
         if streamed:
             return self.tr("With 0 variants the new head trains on each photo's plain crop; the fine-tune that "
                            "follows augments its photos every epoch.")
+        if self._regime is Regime.PARTIAL:
+            # A partial fine-tune on the cache has augmented variants of its own (FINE_TUNE_CACHED_VIEWS).
+            return self.tr("With 0 variants the new head trains on each photo's plain crop; the fine-tune that "
+                           "follows trains on augmented variants of each photo too, cached once.")
         return self.tr("With 0 variants augmentation does not apply: training on cached features sees each photo's "
                        "plain crop. Set variants to use it (each costs one more pass over the photos, once).")
 
