@@ -49,9 +49,10 @@ from tlgui.core.training.feature_cache import FeatureCache
 T = TypeVar("T")
 R = TypeVar("R")
 
-# Batches decoded ahead of the forward pass when it runs in one lane. More lanes take batches from
-# this queue sooner, so it gets shorter by as many: the batches held in memory stay about the same.
-DECODE_AHEAD = 2
+# The batches a decode → forward run holds at once: the one handed out, one in each forward lane
+# (beyond the caller's own), and the rest decoding ahead, at least one. More lanes mean fewer decoded
+# ahead: memory holds a few batches, however many lanes, never the whole folder.
+BATCHES_IN_FLIGHT = 4
 
 # Bumped whenever decoding or resampling changes the pixels a view gets, so that cached
 # activations made by an older version are recomputed rather than mixed with new ones.
@@ -137,7 +138,7 @@ def decoded_batches(
     batch_size: int,
     workers: int,
     *,
-    prefetch_batches: int = DECODE_AHEAD,
+    prefetch_batches: int = 2,
     cancel: CancelToken | None = None,
 ) -> Iterator[tuple[list[ViewRequest], torch.Tensor | None, list[ImageDecodeError]]]:
     """Yield (good requests, uint8 batch, failures) in order, decoding ahead in a thread pool."""
@@ -164,8 +165,10 @@ def forwarded_batches(
     """
     batches = -(-len(requests) // max(1, batch_size))
     lanes = settings.lanes_for(batches)
-    pooled = pooled_batches(requests, make, batch_size, settings.decode_workers,
-                            max(1, DECODE_AHEAD + 1 - lanes), cancel=cancel)
+    in_lane_threads = lanes if lanes > 1 else 0  # one lane runs in this thread, on the batch handed out
+    # pooled_batches holds prefetch + 1 batches beyond the one handed out
+    prefetch = max(0, BATCHES_IN_FLIGHT - 2 - in_lane_threads)
+    pooled = pooled_batches(requests, make, batch_size, settings.decode_workers, prefetch, cancel=cancel)
 
     def run(item: tuple[list[ViewRequest], list[T], list[ImageDecodeError]]) -> R | None:
         good, made, _failures = item
@@ -180,7 +183,7 @@ def pooled_batches(
     make: Callable[[ViewRequest], T],
     batch_size: int,
     workers: int,
-    prefetch_batches: int = DECODE_AHEAD,
+    prefetch_batches: int = 2,
     *,
     cancel: CancelToken | None = None,
 ) -> Iterator[tuple[list[ViewRequest], list[T], list[ImageDecodeError]]]:
