@@ -33,9 +33,10 @@ def default_decode_workers() -> int:
 # A CPU forward pass with several intra-op (OpenMP) threads waits at a barrier after every operator:
 # when decoding threads on the same cores preempt one of them, all of them wait. Several lanes, each
 # a Python thread running whole batches on its share of the torch threads (one each on a small
-# machine), lose nothing at those barriers and let decoding fill the gaps: on 2 cores, 2 single-thread
-# lanes ran EfficientNet-Lite0 batches of 32 as fast as one 2-thread forward when alone, and 1.5x as
-# fast beside a decoding pool. Each lane holds a batch in flight: a few lanes, however many cores.
+# machine), have no shared barrier, so decoding fills the gaps instead of stalling them. Measured on
+# a shared 2-core CPU (EfficientNet-Lite0, batch 32, bf16): predict_paths in 2 lanes ran 1.00-1.07x
+# as fast as in one (median of paired rounds), although a lane's forward costs ~10% more CPU per
+# image (two batches in cache at once). Each lane holds a batch in flight: a few lanes, however many cores.
 MAX_CPU_FORWARD_LANES = 4
 
 
