@@ -283,28 +283,6 @@ def compare(timings: Timings, items: int, value: str, reference: str, labels: tu
     return a, b, note, extra
 
 
-def lanes_text(lanes: int) -> str:
-    """How the app side ran its forward passes, for a note."""
-    import torch
-
-    if lanes <= 1:
-        return "one forward at a time"
-    threads = torch.get_num_threads()
-    if threads % lanes:
-        return f"{lanes} forward lanes sharing {threads} torch threads"
-    share = threads // lanes
-    return f"{lanes} forward lanes of {share} torch thread{'s' if share != 1 else ''} each"
-
-
-def in_lanes_text(timings: Timings, items: int, lanes: int) -> str:
-    """The model-only forward in the app's lanes against the reference, for a note ('' with one lane)."""
-    if "model in lanes" not in timings.wall:
-        return ""
-    laned, plain = timings.best_rate("model in lanes", items), timings.best_rate("model", items)
-    return (f"model-only in the app's {lanes} lanes {laned:.1f} img/s = {laned / plain:.2f}x the reference "
-            f"(what the lanes alone change); ")
-
-
 def interleaved(
     runs: dict[str, Callable[[], object]], *, rounds: int, max_rounds: int | None = None, budget_s: float = 0.0
 ) -> Timings:

@@ -3,17 +3,15 @@
 The app side is ``compute_activations(..., cache=None)``: decoding (draft mode, thread pool),
 resizing, cropping, normalising and the forward pass to the head-only boundary (pooled features).
 The reference runs only ``forward_until`` on the same images, decoded and normalised beforehand,
-with the same batch (32), precision and memory format (``InferenceSettings.choose(device)``), one
-batch at a time on the default torch threads. On a CPU the app runs its forward passes in a few lanes
-(``InferenceSettings.forward_lanes``); the note says how many, and what the same model-only forward
-gives in those lanes. A ratio near 1 means decoding is hidden behind the forward pass.
+with the same batch (32), precision and memory format (``InferenceSettings.choose(device)``).
+A ratio near 1 means decoding is hidden behind the forward pass.
 """
 
 from __future__ import annotations
 
 import torch
 
-from benchmarks.common import Context, Row, compare, in_lanes_text, interleaved, lanes_text, ratio_row, sync
+from benchmarks.common import Context, Row, compare, interleaved, ratio_row, sync
 
 NAME = "extract"
 BATCH = 32
@@ -99,25 +97,6 @@ class ModelOnly:
         del out
         return self.count
 
-    def lanes(self) -> int:
-        """The forward lanes compute_activations uses for these images."""
-        return self.app.settings.lanes_for(len(self.batches))
-
-    def run_in_lanes(self) -> int:
-        """The same forward passes in the app's lanes: what the lanes alone change."""
-        from tlgui.core.runtime.lanes import in_lanes
-
-        s = self.app.settings
-
-        def forward(x):
-            with torch.inference_mode(), s.autocast():
-                return self.app.net.forward_until(self.app.boundary, x)
-
-        for _x, _out in in_lanes(self.batches, forward, self.lanes()):
-            pass
-        sync(s.device)
-        return self.count
-
 
 def run(ctx: Context) -> list[Row]:
     n = 32 if ctx.quick else 128
@@ -126,12 +105,7 @@ def run(ctx: Context) -> list[Row]:
     app.warm_up()
     model.run()
     decode = DecodeOnly(app)
-    runs = {"app": app.run, "model": model.run, "decode": decode.run}
-    lanes = model.lanes()
-    if lanes > 1:
-        model.run_in_lanes()  # warm: each lane's thread count has its own kernels
-        runs["model in lanes"] = model.run_in_lanes
-    times = interleaved(runs, **ctx.rounds)
+    times = interleaved({"app": app.run, "model": model.run, "decode": decode.run}, **ctx.rounds)
     app_rate, model_rate, rounds_note, extra = compare(times, n, "app", "model", ("app", "model-only"))
     # CPU milliseconds per image of each part. With every core busy in the forward pass, decoding
     # can only hide if it is cheap: the best possible ratio is model / (model + decode) CPU time.
@@ -142,8 +116,7 @@ def run(ctx: Context) -> list[Row]:
     precision = str(s.autocast_dtype).replace("torch.", "") if s.autocast_dtype else "fp32"
     fmt = "channels_last" if s.channels_last else "contiguous"
     note = (f"{n} hymenoptera JPEGs, batch {BATCH}, {precision} autocast, {fmt}, {s.decode_workers} decode threads, "
-            f"{torch.get_num_threads()} torch threads; app: {lanes_text(lanes)}; reference: one batch at a time; "
-            f"{rounds_note}; {in_lanes_text(times, n, lanes)}".rstrip("; "))
+            f"{torch.get_num_threads()} torch threads; {rounds_note}")
     row = ratio_row("extraction / model-only forward", app_rate, model_rate, "img/s", at_least=TARGET, note=note)
     row.extra = extra
     diag = Row("  diagnostic: decode+resize alone / model-only (CPU ms per image)", decode_ms, "ms",

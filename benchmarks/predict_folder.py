@@ -6,18 +6,15 @@ batches ahead), resizing, cropping, normalising, the forward pass, softmax and t
 The reference runs only the same classifier's forward on pre-decoded, pre-normalised batches of the
 same sizes (the folder's first batches, cycled: a network's cost does not depend on the pixels), with
 the predictor's own ``InferenceSettings`` (precision, memory format) in the same process, so with the
-same torch threads, one batch at a time (as a plain model runs). On a CPU the app runs its forward
-passes in a few lanes (``InferenceSettings.forward_lanes``); the note says how many, and what the
-same model-only forward gives in those lanes, so that a gain from the lanes alone shows. A ratio near 1
-means decoding is hidden behind the forward pass. Decoding alone runs in the same rounds: with both
-on the same cores, model / (model + decode) CPU time is a ceiling.
+same torch threads. A ratio near 1 means decoding is hidden behind the forward pass. Decoding alone
+runs in the same rounds: with both on the same cores, model / (model + decode) CPU time is a ceiling.
 """
 
 from __future__ import annotations
 
 import torch
 
-from benchmarks.common import Context, Row, compare, in_lanes_text, interleaved, lanes_text, ratio_row, sync
+from benchmarks.common import Context, Row, compare, interleaved, ratio_row, sync
 
 NAME = "predict"
 BATCH = 32
@@ -60,22 +57,6 @@ class FolderPrediction:
                 self.predictor.network(x)
         sync(self.settings.device)
 
-    def lanes(self) -> int:
-        """The forward lanes predict_paths uses for this folder."""
-        return self.settings.lanes_for(len(self.inputs))
-
-    def model_in_lanes(self) -> None:
-        """The model-only forward in the app's lanes: what the lanes alone change."""
-        from tlgui.core.runtime.lanes import in_lanes
-
-        def forward(x):
-            with torch.inference_mode(), self.settings.autocast():
-                return self.predictor.network(x)
-
-        for _x, _out in in_lanes(self.inputs, forward, self.lanes()):
-            pass
-        sync(self.settings.device)
-
     def decode_only(self) -> None:
         from tlgui.core.training.extraction import decoded_batches
 
@@ -89,7 +70,6 @@ class FolderPrediction:
         with torch.inference_mode(), self.settings.autocast():
             self.predictor.network(self.inputs[0])
             self.predictor.network(self.inputs[-1])
-        self.model_in_lanes()
 
 
 def run(ctx: Context) -> list[Row]:
@@ -97,11 +77,8 @@ def run(ctx: Context) -> list[Row]:
     n = 2 * BATCH if ctx.quick else len(photos)
     bench = FolderPrediction(ctx, photos[:n])
     bench.warm_up()
-    runs = {"predict": bench.predict, "model": bench.model_only, "decode": bench.decode_only}
-    lanes = bench.lanes()
-    if lanes > 1:
-        runs["model in lanes"] = bench.model_in_lanes
-    times = interleaved(runs, **ctx.rounds)
+    times = interleaved({"predict": bench.predict, "model": bench.model_only, "decode": bench.decode_only},
+                        **ctx.rounds)
     app_rate, model_rate, rounds_note, extra = compare(times, n, "predict", "model", ("predict", "model-only"))
     decode_ms = min(times.cpu["decode"]) / n * 1000
     model_ms = min(times.cpu["model"]) / n * 1000
@@ -110,9 +87,8 @@ def run(ctx: Context) -> list[Row]:
     fmt = "channels_last" if s.channels_last else "contiguous"
     note = (f"{n} hymenoptera JPEGs (each once), batch {BATCH} on both sides, {precision} on both sides (the "
             f"predictor's own settings), {fmt}, {s.decode_workers} decode threads, {torch.get_num_threads()} torch "
-            f"threads on both sides; app: {lanes_text(lanes)}; reference: the same classifier's forward alone on "
-            f"pre-decoded, pre-normalised batches of the same sizes, one batch at a time; {rounds_note}; "
-            f"{in_lanes_text(times, n, lanes)}decode alone {decode_ms:.1f} CPU ms per photo vs model "
+            f"threads on both sides; reference: the same classifier's forward alone on pre-decoded, pre-normalised "
+            f"batches of the same sizes; {rounds_note}; decode alone {decode_ms:.1f} CPU ms per photo vs model "
             f"{model_ms:.1f}: ceiling with both on the same cores {model_ms / (model_ms + decode_ms):.2f}")
     row = ratio_row("predict a folder (predict_paths) / model-only forward", app_rate, model_rate, "img/s",
                     at_least=TARGET, note=note)

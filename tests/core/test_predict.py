@@ -194,8 +194,7 @@ def test_cancel_between_batches(predictor, photo_folder, monkeypatch):
     monkeypatch.setattr(predictor, "_predict_batch", forward_then_stop)
     with pytest.raises(Cancelled):
         predictor.predict_paths(paths, batch_size=2, cancel=token)
-    # The first batch, and the one each other forward lane had started by then: no batch after Stop.
-    assert 1 <= len(calls) <= predictor.settings.forward_lanes
+    assert len(calls) == 1
 
 
 def test_cancel_before_start(predictor, photo_folder):

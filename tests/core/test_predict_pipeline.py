@@ -1,6 +1,5 @@
 """Predicting a folder through extraction's pipeline: decoding runs ahead of the forward pass on a
-bounded queue, a corrupt photo is reported in its row, and Stop ends the run within a batch; with
-the forward pass in one lane and in two (see test_forward_lanes)."""
+bounded queue, a corrupt photo is reported in its row, and Stop ends the run within a batch."""
 
 from __future__ import annotations
 
@@ -19,7 +18,6 @@ from tlgui.core.errors import Cancelled
 from tlgui.core.models.classifier import Classifier
 from tlgui.core.predict.predictor import Predictor
 from tlgui.core.progress import CancelToken
-from tlgui.core.runtime.inference import torch_threads
 from tlgui.core.training import extraction
 
 BATCH = 4
@@ -27,15 +25,8 @@ PHOTOS = 40  # ten batches: far more than the queue may hold
 CORRUPT = 6  # in the second batch
 
 
-@pytest.fixture(params=[1, 2], ids=["one lane", "two lanes"])
-def lanes(request):
-    # Two lanes need two torch threads, on any machine.
-    with torch_threads(max(request.param, torch.get_num_threads())):
-        yield request.param
-
-
 @pytest.fixture()
-def predictor(lanes) -> Predictor:
+def predictor() -> Predictor:
     torch.manual_seed(0)
     net = StagedNetwork(
         [
@@ -46,9 +37,7 @@ def predictor(lanes) -> Predictor:
         backbone_id="tiny",
     )
     classifier = Classifier(net.eval(), ["a", "b", "c"], "tiny", Preprocessing(input_size=16, resize_size=20))
-    predictor = Predictor(classifier, device="cpu", mixed_precision=False)
-    predictor.settings.forward_lanes = lanes
-    return predictor
+    return Predictor(classifier, device="cpu", mixed_precision=False)
 
 
 @pytest.fixture()
@@ -132,7 +121,7 @@ def test_a_corrupt_photo_is_reported_in_its_row_and_the_same_photos_get_the_same
         assert single.probability == pytest.approx(in_batch.probability, abs=1e-5)
 
 
-def test_stop_after_a_batch_ends_the_run_and_its_decoding(predictor, lanes, folder, monkeypatch):
+def test_stop_after_a_batch_ends_the_run_and_its_decoding(predictor, folder, monkeypatch):
     reads = Reads(monkeypatch)
     forwards = []
     forward = predictor._predict_batch
@@ -143,9 +132,7 @@ def test_stop_after_a_batch_ends_the_run_and_its_decoding(predictor, lanes, fold
     token.cancel()  # the user presses Stop while the first batch is shown
     with pytest.raises(Cancelled):
         next(stream)
-    # The forwards under way when Stop came end; none starts after (one lane: the first batch only;
-    # more lanes: the first batch and the one each lane had taken).
-    assert len(first) == BATCH and len(forwards) <= (1 if lanes == 1 else 1 + lanes)
+    assert len(first) == BATCH and len(forwards) == 1
     # What was queued ahead is dropped: no more than the few batches in flight are ever read.
     assert reads.settle(at_least=0) <= 4 * BATCH
 

@@ -14,18 +14,10 @@ from tlgui.core.errors import Cancelled
 from tlgui.core.models.classifier import Classifier
 from tlgui.core.predict.predictor import Predictor
 from tlgui.core.progress import CancelToken
-from tlgui.core.runtime.inference import torch_threads
-
-
-@pytest.fixture(params=[1, 2], ids=["one lane", "two lanes"])
-def lanes(request):
-    # Two lanes need two torch threads, on any machine.
-    with torch_threads(max(request.param, torch.get_num_threads())):
-        yield request.param
 
 
 @pytest.fixture()
-def predictor(lanes) -> Predictor:
+def predictor() -> Predictor:
     torch.manual_seed(0)
     net = StagedNetwork(
         [
@@ -36,9 +28,7 @@ def predictor(lanes) -> Predictor:
         backbone_id="tiny",
     )
     classifier = Classifier(net.eval(), ["a", "b"], "tiny", Preprocessing(input_size=16, resize_size=20))
-    predictor = Predictor(classifier, device="cpu", mixed_precision=False)
-    predictor.settings.forward_lanes = lanes
-    return predictor
+    return Predictor(classifier, device="cpu", mixed_precision=False)
 
 
 @pytest.fixture()
@@ -63,18 +53,15 @@ def test_batches_come_in_order_and_add_up_to_predict_paths(predictor, photos):
     assert [(p.path, p.top) for p in whole] == [(p.path, p.top) for p in flat]
 
 
-def test_each_batch_is_handed_out_before_the_rest_is_predicted(predictor, lanes, photos, monkeypatch):
+def test_each_batch_is_handed_out_before_the_rest_is_predicted(predictor, photos, monkeypatch):
     forwards = []
     real = predictor._predict_batch
     monkeypatch.setattr(predictor, "_predict_batch", lambda *a: forwards.append(1) or real(*a))
     events = []
     seen = [(len(batch), len(forwards)) for batch in predictor.predict_batches(photos, batch_size=4,
                                                                              progress=events.append)]
-    # When a batch arrives, the network has run that batch and, in several lanes, at most the one
-    # batch each lane has taken next; in one lane, no further.
-    ahead = 0 if lanes == 1 else lanes
-    assert [size for size, _ in seen] == [4, 4, 3]
-    assert all(k + 1 <= forwarded <= min(3, k + 1 + ahead) for k, (_size, forwarded) in enumerate(seen))
+    # When a batch arrives, the network has run that batch and no further.
+    assert seen == [(4, 1), (4, 2), (3, 3)]
     assert events[-1].done == events[-1].total == 11
 
 

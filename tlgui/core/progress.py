@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Collection
-from concurrent.futures import Future, wait
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -88,20 +87,6 @@ class CancelToken:
     def raise_if_cancelled(self) -> None:
         if self._event.is_set():
             raise Cancelled()
-
-
-# How often a wait for worker threads looks at the Stop flag: a batch of large photos can take seconds.
-CANCEL_POLL_S = 0.05
-
-
-def wait_unless_cancelled(futures: Collection[Future], cancel: CancelToken | None) -> None:
-    """Return when every future is done; raise ``Cancelled`` within ``CANCEL_POLL_S`` of Stop."""
-    if cancel is None:
-        wait(futures)
-        return
-    while wait(futures, timeout=CANCEL_POLL_S).not_done:
-        cancel.raise_if_cancelled()
-    cancel.raise_if_cancelled()
 
 
 class RateMeter:

@@ -1,9 +1,9 @@
 """Top-k prediction with a trained Classifier: one image, many paths, or whole folders.
 
-Many photos go through extraction's pipeline (``forwarded_batches``): a small thread pool decodes a
+Many photos go through extraction's pipeline (``decoded_batches``): a small thread pool decodes a
 few batches ahead (Pillow releases the GIL; JPEGs decode in draft mode at reduced scale) while the
-network runs the current ones, in the settings' forward lanes on a CPU, with the same precision and
-memory format as extraction (``InferenceSettings.forward_uint8``). A photo that cannot be read becomes a ``Prediction`` with
+network runs the current one, with the same precision and memory format as extraction
+(``InferenceSettings.forward_uint8``). A photo that cannot be read becomes a ``Prediction`` with
 ``error`` set, so one bad file never stops a folder of thousands.
 """
 
@@ -25,7 +25,7 @@ from tlgui.core.i18n import _
 from tlgui.core.models.classifier import Classifier
 from tlgui.core.progress import CancelToken, Phase, ProgressFn, RateMeter
 from tlgui.core.runtime.inference import InferenceSettings, torch_threads
-from tlgui.core.training.extraction import ViewRecipe, ViewRequest, forwarded_batches, stack_images
+from tlgui.core.training.extraction import ViewRecipe, ViewRequest, decoded_batches
 
 
 @dataclass
@@ -114,35 +114,33 @@ class Predictor:
         meter = RateMeter(Phase.PREDICT, len(requests), progress)
         meter.update(0, _("Predicting"), force=True)
         done = 0
-
-        def forward(good: list[ViewRequest], tensors: list[torch.Tensor]) -> list[Prediction]:
-            return self._predict_batch(stack_images(tensors), [r.path for r in good], top_k)
-
-        batches = forwarded_batches(requests, self._recipe.make, forward, size, self.settings, cancel=cancel)
+        batches = decoded_batches(requests, self._recipe.make, size, self.settings.decode_workers, cancel=cancel)
         try:
-            for good, _tensors, failures, decoded in batches:
-                # Batches come in order, so this batch is the next slice of requests.
+            for good, batch, failures in batches:
+                # decoded_batches yields batches in order, so this batch is the next slice of requests.
                 chunk = requests[done : done + size]
-                predictions = self._batch_predictions(chunk, good, decoded or [], failures)
+                predictions = self._batch_predictions(chunk, good, batch, failures, top_k)
                 done += len(chunk)
                 meter.update(done, _("Predicting"))
                 yield predictions
         finally:
-            batches.close()  # cancels decodes queued ahead and ends the forward lanes when stopped early
+            batches.close()  # cancels decodes queued ahead when stopped early
 
     def predict_folder(self, folder: Path | str, **kwargs) -> list[Prediction]:
         """Every supported image under ``folder`` (recursive, sorted); same options as predict_paths."""
         return self.predict_paths(collect_images([Path(folder)]), **kwargs)
 
     # ---- internals ----------------------------------------------------------------------------
-    @staticmethod
     def _batch_predictions(
+        self,
         chunk: Sequence[ViewRequest],
         good: list[ViewRequest],
-        decoded: list[Prediction],
+        batch: torch.Tensor | None,
         failures: list[ImageDecodeError],
+        top_k: int,
     ) -> list[Prediction]:
         """Predictions for one batch of requests in request order, failures included."""
+        decoded = self._predict_batch(batch, [r.path for r in good], top_k) if batch is not None else []
         by_request = {id(r): p for r, p in zip(good, decoded, strict=True)}
         reasons = {f.path: f.reason for f in failures}
         return [

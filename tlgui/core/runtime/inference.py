@@ -30,21 +30,6 @@ def default_decode_workers() -> int:
     return max(1, min(4, (os.cpu_count() or 2)))
 
 
-# A CPU forward pass with several intra-op (OpenMP) threads waits at a barrier after every operator:
-# when decoding threads on the same cores preempt one of them, all of them wait. Several lanes, each
-# a Python thread running whole batches on its share of the torch threads (one each on a small
-# machine), have no shared barrier, so decoding fills the gaps instead of stalling them. Measured on
-# a shared 2-core CPU (EfficientNet-Lite0, batch 32, bf16): predict_paths in 2 lanes ran 1.00-1.07x
-# as fast as in one (median of paired rounds), although a lane's forward costs ~10% more CPU per
-# image (two batches in cache at once). Each lane holds a batch in flight: a few lanes, however many cores.
-MAX_CPU_FORWARD_LANES = 4
-
-
-def default_forward_lanes() -> int:
-    """How many batches a CPU forward pass runs at once: one lane per torch thread, up to a few."""
-    return max(1, min(MAX_CPU_FORWARD_LANES, torch.get_num_threads()))
-
-
 @contextlib.contextmanager
 def torch_threads(n: int) -> Iterator[None]:
     """Run the block with ``n`` intra-op threads (process-wide), then restore the previous count.
@@ -69,7 +54,6 @@ class InferenceSettings:
     channels_last: bool = True
     autocast_dtype: torch.dtype | None = None
     decode_workers: int = field(default_factory=default_decode_workers)
-    forward_lanes: int = field(default_factory=default_forward_lanes)
 
     @classmethod
     def choose(cls, device: str = "auto", *, mixed_precision: bool = True) -> InferenceSettings:
@@ -81,9 +65,6 @@ class InferenceSettings:
         elif mixed_precision and dev.type == "cpu" and cpu_supports_bf16() and os.environ.get("TLGUI_CPU_BF16", "1") != "0":
             dtype = torch.bfloat16
         settings = cls(device=dev, channels_last=dev.type != "mps", autocast_dtype=dtype)
-        if dev.type != "cpu":
-            # An accelerator runs one batch at a time anyway; one lane keeps its queue in order.
-            settings.forward_lanes = 1
         if dev.type == "cuda":
             # The GPU outruns any one core at decoding JPEGs: give decoding every core.
             settings.decode_workers = max(1, os.cpu_count() or 1)
@@ -93,13 +74,6 @@ class InferenceSettings:
     def extraction_batch_size(self) -> int:
         """Frozen-trunk batches: large on a GPU (throughput), modest on a CPU (memory, latency)."""
         return 128 if self.device.type == "cuda" else 32
-
-    def lanes_for(self, batches: int) -> int:
-        """Forward lanes for a run of ``batches`` batches: never more than the batches, nor than the
-        torch threads there are now (a caller that asked for one thread gets one lane)."""
-        if self.device.type != "cpu":
-            return 1
-        return max(1, min(self.forward_lanes, torch.get_num_threads(), batches))
 
     def autocast(self) -> contextlib.AbstractContextManager:
         if self.autocast_dtype is None:

@@ -2,10 +2,9 @@
 
 Decoding JPEGs (in draft mode, at reduced scale) and resizing run in a small thread pool — Pillow
 releases the GIL — while the network computes the previous batch, so the CPU spends its time in
-the forward pass. ``forwarded_batches`` is that pipeline, shared with prediction (``predict_batches``):
-a bounded queue of a few batches decoded ahead (``pooled_batches``), handed out in order to the
-forward lanes (``in_lanes``: on a CPU, a few batches at once, one thread each), results in order,
-unreadable photos reported per request, Stop noticed while waiting. Results go to the FeatureCache batch by batch, so a stopped
+the forward pass. ``pooled_batches`` is that pipeline, shared with prediction (``predict_batches``):
+a bounded queue of a few batches decoded ahead, handed out in order, unreadable photos reported per
+request, Stop noticed while waiting. Results go to the FeatureCache batch by batch, so a stopped
 extraction keeps what it finished. Each photo is read once, and what is decoded and hashed are
 those same bytes: the cache keys (``cache_key``) name the pixels that were really computed.
 """
@@ -18,7 +17,7 @@ import stat
 import time
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from functools import cached_property, partial
 from pathlib import Path
@@ -33,9 +32,8 @@ from tlgui.core.data.images import content_digest, load_rgb, os_error_reason
 from tlgui.core.errors import ImageDecodeError
 from tlgui.core.files.limits import describe_file_kind
 from tlgui.core.i18n import _
-from tlgui.core.progress import CancelToken, Phase, ProgressFn, RateMeter, wait_unless_cancelled
+from tlgui.core.progress import CancelToken, Phase, ProgressFn, RateMeter
 from tlgui.core.runtime.inference import InferenceSettings
-from tlgui.core.runtime.lanes import in_lanes
 from tlgui.core.training.augment import augment_uint8
 from tlgui.core.training.cache_key import (
     FileStamp,
@@ -47,12 +45,6 @@ from tlgui.core.training.cache_key import (
 from tlgui.core.training.feature_cache import FeatureCache
 
 T = TypeVar("T")
-R = TypeVar("R")
-
-# The batches a decode → forward run holds at once: the one handed out, one in each forward lane
-# (beyond the caller's own), and the rest decoding ahead, at least one. More lanes mean fewer decoded
-# ahead: memory holds a few batches, however many lanes, never the whole folder.
-BATCHES_IN_FLIGHT = 4
 
 # Bumped whenever decoding or resampling changes the pixels a view gets, so that cached
 # activations made by an older version are recomputed rather than mixed with new ones.
@@ -60,6 +52,10 @@ PIXEL_PIPELINE_VERSION = 2
 
 # Feature maps are stored in half precision: half the disk and memory, and the head trains the same.
 STORE_DTYPE = np.float16
+
+# How often a wait for decodes looks at the Stop flag: a batch of large photos can take seconds.
+CANCEL_POLL_S = 0.05
+
 
 @dataclass(frozen=True)
 class ViewRequest:
@@ -147,37 +143,6 @@ def decoded_batches(
         yield good, (stack_images(tensors) if tensors else None), failures
 
 
-def forwarded_batches(
-    requests: Sequence[ViewRequest],
-    make: Callable[[ViewRequest], T],
-    forward: Callable[[list[ViewRequest], list[T]], R],
-    batch_size: int,
-    settings: InferenceSettings,
-    *,
-    cancel: CancelToken | None = None,
-) -> Iterator[tuple[list[ViewRequest], list[T], list[ImageDecodeError], R | None]]:
-    """Yield (good requests, their decodes, failures, ``forward(good, decodes)``) batch by batch, in
-    order: the decode → forward pipeline prediction and extraction share.
-
-    Decoding runs ahead in a thread pool (``pooled_batches``); ``forward`` runs in the settings'
-    forward lanes (``in_lanes``), never on a batch where nothing could be decoded (None there).
-    ``Cancelled`` is raised within ``CANCEL_POLL_S`` of Stop, once the forwards already running end.
-    """
-    batches = -(-len(requests) // max(1, batch_size))
-    lanes = settings.lanes_for(batches)
-    in_lane_threads = lanes if lanes > 1 else 0  # one lane runs in this thread, on the batch handed out
-    # pooled_batches holds prefetch + 1 batches beyond the one handed out
-    prefetch = max(0, BATCHES_IN_FLIGHT - 2 - in_lane_threads)
-    pooled = pooled_batches(requests, make, batch_size, settings.decode_workers, prefetch, cancel=cancel)
-
-    def run(item: tuple[list[ViewRequest], list[T], list[ImageDecodeError]]) -> R | None:
-        good, made, _failures = item
-        return forward(good, made) if made else None
-
-    for (good, made, failures), out in in_lanes(pooled, run, lanes, cancel=cancel):
-        yield good, made, failures, out
-
-
 def pooled_batches(
     requests: Sequence[ViewRequest],
     make: Callable[[ViewRequest], T],
@@ -208,7 +173,7 @@ def pooled_batches(
         submit_until_full()
         for batch in batches:
             futures = pending.popleft()
-            wait_unless_cancelled(futures, cancel)  # before queueing more: Stop queues nothing new
+            _wait_unless_cancelled(futures, cancel)  # before queueing more: Stop queues nothing new
             submit_until_full()
             good, results, failures = [], [], []
             for request, future in zip(batch, futures, strict=True):
@@ -226,6 +191,15 @@ def pooled_batches(
         # Stopped or closed early: the queued decodes are dropped, and the running ones are not
         # waited for (a photo on a slow disk must not hold up Stop); their threads end after them.
         pool.shutdown(wait=False, cancel_futures=True)
+
+
+def _wait_unless_cancelled(futures: list[Future], cancel: CancelToken | None) -> None:
+    """Return when every future is done; raise ``Cancelled`` as soon as Stop is set."""
+    if cancel is None:
+        return  # future.result() waits
+    while wait(futures, timeout=CANCEL_POLL_S).not_done:
+        cancel.raise_if_cancelled()
+    cancel.raise_if_cancelled()
 
 
 def stack_images(tensors: Sequence[torch.Tensor]) -> torch.Tensor:
@@ -283,12 +257,11 @@ def compute_activations(
         # Without a cache nothing is keyed: hashing would only cost time.
         return _Computed(pixels, photo.digest if cache is not None else "", photo.stamp)
 
-    def forward(_good: list[ViewRequest], computed: list[_Computed]) -> np.ndarray:
-        return run_trunk(net, boundary, stack_images([c.pixels for c in computed]), recipe.prep, settings)
-
-    for good, computed, failed, out in forwarded_batches(missing, make, forward, batch_size, settings, cancel=cancel):
+    pooled = pooled_batches(missing, make, batch_size, settings.decode_workers, cancel=cancel)
+    for good, computed, failed in pooled:
         failures.extend(failed)
-        if out is not None:
+        if computed:
+            out = run_trunk(net, boundary, stack_images([c.pixels for c in computed]), recipe.prep, settings)
             found.update(zip(good, out, strict=True))
             if cache is not None:
                 pairs = list(zip(good, computed, strict=True))
