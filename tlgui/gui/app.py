@@ -31,8 +31,6 @@ from tlgui.gui.settings import APPLICATION, ORGANISATION
 from tlgui.gui.tasks import TaskSlot, wait_for_abandoned
 
 ICON_FILE = "tlgui.svg"
-#: After the window has closed, how long a job abandoned at close may take to reach its cancel check.
-EXIT_WAIT_MS = 10_000
 #: ``TLGUI_SMOKE_TEST=1``: the window closes by itself this long after opening (packaging/README.md).
 SMOKE_TEST_ENV = "TLGUI_SMOKE_TEST"
 SMOKE_TEST_CLOSE_MS = 3_000
@@ -209,7 +207,7 @@ def main(argv: list[str] | None = None) -> int:
     code = app.exec()
     for slot in warming:
         slot.shutdown(0)  # an import cannot be interrupted: it is waited for below, like any abandoned job
-    if not wait_for_abandoned(EXIT_WAIT_MS):
+    if not wait_for_abandoned():
         # A job still inside one long engine call: Qt aborts the process if its thread is destroyed
         # while running, and nothing can interrupt the call. Every save was finished or abandoned
         # atomically, so leave now without the interpreter's teardown.

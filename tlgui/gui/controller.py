@@ -34,7 +34,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QUndoStack
 
-from tlgui.core.backbones.bundled import BACKBONE_ID as DEFAULT_BACKBONE
+from tlgui.core.backbones.bundled import DEFAULT_BACKBONE
 from tlgui.core.data.bins import DataSet
 from tlgui.core.files.versions import PROJECT_SUFFIX, with_suffix
 from tlgui.core.training.config import TrainConfig

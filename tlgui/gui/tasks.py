@@ -32,7 +32,8 @@ _abandoned: list[_Run] = []
 # Every run started and not yet seen to end, for the same reason: an owner deleted without a
 # shutdown (a page torn down with the window at exit) must not take a running QThread with it.
 _started: list[_Run] = []
-#: At interpreter exit, how long running jobs (cancelled first) get in all to reach their cancel check.
+#: Before the process exits, how long jobs still running (cancelled first) get in all to reach
+#: their cancel check.
 EXIT_WAIT_MS = 10_000
 
 
@@ -219,14 +220,17 @@ def _stop_running_jobs() -> None:
     runs = [run for run in (*_started, *_abandoned) if not run.has_ended()]
     for run in runs:
         run.token.cancel()
-    deadline = time.monotonic() + EXIT_WAIT_MS / 1000
+    _wait_for(runs, EXIT_WAIT_MS)
+
+
+def wait_for_abandoned(msecs: int = EXIT_WAIT_MS) -> bool:
+    """Before the process exits: give abandoned jobs ``msecs`` in all to end. True if all have."""
+    _wait_for(list(_abandoned), msecs)
+    return abandoned_count() == 0
+
+
+def _wait_for(runs: list[_Run], msecs: int) -> None:
+    """Wait for ``runs`` to end, ``msecs`` in all (not each)."""
+    deadline = time.monotonic() + msecs / 1000
     for run in runs:
         run.wait(max(0, int((deadline - time.monotonic()) * 1000)))
-
-
-def wait_for_abandoned(msecs: int) -> bool:
-    """Before the process exits: give abandoned jobs ``msecs`` in all to end. True if all have."""
-    deadline = time.monotonic() + msecs / 1000
-    for run in list(_abandoned):
-        run.wait(max(0, int((deadline - time.monotonic()) * 1000)))
-    return abandoned_count() == 0

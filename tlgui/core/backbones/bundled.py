@@ -23,6 +23,8 @@ if TYPE_CHECKING:
     from tlgui.core.backbones.staged import StagedNetwork
 
 BACKBONE_ID = "efficientnet_lite0"
+#: The backbone a new project starts with: the one whose weights come with tlgui, so it needs no download.
+DEFAULT_BACKBONE = BACKBONE_ID
 TIMM_ARCHITECTURE = "tf_efficientnet_lite0"
 WEIGHTS_FILENAME = "efficientnet-lite0-57934424.pth"
 # timm's pretrained_cfg for these weights: TF-style inputs in [-1, 1], bicubic, crop_pct 0.875.

@@ -27,7 +27,7 @@ if TYPE_CHECKING:
 
     from tlgui.core.backbones.staged import StagedNetwork
 
-DEFAULT_BACKBONE = bundled.BACKBONE_ID
+DEFAULT_BACKBONE = bundled.DEFAULT_BACKBONE
 
 
 @dataclass(frozen=True)
