@@ -38,3 +38,14 @@ def _english_window(qapp):
     from tlgui.gui.language import install_language
 
     install_language(qapp, "en")
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _cycles_collected_on_the_gui_thread(qapp):
+    """As in the application: cycles holding Qt objects are collected on the GUI thread, never on a
+    decoder or job thread (Qt objects destroyed there crashed a later collection)."""
+    from tlgui.gui.main_thread_gc import collect_on_gui_thread
+
+    collector = collect_on_gui_thread(qapp)
+    yield collector
+    collector.stop()

@@ -26,6 +26,7 @@ from tlgui.core.errors import TlguiError
 from tlgui.core.resources import resources_dir
 from tlgui.gui.controller import ProjectController
 from tlgui.gui.language import install_language, window_language
+from tlgui.gui.main_thread_gc import collect_on_gui_thread
 from tlgui.gui.main_window import MODEL, MainWindow
 from tlgui.gui.settings import APPLICATION, ORGANISATION
 from tlgui.gui.tasks import TaskSlot, wait_for_abandoned
@@ -79,6 +80,7 @@ def make_application(argv: list[str]) -> QApplication:
     app.setDesktopFileName("tlgui")
     app.setWindowIcon(app_icon())
     install_language(app, window_language())
+    collect_on_gui_thread(app)
     return app
 
 

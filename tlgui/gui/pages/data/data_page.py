@@ -437,9 +437,10 @@ class DataPage(QWidget):
     def _drop_panel(self, label: str) -> None:
         panel = self.panels.pop(label)
         self.bins_layout.removeWidget(panel)
-        # Unparent now: deleteLater alone leaves the panel painted until the event loop runs it.
-        panel.hide()
-        panel.setParent(None)
+        panel.hide()  # now: deleteLater alone leaves the panel painted until the event loop runs it
+        # Still parented, so Qt deletes it, on this thread, once the handler that dropped it (maybe
+        # one of the panel's own) has returned; unparented, its Python wrapper would own it and
+        # delete it wherever the last reference went.
         panel.model.deleteLater()
         panel.deleteLater()
 
