@@ -75,7 +75,7 @@ def test_each_generation_is_collected_when_cpython_would(qapp):
     # CPython: the middle generation once the young one was collected more than threshold[1] times.
     assert _young_collections_before_the_middle_one(collector, kept) == collector.thresholds[1] + 1
     assert collector.collections[0] - young_before == collector.thresholds[1] + 1
-    assert gc.get_count()[:2] == (0, 0)
+    assert gc.get_count()[1] == 0  # the middle generation was just collected
 
     # The oldest: only once the objects that reached it grew by a quarter since its last collection.
     _drive_oldest_count_past_its_threshold(collector)
