@@ -2240,7 +2240,7 @@ Data: {photos}</source>
     <name>app</name>
     <message>
         <source>The project {path} could not be opened ({kind}).</source>
-        <extracomment>After the window has closed, how long a job abandoned at close may take to reach its cancel check. ``TLGUI_SMOKE_TEST=1``: the window closes by itself this long after opening (packaging/README.md). ``TLGUI_EXIT_AFTER_FIRST_PAINT=1``: once the window has first painted, print ``first-paint &lt;time.time()&gt;`` on stdout; once every page is built, ``all-pages &lt;time.time()&gt;``; then close. How benchmarks/startup.py times launch → first paint (and → all five pages).</extracomment>
+        <extracomment>``TLGUI_SMOKE_TEST=1``: the window closes by itself this long after opening (packaging/README.md). ``TLGUI_EXIT_AFTER_FIRST_PAINT=1``: once the window has first painted, print ``first-paint &lt;time.time()&gt;`` on stdout; once every page is built, ``all-pages &lt;time.time()&gt;``; then close. How benchmarks/startup.py times launch → first paint (and → all five pages).</extracomment>
         <translation>无法打开项目 {path}（{kind}）。</translation>
     </message>
     <message>

@@ -17,8 +17,8 @@ from hypothesis import strategies as st
 from tlgui.core.data import inspect as inspect_module
 from tlgui.core.data.bins import AddReport, DataSet, scan
 from tlgui.core.data.images import load_rgb
-from tlgui.core.data.intake import plan_files, plan_folder
-from tlgui.core.data.items import MAX_CLASS_NAME_LENGTH
+from tlgui.core.data.intake import IntakePlan, plan_files, plan_folder
+from tlgui.core.data.items import MAX_CLASS_NAME_LENGTH, MAX_CLASSES, ImageItem
 from tlgui.core.errors import DataError
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -246,6 +246,47 @@ def test_a_copy_is_untouched_by_edits_of_the_original(tmp_path):
     # ... and edits of the copy leave the original alone.
     snapshot.remove_class("blue")
     assert dataset.class_counts() == {"crimson": 8, "blue": 9, "green": 1}
+
+
+# ---- at most as many classes as a model holds -----------------------------------------------------
+
+
+def test_a_folder_of_more_sub_folders_than_classes_is_refused_before_reading(tmp_path, monkeypatch):
+    root = tmp_path / "by-id"
+    for number in range(MAX_CLASSES + 1):
+        (root / f"id{number:05}").mkdir(parents=True)
+        (root / f"id{number:05}" / "photo.jpg").write_bytes(b"not read")
+
+    def reading(*_args, **_kwargs):
+        raise AssertionError("a photo was read")
+
+    monkeypatch.setattr(inspect_module, "inspect_image", reading)
+    ds = DataSet()
+    with pytest.raises(DataError, match=f"at most {MAX_CLASSES:,} classes.*{MAX_CLASSES + 1:,}"):
+        ds.add_folder(root)
+    assert ds.class_names == []
+
+
+def test_a_plan_that_would_pass_the_limit_changes_nothing():
+    ds = _items({f"class {n}": 1 for n in range(MAX_CLASSES - 1)})
+    before = ds.to_dict()
+    plan = IntakePlan([ImageItem(Path(f"/new/{label}.jpg"), f"d{label}", label) for label in ("x", "y")])
+    with pytest.raises(DataError, match=f"this would make {MAX_CLASSES + 1:,}"):
+        ds.commit(plan)
+    assert ds.to_dict() == before
+    ds.commit(IntakePlan([plan.items[0], ImageItem(Path("/new/more.jpg"), "dm", "class 0")]))
+    assert len(ds.class_names) == MAX_CLASSES
+    with pytest.raises(DataError, match="at most"):
+        ds.new_class("one more")
+    ds.merge_classes(["x", "class 0"], "merged")
+    assert len(ds.class_names) == MAX_CLASSES - 1
+    assert ds.new_class("one more") == "one more"
+
+
+def test_a_saved_list_of_too_many_classes_is_damaged_not_built():
+    classes = [{"name": f"c{n}", "items": []} for n in range(MAX_CLASSES + 1)]
+    with pytest.raises(DataError, match="damaged.*more than the 1,000 a project holds"):
+        DataSet.from_dict({"version": 1, "classes": classes})
 
 
 # ---- plan on any thread, commit where the bins live ----------------------------------------------------------

@@ -23,6 +23,7 @@ from tlgui.core import project as project_module
 from tlgui.core.backbones import create_backbone, get_spec
 from tlgui.core.backbones.staged import replace_head
 from tlgui.core.data.bins import DataSet, scan
+from tlgui.core.data.items import MAX_CLASSES
 from tlgui.core.errors import ModelFileError, TlguiError
 from tlgui.core.models.classifier import Classifier
 from tlgui.core.models.modelfile import classifier_to_bytes, load_classifier
@@ -534,14 +535,25 @@ def test_loading_opens_no_photo_the_project_lists(tmp_path):
 
 
 # ---- the "242 KB, 6.5 GB" case: thousands of classes ------------------------------------------------------
-def test_a_project_of_8000_classes_loads_in_bounded_memory(tmp_path):
-    dataset = {"version": 1, "classes": [{"name": f"class {i}", "items": []} for i in range(8000)], "skipped": []}
+def test_a_project_of_as_many_classes_as_a_model_holds_loads_in_bounded_memory(tmp_path):
+    names = [f"class {i} " + "x" * 200 for i in range(MAX_CLASSES)]
+    dataset = {"version": 1, "classes": [{"name": name, "items": []} for name in names], "skipped": []}
     document = _document(dataset=dataset)
-    assert len(document) > 240_000
+    assert len(document) > 200_000
     path = tmp_path / "classes.tlgui"
     path.write_bytes(_zip({PROJECT_JSON: document}))
     raised, peak = _load_measured(path)
     assert raised is None
+    assert peak < 50 * len(document)
+
+
+def test_a_project_of_8000_classes_is_refused_before_they_are_built(tmp_path):
+    dataset = {"version": 1, "classes": [{"name": f"class {i}", "items": []} for i in range(8000)], "skipped": []}
+    document = _document(dataset=dataset)
+    path = tmp_path / "classes.tlgui"
+    path.write_bytes(_zip({PROJECT_JSON: document}))
+    raised, peak = _load_measured(path)
+    assert "8,000 classes, more than the 1,000 a project holds" in str(raised)
     assert peak < 50 * len(document)
 
 

@@ -774,3 +774,21 @@ def test_the_duplicates_banner_wraps_its_sentence_beside_its_button(qtbot, tmp_p
     assert banner.rect().contains(button.geometry()) and button.width() >= button.sizeHint().width()
     if width < 700:
         assert text.heightForWidth(text.width()) > text.fontMetrics().height()  # it wrapped
+
+
+def test_folders_that_together_pass_the_class_limit_add_nothing(qtbot, page, tmp_path, monkeypatch):
+    from tlgui.core.data import items
+
+    monkeypatch.setattr(items, "MAX_CLASSES", 3)
+    first, second = class_tree(tmp_path / "one", {"a": 2, "b": 2}), class_tree(tmp_path / "two", {"c": 2, "d": 2})
+    assert first and second
+    errors: list[str] = []
+    page.controller.errorRaised.connect(errors.append)
+    drop_and_wait(qtbot, page, page, url_mime([tmp_path / "one", tmp_path / "two"]))
+    # Each folder alone fits; together they would make four classes: neither lands, nothing to undo.
+    assert errors == ["A project holds at most 3 classes, and this would make 4. If each sub-folder is not a "
+                      "class, add the folders that are."]
+    assert page.dataset.class_names == [] and page.panels == {}
+    assert page.controller.undo_stack.count() == 0
+    drop_and_wait(qtbot, page, page, url_mime([tmp_path / "one"]))
+    assert page.dataset.class_names == ["a", "b"]

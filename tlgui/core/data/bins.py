@@ -25,11 +25,13 @@ from pathlib import Path
 
 from tlgui.core.data.intake import IntakePlan, absolute, plan_files, plan_folder
 from tlgui.core.data.items import (
+    MAX_CLASSES,
     SPLITS,
     AddReport,
     Duplicate,
     ImageItem,
     SkippedFile,
+    check_class_count,
     clean_class_name,
     valid_text,
 )
@@ -202,8 +204,11 @@ class DataSet:
 
         Only dictionary updates, no file is touched: quick enough for the GUI thread. Whether a
         class is new and whether a photo is a duplicate is decided now, against the bins as they
-        are, so a plan read while the user edited the bins still lands correctly.
+        are, so a plan read while the user edited the bins still lands correctly. A plan that would
+        make more classes than a project holds changes nothing (DataError).
         """
+        new_labels = {item.label for item in plan.items if item.label not in self._bins}
+        check_class_count(len(self._bins) + len(new_labels))  # before anything changes
         report = AddReport()
         for skipped in plan.skipped:
             self._skipped[skipped.path] = skipped
@@ -231,6 +236,7 @@ class DataSet:
         """Creates an empty class at the end; returns the name as stored."""
         name = clean_class_name(name)
         self._require_free(name)
+        check_class_count(len(self._bins) + 1)
         self._bins[name] = _Bin()
         return name
 
@@ -379,7 +385,10 @@ class DataSet:
         if not isinstance(data, dict) or type(data.get("version")) is not int or data["version"] != FORMAT_VERSION:
             raise DataError(_("The saved class list has an unknown format."))
         ds = cls()
-        for number, entry in enumerate(_field(data, "classes", list, "the class list"), 1):
+        classes = _field(data, "classes", list, "the class list")
+        if len(classes) > MAX_CLASSES:
+            raise _damaged(f"{len(classes):,} classes, more than the {MAX_CLASSES:,} a project holds")
+        for number, entry in enumerate(classes, 1):
             where = f"class {number}"
             raw_name = _field(_record(entry, where), "name", str, f"the name of {where}")
             try:

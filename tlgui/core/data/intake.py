@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from tlgui.core.data.inspect import inspect_many, screen_names
-from tlgui.core.data.items import SPLITS, ImageItem, SkippedFile, clean_class_name
+from tlgui.core.data.items import SPLITS, ImageItem, SkippedFile, check_class_count, clean_class_name
 from tlgui.core.data.layout import AskFn, Group, plan_layout
 from tlgui.core.data.walk import walk_photos
 from tlgui.core.errors import DataError
@@ -115,6 +115,9 @@ def _read_groups(
     groups: list[Group], skipped: list[SkippedFile], progress: ProgressFn | None, cancel: CancelToken | None
 ) -> IntakePlan:
     """Reads every grouped file once (names screened first) and pairs each photo with its class."""
+    # Far too many classes on their own: refused before minutes of reading (``commit`` counts them
+    # again with the classes already in the bins).
+    check_class_count(len({group.label for group in groups if group.files}))
     to_read, found = screen_names([f for g in groups for f in g.files])
     found.update(zip(to_read, inspect_many(to_read, progress=progress, cancel=cancel), strict=True))
     # The items are built here, on the reading thread, so that committing is dictionary work only

@@ -16,6 +16,10 @@ from tlgui.core.i18n import _, ngettext
 #: at most 255 bytes; the bound also keeps Unicode normalisation (quadratic in a run of accents)
 #: from turning a hostile project file into minutes of work.
 MAX_CLASS_NAME_LENGTH = 255
+#: The most classes a project (and so a model) holds: a desktop tool trains on folders of photos, and
+#: 1,000 is ImageNet's size. A folder of 8,000 sub-folders, each taken for a class, is refused before
+#: its photos are read, rather than found out by a model that cannot be saved.
+MAX_CLASSES = 1000
 
 #: The splits a photo's folders can give it (``ImageItem.split``); None means "split it for me".
 SPLITS = ("train", "val")
@@ -120,3 +124,13 @@ def valid_text(text: str) -> str:
             raw = text.encode("utf-8", "surrogatepass")
         return raw.decode("utf-8", "replace")
     return text
+
+
+def check_class_count(count: int) -> None:
+    """DataError when ``count`` classes are more than a project holds (``MAX_CLASSES``)."""
+    if count > MAX_CLASSES:
+        raise DataError(_(
+            "A project holds at most {limit:,} classes, and this would make {count:,}. If each "
+            "sub-folder is not a class, add the folders that are."
+        ).format(limit=MAX_CLASSES, count=count))
+

@@ -26,6 +26,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from tlgui.core.data.items import MAX_CLASS_NAME_LENGTH, MAX_CLASSES  # a model's classes are a project's
 from tlgui.core.errors import ModelFileError
 from tlgui.core.files.limits import FileLimitError, loads_json_limited
 from tlgui.core.files.versions import MODEL_FORMAT_VERSION, check_format_version
@@ -38,10 +39,6 @@ METADATA_KEY = "tlgui"
 #: confusion matrix alone 1,000,000 cells). Parsed JSON can cost 20 times its text in memory: a
 #: crafted 8 MiB header of empty lists measured 155 MB, the most a header can take.
 MAX_HEADER_BYTES = 8 * 1024 * 1024
-#: A desktop tool trains on folders of photos; 1,000 classes is ImageNet's size.
-MAX_CLASSES = 1000
-#: Class names are folder names, which file systems cap at 255.
-MAX_CLASS_NAME_CHARS = 255
 MAX_BACKBONE_ID_CHARS = 64
 #: Input sizes of every catalogue backbone (224 to 300 px) with room to spare; a larger input would
 #: make prediction's memory grow with its square.
@@ -309,8 +306,8 @@ def _class_names(names: object) -> list[str]:
         raise InvalidContent("its class names are missing or invalid")
     if len(names) > MAX_CLASSES:
         raise InvalidContent(f"it names {len(names):,} classes; a tlgui model has at most {MAX_CLASSES:,}")
-    if not all(isinstance(n, str) and 0 < len(n) <= MAX_CLASS_NAME_CHARS for n in names):
-        raise InvalidContent(f"its class names are not all text of 1 to {MAX_CLASS_NAME_CHARS} characters")
+    if not all(isinstance(n, str) and 0 < len(n) <= MAX_CLASS_NAME_LENGTH for n in names):
+        raise InvalidContent(f"its class names are not all text of 1 to {MAX_CLASS_NAME_LENGTH} characters")
     if len(set(names)) != len(names):
         raise InvalidContent("its class names are not all different")
     return names

@@ -45,15 +45,21 @@ class BinsEdit(QUndoCommand):
         self._change = change
         self._skipped = skipped
         self._reveal = reveal
-        self._before = self._dataset.snapshot(self._touched, skipped=skipped)
-        self.result = change(self._dataset)
+        self._apply()
+
+    def _apply(self) -> None:
+        self._before = self._dataset.snapshot(self._touched, skipped=self._skipped)
+        try:
+            self.result = self._change(self._dataset)
+        except BaseException:
+            # A change of several steps (photos from two folders) refused at its second: not half made.
+            self._dataset.restore(self._before)
+            raise
         self._applied = True
 
     def redo(self) -> None:
         if not self._applied:  # the first redo, from push(), finds the change made already
-            self._before = self._dataset.snapshot(self._touched, skipped=self._skipped)
-            self.result = self._change(self._dataset)
-            self._applied = True
+            self._apply()
             self._controller.show_status(QCoreApplication.translate("BinsEdit", "Redone: {edit}.").format(edit=self.text()))
         self._changed(undone=False)
 
