@@ -792,3 +792,4 @@ def test_folders_that_together_pass_the_class_limit_add_nothing(qtbot, page, tmp
     assert page.controller.undo_stack.count() == 0
     drop_and_wait(qtbot, page, page, url_mime([tmp_path / "one"]))
     assert page.dataset.class_names == ["a", "b"]
+
