@@ -175,6 +175,26 @@ def test_image_files_dropped_on_a_bin_join_it(qtbot, filled, tmp_path):
     assert page.panels["ants"].model.rowCount() == 7
 
 
+def test_a_file_of_another_class_dropped_on_a_bin_moves_there_not_doubled(qtbot, filled, tmp_path):
+    page, files, _root = filled
+    statuses: list[str] = []
+    page.controller.statusMessage.connect(statuses.append)
+    before = bins_state(page)
+    ant = files["ants"][0]
+    new = imagegen.write_image(tmp_path / "new" / "fresh.png", 600)
+    drop_and_wait(qtbot, page, page.panels["bees"].view.viewport(), url_mime([ant, new]))
+    dataset = page.controller.dataset
+    assert dataset.labels_holding([ant]) == ["bees"] and dataset.duplicates() == []
+    assert (dataset.count("ants"), dataset.count("bees")) == (4, 8)
+    assert statuses[-1] == "Class “bees”: added 1 photo; moved 1 photo from other classes."
+    assert page.controller.undo_stack.undoText() == "Add 2 photos to “bees”"
+    undo_then_redo(qtbot, page, before)
+    # Dropped again where it is now: nothing changes, nothing to undo.
+    count = page.controller.undo_stack.count()
+    drop_and_wait(qtbot, page, page.panels["bees"].view.viewport(), url_mime([ant]))
+    assert statuses[-1] == "Class “bees”: 1 already there." and page.controller.undo_stack.count() == count
+
+
 def test_files_dropped_on_empty_space_ask_which_bin(qtbot, filled, tmp_path, monkeypatch):
     page, _files, _root = filled
     extra = [imagegen.write_image(tmp_path / "loose" / f"y{i}.png", 700 + i) for i in range(3)]

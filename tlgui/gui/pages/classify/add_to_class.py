@@ -42,21 +42,6 @@ def ask_class(parent: QWidget | None, count: int, existing: Sequence[str], sugge
     return name or None
 
 
-def add_summary(label: str, added: int, moved: int, already: int, skipped: int) -> str:
-    """One sentence saying what an add did."""
-    parts = []
-    if added:
-        parts.append(QCoreApplication.translate("ClassAdder", "added {photos}").format(photos=counted(added, "photo")))
-    if moved:
-        parts.append(QCoreApplication.translate("ClassAdder", "moved {photos} from other classes").format(photos=counted(moved, "photo")))
-    if already:
-        parts.append(QCoreApplication.translate("ClassAdder", "{count} already there").format(count=already))
-    if skipped:
-        parts.append(QCoreApplication.translate("ClassAdder", "{count} could not be read").format(count=skipped))
-    text = QCoreApplication.translate("ClassAdder", "; ").join(parts) or QCoreApplication.translate("ClassAdder", "nothing changed")
-    return QCoreApplication.translate("ClassAdder", "Class “{name}”: {summary}.").format(name=label, summary=text)
-
-
 class ClassAdder(QObject):
     """Adds photos to a class of ``controller.dataset``. Signals: ``added(str)`` with a summary,
     ``failed(str)`` with a sentence for the user."""
@@ -103,4 +88,4 @@ class ClassAdder(QObject):
         if joined.changed:
             undo.push(self.controller, command)
         # else every photo was in the class already: the bins are as they were, nothing to undo
-        self.added.emit(add_summary(label, joined.added, joined.moved, joined.already, joined.unreadable))
+        self.added.emit(joined.describe(label))

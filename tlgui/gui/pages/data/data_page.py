@@ -35,6 +35,7 @@ from PySide6.QtWidgets import (
 from tlgui.core.data.bins import AddReport, DataSet
 from tlgui.core.data.demo import is_demo
 from tlgui.core.data.images import SUPPORTED_SUFFIXES
+from tlgui.core.data.intake import IntakePlan
 from tlgui.core.errors import TlguiError
 from tlgui.core.plan.freeze_plan import planned_regime
 from tlgui.core.plan.recommend import MIN_PHOTOS_TO_TRAIN
@@ -593,6 +594,11 @@ class DataPage(QWidget):
         if not any(plan.items or plan.skipped for plan in plans):
             self._say_nothing_found(result)
             return
+        request = result.request
+        if len(request.files) == 1 and not request.folders and not request.loose:
+            (label,) = request.files
+            self._join_class(plans[0], label)
+            return
         first = next((item.label for plan in plans for item in plan.items), None)
         try:
             command = undo.add_photos(self.controller, plans, reveal=self._revealer(first))
@@ -604,10 +610,31 @@ class DataPage(QWidget):
             undo.push(self.controller, command)
         # else every photo was in its class already: the bins are as they were, nothing to undo
         self.controller.show_status(describe_reports(reports))
-        if not any(plan.items for plan in plans):
+        self._point_at_skipped([item for plan in plans for item in plan.items],
+                               [skipped for report in reports for skipped in report.skipped])
+
+    def _join_class(self, plan: IntakePlan, label: str) -> None:
+        """Photos dropped on a bin (or added from its menu) join that class. One already in another
+        class moves here, never doubled: the user said where it belongs, as with "Add to class" on the
+        Classify page."""
+        try:
+            command = undo.add_to_class(self.controller, plan, label, [item.path for item in plan.items],
+                                        reveal=self._revealer(label))
+        except TlguiError as exc:
+            self.controller.report_error(str(exc))
+            return
+        joined: undo.JoinedClass = command.result
+        if joined.changed:
+            undo.push(self.controller, command)
+        # else every photo was in the class already: the bins are as they were, nothing to undo
+        self.controller.show_status(joined.describe(label))
+        self._point_at_skipped(plan.items, plan.skipped)
+
+    def _point_at_skipped(self, items: list, skipped: list) -> None:
+        if not items:
             self.notice.show_notice(self.tr("None of the files can be read as a photo; the list of skipped files "
                                             "says why each was left out."))
-        if any(r.skipped for r in reports) and not self.skipped_panel.expanded:
+        if skipped and not self.skipped_panel.expanded:
             self.skipped_panel.toggle.setChecked(True)
 
     def _say_nothing_found(self, result: IntakeResult) -> None:

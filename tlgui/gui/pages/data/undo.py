@@ -169,6 +169,20 @@ class JoinedClass:
     def changed(self) -> bool:
         return bool(self.added or self.moved or self.unreadable)
 
+    def describe(self, label: str) -> str:
+        """One sentence saying what the add to class ``label`` did."""
+        parts = []
+        if self.added:
+            parts.append(QCoreApplication.translate("ClassAdder", "added {photos}").format(photos=counted(self.added, "photo")))
+        if self.moved:
+            parts.append(QCoreApplication.translate("ClassAdder", "moved {photos} from other classes").format(photos=counted(self.moved, "photo")))
+        if self.already:
+            parts.append(QCoreApplication.translate("ClassAdder", "{count} already there").format(count=self.already))
+        if self.unreadable:
+            parts.append(QCoreApplication.translate("ClassAdder", "{count} could not be read").format(count=self.unreadable))
+        text = QCoreApplication.translate("ClassAdder", "; ").join(parts) or QCoreApplication.translate("ClassAdder", "nothing changed")
+        return QCoreApplication.translate("ClassAdder", "Class “{name}”: {summary}.").format(name=label, summary=text)
+
 
 def add_to_class(controller, plan: IntakePlan, label: str, paths: Sequence[Path],
                  reveal: RevealFn | None = None) -> BinsEdit:
