@@ -17,6 +17,8 @@ RIGHT_COLOUR = (33, 102, 172)
 WRONG_COLOUR = (202, 0, 32)
 # Above this share of the row the cell is dark enough to need white text.
 DARK_SHARE = 0.55
+#: The widest the true class names beside the rows may be, in pixels; longer ones are shortened.
+ROW_NAMES_MAX_WIDTH = 220
 
 Index = QModelIndex | QPersistentModelIndex
 
@@ -105,6 +107,11 @@ class ConfusionView(QWidget):
         self.table.horizontalHeader().setMinimumSectionSize(56)
         self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
         self.table.verticalHeader().setMinimumSectionSize(32)
+        # A long class name keeps both ends ("cardboard…outside" beside "cardboard…inside"); in full
+        # in the header's tooltip. The row names may take at most a third of the width.
+        for header in (self.table.horizontalHeader(), self.table.verticalHeader()):
+            header.setTextElideMode(Qt.TextElideMode.ElideMiddle)
+        self.table.verticalHeader().setMaximumWidth(ROW_NAMES_MAX_WIDTH)
         self.table.clicked.connect(self._on_clicked)
         predicted = QLabel(self.tr("predicted class →"))
         predicted.setAlignment(Qt.AlignmentFlag.AlignCenter)
