@@ -113,3 +113,23 @@ def test_the_data_pages_edits_survive_a_collection_between_each_test():
         cwd=tests.parent.parent, env=env, capture_output=True, text=True, timeout=600,
     )
     assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
+
+
+def test_a_thumbnail_loader_collected_with_decodes_queued_ends_cleanly(qapp, tmp_path):
+    """The pool owns what it has queued; a loader dropped with work pending (no shutdown) is
+    collected whole, its queue deleted by the pool, nothing left half freed."""
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+    import imagegen
+
+    from tlgui.gui.widgets.thumbnails import ThumbnailLoader
+
+    paths = [imagegen.write_image(tmp_path / f"p{i}.png", i, size=(64, 48)) for i in range(40)]
+    for _ in range(5):
+        loader = ThumbnailLoader(max_threads=1)
+        loader.cycle = loader  # collected with a cycle, as a page's would be
+        for path in paths:
+            loader.request(path)
+        qapp.processEvents()  # the decodes are handed to the pool
+        assert loader.pending() > 0
+        del loader
+        gc.collect()

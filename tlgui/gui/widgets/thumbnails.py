@@ -19,9 +19,10 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
-from PySide6.QtCore import QObject, QRunnable, QThreadPool, QTimer, Signal
+from PySide6.QtCore import QObject, QThreadPool, QTimer, Signal
 from PySide6.QtGui import QImage
 
 from tlgui.core.data.images import load_rgb
@@ -89,29 +90,26 @@ class _Relay(QObject):
     failed = Signal(str, str)
 
 
-class _DecodeOne(QRunnable):
-    """Decodes the newest pending path (one per runnable; none if the stack was pruned) at the
-    loader's size when it starts."""
+def _decode_newest(stack: _PendingStack, relay: _Relay, size: Callable[[], int]) -> None:
+    """On a pool thread: decode the newest pending path (none if the stack was pruned) at the
+    loader's size when it starts.
 
-    def __init__(self, stack: _PendingStack, relay: _Relay, size: Callable[[], int]):
-        super().__init__()
-        self._stack = stack
-        self._relay = relay
-        self._size = size
-
-    def run(self) -> None:
-        key = self._stack.pop()
-        if key is None:
-            return
-        size = self._size()
-        try:
-            image = make_thumbnail(Path(key), size)
-        except TlguiError as exc:
-            self._relay.failed.emit(key, getattr(exc, "reason", str(exc)))
-        except Exception as exc:  # noqa: BLE001 - a bad file must not kill the pool thread
-            self._relay.failed.emit(key, f"{type(exc).__name__}: {exc}")
-        else:
-            self._relay.decoded.emit(key, image, size)
+    A plain function, not a QRunnable subclass: the pool would own the C++ half of such an object
+    and delete it whenever it likes (at its own destruction too), whatever became of its Python
+    half; PySide runs a callable in a runnable of its own.
+    """
+    key = stack.pop()
+    if key is None:
+        return
+    edge = size()
+    try:
+        image = make_thumbnail(Path(key), edge)
+    except TlguiError as exc:
+        relay.failed.emit(key, getattr(exc, "reason", str(exc)))
+    except Exception as exc:  # noqa: BLE001 - a bad file must not kill the pool thread
+        relay.failed.emit(key, f"{type(exc).__name__}: {exc}")
+    else:
+        relay.decoded.emit(key, image, edge)
 
 
 class ThumbnailLoader(QObject):
@@ -168,7 +166,7 @@ class ThumbnailLoader(QObject):
         # Once the paint that asked is over: a decode begun during it would take turns with it at
         # the interpreter lock (the window's first paint waited for Pillow to be imported).
         for _ in range(self._unstarted):
-            self._pool.start(_DecodeOne(self._stack, self._relay, lambda: self.size))
+            self._pool.start(partial(_decode_newest, self._stack, self._relay, lambda: self.size))
         self._unstarted = 0
 
     def cached(self, path: Path | str) -> QImage | None:
