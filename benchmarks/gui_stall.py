@@ -91,7 +91,11 @@ def _application(ctx: Context):
     folder.mkdir(parents=True, exist_ok=True)
     for fmt in (QSettings.Format.NativeFormat, QSettings.Format.IniFormat):
         QSettings.setPath(fmt, QSettings.Scope.UserScope, str(folder))
-    return QApplication.instance() or QApplication(["tlgui-benchmarks"])
+    from tlgui.gui.main_thread_gc import collect_on_gui_thread
+
+    app = QApplication.instance() or QApplication(["tlgui-benchmarks"])
+    collect_on_gui_thread(app)  # as the window's own application does: its collections count here too
+    return app
 
 
 def _run_until(signal, condition, timeout_s: float) -> None:
