@@ -35,7 +35,6 @@ from PySide6.QtWidgets import (
 from tlgui.core.data.bins import AddReport, DataSet
 from tlgui.core.data.demo import is_demo
 from tlgui.core.data.images import SUPPORTED_SUFFIXES
-from tlgui.core.data.intake import IntakePlan
 from tlgui.core.errors import TlguiError
 from tlgui.core.plan.freeze_plan import planned_regime
 from tlgui.core.plan.recommend import MIN_PHOTOS_TO_TRAIN
@@ -56,6 +55,7 @@ from tlgui.gui.widgets.thumbnails import THUMB_SIZE, ThumbnailLoader
 from tlgui.gui.widgets.viewport import viewport
 
 if TYPE_CHECKING:  # imported when first shown: the window paints without them
+    from tlgui.core.data.intake import IntakePlan  # an annotation only
     from tlgui.gui.pages.data.duplicates import DuplicatesDialog
     from tlgui.gui.pages.data.suspects import PhotoCheckDialog
 
@@ -610,8 +610,8 @@ class DataPage(QWidget):
             undo.push(self.controller, command)
         # else every photo was in its class already: the bins are as they were, nothing to undo
         self.controller.show_status(describe_reports(reports))
-        self._point_at_skipped([item for plan in plans for item in plan.items],
-                               [skipped for report in reports for skipped in report.skipped])
+        self._point_at_skipped(read_any=any(plan.items for plan in plans),
+                               skipped_any=any(report.skipped for report in reports))
 
     def _join_class(self, plan: IntakePlan, label: str) -> None:
         """Photos dropped on a bin (or added from its menu) join that class. One already in another
@@ -628,13 +628,13 @@ class DataPage(QWidget):
             undo.push(self.controller, command)
         # else every photo was in the class already: the bins are as they were, nothing to undo
         self.controller.show_status(joined.describe(label))
-        self._point_at_skipped(plan.items, plan.skipped)
+        self._point_at_skipped(read_any=bool(plan.items), skipped_any=bool(plan.skipped))
 
-    def _point_at_skipped(self, items: list, skipped: list) -> None:
-        if not items:
+    def _point_at_skipped(self, *, read_any: bool, skipped_any: bool) -> None:
+        if not read_any:
             self.notice.show_notice(self.tr("None of the files can be read as a photo; the list of skipped files "
                                             "says why each was left out."))
-        if skipped and not self.skipped_panel.expanded:
+        if skipped_any and not self.skipped_panel.expanded:
             self.skipped_panel.toggle.setChecked(True)
 
     def _say_nothing_found(self, result: IntakeResult) -> None:
