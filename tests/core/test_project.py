@@ -286,6 +286,23 @@ def test_a_zip_bomb_is_refused_from_its_directory_before_inflating(tmp_path):
     assert peak < 16 * 1024**2
 
 
+@pytest.mark.parametrize("field, value, words", [
+    # Fields of the first central directory entry: "version needed to extract" (offset 6), flags (8).
+    (6, 0xFF, "not a readable zip"),
+    (8, 0x20, "cannot be read"),  # general purpose flags: "compressed patched data"
+])
+def test_zip_features_zipfile_does_not_read_are_a_damaged_file(dataset, tmp_path, field, value, words):
+    """Found by the byte-flip fuzz test: zipfile raises NotImplementedError for these, not BadZipFile."""
+    path = tmp_path / "p.tlgui"
+    save_project(_project(dataset), path)
+    data = bytearray(path.read_bytes())
+    entry = data.index(b"PK\x01\x02")
+    data[entry + field : entry + field + 2] = value.to_bytes(2, "little")
+    path.write_bytes(bytes(data))
+    with pytest.raises(ModelFileError, match=words):
+        load_project(path)
+
+
 def test_a_zip_bomb_that_lies_about_its_size_inflates_no_further_than_it_says(tmp_path):
     bomb = _deflated_zeros(3 * 1024)
     path = tmp_path / "liar.tlgui"

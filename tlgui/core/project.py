@@ -228,7 +228,9 @@ def load_project(path: Path | str) -> Project:
             return _read_archive(handle, where)
     except FileLimitError as exc:
         raise ModelFileError(str(exc)) from None
-    except (zipfile.BadZipFile, EOFError) as exc:
+    except (zipfile.BadZipFile, EOFError, NotImplementedError) as exc:
+        # zipfile raises NotImplementedError for what it does not read: a "version needed" above its
+        # own, another compression method, strong encryption; in a project file, one flipped byte.
         raise ModelFileError(_not_a_zip(where)) from exc
     except OSError as exc:
         raise ModelFileError(_(
@@ -492,7 +494,7 @@ def _read_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo, where: str) ->
         with archive.open(info) as stream:
             data = stream.read(info.file_size)
             overrun = stream.read(1)
-    except (zipfile.BadZipFile, EOFError, zlib.error) as exc:
+    except (zipfile.BadZipFile, EOFError, zlib.error, NotImplementedError) as exc:
         # BadZipFile covers CRC mismatches, i.e. a member whose bytes changed after writing.
         raise ModelFileError(_(
             "{where} is damaged: {name} cannot be read ({exc})."
