@@ -9,7 +9,9 @@ Epoch time is the median of ``EpochStats.seconds`` of the fine-tune's epochs (ea
 head first, on pooled features) after its first (steady state: the first streamed epoch also
 decodes the validation photos once). Validation runs every epoch in both and is
 part of the epoch time. The cached run's one-off fill of the cache
-(``timings.prepare_s``) is reported on its own row.
+(``timings.prepare_s``) is reported on its own row. Both runs are repeated for each of ``SEEDS``:
+accuracy is judged on all of them together (on 153 validation photos one photo is 0.65%, and a
+single seed's comparison is decided by its draw of augmentations as much as by the method).
 """
 
 from __future__ import annotations
@@ -23,62 +25,89 @@ EPOCHS = 5
 # All training photos: with fewer, the accuracy comparison is decided by one or two photos. The
 # recomputed run then takes about a minute on a 2-core CPU.
 TRAIN_PER_CLASS = None
+#: Training seeds compared: the accuracy of both runs is judged over all of them.
+SEEDS = (0, 1, 2)
 
 
-def _train(ctx: Context, *, use_cache: bool, epochs: int, cache_dir, subset):
+def _train(ctx: Context, *, use_cache: bool, epochs: int, cache_dir, subset, seed: int):
     from tlgui.core.training.feature_cache import FeatureCache
     from tlgui.core.training.trainer import TrainConfig, train
 
     config = TrainConfig(
         epochs=epochs, freeze_level=1, use_cache=use_cache, augment=True, cached_views=VIEWS if use_cache else 0,
-        early_stopping_patience=None, device=ctx.device,
+        early_stopping_patience=None, device=ctx.device, seed=seed,
     )
     with FeatureCache(cache_dir) as cache:
         return train(ctx.hymenoptera_dataset(*subset), config, backbone=ctx.backbone(), cache=cache if use_cache else None)
 
 
+def _steady_epochs(result) -> list[float]:
+    """The fine-tune's epoch times after its first (the first streamed one also decodes val once)."""
+    seconds = [h.seconds for h in result.history if h.phase == "partial"]
+    return seconds[1:] if len(seconds) > 1 else seconds
+
+
+def _right(result) -> int:
+    return round(result.report.accuracy * len(result.report.predictions))
+
+
 def run(ctx: Context) -> list[Row]:
     epochs = 2 if ctx.quick else EPOCHS
+    seeds = SEEDS[:1] if ctx.quick else SEEDS
     # (train, val) photos per class: quick is a smoke test; the full run trains on the first
     # TRAIN_PER_CLASS photos of each class and validates on all of val.
     subset = (8, 8) if ctx.quick else (TRAIN_PER_CLASS, None)
     cache_dir = ctx.workdir / "partial-cache"
-    cached = _train(ctx, use_cache=True, epochs=epochs, cache_dir=cache_dir, subset=subset)
-    streamed = _train(ctx, use_cache=False, epochs=epochs, cache_dir=cache_dir, subset=subset)
+    runs = []
+    for seed in seeds:
+        # A fresh cache per seed: each fill is the one a new user's first run pays.
+        cached = _train(ctx, use_cache=True, epochs=epochs, cache_dir=cache_dir / f"seed{seed}", subset=subset,
+                        seed=seed)
+        streamed = _train(ctx, use_cache=False, epochs=epochs, cache_dir=cache_dir / f"seed{seed}", subset=subset,
+                          seed=seed)
+        runs.append((seed, cached, streamed))
 
-    def steady(result) -> float:
-        seconds = [h.seconds for h in result.history if h.phase == "partial"]
-        return median(seconds[1:] if len(seconds) > 1 else seconds)
-
-    t_cached, t_streamed = steady(cached), steady(streamed)
-    boundary = cached.classifier.training.freeze_level
+    t_cached = median([s for _seed, cached, _s in runs for s in _steady_epochs(cached)])
+    t_streamed = median([s for _seed, _c, streamed in runs for s in _steady_epochs(streamed)])
+    first_cached = runs[0][1]
+    boundary = first_cached.classifier.training.freeze_level
     note = (
-        f"freeze_level {boundary}, {cached.classifier.metrics.train_images} train + "
-        f"{cached.classifier.metrics.val_images} val photos, {epochs} epochs each, K={VIEWS} cached views; "
-        "epoch seconds cached: "
-        + ", ".join(f"{h.seconds:.2f}" for h in cached.history)
+        f"freeze_level {boundary}, {first_cached.classifier.metrics.train_images} train + "
+        f"{first_cached.classifier.metrics.val_images} val photos, {epochs} epochs each, K={VIEWS} cached views, "
+        f"training seeds {', '.join(str(seed) for seed in seeds)}; median of the fine-tune's epochs after its "
+        "first, over all seeds; epoch seconds (seed 0) cached: "
+        + ", ".join(f"{h.seconds:.2f}" for h in first_cached.history)
         + "; recomputed: "
-        + ", ".join(f"{h.seconds:.2f}" for h in streamed.history)
+        + ", ".join(f"{h.seconds:.2f}" for h in runs[0][2].history)
     )
     # ratio = recomputed epoch time / cached epoch time (how many times faster the cached epoch is)
     row = ratio_row("partial fine-tune epoch: recomputed / cached (time)", t_streamed, t_cached, "s",
                     at_least=TARGET, note=note)
-    acc_cached, acc_streamed = cached.report.accuracy, streamed.report.accuracy
-    row.met = bool(row.met) and acc_cached >= acc_streamed
+    # Equal accuracy over several seeds: on 153 photos one photo is 0.65%, and one seed's
+    # comparison is decided by the draw of augmentations and batches as much as by the method.
+    val_photos = len(first_cached.report.predictions)
+    right_cached = sum(_right(cached) for _seed, cached, _s in runs)
+    right_streamed = sum(_right(streamed) for _seed, _c, streamed in runs)
+    acc_cached, acc_streamed = right_cached / (val_photos * len(runs)), right_streamed / (val_photos * len(runs))
+    row.met = bool(row.met) and right_cached >= right_streamed
     row.target = f"≥ {TARGET:g}x at ≥ equal accuracy"
-    fill = cached.timings.prepare_s
+    fill = first_cached.timings.prepare_s
     # Twice: the head's pooled features first, then the activations at the freeze boundary.
-    views = 2 * (cached.classifier.metrics.train_images * (1 + VIEWS) + cached.classifier.metrics.val_images)
+    views = 2 * (first_cached.classifier.metrics.train_images * (1 + VIEWS) + first_cached.classifier.metrics.val_images)
+    per_seed = "; ".join(
+        f"seed {seed}: cached {_right(cached)}, recomputed {_right(streamed)} "
+        f"(best epochs {cached.best_epoch} / {streamed.best_epoch})"
+        for seed, cached, streamed in runs
+    )
     return [
         row,
-        Row("partial: val accuracy cached / recomputed", acc_cached, "%", acc_streamed, "%",
-            acc_cached / acc_streamed if acc_streamed else None, "cached ≥ recomputed", acc_cached >= acc_streamed,
-            note=f"{len(cached.report.predictions)} val photos: cached right on "
-                 f"{round(acc_cached * len(cached.report.predictions))}, recomputed on "
-                 f"{round(acc_streamed * len(streamed.report.predictions))}; best epochs {cached.best_epoch} / "
-                 f"{streamed.best_epoch}"),
+        Row(f"partial: val accuracy cached / recomputed (mean of {len(runs)} seeds)", acc_cached, "%", acc_streamed,
+            "%", acc_cached / acc_streamed if acc_streamed else None, "cached ≥ recomputed",
+            right_cached >= right_streamed,
+            note=f"{val_photos} val photos; right in all: cached {right_cached}, recomputed {right_streamed} of "
+                 f"{val_photos * len(runs)}; {per_seed}"),
         Row("partial: one-off cache fill (pooled + boundary, train×(1+K) + val each)", fill, "s",
-            note=f"{views} trunk passes, {views / fill:.1f} img/s (decode + augment + trunk + cache write); "
-                 f"train_s cached {cached.timings.train_s:.1f}s vs recomputed "
-                 f"{streamed.timings.train_s:.1f}s"),
+            note=f"{views} trunk passes, {views / fill:.1f} img/s (decode + augment + trunk + cache write), "
+                 f"seed 0; train_s cached {first_cached.timings.train_s:.1f}s vs recomputed "
+                 f"{runs[0][2].timings.train_s:.1f}s"),
     ]
