@@ -129,19 +129,6 @@ def _check_after_skips(context: TrainingContext, train_items: list[ImageItem], v
         raise DataError(_('No readable validation photos left.'))
 
 
-def views_of_epoch(views: int, photos: int, seed: int, epoch: int) -> torch.Tensor:
-    """Which of its ``views`` cached views each of ``photos`` training photos contributes in ``epoch``
-    (view 0 is the plain crop).
-
-    Each photo goes through its views in turn from a start of its own, so that in any ``views``
-    consecutive epochs it is seen once in each, as the streamed path never repeats a view; drawn
-    afresh every epoch, a photo would see some views twice in five epochs and others not at all.
-    The starts differ from photo to photo (drawn from ``seed``), so each batch mixes views.
-    """
-    start = torch.randint(views, (photos,), generator=torch.Generator().manual_seed(seed))
-    return (start + epoch) % views
-
-
 class CachedData:
     """Training data as cached activations at the freeze boundary: no image is opened per epoch."""
 
@@ -167,7 +154,8 @@ class CachedData:
         batch_size = self.context.batch_size
         generator = torch.Generator().manual_seed(self.context.seed * 100_003 + epoch)
         order = torch.randperm(n, generator=generator)
-        view_of = views_of_epoch(self.train_views.shape[0], n, self.context.seed, epoch)
+        # Each image contributes one of its cached views per epoch (view 0 is the plain crop).
+        view_of = torch.randint(self.train_views.shape[0], (n,), generator=generator)
         targets = self.train.targets.to(self.device)
         order = order.to(self.train_views.device)
         view_of = view_of.to(self.train_views.device)
