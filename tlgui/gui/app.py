@@ -32,12 +32,12 @@ from tlgui.gui.settings import APPLICATION, ORGANISATION
 from tlgui.gui.tasks import TaskSlot, wait_for_abandoned
 
 ICON_FILE = "tlgui.svg"
-#: ``TLGUI_SMOKE_TEST=1``: the window closes by itself this long after opening (packaging/README.md).
+# ``TLGUI_SMOKE_TEST=1``: the window closes by itself this long after opening (packaging/README.md).
 SMOKE_TEST_ENV = "TLGUI_SMOKE_TEST"
 SMOKE_TEST_CLOSE_MS = 3_000
-#: ``TLGUI_EXIT_AFTER_FIRST_PAINT=1``: once the window has first painted, print ``first-paint <time.time()>``
-#: on stdout; once every page is built, ``all-pages <time.time()>``; then close. How
-#: benchmarks/startup.py times launch → first paint (and → all five pages).
+# ``TLGUI_EXIT_AFTER_FIRST_PAINT=1``: once the window has first painted, print ``first-paint <time.time()>``
+# on stdout; once every page is built, ``all-pages <time.time()>``; then close. How
+# benchmarks/startup.py times launch → first paint (and → all five pages).
 FIRST_PAINT_ENV = "TLGUI_EXIT_AFTER_FIRST_PAINT"
 FIRST_PAINT_LINE = "first-paint"
 ALL_PAGES_LINE = "all-pages"

@@ -16,7 +16,7 @@ from typing import Any
 
 from tlgui.core.progress import CancelToken
 
-#: The ``kind`` a question travels under through ``TaskSlot.reported``.
+# The ``kind`` a question travels under through ``TaskSlot.reported``.
 ASK_KIND = "ask"
 
 

@@ -48,7 +48,7 @@ if TYPE_CHECKING:
     from tlgui.core.project import Project
     from tlgui.core.training.trainer import TrainResult
 
-#: Edits of the bins that Edit > Undo can take back.
+# Edits of the bins that Edit > Undo can take back.
 UNDO_LIMIT = 200
 
 

@@ -8,7 +8,7 @@ from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication
 
 from tlgui.core.errors import TlguiError
 
-#: One whole sentence per kind of file: a noun spliced into a sentence does not translate.
+# One whole sentence per kind of file: a noun spliced into a sentence does not translate.
 _SENTENCES = {
     "project": QT_TRANSLATE_NOOP("failed_saves", "The project was not saved to {path}: {reason}."),
     "model": QT_TRANSLATE_NOOP("failed_saves", "The model was not saved to {path}: {reason}."),

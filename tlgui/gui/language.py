@@ -17,9 +17,9 @@ from tlgui.core.resources import resources_dir
 from tlgui.gui.settings import app_settings
 
 LANGUAGE_KEY = "language"
-#: The saved value meaning "follow the system's locale".
+# The saved value meaning "follow the system's locale".
 SYSTEM = ""
-#: Each language the window speaks, named in itself so that anyone can find their own.
+# Each language the window speaks, named in itself so that anyone can find their own.
 LANGUAGE_NAMES = {"en": "English", "zh_CN": "简体中文"}
 TRANSLATIONS_FOLDER = "i18n"
 

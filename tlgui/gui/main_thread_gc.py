@@ -20,11 +20,11 @@ import gc
 import shiboken6
 from PySide6.QtCore import QCoreApplication, QObject, QTimer
 
-#: How often the GUI thread looks at the allocation counts. A cycle waits at most this long
-#: (plus any time the GUI thread spends in one long call) to be collected. Short, because the young
-#: generation grows meanwhile: a training run's extraction left 64,000 objects in it after 500 ms,
-#: a 21 ms collection; the GUI-stall benchmark's worst stall was 52 and 99 ms at 500 ms, 29 to 57 ms
-#: at 100 ms (50 to 56 ms with CPython collecting on its own).
+# How often the GUI thread looks at the allocation counts. A cycle waits at most this long
+# (plus any time the GUI thread spends in one long call) to be collected. Short, because the young
+# generation grows meanwhile: a training run's extraction left 64,000 objects in it after 500 ms,
+# a 21 ms collection; the GUI-stall benchmark's worst stall was 52 and 99 ms at 500 ms, 29 to 57 ms
+# at 100 ms (50 to 56 ms with CPython collecting on its own).
 CHECK_INTERVAL_MS = 100
 
 

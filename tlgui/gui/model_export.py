@@ -25,7 +25,7 @@ if TYPE_CHECKING:
     from tlgui.core.models.classifier import Classifier
     from tlgui.gui.controller import ProjectController
 
-#: The file dialogs' filter for tlgui's own model files (opening and exporting).
+# The file dialogs' filter for tlgui's own model files (opening and exporting).
 MODEL_FILTER = QT_TRANSLATE_NOOP("ModelExporter", "tlgui models (*{suffix})").format(suffix=ExportFormat.TLGUI.suffix)
 ONNX_FILTER = QT_TRANSLATE_NOOP("ModelExporter", "ONNX models, checked with onnxruntime (*{suffix})").format(
     suffix=ExportFormat.ONNX.suffix)
@@ -40,7 +40,7 @@ def model_filter() -> str:
 def onnx_filter() -> str:
     return QCoreApplication.translate("ModelExporter", "ONNX models, checked with onnxruntime (*{suffix})").format(
         suffix=ExportFormat.ONNX.suffix)
-#: How long closing the window waits for a model file being written.
+# How long closing the window waits for a model file being written.
 EXPORT_FINISH_WAIT_MS = 30_000
 
 
@@ -70,7 +70,7 @@ class ModelExporter(QObject):
         super().__init__(parent)
         self.controller = controller
         self.slot = TaskSlot(self)
-        #: What the last finished export said (file and, for ONNX, the check's figure).
+        # What the last finished export said (file and, for ONNX, the check's figure).
         self.last_report = ""
         self.slot.failed.connect(lambda message, _details: controller.report_error(message))
 

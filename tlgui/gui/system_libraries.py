@@ -13,10 +13,10 @@ import os
 import sys
 from collections.abc import Callable, Mapping
 
-#: Shared library (soname) → the Debian/Ubuntu package that provides it: what PySide6's xcb plugin
-#: and the Qt libraries under it (XcbQpa, Gui, DBus, Widgets) link against from outside the wheel,
-#: less the C runtime and what the listed packages or any desktop bring along (libX11, freetype,
-#: zlib, glib). tests/test_packaging.py compares this table with the installed PySide6.
+# Shared library (soname) → the Debian/Ubuntu package that provides it: what PySide6's xcb plugin
+# and the Qt libraries under it (XcbQpa, Gui, DBus, Widgets) link against from outside the wheel,
+# less the C runtime and what the listed packages or any desktop bring along (libX11, freetype,
+# zlib, glib). tests/test_packaging.py compares this table with the installed PySide6.
 XCB_LIBRARIES: dict[str, str] = {
     "libxcb.so.1": "libxcb1",
     "libX11-xcb.so.1": "libx11-xcb1",
@@ -41,7 +41,7 @@ XCB_LIBRARIES: dict[str, str] = {
     "libdbus-1.so.3": "libdbus-1-3",
 }
 
-#: The one line that installs all of them (README.md, "Install as an app", shows the same line).
+# The one line that installs all of them (README.md, "Install as an app", shows the same line).
 APT_LINE = "sudo apt-get install " + " ".join(dict.fromkeys(XCB_LIBRARIES.values()))
 
 

@@ -22,8 +22,8 @@ from tlgui.core.progress import CancelToken, ProgressEvent
 # A job receives the token and a `report(kind, payload)` function; whatever it returns is the result.
 Job = Callable[[CancelToken, Callable[[str, Any], None]], Any]
 
-#: How long ``TaskSlot.shutdown`` waits for a cancelled job by default: jobs check their token at
-#: least every batch or file, so a longer wait means a job stuck in one long call.
+# How long ``TaskSlot.shutdown`` waits for a cancelled job by default: jobs check their token at
+# least every batch or file, so a longer wait means a job stuck in one long call.
 SHUTDOWN_WAIT_MS = 5000
 
 # Runs whose job outlived a shutdown: held here so that their QThread is not destroyed while it
@@ -32,8 +32,8 @@ _abandoned: list[_Run] = []
 # Every run started and not yet seen to end, for the same reason: an owner deleted without a
 # shutdown (a page torn down with the window at exit) must not take a running QThread with it.
 _started: list[_Run] = []
-#: Before the process exits, how long jobs still running (cancelled first) get in all to reach
-#: their cancel check.
+# Before the process exits, how long jobs still running (cancelled first) get in all to reach
+# their cancel check.
 EXIT_WAIT_MS = 10_000
 
 

@@ -17,7 +17,7 @@ RIGHT_COLOUR = (33, 102, 172)
 WRONG_COLOUR = (202, 0, 32)
 # Above this share of the row the cell is dark enough to need white text.
 DARK_SHARE = 0.55
-#: The widest the true class names beside the rows may be, in pixels; longer ones are shortened.
+# The widest the true class names beside the rows may be, in pixels; longer ones are shortened.
 ROW_NAMES_MAX_WIDTH = 220
 
 Index = QModelIndex | QPersistentModelIndex

@@ -41,13 +41,13 @@ ACC_COLOUR = (44, 160, 44)
 BEST_COLOUR = (214, 39, 40)
 PHASE_COLOUR = (120, 120, 120)
 
-#: The most often the plots are redrawn while epochs stream in.
+# The most often the plots are redrawn while epochs stream in.
 REDRAW_INTERVAL_MS = 200
-#: Accuracy axis: a little beyond 0..100 so that the 100 tick shows and a line at 100% is not cut in half.
+# Accuracy axis: a little beyond 0..100 so that the 100 tick shows and a line at 100% is not cut in half.
 ACC_RANGE = (-3.0, 103.0)
-#: Points are marked with dots up to this many epochs; beyond, dots only cost drawing time.
+# Points are marked with dots up to this many epochs; beyond, dots only cost drawing time.
 MAX_SYMBOLS = 100
-#: Loss axis top before any loss is known.
+# Loss axis top before any loss is known.
 DEFAULT_LOSS_TOP = 1.0
 SYMBOL = "o"
 _NICE_STEPS = (1.0, 1.2, 1.5, 2.0, 2.5, 3.0, 4.0, 5.0, 6.0, 8.0, 10.0)

@@ -36,11 +36,11 @@ if TYPE_CHECKING:
 
     from tlgui.core.predict.explain import Explainer, Explanation
 
-#: Longest side of the picture kept for display (the heatmap is scaled with it).
+# Longest side of the picture kept for display (the heatmap is scaled with it).
 DISPLAY_EDGE = 1024
-#: How strongly the heatmap covers the photo at first, in percent.
+# How strongly the heatmap covers the photo at first, in percent.
 DEFAULT_OPACITY = 45
-#: How long closing waits for a heatmap being computed before leaving it to finish alone.
+# How long closing waits for a heatmap being computed before leaving it to finish alone.
 HEATMAP_SHUTDOWN_MS = 250
 
 

@@ -8,9 +8,9 @@ from PySide6.QtWidgets import QBoxLayout, QHBoxLayout, QLabel, QProgressBar, QPu
 from tlgui.core.progress import ProgressEvent
 from tlgui.gui.widgets.progress_text import describe_event
 
-#: The bar's width: enough to read progress at a glance; the words get the rest of the line.
+# The bar's width: enough to read progress at a glance; the words get the rest of the line.
 BAR_WIDTH = 220
-#: Narrower than this, the words go on a line of their own above the bar.
+# Narrower than this, the words go on a line of their own above the bar.
 ONE_LINE_WIDTH = 600
 
 

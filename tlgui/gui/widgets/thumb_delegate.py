@@ -14,7 +14,7 @@ from PySide6.QtWidgets import QAbstractItemView, QStyledItemDelegate, QStyleOpti
 
 from tlgui.gui.pages.data.bins_model import DuplicateRole, FailedRole, SplitRole
 
-#: Room around each thumbnail inside its cell.
+# Room around each thumbnail inside its cell.
 CELL_MARGIN = 4
 
 DUPLICATE_COLOUR = QColor(230, 126, 34)

@@ -28,11 +28,11 @@ from PySide6.QtGui import QImage
 from tlgui.core.data.images import load_rgb
 from tlgui.core.errors import TlguiError
 
-#: Edge of the square thumbnails, in pixels.
+# Edge of the square thumbnails, in pixels.
 THUMB_SIZE = 96
-#: Thumbnails of THUMB_SIZE kept in memory (27 kB each); as many bytes of larger ones.
+# Thumbnails of THUMB_SIZE kept in memory (27 kB each); as many bytes of larger ones.
 CACHE_LIMIT = 3000
-#: Requests waiting beyond this many are dropped, oldest first.
+# Requests waiting beyond this many are dropped, oldest first.
 PENDING_LIMIT = 256
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QAbstractScrollArea, QWidget
 
-#: The object name QAbstractScrollArea gives its viewport.
+# The object name QAbstractScrollArea gives its viewport.
 VIEWPORT_NAME = "qt_scrollarea_viewport"
 
 

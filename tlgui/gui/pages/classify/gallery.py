@@ -53,9 +53,9 @@ if TYPE_CHECKING:
 
 Index = QModelIndex | QPersistentModelIndex
 
-#: Edge of the gallery's thumbnails, in pixels.
+# Edge of the gallery's thumbnails, in pixels.
 GALLERY_THUMB = 128
-#: Room around a thumbnail inside its cell.
+# Room around a thumbnail inside its cell.
 MARGIN = 8
 
 PredictionRole = Qt.ItemDataRole.UserRole + 1

@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from tlgui.core.predict.predictor import Prediction
 
 PREVIEW_EDGE = 360
-#: Width of the column of verdict and bars beside the picture.
+# Width of the column of verdict and bars beside the picture.
 DETAILS_WIDTH = 340
 
 

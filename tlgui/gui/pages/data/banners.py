@@ -36,7 +36,7 @@ from tlgui.gui.widgets.plain_text import literal_html, plain_label
 
 _Index = QModelIndex | QPersistentModelIndex
 
-#: Rows of skipped files shown before the table scrolls.
+# Rows of skipped files shown before the table scrolls.
 MAX_TABLE_ROWS = 6
 
 
@@ -194,7 +194,8 @@ class DemoBanner(_Banner):
 
     TEXT = QT_TRANSLATE_NOOP(
         "DemoBanner", "<b>These ants and bees are a demo</b> that comes with tlgui, so you can try it at once. "
-        "Next step: <b>3 · Train</b> teaches a classifier to tell them apart (about a minute). "
+        "Next step: <b>3 · Train</b> teaches a classifier to tell them apart; the page says beforehand how long "
+        "that takes on this computer. "
         "For your own photos, start a new project and drop a folder per class here.")
 
     def __init__(self, parent: QWidget | None = None):

@@ -47,7 +47,7 @@ from tlgui.gui.widgets.progress_text import counted
 from tlgui.gui.widgets.thumb_delegate import ThumbnailDelegate
 from tlgui.gui.widgets.viewport import viewport
 
-#: How long a bin stays outlined after an edit put something in it.
+# How long a bin stays outlined after an edit put something in it.
 HIGHLIGHT_MS = 1600
 
 

@@ -28,10 +28,10 @@ from tlgui.core.data.bins import DataSet, ImageItem
 from tlgui.gui.widgets.plain_text import literal_html
 from tlgui.gui.widgets.thumbnails import ThumbnailLoader
 
-#: MIME type of thumbnails dragged between bins: JSON {"source": label, "paths": [...]}.
+# MIME type of thumbnails dragged between bins: JSON {"source": label, "paths": [...]}.
 ITEMS_MIME = "application/x-tlgui-image-paths"
 
-#: Extra roles the bin delegate reads.
+# Extra roles the bin delegate reads.
 PathRole = Qt.ItemDataRole.UserRole + 1
 DuplicateRole = Qt.ItemDataRole.UserRole + 2
 SplitRole = Qt.ItemDataRole.UserRole + 3

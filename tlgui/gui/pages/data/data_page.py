@@ -68,10 +68,10 @@ EMPTY_TEXT = QT_TRANSLATE_NOOP(
 )
 DROP_TEXT = QT_TRANSLATE_NOOP("DataPage", "Drop folders or photos here to add them — on a class to add them to it")
 
-#: The thumbnail size slider: smallest, largest, step (pixels).
+# The thumbnail size slider: smallest, largest, step (pixels).
 THUMB_SIZES = (64, 256, 16)
 THUMB_SIZE_KEY = "data_page/thumbnail_size"
-#: Drags near the top or bottom of the bins scroll them, this many pixels from the edge.
+# Drags near the top or bottom of the bins scroll them, this many pixels from the edge.
 AUTOSCROLL_MARGIN = 40
 
 

@@ -39,7 +39,7 @@ from tlgui.gui.widgets.plain_text import literal_html
 from tlgui.gui.widgets.thumbnails import ThumbnailLoader
 
 _Index = QModelIndex | QPersistentModelIndex
-#: Room under each picture for the class and the file name.
+# Room under each picture for the class and the file name.
 _CAPTION_LINES = 2
 _PAD = 6
 

@@ -25,7 +25,7 @@ from tlgui.gui.ask import ASK_KIND, Question, answer_with, make_asker
 from tlgui.gui.tasks import TaskSlot
 from tlgui.gui.widgets.plain_text import plain_label
 
-#: The class loose files are read into until the user names theirs.
+# The class loose files are read into until the user names theirs.
 LOOSE_LABEL = "unsorted"
 
 

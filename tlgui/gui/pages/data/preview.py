@@ -17,9 +17,9 @@ from tlgui.core.data.bins import ImageItem
 from tlgui.gui.widgets.plain_text import plain_label
 from tlgui.gui.widgets.thumbnails import ThumbnailLoader
 
-#: Longer side the large picture is decoded to, in pixels.
+# Longer side the large picture is decoded to, in pixels.
 PREVIEW_SIZE = 1280
-#: Large pictures kept, for stepping back and forth.
+# Large pictures kept, for stepping back and forth.
 PREVIEW_CACHE = 6
 
 

@@ -22,7 +22,7 @@ from tlgui.core.data.intake import IntakePlan
 from tlgui.core.data.items import clean_class_name
 from tlgui.gui.widgets.progress_text import counted
 
-#: Called after the command was applied (``undone`` False) or undone (True), to show what changed.
+# Called after the command was applied (``undone`` False) or undone (True), to show what changed.
 RevealFn = Callable[["BinsEdit", bool], None]
 
 

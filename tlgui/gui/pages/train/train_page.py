@@ -50,7 +50,7 @@ if TYPE_CHECKING:
     from tlgui.core.plan.estimate import PlanEstimate
 
 ERROR_STYLE = "color: #b03a2e;"
-#: Settings and photos change in bursts (typing, a slider, a drop): estimate once they settle.
+# Settings and photos change in bursts (typing, a slider, a drop): estimate once they settle.
 ESTIMATE_DELAY_MS = 400
 
 

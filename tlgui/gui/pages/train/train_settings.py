@@ -34,7 +34,7 @@ _DEVICE_TITLES = {
     "mps": QT_TRANSLATE_NOOP("TrainSettingsForm", "Apple GPU (MPS)"),
     "cpu": QT_TRANSLATE_NOOP("TrainSettingsForm", "CPU"),
 }
-#: The augmentation strengths as the window names them; the stored values are the keys.
+# The augmentation strengths as the window names them; the stored values are the keys.
 _STRENGTH_TITLES = {
     "light": QT_TRANSLATE_NOOP("TrainSettingsForm", "light"),
     "medium": QT_TRANSLATE_NOOP("TrainSettingsForm", "medium"),
