@@ -85,6 +85,14 @@ def test_one_class_only_is_refused(tmp_path, capsys):
     assert not (tmp_path / "m.safetensors").exists()
 
 
+def test_a_folder_of_empty_folders_says_it_found_no_class(tmp_path, capsys):
+    for name in ("cats", "dogs"):
+        (tmp_path / "empty" / name).mkdir(parents=True)
+    assert main(["train", str(tmp_path / "empty"), "--out", str(tmp_path / "m.safetensors")]) == 1
+    err = capsys.readouterr().err
+    assert "Classes: none\n" in err and "found 0" in err
+
+
 def test_bad_model_file_is_refused(tmp_path, capsys):
     bad = tmp_path / "bad.safetensors"
     bad.write_bytes(b"\x80\x04 definitely not a model")

@@ -257,7 +257,8 @@ def _print_data_summary(dataset, quiet: bool) -> None:
     if quiet:
         return
     counts = dataset.class_counts()
-    print("Classes: " + ", ".join(f"{shown(name)} ({n})" for name, n in counts.items()), file=sys.stderr)
+    listed = ", ".join(f"{shown(name)} ({n})" for name, n in counts.items())
+    print(f"Classes: {listed or 'none'}", file=sys.stderr)
     for skipped in dataset.skipped:
         print(f"  skipped {shown(skipped.path)}: {shown(skipped.reason)}", file=sys.stderr)
     for dup in dataset.duplicates():
