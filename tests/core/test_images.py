@@ -268,6 +268,55 @@ def test_bomb_guard_reads_our_limit(tmp_path, monkeypatch):
     assert _reason(load_rgb, path) == "image too large (0.0012 megapixels)"
 
 
+def _progressive_jpeg(path: Path, scans: int, size: int = 256) -> Path:
+    """A valid progressive JPEG whose last scan is repeated until the file has ``scans`` scans
+    (libjpeg warns about the repeats and decodes each one: the cost of LJT-01-003's files)."""
+    import io
+
+    buf = io.BytesIO()
+    Image.new("RGB", (size, size), (120, 160, 90)).save(buf, "JPEG", progressive=True, quality=90)
+    data = buf.getvalue()
+    starts = [i for i in range(len(data) - 1) if data[i] == 0xFF and data[i + 1] == 0xDA]
+    end = data.rindex(b"\xff\xd9")
+    last_scan = data[starts[-1]:end]
+    assert scans >= len(starts)
+    path.write_bytes(data[:end] + last_scan * (scans - len(starts)) + b"\xff\xd9")
+    return path
+
+
+@pytest.mark.parametrize("func", [inspect_image, load_rgb])
+def test_a_jpeg_of_thousands_of_scans_is_refused_before_decoding(tmp_path, func, monkeypatch):
+    path = _progressive_jpeg(tmp_path / "scans.jpg", 20_000)
+    decoded = []
+    monkeypatch.setattr(Image.Image, "load", lambda im: decoded.append(im))
+    assert _reason(func, path) == (
+        "too many JPEG scans (20,000; a photo has at most 100), refused: it could take minutes to decode"
+    )
+    assert decoded == []
+
+
+def test_the_scan_limit_admits_a_progressive_photo_and_refuses_one_scan_more(tmp_path):
+    plain = _progressive_jpeg(tmp_path / "plain.jpg", 10)  # libjpeg's own progressive script
+    assert inspect_image(plain).width == 256 and load_rgb(plain).size == (256, 256)
+    at_limit = _progressive_jpeg(tmp_path / "limit.jpg", images.MAX_JPEG_SCANS)
+    assert load_rgb(at_limit).size == (256, 256)
+    over = _progressive_jpeg(tmp_path / "over.jpg", images.MAX_JPEG_SCANS + 1)
+    assert "too many JPEG scans" in _reason(load_rgb, over)
+    assert "too many JPEG scans" in _reason(inspect_image, over)
+
+
+def test_a_sequential_jpeg_is_not_searched_for_scans(tmp_path, monkeypatch):
+    # A baseline file's decoding time is bounded by its size (a repeated scan is an error at once),
+    # so the camera photos that make up most sets pay no pass over their bytes.
+    path = imagegen.write_image(tmp_path / "baseline.jpg", 0, (64, 48))
+    counted = []
+    monkeypatch.setattr(images, "MAX_JPEG_SCANS", 0)  # would refuse anything it counted
+    monkeypatch.setattr(images, "_jpeg_is_huffman_sequential",
+                        lambda data, real=images._jpeg_is_huffman_sequential: counted.append(1) or real(data))
+    assert load_rgb(path).size == (64, 48) and inspect_image(path).width == 64
+    assert counted  # the frame type was asked, and the answer spared the count
+
+
 @pytest.mark.parametrize("func", [inspect_image, load_rgb])
 def test_unsupported_image_format(tmp_path, func):
     assert _reason(func, imagegen.write_fake_heic(tmp_path / "IMG_1.HEIC")) == "unsupported format (HEIC)"

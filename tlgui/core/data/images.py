@@ -12,7 +12,8 @@ Two entry points with different costs:
 
 Both read the file through ``read_photo``: regular files only (a FIFO named ``pipe.jpg`` would block
 for ever, a link to ``/dev/zero`` never ends) and at most ``MAX_PHOTO_BYTES``, decided before the
-first byte is read; the pixel count is checked before any decode (the bomb guard).
+first byte is read; the pixel count (the bomb guard) and a JPEG's number of scans (a file of a few
+hundred KB can otherwise take minutes) are checked before any decode.
 
 Every failure becomes ``ImageDecodeError(path, reason)`` with a reason of a few words for the user.
 
@@ -29,6 +30,7 @@ import re
 import stat
 import struct
 import zlib
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -63,6 +65,15 @@ MAX_IMAGE_PIXELS: int = 89_478_485
 # The largest file read as a photo. An uncompressed 8-bit RGBA TIFF at the pixel limit above is
 # 358 MB; no camera writes more, and a bigger "photo" is a mistake or an attack, not training data.
 MAX_PHOTO_BYTES: int = 512 * 1024 * 1024
+
+# The most scans a JPEG may have before it is decoded. A progressive JPEG's decoder goes over every
+# block of the image once per scan, and the standard lets a scan cost a few bytes (one end-of-band
+# run for all its blocks): a 125 KB file of 2,000 scans over 4000x4000 pixels took 21 s to decode
+# here, one of 683 KB with 20,000 scans 189 s, in a call nothing can interrupt (libjpeg-turbo's
+# "LJT-01-003"; DALI refuses above 500). Encoders write 1 scan (baseline) or about 10 (libjpeg's
+# and mozjpeg's progressive scripts); a camera's MPO holds a few such images. At this limit the
+# worst file at the pixel limit decodes in seconds.
+MAX_JPEG_SCANS: int = 100
 
 # Formats the content (not the suffix) may have, most common first (Pillow tries them in order).
 # The JPEG opener also returns MPO, what cameras write for a JPEG with a preview image inside.
@@ -179,6 +190,22 @@ def _check_pixel_count(path: Path, size: tuple[int, int]) -> None:
         raise ImageDecodeError(path, _too_large_reason(pixels))
 
 
+def _check_jpeg_scans(path: Path, fmt: str | None, data: bytes) -> None:
+    """Refuses a JPEG with more than ``MAX_JPEG_SCANS`` scans, before any of them is decoded.
+
+    Counts the start-of-scan markers in the bytes: inside a scan's data an 0xFF byte is always
+    followed by 0x00 or a restart marker, so every 0xFF 0xDA is a scan (or, rarely, a few bytes of
+    an embedded thumbnail or profile, which only counts against the same generous limit).
+    """
+    if fmt not in ("JPEG", "MPO") or _jpeg_is_huffman_sequential(data):
+        return  # a sequential file's decoding time is bounded by its size: not worth a pass over it
+    scans = data.count(b"\xff\xda")
+    if scans > MAX_JPEG_SCANS:
+        raise ImageDecodeError(path, _(
+            "too many JPEG scans ({count}; a photo has at most {limit}), refused: it could take minutes to decode"
+        ).format(count=f"{scans:,}", limit=MAX_JPEG_SCANS))
+
+
 def _decode_error(path: Path, exc: Exception) -> ImageDecodeError:
     """Translates whatever Pillow raised while opening or decoding into a short reason."""
     from PIL import Image, UnidentifiedImageError
@@ -264,6 +291,7 @@ def inspect_image(path: Path | str) -> ImageInfo:
     if plain is not None:
         fmt, width, height = plain
         _check_pixel_count(path, (width, height))
+        _check_jpeg_scans(path, fmt, data)
         return ImageInfo(path, content_digest(data), len(data), width, height, fmt)
     return _inspect_with_pillow(path, data)
 
@@ -272,6 +300,7 @@ def _inspect_with_pillow(path: Path, data: bytes) -> ImageInfo:
     """The general path: every format, every oddity, and every failure's reason."""
     with _open_bytes(path, data) as im:
         _check_pixel_count(path, im.size)
+        _check_jpeg_scans(path, im.format, data)
         width, height = _displayed_size(im)  # before the check, whose draft decode shrinks im.size
         fmt = im.format or "?"
         _check_complete(path, im, data)
@@ -325,11 +354,24 @@ def _plain_png(data: bytes) -> tuple[str, int, int] | None:
 def _plain_jpeg(data: bytes) -> tuple[str, int, int] | None:
     if not data.rstrip(b"\x00").endswith(_JPEG_EOI):
         return None
-    pos = 2
     size: tuple[int, int] | None = None
-    while True:  # the marker segments before the first scan
+    for marker, pos in _jpeg_header_segments(data):
+        if marker == 0xDA:  # start of scan: the headers are over
+            return ("JPEG", size[1], size[0]) if size and size[0] and size[1] else None
+        if marker == 0xE1 or (marker == 0xE2 and data.startswith(b"MPF", pos + 4)):
+            return None  # EXIF or XMP (orientation), or a multi-picture file: Pillow's business
+        if marker in _JPEG_SOF:
+            size = struct.unpack_from(">HH", data, pos + 5)  # height, width
+    return None
+
+
+def _jpeg_header_segments(data: bytes) -> Iterator[tuple[int, int]]:
+    """(marker, position) of each marker segment before a JPEG's first scan, ending with that scan's
+    SOS marker; stops at anything malformed. A file cut short may raise IndexError or struct.error."""
+    pos = 2
+    while True:
         if data[pos] != 0xFF:
-            return None
+            return
         marker = data[pos + 1]
         if marker == 0xFF:  # fill byte
             pos += 1
@@ -337,16 +379,27 @@ def _plain_jpeg(data: bytes) -> tuple[str, int, int] | None:
         if marker == 0x01 or 0xD0 <= marker <= 0xD8:  # markers without a length
             pos += 2
             continue
-        if marker == 0xDA:  # start of scan: the headers are over
-            return ("JPEG", size[1], size[0]) if size and size[0] and size[1] else None
+        yield marker, pos
+        if marker == 0xDA:
+            return
         (length,) = struct.unpack_from(">H", data, pos + 2)
         if length < 2:
-            return None
-        if marker == 0xE1 or (marker == 0xE2 and data.startswith(b"MPF", pos + 4)):
-            return None  # EXIF or XMP (orientation), or a multi-picture file: Pillow's business
-        if marker in _JPEG_SOF:
-            size = struct.unpack_from(">HH", data, pos + 5)  # height, width
+            return
         pos += 2 + length
+
+
+def _jpeg_is_huffman_sequential(data: bytes) -> bool:
+    """True when the frame header says baseline or extended sequential with Huffman coding (SOF0,
+    SOF1: nearly every camera photo). Each scan of such a file codes every block of its components
+    in at least a bit or two, so its decoding time grows with its size; progressive and arithmetic
+    coding let a scan cost a few bytes whatever the image size."""
+    try:
+        for marker, _pos in _jpeg_header_segments(data):
+            if marker in _JPEG_SOF:
+                return marker in (0xC0, 0xC1)
+    except (IndexError, struct.error):
+        pass
+    return False
 
 
 def _refuse_unsupported_suffix(path: Path) -> None:
@@ -435,6 +488,7 @@ def load_rgb(path: Path | str, *, min_size: int | None = None, data: bytes | Non
         raise ImageDecodeError(path, _("empty file (0 bytes)"))
     im = _open_bytes(path, data)
     _check_pixel_count(path, im.size)
+    _check_jpeg_scans(path, im.format, data)
     if min_size and im.format in ("JPEG", "MPO"):
         im.draft(None, (min_size, min_size))
     try:
