@@ -70,9 +70,9 @@ MAX_PHOTO_BYTES: int = 512 * 1024 * 1024
 # block of the image once per scan, and the standard lets a scan cost a few bytes (one end-of-band
 # run for all its blocks): a 125 KB file of 2,000 scans over 4000x4000 pixels took 21 s to decode
 # here, one of 683 KB with 20,000 scans 189 s, in a call nothing can interrupt (libjpeg-turbo's
-# "LJT-01-003"; DALI refuses above 500). Encoders write 1 scan (baseline) or about 10 (libjpeg's
-# and mozjpeg's progressive scripts); a camera's MPO holds a few such images. At this limit the
-# worst file at the pixel limit decodes in seconds.
+# "LJT-01-003"). Encoders write 1 scan (baseline) or about 10 (libjpeg's and mozjpeg's progressive
+# scripts); a camera's MPO holds a few such images. libtiff's JPEG codec stops at the same 100 by
+# default (so a TIFF holding such a JPEG is refused there, as "damaged image").
 MAX_JPEG_SCANS: int = 100
 
 # Formats the content (not the suffix) may have, most common first (Pillow tries them in order).
