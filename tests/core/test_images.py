@@ -290,7 +290,7 @@ def test_a_jpeg_of_thousands_of_scans_is_refused_before_decoding(tmp_path, func,
     decoded = []
     monkeypatch.setattr(Image.Image, "load", lambda im: decoded.append(im))
     assert _reason(func, path) == (
-        "too many JPEG scans (20,000; a photo has at most 100), refused: it could take minutes to decode"
+        "too many JPEG scans (over 100; a photo has about 10), refused: it could take minutes to decode"
     )
     assert decoded == []
 
@@ -303,6 +303,25 @@ def test_the_scan_limit_admits_a_progressive_photo_and_refuses_one_scan_more(tmp
     over = _progressive_jpeg(tmp_path / "over.jpg", images.MAX_JPEG_SCANS + 1)
     assert "too many JPEG scans" in _reason(load_rgb, over)
     assert "too many JPEG scans" in _reason(inspect_image, over)
+
+
+def test_scans_are_counted_as_the_decoder_meets_them(tmp_path):
+    # Start-of-scan bytes inside a marker segment (a thumbnail, a profile) or after the end marker
+    # (a motion photo's video) are not scans: a progressive photo carrying them is read.
+    photo = _progressive_jpeg(tmp_path / "plain.jpg", 10).read_bytes()
+    fake_scans = b"\xff\xda\x00\x08" * 300
+    comment = b"\xff\xfe" + (len(fake_scans) + 2).to_bytes(2, "big") + fake_scans
+    with_comment = tmp_path / "comment.jpg"
+    with_comment.write_bytes(photo[:2] + comment + photo[2:])
+    with_trailer = tmp_path / "trailer.jpg"
+    with_trailer.write_bytes(photo + fake_scans)
+    for path in (with_comment, with_trailer):
+        assert load_rgb(path).size == (256, 256)
+        assert images._jpeg_scan_count(path.read_bytes(), stop_above=10_000) == 10
+    # Fill bytes before a marker change nothing; the count stops once past the limit.
+    assert images._jpeg_scan_count(photo.replace(b"\xff\xda", b"\xff\xff\xff\xda"), stop_above=10_000) == 10
+    many = _progressive_jpeg(tmp_path / "many.jpg", 5_000).read_bytes()
+    assert images._jpeg_scan_count(many, stop_above=100) == 101
 
 
 def test_a_sequential_jpeg_is_not_searched_for_scans(tmp_path, monkeypatch):

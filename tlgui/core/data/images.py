@@ -191,19 +191,44 @@ def _check_pixel_count(path: Path, size: tuple[int, int]) -> None:
 
 
 def _check_jpeg_scans(path: Path, fmt: str | None, data: bytes) -> None:
-    """Refuses a JPEG with more than ``MAX_JPEG_SCANS`` scans, before any of them is decoded.
-
-    Counts the start-of-scan markers in the bytes: inside a scan's data an 0xFF byte is always
-    followed by 0x00 or a restart marker, so every 0xFF 0xDA is a scan (or, rarely, a few bytes of
-    an embedded thumbnail or profile, which only counts against the same generous limit).
-    """
+    """Refuses a JPEG with more than ``MAX_JPEG_SCANS`` scans, before any of them is decoded."""
     if fmt not in ("JPEG", "MPO") or _jpeg_is_huffman_sequential(data):
         return  # a sequential file's decoding time is bounded by its size: not worth a pass over it
-    scans = data.count(b"\xff\xda")
+    scans = _jpeg_scan_count(data, stop_above=MAX_JPEG_SCANS)
     if scans > MAX_JPEG_SCANS:
         raise ImageDecodeError(path, _(
-            "too many JPEG scans ({count}; a photo has at most {limit}), refused: it could take minutes to decode"
-        ).format(count=f"{scans:,}", limit=MAX_JPEG_SCANS))
+            "too many JPEG scans (over {limit}; a photo has about 10), refused: it could take minutes to decode"
+        ).format(limit=MAX_JPEG_SCANS))
+
+
+# A marker where entropy-coded data may lie: 0xFF followed by anything but a stuffed zero, a restart
+# marker or another 0xFF (a fill byte before the marker itself).
+_JPEG_MARKER = re.compile(rb"\xff[^\x00\xd0-\xd7\xff]")
+
+
+def _jpeg_scan_count(data: bytes, stop_above: int) -> int:
+    """The scans of a JPEG's first image, as its decoder meets them: marker segments are stepped
+    over by their length (a thumbnail or profile inside them is not counted), the scans' data is
+    searched for the next marker at C speed, and counting ends at the image's end marker (a motion
+    photo's video after it is not counted) or once past ``stop_above``."""
+    scans = 0
+    pos = 2  # after SOI
+    while (found := _JPEG_MARKER.search(data, pos)) is not None:
+        marker = data[found.start() + 1]
+        pos = found.start() + 2
+        if marker == 0xD9:  # end of image
+            break
+        if marker == 0x01 or marker == 0xD8:  # markers without a length
+            continue
+        if marker == 0xDA:
+            scans += 1
+            if scans > stop_above:
+                break
+        if pos + 2 > len(data):
+            break
+        (length,) = struct.unpack_from(">H", data, pos)
+        pos += length  # over the segment; after an SOS header, its entropy-coded data follows
+    return scans
 
 
 def _decode_error(path: Path, exc: Exception) -> ImageDecodeError:
