@@ -78,6 +78,8 @@ MAX_JPEG_SCANS: int = 100
 # Formats the content (not the suffix) may have, most common first (Pillow tries them in order).
 # The JPEG opener also returns MPO, what cameras write for a JPEG with a preview image inside.
 _ACCEPTED_FORMATS = ("JPEG", "PNG", "WEBP", "GIF", "BMP", "TIFF")
+# What Pillow names a JPEG file: plain, or a camera's multi-picture one.
+_JPEG_FORMATS = ("JPEG", "MPO")
 
 # How files of the accepted formats begin (WebP, "RIFF....WEBP", is tested apart).
 _SUPPORTED_SIGNATURES = (
@@ -192,7 +194,7 @@ def _check_pixel_count(path: Path, size: tuple[int, int]) -> None:
 
 def _check_jpeg_scans(path: Path, fmt: str | None, data: bytes) -> None:
     """Refuses a JPEG with more than ``MAX_JPEG_SCANS`` scans, before any of them is decoded."""
-    if fmt not in ("JPEG", "MPO") or _jpeg_is_huffman_sequential(data):
+    if fmt not in _JPEG_FORMATS or _jpeg_is_huffman_sequential(data):
         return  # a sequential file's decoding time is bounded by its size: not worth a pass over it
     scans = _jpeg_scan_count(data, stop_above=MAX_JPEG_SCANS)
     if scans > MAX_JPEG_SCANS:
@@ -448,7 +450,7 @@ def _check_complete(path: Path, im: Image.Image, data: bytes) -> None:
         return  # Pillow decoded the whole WebP to open it
     if _looks_complete(im.format or "", data):
         return
-    if im.format in ("JPEG", "MPO"):
+    if im.format in _JPEG_FORMATS:
         # Decoding at 1/8 scale still reads every byte of the image data, so it finds a missing
         # end as surely as a full decode, several times faster.
         im.draft(None, (1, 1))
@@ -460,7 +462,7 @@ def _check_complete(path: Path, im: Image.Image, data: bytes) -> None:
 
 def _looks_complete(fmt: str, data: bytes) -> bool:
     """Cheap end-of-file test per format; False means "decode to be sure"."""
-    if fmt in ("JPEG", "MPO"):
+    if fmt in _JPEG_FORMATS:
         # Cameras pad with zeros after EOI; other trailers (motion photos) fall back to a decode.
         return data.rstrip(b"\x00").endswith(_JPEG_EOI)
     if fmt == "GIF":
@@ -514,7 +516,7 @@ def load_rgb(path: Path | str, *, min_size: int | None = None, data: bytes | Non
     im = _open_bytes(path, data)
     _check_pixel_count(path, im.size)
     _check_jpeg_scans(path, im.format, data)
-    if min_size and im.format in ("JPEG", "MPO"):
+    if min_size and im.format in _JPEG_FORMATS:
         im.draft(None, (min_size, min_size))
     try:
         im.load()
