@@ -13,7 +13,9 @@ Two entry points with different costs:
 Both read the file through ``read_photo``: regular files only (a FIFO named ``pipe.jpg`` would block
 for ever, a link to ``/dev/zero`` never ends) and at most ``MAX_PHOTO_BYTES``, decided before the
 first byte is read; the pixel count (the bomb guard) and a JPEG's number of scans (a file of a few
-hundred KB can otherwise take minutes) are checked before any decode.
+hundred KB can otherwise take minutes) are checked before any decode. Every decode first reserves
+the memory it will take (``decode_peak_bytes``) from the budget all decoding threads share
+(``decode_memory.DECODE_MEMORY``), so a folder of giant photos is decoded a few at a time.
 
 Every failure becomes ``ImageDecodeError(path, reason)`` with a reason of a few words for the user.
 
@@ -30,11 +32,12 @@ import re
 import stat
 import struct
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from tlgui.core.data.decode_memory import DECODE_MEMORY
 from tlgui.core.errors import ImageDecodeError
 from tlgui.core.files.limits import FileLimitError, describe_file_kind, open_regular
 from tlgui.core.i18n import _
@@ -454,10 +457,11 @@ def _check_complete(path: Path, im: Image.Image, data: bytes) -> None:
         # Decoding at 1/8 scale still reads every byte of the image data, so it finds a missing
         # end as surely as a full decode, several times faster.
         im.draft(None, (1, 1))
-    try:
-        im.load()
-    except Exception as exc:
-        raise _decode_error(path, exc) from exc
+    with DECODE_MEMORY.reserve(decode_peak_bytes(im, data, to_rgb=False)):
+        try:
+            im.load()
+        except Exception as exc:
+            raise _decode_error(path, exc) from exc
 
 
 def _looks_complete(fmt: str, data: bytes) -> bool:
@@ -492,6 +496,89 @@ def _orientation(im: Image.Image) -> int:
         return 1
 
 
+# ---- memory a decode takes ---------------------------------------------------------------------
+
+# Progressive JPEG frames (SOF2, SOF6, SOF10, SOF14): libjpeg keeps every coefficient until the last scan.
+_JPEG_PROGRESSIVE_SOF = frozenset({0xC2, 0xC6, 0xCA, 0xCE})
+
+
+def decode_peak_bytes(im: Image.Image, data: bytes, *, to_rgb: bool) -> int:
+    """About the most memory decoding the opened ``im`` takes (at the draft scale already chosen),
+    and with ``to_rgb`` making it RGB as ``load_rgb`` does: what a decode reserves from
+    ``DECODE_MEMORY``. Over-estimates rather than under: it only decides who waits."""
+    width, height = im.size
+    pixels = width * height
+    stored = _stored_pixel_bytes(im.mode)
+    peak = pixels * stored
+    if im.format == "WEBP":
+        peak += pixels * 4  # libwebp decodes into a buffer of its own, then Pillow copies it
+    if to_rgb:
+        if _orientation(im) != 1:
+            peak += pixels * stored  # the rotated copy
+        peak += pixels * _conversion_bytes(im)
+    if im.format in _JPEG_FORMATS:
+        peak += _jpeg_coefficient_bytes(data)
+    return peak
+
+
+def _stored_pixel_bytes(mode: str) -> int:
+    # Pillow keeps 1- and 8-bit single-band images in a byte a pixel, 16-bit ones in two, and every
+    # other mode (RGB included) in four.
+    if mode in ("1", "L", "P"):
+        return 1
+    return 2 if mode.startswith("I;16") else 4
+
+
+def _conversion_bytes(im: Image.Image) -> int:
+    """Bytes a pixel that ``to_rgb`` adds at its peak, beside the decoded image."""
+    if im.mode == "RGB":
+        return 0
+    if im.mode.startswith("I;16") or im.mode in ("I", "F"):
+        return 6  # the grey bytes, Pillow's copy of them, the RGB result (the floats go a band at a time)
+    if im.has_transparency_data:
+        return 9  # RGBA, the white RGB background, the alpha band
+    return 4  # the RGB result
+
+
+def _jpeg_coefficient_bytes(data: bytes) -> int:
+    """What libjpeg holds of a whole JPEG's DCT coefficients (2 bytes each, 64 a block) when it must
+    keep them all: a progressive file, or one whose first scan leaves out a component. 0 for a
+    single-pass file, whose decoder needs a row of blocks at a time; the full size whatever the draft
+    scale."""
+    frame: tuple[int, int, list[tuple[int, int]]] | None = None
+    progressive = False
+    try:
+        for marker, pos in _jpeg_header_segments(data):
+            if marker in _JPEG_SOF:
+                height, width, count = struct.unpack_from(">HHB", data, pos + 5)
+                factors = [(data[pos + 11 + 3 * i] >> 4, data[pos + 11 + 3 * i] & 0x0F) for i in range(count)]
+                frame = (width, height, factors)
+                progressive = marker in _JPEG_PROGRESSIVE_SOF
+            elif marker == 0xDA and frame is not None:
+                in_first_scan = data[pos + 4]
+                if not progressive and in_first_scan >= len(frame[2]):
+                    return 0
+                return _coefficient_bytes(*frame)
+    except (IndexError, struct.error):
+        pass
+    return 0  # a header this walk cannot read: Pillow's opener has read it, or the decode fails at once
+
+
+def _coefficient_bytes(width: int, height: int, factors: list[tuple[int, int]]) -> int:
+    h_max = max((h for h, _v in factors), default=1) or 1
+    v_max = max((v for _h, v in factors), default=1) or 1
+    total = 0
+    for h, v in factors:  # a component's blocks: its subsampled size in 8x8 blocks, rounded up
+        columns = _ceil_div(_ceil_div(width * h, h_max), 8)
+        rows = _ceil_div(_ceil_div(height * v, v_max), 8)
+        total += columns * rows * 128
+    return total
+
+
+def _ceil_div(a: int, b: int) -> int:
+    return -(-a // b)
+
+
 # ---- decoding to RGB ---------------------------------------------------------------------------
 
 
@@ -518,16 +605,17 @@ def load_rgb(path: Path | str, *, min_size: int | None = None, data: bytes | Non
     _check_jpeg_scans(path, im.format, data)
     if min_size and im.format in _JPEG_FORMATS:
         im.draft(None, (min_size, min_size))
-    try:
-        im.load()
-    except Exception as exc:
-        raise _decode_error(path, exc) from exc
-    # The orientation comes from the EXIF kept in im.info, so it still applies after draft.
-    oriented = _apply_orientation(im) if _orientation(im) != 1 else im
-    try:
-        return to_rgb(oriented)
-    except ValueError as exc:
-        raise ImageDecodeError(path, _("unsupported colour mode {mode}").format(mode=im.mode)) from exc
+    with DECODE_MEMORY.reserve(decode_peak_bytes(im, data, to_rgb=True)):
+        try:
+            im.load()
+        except Exception as exc:
+            raise _decode_error(path, exc) from exc
+        # The orientation comes from the EXIF kept in im.info, so it still applies after draft.
+        oriented = _apply_orientation(im) if _orientation(im) != 1 else im
+        try:
+            return to_rgb(oriented)
+        except ValueError as exc:
+            raise ImageDecodeError(path, _("unsupported colour mode {mode}").format(mode=im.mode)) from exc
 
 
 def _apply_orientation(im: Image.Image) -> Image.Image:
@@ -565,49 +653,73 @@ def _composite_on_white(rgba: Image.Image) -> Image.Image:
     return background
 
 
+# Pixels of a high-depth image made grey at a time: the float64 arithmetic's temporaries stay at a
+# few MB each, where converting an 89-megapixel image in one go took 2.9 GB.
+_GREY_BAND_PIXELS = 1 << 20
+
+
 def _high_depth_to_rgb(im: Image.Image) -> Image.Image:
     import numpy as np
     from PIL import Image
 
-    values = np.asarray(im).astype(np.float64)
     if im.mode.startswith("I;16"):
-        scaled = values / 257.0
-    elif im.mode == "I":
-        scaled = _scale_integers(values)
+        scale = _divide(257.0)
     else:
-        scaled = _scale_floats(values)
-    grey = np.clip(np.rint(scaled), 0, 255).astype(np.uint8)
+        low, high = _value_range(im)
+        scale = _integer_scale(low, high) if im.mode == "I" else _float_scale(low, high)
+    grey = np.empty((im.height, im.width), np.uint8)
+    for top, band in _bands(im):
+        grey[top:top + band.shape[0]] = np.clip(np.rint(scale(band)), 0, 255)
     return Image.fromarray(grey).convert("RGB")
 
 
-def _scale_integers(values: np.ndarray) -> np.ndarray:
-    low, high = float(values.min()), float(values.max())
+def _bands(im: Image.Image) -> Iterator[tuple[int, np.ndarray]]:
+    """(first row, float64 values) of successive bands of rows of a single-band image; a float
+    image's NaN and infinities read as 0."""
+    import numpy as np
+
+    rows = max(1, _GREY_BAND_PIXELS // max(1, im.width))
+    for top in range(0, im.height, rows):
+        band = np.asarray(im.crop((0, top, im.width, min(im.height, top + rows)))).astype(np.float64)
+        if im.mode == "F":
+            band = np.nan_to_num(band, nan=0.0, posinf=0.0, neginf=0.0)
+        yield top, band
+
+
+def _value_range(im: Image.Image) -> tuple[float, float]:
+    low, high = float("inf"), float("-inf")
+    for _top, band in _bands(im):
+        low, high = min(low, float(band.min())), max(high, float(band.max()))
+    return low, high
+
+
+def _integer_scale(low: float, high: float) -> Callable[[np.ndarray], np.ndarray]:
+    """32-bit integers: as 8-bit if they fit in 0..255, as 16-bit if in 0..65535, else stretched."""
     if low >= 0 and high <= 255:
-        return values
+        return _divide(1.0)
     if low >= 0 and high <= 65535:
-        return values / 257.0
-    return _stretch(values)
+        return _divide(257.0)
+    return _stretch(low, high)
 
 
-def _scale_floats(values: np.ndarray) -> np.ndarray:
-    import numpy as np
-
-    values = np.nan_to_num(values, nan=0.0, posinf=0.0, neginf=0.0)
-    low, high = float(values.min()), float(values.max())
+def _float_scale(low: float, high: float) -> Callable[[np.ndarray], np.ndarray]:
+    """Floats: as 0..1 if they fit there, as 0..255 if they fit there, else stretched."""
     if low >= 0 and high <= 1.0:
-        return values * 255.0
+        return lambda values: values * 255.0
     if low >= 0 and high <= 255:
-        return values
-    return _stretch(values)
+        return _divide(1.0)
+    return _stretch(low, high)
 
 
-def _stretch(values: np.ndarray) -> np.ndarray:
-    import numpy as np
+def _divide(divisor: float) -> Callable[[np.ndarray], np.ndarray]:
+    return lambda values: values / divisor
 
-    low, high = float(values.min()), float(values.max())
+
+def _stretch(low: float, high: float) -> Callable[[np.ndarray], np.ndarray]:
+    """From low..high to 0..255 (all 0 when every value is the same)."""
     if high == low:
-        return np.zeros_like(values)
-    return (values - low) * (255.0 / (high - low))
+        return lambda values: values * 0.0
+    return lambda values: (values - low) * (255.0 / (high - low))
 
 
 def image_suffix_kind(path: Path | str) -> str:

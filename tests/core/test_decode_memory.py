@@ -1,0 +1,160 @@
+"""The memory budget every photo decode draws from, and what a decode reserves from it."""
+
+from __future__ import annotations
+
+import threading
+import time
+import tracemalloc
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from tlgui.core.data import decode_memory, images
+from tlgui.core.data.decode_memory import GiB, MemoryBudget, MiB, default_capacity
+from tlgui.core.data.images import decode_peak_bytes, load_rgb, to_rgb
+
+
+def _start(target) -> threading.Thread:
+    thread = threading.Thread(target=target, daemon=True)
+    thread.start()
+    return thread
+
+
+def _waits(thread: threading.Thread, seconds: float = 0.3) -> bool:
+    thread.join(seconds)
+    return thread.is_alive()
+
+
+# ---- the budget ---------------------------------------------------------------------------------
+def test_reservations_that_fit_are_held_together():
+    budget = MemoryBudget(100)
+    with budget.reserve(40), budget.reserve(60):
+        assert budget.held == 100
+    assert budget.held == 0
+
+
+def test_a_reservation_that_does_not_fit_waits_for_a_release():
+    budget = MemoryBudget(100)
+    got = threading.Event()
+
+    def second():
+        with budget.reserve(50):
+            got.set()
+
+    with budget.reserve(60):
+        thread = _start(second)
+        assert _waits(thread) and not got.is_set()
+    thread.join(5)
+    assert got.is_set() and budget.held == 0
+
+
+def test_one_larger_than_the_budget_runs_alone_once_nothing_is_held():
+    budget = MemoryBudget(100)
+    seen = []
+
+    def giant():
+        with budget.reserve(1_000):
+            seen.append(budget.held)
+
+    with budget.reserve(1):
+        thread = _start(giant)
+        assert _waits(thread)
+    thread.join(5)
+    assert seen == [1_000]
+
+
+def test_first_come_first_served_a_large_one_is_not_overtaken():
+    budget = MemoryBudget(100)
+    order = []
+
+    def take(name, nbytes):
+        def run():
+            with budget.reserve(nbytes):
+                order.append(name)
+        return run
+
+    with budget.reserve(30):
+        large = _start(take("large", 90))
+        time.sleep(0.1)  # the large one is in line first
+        small = _start(take("small", 10))  # would fit now, beside the 30 held
+        assert _waits(small, 0.2)
+    large.join(5), small.join(5)
+    assert order == ["large", "small"]
+
+
+def test_a_failure_inside_releases_the_reservation():
+    budget = MemoryBudget(100)
+    with pytest.raises(RuntimeError), budget.reserve(80):
+        raise RuntimeError("decode failed")
+    assert budget.held == 0
+
+
+def test_the_budget_is_an_eighth_of_memory_within_bounds():
+    assert default_capacity(24 * GiB) == 2 * GiB
+    assert default_capacity(8 * GiB) == 1 * GiB
+    assert default_capacity(2 * GiB) == 512 * MiB
+    assert decode_memory.MIN_CAPACITY <= default_capacity() <= decode_memory.MAX_CAPACITY
+
+
+# ---- what a decode reserves ---------------------------------------------------------------------
+def _jpeg(tmp_path, name, size=(800, 600), **params):
+    path = tmp_path / name
+    Image.new("RGB", size, (90, 140, 200)).save(path, quality=90, **params)
+    return path
+
+
+def _opened(path):
+    data = path.read_bytes()
+    return images._open_bytes(path, data), data
+
+
+def test_a_progressive_jpeg_reserves_its_coefficients_whatever_the_draft_scale(tmp_path):
+    # 4:2:0 at 800x600: luma 100x75 blocks, each chroma 50x38, 128 bytes a block.
+    coefficients = (100 * 75 + 2 * 50 * 38) * 128
+    im, data = _opened(_jpeg(tmp_path, "p.jpg", progressive=True, subsampling=2))
+    assert images._jpeg_coefficient_bytes(data) == coefficients
+    im.draft(None, (64, 64))
+    assert im.size == (100, 75)
+    assert decode_peak_bytes(im, data, to_rgb=True) == 100 * 75 * 4 + coefficients
+
+
+def test_a_baseline_jpeg_reserves_only_its_pixels(tmp_path):
+    im, data = _opened(_jpeg(tmp_path, "b.jpg"))
+    assert images._jpeg_coefficient_bytes(data) == 0
+    assert decode_peak_bytes(im, data, to_rgb=True) == 800 * 600 * 4
+
+
+def test_a_sixteen_bit_image_reserves_its_pixels_and_their_conversion(tmp_path):
+    path = tmp_path / "g16.png"
+    Image.fromarray(np.zeros((30, 40), np.uint16)).save(path)
+    im, data = _opened(path)
+    assert im.mode.startswith("I;16")
+    assert decode_peak_bytes(im, data, to_rgb=True) == 1200 * (2 + 6)
+    assert decode_peak_bytes(im, data, to_rgb=False) == 1200 * 2
+
+
+def test_load_rgb_waits_for_the_budget(tmp_path, monkeypatch):
+    budget = MemoryBudget(1 * MiB)
+    monkeypatch.setattr(images, "DECODE_MEMORY", budget)
+    path = _jpeg(tmp_path, "p.jpg", progressive=True)
+    loaded = []
+    with budget.reserve(1):
+        thread = _start(lambda: loaded.append(load_rgb(path, min_size=64)))
+        assert _waits(thread) and not loaded  # needs ~2 MB of a 1 MB budget: alone, after the holder
+    thread.join(10)
+    assert loaded and loaded[0].size == (100, 75) and budget.held == 0
+
+
+def test_sixteen_bit_conversion_goes_a_band_at_a_time():
+    ramp = (np.arange(4000 * 4000, dtype=np.uint32) % 65536).astype(np.uint16).reshape(4000, 4000)
+    image = Image.fromarray(ramp)
+    tracemalloc.start()
+    try:
+        rgb = to_rgb(image)
+        _now, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    # One float64 copy of the whole image would be 128 MB; each band's is 8 MB.
+    assert peak < 64 * MiB
+    assert rgb.getpixel((0, 0)) == (0, 0, 0) and rgb.getpixel((65535 % 4000, 65535 // 4000)) == (255,) * 3
