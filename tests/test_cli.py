@@ -445,3 +445,30 @@ def test_ctrl_c_during_training_ends_it_with_130_and_writes_nothing(tmp_path):
     assert run.returncode == 130
     assert "tlgui: interrupted" in run.stderr.read()
     assert list(out.parent.iterdir()) == []
+
+
+def test_a_model_that_cannot_be_saved_at_the_end_is_rescued_and_said_so(tmp_path, capsys, monkeypatch):
+    import errno
+
+    from tlgui.core.models import rescue
+
+    real_save = rescue.save_classifier
+    out = tmp_path / "usb" / "model.safetensors"
+
+    def disk_filled_while_training(classifier, path):
+        if path == out:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        real_save(classifier, path)
+
+    monkeypatch.setattr(rescue, "save_classifier", disk_filled_while_training)
+    monkeypatch.setenv("TLGUI_CACHE_DIR", str(tmp_path / "cache" / "features"))
+    write_learnable_tree(tmp_path / "photos", {"red": 6, "blue": 6})
+    (tmp_path / "usb").mkdir()
+    assert main(["train", str(tmp_path / "photos"), "--epochs", "2", "--freeze", "head", "--out", str(out)]) == 1
+    captured = capsys.readouterr()
+    assert "Validation accuracy" in captured.out  # the report comes before the save
+    (line,) = captured.err.strip().splitlines()[-1:]
+    rescued = next(rescue.rescue_folders()[0].glob("model-*.safetensors"))
+    assert line == (f"tlgui: error: the model could not be saved to {out} (No space left on device). "
+                    f"It was saved to {rescued} instead: move it where you want it.")
+    assert not out.exists()

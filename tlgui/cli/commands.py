@@ -182,7 +182,6 @@ def cmd_train(args) -> int:
     backbone = get_spec(args.backbone or (project.backbone_id if project else DEFAULT_BACKBONE)).id
     check_device(config.device)
 
-    from tlgui.core.models.modelfile import save_classifier
     from tlgui.core.training import distributed
     from tlgui.core.training.feature_cache import FeatureCache
     from tlgui.core.training.trainer import train
@@ -202,10 +201,21 @@ def cmd_train(args) -> int:
         print(f"tlgui {share.describe()}", file=sys.stderr)
     if not main_process:
         return 0
-    save_classifier(result.classifier, out)
     _print_report(result)
-    print(f"Saved {shown(out)}")
-    return 0
+    return _save_trained(result.classifier, out)
+
+
+def _save_trained(classifier, out: Path) -> int:
+    """Save the model trained, or rescue it; 0 when it is where the user asked, 1 when it is not."""
+    from tlgui.core.models.rescue import save_or_rescue
+
+    saved = save_or_rescue(classifier, out)
+    if not saved.rescued:
+        print(f"Saved {shown(out)}")
+        return 0
+    print(f"tlgui: error: the model could not be saved to {shown(out)} ({shown(saved.problem)}). "
+          f"It was saved to {shown(saved.path)} instead: move it where you want it.", file=sys.stderr)
+    return 1
 
 
 def _print_plan(dataset, config, backbone: str, cache, quiet: bool) -> int:
@@ -430,7 +440,6 @@ def cmd_demo(args) -> int:
     out = check_output_file(args.out) if args.out is not None else None
 
     from tlgui.core.data.demo import demo_dataset
-    from tlgui.core.models.modelfile import save_classifier
     from tlgui.core.training.trainer import train
 
     dataset = demo_dataset()
@@ -439,10 +448,7 @@ def cmd_demo(args) -> int:
     result = train(dataset, config, callbacks=[progress])
     progress.close()
     _print_report(result)
-    if out is not None:
-        save_classifier(result.classifier, out)
-        print(f"Saved {shown(out)}")
-    return 0
+    return _save_trained(result.classifier, out) if out is not None else 0
 
 
 def cmd_cache(args) -> int:
