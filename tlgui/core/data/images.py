@@ -536,7 +536,8 @@ def _conversion_bytes(im: Image.Image) -> int:
     if im.mode.startswith("I;16") or im.mode in ("I", "F"):
         return 6  # the grey bytes, Pillow's copy of them, the RGB result (the floats go a band at a time)
     if im.has_transparency_data:
-        return 9  # RGBA, the white RGB background, the alpha band
+        # The white RGB background and the alpha band, after an RGBA copy unless it is RGBA already.
+        return 5 if im.mode == "RGBA" else 9
     return 4  # the RGB result
 
 
@@ -641,7 +642,7 @@ def to_rgb(im: Image.Image) -> Image.Image:
     if im.mode.startswith("I;16") or im.mode in ("I", "F"):
         return _high_depth_to_rgb(im)
     if im.has_transparency_data:
-        return _composite_on_white(im.convert("RGBA"))
+        return _composite_on_white(im if im.mode == "RGBA" else im.convert("RGBA"))
     return im.convert("RGB")
 
 
