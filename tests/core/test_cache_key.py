@@ -5,6 +5,8 @@ from __future__ import annotations
 import copy
 import os
 import shutil
+import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -113,6 +115,28 @@ def test_settled_photos_are_not_even_read_on_a_warm_cache(tmp_path, bundled_netw
     for a, b in zip(trunk(paths, cache), computed, strict=True):
         np.testing.assert_array_equal(a, b)
     assert trunk.images == 3
+
+
+@pytest.mark.skipif(os.name == "nt" or sys.platform == "darwin", reason="this file system takes only valid Unicode names")
+def test_photos_named_in_no_utf8_are_cached_and_remembered(tmp_path, bundled_network, monkeypatch):
+    # A Latin-1 folder and file name, as old cameras and archives wrote them: Python reads them with
+    # lone surrogates, which neither SQLite nor UTF-8 takes.
+    folder = os.path.join(os.fsencode(tmp_path), b"caf\xe9s")
+    os.makedirs(folder)
+    paths = [write_learnable_photo(Path(os.fsdecode(os.path.join(folder, b"\xff%d.jpg" % i))), "red", i)
+             for i in range(2)]
+    settle(*paths)
+    trunk = Trunk(bundled_network, monkeypatch)
+    cache = FeatureCache(tmp_path / "c")
+    computed = trunk(paths, cache)
+
+    def no_reading(path):
+        raise AssertionError(f"{path} was read on a warm cache")
+
+    monkeypatch.setattr(extract, "read_photo", no_reading)
+    for a, b in zip(trunk(paths, cache), computed, strict=True):
+        np.testing.assert_array_equal(a, b)
+    assert trunk.images == 2
 
 
 def test_the_namespace_changes_with_the_frozen_weights_only(bundled_network):

@@ -3,6 +3,8 @@ photos dragged to a class bin or added with "Add to class…"; heatmaps computed
 
 from __future__ import annotations
 
+import os
+import sys
 import threading
 from collections import Counter
 from pathlib import Path
@@ -15,6 +17,7 @@ from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QInputDialog
 
 from tlgui.core.data.images import load_rgb
+from tlgui.core.predict.formats import save_predictions_csv
 from tlgui.core.predict.predictor import Prediction
 from tlgui.gui import tasks
 from tlgui.gui.controller import ProjectController
@@ -104,6 +107,22 @@ def test_thumbnails_are_painted_lazily_in_the_grid(qtbot, gallery, made):
     qtbot.waitUntil(lambda: gallery.model._loader.cached(made[0].path) is not None, timeout=20000)
     picture = gallery.view.viewport().grab().toImage()
     assert picture.width() > 0 and not picture.isNull()
+
+
+@pytest.mark.skipif(os.name == "nt" or sys.platform == "darwin", reason="this file system takes only valid Unicode names")
+def test_photos_named_in_no_utf8_get_their_thumbnails_names_and_csv(qtbot, gallery, tmp_path):
+    # Python reads the name's bad byte as a lone surrogate; Qt drops those from any str it is given.
+    path = Path(os.fsdecode(os.path.join(os.fsencode(tmp_path), b"ant\xff0.png")))
+    imagegen.write_image(path, 2, size=(20, 16))
+    other = imagegen.write_image(tmp_path / "ant0.png", 3, size=(20, 16))  # what Qt would have shown
+    predictions = [_prediction(path, "cat", 0.9), _prediction(other, "cat", 0.8)]
+    gallery.set_class_names(["cat"])
+    gallery.append(predictions)
+    qtbot.waitUntil(lambda: gallery.model._loader.cached(path) is not None, timeout=20000)
+    shown = {gallery.model.index(row).data(Qt.ItemDataRole.DisplayRole) for row in range(2)}
+    assert shown == {"ant\ufffd0.png: cat 90%", "ant0.png: cat 80%"}
+    save_predictions_csv(tmp_path / "p.csv", predictions)
+    assert b"ant\xff0.png" in (tmp_path / "p.csv").read_bytes()  # the very file, byte for byte
 
 
 def _drop(widget, mime: QMimeData, action=Qt.DropAction.CopyAction) -> bool:

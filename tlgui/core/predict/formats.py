@@ -15,7 +15,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
-from tlgui.core.files.atomic import atomic_write_text
+from tlgui.core.files.atomic import atomic_write_bytes
 
 if TYPE_CHECKING:
     # Type only: the CLI reads the format names without loading torch.
@@ -46,7 +46,17 @@ def save_predictions_csv(path: Path | str, predictions: Sequence[Prediction]) ->
     """The CSV format written atomically to ``path``."""
     buffer = io.StringIO(newline="")
     _write_csv(predictions, buffer)
-    atomic_write_text(path, buffer.getvalue())
+    atomic_write_bytes(path, file_system_bytes(buffer.getvalue()))
+
+
+def file_system_bytes(text: str) -> bytes:
+    """``text`` as UTF-8, with each byte of a file name that is not UTF-8 (read by Python as a lone
+    surrogate) written back as that byte, as the command line's output does: the CSV names the
+    very file, where a strict encoding would refuse to save."""
+    try:
+        return text.encode("utf-8", "surrogateescape")
+    except UnicodeEncodeError:  # a surrogate of another origin (Windows names): kept recognisable
+        return text.encode("utf-8", "surrogatepass")
 
 
 def _write_json(predictions: Sequence[Prediction], out: TextIO) -> None:

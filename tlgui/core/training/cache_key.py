@@ -94,7 +94,19 @@ def current_stamps(paths: Iterable[Path]) -> dict[Path, FileStamp]:
 
 
 def _stamp_key(path: Path, stamp: FileStamp) -> str:
-    return f"{os.fspath(path)}|{stamp.inode}|{stamp.size}|{stamp.mtime_ns}|{stamp.ctime_ns}"
+    return f"{_path_text(path)}|{stamp.inode}|{stamp.size}|{stamp.mtime_ns}|{stamp.ctime_ns}"
+
+
+def _path_text(path: Path) -> str:
+    """The path as text the cache can store. A file name that is not UTF-8 reaches Python with lone
+    surrogates, which neither SQLite nor UTF-8 takes: their bytes are written as \\x escapes instead
+    (the inode and times beside the path keep two files apart even if another's name is those escapes)."""
+    text = os.fspath(path)
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "surrogatepass").decode("utf-8", "backslashreplace")
+    return text
 
 
 def remembered_digests(cache: FeatureCache, stamps: Mapping[Path, FileStamp]) -> dict[Path, str]:

@@ -4,13 +4,21 @@ A QLabel, a message box, an input dialog and a tooltip each guess whether their 
 (``Qt.mightBeRichText``), so a class named ``<b>x</b>`` would turn bold and an ``<img>`` tag would be
 loaded. Labels are told that their text is plain; where Qt has no such switch (message boxes built by
 Qt's static functions, input dialogs, tooltips) the text is escaped into HTML that shows it literally.
+
+A file name that is not UTF-8 reaches Python with a lone surrogate for each bad byte, which Qt drops
+without a trace ("ant\\xff0.jpg" would show as "ant0.jpg", like another file): ``file_name`` and
+``path_text`` show such a byte as U+FFFD instead.
 """
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from PySide6.QtCore import Qt
 from PySide6.QtGui import Qt as QtGuiNamespace  # QtGui's Qt namespace holds convertFromPlainText
 from PySide6.QtWidgets import QLabel, QWidget
+
+from tlgui.core.data.items import valid_text
 
 
 def make_plain(label: QLabel) -> QLabel:
@@ -28,3 +36,13 @@ def literal_html(text: str) -> str:
     """HTML that shows ``text`` exactly, line breaks included: for message boxes, input dialogs and
     tooltips, which have no plain-text switch. Empty stays empty (an empty tooltip shows nothing)."""
     return QtGuiNamespace.convertFromPlainText(text, Qt.WhiteSpaceMode.WhiteSpaceNormal) if text else ""
+
+
+def file_name(path: Path) -> str:
+    """The name of the file at ``path`` as shown (a byte that is not UTF-8 as U+FFFD)."""
+    return valid_text(path.name)
+
+
+def path_text(path: Path | str) -> str:
+    """``path`` as shown (a byte that is not UTF-8 as U+FFFD)."""
+    return valid_text(str(path))

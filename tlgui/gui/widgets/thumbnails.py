@@ -86,8 +86,10 @@ class _PendingStack:
 class _Relay(QObject):
     """Carries results from pool threads to the GUI thread (queued connections)."""
 
-    decoded = Signal(str, QImage, int)  # path, thumbnail, the size it was made for
-    failed = Signal(str, str)
+    # Paths travel as Python objects: a str signal argument becomes a QString, which drops the lone
+    # surrogates a file name that is not UTF-8 is read with, and the thumbnail would never find its row.
+    decoded = Signal(object, QImage, int)  # path, thumbnail, the size it was made for
+    failed = Signal(object, str)
 
 
 def _decode_newest(stack: _PendingStack, relay: _Relay, size: Callable[[], int]) -> None:
@@ -117,7 +119,7 @@ class ThumbnailLoader(QObject):
     (or when decoding failed; ``failure(path)`` then says why); ``sizeChanged(int)`` after
     ``set_size``. ``cache_limit`` counts thumbnails of the starting size."""
 
-    thumbnailReady = Signal(str)
+    thumbnailReady = Signal(object)  # the path as a str (an object signal keeps it exact, see _Relay)
     sizeChanged = Signal(int)
 
     def __init__(self, parent: QObject | None = None, *, size: int = THUMB_SIZE,

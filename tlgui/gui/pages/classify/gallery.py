@@ -44,7 +44,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from tlgui.gui.widgets.plain_text import literal_html
+from tlgui.gui.widgets.plain_text import file_name, literal_html
 from tlgui.gui.widgets.progress_text import counted
 from tlgui.gui.widgets.thumbnails import ThumbnailLoader
 
@@ -164,7 +164,7 @@ class GalleryModel(QAbstractListModel):
         if role == ProbabilityRole:
             return prediction.probability
         if role == Qt.ItemDataRole.DisplayRole:
-            name = prediction.path.name if prediction.path else self.tr("(image)")
+            name = file_name(prediction.path) if prediction.path else self.tr("(image)")
             if prediction.error:
                 return self.tr("{name}: cannot be read").format(name=name)
             return f"{name}: {prediction.label} {prediction.probability:.0%}"
@@ -350,7 +350,7 @@ class GalleryDelegate(QStyledItemDelegate):
         painter.setFont(option.font)
         painter.setPen(palette.color(QPalette.ColorRole.PlaceholderText))
         file_line = QRect(cell.left() + MARGIN, verdict.bottom() + self.bar_height + 6, text_width, self.line)
-        name = prediction.path.name if prediction.path else self.tr("(image)")
+        name = file_name(prediction.path) if prediction.path else self.tr("(image)")
         painter.drawText(file_line, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
                          painter.fontMetrics().elidedText(name, Qt.TextElideMode.ElideMiddle, text_width))
         painter.restore()

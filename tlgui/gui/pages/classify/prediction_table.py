@@ -18,7 +18,7 @@ from PySide6.QtCore import (
 )
 from PySide6.QtGui import QColor
 
-from tlgui.gui.widgets.plain_text import literal_html
+from tlgui.gui.widgets.plain_text import file_name, literal_html
 
 if TYPE_CHECKING:
     from tlgui.core.predict.predictor import Prediction
@@ -106,7 +106,7 @@ class PredictionTableModel(QAbstractTableModel):
     def _file_cell(prediction: Prediction, role: int):
         path = prediction.path
         if role == Qt.ItemDataRole.DisplayRole:
-            return path.name if path is not None else QCoreApplication.translate("PredictionTableModel", "(image)")
+            return file_name(path) if path is not None else QCoreApplication.translate("PredictionTableModel", "(image)")
         if role == SORT_ROLE:
             return str(path or "")
         if role == Qt.ItemDataRole.ToolTipRole:

@@ -34,7 +34,7 @@ from PySide6.QtWidgets import (
 )
 
 from tlgui.core.training.metrics import ValPrediction
-from tlgui.gui.widgets.plain_text import literal_html
+from tlgui.gui.widgets.plain_text import file_name, literal_html
 from tlgui.gui.widgets.thumbnails import ThumbnailLoader
 
 Index = QModelIndex | QPersistentModelIndex
@@ -54,7 +54,7 @@ def placeholder(edge: int = THUMB_EDGE) -> QImage:
 
 def caption(prediction: ValPrediction) -> str:
     """Two short lines under a thumbnail: file name, then true → predicted class and probability."""
-    return (f"{prediction.path.name}\n"
+    return (f"{file_name(prediction.path)}\n"
             f"{prediction.true_label} → {prediction.predicted_label} {prediction.probability:.0%}")
 
 

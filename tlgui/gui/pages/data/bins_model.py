@@ -25,7 +25,7 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QColor, QImage, QPainter
 
 from tlgui.core.data.bins import DataSet, ImageItem
-from tlgui.gui.widgets.plain_text import literal_html
+from tlgui.gui.widgets.plain_text import file_name, literal_html, path_text
 from tlgui.gui.widgets.thumbnails import ThumbnailLoader
 
 # MIME type of thumbnails dragged between bins: JSON {"source": label, "paths": [...]}.
@@ -149,7 +149,7 @@ class BinModel(QAbstractListModel):
         if role == Qt.ItemDataRole.ToolTipRole:
             return self._tooltip(item)
         if role == Qt.ItemDataRole.AccessibleTextRole:
-            return item.path.name
+            return file_name(item.path)
         if role == PathRole:
             return str(item.path)
         if role == DuplicateRole:
@@ -161,7 +161,7 @@ class BinModel(QAbstractListModel):
         return None
 
     def _tooltip(self, item: ImageItem) -> str:
-        lines = [item.path.name, str(item.path.parent)]
+        lines = [file_name(item.path), path_text(item.path.parent)]
         if item.split:
             lines.append(self.tr("Given split: {split}").format(split=item.split))
         if item.digest in self._duplicates:

@@ -35,7 +35,7 @@ from PySide6.QtWidgets import (
 )
 
 from tlgui.core.data.bins import Duplicate, ImageItem
-from tlgui.gui.widgets.plain_text import literal_html
+from tlgui.gui.widgets.plain_text import file_name, literal_html
 from tlgui.gui.widgets.thumbnails import ThumbnailLoader
 
 _Index = QModelIndex | QPersistentModelIndex
@@ -77,7 +77,7 @@ class DuplicatesModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.DecorationRole:
             return self._loader.request(item.path)
         if role == Qt.ItemDataRole.DisplayRole:
-            return f"{item.label}\n{item.path.name}"
+            return f"{item.label}\n{file_name(item.path)}"
         if role == Qt.ItemDataRole.ToolTipRole:
             return literal_html(self.tr("Class: {name}").format(name=item.label) + f"\n{item.path}\n"
                                 + self.tr("Double-click to select it in its class."))
@@ -145,7 +145,7 @@ class _CopyDelegate(QStyledItemDelegate):
         painter.setFont(option.font)
         text.translate(0, line)
         painter.drawText(text, Qt.AlignmentFlag.AlignCenter,
-                         option.fontMetrics.elidedText(item.path.name, Qt.TextElideMode.ElideMiddle, text.width()))
+                         option.fontMetrics.elidedText(file_name(item.path), Qt.TextElideMode.ElideMiddle, text.width()))
         painter.restore()
 
 

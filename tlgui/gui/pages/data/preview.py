@@ -14,7 +14,7 @@ from PySide6.QtGui import QImage, QKeyEvent, QPixmap
 from PySide6.QtWidgets import QDialog, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
 from tlgui.core.data.bins import ImageItem
-from tlgui.gui.widgets.plain_text import plain_label
+from tlgui.gui.widgets.plain_text import file_name, plain_label
 from tlgui.gui.widgets.thumbnails import ThumbnailLoader
 
 # Longer side the large picture is decoded to, in pixels.
@@ -64,7 +64,7 @@ class PhotoPreview(QDialog):
             return
         self.row = row
         item = self.item
-        self.setWindowTitle(item.path.name)
+        self.setWindowTitle(file_name(item.path))
         where = self.tr("Class “{name}” · photo {number} of {count}").format(
             name=item.label, number=f"{row + 1:,}", count=f"{len(self._items):,}")
         if item.split:

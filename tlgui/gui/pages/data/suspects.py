@@ -62,7 +62,7 @@ from tlgui.core.quality import (
 from tlgui.gui.controller import ProjectController
 from tlgui.gui.pages.data.duplicates import _CopyDelegate
 from tlgui.gui.tasks import TaskSlot
-from tlgui.gui.widgets.plain_text import literal_html
+from tlgui.gui.widgets.plain_text import file_name, literal_html
 from tlgui.gui.widgets.progress_panel import ProgressPanel
 from tlgui.gui.widgets.thumbnails import ThumbnailLoader
 
@@ -265,7 +265,7 @@ class PairsModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.DecorationRole:
             return self._loader.request(item.path)
         if role == Qt.ItemDataRole.DisplayRole:
-            return f"{item.label}\n{item.path.name}"
+            return f"{item.label}\n{file_name(item.path)}"
         if role == Qt.ItemDataRole.ToolTipRole:
             return literal_html(QCoreApplication.translate("PhotoCheck", "Class: {label}\n{path}").format(label=item.label, path=item.path))
         if role == Qt.ItemDataRole.UserRole:
@@ -547,7 +547,7 @@ class PhotoCheckDialog(QDialog):
         self.controller.dataset.keep_label(suspect.item.path)
         self.controller.mark_dirty()  # saved with the project; not an edit of the bins to undo
         self._refilter()
-        self.controller.show_status(self.tr("Kept {0} in “{1}”.").format(suspect.item.path.name, suspect.given))
+        self.controller.show_status(self.tr("Kept {0} in “{1}”.").format(file_name(suspect.item.path), suspect.given))
         return True
 
     def remove_from_pair(self, which: int) -> bool:

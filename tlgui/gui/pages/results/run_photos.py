@@ -12,7 +12,7 @@ from PySide6.QtGui import QColor, QImage
 
 from tlgui.core.training.metrics import ValPrediction
 from tlgui.gui.pages.classify.prediction_thumbs import PredictionThumbModel, tooltip
-from tlgui.gui.widgets.plain_text import literal_html
+from tlgui.gui.widgets.plain_text import file_name, literal_html
 from tlgui.gui.widgets.thumbnails import ThumbnailLoader
 
 Index = QModelIndex | QPersistentModelIndex
@@ -52,7 +52,7 @@ class RunPhotoModel(PredictionThumbModel):
         now_in = self._bins.get(str(prediction.path))
         if now_in is None:
             if role == Qt.ItemDataRole.DisplayRole:
-                return f"{prediction.path.name}\n{self.tr(MISSING_CAPTION)}"
+                return f"{file_name(prediction.path)}\n{self.tr(MISSING_CAPTION)}"
             if role == Qt.ItemDataRole.DecorationRole:
                 return self._missing_image  # nothing to decode: the photo left the project
             if role == Qt.ItemDataRole.ForegroundRole:
