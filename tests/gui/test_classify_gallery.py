@@ -120,7 +120,7 @@ def test_photos_named_in_no_utf8_get_their_thumbnails_names_and_csv(qtbot, galle
     gallery.append(predictions)
     qtbot.waitUntil(lambda: gallery.model._loader.cached(path) is not None, timeout=20000)
     shown = {gallery.model.index(row).data(Qt.ItemDataRole.DisplayRole) for row in range(2)}
-    assert shown == {"ant\ufffd0.png: cat 90%", "ant0.png: cat 80%"}
+    assert shown == {"antÿ0.png: cat 90%", "ant0.png: cat 80%"}  # not two "ant0.png"
     save_predictions_csv(tmp_path / "p.csv", predictions)
     assert b"ant\xff0.png" in (tmp_path / "p.csv").read_bytes()  # the very file, byte for byte
 

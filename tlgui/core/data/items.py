@@ -5,6 +5,7 @@ All frozen or plain data, no I/O: they cross threads freely and a copy of a Data
 
 from __future__ import annotations
 
+import codecs
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -108,22 +109,41 @@ def folder_class_name(folder_name: str) -> str:
 
 
 def valid_text(text: str) -> str:
-    """``text`` with anything that is not a Unicode character replaced by U+FFFD.
+    """``text`` made of Unicode characters only, for showing and saving.
 
-    A file name that is not valid UTF-8 reaches Python as a string with lone surrogates, which can
-    be shown but not saved; as a class name or a reason it is kept with a replacement mark instead.
+    A file name that is not valid UTF-8 reaches Python with a lone surrogate for each bad byte,
+    which can be shown by Python but not saved, and which Qt drops without a trace. Such names
+    nearly always come from a Windows or old Unix archive in a Western code page, so each bad byte is
+    read as Windows-1252 (Latin-1 where that has no character): "caf\\xe9s" becomes "cafés", and two
+    folders whose names differ in a bad byte stay two classes (a replacement mark for every bad
+    byte would have merged "b\\xe9es" and "b\\xe8es"). Lone surrogates of any other origin become U+FFFD.
     """
     try:
         text.encode("utf-8")
     except UnicodeEncodeError:
-        # surrogateescape gives back the bytes the file system had (one mark per bad byte);
-        # surrogatepass covers lone surrogates of any other origin.
         try:
-            raw = text.encode("utf-8", "surrogateescape")
+            raw = text.encode("utf-8", "surrogateescape")  # the bytes the file system had
         except UnicodeEncodeError:
-            raw = text.encode("utf-8", "surrogatepass")
-        return raw.decode("utf-8", "replace")
+            return text.encode("utf-8", "surrogatepass").decode("utf-8", "replace")
+        return raw.decode("utf-8", _WESTERN_BYTES)
     return text
+
+
+def _western_bytes(error: UnicodeDecodeError) -> tuple[str, int]:
+    """Decoding error handler: the bytes UTF-8 could not decode, one by one, as Windows-1252 or Latin-1."""
+    bad = error.object[error.start:error.end]
+    return "".join(_western_character(byte) for byte in bad), error.end
+
+
+def _western_character(byte: int) -> str:
+    try:
+        return bytes([byte]).decode("cp1252")
+    except UnicodeDecodeError:  # the five bytes Windows-1252 leaves undefined
+        return chr(byte)
+
+
+_WESTERN_BYTES = "tlgui-western-bytes"
+codecs.register_error(_WESTERN_BYTES, _western_bytes)
 
 
 def check_class_count(count: int) -> None:
