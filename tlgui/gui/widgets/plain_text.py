@@ -7,7 +7,7 @@ Qt's static functions, input dialogs, tooltips) the text is escaped into HTML th
 
 A file name that is not UTF-8 reaches Python with a lone surrogate for each bad byte, which Qt drops
 without a trace ("ant\\xff0.jpg" would show as "ant0.jpg", like another file): ``file_name`` and
-``path_text`` show such a byte as U+FFFD instead.
+``path_text`` show such a byte as the Windows-1252 character it most likely was (``valid_text``).
 """
 
 from __future__ import annotations
@@ -39,10 +39,10 @@ def literal_html(text: str) -> str:
 
 
 def file_name(path: Path) -> str:
-    """The name of the file at ``path`` as shown (a byte that is not UTF-8 as U+FFFD)."""
+    """The name of the file at ``path`` as shown (see ``valid_text``)."""
     return valid_text(path.name)
 
 
 def path_text(path: Path | str) -> str:
-    """``path`` as shown (a byte that is not UTF-8 as U+FFFD)."""
+    """``path`` as shown (see ``valid_text``)."""
     return valid_text(str(path))
