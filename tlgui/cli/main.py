@@ -55,9 +55,10 @@ def use_huge_pages() -> None:
     ``tlgui train`` with a cold cache took 8.5-10.3 s instead of 9.7-11.8 s; peak memory rose ~8%. The
     window does not ask for them: a huge page's fault zero-fills 2 MB at once, or first compacts
     memory, in whichever thread touches it, and the window's thread must answer within 50 ms. Its
-    longest stall while training (benchmarks/gui_stall.py, seven runs each way on one machine) was 47-89
-    ms with them and 31-159 ms without: too noisy to show harm, so the window keeps the kernel's default
-    and the ~10% stays with the commands, where runs are long and nobody waits on a thread.
+    longest stall during a partial fine-tune from a cold cache (benchmarks/gui_stall.py, on one machine)
+    was 21-89 ms in four runs with them and 31-159 ms in six without: too noisy to show harm or its
+    absence, so the window keeps the kernel's default and the ~10% stays with the commands, whose runs
+    are long and where no thread must answer a user.
     """
     os.environ.setdefault("THP_MEM_ALLOC_ENABLE", "1")
 
