@@ -101,11 +101,11 @@ def test_the_same_bytes_under_another_name_come_from_the_cache(tmp_path, bundled
     assert trunk.images == 1
 
 
-def test_settled_photos_are_not_even_read_on_a_warm_cache(tmp_path, bundled_network, monkeypatch):
+def _computed_once_then_never_read(paths, tmp_path, bundled_network, monkeypatch) -> None:
+    """Settled photos through a cold cache, then a warm one that must neither read nor recompute them."""
+    settle(*paths)
     trunk = Trunk(bundled_network, monkeypatch)
     cache = FeatureCache(tmp_path / "c")
-    paths = [write_learnable_photo(tmp_path / f"{i}.jpg", "blue", i) for i in range(3)]
-    settle(*paths)
     computed = trunk(paths, cache)
 
     def no_reading(path):
@@ -114,7 +114,12 @@ def test_settled_photos_are_not_even_read_on_a_warm_cache(tmp_path, bundled_netw
     monkeypatch.setattr(extract, "read_photo", no_reading)
     for a, b in zip(trunk(paths, cache), computed, strict=True):
         np.testing.assert_array_equal(a, b)
-    assert trunk.images == 3
+    assert trunk.images == len(paths)
+
+
+def test_settled_photos_are_not_even_read_on_a_warm_cache(tmp_path, bundled_network, monkeypatch):
+    paths = [write_learnable_photo(tmp_path / f"{i}.jpg", "blue", i) for i in range(3)]
+    _computed_once_then_never_read(paths, tmp_path, bundled_network, monkeypatch)
 
 
 @pytest.mark.skipif(os.name == "nt" or sys.platform == "darwin", reason="this file system takes only valid Unicode names")
@@ -125,18 +130,7 @@ def test_photos_named_in_no_utf8_are_cached_and_remembered(tmp_path, bundled_net
     os.makedirs(folder)
     paths = [write_learnable_photo(Path(os.fsdecode(os.path.join(folder, b"\xff%d.jpg" % i))), "red", i)
              for i in range(2)]
-    settle(*paths)
-    trunk = Trunk(bundled_network, monkeypatch)
-    cache = FeatureCache(tmp_path / "c")
-    computed = trunk(paths, cache)
-
-    def no_reading(path):
-        raise AssertionError(f"{path} was read on a warm cache")
-
-    monkeypatch.setattr(extract, "read_photo", no_reading)
-    for a, b in zip(trunk(paths, cache), computed, strict=True):
-        np.testing.assert_array_equal(a, b)
-    assert trunk.images == 2
+    _computed_once_then_never_read(paths, tmp_path, bundled_network, monkeypatch)
 
 
 def test_the_namespace_changes_with_the_frozen_weights_only(bundled_network):
