@@ -35,7 +35,7 @@ import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from tlgui.core.data.decode_memory import DECODE_MEMORY
 from tlgui.core.errors import ImageDecodeError
@@ -423,13 +423,34 @@ def _jpeg_is_huffman_sequential(data: bytes) -> bool:
     SOF1: nearly every camera photo). Each scan of such a file codes every block of its components
     in at least a bit or two, so its decoding time grows with its size; progressive and arithmetic
     coding let a scan cost a few bytes whatever the image size."""
+    frame = _jpeg_frame(data)
+    return frame is not None and frame.marker in (0xC0, 0xC1)
+
+
+class _JpegFrame(NamedTuple):
+    """What a JPEG's frame header and first scan header say, as far as the header walk got."""
+
+    marker: int  # the SOF marker: the coding process
+    width: int
+    height: int
+    factors: list[tuple[int, int]]  # each component's (horizontal, vertical) sampling factors
+    first_scan_components: int | None = None  # None when the walk did not reach the first scan
+
+
+def _jpeg_frame(data: bytes) -> _JpegFrame | None:
+    """The frame of a JPEG's first image, or None when its header cannot be read that far."""
+    frame = None
     try:
-        for marker, _pos in _jpeg_header_segments(data):
+        for marker, pos in _jpeg_header_segments(data):
             if marker in _JPEG_SOF:
-                return marker in (0xC0, 0xC1)
+                height, width, count = struct.unpack_from(">HHB", data, pos + 5)
+                factors = [(data[pos + 11 + 3 * i] >> 4, data[pos + 11 + 3 * i] & 0x0F) for i in range(count)]
+                frame = _JpegFrame(marker, width, height, factors)
+            elif marker == 0xDA and frame is not None:
+                return frame._replace(first_scan_components=data[pos + 4])
     except (IndexError, struct.error):
         pass
-    return False
+    return frame
 
 
 def _refuse_unsupported_suffix(path: Path) -> None:
@@ -545,24 +566,14 @@ def _jpeg_coefficient_bytes(data: bytes) -> int:
     """What libjpeg holds of a whole JPEG's DCT coefficients (2 bytes each, 64 a block) when it must
     keep them all: a progressive file, or one whose first scan leaves out a component. 0 for a
     single-pass file, whose decoder needs a row of blocks at a time; the full size whatever the draft
-    scale."""
-    frame: tuple[int, int, list[tuple[int, int]]] | None = None
-    progressive = False
-    try:
-        for marker, pos in _jpeg_header_segments(data):
-            if marker in _JPEG_SOF:
-                height, width, count = struct.unpack_from(">HHB", data, pos + 5)
-                factors = [(data[pos + 11 + 3 * i] >> 4, data[pos + 11 + 3 * i] & 0x0F) for i in range(count)]
-                frame = (width, height, factors)
-                progressive = marker in _JPEG_PROGRESSIVE_SOF
-            elif marker == 0xDA and frame is not None:
-                in_first_scan = data[pos + 4]
-                if not progressive and in_first_scan >= len(frame[2]):
-                    return 0
-                return _coefficient_bytes(*frame)
-    except (IndexError, struct.error):
-        pass
-    return 0  # a header this walk cannot read: Pillow's opener has read it, or the decode fails at once
+    scale. 0 too for a header this walk cannot read: Pillow's opener has read it, or the decode fails
+    at once."""
+    frame = _jpeg_frame(data)
+    if frame is None or frame.first_scan_components is None:
+        return 0
+    if frame.marker not in _JPEG_PROGRESSIVE_SOF and frame.first_scan_components >= len(frame.factors):
+        return 0
+    return _coefficient_bytes(frame.width, frame.height, frame.factors)
 
 
 def _coefficient_bytes(width: int, height: int, factors: list[tuple[int, int]]) -> int:

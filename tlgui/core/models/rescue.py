@@ -9,7 +9,6 @@ written to a rescue folder of the user's instead, and the command says where it 
 from __future__ import annotations
 
 import datetime as dt
-import os
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -80,4 +79,4 @@ def _unused(path: Path) -> Path:
 
 
 def _reason(exc: OSError) -> str:
-    return exc.strerror or (os.strerror(exc.errno) if exc.errno else str(exc) or exc.__class__.__name__)
+    return str(exc.strerror or exc)
