@@ -40,8 +40,8 @@
         <translation>&lt;b&gt;演示照片：&lt;/b&gt;{count} 张蚂蚁和蜜蜂的照片，是 PyTorch 迁移学习教程中“hymenoptera”数据集（本身来自 ImageNet）的缩小子集。它们不受 tlgui 许可证约束；版权归其摄影者所有，随附它们只是为了让演示能够离线运行。完整的 hymenoptera 和 TrashNet 数据集不随 tlgui 提供。</translation>
     </message>
     <message>
-        <source>&lt;b&gt;Libraries:&lt;/b&gt; PyTorch and torchvision (BSD-style licences), timm (Apache 2.0), Qt and PySide6 (LGPL v3), pyqtgraph (MIT), and Pillow, NumPy, safetensors, ONNX and ONNX Runtime, each under its own open-source licence.</source>
-        <translation>&lt;b&gt;程序库：&lt;/b&gt;PyTorch 和 torchvision（BSD 类许可证）、timm（Apache 2.0）、Qt 和 PySide6（LGPL v3）、pyqtgraph（MIT），以及 Pillow、NumPy、safetensors、ONNX 和 ONNX Runtime，各自采用其开源许可证。</translation>
+        <source>&lt;b&gt;Libraries:&lt;/b&gt; PyTorch and torchvision (BSD-style licences), Qt and PySide6 (LGPL v3), pyqtgraph (MIT), and Pillow, NumPy, safetensors, ONNX and ONNX Runtime, each under its own open-source licence.</source>
+        <translation>&lt;b&gt;程序库：&lt;/b&gt;PyTorch 和 torchvision（BSD 类许可证）、Qt 和 PySide6（LGPL v3）、pyqtgraph（MIT），以及 Pillow、NumPy、safetensors、ONNX 和 ONNX Runtime，各自采用其开源许可证。</translation>
     </message>
     <message>
         <source>About tlgui</source>

@@ -124,7 +124,7 @@ def about_html() -> str:
             count=demo),
         "</p><p>",
         QCoreApplication.translate(
-            "AboutDialog", "<b>Libraries:</b> PyTorch and torchvision (BSD-style licences), timm (Apache 2.0), "
+            "AboutDialog", "<b>Libraries:</b> PyTorch and torchvision (BSD-style licences), "
             "Qt and PySide6 (LGPL v3), pyqtgraph (MIT), and Pillow, NumPy, safetensors, ONNX and ONNX Runtime, "
             "each under its own open-source licence."),
         "</p>",

