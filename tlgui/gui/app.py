@@ -133,6 +133,9 @@ def warm_up(window: MainWindow) -> TaskSlot:
     slot = TaskSlot(window)
 
     def job(_token, _report) -> tuple[list[str], Any]:
+        # torch.optim's first optimizer imports torch._dynamo (1.6 s on a 2-core CPU): now, not at Start.
+        import torch._dynamo  # noqa: F401
+
         import tlgui.core.predict.predictor  # noqa: F401 - imported for its cost, now rather than later
         import tlgui.core.training.trainer  # noqa: F401
         from tlgui.core.backbones.catalogue import create_backbone, weights_status
