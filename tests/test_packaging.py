@@ -362,3 +362,48 @@ def test_an_installed_wheel_finds_its_resources(tmp_path):
     assert where[0].startswith(str(env_dir))
     assert Path(where[1]) == (env_dir / "share" / "tlgui" / "resources").resolve()
     assert int(where[2]) == len(list((REPO / "resources" / "demo").rglob("*.jpg")))
+
+
+# ---- the bundle's spec ----------------------------------------------------------------------------
+def _spec_excludes() -> list[str]:
+    import ast
+
+    tree = ast.parse((PACKAGING / "tlgui.spec").read_text(encoding="utf-8"))
+    for node in tree.body:
+        if isinstance(node, ast.Assign) and any(getattr(t, "id", None) == "excludes" for t in node.targets):
+            return ast.literal_eval(node.value)
+    raise AssertionError("packaging/tlgui.spec assigns no excludes list")
+
+
+_WITHOUT_EXCLUDED = """
+import importlib.abc, json, sys
+excluded = json.loads(sys.argv[1])
+
+class Excluded(importlib.abc.MetaPathFinder):
+    # As in the bundle: a module the spec leaves out is not there to import.
+    def find_spec(self, name, path=None, target=None):
+        if any(name == gone or name.startswith(gone + ".") for gone in excluded):
+            raise ModuleNotFoundError(f"No module named {name!r}", name=name)
+        return None
+
+sys.meta_path.insert(0, Excluded())
+import numpy as np
+from pytorch_grad_cam import GradCAM  # the heatmaps (tlgui/core/predict/explain.py)
+from tlgui.core.predict.explain import colour_map
+from tlgui.core.quality.suspects import rank_label_issues  # the label check (cleanlab)
+colour_map(np.zeros((4, 4)))
+labels = np.array([0, 0, 0, 1, 1, 1])
+probabilities = np.array([[0.9, 0.1]] * 3 + [[0.2, 0.8]] * 2 + [[0.95, 0.05]])
+ranked, _quality = rank_label_issues(labels, probabilities)
+print(json.dumps(ranked.tolist()))
+"""
+
+
+def test_the_bundle_leaves_in_what_the_heatmaps_and_the_label_check_import():
+    """Grad-CAM and cleanlab load and run with the spec's excluded modules made unimportable."""
+    import json
+
+    done = subprocess.run([sys.executable, "-c", _WITHOUT_EXCLUDED, json.dumps(_spec_excludes())],
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert json.loads(done.stdout.splitlines()[-1]) == [5]  # the "1" that looks like a 0
