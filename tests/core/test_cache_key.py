@@ -52,20 +52,20 @@ class Trunk:
 
 def test_a_photo_just_modified_is_not_remembered_and_a_settled_one_is(tmp_path):
     path = write_learnable_photo(tmp_path / "p.png", "red", 0)
-    fresh = read_photo(path)
-    assert fresh.stamp is None and fresh.data == path.read_bytes()
+    with read_photo(path) as fresh:
+        assert fresh.stamp is None and fresh.data == path.read_bytes()
     settle(path)
-    settled = read_photo(path)
-    assert settled.stamp == FileStamp.of(os.stat(path))
-    assert settled.digest == fresh.digest
+    with read_photo(path) as settled:
+        assert settled.stamp == FileStamp.of(os.stat(path))
+        assert settled.digest == fresh.digest
 
 
 @pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs here")
 def test_a_pipe_in_place_of_a_photo_is_refused_without_blocking(tmp_path):
     pipe = tmp_path / "p.jpg"
     os.mkfifo(pipe)
-    with pytest.raises(ImageDecodeError) as info:
-        read_photo(pipe)
+    with pytest.raises(ImageDecodeError) as info, read_photo(pipe):
+        pass
     assert "pipe" in info.value.reason
 
 

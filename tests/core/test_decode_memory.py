@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 import time
 import tracemalloc
+from contextlib import contextmanager
 
 import numpy as np
 import pytest
@@ -158,3 +159,76 @@ def test_sixteen_bit_conversion_goes_a_band_at_a_time():
     # One float64 copy of the whole image would be 128 MB; each band's is 8 MB.
     assert peak < 64 * MiB
     assert rgb.getpixel((0, 0)) == (0, 0, 0) and rgb.getpixel((65535 % 4000, 65535 // 4000)) == (255,) * 3
+
+
+# ---- the files' bytes ---------------------------------------------------------------------------
+class _PeakBudget(MemoryBudget):
+    """A budget that remembers the most it ever held at once."""
+
+    def __init__(self, capacity: int):
+        super().__init__(capacity)
+        self.peak = 0
+
+    @contextmanager
+    def reserve(self, nbytes: int):
+        with super().reserve(nbytes):
+            self.peak = max(self.peak, self.held)
+            yield
+
+
+def _padded_jpeg(tmp_path, name: str, junk_bytes: int):
+    """A small JPEG followed by junk: it opens and decodes like any photo, yet is a large file."""
+    path = _jpeg(tmp_path, name, size=(64, 48))
+    with path.open("ab") as handle:
+        handle.write(b"\0" * junk_bytes)
+    return path
+
+
+def test_a_files_bytes_are_reserved_while_they_are_held(tmp_path, monkeypatch):
+    budget = MemoryBudget(64 * MiB)
+    monkeypatch.setattr(images, "PHOTO_BYTES", budget)
+    path = _padded_jpeg(tmp_path, "p.jpg", 100_000)
+    with images.reading_photo(path) as photo:
+        assert budget.held == len(photo.data) == path.stat().st_size
+    assert budget.held == 0
+
+
+def test_a_file_that_fails_to_read_leaves_nothing_reserved(tmp_path, monkeypatch):
+    budget = MemoryBudget(64 * MiB)
+    monkeypatch.setattr(images, "PHOTO_BYTES", budget)
+    with pytest.raises(images.ImageDecodeError), images.reading_photo(tmp_path / "missing.jpg"):
+        pass
+    path = _padded_jpeg(tmp_path, "p.jpg", 1000)
+    with pytest.raises(RuntimeError), images.reading_photo(path):
+        raise RuntimeError("the caller's decode failed")
+    assert budget.held == 0
+
+
+def test_large_files_are_read_and_decoded_a_few_at_a_time(tmp_path, monkeypatch):
+    """Six 3 MB files, four threads, a 4 MB budget for bytes: never more than one file's bytes held
+    beside another's, and every photo still decoded."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    budget = _PeakBudget(4 * MiB)
+    monkeypatch.setattr(images, "PHOTO_BYTES", budget)
+    paths = [_padded_jpeg(tmp_path, f"p{i}.jpg", 3 * MiB) for i in range(6)]
+    size = paths[0].stat().st_size
+    with ThreadPoolExecutor(4) as pool:
+        decoded = list(pool.map(lambda p: load_rgb(p).size, paths))
+    assert decoded == [(64, 48)] * 6
+    assert size <= budget.peak <= 4 * MiB and budget.held == 0
+
+
+def test_extraction_holds_a_photos_bytes_until_its_view_is_made(tmp_path, monkeypatch):
+    from tlgui.core.backbones.preprocess import Preprocessing
+    from tlgui.core.training.extraction import ViewRecipe, ViewRequest
+
+    budget = MemoryBudget(64 * MiB)
+    monkeypatch.setattr(images, "PHOTO_BYTES", budget)
+    path = _padded_jpeg(tmp_path, "p.jpg", 10_000)
+    recipe = ViewRecipe(Preprocessing(input_size=32, resize_size=40))
+    held = []
+    real = recipe.make_from
+    monkeypatch.setattr(ViewRecipe, "make_from", lambda self, photo, view: held.append(budget.held) or real(photo, view))
+    assert recipe.make(ViewRequest(path)).shape == (3, 32, 32)
+    assert held == [path.stat().st_size] and budget.held == 0

@@ -1,4 +1,4 @@
-"""One memory budget that every photo decode of the process draws from.
+"""The two memory budgets every photo read and decode of the process draws from.
 
 Photos are decoded by several thread pools at once: the Data page's thumbnails, the folder scan,
 feature extraction, prediction (up to four threads each). An ordinary photo needs a few MB for that,
@@ -8,6 +8,12 @@ DCT coefficients until the last scan (532 MB measured for 4:4:4, whatever the dr
 once would take several GB, enough to have the system kill the app. So each decode reserves its
 estimated peak (``images.py`` says how much) from ``DECODE_MEMORY`` before it starts: photos of
 ordinary size fit beside one another and never wait; the giant ones take turns.
+
+A file's bytes are held while they are decoded, and a file of up to 512 MB is read as a photo (a
+small JPEG followed by junk opens and decodes like any other). So a file's size is reserved from
+``PHOTO_BYTES`` before it is read, until its bytes are let go. The two budgets are always taken in
+that order (the bytes, then the decode) and a decode never waits for a file, so they cannot wait
+for each other in a circle.
 """
 
 from __future__ import annotations
@@ -88,4 +94,7 @@ def default_capacity(memory: int | None = None) -> int:
     return min(MAX_CAPACITY, max(MIN_CAPACITY, memory // 8))
 
 
+#: The memory photo decodes take (beyond the files' bytes).
 DECODE_MEMORY = MemoryBudget(default_capacity())
+#: The bytes of photo files read and not yet let go.
+PHOTO_BYTES = MemoryBudget(default_capacity())

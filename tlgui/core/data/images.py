@@ -10,12 +10,13 @@ Two entry points with different costs:
 * ``load_rgb`` decodes for real: EXIF orientation, first frame, every Pillow mode to RGB, and
   JPEG draft mode (decode at 1/2, 1/4 or 1/8 scale) when the caller only needs a small image.
 
-Both read the file through ``read_photo``: regular files only (a FIFO named ``pipe.jpg`` would block
+Both read the file through ``reading_photo``: regular files only (a FIFO named ``pipe.jpg`` would block
 for ever, a link to ``/dev/zero`` never ends) and at most ``MAX_PHOTO_BYTES``, decided before the
 first byte is read; the pixel count (the bomb guard) and a JPEG's number of scans (a file of a few
-hundred KB can otherwise take minutes) are checked before any decode. Every decode first reserves
-the memory it will take (``decode_peak_bytes``) from the budget all decoding threads share
-(``decode_memory.DECODE_MEMORY``), so a folder of giant photos is decoded a few at a time.
+hundred KB can otherwise take minutes) are checked before any decode. A file's bytes are counted
+against one memory budget while they are held (``decode_memory.PHOTO_BYTES``), and every decode first
+reserves the memory it will take (``decode_peak_bytes``) from another (``decode_memory.DECODE_MEMORY``),
+both shared by all threads, so a folder of giant photos is read and decoded a few at a time.
 
 Every failure becomes ``ImageDecodeError(path, reason)`` with a reason of a few words for the user.
 
@@ -33,11 +34,12 @@ import stat
 import struct
 import zlib
 from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
-from tlgui.core.data.decode_memory import DECODE_MEMORY
+from tlgui.core.data.decode_memory import DECODE_MEMORY, PHOTO_BYTES
 from tlgui.core.errors import ImageDecodeError
 from tlgui.core.files.limits import FileLimitError, describe_file_kind, open_regular
 from tlgui.core.i18n import _
@@ -122,27 +124,47 @@ def content_digest(data: bytes) -> str:
 # ---- reading files ---------------------------------------------------------------------------
 
 
-def read_photo(path: Path) -> bytes:
-    """The bytes of one photo file, or ImageDecodeError with a short reason.
+class PhotoFile(NamedTuple):
+    """One photo file as ``reading_photo`` read it: its bytes, and its ``os.stat`` when it was opened
+    and once the bytes were read (the same size and times: it did not change meanwhile)."""
+
+    data: bytes
+    opened: os.stat_result
+    read: os.stat_result
+
+
+@contextmanager
+def reading_photo(path: Path) -> Iterator[PhotoFile]:
+    """The bytes of one photo file, for the ``with`` block; ImageDecodeError with a short reason.
 
     Only a regular file (or a link to one) of at most ``MAX_PHOTO_BYTES`` is read, and it is opened
-    without blocking, so a pipe, a device or a file swapped for one never hangs the caller.
+    without blocking, so a pipe, a device or a file swapped for one never hangs the caller. Its size
+    is reserved from ``PHOTO_BYTES`` before the first byte is read and until the block ends: raw
+    bytes are held while they are decoded, and a folder of 500 MB "photos" (junk after a small
+    image) read by every decoding thread at once would otherwise take gigabytes.
     """
-    try:
-        with open_regular(path, MAX_PHOTO_BYTES, what="photo") as handle:
-            expected = os.fstat(handle.fileno()).st_size
+    with ExitStack() as stack:
+        try:
+            handle = stack.enter_context(open_regular(path, MAX_PHOTO_BYTES, what="photo"))
+            opened = os.fstat(handle.fileno())
+        except FileLimitError as exc:
+            raise ImageDecodeError(path, _refusal_reason(path, exc)) from exc
+        except OSError as exc:
+            raise ImageDecodeError(path, os_error_reason(exc)) from exc
+        except ValueError as exc:  # a NUL in the name (a damaged project file): no such file can exist
+            raise ImageDecodeError(path, _("invalid file name")) from exc
+        stack.enter_context(PHOTO_BYTES.reserve(opened.st_size))
+        try:
             # Asking for exactly what is there: read(n) allocates n bytes up front, and the cap is
             # far larger than a photo (four times slower at 100,000 small files).
-            data = handle.read(expected + 1)
-    except FileLimitError as exc:
-        raise ImageDecodeError(path, _refusal_reason(path, exc)) from exc
-    except OSError as exc:
-        raise ImageDecodeError(path, os_error_reason(exc)) from exc
-    except ValueError as exc:  # a NUL in the name (a damaged project file): no such file can exist
-        raise ImageDecodeError(path, _("invalid file name")) from exc
-    if len(data) != expected:
-        raise ImageDecodeError(path, _("file changed while it was read"))
-    return data
+            data = handle.read(opened.st_size + 1)
+            read = os.fstat(handle.fileno())
+        except OSError as exc:
+            raise ImageDecodeError(path, os_error_reason(exc)) from exc
+        handle.close()  # not held open while the caller decodes
+        if len(data) != opened.st_size:
+            raise ImageDecodeError(path, _("file changed while it was read"))
+        yield PhotoFile(data, opened, read)
 
 
 def _refusal_reason(path: Path, exc: FileLimitError) -> str:
@@ -314,7 +336,11 @@ def inspect_image(path: Path | str) -> ImageInfo:
     """
     path = Path(path)
     _refuse_unsupported_suffix(path)
-    data = read_photo(path)
+    with reading_photo(path) as photo:
+        return _inspect_bytes(path, photo.data)
+
+
+def _inspect_bytes(path: Path, data: bytes) -> ImageInfo:
     if not data:
         raise ImageDecodeError(path, _("empty file (0 bytes)"))
     plain = _plain_header(data)
@@ -609,7 +635,12 @@ def load_rgb(path: Path | str, *, min_size: int | None = None, data: bytes | Non
     # Decoding from bytes in memory leaves no file handle to close, so the image returned is
     # never one whose core a close() has destroyed (which multi-frame formats would need).
     if data is None:
-        data = read_photo(path)
+        with reading_photo(path) as photo:
+            return _decode_rgb(path, photo.data, min_size)
+    return _decode_rgb(path, data, min_size)
+
+
+def _decode_rgb(path: Path, data: bytes, min_size: int | None) -> Image.Image:
     if not data:
         raise ImageDecodeError(path, _("empty file (0 bytes)"))
     im = _open_bytes(path, data)

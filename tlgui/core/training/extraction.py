@@ -11,13 +11,12 @@ those same bytes: the cache keys (``cache_key``) name the pixels that were reall
 
 from __future__ import annotations
 
-import os
 import random
-import stat
 import time
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor, wait
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cached_property, partial
 from pathlib import Path
@@ -28,9 +27,8 @@ import torch
 
 from tlgui.core.backbones.preprocess import Preprocessing
 from tlgui.core.backbones.staged import StagedNetwork
-from tlgui.core.data.images import content_digest, load_rgb, os_error_reason
+from tlgui.core.data.images import content_digest, load_rgb, reading_photo
 from tlgui.core.errors import ImageDecodeError
-from tlgui.core.files.limits import describe_file_kind
 from tlgui.core.i18n import _
 from tlgui.core.progress import CancelToken, Phase, ProgressFn, RateMeter
 from tlgui.core.runtime.inference import InferenceSettings
@@ -79,28 +77,15 @@ class PhotoBytes:
         return content_digest(self.data)
 
 
-def read_photo(path: Path) -> PhotoBytes:
-    """Read a photo's bytes once (a regular file only: a FIFO would block for ever)."""
+@contextmanager
+def read_photo(path: Path) -> Iterator[PhotoBytes]:
+    """A photo's bytes, read once, for the ``with`` block (``images.reading_photo``: a regular file
+    within the photo size limit, its bytes counted as held until the block ends)."""
     started = time.time_ns()
-    try:
-        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
-    except OSError as exc:
-        raise ImageDecodeError(path, os_error_reason(exc)) from exc
-    try:
-        before = os.fstat(fd)
-        if not stat.S_ISREG(before.st_mode):
-            raise ImageDecodeError(path, describe_file_kind(before.st_mode))
-        if hasattr(os, "set_blocking"):
-            os.set_blocking(fd, True)
-        with os.fdopen(fd, "rb", closefd=False) as handle:
-            data = handle.read()
-        after = FileStamp.of(os.fstat(fd))
-    except OSError as exc:
-        raise ImageDecodeError(path, os_error_reason(exc)) from exc
-    finally:
-        os.close(fd)
-    unchanged = after == FileStamp.of(before) and after.settled(started)
-    return PhotoBytes(Path(path), data, after if unchanged else None)
+    with reading_photo(path) as photo:
+        after = FileStamp.of(photo.read)
+        unchanged = after == FileStamp.of(photo.opened) and after.settled(started)
+        yield PhotoBytes(Path(path), photo.data, after if unchanged else None)
 
 
 @dataclass(frozen=True)
@@ -116,7 +101,8 @@ class ViewRecipe:
 
     def make(self, request: ViewRequest) -> torch.Tensor:
         """Read, decode and transform one image (runs in a worker thread)."""
-        return self.make_from(read_photo(request.path), request.view)
+        with read_photo(request.path) as photo:
+            return self.make_from(photo, request.view)
 
     def make_from(self, photo: PhotoBytes, view: int) -> torch.Tensor:
         """Decode ``photo``'s bytes and make its view ``view``."""
@@ -252,10 +238,10 @@ def compute_activations(
     done = 0
 
     def make(request: ViewRequest) -> _Computed:
-        photo = read_photo(request.path)
-        pixels = recipe.make_from(photo, request.view)
-        # Without a cache nothing is keyed: hashing would only cost time.
-        return _Computed(pixels, photo.digest if cache is not None else "", photo.stamp)
+        with read_photo(request.path) as photo:
+            pixels = recipe.make_from(photo, request.view)
+            # Without a cache nothing is keyed: hashing would only cost time.
+            return _Computed(pixels, photo.digest if cache is not None else "", photo.stamp)
 
     pooled = pooled_batches(missing, make, batch_size, settings.decode_workers, cancel=cancel)
     for good, computed, failed in pooled:
@@ -310,8 +296,8 @@ def photo_digests(
     done = 0
 
     def identify(request: ViewRequest) -> tuple[str, FileStamp | None]:
-        photo = read_photo(request.path)
-        return photo.digest, photo.stamp
+        with read_photo(request.path) as photo:
+            return photo.digest, photo.stamp
 
     for good, identities, failed in pooled_batches(unknown, identify, 64, workers, cancel=cancel):
         failures.extend(failed)
