@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import os
 import sys
 import threading
 from pathlib import Path
+from urllib.parse import quote_from_bytes
 
 import pytest
-from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
+from PySide6.QtCore import QByteArray, QMimeData, QPoint, QPointF, Qt, QUrl
 from PySide6.QtGui import QDragEnterEvent, QDropEvent, QImage
 from PySide6.QtWidgets import QApplication, QInputDialog, QMessageBox
 
@@ -101,6 +103,21 @@ def test_folder_of_images_becomes_one_bin_named_after_it(qtbot, page, tmp_path):
         imagegen.write_image(folder / f"w{i}.png", i)
     drop_and_wait(qtbot, page, page, url_mime([folder]))
     assert page.controller.dataset.class_names == ["wasps"]
+
+
+@pytest.mark.skipif(os.name == "nt" or sys.platform == "darwin", reason="this file system takes only valid Unicode names")
+def test_a_folder_named_in_no_utf8_dropped_on_the_page_becomes_a_bin(qtbot, page, tmp_path):
+    """A Latin-1 "cafés" from an old zip, dropped as a file manager sends it: its bytes %-escaped."""
+    folder = Path(os.fsdecode(os.path.join(os.fsencode(tmp_path), b"caf\xe9s")))
+    for i in range(3):
+        imagegen.write_image(folder / f"c{i}.png", i)
+    mime = QMimeData()
+    mime.setData("text/uri-list", QByteArray(b"file://" + quote_from_bytes(os.fsencode(folder)).encode() + b"\r\n"))
+    drop_and_wait(qtbot, page, page, mime)
+    assert page.controller.dataset.class_names == ["cafés"]
+    assert [os.fsencode(item.path) for item in page.controller.dataset.items("cafés")] == [
+        os.fsencode(folder / f"c{i}.png") for i in range(3)
+    ]
 
 
 def test_ambiguous_folder_asks_on_the_gui_thread(qtbot, page, tmp_path, monkeypatch):

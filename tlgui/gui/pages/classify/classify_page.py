@@ -40,6 +40,7 @@ from tlgui.gui.pages.classify.gallery import GALLERY_THUMB, PredictionGallery
 from tlgui.gui.pages.classify.prediction_table import PredictionProxy, PredictionTableModel
 from tlgui.gui.pages.classify.prediction_views import SinglePredictionView, load_preview
 from tlgui.gui.tasks import TaskSlot
+from tlgui.gui.widgets.file_urls import local_paths
 from tlgui.gui.widgets.plain_text import plain_label
 from tlgui.gui.widgets.progress_panel import ProgressPanel
 from tlgui.gui.widgets.progress_text import counted
@@ -54,13 +55,6 @@ TOP_K = 3
 def image_filter() -> str:
     patterns = " ".join(f"*{suffix}" for suffix in sorted(SUPPORTED_SUFFIXES))
     return QCoreApplication.translate("ClassifyPage", "Images ({patterns});;All files (*)").format(patterns=patterns)
-
-
-def dropped_paths(mime) -> list[Path]:
-    """Local files and folders carried by a drag (URLs from the file manager)."""
-    if not mime.hasUrls():
-        return []
-    return [Path(url.toLocalFile()) for url in mime.urls() if url.isLocalFile()]
 
 
 class ClassifyPage(QWidget):
@@ -443,7 +437,7 @@ class ClassifyPage(QWidget):
         # Photos dragged out of this page's own gallery are on their way to a class bin, not back in.
         source = event.source()
         own = isinstance(source, QWidget) and self.isAncestorOf(source)
-        if self.classifier is not None and not own and dropped_paths(event.mimeData()):
+        if self.classifier is not None and not own and local_paths(event.mimeData()):
             event.acceptProposedAction()
             self.drop_prompt.set_highlighted(True)
         else:
@@ -455,7 +449,7 @@ class ClassifyPage(QWidget):
 
     def dropEvent(self, event) -> None:  # noqa: N802 - Qt override
         self.drop_prompt.set_highlighted(False)
-        paths = dropped_paths(event.mimeData())
+        paths = local_paths(event.mimeData())
         if paths:
             event.acceptProposedAction()
             self.classify_paths(paths)

@@ -10,7 +10,6 @@ Data page takes.
 from __future__ import annotations
 
 from enum import Enum
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import (
@@ -44,6 +43,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from tlgui.gui.widgets.file_urls import files_mime
 from tlgui.gui.widgets.plain_text import file_name, literal_html
 from tlgui.gui.widgets.progress_text import counted
 from tlgui.gui.widgets.thumbnails import ThumbnailLoader
@@ -87,13 +87,6 @@ def confidence_colour(probability: float) -> QColor:
     if probability >= 0.5:
         return QColor("#d68910")
     return QColor("#c0392b")
-
-
-def paths_mime(paths: list[Path]) -> QMimeData:
-    """Photos as file URLs: a class bin (or any file manager) takes them as files dropped on it."""
-    mime = QMimeData()
-    mime.setUrls([QUrl.fromLocalFile(str(path)) for path in paths])
-    return mime
 
 
 class GalleryModel(QAbstractListModel):
@@ -195,7 +188,7 @@ class GalleryModel(QAbstractListModel):
 
     def mimeData(self, indexes) -> QMimeData:  # noqa: N802 - Qt override
         rows = sorted({index.row() for index in indexes if index.isValid()})
-        return paths_mime([self._rows[row].path for row in rows if self._rows[row].path is not None])
+        return files_mime([self._rows[row].path for row in rows if self._rows[row].path is not None])
 
     def _on_thumbnail(self, key: str) -> None:
         for row in self._row_of.get(key, []):

@@ -25,6 +25,7 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QColor, QImage, QPainter
 
 from tlgui.core.data.bins import DataSet, ImageItem
+from tlgui.gui.widgets.file_urls import local_paths
 from tlgui.gui.widgets.plain_text import file_name, literal_html, path_text
 from tlgui.gui.widgets.thumbnails import ThumbnailLoader
 
@@ -57,11 +58,6 @@ def decode_paths(mime: QMimeData) -> tuple[str, list[Path]] | None:
         return str(payload["source"]), [Path(p) for p in payload["paths"]]
     except (ValueError, KeyError, TypeError):
         return None
-
-
-def local_files(mime: QMimeData) -> list[Path]:
-    """Local paths among the URLs of a drop from the file manager."""
-    return [Path(url.toLocalFile()) for url in mime.urls() if url.isLocalFile()]
 
 
 def _placeholder(size: int) -> QImage:
@@ -198,7 +194,7 @@ class BinModel(QAbstractListModel):
         decoded = decode_paths(data)
         if decoded is not None:
             return decoded[0] != self._label  # dropping a bin's photos on itself changes nothing
-        return bool(local_files(data))
+        return bool(local_paths(data))
 
     def dropMimeData(self, data: QMimeData, action: Qt.DropAction, row: int, column: int,
                      parent: _Index) -> bool:
@@ -208,7 +204,7 @@ class BinModel(QAbstractListModel):
         if decoded is not None:
             self.itemsMoved.emit(decoded[1], self._label)
         else:
-            self.filesDropped.emit(local_files(data), self._label)
+            self.filesDropped.emit(local_paths(data), self._label)
         # The dataset, not the view, removes rows from the source bin: returning True with a
         # MoveAction makes the source view call removeRows, which this model leaves unimplemented.
         return True

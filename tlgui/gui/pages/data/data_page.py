@@ -44,11 +44,12 @@ from tlgui.gui.pages.data import dialogs as data_dialogs
 from tlgui.gui.pages.data import undo
 from tlgui.gui.pages.data.banners import DemoBanner, DuplicatesBanner, NoticeBanner, SkippedPanel
 from tlgui.gui.pages.data.bin_widget import BinPanel
-from tlgui.gui.pages.data.bins_model import BinModel, decode_paths, local_files
+from tlgui.gui.pages.data.bins_model import BinModel, decode_paths
 from tlgui.gui.pages.data.drop_zone import DropZone
 from tlgui.gui.pages.data.intake import Intake, IntakeBar, IntakeRequest, IntakeResult
 from tlgui.gui.pages.data.preview import PhotoPreview
 from tlgui.gui.settings import app_settings
+from tlgui.gui.widgets.file_urls import local_paths
 from tlgui.gui.widgets.progress_text import counted
 from tlgui.gui.widgets.thumb_delegate import ThumbnailDelegate
 from tlgui.gui.widgets.thumbnails import THUMB_SIZE, ThumbnailLoader
@@ -655,7 +656,7 @@ class DataPage(QWidget):
     # -- drops on the page (empty space, empty state, the strip under the bins) ---------------------
 
     def _can_take(self, event) -> bool:
-        return bool(local_files(event.mimeData())) and not self.intake.running
+        return bool(local_paths(event.mimeData())) and not self.intake.running
 
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:
         if self._can_take(event):
@@ -679,7 +680,7 @@ class DataPage(QWidget):
     def dropEvent(self, event: QDropEvent) -> None:
         self._show_drop_target(False)
         self.drag_scroller.stop()
-        paths = local_files(event.mimeData())
+        paths = local_paths(event.mimeData())
         if not paths or self.intake.running:
             event.ignore()
             return
