@@ -349,8 +349,10 @@ Output "{OUTPUT_NAME}": float32, shape N x {len(classifier.class_names)}, probab
 
 The same facts are in the file's metadata (class_names, preprocessing, backbone, tlgui_version).
 
-Try it (needs only onnxruntime, numpy and Pillow):
-    pip install onnxruntime numpy pillow
+Try it (needs only onnxruntime, numpy and Pillow); it reads a photo as tlgui does (EXIF rotation,
+transparency on white, 16-bit images scaled, JPEG decoded at reduced scale when large), so it gives
+tlgui's own answers:
+    pip install onnxruntime numpy "pillow>=10.1"
     python {example.name} {target.name} photo.jpg
 
 Checked when exported: {parity.sentence()}.
@@ -377,22 +379,53 @@ FILTERS = {"bilinear": Image.BILINEAR, "bicubic": Image.BICUBIC, "nearest": Imag
 
 
 def load_input(path, prep):
-    image = ImageOps.exif_transpose(Image.open(path))
-    if image.mode in ("RGBA", "LA", "P"):
-        image = image.convert("RGBA")
-        background = Image.new("RGBA", image.size, (255, 255, 255, 255))
-        image = Image.alpha_composite(background, image)
-    image = image.convert("RGB")
+    """The photo as the network's input, with the pixels tlgui itself gives it."""
+    image = Image.open(path)
+    if image.format in ("JPEG", "MPO"):
+        # Decoded at 1/2, 1/4 or 1/8 scale when the photo is that much larger than needed.
+        image.draft(None, (prep["resize_size"], prep["resize_size"]))
+    try:
+        image = ImageOps.exif_transpose(image)
+    except Exception:  # a damaged EXIF block: the pixels as stored
+        pass
+    image = to_rgb(image)
+    # Resize the shorter side to resize_size and crop the centre input_size square, in one step:
+    # only the part of the photo that lands in the crop is resampled.
     width, height = image.size
-    scale = prep["resize_size"] / min(width, height)
-    size = (max(1, round(width * scale)), max(1, round(height * scale)))
-    image = image.resize(size, FILTERS[prep["interpolation"]])
     crop = prep["input_size"]
-    left, top = (size[0] - crop) // 2, (size[1] - crop) // 2
-    image = image.crop((left, top, left + crop, top + crop))
+    scale = prep["resize_size"] / min(width, height)
+    resized = (max(1, round(width * scale)), max(1, round(height * scale)))
+    left, top = max(0, (resized[0] - crop) // 2), max(0, (resized[1] - crop) // 2)
+    right, bottom = min(resized[0], left + crop), min(resized[1], top + crop)
+    sx, sy = width / resized[0], height / resized[1]
+    box = (left * sx, top * sy, right * sx, bottom * sy)
+    image = image.resize((crop, crop), FILTERS[prep["interpolation"]], box=box, reducing_gap=3.0)
     pixels = np.asarray(image, dtype=np.float32) / 255.0
     pixels = (pixels - np.array(prep["mean"], np.float32)) / np.array(prep["std"], np.float32)
     return pixels.transpose(2, 0, 1)[None]
+
+
+def to_rgb(image):
+    """Any Pillow mode as RGB: transparency on white; 16-bit, 32-bit and float images scaled to
+    0..255, not clipped (by their type's range when the values fit it, else from min to max)."""
+    if image.mode == "RGB":
+        return image
+    if image.mode.startswith("I;16") or image.mode in ("I", "F"):
+        values = np.nan_to_num(np.asarray(image, dtype=np.float64), nan=0.0, posinf=0.0, neginf=0.0)
+        low, high = float(values.min()), float(values.max())
+        if image.mode.startswith("I;16") or (image.mode == "I" and low >= 0 and 255 < high <= 65535):
+            values = values / 257.0
+        elif image.mode == "F" and low >= 0 and high <= 1.0:
+            values = values * 255.0
+        elif not (low >= 0 and high <= 255):
+            values = (values - low) * (255.0 / (high - low)) if high > low else values * 0.0
+        return Image.fromarray(np.clip(np.rint(values), 0, 255).astype(np.uint8)).convert("RGB")
+    if image.has_transparency_data:
+        rgba = image if image.mode == "RGBA" else image.convert("RGBA")
+        background = Image.new("RGB", rgba.size, (255, 255, 255))
+        background.paste(rgba, mask=rgba.getchannel("A"))
+        return background
+    return image.convert("RGB")
 
 
 def main(model_path, photos):
