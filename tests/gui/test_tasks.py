@@ -78,6 +78,7 @@ def test_a_job_and_the_threads_it_starts_yield_the_cpu_to_the_window(qtbot, slot
     seen = {}
 
     def job(token, report):
+        seen["qt_priority"] = QThread.currentThread().priority()
         with ThreadPoolExecutor(1) as pool:  # as extraction's decoders and torch's threads are started
             return nice(), pool.submit(nice).result()
 
@@ -86,6 +87,7 @@ def test_a_job_and_the_threads_it_starts_yield_the_cpu_to_the_window(qtbot, slot
         pass
     expected = max(window, tasks.BACKGROUND_NICE)
     assert seen["result"] == (expected, expected)
+    assert seen["qt_priority"] == QThread.Priority.LowPriority  # what Windows and macOS go by
     assert nice() == window  # the window's own thread keeps its priority
 
 

@@ -117,7 +117,9 @@ class _Run(QObject):
         self._thread.finished.connect(self.ended)
 
     def start(self) -> None:
-        self._thread.start()
+        # Below the window's thread on Windows and macOS; on Linux Qt leaves ordinary threads' priority
+        # alone, and the job lowers its own nice value (``yield_to_the_window``).
+        self._thread.start(QThread.Priority.LowPriority)
 
     def wait(self, msecs: int) -> bool:
         return self._thread.wait(msecs)
