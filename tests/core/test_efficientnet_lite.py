@@ -7,6 +7,10 @@ and train mode, at sizes where TensorFlow's "same" padding is and is not symmetr
 
 from __future__ import annotations
 
+import copy
+import subprocess
+import sys
+
 import pytest
 import torch
 
@@ -45,8 +49,7 @@ def test_the_same_logits_as_timm(pair, size):
 
 
 def test_the_same_gradients_and_batch_statistics_in_train_mode(pair):
-    ours, reference = (net.train() for net in pair)
-    ours, reference = _copies(ours, reference)
+    ours, reference = (copy.deepcopy(net).train() for net in pair)  # the shared pair keeps its statistics
     x = torch.randn(4, 3, 96, 96, generator=torch.Generator().manual_seed(7))
     for net in (ours, reference):
         net(x).square().mean().backward()
@@ -65,9 +68,6 @@ def test_same_padding_puts_the_odd_pixel_after():
 
 
 def test_building_it_imports_neither_timm_nor_torchvision():
-    import subprocess
-    import sys
-
     code = (
         "import sys; from tlgui.core.backbones import bundled; bundled.create_lite0(); "
         "print(sorted(m for m in ('timm', 'torchvision') if m in sys.modules))"
@@ -75,8 +75,3 @@ def test_building_it_imports_neither_timm_nor_torchvision():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
 
-
-def _copies(*nets):
-    import copy
-
-    return tuple(copy.deepcopy(net) for net in nets)
