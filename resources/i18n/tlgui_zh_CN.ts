@@ -40,8 +40,20 @@
         <translation>&lt;b&gt;演示照片：&lt;/b&gt;{count} 张蚂蚁和蜜蜂的照片，是 PyTorch 迁移学习教程中“hymenoptera”数据集（本身来自 ImageNet）的缩小子集。它们不受 tlgui 许可证约束；版权归其摄影者所有，随附它们只是为了让演示能够离线运行。完整的 hymenoptera 和 TrashNet 数据集不随 tlgui 提供。</translation>
     </message>
     <message>
-        <source>&lt;b&gt;Libraries:&lt;/b&gt; PyTorch and torchvision (BSD-style licences), Qt and PySide6 (LGPL v3), pyqtgraph (MIT), and Pillow, NumPy, safetensors, ONNX and ONNX Runtime, each under its own open-source licence.</source>
-        <translation>&lt;b&gt;程序库：&lt;/b&gt;PyTorch 和 torchvision（BSD 类许可证）、Qt 和 PySide6（LGPL v3）、pyqtgraph（MIT），以及 Pillow、NumPy、safetensors、ONNX 和 ONNX Runtime，各自采用其开源许可证。</translation>
+        <source>&lt;b&gt;Libraries:&lt;/b&gt; this installation carries no package metadata to list them from.</source>
+        <translation>&lt;b&gt;程序库：&lt;/b&gt;此安装不含可据以列出程序库的软件包元数据。</translation>
+    </message>
+    <message>
+        <source>not stated</source>
+        <translation>未声明</translation>
+    </message>
+    <message>
+        <source>&lt;b&gt;Libraries&lt;/b&gt; tlgui uses, as installed here, each under the licence it declares (its full text is in the package&apos;s metadata):</source>
+        <translation>tlgui 使用的&lt;b&gt;程序库&lt;/b&gt;（本机安装的版本），各自采用其声明的许可证（许可证全文见各软件包的元数据）：</translation>
+    </message>
+    <message>
+        <source>The libraries they use in turn:</source>
+        <translation>它们又用到的程序库：</translation>
     </message>
     <message>
         <source>About tlgui</source>

