@@ -98,6 +98,75 @@ def test_the_fastest_timed_pass_is_kept_not_the_mean(monkeypatch):
     assert speed.train_s == pytest.approx((0.5, 0.75, 0.75, 0.75))
 
 
+def test_the_first_passes_extra_time_is_kept_as_the_warm_up_a_process_pays_once(monkeypatch):
+    # The untimed first pass of each kind: what choosing kernels and allocating cost a new process.
+    inference = iter([[3.0, 1.0, 1.0, 1.0], [1.0] * 4, [1.0, 1.0, 1.0, 2.0]])
+    training = iter([[2.0] * 4, [3.0] * 4, [1.5] * 4])
+    monkeypatch.setattr(estimate, "_inference_pass", lambda *_: next(inference))
+    monkeypatch.setattr(estimate, "_training_pass", lambda *_: next(training))
+    speed = measure_network(_tiny_network(), _settings(), batch_size=4, input_size=32, passes=2)
+    assert speed.warmup_s == pytest.approx(6.0 - 4.0)  # whole passes, not per photo
+    assert speed.train_warmup_s == pytest.approx(8.0 - 6.0)
+
+
+def test_the_optimisers_first_import_is_timed_where_this_process_has_not_made_it(tmp_path, monkeypatch):
+    (tmp_path / "slow_first_import.py").write_text("import time\ntime.sleep(0.05)\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.setattr(estimate, "OPTIMIZER_IMPORT", "slow_first_import")
+    monkeypatch.delitem(__import__("sys").modules, "slow_first_import", raising=False)
+    speed = measure_network(_tiny_network(), _settings(), batch_size=2, input_size=32, passes=1)
+    assert speed.import_s >= 0.05
+    # Made already (the window warms it up): not known here, and a stored time is kept.
+    again = measure_network(_tiny_network(), _settings(), batch_size=2, input_size=32, passes=1)
+    assert again.import_s == 0.0
+    store = SpeedStore(tmp_path / "speeds.json")
+    net, settings = _tiny_network(), _settings()
+    key = SpeedKey.of(net.backbone_id, settings, 2)
+    store.put(key, replace(speed, stage_names=("a", "b", "c", "d")))  # stored, for other stages: measured again
+    measured, now = network_speed(net, settings, 2, 32, store)
+    assert now and measured.import_s == pytest.approx(speed.import_s)
+    assert store.get(key).import_s == pytest.approx(speed.import_s)
+
+
+def test_a_first_run_in_a_process_counts_its_one_off_costs():
+    net = _tiny_network()
+    plans = _plans(net)
+    speed = replace(NetworkSpeed(("stem", "blocks", "pre_logits", "head"), (0.01, 0.02, 0.001, 0.0001),
+                                 (0.03, 0.06, 0.002, 0.0003), step_s=0.004, setup_s=0.5),
+                    warmup_s=0.7, train_warmup_s=2.0, import_s=1.2)
+    decode = DecodeSpeed(plain_s=0.005, augmented_s=0.008)
+    work = Workload(train=100, val=20, views=1, epochs=10, batch_size=10, augment=True)
+    cold = lambda boundary: CacheShare()  # noqa: E731
+    fresh = Rates(speed, decode, overlapped=False)
+    warmed = Rates(speed, decode, overlapped=False, warm=True, imported=True)
+
+    base_first, base_total = level_time(work, warmed, plans[1], 3, cold, use_cache=True)
+    first, total = level_time(work, fresh, plans[1], 3, cold, use_cache=True)
+    # The import and the first inference pass come before the first model; the fine-tune's first
+    # training pass warms up only what it trains (stages 1 on: 0.0623 of 0.0923 s a photo).
+    assert first == pytest.approx(base_first + 1.2 + 0.7)
+    assert total == pytest.approx(base_total + 1.2 + 0.7 + 2.0 * 0.0623 / 0.0923)
+    # A head whose features are all cached runs no network pass: only the import is left.
+    cached = lambda boundary: CacheShare(1.0, 0.0002)  # noqa: E731
+    warm_cache_first, _ = level_time(work, fresh, plans[0], 3, cached, use_cache=True)
+    warm_cache_base, _ = level_time(work, warmed, plans[0], 3, cached, use_cache=True)
+    assert warm_cache_first == pytest.approx(warm_cache_base + 1.2)
+
+
+def test_a_plan_for_a_later_process_counts_what_that_process_pays(photos, tmp_path, monkeypatch):
+    speed = replace(_speed(("stem", "blocks", "pre_logits", "head")), warmup_s=0.7, import_s=1.2)
+    monkeypatch.setattr(estimate, "network_speed", lambda *a, **k: (speed, True))
+    monkeypatch.setattr(estimate, "measure_decode", lambda *a, **k: DecodeSpeed(0.005, 0.008))
+    import torch._dynamo  # noqa: F401 - as in the window, which imports it while the user looks at the photos
+
+    config = TrainConfig(freeze_level=0, device="cpu")
+    args = (photos, config, _tiny_network())
+    # Measured just now, in this process: warm, and the import made.
+    here = estimate_plan(*args, cache=FeatureCache(tmp_path / "c"), preprocessing=PREP)
+    later = estimate_plan(*args, cache=FeatureCache(tmp_path / "c"), preprocessing=PREP, new_process=True)
+    assert later.chosen.first_model_s == pytest.approx(here.chosen.first_model_s + 0.7 + 1.2)
+
+
 def test_measuring_stops_when_asked():
     token = CancelToken()
     token.cancel()

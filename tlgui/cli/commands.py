@@ -243,7 +243,8 @@ def _print_plan(dataset, config, backbone: str, cache, quiet: bool) -> int:
     if missing is None:
         if not quiet:
             print("Timing this computer (measured once per network and device, then remembered)...", file=sys.stderr)
-        estimate = estimate_plan(dataset, config, net, cache=cache)
+        # For the `tlgui train` to come: a new process, which pays a first run's one-off costs.
+        estimate = estimate_plan(dataset, config, net, cache=cache, new_process=True)
     recommendation = plan.recommendation
     if recommendation is not None:
         if estimate is not None:

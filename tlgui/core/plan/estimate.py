@@ -24,11 +24,13 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import importlib
 import json
 import math
 import platform
 import random
 import statistics
+import sys
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, replace
@@ -58,7 +60,9 @@ from tlgui.core.training.extraction import ViewRecipe, ViewRequest, pooled_batch
 from tlgui.core.training.feature_cache import FeatureCache, default_cache_dir
 
 STORE_NAME = "speed-v1.json"
-STORE_VERSION = 2  # 2: the fastest timed pass is stored, not the mean (speeds stored before were slower)
+# 2: the fastest timed pass is stored, not the mean (speeds stored before were slower); 3: with the
+# one-off costs of a process's first run (``warmup_s``, ``train_warmup_s``, ``import_s``).
+STORE_VERSION = 3
 #: Networks x devices x batch sizes remembered; the least recently measured go first.
 MAX_STORED = 32
 #: Far above MAX_STORED entries of the deepest catalogue network (a few KB each).
@@ -79,6 +83,9 @@ MAX_STEP_PASSES = 5
 #: The head is measured with this many classes: its cost hardly changes for any count a user has,
 #: and the stored speed stays valid when a class is added.
 MEASURED_CLASSES = 10
+#: What torch's optimisers import on their first step (torch.optim's dynamo guard): a process pays it
+#: once, and a run in a fresh process (``tlgui train``) pays it before its first epoch.
+OPTIMIZER_IMPORT = "torch._dynamo"
 
 
 # ---- the network's speed ---------------------------------------------------------------------------
@@ -116,6 +123,12 @@ class NetworkSpeed:
     of the new head alone (forward, loss, backward, optimiser) per batch: the head phase's epochs.
     ``setup_s``: copying the network onto the device, which a run does when it starts (and again to
     hand out the head's model while a fine-tune follows).
+
+    What a process pays once, on its first run, beyond those rates (a few seconds that decide
+    whether a small run's estimate is right): ``warmup_s``, the first inference pass's extra time
+    (the kernels chosen and the memory allocated for a batch shape); ``train_warmup_s``, the same
+    for the first training pass; ``import_s``, the import of ``torch._dynamo`` that torch's
+    optimisers make on their first use (over a second on a 2-core CPU).
     """
 
     stage_names: tuple[str, ...]
@@ -123,6 +136,9 @@ class NetworkSpeed:
     train_s: tuple[float, ...]
     step_s: float
     setup_s: float
+    warmup_s: float = 0.0
+    train_warmup_s: float = 0.0
+    import_s: float = 0.0
 
     def until(self, boundary: int) -> float:
         """Inference through the stages before ``boundary``: one photo's activations to cache."""
@@ -146,8 +162,9 @@ class NetworkSpeed:
         if not isinstance(names, list) or not names or not all(isinstance(n, str) for n in names):
             raise ValueError("no stage names")
         forward, train = _seconds(data.get("forward_s"), len(names)), _seconds(data.get("train_s"), len(names))
-        step, setup = _seconds([data.get("step_s"), data.get("setup_s")], 2)
-        return cls(tuple(names), forward, train, step, setup)
+        step, setup, warmup, train_warmup, imports = _seconds(
+            [data.get(k) for k in ("step_s", "setup_s", "warmup_s", "train_warmup_s", "import_s")], 5)
+        return cls(tuple(names), forward, train, step, setup, warmup, train_warmup, imports)
 
 
 def _seconds(values: Any, count: int) -> tuple[float, ...]:
@@ -194,8 +211,8 @@ def measure_network(
     Whole passes of a batch of ``batch_size`` random images of ``input_size``, timed stage by stage:
     inference under the run's autocast, then forward and backward in training mode (the backward
     of each stage is timed by hooks on the activations between stages). One untimed pass of each
-    first pays for kernel selection and memory allocation; of ``passes`` timed ones, the fastest
-    (least total time) of each kind is kept.
+    first pays for kernel selection and memory allocation (its extra time is kept as the warm-up a
+    process pays once); of ``passes`` timed ones, the fastest (least total time) of each kind is kept.
     """
     started = time.perf_counter()
     model = replace_head(copy.deepcopy(net), MEASURED_CLASSES)
@@ -206,23 +223,34 @@ def measure_network(
     x = torch.randn(batch_size, 3, input_size, input_size, generator=torch.Generator().manual_seed(0))
     x = settings.memory_format_input(x.to(settings.device))
     forward, train = [], []
-    for timed in [False] + [True] * max(1, passes):
+    for _pass in range(1 + max(1, passes)):  # the first is the warm-up
         if cancel is not None:
             cancel.raise_if_cancelled()
-        infer_s = _inference_pass(model, x, settings)
-        train_s = _training_pass(model, x, settings)
-        if timed:
-            forward.append(infer_s)
-            train.append(train_s)
+        forward.append(_inference_pass(model, x, settings))
+        train.append(_training_pass(model, x, settings))
+    imports = _optimizer_import_seconds()
     step = _head_step_seconds(model.head, batch_size, settings)
-    fastest_forward, fastest_train = min(forward, key=sum), min(train, key=sum)
+    fastest_forward, fastest_train = min(forward[1:], key=sum), min(train[1:], key=sum)
     return NetworkSpeed(
         stage_names=tuple(net.stage_names),
         forward_s=tuple(seconds / batch_size for seconds in fastest_forward),
         train_s=tuple(seconds / batch_size for seconds in fastest_train),
         step_s=step,
         setup_s=setup,
+        warmup_s=max(0.0, sum(forward[0]) - sum(fastest_forward)),
+        train_warmup_s=max(0.0, sum(train[0]) - sum(fastest_train)),
+        import_s=imports,
     )
+
+
+def _optimizer_import_seconds() -> float:
+    """How long the import torch's optimisers make on their first use takes: timed when this process
+    has not made it yet, else 0 (unknown here)."""
+    if OPTIMIZER_IMPORT in sys.modules:
+        return 0.0
+    started = time.perf_counter()
+    importlib.import_module(OPTIMIZER_IMPORT)
+    return time.perf_counter() - started
 
 
 def _inference_pass(model: StagedNetwork, x: torch.Tensor, settings: InferenceSettings) -> list[float]:
@@ -377,6 +405,9 @@ def network_speed(
     if stored is not None and stored.stage_names == tuple(net.stage_names):
         return stored, False
     speed = measure_network(net, settings, batch_size, input_size, cancel=cancel)
+    if not speed.import_s and stored is not None:
+        # This process had made the import already (the window warms it up): keep the one timed before.
+        speed = replace(speed, import_s=stored.import_s)
     store.put(key, speed)
     return speed, True
 
@@ -505,6 +536,10 @@ class Rates:
     network: NetworkSpeed
     decode: DecodeSpeed
     overlapped: bool  # decoding runs beside the network (a GPU) rather than on the same cores
+    # The run's process has already run the network at this batch size (no first-pass warm-up), and
+    # made the optimisers' first import: the window after measuring, never a fresh ``tlgui train``.
+    warm: bool = False
+    imported: bool = False
 
     def extract(self, boundary: int, augmented: bool) -> float:
         """Seconds per photo to decode one view and compute its activations at ``boundary``."""
@@ -532,11 +567,16 @@ def level_time(
         return (1 - share.fraction) * computed + share.fraction * (plain + augmented) * share.read_s
 
     head_epochs = work.epochs * (work.steps_per_epoch * net.step_s + work.val * net.inference_from(head_boundary))
-    first_model = net.setup_s + features(head_boundary, work.views) + head_epochs
+    # Once per process: the optimiser's import, and the first pass's warm-up where features are computed.
+    once = (0.0 if rates.imported else net.import_s) + (
+        0.0 if rates.warm or cached(head_boundary).fraction >= 1 else net.warmup_s)
+    first_model = net.setup_s + once + features(head_boundary, work.views) + head_epochs
     if plan.regime is Regime.HEAD:
         return first_model, first_model
-    handed_out = first_model + net.setup_s  # the head's model is copied for the caller
     boundary = plan.first_trainable_stage
+    # The first training pass's warm-up, for the part of the network this run trains.
+    train_warmup = 0.0 if rates.warm else net.train_warmup_s * net.train_from(boundary) / max(net.train_from(0), 1e-9)
+    handed_out = first_model + net.setup_s + train_warmup  # the head's model is copied for the caller
     if use_cache and boundary > 0:
         epoch = work.train * net.train_from(boundary) + work.val * net.inference_from(boundary)
         return first_model, handed_out + features(boundary, work.fine_tune_views) + work.epochs * epoch
@@ -557,9 +597,13 @@ def estimate_plan(
     store: SpeedStore | None = None,
     preprocessing: Preprocessing | None = None,
     cancel: CancelToken | None = None,
+    new_process: bool = False,
 ) -> PlanEstimate:
     """How long the planned level and its alternatives (head only, the recommended partial level,
     everything) take for ``dataset`` under ``config`` with ``net`` on this computer.
+
+    ``new_process``: the run will start in another process (``tlgui train --plan`` says what a later
+    ``tlgui train`` takes), which pays the one-off costs of a first run that this one may have paid.
 
     ``cache`` is the feature cache the run will use (default: the user's, when ``config.use_cache``);
     ``store`` keeps network speeds between calls (default: beside the user's feature cache).
@@ -580,7 +624,9 @@ def estimate_plan(
     decode = measure_decode(sample_photos([i.path for i in train_items]), recipe, settings.decode_workers)
     if cancel is not None:
         cancel.raise_if_cancelled()
-    rates = Rates(speed, decode, overlapped=settings.device.type != "cpu")
+    rates = Rates(speed, decode, overlapped=settings.device.type != "cpu",
+                  warm=measured_now and not new_process,
+                  imported=OPTIMIZER_IMPORT in sys.modules and not new_process)
     views = 1 + cached_views_of(config, Regime.HEAD)
     work = Workload(len(train_items), len(val_items), views, config.epochs, config.batch_size, config.augment,
                     fine_tune_views=1 + cached_views_of(config, Regime.PARTIAL))
