@@ -111,6 +111,66 @@ def test_the_first_paint_shows_the_window_and_the_demo_bins_before_anything_else
     assert set(shown["bins"]) == {"ants", "bees"} and all(count > 0 for count in shown["bins"].values())
 
 
+_FIRST_PAINT_WITH_A_PROJECT = """
+import json, sys
+from pathlib import Path
+from PySide6.QtCore import QTimer
+import tlgui.cli.main
+from tlgui.gui import app as app_module
+app = app_module.make_application(["tlgui"])
+project = Path(sys.argv[1])
+window = app_module.open_window(project, read_later=True)
+seen = {}
+
+def painted():
+    seen["torch_at_paint"] = "torch" in sys.modules
+    seen["editable_at_paint"] = window.centralWidget().isEnabled() or window.menuBar().isEnabled()
+    slot = app_module.read_project_in_background(window, project)
+    poll = QTimer(window, interval=20)
+    poll.timeout.connect(lambda: slot.busy or app.exit(0))
+    poll.start()
+
+app_module.FirstPaint(window).painted.connect(lambda: QTimer.singleShot(0, painted))
+window.show()
+QTimer.singleShot(120_000, lambda: app.exit(1))
+app.exec()
+seen["opened"] = str(window.controller.path)
+seen["classes"] = window.controller.dataset.class_names
+seen["runs_with_models"] = sum(run.classifier is not None for run in window.controller.runs)
+seen["editable"] = window.centralWidget().isEnabled() and window.menuBar().isEnabled()
+print(json.dumps(seen), flush=True)
+import os
+os._exit(0)
+"""
+
+
+def test_a_project_given_at_start_is_read_once_the_window_has_painted(tmp_path):
+    """Its runs' models bring torch in: the window paints before, disabled until the project is there."""
+    project = tmp_path / "pets.tlgui"
+    _child(_SAVE_A_TRAINED_PROJECT, tmp_path, str(project))
+    result = _last_json(_child(_FIRST_PAINT_WITH_A_PROJECT, tmp_path, str(project)))
+    assert result["torch_at_paint"] is False and result["editable_at_paint"] is False
+    assert result["opened"] == str(project) and result["classes"] == ["ants", "bees"]
+    assert result["runs_with_models"] == 1 and result["editable"] is True
+
+
+_SAVE_A_TRAINED_PROJECT = """
+import sys
+from pathlib import Path
+from tlgui.core.backbones.catalogue import create_backbone, get_spec
+from tlgui.core.backbones.staged import replace_head
+from tlgui.core.data.demo import demo_dataset
+from tlgui.core.models.classifier import Classifier
+from tlgui.core.project import Project, save_project
+from tlgui.core.training.config import TrainConfig
+from tlgui.core.training.runs import RunHistory, run_from_classifier
+net = replace_head(create_backbone("efficientnet_lite0"), 2, seed=5).eval()
+classifier = Classifier(net, ["ants", "bees"], "efficientnet_lite0", get_spec("efficientnet_lite0").preprocessing)
+runs = RunHistory([run_from_classifier(classifier, 1)], in_use_id=1)
+save_project(Project(demo_dataset(), "efficientnet_lite0", TrainConfig(), runs), Path(sys.argv[1]))
+"""
+
+
 def test_exit_after_first_paint_prints_when_the_window_painted_then_when_every_page_is_built(tmp_path):
     started = time.time()
     stdout = _child("from tlgui.cli.main import entry_point; entry_point()", tmp_path,

@@ -2238,6 +2238,10 @@ Data: {photos}</source>
         <translation>未加载演示照片：{reason}</translation>
     </message>
     <message>
+        <source>Opening {path}…</source>
+        <translation>正在打开 {path}…</translation>
+    </message>
+    <message>
         <source>Could not load torch: {reason}</source>
         <translation>无法加载 torch：{reason}</translation>
     </message>

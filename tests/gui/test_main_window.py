@@ -261,6 +261,51 @@ def test_app_opens_even_when_reading_the_given_project_fails_unexpectedly(qtbot,
     dispose(window)
 
 
+def test_app_reads_a_project_given_at_start_in_the_background(qtbot, photos, tmp_path):
+    first = MainWindow()
+    fill(first, photos)
+    first.controller.save_project(tmp_path / "given.tlgui")
+    dispose(first)
+    window = app_module.open_window(tmp_path / "given.tlgui", read_later=True)
+    # Until it is read: an empty project, nothing to edit, the status line says what is coming.
+    assert window.controller.dataset.class_names == [] and window.controller.path is None
+    assert not window.centralWidget().isEnabled() and not window.menuBar().isEnabled()
+    slot = app_module.read_project_in_background(window, tmp_path / "given.tlgui")
+    qtbot.waitUntil(lambda: not slot.busy, timeout=60_000)
+    assert window.controller.dataset.class_names == ["cats", "dogs"]
+    assert window.controller.path == tmp_path / "given.tlgui" and not window.controller.dirty
+    assert window.centralWidget().isEnabled() and window.menuBar().isEnabled()
+    assert window.recent_projects()[0] == (tmp_path / "given.tlgui").resolve()
+    dispose(window)
+
+
+@pytest.mark.parametrize("broken", ["hostile", "unexpected"])
+def test_a_project_read_in_the_background_that_fails_is_reported_and_the_demo_opens(
+        qtbot, tmp_path, monkeypatch, broken):
+    path = tmp_path / "hostile.tlgui"
+    deep = b'{"format": "tlgui-project", "format_version": 1, "x": ' + b"[" * 100_000 + b"]" * 100_000 + b"}"
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("project.json", deep)
+    if broken == "unexpected":
+        from tlgui.core import project as project_module
+
+        def recursing(_path):
+            raise RecursionError("maximum recursion depth exceeded")
+
+        monkeypatch.setattr(project_module, "load_project", recursing)
+    shown: list[str] = []
+    monkeypatch.setattr(QMessageBox, "warning", staticmethod(lambda parent, title, text, *a: shown.append(text)))
+    window = app_module.open_window(path, read_later=True)
+    slot = app_module.read_project_in_background(window, path)
+    qtbot.waitUntil(lambda: not slot.busy, timeout=60_000)
+    assert len(shown) == 1 and "hostile.tlgui" in displayed(shown[0])
+    assert ("nested" in shown[0]) if broken == "hostile" else ("RecursionError" in shown[0])
+    assert window.controller.path is None
+    assert window.controller.dataset.class_names == ["ants", "bees"]
+    assert window.centralWidget().isEnabled() and window.menuBar().isEnabled()
+    dispose(window)
+
+
 def test_app_icon_exists():
     assert not app_module.app_icon().isNull()
 

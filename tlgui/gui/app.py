@@ -84,30 +84,84 @@ def make_application(argv: list[str]) -> QApplication:
     return app
 
 
-def open_window(project: Path | None = None) -> MainWindow:
+def open_window(project: Path | None = None, *, read_later: bool = False) -> MainWindow:
     """The main window with ``project`` opened, or a new project filled with the demo classes.
 
     The demo means a newcomer can press Train straight away; if it cannot be read the project
     simply starts empty. A project that fails to open is reported and replaced by a new one.
+    ``read_later``: the window opens with an empty project, its pages disabled, and the caller reads
+    ``project`` with ``read_project_in_background`` once the window is on screen.
     """
     controller = ProjectController()
     # The demo goes in before the window is built, so that the Data page is built once, with it.
     demo_problem = _start_with_demo(controller) if project is None else None
     window = MainWindow(controller)
     controller.setParent(window)
+    if project is not None and read_later:
+        _set_reading(window, project)
+        return window
     if project is not None:
         try:
             opened = window.open_project(project)
         except Exception as exc:  # noqa: BLE001 - a double-clicked file must never stop the window opening
-            window.show_error(QCoreApplication.translate(
-                "app", "The project {path} could not be opened ({kind}).").format(path=project, kind=exc.__class__.__name__))
+            window.show_error(_could_not_open(project, exc))
             opened = False
         if not opened:
             demo_problem = _start_with_demo(controller)
-    if demo_problem is not None:
-        controller.show_status(QCoreApplication.translate("app", "Demo photos not loaded: {reason}").format(
-            reason=demo_problem))
+    _say_demo_problem(controller, demo_problem)
     return window
+
+
+def _could_not_open(project: Path, exc: BaseException) -> str:
+    return QCoreApplication.translate("app", "The project {path} could not be opened ({kind}).").format(
+        path=project, kind=exc.__class__.__name__)
+
+
+def _say_demo_problem(controller: ProjectController, problem: Exception | None) -> None:
+    if problem is not None:
+        controller.show_status(QCoreApplication.translate("app", "Demo photos not loaded: {reason}").format(
+            reason=problem))
+
+
+def _set_reading(window: MainWindow, project: Path | None) -> None:
+    """While ``project`` is read (None: once it has been), nothing can be edited or opened: what
+    the user did to the empty project would be replaced when it arrives."""
+    reading = project is not None
+    window.centralWidget().setEnabled(not reading)
+    window.menuBar().setEnabled(not reading)
+    if reading:
+        window.controller.show_status(QCoreApplication.translate("app", "Opening {path}…").format(path=project))
+
+
+def read_project_in_background(window: MainWindow, project: Path) -> TaskSlot:
+    """Read ``project`` off the GUI thread, then open it in ``window`` (made by ``open_window(project,
+    read_later=True)``). Its runs' models bring torch in, seconds on a first start, which the window
+    must neither wait for to paint nor freeze during. A file that cannot be read is reported and
+    the demo opens instead, as when the window is started without a project.
+    """
+    slot = TaskSlot(window)
+
+    def job(_token, _report) -> tuple[Any, Exception | None]:
+        from tlgui.core.project import load_project
+
+        try:
+            return load_project(project), None
+        except Exception as exc:  # noqa: BLE001 - a double-clicked file must never stop the window opening
+            return None, exc
+
+    def on_ready(result: tuple[Any, Exception | None]) -> None:
+        read, problem = result
+        _set_reading(window, None)
+        if problem is None:
+            window.open_read_project(read, project)
+            return
+        known = isinstance(problem, TlguiError | OSError)
+        window.show_error(str(problem) if known else _could_not_open(project, problem))
+        controller = window.controller
+        _say_demo_problem(controller, _start_with_demo(controller))
+
+    slot.start(job, on_ready)
+    return slot
 
 
 def _start_with_demo(controller: ProjectController) -> Exception | None:
@@ -185,7 +239,9 @@ def main(argv: list[str] | None = None) -> int:
     app = make_application([sys.argv[0] if sys.argv else "tlgui", *argv])
     # QApplication has removed the Qt options it understood; what is left is ours.
     args = app.arguments()[1:]
-    window = open_window(Path(args[0]) if args else None)
+    project = Path(args[0]) if args else None
+    # A project is read once the window is on screen: reading its models imports torch.
+    window = open_window(project, read_later=True)
     first_paint = FirstPaint(window)
     warming: list[TaskSlot] = []
     timing = os.environ.get(FIRST_PAINT_ENV) == "1"
@@ -193,6 +249,8 @@ def main(argv: list[str] | None = None) -> int:
     def on_painted() -> None:  # after the paint has been done (the next turn of the event loop)
         if timing:
             _print_time(FIRST_PAINT_LINE)
+        if project is not None:
+            warming.append(read_project_in_background(window, project))
         window.build_remaining_pages()
 
     def on_all_pages_built() -> None:

@@ -298,7 +298,10 @@ class ProjectController(QObject):
     def load_project(self, path: Path | str) -> None:
         """Open a project file. Raises ``TlguiError`` (e.g. ModelFileError) or ``OSError``."""
         path = Path(path)
-        project = _load_project_file(path)
+        self.install_project(_load_project_file(path), path)
+
+    def install_project(self, project: Project, path: Path) -> None:
+        """Make ``project``, read from ``path`` (here or on another thread), the open project."""
         self._install(
             dataset=project.dataset,
             backbone_id=project.backbone_id,

@@ -30,6 +30,7 @@ from tlgui.gui.settings import app_settings
 from tlgui.gui.widgets.plain_text import literal_html
 
 if TYPE_CHECKING:  # imported with the page they build, when it is first wanted
+    from tlgui.core.project import Project
     from tlgui.gui.about import AboutDialog
     from tlgui.gui.model_export import ModelExporter
     from tlgui.gui.pages.classify.classify_page import ClassifyPage
@@ -351,9 +352,17 @@ class MainWindow(QMainWindow):
         except (TlguiError, OSError) as exc:
             self.show_error(str(exc))
             return False
+        self._opened(path)
+        return True
+
+    def open_read_project(self, project: Project, path: Path) -> None:
+        """Open ``project``, already read from ``path`` (off the GUI thread), as ``open_project`` would."""
+        self.controller.install_project(project, path)
+        self._opened(path)
+
+    def _opened(self, path: Path) -> None:
         self._remember_recent(path)
         self.tabs.setCurrentWidget(self.data_page)
-        return True
 
     def save(self) -> bool:
         """Save to the project's file, or ask where when it has none. True when saved."""
