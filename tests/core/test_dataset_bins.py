@@ -96,6 +96,22 @@ def test_class_names_are_unicode_normalised():
         ds.new_class("caf\u00e9")
 
 
+def test_class_names_lose_the_controls_that_would_reorder_the_text_after_them(tmp_path):
+    # A folder named with a right-to-left override turned every sentence naming it backwards after
+    # the name; the direction marks, which only affect their neighbourhood, stay.
+    root = tmp_path / "photos"
+    imagegen.write_image(root / "ant's \u202ereversed" / "a.jpg", 0)
+    imagegen.write_image(root / "\u2067bees\u2069" / "b.jpg", 1)
+    ds = scan([root])
+    assert sorted(ds.class_names) == ["ant's reversed", "bees"]
+    assert ds.new_class("\u202dnew\u202c") == "new"
+    assert ds.new_class("\u200fשלום") == "\u200fשלום"
+    ds.rename_class("new", "re\u202bnamed")
+    assert "renamed" in ds.class_names
+    with pytest.raises(DataError, match="cannot be empty"):
+        ds.new_class("\u202e\u2069")
+
+
 def test_rename_class_keeps_position_and_relabels():
     ds = _edit_set()
     ds.rename_class("dogs", "hounds")

@@ -81,8 +81,16 @@ class AddReport:
         return _("; ").join(parts) + _(".")
 
 
+# Unicode's bidirectional embeddings, overrides and isolates (LRE, RLE, PDF, LRO, RLO, LRI, RLI, FSI,
+# PDI). In a class name they do nothing for the name itself but reorder what is shown after it: a
+# folder named "ants\u202e" turns the rest of every sentence naming it backwards (the marks LRM, RLM
+# and ALM, which only set the direction of their neighbourhood, stay).
+_BIDI_FORMATTING = dict.fromkeys(map(ord, "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"))
+
+
 def clean_class_name(name: str) -> str:
-    """A class name as stored: NFC-normalised (macOS folder names are NFD) and stripped.
+    """A class name as stored: NFC-normalised (macOS folder names are NFD), without bidirectional
+    formatting controls, and stripped.
 
     Raises DataError when nothing is left or the name is longer than ``MAX_CLASS_NAME_LENGTH``.
     """
@@ -94,7 +102,7 @@ def clean_class_name(name: str) -> str:
             _("A class name can have at most {most} characters; this one has {count}.").format(
                 most=MAX_CLASS_NAME_LENGTH, count=f"{len(name):,}")
         )
-    cleaned = unicodedata.normalize("NFC", valid_text(name)).strip()
+    cleaned = unicodedata.normalize("NFC", valid_text(name)).translate(_BIDI_FORMATTING).strip()
     if not cleaned:
         raise DataError(_("A class name cannot be empty."))
     return cleaned
