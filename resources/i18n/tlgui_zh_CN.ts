@@ -1050,6 +1050,18 @@
         <translation>项目另存为</translation>
     </message>
     <message>
+        <source>The project file has changed</source>
+        <translation>项目文件已被修改</translation>
+    </message>
+    <message>
+        <source>Replace It</source>
+        <translation>覆盖它</translation>
+    </message>
+    <message>
+        <source>Save As…</source>
+        <translation>另存为…</translation>
+    </message>
+    <message>
         <source>There is no trained model yet. Train one on the Train tab first.</source>
         <translation>还没有训练好的模型。请先在“训练”标签页训练一个。</translation>
     </message>

@@ -608,3 +608,28 @@ def test_saving_a_project_keeps_a_private_mode_and_a_symlink(dataset, tmp_path):
     assert link.is_symlink()
     assert stat.S_IMODE(os.stat(real).st_mode) == 0o600
     assert load_project(link).backbone_id == BACKBONE
+
+
+# ---- two windows, one file --------------------------------------------------------------------------
+def test_a_save_over_a_file_changed_since_it_was_opened_is_refused_and_writes_nothing(tmp_path, dataset):
+    path = tmp_path / "shared.tlgui"
+    first_stamp = project_module.save_project(_project(dataset), path)
+    assert first_stamp == project_module.file_stamp(path)
+    # Another window opened it too and saved a change.
+    theirs = _project(dataset)
+    theirs.config = TrainConfig(epochs=3)
+    project_module.save_project(theirs, path, opened_as=first_stamp)
+    their_bytes = path.read_bytes()
+    # This window's save, still holding the stamp of what it opened, would replace their change.
+    with pytest.raises(project_module.ProjectChangedError, match="changed by another window or program"):
+        project_module.save_project(_project(dataset), path, opened_as=first_stamp)
+    assert path.read_bytes() == their_bytes
+    # Asked and told to replace it (no stamp to check), or saving with the stamp of the file as it is now.
+    replaced = project_module.save_project(_project(dataset), path)
+    assert load_project(path).config.epochs == 7
+    project_module.save_project(theirs, path, opened_as=replaced)
+    assert load_project(path).config.epochs == 3
+    # A file deleted meanwhile is simply written again.
+    path.unlink()
+    project_module.save_project(_project(dataset), path, opened_as=replaced)
+    assert load_project(path).config.epochs == 7

@@ -20,6 +20,7 @@ import imagegen  # noqa: E402
 
 from tlgui.core.files.versions import MODEL_SUFFIX  # noqa: E402
 from tlgui.core.models.modelfile import load_classifier  # noqa: E402
+from tlgui.core.project import load_project  # noqa: E402
 from tlgui.gui import app as app_module  # noqa: E402
 from tlgui.gui import controller as controller_module  # noqa: E402
 from tlgui.gui import tasks  # noqa: E402
@@ -306,6 +307,43 @@ def test_a_project_read_in_the_background_that_fails_is_reported_and_the_demo_op
     dispose(window)
 
 
+@pytest.mark.parametrize("choice", ["Replace It", "Save As…", "Cancel"])
+def test_saving_over_a_project_another_window_saved_asks_first(qtbot, photos, tmp_path, monkeypatch, choice):
+    path = tmp_path / "shared.tlgui"
+    first = MainWindow()
+    fill(first, photos)
+    assert first._save_to(path)
+    second = MainWindow()
+    second.open_project(path)
+    first.controller.dataset.rename_class("cats", "felines")
+    first.controller.notify_dataset_changed()
+    assert first.save()  # the first window saves its change
+    their_bytes = path.read_bytes()
+    asked: list[str] = []
+
+    def exec_box(box):
+        asked.append(box.text())
+        next(b for b in box.buttons() if b.text().replace("&", "") == choice).click()
+        return 0
+
+    monkeypatch.setattr(QMessageBox, "exec", exec_box)
+    other = tmp_path / "mine.tlgui"
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", staticmethod(lambda *a, **k: (str(other), "")))
+    saved = second.save()  # the second window, still holding the file as it opened it
+    assert len(asked) == 1 and "changed by another window or program" in displayed(asked[0])
+    if choice == "Replace It":
+        assert saved and path.read_bytes() != their_bytes
+        assert "felines" not in load_project(path).dataset.class_names
+    elif choice == "Save As…":
+        assert saved and path.read_bytes() == their_bytes and second.controller.path == other
+        assert "cats" in load_project(other).dataset.class_names
+    else:
+        assert not saved and path.read_bytes() == their_bytes
+    # Saved (either way) or not, the next save of the first window is its own business again.
+    dispose(first)
+    dispose(second)
+
+
 def test_app_icon_exists():
     assert not app_module.app_icon().isNull()
 
@@ -346,7 +384,7 @@ def test_closing_keeps_the_window_when_saving_breaks_unexpectedly(window, photos
     answer(monkeypatch, Button.Save)
     save_dialog_returns(monkeypatch, tmp_path / "pets.tlgui")
 
-    def broken_save(path=None):
+    def broken_save(path=None, **_options):
         raise RuntimeError("serialiser exploded")
 
     monkeypatch.setattr(window.controller, "save_project", broken_save)

@@ -133,12 +133,43 @@ class Project:
 
 
 # ---- writing ------------------------------------------------------------------------------------
-def save_project(project: Project, path: Path | str) -> None:
-    """Write ``project`` to ``path`` atomically: a failed save leaves any old file intact.
+@dataclass(frozen=True)
+class FileStamp:
+    """What a project file was when it was opened or saved: changed since means written by someone else."""
 
+    modified_ns: int
+    size: int
+    inode: int
+
+
+def file_stamp(path: Path | str) -> FileStamp | None:
+    """The stamp of the file at ``path`` now; None when there is none (or it cannot be looked at)."""
+    try:
+        info = Path(path).stat()
+    except OSError:
+        return None
+    return FileStamp(info.st_mtime_ns, info.st_size, info.st_ino)
+
+
+class ProjectChangedError(TlguiError):
+    """The project file was changed by someone else since it was opened or last saved here."""
+
+
+def save_project(project: Project, path: Path | str, *, opened_as: FileStamp | None = None) -> FileStamp | None:
+    """Write ``project`` to ``path`` atomically: a failed save leaves any old file intact. Returns
+    the new file's stamp.
+
+    ``opened_as``: the stamp of ``path`` when this project was opened or last saved there. When the
+    file has changed since (another window or another program saved it), nothing is written and
+    ``ProjectChangedError`` says so: the caller asks before replacing someone else's work.
     Raises ``TlguiError`` when the project is too large to open again, ``SaveError`` when ``path``
     is not a place for a file, ``OSError`` when writing fails.
     """
+    if opened_as is not None and file_stamp(path) not in (opened_as, None):
+        raise ProjectChangedError(_(
+            "{path} was changed by another window or program since it was opened here; saving would "
+            "replace those changes."
+        ).format(path=path))
     document = _document_bytes(_project_document(project))
     if len(document) > MAX_DOCUMENT_BYTES:
         raise TlguiError(
@@ -172,6 +203,7 @@ def save_project(project: Project, path: Path | str) -> None:
                 )
             # Stored, not deflated: float weights barely compress and stored members read faster.
             archive.writestr(run_model_member(run.id), model, compress_type=zipfile.ZIP_STORED)
+    return file_stamp(path)
 
 
 def _document_bytes(document: dict) -> bytes:

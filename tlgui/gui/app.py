@@ -141,19 +141,20 @@ def read_project_in_background(window: MainWindow, project: Path) -> TaskSlot:
     """
     slot = TaskSlot(window)
 
-    def job(_token, _report) -> tuple[Any, Exception | None]:
-        from tlgui.core.project import load_project
+    def job(_token, _report) -> tuple[Any, Any, Exception | None]:
+        from tlgui.core.project import file_stamp, load_project
 
         try:
-            return load_project(project), None
+            stamp = file_stamp(project)  # before reading: a change made meanwhile is one a save must see
+            return load_project(project), stamp, None
         except Exception as exc:  # noqa: BLE001 - a double-clicked file must never stop the window opening
-            return None, exc
+            return None, None, exc
 
-    def on_ready(result: tuple[Any, Exception | None]) -> None:
-        read, problem = result
+    def on_ready(result: tuple[Any, Any, Exception | None]) -> None:
+        read, stamp, problem = result
         _set_reading(window, None)
         if problem is None:
-            window.open_read_project(read, project)
+            window.open_read_project(read, project, stamp)
             return
         known = isinstance(problem, TlguiError | OSError)
         window.show_error(str(problem) if known else _could_not_open(project, problem))

@@ -45,7 +45,7 @@ from tlgui.core.training.runs import Run, RunAdded, RunHistory
 if TYPE_CHECKING:
     from tlgui.core.backbones.staged import StagedNetwork
     from tlgui.core.models.classifier import Classifier
-    from tlgui.core.project import Project
+    from tlgui.core.project import FileStamp, Project
     from tlgui.core.training.trainer import TrainResult
 
 # Edits of the bins that Edit > Undo can take back.
@@ -60,10 +60,16 @@ def _load_project_file(path: Path) -> Project:
     return load_project(path)
 
 
-def _save_project_file(target: Path, **parts) -> None:
+def _save_project_file(target: Path, opened_as: FileStamp | None, **parts) -> FileStamp | None:
     from tlgui.core.project import Project, save_project
 
-    save_project(Project(**parts), target)
+    return save_project(Project(**parts), target, opened_as=opened_as)
+
+
+def _file_stamp(path: Path) -> FileStamp | None:
+    from tlgui.core.project import file_stamp
+
+    return file_stamp(path)
 
 
 class ProjectController(QObject):
@@ -106,6 +112,8 @@ class ProjectController(QObject):
         self._early_model: Classifier | None = None
         self.last_result: TrainResult | None = None
         self.path: Path | None = None
+        # ``path`` as it was when opened or last saved here (a save checks nobody changed it since).
+        self._file_stamp: FileStamp | None = None
         self.dirty: bool = False
         self._changed_outside_undo = False
         self._undo_clean = True
@@ -286,6 +294,7 @@ class ProjectController(QObject):
 
     def new_project(self, dataset: DataSet | None = None) -> None:
         """Start over with empty (or the given) bins and default settings; nothing unsaved yet."""
+        self._file_stamp = None
         self._install(
             dataset=dataset if dataset is not None else DataSet(),
             backbone_id=DEFAULT_BACKBONE,
@@ -298,10 +307,13 @@ class ProjectController(QObject):
     def load_project(self, path: Path | str) -> None:
         """Open a project file. Raises ``TlguiError`` (e.g. ModelFileError) or ``OSError``."""
         path = Path(path)
-        self.install_project(_load_project_file(path), path)
+        stamp = _file_stamp(path)
+        self.install_project(_load_project_file(path), path, stamp)
 
-    def install_project(self, project: Project, path: Path) -> None:
-        """Make ``project``, read from ``path`` (here or on another thread), the open project."""
+    def install_project(self, project: Project, path: Path, stamp: FileStamp | None) -> None:
+        """Make ``project``, read from ``path`` (here or on another thread), the open project;
+        ``stamp``: the file's, taken before it was read (a later save checks nobody changed it)."""
+        self._file_stamp = stamp
         self._install(
             dataset=project.dataset,
             backbone_id=project.backbone_id,
@@ -311,17 +323,22 @@ class ProjectController(QObject):
         )
         self.statusMessage.emit(self.tr("Opened {path}.").format(path=path))
 
-    def save_project(self, path: Path | str | None = None) -> Path:
+    def save_project(self, path: Path | str | None = None, *, replace_changed: bool = False) -> Path:
         """Write the project (atomically) to ``path`` or to where it was last saved; returns the path.
 
-        Raises ``ValueError`` when there is no path yet, ``TlguiError`` / ``OSError`` when writing fails.
+        Raises ``ValueError`` when there is no path yet, ``ProjectChangedError`` when the project's own
+        file was changed elsewhere since it was opened or saved here (unless ``replace_changed``),
+        ``TlguiError`` / ``OSError`` when writing fails.
         """
         target = Path(path) if path is not None else self.path
         if target is None:
             raise ValueError("The project has no file yet; give a path.")
         target = with_suffix(target, PROJECT_SUFFIX)
-        _save_project_file(target, dataset=self.dataset, backbone_id=self.backbone_id, config=self.config,
-                           runs=self.runs)
+        # Only the project's own file: another one was chosen in a dialog that asked about replacing it.
+        own_file = self.path is not None and target == with_suffix(self.path, PROJECT_SUFFIX)
+        opened_as = self._file_stamp if own_file and not replace_changed else None
+        self._file_stamp = _save_project_file(target, opened_as, dataset=self.dataset, backbone_id=self.backbone_id,
+                                              config=self.config, runs=self.runs)
         if target != self.path:
             self.path = target
             self.pathChanged.emit(target)

@@ -30,7 +30,7 @@ from tlgui.gui.settings import app_settings
 from tlgui.gui.widgets.plain_text import literal_html
 
 if TYPE_CHECKING:  # imported with the page they build, when it is first wanted
-    from tlgui.core.project import Project
+    from tlgui.core.project import FileStamp, Project
     from tlgui.gui.about import AboutDialog
     from tlgui.gui.model_export import ModelExporter
     from tlgui.gui.pages.classify.classify_page import ClassifyPage
@@ -355,9 +355,10 @@ class MainWindow(QMainWindow):
         self._opened(path)
         return True
 
-    def open_read_project(self, project: Project, path: Path) -> None:
-        """Open ``project``, already read from ``path`` (off the GUI thread), as ``open_project`` would."""
-        self.controller.install_project(project, path)
+    def open_read_project(self, project: Project, path: Path, stamp: FileStamp | None) -> None:
+        """Open ``project``, already read from ``path`` (off the GUI thread; ``stamp``: the file's,
+        taken before reading), as ``open_project`` would."""
+        self.controller.install_project(project, path, stamp)
         self._opened(path)
 
     def _opened(self, path: Path) -> None:
@@ -375,15 +376,36 @@ class MainWindow(QMainWindow):
         path, _ = QFileDialog.getSaveFileName(self, self.tr("Save project as"), suggested, self._project_filter())
         return self._save_to(Path(path)) if path else False
 
-    def _save_to(self, path: Path) -> bool:
-        """Save; on any failure show a dialog naming the file and the problem, and return False."""
+    def _save_to(self, path: Path, *, replace_changed: bool = False) -> bool:
+        """Save; on any failure show a dialog naming the file and the problem, and return False.
+
+        When the project's file was changed elsewhere since it was opened or saved here (another
+        window, another program), ask first: replace it, save under another name, or cancel.
+        """
+        from tlgui.core.project import ProjectChangedError
+
         try:
-            saved = self.controller.save_project(path)
+            saved = self.controller.save_project(path, replace_changed=replace_changed)
+        except ProjectChangedError as exc:
+            return self._save_over_changed_file(path, str(exc))
         except Exception as exc:  # noqa: BLE001 - whatever it was, the project is not saved: say so
             self.show_error(failed_save_message("project", with_suffix(path, PROJECT_SUFFIX), exc))
             return False
         self._remember_recent(saved)
         return True
+
+    def _save_over_changed_file(self, path: Path, message: str) -> bool:
+        box = QMessageBox(QMessageBox.Icon.Warning, self.tr("The project file has changed"), literal_html(message),
+                          QMessageBox.StandardButton.Cancel, self)
+        replace = box.addButton(self.tr("Replace It"), QMessageBox.ButtonRole.DestructiveRole)
+        save_as = box.addButton(self.tr("Save As…"), QMessageBox.ButtonRole.AcceptRole)
+        box.setDefaultButton(save_as)
+        box.exec()
+        if box.clickedButton() is replace:
+            return self._save_to(path, replace_changed=True)
+        if box.clickedButton() is save_as:
+            return self.save_as()
+        return False
 
     def _start_dir(self) -> str:
         if self.controller.path is not None:
