@@ -2041,6 +2041,10 @@ Data: {photos}</source>
         <translation>强</translation>
     </message>
     <message>
+        <source>Each phase trains at most this many epochs: the new head, then, when more than the head trains, the fine-tune. Early stopping often ends a phase sooner.</source>
+        <translation>每个阶段最多训练这么多轮：先训练新的分类头；若训练的不止分类头，再进行微调。提前停止常使一个阶段更早结束。</translation>
+    </message>
+    <message>
         <source>automatic</source>
         <translation>自动</translation>
     </message>
@@ -2063,6 +2067,10 @@ Data: {photos}</source>
     <message>
         <source>The frozen layers run once per photo and are remembered, so epochs take seconds and the next run starts at once. Off: they are computed for this run only.</source>
         <translation>冻结的层对每张照片只运行一次并被记住，因此每轮训练只需几秒，下次训练也能立即开始。关闭时：只为本次训练计算。</translation>
+    </message>
+    <message>
+        <source>Epochs per phase:</source>
+        <translation>每阶段轮数：</translation>
     </message>
     <message>
         <source>Augmentation:</source>
@@ -2095,10 +2103,6 @@ Data: {photos}</source>
     <message>
         <source>Use cached features</source>
         <translation>使用缓存的特征</translation>
-    </message>
-    <message>
-        <source>Epochs:</source>
-        <translation>轮数：</translation>
     </message>
     <message>
         <source>Batch size:</source>

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+from pathlib import Path
 
 import pytest
 from pages_support import imagegen, train_small, write_learnable_classes
@@ -10,6 +11,7 @@ from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QApplication
 
+from tlgui.gui import model_export
 from tlgui.gui.controller import ProjectController
 from tlgui.gui.pages.classify.classify_page import EMPTY_TEXT, ClassifyPage
 from tlgui.gui.pages.classify.prediction_table import SORT_ROLE
@@ -112,6 +114,27 @@ def test_dropping_a_folder_gives_a_sortable_table_and_csv(qtbot, page, trained, 
     assert len(rows) == 5
     assert {row[1] for row in rows[1:] if not row[-1]} == {"red", "blue"}
     assert not list(out.parent.glob("*.tmp"))
+
+
+def test_a_failed_export_replaces_the_last_success_on_the_page_and_the_dialog_offers_a_folder(
+        qtbot, trained, tmp_path, monkeypatch):
+    page = ClassifyPage(ProjectController())
+    qtbot.addWidget(page)
+    page.controller.set_training_result(trained)
+    page.controller.report_error = lambda message: None  # the window's dialog
+    with qtbot.waitSignal(page.exporter.slot.done, timeout=60000):
+        page.export_model(tmp_path / "first")
+    assert "Model exported to" in page.message.text()
+    blocker = tmp_path / "a-file"
+    blocker.write_text("a file where a folder should be")
+    with qtbot.waitSignal(page.exporter.slot.done, timeout=60000):
+        page.export_model(blocker / "second")
+    assert "Model exported to" not in page.message.text() and "second" in page.message.text()
+    offered = []
+    monkeypatch.setattr(model_export, "ask_model_path", lambda parent, suggested: offered.append(suggested))
+    page.export_model_dialog()
+    assert offered == [Path.home() / f"{page.controller.project_name}.safetensors"]  # never the working folder
+    page.shutdown()
 
 
 def test_export_the_model_and_classify_with_the_file_alone(qtbot, trained, new_photos, tmp_path):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import sys
 import threading
 from pathlib import Path
@@ -432,6 +433,16 @@ def test_undo_and_redo_of_adding_a_folder(qtbot, filled, tmp_path):
     undo_then_redo(qtbot, page, before)
     page.controller.undo_stack.undo()
     assert len(page.controller.dataset.skipped) == 1  # the second bad file is gone with its intake
+
+
+def test_the_undo_of_adding_a_folder_is_named_after_the_photos_added_not_those_left_out(qtbot, filled, tmp_path):
+    page, _files, _root = filled
+    more = tmp_path / "more"
+    class_tree(more, {"ants": 2, "wasps": 3}, start=50)
+    shutil.copy(more / "ants" / sorted(os.listdir(more / "ants"))[0], more / "ants" / "same-picture.jpg")
+    drop_and_wait(qtbot, page, page, url_mime([more]))
+    # The copy is the same picture as another ant: left out, as the status line says.
+    assert page.controller.undo_stack.undoText() == "Add 5 photos"
 
 
 @pytest.mark.parametrize("edit", ["new", "rename", "delete", "merge", "merge-existing", "remove"])

@@ -92,6 +92,8 @@ class ClassifyPage(QWidget):
         self.file_slot.done.connect(self._on_slot_done)
         self.exporter = exporter if exporter is not None else ModelExporter(controller, self)
         self.exporter.exported.connect(self._on_exported)
+        # A failed export (the window shows its dialog) must not leave an earlier success on the page.
+        self.exporter.slot.failed.connect(lambda message, _details: self._show_message(message, error=True))
         self.adder = ClassAdder(controller, self)
         self.adder.added.connect(self._on_photos_added)
         self.adder.failed.connect(lambda message: self._show_message(message, error=True))
@@ -423,7 +425,9 @@ class ClassifyPage(QWidget):
 
     def export_model_dialog(self) -> None:
         if self.classifier is not None:
-            suggested = Path(f"{self.controller.project_name}{MODEL_SUFFIX}")
+            # Beside the project, as File > Export model offers; never the process's working folder.
+            folder = self.controller.path.parent if self.controller.path is not None else Path.home()
+            suggested = folder / f"{self.controller.project_name}{MODEL_SUFFIX}"
             self.exporter.ask_and_export(self, self.classifier, suggested)
 
     def export_csv_dialog(self) -> None:

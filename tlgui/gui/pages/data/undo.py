@@ -36,9 +36,8 @@ class BinsEdit(QUndoCommand):
 
     def __init__(self, controller, text: str, touched: Iterable[str], change: Callable[[DataSet], Any], *,
                  skipped: bool = False, reveal: RevealFn | None = None):
-        # Before the line break: the text an undo view lists; after it: the one for Edit > Undo
-        # "…", where a "&" in a class name would otherwise turn into a keyboard shortcut.
-        super().__init__(f"{text}\n{text.replace('&', '&&')}")
+        super().__init__()
+        self.set_text(text)
         self._controller = controller
         self._dataset: DataSet = controller.dataset
         self._touched = tuple(dict.fromkeys(touched))
@@ -46,6 +45,11 @@ class BinsEdit(QUndoCommand):
         self._skipped = skipped
         self._reveal = reveal
         self._apply()
+
+    def set_text(self, text: str) -> None:
+        # Before the line break: the text an undo view lists; after it: the one for Edit > Undo
+        # "…", where a "&" in a class name would otherwise turn into a keyboard shortcut.
+        self.setText(f"{text}\n{text.replace('&', '&&')}")
 
     def _apply(self) -> None:
         self._before = self._dataset.snapshot(self._touched, skipped=self._skipped)
@@ -148,11 +152,14 @@ def add_photos(controller, plans: Sequence[IntakePlan], reveal: RevealFn | None 
     plans = list(plans)
     existing = set(controller.dataset.class_names)
     touched = {item.label for plan in plans for item in plan.items} & existing
-    photos = sum(len(plan.items) for plan in plans)
+    edit = BinsEdit(controller, "", touched, lambda ds: [ds.commit(plan) for plan in plans],
+                    skipped=True, reveal=reveal)
+    # Named after what was added (photos already in the bins are left out), as the status line says.
+    photos = sum(report.added for report in edit.result)
     text = QCoreApplication.translate("BinsEdit", "Add {photos}").format(photos=counted(photos, "photo")) if photos \
         else QCoreApplication.translate("BinsEdit", "Add files that are not photos")
-    return BinsEdit(controller, text, touched, lambda ds: [ds.commit(plan) for plan in plans],
-                    skipped=True, reveal=reveal)
+    edit.set_text(text)
+    return edit
 
 
 @dataclass(frozen=True)

@@ -66,6 +66,9 @@ class TrainSettingsForm(QWidget):
         self._regime = Regime.HEAD
         self.epochs = QSpinBox()
         self.epochs.setRange(1, 1000)
+        self.epochs.setToolTip(self.tr(
+            "Each phase trains at most this many epochs: the new head, then, when more than the head trains, "
+            "the fine-tune. Early stopping often ends a phase sooner."))
         self.batch_size = QSpinBox()
         self.batch_size.setRange(1, 1024)
         self.learning_rate = QLineEdit()
@@ -113,7 +116,7 @@ class TrainSettingsForm(QWidget):
 
     def _build_layout(self) -> None:
         form = QFormLayout()
-        form.addRow(self.tr("Epochs:"), self.epochs)
+        form.addRow(self.tr("Epochs per phase:"), self.epochs)
         form.addRow(self.tr("Batch size:"), self.batch_size)
         form.addRow(self.tr("Learning rate:"), self.learning_rate)
         augment_row = QHBoxLayout()
