@@ -1518,8 +1518,12 @@ Double-click to see why (heatmap).</source>
         <translation>训练一个模型后即可查看结果</translation>
     </message>
     <message>
-        <source>In use: the model Classify and Export use. A new run takes over by itself only when it beats the run in use on the same validation photos; otherwise select it and press “Use this run”. A project keeps {runs} runs and the models of {models}: the run in use, the newest, those ticked “keep”, then the next newest; the others keep their settings, curves and results.</source>
-        <translation>使用中：“分类”和“导出”所用的模型。新的运行只有在相同验证照片上胜过正在使用的运行时才会自动接替；否则请选中它并点击“使用此运行”。一个项目保留 {runs} 次运行和其中 {models} 次的模型：正在使用的、最新的、勾选了“保留”的，然后是次新的；其余运行保留其设置、曲线和结果。</translation>
+        <source>The first run is still training: its results come here when it ends. Its new head is usable already: Classify and Export use it.</source>
+        <translation>第一次运行仍在训练：结束后结果会显示在这里。它的新分类头已经可用：“分类”和“导出”正在使用它。</translation>
+    </message>
+    <message>
+        <source>In use: the model Classify and Export use (Classify uses a model file instead while one is opened there). A new run takes over by itself only when it beats the run in use on the same validation photos; otherwise select it and press “Use this run”. A project keeps {runs} runs and the models of {models}: the run in use, the newest, those ticked “keep”, then the next newest; the others keep their settings, curves and results.</source>
+        <translation>使用中：“分类”和“导出”所用的模型（在“分类”页打开模型文件时，“分类”改用该文件）。新的运行只有在相同验证照片上胜过正在使用的运行时才会自动接替；否则请选中它并点击“使用此运行”。一个项目保留 {runs} 次运行和其中 {models} 次的模型：正在使用的、最新的、勾选了“保留”的，然后是次新的；其余运行保留其设置、曲线和结果。</translation>
     </message>
     <message>
         <source>Click a cell of the confusion matrix to see its photos.</source>

@@ -16,7 +16,14 @@ from tlgui.core.training.metrics import EvaluationReport, ValPrediction
 from tlgui.core.training.trainer import TrainConfig
 from tlgui.gui.controller import ProjectController
 from tlgui.gui.pages.classify.prediction_thumbs import CELL_MARGIN
-from tlgui.gui.pages.results.results_page import EMPTY_TEXT, NOT_RECORDED, RULES_TEXT, WRONG_TAB, ResultsPage
+from tlgui.gui.pages.results.results_page import (
+    EMPTY_TEXT,
+    NOT_RECORDED,
+    RULES_TEXT,
+    TRAINING_TEXT,
+    WRONG_TAB,
+    ResultsPage,
+)
 from tlgui.gui.pages.results.run_photos import MISSING_CAPTION
 from tlgui.gui.pages.results.runs_table import ACCURACY, ENDED, EPOCHS, IN_USE, IN_USE_MARK, MODEL, NAME
 
@@ -64,6 +71,14 @@ def cell(page, row: int, column: int, role=Qt.ItemDataRole.DisplayRole):
 def test_empty_until_a_model_is_trained(page):
     assert page.stack.currentWidget() is page.empty
     assert page.empty.text() == EMPTY_TEXT
+
+
+def test_while_a_first_run_fine_tunes_the_empty_page_says_its_head_is_in_use(page, trained):
+    _paths, _dataset, result = trained
+    page.controller.offer_early_model(result.classifier)  # the head, handed out before the fine-tune ends
+    assert page.stack.currentWidget() is page.empty and page.empty.text() == TRAINING_TEXT
+    page.controller.set_training_result(result)
+    assert page.stack.currentWidget() is not page.empty
 
 
 def test_a_finished_run_shows_summary_matrix_and_per_class_table(qtbot, page, trained):

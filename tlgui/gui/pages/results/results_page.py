@@ -42,9 +42,13 @@ from tlgui.gui.widgets.progress_text import format_duration
 from tlgui.gui.widgets.thumbnails import ThumbnailLoader
 
 EMPTY_TEXT = QT_TRANSLATE_NOOP("ResultsPage", "Train a model to see results")
+TRAINING_TEXT = QT_TRANSLATE_NOOP(
+    "ResultsPage", "The first run is still training: its results come here when it ends. Its new head is "
+    "usable already: Classify and Export use it.")
 RULES_TEMPLATE = QT_TRANSLATE_NOOP(
     "ResultsPage",
-    "In use: the model Classify and Export use. A new run takes over by itself only when it beats the "
+    "In use: the model Classify and Export use (Classify uses a model file instead while one is opened "
+    "there). A new run takes over by itself only when it beats the "
     "run in use on the same validation photos; otherwise select it and press “Use this run”. A project "
     "keeps {runs} runs and the models of {models}: the run in use, the newest, those ticked "
     "“keep”, then the next newest; the others keep their settings, curves and results."
@@ -141,6 +145,7 @@ class ResultsPage(QWidget):
         layout.addWidget(self.stack)
 
         controller.runsChanged.connect(self.refresh)
+        controller.classifierChanged.connect(self._on_classifier_changed)
         controller.projectReplaced.connect(self._on_project_replaced)
         controller.datasetChanged.connect(self._on_dataset_changed)
         self.refresh()
@@ -233,6 +238,10 @@ class ResultsPage(QWidget):
         if not ids:
             self._selected_id = None
             self._clear_details()
+            # A first run's head, handed out while its fine-tune goes on, is in use before any run is kept.
+            training = self.controller.classifier is not None
+            self.empty.setText(self.tr(TRAINING_TEXT) if training else self.tr(EMPTY_TEXT))
+            self.empty.setWordWrap(training)
             self.stack.setCurrentWidget(self.empty)
             return
         self.stack.setCurrentIndex(1)
@@ -250,6 +259,10 @@ class ResultsPage(QWidget):
             run = self.runs_model.run(current.row())
             if run.id != self._selected_id:
                 self._show(run)
+
+    def _on_classifier_changed(self) -> None:
+        if not self.controller.runs:
+            self.refresh()  # the empty page says whether a training run's head is in use
 
     def _on_project_replaced(self) -> None:
         self._select_in_use = True
