@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import json
 import os
 import subprocess
 import sys
 from pathlib import Path
+from types import SimpleNamespace
 
 import numpy as np
 import onnx
@@ -18,6 +21,7 @@ from torch import nn
 from tlgui.core.backbones import get_spec
 from tlgui.core.backbones.preprocess import Preprocessing
 from tlgui.core.backbones.staged import StagedNetwork
+from tlgui.core.files import atomic as atomic_module
 from tlgui.core.models.classifier import Classifier
 from tlgui.core.models.export import (
     ExportError,
@@ -113,6 +117,41 @@ def test_a_failed_export_leaves_no_file_behind(tmp_path, monkeypatch):
     with pytest.raises(ExportError):
         export_onnx(_tiny_classifier(), out)
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_failure_writing_any_file_of_an_export_leaves_the_earlier_export_as_it_was(tmp_path, monkeypatch):
+    # The model was written over first and the clean-up deleted all four files (a full disk while the
+    # README was written emptied the folder and blamed the model file).
+    out = tmp_path / "m.onnx"
+    export_onnx(_tiny_classifier(), out)
+    before = {path.name: path.read_bytes() for path in tmp_path.iterdir()}
+    assert len(before) == 4
+    real_writer = atomic_module.atomic_writer
+
+    @contextlib.contextmanager
+    def full_disk_on_the_readme(path, mode="wb"):
+        with real_writer(path, mode) as handle:
+            if str(path).endswith("-README.txt"):
+                def write(_data):
+                    raise OSError(errno.ENOSPC, "No space left on device")
+                handle = SimpleNamespace(write=write)
+            yield handle
+
+    monkeypatch.setattr(atomic_module, "atomic_writer", full_disk_on_the_readme)
+    with pytest.raises(ExportError, match="m-README.txt: No space left on device"):
+        export_onnx(_tiny_classifier(seed=1), out)
+    monkeypatch.undo()
+    assert {path.name: path.read_bytes() for path in tmp_path.iterdir()} == before  # no temporaries either
+
+
+def test_a_file_beside_the_export_in_the_way_is_refused_before_any_work(tmp_path, monkeypatch):
+    import tlgui.core.models.export as export_module
+
+    (tmp_path / "m-README.txt").mkdir()
+    monkeypatch.setattr(export_module, "_onnx_bytes", lambda *_: pytest.fail("converted before checking"))
+    with pytest.raises(ExportError, match="m-README.txt: it is not a regular file"):
+        export_onnx(_tiny_classifier(), tmp_path / "m.onnx")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["m-README.txt"]
 
 
 def test_bad_targets_are_one_sentence_and_write_nothing(tmp_path):

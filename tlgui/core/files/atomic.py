@@ -20,7 +20,7 @@ import os
 import secrets
 import stat
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import IO
 
@@ -85,6 +85,24 @@ def atomic_write_bytes(path: Path | str, data: bytes) -> None:
 def atomic_write_text(path: Path | str, text: str) -> None:
     """Write ``text`` as UTF-8 to ``path`` atomically (see ``atomic_write_bytes``)."""
     atomic_write_bytes(path, text.encode("utf-8"))
+
+
+def atomic_write_files(files: Sequence[tuple[Path | str, bytes]]) -> None:
+    """Write files that belong together (a model and the files beside it): every one is written in
+    full to its temporary file before any is renamed into place, so that a failure while writing
+    (a full disk, a folder in the way) leaves every old file as it was. The first file is renamed
+    last: should a rename itself fail, the main file is still the old one.
+
+    Raises what ``atomic_writer`` raises; an ``OSError`` while writing names its file in ``filename``.
+    """
+    with contextlib.ExitStack() as stack:
+        for path, data in files:
+            handle = stack.enter_context(atomic_writer(path, "wb"))
+            try:
+                handle.write(data)
+            except OSError as exc:
+                exc.filename = str(path)  # the file being written, not its temporary
+                raise
 
 
 def _existing_file_mode(target: Path, given: Path) -> int | None:

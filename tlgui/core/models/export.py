@@ -32,7 +32,7 @@ from torch import nn
 import tlgui
 from tlgui.core.data.images import load_rgb
 from tlgui.core.errors import ImageDecodeError, TlguiError
-from tlgui.core.files.atomic import atomic_write_bytes, atomic_write_text
+from tlgui.core.files.atomic import atomic_write_files
 from tlgui.core.i18n import _
 from tlgui.core.models.classifier import Classifier
 from tlgui.core.models.export_format import ExportFormat
@@ -141,7 +141,9 @@ def export_onnx(
     report = progress or no_progress
     cancel = cancel or CancelToken()
     target = Path(out_path)
-    _check_target(target)
+    labels, readme, example = companion_paths(target)
+    for path in (target, labels, readme, example):  # before the work: the files beside it too
+        _check_target(path)
     report(ProgressEvent(Phase.EXPORT, 0, 3, message=_("Converting to ONNX")))
     data = _onnx_bytes(classifier)
     cancel.raise_if_cancelled()
@@ -150,19 +152,20 @@ def export_onnx(
     parity = check_parity(classifier, data, inputs, from_photos=from_photos)
     cancel.raise_if_cancelled()
     report(ProgressEvent(Phase.EXPORT, 2, 3, message=_("Writing files")))
-    labels, readme, example = companion_paths(target)
+    files = [
+        (target, data),
+        (labels, "".join(f"{name}\n" for name in classifier.class_names).encode("utf-8")),
+        (readme, _readme_text(classifier, target, example, parity).encode("utf-8")),
+        (example, _example_script().encode("utf-8")),
+    ]
     try:
-        atomic_write_bytes(target, data)
-        atomic_write_text(labels, "".join(f"{name}\n" for name in classifier.class_names))
-        atomic_write_text(readme, _readme_text(classifier, target, example, parity))
-        atomic_write_text(example, _example_script())
+        # All four or none: a failure leaves an earlier export's files as they were.
+        atomic_write_files(files)
     except OSError as exc:
-        for path in (target, labels, readme, example):
-            with contextlib.suppress(OSError):
-                path.unlink()
         raise ExportError(_(
             "Could not write {target}: {reason}."
-        ).format(target=target, reason=exc.strerror or exc)) from None
+        ).format(target=exc.filename if exc.filename in {str(p) for p, _ in files} else target,
+                 reason=exc.strerror or exc)) from None
     report(ProgressEvent(Phase.EXPORT, 3, 3, message=_("Exported")))
     return OnnxExport(target, labels, readme, example, parity, time.perf_counter() - started)
 
