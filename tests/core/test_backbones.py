@@ -337,6 +337,18 @@ def test_import_rejects_weights_of_another_shape(torch_home, tmp_path):
     assert weights_status(SMALL) == "missing"
 
 
+@pytest.mark.parametrize("name", ["classifier.3.bias", "features.0.1.num_batches_tracked"])
+def test_import_refuses_weights_with_no_numbers(torch_home, tmp_path, name):
+    # A "meta" tensor has a shape and no data: an integer one was cached, and every run then failed.
+    state = _random_state(SMALL, seed=5)
+    state[name] = torch.empty(state[name].shape, dtype=state[name].dtype, device="meta")
+    file = tmp_path / "meta.pth"
+    torch.save(state, file)
+    with pytest.raises(ModelFileError, match="holds something other than named weight tensors"):
+        import_weights(SMALL, file)
+    assert weights_status(SMALL) == "missing"
+
+
 def test_import_never_runs_code_from_a_pickle(torch_home, tmp_path):
     marker = tmp_path / "pwned"
 

@@ -7,7 +7,7 @@ import os
 import pytest
 
 from tlgui.core.errors import TlguiError
-from tlgui.core.files.limits import FileLimitError, loads_json_limited, read_limited
+from tlgui.core.files.limits import MAX_JSON_INT, FileLimitError, loads_json_limited, read_limited
 
 
 def test_reads_a_regular_file_within_its_limit(tmp_path):
@@ -58,3 +58,9 @@ def test_brackets_inside_strings_do_not_count():
 def test_invalid_json_is_one_sentence():
     with pytest.raises(FileLimitError, match="The project p is damaged"):
         loads_json_limited("{nope", where="The project p")
+
+
+def test_a_json_integer_no_float_can_hold_is_damage_not_a_crash():
+    assert loads_json_limited(f'{{"n": {MAX_JSON_INT}, "m": -{MAX_JSON_INT}}}') == {"n": MAX_JSON_INT, "m": -MAX_JSON_INT}
+    with pytest.raises(FileLimitError, match="The project x is damaged: .*401 digits"):
+        loads_json_limited('{"mean": [' + "1" + "0" * 400 + "]}", where="The project x")

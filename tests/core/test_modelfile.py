@@ -241,6 +241,14 @@ BAD_FILES = {
     "bad preprocessing": (lambda good: with_meta(good, preprocessing={"input_size": 1}), "preprocessing"),
     "unknown backbone": (lambda good: with_meta(good, backbone_id="resnet9000"), "does not know"),
     "class count mismatch": (lambda good: with_meta(good, class_names=["a", "b"]), "do not fit"),
+    # Valid JSON that no float holds: every check comparing it as one raised OverflowError.
+    "giant number": (lambda good: with_meta(good, preprocessing={**meta_of(good)["preprocessing"],
+                                                                 "mean": [10**400, 0.4, 0.4]}), "401 digits"),
+    # A settings error read from a file is the file's damage, not a mistaken option.
+    "bad settings in the summary": (
+        lambda good: with_meta(good, training={**meta_of(good)["training"],
+                                               "config": {**meta_of(good)["training"]["config"], "epochs": "many"}}),
+        "training summary is invalid"),
 }
 
 
@@ -256,7 +264,9 @@ def test_bad_files_raise_model_file_error(case, tmp_path, model_bytes, no_unpick
     assert str(path) in message and message.endswith(".")
 
 
-@pytest.mark.parametrize("case", [case for case in BAD_FILES if case != "unknown backbone"])
+# read_model_info leaves the backbone and the summaries to those who use them (model_summaries).
+@pytest.mark.parametrize("case", [case for case in BAD_FILES
+                                  if case not in ("unknown backbone", "bad settings in the summary")])
 def test_read_model_info_refuses_bad_files(case, tmp_path, model_bytes, no_unpickling):
     make, expected = BAD_FILES[case]
     path = tmp_path / "bad.safetensors"

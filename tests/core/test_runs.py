@@ -37,6 +37,7 @@ from tlgui.core.training.metrics import ValPrediction
 from tlgui.core.training.runs import (
     MAX_KEPT_MODELS,
     MAX_MARKED_RUNS,
+    Run,
     RunHistory,
     RunStatus,
     bounded_predictions,
@@ -292,6 +293,13 @@ def _version_1_file(path: Path, dataset: DataSet, model: bytes | None) -> None:
         archive.writestr(PROJECT_JSON, json.dumps(document))
         if model is not None:
             archive.writestr(MODEL_MEMBER, model)
+
+
+@pytest.mark.parametrize("created", ["9999-12-31T23:59:59-23:59", "0001-01-01T00:00:00+23:59", "yesterday"])
+def test_a_run_dated_where_no_local_time_exists_is_damaged(finished, created):
+    document = {**run_from_result(finished, 1).to_dict(), "created": created}
+    with pytest.raises(ValueError, match="its date is missing or invalid"):
+        Run.from_dict(document, 1)  # it crashed `tlgui inspect PROJECT` (OverflowError in astimezone)
 
 
 def test_a_version_1_project_opens_as_one_run_in_use(photos, finished, tmp_path):

@@ -344,11 +344,13 @@ def _as_state_dict(data: object, path: Path) -> OrderedDict[str, torch.Tensor]:
 
 
 def _is_dense_tensor(value: object) -> bool:
-    """A plain tensor of numbers: not sparse, quantized or complex, which no backbone's weights are."""
+    """A plain tensor of numbers, held in memory: not sparse, quantized or complex, which no backbone's
+    weights are, and not on the "meta" device (a shape with no numbers: loading it fails later)."""
     import torch
 
     return (
         isinstance(value, torch.Tensor)
+        and value.device.type == "cpu"
         and value.layout == torch.strided
         and not value.is_quantized
         and not value.is_complex()

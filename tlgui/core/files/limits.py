@@ -23,6 +23,8 @@ from tlgui.core.i18n import N_, _
 
 #: Nesting depth no document tlgui writes comes near (a project is about 6 levels deep).
 MAX_JSON_DEPTH = 64
+#: The largest integer a tlgui file may hold (int64): its biggest numbers are byte counts.
+MAX_JSON_INT = 2**63 - 1
 
 
 class FileLimitError(TlguiError):
@@ -144,10 +146,19 @@ def loads_json_limited(text: str | bytes, *, where: str = "The file", max_depth:
     """
     check_json_depth(text, max_depth, where=where)
     try:
-        return json.loads(text)
+        return json.loads(text, parse_int=_bounded_int)
     except (ValueError, RecursionError) as exc:
         raise FileLimitError(_("{where} is damaged: its data is not valid JSON ({detail}).").format(
             where=where, detail=_short(exc))) from None
+
+
+def _bounded_int(digits: str) -> int:
+    """A JSON integer, refused beyond ``MAX_JSON_INT``: 10**400 is valid JSON, and a number no float
+    can hold made every check that compares it as one fail with OverflowError instead of refusing."""
+    value = int(digits)
+    if abs(value) > MAX_JSON_INT:
+        raise ValueError(f"a number of {len(digits.lstrip('-'))} digits")
+    return value
 
 
 def _short(exc: Exception) -> str:

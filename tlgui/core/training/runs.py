@@ -29,7 +29,7 @@ from __future__ import annotations
 import hashlib
 import math
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -582,9 +582,14 @@ def _timestamp(value: Any) -> datetime:
         raise ValueError("its date is missing or invalid")
     try:
         stamp = datetime.fromisoformat(value)
-    except ValueError:
+        stamp = stamp if stamp.tzinfo is not None else stamp.replace(tzinfo=UTC)
+        # Shown in local time and sorted against others: a date at the calendar's edge whose offset
+        # pushes it past year 9999 (or before year 1) cannot be either.
+        stamp.astimezone(UTC) - timedelta(days=2)
+        stamp.astimezone(UTC) + timedelta(days=2)
+    except (ValueError, OverflowError):
         raise ValueError("its date is missing or invalid") from None
-    return stamp if stamp.tzinfo is not None else stamp.replace(tzinfo=UTC)
+    return stamp
 
 
 def _validation_key(value: Any) -> str:

@@ -12,6 +12,7 @@ import math
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
+from tlgui.core.errors import SettingsError
 from tlgui.core.plan.regime import Regime
 from tlgui.core.training.config import TrainConfig
 from tlgui.core.training.metrics import EvaluationReport
@@ -233,7 +234,8 @@ def _regime(value: Any) -> Regime:
 def _config(value: Any) -> TrainConfig:
     try:
         return TrainConfig.from_dict(_mapping(value, "the settings"))
-    except TypeError as exc:
+    except (TypeError, SettingsError) as exc:
+        # Damage in a file's summary, not a mistaken option: the caller names the file.
         raise ValueError(f"the settings are invalid ({exc})") from None
 
 
