@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+import json
 import os
 
 import pytest
 
 from tlgui.core.errors import TlguiError
-from tlgui.core.files.limits import MAX_JSON_INT, FileLimitError, loads_json_limited, read_limited
+from tlgui.core.files import limits
+from tlgui.core.files.limits import (
+    MAX_JSON_INT,
+    FileLimitError,
+    loads_json_limited,
+    read_limited,
+)
 
 
 def test_reads_a_regular_file_within_its_limit(tmp_path):
@@ -64,3 +71,23 @@ def test_a_json_integer_no_float_can_hold_is_damage_not_a_crash():
     assert loads_json_limited(f'{{"n": {MAX_JSON_INT}, "m": -{MAX_JSON_INT}}}') == {"n": MAX_JSON_INT, "m": -MAX_JSON_INT}
     with pytest.raises(FileLimitError, match="The project x is damaged: .*401 digits"):
         loads_json_limited('{"mean": [' + "1" + "0" * 400 + "]}", where="The project x")
+
+
+@pytest.mark.parametrize("unit", ["{},", "[],", '"ab",', "1.5,"])
+def test_json_that_would_take_too_much_memory_to_parse_is_refused_before_parsing(monkeypatch, unit):
+    # 64 MB of "{}," parsed into 21 million dictionaries: 2.4 GB for a 0.4 MB project file.
+    monkeypatch.setattr(limits, "MAX_JSON_MEMORY", 8 * 1024 * 1024)  # the rule, at a size a test can afford
+    document = "[" + unit * (8 * 1024 * 1024 // 32 + 1) + "1]"  # no value costs less than 32 bytes parsed
+    half = "[" + unit * (8 * 1024 * 1024 // 72 // 2) + "1]"  # no value costs more than 72 bytes
+    assert loads_json_limited(half)
+    monkeypatch.setattr(json, "loads", lambda *a, **k: pytest.fail("parsed"))
+    with pytest.raises(FileLimitError, match="The project x is damaged: its data holds .* values, far more"):
+        loads_json_limited(document, where="The project x")
+
+
+def test_a_large_document_of_what_tlgui_writes_is_read():
+    # A 1,000-class confusion matrix (a million small integers) and 100,000 photos' records.
+    photos = [{"path": f"/home/ann/photos/class {i % 1000}/IMG_{i:06d}.jpg", "label": f"class {i % 1000}",
+               "digest": f"{i:064x}", "split": "train"} for i in range(100_000)]
+    text = json.dumps({"confusion": [[0] * 1000 for _ in range(1000)], "items": photos})
+    assert len(loads_json_limited(text)["items"]) == 100_000
