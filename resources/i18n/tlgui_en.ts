@@ -2,6 +2,16 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="en" sourcelanguage="en">
 <context>
+    <name>ClassifyPage</name>
+    <message numerus="yes">
+        <source>%n folder(s) could not be opened and were left out: {folders}.</source>
+        <translation>
+            <numerusform>%n folder could not be opened and was left out: {folders}.</numerusform>
+            <numerusform>%n folders could not be opened and were left out: {folders}.</numerusform>
+        </translation>
+    </message>
+</context>
+<context>
     <name>ConfusionModel</name>
     <message numerus="yes">
         <source>%n {true} photo(s) correct ({share} of {true}). Click to see them.</source>

@@ -377,6 +377,12 @@
         <source> {count} could not be read (see “Cannot be read”).</source>
         <translation> {count} 张无法读取（见“无法读取”）。</translation>
     </message>
+    <message numerus="yes">
+        <source>%n folder(s) could not be opened and were left out: {folders}.</source>
+        <translation>
+            <numerusform>%n 个文件夹无法打开，已略过：{folders}。</numerusform>
+        </translation>
+    </message>
     <message>
         <source>Still adding the previous photos; try again when it is done.</source>
         <translation>仍在添加之前的照片；请在完成后再试。</translation>

@@ -83,6 +83,10 @@ def test_unreadable_sub_folder_is_listed(tmp_path, monkeypatch):
     report = ds.add_folder(tmp_path / "set")
     assert ds.class_names == ["a"]
     assert report.skipped == [SkippedFile(Path(locked), "cannot open folder (permission denied)")]
+    # Prediction walks the same way, and says which folders it left out (it used to be silent).
+    unlisted: list = []
+    assert [p.parent.name for p in collect_images([tmp_path / "set"], unlisted)] == ["a"]
+    assert unlisted == report.skipped
 
 
 def test_prediction_walks_folders_as_the_intake_does(tmp_path):

@@ -71,6 +71,15 @@ def test_a_missing_folder_is_refused_and_not_created(tmp_path):
     assert list(tmp_path.iterdir()) == []
 
 
+def test_a_link_is_checked_where_it_points(tmp_path):
+    # The save follows the link: a link into a missing folder passed, and the run's model was rescued.
+    (tmp_path / "cats.safetensors").symlink_to(tmp_path / "gone" / "cats.safetensors")
+    with pytest.raises(OutputPathError, match=f"folder {tmp_path / 'gone'} for the .* does not exist"):
+        check_output_file(tmp_path / "cats.safetensors")
+    (tmp_path / "gone").mkdir()
+    assert check_output_file(tmp_path / "cats.safetensors") == tmp_path / "cats.safetensors"
+
+
 def test_a_file_where_the_folder_should_be_is_refused(tmp_path):
     (tmp_path / "notes").write_text("not a folder")
     with pytest.raises(OutputPathError, match="not a folder"):

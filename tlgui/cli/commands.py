@@ -329,7 +329,10 @@ def cmd_predict(args) -> int:
     from tlgui.core.predict.predictor import Predictor, collect_images
 
     classifier = load_classifier(args.model)
-    paths = collect_images(args.images)
+    unlisted: list = []
+    paths = collect_images(args.images, unlisted)
+    for folder in unlisted:  # as `train` lists them: a folder left out is never silent
+        print(f"Skipped {shown(folder.path)}: {shown(folder.reason)}", file=sys.stderr)
     if not paths:
         raise DataError("No photos found in " + ", ".join(map(str, args.images)) + ".")
     progress = TerminalProgress()

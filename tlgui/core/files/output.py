@@ -42,7 +42,9 @@ def check_output_file(path: Path | str, *, suffix: str = MODEL_SUFFIX, what: str
     _check_existing_target(given, what, replaced=False)
     target = with_suffix(given, suffix)
     _check_existing_target(target, what, replaced=True)
-    _check_folder_takes_files(target.parent, target.name, what)
+    # The folder the file will be written in: a link's target's, as the atomic write follows links.
+    written = Path(os.path.realpath(target))
+    _check_folder_takes_files(written.parent, written.name, what)
     return target
 
 

@@ -19,6 +19,7 @@ import torch
 from PIL import Image
 
 from tlgui.core.data.images import image_suffix_kind, to_rgb
+from tlgui.core.data.items import SkippedFile
 from tlgui.core.data.walk import walk_photos
 from tlgui.core.errors import ImageDecodeError
 from tlgui.core.i18n import _
@@ -165,8 +166,9 @@ class Predictor:
         ]
 
 
-def collect_images(paths: Iterable[Path | str]) -> list[Path]:
+def collect_images(paths: Iterable[Path | str], skipped: list[SkippedFile] | None = None) -> list[Path]:
     """Files and folders -> sorted unique image paths; folders are walked as the intake walks them.
+    The folders inside that cannot be listed go to ``skipped``, with the reason, when it is given.
 
     Inside folders only supported suffixes are taken and hidden files (``.DS_Store``, macOS ``._x``
     copies) are ignored. A photo-named pipe or device is kept, never opened here, so that its
@@ -178,6 +180,8 @@ def collect_images(paths: Iterable[Path | str]) -> list[Path]:
         path = Path(raw)
         if path.is_dir():
             walk = walk_photos(path)
+            if skipped is not None:
+                skipped.extend(walk.unreadable)
             names = walk.files + [str(entry.path) for entry in walk.not_files]
             found.update(Path(name) for name in names if _is_predictable(name))
         else:

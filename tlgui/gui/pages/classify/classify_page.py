@@ -41,7 +41,7 @@ from tlgui.gui.pages.classify.prediction_table import PredictionProxy, Predictio
 from tlgui.gui.pages.classify.prediction_views import SinglePredictionView, load_preview
 from tlgui.gui.tasks import TaskSlot
 from tlgui.gui.widgets.file_urls import local_paths
-from tlgui.gui.widgets.plain_text import plain_label
+from tlgui.gui.widgets.plain_text import path_text, plain_label
 from tlgui.gui.widgets.progress_panel import ProgressPanel
 from tlgui.gui.widgets.progress_text import counted
 from tlgui.gui.widgets.thumbnails import ThumbnailLoader
@@ -261,7 +261,8 @@ class ClassifyPage(QWidget):
         def job(token, report):
             from tlgui.core.predict.predictor import Predictor, collect_images  # torch, off the GUI thread
 
-            images = collect_images(paths)
+            unlisted: list = []
+            images = collect_images(paths, unlisted)
             if not images:
                 raise TlguiError(self.tr("No photos found there (looked for {suffixes}).").format(
                     suffixes=", ".join(sorted(SUPPORTED_SUFFIXES))))
@@ -271,7 +272,7 @@ class ClassifyPage(QWidget):
             for batch in batches:
                 report("predictions", (run, batch))  # shown at once, while the next batch decodes
             preview = load_preview(images[0]) if single else None
-            return run, preview, single
+            return run, preview, single, unlisted
 
         self.progress.start(self.tr("Classifying…"))
         self.predict_slot.start(job, self._on_predicted)
@@ -305,7 +306,7 @@ class ClassifyPage(QWidget):
         self.predictionsArrived.emit(batch)
 
     def _on_predicted(self, result) -> None:
-        run, preview, single = result
+        run, preview, single, unlisted = result
         if run != self._run:
             return
         predictions = self.predictions
@@ -318,6 +319,10 @@ class ClassifyPage(QWidget):
         text = self.tr("Classified {photos}.").format(photos=counted(len(predictions) - failed, "photo"))
         if failed:
             text += self.tr(" {count} could not be read (see “Cannot be read”).").format(count=failed)
+        if unlisted:  # a folder left out is never silent: named, with why, as the Data page does
+            text += " " + self.tr("%n folder(s) could not be opened and were left out: {folders}.", "",
+                                  len(unlisted)).format(folders="; ".join(
+                                      f"{path_text(folder.path)} ({folder.reason})" for folder in unlisted[:3]))
         self._show_message(text)
         self._update_actions()
         self.predictionsReady.emit(list(predictions))
