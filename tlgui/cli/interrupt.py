@@ -1,4 +1,5 @@
-"""Ctrl-C ends a headless command promptly, with exit status 130.
+"""Ctrl-C ends a headless command promptly, with exit status 130; SIGTERM (``kill``, ``timeout``, a
+service stopping) the same way, with 143.
 
 The first Ctrl-C raises KeyboardInterrupt as usual, so the code that is running unwinds: a file being
 written is removed, a pending batch of photos is cancelled. Unwinding can stall, though: Ctrl-C may
@@ -17,9 +18,22 @@ import threading
 from collections.abc import Iterator
 
 EXIT_INTERRUPTED = 130
+EXIT_TERMINATED = 128 + signal.SIGTERM
 #: How long the first Ctrl-C lets the command clean up before the process is ended regardless.
 GRACE_SECONDS = 3.0
 INTERRUPTED_MESSAGE = "tlgui: interrupted"
+TERMINATED_MESSAGE = "tlgui: terminated"
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM: unwinds like Ctrl-C (a file being written is removed), and says so."""
+
+
+def exit_status(interrupt: KeyboardInterrupt) -> tuple[int, str]:
+    """The exit status and the line to print for an interrupt that ended a command."""
+    if isinstance(interrupt, Terminated):
+        return EXIT_TERMINATED, TERMINATED_MESSAGE
+    return EXIT_INTERRUPTED, INTERRUPTED_MESSAGE
 
 
 @contextlib.contextmanager
@@ -31,26 +45,28 @@ def prompt_interrupts(grace_seconds: float = GRACE_SECONDS) -> Iterator[None]:
     deadline: list[threading.Timer] = []
 
     def on_interrupt(signum, frame) -> None:
+        status = exit_status(Terminated() if signum == signal.SIGTERM else KeyboardInterrupt())
         if deadline:
-            end_now()
-        timer = threading.Timer(grace_seconds, end_now)
+            end_now(*status)
+        timer = threading.Timer(grace_seconds, end_now, status)
         timer.daemon = True
         deadline.append(timer)
         timer.start()
-        raise KeyboardInterrupt
+        raise Terminated if signum == signal.SIGTERM else KeyboardInterrupt
 
-    previous = signal.signal(signal.SIGINT, on_interrupt)
+    previous = {sig: signal.signal(sig, on_interrupt) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
         yield
     finally:
-        signal.signal(signal.SIGINT, previous)
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
         for timer in deadline:
             timer.cancel()
 
 
-def end_now() -> None:
-    """Say so and end the process with exit status 130, without waiting for any thread."""
+def end_now(status: int = EXIT_INTERRUPTED, message: str = INTERRUPTED_MESSAGE) -> None:
+    """Say so and end the process with ``status``, without waiting for any thread."""
     with contextlib.suppress(Exception):
-        sys.stderr.write(INTERRUPTED_MESSAGE + "\n")
+        sys.stderr.write(message + "\n")
         sys.stderr.flush()
-    os._exit(EXIT_INTERRUPTED)
+    os._exit(status)

@@ -34,14 +34,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         return open_window(argv)
     use_huge_pages()
     # The sub-commands' modules only here: ``tlgui`` alone opens the window, which needs none of them.
-    from tlgui.cli.interrupt import EXIT_INTERRUPTED, INTERRUPTED_MESSAGE, prompt_interrupts
+    from tlgui.cli.interrupt import exit_status, prompt_interrupts
 
     with prompt_interrupts():
         try:
             return _run(argv)
-        except KeyboardInterrupt:
-            print(INTERRUPTED_MESSAGE, file=sys.stderr)
-            return EXIT_INTERRUPTED
+        except KeyboardInterrupt as interrupt:  # Ctrl-C (130) or SIGTERM (143), unwound
+            code, message = exit_status(interrupt)
+            print(message, file=sys.stderr)
+            return code
 
 
 def use_huge_pages() -> None:
@@ -150,7 +151,13 @@ def entry_point() -> None:
     tearing down torch's modules at interpreter exit takes about a second, a quarter of a warm
     ``tlgui train``.
     """
-    code = main()
+    try:
+        code = main()
+    except KeyboardInterrupt as interrupt:  # Ctrl-C or SIGTERM, also before the handlers were set
+        from tlgui.cli.interrupt import exit_status
+
+        code, message = exit_status(interrupt)
+        print(message, file=sys.stderr)
     if sys.argv[1:]:
         sys.stdout.flush()
         sys.stderr.flush()
