@@ -249,3 +249,19 @@ def test_kill_9_during_a_save_leaves_the_old_file_and_the_next_save_cleans_up(tm
     atomic_write_bytes(path, b"newer")
     assert _temporaries(tmp_path) == []
     assert path.read_bytes() == b"newer"
+
+
+def test_why_a_write_failed_is_said_in_the_users_language():
+    import errno
+
+    from tlgui.core import i18n
+    from tlgui.core.files.atomic import write_failure_reason
+
+    assert write_failure_reason(OSError(errno.ENOSPC, "No space left on device")) == "the disk is full"
+    assert write_failure_reason(OSError(errno.ECONNRESET, "Connection reset by peer")) == "Connection reset by peer"
+    before = i18n.current_language()
+    try:
+        i18n.set_language("zh_CN")
+        assert write_failure_reason(FileNotFoundError(errno.ENOENT, "No such file or directory")) == "文件夹不存在"
+    finally:
+        i18n.set_language(before)

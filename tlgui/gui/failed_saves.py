@@ -24,7 +24,10 @@ def failed_save_message(what: str, path: Path | str, exc: BaseException) -> str:
     without the errno and the temporary file's name; the engine's sentences are kept as they are.
     """
     if isinstance(exc, OSError) and exc.strerror:
-        reason = exc.strerror
+        # Imported when a save failed, not before the first paint.
+        from tlgui.core.files.atomic import write_failure_reason
+
+        reason = write_failure_reason(exc)
     elif isinstance(exc, TlguiError | OSError):
         reason = str(exc) or type(exc).__name__
     else:  # a bug, not the user's doing: its type helps the report

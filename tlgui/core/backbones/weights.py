@@ -108,23 +108,23 @@ def download_failure(exc: BaseException, url: str) -> str:
     import ssl
     from urllib.error import HTTPError
 
-    host = urlparse(url).hostname or "the server"
+    host = urlparse(url).hostname or _("the server")
     cause = getattr(exc, "reason", exc)
     text = str(cause)
     if isinstance(exc, HTTPError):
-        return f"{host} answered “{exc.code} {exc.reason}”"
+        return _("{host} answered “{code} {reason}”").format(host=host, code=exc.code, reason=exc.reason)
     if isinstance(cause, socket.gaierror) or "name resolution" in text or "Name or service not known" in text \
             or "nodename nor servname" in text or "getaddrinfo failed" in text:
-        return f"this computer cannot reach {host} (it seems to have no internet connection)"
+        return _("this computer cannot reach {host} (it seems to have no internet connection)").format(host=host)
     if isinstance(cause, (TimeoutError, socket.timeout)) or "timed out" in text:
-        return f"{host} did not answer in time"
+        return _("{host} did not answer in time").format(host=host)
     if isinstance(cause, ConnectionRefusedError | ConnectionResetError) or "refused" in text:
-        return f"the connection to {host} was refused (a firewall or proxy may be in the way)"
+        return _("the connection to {host} was refused (a firewall or proxy may be in the way)").format(host=host)
     if isinstance(cause, ssl.SSLError) or "CERTIFICATE" in text.upper():
-        return f"a secure connection to {host} could not be made (a proxy may be in the way)"
+        return _("a secure connection to {host} could not be made (a proxy may be in the way)").format(host=host)
     if isinstance(cause, OSError) and cause.strerror:
-        return f"the connection to {host} failed ({cause.strerror.lower()})"
-    return f"the connection to {host} failed"
+        return _("the connection to {host} failed ({reason})").format(host=host, reason=cause.strerror.lower())
+    return _("the connection to {host} failed").format(host=host)
 
 
 def ensure_weights(
@@ -140,7 +140,7 @@ def ensure_weights(
     if path.is_file():
         return path
     if not allow_download:
-        raise unavailable_error(title, url, "downloads are turned off")
+        raise unavailable_error(title, url, _("downloads are turned off"))
     import http.client
     from urllib.error import URLError
 

@@ -16,6 +16,7 @@ What a save promises:
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import secrets
 import stat
@@ -26,7 +27,7 @@ from typing import IO
 
 from tlgui.core.errors import TlguiError
 from tlgui.core.files.limits import describe_file_kind
-from tlgui.core.i18n import _
+from tlgui.core.i18n import N_, _
 
 try:
     import fcntl
@@ -74,6 +75,27 @@ def atomic_writer(path: Path | str, mode: str = "wb") -> Iterator[IO]:
             tmp.unlink()
         raise
     _sync_folder(target.parent)
+
+
+def write_failure_reason(exc: OSError) -> str:
+    """A few words, in the user's language, for why a file could not be written (the system's own
+    text, strerror, is always English: the window would show "No such file or directory" in Chinese)."""
+    words = {
+        errno.ENOENT: N_("the folder does not exist"),
+        errno.EACCES: N_("permission denied"),
+        errno.EPERM: N_("permission denied"),
+        errno.ENOSPC: N_("the disk is full"),
+        errno.EDQUOT: N_("the disk quota is used up"),
+        errno.EROFS: N_("the disk is read-only"),
+        errno.EISDIR: N_("it is a folder"),
+        errno.ENOTDIR: N_("part of the path is a file, not a folder"),
+        errno.ENAMETOOLONG: N_("the name is too long"),
+        errno.EIO: N_("the disk reported an input/output error"),
+        errno.EXDEV: N_("it cannot be moved between these disks"),
+    }.get(exc.errno or 0)
+    if words is not None:
+        return _(words)
+    return exc.strerror or exc.__class__.__name__
 
 
 def atomic_write_bytes(path: Path | str, data: bytes) -> None:
