@@ -95,6 +95,13 @@ def test_dropping_a_folder_gives_a_sortable_table_and_csv(qtbot, page, trained, 
     errors = [p for p in predictions if p.error]
     assert len(errors) == 1 and errors[0].path.name == "empty.jpg"
     assert "1 could not be read" in page.message.text()
+    # The unread photo's empty class cells hold text only: "" for every role was read by Qt as a
+    # font description (a "QFont::fromString: Invalid description" warning per cell).
+    row = next(r for r in range(page.table_model.rowCount()) if page.table_model.index(r, 0).data() == "empty.jpg")
+    for column in range(1, page.table_model.columnCount() - 1):
+        cell = page.table_model.index(row, column)
+        assert cell.data(Qt.ItemDataRole.FontRole) is None and cell.data(Qt.ItemDataRole.ForegroundRole) is None
+        assert cell.data() == ""
     by_name = {p.path.name: p.label for p in predictions if not p.error}
     assert by_name == {"red_0.png": "red", "red_1.png": "red", "blue_0.png": "blue"}
 

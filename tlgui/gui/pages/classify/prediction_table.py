@@ -89,8 +89,11 @@ class PredictionTableModel(QAbstractTableModel):
         if column == last:
             return (prediction.error or "") if role in (Qt.ItemDataRole.DisplayRole, SORT_ROLE) else None
         rank, is_probability = divmod(column - 1, 2)
-        if rank >= len(prediction.top):
-            return -1.0 if role == SORT_ROLE and is_probability else ("" if role != Qt.ItemDataRole.DecorationRole else None)
+        if rank >= len(prediction.top):  # a photo that could not be read has no classes
+            if role == SORT_ROLE:
+                return -1.0 if is_probability else ""
+            # Not "" for every role: Qt read it as a font ("QFont::fromString: Invalid description").
+            return "" if role == Qt.ItemDataRole.DisplayRole else None
         label, probability = prediction.top[rank]
         if is_probability:
             if role == Qt.ItemDataRole.DisplayRole:
