@@ -4,6 +4,7 @@ project file is neither bold nor an image in the bins, the results, the Classify
 from __future__ import annotations
 
 import shutil
+from pathlib import Path
 
 import pytest
 from pages_support import write_learnable_classes
@@ -122,3 +123,12 @@ def test_dialogs_show_names_literally(window, monkeypatch):
                         staticmethod(lambda parent, title, text, *a: shown.append(displayed(text))))
     window.controller.report_error(f"The class {HTML_NAME} has too few photos.")
     assert shown == [f"The class {HTML_NAME} has too few photos."]
+
+
+def test_two_photos_named_alike_show_as_much_of_their_paths_as_tells_them_apart(tmp_path):
+    from tlgui.gui.widgets.plain_text import distinct_names
+
+    assert distinct_names(Path("/a/ants/IMG_1.jpg"), Path("/a/bees/IMG_1.jpg")) == ("ants/IMG_1.jpg", "bees/IMG_1.jpg")
+    assert distinct_names(Path("/x/s/IMG_1.jpg"), Path("/y/s/IMG_1.jpg")) == ("x/s/IMG_1.jpg", "y/s/IMG_1.jpg")
+    assert distinct_names(Path("/a/one.jpg"), Path("/a/two.jpg")) == ("one.jpg", "two.jpg")
+    assert distinct_names(Path("/a/caf\udce9.jpg"), Path("/b/caf\udce9.jpg"))[0] == "a/café.jpg"  # not UTF-8 on disk

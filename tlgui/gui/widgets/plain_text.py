@@ -46,3 +46,13 @@ def file_name(path: Path) -> str:
 def path_text(path: Path | str) -> str:
     """``path`` as shown (see ``valid_text``)."""
     return valid_text(str(path))
+
+
+def distinct_names(first: Path, second: Path) -> tuple[str, str]:
+    """The shortest ends of two paths that tell them apart: "IMG_0001.jpg" twice says nothing, so
+    "ants/IMG_0001.jpg" and "bees/IMG_0001.jpg" (as shown, see ``path_text``)."""
+    a, b = first.parts, second.parts
+    for count in range(1, max(len(a), len(b)) + 1):
+        if a[-count:] != b[-count:]:
+            return path_text(Path(*a[-count:])), path_text(Path(*b[-count:]))
+    return path_text(first), path_text(second)

@@ -144,8 +144,10 @@ class _CopyDelegate(QStyledItemDelegate):
                          painter.fontMetrics().elidedText(item.label, Qt.TextElideMode.ElideRight, text.width()))
         painter.setFont(option.font)
         text.translate(0, line)
+        # The model's second line: the file name, or as much of the path as tells two copies apart.
+        shown = str(model.data(index, Qt.ItemDataRole.DisplayRole) or "").partition("\n")[2] or file_name(item.path)
         painter.drawText(text, Qt.AlignmentFlag.AlignCenter,
-                         option.fontMetrics.elidedText(file_name(item.path), Qt.TextElideMode.ElideMiddle, text.width()))
+                         option.fontMetrics.elidedText(shown, Qt.TextElideMode.ElideMiddle, text.width()))
         painter.restore()
 
 

@@ -62,7 +62,7 @@ from tlgui.core.quality import (
 from tlgui.gui.controller import ProjectController
 from tlgui.gui.pages.data.duplicates import _CopyDelegate
 from tlgui.gui.tasks import TaskSlot
-from tlgui.gui.widgets.plain_text import file_name, literal_html
+from tlgui.gui.widgets.plain_text import distinct_names, file_name, literal_html
 from tlgui.gui.widgets.progress_panel import ProgressPanel
 from tlgui.gui.widgets.thumbnails import ThumbnailLoader
 
@@ -265,7 +265,9 @@ class PairsModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.DecorationRole:
             return self._loader.request(item.path)
         if role == Qt.ItemDataRole.DisplayRole:
-            return f"{item.label}\n{file_name(item.path)}"
+            # Two copies named alike ("IMG_0001.jpg" in two folders) show as much of their path as tells them apart.
+            names = distinct_names(pair.first.path, pair.second.path)
+            return f"{item.label}\n{names[index.column()]}"
         if role == Qt.ItemDataRole.ToolTipRole:
             return literal_html(QCoreApplication.translate("PhotoCheck", "Class: {label}\n{path}").format(label=item.label, path=item.path))
         if role == Qt.ItemDataRole.UserRole:
