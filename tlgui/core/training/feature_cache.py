@@ -62,6 +62,8 @@ DEFAULT_MAX_BYTES = 4 * 1024**3
 # Another process's writes take milliseconds; a lock held this long means it is stuck or busy with
 # something big (a clear, a long eviction), and computing in memory is the better bet.
 DEFAULT_BUSY_TIMEOUT_S = 10.0
+# Openings tried until the file stays the same one across an opening (see _connection).
+_OPEN_ATTEMPTS = 5
 # Far above any activation map worth caching (EfficientNet-Lite0's largest, after the stem, is
 # 0.8 MB in float16), far below what would hurt to allocate.
 DEFAULT_MAX_ENTRY_BYTES = 64 * 1024**2
@@ -323,10 +325,17 @@ class FeatureCache:
     def _connection(self) -> sqlite3.Connection:
         if self._conn is None:
             self.root.mkdir(parents=True, exist_ok=True)
-            conn = sqlite3.connect(self.path, timeout=self.busy_timeout_s, isolation_level=None,
-                                   check_same_thread=False)
             # Which file this connection is on: damage found through it may only set aside that one.
-            self._opened = _identity(self.path)
+            # Looked at before and after opening: another process may set the file aside and start a
+            # new one in between, and this connection's damage must not be blamed on the new file.
+            for attempt in range(_OPEN_ATTEMPTS):
+                before = _identity(self.path)
+                conn = sqlite3.connect(self.path, timeout=self.busy_timeout_s, isolation_level=None,
+                                       check_same_thread=False)
+                self._opened = _identity(self.path)
+                if before == self._opened or attempt == _OPEN_ATTEMPTS - 1:
+                    break
+                conn.close()
             try:
                 self._prepare(conn)
             except BaseException:
@@ -564,7 +573,23 @@ def _identity(path: Path) -> tuple[int, int] | None:
 
 
 def _file_state(conn: sqlite3.Connection) -> str:
-    """"empty" (a new file), "ours" (this schema version), "newer" (a later version's) or "foreign"."""
+    """"empty" (a new file), "ours" (this schema version), "newer" (a later version's) or "foreign".
+
+    Read in one transaction: each statement on its own, a process could read the header before
+    another one set up the new file and its tables after, and call a healthy file foreign (three
+    processes finding one damaged file: one of them then ran without the cache).
+    """
+    if conn.in_transaction:
+        return _read_file_state(conn)
+    conn.execute("BEGIN")
+    try:
+        return _read_file_state(conn)
+    finally:
+        with contextlib.suppress(sqlite3.Error):
+            conn.execute("ROLLBACK")  # it only read
+
+
+def _read_file_state(conn: sqlite3.Connection) -> str:
     application_id = conn.execute("PRAGMA application_id").fetchone()[0]
     version = conn.execute("PRAGMA user_version").fetchone()[0]
     objects = set(conn.execute("SELECT type, name FROM sqlite_master LIMIT 4").fetchall())
