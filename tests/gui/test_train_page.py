@@ -303,5 +303,9 @@ def test_curves_draw_a_line_where_the_phase_changes(qtbot):
         phase = Regime.HEAD if epoch <= 3 else Regime.PARTIAL
         curves.add_epoch(EpochStats(epoch, 8, 0.5, 0.5, 0.8, 1.0, 1e-3, phase=phase))
     assert curves.phase_boundaries() == [3.5]
+    # The phase's name where the curves seldom are: the top of the loss, the bottom of the accuracy
+    # (at the top it sat on the best epoch's star).
+    labels = {plot: line.label for plot, line in curves._phase_lines}
+    assert labels[curves.loss_plot].orthoPos == 0.95 and labels[curves.acc_plot].orthoPos == 0.05
     curves.set_history([EpochStats(1, 1, 0.5, 0.5, 0.8, 1.0, 1e-3)])  # an old file: no phases known
     assert curves.phase_boundaries() == []

@@ -273,9 +273,11 @@ class TrainingCurves(QWidget):
         for position, phase in changes:
             title = (QCoreApplication.translate("TrainingCurves", "new head") if phase is Regime.HEAD
                      else QCoreApplication.translate("TrainingCurves", "fine-tune"))
-            for plot in (self.loss_plot, self.acc_plot):
+            # The label where the curves seldom are by then: at the top of the loss (losses fall), at
+            # the bottom of the accuracy (accuracies rise; at the top it sat on the best epoch's star).
+            for plot, at, anchor in ((self.loss_plot, 0.95, (0, 0)), (self.acc_plot, 0.05, (0, 1))):
                 line = pg.InfiniteLine(position, angle=90, pen=pen, movable=False, label=title,
-                                       labelOpts={"position": 0.95, "color": PHASE_COLOUR, "anchors": [(0, 0), (0, 0)]})
+                                       labelOpts={"position": at, "color": PHASE_COLOUR, "anchors": [anchor, anchor]})
                 plot.addItem(line)
                 self._phase_lines.append((plot, line))
         self._drawn_phases = changes
