@@ -122,6 +122,10 @@ def atomic_write_files(files: Sequence[tuple[Path | str, bytes]]) -> None:
             handle = stack.enter_context(atomic_writer(path, "wb"))
             try:
                 handle.write(data)
+                # On disk now, while every temporary is still there: a full disk shows up here, not
+                # after some of the files have been renamed into place.
+                handle.flush()
+                os.fsync(handle.fileno())
             except OSError as exc:
                 exc.filename = str(path)  # the file being written, not its temporary
                 raise
