@@ -289,6 +289,7 @@ def test_from_an_empty_project_to_a_saved_trained_one(qtbot, windows, insects, t
     reopened = windows()
     dialog_returns(monkeypatch, "getOpenFileName", project_file)
     reopened.open_action.trigger()
+    qtbot.waitUntil(lambda: not reopened.project_reader.busy, timeout=60_000)  # read in the background
     again_controller = reopened.controller
     assert again_controller.path == project_file and not again_controller.dirty
     assert again_controller.dataset.class_names == ["ants", "bees"]

@@ -280,6 +280,33 @@ def test_app_reads_a_project_given_at_start_in_the_background(qtbot, photos, tmp
     dispose(window)
 
 
+def test_file_open_reads_the_project_in_the_background_and_a_bad_one_leaves_the_open_project(
+        qtbot, window, photos, tmp_path, monkeypatch):
+    other = MainWindow()
+    fill(other, photos)
+    other.controller.save_project(tmp_path / "pets.tlgui")
+    dispose(other)
+    (tmp_path / "broken.tlgui").write_bytes(b"not a zip")
+    shown: list[str] = []
+    monkeypatch.setattr(QMessageBox, "warning", staticmethod(lambda parent, title, text, *a: shown.append(text)))
+    chosen = iter([tmp_path / "pets.tlgui", tmp_path / "broken.tlgui"])
+    monkeypatch.setattr(QFileDialog, "getOpenFileName", staticmethod(lambda *a, **k: (str(next(chosen)), "")))
+    assert window.open_project_dialog()
+    # Reading: nothing to edit meanwhile; the window answers (its thread is free).
+    assert not window.centralWidget().isEnabled() and not window.menuBar().isEnabled()
+    qtbot.waitUntil(lambda: not window.project_reader.busy, timeout=60_000)
+    assert window.controller.dataset.class_names == ["cats", "dogs"] and window.centralWidget().isEnabled()
+    assert window.recent_projects()[0] == (tmp_path / "pets.tlgui").resolve()
+    assert window.open_project_dialog()  # a file that is not a project: said, and the open one stays
+    qtbot.waitUntil(lambda: not window.project_reader.busy, timeout=60_000)
+    assert len(shown) == 1 and "broken.tlgui" in displayed(shown[0])
+    assert window.controller.path == tmp_path / "pets.tlgui" and window.menuBar().isEnabled()
+    # Open Recent goes the same way.
+    assert window.open_recent_project(tmp_path / "pets.tlgui")
+    qtbot.waitUntil(lambda: not window.project_reader.busy, timeout=60_000)
+    assert window.controller.path == tmp_path / "pets.tlgui"
+
+
 @pytest.mark.parametrize("broken", ["hostile", "unexpected"])
 def test_a_project_read_in_the_background_that_fails_is_reported_and_the_demo_opens(
         qtbot, tmp_path, monkeypatch, broken):

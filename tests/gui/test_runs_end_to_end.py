@@ -194,6 +194,7 @@ def test_a_stopped_run_keeps_the_good_model_in_use_and_a_reopened_project_is_who
     reopened = windows()
     dialog_returns(monkeypatch, "getOpenFileName", project_file)
     reopened.open_action.trigger()
+    qtbot.waitUntil(lambda: not reopened.project_reader.busy, timeout=60_000)  # read in the background
     again = reopened.controller
     assert [(r.id, r.stopped, r.has_model) for r in again.runs] == [(1, False, True), (2, True, True)]
     assert again.run_in_use.id == 1 and again.classifier is not None

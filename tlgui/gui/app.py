@@ -27,7 +27,7 @@ from tlgui.core.resources import resources_dir
 from tlgui.gui.controller import ProjectController
 from tlgui.gui.language import install_language, window_language
 from tlgui.gui.main_thread_gc import collect_on_gui_thread
-from tlgui.gui.main_window import MODEL, MainWindow
+from tlgui.gui.main_window import MODEL, MainWindow, could_not_open
 from tlgui.gui.settings import APPLICATION, ORGANISATION
 from tlgui.gui.tasks import TaskSlot, wait_for_abandoned
 
@@ -98,23 +98,18 @@ def open_window(project: Path | None = None, *, read_later: bool = False) -> Mai
     window = MainWindow(controller)
     controller.setParent(window)
     if project is not None and read_later:
-        _set_reading(window, project)
+        window.set_reading(project)
         return window
     if project is not None:
         try:
             opened = window.open_project(project)
         except Exception as exc:  # noqa: BLE001 - a double-clicked file must never stop the window opening
-            window.show_error(_could_not_open(project, exc))
+            window.show_error(could_not_open(project, exc))
             opened = False
         if not opened:
             demo_problem = _start_with_demo(controller)
     _say_demo_problem(controller, demo_problem)
     return window
-
-
-def _could_not_open(project: Path, exc: BaseException) -> str:
-    return QCoreApplication.translate("app", "The project {path} could not be opened ({kind}).").format(
-        path=project, kind=exc.__class__.__name__)
 
 
 def _say_demo_problem(controller: ProjectController, problem: Exception | None) -> None:
@@ -123,46 +118,15 @@ def _say_demo_problem(controller: ProjectController, problem: Exception | None) 
             reason=problem))
 
 
-def _set_reading(window: MainWindow, project: Path | None) -> None:
-    """While ``project`` is read (None: once it has been), nothing can be edited or opened: what
-    the user did to the empty project would be replaced when it arrives."""
-    reading = project is not None
-    window.centralWidget().setEnabled(not reading)
-    window.menuBar().setEnabled(not reading)
-    if reading:
-        window.controller.show_status(QCoreApplication.translate("app", "Opening {path}…").format(path=project))
-
-
 def read_project_in_background(window: MainWindow, project: Path) -> TaskSlot:
     """Read ``project`` off the GUI thread, then open it in ``window`` (made by ``open_window(project,
-    read_later=True)``). Its runs' models bring torch in, seconds on a first start, which the window
-    must neither wait for to paint nor freeze during. A file that cannot be read is reported and
-    the demo opens instead, as when the window is started without a project.
+    read_later=True)``): the window neither waits for it to paint nor freezes meanwhile. A file that
+    cannot be read is reported and the demo opens instead, as when the window starts without a
+    project. Returns the slot doing the reading.
     """
-    slot = TaskSlot(window)
-
-    def job(_token, _report) -> tuple[Any, Any, Exception | None]:
-        from tlgui.core.project import file_stamp, load_project
-
-        try:
-            stamp = file_stamp(project)  # before reading: a change made meanwhile is one a save must see
-            return load_project(project), stamp, None
-        except Exception as exc:  # noqa: BLE001 - a double-clicked file must never stop the window opening
-            return None, None, exc
-
-    def on_ready(result: tuple[Any, Any, Exception | None]) -> None:
-        read, stamp, problem = result
-        _set_reading(window, None)
-        if problem is None:
-            window.open_read_project(read, project, stamp)
-            return
-        known = isinstance(problem, TlguiError | OSError)
-        window.show_error(str(problem) if known else _could_not_open(project, problem))
-        controller = window.controller
-        _say_demo_problem(controller, _start_with_demo(controller))
-
-    slot.start(job, on_ready)
-    return slot
+    controller = window.controller
+    window.read_project(project, if_unreadable=lambda: _say_demo_problem(controller, _start_with_demo(controller)))
+    return window.project_reader
 
 
 def _start_with_demo(controller: ProjectController) -> Exception | None:

@@ -13,10 +13,11 @@ too. Closing never drops unsaved work silently: a failed save is a dialog and th
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QT_TRANSLATE_NOOP, QSignalBlocker, Qt, QTimer, Signal
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, QSignalBlocker, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import QFileDialog, QMainWindow, QMessageBox, QTabWidget, QWidget
 
@@ -27,6 +28,7 @@ from tlgui.gui.failed_saves import failed_save_message
 from tlgui.gui.language import LanguageMenu
 from tlgui.gui.pages.data.data_page import DataPage
 from tlgui.gui.settings import app_settings
+from tlgui.gui.tasks import TaskSlot
 from tlgui.gui.widgets.plain_text import literal_html
 
 if TYPE_CHECKING:  # imported with the page they build, when it is first wanted
@@ -62,6 +64,7 @@ class MainWindow(QMainWindow):
         super().__init__(parent)
         self.controller = controller or ProjectController(self)
         self._exporter: ModelExporter | None = None
+        self.project_reader = TaskSlot(self)  # File > Open's and the start-up's reads (read_project)
         self.resize(1280, 800)
         self.setMinimumSize(900, 600)
 
@@ -282,7 +285,7 @@ class MainWindow(QMainWindow):
             action = self.recent_menu.addAction(path.name.replace("&", "&&"))  # "&" would be a shortcut
             action.setToolTip(literal_html(str(path)))
             action.setStatusTip(str(path))
-            action.triggered.connect(lambda _checked=False, p=path: self.open_project(p))
+            action.triggered.connect(lambda _checked=False, p=path: self.open_recent_project(p))
         if not recent:
             self.recent_menu.addAction(self.tr("No recent projects")).setEnabled(False)
         else:
@@ -335,16 +338,63 @@ class MainWindow(QMainWindow):
         return True
 
     def open_project_dialog(self) -> bool:
+        """File > Open: ask for a project and read it in the background; False if cancelled."""
         if not self.stop_training_first() or not self.maybe_save():
             return False
         path, _ = QFileDialog.getOpenFileName(self, self.tr("Open project"), self._start_dir(), self._project_filter())
-        return self._open(Path(path)) if path else False
+        return self.read_project(Path(path)) if path else False
+
+    def open_recent_project(self, path: Path) -> bool:
+        """File > Open Recent: as File > Open, for ``path``."""
+        if not self.stop_training_first() or not self.maybe_save():
+            return False
+        return self.read_project(path)
 
     def open_project(self, path: Path | str) -> bool:
-        """Open ``path`` after offering to save the current project; False if cancelled or it failed."""
+        """Open ``path`` after offering to save the current project, reading it here and now; False
+        if cancelled or it failed. (The window's own ways in read in the background: ``read_project``.)"""
         if not self.stop_training_first() or not self.maybe_save():
             return False
         return self._open(Path(path))
+
+    def read_project(self, path: Path, *, if_unreadable: Callable[[], None] | None = None) -> bool:
+        """Open ``path``, read off the GUI thread: its runs' models bring torch in, seconds on a first
+        start, which the window must not freeze for. Until it is there the pages and menus are
+        disabled. A file that cannot be read is reported; then ``if_unreadable`` runs (the start-up
+        opens the demo), else the project open before stays. False while another read is under way."""
+        def job(_token, _report) -> tuple[Any, Any, Exception | None]:
+            from tlgui.core.project import file_stamp, load_project
+
+            try:
+                stamp = file_stamp(path)  # before reading: a change made meanwhile is one a save must see
+                return load_project(path), stamp, None
+            except Exception as exc:  # noqa: BLE001 - whatever the file did, the window stays up and says so
+                return None, None, exc
+
+        def on_ready(result: tuple[Any, Any, Exception | None]) -> None:
+            read, stamp, problem = result
+            self.set_reading(None)
+            if problem is None:
+                self.open_read_project(read, path, stamp)
+                return
+            known = isinstance(problem, TlguiError | OSError)
+            self.show_error(str(problem) if known else could_not_open(path, problem))
+            if if_unreadable is not None:
+                if_unreadable()
+
+        if not self.project_reader.start(job, on_ready):
+            return False
+        self.set_reading(path)
+        return True
+
+    def set_reading(self, path: Path | None) -> None:
+        """While ``path`` is read (None: once it has been), nothing can be edited or opened: what the
+        user did meanwhile would be replaced when the project arrives."""
+        reading = path is not None
+        self.centralWidget().setEnabled(not reading)
+        self.menuBar().setEnabled(not reading)
+        if reading:
+            self.controller.show_status(QCoreApplication.translate("app", "Opening {path}…").format(path=path))
 
     def _open(self, path: Path) -> bool:
         try:
@@ -492,6 +542,7 @@ class MainWindow(QMainWindow):
     def shutdown(self) -> None:
         """Stop every page's background work (thumbnails, scans, training), each for a bounded time;
         a model file being exported is let finish first."""
+        self.project_reader.shutdown(0)  # a read cannot be interrupted: it ends in the background
         if self._exporter is not None:
             self._exporter.shutdown()
         for page in self.built_pages():
@@ -513,3 +564,9 @@ class MainWindow(QMainWindow):
         settings.setValue(GEOMETRY_KEY, self.saveGeometry())
         settings.setValue(STATE_KEY, self.saveState())
 
+
+
+def could_not_open(path: Path, exc: BaseException) -> str:
+    """The sentence for a project file that failed in a way no check names (a bug's exception)."""
+    return QCoreApplication.translate("app", "The project {path} could not be opened ({kind}).").format(
+        path=path, kind=exc.__class__.__name__)
