@@ -21,6 +21,7 @@ used; the members present must be exactly those ``project.json`` names. Any fail
 from __future__ import annotations
 
 import json
+import os
 import re
 import struct
 import zipfile
@@ -35,6 +36,7 @@ from tlgui.core.data.bins import DataSet
 from tlgui.core.errors import DataError, ModelFileError, SettingsError, TlguiError
 from tlgui.core.files.atomic import atomic_writer
 from tlgui.core.files.limits import FileLimitError, loads_json_limited, open_regular
+from tlgui.core.files.stamps import FileStamp, file_stamp
 from tlgui.core.files.versions import PROJECT_FORMAT_NAME, PROJECT_FORMAT_VERSION, check_format_version
 from tlgui.core.i18n import N_, _
 from tlgui.core.models.classifier import Classifier
@@ -124,6 +126,8 @@ class Project:
     backbone_id: str
     config: TrainConfig
     runs: RunHistory = field(default_factory=RunHistory)
+    # The file's stamp when ``load_project`` opened it (a save over it checks nobody wrote it since).
+    opened_as: FileStamp | None = None
 
     @property
     def classifier(self) -> Classifier | None:
@@ -133,24 +137,6 @@ class Project:
 
 
 # ---- writing ------------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class FileStamp:
-    """What a project file was when it was opened or saved: changed since means written by someone else."""
-
-    modified_ns: int
-    size: int
-    inode: int
-
-
-def file_stamp(path: Path | str) -> FileStamp | None:
-    """The stamp of the file at ``path`` now; None when there is none (or it cannot be looked at)."""
-    try:
-        info = Path(path).stat()
-    except OSError:
-        return None
-    return FileStamp(info.st_mtime_ns, info.st_size, info.st_ino)
-
-
 class ProjectChangedError(TlguiError):
     """The project file was changed by someone else since it was opened or last saved here."""
 
@@ -257,7 +243,9 @@ def load_project(path: Path | str) -> Project:
     where = _("The file {path}").format(path=path)
     try:
         with open_regular(path, MAX_PROJECT_BYTES, what="project file") as handle:
-            return _read_archive(handle, where)
+            project = _read_archive(handle, where)
+            project.opened_as = FileStamp.of(os.fstat(handle.fileno()))  # the very file read
+            return project
     except FileLimitError as exc:
         raise ModelFileError(str(exc)) from None
     except (zipfile.BadZipFile, EOFError, NotImplementedError) as exc:

@@ -44,8 +44,9 @@ from tlgui.core.training.runs import Run, RunAdded, RunHistory
 
 if TYPE_CHECKING:
     from tlgui.core.backbones.staged import StagedNetwork
+    from tlgui.core.files.stamps import FileStamp
     from tlgui.core.models.classifier import Classifier
-    from tlgui.core.project import FileStamp, Project
+    from tlgui.core.project import Project
     from tlgui.core.training.trainer import TrainResult
 
 # Edits of the bins that Edit > Undo can take back.
@@ -64,12 +65,6 @@ def _save_project_file(target: Path, opened_as: FileStamp | None, **parts) -> Fi
     from tlgui.core.project import Project, save_project
 
     return save_project(Project(**parts), target, opened_as=opened_as)
-
-
-def _file_stamp(path: Path) -> FileStamp | None:
-    from tlgui.core.project import file_stamp
-
-    return file_stamp(path)
 
 
 class ProjectController(QObject):
@@ -307,13 +302,12 @@ class ProjectController(QObject):
     def load_project(self, path: Path | str) -> None:
         """Open a project file. Raises ``TlguiError`` (e.g. ModelFileError) or ``OSError``."""
         path = Path(path)
-        stamp = _file_stamp(path)
-        self.install_project(_load_project_file(path), path, stamp)
+        self.install_project(_load_project_file(path), path)
 
-    def install_project(self, project: Project, path: Path, stamp: FileStamp | None) -> None:
-        """Make ``project``, read from ``path`` (here or on another thread), the open project;
-        ``stamp``: the file's, taken before it was read (a later save checks nobody changed it)."""
-        self._file_stamp = stamp
+    def install_project(self, project: Project, path: Path) -> None:
+        """Make ``project``, read from ``path`` (here or on another thread), the open project; its
+        file's stamp as read is what a later save checks nobody changed since."""
+        self._file_stamp = project.opened_as
         self._install(
             dataset=project.dataset,
             backbone_id=project.backbone_id,

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, QSignalBlocker, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
@@ -32,7 +32,7 @@ from tlgui.gui.tasks import TaskSlot
 from tlgui.gui.widgets.plain_text import literal_html
 
 if TYPE_CHECKING:  # imported with the page they build, when it is first wanted
-    from tlgui.core.project import FileStamp, Project
+    from tlgui.core.project import Project
     from tlgui.gui.about import AboutDialog
     from tlgui.gui.model_export import ModelExporter
     from tlgui.gui.pages.classify.classify_page import ClassifyPage
@@ -362,20 +362,19 @@ class MainWindow(QMainWindow):
         start, which the window must not freeze for. Until it is there the pages and menus are
         disabled. A file that cannot be read is reported; then ``if_unreadable`` runs (the start-up
         opens the demo), else the project open before stays. False while another read is under way."""
-        def job(_token, _report) -> tuple[Any, Any, Exception | None]:
-            from tlgui.core.project import file_stamp, load_project
+        def job(_token, _report) -> tuple[Project | None, Exception | None]:
+            from tlgui.core.project import load_project
 
             try:
-                stamp = file_stamp(path)  # before reading: a change made meanwhile is one a save must see
-                return load_project(path), stamp, None
+                return load_project(path), None
             except Exception as exc:  # noqa: BLE001 - whatever the file did, the window stays up and says so
-                return None, None, exc
+                return None, exc
 
-        def on_ready(result: tuple[Any, Any, Exception | None]) -> None:
-            read, stamp, problem = result
+        def on_ready(result: tuple[Project | None, Exception | None]) -> None:
+            read, problem = result
             self.set_reading(None)
             if problem is None:
-                self.open_read_project(read, path, stamp)
+                self.open_read_project(read, path)
                 return
             known = isinstance(problem, TlguiError | OSError)
             self.show_error(str(problem) if known else could_not_open(path, problem))
@@ -405,10 +404,9 @@ class MainWindow(QMainWindow):
         self._opened(path)
         return True
 
-    def open_read_project(self, project: Project, path: Path, stamp: FileStamp | None) -> None:
-        """Open ``project``, already read from ``path`` (off the GUI thread; ``stamp``: the file's,
-        taken before reading), as ``open_project`` would."""
-        self.controller.install_project(project, path, stamp)
+    def open_read_project(self, project: Project, path: Path) -> None:
+        """Open ``project``, already read from ``path`` (off the GUI thread), as ``open_project`` would."""
+        self.controller.install_project(project, path)
         self._opened(path)
 
     def _opened(self, path: Path) -> None:

@@ -22,11 +22,12 @@ from __future__ import annotations
 import hashlib
 import os
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
+
+from tlgui.core.files.stamps import FileStamp, file_stamp
 
 if TYPE_CHECKING:
     from tlgui.core.backbones.staged import StagedNetwork
@@ -38,10 +39,6 @@ KEY_SCHEME_VERSION = 2
 
 # Where the stamp -> digest records live in the feature cache (one small entry per photo).
 STAMP_NAMESPACE = "photo-digests/1"
-
-# A photo modified this recently when it was read is not remembered (see the module docstring).
-RACY_WINDOW_NS = 2_000_000_000
-
 
 def cache_namespace(net: StagedNetwork, boundary: int, recipe_key: str, precision: str = "fp32") -> str:
     """Backbone, a fingerprint of the frozen weights, the view recipe (``ViewRecipe.key()``), the
@@ -64,33 +61,10 @@ def entry_key(digest: str, view: int) -> str:
     return f"{digest}:{view}"
 
 
-@dataclass(frozen=True)
-class FileStamp:
-    """What the file system says about a file without reading it; a write changes at least one."""
-
-    inode: int
-    size: int
-    mtime_ns: int
-    ctime_ns: int
-
-    @classmethod
-    def of(cls, info: os.stat_result) -> FileStamp:
-        return cls(info.st_ino, info.st_size, info.st_mtime_ns, info.st_ctime_ns)
-
-    def settled(self, read_started_ns: int) -> bool:
-        """Whether the file was last modified long enough before it was read to be remembered."""
-        return read_started_ns - self.mtime_ns > RACY_WINDOW_NS
-
-
 def current_stamps(paths: Iterable[Path]) -> dict[Path, FileStamp]:
     """Stamps of the paths that can be looked at (a vanished photo is found out when it is read)."""
-    stamps = {}
-    for path in paths:
-        try:
-            stamps[path] = FileStamp.of(os.stat(path))
-        except OSError:
-            continue
-    return stamps
+    stamps = {path: file_stamp(path) for path in paths}
+    return {path: stamp for path, stamp in stamps.items() if stamp is not None}
 
 
 def _stamp_key(path: Path, stamp: FileStamp) -> str:
