@@ -374,7 +374,8 @@ class MainWindow(QMainWindow):
             read, problem = result
             self.set_reading(None)
             if problem is None:
-                self.open_read_project(read, path)
+                self.controller.install_project(read, path)
+                self._opened(path)
                 return
             known = isinstance(problem, TlguiError | OSError)
             self.show_error(str(problem) if known else could_not_open(path, problem))
@@ -403,11 +404,6 @@ class MainWindow(QMainWindow):
             return False
         self._opened(path)
         return True
-
-    def open_read_project(self, project: Project, path: Path) -> None:
-        """Open ``project``, already read from ``path`` (off the GUI thread), as ``open_project`` would."""
-        self.controller.install_project(project, path)
-        self._opened(path)
 
     def _opened(self, path: Path) -> None:
         self._remember_recent(path)
