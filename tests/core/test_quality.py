@@ -6,6 +6,7 @@ import shutil
 
 import numpy as np
 import pytest
+import torch
 from conftest import shared_dataset
 from photos import write_learnable_photo, write_learnable_tree
 from PIL import Image
@@ -20,7 +21,12 @@ from tlgui.core.quality.duplicates import (
     find_near_duplicates,
     similar_pairs,
 )
-from tlgui.core.quality.suspects import find_label_suspects, out_of_fold_probabilities, stratified_folds
+from tlgui.core.quality.suspects import (
+    LinearHead,
+    find_label_suspects,
+    out_of_fold_probabilities,
+    stratified_folds,
+)
 from tlgui.core.training.feature_cache import FeatureCache
 
 
@@ -61,6 +67,22 @@ def test_mislabelled_photos_come_out_on_top_with_their_true_class(mislabelled, b
     for s in report.suspects:
         assert s.given == s.item.label != s.suggested
         assert s.quality < 0.5 < s.suggested_probability
+
+
+def test_a_feature_almost_constant_in_training_does_not_decide_a_held_out_photo():
+    """Many pooled features are zero on nearly every photo. One whose tiny spread happens to follow
+    the labels must not be blown up to the weight of a real signal: a held-out photo with a small
+    value there would stand thousands of its standard deviations out and be judged by it alone."""
+    generator = torch.Generator().manual_seed(0)
+    labels = torch.arange(40) % 2
+    informative = torch.randn(40, 16, generator=generator) + labels[:, None] * 0.5
+    almost_zero = (labels[:, None] * 2 - 1) * 1e-5
+    head = LinearHead.fit(torch.cat([informative, almost_zero], dim=1), labels, 2)
+    photo = torch.cat([informative[:1], torch.zeros(1, 1)], dim=1)
+    odd = photo.clone()
+    odd[0, -1] = 0.05
+    plain_p, odd_p = head.probabilities(photo)[0, 1].item(), head.probabilities(odd)[0, 1].item()
+    assert abs(odd_p - plain_p) < 0.1
 
 
 def test_progress_reports_extraction_then_the_check_and_a_cancel_between_folds_stops_it(

@@ -27,7 +27,7 @@ from tlgui.core.runtime.inference import torch_threads
 from tlgui.core.training.feature_cache import FeatureCache
 
 DEFAULT_FOLDS = 5
-# L2 penalty of the linear head on standardised features. Measured on trashnet's pooled
+# L2 penalty of the linear head on standardised features (see LinearHead.fit). Measured on trashnet's pooled
 # EfficientNet-Lite0 features (2,527 photos, six classes, five folds): out-of-fold log loss 0.376
 # here, against 0.391 at 1e-2, 0.390 at 1e-1 and 0.470 at 1e-3.
 HEAD_WEIGHT_DECAY = 3e-2
@@ -153,7 +153,14 @@ class LinearHead:
     @classmethod
     def fit(cls, x: torch.Tensor, y: torch.Tensor, num_classes: int) -> LinearHead:
         mean = x.mean(0)
-        scale = x.std(0, unbiased=False).clamp(min=1e-6)
+        spread = x.std(0, unbiased=False)
+        # No feature is scaled up beyond the median feature's spread: many pooled features are
+        # zero on nearly every photo, and standardised they made the noise of a few photos weigh as
+        # much as the strongest signal (a held-out photo's small value in a feature zero on all
+        # the others stood 7,660 standard deviations out, and a clean generated photo came out
+        # suspect at probability 1.0). Out-of-fold log loss with this floor against without:
+        # trashnet 0.3715 vs 0.3748, hymenoptera 0.1038 vs 0.1112 (five folds, weight decay 3e-2).
+        scale = torch.maximum(spread, spread.median()).clamp(min=1e-6)
         z = (x - mean) / scale
         weight = torch.zeros(x.shape[1], num_classes, requires_grad=True)
         bias = torch.zeros(num_classes, requires_grad=True)
