@@ -255,3 +255,34 @@ def test_a_loss_that_is_no_longer_finite_stops_the_run_with_one_sentence(learnab
     assert message.startswith("Training stopped at epoch 1 because the loss is no longer a finite number")
     assert "learning rate lower than 0.01" in message and message.count(". ") == 0
     assert rec.epochs == [] and rec.results == []  # no epoch reported, no result to save
+
+
+def _cached_data(photos: int, views: int, seed: int = 0):
+    from types import SimpleNamespace
+
+    from tlgui.core.runtime.inference import InferenceSettings
+    from tlgui.core.training.sources import CachedData, Split
+
+    context = SimpleNamespace(seed=seed, batch_size=4, settings=InferenceSettings.choose("cpu"))
+    train_split = Split([object()] * photos, torch.zeros(photos, dtype=torch.long))
+    train_views = [torch.full((photos, 3), float(v)) for v in range(views)]
+    return CachedData(context, train_split, Split([], torch.zeros(0, dtype=torch.long)), train_views,
+                      torch.zeros(0, 3))
+
+
+@pytest.mark.parametrize("views", [1, 2, 5])
+def test_each_photo_trains_on_every_cached_view_before_meeting_one_again(views):
+    data = _cached_data(photos=40, views=views)
+    for cycle in range(3):
+        seen = torch.stack([data.views_of(cycle * views + turn) for turn in range(views)], dim=1)
+        assert all(sorted(row.tolist()) == list(range(views)) for row in seen)
+    # In an order of its own per photo, and the same for the same seed and epoch.
+    assert views < 5 or len({tuple(data.views_of(e)[:8].tolist()) for e in range(5)}) == 5
+    assert torch.equal(data.views_of(7), _cached_data(photos=40, views=views).views_of(7))
+
+
+def test_a_batch_of_cached_views_holds_each_photo_s_view_of_the_epoch():
+    data = _cached_data(photos=10, views=3)
+    for epoch in (1, 2, 3):
+        got = torch.cat([x[:, 0] for x, _y in data.train_batches(epoch)])
+        assert sorted(got.tolist()) == sorted(data.views_of(epoch).float().tolist())
