@@ -172,8 +172,8 @@ class CachedData:
 
         Each photo goes through all its views, in an order of its own, before it meets one again:
         drawn afresh every epoch, a photo saw the same crop in several of a short fine-tune's epochs
-        (5 epochs over 5 views showed 3.4 different ones on average) and the trainable stages
-        learnt it by heart. The order depends only on the seed and the epoch, as the batches do.
+        (5 epochs over 5 views showed 3.4 different ones on average) while other crops cached for it
+        went unused. The order depends only on the seed and the epoch, as the batches do.
         """
         n, views = len(self.train.items), self.train_views.shape[0]
         cycle, turn = divmod(epoch, views)
