@@ -354,9 +354,17 @@ def test_no_room_for_the_folder_means_one_warning_and_no_cache(tmp_path, monkeyp
 
     monkeypatch.setattr(Path, "mkdir", no_space)
     cache = FeatureCache(tmp_path / "cache")
+    assert not cache.holds("ns")
     assert cache.get_many("ns", ["a:0"]) == {}
     cache.put_many("ns", _arrays(2))
     assert len(cache.warnings) == 1 and "disk is full" in cache.warnings[0]
+
+
+def test_holds_says_whether_a_namespace_has_entries(tmp_path):
+    cache = FeatureCache(tmp_path)
+    assert not cache.holds("ns")
+    cache.put_many("ns", _arrays(1))
+    assert cache.holds("ns") and not cache.holds("other")
 
 
 # ---- bounds and deletion ----------------------------------------------------------------------------

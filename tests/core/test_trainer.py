@@ -286,3 +286,24 @@ def test_a_batch_of_cached_views_holds_each_photo_s_view_of_the_epoch():
     for epoch in (1, 2, 3):
         got = torch.cat([x[:, 0] for x, _y in data.train_batches(epoch)])
         assert sorted(got.tolist()) == sorted(data.views_of(epoch).float().tolist())
+
+
+def test_a_feature_cache_that_cannot_be_created_leaves_the_run_to_go_on_without_it(learnable_tree, bundled_network,
+                                                                                   tmp_path, monkeypatch):
+    """A full disk or a read-only folder where the cache file must be made: one warning, a model."""
+    import errno
+    from pathlib import Path
+
+    real_mkdir = Path.mkdir
+    cache_root = tmp_path / "no-room" / "cache"
+
+    def mkdir(self, *args, **kwargs):
+        if self == cache_root:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return real_mkdir(self, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "mkdir", mkdir)
+    result = train(_dataset(learnable_tree), TrainConfig(epochs=2, freeze_level=0), backbone=bundled_network,
+                   cache=FeatureCache(cache_root))
+    assert result.classifier is not None and not result.cancelled
+    assert len(result.warnings) == 1 and "disk is full" in result.warnings[0]

@@ -268,8 +268,10 @@ def _cached_activations(
 ) -> tuple[dict[ViewRequest, np.ndarray], list[ImageDecodeError]]:
     """The requests already in the cache, found by the digest of each photo's current bytes, and
     the photos that could not even be read."""
-    if not cache.count(namespace):
-        return {}, []  # nothing to find: skip reading every photo twice on a first run
+    if not cache.holds(namespace):
+        # Nothing to find (or no cache to find it in: the run goes on without one): skip reading
+        # every photo twice on a first run.
+        return {}, []
     paths = list(dict.fromkeys(r.path for r in requests))
     digests, failures = photo_digests(paths, cache, workers, progress, cancel)
     keys = {r: entry_key(digests[r.path], r.view) for r in requests if r.path in digests}

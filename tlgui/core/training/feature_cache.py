@@ -146,8 +146,8 @@ class _FileTrouble(Exception):
 class FeatureCache:
     """A bounded, self-healing store of numpy arrays keyed by (namespace, key), shared by processes.
 
-    ``get_many`` and ``put_many`` never raise for the cache's own troubles: they fall back to "not
-    cached" and say so once, in ``warnings``. ``count``, ``size_bytes`` and ``clear`` (what the user
+    ``get_many``, ``put_many`` and ``holds`` never raise for the cache's own troubles: they fall
+    back to "not cached" and say so once, in ``warnings``. ``count``, ``size_bytes`` and ``clear`` (what the user
     asks about the cache itself) raise ``CacheUnavailableError`` instead.
     """
 
@@ -217,6 +217,16 @@ class FeatureCache:
                 used = list(found)
                 self._attempt(lambda conn: self._touch_and_drop(conn, namespace, used, damaged, expected), None)
         return found
+
+    def holds(self, namespace: str) -> bool:
+        """Whether anything of ``namespace`` is stored. A cache that cannot be used holds nothing:
+        False and the one warning, like ``get_many`` (a run then goes on without the cache)."""
+        with self._lock:
+            row = self._attempt(
+                lambda conn: conn.execute("SELECT 1 FROM entries WHERE namespace=? LIMIT 1", (namespace,)).fetchone(),
+                None,
+            )
+        return row is not None
 
     def count(self, namespace: str | None = None) -> int:
         """Number of entries (in one namespace, or all)."""

@@ -170,7 +170,8 @@ class TrainingRun:
             return data, recorder.epochs, True
         except TlguiError as exc:
             restore_best(context, tracker)
-            self.warnings.append(f"The fine-tune stopped: {exc} The model kept is the best one before it.")
+            self.warnings.append(_("The fine-tune stopped: {reason} The model kept is the best one before it.").format(
+                reason=exc))
             return data, recorder.epochs, False
         return data, outcome.history, outcome.cancelled
 
