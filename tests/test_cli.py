@@ -426,29 +426,59 @@ def test_a_command_stuck_after_ctrl_c_still_ends_with_130():
     assert _interrupt(stuck, 2) < 5 and stuck.returncode == 130
 
 
-@pytest.mark.slow
-@pytest.mark.skipif(sys.platform == "win32", reason="SIGINT is POSIX")
-@pytest.mark.parametrize("sent, status, said", [(signal.SIGINT, 130, "interrupted"), (signal.SIGTERM, 143, "terminated")])
-def test_ctrl_c_or_sigterm_during_training_ends_it_and_writes_nothing(tmp_path, sent, status, said):
-    write_learnable_tree(tmp_path / "photos", {"red": 6, "blue": 6})
+def _train_until(tmp_path, per_class: int, *markers: str) -> tuple[subprocess.Popen, Path, str]:
+    """A ``tlgui train`` (head, then a full fine-tune of 10,000 epochs) read until each of ``markers``
+    has appeared on its stderr, in turn: (the process, its --out, what it said so far)."""
+    write_learnable_tree(tmp_path / "photos", {"red": per_class, "blue": per_class})
     out = tmp_path / "out" / "m.safetensors"
     out.parent.mkdir()
     run = subprocess.Popen(
         [sys.executable, "-m", "tlgui", "train", str(tmp_path / "photos"), "--out", str(out), "--freeze", "full",
          "--no-cache", "--epochs", "10000"],
-        stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True, cwd=REPO_ROOT)
+        stderr=subprocess.PIPE, stdout=subprocess.PIPE, text=True, cwd=REPO_ROOT)
     seen = ""
-    while "Training" not in seen:  # tqdm redraws with \r: read characters, not lines
-        chunk = run.stderr.read(1)
-        assert chunk, f"training ended before it was interrupted: {seen[-500:]}"
-        seen += chunk
+    for marker in markers:
+        start = len(seen)
+        while marker not in seen[start:]:  # tqdm redraws with \r: read characters, not lines
+            chunk = run.stderr.read(1)
+            assert chunk, f"training ended before it was interrupted: {seen[-500:]}"
+            seen += chunk
+    return run, out, seen
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(sys.platform == "win32", reason="SIGINT is POSIX")
+@pytest.mark.parametrize("sent, status, said", [(signal.SIGINT, 130, "interrupted"), (signal.SIGTERM, 143, "terminated")])
+def test_ctrl_c_or_sigterm_before_the_first_epoch_ends_training_and_writes_nothing(tmp_path, sent, status, said):
+    run, out, _seen = _train_until(tmp_path, 40, "Extracting features")
     start = time.monotonic()
-    run.send_signal(sent)  # SIGTERM (kill, timeout, a service stopping) unwinds as Ctrl-C does
-    run.wait(timeout=30)
-    assert time.monotonic() - start < 5
+    run.send_signal(sent)  # SIGTERM (kill, timeout, a service stopping) stops as Ctrl-C does
+    run.wait(timeout=60)
+    assert time.monotonic() - start < 10
     assert run.returncode == status
     assert f"tlgui: {said}" in run.stderr.read()
     assert list(out.parent.iterdir()) == []
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(sys.platform == "win32", reason="SIGINT is POSIX")
+@pytest.mark.parametrize("sent, status, said", [(signal.SIGINT, 130, "interrupted"), (signal.SIGTERM, 143, "terminated")])
+def test_ctrl_c_or_sigterm_during_the_fine_tune_keeps_the_best_model_so_far(tmp_path, sent, status, said):
+    """The window's Stop: the head phase had finished, so its model (or a better one) is saved."""
+    from tlgui.core.models.modelfile import load_classifier
+
+    # The head's last evaluation, then the fine-tune's first steps.
+    run, out, _seen = _train_until(tmp_path, 6, "Evaluating", "Training")
+    start = time.monotonic()
+    run.send_signal(sent)
+    run.wait(timeout=60)
+    assert time.monotonic() - start < 30
+    said_all = run.stderr.read()
+    assert run.returncode == status
+    assert f"tlgui: {said} (the best model so far was kept)" in said_all
+    assert "stopping" in said_all and f"Saved {out}" in run.stdout.read()
+    assert load_classifier(out).class_names == ["blue", "red"]
+    assert list(out.parent.iterdir()) == [out]
 
 
 def test_a_model_that_cannot_be_saved_at_the_end_is_rescued_and_said_so(tmp_path, capsys, monkeypatch):

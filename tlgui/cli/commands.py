@@ -13,6 +13,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from tlgui.cli.export_command import add_export
+from tlgui.cli.interrupt import exit_status, stop_on_interrupt
 from tlgui.cli.options import (
     DEFAULTS,
     FREEZE_HELP,
@@ -184,7 +185,6 @@ def cmd_train(args) -> int:
 
     from tlgui.core.training import distributed
     from tlgui.core.training.feature_cache import FeatureCache
-    from tlgui.core.training.trainer import train
 
     main_process = distributed.is_main_process()  # under torchrun only rank 0 reports and writes
     progress = TerminalProgress(args.quiet or not main_process)
@@ -194,7 +194,7 @@ def cmd_train(args) -> int:
     cache = FeatureCache(args.cache_dir) if args.cache_dir else None
     if args.plan or out is None:
         return _print_plan(dataset, config, backbone, cache, args.quiet)
-    result = train(dataset, config, backbone=backbone, callbacks=[progress], cache=cache)
+    result, stopped = _train_until_stopped(dataset, config, backbone, progress, cache)
     progress.close()
     share = distributed.last_share()
     if share is not None and not args.quiet:
@@ -202,7 +202,38 @@ def cmd_train(args) -> int:
     if not main_process:
         return 0
     _print_report(result)
-    return _save_trained(result.classifier, out)
+    code = _save_trained(result.classifier, out)
+    if stopped is None:
+        return code
+    # Stopped by Ctrl-C or SIGTERM: the model kept, the exit status still says the command was interrupted.
+    status, message = exit_status(stopped)
+    print(f"{message} (the best model so far was kept)" if code == 0 else message, file=sys.stderr)
+    return status
+
+
+def _train_until_stopped(dataset, config, backbone: str, progress, cache):
+    """``train``, with Ctrl-C or SIGTERM as the window's Stop: the run ends at its next step and its
+    best model so far is the result (an interrupt before its first epoch ends the command as any
+    other). Returns (result, the interrupt that stopped it or None). Under torchrun an interrupt
+    unwinds every process instead: the ranks could not agree on the step to stop at."""
+    from tlgui.core.errors import Cancelled
+    from tlgui.core.progress import CancelToken
+    from tlgui.core.training import distributed
+    from tlgui.core.training.trainer import train
+
+    if distributed.launched_by_torchrun():
+        return train(dataset, config, backbone=backbone, callbacks=[progress], cache=cache), None
+    token = CancelToken()
+    message = ("tlgui: stopping: the run ends at its next step and keeps its best model so far "
+               "(Ctrl-C again to quit at once)")
+    with stop_on_interrupt(token.cancel, message) as stopped:
+        try:
+            result = train(dataset, config, backbone=backbone, callbacks=[progress], cancel=token, cache=cache)
+        except Cancelled:
+            if stopped.interrupt is None:
+                raise
+            raise stopped.interrupt from None  # no epoch had finished: nothing to keep
+    return result, stopped.interrupt
 
 
 def _save_trained(classifier, out: Path) -> int:

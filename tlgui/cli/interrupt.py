@@ -6,6 +6,10 @@ written is removed, a pending batch of photos is cancelled. Unwinding can stall,
 land between a lock's acquire and its release, and a worker thread then waits on that lock for ever.
 So the interrupt also starts a short timer; if the command has not ended when it fires, or at a
 second Ctrl-C, the process ends at once.
+
+Training is the exception (``stop_on_interrupt``): there the first Ctrl-C or SIGTERM is the window's
+Stop. The run ends at its next step, keeping the best model so far, which is saved as asked; the
+exit status still says the command was interrupted.
 """
 
 from __future__ import annotations
@@ -15,12 +19,15 @@ import os
 import signal
 import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 EXIT_INTERRUPTED = 130
 EXIT_TERMINATED = 128 + signal.SIGTERM
 #: How long the first Ctrl-C lets the command clean up before the process is ended regardless.
 GRACE_SECONDS = 3.0
+#: How long a training run stopped by Ctrl-C may take to finish its step and save its best model: a
+#: full fine-tune's batch takes seconds on a slow CPU.
+STOP_GRACE_SECONDS = 60.0
 INTERRUPTED_MESSAGE = "tlgui: interrupted"
 TERMINATED_MESSAGE = "tlgui: terminated"
 
@@ -57,6 +64,54 @@ def prompt_interrupts(grace_seconds: float = GRACE_SECONDS) -> Iterator[None]:
     previous = {sig: signal.signal(sig, on_interrupt) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
         yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+        for timer in deadline:
+            timer.cancel()
+
+
+class StopRequest:
+    """What ``stop_on_interrupt`` saw: None until the first Ctrl-C or SIGTERM, then that interrupt."""
+
+    def __init__(self) -> None:
+        self.interrupt: KeyboardInterrupt | None = None
+
+    def __bool__(self) -> bool:
+        return self.interrupt is not None
+
+
+@contextlib.contextmanager
+def stop_on_interrupt(stop: Callable[[], None], message: str,
+                      grace_seconds: float = STOP_GRACE_SECONDS) -> Iterator[StopRequest]:
+    """Within the block, the first Ctrl-C or SIGTERM calls ``stop`` (a training run's Stop, which
+    keeps the best model so far) and prints ``message`` instead of unwinding the command; the block
+    then ends in its own time. A second one, or ``grace_seconds`` without the command ending, ends
+    the process at once. The request says which interrupt came, for the command's exit status."""
+    request = StopRequest()
+    if threading.current_thread() is not threading.main_thread():
+        yield request
+        return
+    deadline: list[threading.Timer] = []
+
+    def on_interrupt(signum, frame) -> None:
+        interrupt = Terminated() if signum == signal.SIGTERM else KeyboardInterrupt()
+        status = exit_status(interrupt)
+        if deadline:
+            end_now(*status)
+        request.interrupt = interrupt
+        timer = threading.Timer(grace_seconds, end_now, status)
+        timer.daemon = True
+        deadline.append(timer)
+        timer.start()
+        with contextlib.suppress(Exception):
+            sys.stderr.write("\n" + message + "\n")
+            sys.stderr.flush()
+        stop()
+
+    previous = {sig: signal.signal(sig, on_interrupt) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield request
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
