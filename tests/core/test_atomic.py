@@ -16,6 +16,7 @@ import pytest
 from tlgui.core.errors import TlguiError
 from tlgui.core.files import atomic
 from tlgui.core.files.atomic import (
+    NAME_MAX,
     TEMP_SUFFIX,
     SaveError,
     atomic_write_bytes,
@@ -171,6 +172,25 @@ def test_a_stale_temporary_is_removed_by_the_next_save(tmp_path):
     atomic_write_bytes(path, b"new")
     assert not stale.exists()
     assert path.read_bytes() == b"new"
+
+
+@pytest.mark.parametrize("name", ["猫" * 83 + ".tlgui", "p" * 249 + ".tlgui"])
+def test_a_name_as_long_as_names_may_be_is_saved_and_its_stale_temporary_cleaned(tmp_path, name):
+    """A legal 255-byte name (85 Chinese characters) must not fail for its temporary's longer name."""
+    path = tmp_path / name
+    assert len(os.fsencode(name)) >= 250
+    seen: list[str] = []
+    with atomic_writer(path) as handle:
+        handle.write(b"x")
+        seen = _temporaries(tmp_path)
+    assert len(seen) == 1 and len(os.fsencode(seen[0])) <= NAME_MAX
+    assert path.read_bytes() == b"x"
+    stale = tmp_path / seen[0].replace(seen[0][-len(TEMP_SUFFIX) - 12 : -len(TEMP_SUFFIX)], "0123456789ab")
+    stale.write_bytes(b"old")
+    _age(stale, 2 * 3600)
+    (tmp_path / (name[:-7] + "x.tlgui")).write_bytes(b"another file's")  # a different long name
+    atomic_write_bytes(path, b"y")
+    assert not stale.exists() and path.read_bytes() == b"y"
 
 
 def test_a_fresh_temporary_may_be_a_save_starting_and_is_kept(tmp_path):

@@ -129,3 +129,9 @@ def test_a_file_in_the_way_of_a_folder_is_named(tmp_path):
             check_folder_path(folder, what="feature cache folder")
         assert f"{tmp_path / 'notes'} is a file" in str(caught.value)
         assert isinstance(caught.value, TlguiError)
+
+
+def test_a_name_as_long_as_names_may_be_is_accepted(tmp_path):
+    name = "猫" * 80 + MODEL_SUFFIX  # 252 bytes
+    assert check_output_file(tmp_path / name) == tmp_path / name
+    assert list(tmp_path.iterdir()) == []

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import hashlib
 import os
 import secrets
 import stat
@@ -34,9 +35,12 @@ try:
 except ImportError:  # Windows: stale files are recognised by age alone
     fcntl = None  # type: ignore[assignment]
 
-#: Ends the name of every temporary file a save creates: ``.<target name>.<token>.tlgui-partial``.
+#: Ends the name of every temporary file a save creates: ``.<target name>.<token>.tlgui-partial``
+#: (``temporary_prefix``: a long target name is shortened).
 TEMP_SUFFIX = ".tlgui-partial"
 _TOKEN_BYTES = 6  # 12 hex digits
+#: The longest file name, in bytes, that Linux and macOS file systems take (NAME_MAX).
+NAME_MAX = 255
 # A temporary file nobody holds a lock on may still be a save that started this instant and has
 # not taken its lock yet; without locks, a save may be slow (a large download on a slow disk).
 _STALE_UNLOCKED_S = 60.0
@@ -144,7 +148,7 @@ def _existing_file_mode(target: Path, given: Path) -> int | None:
 
 def _create_temporary(target: Path, existing_mode: int | None) -> tuple[int, Path]:
     """An exclusive new file beside ``target``, locked for as long as it is open."""
-    tmp = target.with_name(f".{target.name}.{secrets.token_hex(_TOKEN_BYTES)}{TEMP_SUFFIX}")
+    tmp = target.with_name(f"{temporary_prefix(target)}{secrets.token_hex(_TOKEN_BYTES)}{TEMP_SUFFIX}")
     # 0o666 for a new file lets the kernel apply the umask, as a plain open() would; an existing
     # file's mode is set exactly below. Reading the umask instead would race other threads.
     create_mode = 0o666 if existing_mode is None else 0o600
@@ -170,7 +174,7 @@ def remove_stale_temporaries(target: Path | str) -> list[Path]:
     considered, and only those no running save holds (see the module docstring).
     """
     target = Path(target)
-    prefix = f".{target.name}."
+    prefix = temporary_prefix(target)
     try:
         entries = list(os.scandir(target.parent))
     except OSError:
@@ -180,6 +184,20 @@ def remove_stale_temporaries(target: Path | str) -> list[Path]:
         if _is_our_temporary(entry.name, prefix) and _remove_if_stale(Path(entry.path)):
             removed.append(Path(entry.path))
     return removed
+
+
+def temporary_prefix(target: Path) -> str:
+    """How the names of ``target``'s temporaries begin: ``.<target name>.``; for a name so long that
+    a temporary's would pass ``NAME_MAX`` (a legal name of 228-255 bytes: 76 Chinese characters),
+    as much of it as fits, then ``~`` and a hash of the whole name."""
+    prefix = f".{target.name}."
+    room = NAME_MAX - 2 * _TOKEN_BYTES - len(TEMP_SUFFIX)
+    name = os.fsencode(target.name)
+    if len(name) + 2 <= room:
+        return prefix
+    digest = hashlib.blake2b(name, digest_size=6).hexdigest()
+    head = name[: room - len(digest) - 3].decode("utf-8", "ignore")  # whole characters only
+    return f".{head}~{digest}."
 
 
 def _is_our_temporary(name: str, prefix: str) -> bool:

@@ -44,7 +44,7 @@ def check_output_file(path: Path | str, *, suffix: str = MODEL_SUFFIX, what: str
     _check_existing_target(target, what, replaced=True)
     # The folder the file will be written in: a link's target's, as the atomic write follows links.
     written = Path(os.path.realpath(target))
-    _check_folder_takes_files(written.parent, written.name, what)
+    _check_folder_takes_files(written.parent, what)
     return target
 
 
@@ -93,7 +93,7 @@ def _check_existing_target(target: Path, what: str, *, replaced: bool) -> None:
         ).format(what=what, target=target))
 
 
-def _check_folder_takes_files(folder: Path, name: str, what: str) -> None:
+def _check_folder_takes_files(folder: Path, what: str) -> None:
     if not folder.exists():
         raise OutputPathError(_(
             "The folder {folder} for the {what} does not exist."
@@ -105,7 +105,8 @@ def _check_folder_takes_files(folder: Path, name: str, what: str) -> None:
     # A real file, not os.access: access() says yes to root on a read-only disk, and knows nothing of
     # network shares or sandbox rules.
     try:
-        fd, probe = tempfile.mkstemp(prefix=f".{name}.", suffix=".probe", dir=folder)
+        # A short name of its own: the target's name may be as long as names may be.
+        fd, probe = tempfile.mkstemp(prefix=".tlgui-", suffix=".probe", dir=folder)
     except OSError as exc:
         raise OutputPathError(
             _(
