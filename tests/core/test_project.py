@@ -633,3 +633,27 @@ def test_a_save_over_a_file_changed_since_it_was_opened_is_refused_and_writes_no
     path.unlink()
     project_module.save_project(_project(dataset), path, opened_as=replaced)
     assert load_project(path).config.epochs == 7
+
+
+def test_a_save_overtaken_by_another_while_it_writes_is_refused_and_keeps_theirs(tmp_path, dataset, monkeypatch):
+    """Both windows find the file unchanged when they start saving; the one that replaces it second
+    checks again, under the first one's lock, and is refused."""
+    path = tmp_path / "shared.tlgui"
+    opened = project_module.save_project(_project(dataset), path)
+    theirs = _project(dataset)
+    theirs.config = TrainConfig(epochs=3)
+    real_zipfile = project_module.zipfile.ZipFile
+    overtaken = []
+
+    def zipfile_while_another_saves(*args, **kwargs):
+        if not overtaken:  # this save has checked and is writing: the other window saves now
+            overtaken.append(None)
+            overtaken[0] = project_module.save_project(theirs, path, opened_as=opened)
+        return real_zipfile(*args, **kwargs)
+
+    monkeypatch.setattr(project_module.zipfile, "ZipFile", zipfile_while_another_saves)
+    with pytest.raises(project_module.ProjectChangedError):
+        project_module.save_project(_project(dataset), path, opened_as=opened)
+    assert load_project(path).config.epochs == 3
+    assert overtaken == [project_module.file_stamp(path)]
+    assert [p.name for p in tmp_path.iterdir()] == ["shared.tlgui"]

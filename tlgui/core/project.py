@@ -34,7 +34,7 @@ from typing import IO
 import tlgui
 from tlgui.core.data.bins import DataSet
 from tlgui.core.errors import DataError, ModelFileError, SettingsError, TlguiError
-from tlgui.core.files.atomic import atomic_writer
+from tlgui.core.files.atomic import ReplaceCheck, atomic_writer
 from tlgui.core.files.limits import FileLimitError, loads_json_limited, open_regular
 from tlgui.core.files.stamps import FileStamp, file_stamp
 from tlgui.core.files.versions import PROJECT_FORMAT_NAME, PROJECT_FORMAT_VERSION, check_format_version
@@ -151,11 +151,15 @@ def save_project(project: Project, path: Path | str, *, opened_as: FileStamp | N
     Raises ``TlguiError`` when the project is too large to open again, ``SaveError`` when ``path``
     is not a place for a file, ``OSError`` when writing fails.
     """
-    if opened_as is not None and file_stamp(path) not in (opened_as, None):
-        raise ProjectChangedError(_(
-            "{path} was changed by another window or program since it was opened here; saving would "
-            "replace those changes."
-        ).format(path=path))
+    def unchanged_since_opened() -> None:
+        if opened_as is not None and file_stamp(path) not in (opened_as, None):
+            raise ProjectChangedError(_(
+                "{path} was changed by another window or program since it was opened here; saving would "
+                "replace those changes."
+            ).format(path=path))
+
+    unchanged_since_opened()  # before the work of writing; again, under a lock, before replacing
+    replace_check = ReplaceCheck(unchanged_since_opened)
     document = _document_bytes(_project_document(project))
     if len(document) > MAX_DOCUMENT_BYTES:
         raise TlguiError(
@@ -167,7 +171,7 @@ def save_project(project: Project, path: Path | str, *, opened_as: FileStamp | N
     run_documents = [(run, _run_document_bytes(run)) for run in project.runs]
     # The models are serialised one at a time while writing (several at once could be gigabytes);
     # a failure on the way leaves the old file as it was, like any failed save.
-    with atomic_writer(path) as handle, zipfile.ZipFile(handle, "w") as archive:
+    with atomic_writer(path, replace_check=replace_check) as handle, zipfile.ZipFile(handle, "w") as archive:
         archive.writestr(PROJECT_JSON, document, compress_type=zipfile.ZIP_DEFLATED)
         for run, run_document in run_documents:
             archive.writestr(run_document_member(run.id), run_document, compress_type=zipfile.ZIP_DEFLATED)
@@ -189,7 +193,7 @@ def save_project(project: Project, path: Path | str, *, opened_as: FileStamp | N
                 )
             # Stored, not deflated: float weights barely compress and stored members read faster.
             archive.writestr(run_model_member(run.id), model, compress_type=zipfile.ZIP_STORED)
-    return file_stamp(path)
+    return FileStamp.of(replace_check.written) if replace_check.written is not None else file_stamp(path)
 
 
 def _document_bytes(document: dict) -> bytes:

@@ -22,7 +22,7 @@ import os
 import secrets
 import stat
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import IO
 
@@ -51,12 +51,28 @@ class SaveError(TlguiError):
     """The place a file is to be saved to cannot hold a tlgui file (a folder, a FIFO, a device)."""
 
 
+class ReplaceCheck:
+    """What a save checks just before it replaces a file, and what it wrote.
+
+    ``check`` runs under an exclusive lock on the file about to be replaced, which every save with
+    a check takes: of two saves that check the same file, the second checks after the first has
+    replaced it (two windows saving one project cannot both find it unchanged). Raising keeps the
+    old file. ``written``: the new file's status, from the save's own handle once it is in place
+    (a stat of the path could already be another program's file).
+    """
+
+    def __init__(self, check: Callable[[], None]):
+        self.check = check
+        self.written: os.stat_result | None = None
+
+
 @contextlib.contextmanager
-def atomic_writer(path: Path | str, mode: str = "wb") -> Iterator[IO]:
+def atomic_writer(path: Path | str, mode: str = "wb", *, replace_check: ReplaceCheck | None = None) -> Iterator[IO]:
     """Yield a file object; on clean exit it replaces ``path`` atomically, on error it vanishes.
 
     ``path`` may be a symlink (its target is written) or an existing regular file (its permissions
     are kept). Raises ``SaveError`` when something other than a regular file is in the way.
+    ``replace_check``: see ``ReplaceCheck``.
     """
     given = Path(path)
     given.parent.mkdir(parents=True, exist_ok=True)
@@ -71,14 +87,40 @@ def atomic_writer(path: Path | str, mode: str = "wb") -> Iterator[IO]:
             os.fsync(handle.fileno())
             if fcntl is not None:
                 # Renamed while still locked, so that no other save's clean-up can take it for stale.
-                os.replace(tmp, target)
+                with _checked(target, replace_check):
+                    os.replace(tmp, target)
+                    if replace_check is not None:
+                        replace_check.written = os.fstat(handle.fileno())
         if fcntl is None:
-            os.replace(tmp, target)  # Windows cannot rename a file that is open
+            with _checked(target, replace_check):
+                os.replace(tmp, target)  # Windows cannot rename a file that is open
+            if replace_check is not None:
+                replace_check.written = os.stat(target)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
             tmp.unlink()
         raise
     _sync_folder(target.parent)
+
+
+@contextlib.contextmanager
+def _checked(target: Path, replace_check: ReplaceCheck | None) -> Iterator[None]:
+    """``replace_check.check()``, then the block, under an exclusive lock on the file at ``target``
+    (none when there is no file yet, or no locks: the check still runs)."""
+    if replace_check is None:
+        yield
+        return
+    with contextlib.ExitStack() as stack:
+        if fcntl is not None:
+            try:
+                fd = os.open(target, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+            except OSError:
+                fd = None  # no file to lock (a first save), or one this user may not read
+            if fd is not None:
+                stack.callback(os.close, fd)
+                fcntl.flock(fd, fcntl.LOCK_EX)  # released by the close
+        replace_check.check()
+        yield
 
 
 def write_failure_reason(exc: OSError) -> str:
