@@ -56,6 +56,16 @@
     </message>
 </context>
 <context>
+    <name>ProjectController</name>
+    <message numerus="yes">
+        <source>The project had moved: %n photo(s) were found again beside it.</source>
+        <translation>
+            <numerusform>The project had moved: %n photo was found again beside it.</numerusform>
+            <numerusform>The project had moved: %n photos were found again beside it.</numerusform>
+        </translation>
+    </message>
+</context>
+<context>
     <name>ResultsPage</name>
     <message numerus="yes">
         <source>%n photo(s), the most confident mistakes first.</source>

@@ -1512,6 +1512,12 @@ Double-click to see why (heatmap).</source>
         <source>Opened {path}.</source>
         <translation>已打开 {path}。</translation>
     </message>
+    <message numerus="yes">
+        <source>The project had moved: %n photo(s) were found again beside it.</source>
+        <translation>
+            <numerusform>项目已被移动：在其旁边重新找到了 %n 张照片。</numerusform>
+        </translation>
+    </message>
     <message>
         <source>Saved {path}.</source>
         <translation>已保存 {path}。</translation>

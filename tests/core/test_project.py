@@ -13,6 +13,7 @@ import tracemalloc
 import warnings
 import zipfile
 import zlib
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -657,3 +658,58 @@ def test_a_save_overtaken_by_another_while_it_writes_is_refused_and_keeps_theirs
     assert load_project(path).config.epochs == 3
     assert overtaken == [project_module.file_stamp(path)]
     assert [p.name for p in tmp_path.iterdir()] == ["shared.tlgui"]
+
+
+# ---- a project moved with its photos ----------------------------------------------------------------
+def _project_beside_its_photos(folder: Path) -> Path:
+    """A project file in ``folder`` whose photos are in ``folder``/photos, and one kept elsewhere."""
+    rng = np.random.default_rng(1)
+    for label in ("ants", "bees"):
+        (folder / "photos" / label).mkdir(parents=True)
+        for i in range(3):
+            Image.fromarray(rng.integers(0, 255, (40, 50, 3), dtype=np.uint8)).save(folder / "photos" / label / f"{i}.png")
+    dataset = DataSet()
+    dataset.add_folder(folder / "photos")
+    path = folder / "project.tlgui"
+    save_project(_project(dataset), path)
+    return path
+
+
+def test_a_project_moved_with_its_photos_finds_them_again(tmp_path):
+    path = _project_beside_its_photos(tmp_path / "before")
+    moved = tmp_path / "elsewhere" / "after"
+    moved.parent.mkdir()
+    (tmp_path / "before").rename(moved)
+    project = load_project(moved / "project.tlgui")
+    assert project.photos_found_moved == 6
+    paths = [item.path for item in project.dataset.items()]
+    assert len(paths) == 6 and all(p.is_file() and p.is_relative_to(moved) for p in paths)
+    assert project.dataset.class_counts() == {"ants": 3, "bees": 3}
+    # Saved again from there, it says where it is now: nothing to find next time.
+    save_project(project, moved / "project.tlgui")
+    assert load_project(moved / "project.tlgui").photos_found_moved == 0
+    assert path.parent.exists() is False
+
+
+def test_a_project_copied_away_from_photos_still_in_place_keeps_their_paths(tmp_path):
+    path = _project_beside_its_photos(tmp_path / "here")
+    (tmp_path / "copy").mkdir()
+    copied = tmp_path / "copy" / "project.tlgui"
+    copied.write_bytes(path.read_bytes())
+    project = load_project(copied)
+    assert project.photos_found_moved == 0
+    assert all(item.path.is_relative_to(tmp_path / "here") for item in project.dataset.items())
+
+
+def test_a_damaged_saved_in_folder_is_refused(tmp_path, good_project_bytes):
+    with zipfile.ZipFile(io.BytesIO(good_project_bytes)) as archive:
+        document = json.loads(archive.read("project.json"))
+        members = {name: archive.read(name) for name in archive.namelist()}
+    document["saved_in"] = {"path_bytes": "not base64!"}
+    members["project.json"] = json.dumps(document).encode()
+    path = tmp_path / "forged.tlgui"
+    with zipfile.ZipFile(path, "w") as archive:
+        for name, data in members.items():
+            archive.writestr(name, data)
+    with pytest.raises(ModelFileError, match="the folder it was saved in"):
+        load_project(path)

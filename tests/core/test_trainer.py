@@ -307,3 +307,14 @@ def test_a_feature_cache_that_cannot_be_created_leaves_the_run_to_go_on_without_
                    cache=FeatureCache(cache_root))
     assert result.classifier is not None and not result.cancelled
     assert len(result.warnings) == 1 and "disk is full" in result.warnings[0]
+
+
+def test_a_run_whose_photos_are_all_gone_says_why(learnable_tree, bundled_network, tmp_path):
+    """A project whose folder moved without it finding its photos: "no readable photos" says why."""
+    moved = tmp_path / "copied photos"
+    shutil.copytree(learnable_tree, moved)
+    dataset = _dataset(moved)
+    shutil.rmtree(moved)
+    with pytest.raises(DataError, match=r"No readable training photos left in: .*photos could not be read; "
+                                        r"the first: .*: file not found"):
+        train(dataset, TrainConfig(epochs=1, freeze_level=0), backbone=bundled_network, cache=FeatureCache(tmp_path / "c"))

@@ -146,3 +146,20 @@ def test_saved_runs_come_back_with_the_run_in_use(qtbot, tmp_path):
     assert [(r.id, r.name, r.stopped) for r in other.runs] == [(1, "Run 1", False), (2, "worse", True)]
     assert other.run_in_use.id == 1 and other.classifier is not None
     assert other.classifier.class_names == result.classifier.class_names
+
+
+def test_opening_a_project_that_moved_with_its_photos_says_they_were_found_again(tmp_path, qtbot):
+    from tlgui.core.data.bins import DataSet
+
+    write_learnable_classes(tmp_path / "before" / "photos", {"red": 3, "blue": 3})
+    c = ProjectController()
+    dataset = DataSet()
+    dataset.add_folder(tmp_path / "before" / "photos")
+    c.new_project(dataset)
+    c.save_project(tmp_path / "before" / "p.tlgui")
+    (tmp_path / "before").rename(tmp_path / "after")
+    statuses = []
+    c.statusMessage.connect(statuses.append)
+    c.load_project(tmp_path / "after" / "p.tlgui")
+    assert "The project had moved: 6 photo" in statuses[-1] and "found again beside it." in statuses[-1]
+    assert all(item.path.is_file() for item in c.dataset.items())

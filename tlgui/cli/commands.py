@@ -138,7 +138,12 @@ def project_to_train(args):
         raise UsageError("argument --val: a project file keeps its own validation photos.")
     from tlgui.core.project import load_project
 
-    return load_project(args.data[0])
+    project = load_project(args.data[0])
+    if project.photos_found_moved and not args.quiet:
+        count = project.photos_found_moved
+        print(f"The project had moved: {count:,} photo{'s were' if count != 1 else ' was'} found again beside it.",
+              file=sys.stderr)
+    return project
 
 
 def load_training_data(sources: list[tuple[str, Path, str | None]], progress=None):

@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import IO
 
 import tlgui
-from tlgui.core.data.bins import DataSet
+from tlgui.core.data.bins import DataSet, path_from_dict, path_to_dict
 from tlgui.core.errors import DataError, ModelFileError, SettingsError, TlguiError
 from tlgui.core.files.atomic import ReplaceCheck, atomic_writer
 from tlgui.core.files.limits import FileLimitError, loads_json_limited, open_regular
@@ -128,6 +128,8 @@ class Project:
     runs: RunHistory = field(default_factory=RunHistory)
     # The file's stamp when ``load_project`` opened it (a save over it checks nobody wrote it since).
     opened_as: FileStamp | None = None
+    # Photos ``load_project`` found again beside the file, which had moved since it was saved.
+    photos_found_moved: int = 0
 
     @property
     def classifier(self) -> Classifier | None:
@@ -160,7 +162,7 @@ def save_project(project: Project, path: Path | str, *, opened_as: FileStamp | N
 
     unchanged_since_opened()  # before the work of writing; again, under a lock, before replacing
     replace_check = ReplaceCheck(unchanged_since_opened)
-    document = _document_bytes(_project_document(project))
+    document = _document_bytes(_project_document(project, _folder_of(path)))
     if len(document) > MAX_DOCUMENT_BYTES:
         raise TlguiError(
             _(
@@ -196,6 +198,11 @@ def save_project(project: Project, path: Path | str, *, opened_as: FileStamp | N
     return FileStamp.of(replace_check.written) if replace_check.written is not None else file_stamp(path)
 
 
+def _folder_of(path: Path | str) -> Path:
+    """The folder a project file is in, as its photos' paths are written (absolute, links kept)."""
+    return Path(os.path.abspath(path)).parent
+
+
 def _document_bytes(document: dict) -> bytes:
     try:
         return json.dumps(document, ensure_ascii=False, indent=1, default=str).encode("utf-8")
@@ -226,12 +233,14 @@ def _run_document_bytes(run: Run) -> bytes:
     return data
 
 
-def _project_document(project: Project) -> dict:
+def _project_document(project: Project, folder: Path) -> dict:
     return {
         "format": PROJECT_FORMAT_NAME,
         "format_version": PROJECT_FORMAT_VERSION,
         "tlgui_version": tlgui.__version__,
         "saved": datetime.now(UTC).isoformat(timespec="seconds"),
+        # Where the file was: opened from elsewhere, photos that moved with it are found again.
+        "saved_in": path_to_dict(folder),
         "backbone_id": project.backbone_id,
         "dataset": project.dataset.to_dict(),
         "config": project.config.to_dict(),
@@ -247,9 +256,8 @@ def load_project(path: Path | str) -> Project:
     where = _("The file {path}").format(path=path)
     try:
         with open_regular(path, MAX_PROJECT_BYTES, what="project file") as handle:
-            project = _read_archive(handle, where)
+            project, saved_in = _read_archive(handle, where)
             project.opened_as = FileStamp.of(os.fstat(handle.fileno()))  # the very file read
-            return project
     except FileLimitError as exc:
         raise ModelFileError(str(exc)) from None
     except (zipfile.BadZipFile, EOFError, NotImplementedError) as exc:
@@ -260,10 +268,14 @@ def load_project(path: Path | str) -> Project:
         raise ModelFileError(_(
             "Could not read the project file {path}: {reason}."
         ).format(path=path, reason=exc.strerror or exc)) from exc
+    if saved_in is not None:
+        project.photos_found_moved = project.dataset.find_moved_photos(saved_in, _folder_of(path))
+    return project
 
 
-def _read_archive(handle: IO[bytes], where: str) -> Project:
-    """The project, its runs and their models, after checking the members match what it says."""
+def _read_archive(handle: IO[bytes], where: str) -> tuple[Project, Path | None]:
+    """The project, its runs and their models, after checking the members match what it says; and
+    the folder it was saved in, when it says."""
     _check_end_record(handle, where)
     with zipfile.ZipFile(handle) as archive:
         members = _checked_members(archive, where)
@@ -273,7 +285,20 @@ def _read_archive(handle: IO[bytes], where: str) -> Project:
             project.runs = _version_1_runs(archive, members, document, where)
         else:
             project.runs = _runs(archive, members, document, where)
-    return project
+    return project, _saved_in(document, where)
+
+
+def _saved_in(document: dict, where: str) -> Path | None:
+    raw = document.get("saved_in")
+    if raw is None:
+        return None  # written before projects said where they were
+    try:
+        folder = path_from_dict(raw, "the folder it was saved in")
+    except DataError:
+        raise ModelFileError(_(
+            "{where} is damaged: the folder it was saved in is not a valid path."
+        ).format(where=where)) from None
+    return folder if folder.is_absolute() else None
 
 
 def _version_1_runs(archive: zipfile.ZipFile, members: dict[str, zipfile.ZipInfo], document: dict,

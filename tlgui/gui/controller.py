@@ -315,7 +315,11 @@ class ProjectController(QObject):
             runs=project.runs,
             path=path,
         )
-        self.statusMessage.emit(self.tr("Opened {path}.").format(path=path))
+        opened = self.tr("Opened {path}.").format(path=path)
+        if project.photos_found_moved:
+            opened += " " + self.tr("The project had moved: %n photo(s) were found again beside it.", "",
+                                    project.photos_found_moved)
+        self.statusMessage.emit(opened)
 
     def save_project(self, path: Path | str | None = None, *, replace_changed: bool = False) -> Path:
         """Write the project (atomically) to ``path`` or to where it was last saved; returns the path.

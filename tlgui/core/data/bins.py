@@ -353,6 +353,35 @@ class DataSet:
         if snapshot.skipped is not None:
             self._skipped = dict(snapshot.skipped)
 
+    # ---- a project moved with its photos --------------------------------------------------------
+    def find_moved_photos(self, old_folder: Path, new_folder: Path) -> int:
+        """After the project's file moved from ``old_folder`` to ``new_folder``: each photo missing
+        at its path but present at the same place relative to the new folder (the photos moved with
+        the project, or were copied beside it on another computer) takes that path, and so do its
+        skipped and kept entries. Photos still where they were keep their paths. Returns how many
+        photos were found again."""
+        if old_folder == new_folder:
+            return 0
+        found: dict[Path, Path] = {}
+        for path in (item.path for item in self.items()):
+            if not os.path.lexists(path) and (moved := _moved(path, old_folder, new_folder)) is not None:
+                found[path] = moved
+        if not found:
+            return 0
+        for b in self._bins.values():
+            if not any(path in found for path in b.items):
+                continue
+            items = [replace(item, path=found.get(item.path, item.path)) for item in b.items.values()]
+            b.items = {item.path: item for item in items}
+            b.by_digest = {item.digest: item.path for item in items}
+        skipped = {}
+        for path, entry in self._skipped.items():
+            moved = None if os.path.lexists(path) else _moved(path, old_folder, new_folder)
+            skipped[moved or path] = replace(entry, path=moved) if moved else entry
+        self._skipped = skipped
+        self._kept_labels = {found.get(p, p) for p in self._kept_labels}
+        return len(found)
+
     # ---- split ---------------------------------------------------------------------------------
     def split(self, val_fraction: float = 0.2, seed: int = 0) -> tuple[list[ImageItem], list[ImageItem]]:
         """Training and validation photos, by the rule in ``split``: given splits kept, the rest
@@ -369,10 +398,10 @@ class DataSet:
                 for name, b in self._bins.items()
             ],
             "skipped": [
-                {**_path_to_dict(s.path), "reason": valid_text(s.reason)} for s in self._skipped.values()
+                {**path_to_dict(s.path), "reason": valid_text(s.reason)} for s in self._skipped.values()
             ],
             # Only when there are any (older files have none), and only photos still in the bins.
-            **({"kept_labels": [_path_to_dict(p) for p in kept]} if (kept := self._kept_in_bins()) else {}),
+            **({"kept_labels": [path_to_dict(p) for p in kept]} if (kept := self._kept_in_bins()) else {}),
         }
 
     def _kept_in_bins(self) -> list[Path]:
@@ -401,11 +430,22 @@ class DataSet:
         for index, raw in enumerate(_field(data, "skipped", list, "the skipped list", default=[]), 1):
             where = f"skipped file {index}"
             raw = _record(raw, where)
-            skipped = SkippedFile(_path_from_dict(raw, where), _field(raw, "reason", str, f"the reason of {where}"))
+            skipped = SkippedFile(path_from_dict(raw, where), _field(raw, "reason", str, f"the reason of {where}"))
             ds._skipped[skipped.path] = skipped
         for index, raw in enumerate(_field(data, "kept_labels", list, "the kept photos", default=[]), 1):
-            ds._kept_labels.add(_path_from_dict(_record(raw, f"kept photo {index}"), f"kept photo {index}"))
+            ds._kept_labels.add(path_from_dict(_record(raw, f"kept photo {index}"), f"kept photo {index}"))
         return ds
+
+
+def _moved(path: Path, old_folder: Path, new_folder: Path) -> Path | None:
+    """Where ``path`` is now if it moved from ``old_folder`` to ``new_folder`` with what holds it; None
+    when there is no file there."""
+    try:
+        relative = os.path.relpath(path, old_folder)
+    except ValueError:  # another drive (Windows): it did not move with the folder
+        return None
+    candidate = Path(os.path.normpath(new_folder / relative))
+    return candidate if candidate.is_file() else None
 
 
 # ---- the JSON form: checked field by field --------------------------------------------------------
@@ -432,7 +472,8 @@ def _field(raw: dict, key: str, kind: type, what: str, default: object = _MISSIN
     return value
 
 
-def _path_to_dict(path: Path) -> dict:
+def path_to_dict(path: Path) -> dict:
+    """A path as JSON: ``{"path": text}``, and its bytes in base64 when it is not UTF-8."""
     text = str(path)
     try:
         text.encode("utf-8")
@@ -444,7 +485,8 @@ def _path_to_dict(path: Path) -> dict:
     return {"path": text}
 
 
-def _path_from_dict(raw: dict, where: str) -> Path:
+def path_from_dict(raw: dict, where: str) -> Path:
+    """The path ``path_to_dict`` wrote; DataError naming ``where`` when it is damaged."""
     if "path_bytes" in raw:
         try:
             name = base64.b64decode(_field(raw, "path_bytes", str, f"the path of {where}"), validate=True)
@@ -459,7 +501,7 @@ def _path_from_dict(raw: dict, where: str) -> Path:
 
 
 def _item_to_dict(item: ImageItem) -> dict:
-    return {**_path_to_dict(item.path), "digest": item.digest, "split": item.split}
+    return {**path_to_dict(item.path), "digest": item.digest, "split": item.split}
 
 
 def _item_from_dict(raw: object, label: str, index: int) -> ImageItem:
@@ -474,7 +516,7 @@ def _item_from_dict(raw: object, label: str, index: int) -> ImageItem:
 
 def _checked_item_from_dict(raw: object, label: str, where: str) -> ImageItem:
     raw = _record(raw, where)
-    path = _path_from_dict(raw, where)
+    path = path_from_dict(raw, where)
     digest = _field(raw, "digest", str, f"the digest of {where}")
     if not digest:
         raise _damaged(f"the digest of {where} is empty")

@@ -18,7 +18,7 @@ import torch
 
 from tlgui.core.data.bins import ImageItem
 from tlgui.core.errors import DataError, ImageDecodeError
-from tlgui.core.i18n import _
+from tlgui.core.i18n import _, ngettext
 from tlgui.core.progress import CancelToken, ProgressFn
 from tlgui.core.training.cache_key import cache_namespace
 from tlgui.core.training.context import TrainingContext
@@ -112,21 +112,35 @@ def cached_source(
     )
     train_items = drop_failures(context, train_items, failures)
     val_items = drop_failures(context, val_items, failures)
-    _check_after_skips(context, train_items, val_items)
+    _check_after_skips(context, train_items, val_items, failures)
     train_views = [torch.from_numpy(np.stack([arrays[ViewRequest(i.path, v)] for i in train_items])) for v in views]
     val_x = torch.from_numpy(np.stack([arrays[ViewRequest(i.path, 0)] for i in val_items]))
     return CachedData(context, Split.of(context, train_items), Split.of(context, val_items), train_views, val_x)
 
 
-def _check_after_skips(context: TrainingContext, train_items: list[ImageItem], val_items: list[ImageItem]) -> None:
+def _check_after_skips(context: TrainingContext, train_items: list[ImageItem], val_items: list[ImageItem],
+                       failures: Sequence[ImageDecodeError] = ()) -> None:
     present = {i.label for i in train_items}
     lost = [n for n in context.class_names if n not in present]
     if lost:
         raise DataError(_(
             "No readable training photos left in: {names}."
-        ).format(names=', '.join(lost)))
+        ).format(names=', '.join(lost)) + _why_unreadable(failures))
     if not val_items:
-        raise DataError(_('No readable validation photos left.'))
+        raise DataError(_('No readable validation photos left.') + _why_unreadable(failures))
+
+
+def _why_unreadable(failures: Sequence[ImageDecodeError]) -> str:
+    """Why photos were lost, for a run that has none left of a class: a project whose folder was
+    moved has none at all, and "no readable photos" alone does not say so."""
+    if not failures:
+        return ""
+    first = failures[0]
+    return " " + ngettext(
+        "{count} photo could not be read: {path}: {reason}.",
+        "{count} photos could not be read; the first: {path}: {reason}.",
+        len(failures),
+    ).format(count=len(failures), path=first.path, reason=first.reason)
 
 
 # Offsets the seeds of the views' cycles from the seeds of the epochs' batch orders.
