@@ -196,8 +196,7 @@ def _odd_photos(photo: Path, folder: Path) -> list[Path]:
 @pytest.mark.slow
 def test_the_example_script_classifies_photos_as_tlgui_does(tmp_path, bundled_network):
     """The bundled network with its ImageNet head: the script reads each photo into the pixels tlgui
-    gives the network, within the rounding that separates Pillow's resampling from torch's (tlgui's
-    for photos of ordinary proportions), and onnxruntime's arithmetic."""
+    gives the network, so only onnxruntime's arithmetic separates its answers from tlgui's."""
     spec = get_spec("efficientnet_lite0")
     names = [f"imagenet_{i}" for i in range(1000)]
     classifier = Classifier(bundled_network, names, spec.id, spec.preprocessing)
@@ -214,5 +213,5 @@ def test_the_example_script_classifies_photos_as_tlgui_does(tmp_path, bundled_ne
         path, label, probability = line.split("\t")
         ours = predictor.predict_image(photo, top_k=1)
         assert (path, label) == (str(photo), ours.label)
-        assert abs(float(probability) - ours.probability) < 1e-3, photo.name  # printed to 4 decimals
+        assert abs(float(probability) - ours.probability) < 2e-4, photo.name  # printed to 4 decimals
     assert companion_paths(result.model_path) == (result.labels_path, result.readme_path, result.example_path)

@@ -21,10 +21,6 @@ IMAGENET_STD = (0.229, 0.224, 0.225)
 # Pillow's resampling filters by name (Image.Resampling's members); Pillow is imported when one is
 # used, not when the window reads the catalogue before its first paint.
 _PIL_FILTERS = ("bilinear", "bicubic", "nearest")
-# The filters torch's antialiased resize computes as Pillow does (its "nearest" picks other pixels).
-_TORCH_FILTERS = ("bilinear", "bicubic")
-# The longest side, in shorter sides, of a photo eval_uint8 resizes whole with torch (a 3:1 panorama is 3).
-TORCH_RESIZE_MAX_ASPECT = 4
 
 
 @dataclass(frozen=True)
@@ -72,37 +68,26 @@ class Preprocessing:
     def eval_uint8(self, img: Image.Image) -> torch.Tensor:
         """Resize the shorter side to ``resize_size``, centre crop ``input_size``: uint8 3xHxW.
 
-        A photo of ordinary proportions is resampled by torch's antialiased uint8 kernels, which are
-        vectorised where Pillow's are not: half Pillow's time on a 500x375 photo, the same pixels
-        within rounding (a mean difference of 0.01 levels, 8 at most). Any other photo (longer
-        than ``TORCH_RESIZE_MAX_ASPECT`` to 1, or a filter torch resamples otherwise) goes through
-        Pillow, which resamples only the source region that lands in the crop (``box``): torch
-        would resize the whole of a 1x4000 strip to 256x1,024,000 first.
+        Only the source region that lands in the crop is resampled (Pillow's ``box``), straight
+        to the crop size: the same pixels as resizing the whole photo and cropping, for about
+        half the work.
         """
-        resized_w, resized_h = self.resized_size(img.size)  # both at least input_size (__post_init__)
-        if (self.interpolation in _TORCH_FILTERS
-                and max(resized_w, resized_h) <= TORCH_RESIZE_MAX_ASPECT * self.resize_size):
-            import torch.nn.functional as F  # noqa: N812 - torch's own name for it
-
-            pixels = pil_to_uint8_tensor(img).unsqueeze(0)  # channels-last in memory: the fast kernels' layout
-            resized = F.interpolate(pixels, size=(resized_h, resized_w), mode=self.interpolation, antialias=True)[0]
-            left, top = (resized_w - self.input_size) // 2, (resized_h - self.input_size) // 2
-            return resized[:, top : top + self.input_size, left : left + self.input_size]
-        img = img.resize((self.input_size, self.input_size), self.pil_filter, box=self.crop_box(img.size),
-                         reducing_gap=3.0)
-        return pil_to_uint8_tensor(img)
-
-    def resized_size(self, size: tuple[int, int]) -> tuple[int, int]:
-        """(w, h) of a ``size`` = (w, h) photo once its shorter side is ``resize_size``."""
-        w, h = size
+        w, h = img.size
         scale = self.resize_size / min(w, h)
-        return max(1, round(w * scale)), max(1, round(h * scale))
+        resized_w, resized_h = max(1, round(w * scale)), max(1, round(h * scale))
+        if resized_w < self.input_size or resized_h < self.input_size:
+            return pil_to_uint8_tensor(center_crop(resize_shorter_side(img, self.resize_size, self.pil_filter),
+                                                   self.input_size))
+        box = self.crop_box(img.size)
+        img = img.resize((self.input_size, self.input_size), self.pil_filter, box=box, reducing_gap=3.0)
+        return pil_to_uint8_tensor(img)
 
     def crop_box(self, size: tuple[int, int]) -> tuple[float, float, float, float]:
         """(left, top, right, bottom) of the part of a ``size`` = (w, h) photo that ``eval_uint8``
         keeps, in the photo's own pixels: the square the network sees (a heatmap lands there)."""
         w, h = size
-        resized_w, resized_h = self.resized_size(size)
+        scale = self.resize_size / min(w, h)
+        resized_w, resized_h = max(1, round(w * scale)), max(1, round(h * scale))
         # The crop's corner in resized pixels (as center_crop picks it), mapped back to the source.
         left = max(0, (resized_w - self.input_size) // 2)
         top = max(0, (resized_h - self.input_size) // 2)

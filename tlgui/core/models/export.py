@@ -354,8 +354,7 @@ The same facts are in the file's metadata (class_names, preprocessing, backbone,
 
 Try it (needs only onnxruntime, numpy and Pillow); it reads a photo as tlgui does (EXIF rotation,
 transparency on white, 16-bit images scaled, JPEG decoded at reduced scale when large), so it gives
-tlgui's own answers (to about 0.001 in probability: tlgui resamples with torch's version of Pillow's
-filter, whose rounding differs):
+tlgui's own answers:
     pip install onnxruntime numpy "pillow>=10.1"
     python {example.name} {target.name} photo.jpg
 
@@ -383,7 +382,7 @@ FILTERS = {"bilinear": Image.BILINEAR, "bicubic": Image.BICUBIC, "nearest": Imag
 
 
 def load_input(path, prep):
-    """The photo as the network's input, with the pixels tlgui itself gives it (within rounding)."""
+    """The photo as the network's input, with the pixels tlgui itself gives it."""
     image = Image.open(path)
     if image.format in ("JPEG", "MPO"):
         # Decoded at 1/2, 1/4 or 1/8 scale when the photo is that much larger than needed.

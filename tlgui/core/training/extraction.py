@@ -46,7 +46,7 @@ T = TypeVar("T")
 
 # Bumped whenever decoding or resampling changes the pixels a view gets, so that cached
 # activations made by an older version are recomputed rather than mixed with new ones.
-PIXEL_PIPELINE_VERSION = 3  # 3: the plain crop resampled by torch (Preprocessing.eval_uint8)
+PIXEL_PIPELINE_VERSION = 2
 
 # Feature maps are stored in half precision: half the disk and memory, and the head trains the same.
 STORE_DTYPE = np.float16
