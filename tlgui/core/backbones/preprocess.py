@@ -106,14 +106,20 @@ class Preprocessing:
         return (batch.to(dtype) - mean) / std
 
 
-def resize_shorter_side(img: Image.Image, size: int, resample: Image.Resampling) -> Image.Image:
-    w, h = img.size
-    if min(w, h) == size:
-        return img
+def shorter_side_size(size: tuple[int, int], shorter: int) -> tuple[int, int]:
+    """(w, h) of a ``size`` = (w, h) image resized so that its shorter side is ``shorter``."""
+    w, h = size
+    if min(w, h) == shorter:
+        return size
     if w <= h:
-        new = (size, max(1, round(h * size / w)))
-    else:
-        new = (max(1, round(w * size / h)), size)
+        return (shorter, max(1, round(h * shorter / w)))
+    return (max(1, round(w * shorter / h)), shorter)
+
+
+def resize_shorter_side(img: Image.Image, size: int, resample: Image.Resampling) -> Image.Image:
+    new = shorter_side_size(img.size, size)
+    if new == img.size:
+        return img
     # reducing_gap lets Pillow shrink by whole factors first: same result within rounding, far faster.
     return img.resize(new, resample, reducing_gap=3.0)
 
