@@ -215,3 +215,13 @@ def test_the_example_script_classifies_photos_as_tlgui_does(tmp_path, bundled_ne
         assert (path, label) == (str(photo), ours.label)
         assert abs(float(probability) - ours.probability) < 2e-4, photo.name  # printed to 4 decimals
     assert companion_paths(result.model_path) == (result.labels_path, result.readme_path, result.example_path)
+    # A file that is no photo is named on stderr; the photos after it are still classified.
+    empty = tmp_path / "empty.jpg"
+    empty.write_bytes(b"")
+    proc = subprocess.run(
+        [sys.executable, str(result.example_path), str(result.model_path), str(photos[0]), str(empty), str(photos[1])],
+        capture_output=True, text=True, timeout=300,
+    )
+    assert proc.returncode == 1
+    assert [line.split("\t")[0] for line in proc.stdout.splitlines()] == [str(photos[0]), str(photos[1])]
+    assert proc.stderr.startswith(f"{empty}: cannot classify")

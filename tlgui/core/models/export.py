@@ -368,7 +368,8 @@ def _example_script() -> str:
     python classify.py MODEL.onnx PHOTO [PHOTO ...]
 
 Prints one line per photo: the path, the most likely class and its probability, tab-separated.
-Everything it needs (class names, preprocessing) comes from the model file's metadata.
+A photo that cannot be read is named on stderr, the others are still classified, and the exit
+status is then 1. Everything it needs (class names, preprocessing) comes from the model file's metadata.
 """
 
 import json
@@ -436,14 +437,22 @@ def main(model_path, photos):
     meta = session.get_modelmeta().custom_metadata_map
     classes = json.loads(meta["class_names"])
     prep = json.loads(meta["preprocessing"])
+    failed = 0
     for photo in photos:
-        probabilities = session.run(["probabilities"], {"image": load_input(photo, prep)})[0][0]
+        try:
+            pixels = load_input(photo, prep)
+        except (OSError, ValueError, Image.DecompressionBombError) as exc:  # not a photo Pillow can read
+            print(f"{photo}: cannot classify: {exc}", file=sys.stderr)
+            failed += 1
+            continue
+        probabilities = session.run(["probabilities"], {"image": pixels})[0][0]
         best = int(np.argmax(probabilities))
         print(f"{photo}\\t{classes[best]}\\t{probabilities[best]:.4f}")
+    return 1 if failed else 0
 
 
 if __name__ == "__main__":
     if len(sys.argv) < 3:
         sys.exit(__doc__)
-    main(sys.argv[1], sys.argv[2:])
+    sys.exit(main(sys.argv[1], sys.argv[2:]))
 '''
