@@ -32,6 +32,7 @@ import os
 import re
 import stat
 import struct
+import warnings
 import zlib
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
@@ -202,13 +203,10 @@ def os_error_reason(exc: OSError) -> str:
     return _("cannot read file ({reason})").format(reason=exc.strerror or exc.__class__.__name__)
 
 
-def _megapixels(pixels: int) -> str:
-    mp = pixels / 1_000_000
-    return f"{mp:.0f}" if mp >= 10 else f"{mp:.2g}"
-
-
 def _too_large_reason(pixels: int) -> str:
-    return _("image too large ({megapixels} megapixels)").format(megapixels=_megapixels(pixels))
+    # Whole pixel counts: "89 megapixels" alone read as if 89 were not allowed, and a photo just
+    # over the limit rounds to the limit's own number of megapixels.
+    return _("image too large ({pixels:,} pixels; at most {limit:,})").format(pixels=pixels, limit=MAX_IMAGE_PIXELS)
 
 
 def _check_pixel_count(path: Path, size: tuple[int, int]) -> None:
@@ -285,10 +283,21 @@ def _open_bytes(path: Path, data: bytes) -> Image.Image:
     """Opens (header only) an in-memory file, refusing formats outside the supported set."""
     from PIL import Image
 
+    _quiet_pillow_size_warning()
     try:
         return Image.open(io.BytesIO(data), formats=_ACCEPTED_FORMATS)
     except Exception as exc:  # Pillow raises many types for damaged headers
         raise _open_failure(path, exc, data) from exc
+
+
+def _quiet_pillow_size_warning() -> None:
+    """Photos over MAX_IMAGE_PIXELS are refused here with a reason the user reads. Pillow's warning
+    about photos just over the same size went only to the terminal, into a progress bar's line.
+    Asked for at every opening (it replaces itself in the filter list): whoever resets the warning
+    filters meanwhile (a test harness) does not bring the warning back."""
+    from PIL import Image
+
+    warnings.filterwarnings("ignore", category=Image.DecompressionBombWarning)
 
 
 def _open_failure(path: Path, exc: Exception, data: bytes) -> ImageDecodeError:
