@@ -506,3 +506,18 @@ def test_a_model_that_cannot_be_saved_at_the_end_is_rescued_and_said_so(tmp_path
     assert line == (f"tlgui: error: the model could not be saved to {out} (No space left on device). "
                     f"It was saved to {rescued} instead: move it where you want it.")
     assert not out.exists()
+
+
+def test_identical_copies_left_out_of_a_class_are_counted(tmp_path, capsys):
+    import shutil
+
+    from tlgui.cli.commands import _print_data_summary, data_sources, load_training_data
+
+    write_learnable_tree(tmp_path / "photos", {"red": 3, "blue": 3})
+    first = sorted((tmp_path / "photos" / "red").iterdir())[0]
+    shutil.copy(first, first.with_name("copy 1" + first.suffix))
+    shutil.copy(first, first.with_name("copy 2" + first.suffix))
+    dataset, copies = load_training_data(data_sources([str(tmp_path / "photos")], []))
+    assert copies == 2 and dataset.class_counts() == {"blue": 3, "red": 3}
+    _print_data_summary(dataset, False, copies)
+    assert "2 identical copies of photos already in their class left out" in capsys.readouterr().err

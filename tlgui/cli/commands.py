@@ -147,16 +147,19 @@ def project_to_train(args):
 
 
 def load_training_data(sources: list[tuple[str, Path, str | None]], progress=None):
-    """The class bins from checked ``data_sources``."""
+    """The class bins from checked ``data_sources``, and how many files were left out as identical
+    copies of a photo already in their class."""
     from tlgui.core.data.bins import DataSet
 
     dataset = DataSet()
+    copies = 0
     for label, path, split in sources:
         if label:
-            dataset.add_files(label, [path], progress=progress)
+            report = dataset.add_files(label, [path], progress=progress)
         else:
-            dataset.add_folder(path, split=split, progress=progress)
-    return dataset
+            report = dataset.add_folder(path, split=split, progress=progress)
+        copies += report.duplicates_ignored
+    return dataset, copies
 
 
 def check_device(name: str, option: str = "--device") -> str:
@@ -193,9 +196,9 @@ def cmd_train(args) -> int:
 
     main_process = distributed.is_main_process()  # under torchrun only rank 0 reports and writes
     progress = TerminalProgress(args.quiet or not main_process)
-    dataset = load_training_data(sources, progress=progress.on_progress) if project is None else project.dataset
+    dataset, copies = load_training_data(sources, progress=progress.on_progress) if project is None else (project.dataset, 0)
     progress.close()
-    _print_data_summary(dataset, args.quiet or not main_process)
+    _print_data_summary(dataset, args.quiet or not main_process, copies)
     cache = FeatureCache(args.cache_dir) if args.cache_dir else None
     if args.plan or out is None:
         return _print_plan(dataset, config, backbone, cache, args.quiet)
@@ -300,12 +303,16 @@ def _print_plan(dataset, config, backbone: str, cache, quiet: bool) -> int:
     return 0
 
 
-def _print_data_summary(dataset, quiet: bool) -> None:
+def _print_data_summary(dataset, quiet: bool, copies: int = 0) -> None:
     if quiet:
         return
     counts = dataset.class_counts()
     listed = ", ".join(f"{shown(name)} ({n})" for name, n in counts.items())
     print(f"Classes: {listed or 'none'}", file=sys.stderr)
+    if copies:
+        # A class keeps one of identical files: say so, or the counts are short of the files given.
+        print(f"  {copies:,} identical cop{'ies' if copies != 1 else 'y'} of photos already in their class "
+              "left out", file=sys.stderr)
     for skipped in dataset.skipped:
         print(f"  skipped {shown(skipped.path)}: {shown(skipped.reason)}", file=sys.stderr)
     for dup in dataset.duplicates():
