@@ -354,7 +354,8 @@ The same facts are in the file's metadata (class_names, preprocessing, backbone,
 
 Try it (needs only onnxruntime, numpy and Pillow); it reads a photo as tlgui does (EXIF rotation,
 transparency on white, 16-bit images scaled, JPEG decoded at reduced scale when large), so it gives
-tlgui's own answers:
+tlgui's own answers in full precision (tlgui itself computes in bfloat16 on processors that do it
+natively, and in half precision on NVIDIA GPUs, which moves a probability by up to about 0.01):
     pip install onnxruntime numpy "pillow>=10.1"
     python {example.name} {target.name} photo.jpg
 
