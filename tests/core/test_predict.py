@@ -137,6 +137,26 @@ def test_predict_image_accepts_pil_images_and_paths(predictor, photo_folder):
     assert from_file.probability == pytest.approx(from_pil.probability, abs=1e-5)
 
 
+def test_an_opened_pil_image_is_read_as_its_file_is(predictor, tmp_path):
+    """EXIF orientation applied, and a truncated file an error in the prediction, not OSError."""
+    pixels = np.random.default_rng(2).integers(0, 256, (60, 90, 3), dtype=np.uint8)
+    exif = Image.Exif()
+    exif[0x0112] = 6  # rotated 90 degrees
+    rotated = tmp_path / "rotated.png"
+    Image.fromarray(pixels).save(rotated, exif=exif.tobytes())
+    from_file, from_pil = predictor.predict_image(rotated), predictor.predict_image(Image.open(rotated))
+    assert from_file.probability == pytest.approx(from_pil.probability, abs=1e-5)
+    unrotated = predictor.predict_image(Image.fromarray(pixels))
+    assert unrotated.probability != pytest.approx(from_pil.probability, abs=1e-5)
+    whole = tmp_path / "whole.jpg"
+    Image.fromarray(pixels).save(whole, quality=90)
+    cut = tmp_path / "cut.jpg"
+    data = whole.read_bytes()
+    cut.write_bytes(data[: len(data) * 2 // 3])
+    failed = predictor.predict_image(Image.open(cut))
+    assert failed.label is None and failed.error == "truncated file"
+
+
 def test_unreadable_single_image_is_a_prediction_not_an_exception(predictor, photo_folder, tmp_path):
     assert predictor.predict_image(photo_folder / "corrupt.jpg").error
     missing = predictor.predict_image(tmp_path / "gone.jpg")

@@ -658,16 +658,27 @@ def _decode_rgb(path: Path, data: bytes, min_size: int | None) -> Image.Image:
     if min_size and im.format in _JPEG_FORMATS:
         im.draft(None, (min_size, min_size))
     with DECODE_MEMORY.reserve(decode_peak_bytes(im, data, to_rgb=True)):
-        try:
-            im.load()
-        except Exception as exc:
-            raise _decode_error(path, exc) from exc
-        # The orientation comes from the EXIF kept in im.info, so it still applies after draft.
-        oriented = _apply_orientation(im) if _orientation(im) != 1 else im
-        try:
-            return to_rgb(oriented)
-        except ValueError as exc:
-            raise ImageDecodeError(path, _("unsupported colour mode {mode}").format(mode=im.mode)) from exc
+        return _upright_rgb(path, im)
+
+
+def opened_image_rgb(im: Image.Image) -> Image.Image:
+    """An image a caller opened (or made), as ``load_rgb`` gives a file's: its pixels read, EXIF
+    orientation applied, RGB. ImageDecodeError with the same reasons (a truncated file, a mode
+    that has no RGB form)."""
+    return _upright_rgb(Path(getattr(im, "filename", "") or "image"), im)
+
+
+def _upright_rgb(path: Path, im: Image.Image) -> Image.Image:
+    try:
+        im.load()
+    except Exception as exc:
+        raise _decode_error(path, exc) from exc
+    # The orientation comes from the EXIF kept in im.info, so it still applies after draft.
+    oriented = _apply_orientation(im) if _orientation(im) != 1 else im
+    try:
+        return to_rgb(oriented)
+    except ValueError as exc:
+        raise ImageDecodeError(path, _("unsupported colour mode {mode}").format(mode=im.mode)) from exc
 
 
 def _apply_orientation(im: Image.Image) -> Image.Image:

@@ -18,7 +18,7 @@ from pathlib import Path
 import torch
 from PIL import Image
 
-from tlgui.core.data.images import image_suffix_kind, to_rgb
+from tlgui.core.data.images import image_suffix_kind, opened_image_rgb
 from tlgui.core.data.items import SkippedFile
 from tlgui.core.data.walk import walk_photos
 from tlgui.core.errors import ImageDecodeError
@@ -60,13 +60,13 @@ class Predictor:
         return self.classifier.class_names
 
     def predict_image(self, image: Image.Image | Path | str, top_k: int = 3) -> Prediction:
-        """Predict one image, given as a file path or an already opened PIL image."""
+        """Predict one image, given as a file path or an already opened PIL image (read as a file is:
+        EXIF orientation applied, transparency on white; a damaged one is a Prediction's error)."""
         if isinstance(image, Image.Image):
             try:
-                # to_rgb, not convert("RGB"): transparency goes on white, as for decoded files.
-                rgb = to_rgb(image)
-            except ValueError:
-                return Prediction(None, [], error=f"unsupported colour mode {image.mode}")
+                rgb = opened_image_rgb(image)
+            except ImageDecodeError as exc:
+                return Prediction(None, [], error=exc.reason)
             tensor = self.classifier.preprocessing.eval_uint8(rgb)
             with self._single_image_threads():
                 return self._predict_batch(tensor.unsqueeze(0), [None], top_k)[0]
