@@ -1,9 +1,12 @@
 """4. Partial fine-tune (last stage trainable): cached trunk activations vs the trunk recomputed.
 
 Both runs: hymenoptera (train/val as given), ``freeze_level=1``, augmentation on, the same number
-of epochs (5), no early stopping. The cached run stores the frozen trunk's activations at the freeze
-boundary for K augmented views per photo (``cached_views=K``) once, then trains from them; the
-other (``use_cache=False``) decodes, augments and runs the whole network every epoch.
+of epochs (5), no early stopping, and the same head phase (pooled features of K augmented views per
+photo, ``cached_views=K``). The cached run stores the frozen trunk's activations at the freeze
+boundary for the K views once, then trains from them; the other (``use_cache=False``) decodes,
+augments and runs the whole network every epoch. Accuracy is compared at each run's best epoch (the
+model a user gets) and, as a diagnostic, over all the fine-tune's epochs (the best of several
+epochs favours the run whose accuracy moves more from epoch to epoch).
 
 Epoch time is the median of ``EpochStats.seconds`` of the fine-tune's epochs (each run trains the
 head first, on pooled features) after its first (steady state: the first streamed epoch also
