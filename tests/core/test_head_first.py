@@ -132,6 +132,30 @@ def test_stop_during_the_fine_tune_keeps_the_best_of_both_phases(photos, bundled
     assert watcher.calls[-1] == "end"
 
 
+def test_stop_while_the_fine_tune_validates_ends_at_once_and_keeps_the_best(photos, bundled_network, tmp_path,
+                                                                            monkeypatch):
+    """A fine-tune's validation takes seconds; closing the window waits 5 s for Stop, no more."""
+    from tlgui.core.training.sources import CachedData
+
+    token = CancelToken()
+    real_val_logits = CachedData._val_logits
+    batches_after_stop = []
+
+    def val_logits(self, cancel=None):
+        if self.context.regime is Regime.PARTIAL:
+            token.cancel()  # Stop arrives while this validation runs
+            batches_after_stop.append(cancel)
+        return real_val_logits(self, cancel)
+
+    monkeypatch.setattr(CachedData, "_val_logits", val_logits)
+    config = TrainConfig(epochs=2, freeze_level=1, early_stopping_patience=None)
+    result = train(_dataset(photos), config, backbone=bundled_network, cancel=token, cache=FeatureCache(tmp_path / "c"))
+    assert result.cancelled and batches_after_stop == [token]
+    # The fine-tune's first epoch was not judged: the head's best stays the model.
+    assert {s.phase for s in result.history} == {Regime.HEAD}
+    assert result.classifier is not None
+
+
 def test_stop_while_the_fine_tune_prepares_keeps_the_head(photos, bundled_network, tmp_path):
     token = CancelToken()
     watcher = Watcher(token, stop_at="ready")

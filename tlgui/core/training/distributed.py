@@ -47,6 +47,7 @@ from tlgui.core.backbones.staged import StagedNetwork
 from tlgui.core.errors import ImageDecodeError, TlguiError
 from tlgui.core.i18n import _
 from tlgui.core.plan.regime import Regime
+from tlgui.core.progress import CancelToken
 from tlgui.core.runtime.device import pick_device
 from tlgui.core.runtime.inference import InferenceSettings
 from tlgui.core.training.context import TrainingContext
@@ -457,7 +458,8 @@ class _Sharded:
         order = sorted(range(len(every_kept)), key=every_kept.__getitem__)
         return [every_kept[i] for i in order], every_logits[order]
 
-    def validate(self, loss_fn: LossFn) -> tuple[float, float]:
+    def validate(self, loss_fn: LossFn, cancel: CancelToken | None = None) -> tuple[float, float]:
+        # Every rank validates its share and they gather: none may stop half way on its own.
         return loss_and_accuracy(self._val_logits(), self.val.targets, loss_fn)
 
     def val_probabilities(self) -> np.ndarray:

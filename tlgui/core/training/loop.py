@@ -135,7 +135,11 @@ class _Loop:
             if losses is None:
                 cancelled = True
                 break
-            val_loss, val_accuracy = self.data.validate(self.loss_fn)
+            try:
+                val_loss, val_accuracy = self.data.validate(self.loss_fn, cancel=self.cancel)
+            except Cancelled:  # stopped while validating: this epoch is not judged, the best so far stays
+                cancelled = True
+                break
             self._check_finite(val_loss, epoch)
             improved = tracker.offer(epoch, val_accuracy, val_loss, self._snapshot)
             stats = EpochStats(
