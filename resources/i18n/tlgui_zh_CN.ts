@@ -338,6 +338,10 @@
         <translation>筛选（文件、类别或错误）…</translation>
     </message>
     <message>
+        <source>The model in use changed, so the answers of the one before were cleared. Classify the photos again to see this model&apos;s answers.</source>
+        <translation>正在使用的模型已更换，之前那个模型的分类结果已清除。请重新分类这些照片，查看此模型的结果。</translation>
+    </message>
+    <message>
         <source>from {file}</source>
         <translation>来自 {file}</translation>
     </message>

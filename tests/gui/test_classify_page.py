@@ -192,3 +192,17 @@ def test_a_runs_early_model_is_named_as_such(page, trained):
     assert page.controller.offer_early_model(trained.classifier)
     text = page.model_label.text()
     assert "the new head of the run now training" in text and "?" not in text
+
+
+def test_answers_cleared_by_a_new_model_in_use_say_so(qtbot, page, trained, new_photos):
+    """A run that ends replaces the early model the photos were classified with."""
+    assert page.controller.offer_early_model(trained.classifier)
+    with qtbot.waitSignal(page.predictionsReady, timeout=60000):
+        assert _drop(page, [new_photos["red"][0]])
+    assert page.predictions
+    import copy
+    from dataclasses import replace
+
+    # The run's own model now in use (the fine-tune's, another object than the early head).
+    page.controller.set_training_result(replace(trained, classifier=copy.deepcopy(trained.classifier)))
+    assert page.predictions == [] and "model in use changed" in page.message.text()

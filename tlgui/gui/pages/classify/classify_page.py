@@ -186,13 +186,21 @@ class ClassifyPage(QWidget):
             self._use(None, None)  # the project's model went away and no file was opened
 
     def _use(self, classifier, source: Path | None) -> None:
-        if classifier is not self.classifier:
+        changed = classifier is not self.classifier
+        had_answers = bool(self.predictions) or self.predict_slot.busy
+        if changed:
             self.predict_slot.cancel()  # its answers would come from the old model
         self.classifier = classifier
         self.model_source = source
         self.single.set_classifier(classifier)
         self.gallery.set_class_names(list(classifier.class_names) if classifier is not None else [])
         self._clear_results()
+        if changed and had_answers and classifier is not None:
+            # A run that ends replaces the early model the user was classifying with: say why the
+            # answers went, rather than leave an empty page.
+            self._show_message(self.tr(
+                "The model in use changed, so the answers of the one before were cleared. Classify the "
+                "photos again to see this model's answers."))
         self._update_model_label()
         self._update_actions()
 
