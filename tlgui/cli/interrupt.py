@@ -46,29 +46,12 @@ def exit_status(interrupt: KeyboardInterrupt) -> tuple[int, str]:
 @contextlib.contextmanager
 def prompt_interrupts(grace_seconds: float = GRACE_SECONDS) -> Iterator[None]:
     """Within the block, Ctrl-C ends the command in at most ``grace_seconds`` (see the module)."""
-    if threading.current_thread() is not threading.main_thread():
-        yield  # signal handlers can only be set from the main thread
-        return
-    deadline: list[threading.Timer] = []
 
-    def on_interrupt(signum, frame) -> None:
-        status = exit_status(Terminated() if signum == signal.SIGTERM else KeyboardInterrupt())
-        if deadline:
-            end_now(*status)
-        timer = threading.Timer(grace_seconds, end_now, status)
-        timer.daemon = True
-        deadline.append(timer)
-        timer.start()
-        raise Terminated if signum == signal.SIGTERM else KeyboardInterrupt
+    def unwind(interrupt: KeyboardInterrupt) -> None:
+        raise interrupt
 
-    previous = {sig: signal.signal(sig, on_interrupt) for sig in (signal.SIGINT, signal.SIGTERM)}
-    try:
+    with _interrupts_handled(unwind, grace_seconds):
         yield
-    finally:
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
-        for timer in deadline:
-            timer.cancel()
 
 
 class StopRequest:
@@ -76,9 +59,6 @@ class StopRequest:
 
     def __init__(self) -> None:
         self.interrupt: KeyboardInterrupt | None = None
-
-    def __bool__(self) -> bool:
-        return self.interrupt is not None
 
 
 @contextlib.contextmanager
@@ -89,8 +69,25 @@ def stop_on_interrupt(stop: Callable[[], None], message: str,
     then ends in its own time. A second one, or ``grace_seconds`` without the command ending, ends
     the process at once. The request says which interrupt came, for the command's exit status."""
     request = StopRequest()
-    if threading.current_thread() is not threading.main_thread():
+
+    def request_stop(interrupt: KeyboardInterrupt) -> None:
+        request.interrupt = interrupt
+        with contextlib.suppress(Exception):
+            sys.stderr.write("\n" + message + "\n")
+            sys.stderr.flush()
+        stop()
+
+    with _interrupts_handled(request_stop, grace_seconds):
         yield request
+
+
+@contextlib.contextmanager
+def _interrupts_handled(first: Callable[[KeyboardInterrupt], None], grace_seconds: float) -> Iterator[None]:
+    """Within the block, the first Ctrl-C or SIGTERM starts a ``grace_seconds`` timer that ends the
+    process, then goes to ``first`` (as KeyboardInterrupt or Terminated); a second one ends the
+    process at once. Outside the main thread, where handlers cannot be set, nothing changes."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
         return
     deadline: list[threading.Timer] = []
 
@@ -99,19 +96,15 @@ def stop_on_interrupt(stop: Callable[[], None], message: str,
         status = exit_status(interrupt)
         if deadline:
             end_now(*status)
-        request.interrupt = interrupt
         timer = threading.Timer(grace_seconds, end_now, status)
         timer.daemon = True
         deadline.append(timer)
         timer.start()
-        with contextlib.suppress(Exception):
-            sys.stderr.write("\n" + message + "\n")
-            sys.stderr.flush()
-        stop()
+        first(interrupt)
 
     previous = {sig: signal.signal(sig, on_interrupt) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
-        yield request
+        yield
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)

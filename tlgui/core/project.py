@@ -143,7 +143,7 @@ class ProjectChangedError(TlguiError):
     """The project file was changed by someone else since it was opened or last saved here."""
 
 
-def save_project(project: Project, path: Path | str, *, opened_as: FileStamp | None = None) -> FileStamp | None:
+def save_project(project: Project, path: Path | str, *, opened_as: FileStamp | None = None) -> FileStamp:
     """Write ``project`` to ``path`` atomically: a failed save leaves any old file intact. Returns
     the new file's stamp.
 
@@ -195,7 +195,7 @@ def save_project(project: Project, path: Path | str, *, opened_as: FileStamp | N
                 )
             # Stored, not deflated: float weights barely compress and stored members read faster.
             archive.writestr(run_model_member(run.id), model, compress_type=zipfile.ZIP_STORED)
-    return FileStamp.of(replace_check.written) if replace_check.written is not None else file_stamp(path)
+    return FileStamp.of(replace_check.written)  # set by every save that reached its replacement
 
 
 def _folder_of(path: Path | str) -> Path:

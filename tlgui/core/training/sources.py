@@ -120,7 +120,7 @@ def cached_source(
 
 
 def _check_after_skips(context: TrainingContext, train_items: list[ImageItem], val_items: list[ImageItem],
-                       failures: Sequence[ImageDecodeError] = ()) -> None:
+                       failures: Sequence[ImageDecodeError]) -> None:
     present = {i.label for i in train_items}
     lost = [n for n in context.class_names if n not in present]
     if lost:
