@@ -701,11 +701,12 @@ def test_a_project_copied_away_from_photos_still_in_place_keeps_their_paths(tmp_
     assert all(item.path.is_relative_to(tmp_path / "here") for item in project.dataset.items())
 
 
-def test_a_damaged_saved_in_folder_is_refused(tmp_path, good_project_bytes):
+@pytest.mark.parametrize("saved_in", [{"path_bytes": "not base64!"}, ["/a"], "/a", 3])
+def test_a_damaged_saved_in_folder_is_refused(tmp_path, good_project_bytes, saved_in):
     with zipfile.ZipFile(io.BytesIO(good_project_bytes)) as archive:
         document = json.loads(archive.read("project.json"))
         members = {name: archive.read(name) for name in archive.namelist()}
-    document["saved_in"] = {"path_bytes": "not base64!"}
+    document["saved_in"] = saved_in
     members["project.json"] = json.dumps(document).encode()
     path = tmp_path / "forged.tlgui"
     with zipfile.ZipFile(path, "w") as archive:

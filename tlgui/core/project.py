@@ -293,11 +293,13 @@ def _saved_in(document: dict, where: str) -> Path | None:
     if raw is None:
         return None  # written before projects said where they were
     try:
-        folder = path_from_dict(raw, "the folder it was saved in")
+        folder = path_from_dict(raw, "the folder it was saved in") if isinstance(raw, dict) else None
     except DataError:
+        folder = None
+    if folder is None:
         raise ModelFileError(_(
             "{where} is damaged: the folder it was saved in is not a valid path."
-        ).format(where=where)) from None
+        ).format(where=where))
     return folder if folder.is_absolute() else None
 
 
