@@ -8,6 +8,8 @@ import json
 import os
 import subprocess
 import sys
+import threading
+import time
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -21,6 +23,7 @@ from torch import nn
 from tlgui.core.backbones import get_spec
 from tlgui.core.backbones.preprocess import Preprocessing
 from tlgui.core.backbones.staged import StagedNetwork
+from tlgui.core.errors import Cancelled
 from tlgui.core.files import atomic as atomic_module
 from tlgui.core.models.classifier import Classifier
 from tlgui.core.models.export import (
@@ -33,6 +36,7 @@ from tlgui.core.models.export import (
 )
 from tlgui.core.models.modelfile import read_model_info
 from tlgui.core.predict.predictor import Predictor
+from tlgui.core.progress import CancelToken
 from tlgui.core.resources import demo_dir
 
 CLASSES = ["cat", "dog", "bird"]
@@ -116,6 +120,38 @@ def test_a_failed_export_leaves_no_file_behind(tmp_path, monkeypatch):
     out = tmp_path / "m.onnx"
     with pytest.raises(ExportError):
         export_onnx(_tiny_classifier(), out)
+    assert list(tmp_path.iterdir()) == []
+
+
+class _CrashesWhenTraced(nn.Module):
+    """A network whose conversion kills the process converting it, as a crash in the exporter would."""
+
+    def forward(self, image):
+        os._exit(7)
+
+
+def test_a_crash_while_converting_is_an_error_and_the_caller_lives_on(tmp_path):
+    # The exporter runs in a child process: a crash there is one sentence here, not the end of the
+    # window with its unsaved project.
+    crashing = Classifier(_CrashesWhenTraced(), list(CLASSES), "tiny", Preprocessing(input_size=32, resize_size=40))
+    with pytest.raises(ExportError, match=r"could not be converted to ONNX: .*exit status 7"):
+        export_onnx(crashing, tmp_path / "m.onnx")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_stop_while_converting_ends_the_conversion_at_once_and_writes_nothing(tmp_path):
+    token = CancelToken()
+    phases = []
+
+    def progress(event):
+        phases.append(event.message)
+        if len(phases) == 1:  # "Converting to ONNX": Stop once the child is on its way
+            threading.Timer(0.5, token.cancel).start()
+
+    started = time.monotonic()
+    with pytest.raises(Cancelled):
+        export_onnx(_tiny_classifier(), tmp_path / "m.onnx", progress=progress, cancel=token)
+    assert time.monotonic() - started < 10 and len(phases) == 1
     assert list(tmp_path.iterdir()) == []
 
 

@@ -38,6 +38,7 @@ from tlgui.core.models.classifier import Classifier
 from tlgui.core.models.export_format import ExportFormat
 from tlgui.core.models.modelfile import save_classifier
 from tlgui.core.progress import CancelToken, Phase, ProgressEvent, ProgressFn, no_progress
+from tlgui.core.runtime.child_process import ChildProcessFailed, call_in_child
 
 INPUT_NAME = "image"
 OUTPUT_NAME = "probabilities"
@@ -145,7 +146,7 @@ def export_onnx(
     for path in (target, labels, readme, example):  # before the work: the files beside it too
         _check_target(path)
     report(ProgressEvent(Phase.EXPORT, 0, 3, message=_("Converting to ONNX")))
-    data = _onnx_bytes(classifier)
+    data = _onnx_bytes(classifier, cancel)
     cancel.raise_if_cancelled()
     report(ProgressEvent(Phase.EXPORT, 1, 3, message=_("Checking the exported model")))
     inputs, from_photos = _parity_inputs(classifier, check_photos, cancel)
@@ -207,12 +208,29 @@ def _cpu_fp32_copy(classifier: Classifier) -> nn.Module:
     return _WithSoftmax(network.to(memory_format=torch.contiguous_format)).eval()
 
 
-def _onnx_bytes(classifier: Classifier) -> bytes:
+def _onnx_bytes(classifier: Classifier, cancel: CancelToken) -> bytes:
+    """``classifier`` as an ONNX file's bytes, converted in a child process: torch's exporter holds
+    the interpreter lock for up to 0.7 s at a time, which froze the window driving it, and a crash
+    in it must not take the window's unsaved work along (``tlgui.core.runtime.child_process``)."""
+    network = io.BytesIO()
+    torch.save(_cpu_fp32_copy(classifier), network)
+    try:
+        return call_in_child(convert_to_onnx, network.getvalue(), classifier.preprocessing.input_size,
+                             onnx_metadata(classifier), classifier.backbone_id, cancel=cancel)
+    except ChildProcessFailed as exc:
+        raise ExportError(_(
+            "The {backbone_id} network could not be converted to ONNX: {reason}"
+        ).format(backbone_id=classifier.backbone_id, reason=exc)) from None
+
+
+def convert_to_onnx(network_bytes: bytes, input_size: int, metadata: dict[str, str], backbone_id: str) -> bytes:
+    """In the child process: the ONNX file's bytes of the network ``_onnx_bytes`` saved, with
+    ``metadata`` in its ``metadata_props``, checked by onnx's own checker."""
     import onnx
 
-    module = _cpu_fp32_copy(classifier)
-    size = classifier.preprocessing.input_size
-    example = torch.zeros(2, 3, size, size)
+    # The parent's own torch.save, through the pipe to its own child: never a file a user handed in.
+    module = torch.load(io.BytesIO(network_bytes), weights_only=False)
+    example = torch.zeros(2, 3, input_size, input_size)
     batch = torch.export.Dim("batch", min=1, max=4096)
     try:
         with torch.no_grad(), contextlib.redirect_stdout(io.StringIO()):
@@ -233,15 +251,15 @@ def _onnx_bytes(classifier: Classifier) -> bytes:
             _(
                 "The {backbone_id} network could not be converted to ONNX ({kind}: {detail})."
             ).format(
-                backbone_id=classifier.backbone_id, kind=type(exc).__name__, detail=str(exc).splitlines()[0][:200] if str(exc) else 'no details')
-        ) from exc
-    _set_metadata(model, classifier)
+                backbone_id=backbone_id, kind=type(exc).__name__, detail=str(exc).splitlines()[0][:200] if str(exc) else 'no details')
+        ) from None
+    _set_metadata(model, metadata)
     try:
         onnx.checker.check_model(model)
     except onnx.checker.ValidationError as exc:
         raise ExportError(_(
             "The exported ONNX model failed onnx's own check: {detail}"
-        ).format(detail=str(exc)[:200])) from exc
+        ).format(detail=str(exc)[:200])) from None
     return model.SerializeToString()
 
 
@@ -267,9 +285,9 @@ def onnx_metadata(classifier: Classifier) -> dict[str, str]:
     }
 
 
-def _set_metadata(model, classifier: Classifier) -> None:
+def _set_metadata(model, metadata: dict[str, str]) -> None:
     del model.metadata_props[:]
-    for key, value in onnx_metadata(classifier).items():
+    for key, value in metadata.items():
         entry = model.metadata_props.add()
         entry.key, entry.value = key, value
     model.producer_name = "tlgui"
