@@ -263,6 +263,44 @@ def test_a_fine_tune_hands_out_the_head_first_and_the_curves_mark_the_phases(qtb
     assert "best epoch" in page.message.text() and "a usable model after" in page.message.text()
 
 
+def test_a_fine_tune_stopped_in_its_head_phase_is_counted_alike_on_train_and_results(qtbot, pages, monkeypatch):
+    """One count of a run's epochs, across its phases: the progress bar, the epoch's message and the
+    Results page's Epochs column say "2 of 6" of a fine-tune (3 epochs a phase) stopped after its
+    head's second epoch; they said "2/3", "2/6" and "2 of 3"."""
+    from tlgui.gui.pages.results.runs_table import epochs_text
+
+    model_page, page = pages
+    controller = page.controller
+    model_page.freeze.slider.setValue(1)  # the head and the last stage
+    controller.set_config(replace(controller.config, epochs=3, early_stopping_patience=None))
+    release, held = threading.Event(), threading.Event()
+    original = train_page_module.ReportingCallback.on_epoch_end
+
+    def on_epoch_end(self, stats):
+        original(self, stats)
+        if stats.epoch == 2:
+            held.set()
+            release.wait(60)
+
+    monkeypatch.setattr(train_page_module.ReportingCallback, "on_epoch_end", on_epoch_end)
+    shown: list[str] = []
+    page.progress.bar.valueChanged.connect(lambda _v: shown.append(page.progress.text()))
+    page.start()
+    try:
+        qtbot.waitUntil(lambda: held.is_set() and len(page.curves.history) == 2, timeout=120000)
+        assert page.message.text().startswith("Epoch 2/6 (the new head): validation accuracy")
+        page.stop()
+    finally:
+        release.set()
+    qtbot.waitUntil(lambda: not page.busy, timeout=60000)
+
+    training = [text for text in shown if text.startswith("Training epoch")]
+    assert training and all(text.startswith(("Training epoch 1/6: the new head", "Training epoch 2/6: the new head"))
+                            for text in training)
+    run = controller.runs.newest
+    assert run.stopped and run.regime is Regime.HEAD and epochs_text(run) == "2 of 6"
+
+
 def test_the_page_says_how_long_each_level_takes_before_start(qtbot, pages, monkeypatch, tmp_path):
     model_page, page = pages
     net = page.controller.network

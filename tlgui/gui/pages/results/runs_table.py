@@ -20,8 +20,8 @@ from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView, QWidge
 
 from tlgui.core.backbones.catalogue import get_spec
 from tlgui.core.errors import TlguiError
-from tlgui.core.plan.regime import Regime
 from tlgui.core.training.runs import Run
+from tlgui.core.training.summary import epoch_count
 from tlgui.gui.widgets.plain_text import literal_html
 from tlgui.gui.widgets.progress_text import format_duration
 
@@ -53,10 +53,8 @@ def trained_text(run: Run) -> str:
 
 
 def epochs_text(run: Run) -> str:
-    # Each phase (the new head, then a fine-tune) is planned ``config.epochs`` epochs of its own.
-    phases = max(len({stats.phase for stats in run.history}), 1 if run.regime in (None, Regime.HEAD) else 2)
-    return QCoreApplication.translate("RunsTableModel", "{run} of {planned}").format(
-        run=run.epochs_run, planned=run.config.epochs * phases)
+    done, planned = epoch_count(run.history, run.config.epochs)  # as the Train page counted them
+    return QCoreApplication.translate("RunsTableModel", "{run} of {planned}").format(run=done, planned=planned)
 
 
 def accuracy_text(run: Run) -> str:
