@@ -1570,6 +1570,10 @@ Double-click to see why (heatmap).</source>
         <translation>验证照片：{count}</translation>
     </message>
     <message>
+        <source> · interrupted at epoch {epoch}: its model is its new head&apos;s</source>
+        <translation> · 于第 {epoch} 轮中断：保留的是新分类头的模型</translation>
+    </message>
+    <message>
         <source> · stopped by the user</source>
         <translation> · 已被用户停止</translation>
     </message>
@@ -1764,6 +1768,10 @@ Double-click to see why (heatmap).</source>
         <translation>{run}/{planned}</translation>
     </message>
     <message>
+        <source>interrupted</source>
+        <translation>已中断</translation>
+    </message>
+    <message>
         <source>keep</source>
         <translation>保留</translation>
     </message>
@@ -1798,6 +1806,10 @@ Double-click to see why (heatmap).</source>
     <message>
         <source>Stopped by the user; the run kept its best epoch so far.</source>
         <translation>已被用户停止；该运行保留了到当时为止的最佳轮次。</translation>
+    </message>
+    <message>
+        <source>Kept before it ended (the project was saved while it trained, or it did not stop in time), at epoch {epoch}: its model is its new head&apos;s, the best it had made by then.</source>
+        <translation>在结束前即被保留（训练期间保存了项目，或它未能及时停止），到第 {epoch} 轮为止：其模型是新分类头的模型，即当时已有的最佳模型。</translation>
     </message>
     <message>
         <source>The run whose model Classify and Export use</source>

@@ -513,3 +513,86 @@ def test_file_export_offers_onnx_and_reports_its_check(qtbot, window, trained, t
     message = window.statusBar().currentMessage()
     assert "Checked with onnxruntime: top-1 agreement 100.0%" in message
     assert f"on {len(trained.report.predictions)} validation photos" in message
+
+
+# -- a run the window cannot wait for, and a save while a run trains ---------------------------------
+
+
+@pytest.fixture
+def fine_tune_held(qtbot, window, tmp_path, monkeypatch):
+    """A fine-tune (head + last stage, 2 epochs a phase) training in ``window``, its training thread
+    held at the end of its first fine-tune epoch (where no stop can reach it) until the test sets
+    the event: Stop then takes longer than the window waits."""
+    from tlgui.core.plan.regime import Regime
+    from tlgui.gui.pages.train import train_page as train_page_module
+
+    isolate_caches(monkeypatch, tmp_path)
+    write_learnable_classes(tmp_path / "colours", {"red": 8, "blue": 8})
+    fill(window, tmp_path / "colours")
+    controller = window.controller
+    controller.set_config(replace(controller.config, epochs=2, early_stopping_patience=None, freeze_level=1))
+    release, held = threading.Event(), threading.Event()
+    original = train_page_module.ReportingCallback.on_epoch_end
+
+    def on_epoch_end(self, stats):
+        original(self, stats)
+        if stats.phase is not Regime.HEAD:
+            held.set()
+            release.wait(60)  # never forever, whatever happens in the test
+
+    monkeypatch.setattr(train_page_module.ReportingCallback, "on_epoch_end", on_epoch_end)
+    monkeypatch.setattr(tasks, "SHUTDOWN_WAIT_MS", 300)
+    window.train_page.start()
+    qtbot.waitUntil(held.is_set, timeout=120000)
+    qtbot.waitUntil(lambda: len(window.train_page.curves.history) == 3, timeout=10000)  # 2 head + 1 fine-tune
+    assert controller.classifier is not None  # the head's model, in use while the fine-tune goes on
+    yield release
+    release.set()
+    assert tasks.wait_for_abandoned(60000)
+
+
+def questions_answered(monkeypatch, answers: dict[str, Button]) -> list[str]:
+    """Answer each question by its title; returns the titles asked."""
+    asked: list[str] = []
+
+    def question(parent, title, text, *args, **kwargs):
+        asked.append(title)
+        return answers[title]
+
+    monkeypatch.setattr(QMessageBox, "question", staticmethod(question))
+    return asked
+
+
+def test_saving_while_a_run_trains_keeps_it_so_far_and_its_end_replaces_it(
+        qtbot, window, fine_tune_held, tmp_path, monkeypatch):
+    controller, train_page = window.controller, window.train_page
+    path = tmp_path / "mid-run.tlgui"
+    save_dialog_returns(monkeypatch, path)
+    assert window.save() and train_page.busy
+    assert not controller.dirty and len(controller.runs) == 0  # the run is not kept before it ends
+    mid_run = tmp_path / "copy-of-mid-run.tlgui"
+    mid_run.write_bytes(path.read_bytes())
+    saved = load_project(path)
+    assert [(r.id, r.status, r.has_model, r.epochs_run, r.best_epoch <= 2) for r in saved.runs] == [
+        (1, "interrupted", True, 3, True)]
+    assert saved.runs.in_use_id == 1
+
+    fine_tune_held.set()
+    qtbot.waitUntil(lambda: not train_page.busy, timeout=120000)
+    assert controller.dirty  # the run's end is unsaved work
+    assert window.save()
+    ended = load_project(path)
+    assert [(r.id, r.status, r.epochs_run) for r in ended.runs] == [(1, "finished", 4)]  # replaced, not added
+
+    # The save made while it trained opens with that run, its model usable.
+    window.controller.mark_clean()
+    assert window.open_project(mid_run)
+    assert [(r.id, r.status) for r in controller.runs] == [(1, "interrupted")]
+    assert controller.classifier is not None and window.export_action.isEnabled()
+    results = window.results_page
+    row = results.runs_model.row_of(1)
+    from tlgui.gui.pages.results.runs_table import ENDED, EPOCHS
+
+    assert results.runs_model.index(row, ENDED).data() == "interrupted"
+    assert results.runs_model.index(row, EPOCHS).data() == "3 of 4"
+    assert "interrupted at epoch 3" in results.summary.text()

@@ -75,7 +75,7 @@ def test_empty_until_a_model_is_trained(page):
 
 def test_while_a_first_run_fine_tunes_the_empty_page_says_its_head_is_in_use(page, trained):
     _paths, _dataset, result = trained
-    page.controller.offer_early_model(result.classifier)  # the head, handed out before the fine-tune ends
+    page.controller.offer_early_model(result)  # the head, handed out before the fine-tune ends
     assert page.stack.currentWidget() is page.empty and page.empty.text() == TRAINING_TEXT
     page.controller.set_training_result(result)
     assert page.stack.currentWidget() is not page.empty

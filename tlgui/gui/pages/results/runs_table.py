@@ -57,6 +57,15 @@ def epochs_text(run: Run) -> str:
     return QCoreApplication.translate("RunsTableModel", "{run} of {planned}").format(run=done, planned=planned)
 
 
+def ended_text(run: Run) -> str:
+    """How the run ended: the stored value ("finished", "stopped", "interrupted") in the window's words."""
+    if run.interrupted:
+        return QCoreApplication.translate("RunsTableModel", "interrupted")
+    if run.stopped:
+        return QCoreApplication.translate("RunsTableModel", "stopped")
+    return QCoreApplication.translate("RunsTableModel", "finished")
+
+
 def accuracy_text(run: Run) -> str:
     accuracy = run.accuracy
     return "?" if accuracy is None else f"{accuracy:.1%}"
@@ -179,9 +188,7 @@ class RunsTableModel(QAbstractTableModel):
         if column == TIME:
             return format_duration(run.timings.total_s) if run.timings.total_s else "?"
         if column == ENDED:
-            # The stored value ("finished", "stopped") in the window's words.
-            return (QCoreApplication.translate("RunsTableModel", "stopped") if run.stopped
-                    else QCoreApplication.translate("RunsTableModel", "finished"))
+            return ended_text(run)
         return model_text(run)
 
     @staticmethod
@@ -200,6 +207,11 @@ class RunsTableModel(QAbstractTableModel):
         if column == ENDED and run.stopped:
             return QCoreApplication.translate(
                 "RunsTableModel", "Stopped by the user; the run kept its best epoch so far.")
+        if column == ENDED and run.interrupted:
+            return QCoreApplication.translate(
+                "RunsTableModel", "Kept before it ended (the project was saved while it trained, or it did not "
+                "stop in time), at epoch {epoch}: its model is its new head's, the best it had made "
+                "by then.").format(epoch=run.epochs_run)
         return run.title
 
 

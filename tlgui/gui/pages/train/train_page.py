@@ -4,8 +4,8 @@ progress bar, live curves.
 Before Start, the page says how long the chosen level and its alternatives take for these photos
 on this computer (``estimate_plan``, in a second TaskSlot: the first time for a network and device
 it measures, which takes seconds; then it is remembered). A run trains the new head first: as soon
-as that model exists (``on_model_ready``) it becomes the project's classifier, so Classify and
-Export work while the fine-tune goes on; the run's result replaces it at the end.
+as that model exists (``on_head_result``) it becomes the project's classifier, so Classify and
+Export work while the fine-tune goes on, and a save keeps it; the run's result replaces it at the end.
 
 Training runs in a TaskSlot. The engine's callbacks become ``report("progress", event)`` and
 ``report("epoch", stats)`` on the worker thread and arrive here as queued signals, so the window
@@ -30,7 +30,6 @@ from PySide6.QtWidgets import QGroupBox, QHBoxLayout, QLabel, QPushButton, QSpli
 from tlgui.core.backbones.catalogue import get_spec, missing_weights
 from tlgui.core.errors import TlguiError
 from tlgui.core.i18n import run_on
-from tlgui.core.models.classifier import Classifier
 from tlgui.core.plan.durations import duration_text
 from tlgui.core.plan.freeze_plan import FreezePlan, ignored_note, plan_for_dataset, planned_regime
 from tlgui.core.plan.recommend import weigh_time
@@ -66,8 +65,8 @@ class ReportingCallback(TrainingCallback):
     def on_epoch_end(self, stats: EpochStats) -> None:
         self._report("epoch", stats)
 
-    def on_model_ready(self, classifier: Classifier) -> None:
-        self._report("model", classifier)
+    def on_head_result(self, result: TrainResult) -> None:
+        self._report("head", result)
 
 
 def train(*args, **kwargs) -> TrainResult:
@@ -275,6 +274,7 @@ class TrainPage(QWidget):
         self._show_message("")
         self.start_button.setEnabled(False)
         self.progress.start(self.tr("Preparing…"))
+        self.controller.start_run()
         self.busyChanged.emit(True)
         self.slot.start(job, self._on_finished)
 
@@ -294,6 +294,7 @@ class TrainPage(QWidget):
 
     def _on_reported(self, kind: str, payload: object) -> None:
         if kind == "epoch" and isinstance(payload, EpochStats):
+            self.controller.add_run_epoch(payload)
             self.curves.add_epoch(payload)
             values = {"epoch": payload.epoch, "epochs": payload.epochs, "accuracy": f"{payload.val_accuracy:.1%}"}
             if self._fine_tunes:
@@ -304,11 +305,11 @@ class TrainPage(QWidget):
                 text = (self.tr("Epoch {epoch}/{epochs}: validation accuracy {accuracy} — best so far.")
                         if payload.best else self.tr("Epoch {epoch}/{epochs}: validation accuracy {accuracy}."))
             self._show_message(text.format(**values))
-        elif kind == "model" and isinstance(payload, Classifier) and self._fine_tunes:
-            # The head's model, usable now: Classify and Export work while the fine-tune goes on.
-            # (In a run of one phase it is the result itself, which follows at once.)
+        elif kind == "head" and isinstance(payload, TrainResult):
+            # The head's model, usable now: Classify and Export work while the fine-tune goes on,
+            # and a save keeps it. (A run of one phase has no such moment: its result follows.)
             in_use = self.controller.offer_early_model(payload)
-            accuracy = payload.metrics.accuracy
+            accuracy = payload.classifier.metrics.accuracy
             if accuracy is None:
                 ready = self.tr("A usable model is ready (the new head).")
             else:
