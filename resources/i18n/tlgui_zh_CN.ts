@@ -2000,6 +2000,18 @@ Double-click to see why (heatmap).</source>
         <translation>在第一轮训练完成前已停止：没有可保留的模型。</translation>
     </message>
     <message>
+        <source>The run did not stop in time: it was left to end in the background, and its result will not arrive.</source>
+        <translation>该运行未能及时停止：它将在后台自行结束，其结果不会再返回。</translation>
+    </message>
+    <message>
+        <source>It had no usable model yet, so nothing of it was kept.</source>
+        <translation>它还没有可用的模型，因此什么也没有保留。</translation>
+    </message>
+    <message>
+        <source>This project keeps it as far as it had come: {run}, marked interrupted, with the model of its new head (epoch {epoch}, accuracy {accuracy}).</source>
+        <translation>本项目保留了它到当时为止的进度：{run}，标记为已中断，使用其新的分类头的模型（第 {epoch} 轮，准确率 {accuracy}）。</translation>
+    </message>
+    <message>
         <source> (with hand-set layers)</source>
         <translation>（含手动设置的层）</translation>
     </message>

@@ -563,6 +563,64 @@ def questions_answered(monkeypatch, answers: dict[str, Button]) -> list[str]:
     return asked
 
 
+def test_opening_another_project_while_a_run_cannot_stop_keeps_it_and_leaves_train_idle(
+        qtbot, window, fine_tune_held, tmp_path, monkeypatch):
+    """The run does not stop in time: the project it belongs to keeps it as far as it had come (the
+    head's model, in use), the Train page is ready for the next run, and the run's late end reaches
+    no project."""
+    controller, train_page = window.controller, window.train_page
+    other = tmp_path / "other.tlgui"
+    controller_module.ProjectController().save_project(other)
+    first = tmp_path / "first.tlgui"
+    save_dialog_returns(monkeypatch, first)
+    monkeypatch.setattr(QFileDialog, "getOpenFileName", staticmethod(lambda *a, **k: (str(other), "")))
+    asked = questions_answered(monkeypatch, {"Training in progress": Button.Yes, "Unsaved changes": Button.Save})
+    head_model = controller.classifier
+
+    assert window.open_project_dialog()
+    assert asked == ["Training in progress", "Unsaved changes"]
+    assert tasks.abandoned_count() == 1  # it did not stop in time
+    saved = load_project(first)
+    assert [(r.id, r.status, r.has_model, r.epochs_run) for r in saved.runs] == [(1, "interrupted", True, 3)]
+    assert saved.runs.in_use_id == 1 and saved.classifier.class_names == head_model.class_names
+    assert not train_page.busy and not train_page.progress.isVisible()
+
+    qtbot.waitUntil(lambda: controller.path == other, timeout=60000)
+    assert train_page.start_button.isEnabled()  # (the whole window was disabled while the other project was read)
+    fine_tune_held.set()  # the abandoned run goes on to its end, in the background
+    assert tasks.wait_for_abandoned(60000)
+    for _ in range(20):
+        QApplication.processEvents()
+        time.sleep(0.01)
+    assert len(controller.runs) == 0 and controller.classifier is None and not controller.dirty
+    assert train_page.start_button.isEnabled() and not train_page.busy
+
+
+def test_closing_when_a_run_cannot_stop_then_cancelling_leaves_a_usable_train_page(
+        qtbot, window, fine_tune_held, monkeypatch):
+    controller, train_page = window.controller, window.train_page
+    questions_answered(monkeypatch, {"Work in progress": Button.Yes, "Unsaved changes": Button.Cancel})
+    assert not window.close()
+    assert window.isVisible() and tasks.abandoned_count() == 1
+    # The page is idle, says what became of the run, and the project keeps it (unsaved).
+    assert not train_page.busy and train_page.start_button.isEnabled() and not train_page.progress.isVisible()
+    assert train_page.message.text().startswith("The run did not stop in time")
+    assert "Run 1, marked interrupted, with the model of its new head" in train_page.message.text()
+    assert [(r.id, r.status) for r in controller.runs] == [(1, "interrupted")] and controller.runs.in_use_id == 1
+    assert controller.dirty and len(train_page.curves.history) == 3
+
+    fine_tune_held.set()
+    assert tasks.wait_for_abandoned(60000)
+    for _ in range(20):
+        QApplication.processEvents()
+        time.sleep(0.01)
+    assert [r.id for r in controller.runs] == [1]  # its late end changed nothing
+    train_page.start()  # and the next run starts
+    assert train_page.busy
+    train_page.stop()
+    qtbot.waitUntil(lambda: not train_page.busy, timeout=120000)
+
+
 def test_saving_while_a_run_trains_keeps_it_so_far_and_its_end_replaces_it(
         qtbot, window, fine_tune_held, tmp_path, monkeypatch):
     controller, train_page = window.controller, window.train_page

@@ -20,9 +20,9 @@ Conventions for pages:
   them with ``set_training_result``, ``use_run``, ``rename_run``, ``delete_run`` and
   ``set_keep_model``. ``classifier`` is the model of the run in use: Classify and Export use it.
 * A run training is followed from ``start_run`` on (``add_run_epoch``, ``offer_early_model``) until
-  ``set_training_result`` keeps it. Meanwhile ``save_project`` saves it as far as it has come
-  (marked interrupted); the project is unsaved again once the run has something new to keep (its
-  first model, its end).
+  ``set_training_result`` keeps it, or ``keep_run_so_far`` keeps what it has made when it cannot
+  end here. Meanwhile ``save_project`` saves it as far as it has come (marked interrupted); the
+  project is unsaved again once the run has something new to keep (its first model, its end).
 * ``projectReplaced`` comes first when another project (new or opened) replaces the open one: a
   page drops whatever it shows of the old project then (messages, selections).
 * Show problems with ``report_error(message)``; the main window turns ``errorRaised`` into a dialog.
@@ -227,8 +227,8 @@ class ProjectController(QObject):
         self.mark_dirty()
 
     def start_run(self) -> None:
-        """A training run starts: followed until it is kept (``set_training_result``), so that a
-        save meanwhile keeps it as far as it has come."""
+        """A training run starts: followed until it is kept (``set_training_result``,
+        ``keep_run_so_far``), so that a save meanwhile keeps it as far as it has come."""
         self._run_in_progress = RunInProgress()
 
     def add_run_epoch(self, stats: EpochStats) -> None:
@@ -252,6 +252,23 @@ class ProjectController(QObject):
             return False
         self.classifierChanged.emit()
         return True
+
+    def keep_run_so_far(self) -> RunAdded | None:
+        """The run training now will not end where its result could reach the project (the window
+        gave up waiting for it to stop): keep what it has made so far as a run marked interrupted.
+        None when it had no model yet, and nothing is kept."""
+        progress, self._run_in_progress = self._run_in_progress, None
+        run = progress.run(self.runs.next_id()) if progress is not None else None
+        if run is None:
+            return None
+        previous = self.runs.in_use_id
+        added = self.runs.add(run)
+        self.last_result = None  # what the last run returned: this one returned nothing
+        self.runsChanged.emit()
+        if self.runs.in_use_id != previous:
+            self.classifierChanged.emit()
+        self.mark_dirty()
+        return added
 
     def set_training_result(self, result: TrainResult) -> RunAdded:
         """Keep a finished (or stopped) training run in the project; the runs' rule says whether it

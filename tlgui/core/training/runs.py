@@ -5,9 +5,10 @@ every option), its per-epoch curves, timings, the evaluation on its validation p
 matrix, precision and recall, each photo's prediction) and its model. A stopped run is a run like
 any other, marked stopped. ``run_from_result`` makes one from what ``train()`` returns.
 
-A run that has not ended is kept as far as it has come (``RunInProgress``), marked interrupted,
+A run that has not ended is kept as far as it has come (``RunInProgress``), marked interrupted:
 when a project is saved while it trains (``RunHistory.with_run_so_far``; the run itself replaces it
-when it ends). It holds every epoch finished so far and the best model it has handed out, its new
+when it ends), or when it never ends where the project can take it (a window that gave up waiting
+for it to stop). It holds every epoch finished so far and the best model it has handed out, its new
 head's, with that model's evaluation; nothing of it exists before its new head is trained.
 
 ``RunHistory`` is a project's runs, oldest first, and owns their rules, stated here once:

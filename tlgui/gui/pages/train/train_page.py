@@ -6,6 +6,8 @@ on this computer (``estimate_plan``, in a second TaskSlot: the first time for a 
 it measures, which takes seconds; then it is remembered). A run trains the new head first: as soon
 as that model exists (``on_head_result``) it becomes the project's classifier, so Classify and
 Export work while the fine-tune goes on, and a save keeps it; the run's result replaces it at the end.
+A run the window gave up waiting for (``shutdown``) is kept as far as it had come, and the page is
+idle again.
 
 Training runs in a TaskSlot. The engine's callbacks become ``report("progress", event)`` and
 ``report("epoch", stats)`` on the worker thread and arrive here as queued signals, so the window
@@ -169,6 +171,7 @@ class TrainPage(QWidget):
         self.slot.reported.connect(self._on_reported)
         self.slot.failed.connect(self._on_failed)
         self.slot.cancelled.connect(self._on_cancelled)
+        self.slot.abandoned.connect(self._on_abandoned)
         self.slot.done.connect(self._on_done)
         self._writing_config = False
 
@@ -283,11 +286,14 @@ class TrainPage(QWidget):
         self.slot.cancel()
 
     def shutdown(self) -> None:
-        """Stop a run (window closing): the best epoch so far is kept if it stops in time."""
-        self._estimate_timer.stop()
-        self.estimate_slot.shutdown()
+        """Stop a run (window closing, another project opening): the best epoch so far is kept if it
+        stops in time; if not, what it has made so far (``_on_abandoned``). Either way the page is
+        idle after it, ready for another run."""
         self.slot.shutdown()
-        gc.unfreeze()  # _on_done may never come now
+        # After the run: its end asks for a new estimate, which would measure a closing window.
+        self._estimate_timer.stop()
+        self._estimate_again = False
+        self.estimate_slot.shutdown()
 
     def _on_progress(self, event: ProgressEvent) -> None:
         self.progress.follow(event)
@@ -339,6 +345,22 @@ class TrainPage(QWidget):
 
     def _on_cancelled(self) -> None:
         text = self.tr("Stopped before the first epoch finished: there is no model to keep.")
+        self._show_message(text)
+        self.controller.show_status(text)
+
+    def _on_abandoned(self) -> None:
+        added = self.controller.keep_run_so_far()
+        left = self.tr("The run did not stop in time: it was left to end in the background, and its result "
+                       "will not arrive.")
+        if added is None:
+            text = run_on(left, self.tr("It had no usable model yet, so nothing of it was kept."))
+        else:
+            run = added.run
+            self.curves.set_history(run.history)
+            kept = self.tr("This project keeps it as far as it had come: {run}, marked interrupted, with the "
+                           "model of its new head (epoch {epoch}, accuracy {accuracy}).").format(
+                run=run.title, epoch=run.best_epoch, accuracy="?" if run.accuracy is None else f"{run.accuracy:.1%}")
+            text = run_on(left, kept, added.sentences())
         self._show_message(text)
         self.controller.show_status(text)
 
