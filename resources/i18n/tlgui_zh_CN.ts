@@ -1996,6 +1996,10 @@ Double-click to see why (heatmap).</source>
         </translation>
     </message>
     <message>
+        <source>What the run had made is kept as {run}, marked interrupted, with the model of its new head.</source>
+        <translation>该运行已得到的成果保留为 {run}，标记为已中断，使用其新的分类头的模型。</translation>
+    </message>
+    <message>
         <source>Stopped before the first epoch finished: there is no model to keep.</source>
         <translation>在第一轮训练完成前已停止：没有可保留的模型。</translation>
     </message>

@@ -163,6 +163,37 @@ def test_an_engine_error_is_shown_on_the_page(qtbot, pages, tmp_path):
     assert page.start_button.isEnabled()
 
 
+def test_a_fine_tune_that_fails_after_its_head_keeps_the_heads_model(qtbot, pages, monkeypatch):
+    """An unexpected failure in the fine-tune (a GPU out of memory) ends the run without a result:
+    the head's model, in use meanwhile, stays in the project as the run so far; the next Start does
+    not drop it."""
+    model_page, page = pages
+    controller = page.controller
+    model_page.freeze.slider.setValue(1)
+    controller.set_config(replace(controller.config, epochs=2, early_stopping_patience=None))
+    real_train = train_page_module.train
+
+    def train_then_fail(*args, callbacks, **kwargs):
+        class FailInFineTune(type(callbacks[0])):
+            def on_epoch_end(self, stats):
+                super().on_epoch_end(stats)
+                if stats.phase is not Regime.HEAD:
+                    raise RuntimeError("CUDA out of memory")
+
+        return real_train(*args, callbacks=[FailInFineTune(callbacks[0]._report)], **kwargs)
+
+    monkeypatch.setattr(train_page_module, "train", train_then_fail)
+    errors: list[str] = []
+    controller.errorRaised.connect(errors.append)
+    page.start()
+    qtbot.waitUntil(lambda: not page.busy, timeout=120000)
+
+    assert errors and errors[0].startswith("RuntimeError: CUDA out of memory")
+    assert "is kept as Run 1, marked interrupted, with the model of its new head" in errors[0]
+    assert [(r.id, r.status, r.has_model, r.epochs_run) for r in controller.runs] == [(1, "interrupted", True, 3)]
+    assert controller.classifier is controller.runs.get(1).classifier and page.start_button.isEnabled()
+
+
 def test_the_network_is_copied_by_the_run_not_on_the_gui_thread(qtbot, pages, monkeypatch):
     model_page, page = pages
     controller = page.controller

@@ -254,8 +254,8 @@ class ProjectController(QObject):
         return True
 
     def keep_run_so_far(self) -> RunAdded | None:
-        """The run training now will not end where its result could reach the project (the window
-        gave up waiting for it to stop): keep what it has made so far as a run marked interrupted.
+        """The run training now ended without a result the project could take (the window gave up
+        waiting for it to stop; it failed): keep what it had made so far as a run marked interrupted.
         None when it had no model yet, and nothing is kept."""
         progress, self._run_in_progress = self._run_in_progress, None
         run = progress.run(self.runs.next_id()) if progress is not None else None

@@ -340,10 +340,17 @@ class TrainPage(QWidget):
         self.controller.show_status(text)
 
     def _on_failed(self, message: str, _details: str) -> None:
+        # A fine-tune that failed after its head was trained: the head's model (in use meanwhile) stays.
+        added = self.controller.keep_run_so_far()
+        if added is not None:
+            message = run_on(message, self.tr(
+                "What the run had made is kept as {run}, marked interrupted, with the model of its new head."
+            ).format(run=added.run.title), added.sentences())
         self._show_message(message, error=True)
         self.controller.report_error(message)
 
     def _on_cancelled(self) -> None:
+        self.controller.keep_run_so_far()  # nothing to keep (no epoch finished): the run is no longer followed
         text = self.tr("Stopped before the first epoch finished: there is no model to keep.")
         self._show_message(text)
         self.controller.show_status(text)
