@@ -1570,6 +1570,10 @@ Double-click to see why (heatmap).</source>
         <translation>验证照片：{count}</translation>
     </message>
     <message>
+        <source> · interrupted at epoch {epoch}: its model is its new head&apos;s</source>
+        <translation> · 于第 {epoch} 轮中断：保留的是新分类头的模型</translation>
+    </message>
+    <message>
         <source> · stopped by the user</source>
         <translation> · 已被用户停止</translation>
     </message>
@@ -1764,6 +1768,10 @@ Double-click to see why (heatmap).</source>
         <translation>{run}/{planned}</translation>
     </message>
     <message>
+        <source>interrupted</source>
+        <translation>已中断</translation>
+    </message>
+    <message>
         <source>keep</source>
         <translation>保留</translation>
     </message>
@@ -1798,6 +1806,10 @@ Double-click to see why (heatmap).</source>
     <message>
         <source>Stopped by the user; the run kept its best epoch so far.</source>
         <translation>已被用户停止；该运行保留了到当时为止的最佳轮次。</translation>
+    </message>
+    <message>
+        <source>Kept before it ended (the project was saved while it trained, or it did not stop in time), at epoch {epoch}: its model is its new head&apos;s, the best it had made by then.</source>
+        <translation>在结束前即被保留（训练期间保存了项目，或它未能及时停止），到第 {epoch} 轮为止：其模型是新分类头的模型，即当时已有的最佳模型。</translation>
     </message>
     <message>
         <source>The run whose model Classify and Export use</source>
@@ -1984,8 +1996,24 @@ Double-click to see why (heatmap).</source>
         </translation>
     </message>
     <message>
+        <source>What the run had made is kept as {run}, marked interrupted, with the model of its new head.</source>
+        <translation>该运行已得到的成果保留为 {run}，标记为已中断，使用其新的分类头的模型。</translation>
+    </message>
+    <message>
         <source>Stopped before the first epoch finished: there is no model to keep.</source>
         <translation>在第一轮训练完成前已停止：没有可保留的模型。</translation>
+    </message>
+    <message>
+        <source>The run did not stop in time: it was left to end in the background, and its result will not arrive.</source>
+        <translation>该运行未能及时停止：它将在后台自行结束，其结果不会再返回。</translation>
+    </message>
+    <message>
+        <source>It had no usable model yet, so nothing of it was kept.</source>
+        <translation>它还没有可用的模型，因此什么也没有保留。</translation>
+    </message>
+    <message>
+        <source>This project keeps it as far as it had come: {run}, marked interrupted, with the model of its new head (epoch {epoch}, accuracy {accuracy}).</source>
+        <translation>本项目保留了它到当时为止的进度：{run}，标记为已中断，使用其新的分类头的模型（第 {epoch} 轮，准确率 {accuracy}）。</translation>
     </message>
     <message>
         <source> (with hand-set layers)</source>

@@ -20,7 +20,7 @@ from tlgui.core.data.bins import DataSet
 from tlgui.core.errors import ModelFileError, TlguiError
 from tlgui.core.models.modelfile import classifier_to_bytes
 from tlgui.core.plan.regime import Regime
-from tlgui.core.progress import CancelToken
+from tlgui.core.progress import CancelToken, Phase
 from tlgui.core.project import (
     MODEL_MEMBER,
     PROJECT_JSON,
@@ -39,12 +39,14 @@ from tlgui.core.training.runs import (
     MAX_MARKED_RUNS,
     Run,
     RunHistory,
+    RunInProgress,
     RunStatus,
     bounded_predictions,
     model_size_estimate,
     run_from_result,
     validation_key,
 )
+from tlgui.core.training.summary import epoch_count
 from tlgui.core.training.trainer import TrainConfig, train
 
 BACKBONE = "efficientnet_lite0"
@@ -282,6 +284,67 @@ def test_runs_round_trip_through_the_project_file(photos, finished, stopped, tmp
     assert names[0] == PROJECT_JSON and MODEL_MEMBER not in names
     assert sum(name.endswith(".safetensors") for name in names) == MAX_KEPT_MODELS
     assert run_document_member(3) in names and run_model_member(3) not in names
+
+
+class SavesMidRun(TrainingCallback):
+    """Follows a run as the window does (``RunInProgress``) and saves the project, with the run so
+    far, after epoch ``save_after``; then stops the run."""
+
+    def __init__(self, project: Project, path: Path, save_after: int, token: CancelToken):
+        self.project, self.path, self.save_after, self.token = project, path, save_after, token
+        self.progress = RunInProgress()
+        self.messages: list[str] = []
+
+    def on_progress(self, event):
+        if event.phase is Phase.TRAIN and event.message:
+            self.messages.append(event.message)
+
+    def on_epoch_end(self, stats):
+        self.progress.add_epoch(stats)
+        if stats.epoch == self.save_after:
+            save_project(replace(self.project, runs=self.project.runs.with_run_so_far(self.progress)), self.path)
+            self.token.cancel()
+
+    def on_head_result(self, result):
+        self.progress.set_head_result(result)
+
+
+def test_a_run_saved_while_it_fine_tunes_reopens_interrupted_with_its_heads_model(photos, cache, bundled_network,
+                                                                               finished, tmp_path):
+    earlier = RunHistory()
+    earlier.add_result(scored(finished, 0.25, elsewhere=True))  # checked on other photos: stays in use
+    project = Project(photos, BACKBONE, TrainConfig(), earlier)
+    path = tmp_path / "mid-run.tlgui"
+    token = CancelToken()
+    follower = SavesMidRun(project, path, save_after=3, token=token)
+    config = TrainConfig(epochs=2, freeze_level=1, early_stopping_patience=None, device="cpu")
+    result = train(photos, config, backbone=bundled_network, callbacks=[follower], cancel=token, cache=cache)
+    assert [s.epoch for s in result.history] == [1, 2, 3] and result.regime is Regime.PARTIAL
+
+    # The project's own runs did not change; the file holds the run so far, as its newest run.
+    assert [r.id for r in earlier] == [1] and earlier.get(1).has_model
+    opened = load_project(path)
+    assert [r.id for r in opened.runs] == [1, 2] and opened.runs.in_use_id == 1
+    run = opened.runs.get(2)
+    head = follower.progress.head_result
+    assert run.status is RunStatus.INTERRUPTED and run.interrupted and not run.stopped
+    assert [s.epoch for s in run.history] == [1, 2, 3] and run.epochs_run == 3  # the epoch it reached
+    assert run.best_epoch == head.best_epoch <= 2 and run.regime is Regime.HEAD and run.freeze_level == 0
+    assert run.report.predictions == head.report.predictions and run.validation_key == validation_key(
+        head.report.predictions)
+    assert run.has_model and run.classifier.class_names == head.classifier.class_names
+    x = torch.randn(2, 3, 224, 224, generator=torch.Generator().manual_seed(0))
+    with torch.inference_mode():
+        assert torch.equal(run.classifier.network.eval()(x), head.classifier.network.eval()(x))
+    # Its epochs are counted across the run, in the progress messages too (not "1/2" of the fine-tune).
+    assert "Training epoch 3/4: fine-tuning head + last 1 stage" in follower.messages
+    assert epoch_count(run.history, run.config.epochs) == (3, 4)
+
+
+def test_a_run_in_progress_without_a_model_adds_nothing():
+    runs = RunHistory()
+    assert RunInProgress().run(1) is None
+    assert len(runs.with_run_so_far(RunInProgress())) == 0
 
 
 def _version_1_file(path: Path, dataset: DataSet, model: bytes | None) -> None:

@@ -189,14 +189,14 @@ def test_a_csv_that_cannot_be_written_is_reported_with_its_name(page, tmp_path):
 
 def test_a_runs_early_model_is_named_as_such(page, trained):
     # The head-first phase hands out a usable model before the run exists: no "(?, in use)".
-    assert page.controller.offer_early_model(trained.classifier)
+    assert page.controller.offer_early_model(trained)
     text = page.model_label.text()
     assert "the new head of the run now training" in text and "?" not in text
 
 
 def test_answers_cleared_by_a_new_model_in_use_say_so(qtbot, page, trained, new_photos):
     """A run that ends replaces the early model the photos were classified with."""
-    assert page.controller.offer_early_model(trained.classifier)
+    assert page.controller.offer_early_model(trained)
     with qtbot.waitSignal(page.predictionsReady, timeout=60000):
         assert _drop(page, [new_photos["red"][0]])
     assert page.predictions

@@ -513,3 +513,144 @@ def test_file_export_offers_onnx_and_reports_its_check(qtbot, window, trained, t
     message = window.statusBar().currentMessage()
     assert "Checked with onnxruntime: top-1 agreement 100.0%" in message
     assert f"on {len(trained.report.predictions)} validation photos" in message
+
+
+# -- a run the window cannot wait for, and a save while a run trains ---------------------------------
+
+
+@pytest.fixture
+def fine_tune_held(qtbot, window, tmp_path, monkeypatch):
+    """A fine-tune (head + last stage, 2 epochs a phase) training in ``window``, its training thread
+    held at the end of its first fine-tune epoch (where no stop can reach it) until the test sets
+    the event: Stop then takes longer than the window waits."""
+    from tlgui.core.plan.regime import Regime
+    from tlgui.gui.pages.train import train_page as train_page_module
+
+    isolate_caches(monkeypatch, tmp_path)
+    write_learnable_classes(tmp_path / "colours", {"red": 8, "blue": 8})
+    fill(window, tmp_path / "colours")
+    controller = window.controller
+    controller.set_config(replace(controller.config, epochs=2, early_stopping_patience=None, freeze_level=1))
+    release, held = threading.Event(), threading.Event()
+    original = train_page_module.ReportingCallback.on_epoch_end
+
+    def on_epoch_end(self, stats):
+        original(self, stats)
+        if stats.phase is not Regime.HEAD:
+            held.set()
+            release.wait(60)  # never forever, whatever happens in the test
+
+    monkeypatch.setattr(train_page_module.ReportingCallback, "on_epoch_end", on_epoch_end)
+    monkeypatch.setattr(tasks, "SHUTDOWN_WAIT_MS", 300)
+    window.train_page.start()
+    qtbot.waitUntil(held.is_set, timeout=120000)
+    qtbot.waitUntil(lambda: len(window.train_page.curves.history) == 3, timeout=10000)  # 2 head + 1 fine-tune
+    assert controller.classifier is not None  # the head's model, in use while the fine-tune goes on
+    yield release
+    release.set()
+    assert tasks.wait_for_abandoned(60000)
+
+
+def questions_answered(monkeypatch, answers: dict[str, Button]) -> list[str]:
+    """Answer each question by its title; returns the titles asked."""
+    asked: list[str] = []
+
+    def question(parent, title, text, *args, **kwargs):
+        asked.append(title)
+        return answers[title]
+
+    monkeypatch.setattr(QMessageBox, "question", staticmethod(question))
+    return asked
+
+
+def test_opening_another_project_while_a_run_cannot_stop_keeps_it_and_leaves_train_idle(
+        qtbot, window, fine_tune_held, tmp_path, monkeypatch):
+    """The run does not stop in time: the project it belongs to keeps it as far as it had come (the
+    head's model, in use), the Train page is ready for the next run, and the run's late end reaches
+    no project."""
+    controller, train_page = window.controller, window.train_page
+    other = tmp_path / "other.tlgui"
+    controller_module.ProjectController().save_project(other)
+    first = tmp_path / "first.tlgui"
+    save_dialog_returns(monkeypatch, first)
+    monkeypatch.setattr(QFileDialog, "getOpenFileName", staticmethod(lambda *a, **k: (str(other), "")))
+    asked = questions_answered(monkeypatch, {"Training in progress": Button.Yes, "Unsaved changes": Button.Save})
+    head_model = controller.classifier
+
+    assert window.open_project_dialog()
+    assert asked == ["Training in progress", "Unsaved changes"]
+    assert tasks.abandoned_count() == 1  # it did not stop in time
+    saved = load_project(first)
+    assert [(r.id, r.status, r.has_model, r.epochs_run) for r in saved.runs] == [(1, "interrupted", True, 3)]
+    assert saved.runs.in_use_id == 1 and saved.classifier.class_names == head_model.class_names
+    assert not train_page.busy and not train_page.progress.isVisible()
+
+    qtbot.waitUntil(lambda: controller.path == other, timeout=60000)
+    assert train_page.start_button.isEnabled()  # (the whole window was disabled while the other project was read)
+    fine_tune_held.set()  # the abandoned run goes on to its end, in the background
+    assert tasks.wait_for_abandoned(60000)
+    for _ in range(20):
+        QApplication.processEvents()
+        time.sleep(0.01)
+    assert len(controller.runs) == 0 and controller.classifier is None and not controller.dirty
+    assert train_page.start_button.isEnabled() and not train_page.busy
+
+
+def test_closing_when_a_run_cannot_stop_then_cancelling_leaves_a_usable_train_page(
+        qtbot, window, fine_tune_held, monkeypatch):
+    controller, train_page = window.controller, window.train_page
+    questions_answered(monkeypatch, {"Work in progress": Button.Yes, "Unsaved changes": Button.Cancel})
+    assert not window.close()
+    assert window.isVisible() and tasks.abandoned_count() == 1
+    # The page is idle, says what became of the run, and the project keeps it (unsaved).
+    assert not train_page.busy and train_page.start_button.isEnabled() and not train_page.progress.isVisible()
+    assert train_page.message.text().startswith("The run did not stop in time")
+    assert "Run 1, marked interrupted, with the model of its new head" in train_page.message.text()
+    assert [(r.id, r.status) for r in controller.runs] == [(1, "interrupted")] and controller.runs.in_use_id == 1
+    assert controller.dirty and len(train_page.curves.history) == 3
+
+    fine_tune_held.set()
+    assert tasks.wait_for_abandoned(60000)
+    for _ in range(20):
+        QApplication.processEvents()
+        time.sleep(0.01)
+    assert [r.id for r in controller.runs] == [1]  # its late end changed nothing
+    train_page.start()  # and the next run starts
+    assert train_page.busy
+    train_page.stop()
+    qtbot.waitUntil(lambda: not train_page.busy, timeout=120000)
+
+
+def test_saving_while_a_run_trains_keeps_it_so_far_and_its_end_replaces_it(
+        qtbot, window, fine_tune_held, tmp_path, monkeypatch):
+    controller, train_page = window.controller, window.train_page
+    path = tmp_path / "mid-run.tlgui"
+    save_dialog_returns(monkeypatch, path)
+    assert window.save() and train_page.busy
+    assert not controller.dirty and len(controller.runs) == 0  # the run is not kept before it ends
+    mid_run = tmp_path / "copy-of-mid-run.tlgui"
+    mid_run.write_bytes(path.read_bytes())
+    saved = load_project(path)
+    assert [(r.id, r.status, r.has_model, r.epochs_run, r.best_epoch <= 2) for r in saved.runs] == [
+        (1, "interrupted", True, 3, True)]
+    assert saved.runs.in_use_id == 1
+
+    fine_tune_held.set()
+    qtbot.waitUntil(lambda: not train_page.busy, timeout=120000)
+    assert controller.dirty  # the run's end is unsaved work
+    assert window.save()
+    ended = load_project(path)
+    assert [(r.id, r.status, r.epochs_run) for r in ended.runs] == [(1, "finished", 4)]  # replaced, not added
+
+    # The save made while it trained opens with that run, its model usable.
+    window.controller.mark_clean()
+    assert window.open_project(mid_run)
+    assert [(r.id, r.status) for r in controller.runs] == [(1, "interrupted")]
+    assert controller.classifier is not None and window.export_action.isEnabled()
+    results = window.results_page
+    row = results.runs_model.row_of(1)
+    from tlgui.gui.pages.results.runs_table import ENDED, EPOCHS
+
+    assert results.runs_model.index(row, ENDED).data() == "interrupted"
+    assert results.runs_model.index(row, EPOCHS).data() == "3 of 4"
+    assert "interrupted at epoch 3" in results.summary.text()

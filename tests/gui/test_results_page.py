@@ -75,7 +75,7 @@ def test_empty_until_a_model_is_trained(page):
 
 def test_while_a_first_run_fine_tunes_the_empty_page_says_its_head_is_in_use(page, trained):
     _paths, _dataset, result = trained
-    page.controller.offer_early_model(result.classifier)  # the head, handed out before the fine-tune ends
+    page.controller.offer_early_model(result)  # the head, handed out before the fine-tune ends
     assert page.stack.currentWidget() is page.empty and page.empty.text() == TRAINING_TEXT
     page.controller.set_training_result(result)
     assert page.stack.currentWidget() is not page.empty
@@ -258,20 +258,34 @@ def test_a_run_from_an_older_project_shows_its_stored_scores(page, trained, tmp_
     assert page.stack.currentWidget() is page.empty and page.summary.text() == ""
 
 
-def test_a_fine_tune_plans_its_epochs_per_phase(page, trained):
+def test_a_runs_epochs_are_counted_across_its_phases_as_the_train_page_counts_them(page, trained):
+    """One count for a run (``summary.epoch_count``): epochs numbered across the new head's phase and
+    the fine-tune's, of the plan the run's epochs reported ("Epoch 2/6 (the new head)" on the Train
+    page is "2 of 6" here)."""
     from tlgui.core.plan.regime import Regime
+    from tlgui.core.training.summary import EpochStats
     from tlgui.gui.pages.results.runs_table import epochs_text
 
     _paths, dataset, result = trained
     page.controller.set_dataset(dataset)
     page.controller.set_training_result(result)
     run = page.controller.runs.runs[-1]
-    head_only = replace(run, regime=Regime.HEAD, config=replace(run.config, epochs=3),
-                        history=[replace(stats, phase=Regime.HEAD) for stats in run.history[:3]])
+
+    def epochs(phases: list[Regime], planned: list[int]) -> list[EpochStats]:
+        return [EpochStats(epoch=i + 1, epochs=plan, train_loss=0.5, val_loss=0.5, val_accuracy=0.8, seconds=1.0,
+                           learning_rate=0.001, phase=phase) for i, (phase, plan) in enumerate(zip(phases, planned, strict=True))]
+
+    three = replace(run.config, epochs=3)
+    head_only = replace(run, regime=Regime.HEAD, config=three, history=epochs([Regime.HEAD] * 3, [3] * 3))
     assert epochs_text(head_only) == "3 of 3"
     # Three epochs of the head, then three of the fine-tune: six of the six planned, not "6 of 3".
-    fine_tune = replace(head_only, regime=Regime.PARTIAL,
-                        history=head_only.history + [replace(stats, phase=Regime.PARTIAL) for stats in head_only.history])
+    fine_tune = replace(run, regime=Regime.PARTIAL, config=three,
+                        history=epochs([Regime.HEAD] * 3 + [Regime.PARTIAL] * 3, [6] * 6))
     assert epochs_text(fine_tune) == "6 of 6"
-    # Stopped in its head phase, a planned fine-tune still counts both phases.
-    assert epochs_text(replace(fine_tune, history=head_only.history[:2])) == "2 of 6"
+    # Stopped in its head phase, a planned fine-tune keeps the head's model (its regime is the
+    # head's) and still counts the epochs it planned: the Train page said "Epoch 2/6 (the new head)".
+    stopped_in_head = replace(run, regime=Regime.HEAD, config=three, history=epochs([Regime.HEAD] * 2, [6] * 2))
+    assert epochs_text(stopped_in_head) == "2 of 6"
+    # A head phase that stopped early (no further improvement) shortens the run it is part of.
+    early = replace(fine_tune, history=epochs([Regime.HEAD] * 2 + [Regime.PARTIAL] * 3, [6, 6, 5, 5, 5]))
+    assert epochs_text(early) == "5 of 5"

@@ -25,7 +25,7 @@ def slot(qtbot):
 
 def record(slot: TaskSlot) -> list[tuple]:
     events: list[tuple] = []
-    for name in ("progress", "reported", "failed", "cancelled", "done", "busyChanged"):
+    for name in ("progress", "reported", "failed", "cancelled", "abandoned", "done", "busyChanged"):
         getattr(slot, name).connect(lambda *args, n=name: events.append((n, *args)))
     return events
 
@@ -167,6 +167,32 @@ def test_shutdown_gives_up_on_a_stuck_job_and_drops_its_answers(qtbot, slot):
     qtbot.waitUntil(lambda: not slot.busy, timeout=10000)
     assert answers == ["new"]
     assert tasks.abandoned_count() == 0
+
+
+def test_an_abandoned_job_ends_for_its_owner_with_what_it_reported_while_shutdown_waited(qtbot, slot):
+    """Its owner keeps what it reported (a run's epochs, its first model) and is told it was
+    abandoned, then ``done`` as after any ending: a page re-enables its Start button there."""
+    events = record(slot)
+    release = threading.Event()
+    answers: list[object] = []
+
+    def job(token, report):
+        while not token.cancelled:
+            time.sleep(0.01)
+        report("epoch", 7)  # while shutdown waits
+        release.wait(30)  # then one long call that cannot look at the token
+        return "late"
+
+    slot.start(job, answers.append)
+    try:
+        assert not slot.shutdown(300)
+        assert [e[0] for e in events] == ["busyChanged", "reported", "abandoned", "done", "busyChanged"]
+        assert events[1][1:] == ("epoch", 7) and events[-1] == ("busyChanged", False) and not slot.busy
+    finally:
+        release.set()
+    assert tasks.wait_for_abandoned(10000)
+    qtbot.wait(50)
+    assert answers == [] and len(events) == 5  # its late answer never arrives
 
 
 def test_shutdown_of_an_idle_slot_is_immediate(slot):

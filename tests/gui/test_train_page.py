@@ -163,6 +163,37 @@ def test_an_engine_error_is_shown_on_the_page(qtbot, pages, tmp_path):
     assert page.start_button.isEnabled()
 
 
+def test_a_fine_tune_that_fails_after_its_head_keeps_the_heads_model(qtbot, pages, monkeypatch):
+    """An unexpected failure in the fine-tune (a GPU out of memory) ends the run without a result:
+    the head's model, in use meanwhile, stays in the project as the run so far; the next Start does
+    not drop it."""
+    model_page, page = pages
+    controller = page.controller
+    model_page.freeze.slider.setValue(1)
+    controller.set_config(replace(controller.config, epochs=2, early_stopping_patience=None))
+    real_train = train_page_module.train
+
+    def train_then_fail(*args, callbacks, **kwargs):
+        class FailInFineTune(type(callbacks[0])):
+            def on_epoch_end(self, stats):
+                super().on_epoch_end(stats)
+                if stats.phase is not Regime.HEAD:
+                    raise RuntimeError("CUDA out of memory")
+
+        return real_train(*args, callbacks=[FailInFineTune(callbacks[0]._report)], **kwargs)
+
+    monkeypatch.setattr(train_page_module, "train", train_then_fail)
+    errors: list[str] = []
+    controller.errorRaised.connect(errors.append)
+    page.start()
+    qtbot.waitUntil(lambda: not page.busy, timeout=120000)
+
+    assert errors and errors[0].startswith("RuntimeError: CUDA out of memory")
+    assert "is kept as Run 1, marked interrupted, with the model of its new head" in errors[0]
+    assert [(r.id, r.status, r.has_model, r.epochs_run) for r in controller.runs] == [(1, "interrupted", True, 3)]
+    assert controller.classifier is controller.runs.get(1).classifier and page.start_button.isEnabled()
+
+
 def test_the_network_is_copied_by_the_run_not_on_the_gui_thread(qtbot, pages, monkeypatch):
     model_page, page = pages
     controller = page.controller
@@ -261,6 +292,44 @@ def test_a_fine_tune_hands_out_the_head_first_and_the_curves_mark_the_phases(qtb
     assert [s.phase for s in result.history] == [Regime.HEAD] * 2 + [Regime.PARTIAL] * 2
     assert page.curves.phase_boundaries() == [2.5]
     assert "best epoch" in page.message.text() and "a usable model after" in page.message.text()
+
+
+def test_a_fine_tune_stopped_in_its_head_phase_is_counted_alike_on_train_and_results(qtbot, pages, monkeypatch):
+    """One count of a run's epochs, across its phases: the progress bar, the epoch's message and the
+    Results page's Epochs column say "2 of 6" of a fine-tune (3 epochs a phase) stopped after its
+    head's second epoch; they said "2/3", "2/6" and "2 of 3"."""
+    from tlgui.gui.pages.results.runs_table import epochs_text
+
+    model_page, page = pages
+    controller = page.controller
+    model_page.freeze.slider.setValue(1)  # the head and the last stage
+    controller.set_config(replace(controller.config, epochs=3, early_stopping_patience=None))
+    release, held = threading.Event(), threading.Event()
+    original = train_page_module.ReportingCallback.on_epoch_end
+
+    def on_epoch_end(self, stats):
+        original(self, stats)
+        if stats.epoch == 2:
+            held.set()
+            release.wait(60)
+
+    monkeypatch.setattr(train_page_module.ReportingCallback, "on_epoch_end", on_epoch_end)
+    shown: list[str] = []
+    page.progress.bar.valueChanged.connect(lambda _v: shown.append(page.progress.text()))
+    page.start()
+    try:
+        qtbot.waitUntil(lambda: held.is_set() and len(page.curves.history) == 2, timeout=120000)
+        assert page.message.text().startswith("Epoch 2/6 (the new head): validation accuracy")
+        page.stop()
+    finally:
+        release.set()
+    qtbot.waitUntil(lambda: not page.busy, timeout=60000)
+
+    training = [text for text in shown if text.startswith("Training epoch")]
+    assert training and all(text.startswith(("Training epoch 1/6: the new head", "Training epoch 2/6: the new head"))
+                            for text in training)
+    run = controller.runs.newest
+    assert run.stopped and run.regime is Regime.HEAD and epochs_text(run) == "2 of 6"
 
 
 def test_the_page_says_how_long_each_level_takes_before_start(qtbot, pages, monkeypatch, tmp_path):

@@ -459,6 +459,7 @@ def cmd_inspect(args) -> int:
 
 def _inspect_project(path: Path) -> int:
     from tlgui.core.project import load_project
+    from tlgui.core.training.summary import epoch_count
 
     project = load_project(path)
     counts = project.dataset.class_counts()
@@ -470,11 +471,12 @@ def _inspect_project(path: Path) -> int:
     print(f"Runs:        {len(runs)}" + (f" (in use: {in_use})" if in_use is not None else " (none in use)"))
     for run in runs:
         accuracy = "?" if run.accuracy is None else f"{run.accuracy:.1%}"
+        done, planned = epoch_count(run.history, run.config.epochs)
         regime = run.regime.title if run.regime is not None else "?"
         model = "model kept" if run.has_model else "model let go"
         print(f"  {'*' if run.id == in_use else ' '} {run.id:>3}  {shown(run.name)}  "
               f"{run.created.astimezone():%Y-%m-%d %H:%M}  {shown(run.backbone_id)}, {regime}, "
-              f"{run.epochs_run} of {run.config.epochs} epochs, {accuracy}, {run.status}, {model}")
+              f"{done} of {planned} epochs, {accuracy}, {run.status}, {model}")
     return 0
 
 

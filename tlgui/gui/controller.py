@@ -19,6 +19,10 @@ Conventions for pages:
 * Runs live in ``runs`` (``tlgui.core.training.runs.RunHistory``, which owns their rules); change
   them with ``set_training_result``, ``use_run``, ``rename_run``, ``delete_run`` and
   ``set_keep_model``. ``classifier`` is the model of the run in use: Classify and Export use it.
+* A run training is followed from ``start_run`` on (``add_run_epoch``, ``offer_early_model``) until
+  ``set_training_result`` keeps it, or ``keep_run_so_far`` keeps what it has made when it cannot
+  end here. Meanwhile ``save_project`` saves it as far as it has come (marked interrupted); the
+  project is unsaved again once the run has something new to keep (its first model, its end).
 * ``projectReplaced`` comes first when another project (new or opened) replaces the open one: a
   page drops whatever it shows of the old project then (messages, selections).
 * Show problems with ``report_error(message)``; the main window turns ``errorRaised`` into a dialog.
@@ -40,13 +44,14 @@ from tlgui.core.backbones.bundled import DEFAULT_BACKBONE
 from tlgui.core.data.bins import DataSet
 from tlgui.core.files.versions import PROJECT_SUFFIX, with_suffix
 from tlgui.core.training.config import TrainConfig
-from tlgui.core.training.runs import Run, RunAdded, RunHistory
+from tlgui.core.training.runs import Run, RunAdded, RunHistory, RunInProgress
 
 if TYPE_CHECKING:
     from tlgui.core.backbones.staged import StagedNetwork
     from tlgui.core.files.stamps import FileStamp
     from tlgui.core.models.classifier import Classifier
     from tlgui.core.project import Project
+    from tlgui.core.training.summary import EpochStats
     from tlgui.core.training.trainer import TrainResult
 
 # Edits of the bins that Edit > Undo can take back.
@@ -103,8 +108,8 @@ class ProjectController(QObject):
         self.network: StagedNetwork | None = None
         self.config: TrainConfig = TrainConfig()
         self.runs: RunHistory = RunHistory()
-        # A running training's first usable model (its head), until the run itself is kept.
-        self._early_model: Classifier | None = None
+        # The run training now (what it has made so far), until it is kept in ``runs``.
+        self._run_in_progress: RunInProgress | None = None
         self.last_result: TrainResult | None = None
         self.path: Path | None = None
         # ``path`` as it was when opened or last saved here (a save checks nobody changed it since).
@@ -135,7 +140,7 @@ class ProjectController(QObject):
         run = self.runs.in_use
         if run is not None:
             return run.classifier
-        return self._early_model
+        return self._run_in_progress.classifier if self._run_in_progress is not None else None
 
     @property
     def run_in_use(self) -> Run | None:
@@ -221,23 +226,55 @@ class ProjectController(QObject):
         self.configChanged.emit()
         self.mark_dirty()
 
-    def offer_early_model(self, classifier: Classifier) -> bool:
-        """A training run's first usable model (the trained head, before the fine-tune ends).
+    def start_run(self) -> None:
+        """A training run starts: followed until it is kept (``set_training_result``,
+        ``keep_run_so_far``), so that a save meanwhile keeps it as far as it has come."""
+        self._run_in_progress = RunInProgress()
+
+    def add_run_epoch(self, stats: EpochStats) -> None:
+        """An epoch the run training now has finished."""
+        if self._run_in_progress is not None:
+            self._run_in_progress.add_epoch(stats)
+
+    def offer_early_model(self, head: TrainResult) -> bool:
+        """The run training now has trained its new head: its first usable model, before the
+        fine-tune ends (``head`` is the run as it would end now, the engine's ``on_head_result``).
 
         It is what Classify and Export use only while no run is in use: a run in use stays so until
-        the new run is kept and the runs' rule decides. True when it is now the model in use.
+        the new run is kept and the runs' rule decides. A save keeps it from now on, so the project
+        has unsaved work. True when it is now the model in use.
         """
-        self._early_model = classifier
+        if self._run_in_progress is None:
+            self._run_in_progress = RunInProgress()
+        self._run_in_progress.set_head_result(head)
+        self.mark_dirty()
         if self.runs.in_use is not None:
             return False
         self.classifierChanged.emit()
         return True
 
+    def keep_run_so_far(self) -> RunAdded | None:
+        """The run training now ended without a result the project could take (the window gave up
+        waiting for it to stop; it failed): keep what it had made so far as a run marked interrupted.
+        None when it had no model yet, and nothing is kept."""
+        progress, self._run_in_progress = self._run_in_progress, None
+        run = progress.run(self.runs.next_id()) if progress is not None else None
+        if run is None:
+            return None
+        previous = self.runs.in_use_id
+        added = self.runs.add(run)
+        self.last_result = None  # what the last run returned: this one returned nothing
+        self.runsChanged.emit()
+        if self.runs.in_use_id != previous:
+            self.classifierChanged.emit()
+        self.mark_dirty()
+        return added
+
     def set_training_result(self, result: TrainResult) -> RunAdded:
         """Keep a finished (or stopped) training run in the project; the runs' rule says whether it
         goes in use. The returned ``RunAdded`` says what happened, in sentences too."""
         previous = self.runs.in_use_id
-        self._early_model = None
+        self._run_in_progress = None
         added = self.runs.add_result(result)
         self.last_result = result
         self.runsChanged.emit()
@@ -335,8 +372,10 @@ class ProjectController(QObject):
         # Only the project's own file: another one was chosen in a dialog that asked about replacing it.
         own_file = self.path is not None and target == with_suffix(self.path, PROJECT_SUFFIX)
         opened_as = self._file_stamp if own_file and not replace_changed else None
+        # A run still training is saved as far as it has come; it replaces that record when it ends.
+        runs = self.runs.with_run_so_far(self._run_in_progress) if self._run_in_progress is not None else self.runs
         self._file_stamp = _save_project_file(target, opened_as, dataset=self.dataset, backbone_id=self.backbone_id,
-                                              config=self.config, runs=self.runs)
+                                              config=self.config, runs=runs)
         if target != self.path:
             self.path = target
             self.pathChanged.emit(target)
@@ -352,7 +391,7 @@ class ProjectController(QObject):
         self.network = None
         self.config = config
         self.runs = runs
-        self._early_model = None
+        self._run_in_progress = None
         self.last_result = None
         self.path = path
         self.projectReplaced.emit()

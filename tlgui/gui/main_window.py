@@ -317,7 +317,8 @@ class MainWindow(QMainWindow):
 
     def stop_training_first(self) -> bool:
         """Before another project replaces this one: a run still training would land in the other
-        project. Ask, stop it (its best epoch joins this project's runs). True when none is left."""
+        project. Ask, stop it (its best epoch joins this project's runs; when it cannot stop in time,
+        what it had made so far). True when none is left."""
         train_page = self.built_page(TRAIN)
         if train_page is None or not train_page.busy:
             return True

@@ -29,6 +29,10 @@ Job = Callable[[CancelToken, Callable[[str, Any], None]], Any]
 # least every batch or file, so a longer wait means a job stuck in one long call.
 SHUTDOWN_WAIT_MS = 5000
 
+# How long ``TaskSlot.shutdown`` waits for the thread of a job whose answer came as its wait ran
+# out: the thread quits as soon as the job returns, so this is never waited in full.
+ANSWERED_WAIT_MS = 1000
+
 # Runs whose job outlived a shutdown: held here so that their QThread is not destroyed while it
 # runs (Qt aborts the process if it is). Touched on the GUI thread only.
 _abandoned: list[_Run] = []
@@ -115,6 +119,12 @@ class _Run(QObject):
             signal.connect(self._thread.quit, Qt.ConnectionType.DirectConnection)
         # Queued to this object, so it comes after the result (posted earlier from the same thread).
         self._thread.finished.connect(self.ended)
+        self.answered = False  # its result, failure or cancellation has reached the GUI thread
+        for signal in (self.finished, self.failed, self.cancelled):
+            signal.connect(self._on_answered)
+
+    def _on_answered(self, *_answer) -> None:
+        self.answered = True
 
     def start(self) -> None:
         # Below the window's thread on Windows and macOS; on Linux Qt leaves ordinary threads' priority
@@ -135,13 +145,15 @@ class TaskSlot(QObject):
     ``on_finished(result)`` on the GUI thread when it returns. Signals, all on the GUI thread:
     ``progress(ProgressEvent)`` for ``report("progress", event)``, ``reported(kind, payload)`` for
     anything else, ``failed(message, details)`` (message: one sentence for the user),
-    ``cancelled()``, ``done()`` after any ending, and ``busyChanged(bool)``.
+    ``cancelled()``, ``abandoned()`` when ``shutdown`` stopped waiting for it (no answer of it comes
+    any more), ``done()`` after any ending, abandoning included, and ``busyChanged(bool)``.
     """
 
     progress = Signal(object)
     reported = Signal(str, object)
     failed = Signal(str, str)
     cancelled = Signal()
+    abandoned = Signal()
     done = Signal()
     busyChanged = Signal(bool)
 
@@ -185,14 +197,22 @@ class TaskSlot(QObject):
         A job that stops in time has its answers delivered now, before this returns (so a stopped
         training run's best epoch still lands in the project). One that does not is abandoned: its
         answers are dropped and it ends at its next cancel check, in the background
-        (``wait_for_abandoned`` gives it time before the process exits). True if it stopped in time.
+        (``wait_for_abandoned`` gives it time before the process exits); for its owner it has ended
+        all the same: ``abandoned`` (keep what it reported so far, say what was lost), then ``done``.
+        True if it stopped in time.
         """
         run = self._run
         if run is None:
             return True
         run.token.cancel()
-        if run.wait(SHUTDOWN_WAIT_MS if msecs is None else msecs):
-            # The answers are queued events for `run`; deliver them (and `ended`) here and now.
+        run.wait(SHUTDOWN_WAIT_MS if msecs is None else msecs)
+        # Its reports and answers are queued events for `run`: deliver them (and `ended`, when its
+        # thread has ended) here and now, so that what it reported while this waited is not lost.
+        QCoreApplication.sendPostedEvents(run, QEvent.Type.MetaCall)
+        if self._run is not run:
+            return True
+        if run.answered and run.wait(ANSWERED_WAIT_MS):
+            # It answered as the wait ran out: its thread is ending, and `ended` comes next.
             QCoreApplication.sendPostedEvents(run, QEvent.Type.MetaCall)
             if self._run is not run:
                 return True
@@ -204,6 +224,9 @@ class TaskSlot(QObject):
             run.deleteLater()
         else:
             _abandon(run)
+            self.abandoned.emit()
+        # The owner's "after any ending" (a page re-enabling its Start button) runs whatever the end.
+        self.done.emit()
         self.busyChanged.emit(False)
         return ended
 

@@ -25,5 +25,12 @@ class TrainingCallback:
         first phase of every run). When the fine-tune follows, it trains on a copy: this classifier
         is the caller's to keep, classify with or save while the run goes on."""
 
+    def on_head_result(self, result: TrainResult) -> None:
+        """Once, in a run that fine-tunes, when its new head is trained (right after
+        ``on_model_ready``): the run as it would end if it stopped now, ``result.classifier`` being
+        the model ``on_model_ready`` handed out, with its evaluation (each validation photo's
+        prediction included). What a project keeps of a run that has not ended
+        (``runs.RunInProgress``)."""
+
     def on_train_end(self, result: TrainResult) -> None:
         """Once, with the final result (also after a stop)."""

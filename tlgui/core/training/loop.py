@@ -186,10 +186,9 @@ class _Loop:
         return losses
 
     def _message(self, epoch: int) -> str:
-        # Counted within the phase: the run's total is not known until the head phase has stopped.
-        text = _("Training epoch {epoch}/{epochs}").format(
-            epoch=epoch - self.span.first_epoch + 1, epochs=self.config.epochs
-        )
+        # Counted across the run, as its curves, its best epoch and the Results page count it
+        # (summary.epoch_count); the phase's title says which phase the epoch belongs to.
+        text = _("Training epoch {epoch}/{epochs}").format(epoch=epoch, epochs=self.run_epochs)
         if not self.span.title:
             return text
         return _("{epoch}: {phase}").format(epoch=text, phase=self.span.title)

@@ -5,6 +5,12 @@ every option), its per-epoch curves, timings, the evaluation on its validation p
 matrix, precision and recall, each photo's prediction) and its model. A stopped run is a run like
 any other, marked stopped. ``run_from_result`` makes one from what ``train()`` returns.
 
+A run that has not ended is kept as far as it has come (``RunInProgress``), marked interrupted:
+when a project is saved while it trains (``RunHistory.with_run_so_far``; the run itself replaces it
+when it ends), or when it never ends where the project can take it (a window that gave up waiting
+for it to stop). It holds every epoch finished so far and the best model it has handed out, its new
+head's, with that model's evaluation; nothing of it exists before its new head is trained.
+
 ``RunHistory`` is a project's runs, oldest first, and owns their rules, stated here once:
 
 * **In use** (what Classify and Export use): the run the user chose with ``use``; a new run is put in
@@ -28,7 +34,7 @@ from __future__ import annotations
 
 import hashlib
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from pathlib import Path
@@ -69,6 +75,8 @@ class RunStatus(StrEnum):
 
     FINISHED = "finished"
     STOPPED = "stopped"
+    #: Kept before it ended (saved while it trained, or never ended here): its model is its new head's.
+    INTERRUPTED = "interrupted"
 
 
 @dataclass
@@ -100,6 +108,10 @@ class Run:
     @property
     def stopped(self) -> bool:
         return self.status is RunStatus.STOPPED
+
+    @property
+    def interrupted(self) -> bool:
+        return self.status is RunStatus.INTERRUPTED
 
     @property
     def title(self) -> str:
@@ -188,7 +200,8 @@ class Run:
 
 def run_from_result(result: TrainResult, run_id: int, *, name: str | None = None,
                     created: datetime | None = None) -> Run:
-    """What ``train()`` returned, as a run of the project (its model included)."""
+    """What ``train()`` returned, as a run of the project (its model included). The status says how
+    it ended: stopped by the user, or finished."""
     classifier = result.classifier
     training = classifier.training
     report = result.report
@@ -212,6 +225,44 @@ def run_from_result(result: TrainResult, run_id: int, *, name: str | None = None
         predictions_left_out=left_out,
         train_photos=classifier.metrics.train_images,
     )
+
+
+class RunInProgress:
+    """A run that is still training, followed from what it reports (on one thread: the window's, or
+    the caller's), and kept as far as it has come when the project cannot wait for its end.
+
+    ``add_epoch`` each finished epoch (``TrainingCallback.on_epoch_end``); ``set_head_result`` when
+    its new head is trained (``TrainingCallback.on_head_result``). ``run`` is the run so far.
+    """
+
+    def __init__(self, *, created: datetime | None = None):
+        self.created = created or _now()
+        self.epochs: list[EpochStats] = []
+        self.head_result: TrainResult | None = None
+
+    def add_epoch(self, stats: EpochStats) -> None:
+        self.epochs.append(stats)
+
+    def set_head_result(self, result: TrainResult) -> None:
+        self.head_result = result
+
+    @property
+    def classifier(self) -> Classifier | None:
+        """The best model the run has handed out (its new head's), or None before it has one."""
+        return self.head_result.classifier if self.head_result is not None else None
+
+    def run(self, run_id: int) -> Run | None:
+        """The run as far as it has come, marked interrupted: every epoch finished so far (its count,
+        the epoch it reached), the model of its new head and that model's best epoch and evaluation;
+        None while it has no model yet."""
+        head = self.head_result
+        if head is None:
+            return None
+        run = run_from_result(head, run_id, created=self.created)
+        run.status = RunStatus.INTERRUPTED
+        head_epochs = len(head.history)
+        run.history = list(head.history) + [s for s in self.epochs if s.epoch > head_epochs]
+        return run
 
 
 def run_from_classifier(classifier: Classifier, run_id: int, *, name: str | None = None,
@@ -347,6 +398,17 @@ class RunHistory:
     @property
     def newest(self) -> Run | None:
         return self._runs[-1] if self._runs else None
+
+    def with_run_so_far(self, progress: RunInProgress) -> RunHistory:
+        """These runs and, as the newest, the run still training as far as it has come
+        (``RunInProgress.run``), under the same rules (which run is in use, the bounds): what a
+        project saved while it trains holds. A copy: these runs stay as they are; without a model
+        yet, the run in progress adds nothing."""
+        runs = RunHistory([replace(r) for r in self._runs], self._in_use_id)
+        run = progress.run(runs.next_id())
+        if run is not None:
+            runs.add(run)
+        return runs
 
     def get(self, run_id: int) -> Run:
         """The run with this id; ``TlguiError`` when the project has none."""

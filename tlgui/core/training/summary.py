@@ -9,6 +9,7 @@ by any version so far (a missing key becomes ``None`` or empty). A value of the 
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
@@ -63,6 +64,19 @@ class EpochStats:
             )
         except KeyError as exc:
             raise ValueError(f"an epoch lacks {exc.args[0]}") from None
+
+
+def epoch_count(history: Sequence[EpochStats], epochs_per_phase: int) -> tuple[int, int]:
+    """(epochs run, epochs planned) of a run, as the window, the command line and the progress
+    messages count them ("Epoch 2/6", "2 of 6"): one count across the run's phases, as the curves and
+    the best epoch number them. The plan is what the run's last epoch said (``EpochStats.epochs``:
+    ``epochs_per_phase`` for each phase, the new head's and a fine-tune's, a head phase that stopped
+    early shortening it); before its first epoch, a run plans ``epochs_per_phase``.
+    """
+    if not history:
+        return 0, epochs_per_phase
+    last = history[-1]
+    return len(history), max(last.epochs, last.epoch, len(history))
 
 
 @dataclass

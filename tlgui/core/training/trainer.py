@@ -2,7 +2,8 @@
 
 Every run starts by training the new head on the pooled features of the frozen network, read from
 the feature cache (or computed once, in memory, with the cache off): the fast path. The model of
-that phase is usable at once: ``on_model_ready`` hands it out while the run goes on. When the
+that phase is usable at once: ``on_model_ready`` hands it out while the run goes on (and
+``on_head_result`` the run as it would end then, what a project keeps of it before its end). When the
 chosen level trains more than the head, the fine-tune continues from that trained head (linear
 probing, then fine-tuning, as fastai's ``fine_tune``):
 
@@ -127,6 +128,10 @@ class TrainingRun:
         ready = self._classifier(head_context, 0, report, history, tracker.best_epoch, copy_network=True)
         for cb in self.callbacks:
             cb.on_model_ready(ready)
+        head_result = self._result(ready, head_context, report, history, tracker.best_epoch, False)
+        head_result.timings.total_s = self.timings.first_model_s
+        for cb in self.callbacks:
+            cb.on_head_result(head_result)
         # Phase 2, the chosen level, from the trained head, on the photos the first phase could read.
         data, tuned, cancelled = self._fine_tune(context, head_data, tracker, len(history))
         if not tuned:
@@ -186,21 +191,28 @@ class TrainingRun:
         if announce:
             for cb in self.callbacks:
                 cb.on_model_ready(classifier)
-        result = TrainResult(
-            classifier=classifier,
-            history=history,
-            best_epoch=best_epoch,
-            cancelled=cancelled,
-            report=report,
-            skipped=self.skipped.files,
-            regime=context.regime,
-            timings=self.timings,
-            ignored_overrides=self.plan.ignored,
-            warnings=tuple(self.warnings),
-        )
+        result = self._result(classifier, context, report, history, best_epoch, cancelled)
         for cb in self.callbacks:
             cb.on_train_end(result)
         return result
+
+    def _result(
+        self, classifier: Classifier, context: TrainingContext, report: EvaluationReport,
+        history: list[EpochStats], best_epoch: int, cancelled: bool,
+    ) -> TrainResult:
+        """What the run returns, as far as it has come: copies of what keeps changing while it goes on."""
+        return TrainResult(
+            classifier=classifier,
+            history=list(history),
+            best_epoch=best_epoch,
+            cancelled=cancelled,
+            report=report,
+            skipped=list(self.skipped.files),
+            regime=context.regime,
+            timings=copy.copy(self.timings),
+            ignored_overrides=self.plan.ignored,
+            warnings=tuple(self.warnings),
+        )
 
     def _timed(self, step: str, work):
         """``work()``, its seconds added to ``timings.<step>``."""

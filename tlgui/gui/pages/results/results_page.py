@@ -78,6 +78,9 @@ def summary_text(run: Run) -> str:
         photos = sum(sum(row) for row in run.report.confusion)
         parts.append(QCoreApplication.translate("ResultsPage", "validation photos: {count}").format(count=photos))
     text = " · ".join(parts)
+    if run.interrupted:
+        return text + QCoreApplication.translate(
+            "ResultsPage", " · interrupted at epoch {epoch}: its model is its new head's").format(epoch=run.epochs_run)
     return text + (QCoreApplication.translate("ResultsPage", " · stopped by the user") if run.stopped else "")
 
 

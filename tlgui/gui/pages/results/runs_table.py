@@ -20,8 +20,8 @@ from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView, QWidge
 
 from tlgui.core.backbones.catalogue import get_spec
 from tlgui.core.errors import TlguiError
-from tlgui.core.plan.regime import Regime
 from tlgui.core.training.runs import Run
+from tlgui.core.training.summary import epoch_count
 from tlgui.gui.widgets.plain_text import literal_html
 from tlgui.gui.widgets.progress_text import format_duration
 
@@ -53,10 +53,17 @@ def trained_text(run: Run) -> str:
 
 
 def epochs_text(run: Run) -> str:
-    # Each phase (the new head, then a fine-tune) is planned ``config.epochs`` epochs of its own.
-    phases = max(len({stats.phase for stats in run.history}), 1 if run.regime in (None, Regime.HEAD) else 2)
-    return QCoreApplication.translate("RunsTableModel", "{run} of {planned}").format(
-        run=run.epochs_run, planned=run.config.epochs * phases)
+    done, planned = epoch_count(run.history, run.config.epochs)  # as the Train page counted them
+    return QCoreApplication.translate("RunsTableModel", "{run} of {planned}").format(run=done, planned=planned)
+
+
+def ended_text(run: Run) -> str:
+    """How the run ended: the stored value ("finished", "stopped", "interrupted") in the window's words."""
+    if run.interrupted:
+        return QCoreApplication.translate("RunsTableModel", "interrupted")
+    if run.stopped:
+        return QCoreApplication.translate("RunsTableModel", "stopped")
+    return QCoreApplication.translate("RunsTableModel", "finished")
 
 
 def accuracy_text(run: Run) -> str:
@@ -181,9 +188,7 @@ class RunsTableModel(QAbstractTableModel):
         if column == TIME:
             return format_duration(run.timings.total_s) if run.timings.total_s else "?"
         if column == ENDED:
-            # The stored value ("finished", "stopped") in the window's words.
-            return (QCoreApplication.translate("RunsTableModel", "stopped") if run.stopped
-                    else QCoreApplication.translate("RunsTableModel", "finished"))
+            return ended_text(run)
         return model_text(run)
 
     @staticmethod
@@ -202,6 +207,11 @@ class RunsTableModel(QAbstractTableModel):
         if column == ENDED and run.stopped:
             return QCoreApplication.translate(
                 "RunsTableModel", "Stopped by the user; the run kept its best epoch so far.")
+        if column == ENDED and run.interrupted:
+            return QCoreApplication.translate(
+                "RunsTableModel", "Kept before it ended (the project was saved while it trained, or it did not "
+                "stop in time), at epoch {epoch}: its model is its new head's, the best it had made "
+                "by then.").format(epoch=run.epochs_run)
         return run.title
 
 

@@ -4,8 +4,10 @@ progress bar, live curves.
 Before Start, the page says how long the chosen level and its alternatives take for these photos
 on this computer (``estimate_plan``, in a second TaskSlot: the first time for a network and device
 it measures, which takes seconds; then it is remembered). A run trains the new head first: as soon
-as that model exists (``on_model_ready``) it becomes the project's classifier, so Classify and
-Export work while the fine-tune goes on; the run's result replaces it at the end.
+as that model exists (``on_head_result``) it becomes the project's classifier, so Classify and
+Export work while the fine-tune goes on, and a save keeps it; the run's result replaces it at the end.
+A run the window gave up waiting for (``shutdown``) is kept as far as it had come, and the page is
+idle again.
 
 Training runs in a TaskSlot. The engine's callbacks become ``report("progress", event)`` and
 ``report("epoch", stats)`` on the worker thread and arrive here as queued signals, so the window
@@ -30,7 +32,6 @@ from PySide6.QtWidgets import QGroupBox, QHBoxLayout, QLabel, QPushButton, QSpli
 from tlgui.core.backbones.catalogue import get_spec, missing_weights
 from tlgui.core.errors import TlguiError
 from tlgui.core.i18n import run_on
-from tlgui.core.models.classifier import Classifier
 from tlgui.core.plan.durations import duration_text
 from tlgui.core.plan.freeze_plan import FreezePlan, ignored_note, plan_for_dataset, planned_regime
 from tlgui.core.plan.recommend import weigh_time
@@ -66,8 +67,8 @@ class ReportingCallback(TrainingCallback):
     def on_epoch_end(self, stats: EpochStats) -> None:
         self._report("epoch", stats)
 
-    def on_model_ready(self, classifier: Classifier) -> None:
-        self._report("model", classifier)
+    def on_head_result(self, result: TrainResult) -> None:
+        self._report("head", result)
 
 
 def train(*args, **kwargs) -> TrainResult:
@@ -170,6 +171,7 @@ class TrainPage(QWidget):
         self.slot.reported.connect(self._on_reported)
         self.slot.failed.connect(self._on_failed)
         self.slot.cancelled.connect(self._on_cancelled)
+        self.slot.abandoned.connect(self._on_abandoned)
         self.slot.done.connect(self._on_done)
         self._writing_config = False
 
@@ -275,6 +277,7 @@ class TrainPage(QWidget):
         self._show_message("")
         self.start_button.setEnabled(False)
         self.progress.start(self.tr("Preparing…"))
+        self.controller.start_run()
         self.busyChanged.emit(True)
         self.slot.start(job, self._on_finished)
 
@@ -283,17 +286,21 @@ class TrainPage(QWidget):
         self.slot.cancel()
 
     def shutdown(self) -> None:
-        """Stop a run (window closing): the best epoch so far is kept if it stops in time."""
-        self._estimate_timer.stop()
-        self.estimate_slot.shutdown()
+        """Stop a run (window closing, another project opening): the best epoch so far is kept if it
+        stops in time; if not, what it has made so far (``_on_abandoned``). Either way the page is
+        idle after it, ready for another run."""
         self.slot.shutdown()
-        gc.unfreeze()  # _on_done may never come now
+        # After the run: its end asks for a new estimate, which would measure a closing window.
+        self._estimate_timer.stop()
+        self._estimate_again = False
+        self.estimate_slot.shutdown()
 
     def _on_progress(self, event: ProgressEvent) -> None:
         self.progress.follow(event)
 
     def _on_reported(self, kind: str, payload: object) -> None:
         if kind == "epoch" and isinstance(payload, EpochStats):
+            self.controller.add_run_epoch(payload)
             self.curves.add_epoch(payload)
             values = {"epoch": payload.epoch, "epochs": payload.epochs, "accuracy": f"{payload.val_accuracy:.1%}"}
             if self._fine_tunes:
@@ -304,11 +311,11 @@ class TrainPage(QWidget):
                 text = (self.tr("Epoch {epoch}/{epochs}: validation accuracy {accuracy} — best so far.")
                         if payload.best else self.tr("Epoch {epoch}/{epochs}: validation accuracy {accuracy}."))
             self._show_message(text.format(**values))
-        elif kind == "model" and isinstance(payload, Classifier) and self._fine_tunes:
-            # The head's model, usable now: Classify and Export work while the fine-tune goes on.
-            # (In a run of one phase it is the result itself, which follows at once.)
+        elif kind == "head" and isinstance(payload, TrainResult):
+            # The head's model, usable now: Classify and Export work while the fine-tune goes on,
+            # and a save keeps it. (A run of one phase has no such moment: its result follows.)
             in_use = self.controller.offer_early_model(payload)
-            accuracy = payload.metrics.accuracy
+            accuracy = payload.classifier.metrics.accuracy
             if accuracy is None:
                 ready = self.tr("A usable model is ready (the new head).")
             else:
@@ -333,11 +340,34 @@ class TrainPage(QWidget):
         self.controller.show_status(text)
 
     def _on_failed(self, message: str, _details: str) -> None:
+        # A fine-tune that failed after its head was trained: the head's model (in use meanwhile) stays.
+        added = self.controller.keep_run_so_far()
+        if added is not None:
+            message = run_on(message, self.tr(
+                "What the run had made is kept as {run}, marked interrupted, with the model of its new head."
+            ).format(run=added.run.title), added.sentences())
         self._show_message(message, error=True)
         self.controller.report_error(message)
 
     def _on_cancelled(self) -> None:
+        self.controller.keep_run_so_far()  # nothing to keep (no epoch finished): the run is no longer followed
         text = self.tr("Stopped before the first epoch finished: there is no model to keep.")
+        self._show_message(text)
+        self.controller.show_status(text)
+
+    def _on_abandoned(self) -> None:
+        added = self.controller.keep_run_so_far()
+        left = self.tr("The run did not stop in time: it was left to end in the background, and its result "
+                       "will not arrive.")
+        if added is None:
+            text = run_on(left, self.tr("It had no usable model yet, so nothing of it was kept."))
+        else:
+            run = added.run
+            self.curves.set_history(run.history)
+            kept = self.tr("This project keeps it as far as it had come: {run}, marked interrupted, with the "
+                           "model of its new head (epoch {epoch}, accuracy {accuracy}).").format(
+                run=run.title, epoch=run.best_epoch, accuracy="?" if run.accuracy is None else f"{run.accuracy:.1%}")
+            text = run_on(left, kept, added.sentences())
         self._show_message(text)
         self.controller.show_status(text)
 
