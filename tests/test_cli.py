@@ -101,6 +101,29 @@ def test_bad_model_file_is_refused(tmp_path, capsys):
     assert err.startswith("tlgui: error:") and "Traceback" not in err
 
 
+def test_a_cache_that_cannot_be_used_is_said_on_a_line_of_its_own_and_again_with_the_report(tmp_path, capsys):
+    # The warning used to run on at the end of the progress bar's line, and the report never said it.
+    import sqlite3
+
+    from tlgui.core.training import feature_cache
+
+    write_learnable_tree(tmp_path / "photos", {"red": 6, "blue": 6})
+    cache_dir = tmp_path / "cache"
+    cache_dir.mkdir()
+    newer = sqlite3.connect(cache_dir / feature_cache._DB_NAME)  # a newer tlgui's cache: left alone
+    newer.execute(f"PRAGMA application_id={feature_cache._APPLICATION_ID}")
+    newer.execute("PRAGMA user_version=99")
+    newer.close()
+    argv = ["train", str(tmp_path / "photos"), "--epochs", "2", "--freeze", "head", "--cache-dir", str(cache_dir),
+            "--out", str(tmp_path / "m.safetensors"), "--quiet"]
+    assert main(argv) == 0
+    out, err = capsys.readouterr()
+    said = [line for line in err.splitlines() if "newer version" in line]
+    assert len(said) == 1 and said[0].startswith("tlgui: warning: Running without the feature cache in ")
+    assert [line for line in out.splitlines() if "newer version" in line] == [
+        said[0].replace("tlgui: warning: ", "Warning: ")]
+
+
 @pytest.mark.slow
 def test_labelled_files_and_separate_validation_folder(tmp_path, capsys):
     write_learnable_tree(tmp_path / "train", {"red": 6, "blue": 6})

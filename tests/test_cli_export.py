@@ -30,7 +30,7 @@ def test_export_onnx_from_a_model_file_reports_its_check(imagenet_model_file, tm
                  "--check", str(demo_dir() / "val" / "ants")])
     printed = capsys.readouterr().out
     assert code == 0, printed
-    assert "top-1 agreement 100.0%" in printed and "validation photos" in printed
+    assert "top-1 agreement 100.0%" in printed and " photos, largest probability difference" in printed
     model = onnx.load(str(tmp_path / "exported.onnx"))
     assert len(json.loads({p.key: p.value for p in model.metadata_props}["class_names"])) == 1000
 

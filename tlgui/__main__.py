@@ -1,13 +1,13 @@
-"""``python -m tlgui`` is the ``tlgui`` command."""
+"""``python -m tlgui`` is the ``tlgui`` command (and, asked by ``TLGUI_CHILD_PROCESS``, a child process
+serving one call: tlgui.core.runtime.child_process)."""
 
+import os
 import sys
 
-if getattr(sys, "frozen", False):
-    # In a bundle (packaging/tlgui.spec) the executable is also what starts a child process
-    # (tlgui.core.runtime.child_process): this hands such a start to the child's code.
-    import multiprocessing
+if os.environ.get("TLGUI_CHILD_PROCESS") == "1":
+    from tlgui.core.runtime.child_process import serve
 
-    multiprocessing.freeze_support()
+    serve()
 
 try:
     from tlgui.cli.main import entry_point

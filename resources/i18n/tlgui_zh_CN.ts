@@ -1099,6 +1099,10 @@
         <translation>导出模型</translation>
     </message>
     <message>
+        <source>Export stopped: no file was written.</source>
+        <translation>导出已停止：没有写入任何文件。</translation>
+    </message>
+    <message>
         <source> Checked with onnxruntime: {figure}.</source>
         <translation> 已用 onnxruntime 检查：{figure}。</translation>
     </message>

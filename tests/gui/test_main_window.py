@@ -512,7 +512,25 @@ def test_file_export_offers_onnx_and_reports_its_check(qtbot, window, trained, t
     assert blocker.args[0] == tmp_path / "pets.onnx"
     message = window.statusBar().currentMessage()
     assert "Checked with onnxruntime: top-1 agreement 100.0%" in message
-    assert f"on {len(trained.report.predictions)} validation photos" in message
+    assert f"on {len(trained.report.predictions)} photos" in message
+
+
+@pytest.mark.slow
+def test_an_export_stopped_by_quitting_is_no_failed_save(qtbot, window, trained, tmp_path, monkeypatch):
+    # Quitting during an ONNX export stops it: that popped up "The model was not saved ...: Stopped
+    # by the user." as the window went away, as if saving had failed.
+    from tlgui.gui.model_export import ONNX_FILTER
+
+    window.controller.set_training_result(trained)
+    monkeypatch.setattr(QFileDialog, "getSaveFileName",
+                        staticmethod(lambda *a, **k: (str(tmp_path / "pets"), ONNX_FILTER)))
+    shown = warnings_shown(monkeypatch)
+    assert window.export_model()
+    window.exporter.slot.cancel()
+    qtbot.waitUntil(lambda: not window.exporter.busy, timeout=60000)
+    assert shown == []
+    assert window.statusBar().currentMessage() == "Export stopped: no file was written."
+    assert list(tmp_path.iterdir()) == []
 
 
 # -- a run the window cannot wait for, and a save while a run trains ---------------------------------

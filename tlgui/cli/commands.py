@@ -202,7 +202,8 @@ def cmd_train(args) -> int:
     cache = FeatureCache(args.cache_dir) if args.cache_dir else None
     if args.plan or out is None:
         return _print_plan(dataset, config, backbone, cache, args.quiet)
-    result, stopped = _train_until_stopped(dataset, config, backbone, progress, cache)
+    with progress.warnings_shown():
+        result, stopped = _train_until_stopped(dataset, config, backbone, progress, cache)
     progress.close()
     share = distributed.last_share()
     if share is not None and not args.quiet:
@@ -348,6 +349,8 @@ def _print_report(result) -> None:
     if result.ignored_overrides:
         print("Ignored layer choices this network does not have: "
               + ", ".join(shown(path) for path in result.ignored_overrides))
+    for warning in result.warnings:  # said during the run too, where a long run's output buries it
+        print(f"Warning: {shown(warning)}")
 
 
 def cmd_predict(args) -> int:

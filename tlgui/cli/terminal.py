@@ -9,8 +9,11 @@ of those into a visible escape, so what the terminal displays is exactly what th
 
 from __future__ import annotations
 
+import contextlib
+import logging
 import sys
 import unicodedata
+from collections.abc import Iterator
 
 from tlgui.core.progress import Phase, ProgressEvent
 from tlgui.core.training.callbacks import TrainingCallback
@@ -78,17 +81,45 @@ class TerminalProgress(TrainingCallback):
         if self.quiet:
             return
         mark = " *" if stats.best else ""
-        line = (f"epoch {stats.epoch:3d}/{stats.epochs}  train loss {stats.train_loss:.4f}  "
-                f"val loss {stats.val_loss:.4f}  val acc {stats.val_accuracy:6.2%}  {stats.seconds:5.2f}s{mark}")
+        self.write_line(f"epoch {stats.epoch:3d}/{stats.epochs}  train loss {stats.train_loss:.4f}  "
+                        f"val loss {stats.val_loss:.4f}  val acc {stats.val_accuracy:6.2%}  {stats.seconds:5.2f}s{mark}")
+
+    def write_line(self, line: str) -> None:
+        """``line`` on stderr, on a line of its own above the bar when one is shown."""
         if self._bar is not None:
             self._bar.write(line, file=sys.stderr)
         else:
             print(line, file=sys.stderr)
 
+    @contextlib.contextmanager
+    def warnings_shown(self) -> Iterator[None]:
+        """tlgui's logged warnings (a feature cache that cannot be used...) written as lines of their
+        own while the block runs: printed by Python's last resort they ran on at the end of the
+        progress bar's line, where nobody saw them. Shown even when quiet: they are not progress."""
+        logger = logging.getLogger("tlgui")
+        handler = _LinesAboveTheBar(self)
+        logger.addHandler(handler)
+        try:
+            yield
+        finally:
+            logger.removeHandler(handler)
+
     def close(self) -> None:
         if self._bar is not None:
             self._bar.close()
             self._bar = None
+
+
+class _LinesAboveTheBar(logging.Handler):
+    def __init__(self, progress: TerminalProgress):
+        super().__init__(logging.WARNING)
+        self._progress = progress
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            self._progress.write_line(f"tlgui: warning: {shown(record.getMessage())}")
+        except Exception:  # noqa: BLE001 - logging's own rule: a handler never raises
+            self.handleError(record)
 
 
 _PHASE_UNITS = {Phase.DOWNLOAD: "B", Phase.EXTRACT: "img", Phase.PREDICT: "img", Phase.SCAN: "img"}

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, QObject, Signal
 from PySide6.QtWidgets import QFileDialog, QWidget
 
-from tlgui.core.errors import TlguiError
+from tlgui.core.errors import Cancelled, TlguiError
 from tlgui.core.files.versions import with_suffix
 from tlgui.core.models.export_format import ExportFormat
 from tlgui.gui.failed_saves import failed_save_message
@@ -73,6 +73,7 @@ class ModelExporter(QObject):
         # What the last finished export said (file and, for ONNX, the check's figure).
         self.last_report = ""
         self.slot.failed.connect(lambda message, _details: controller.report_error(message))
+        self.slot.cancelled.connect(lambda: controller.show_status(self.tr("Export stopped: no file was written.")))
 
     @property
     def busy(self) -> bool:
@@ -93,7 +94,7 @@ class ModelExporter(QObject):
 
             try:
                 result = export_model(classifier, target, fmt, check_photos=photos, cancel=token)
-            except ExportError:
+            except (ExportError, Cancelled):  # said as they are; a stop is not a failed save
                 raise
             except Exception as exc:  # noqa: BLE001 - whatever it was, the file is not there: say so
                 raise TlguiError(failed_save_message("model", target, exc)) from exc

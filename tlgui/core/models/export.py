@@ -63,7 +63,7 @@ class ParityReport:
 
     def sentence(self) -> str:
         if self.from_photos:
-            sentence = _("top-1 agreement {agreement:.1%} on {inputs} validation photos, largest probability "
+            sentence = _("top-1 agreement {agreement:.1%} on {inputs} photos, largest probability "
                          "difference {difference:.1e}")
         else:
             sentence = _("top-1 agreement {agreement:.1%} on {inputs} random test inputs (no photos at hand), "

@@ -6,21 +6,28 @@ long. Some can also crash the process outright on an odd network, which would ta
 its unsaved project with it. In a child process neither reaches the caller: the lock is the child's
 own, a crash is an error message, and Stop ends the child at once instead of waiting for the call.
 
-The child is spawned (never forked: the caller's threads, Qt's and torch's, would be copied half
-way through whatever they were doing). The function, its arguments and its result travel through a
-pipe between this process and its own child, never through a file anyone else can hand the app.
-As with any spawned process, a script of one's own that calls this must keep its top level under
-``if __name__ == "__main__":`` (the child imports the main script; ``tlgui``, ``python -m`` and
-pytest need nothing).
+The child is a new process of the same program (``python -m tlgui``, or the bundle's executable),
+told by ``CHILD_ENV`` to serve one call (``tlgui/__main__.py``). Nothing of the caller is copied
+into it, so its threads (Qt's, torch's) and its main script stay where they are. The function and
+its arguments reach the child on its standard input, its outcome comes back on its standard output
+(what the child itself prints goes to its standard error), both pickled between this process and
+its own child: never a file anyone else can hand the app. The child has a session of its own, so a
+Ctrl-C in a terminal reaches only the caller, which ends the child; a child whose caller has gone
+(killed) sees its standard input close and ends at once.
 """
 
 from __future__ import annotations
 
-import multiprocessing
+import contextlib
+import os
 import pickle
+import struct
+import subprocess
+import sys
+import threading
 import traceback
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any, BinaryIO, TypeVar
 
 from tlgui.core.errors import Cancelled, TlguiError
 from tlgui.core.i18n import _
@@ -28,12 +35,15 @@ from tlgui.core.progress import CancelToken
 
 T = TypeVar("T")
 
-# How often the caller looks at Stop and at the child's health while it waits.
+#: Set to "1" in a child's environment: ``python -m tlgui`` then serves one call (``serve``).
+CHILD_ENV = "TLGUI_CHILD_PROCESS"
+# How often the caller looks at Stop while it waits.
 POLL_SECONDS = 0.1
 # How long a stopped child gets to end after SIGTERM before it is killed.
 TERMINATE_GRACE_SECONDS = 2.0
 
 _RESULT, _RAISED = "result", "raised"
+_LENGTH = struct.Struct(">Q")  # each message: its byte count, then its pickle
 
 
 class ChildProcessFailed(TlguiError):
@@ -49,61 +59,139 @@ def call_in_child(fn: Callable[..., T], *args: Any, cancel: CancelToken | None =
     ``Cancelled``. A child that dies without answering (a crash, out of memory) raises
     ``ChildProcessFailed`` naming its exit status.
     """
-    context = multiprocessing.get_context("spawn")
-    receiving, sending = context.Pipe(duplex=False)
-    child = context.Process(target=_child_main, args=(sending, fn, args), daemon=True,
-                            name=f"tlgui-{getattr(fn, '__name__', 'call')}")
-    child.start()
-    sending.close()  # the child's end: once the child exits, a read here sees the pipe's end
+    call = pickle.dumps((fn, args), protocol=pickle.HIGHEST_PROTOCOL)
+    # The caller's import path first (a plain list, unpickled before anything is imported): ``fn``'s
+    # module may lie on a path the caller added at run time.
+    request = pickle.dumps((list(sys.path), call), protocol=pickle.HIGHEST_PROTOCOL)
+    del call
+    child = subprocess.Popen(_child_command(), stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                             env={**os.environ, CHILD_ENV: "1"}, **_own_session())
+    exchange = _Exchange(child, request)
     try:
-        message = _wait_for_answer(receiving, child, cancel)
+        answer = exchange.wait(cancel)
     finally:
-        receiving.close()
-        _end(child)
-    kind, payload = message
+        exchange.end()
+    if answer is None:
+        raise ChildProcessFailed(_(
+            "The background process ended unexpectedly (exit status {status})."
+        ).format(status=child.returncode))
+    kind, payload = pickle.loads(answer)  # from our own child, through our own pipe
     if kind == _RAISED:
         raise payload
     return payload
 
 
-def _wait_for_answer(receiving, child, cancel: CancelToken | None) -> tuple[str, Any]:
-    while True:
-        if cancel is not None and cancel.cancelled:
-            raise Cancelled()
-        if receiving.poll(POLL_SECONDS):
+def _child_command() -> list[str]:
+    if getattr(sys, "frozen", False):  # a bundle: its executable is the program (packaging/tlgui.spec)
+        return [sys.executable]
+    return [sys.executable, "-m", "tlgui"]
+
+
+def _own_session() -> dict[str, Any]:
+    if os.name == "posix":
+        return {"start_new_session": True}
+    return {"creationflags": subprocess.CREATE_NEW_PROCESS_GROUP}  # type: ignore[attr-defined]
+
+
+class _Exchange:
+    """The request written and the answer read, each on a thread of its own, so that the caller's
+    thread only watches Stop. The child's standard input stays open until the answer is in: its end
+    tells the child to go."""
+
+    def __init__(self, child: subprocess.Popen, request: bytes):
+        self.child = child
+        self.answer: bytes | None = None
+        self._sender = threading.Thread(target=self._send, args=(request,), name="tlgui-child-send", daemon=True)
+        self._receiver = threading.Thread(target=self._receive, name="tlgui-child-receive", daemon=True)
+        self._sender.start()
+        self._receiver.start()
+
+    def _send(self, request: bytes) -> None:
+        with contextlib.suppress(OSError, ValueError):  # the child died: the receiver sees it
+            self.child.stdin.write(_LENGTH.pack(len(request)) + request)
+            self.child.stdin.flush()
+
+    def _receive(self) -> None:
+        self.answer = _read_message(self.child.stdout)
+
+    def wait(self, cancel: CancelToken | None) -> bytes | None:
+        """The child's answer; None if it ended without one. ``Cancelled`` once ``cancel`` is set."""
+        while self._receiver.is_alive():
+            if cancel is not None and cancel.cancelled:
+                raise Cancelled()
+            self._receiver.join(POLL_SECONDS)
+        return self.answer
+
+    def end(self) -> None:
+        """The child gone, whatever happened: it has answered, died, or is stopped here."""
+        child = self.child
+        if self._sender.is_alive():
+            # Still writing the request: closing the pipe would wait for that write, which only a
+            # child that reads (or is gone) ends.
+            child.kill()
+        with contextlib.suppress(OSError, ValueError):
+            child.stdin.close()  # its input ending is the child's signal to exit
+        try:
+            child.wait(TERMINATE_GRACE_SECONDS)
+        except subprocess.TimeoutExpired:
+            child.terminate()
             try:
-                return receiving.recv()
-            except EOFError:  # the child closed the pipe without a word: it died
-                break
-    child.join(TERMINATE_GRACE_SECONDS)
-    raise ChildProcessFailed(_(
-        "The background process ended unexpectedly (exit status {status})."
-    ).format(status=child.exitcode if child.exitcode is not None else _("unknown")))
+                child.wait(TERMINATE_GRACE_SECONDS)
+            except subprocess.TimeoutExpired:
+                child.kill()
+                child.wait()
+        # Only now: closing it waits for a read still blocked on it, which ends once the child has.
+        self._receiver.join()
+        child.stdout.close()
 
 
-def _end(child) -> None:
-    """The child gone, whatever happened: it has answered, died, or is stopped here."""
-    if child.is_alive():
-        child.terminate()
-        child.join(TERMINATE_GRACE_SECONDS)
-    if child.is_alive():
-        child.kill()
-    child.join()
-    child.close()
+def _read_message(stream: BinaryIO) -> bytes | None:
+    """One length-prefixed message from ``stream``; None if it ends first."""
+    header = stream.read(_LENGTH.size)
+    if len(header) != _LENGTH.size:
+        return None
+    (length,) = _LENGTH.unpack(header)
+    data = stream.read(length)
+    return data if len(data) == length else None
 
 
-def _child_main(sending, fn: Callable[..., Any], args: tuple) -> None:
-    """Runs in the child: one call, and its outcome sent back."""
+# ---- in the child -------------------------------------------------------------------------------
+def serve() -> None:
+    """The child's whole life (``python -m tlgui`` with ``CHILD_ENV`` set): one call, its outcome."""
+    answers = os.fdopen(os.dup(sys.stdout.fileno()), "wb")
+    os.dup2(sys.stderr.fileno(), sys.stdout.fileno())  # whatever the work prints must not reach the answer
+    requests = sys.stdin.buffer
+    message = _read_message(requests)
+    if message is None:  # the caller went before asking
+        os._exit(1)
+    # The caller stops waiting by closing our input (or by dying): then nothing is left to do here.
+    threading.Thread(target=_exit_when_closed, args=(requests,), daemon=True).start()
     try:
+        # Our caller's own pickles, through its own pipe.
+        path, call = pickle.loads(message)
+        sys.path[:] = path
+        fn, args = pickle.loads(call)
+        del message, call
         outcome: tuple[str, Any] = (_RESULT, fn(*args))
     except BaseException as exc:  # noqa: BLE001 - whatever it was, the caller is told
         outcome = (_RAISED, _sendable(exc))
     try:
-        sending.send(outcome)
+        data = pickle.dumps(outcome, protocol=pickle.HIGHEST_PROTOCOL)
     except Exception as exc:  # noqa: BLE001 - a result that cannot be pickled
-        sending.send((_RAISED, TlguiError(f"{type(outcome[1]).__name__} result cannot be sent back: {exc}")))
-    finally:
-        sending.close()
+        data = pickle.dumps((_RAISED, TlguiError(f"{type(outcome[1]).__name__} cannot be sent back: {exc}")))
+    try:
+        answers.write(_LENGTH.pack(len(data)) + data)
+        answers.flush()
+    except OSError:
+        pass  # the caller has gone
+    os._exit(0)  # nothing of the work's own clean-up is needed: the process ends here
+
+
+def _exit_when_closed(requests: BinaryIO) -> None:
+    with contextlib.suppress(OSError, ValueError):
+        while requests.read(65536):
+            pass
+    os._exit(1)
 
 
 def _sendable(exc: BaseException) -> BaseException:
