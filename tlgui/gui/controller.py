@@ -40,13 +40,13 @@ from tlgui.core.backbones.bundled import DEFAULT_BACKBONE
 from tlgui.core.data.bins import DataSet
 from tlgui.core.files.versions import PROJECT_SUFFIX, with_suffix
 from tlgui.core.training.config import TrainConfig
-from tlgui.core.training.runs import Run, RunAdded, RunHistory
 
 if TYPE_CHECKING:
     from tlgui.core.backbones.staged import StagedNetwork
     from tlgui.core.files.stamps import FileStamp
     from tlgui.core.models.classifier import Classifier
     from tlgui.core.project import Project
+    from tlgui.core.training.runs import Run, RunAdded, RunHistory
     from tlgui.core.training.trainer import TrainResult
 
 # Edits of the bins that Edit > Undo can take back.
@@ -102,7 +102,7 @@ class ProjectController(QObject):
         self.backbone_id: str = DEFAULT_BACKBONE
         self.network: StagedNetwork | None = None
         self.config: TrainConfig = TrainConfig()
-        self.runs: RunHistory = RunHistory()
+        self._runs: RunHistory | None = None  # no runs yet: the history is made when first asked for
         # A running training's first usable model (its head), until the run itself is kept.
         self._early_model: Classifier | None = None
         self.last_result: TrainResult | None = None
@@ -129,17 +129,28 @@ class ProjectController(QObject):
             stack.clear()
 
     @property
+    def runs(self) -> RunHistory:
+        """Every training run of the project, and which one is in use."""
+        if self._runs is None:
+            # Here, not with this module: the runs' module (and the summaries and metrics it reads)
+            # would come before the window's first paint, which shows none of them.
+            from tlgui.core.training.runs import RunHistory
+
+            self._runs = RunHistory()
+        return self._runs
+
+    @property
     def classifier(self) -> Classifier | None:
         """What Classify and Export use: the model of the run in use; while a first run trains and
         no run is in use yet, the model it handed out early (its trained head)."""
-        run = self.runs.in_use
+        run = self.run_in_use
         if run is not None:
             return run.classifier
         return self._early_model
 
     @property
     def run_in_use(self) -> Run | None:
-        return self.runs.in_use
+        return self._runs.in_use if self._runs is not None else None
 
     # -- naming ---------------------------------------------------------------------------------
 
@@ -294,7 +305,7 @@ class ProjectController(QObject):
             dataset=dataset if dataset is not None else DataSet(),
             backbone_id=DEFAULT_BACKBONE,
             config=TrainConfig(),
-            runs=RunHistory(),
+            runs=None,
             path=None,
         )
         self.statusMessage.emit(self.tr("New project."))
@@ -345,13 +356,13 @@ class ProjectController(QObject):
         return target
 
     def _install(self, *, dataset: DataSet, backbone_id: str, config: TrainConfig,
-                 runs: RunHistory, path: Path | None) -> None:
-        """Replace the whole state, then announce every part of it once."""
+                 runs: RunHistory | None, path: Path | None) -> None:
+        """Replace the whole state, then announce every part of it once (``runs`` None: none yet)."""
         self.dataset = dataset
         self.backbone_id = backbone_id
         self.network = None
         self.config = config
-        self.runs = runs
+        self._runs = runs
         self._early_model = None
         self.last_result = None
         self.path = path
