@@ -44,13 +44,13 @@ from tlgui.core.backbones.bundled import DEFAULT_BACKBONE
 from tlgui.core.data.bins import DataSet
 from tlgui.core.files.versions import PROJECT_SUFFIX, with_suffix
 from tlgui.core.training.config import TrainConfig
-from tlgui.core.training.runs import Run, RunAdded, RunHistory, RunInProgress
 
 if TYPE_CHECKING:
     from tlgui.core.backbones.staged import StagedNetwork
     from tlgui.core.files.stamps import FileStamp
     from tlgui.core.models.classifier import Classifier
     from tlgui.core.project import Project
+    from tlgui.core.training.runs import Run, RunAdded, RunHistory, RunInProgress
     from tlgui.core.training.summary import EpochStats
     from tlgui.core.training.trainer import TrainResult
 
@@ -70,6 +70,13 @@ def _save_project_file(target: Path, opened_as: FileStamp | None, **parts) -> Fi
     from tlgui.core.project import Project, save_project
 
     return save_project(Project(**parts), target, opened_as=opened_as)
+
+
+def _run_in_progress() -> RunInProgress:
+    # The runs' module is imported with the first run, not before the window's first paint.
+    from tlgui.core.training.runs import RunInProgress
+
+    return RunInProgress()
 
 
 class ProjectController(QObject):
@@ -107,7 +114,7 @@ class ProjectController(QObject):
         self.backbone_id: str = DEFAULT_BACKBONE
         self.network: StagedNetwork | None = None
         self.config: TrainConfig = TrainConfig()
-        self.runs: RunHistory = RunHistory()
+        self._runs: RunHistory | None = None  # no runs yet: the history is made when first asked for
         # The run training now (what it has made so far), until it is kept in ``runs``.
         self._run_in_progress: RunInProgress | None = None
         self.last_result: TrainResult | None = None
@@ -134,17 +141,28 @@ class ProjectController(QObject):
             stack.clear()
 
     @property
+    def runs(self) -> RunHistory:
+        """Every training run of the project, and which one is in use."""
+        if self._runs is None:
+            # Here, not with this module: the runs' module (and the summaries and metrics it reads)
+            # would come before the window's first paint, which shows none of them.
+            from tlgui.core.training.runs import RunHistory
+
+            self._runs = RunHistory()
+        return self._runs
+
+    @property
     def classifier(self) -> Classifier | None:
         """What Classify and Export use: the model of the run in use; while a first run trains and
         no run is in use yet, the model it handed out early (its trained head)."""
-        run = self.runs.in_use
+        run = self.run_in_use
         if run is not None:
             return run.classifier
         return self._run_in_progress.classifier if self._run_in_progress is not None else None
 
     @property
     def run_in_use(self) -> Run | None:
-        return self.runs.in_use
+        return self._runs.in_use if self._runs is not None else None
 
     # -- naming ---------------------------------------------------------------------------------
 
@@ -229,7 +247,7 @@ class ProjectController(QObject):
     def start_run(self) -> None:
         """A training run starts: followed until it is kept (``set_training_result``,
         ``keep_run_so_far``), so that a save meanwhile keeps it as far as it has come."""
-        self._run_in_progress = RunInProgress()
+        self._run_in_progress = _run_in_progress()
 
     def add_run_epoch(self, stats: EpochStats) -> None:
         """An epoch the run training now has finished."""
@@ -245,7 +263,7 @@ class ProjectController(QObject):
         has unsaved work. True when it is now the model in use.
         """
         if self._run_in_progress is None:
-            self._run_in_progress = RunInProgress()
+            self._run_in_progress = _run_in_progress()
         self._run_in_progress.set_head_result(head)
         self.mark_dirty()
         if self.runs.in_use is not None:
@@ -331,7 +349,7 @@ class ProjectController(QObject):
             dataset=dataset if dataset is not None else DataSet(),
             backbone_id=DEFAULT_BACKBONE,
             config=TrainConfig(),
-            runs=RunHistory(),
+            runs=None,
             path=None,
         )
         self.statusMessage.emit(self.tr("New project."))
@@ -384,13 +402,13 @@ class ProjectController(QObject):
         return target
 
     def _install(self, *, dataset: DataSet, backbone_id: str, config: TrainConfig,
-                 runs: RunHistory, path: Path | None) -> None:
-        """Replace the whole state, then announce every part of it once."""
+                 runs: RunHistory | None, path: Path | None) -> None:
+        """Replace the whole state, then announce every part of it once (``runs`` None: none yet)."""
         self.dataset = dataset
         self.backbone_id = backbone_id
         self.network = None
         self.config = config
-        self.runs = runs
+        self._runs = runs
         self._run_in_progress = None
         self.last_result = None
         self.path = path

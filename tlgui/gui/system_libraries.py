@@ -8,7 +8,6 @@ run, and answer, exactly where importing Qt would fail.
 
 from __future__ import annotations
 
-import ctypes
 import os
 import sys
 from collections.abc import Callable, Mapping
@@ -68,6 +67,8 @@ def can_load(soname: str) -> bool:
     In the PyInstaller bundle that includes the copies it brought along: its launcher puts its own
     folder on ``LD_LIBRARY_PATH`` before Python starts.
     """
+    import ctypes  # only on xcb: elsewhere the window starts without it (ctypes is ~2 ms to import)
+
     try:
         ctypes.CDLL(soname)
     except OSError:

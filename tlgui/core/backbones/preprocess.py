@@ -6,7 +6,6 @@ device), which is cheaper than normalising image by image and lets CUDA copy 4x 
 
 from __future__ import annotations
 
-import hashlib
 import json
 from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING
@@ -55,6 +54,8 @@ class Preprocessing:
 
     def key(self) -> str:
         """A short stable id; part of every feature-cache key."""
+        import hashlib  # here: the window's first paint imports this module and hashes nothing
+
         raw = json.dumps(self.to_dict(), sort_keys=True).encode()
         return hashlib.blake2b(raw, digest_size=8).hexdigest()
 

@@ -26,7 +26,6 @@ paint scans the demo photos through the plain path and needs none of it.
 
 from __future__ import annotations
 
-import hashlib
 import io
 import os
 import re
@@ -44,6 +43,13 @@ from tlgui.core.data.decode_memory import DECODE_MEMORY, PHOTO_BYTES
 from tlgui.core.errors import ImageDecodeError
 from tlgui.core.files.limits import FileLimitError, describe_file_kind, open_regular
 from tlgui.core.i18n import _
+
+try:
+    # hashlib's own blake2b: importing hashlib loads OpenSSL too (~2 ms), before the window's first
+    # paint, whose demo scan hashes every photo.
+    from _blake2 import blake2b
+except ImportError:  # a Python built without its bundled blake2
+    from hashlib import blake2b
 
 if TYPE_CHECKING:
     import numpy as np  # imported where used: the window opens without it
@@ -119,7 +125,7 @@ class ImageInfo:
 
 def content_digest(data: bytes) -> str:
     """Hex blake2b-128 of a file's bytes: the image's identity for duplicates and the feature cache."""
-    return hashlib.blake2b(data, digest_size=16).hexdigest()
+    return blake2b(data, digest_size=16).hexdigest()
 
 
 # ---- reading files ---------------------------------------------------------------------------

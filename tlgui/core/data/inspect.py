@@ -8,14 +8,17 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from tlgui.core.data.images import ImageInfo, inspect_image
 from tlgui.core.data.items import SkippedFile
 from tlgui.core.errors import ImageDecodeError
 from tlgui.core.i18n import _
 from tlgui.core.progress import CancelToken, ProgressFn, RateMeter
+
+if TYPE_CHECKING:
+    from concurrent.futures import Future
 
 _CHUNK = 256  # paths per thread-pool task: large enough that task overhead is negligible
 _APPLEDOUBLE_PREFIX = "._"
@@ -46,7 +49,8 @@ def inspect_many(
 ) -> list[ImageInfo | SkippedFile]:
     """``inspect_image`` for many files on a thread pool, in order; failures become SkippedFile.
 
-    File reads and hashing release the GIL, so threads overlap disk waits even on one core.
+    File reads and hashing release the GIL, so threads overlap disk waits even on one core. Files
+    that fit in one chunk (``_CHUNK``) are read on the calling thread.
     Reports phase "scan" progress from the calling thread; raises Cancelled when cancelled.
     """
     meter = RateMeter("scan", len(paths), progress)
@@ -54,6 +58,16 @@ def inspect_many(
         return []
     absolute = [os.path.abspath(os.fspath(p)) for p in paths]
     chunks = [absolute[i : i + _CHUNK] for i in range(0, len(absolute), _CHUNK)]
+    if len(chunks) == 1:
+        # One chunk would be one worker while this thread waits: read it here instead, without a
+        # pool or its module (the window's first paint waits for the demo's photos to be read).
+        results = _inspect_chunk(chunks[0], cancel)
+        if cancel is not None:
+            cancel.raise_if_cancelled()
+        meter.update(len(results), _("Reading photos"))
+        return results
+    from concurrent.futures import ThreadPoolExecutor
+
     # More threads than cores: on a cold disk or a network share most of them wait on I/O.
     workers = workers or min(16, 4 * (os.cpu_count() or 2))
     results: list[ImageInfo | SkippedFile] = []

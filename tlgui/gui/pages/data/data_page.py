@@ -308,9 +308,10 @@ class DataPage(QWidget):
         self.drag_scroller = _DragScroller(self.scroll)
         for watched in (viewport(self.scroll), self.bins_container):
             watched.installEventFilter(self.drag_scroller)
-        self.empty_state = _EmptyState(self)
+        # Built when first shown: a page with classes (the demo's, at the window's first paint) never
+        # lays out its wrapped text, which the stack would measure at every width it tries.
+        self._empty_state: _EmptyState | None = None
         self.stack = QStackedWidget()
-        self.stack.addWidget(self.empty_state)
         self.stack.addWidget(self.scroll)
         self.drop_zone = _DropStrip(self)
 
@@ -326,6 +327,15 @@ class DataPage(QWidget):
         layout.addWidget(self.stack, 1)
         layout.addWidget(self.drop_zone)
         self._set_thumb_size(self.size_slider.value())
+
+    @property
+    def empty_state(self) -> _EmptyState:
+        """What the page shows while the project has no classes."""
+        if self._empty_state is None:
+            self._empty_state = _EmptyState(self)
+            self.stack.addWidget(self._empty_state)
+            self._update_buttons()
+        return self._empty_state
 
     def _tool(self, text: str, slot, tip: str) -> QToolButton:
         button = QToolButton()
@@ -477,8 +487,9 @@ class DataPage(QWidget):
         self.move_action.setEnabled(idle and selected)
         self.check_button.setEnabled(idle and len(self.dataset) > 0)
         self.check_action.setEnabled(idle and len(self.dataset) > 0)
-        self.empty_state.add_button.setEnabled(idle)
-        self.empty_state.new_button.setEnabled(idle)
+        if self._empty_state is not None:
+            self._empty_state.add_button.setEnabled(idle)
+            self._empty_state.new_button.setEnabled(idle)
         self.drop_zone.add_button.setEnabled(idle)
 
     def checked_labels(self) -> list[str]:
@@ -689,7 +700,8 @@ class DataPage(QWidget):
 
     def _show_drop_target(self, on: bool) -> None:
         self.drop_zone.set_active(on)
-        self.empty_state.set_active(on)
+        if self._empty_state is not None:
+            self._empty_state.set_active(on)
 
     # -- editing bins ----------------------------------------------------------------------------
 
