@@ -73,6 +73,19 @@ def _pid_from(pid_file: Path, within: float = 60) -> int:
     return int(pid_file.read_text())
 
 
+def _caller_of_a_sleeping_child(pid_file: Path, **options) -> subprocess.Popen:
+    """A process whose child writes its pid to ``pid_file``, then sleeps a minute."""
+    return subprocess.Popen(
+        [sys.executable, "-c",
+         "import sys; sys.path.insert(0, sys.argv[1]);"
+         "from test_child_process import write_pid_and_sleep;"
+         "from tlgui.core.runtime.child_process import call_in_child;"
+         "call_in_child(write_pid_and_sleep, sys.argv[2], 60)",
+         str(HERE), str(pid_file)],
+        stderr=subprocess.PIPE, **options,
+    )
+
+
 def test_the_answer_comes_back():
     assert call_in_child(len, b"four") == 4
     assert call_in_child(child_pid) != os.getpid()
@@ -112,15 +125,7 @@ def test_a_child_whose_caller_was_killed_ends_too(tmp_path):
     # The caller killed outright (SIGKILL: no clean-up of its own) while its child works: the child
     # used to finish its conversion at full speed, then print a traceback on the dead caller's terminal.
     pid_file = tmp_path / "pid"
-    caller = subprocess.Popen(
-        [sys.executable, "-c",
-         "import sys; sys.path.insert(0, sys.argv[1]);"
-         "from test_child_process import write_pid_and_sleep;"
-         "from tlgui.core.runtime.child_process import call_in_child;"
-         "call_in_child(write_pid_and_sleep, sys.argv[2], 60)",
-         str(HERE), str(pid_file)],
-        stderr=subprocess.PIPE,
-    )
+    caller = _caller_of_a_sleeping_child(pid_file)
     try:
         child = _pid_from(pid_file)
         caller.send_signal(signal.SIGKILL)
@@ -136,15 +141,7 @@ def test_ctrl_c_in_a_terminal_reaches_the_caller_only(tmp_path):
     # A terminal's Ctrl-C goes to its whole process group: the child, still loading, printed a
     # KeyboardInterrupt traceback of its own. It has a session of its own; the caller ends it.
     pid_file = tmp_path / "pid"
-    caller = subprocess.Popen(
-        [sys.executable, "-c",
-         "import sys; sys.path.insert(0, sys.argv[1]);"
-         "from test_child_process import write_pid_and_sleep;"
-         "from tlgui.core.runtime.child_process import call_in_child;"
-         "call_in_child(write_pid_and_sleep, sys.argv[2], 60)",
-         str(HERE), str(pid_file)],
-        stderr=subprocess.PIPE, start_new_session=True,
-    )
+    caller = _caller_of_a_sleeping_child(pid_file, start_new_session=True)
     try:
         child = _pid_from(pid_file)
         assert os.getpgid(child) != os.getpgid(caller.pid)
