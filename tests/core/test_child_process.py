@@ -3,7 +3,10 @@ and a child whose caller has gone does not live on."""
 
 from __future__ import annotations
 
+import decimal
+import fractions
 import os
+import pickle
 import signal
 import subprocess
 import sys
@@ -102,6 +105,18 @@ def test_an_exception_in_the_child_is_raised_here_as_itself():
 def test_an_exception_that_cannot_travel_keeps_its_type_and_message():
     with pytest.raises(TlguiError, match=r"_NeedsTwoArguments: photo.jpg: odd"):
         call_in_child(raise_needs_two_arguments)
+
+
+def test_an_answer_builds_nothing_but_pythons_and_tlguis_own_types():
+    # The caller imports nothing an answer names: another package's result or exception comes as a
+    # TlguiError saying what it was.
+    with pytest.raises(TlguiError, match="Fraction result cannot be sent back"):
+        call_in_child(fractions.Fraction, 1, 3)
+    with pytest.raises(TlguiError, match=r"decimal\.InvalidOperation"):
+        call_in_child(decimal.Decimal, "not a number")
+    assert child_process._read_answer(pickle.dumps(("result", b"bytes"))) == ("result", b"bytes")
+    with pytest.raises(pickle.UnpicklingError, match="fractions.Fraction is not allowed"):
+        child_process._read_answer(pickle.dumps(("result", fractions.Fraction(1, 3))))
 
 
 def test_a_child_that_dies_without_answering_is_a_failure_naming_its_exit_status():

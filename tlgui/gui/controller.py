@@ -72,7 +72,7 @@ def _save_project_file(target: Path, opened_as: FileStamp | None, **parts) -> Fi
     return save_project(Project(**parts), target, opened_as=opened_as)
 
 
-def _run_in_progress() -> RunInProgress:
+def _new_run_in_progress() -> RunInProgress:
     # The runs' module is imported with the first run, not before the window's first paint.
     from tlgui.core.training.runs import RunInProgress
 
@@ -247,7 +247,7 @@ class ProjectController(QObject):
     def start_run(self) -> None:
         """A training run starts: followed until it is kept (``set_training_result``,
         ``keep_run_so_far``), so that a save meanwhile keeps it as far as it has come."""
-        self._run_in_progress = _run_in_progress()
+        self._run_in_progress = _new_run_in_progress()
 
     def add_run_epoch(self, stats: EpochStats) -> None:
         """An epoch the run training now has finished."""
@@ -263,7 +263,7 @@ class ProjectController(QObject):
         has unsaved work. True when it is now the model in use.
         """
         if self._run_in_progress is None:
-            self._run_in_progress = _run_in_progress()
+            self._run_in_progress = _new_run_in_progress()
         self._run_in_progress.set_head_result(head)
         self.mark_dirty()
         if self.runs.in_use is not None:

@@ -11,7 +11,9 @@ told by ``CHILD_ENV`` to serve one call (``tlgui/__main__.py``). Nothing of the 
 into it, so its threads (Qt's, torch's) and its main script stay where they are. The function and
 its arguments reach the child on its standard input, its outcome comes back on its standard output
 (what the child itself prints goes to its standard error), both pickled between this process and
-its own child: never a file anyone else can hand the app. The child has a session of its own, so a
+its own child: never a file anyone else can hand the app. The answer is read here by an unpickler
+that builds nothing but Python's own types and tlgui's (its errors): whatever the child's work
+did, the caller imports nothing it names. The child has a session of its own, so a
 Ctrl-C in a terminal reaches only the caller, which ends the child; a child whose caller has gone
 (killed) sees its standard input close and ends at once.
 """
@@ -19,6 +21,7 @@ Ctrl-C in a terminal reaches only the caller, which ends the child; a child whos
 from __future__ import annotations
 
 import contextlib
+import io
 import os
 import pickle
 import struct
@@ -59,14 +62,13 @@ def call_in_child(fn: Callable[..., T], *args: Any, cancel: CancelToken | None =
     ``Cancelled``. A child that dies without answering (a crash, out of memory) raises
     ``ChildProcessFailed`` naming its exit status.
     """
-    call = pickle.dumps((fn, args), protocol=pickle.HIGHEST_PROTOCOL)
-    # The caller's import path first (a plain list, unpickled before anything is imported): ``fn``'s
-    # module may lie on a path the caller added at run time.
-    request = pickle.dumps((list(sys.path), call), protocol=pickle.HIGHEST_PROTOCOL)
-    del call
+    # The caller's import path first (a plain list, read before anything is imported): ``fn``'s
+    # module may lie on a path the caller added at run time. Then the call itself.
+    request = [_message(list(sys.path)), _message((fn, args))]
     child = subprocess.Popen(_child_command(), stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                              env={**os.environ, CHILD_ENV: "1"}, **_own_session())
     exchange = _Exchange(child, request)
+    del request
     try:
         answer = exchange.wait(cancel)
     finally:
@@ -75,7 +77,11 @@ def call_in_child(fn: Callable[..., T], *args: Any, cancel: CancelToken | None =
         raise ChildProcessFailed(_(
             "The background process ended unexpectedly (exit status {status})."
         ).format(status=child.returncode))
-    kind, payload = pickle.loads(answer)  # from our own child, through our own pipe
+    try:
+        kind, payload = _read_answer(answer)
+    except pickle.UnpicklingError as exc:
+        raise ChildProcessFailed(_("The background process gave an answer that cannot be read ({detail}).").format(
+            detail=exc)) from None
     if kind == _RAISED:
         raise payload
     return payload
@@ -98,7 +104,7 @@ class _Exchange:
     thread only watches Stop. The child's standard input stays open until the answer is in: its end
     tells the child to go."""
 
-    def __init__(self, child: subprocess.Popen, request: bytes):
+    def __init__(self, child: subprocess.Popen, request: list[bytes]):
         self.child = child
         self.answer: bytes | None = None
         self._sender = threading.Thread(target=self._send, args=(request,), name="tlgui-child-send", daemon=True)
@@ -106,9 +112,10 @@ class _Exchange:
         self._sender.start()
         self._receiver.start()
 
-    def _send(self, request: bytes) -> None:
+    def _send(self, request: list[bytes]) -> None:
         with contextlib.suppress(OSError, ValueError):  # the child died: the receiver sees it
-            self.child.stdin.write(_LENGTH.pack(len(request)) + request)
+            for message in request:
+                self.child.stdin.write(message)
             self.child.stdin.flush()
 
     def _receive(self) -> None:
@@ -145,6 +152,12 @@ class _Exchange:
         child.stdout.close()
 
 
+def _message(value: Any) -> bytes:
+    """``value`` pickled, with its length in front (``_read_message`` reads it back)."""
+    data = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+    return _LENGTH.pack(len(data)) + data
+
+
 def _read_message(stream: BinaryIO) -> bytes | None:
     """One length-prefixed message from ``stream``; None if it ends first."""
     header = stream.read(_LENGTH.size)
@@ -161,26 +174,21 @@ def serve() -> None:
     answers = os.fdopen(os.dup(sys.stdout.fileno()), "wb")
     os.dup2(sys.stderr.fileno(), sys.stdout.fileno())  # whatever the work prints must not reach the answer
     requests = sys.stdin.buffer
-    message = _read_message(requests)
-    if message is None:  # the caller went before asking
+    path, call = _read_message(requests), _read_message(requests)
+    if path is None or call is None:  # the caller went before asking
         os._exit(1)
     # The caller stops waiting by closing our input (or by dying): then nothing is left to do here.
     threading.Thread(target=_exit_when_closed, args=(requests,), daemon=True).start()
     try:
-        # Our caller's own pickles, through its own pipe.
-        path, call = pickle.loads(message)
-        sys.path[:] = path
+        # Our caller's own pickles, through its own pipe: the path first, so that ``fn`` is found.
+        sys.path[:] = pickle.loads(path)
         fn, args = pickle.loads(call)
-        del message, call
+        del call
         outcome: tuple[str, Any] = (_RESULT, fn(*args))
     except BaseException as exc:  # noqa: BLE001 - whatever it was, the caller is told
-        outcome = (_RAISED, _sendable(exc))
+        outcome = (_RAISED, exc)
     try:
-        data = pickle.dumps(outcome, protocol=pickle.HIGHEST_PROTOCOL)
-    except Exception as exc:  # noqa: BLE001 - a result that cannot be pickled
-        data = pickle.dumps((_RAISED, TlguiError(f"{type(outcome[1]).__name__} cannot be sent back: {exc}")))
-    try:
-        answers.write(_LENGTH.pack(len(data)) + data)
+        answers.write(_answer_message(outcome))
         answers.flush()
     except OSError:
         pass  # the caller has gone
@@ -194,11 +202,31 @@ def _exit_when_closed(requests: BinaryIO) -> None:
     os._exit(1)
 
 
-def _sendable(exc: BaseException) -> BaseException:
-    """``exc`` itself when the caller can rebuild it from a pickle (an exception whose constructor
-    takes other arguments than its ``args`` cannot be), else a TlguiError with its type and message."""
+def _answer_message(outcome: tuple[str, Any]) -> bytes:
+    """The answer as the caller will read it (``_read_answer``). An exception the caller could not
+    rebuild (a class of another package, or one whose constructor takes other arguments than its
+    ``args``) goes as a TlguiError with its type and message; a result that cannot go, as an error."""
+    message = _message(outcome)
     try:
-        pickle.loads(pickle.dumps(exc))
-    except Exception:  # noqa: BLE001
-        return TlguiError("".join(traceback.format_exception_only(type(exc), exc)).strip())
-    return exc
+        _read_answer(message[_LENGTH.size:])
+    except Exception as exc:  # noqa: BLE001
+        kind, value = outcome
+        if kind == _RAISED:
+            error = TlguiError("".join(traceback.format_exception_only(type(value), value)).strip())
+        else:
+            error = TlguiError(f"{type(value).__name__} result cannot be sent back: {exc}")
+        message = _message((_RAISED, error))
+    return message
+
+
+def _read_answer(data: bytes) -> tuple[str, Any]:
+    return _AnswerUnpickler(io.BytesIO(data)).load()
+
+
+class _AnswerUnpickler(pickle.Unpickler):
+    """Builds Python's own types and tlgui's classes only: the caller imports nothing else."""
+
+    def find_class(self, module: str, name: str) -> Any:
+        if module != "builtins" and module != "tlgui" and not module.startswith("tlgui."):
+            raise pickle.UnpicklingError(f"{module}.{name} is not allowed in an answer")
+        return super().find_class(module, name)
