@@ -2000,8 +2000,12 @@ Double-click to see why (heatmap).</source>
         </translation>
     </message>
     <message>
-        <source>What the run had made is kept as {run}, marked interrupted, with the model of its new head.</source>
-        <translation>该运行已得到的成果保留为 {run}，标记为已中断，使用其新的分类头的模型。</translation>
+        <source>What the run had made is kept as {run}, marked interrupted, with its best model so far (epoch {epoch}, accuracy {accuracy}).</source>
+        <translation>该运行已得到的成果保留为 {run}，标记为已中断，使用其迄今最好的模型（第 {epoch} 轮，准确率 {accuracy}）。</translation>
+    </message>
+    <message>
+        <source>This project keeps it as far as it had come: {run}, marked interrupted, with its best model so far (epoch {epoch}, accuracy {accuracy}).</source>
+        <translation>本项目保留了它到当时为止的进度：{run}，标记为已中断，使用其迄今最好的模型（第 {epoch} 轮，准确率 {accuracy}）。</translation>
     </message>
     <message>
         <source>Stopped before the first epoch finished: there is no model to keep.</source>
@@ -2014,10 +2018,6 @@ Double-click to see why (heatmap).</source>
     <message>
         <source>It had no usable model yet, so nothing of it was kept.</source>
         <translation>它还没有可用的模型，因此什么也没有保留。</translation>
-    </message>
-    <message>
-        <source>This project keeps it as far as it had come: {run}, marked interrupted, with the model of its new head (epoch {epoch}, accuracy {accuracy}).</source>
-        <translation>本项目保留了它到当时为止的进度：{run}，标记为已中断，使用其新的分类头的模型（第 {epoch} 轮，准确率 {accuracy}）。</translation>
     </message>
     <message>
         <source> (with hand-set layers)</source>

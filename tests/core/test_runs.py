@@ -34,6 +34,7 @@ from tlgui.core.training import runs as runs_module
 from tlgui.core.training.callbacks import TrainingCallback
 from tlgui.core.training.feature_cache import FeatureCache
 from tlgui.core.training.metrics import ValPrediction
+from tlgui.core.training.results import BestSoFar
 from tlgui.core.training.runs import (
     MAX_KEPT_MODELS,
     MAX_MARKED_RUNS,
@@ -339,6 +340,75 @@ def test_a_run_saved_while_it_fine_tunes_reopens_interrupted_with_its_heads_mode
     # Its epochs are counted across the run, in the progress messages too (not "1/2" of the fine-tune).
     assert "Training epoch 3/4: fine-tuning head + last 1 stage" in follower.messages
     assert epoch_count(run.history, run.config.epochs) == (3, 4)
+
+
+class FollowsRun(TrainingCallback):
+    """Follows a run as the window does (``RunInProgress``), every better model of its fine-tune too."""
+
+    def __init__(self):
+        self.progress = RunInProgress()
+        self.announced = []
+
+    def on_epoch_end(self, stats):
+        self.progress.add_epoch(stats)
+
+    def on_head_result(self, result):
+        self.progress.set_head_result(result)
+
+    def on_best_so_far(self, best):
+        self.progress.set_best_so_far(best)
+        self.announced.append(best)
+
+
+def test_a_run_saved_once_its_fine_tune_beat_the_head_keeps_the_fine_tunes_model(photos, cache, bundled_network,
+                                                                                tmp_path):
+    follower = FollowsRun()
+    # A slow rate: the head is still learning when the fine-tune takes over, which then does better.
+    config = TrainConfig(epochs=3, freeze_level=1, early_stopping_patience=None, device="cpu", learning_rate=1e-4)
+    result = train(photos, config, backbone=bundled_network, callbacks=[follower], cache=cache)
+    head = follower.progress.head_result
+    head_epochs = len(head.history)
+    announced = follower.announced
+    # Each fine-tune epoch that beat the run's best, and only those, was announced, once.
+    assert [b.epoch for b in announced] == [s.epoch for s in result.history if s.best and s.epoch > head_epochs]
+    assert announced, "the fine-tune never beat its head: these settings no longer show what this test checks"
+    best = announced[-1]
+    assert best.epoch == result.best_epoch and best.accuracy == result.report.accuracy
+
+    # Built after the run trained on past it (and ended): the model of that epoch, the one it ended with.
+    kept = best.result()
+    assert kept is best.result() and not kept.cancelled and kept.regime is Regime.PARTIAL
+    assert kept.best_epoch == result.best_epoch and kept.report.predictions == result.report.predictions
+    assert [s.epoch for s in kept.history] == [s.epoch for s in result.history if s.epoch <= best.epoch]
+    assert kept.classifier.training.freeze_level == result.classifier.training.freeze_level == 1
+    assert kept.classifier.training.trainable_parameters == result.classifier.training.trainable_parameters
+    assert kept.classifier.metrics.best_epoch == result.best_epoch
+    x = torch.randn(2, 3, 224, 224, generator=torch.Generator().manual_seed(0))
+    with torch.inference_mode():
+        assert torch.equal(kept.classifier.network.eval()(x), result.classifier.network.eval()(x))
+        assert not torch.equal(kept.classifier.network(x), head.classifier.network.eval()(x))
+
+    # What a save while it trained holds: that model, in a run marked interrupted with every epoch so far.
+    path = tmp_path / "mid-run.tlgui"
+    save_project(Project(photos, BACKBONE, TrainConfig(), RunHistory().with_run_so_far(follower.progress)), path)
+    (run,) = load_project(path).runs
+    assert run.status is RunStatus.INTERRUPTED and run.best_epoch == result.best_epoch
+    assert run.regime is Regime.PARTIAL and run.freeze_level == 1
+    assert [s.epoch for s in run.history] == [s.epoch for s in result.history]
+    with torch.inference_mode():
+        assert torch.equal(run.classifier.network.eval()(x), result.classifier.network.eval()(x))
+
+
+def test_a_run_so_far_that_cannot_copy_its_better_model_keeps_its_heads(finished):
+    def no_memory():
+        raise RuntimeError("out of memory")
+
+    progress = RunInProgress()
+    progress.set_head_result(finished)
+    progress.set_best_so_far(BestSoFar(9, 1.0, no_memory))
+    run = progress.run(1)
+    assert run.status is RunStatus.INTERRUPTED and run.best_epoch == finished.best_epoch
+    assert run.classifier is finished.classifier
 
 
 def test_a_run_in_progress_without_a_model_adds_nothing():

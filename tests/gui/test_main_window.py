@@ -623,7 +623,7 @@ def test_closing_when_a_run_cannot_stop_then_cancelling_leaves_a_usable_train_pa
     # The page is idle, says what became of the run, and the project keeps it (unsaved).
     assert not train_page.busy and train_page.start_button.isEnabled() and not train_page.progress.isVisible()
     assert train_page.message.text().startswith("The run did not stop in time")
-    assert "Run 1, marked interrupted, with the model of its new head" in train_page.message.text()
+    assert "Run 1, marked interrupted, with its best model so far (epoch " in train_page.message.text()
     assert [(r.id, r.status) for r in controller.runs] == [(1, "interrupted")] and controller.runs.in_use_id == 1
     assert controller.dirty and len(train_page.curves.history) == 3
 

@@ -189,9 +189,45 @@ def test_a_fine_tune_that_fails_after_its_head_keeps_the_heads_model(qtbot, page
     qtbot.waitUntil(lambda: not page.busy, timeout=120000)
 
     assert errors and errors[0].startswith("RuntimeError: CUDA out of memory")
-    assert "is kept as Run 1, marked interrupted, with the model of its new head" in errors[0]
+    assert "is kept as Run 1, marked interrupted, with its best model so far (epoch " in errors[0]
     assert [(r.id, r.status, r.has_model, r.epochs_run) for r in controller.runs] == [(1, "interrupted", True, 3)]
     assert controller.classifier is controller.runs.get(1).classifier and page.start_button.isEnabled()
+
+
+def test_a_fine_tune_that_fails_after_beating_its_head_keeps_the_fine_tunes_model(qtbot, pages, monkeypatch):
+    """The same failure once a fine-tune epoch has beaten the head: the run so far keeps that epoch's
+    model (the one a Stop would have kept), not the head's."""
+    model_page, page = pages
+    controller = page.controller
+    model_page.freeze.slider.setValue(1)
+    controller.set_config(replace(controller.config, epochs=3, early_stopping_patience=None, learning_rate=1e-4))
+    real_train = train_page_module.train
+    beaten: list[int] = []
+
+    def train_then_fail(*args, callbacks, **kwargs):
+        class FailAfterABetterModel(type(callbacks[0])):
+            def on_epoch_end(self, stats):
+                super().on_epoch_end(stats)
+                if beaten:
+                    raise RuntimeError("CUDA out of memory")
+
+            def on_best_so_far(self, best):
+                super().on_best_so_far(best)
+                beaten.append(best.epoch)
+
+        return real_train(*args, callbacks=[FailAfterABetterModel(callbacks[0]._report)], **kwargs)
+
+    monkeypatch.setattr(train_page_module, "train", train_then_fail)
+    errors: list[str] = []
+    controller.errorRaised.connect(errors.append)
+    page.start()
+    qtbot.waitUntil(lambda: not page.busy, timeout=120000)
+
+    assert beaten and errors, "no fine-tune epoch beat the head: these settings no longer show what this test checks"
+    (run,) = controller.runs
+    assert run.status == "interrupted" and run.best_epoch == beaten[0] > 3 and run.regime is Regime.PARTIAL
+    assert f"is kept as Run 1, marked interrupted, with its best model so far (epoch {beaten[0]}, " in errors[0]
+    assert run.epochs_run == beaten[0] + 1 and controller.classifier is run.classifier
 
 
 def test_the_network_is_copied_by_the_run_not_on_the_gui_thread(qtbot, pages, monkeypatch):

@@ -50,6 +50,7 @@ if TYPE_CHECKING:
     from tlgui.core.files.stamps import FileStamp
     from tlgui.core.models.classifier import Classifier
     from tlgui.core.project import Project
+    from tlgui.core.training.results import BestSoFar
     from tlgui.core.training.runs import Run, RunAdded, RunHistory, RunInProgress
     from tlgui.core.training.summary import EpochStats
     from tlgui.core.training.trainer import TrainResult
@@ -270,6 +271,14 @@ class ProjectController(QObject):
             return False
         self.classifierChanged.emit()
         return True
+
+    def offer_best_so_far(self, best: BestSoFar) -> None:
+        """The run training now has done better in its fine-tune than anything before: what a save,
+        or a run that cannot end normally, keeps of it from now on (``RunInProgress.run``). Classify
+        and Export go on with the head's model until the run ends."""
+        if self._run_in_progress is not None:
+            self._run_in_progress.set_best_so_far(best)
+            self.mark_dirty()
 
     def keep_run_so_far(self) -> RunAdded | None:
         """The run training now ended without a result the project could take (the window gave up

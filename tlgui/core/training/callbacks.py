@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from tlgui.core.models.classifier import Classifier
     from tlgui.core.progress import ProgressEvent
-    from tlgui.core.training.results import TrainResult
+    from tlgui.core.training.results import BestSoFar, TrainResult
     from tlgui.core.training.summary import EpochStats
 
 
@@ -31,6 +31,12 @@ class TrainingCallback:
         the model ``on_model_ready`` handed out, with its evaluation (each validation photo's
         prediction included). What a project keeps of a run that has not ended
         (``runs.RunInProgress``)."""
+
+    def on_best_so_far(self, best: BestSoFar) -> None:
+        """In a run that fine-tunes, after each fine-tune epoch that beats the run's best (after
+        its ``on_epoch_end``): the run as it would end if it stopped now, built when asked
+        (``best.result()``). What a project keeps of a run that has not ended, once the fine-tune
+        has done better than the head."""
 
     def on_train_end(self, result: TrainResult) -> None:
         """Once, with the final result (also after a stop)."""

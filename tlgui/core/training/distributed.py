@@ -66,8 +66,8 @@ from tlgui.core.training.sources import (
     LossFn,
     Split,
     StreamedData,
+    Validation,
     drop_failures,
-    loss_and_accuracy,
 )
 
 T = TypeVar("T")
@@ -458,12 +458,9 @@ class _Sharded:
         order = sorted(range(len(every_kept)), key=every_kept.__getitem__)
         return [every_kept[i] for i in order], every_logits[order]
 
-    def validate(self, loss_fn: LossFn, cancel: CancelToken | None = None) -> tuple[float, float]:
+    def validate(self, loss_fn: LossFn, cancel: CancelToken | None = None) -> Validation:
         # Every rank validates its share and they gather: none may stop half way on its own.
-        return loss_and_accuracy(self._val_logits(), self.val.targets, loss_fn)
-
-    def val_probabilities(self) -> np.ndarray:
-        return self._val_logits().softmax(dim=1).numpy()
+        return Validation.of(self._val_logits(), self.val.targets, loss_fn)
 
 
 class ShardedCachedData(_Sharded):

@@ -9,6 +9,7 @@ epoch so far; a loss that stops being a finite number ends the phase with a clea
 
 from __future__ import annotations
 
+import functools
 import math
 import time
 from collections.abc import Sequence
@@ -30,7 +31,7 @@ from tlgui.core.training.best_epoch import BestEpochTracker
 from tlgui.core.training.callbacks import TrainingCallback
 from tlgui.core.training.config import TrainConfig, default_learning_rate
 from tlgui.core.training.context import TrainingContext
-from tlgui.core.training.sources import BatchSource
+from tlgui.core.training.sources import BatchSource, Split, Validation
 from tlgui.core.training.summary import EpochStats
 
 # The learning rate of the trainable pretrained layers, as a share of the head's. The head is trained
@@ -43,6 +44,18 @@ from tlgui.core.training.summary import EpochStats
 BODY_LR_FACTOR = {Regime.PARTIAL: 1.0, Regime.FULL: 0.1}
 
 Weights = dict[str, torch.Tensor]
+
+
+@dataclass(frozen=True)
+class EpochSnapshot:
+    """What a run keeps of its best epoch: the weights it can change (``weights``: fresh copies,
+    never changed afterwards, so another thread may read them while the run goes on) and what that
+    epoch's validation predicted (``probabilities`` of the photos of ``val``, in its order): the
+    run's report when it ends with that epoch, with no second pass over the photos."""
+
+    weights: Weights
+    probabilities: np.ndarray
+    val: Split
 
 
 @dataclass
@@ -78,7 +91,7 @@ def fit(
     callbacks: Sequence[TrainingCallback],
     cancel: CancelToken,
     *,
-    tracker: BestEpochTracker[Weights] | None = None,
+    tracker: BestEpochTracker[EpochSnapshot] | None = None,
     span: PhaseSpan = PhaseSpan(),
 ) -> FitOutcome:
     """Train ``context.network`` on ``data`` for ``config.epochs`` epochs (or until early stopping,
@@ -94,10 +107,10 @@ def fit(
     return _Loop(context, data, config, callbacks, cancel, tracker, span).run()
 
 
-def restore_best(context: TrainingContext, tracker: BestEpochTracker[Weights]) -> None:
+def restore_best(context: TrainingContext, tracker: BestEpochTracker[EpochSnapshot]) -> None:
     """Load the run's best weights into the network (after a phase ended in an error)."""
     if tracker.best_state is not None:
-        context.network.load_state_dict(tracker.best_state, strict=False)
+        context.network.load_state_dict(tracker.best_state.weights, strict=False)
 
 
 class _Loop:
@@ -107,7 +120,7 @@ class _Loop:
         self.config: TrainConfig = config
         self.callbacks: Sequence[TrainingCallback] = callbacks
         self.cancel: CancelToken = cancel
-        self.tracker: BestEpochTracker[Weights] = tracker
+        self.tracker: BestEpochTracker[EpochSnapshot] = tracker
         self.span: PhaseSpan = span
         self.last_epoch = span.first_epoch + config.epochs - 1
         self.run_epochs = span.run_epochs if span.run_epochs is not None else self.last_epoch
@@ -136,12 +149,13 @@ class _Loop:
                 cancelled = True
                 break
             try:
-                val_loss, val_accuracy = self.data.validate(self.loss_fn, cancel=self.cancel)
+                validation = self.data.validate(self.loss_fn, cancel=self.cancel)
             except Cancelled:  # stopped while validating: this epoch is not judged, the best so far stays
                 cancelled = True
                 break
+            val_loss, val_accuracy = validation.loss, validation.accuracy
             self._check_finite(val_loss, epoch)
-            improved = tracker.offer(epoch, val_accuracy, val_loss, self._snapshot)
+            improved = tracker.offer(epoch, val_accuracy, val_loss, functools.partial(self._snapshot, validation))
             stats = EpochStats(
                 epoch=epoch,
                 epochs=self.run_epochs,
@@ -161,7 +175,7 @@ class _Loop:
                 break
         if tracker.best_state is None:
             raise Cancelled(_('Stopped before the first epoch finished: there is no model to keep.'))
-        self.context.network.load_state_dict(tracker.best_state, strict=False)
+        self.context.network.load_state_dict(tracker.best_state.weights, strict=False)
         return FitOutcome(history, tracker.best_epoch, cancelled)
 
     def _train_epoch(self, epoch: int) -> list[float] | None:
@@ -214,7 +228,10 @@ class _Loop:
         # Inverse frequency, normalised so that balanced data gets weights of exactly 1.
         return (counts.sum() / (len(counts) * counts)).to(self.context.settings.device)
 
-    def _snapshot(self) -> Weights:
+    def _snapshot(self, validation: Validation) -> EpochSnapshot:
+        return EpochSnapshot(self._weights(), validation.probabilities, self.data.val)
+
+    def _weights(self) -> Weights:
         # Only what the run can change: the stages this phase trains (parameters and BN statistics),
         # and those a later phase will train, which this phase leaves as they are: copied once.
         if self._unchanging is None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -13,7 +15,7 @@ if TYPE_CHECKING:
     from tlgui.core.models.classifier import Classifier
     from tlgui.core.training.metrics import EvaluationReport
 
-__all__ = ["EpochStats", "RunTimings", "TrainResult"]
+__all__ = ["BestSoFar", "EpochStats", "RunTimings", "TrainResult"]
 
 
 @dataclass
@@ -36,3 +38,29 @@ class TrainResult:
     ignored_overrides: tuple[str, ...] = ()
     #: Sentences about what went wrong on the side without stopping the run (e.g. a busy feature cache).
     warnings: tuple[str, ...] = ()
+
+
+class BestSoFar:
+    """A fine-tune's best epoch so far, as the run would end if it stopped now (not marked stopped).
+
+    Handed to ``TrainingCallback.on_best_so_far`` after each fine-tune epoch that beats the run's
+    best, and cheap to hand out: nothing is copied until ``result()`` is asked for. That builds the
+    result once, on the asking thread (a copy of the model, the epoch's weights loaded into it), and
+    never touches what the run goes on changing, so a window can keep it while training continues.
+    ``epoch`` and ``accuracy`` are those of the epoch.
+    """
+
+    def __init__(self, epoch: int, accuracy: float, build: Callable[[], TrainResult]):
+        self.epoch = epoch
+        self.accuracy = accuracy
+        self._build: Callable[[], TrainResult] | None = build
+        self._result: TrainResult | None = None
+        self._lock = threading.Lock()
+
+    def result(self) -> TrainResult:
+        with self._lock:
+            if self._result is None:
+                assert self._build is not None
+                self._result = self._build()
+                self._build = None  # what it held (the epoch's weights) lives on in the result alone
+            return self._result

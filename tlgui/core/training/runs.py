@@ -51,7 +51,7 @@ if TYPE_CHECKING:
     from collections.abc import Iterator
 
     from tlgui.core.models.classifier import Classifier
-    from tlgui.core.training.results import TrainResult
+    from tlgui.core.training.results import BestSoFar, TrainResult
 
 #: Runs a project keeps; the oldest unprotected one goes when a new one would be one too many.
 MAX_RUNS = 30
@@ -232,13 +232,15 @@ class RunInProgress:
     the caller's), and kept as far as it has come when the project cannot wait for its end.
 
     ``add_epoch`` each finished epoch (``TrainingCallback.on_epoch_end``); ``set_head_result`` when
-    its new head is trained (``TrainingCallback.on_head_result``). ``run`` is the run so far.
+    its new head is trained (``TrainingCallback.on_head_result``); ``set_best_so_far`` each time the
+    fine-tune does better (``TrainingCallback.on_best_so_far``). ``run`` is the run so far.
     """
 
     def __init__(self, *, created: datetime | None = None):
         self.created = created or _now()
         self.epochs: list[EpochStats] = []
         self.head_result: TrainResult | None = None
+        self.best_so_far: BestSoFar | None = None
 
     def add_epoch(self, stats: EpochStats) -> None:
         self.epochs.append(stats)
@@ -246,23 +248,38 @@ class RunInProgress:
     def set_head_result(self, result: TrainResult) -> None:
         self.head_result = result
 
+    def set_best_so_far(self, best: BestSoFar) -> None:
+        self.best_so_far = best
+
     @property
     def classifier(self) -> Classifier | None:
-        """The best model the run has handed out (its new head's), or None before it has one."""
+        """The model the run has handed out to use while it trains (its new head's), or None before
+        it has one. (A better one from the fine-tune is built only when the run is kept: ``run``.)"""
         return self.head_result.classifier if self.head_result is not None else None
 
     def run(self, run_id: int) -> Run | None:
         """The run as far as it has come, marked interrupted: every epoch finished so far (its count,
-        the epoch it reached), the model of its new head and that model's best epoch and evaluation;
-        None while it has no model yet."""
-        head = self.head_result
-        if head is None:
+        the epoch it reached), and its best model so far with that model's epoch and evaluation: the
+        fine-tune's best epoch once one has beaten the head, else the new head's. None while it has
+        no model yet."""
+        if self.head_result is None:
             return None
-        run = run_from_result(head, run_id, created=self.created)
+        result = self._result_so_far()
+        run = run_from_result(result, run_id, created=self.created)
         run.status = RunStatus.INTERRUPTED
-        head_epochs = len(head.history)
-        run.history = list(head.history) + [s for s in self.epochs if s.epoch > head_epochs]
+        reached = len(result.history)  # epochs are numbered from 1 across the run's phases
+        run.history = list(result.history) + [s for s in self.epochs if s.epoch > reached]
         return run
+
+    def _result_so_far(self) -> TrainResult:
+        assert self.head_result is not None
+        if self.best_so_far is None:
+            return self.head_result
+        try:
+            return self.best_so_far.result()
+        except (RuntimeError, MemoryError):
+            # No memory for a copy of the model: the head's model, which exists already, is kept.
+            return self.head_result
 
 
 def run_from_classifier(classifier: Classifier, run_id: int, *, name: str | None = None,

@@ -40,6 +40,26 @@ class Split:
         return cls(list(items), context.targets(items))
 
 
+@dataclass(frozen=True)
+class Validation:
+    """One pass over the validation photos: the loss, the accuracy, and each photo's probabilities
+    ((photos, classes), in ``val.items`` order: what the run's report is made of when the epoch is
+    the one kept)."""
+
+    loss: float
+    accuracy: float
+    probabilities: np.ndarray
+
+    @classmethod
+    def of(cls, logits: torch.Tensor, targets: torch.Tensor, loss_fn: LossFn) -> Validation:
+        logits = logits.float()
+        return cls(
+            loss=float(loss_fn(logits, targets)),
+            accuracy=float((logits.argmax(dim=1) == targets).float().mean()),
+            probabilities=logits.softmax(dim=1).numpy(),
+        )
+
+
 class BatchSource(Protocol):
     """Training batches and validation for the loop, wherever they come from."""
 
@@ -58,13 +78,10 @@ class BatchSource(Protocol):
         """Logits of a training batch, with the graph the optimiser needs."""
         ...
 
-    def validate(self, loss_fn: LossFn, cancel: CancelToken | None = None) -> tuple[float, float]:
-        """(loss, accuracy) on the validation photos; ``Cancelled`` between batches once ``cancel``
-        is set (a fine-tune's validation takes seconds: Stop, and closing the window, wait for it)."""
-        ...
-
-    def val_probabilities(self) -> np.ndarray:
-        """(photos, classes) probabilities on the validation photos, in ``val.items`` order."""
+    def validate(self, loss_fn: LossFn, cancel: CancelToken | None = None) -> Validation:
+        """The validation photos' loss, accuracy and probabilities; ``Cancelled`` between batches
+        once ``cancel`` is set (a fine-tune's validation takes seconds: Stop, and closing the window,
+        wait for it)."""
         ...
 
 
@@ -213,11 +230,8 @@ class CachedData:
                 outs.append(net.forward_from(boundary, settings.memory_format_input(x)).float())
         return torch.cat(outs).cpu()
 
-    def validate(self, loss_fn: LossFn, cancel: CancelToken | None = None) -> tuple[float, float]:
-        return loss_and_accuracy(self._val_logits(cancel), self.val.targets, loss_fn)
-
-    def val_probabilities(self) -> np.ndarray:
-        return self._val_logits().softmax(dim=1).numpy()
+    def validate(self, loss_fn: LossFn, cancel: CancelToken | None = None) -> Validation:
+        return Validation.of(self._val_logits(cancel), self.val.targets, loss_fn)
 
 
 # ---- photos decoded every epoch -------------------------------------------------------------------
@@ -307,15 +321,5 @@ class StreamedData:
                 outs.append(net(self._normalise(batch)).float().cpu())
         return torch.cat(outs)
 
-    def validate(self, loss_fn: LossFn, cancel: CancelToken | None = None) -> tuple[float, float]:
-        logits = self._val_logits(cancel)
-        return loss_and_accuracy(logits, self.val.targets, loss_fn)
-
-    def val_probabilities(self) -> np.ndarray:
-        return self._val_logits().softmax(dim=1).numpy()
-
-
-def loss_and_accuracy(logits: torch.Tensor, targets: torch.Tensor, loss_fn: LossFn) -> tuple[float, float]:
-    loss = float(loss_fn(logits, targets))
-    accuracy = float((logits.argmax(dim=1) == targets).float().mean())
-    return loss, accuracy
+    def validate(self, loss_fn: LossFn, cancel: CancelToken | None = None) -> Validation:
+        return Validation.of(self._val_logits(cancel), self.val.targets, loss_fn)

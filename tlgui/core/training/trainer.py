@@ -12,7 +12,9 @@ probing, then fine-tuning, as fastai's ``fine_tune``):
 - full: every stage trains, from the pretrained start, on freshly augmented images.
 
 One best-epoch tracker spans both phases: a fine-tune epoch replaces the head's best only by
-beating it, and a stop (or a fine-tune that fails) keeps the best of both phases so far.
+beating it, and a stop (or a fine-tune that fails) keeps the best of both phases so far. Each such
+epoch is announced (``on_best_so_far``) as the run would end with it, built only if asked for: a
+window that cannot wait for the run's end (a save, a close) keeps that model, not the head's.
 
 ``TrainingRun`` is what trains: it checks the photos, builds the network, plans the freeze, picks a
 batch source per phase (``sources``) and hands each to the loop (``loop``), which is how it trains.
@@ -23,8 +25,10 @@ and the tests all subscribe).
 from __future__ import annotations
 
 import copy
+import dataclasses
+import functools
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import torch
 
@@ -45,9 +49,9 @@ from tlgui.core.training.callbacks import TrainingCallback
 from tlgui.core.training.config import TrainConfig, cached_views_of
 from tlgui.core.training.context import SkippedPhotos, TrainingContext
 from tlgui.core.training.feature_cache import FeatureCache
-from tlgui.core.training.loop import PhaseSpan, Weights, fit, restore_best
+from tlgui.core.training.loop import EpochSnapshot, PhaseSpan, fit, restore_best
 from tlgui.core.training.metrics import EvaluationReport, evaluate
-from tlgui.core.training.results import TrainResult
+from tlgui.core.training.results import BestSoFar, TrainResult
 from tlgui.core.training.sources import BatchSource, StreamedData, cached_source
 from tlgui.core.training.summary import EpochStats, ModelMetrics, RunTimings, TrainingSummary
 
@@ -84,6 +88,18 @@ class _EpochRecorder(TrainingCallback):
         self.epochs.append(stats)
 
 
+class _BestSoFarAnnouncer(TrainingCallback):
+    """Calls ``announce`` after each epoch that is the run's best so far (it comes after the
+    recorder among a phase's callbacks, so the epoch is recorded by then)."""
+
+    def __init__(self, announce: Callable[[EpochStats], None]) -> None:
+        self._announce = announce
+
+    def on_epoch_end(self, stats: EpochStats) -> None:
+        if stats.best:
+            self._announce(stats)
+
+
 class TrainingRun:
     """One call of ``train``: what is trained, on which photos, with which network."""
 
@@ -105,7 +121,7 @@ class TrainingRun:
         context = self._prepare(class_names)
         head_context = context.for_head(cached_views_of(self.config, Regime.HEAD))
         fine_tune = context.regime is not Regime.HEAD
-        tracker: BestEpochTracker[Weights] = BestEpochTracker(self.config.early_stopping_patience)
+        tracker: BestEpochTracker[EpochSnapshot] = BestEpochTracker(self.config.early_stopping_patience)
 
         # Phase 1, the new head on pooled features: its model is usable as soon as it ends.
         head_data = self._timed("prepare_s", lambda: self._head_source(head_context, train_items, val_items))
@@ -119,7 +135,7 @@ class TrainingRun:
         head = self._timed("train_s", lambda: fit(head_context, head_data, self.config, self.callbacks, self.cancel,
                                                   tracker=tracker, span=span))
         distributed.send_trained_from_main(head_context)  # distributed: every rank ends with rank 0's model
-        report = self._timed("evaluate_s", lambda: self._evaluate(head_context, head_data))
+        report = self._timed("evaluate_s", lambda: self._evaluate(head_context, tracker))
         self.timings.first_model_s = time.perf_counter() - started
         history, cancelled = list(head.history), head.cancelled
         if not fine_tune or cancelled:
@@ -133,7 +149,7 @@ class TrainingRun:
         for cb in self.callbacks:
             cb.on_head_result(head_result)
         # Phase 2, the chosen level, from the trained head, on the photos the first phase could read.
-        data, tuned, cancelled = self._fine_tune(context, head_data, tracker, len(history))
+        data, tuned, cancelled = self._fine_tune(context, head_data, tracker, head_result, started)
         if not tuned:
             # Stopped (or failed) before a fine-tune epoch finished: the model is the head's.
             set_freeze_level(context.network, 0)
@@ -141,21 +157,33 @@ class TrainingRun:
         history += tuned
         if data is not None:
             self.train_images = len(data.train.items)
-        if data is not None and tracker.best_epoch > len(head.history):
-            report = self._timed("evaluate_s", lambda: self._evaluate(context, data))
+        if tracker.best_epoch > len(head.history):
+            report = self._timed("evaluate_s", lambda: self._evaluate(context, tracker))
         return self._finish(context, self.plan.level, report, history, tracker.best_epoch, cancelled, started)
 
     def _fine_tune(
-        self, context: TrainingContext, head_data: BatchSource, tracker: BestEpochTracker[Weights], head_epochs: int
+        self, context: TrainingContext, head_data: BatchSource, tracker: BestEpochTracker[EpochSnapshot],
+        head: TrainResult, started: float,
     ) -> tuple[BatchSource | None, list[EpochStats], bool]:
         """(its batch source, its finished epochs, whether it was stopped): the run's second phase.
 
         A stop while its features are computed, or a trouble it runs into, ends it with the best
-        weights of the run so far loaded; a trouble is told in the result's warnings.
+        weights of the run so far loaded; a trouble is told in the result's warnings. Each of its
+        epochs that beats the run's best is announced (``on_best_so_far``).
         """
+        head_epochs = len(head.history)
         self.plan.apply(context.network)
+        counts = parameter_counts(context.network)
         recorder = _EpochRecorder()
         data: BatchSource | None = None
+
+        def announce(_stats: EpochStats) -> None:
+            train_images = len(data.train.items) if data is not None else self.train_images
+            best = self._best_so_far(context, head, tracker, [*head.history, *recorder.epochs], counts,
+                                     train_images, started)
+            for cb in self.callbacks:
+                cb.on_best_so_far(best)
+
         try:
             data = self._timed("prepare_s", lambda: self._source(context, head_data.train.items, head_data.val.items))
             data = distributed.shard_source(data, context)  # distributed
@@ -165,7 +193,7 @@ class TrainingRun:
                 keep_from=context.boundary,
                 title=_("fine-tuning {level}").format(level=self.plan.level_name.lower()),
             )
-            callbacks = [*self.callbacks, recorder]
+            callbacks = [*self.callbacks, recorder, _BestSoFarAnnouncer(announce)]
             outcome = self._timed(
                 "train_s", lambda: fit(context, data, self.config, callbacks, self.cancel, tracker=tracker, span=span)
             )
@@ -179,6 +207,31 @@ class TrainingRun:
                 reason=exc))
             return data, recorder.epochs, False
         return data, outcome.history, outcome.cancelled
+
+    def _best_so_far(
+        self, context: TrainingContext, head: TrainResult, tracker: BestEpochTracker[EpochSnapshot],
+        history: list[EpochStats], counts: tuple[int, int], train_images: int, started: float,
+    ) -> BestSoFar:
+        """The fine-tune's best epoch so far as the run's result, built only when asked (on the
+        asking thread): from copies of what keeps changing (the history, the timings, the warnings)
+        and the snapshot of the epoch, which the run never changes."""
+        snapshot = tracker.best_state
+        assert snapshot is not None  # announced after an epoch that was the best
+        timings = copy.copy(self.timings)
+        timings.total_s = time.perf_counter() - started
+        summary = TrainingSummary(
+            config=copy.deepcopy(self.config), regime=context.regime, freeze_level=self.plan.level,
+            trainable_parameters=counts[0], total_parameters=counts[1], device=str(context.settings.device),
+            history=list(history), timings=timings,
+        )
+        result = TrainResult(
+            classifier=head.classifier,  # replaced by the epoch's model when built
+            history=list(history), best_epoch=tracker.best_epoch, cancelled=False, report=head.report,
+            skipped=list(self.skipped.files), regime=context.regime, timings=timings,
+            ignored_overrides=self.plan.ignored, warnings=tuple(self.warnings),
+        )
+        build = functools.partial(_best_so_far_result, result, snapshot, summary, train_images)
+        return BestSoFar(tracker.best_epoch, tracker.best_accuracy, build)
 
     def _finish(
         self, context: TrainingContext, level: int, report: EvaluationReport, history: list[EpochStats],
@@ -311,12 +364,13 @@ class TrainingRun:
                 # memory only); what it said goes into the result for the window and the CLI.
                 self.warnings.extend(w for w in cache.warnings if w not in self.warnings)
 
-    def _evaluate(self, context: TrainingContext, data: BatchSource) -> EvaluationReport:
+    def _evaluate(self, context: TrainingContext, tracker: BestEpochTracker[EpochSnapshot]) -> EvaluationReport:
+        """The report of the run's best epoch, from what its validation predicted (no second pass)."""
         self._emit(ProgressEvent(Phase.EVALUATE, 0, 1, message=_("Evaluating")))
-        probabilities = data.val_probabilities()
+        assert tracker.best_state is not None  # fit raises Cancelled before the run has a best epoch
+        report = _report(context.class_names, tracker.best_state)
         self._emit(ProgressEvent(Phase.EVALUATE, 1, 1, message=_("Evaluating")))
-        paths = [i.path for i in data.val.items]
-        return evaluate(list(context.class_names), paths, data.val.targets.numpy(), probabilities)
+        return report
 
     def _classifier(
         self, context: TrainingContext, level: int, report: EvaluationReport, history: list[EpochStats],
@@ -328,7 +382,6 @@ class TrainingRun:
             net = copy.deepcopy(net)
         net = net.to("cpu").to(memory_format=torch.contiguous_format).eval()
         trainable, total = parameter_counts(net)
-        metrics = ModelMetrics.of_run(report, history, best_epoch, self.train_images)
         training = TrainingSummary(
             config=copy.deepcopy(self.config),
             regime=context.regime,
@@ -339,4 +392,32 @@ class TrainingRun:
             history=list(history),
             timings=copy.copy(self.timings),
         )
-        return Classifier(net, list(context.class_names), net.backbone_id, context.preprocessing, metrics, training)
+        return _classifier_of(net, context.class_names, context.preprocessing, report, best_epoch,
+                              self.train_images, training)
+
+
+def _report(class_names: Sequence[str], snapshot: EpochSnapshot) -> EvaluationReport:
+    """The evaluation of the epoch ``snapshot`` kept, on the validation photos it was judged on."""
+    val = snapshot.val
+    return evaluate(list(class_names), [i.path for i in val.items], val.targets.numpy(), snapshot.probabilities)
+
+
+def _classifier_of(net: StagedNetwork, class_names: Sequence[str], preprocessing, report: EvaluationReport,
+                   best_epoch: int, train_images: int, training: TrainingSummary) -> Classifier:
+    """The classifier of ``net`` (on the CPU, in evaluation mode), described by its run."""
+    metrics = ModelMetrics.of_run(report, training.history, best_epoch, train_images)
+    return Classifier(net, list(class_names), net.backbone_id, preprocessing, metrics, training)
+
+
+def _best_so_far_result(so_far: TrainResult, snapshot: EpochSnapshot, training: TrainingSummary,
+                        train_images: int) -> TrainResult:
+    """``so_far`` with the model of the epoch ``snapshot`` kept: the head's network (``so_far``'s
+    classifier, which the run no longer changes) copied, with the weights the fine-tune changed."""
+    head = so_far.classifier
+    net = copy.deepcopy(head.network)
+    net.load_state_dict({name: weights.to("cpu") for name, weights in snapshot.weights.items()}, strict=False)
+    net.eval()
+    report = _report(head.class_names, snapshot)
+    classifier = _classifier_of(net, head.class_names, head.preprocessing, report, so_far.best_epoch, train_images,
+                                training)
+    return dataclasses.replace(so_far, classifier=classifier, report=report)

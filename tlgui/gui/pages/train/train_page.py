@@ -38,7 +38,7 @@ from tlgui.core.plan.recommend import weigh_time
 from tlgui.core.plan.regime import Regime
 from tlgui.core.progress import ProgressEvent
 from tlgui.core.training.callbacks import TrainingCallback
-from tlgui.core.training.results import TrainResult
+from tlgui.core.training.results import BestSoFar, TrainResult
 from tlgui.core.training.summary import EpochStats
 from tlgui.gui.pages.train.train_settings import TrainSettingsForm
 from tlgui.gui.tasks import TaskSlot
@@ -49,6 +49,7 @@ from tlgui.gui.widgets.progress_text import counted, format_duration
 
 if TYPE_CHECKING:
     from tlgui.core.plan.estimate import PlanEstimate
+    from tlgui.core.training.runs import Run
 
 ERROR_STYLE = "color: #b03a2e;"
 # Settings and photos change in bursts (typing, a slider, a drop): estimate once they settle.
@@ -70,12 +71,21 @@ class ReportingCallback(TrainingCallback):
     def on_head_result(self, result: TrainResult) -> None:
         self._report("head", result)
 
+    def on_best_so_far(self, best: BestSoFar) -> None:
+        self._report("best", best)
+
 
 def train(*args, **kwargs) -> TrainResult:
     """The engine's ``train``, imported on the first run (it loads torch) and so on the run's thread."""
     from tlgui.core.training.trainer import train as engine_train
 
     return engine_train(*args, **kwargs)
+
+
+def _kept_values(run: Run) -> dict[str, object]:
+    """What the messages about a run kept as far as it had come name: it, its model's epoch and accuracy."""
+    return {"run": run.title, "epoch": run.best_epoch,
+            "accuracy": "?" if run.accuracy is None else f"{run.accuracy:.1%}"}
 
 
 def stopped_message(result: TrainResult) -> str:
@@ -326,6 +336,8 @@ class TrainPage(QWidget):
             text = run_on(ready, usable, self.tr("Fine-tuning continues; Stop keeps the best model so far."))
             self._show_message(text)
             self.controller.show_status(text)
+        elif kind == "best" and isinstance(payload, BestSoFar):
+            self.controller.offer_best_so_far(payload)
 
     def _on_finished(self, result: TrainResult) -> None:
         self.curves.set_history(result.history)
@@ -344,8 +356,9 @@ class TrainPage(QWidget):
         added = self.controller.keep_run_so_far()
         if added is not None:
             message = run_on(message, self.tr(
-                "What the run had made is kept as {run}, marked interrupted, with the model of its new head."
-            ).format(run=added.run.title), added.sentences())
+                "What the run had made is kept as {run}, marked interrupted, with its best model so far "
+                "(epoch {epoch}, accuracy {accuracy})."
+            ).format(**_kept_values(added.run)), added.sentences())
         self._show_message(message, error=True)
         self.controller.report_error(message)
 
@@ -364,9 +377,8 @@ class TrainPage(QWidget):
         else:
             run = added.run
             self.curves.set_history(run.history)
-            kept = self.tr("This project keeps it as far as it had come: {run}, marked interrupted, with the "
-                           "model of its new head (epoch {epoch}, accuracy {accuracy}).").format(
-                run=run.title, epoch=run.best_epoch, accuracy="?" if run.accuracy is None else f"{run.accuracy:.1%}")
+            kept = self.tr("This project keeps it as far as it had come: {run}, marked interrupted, with its "
+                           "best model so far (epoch {epoch}, accuracy {accuracy}).").format(**_kept_values(run))
             text = run_on(left, kept, added.sentences())
         self._show_message(text)
         self.controller.show_status(text)
