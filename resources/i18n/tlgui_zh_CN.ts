@@ -1958,6 +1958,10 @@ Double-click to see why (heatmap).</source>
         <translation>正在准备…</translation>
     </message>
     <message>
+        <source>Stopping the training run…</source>
+        <translation>正在停止训练运行…</translation>
+    </message>
+    <message>
         <source>Epoch {epoch}/{epochs} ({phase}): validation accuracy {accuracy} — best so far.</source>
         <translation>第 {epoch}/{epochs} 轮（{phase}）：验证准确率 {accuracy} — 目前最佳。</translation>
     </message>

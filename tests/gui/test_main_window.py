@@ -618,8 +618,12 @@ def test_closing_when_a_run_cannot_stop_then_cancelling_leaves_a_usable_train_pa
         qtbot, window, fine_tune_held, monkeypatch):
     controller, train_page = window.controller, window.train_page
     questions_answered(monkeypatch, {"Work in progress": Button.Yes, "Unsaved changes": Button.Cancel})
+    said: list[str] = []
+    controller.statusMessage.connect(said.append)
     assert not window.close()
     assert window.isVisible() and tasks.abandoned_count() == 1
+    # While it waited for the run, the window said so (a busy cursor, which is gone again).
+    assert said[0] == "Stopping the training run…" and QApplication.overrideCursor() is None
     # The page is idle, says what became of the run, and the project keeps it (unsaved).
     assert not train_page.busy and train_page.start_button.isEnabled() and not train_page.progress.isVisible()
     assert train_page.message.text().startswith("The run did not stop in time")

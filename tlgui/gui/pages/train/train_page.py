@@ -27,7 +27,16 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QCoreApplication, Qt, QTimer, Signal
-from PySide6.QtWidgets import QGroupBox, QHBoxLayout, QLabel, QPushButton, QSplitter, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QApplication,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QSplitter,
+    QVBoxLayout,
+    QWidget,
+)
 
 from tlgui.core.backbones.catalogue import get_spec, missing_weights
 from tlgui.core.errors import TlguiError
@@ -298,8 +307,20 @@ class TrainPage(QWidget):
     def shutdown(self) -> None:
         """Stop a run (window closing, another project opening): the best epoch so far is kept if it
         stops in time; if not, what it has made so far (``_on_abandoned``). Either way the page is
-        idle after it, ready for another run."""
-        self.slot.shutdown()
+        idle after it, ready for another run.
+
+        The wait (a batch can take seconds on a CPU) blocks the window: before it, the window is
+        repainted saying what it waits for, with a busy cursor, rather than freezing unexplained."""
+        if self.slot.busy:
+            text = self.tr("Stopping the training run…")
+            self.progress.show_fraction(None, text)
+            self.controller.show_status(text)
+            self.window().repaint()
+            QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
+            try:
+                self.slot.shutdown()
+            finally:
+                QApplication.restoreOverrideCursor()
         # After the run: its end asks for a new estimate, which would measure a closing window.
         self._estimate_timer.stop()
         self._estimate_again = False
