@@ -2,8 +2,9 @@
 
 The app side is ``compute_activations(..., cache=None)``: decoding (draft mode, thread pool),
 resizing, cropping, normalising and the forward pass to the head-only boundary (pooled features).
-The reference runs only ``forward_until`` on the same images, decoded and normalised beforehand,
-with the same batch (32), precision and memory format (``InferenceSettings.choose(device)``).
+The reference runs only ``forward_until`` of the network extraction runs (the backbone, its batch norms
+folded: ``runtime.folding``) on the same images, decoded and normalised beforehand, with the same batch
+(32), precision and memory format (``InferenceSettings.choose(device)``).
 A ratio near 1 means decoding is hidden behind the forward pass.
 """
 
@@ -77,9 +78,11 @@ class ModelOnly:
     """``forward_until`` on pre-decoded, pre-normalised batches: the network's own speed."""
 
     def __init__(self, app: AppExtraction):
+        from tlgui.core.runtime.folding import folded_for_inference
         from tlgui.core.training.extraction import decoded_batches
 
         self.app = app
+        self.trunk = folded_for_inference(app.net, app.prep.input_size)  # what extraction runs
         s = app.settings
         self.batches = []
         for _good, batch, failed in decoded_batches(app.requests, app.recipe.make, BATCH, s.decode_workers):
@@ -92,7 +95,7 @@ class ModelOnly:
         s = self.app.settings
         with torch.inference_mode(), s.autocast():
             for x in self.batches:
-                out = self.app.net.forward_until(self.app.boundary, x)
+                out = self.trunk.forward_until(self.app.boundary, x)
         sync(s.device)
         del out
         return self.count

@@ -16,7 +16,7 @@ from tlgui.core.backbones.staged import StagedNetwork, replace_head
 from tlgui.core.data.images import load_rgb
 from tlgui.core.errors import Cancelled
 from tlgui.core.models.classifier import Classifier
-from tlgui.core.predict.predictor import Prediction, Predictor, collect_images
+from tlgui.core.predict.predictor import FOLD_FROM_PHOTOS, Prediction, Predictor, collect_images
 from tlgui.core.progress import CancelToken
 from tlgui.core.resources import demo_dir
 
@@ -241,3 +241,31 @@ def test_bundled_backbone_predictions_match_a_plain_forward(lite0_classifier):
         got = dict(result.top)
         assert [got["ants"], got["bees"]] == pytest.approx(expected.tolist(), abs=1e-4)
         assert sum(got.values()) == pytest.approx(1.0, abs=1e-5)
+
+
+def test_many_photos_run_through_a_copy_with_the_norms_folded_and_predict_the_same(tmp_path):
+    classifier = _tiny_classifier()
+    norm = classifier.network.stages["stem"][1]
+    generator = torch.Generator().manual_seed(3)
+    norm.running_mean.copy_(torch.randn(8, generator=generator))
+    norm.running_var.copy_(torch.rand(8, generator=generator) + 0.5)
+    norm.weight.data.copy_(torch.randn(8, generator=generator))
+    paths = []
+    for i in range(FOLD_FROM_PHOTOS):
+        paths.append(tmp_path / f"p{i}.png")
+        _photo(100 + i).save(paths[-1])
+    predictor = Predictor(classifier, device="cpu", mixed_precision=False)
+
+    # A few photos: the classifier's own network; a folder's worth: one folded copy, made once.
+    assert predictor.network_for(FOLD_FROM_PHOTOS - 1) is predictor.network
+    folded = predictor.network_for(FOLD_FROM_PHOTOS)
+    assert folded is not predictor.network and predictor.network_for(10 * FOLD_FROM_PHOTOS) is folded
+    assert not any(isinstance(m, nn.BatchNorm2d) for m in folded.modules())
+    assert isinstance(classifier.network.stages["stem"][1], nn.BatchNorm2d)  # the classifier's is untouched
+
+    predictions = predictor.predict_paths(paths, top_k=len(CLASSES))
+    for path, prediction in zip(paths, predictions, strict=True):
+        expected = _expected_probs(classifier, path)
+        got = dict(prediction.top)
+        assert prediction.label == CLASSES[int(expected.argmax())]
+        assert all(abs(got[name] - float(expected[i])) < 1e-5 for i, name in enumerate(CLASSES))

@@ -46,6 +46,10 @@ class BatchNormAct2d(nn.BatchNorm2d):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.act(super().forward(x))
 
+    def folded_remainder(self) -> nn.Module:
+        """What is left once the norm is folded into the convolution before it (runtime.folding)."""
+        return self.act
+
 
 class Conv2dSame(nn.Conv2d):
     """A strided convolution with TensorFlow's "same" padding: the odd pixel of padding goes after.

@@ -53,6 +53,7 @@ from tlgui.core.plan.freezing import max_freeze_level
 from tlgui.core.plan.recommend import partial_level
 from tlgui.core.plan.regime import Regime
 from tlgui.core.progress import CancelToken
+from tlgui.core.runtime.folding import folded_for_inference
 from tlgui.core.runtime.inference import InferenceSettings, torch_threads
 from tlgui.core.training.cache_key import cache_namespace, current_stamps, entry_key, remembered_digests
 from tlgui.core.training.config import TrainConfig, cached_views_of
@@ -61,8 +62,9 @@ from tlgui.core.training.feature_cache import FeatureCache, default_cache_dir
 
 STORE_NAME = "speed-v1.json"
 # 2: the fastest timed pass is stored, not the mean (speeds stored before were slower); 3: with the
-# one-off costs of a process's first run (``warmup_s``, ``train_warmup_s``, ``import_s``).
-STORE_VERSION = 3
+# one-off costs of a process's first run (``warmup_s``, ``train_warmup_s``, ``import_s``); 4: inference
+# timed with the batch norms folded, as extraction runs it (``runtime.folding``).
+STORE_VERSION = 4
 #: Networks x devices x batch sizes remembered; the least recently measured go first.
 MAX_STORED = 32
 #: Far above MAX_STORED entries of the deepest catalogue network (a few KB each).
@@ -229,6 +231,8 @@ def measure_network(
     _synchronize(settings)
     setup = time.perf_counter() - started
     model.requires_grad_(True)
+    # Extraction and prediction infer through a copy with the batch norms folded: timed as they run.
+    inference_model = folded_for_inference(model, input_size)
     x = torch.randn(batch_size, 3, input_size, input_size, generator=torch.Generator().manual_seed(0))
     x = settings.memory_format_input(x.to(settings.device))
     forward, train = [], []
@@ -236,7 +240,7 @@ def measure_network(
     for _pass in range(1 + max(1, passes)):  # the first is the warm-up
         if cancel is not None:
             cancel.raise_if_cancelled()
-        forward.append(_inference_pass(model, x, settings))
+        forward.append(_inference_pass(inference_model, x, settings))
         train.append(_training_pass(model, x, settings))
     contended = settings.device.type == "cpu" and _cpu_share(
         time.thread_time() - cpu_started, time.perf_counter() - wall_started) < MIN_CPU_SHARE

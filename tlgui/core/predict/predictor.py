@@ -11,12 +11,14 @@ from __future__ import annotations
 
 import contextlib
 import os
+import threading
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import torch
 from PIL import Image
+from torch import nn
 
 from tlgui.core.data.images import image_suffix_kind, opened_image_rgb
 from tlgui.core.data.items import SkippedFile
@@ -25,8 +27,13 @@ from tlgui.core.errors import ImageDecodeError
 from tlgui.core.i18n import _
 from tlgui.core.models.classifier import Classifier
 from tlgui.core.progress import CancelToken, Phase, ProgressFn, RateMeter
+from tlgui.core.runtime.folding import folded_for_inference
 from tlgui.core.runtime.inference import InferenceSettings, torch_threads
 from tlgui.core.training.extraction import ViewRecipe, ViewRequest, decoded_batches
+
+# From this many photos on they run through a copy of the network with its batch norms folded: the
+# copy and its check cost about a dozen photos' forward passes on a CPU, and save about a third of each.
+FOLD_FROM_PHOTOS = 32
 
 
 @dataclass
@@ -47,13 +54,27 @@ class Prediction:
 
 
 class Predictor:
-    """Runs a Classifier on photos. Moves the classifier's network to the chosen device, in eval mode."""
+    """Runs a Classifier on photos. Moves the classifier's network to the chosen device, in eval mode;
+    many photos run through a copy of it with its batch norms folded (``network_for``)."""
 
     def __init__(self, classifier: Classifier, device: str = "auto", *, mixed_precision: bool = True):
         self.classifier = classifier
         self.settings = InferenceSettings.choose(device, mixed_precision=mixed_precision)
         self.network = self.settings.prepare(classifier.network).eval()
         self._recipe = ViewRecipe(classifier.preprocessing)
+        self._folded: nn.Module | None = None
+        self._folding = threading.Lock()
+
+    def network_for(self, photos: int) -> nn.Module:
+        """The network ``photos`` photos run through: from ``FOLD_FROM_PHOTOS`` on, a copy made once
+        with its batch norms folded into their convolutions (the same predictions, faster:
+        ``runtime.folding``), else the classifier's own (the copy would cost more than it saves)."""
+        if photos < FOLD_FROM_PHOTOS:
+            return self.network
+        with self._folding:
+            if self._folded is None:
+                self._folded = folded_for_inference(self.network, self.classifier.preprocessing.input_size)
+            return self._folded
 
     @property
     def class_names(self) -> list[str]:
@@ -111,6 +132,7 @@ class Predictor:
         early drop the decodes queued ahead (a few batches: memory never holds the whole folder).
         """
         requests = [ViewRequest(Path(p)) for p in paths]
+        network = self.network_for(len(requests))
         size = max(1, batch_size)
         meter = RateMeter(Phase.PREDICT, len(requests), progress)
         meter.update(0, _("Predicting"), force=True)
@@ -120,7 +142,7 @@ class Predictor:
             for good, batch, failures in batches:
                 # decoded_batches yields batches in order, so this batch is the next slice of requests.
                 chunk = requests[done : done + size]
-                predictions = self._batch_predictions(chunk, good, batch, failures, top_k)
+                predictions = self._batch_predictions(network, chunk, good, batch, failures, top_k)
                 done += len(chunk)
                 meter.update(done, _("Predicting"))
                 yield predictions
@@ -134,6 +156,7 @@ class Predictor:
     # ---- internals ----------------------------------------------------------------------------
     def _batch_predictions(
         self,
+        network: nn.Module,
         chunk: Sequence[ViewRequest],
         good: list[ViewRequest],
         batch: torch.Tensor | None,
@@ -141,7 +164,7 @@ class Predictor:
         top_k: int,
     ) -> list[Prediction]:
         """Predictions for one batch of requests in request order, failures included."""
-        decoded = self._predict_batch(batch, [r.path for r in good], top_k) if batch is not None else []
+        decoded = self._predict_batch(batch, [r.path for r in good], top_k, network) if batch is not None else []
         by_request = {id(r): p for r, p in zip(good, decoded, strict=True)}
         reasons = {f.path: f.reason for f in failures}
         return [
@@ -150,13 +173,15 @@ class Predictor:
         ]
 
     def _predict_batch(
-        self, batch_uint8: torch.Tensor, paths: Sequence[Path | None], top_k: int
+        self, batch_uint8: torch.Tensor, paths: Sequence[Path | None], top_k: int, network: nn.Module | None = None,
     ) -> list[Prediction]:
-        """Softmax top-k for a uint8 Bx3xHxW batch, normalised on the device."""
+        """Softmax top-k for a uint8 Bx3xHxW batch, normalised on the device (through ``network``,
+        default the classifier's own)."""
         k = max(1, min(int(top_k), len(self.class_names)))
+        network = self.network if network is None else network
         # Eval every call: someone may have put the shared network back in train mode meanwhile.
-        self.network.eval()
-        logits = self.settings.forward_uint8(self.network, batch_uint8, self.classifier.preprocessing)
+        network.eval()
+        logits = self.settings.forward_uint8(network, batch_uint8, self.classifier.preprocessing)
         probs = torch.softmax(logits.float(), dim=1)
         values, indices = probs.topk(k, dim=1)
         names = self.class_names

@@ -31,6 +31,7 @@ from tlgui.core.data.images import content_digest, load_rgb, reading_photo
 from tlgui.core.errors import ImageDecodeError
 from tlgui.core.i18n import _
 from tlgui.core.progress import CancelToken, Phase, ProgressFn, RateMeter
+from tlgui.core.runtime.folding import folded_for_inference
 from tlgui.core.runtime.inference import InferenceSettings
 from tlgui.core.training.augment import augment_uint8
 from tlgui.core.training.cache_key import (
@@ -234,7 +235,8 @@ def compute_activations(
         return found, failures
     meter = RateMeter(Phase.EXTRACT, len(missing), progress)
     meter.update(0, _("Extracting features"), force=True)
-    net.eval()
+    # The frozen stages only infer here: their batch norms folded away (the same activations, faster).
+    trunk = folded_for_inference(net, recipe.prep.input_size)
     done = 0
 
     def make(request: ViewRequest) -> _Computed:
@@ -247,7 +249,7 @@ def compute_activations(
     for good, computed, failed in pooled:
         failures.extend(failed)
         if computed:
-            out = run_trunk(net, boundary, stack_images([c.pixels for c in computed]), recipe.prep, settings)
+            out = run_trunk(trunk, boundary, stack_images([c.pixels for c in computed]), recipe.prep, settings)
             found.update(zip(good, out, strict=True))
             if cache is not None:
                 pairs = list(zip(good, computed, strict=True))

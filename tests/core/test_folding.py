@@ -1,0 +1,104 @@
+"""Batch norms folded into their convolutions for inference: the same function, never assumed."""
+
+from __future__ import annotations
+
+import copy
+
+import pytest
+import torch
+from torch import nn
+
+from tlgui.core.runtime.folding import folded_for_inference
+
+
+def _norms(net: nn.Module) -> int:
+    return sum(isinstance(m, nn.BatchNorm2d) for m in net.modules())
+
+
+def _with_statistics(net: nn.Module) -> nn.Module:
+    """Batch norms with learned-looking scales and running statistics (fresh ones are the identity)."""
+    generator = torch.Generator().manual_seed(1)
+    for m in net.modules():
+        if isinstance(m, nn.BatchNorm2d):
+            for tensor in (m.weight.data, m.bias.data, m.running_mean):
+                tensor.copy_(torch.randn(tensor.shape, generator=generator))
+            m.running_var.copy_(torch.rand(m.running_var.shape, generator=generator) + 0.5)
+    return net.eval()
+
+
+def test_the_bundled_network_folds_every_norm_and_computes_the_same(bundled_network):
+    net = copy.deepcopy(bundled_network).to(memory_format=torch.channels_last)
+    before = {k: v.clone() for k, v in net.state_dict().items()}
+    folded = folded_for_inference(net, 224)
+    assert folded is not net and _norms(net) == 49 and _norms(folded) == 0 and not folded.training
+    x = torch.randn(3, 3, 224, 224, generator=torch.Generator().manual_seed(2)).contiguous(
+        memory_format=torch.channels_last)
+    with torch.inference_mode():
+        expected, got = net(x), folded(x)
+        assert torch.allclose(expected, got, rtol=1e-4, atol=1e-4 * float(expected.abs().max()))
+        boundary = len(net.stages) - 1
+        assert torch.allclose(net.forward_until(boundary, x), folded.forward_until(boundary, x), atol=1e-3)
+    # The original is untouched; the copy keeps its memory format.
+    assert all(torch.equal(before[k], v) for k, v in net.state_dict().items())
+    conv = folded.stages["stem"][0]
+    assert conv.weight.is_contiguous(memory_format=torch.channels_last) and not conv.weight.is_contiguous()
+
+
+class NormBeforeConv(nn.Module):
+    """Registers its convolution first but normalises the input before it: order is not the data flow."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(3, 3, 3, padding=1)
+        self.norm = nn.BatchNorm2d(3)
+
+    def forward(self, x):
+        return self.conv(self.norm(x))
+
+
+def test_a_network_whose_order_is_not_its_data_flow_is_used_as_it_is():
+    net = _with_statistics(NormBeforeConv())
+    assert folded_for_inference(net, 16) is net and _norms(net) == 1
+
+
+@pytest.mark.parametrize("net", [
+    nn.Sequential(nn.Conv2d(3, 4, 3), nn.ReLU()),  # nothing to fold
+    nn.Sequential(nn.Conv2d(3, 4, 3), nn.BatchNorm2d(4, affine=False)),  # no scales to fold
+    nn.Sequential(nn.Conv2d(3, 4, 3), nn.BatchNorm2d(4, track_running_stats=False)),  # batch statistics
+])
+def test_what_does_not_fold_is_used_as_it_is(net):
+    assert folded_for_inference(net, 16) is net
+
+
+def test_a_plain_conv_and_norm_pair_folds(tmp_path):
+    net = _with_statistics(nn.Sequential(nn.Conv2d(3, 8, 3), nn.BatchNorm2d(8), nn.ReLU(), nn.Conv2d(8, 2, 1)))
+    folded = folded_for_inference(net, 16)
+    assert isinstance(folded[1], nn.Identity) and _norms(folded) == 0 and not folded.training
+    x = torch.randn(4, 3, 16, 16)
+    with torch.inference_mode():
+        assert torch.allclose(net(x), folded(x), atol=1e-5)
+
+
+def test_extraction_runs_the_folded_trunk_and_stores_what_the_network_computes(bundled_network, monkeypatch):
+    from tlgui.core.backbones.catalogue import get_spec
+    from tlgui.core.resources import demo_dir
+    from tlgui.core.runtime.inference import InferenceSettings
+    from tlgui.core.training import extraction
+
+    net = copy.deepcopy(bundled_network).eval()
+    prep = get_spec(net.backbone_id).preprocessing
+    recipe = extraction.ViewRecipe(prep)
+    settings = InferenceSettings.choose("cpu", mixed_precision=False)
+    paths = sorted((demo_dir() / "val").rglob("*.jpg"))[:4]
+    boundary = len(net.stages) - 1
+    trunks = []
+    real_run_trunk = extraction.run_trunk
+    monkeypatch.setattr(extraction, "run_trunk", lambda trunk, *a: trunks.append(trunk) or real_run_trunk(trunk, *a))
+    found, failures = extraction.compute_activations(
+        net, boundary, [extraction.ViewRequest(p) for p in paths], recipe, settings, cache=None, namespace="n")
+    assert not failures and len(found) == len(paths)
+    assert trunks and all(t is not net and _norms(t) == 0 for t in trunks)
+    batch = extraction.stack_images([recipe.make(extraction.ViewRequest(p)) for p in paths])
+    expected = settings.forward_uint8(lambda x: net.forward_until(boundary, x), batch, prep).numpy()
+    for i, path in enumerate(paths):
+        assert abs(found[extraction.ViewRequest(path)].astype("float32") - expected[i]).max() < 1e-2

@@ -1,0 +1,92 @@
+"""Copies of a network for inference, each batch norm that follows a convolution folded into it.
+
+In evaluation mode a batch norm is a fixed affine map per channel, which the convolution before it
+can absorb into its weights and bias: the copy computes the same function, to float rounding (about
+1e-5 of the activations' scale, far below the float16 the feature cache stores), with one pass over
+memory fewer per layer. On a 2-core CPU that made EfficientNet-Lite0's frozen trunk about a third
+faster (23 ms a photo against 31 to 35, batch 32, fp32, channels_last). A network that only infers
+(feature extraction, prediction) runs such a copy; one that trains keeps its batch norms.
+
+Which layers follow which is read from the order the modules registered their children, which is
+how the convolutional families tlgui offers are built (its own EfficientNet-Lite0, torchvision's
+ResNets, MobileNets, EfficientNets, DenseNets). A batch norm that does more than normalise (tlgui's
+``BatchNormAct2d``: the norm, then its activation) folds when it says what remains of it once the
+norm is folded away (``folded_remainder()``). Order is not the data flow in every network, so the copy is
+checked against the original on a random input before it is used; where the two disagree, or
+nothing folds, the original is used as it is.
+"""
+
+from __future__ import annotations
+
+import copy
+
+import torch
+from torch import nn
+from torch.nn.utils.fusion import fuse_conv_bn_eval
+
+# The copy must agree with the original this closely, relative to the largest output.
+AGREEMENT = 1e-3
+_CHECK_SEED = 0
+
+
+def folded_for_inference(net: nn.Module, input_size: int) -> nn.Module:
+    """An evaluation-mode copy of ``net`` with its batch norms folded into their convolutions, on
+    ``net``'s device; ``net`` itself (put in evaluation mode) when none folds or the copy does not
+    compute the same outputs for a random batch of two ``input_size`` images.
+
+    ``net`` is never changed, except for ``eval()``.
+    """
+    net.eval()
+    if not any(True for _ in _foldable_pairs(net)):
+        return net
+    folded = copy.deepcopy(net)
+    for parent, conv_name, norm_name in list(_foldable_pairs(folded)):
+        conv, norm = parent._modules[conv_name], parent._modules[norm_name]
+        parent._modules[conv_name] = fuse_conv_bn_eval(conv, norm)
+        parent._modules[norm_name] = _what_follows_the_norm(norm)
+    if _channels_last(net):
+        folded.to(memory_format=torch.channels_last)  # the folded weights are new tensors: as the original's
+    folded.eval()
+    return folded if _agrees(net, folded, input_size) else net
+
+
+def _channels_last(net: nn.Module) -> bool:
+    return any(p.dim() == 4 and p.is_contiguous(memory_format=torch.channels_last) and not p.is_contiguous()
+               for p in net.parameters())
+
+
+def _foldable_pairs(net: nn.Module):
+    """(parent, convolution's name, batch norm's name) for each convolution directly followed, among
+    its parent's children, by a batch norm of as many channels."""
+    for parent in net.modules():
+        children = list(parent._modules.items())
+        for (conv_name, conv), (norm_name, norm) in zip(children, children[1:], strict=False):
+            if isinstance(conv, nn.Conv2d) and _is_plain_norm(norm) and conv.out_channels == norm.num_features:
+                yield parent, conv_name, norm_name
+
+
+def _is_plain_norm(module: nn.Module | None) -> bool:
+    """A BatchNorm2d with learned scales and running statistics (an affine map once in evaluation
+    mode), or a subclass that says what remains of it when that map is folded away."""
+    if not isinstance(module, nn.BatchNorm2d) or not module.affine or module.running_mean is None:
+        return False
+    return type(module) is nn.BatchNorm2d or callable(getattr(module, "folded_remainder", None))
+
+
+def _what_follows_the_norm(norm: nn.Module) -> nn.Module:
+    if type(norm) is nn.BatchNorm2d:
+        return nn.Identity()
+    return norm.folded_remainder()
+
+
+def _agrees(net: nn.Module, folded: nn.Module, input_size: int) -> bool:
+    parameter = next(net.parameters(), None)
+    device = parameter.device if parameter is not None else torch.device("cpu")
+    generator = torch.Generator().manual_seed(_CHECK_SEED)
+    x = torch.randn(2, 3, input_size, input_size, generator=generator).to(device)
+    with torch.inference_mode():
+        expected, got = net(x).float(), folded(x).float()
+    if expected.shape != got.shape or not torch.isfinite(got).all():
+        return False
+    scale = max(1.0, float(expected.abs().max()))
+    return float((expected - got).abs().max()) <= AGREEMENT * scale
