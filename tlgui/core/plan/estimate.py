@@ -606,7 +606,9 @@ def level_time(
         share = cached(boundary)
         augmented = work.train * (views - 1)
         computed = plain * rates.extract(boundary, False) + augmented * rates.extract(boundary, True)
-        return (1 - share.fraction) * computed + share.fraction * (plain + augmented) * share.read_s
+        # Features to compute are computed by a copy of the network with its batch norms folded.
+        folding = net.setup_s if share.fraction < 1 else 0.0
+        return folding + (1 - share.fraction) * computed + share.fraction * (plain + augmented) * share.read_s
 
     head_epochs = work.epochs * (work.steps_per_epoch * net.step_s + work.val * net.inference_from(head_boundary))
     # Once per process: the optimiser's import, and the first pass's warm-up where features are computed.
