@@ -163,49 +163,53 @@ def test_an_engine_error_is_shown_on_the_page(qtbot, pages, tmp_path):
     assert page.start_button.isEnabled()
 
 
-def test_a_fine_tune_that_fails_after_its_head_keeps_the_heads_model(qtbot, pages, monkeypatch):
-    """An unexpected failure in the fine-tune (a GPU out of memory) ends the run without a result:
-    the head's model, in use meanwhile, stays in the project as the run so far; the next Start does
-    not drop it."""
+def _fine_tune_that_fails(qtbot, pages, monkeypatch, failing, **settings) -> tuple[object, list[str]]:
+    """Train head + last stage with ``settings`` (no early stopping), the window's hooks being those of
+    ``failing(the window's callback class)``, which raises to end the run; (controller, errors said)."""
     model_page, page = pages
     controller = page.controller
     model_page.freeze.slider.setValue(1)
-    controller.set_config(replace(controller.config, epochs=2, early_stopping_patience=None))
+    controller.set_config(replace(controller.config, early_stopping_patience=None, **settings))
     real_train = train_page_module.train
 
     def train_then_fail(*args, callbacks, **kwargs):
-        class FailInFineTune(type(callbacks[0])):
-            def on_epoch_end(self, stats):
-                super().on_epoch_end(stats)
-                if stats.phase is not Regime.HEAD:
-                    raise RuntimeError("CUDA out of memory")
-
-        return real_train(*args, callbacks=[FailInFineTune(callbacks[0]._report)], **kwargs)
+        return real_train(*args, callbacks=[failing(type(callbacks[0]))(callbacks[0]._report)], **kwargs)
 
     monkeypatch.setattr(train_page_module, "train", train_then_fail)
     errors: list[str] = []
     controller.errorRaised.connect(errors.append)
     page.start()
     qtbot.waitUntil(lambda: not page.busy, timeout=120000)
+    return controller, errors
 
+
+def test_a_fine_tune_that_fails_after_its_head_keeps_the_heads_model(qtbot, pages, monkeypatch):
+    """An unexpected failure in the fine-tune (a GPU out of memory) ends the run without a result:
+    the head's model, in use meanwhile, stays in the project as the run so far; the next Start does
+    not drop it."""
+    def failing(window_callback):
+        class FailInFineTune(window_callback):
+            def on_epoch_end(self, stats):
+                super().on_epoch_end(stats)
+                if stats.phase is not Regime.HEAD:
+                    raise RuntimeError("CUDA out of memory")
+
+        return FailInFineTune
+
+    controller, errors = _fine_tune_that_fails(qtbot, pages, monkeypatch, failing, epochs=2)
     assert errors and errors[0].startswith("RuntimeError: CUDA out of memory")
     assert "is kept as Run 1, marked interrupted, with its best model so far (epoch " in errors[0]
     assert [(r.id, r.status, r.has_model, r.epochs_run) for r in controller.runs] == [(1, "interrupted", True, 3)]
-    assert controller.classifier is controller.runs.get(1).classifier and page.start_button.isEnabled()
+    assert controller.classifier is controller.runs.get(1).classifier and pages[1].start_button.isEnabled()
 
 
 def test_a_fine_tune_that_fails_after_beating_its_head_keeps_the_fine_tunes_model(qtbot, pages, monkeypatch):
     """The same failure once a fine-tune epoch has beaten the head: the run so far keeps that epoch's
     model (the one a Stop would have kept), not the head's."""
-    model_page, page = pages
-    controller = page.controller
-    model_page.freeze.slider.setValue(1)
-    controller.set_config(replace(controller.config, epochs=3, early_stopping_patience=None, learning_rate=1e-4))
-    real_train = train_page_module.train
     beaten: list[int] = []
 
-    def train_then_fail(*args, callbacks, **kwargs):
-        class FailAfterABetterModel(type(callbacks[0])):
+    def failing(window_callback):
+        class FailAfterABetterModel(window_callback):
             def on_epoch_end(self, stats):
                 super().on_epoch_end(stats)
                 if beaten:
@@ -215,14 +219,9 @@ def test_a_fine_tune_that_fails_after_beating_its_head_keeps_the_fine_tunes_mode
                 super().on_best_so_far(best)
                 beaten.append(best.epoch)
 
-        return real_train(*args, callbacks=[FailAfterABetterModel(callbacks[0]._report)], **kwargs)
+        return FailAfterABetterModel
 
-    monkeypatch.setattr(train_page_module, "train", train_then_fail)
-    errors: list[str] = []
-    controller.errorRaised.connect(errors.append)
-    page.start()
-    qtbot.waitUntil(lambda: not page.busy, timeout=120000)
-
+    controller, errors = _fine_tune_that_fails(qtbot, pages, monkeypatch, failing, epochs=3, learning_rate=1e-4)
     assert beaten and errors, "no fine-tune epoch beat the head: these settings no longer show what this test checks"
     (run,) = controller.runs
     assert run.status == "interrupted" and run.best_epoch == beaten[0] > 3 and run.regime is Regime.PARTIAL
