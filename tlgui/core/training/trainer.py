@@ -79,25 +79,17 @@ def train(
 
 
 class _EpochRecorder(TrainingCallback):
-    """The epochs a phase finished, kept even when the phase ends in an error."""
+    """The epochs a phase finished, kept even when the phase ends in an error; ``on_best()`` is
+    called after recording each that is the run's best so far."""
 
-    def __init__(self) -> None:
+    def __init__(self, on_best: Callable[[], None]) -> None:
         self.epochs: list[EpochStats] = []
+        self._on_best = on_best
 
     def on_epoch_end(self, stats: EpochStats) -> None:
         self.epochs.append(stats)
-
-
-class _BestSoFarAnnouncer(TrainingCallback):
-    """Calls ``announce`` after each epoch that is the run's best so far (it comes after the
-    recorder among a phase's callbacks, so the epoch is recorded by then)."""
-
-    def __init__(self, announce: Callable[[EpochStats], None]) -> None:
-        self._announce = announce
-
-    def on_epoch_end(self, stats: EpochStats) -> None:
         if stats.best:
-            self._announce(stats)
+            self._on_best()
 
 
 class TrainingRun:
@@ -174,16 +166,16 @@ class TrainingRun:
         head_epochs = len(head.history)
         self.plan.apply(context.network)
         counts = parameter_counts(context.network)
-        recorder = _EpochRecorder()
         data: BatchSource | None = None
 
-        def announce(_stats: EpochStats) -> None:
+        def announce() -> None:
             train_images = len(data.train.items) if data is not None else self.train_images
             best = self._best_so_far(context, head, tracker, [*head.history, *recorder.epochs], counts,
                                      train_images, started)
             for cb in self.callbacks:
                 cb.on_best_so_far(best)
 
+        recorder = _EpochRecorder(on_best=announce)
         try:
             data = self._timed("prepare_s", lambda: self._source(context, head_data.train.items, head_data.val.items))
             data = distributed.shard_source(data, context)  # distributed
@@ -193,7 +185,7 @@ class TrainingRun:
                 keep_from=context.boundary,
                 title=_("fine-tuning {level}").format(level=self.plan.level_name.lower()),
             )
-            callbacks = [*self.callbacks, recorder, _BestSoFarAnnouncer(announce)]
+            callbacks = [*self.callbacks, recorder]
             outcome = self._timed(
                 "train_s", lambda: fit(context, data, self.config, callbacks, self.cancel, tracker=tracker, span=span)
             )
@@ -217,19 +209,10 @@ class TrainingRun:
         and the snapshot of the epoch, which the run never changes."""
         snapshot = tracker.best_state
         assert snapshot is not None  # announced after an epoch that was the best
-        timings = copy.copy(self.timings)
-        timings.total_s = time.perf_counter() - started
-        summary = TrainingSummary(
-            config=copy.deepcopy(self.config), regime=context.regime, freeze_level=self.plan.level,
-            trainable_parameters=counts[0], total_parameters=counts[1], device=str(context.settings.device),
-            history=list(history), timings=timings,
-        )
-        result = TrainResult(
-            classifier=head.classifier,  # replaced by the epoch's model when built
-            history=list(history), best_epoch=tracker.best_epoch, cancelled=False, report=head.report,
-            skipped=list(self.skipped.files), regime=context.regime, timings=timings,
-            ignored_overrides=self.plan.ignored, warnings=tuple(self.warnings),
-        )
+        # The head's model and report stand in until the epoch's are built.
+        result = self._result(head.classifier, context, head.report, history, tracker.best_epoch, False)
+        result.timings.total_s = time.perf_counter() - started
+        summary = self._summary(context, self.plan.level, counts, history, result.timings)
         build = functools.partial(_best_so_far_result, result, snapshot, summary, train_images)
         return BestSoFar(tracker.best_epoch, tracker.best_accuracy, build)
 
@@ -381,19 +364,23 @@ class TrainingRun:
         if copy_network:
             net = copy.deepcopy(net)
         net = net.to("cpu").to(memory_format=torch.contiguous_format).eval()
-        trainable, total = parameter_counts(net)
-        training = TrainingSummary(
+        training = self._summary(context, level, parameter_counts(net), history, copy.copy(self.timings))
+        return _classifier_of(net, context.class_names, context.preprocessing, report, best_epoch,
+                              self.train_images, training)
+
+    def _summary(self, context: TrainingContext, level: int, counts: tuple[int, int], history: list[EpochStats],
+                 timings: RunTimings) -> TrainingSummary:
+        """How a model of this run was trained: ``counts`` its (trainable, total) parameters."""
+        return TrainingSummary(
             config=copy.deepcopy(self.config),
             regime=context.regime,
             freeze_level=level,
-            trainable_parameters=trainable,
-            total_parameters=total,
+            trainable_parameters=counts[0],
+            total_parameters=counts[1],
             device=str(context.settings.device),
             history=list(history),
-            timings=copy.copy(self.timings),
+            timings=timings,
         )
-        return _classifier_of(net, context.class_names, context.preprocessing, report, best_epoch,
-                              self.train_images, training)
 
 
 def _report(class_names: Sequence[str], snapshot: EpochSnapshot) -> EvaluationReport:
