@@ -27,13 +27,9 @@ from tlgui.core.errors import ImageDecodeError
 from tlgui.core.i18n import _
 from tlgui.core.models.classifier import Classifier
 from tlgui.core.progress import CancelToken, Phase, ProgressFn, RateMeter
-from tlgui.core.runtime.folding import folded_for_inference
+from tlgui.core.runtime.folding import FOLD_FROM_PHOTOS, folded_for_inference
 from tlgui.core.runtime.inference import InferenceSettings, torch_threads
 from tlgui.core.training.extraction import ViewRecipe, ViewRequest, decoded_batches
-
-# From this many photos on they run through a copy of the network with its batch norms folded: the
-# copy and its check cost about a dozen photos' forward passes on a CPU, and save about a third of each.
-FOLD_FROM_PHOTOS = 32
 
 
 @dataclass
@@ -132,13 +128,13 @@ class Predictor:
         early drop the decodes queued ahead (a few batches: memory never holds the whole folder).
         """
         requests = [ViewRequest(Path(p)) for p in paths]
-        network = self.network_for(len(requests))
         size = max(1, batch_size)
         meter = RateMeter(Phase.PREDICT, len(requests), progress)
         meter.update(0, _("Predicting"), force=True)
         done = 0
         batches = decoded_batches(requests, self._recipe.make, size, self.settings.decode_workers, cancel=cancel)
         try:
+            network = self.network_for(len(requests))  # made while the first batches decode
             for good, batch, failures in batches:
                 # decoded_batches yields batches in order, so this batch is the next slice of requests.
                 chunk = requests[done : done + size]

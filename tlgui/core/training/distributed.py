@@ -538,11 +538,7 @@ class ShardedStreamedData(_Sharded):
             world.share.train_photos = len(self.inner.train.items)
 
     def forward_train(self, x: torch.Tensor) -> torch.Tensor:
-        net, boundary = self.context.network, self.context.boundary
-        if boundary > 0:
-            with torch.no_grad():
-                x = net.forward_until(boundary, x)
-        return self._trained(x)
+        return self._trained(self.inner.frozen_activations(x))
 
     def _val_logits(self) -> torch.Tensor:
         kept, logits = self._logits_in_shares(len(self._val_items), self._decoded_val_logits)
@@ -558,7 +554,8 @@ class ShardedStreamedData(_Sharded):
         kept, batches = self._val_decoded or self._decode_val(indices)
         with torch.inference_mode(), self.context.settings.autocast():
             for batch in batches:
-                outs.append(net(_normalised(self.context, batch)).float().cpu())
+                x = self.inner.frozen_activations(_normalised(self.context, batch))
+                outs.append(net.forward_from(self.context.boundary, x).float().cpu())
         return kept, torch.cat(outs)
 
     def _decode_val(self, indices: list[int]) -> tuple[list[int], list[torch.Tensor]]:

@@ -15,11 +15,13 @@ from typing import Protocol
 
 import numpy as np
 import torch
+from torch import nn
 
 from tlgui.core.data.bins import ImageItem
 from tlgui.core.errors import DataError, ImageDecodeError
 from tlgui.core.i18n import _, ngettext
 from tlgui.core.progress import CancelToken, ProgressFn
+from tlgui.core.runtime.folding import folded_copy
 from tlgui.core.training.cache_key import cache_namespace
 from tlgui.core.training.context import TrainingContext
 from tlgui.core.training.extraction import ViewRequest, compute_activations, decoded_batches
@@ -248,6 +250,7 @@ class StreamedData:
         self.val = Split.of(context, val_items)
         self.recipe = context.recipe
         self._val_decoded: list[torch.Tensor] | None = None
+        self._frozen: nn.Module | None = None  # what runs the frozen stages (``frozen_activations``)
 
     def steps_per_epoch(self) -> int:
         return math.ceil(len(self.train.items) / self.context.batch_size)
@@ -276,13 +279,25 @@ class StreamedData:
         x = self.context.preprocessing.normalize(settings.to_device(batch))
         return settings.memory_format_input(x)
 
+    def frozen_activations(self, x: torch.Tensor) -> torch.Tensor:
+        """What the frozen stages (before the boundary) make of a normalised batch ``x``.
+
+        They never change during the run and run in evaluation mode (``train_mode``): a copy of
+        them with their batch norms folded (``runtime.folding``), made at the first batch, computes
+        the same, faster, and without autograd (they need no graph).
+        """
+        boundary = self.context.boundary
+        if boundary == 0:
+            return x
+        if self._frozen is None:
+            net = self.context.network
+            with torch.inference_mode(False):  # (validation runs in it) a copy of plain tensors
+                self._frozen = folded_copy(net, self.context.preprocessing.input_size) or net
+        with torch.no_grad():
+            return self._frozen.forward_until(boundary, x)
+
     def forward_train(self, x: torch.Tensor) -> torch.Tensor:
-        net, boundary = self.context.network, self.context.boundary
-        if boundary > 0:
-            # The frozen trunk needs no graph: computing it without autograd is much cheaper.
-            with torch.no_grad():
-                x = net.forward_until(boundary, x)
-        return net.forward_from(boundary, x)
+        return self.context.network.forward_from(self.context.boundary, self.frozen_activations(x))
 
     def _val_batches(self) -> Iterator[torch.Tensor]:
         if self._val_decoded is not None:
@@ -318,7 +333,8 @@ class StreamedData:
             for batch in self._val_batches():
                 if cancel is not None:
                     cancel.raise_if_cancelled()
-                outs.append(net(self._normalise(batch)).float().cpu())
+                x = self.frozen_activations(self._normalise(batch))
+                outs.append(net.forward_from(self.context.boundary, x).float().cpu())
         return torch.cat(outs)
 
     def validate(self, loss_fn: LossFn, cancel: CancelToken | None = None) -> Validation:
