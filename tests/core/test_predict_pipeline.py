@@ -154,30 +154,3 @@ def test_stop_is_prompt_while_the_next_batch_is_still_decoding(predictor, folder
         reads.released.set()  # let the held decode threads finish
     # Stop came 0.2 s in; the run ended well before the hung decodes (10 s) would have.
     assert waited < 3.0
-
-
-def test_decoding_starts_when_the_pipeline_is_made_not_when_a_batch_is_asked_for(folder, monkeypatch):
-    """What the caller does before asking (making the network it runs) overlaps the first decodes."""
-    reads = Reads(monkeypatch)
-    recipe = extraction.ViewRecipe(Preprocessing(input_size=16, resize_size=20))
-    requests = [extraction.ViewRequest(p) for p in folder]
-    batches = extraction.decoded_batches(requests, recipe.make, BATCH, 2)
-    try:
-        assert 2 * BATCH <= reads.settle(at_least=2 * BATCH) <= 3 * BATCH  # the queue's worth, no more
-        good, batch, failed = next(batches)
-        assert good == requests[:BATCH] and batch.shape == (BATCH, 3, 16, 16) and not failed
-    finally:
-        batches.close()
-
-
-def test_a_pipeline_closed_before_any_batch_was_asked_for_drops_its_queue(folder, monkeypatch):
-    reads = Reads(monkeypatch, hold_from=1)  # the first photo decodes; the next ones hang (a slow disk)
-    recipe = extraction.ViewRecipe(Preprocessing(input_size=16, resize_size=20))
-    requests = [extraction.ViewRequest(p) for p in folder]
-    pooled = extraction.pooled_batches(requests, recipe.make, BATCH, 1)
-    try:
-        reads.settle(at_least=2)
-        pooled.close()  # the run failed before its first batch: nothing more may be read
-    finally:
-        reads.released.set()
-    assert reads.settle(at_least=2) == 2  # the one that was hanging ends; nothing queued starts

@@ -128,13 +128,13 @@ class Predictor:
         early drop the decodes queued ahead (a few batches: memory never holds the whole folder).
         """
         requests = [ViewRequest(Path(p)) for p in paths]
+        network = self.network_for(len(requests))  # before decoding starts (``compute_activations``)
         size = max(1, batch_size)
         meter = RateMeter(Phase.PREDICT, len(requests), progress)
         meter.update(0, _("Predicting"), force=True)
         done = 0
         batches = decoded_batches(requests, self._recipe.make, size, self.settings.decode_workers, cancel=cancel)
         try:
-            network = self.network_for(len(requests))  # made while the first batches decode
             for good, batch, failures in batches:
                 # decoded_batches yields batches in order, so this batch is the next slice of requests.
                 chunk = requests[done : done + size]

@@ -11,7 +11,6 @@ those same bytes: the cache keys (``cache_key``) name the pixels that were reall
 
 from __future__ import annotations
 
-import contextlib
 import random
 import time
 from collections import deque
@@ -125,16 +124,10 @@ def decoded_batches(
     prefetch_batches: int = 2,
     cancel: CancelToken | None = None,
 ) -> Iterator[tuple[list[ViewRequest], torch.Tensor | None, list[ImageDecodeError]]]:
-    """Yield (good requests, uint8 batch, failures) in order, decoding ahead in a thread pool from
-    the call on (``pooled_batches``)."""
-    return _started(_stacked(pooled_batches(requests, make, batch_size, workers, prefetch_batches, cancel=cancel)))
-
-
-def _stacked(pooled: Iterator) -> Iterator:
-    with contextlib.closing(pooled):
-        yield None  # started (``_started``)
-        for good, tensors, failures in pooled:
-            yield good, (stack_images(tensors) if tensors else None), failures
+    """Yield (good requests, uint8 batch, failures) in order, decoding ahead in a thread pool."""
+    for good, tensors, failures in pooled_batches(requests, make, batch_size, workers, prefetch_batches,
+                                                   cancel=cancel):
+        yield good, (stack_images(tensors) if tensors else None), failures
 
 
 def pooled_batches(
@@ -149,23 +142,9 @@ def pooled_batches(
     """Yield (good requests, their results, failures) batch by batch, in order, while a thread pool
     works ahead on the next ``prefetch_batches`` batches: memory holds a few batches, never the set.
 
-    The pool starts on the first batches when this is called, not when the first is asked for: what
-    the caller does in between (making the network they will run through) overlaps their decoding.
-    Closing the iterator drops what is queued, whether or not a batch was asked for.
     With ``cancel``, ``Cancelled`` is raised before a batch is handed out once Stop is set, within
     ``CANCEL_POLL_S`` even while that batch is still decoding; the decodes queued ahead are dropped.
     """
-    return _started(_pooled(requests, make, batch_size, workers, prefetch_batches, cancel))
-
-
-def _started(generator: Iterator[T]) -> Iterator[T]:
-    """``generator`` run to its first ``yield``, which hands out nothing: whatever it does before (and
-    its ``finally`` on close) happens now, not when the caller first asks for an item."""
-    next(generator)
-    return generator
-
-
-def _pooled(requests, make, batch_size, workers, prefetch_batches, cancel) -> Iterator:
     batches = [requests[i : i + batch_size] for i in range(0, len(requests), batch_size)]
     pool = ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="tlgui-decode")
     pending: deque[list[Future]] = deque()
@@ -179,7 +158,6 @@ def _pooled(requests, make, batch_size, workers, prefetch_batches, cancel) -> It
 
     try:
         submit_until_full()
-        yield None  # started (``_started``)
         for batch in batches:
             futures = pending.popleft()
             _wait_unless_cancelled(futures, cancel)  # before queueing more: Stop queues nothing new
@@ -257,6 +235,11 @@ def compute_activations(
         return found, failures
     meter = RateMeter(Phase.EXTRACT, len(missing), progress)
     meter.update(0, _("Extracting features"), force=True)
+    # The frozen stages only infer here: their batch norms folded away (the same activations, faster)
+    # unless the photos are too few for the copy to pay. Made before any photo is decoded: made while
+    # decode threads run, the copy held the window's thread out of Python for 60-125 ms at a time
+    # (three contenders for the interpreter lock instead of one), against 13-31 ms made before.
+    trunk = network_for_photos(net, recipe.prep.input_size, len(missing))
     done = 0
 
     def make(request: ViewRequest) -> _Computed:
@@ -265,22 +248,18 @@ def compute_activations(
             # Without a cache nothing is keyed: hashing would only cost time.
             return _Computed(pixels, photo.digest if cache is not None else "", photo.stamp)
 
-    # Decoding starts first, so that the first batches decode while the trunk is made.
-    with contextlib.closing(pooled_batches(missing, make, batch_size, settings.decode_workers, cancel=cancel)) as pooled:
-        # The frozen stages only infer here: their batch norms folded away (the same activations,
-        # faster) unless the photos are too few for the copy to pay.
-        trunk = network_for_photos(net, recipe.prep.input_size, len(missing))
-        for good, computed, failed in pooled:
-            failures.extend(failed)
-            if computed:
-                out = run_trunk(trunk, boundary, stack_images([c.pixels for c in computed]), recipe.prep, settings)
-                found.update(zip(good, out, strict=True))
-                if cache is not None:
-                    pairs = list(zip(good, computed, strict=True))
-                    cache.put_many(namespace, {entry_key(c.digest, r.view): out[i] for i, (r, c) in enumerate(pairs)})
-                    remember_digests(cache, [(r.path, c.stamp, c.digest) for r, c in pairs])
-            done += len(good) + len(failed)
-            meter.update(done, _("Extracting features"))
+    pooled = pooled_batches(missing, make, batch_size, settings.decode_workers, cancel=cancel)
+    for good, computed, failed in pooled:
+        failures.extend(failed)
+        if computed:
+            out = run_trunk(trunk, boundary, stack_images([c.pixels for c in computed]), recipe.prep, settings)
+            found.update(zip(good, out, strict=True))
+            if cache is not None:
+                pairs = list(zip(good, computed, strict=True))
+                cache.put_many(namespace, {entry_key(c.digest, r.view): out[i] for i, (r, c) in enumerate(pairs)})
+                remember_digests(cache, [(r.path, c.stamp, c.digest) for r, c in pairs])
+        done += len(good) + len(failed)
+        meter.update(done, _("Extracting features"))
     return found, failures
 
 

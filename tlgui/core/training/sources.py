@@ -250,7 +250,9 @@ class StreamedData:
         self.val = Split.of(context, val_items)
         self.recipe = context.recipe
         self._val_decoded: list[torch.Tensor] | None = None
-        self._frozen: nn.Module | None = None  # what runs the frozen stages (``frozen_activations``)
+        # What runs the frozen stages (``frozen_activations``). Made here, before any photo is
+        # decoded: a copy made while decode threads run holds the window's thread out of Python.
+        self._frozen = self._frozen_network()
 
     def steps_per_epoch(self) -> int:
         return math.ceil(len(self.train.items) / self.context.batch_size)
@@ -283,18 +285,22 @@ class StreamedData:
         """What the frozen stages (before the boundary) make of a normalised batch ``x``.
 
         They never change during the run and run in evaluation mode (``train_mode``): a copy of
-        them with their batch norms folded (``runtime.folding``), made at the first batch, computes
-        the same, faster, and without autograd (they need no graph).
+        them with their batch norms folded (``runtime.folding``), made once, computes the same,
+        faster, and without autograd (they need no graph).
         """
-        boundary = self.context.boundary
-        if boundary == 0:
-            return x
         if self._frozen is None:
-            net = self.context.network
-            with torch.inference_mode(False):  # (validation runs in it) a copy of plain tensors
-                self._frozen = folded_copy(net, self.context.preprocessing.input_size) or net
+            return x
         with torch.no_grad():
-            return self._frozen.forward_until(boundary, x)
+            return self._frozen.forward_until(self.context.boundary, x)
+
+    def _frozen_network(self) -> nn.Module | None:
+        """A folded copy of the network for its frozen stages (the network itself where none agrees
+        with it); None when no stage is frozen."""
+        if self.context.boundary == 0:
+            return None
+        net = self.context.network
+        with torch.inference_mode(False):  # a copy of plain tensors, whoever builds this source
+            return folded_copy(net, self.context.preprocessing.input_size) or net
 
     def forward_train(self, x: torch.Tensor) -> torch.Tensor:
         return self.context.network.forward_from(self.context.boundary, self.frozen_activations(x))
