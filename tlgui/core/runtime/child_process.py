@@ -67,9 +67,11 @@ def call_in_child(fn: Callable[..., T], *args: Any, cancel: CancelToken | None =
     request = [_message(list(sys.path)), _message((fn, args))]
     child = subprocess.Popen(_child_command(), stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                              env={**os.environ, CHILD_ENV: "1"}, **_own_session())
-    exchange = _Exchange(child, request)
-    del request
+    exchange = _Exchange(child)
     try:
+        # Started inside the ``try``: a Ctrl-C that lands while the threads start still ends the child.
+        exchange.start(request)
+        del request
         answer = exchange.wait(cancel)
     finally:
         exchange.end()
@@ -104,9 +106,13 @@ class _Exchange:
     thread only watches Stop. The child's standard input stays open until the answer is in: its end
     tells the child to go."""
 
-    def __init__(self, child: subprocess.Popen, request: list[bytes]):
+    def __init__(self, child: subprocess.Popen):
         self.child = child
         self.answer: bytes | None = None
+        self._sender: threading.Thread | None = None
+        self._receiver: threading.Thread | None = None
+
+    def start(self, request: list[bytes]) -> None:
         self._sender = threading.Thread(target=self._send, args=(request,), name="tlgui-child-send", daemon=True)
         self._receiver = threading.Thread(target=self._receive, name="tlgui-child-receive", daemon=True)
         self._sender.start()
@@ -123,6 +129,7 @@ class _Exchange:
 
     def wait(self, cancel: CancelToken | None) -> bytes | None:
         """The child's answer; None if it ended without one. ``Cancelled`` once ``cancel`` is set."""
+        assert self._receiver is not None, "start() first"
         while self._receiver.is_alive():
             if cancel is not None and cancel.cancelled:
                 raise Cancelled()
@@ -132,7 +139,7 @@ class _Exchange:
     def end(self) -> None:
         """The child gone, whatever happened: it has answered, died, or is stopped here."""
         child = self.child
-        if self._sender.is_alive():
+        if self._sender is None or self._sender.is_alive():
             # Still writing the request: closing the pipe would wait for that write, which only a
             # child that reads (or is gone) ends.
             child.kill()
@@ -148,7 +155,8 @@ class _Exchange:
                 child.kill()
                 child.wait()
         # Only now: closing it waits for a read still blocked on it, which ends once the child has.
-        self._receiver.join()
+        if self._receiver is not None and self._receiver.ident is not None:
+            self._receiver.join()
         child.stdout.close()
 
 
