@@ -77,9 +77,12 @@ def _pid_from(pid_file: Path, within: float = 60) -> int:
 
 
 def _caller_of_a_sleeping_child(pid_file: Path, **options) -> subprocess.Popen:
-    """A process whose child writes its pid to ``pid_file``, then sleeps a minute."""
+    """A process whose child writes its pid to ``pid_file``, then sleeps a minute. It takes Ctrl-C as a
+    program started from a terminal does, whatever this one inherited: a suite started as a
+    background job of a script runs with SIGINT ignored, and so would the caller."""
     return subprocess.Popen(
         [sys.executable, "-c",
+         "import signal; signal.signal(signal.SIGINT, signal.default_int_handler);"
          "import sys; sys.path.insert(0, sys.argv[1]);"
          "from test_child_process import write_pid_and_sleep;"
          "from tlgui.core.runtime.child_process import call_in_child;"
