@@ -16,9 +16,10 @@ from tlgui.core.backbones.staged import StagedNetwork, replace_head
 from tlgui.core.data.images import load_rgb
 from tlgui.core.errors import Cancelled
 from tlgui.core.models.classifier import Classifier
-from tlgui.core.predict.predictor import FOLD_FROM_PHOTOS, Prediction, Predictor, collect_images
+from tlgui.core.predict.predictor import Prediction, Predictor, collect_images
 from tlgui.core.progress import CancelToken
 from tlgui.core.resources import demo_dir
+from tlgui.core.runtime.folding import FOLD_FROM_PHOTOS
 
 CLASSES = ["cat", "dog", "bird", "fish"]
 FORMATS = {"jpg": "JPEG", "png": "PNG", "webp": "WEBP", "bmp": "BMP", "gif": "GIF", "tif": "TIFF"}

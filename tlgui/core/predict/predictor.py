@@ -27,7 +27,7 @@ from tlgui.core.errors import ImageDecodeError
 from tlgui.core.i18n import _
 from tlgui.core.models.classifier import Classifier
 from tlgui.core.progress import CancelToken, Phase, ProgressFn, RateMeter
-from tlgui.core.runtime.folding import FOLD_FROM_PHOTOS, folded_for_inference
+from tlgui.core.runtime.folding import folded_for_inference, worth_folding
 from tlgui.core.runtime.inference import InferenceSettings, torch_threads
 from tlgui.core.training.extraction import ViewRecipe, ViewRequest, decoded_batches
 
@@ -65,7 +65,7 @@ class Predictor:
         """The network ``photos`` photos run through: from ``FOLD_FROM_PHOTOS`` on, a copy made once
         with its batch norms folded into their convolutions (the same predictions, faster:
         ``runtime.folding``), else the classifier's own (the copy would cost more than it saves)."""
-        if photos < FOLD_FROM_PHOTOS:
+        if not worth_folding(photos):
             return self.network
         with self._folding:
             if self._folded is None:

@@ -39,13 +39,15 @@ CHECK_SIZE = 64
 FOLD_FROM_PHOTOS = 32
 
 
+def worth_folding(photos: int) -> bool:
+    """Whether a folded copy pays for itself over ``photos`` photos (``FOLD_FROM_PHOTOS``)."""
+    return photos >= FOLD_FROM_PHOTOS
+
+
 def network_for_photos(net: nn.Module, input_size: int, photos: int) -> nn.Module:
-    """What ``photos`` photos should run through: ``folded_for_inference(net, input_size)`` from
-    ``FOLD_FROM_PHOTOS`` on, else ``net`` itself (in evaluation mode), as the copy would cost more
-    than it saves."""
-    if photos < FOLD_FROM_PHOTOS:
-        return net.eval()
-    return folded_for_inference(net, input_size)
+    """What ``photos`` photos should run through: ``folded_for_inference(net, input_size)`` where
+    that is ``worth_folding``, else ``net`` itself (in evaluation mode)."""
+    return folded_for_inference(net, input_size) if worth_folding(photos) else net.eval()
 
 
 def folded_for_inference(net: nn.Module, input_size: int) -> nn.Module:
