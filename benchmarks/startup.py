@@ -5,7 +5,9 @@ time at which its main window first paints (tlgui/gui/app.py), then the time at 
 is built (the pages not shown are built after the first paint), and closes; the reference is a bare
 PySide6 QMainWindow of the same size, watched for its first paint the same way, so the ratio is what
 tlgui adds to Qt's own start. The second row, launch → all five pages built, over the same
-reference, has no target: it shows what the first paint leaves for later. The third, launch → first
+reference, has no target: it shows what the first paint leaves for later. A diagnostic row times
+a bare window given words (the Qt namespace, a menu, five titled tabs, a label) over the same
+reference: the part of the ratio any window with text pays, before any tlgui module. The third, launch → first
 paint with a project given (as a double-clicked ``.tlgui`` is: two runs, each with its model), has
 none either: reading the project's models imports torch, which the window leaves for after its first
 paint. Prediction: ``tlgui predict MODEL photo.jpg`` from launch to exit, against ``python -c
@@ -54,6 +56,21 @@ window.installEventFilter(watcher)
 window.show()
 sys.exit(app.exec())
 """
+# The least any window with words in it adds to the bare one: the Qt namespace (whose ~117 enums
+# PySide creates as one, the first time any of them is named), a menu, five titled tabs (the first
+# text loads the font database) and a label. A diagnostic: what part of tlgui's ratio is left to
+# tlgui's own modules, data and pages.
+_TEXT_WINDOW = _BARE_WINDOW.replace("window.resize(1280, 800)\n", """window.resize(1280, 800)
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QLabel, QTabWidget
+tabs = QTabWidget()
+for number, title in enumerate(("Data", "Model", "Train", "Results", "Classify"), 1):
+    tabs.addTab(QLabel("Drop folders of photos here", alignment=Qt.AlignmentFlag.AlignCenter), f"{number} · {title}")
+window.setCentralWidget(tabs)
+window.menuBar().addMenu("&File")
+window.statusBar().showMessage("Ready.")
+""")
+assert _TEXT_WINDOW != _BARE_WINDOW
 _IMPORT_TORCH = "import torch, torchvision"
 
 
@@ -151,10 +168,11 @@ def run(ctx: Context) -> list[Row]:
     env.pop("PYTHONDONTWRITEBYTECODE", None)
     project = _project(ctx)
     window = _rounds(ctx, {"tlgui": ["-m", "tlgui"], "project": ["-m", "tlgui", str(project)],
-                           "bare": ["-c", _BARE_WINDOW]},
+                           "bare": ["-c", _BARE_WINDOW], "text": ["-c", _TEXT_WINDOW]},
                      {**env, "TLGUI_EXIT_AFTER_FIRST_PAINT": "1"},
                      {"tlgui": ("tlgui", FIRST_PAINT), "tlgui, all pages": ("tlgui", ALL_PAGES),
-                      "tlgui, with a project": ("project", FIRST_PAINT), "bare": ("bare", FIRST_PAINT)})
+                      "tlgui, with a project": ("project", FIRST_PAINT), "bare": ("bare", FIRST_PAINT),
+                      "text window": ("text", FIRST_PAINT)})
 
     model, photo = ctx.speed_model_file(), _photo(ctx)
     predict_args = ["-m", "tlgui", "predict", str(model), str(photo), "--device", ctx.device]
@@ -164,6 +182,9 @@ def run(ctx: Context) -> list[Row]:
     return [
         _row("window: launch → first paint (python -m tlgui)", window, "tlgui", "bare",
              f"{bare_note}; the window shown: menus, tabs and the Data page with the demo's bins"),
+        _row("  diagnostic: a bare window with words (Qt namespace, menu, five tabs) / bare", window,
+             "text window", "bare", f"{bare_note}; the least text costs any window: the Qt namespace's "
+             f"enums, the font database, a menu, five titled tabs and a label; no tlgui module", target=False),
         _row("window: launch → all five pages built (informative)", window, "tlgui, all pages", "bare",
              f"{bare_note}; the pages not shown are built in idle turns after the first paint", target=False),
         _row("window with a project given: launch → first paint (informative)", window, "tlgui, with a project",
