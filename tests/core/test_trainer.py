@@ -243,7 +243,8 @@ def test_a_warm_retrain_of_photos_at_rest_reads_no_photo(learnable_tree, bundled
     assert len(result.history) == 2
 
 
-def test_a_loss_that_is_no_longer_finite_stops_the_run_with_one_sentence(learnable_tree, bundled_network, tmp_path):
+def test_a_network_that_computes_nan_is_blamed_not_the_learning_rate(learnable_tree, bundled_network, tmp_path):
+    # Infinite weights in the stem: the very first batch is NaN, before any step could have diverged.
     broken = copy.deepcopy(bundled_network)
     with torch.no_grad():
         next(broken.stages["stem"].parameters()).fill_(float("inf"))
@@ -252,9 +253,35 @@ def test_a_loss_that_is_no_longer_finite_stops_the_run_with_one_sentence(learnab
         train(_dataset(learnable_tree), TrainConfig(epochs=3, freeze_level=0, learning_rate=0.01),
               backbone=broken, callbacks=[rec], cache=FeatureCache(tmp_path / "c"))
     message = str(info.value)
+    assert message.startswith("Training stopped at epoch 1 because the network's output was not a finite number")
+    assert "the learning rate is not the cause" in message and "fresh copy" in message
+    assert "lower than" not in message and message.count(". ") == 0
+    assert rec.epochs == [] and rec.results == []  # no epoch reported, no result to save
+
+
+def test_a_loss_that_diverges_after_some_steps_asks_for_a_lower_learning_rate(
+    learnable_tree, bundled_network, tmp_path, monkeypatch
+):
+    class DivergingLoss(torch.nn.CrossEntropyLoss):
+        """The real loss for the first two batches, then NaN (what a too large learning rate does)."""
+
+        calls = 0
+
+        def forward(self, logits, targets):
+            DivergingLoss.calls += 1
+            loss = super().forward(logits, targets)
+            return loss if DivergingLoss.calls <= 2 else loss * float("nan")
+
+    monkeypatch.setattr(torch.nn, "CrossEntropyLoss", DivergingLoss)
+    rec = Recorder()
+    with pytest.raises(TlguiError) as info:
+        train(_dataset(learnable_tree), TrainConfig(epochs=3, freeze_level=0, learning_rate=0.01, batch_size=4),
+              backbone=bundled_network, callbacks=[rec], cache=FeatureCache(tmp_path / "c"))
+    message = str(info.value)
+    assert DivergingLoss.calls == 3
     assert message.startswith("Training stopped at epoch 1 because the loss is no longer a finite number")
     assert "learning rate lower than 0.01" in message and message.count(". ") == 0
-    assert rec.epochs == [] and rec.results == []  # no epoch reported, no result to save
+    assert rec.epochs == [] and rec.results == []
 
 
 def _cached_data(photos: int, views: int, seed: int = 0):

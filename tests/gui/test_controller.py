@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from dataclasses import replace
 from pathlib import Path
 
@@ -163,3 +166,21 @@ def test_opening_a_project_that_moved_with_its_photos_says_they_were_found_again
     c.load_project(tmp_path / "after" / "p.tlgui")
     assert "The project had moved: 6 photo" in statuses[-1] and "found again beside it." in statuses[-1]
     assert all(item.path.is_file() for item in c.dataset.items())
+
+
+def test_a_controller_that_outlives_its_module_goes_quietly_at_exit(tmp_path):
+    # Held by a module the interpreter clears after tlgui's: when it goes, the controller module's
+    # names are None already, and its finaliser must not raise into the user's terminal.
+    script = tmp_path / "late_controller.py"
+    script.write_text(
+        "import abc\n"
+        "from PySide6.QtWidgets import QApplication\n"
+        "app = QApplication([])\n"
+        "from tlgui.gui.controller import ProjectController\n"
+        "abc.kept_until_exit = ProjectController()\n",
+        encoding="utf-8",
+    )
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+    done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=120, env=env)
+    assert done.returncode == 0, done.stderr
+    assert "Exception ignored" not in done.stderr and "Traceback" not in done.stderr, done.stderr

@@ -129,7 +129,10 @@ class ProjectController(QObject):
         self.undo_stack.setUndoLimit(UNDO_LIMIT)
         self.undo_stack.cleanChanged.connect(self._on_undo_clean_changed)
 
-    def __del__(self) -> None:
+    def __del__(self, _is_valid=shiboken6.isValid, _current=threading.current_thread,
+                _main=threading.main_thread) -> None:
+        # (The functions are bound when the class is made: a controller that goes while the
+        # interpreter exits finds this module's names already cleared to None.)
         # The undo stack owns the C++ halves of the Data page's edits, whose Python halves hold the
         # Python state. When this controller goes with a cycle collection (nothing parents it, as
         # in the tests), the collector may free those Python halves first and the stack then deletes
@@ -137,7 +140,7 @@ class ProjectController(QObject):
         # here, while every object is whole (a cycle's finalizers all run before it is broken), each
         # edit is deleted once. Only on the GUI thread, where the stack lives.
         stack = self.__dict__.get("undo_stack")
-        if stack is not None and shiboken6.isValid(stack) and threading.current_thread() is threading.main_thread():
+        if stack is not None and _is_valid(stack) and _current() is _main():
             stack.blockSignals(True)  # what it would say goes to pages that are going too
             stack.clear()
 

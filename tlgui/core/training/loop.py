@@ -208,13 +208,35 @@ class _Loop:
         return _("{epoch}: {phase}").format(epoch=text, phase=self.span.title)
 
     def _check_finite(self, loss: float, epoch: int) -> None:
-        if not math.isfinite(loss):
+        if math.isfinite(loss):
+            return
+        if self.step > 0:  # steps were taken: they diverged
             raise TlguiError(
                 _(
                     "Training stopped at epoch {epoch} because the loss is no longer a finite number; "
                     "try a learning rate lower than {learning_rate:g}."
                 ).format(epoch=epoch, learning_rate=self.learning_rate)
             )
+        # Not one weight has changed in this phase yet: the network computed NaN or infinity from the
+        # photos as it was handed over (a norm with a negative variance, weights edited to infinity),
+        # or half precision overflowed on the GPU. A lower learning rate would change nothing.
+        if self.context.settings.autocast_dtype == torch.float16:
+            advice = _(
+                "the backbone computes NaN or infinity from these photos, in the GPU's half precision or "
+                "from damaged weights: train on the CPU to tell which"
+            )
+        else:
+            advice = _(
+                "the backbone computes NaN or infinity from these photos: its weights or normalisation "
+                "statistics are damaged, use a fresh copy of them or another backbone"
+            )
+        raise TlguiError(
+            _(
+                "Training stopped at epoch {epoch} because the network's output was not a finite number "
+                "on the first batch, before any weight had changed, so the learning rate is not the "
+                "cause; {advice}."
+            ).format(epoch=epoch, advice=advice)
+        )
 
     def _emit(self, event: ProgressEvent) -> None:
         for cb in self.callbacks:
