@@ -400,6 +400,28 @@ def test_the_page_says_how_long_each_level_takes_before_start(qtbot, pages, monk
     assert "Fine-tuning the last 1 stage too would take" in page.estimate_label.text()
 
 
+def test_start_while_estimating_stops_the_estimate_and_stops_saying_it_is_estimating(qtbot, pages, monkeypatch):
+    _model_page, page = pages
+    measuring = threading.Event()
+
+    def measuring_until_stopped(*_args, cancel=None, **_kwargs):
+        measuring.set()
+        while True:  # a measurement of a slow computer, stopped only by its token
+            cancel.raise_if_cancelled()
+            time.sleep(0.01)
+
+    monkeypatch.setattr(estimate_module, "network_speed", measuring_until_stopped)
+    page.form.batch_size.setValue(16)  # a change of settings estimates again
+    qtbot.waitUntil(measuring.is_set, timeout=60000)
+    assert page.estimate_label.text() == "Estimating how long training takes on this computer…"
+    page.start()
+    assert page.estimate_label.text() == ""
+    qtbot.waitUntil(lambda: not page.busy, timeout=120000)
+    assert page.controller.classifier is not None
+    page.shutdown()  # the estimate the run's end asks for would measure until stopped
+    assert not page.estimate_slot.busy
+
+
 def test_curves_draw_a_line_where_the_phase_changes(qtbot):
     curves = TrainingCurves()
     qtbot.addWidget(curves)

@@ -89,6 +89,12 @@ MEASURED_CLASSES = 10
 #: programs ran (on this 2-core CPU, alone: 1.00 for EfficientNet-Lite0, 0.99 for a tiny network; beside
 #: one busy loop: 0.65 and 0.67, a measurement that put a training pass at 130 ms a photo instead of 59-63).
 MIN_CPU_SHARE = 0.8
+#: Measurements of one network's speed while each was taken under load: after this many, the faster
+#: of each is kept as it is. A computer that is always busy, or whose measuring thread never has a
+#: core to itself (a 2-core AMD EPYC virtual machine, alone: shares of 0.82 to 0.88, one of two
+#: estimates in a row under 0.8), would otherwise measure again at every estimate: 8 to 20 s of both
+#: cores for EfficientNet-Lite0, each time a setting changed, before the window could say anything.
+MAX_MEASUREMENTS = 3
 #: What torch's optimisers import on their first step (torch.optim's dynamo guard): a process pays it
 #: once, and a run in a fresh process (``tlgui train``) pays it before its first epoch.
 OPTIMIZER_IMPORT = "torch._dynamo"
@@ -145,8 +151,10 @@ class NetworkSpeed:
     warmup_s: float = 0.0
     train_warmup_s: float = 0.0
     import_s: float = 0.0
-    # Measured while other programs took the cores (on a CPU): the next estimate measures again.
+    # Measured while other programs took the cores (on a CPU): the next estimate measures again,
+    # until ``measurements`` (how many this speed keeps the fastest of) reaches MAX_MEASUREMENTS.
     contended: bool = False
+    measurements: int = 1
 
     def until(self, boundary: int) -> float:
         """Inference through the stages before ``boundary``: one photo's activations to cache."""
@@ -175,7 +183,10 @@ class NetworkSpeed:
         contended = data.get("contended", False)
         if not isinstance(contended, bool):
             raise ValueError("not a flag")
-        return cls(tuple(names), forward, train, step, setup, warmup, train_warmup, imports, contended)
+        measurements = data.get("measurements", 1)  # absent from speeds stored before it was counted
+        if isinstance(measurements, bool) or not isinstance(measurements, int) or not 1 <= measurements <= 1000:
+            raise ValueError("not a count of measurements")
+        return cls(tuple(names), forward, train, step, setup, warmup, train_warmup, imports, contended, measurements)
 
 
 def _seconds(values: Any, count: int) -> tuple[float, ...]:
@@ -428,19 +439,19 @@ def network_speed(
     A speed measured while other programs took the cores is measured again at the next estimate,
     each stage keeping the faster of the two, until a measurement has the cores to itself: one
     measurement under load would otherwise slow every later estimate down (a partial fine-tune put
-    at 19.6 s took 8.0 s).
+    at 19.6 s took 8.0 s). After ``MAX_MEASUREMENTS`` the faster of each is kept as it is.
     """
     key = SpeedKey.of(net.backbone_id, settings, batch_size)
     stored = store.get(key)
     same_stages = stored is not None and stored.stage_names == tuple(net.stage_names)
-    if same_stages and not stored.contended:
+    if same_stages and (not stored.contended or stored.measurements >= MAX_MEASUREMENTS):
         return stored, False
     speed = measure_network(net, settings, batch_size, input_size, cancel=cancel)
     if not speed.import_s and stored is not None:
         # This process had made the import already (the window warms it up): keep the one timed before.
         speed = replace(speed, import_s=stored.import_s)
     if same_stages:
-        speed = _faster_of(speed, stored)
+        speed = replace(_faster_of(speed, stored), measurements=stored.measurements + 1)
     store.put(key, speed)
     return speed, True
 

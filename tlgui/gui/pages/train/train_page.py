@@ -281,7 +281,10 @@ class TrainPage(QWidget):
         self._fine_tunes = planned_regime(dataset, run_config, controller.network) is not Regime.HEAD
         # The estimate would measure this computer while it trains: stopped, and made again after.
         self._estimate_timer.stop()
-        self.estimate_slot.cancel()
+        self._estimate_again = False
+        if self.estimate_slot.busy:
+            self.estimate_slot.cancel()
+            self.estimate_label.setText("")  # not "Estimating…" for the whole run: it no longer is
 
         def job(token, report):
             return train(dataset, run_config, backbone=backbone, callbacks=[ReportingCallback(report)], cancel=token)
