@@ -25,7 +25,7 @@ def photos(tmp_path, monkeypatch):
 def test_the_plan_says_each_level_and_its_time_and_trains_nothing(photos, tmp_path, capsys, monkeypatch):
     measured = []
 
-    def stored_speed(net, settings, batch_size, input_size, store, *, cancel=None):
+    def stored_speed(net, settings, batch_size, input_size, store, *, cancel=None, on_inference=None):
         # As a stored measurement: every stage 10 ms per photo to run, 30 ms to train.
         measured.append((net.backbone_id, batch_size, store.path))
         names = tuple(net.stage_names)

@@ -1942,6 +1942,10 @@ Double-click to see why (heatmap).</source>
         <translation>推荐（{which}）：{reason}</translation>
     </message>
     <message>
+        <source>Time on this computer ({device}): a usable model (the new head) after {first}; measuring how long training more layers takes…</source>
+        <translation>在这台计算机（{device}）上所需时间：{first}后即有可用的模型（新的分类头）；正在测量训练更多层所需的时间…</translation>
+    </message>
+    <message>
         <source>Start training</source>
         <translation>开始训练</translation>
     </message>

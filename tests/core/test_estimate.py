@@ -416,6 +416,32 @@ def test_a_plan_estimates_every_level_and_counts_what_is_cached(photos, tmp_path
     assert warm.chosen.first_model_s < cold.chosen.first_model_s
 
 
+def test_the_first_model_s_time_is_said_before_the_training_passes_are_measured(photos, tmp_path, monkeypatch):
+    # The head phase runs no training pass: its time is said as soon as the inference passes are
+    # timed, before the training passes (most of a measurement) run, and it is the estimate's own.
+    net = _tiny_network()
+    config = TrainConfig(freeze_level=1, device="cpu", mixed_precision=False, batch_size=4)
+    events = []
+    real_training_pass = estimate._training_pass
+    monkeypatch.setattr(estimate, "_training_pass", lambda *a: events.append("training pass") or real_training_pass(*a))
+    said = []
+
+    def first_model(early: estimate.FirstModelEstimate) -> None:
+        events.append("first model")
+        said.append(early)
+
+    cold = estimate_plan(photos, config, net, cache=FeatureCache(tmp_path / "c"), preprocessing=PREP,
+                         on_first_model=first_model)
+    assert events[0] == "first model" and events.count("first model") == 1 and "training pass" in events
+    assert said[0].device == cold.device
+    assert said[0].first_model_s == pytest.approx(cold.chosen.first_model_s)
+    # A speed stored: the whole estimate comes at once, with nothing to say before it.
+    said.clear()
+    warm = estimate_plan(photos, config, net, cache=FeatureCache(tmp_path / "c"), preprocessing=PREP,
+                         on_first_model=first_model)
+    assert not warm.measured_now and said == []
+
+
 def test_a_plan_needs_photos_and_stops_when_asked(tmp_path, photos):
     config = TrainConfig(device="cpu")
     with pytest.raises(DataError):

@@ -379,7 +379,7 @@ def test_the_page_says_how_long_each_level_takes_before_start(qtbot, pages, monk
     store = estimate_module.SpeedStore(tmp_path / "speeds.json")
     seen = []
 
-    def stored_speed(net, settings, batch_size, input_size, store_given, *, cancel=None):
+    def stored_speed(net, settings, batch_size, input_size, store_given, *, cancel=None, on_inference=None):
         seen.append(batch_size)
         return speeds, False
 
@@ -398,6 +398,35 @@ def test_the_page_says_how_long_each_level_takes_before_start(qtbot, pages, monk
     # The recommendation (head only, for 16 photos) is weighed by the time of the alternatives.
     assert "Recommended (Head only): With about" in page.estimate_label.text()
     assert "Fine-tuning the last 1 stage too would take" in page.estimate_label.text()
+
+
+def test_the_first_model_s_time_is_shown_while_the_rest_is_measured(qtbot, pages, monkeypatch):
+    _model_page, page = pages
+    net = page.controller.network
+    speed = estimate_module.NetworkSpeed(
+        tuple(net.stage_names), tuple(0.01 for _ in net.stage_names), tuple(0.03 for _ in net.stage_names),
+        step_s=0.001, setup_s=0.05,
+    )
+    release = threading.Event()
+
+    def measuring(*_args, cancel=None, on_inference=None, **_kwargs):
+        on_inference(replace(speed, train_s=tuple(0.0 for _ in speed.train_s)))
+        while not release.wait(0.01):  # the training passes of a slow computer
+            cancel.raise_if_cancelled()
+        return speed, True
+
+    monkeypatch.setattr(estimate_module, "network_speed", measuring)
+    page.form.batch_size.setValue(16)
+    try:
+        qtbot.waitUntil(lambda: "measuring how long" in page.estimate_label.text(), timeout=60000)
+        text = page.estimate_label.text()
+        assert text.startswith("Time on this computer (CPU): a usable model (the new head) after ")
+        assert text.endswith("; measuring how long training more layers takes…")
+    finally:
+        release.set()
+    qtbot.waitUntil(lambda: not page.estimate_slot.busy, timeout=60000)
+    assert "measuring" not in page.estimate_label.text()
+    assert "Instead: " in page.estimate_label.text()
 
 
 def test_start_while_estimating_stops_the_estimate_and_stops_saying_it_is_estimating(qtbot, pages, monkeypatch):

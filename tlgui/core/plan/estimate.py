@@ -91,9 +91,9 @@ MEASURED_CLASSES = 10
 MIN_CPU_SHARE = 0.8
 #: Measurements of one network's speed while each was taken under load: after this many, the faster
 #: of each is kept as it is. A computer that is always busy, or whose measuring thread never has a
-#: core to itself (a 2-core AMD EPYC virtual machine, alone: shares of 0.82 to 0.88, one of two
-#: estimates in a row under 0.8), would otherwise measure again at every estimate: 8 to 20 s of both
-#: cores for EfficientNet-Lite0, each time a setting changed, before the window could say anything.
+#: core to itself, would otherwise measure again at every estimate: on a 2-core AMD EPYC virtual
+#: machine, alone, shares of 0.82 to 0.88 in a plain process and 0.78 to 0.81 on the window's worker
+#: thread, so the window measured EfficientNet-Lite0 again (about 25 s of both cores) at every estimate.
 MAX_MEASUREMENTS = 3
 #: What torch's optimisers import on their first step (torch.optim's dynamo guard): a process pays it
 #: once, and a run in a fresh process (``tlgui train``) pays it before its first epoch.
@@ -226,6 +226,7 @@ def measure_network(
     *,
     cancel: CancelToken | None = None,
     passes: int = TIMED_PASSES,
+    on_inference: Callable[[NetworkSpeed], None] | None = None,
 ) -> NetworkSpeed:
     """Time every stage of a copy of ``net`` (the caller's weights, modes and flags stay as they are),
     with a new head of ``MEASURED_CLASSES`` classes, as a run has.
@@ -235,6 +236,10 @@ def measure_network(
     of each stage is timed by hooks on the activations between stages). One untimed pass of each
     first pays for kernel selection and memory allocation (its extra time is kept as the warm-up a
     process pays once); of ``passes`` timed ones, the fastest (least total time) of each kind is kept.
+
+    The inference passes and the head's step come first: ``on_inference`` is then given the speed
+    so far, whose training times are not measured yet (zeros), enough to time the head phase, while
+    the training passes, most of the time on a CPU, are still to come.
     """
     started = time.perf_counter()
     model = replace_head(copy.deepcopy(net), MEASURED_CLASSES)
@@ -246,27 +251,37 @@ def measure_network(
     inference_model = folded_for_inference(model, input_size)
     x = torch.randn(batch_size, 3, input_size, input_size, generator=torch.Generator().manual_seed(0))
     x = settings.memory_format_input(x.to(settings.device))
-    forward, train = [], []
     wall_started, cpu_started = time.perf_counter(), time.thread_time()
+    forward = []
     for _pass in range(1 + max(1, passes)):  # the first is the warm-up
         if cancel is not None:
             cancel.raise_if_cancelled()
         forward.append(_inference_pass(inference_model, x, settings))
+    fastest_forward = min(forward[1:], key=sum)
+    imports = _optimizer_import_seconds()  # before the head's step, whose optimiser would make it
+    inference = NetworkSpeed(
+        stage_names=tuple(net.stage_names),
+        forward_s=tuple(seconds / batch_size for seconds in fastest_forward),
+        train_s=tuple(0.0 for _ in net.stage_names),
+        step_s=_head_step_seconds(model.head, batch_size, settings),
+        setup_s=setup,
+        warmup_s=max(0.0, sum(forward[0]) - sum(fastest_forward)),
+        import_s=imports,
+    )
+    if on_inference is not None:
+        on_inference(inference)
+    train = []
+    for _pass in range(1 + max(1, passes)):
+        if cancel is not None:
+            cancel.raise_if_cancelled()
         train.append(_training_pass(model, x, settings))
     contended = settings.device.type == "cpu" and _cpu_share(
         time.thread_time() - cpu_started, time.perf_counter() - wall_started) < MIN_CPU_SHARE
-    imports = _optimizer_import_seconds()
-    step = _head_step_seconds(model.head, batch_size, settings)
-    fastest_forward, fastest_train = min(forward[1:], key=sum), min(train[1:], key=sum)
-    return NetworkSpeed(
-        stage_names=tuple(net.stage_names),
-        forward_s=tuple(seconds / batch_size for seconds in fastest_forward),
+    fastest_train = min(train[1:], key=sum)
+    return replace(
+        inference,
         train_s=tuple(seconds / batch_size for seconds in fastest_train),
-        step_s=step,
-        setup_s=setup,
-        warmup_s=max(0.0, sum(forward[0]) - sum(fastest_forward)),
         train_warmup_s=max(0.0, sum(train[0]) - sum(fastest_train)),
-        import_s=imports,
         contended=contended,
     )
 
@@ -432,9 +447,10 @@ def network_speed(
     store: SpeedStore,
     *,
     cancel: CancelToken | None = None,
+    on_inference: Callable[[NetworkSpeed], None] | None = None,
 ) -> tuple[NetworkSpeed, bool]:
     """(the network's speed, whether it was measured just now): the stored one when its key and
-    stages match, else measured and stored.
+    stages match, else measured and stored (``on_inference``: as ``measure_network``'s, when it is).
 
     A speed measured while other programs took the cores is measured again at the next estimate,
     each stage keeping the faster of the two, until a measurement has the cores to itself: one
@@ -446,7 +462,7 @@ def network_speed(
     same_stages = stored is not None and stored.stage_names == tuple(net.stage_names)
     if same_stages and (not stored.contended or stored.measurements >= MAX_MEASUREMENTS):
         return stored, False
-    speed = measure_network(net, settings, batch_size, input_size, cancel=cancel)
+    speed = measure_network(net, settings, batch_size, input_size, cancel=cancel, on_inference=on_inference)
     if not speed.import_s and stored is not None:
         # This process had made the import already (the window warms it up): keep the one timed before.
         speed = replace(speed, import_s=stored.import_s)
@@ -566,6 +582,15 @@ class PlanEstimate:
 
 
 @dataclass(frozen=True)
+class FirstModelEstimate:
+    """When the first usable model (the new head) comes, known before the rest of an estimate: from
+    the network's inference passes, before its training passes are measured."""
+
+    device: str
+    first_model_s: float
+
+
+@dataclass(frozen=True)
 class Workload:
     """How many photos a run computes, how often."""
 
@@ -653,9 +678,14 @@ def estimate_plan(
     preprocessing: Preprocessing | None = None,
     cancel: CancelToken | None = None,
     new_process: bool = False,
+    on_first_model: Callable[[FirstModelEstimate], None] | None = None,
 ) -> PlanEstimate:
     """How long the planned level and its alternatives (head only, the recommended partial level,
     everything) take for ``dataset`` under ``config`` with ``net`` on this computer.
+
+    ``on_first_model``: called, when the network's speed must be measured, with the time until the
+    first usable model as soon as that is known, before the training passes (most of a measurement
+    on a CPU: 12 of 16 s for EfficientNet-Lite0 on 2 cores) are timed.
 
     ``new_process``: the run will start in another process (``tlgui train --plan`` says what a later
     ``tlgui train`` takes), which pays the one-off costs of a first run that this one may have paid.
@@ -674,14 +704,22 @@ def estimate_plan(
         cache = FeatureCache()
     if store is None:
         store = SpeedStore(cache.root / STORE_NAME if cache is not None else None)
-    speed, measured_now = network_speed(net, settings, config.batch_size, prep.input_size, store, cancel=cancel)
     recipe = ViewRecipe(prep, config.augment_strength, config.seed)
     decode = measure_decode(sample_photos([i.path for i in train_items]), recipe, settings.decode_workers)
     if cancel is not None:
         cancel.raise_if_cancelled()
-    rates = Rates(speed, decode, overlapped=settings.device.type != "cpu",
-                  warm=measured_now and not new_process,
-                  imported=OPTIMIZER_IMPORT in sys.modules and not new_process)
+
+    def rates_of(speed: NetworkSpeed, measured_now: bool) -> Rates:
+        return Rates(speed, decode, overlapped=settings.device.type != "cpu",
+                     warm=measured_now and not new_process,
+                     imported=OPTIMIZER_IMPORT in sys.modules and not new_process)
+
+    def first_model_known(inference: NetworkSpeed) -> None:
+        # The head phase runs no training pass of the network: its time is known from these.
+        first_model, _total = level_time(work, rates_of(inference, True), chosen_plan, head_boundary, cached,
+                                         config.use_cache)
+        on_first_model(FirstModelEstimate(device_name(settings.device), first_model))
+
     views = 1 + cached_views_of(config, Regime.HEAD)
     work = Workload(len(train_items), len(val_items), views, config.epochs, config.batch_size, config.augment,
                     fine_tune_views=1 + cached_views_of(config, Regime.PARTIAL))
@@ -701,6 +739,10 @@ def estimate_plan(
         return shares[boundary]
 
     chosen_plan = plan_freeze(net, counts, config)
+    speed, measured_now = network_speed(
+        net, settings, config.batch_size, prep.input_size, store, cancel=cancel,
+        on_inference=first_model_known if on_first_model is not None else None)
+    rates = rates_of(speed, measured_now)
 
     def estimate(plan: FreezePlan) -> LevelEstimate:
         first, total = level_time(work, rates, plan, head_boundary, cached, config.use_cache)

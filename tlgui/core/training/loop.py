@@ -210,14 +210,14 @@ class _Loop:
     def _check_finite(self, loss: float, epoch: int) -> None:
         if math.isfinite(loss):
             return
-        if self.step > 0:  # steps were taken: they diverged
+        if self.step > 0 or self.span.first_epoch > 1:  # steps were taken (in this phase or before): they diverged
             raise TlguiError(
                 _(
                     "Training stopped at epoch {epoch} because the loss is no longer a finite number; "
                     "try a learning rate lower than {learning_rate:g}."
                 ).format(epoch=epoch, learning_rate=self.learning_rate)
             )
-        # Not one weight has changed in this phase yet: the network computed NaN or infinity from the
+        # The run has not changed one weight yet: the network computed NaN or infinity from the
         # photos as it was handed over (a norm with a negative variance, weights edited to infinity),
         # or half precision overflowed on the GPU. A lower learning rate would change nothing.
         if self.context.settings.autocast_dtype == torch.float16:
