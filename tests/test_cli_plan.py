@@ -49,6 +49,26 @@ def test_the_plan_says_each_level_and_its_time_and_trains_nothing(photos, tmp_pa
     assert not list(tmp_path.glob("*.safetensors"))
 
 
+def test_while_timing_the_plan_says_when_the_first_model_would_come(photos, tmp_path, capsys, monkeypatch):
+    def measuring(net, settings, batch_size, input_size, store, *, cancel=None, on_inference=None):
+        names = tuple(net.stage_names)
+        speed = estimate.NetworkSpeed(names, (0.01,) * len(names), (0.03,) * len(names), 0.001, 0.05)
+        if on_inference is not None:  # (none with --quiet)
+            on_inference(speed)  # an inference pass timed; the training passes to come
+        return speed, True
+
+    monkeypatch.setattr(estimate, "network_speed", measuring)
+    args = ["train", str(photos), "--plan", "--cache-dir", str(tmp_path / "cache")]
+    assert main(args) == 0
+    err, out = capsys.readouterr()[::-1]
+    early = [line for line in err.splitlines() if "timing the training of more layers" in line]
+    assert len(early) == 1 and early[0].startswith("  a usable model (the new head) after ")
+    usable = next(line for line in out.splitlines() if line.startswith("*"))
+    assert early[0].split(" after ")[1].split(";")[0] in usable  # the same time as the plan's
+    assert main([*args, "--quiet"]) == 0
+    assert "timing the training" not in capsys.readouterr().err
+
+
 def test_missing_weights_give_the_plan_without_a_time(photos, capsys):
     assert main(["train", str(photos), "--plan", "--backbone", "resnet18", "--quiet"]) == 0
     out = capsys.readouterr().out

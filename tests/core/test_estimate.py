@@ -417,13 +417,22 @@ def test_a_plan_estimates_every_level_and_counts_what_is_cached(photos, tmp_path
 
 
 def test_the_first_model_s_time_is_said_before_the_training_passes_are_measured(photos, tmp_path, monkeypatch):
-    # The head phase runs no training pass: its time is said as soon as the inference passes are
-    # timed, before the training passes (most of a measurement) run, and it is the estimate's own.
+    # The head phase runs no training pass: its time is said once an inference pass is timed, while
+    # most of the training passes (most of a measurement) are to come, and it is the estimate's own.
     net = _tiny_network()
     config = TrainConfig(freeze_level=1, device="cpu", mixed_precision=False, batch_size=4)
     events = []
-    real_training_pass = estimate._training_pass
-    monkeypatch.setattr(estimate, "_training_pass", lambda *a: events.append("training pass") or real_training_pass(*a))
+    stages = len(net.stages)
+
+    def timed(kind: str, seconds: float):
+        def one_pass(*_args):
+            events.append(kind)
+            # Each kind's first pass is slower (its warm-up); the others alike.
+            return [seconds * (3 if events.count(kind) == 1 else 1)] * stages
+        return one_pass
+
+    monkeypatch.setattr(estimate, "_inference_pass", timed("inference pass", 0.01))
+    monkeypatch.setattr(estimate, "_training_pass", timed("training pass", 0.03))
     said = []
 
     def first_model(early: estimate.FirstModelEstimate) -> None:
@@ -432,7 +441,10 @@ def test_the_first_model_s_time_is_said_before_the_training_passes_are_measured(
 
     cold = estimate_plan(photos, config, net, cache=FeatureCache(tmp_path / "c"), preprocessing=PREP,
                          on_first_model=first_model)
-    assert events[0] == "first model" and events.count("first model") == 1 and "training pass" in events
+    # The passes alternate (inference is slower before any training pass); the first model is said
+    # after the first timed inference pass, before all but the warm-up of the training passes.
+    assert events[:4] == ["inference pass", "training pass", "inference pass", "first model"]
+    assert events.count("first model") == 1 and events.count("training pass") == 1 + estimate.TIMED_PASSES
     assert said[0].device == cold.device
     assert said[0].first_model_s == pytest.approx(cold.chosen.first_model_s)
     # A speed stored: the whole estimate comes at once, with nothing to say before it.

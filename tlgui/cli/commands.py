@@ -281,10 +281,15 @@ def _print_plan(dataset, config, backbone: str, cache, quiet: bool) -> int:
     print(f"Trains:    {plan.level_name} ({plan.regime.title}), {chosen}{head_first}")
     estimate = None
     if missing is None:
+        def first_model(early) -> None:  # most of a measurement is still to come: say what is known
+            print(f"  a usable model (the new head) after {duration_text(early.first_model_s)}; "
+                  "timing the training of more layers...", file=sys.stderr)
+
         if not quiet:
             print("Timing this computer (measured once per network and device, then remembered)...", file=sys.stderr)
         # For the `tlgui train` to come: a new process, which pays a first run's one-off costs.
-        estimate = estimate_plan(dataset, config, net, cache=cache, new_process=True)
+        estimate = estimate_plan(dataset, config, net, cache=cache, new_process=True,
+                                 on_first_model=None if quiet else first_model)
     recommendation = plan.recommendation
     if recommendation is not None:
         if estimate is not None:
