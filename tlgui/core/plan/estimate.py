@@ -295,7 +295,7 @@ def _speed_of(net: StagedNetwork, batch_size: int, forward: list[list[float]], t
     )
 
 
-def _fastest_per_stage(passes: list[list[float]]) -> list[float]:
+def _fastest_per_stage(passes: Sequence[Sequence[float]]) -> list[float]:
     """Each stage's least time over the timed passes. Per stage, not the pass of least total: another
     program only ever adds time, and a short stage's time varies most (the last two stages of
     EfficientNet-Lite0 took 0.06 to 0.17 s a batch to train in the pass of least total, on a 2-core
@@ -492,7 +492,7 @@ def network_speed(
 def _faster_of(new: NetworkSpeed, old: NetworkSpeed) -> NetworkSpeed:
     """Each stage's faster time of two measurements (another program only ever adds time)."""
     def least(a: tuple[float, ...], b: tuple[float, ...]) -> tuple[float, ...]:
-        return tuple(min(x, y) for x, y in zip(a, b, strict=True))
+        return tuple(_fastest_per_stage([a, b]))
 
     return replace(new, forward_s=least(new.forward_s, old.forward_s), train_s=least(new.train_s, old.train_s),
                    step_s=min(new.step_s, old.step_s), setup_s=min(new.setup_s, old.setup_s))

@@ -142,7 +142,7 @@ def estimate_text(estimate: PlanEstimate, plan: FreezePlan | None) -> str:
     """What the chosen level and its alternatives take on this computer, and the recommendation
     weighed by that time."""
     chosen = estimate.chosen
-    values = {"device": estimate.device.split(":", 1)[0].upper(), "duration": duration_text(chosen.total_s),
+    values = {"device": _device_kind(estimate.device), "duration": duration_text(chosen.total_s),
               "first": duration_text(chosen.first_model_s)}
     if chosen.regime is Regime.HEAD:
         lines = [QCoreApplication.translate("TrainPage", "Time on this computer ({device}): {duration}.").format(**values)]
@@ -175,7 +175,12 @@ def first_model_text(early: FirstModelEstimate) -> str:
         "TrainPage",
         "Time on this computer ({device}): a usable model (the new head) after {first}; measuring how "
         "long training more layers takes…",
-    ).format(device=early.device.split(":", 1)[0].upper(), first=duration_text(early.first_model_s))
+    ).format(device=_device_kind(early.device), first=duration_text(early.first_model_s))
+
+
+def _device_kind(device: str) -> str:
+    """"CPU", "CUDA" or "MPS" of an estimate's ``device`` ("cpu: AMD EPYC")."""
+    return device.split(":", 1)[0].upper()
 
 
 def _history_from_classifier(classifier) -> list[EpochStats]:
