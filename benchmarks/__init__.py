@@ -19,6 +19,7 @@ latency        single-image prediction from the model file: cold process and war
 precision      fp32 vs mixed-precision (bf16 on AMX CPUs) prediction agreement
 first_model    Start → first usable model (trashnet cold / warm), default accuracy (trashnet,
                hymenoptera), the plan's time estimate / the time taken, cached augmented views K
+full           a full fine-tune (every layer trains) on hymenoptera: its epoch; its time / the plan's estimate
 startup        window launch → first paint / a bare PySide6 window's; ``tlgui predict`` process / import torch
 =============  ===================================================================================
 
@@ -28,4 +29,4 @@ that is deleted at the end (``--keep`` keeps it).
 """
 
 MODULES = ("extract", "torchvision", "train", "partial", "scale", "predict", "gui", "latency", "precision",
-           "first_model", "startup")
+           "first_model", "full", "startup")

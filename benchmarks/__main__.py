@@ -30,6 +30,7 @@ MODULE_FILES = {
     "latency": "latency",
     "precision": "precision",
     "first_model": "first_model",
+    "full": "full_finetune",
     "startup": "startup",
 }
 COLUMNS = ["measurement", "value", "reference", "ratio", "target", "met"]
