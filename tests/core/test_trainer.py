@@ -345,3 +345,58 @@ def test_a_run_whose_photos_are_all_gone_says_why(learnable_tree, bundled_networ
     with pytest.raises(DataError, match=r"No readable training photos left in: .*photos could not be read; "
                                         r"the first: .*: file not found"):
         train(dataset, TrainConfig(epochs=1, freeze_level=0), backbone=bundled_network, cache=FeatureCache(tmp_path / "c"))
+
+
+class _OnlyValidation:
+    """A batch source with no training batch whose validation, like every real source's, hands its
+    logits over on the CPU: the loop's own part of an epoch on a device that is not the CPU."""
+
+    def __init__(self, targets: torch.Tensor):
+        from tlgui.core.training.sources import Split
+
+        self.train = Split([], targets)
+        self.val = Split([], targets)
+        self.loss_devices = []
+
+    def steps_per_epoch(self) -> int:
+        return 1
+
+    def train_batches(self, epoch):
+        return iter(())
+
+    def forward_train(self, x):
+        raise AssertionError("no training batch")
+
+    def validate(self, loss_fn, cancel=None):
+        from tlgui.core.training.sources import Validation
+
+        self.loss_devices += [buffer.device.type for buffer in loss_fn.buffers()]
+        logits = torch.eye(2)[self.val.targets] * 4.0
+        return Validation.of(logits, self.val.targets, loss_fn)
+
+
+def test_validation_weighs_classes_on_the_cpu_where_its_logits_are_whatever_the_run_s_device(bundled_network):
+    # On a GPU the training loss's class weights live on the GPU, and validation's logits come back
+    # on the CPU: one loss for both raised "Expected all tensors to be on the same device" at the
+    # end of every first epoch. The meta device stands in for the GPU (this machine has none).
+    import dataclasses
+
+    from tlgui.core.backbones.staged import replace_head
+    from tlgui.core.runtime.inference import InferenceSettings
+    from tlgui.core.training.best_epoch import BestEpochTracker
+    from tlgui.core.training.context import TrainingContext
+    from tlgui.core.training.loop import PhaseSpan, _Loop
+
+    net = replace_head(copy.deepcopy(bundled_network), 2)
+    settings = dataclasses.replace(InferenceSettings.choose("cpu"), device=torch.device("meta"))
+    context = TrainingContext(net, len(net.stages) - 1, Regime.HEAD, settings, None, ("ants", "bees"), 4, 0,
+                              False, "medium", 0, lambda _failures: None)
+    data = _OnlyValidation(torch.tensor([0, 0, 0, 1]))  # unbalanced: the weights are not all 1
+    config = TrainConfig(epochs=1, freeze_level=0, balance_classes=True)
+    loop = _Loop(context, data, config, [], CancelToken(), BestEpochTracker(None), PhaseSpan())
+    assert loop.loss_fn.weight.device.type == "meta"  # where the training batches are
+    outcome = loop.run()
+    assert data.loss_devices == ["cpu"]
+    assert len(outcome.history) == 1 and outcome.history[0].val_accuracy == 1.0
+    # The same weights on both sides: bees, one photo in four, weigh three times what ants do.
+    assert loop.val_loss_fn.weight.tolist() == pytest.approx([2 / 3, 2.0])

@@ -130,7 +130,13 @@ class _Loop:
                                     BODY_LR_FACTOR.get(context.regime, 1.0))
         total_steps = config.epochs * data.steps_per_epoch()
         self.scheduler = torch.optim.lr_scheduler.LambdaLR(self.optimizer, _warmup_cosine(total_steps))
-        self.loss_fn = nn.CrossEntropyLoss(weight=self._class_weights(), label_smoothing=config.label_smoothing)
+        weights = self._class_weights()
+        # Training batches are on the run's device; validation's logits come back on the CPU (every
+        # source returns them there: the report's probabilities are numpy arrays), so its loss, with
+        # the same class weights, is computed there.
+        self.loss_fn = nn.CrossEntropyLoss(weight=weights, label_smoothing=config.label_smoothing).to(
+            context.settings.device)
+        self.val_loss_fn = nn.CrossEntropyLoss(weight=weights, label_smoothing=config.label_smoothing)
         self.scaler = torch.amp.GradScaler(
             "cuda", enabled=context.settings.device.type == "cuda" and config.mixed_precision
         )
@@ -149,7 +155,7 @@ class _Loop:
                 cancelled = True
                 break
             try:
-                validation = self.data.validate(self.loss_fn, cancel=self.cancel)
+                validation = self.data.validate(self.val_loss_fn, cancel=self.cancel)
             except Cancelled:  # stopped while validating: this epoch is not judged, the best so far stays
                 cancelled = True
                 break
@@ -243,12 +249,13 @@ class _Loop:
             cb.on_progress(event)
 
     def _class_weights(self) -> torch.Tensor | None:
+        """Each class's weight in the loss (None: all alike), on the CPU."""
         if not self.config.balance_classes:
             return None
         counts = torch.bincount(self.data.train.targets, minlength=len(self.context.class_names))
         counts = counts.float().clamp(min=1)
         # Inverse frequency, normalised so that balanced data gets weights of exactly 1.
-        return (counts.sum() / (len(counts) * counts)).to(self.context.settings.device)
+        return counts.sum() / (len(counts) * counts)
 
     def _snapshot(self, validation: Validation) -> EpochSnapshot:
         return EpochSnapshot(self._weights(), validation.probabilities, self.data.val)
