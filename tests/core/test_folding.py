@@ -171,3 +171,26 @@ def test_a_streamed_fine_tune_runs_its_frozen_stages_through_one_folded_copy(
     assert len(copies) == 1 and copies[0] is not None and _norms(copies[0]) == 0
     assert checked and checked[0] < 1e-4
     assert _norms(result.classifier.network) == _norms(bundled_network) == 49
+
+
+class _SeesTf32(nn.Module):
+    """Records, at each forward pass, whether TF32 (a GPU's default for convolutions) was allowed."""
+
+    def __init__(self, seen: list):
+        super().__init__()
+        self.seen = seen
+
+    def forward(self, x):
+        self.seen.append((torch.backends.cudnn.allow_tf32, torch.backends.cuda.matmul.allow_tf32))
+        return x
+
+
+def test_the_folded_copy_is_checked_in_full_float32_and_the_switches_are_restored(monkeypatch):
+    # With TF32's 10-bit mantissa, a copy and its original differ by about 1e-3 of the scale per layer
+    # on a GPU: a check at that precision would refuse every folded copy there.
+    monkeypatch.setattr(torch.backends.cudnn, "allow_tf32", True)
+    monkeypatch.setattr(torch.backends.cuda.matmul, "allow_tf32", True)
+    seen = []
+    assert folding._agrees(_SeesTf32(seen), _SeesTf32(seen), 16)
+    assert seen == [(False, False), (False, False)]
+    assert torch.backends.cudnn.allow_tf32 and torch.backends.cuda.matmul.allow_tf32

@@ -22,6 +22,8 @@ for EfficientNet-Lite0 on a 2-core CPU, against 0.03 s at 64 pixels).
 from __future__ import annotations
 
 import copy
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import torch
 from torch import nn
@@ -134,5 +136,23 @@ def _outputs(net: nn.Module, folded: nn.Module, size: int) -> tuple[torch.Tensor
     device = parameter.device if parameter is not None else torch.device("cpu")
     generator = torch.Generator().manual_seed(_CHECK_SEED)
     x = torch.randn(2, 3, size, size, generator=generator).to(device)
-    with torch.inference_mode():
+    with torch.inference_mode(), exact_float32():
         return net(x).float(), folded(x).float()
+
+
+@contextmanager
+def exact_float32() -> Iterator[None]:
+    """Convolutions and matrix products in full float32 for the ``with`` block.
+
+    A GPU's convolutions use TF32 by default (10 bits of mantissa: about 1e-3 of each layer's
+    scale), so two networks computing the same function would differ by far more than
+    ``AGREEMENT`` after tens of layers, and every folded copy would be refused on a GPU. The check
+    is of the folding's arithmetic, not of the hardware's rounding. (The switches are global: work
+    on another thread meanwhile runs in full float32 too, which only makes it exact.)
+    """
+    saved = torch.backends.cudnn.allow_tf32, torch.backends.cuda.matmul.allow_tf32
+    torch.backends.cudnn.allow_tf32 = torch.backends.cuda.matmul.allow_tf32 = False
+    try:
+        yield
+    finally:
+        torch.backends.cudnn.allow_tf32, torch.backends.cuda.matmul.allow_tf32 = saved
