@@ -22,6 +22,16 @@ class Skip(Exception):
     """A measurement that cannot run here (dataset absent, no mixed precision...): reported, not failed."""
 
 
+def require_window_toolkit() -> None:
+    """Skip, before any work, a measurement of the window where Qt's widgets cannot load: PySide6
+    not installed (a GPU server with its own Python, say), or installed without the system libraries
+    it needs. The rest of the run goes on without it."""
+    try:
+        import PySide6.QtWidgets  # noqa: F401
+    except ImportError as exc:
+        raise Skip(f"Qt's widgets cannot be loaded here ({exc}): the window cannot be measured") from exc
+
+
 # ---- result rows --------------------------------------------------------------------------------
 @dataclass
 class Row:

@@ -15,7 +15,7 @@ from __future__ import annotations
 import os
 import time
 
-from benchmarks.common import Context, Row, median
+from benchmarks.common import Context, Row, median, require_window_toolkit
 
 NAME = "gui"
 TARGET_MS = 50.0
@@ -245,6 +245,7 @@ class TaskDriver:
 
 
 def run(ctx: Context) -> list[Row]:
+    require_window_toolkit()  # before the model the measurement trains
     from tlgui.core.training.trainer import TrainConfig
 
     # The Train page trains with the default feature cache: point it at the benchmark's (warm) one.

@@ -25,7 +25,7 @@ import sys
 import time
 from pathlib import Path
 
-from benchmarks.common import REPO, Context, Row, Skip
+from benchmarks.common import REPO, Context, Row, Skip, require_window_toolkit
 
 NAME = "startup"
 TARGET_RATIO = 1.5
@@ -166,6 +166,16 @@ def run(ctx: Context) -> list[Row]:
            # As installed: with compiled bytecode (pip compiles it), kept out of the source tree.
            "PYTHONPYCACHEPREFIX": str(ctx.workdir / "pycache")}
     env.pop("PYTHONDONTWRITEBYTECODE", None)
+    try:
+        require_window_toolkit()
+    except Skip as exc:  # the prediction rows need no window
+        rows = [Row("window start-up: skipped", None, note=str(exc))]
+    else:
+        rows = _window_rows(ctx, env)
+    return rows + _predict_rows(ctx, env)
+
+
+def _window_rows(ctx: Context, env: dict[str, str]) -> list[Row]:
     project = _project(ctx)
     window = _rounds(ctx, {"tlgui": ["-m", "tlgui"], "project": ["-m", "tlgui", str(project)],
                            "bare": ["-c", _BARE_WINDOW], "text": ["-c", _TEXT_WINDOW]},
@@ -173,11 +183,6 @@ def run(ctx: Context) -> list[Row]:
                      {"tlgui": ("tlgui", FIRST_PAINT), "tlgui, all pages": ("tlgui", ALL_PAGES),
                       "tlgui, with a project": ("project", FIRST_PAINT), "bare": ("bare", FIRST_PAINT),
                       "text window": ("text", FIRST_PAINT)})
-
-    model, photo = ctx.speed_model_file(), _photo(ctx)
-    predict_args = ["-m", "tlgui", "predict", str(model), str(photo), "--device", ctx.device]
-    predict = _rounds(ctx, {"tlgui": predict_args, "torch": ["-c", _IMPORT_TORCH]}, env,
-                      {"tlgui": ("tlgui", WALL), "torch": ("torch", WALL)})
     bare_note = "reference: a bare PySide6 QMainWindow, 1280x800, launch → first paint; both offscreen"
     return [
         _row("window: launch → first paint (python -m tlgui)", window, "tlgui", "bare",
@@ -190,6 +195,15 @@ def run(ctx: Context) -> list[Row]:
         _row("window with a project given: launch → first paint (informative)", window, "tlgui, with a project",
              "bare", f"{bare_note}; python -m tlgui PROJECT, a project of two runs with their models, read "
              f"after the first paint (it imports torch)", target=False),
+    ]
+
+
+def _predict_rows(ctx: Context, env: dict[str, str]) -> list[Row]:
+    model, photo = ctx.speed_model_file(), _photo(ctx)
+    predict_args = ["-m", "tlgui", "predict", str(model), str(photo), "--device", ctx.device]
+    predict = _rounds(ctx, {"tlgui": predict_args, "torch": ["-c", _IMPORT_TORCH]}, env,
+                      {"tlgui": ("tlgui", WALL), "torch": ("torch", WALL)})
+    return [
         _row("tlgui predict MODEL photo.jpg: whole process", predict, "tlgui", "torch",
              f"reference: python -c \"{_IMPORT_TORCH}\"; {model.stat().st_size / 2**20:.1f} MiB "
              f"EfficientNet-Lite0 model file, one JPEG, --device {ctx.device}"),
