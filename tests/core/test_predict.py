@@ -270,3 +270,29 @@ def test_many_photos_run_through_a_copy_with_the_norms_folded_and_predict_the_sa
         got = dict(prediction.top)
         assert prediction.label == CLASSES[int(expected.argmax())]
         assert all(abs(got[name] - float(expected[i])) < 1e-5 for i, name in enumerate(CLASSES))
+
+
+def test_on_a_gpu_the_classifier_a_project_holds_stays_on_the_cpu(monkeypatch):
+    # The meta device stands in for a GPU (this machine has none): the predictor runs a copy there,
+    # and the classifier (the project's, which a save or the best-so-far copy may be reading on
+    # another thread) keeps its network on the CPU, as it was.
+    from tlgui.core.runtime.inference import InferenceSettings
+
+    choose = InferenceSettings.choose
+    monkeypatch.setattr(InferenceSettings, "choose", classmethod(
+        lambda cls, device="auto", *, mixed_precision=True: InferenceSettings(
+            device=torch.device("meta"), channels_last=True, autocast_dtype=None,
+            decode_workers=choose("cpu").decode_workers)))
+    classifier = _tiny_classifier()
+    before = {name: tensor.clone() for name, tensor in classifier.network.state_dict().items()}
+    predictor = Predictor(classifier, device="cuda")
+    assert {p.device.type for p in predictor.network.parameters()} == {"meta"}
+    assert predictor.network is not classifier.network
+    after = classifier.network.state_dict()
+    assert {t.device.type for t in after.values()} == {"cpu"}
+    assert all(torch.equal(before[name], after[name]) for name in before)
+
+
+def test_on_the_cpu_the_predictor_runs_the_classifier_s_own_network(predictor):
+    # No copy where no device changes: a copy would add its time to every ``tlgui predict``.
+    assert predictor.network is predictor.classifier.network

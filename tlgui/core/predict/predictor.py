@@ -10,6 +10,7 @@ network runs the current one, with the same precision and memory format as extra
 from __future__ import annotations
 
 import contextlib
+import copy
 import os
 import threading
 from collections.abc import Iterable, Iterator, Sequence
@@ -50,13 +51,21 @@ class Prediction:
 
 
 class Predictor:
-    """Runs a Classifier on photos. Moves the classifier's network to the chosen device, in eval mode;
-    many photos run through a copy of it with its batch norms folded (``network_for``)."""
+    """Runs a Classifier on photos, in eval mode, on the chosen device; many photos run through a copy
+    with its batch norms folded (``network_for``).
+
+    On a GPU it runs a copy of the classifier's network: a project (and the window's other threads:
+    a save, the best model so far being copied) holds that classifier on the CPU, and moving its
+    network in place would leave it on the GPU, or half there while another thread reads it.
+    """
 
     def __init__(self, classifier: Classifier, device: str = "auto", *, mixed_precision: bool = True):
         self.classifier = classifier
         self.settings = InferenceSettings.choose(device, mixed_precision=mixed_precision)
-        self.network = self.settings.prepare(classifier.network).eval()
+        network = classifier.network
+        if self.settings.device.type != "cpu":
+            network = copy.deepcopy(network)
+        self.network = self.settings.prepare(network).eval()
         self._recipe = ViewRecipe(classifier.preprocessing)
         self._folded: nn.Module | None = None
         self._folding = threading.Lock()
