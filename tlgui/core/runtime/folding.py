@@ -22,6 +22,7 @@ for EfficientNet-Lite0 on a 2-core CPU, against 0.03 s at 64 pixels).
 from __future__ import annotations
 
 import copy
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -147,12 +148,17 @@ def exact_float32() -> Iterator[None]:
     A GPU's convolutions use TF32 by default (10 bits of mantissa: about 1e-3 of each layer's
     scale), so two networks computing the same function would differ by far more than
     ``AGREEMENT`` after tens of layers, and every folded copy would be refused on a GPU. The check
-    is of the folding's arithmetic, not of the hardware's rounding. (The switches are global: work
-    on another thread meanwhile runs in full float32 too, which only makes it exact.)
+    is of the folding's arithmetic, not of the hardware's rounding. The switches are global: work on
+    another thread meanwhile runs in full float32 too, which only makes it exact; two checks at once
+    (a fine-tune's and a prediction's) take turns, so that neither restores what the other set.
     """
-    saved = torch.backends.cudnn.allow_tf32, torch.backends.cuda.matmul.allow_tf32
-    torch.backends.cudnn.allow_tf32 = torch.backends.cuda.matmul.allow_tf32 = False
-    try:
-        yield
-    finally:
-        torch.backends.cudnn.allow_tf32, torch.backends.cuda.matmul.allow_tf32 = saved
+    with _EXACT_FLOAT32:
+        saved = torch.backends.cudnn.allow_tf32, torch.backends.cuda.matmul.allow_tf32
+        torch.backends.cudnn.allow_tf32 = torch.backends.cuda.matmul.allow_tf32 = False
+        try:
+            yield
+        finally:
+            torch.backends.cudnn.allow_tf32, torch.backends.cuda.matmul.allow_tf32 = saved
+
+
+_EXACT_FLOAT32 = threading.Lock()

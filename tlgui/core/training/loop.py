@@ -269,11 +269,14 @@ class _Loop:
         return {**self._unchanging, **self._stage_weights(self.context.boundary, len(self.context.network.stages))}
 
     def _stage_weights(self, start: int, stop: int) -> Weights:
+        # Copied to the CPU, from a GPU too: the best model so far is handed to the window's thread,
+        # which must not wait there for the training's queued GPU work, and a copy kept on the GPU
+        # would take a network's worth of the memory the run needs.
         net = self.context.network
         prefix = tuple(f"stages.{k}." for k in list(net.stages.keys())[start:stop])
         if not prefix:
             return {}
-        return {k: v.detach().clone() for k, v in net.state_dict().items() if k.startswith(prefix)}
+        return {k: v.detach().to("cpu", copy=True) for k, v in net.state_dict().items() if k.startswith(prefix)}
 
 
 def _optimizer(net: StagedNetwork, learning_rate: float, weight_decay: float,
