@@ -197,6 +197,12 @@ class World:
         dist.all_reduce(total)
         return float(total.item()) / self.size
 
+    def from_main(self, values: Sequence[float]) -> tuple[float, ...]:
+        """Rank 0's ``values``, on every rank."""
+        sent = torch.tensor(list(values), dtype=torch.float64, device=self.comm_device)
+        dist.broadcast(sent, src=0)
+        return tuple(sent.tolist())
+
     def send_from_main(self, tensors: Iterator[torch.Tensor]) -> None:
         """Overwrite ``tensors`` (in place, in the same order on every rank) with rank 0's values."""
         with torch.no_grad():
@@ -315,6 +321,20 @@ def settings_for_rank(settings: InferenceSettings) -> InferenceSettings:
 def main_rank_only(callbacks: Sequence[T]) -> list[T]:
     """``callbacks`` on rank 0 (or without ranks); none on the others, so a run reports once."""
     return list(callbacks) if is_main_process() else []
+
+
+def main_values(*values: float) -> tuple[float, ...]:
+    """Rank 0's ``values`` on every rank (the values themselves without ranks).
+
+    What an epoch's validation decides (whether it is the best so far, whether to stop early, whether
+    the loss went wrong) must be decided alike on every rank: a rank that left the epochs while
+    another went on would leave that one waiting in the next epoch's exchange until the run's
+    12-hour timeout. A head phase trains and validates on every rank alike, identically only where
+    the kernels are deterministic and the devices the same model: judged on rank 0's figures, the
+    ranks take the same decisions, and rank 0's weights are sent to all at the end anyway.
+    """
+    world = current()
+    return values if world is None else world.from_main(values)
 
 
 def mean_over_ranks(value: float) -> float:

@@ -159,7 +159,7 @@ class _Loop:
             except Cancelled:  # stopped while validating: this epoch is not judged, the best so far stays
                 cancelled = True
                 break
-            val_loss, val_accuracy = validation.loss, validation.accuracy
+            val_loss, val_accuracy = distributed.main_values(validation.loss, validation.accuracy)
             self._check_finite(val_loss, epoch)
             improved = tracker.offer(epoch, val_accuracy, val_loss, functools.partial(self._snapshot, validation))
             stats = EpochStats(
