@@ -86,3 +86,18 @@ def test_prediction_on_the_gpu_agrees_with_the_cpu_and_leaves_the_classifier_on_
 def test_the_bundled_network_folds_on_the_gpu(bundled_network):
     net = copy.deepcopy(bundled_network).to("cuda").eval()
     assert folded_for_inference(net, 224) is not net  # checked in TF32, the copy would have been refused
+
+
+def test_a_network_on_the_gpu_is_copied_to_the_cpu_without_a_second_copy_there(bundled_network):
+    from tlgui.core.runtime.device import cpu_copy
+
+    net = copy.deepcopy(bundled_network).to("cuda")
+    size = sum(t.numel() * t.element_size() for t in net.state_dict().values())
+    torch.cuda.synchronize()
+    torch.cuda.reset_peak_memory_stats()
+    before = torch.cuda.memory_allocated()
+    copied = cpu_copy(net)
+    assert torch.cuda.max_memory_allocated() - before < size / 10
+    assert _on_cpu(copied)
+    assert all(torch.equal(a.cpu(), b) for a, b in zip(net.state_dict().values(), copied.state_dict().values(),
+                                                        strict=True))

@@ -43,3 +43,29 @@ def test_asking_for_a_missing_device_says_so(monkeypatch):
 def test_cpu_is_always_there():
     assert pick_device("cpu") == torch.device("cpu")
     assert available_devices()[-1] == "cpu"
+
+
+def test_a_cpu_copy_is_a_deep_copy_that_keeps_frozen_tied_and_statistics():
+    import torch
+    from torch import nn
+
+    from tlgui.core.runtime.device import cpu_copy
+
+    shared, tied = nn.Linear(4, 4), nn.Linear(4, 4)
+    tied.weight = shared.weight
+    net = nn.Sequential(nn.Conv2d(3, 4, 1), nn.BatchNorm2d(4), nn.Flatten(), shared, shared, tied)
+    net[0].weight.requires_grad_(False)  # a frozen stage
+    net[1].running_mean.fill_(0.5)
+    net.train()
+    copied = cpu_copy(net)
+    assert copied is not net and copied.training
+    assert all(torch.equal(a, b) for a, b in zip(net.state_dict().values(), copied.state_dict().values(), strict=True))
+    # Its own storage: changing the copy leaves the original as it was.
+    with torch.no_grad():
+        for tensor in copied.state_dict().values():
+            tensor.zero_()
+    assert float(net[1].running_mean[0]) == 0.5 and net[3].weight.abs().sum() > 0
+    assert isinstance(copied[3].weight, nn.Parameter)
+    assert not copied[0].weight.requires_grad and copied[0].bias.requires_grad
+    assert copied[3] is copied[4] and copied[5].weight is copied[3].weight  # shared and tied, as in the original
+    assert copied[5].bias is not copied[3].bias

@@ -72,3 +72,24 @@ def _missing_message(kind: str) -> str:
         "Apple's MPS GPU was requested, but it is not available here (it needs an Apple-silicon Mac). Choose auto "
         "or cpu."
     )
+
+
+def cpu_copy(module: torch.nn.Module) -> torch.nn.Module:
+    """A copy of ``module`` on the CPU, made without a second copy where it is.
+
+    ``copy.deepcopy`` followed by ``.to("cpu")`` would first copy a network on the GPU there: for
+    a moment two networks in a memory that a run sized for one. Here deepcopy is handed each
+    parameter and buffer as its CPU copy (shared ones once, so that tied weights stay tied).
+    """
+    import copy
+    import itertools
+
+    import torch
+
+    memo: dict[int, torch.Tensor] = {}
+    for tensor in itertools.chain(module.parameters(), module.buffers()):
+        if id(tensor) not in memo:
+            moved = tensor.detach().to("cpu", copy=True)
+            memo[id(tensor)] = (torch.nn.Parameter(moved, requires_grad=tensor.requires_grad)
+                                if isinstance(tensor, torch.nn.Parameter) else moved)
+    return copy.deepcopy(module, memo)

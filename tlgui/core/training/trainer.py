@@ -42,6 +42,7 @@ from tlgui.core.plan.freeze_plan import FreezePlan, plan_for_dataset
 from tlgui.core.plan.freezing import parameter_counts, set_freeze_level
 from tlgui.core.plan.regime import Regime
 from tlgui.core.progress import CancelToken, Phase, ProgressEvent
+from tlgui.core.runtime.device import cpu_copy
 from tlgui.core.runtime.inference import InferenceSettings
 from tlgui.core.training import distributed
 from tlgui.core.training.best_epoch import BestEpochTracker
@@ -360,10 +361,8 @@ class TrainingRun:
         best_epoch: int, *, copy_network: bool = False,
     ) -> Classifier:
         """The classifier of the network as it is now; ``copy_network`` when training goes on."""
-        net = context.network
-        if copy_network:
-            net = copy.deepcopy(net)
-        net = net.to("cpu").to(memory_format=torch.contiguous_format).eval()
+        net = cpu_copy(context.network) if copy_network else context.network.to("cpu")
+        net = net.to(memory_format=torch.contiguous_format).eval()
         training = self._summary(context, level, parameter_counts(net), history, copy.copy(self.timings))
         return _classifier_of(net, context.class_names, context.preprocessing, report, best_epoch,
                               self.train_images, training)
