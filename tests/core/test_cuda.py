@@ -80,7 +80,8 @@ def test_prediction_on_the_gpu_agrees_with_the_cpu_and_leaves_the_classifier_on_
     on_cpu = Predictor(classifier, device="cpu", mixed_precision=False).predict_paths(photos)
     assert [p.label for p in on_gpu] == [p.label for p in on_cpu]
     for gpu, cpu in zip(on_gpu, on_cpu, strict=True):
-        assert gpu.probability == pytest.approx(cpu.probability, abs=1e-3)
+        # The GPU's convolutions run in TF32 by default (about 1e-3 of the scale per layer).
+        assert gpu.probability == pytest.approx(cpu.probability, abs=1e-2)
 
 
 def test_the_bundled_network_folds_on_the_gpu(bundled_network):
