@@ -32,6 +32,31 @@ def require_window_toolkit() -> None:
         raise Skip(f"Qt's widgets cannot be loaded here ({exc}): the window cannot be measured") from exc
 
 
+#: How far a time the plan estimated may be from the time taken, either way (the issue's "within ×2").
+ESTIMATE_FACTOR = 2.0
+
+
+def within_estimate(actual: float, predicted: float) -> bool:
+    """Whether ``actual`` is within ``ESTIMATE_FACTOR`` of the estimate ``predicted``, either way."""
+    return predicted > 0 and 1 / ESTIMATE_FACTOR <= actual / predicted <= ESTIMATE_FACTOR
+
+
+def decode_ceiling(times: Timings, items: int, decode: str, model: str, device_type: str) -> tuple[float, str]:
+    """The most of the network's own speed a pipeline that decodes ``items`` photos can reach, and how
+    it follows from the rounds ``decode`` (decoding alone) and ``model`` (the forward alone). On a
+    CPU both share the cores: model / (model + decode) CPU time. A GPU's forward runs beside the
+    decoding threads, and the slower of the two sets the pace: min(1, decode / model throughput)."""
+    if device_type == "cpu":
+        decode_ms, model_ms = (min(times.cpu[name]) / items * 1000 for name in (decode, model))
+        ceiling = model_ms / (model_ms + decode_ms)
+        return ceiling, (f"decode alone {decode_ms:.1f} CPU ms per photo vs model {model_ms:.1f}: ceiling with both "
+                         f"on the same cores, model / (model + decode) CPU = {ceiling:.2f}")
+    decode_rate, model_rate = times.best_rate(decode, items), times.best_rate(model, items)
+    ceiling = min(1.0, decode_rate / model_rate)
+    return ceiling, (f"decode alone {decode_rate:.0f} img/s vs model {model_rate:.0f} img/s on the {device_type}: "
+                     f"ceiling min(1, decode / model) = {ceiling:.2f}")
+
+
 # ---- result rows --------------------------------------------------------------------------------
 @dataclass
 class Row:

@@ -25,14 +25,13 @@ from __future__ import annotations
 import statistics
 import time
 
-from benchmarks.common import Context, Row, Skip, load_average
+from benchmarks.common import ESTIMATE_FACTOR, Context, Row, Skip, load_average, within_estimate
 
 NAME = "first_model"
 TARGET_COLD_S = 60.0
 TARGET_WARM_S = 5.0
 TARGET_TRASHNET_ACCURACY = 0.92
 TARGET_HYMENOPTERA_ACCURACY = 0.95
-ESTIMATE_FACTOR = 2.0
 VIEWS = (0, 2, 4)
 VIEW_SEEDS = (0, 1, 2)
 
@@ -84,10 +83,6 @@ def _config(ctx: Context, **overrides):
     return TrainConfig(device=ctx.device, **overrides)
 
 
-def _within(actual: float, predicted: float) -> bool:
-    return predicted > 0 and 1 / ESTIMATE_FACTOR <= actual / predicted <= ESTIMATE_FACTOR
-
-
 def _phases(history) -> str:
     counts: dict[str, int] = {}
     for stats in history:
@@ -131,7 +126,7 @@ def _trashnet_rows(ctx: Context) -> list[Row]:
     rows.append(Row(
         "trashnet cold cache: Start → first usable model", clock.ready_s, "s", chosen.first_model_s, "s",
         clock.ready_s / chosen.first_model_s, f"≤ {TARGET_COLD_S:g} s", clock.ready_s <= TARGET_COLD_S,
-        note=f"reference: the plan's estimate ({'within' if _within(clock.ready_s, chosen.first_model_s) else 'NOT within'}"
+        note=f"reference: the plan's estimate ({'within' if within_estimate(clock.ready_s, chosen.first_model_s) else 'NOT within'}"
              f" ×{ESTIMATE_FACTOR:g}); head accuracy {clock.ready_accuracy:.1%}; {len(dataset)} photos; {load_note}",
     ))
     rows.append(Row(
@@ -151,7 +146,7 @@ def _trashnet_rows(ctx: Context) -> list[Row]:
     timings = result.timings
     rows.append(Row(
         "trashnet default settings: total time / the plan's estimate", total, "s", chosen.total_s, "s",
-        total / chosen.total_s, f"within ×{ESTIMATE_FACTOR:g}", _within(total, chosen.total_s),
+        total / chosen.total_s, f"within ×{ESTIMATE_FACTOR:g}", within_estimate(total, chosen.total_s),
         note=f"estimate for every planned epoch ({config.epochs} per phase), early stopping ran "
              f"{len(result.history)}; prepare {timings.prepare_s:.0f} s, epochs {timings.train_s:.0f} s, "
              f"evaluate {timings.evaluate_s:.1f} s; the plan took {plan_s:.0f} s (network measured: "

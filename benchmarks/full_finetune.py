@@ -18,15 +18,10 @@ from __future__ import annotations
 
 import time
 
-from benchmarks.common import Context, Row, load_average, median
+from benchmarks.common import ESTIMATE_FACTOR, Context, Row, load_average, median, within_estimate
 
 NAME = "full"
 EPOCHS = 3
-ESTIMATE_FACTOR = 2.0
-
-
-def _within(actual: float, predicted: float) -> bool:
-    return predicted > 0 and 1 / ESTIMATE_FACTOR <= actual / predicted <= ESTIMATE_FACTOR
 
 
 def run(ctx: Context) -> list[Row]:
@@ -70,7 +65,7 @@ def run(ctx: Context) -> list[Row]:
                  f"accuracy {result.report.accuracy:.1%} (epoch {result.best_epoch} of {len(result.history)}); "
                  f"{load_note}"),
         Row("full fine-tune run: total time / the plan's estimate", total, "s", estimate.total_s, "s",
-            total / estimate.total_s, f"within ×{ESTIMATE_FACTOR:g}", _within(total, estimate.total_s),
+            total / estimate.total_s, f"within ×{ESTIMATE_FACTOR:g}", within_estimate(total, estimate.total_s),
             note=f"{epochs} epochs per phase, no early stopping; prepare {result.timings.prepare_s:.0f} s, "
                  f"epochs {result.timings.train_s:.0f} s, evaluate {result.timings.evaluate_s:.1f} s; first "
                  f"usable model estimated {estimate.first_model_s:.0f} s; the plan took {plan_s:.0f} s (network "

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import torch
 
-from benchmarks.common import Context, Row, compare, interleaved, ratio_row, sync
+from benchmarks.common import Context, Row, compare, decode_ceiling, interleaved, ratio_row, sync
 
 NAME = "predict"
 BATCH = 32
@@ -74,16 +74,6 @@ class FolderPrediction:
             self.network(self.inputs[-1])
 
 
-def _ceiling(times, n: int, decode_ms: float, model_ms: float, settings) -> str:
-    """What decoding leaves of the ratio: on a CPU both share its cores; a GPU's forward runs beside it."""
-    if settings.device.type == "cpu":
-        return (f"decode alone {decode_ms:.1f} CPU ms per photo vs model {model_ms:.1f}: ceiling with both on "
-                f"the same cores {model_ms / (model_ms + decode_ms):.2f}")
-    decode_rate, model_rate = times.best_rate("decode", n), times.best_rate("model", n)
-    return (f"decode alone {decode_rate:.0f} img/s on {settings.decode_workers} CPU threads vs model {model_rate:.0f} "
-            f"img/s on the {settings.device.type}: ceiling min(1, decode / model) = {min(1.0, decode_rate / model_rate):.2f}")
-
-
 def run(ctx: Context) -> list[Row]:
     photos = ctx.hymenoptera_jpegs()
     n = 2 * BATCH if ctx.quick else len(photos)
@@ -92,15 +82,14 @@ def run(ctx: Context) -> list[Row]:
     times = interleaved({"predict": bench.predict, "model": bench.model_only, "decode": bench.decode_only},
                         **ctx.rounds)
     app_rate, model_rate, rounds_note, extra = compare(times, n, "predict", "model", ("predict", "model-only"))
-    decode_ms = min(times.cpu["decode"]) / n * 1000
-    model_ms = min(times.cpu["model"]) / n * 1000
+    _, ceiling_note = decode_ceiling(times, n, "decode", "model", bench.settings.device.type)
     s = bench.settings
     precision = str(s.autocast_dtype).replace("torch.", "") + " autocast" if s.autocast_dtype else "fp32"
     fmt = "channels_last" if s.channels_last else "contiguous"
     note = (f"{n} hymenoptera JPEGs (each once), batch {BATCH} on both sides, {precision} on both sides (the "
             f"predictor's own settings), {fmt}, {s.decode_workers} decode threads, {torch.get_num_threads()} torch "
             f"threads on both sides; reference: the same (batch-norm-folded) network's forward alone on pre-decoded, pre-normalised "
-            f"batches of the same sizes; {rounds_note}; {_ceiling(times, n, decode_ms, model_ms, s)}")
+            f"batches of the same sizes; {rounds_note}; {ceiling_note}")
     row = ratio_row("predict a folder (predict_paths) / model-only forward", app_rate, model_rate, "img/s",
                     at_least=TARGET, note=note)
     row.extra = extra
