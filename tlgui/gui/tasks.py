@@ -21,6 +21,7 @@ from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt, QThread, Signa
 
 from tlgui.core.errors import Cancelled, TlguiError
 from tlgui.core.progress import CancelToken, ProgressEvent
+from tlgui.core.runtime.host_memory import give_back_freed_memory
 
 # A job receives the token and a `report(kind, payload)` function; whatever it returns is the result.
 Job = Callable[[CancelToken, Callable[[str, Any], None]], Any]
@@ -82,16 +83,23 @@ class _Worker(QObject):
     @Slot()
     def run(self) -> None:
         yield_to_the_window()
+        answer, *details = self._answer()
+        # What the job freed (a fine-tune's activations: gigabytes) goes back to the system now that
+        # nothing reuses it, here on the job's thread and before the window hears the answer.
+        give_back_freed_memory()
+        answer.emit(*details)
+
+    def _answer(self) -> tuple:
+        """The job's outcome: the signal that tells it, then that signal's arguments."""
         try:
             result = self._job(self._token, self.reported.emit)
         except Cancelled:
-            self.cancelled.emit()
+            return (self.cancelled,)
         except TlguiError as exc:
-            self.failed.emit(str(exc), "")
+            return (self.failed, str(exc), "")
         except Exception as exc:  # noqa: BLE001 - every failure must reach the window, not the console
-            self.failed.emit(f"{type(exc).__name__}: {exc}", traceback.format_exc())
-        else:
-            self.finished.emit(result)
+            return (self.failed, f"{type(exc).__name__}: {exc}", traceback.format_exc())
+        return (self.finished, result)
 
 
 class _Run(QObject):
