@@ -98,3 +98,19 @@ def test_giving_back_ends_whatever_arena_the_thread_allocates_from():
     assert done.returncode == 0, done.stderr[-3000:]
     given, seconds = done.stdout.split()
     assert float(seconds) < 10
+
+
+def test_a_job_is_followed_by_a_give_back_only_when_it_left_much_more_resident(monkeypatch):
+    from tlgui.core.runtime import host_memory
+
+    resident = iter([100 << 20, 120 << 20, 100 << 20, 900 << 20])
+    given: list[bool] = []
+    monkeypatch.setattr(host_memory, "_kept", True)
+    monkeypatch.setattr(host_memory, "resident_bytes", lambda: next(resident))
+    monkeypatch.setattr(host_memory, "give_back_freed_memory", lambda: given.append(True))
+    with host_memory.giving_back_afterwards():  # a save: 20 MB more
+        pass
+    assert given == []
+    with pytest.raises(RuntimeError), host_memory.giving_back_afterwards():  # a fine-tune that failed
+        raise RuntimeError("out of patience")
+    assert given == [True]

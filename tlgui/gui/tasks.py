@@ -21,7 +21,7 @@ from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt, QThread, Signa
 
 from tlgui.core.errors import Cancelled, TlguiError
 from tlgui.core.progress import CancelToken, ProgressEvent
-from tlgui.core.runtime.host_memory import give_back_freed_memory
+from tlgui.core.runtime.host_memory import giving_back_afterwards
 
 # A job receives the token and a `report(kind, payload)` function; whatever it returns is the result.
 Job = Callable[[CancelToken, Callable[[str, Any], None]], Any]
@@ -83,10 +83,10 @@ class _Worker(QObject):
     @Slot()
     def run(self) -> None:
         yield_to_the_window()
-        answer, *details = self._answer()
         # What the job freed (a fine-tune's activations: gigabytes) goes back to the system now that
         # nothing reuses it, here on the job's thread and before the window hears the answer.
-        give_back_freed_memory()
+        with giving_back_afterwards():
+            answer, *details = self._answer()
         answer.emit(*details)
 
     def _answer(self) -> tuple:

@@ -31,6 +31,8 @@ import ctypes
 import os
 import sys
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 # mallopt's parameters (glibc's malloc.h).
 _M_TRIM_THRESHOLD = -1
@@ -47,7 +49,13 @@ class _MallInfo2(ctypes.Structure):
         "arena", "ordblks", "smblks", "hblks", "hblkhd", "usmblks", "fsmblks", "uordblks", "fordblks", "keepcost")]
 
 
+#: A job that leaves this much more memory resident than it found has freed enough to be worth giving
+#: back; below it, counting the free blocks (which holds the allocator's lock) would cost more than it
+#: returns.
+GIVE_BACK_FROM = 64 << 20
+
 _lock = threading.Lock()
+_giving_back = threading.Lock()
 _libc: ctypes.CDLL | None = None
 _kept = False
 
@@ -103,11 +111,19 @@ def give_back_freed_memory(*, largest: int = 64 << 20, smallest: int = 1 << 20) 
     stalled it 0.18 s). Instead the free memory is taken a block at a time (``largest`` halving down to
     ``smallest``, each from free space already held, never by growing the heap), its pages handed back
     with ``madvise`` outside the lock, and all the blocks freed again: each lock is held for one
-    ``malloc`` or ``free``. The free space below ``smallest`` stays, as glibc's own default keeps it.
+    ``malloc``, ``free`` or ``mallinfo2`` (which counts the free blocks: milliseconds). The free space
+    below ``smallest`` stays, as glibc's own default keeps it. A call while another runs returns 0.
     """
     libc = _glibc() if _kept else None
-    if libc is None:
+    if libc is None or not _giving_back.acquire(blocking=False):
         return 0
+    try:
+        return _give_back(libc, largest, smallest)
+    finally:
+        _giving_back.release()
+
+
+def _give_back(libc: ctypes.CDLL, largest: int, smallest: int) -> int:
     page = os.sysconf("SC_PAGE_SIZE")
     held: list[int] = []
     given = 0
@@ -136,3 +152,25 @@ def give_back_freed_memory(*, largest: int = 64 << 20, smallest: int = 1 << 20) 
         for block in held:
             libc.free(block)
     return given
+
+
+def resident_bytes() -> int | None:
+    """The process's resident memory, or None where ``/proc`` does not tell it."""
+    try:
+        with open("/proc/self/statm", "rb") as statm:
+            return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+@contextmanager
+def giving_back_afterwards(threshold: int = GIVE_BACK_FROM) -> Iterator[None]:
+    """Run the block (a job), then give back what it freed if it left at least ``threshold`` bytes
+    more resident than it found: a fine-tune's gigabytes, not a save's kilobytes."""
+    before = resident_bytes() if _kept else None
+    try:
+        yield
+    finally:
+        after = resident_bytes() if before is not None else None
+        if after is not None and after - before >= threshold:
+            give_back_freed_memory()
