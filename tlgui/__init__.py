@@ -2,7 +2,7 @@
 
 import os
 
-from tlgui.core.runtime.host_memory import keep_freed_memory
+from tlgui.host_memory import keep_freed_memory
 
 __version__ = "0.1.0"
 
@@ -14,6 +14,6 @@ __version__ = "0.1.0"
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 # Freed activations stay with the process for the next batch instead of being unmapped and faulted in
-# again (tlgui/core/runtime/host_memory.py: inference ~2x, a fine-tune step ~1.5x on a 2-core CPU).
+# again (tlgui/host_memory.py: inference ~2x, a fine-tune step ~1.5x on a 2-core CPU).
 # Here because it must come before any thread allocates.
 keep_freed_memory()

@@ -21,7 +21,7 @@ from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt, QThread, Signa
 
 from tlgui.core.errors import Cancelled, TlguiError
 from tlgui.core.progress import CancelToken, ProgressEvent
-from tlgui.core.runtime.host_memory import giving_back_afterwards
+from tlgui.host_memory import giving_back_afterwards
 
 # A job receives the token and a `report(kind, payload)` function; whatever it returns is the result.
 Job = Callable[[CancelToken, Callable[[str, Any], None]], Any]

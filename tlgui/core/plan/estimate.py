@@ -64,7 +64,7 @@ STORE_NAME = "speed-v1.json"
 # 2: the fastest timed pass is stored, not the mean (speeds stored before were slower); 3: with the
 # one-off costs of a process's first run (``warmup_s``, ``train_warmup_s``, ``import_s``); 4: inference
 # timed with the batch norms folded, as extraction runs it (``runtime.folding``); 5: with freed memory
-# kept for reuse (``runtime.host_memory``: on glibc, inference ~2x and training ~1.5x faster than before).
+# kept for reuse (``tlgui.host_memory``: on glibc, inference ~2x and training ~1.5x faster than before).
 STORE_VERSION = 5
 #: Networks x devices x batch sizes remembered; the least recently measured go first.
 MAX_STORED = 32

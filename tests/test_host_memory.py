@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[1]
 
 pytestmark = pytest.mark.skipif(
     not sys.platform.startswith("linux") or platform.libc_ver()[0] != "glibc", reason="glibc's malloc only")
@@ -20,7 +20,7 @@ pytestmark = pytest.mark.skipif(
 # page faults of the second time, then the resident memory (MB) before and after giving back.
 _REUSE = """
 import resource, threading
-from tlgui.core.runtime.host_memory import give_back_freed_memory
+from tlgui.host_memory import give_back_freed_memory
 
 def rss_mb():
     for line in open("/proc/self/status"):
@@ -76,7 +76,7 @@ threads = [threading.Thread(target=touch) for _ in range(3)]
 for t in threads: t.start()
 for t in threads: t.join()
 import tlgui
-from tlgui.core.runtime.host_memory import give_back_freed_memory
+from tlgui.host_memory import give_back_freed_memory
 block = b"x" * (256 * 1024 * 1024)  # freed into the main arena: free space the thread cannot take
 del block
 def job(out):
@@ -101,7 +101,7 @@ def test_giving_back_ends_whatever_arena_the_thread_allocates_from():
 
 
 def test_a_job_is_followed_by_a_give_back_only_when_it_left_much_more_resident(monkeypatch):
-    from tlgui.core.runtime import host_memory
+    from tlgui import host_memory
 
     resident = iter([100 << 20, 120 << 20, 100 << 20, 900 << 20])
     given: list[bool] = []
