@@ -32,7 +32,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not argv or _is_one_project_file(argv):
         # A double-clicked project file arrives as the only argument.
         return open_window(argv)
-    use_huge_pages()
     # The sub-commands' modules only here: ``tlgui`` alone opens the window, which needs none of them.
     from tlgui.cli.interrupt import exit_status, prompt_interrupts
 
@@ -43,25 +42,6 @@ def main(argv: Sequence[str] | None = None) -> int:
             code, message = exit_status(interrupt)
             print(message, file=sys.stderr)
             return code
-
-
-def use_huge_pages() -> None:
-    """Large tensors on transparent huge pages, in the commands (torch's ``THP_MEM_ALLOC_ENABLE``,
-    read at its first large allocation; a user's own setting wins).
-
-    Without it, on Linux, every batch's fresh blocks of activations (up to ~80 MB each) are faulted in
-    and zero-filled 4 KB at a time. Measured on a 2-core CPU with EfficientNet-Lite0, batch 32: page
-    faults per photo fell from ~1,700 to ~70 in inference and from ~25,000 to ~700 in a fine-tune step,
-    the kernel's CPU time by half, wall time per photo by ~10% (inference) and ~13% (a fine-tune step);
-    ``tlgui train`` with a cold cache took 8.5-10.3 s instead of 9.7-11.8 s; peak memory rose ~8%. The
-    window does not ask for them: a huge page's fault zero-fills 2 MB at once, or first compacts
-    memory, in whichever thread touches it, and the window's thread must answer within 50 ms. Its
-    longest stall during a partial fine-tune from a cold cache (benchmarks/gui_stall.py, on one machine)
-    was 21-89 ms in four runs with them and 31-159 ms in six without: too noisy to show harm or its
-    absence, so the window keeps the kernel's default and the ~10% stays with the commands, whose runs
-    are long and where no thread must answer a user.
-    """
-    os.environ.setdefault("THP_MEM_ALLOC_ENABLE", "1")
 
 
 def _is_one_project_file(argv: list[str]) -> bool:
