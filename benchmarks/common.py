@@ -372,15 +372,10 @@ def run_python(
 
 
 def rss_bytes() -> int:
-    """Resident memory of this process now (Linux /proc; 0 elsewhere)."""
-    try:
-        with open("/proc/self/status") as f:
-            for line in f:
-                if line.startswith("VmRSS:"):
-                    return int(line.split()[1]) * 1024
-    except OSError:
-        pass
-    return 0
+    """Resident memory of this process now (0 where ``/proc`` does not tell it)."""
+    from tlgui.host_memory import resident_bytes
+
+    return resident_bytes() or 0
 
 
 def dir_bytes(path: Path) -> int:

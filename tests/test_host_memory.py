@@ -20,12 +20,10 @@ pytestmark = pytest.mark.skipif(
 # page faults of the second time, then the resident memory (MB) before and after giving back.
 _REUSE = """
 import resource, threading
-from tlgui.host_memory import give_back_freed_memory
+from tlgui.host_memory import give_back_freed_memory, resident_bytes
 
 def rss_mb():
-    for line in open("/proc/self/status"):
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) // 1024
+    return resident_bytes() // 2**20
 
 def job(out):
     for _ in range(2):

@@ -19,7 +19,8 @@ So tlgui, before any thread starts (``tlgui/__init__.py``): keeps one arena for 
 main one, which grows with ``brk``, not with ``mmap``), serves no block with ``mmap``, and never trims
 the heap by itself. Peak memory rose ~8% (a fine-tune of batch 32: 3.4 to 3.7-4.1 GB). What a job
 freed stays with the process for the next one; ``give_back_freed_memory`` returns it to the system,
-which the window calls after each background job and a command need not (its process ends).
+which the window does after each background job that left much more memory resident than it found
+(``giving_back_afterwards``), and a command need not (its process ends).
 
 Elsewhere (macOS, Windows, musl) nothing is changed: their allocators are not glibc's. Nor where the
 user tunes glibc's malloc already (``GLIBC_TUNABLES`` or a ``MALLOC_*`` variable): theirs wins.
@@ -42,8 +43,7 @@ _MADV_DONTNEED = 4
 
 
 class _MallInfo2(ctypes.Structure):
-    """glibc's ``struct mallinfo2`` (2.33 and later): ``arena`` bytes taken from the system by the
-    heap, ``fordblks`` bytes of it free."""
+    """glibc's ``struct mallinfo2`` (2.33 and later); only ``fordblks``, the heap's free bytes, is read."""
 
     _fields_ = [(name, ctypes.c_size_t) for name in (
         "arena", "ordblks", "smblks", "hblks", "hblkhd", "usmblks", "fsmblks", "uordblks", "fordblks", "keepcost")]
