@@ -250,6 +250,63 @@ def test_measuring_stops_when_asked():
         measure_network(_tiny_network(), _settings(), batch_size=2, input_size=32, cancel=token)
 
 
+class _Calls(nn.Module):
+    """Calls ``on_training_forward`` in training mode's forward; counts its backward in ``backwards``
+    (a function is shared, not copied, by the deepcopy measuring makes)."""
+
+    def __init__(self, on_training_forward=lambda: None, on_backward=lambda: None):
+        super().__init__()
+        self.on_training_forward = on_training_forward
+        self.on_backward = on_backward
+
+    def forward(self, x):
+        if self.training:
+            self.on_training_forward()
+        return _BackwardCall.apply(x, self.on_backward)
+
+
+class _BackwardCall(torch.autograd.Function):
+    @staticmethod
+    def forward(ctx, x, on_backward):
+        ctx.on_backward = on_backward
+        return x.view_as(x)
+
+    @staticmethod
+    def backward(ctx, grad):
+        ctx.on_backward()
+        return grad, None
+
+
+def _network_with(stem_calls: _Calls, blocks_calls: _Calls) -> StagedNetwork:
+    return StagedNetwork(
+        [
+            ("stem", nn.Sequential(nn.Conv2d(3, 8, 3, padding=1), nn.ReLU(), stem_calls)),
+            ("blocks", nn.Sequential(blocks_calls, nn.Conv2d(8, 8, 3, stride=2, padding=1))),
+            ("pre_logits", nn.Sequential(nn.AdaptiveAvgPool2d(1), nn.Flatten())),
+            ("head", nn.Linear(8, 1000)),
+        ],
+        backbone_id="tiny",
+    )
+
+
+def test_a_stop_during_a_training_pass_s_forward_ends_it_before_the_next_stage():
+    """A pass of a real network takes seconds on a slow CPU: Start pressed while the estimate
+    measures must not wait for the pass to end (it slowed the run it made way for by 20 s)."""
+    token, later = CancelToken(), []
+    net = _network_with(_Calls(on_training_forward=lambda: token.cancel()), _Calls(on_training_forward=lambda: later.append(1)))
+    with pytest.raises(Cancelled):
+        measure_network(net, _settings(), batch_size=2, input_size=32, cancel=token)
+    assert later == []
+
+
+def test_a_stop_during_a_training_pass_s_backward_ends_it_before_the_next_stage():
+    token, stem_backwards = CancelToken(), []
+    net = _network_with(_Calls(on_backward=lambda: stem_backwards.append(1)), _Calls(on_backward=lambda: token.cancel()))
+    with pytest.raises(Cancelled):
+        measure_network(net, _settings(), batch_size=2, input_size=32, cancel=token)
+    assert stem_backwards == []
+
+
 def test_a_speed_is_measured_once_per_key_and_remembered(tmp_path, monkeypatch):
     store = SpeedStore(tmp_path / "speeds.json")
     net, settings = _tiny_network(), _settings()

@@ -841,3 +841,42 @@ def test_folders_that_together_pass_the_class_limit_add_nothing(qtbot, page, tmp
     drop_and_wait(qtbot, page, page, url_mime([tmp_path / "one"]))
     assert page.dataset.class_names == ["a", "b"]
 
+
+
+@pytest.mark.parametrize("replace", ["new", "open"])
+def test_photos_still_being_read_when_another_project_replaces_this_one_are_not_added_to_it(
+        qtbot, page, tmp_path, monkeypatch, replace):
+    """File > New or Open while a dropped folder is read: what the scan finds was meant for the
+    project that is gone, so it must not land in the new one (even when the scan ends regardless)."""
+    import tlgui.gui.pages.data.intake as intake_module
+
+    root = tmp_path / "insects"
+    class_tree(root, {"ants": 2, "bees": 2})
+    started, release = threading.Event(), threading.Event()
+    real_plan = intake_module.plan_folder
+
+    def slow_plan(*args, **kwargs):
+        started.set()
+        release.wait(20)
+        return real_plan(*args, **kwargs)  # finishes whatever Stop said: the result itself is dropped
+
+    monkeypatch.setattr(intake_module, "plan_folder", slow_plan)
+    saved = tmp_path / "other.tlgui"
+    if replace == "open":
+        other = ProjectController()
+        other.new_project(DataSet())
+        other.save_project(saved)
+    assert page.add_paths([root])
+    assert started.wait(20)
+    if replace == "new":
+        page.controller.new_project()
+    else:
+        page.controller.load_project(saved)
+    release.set()
+    qtbot.waitUntil(lambda: not page.busy(), timeout=20000)
+    assert page.controller.dataset.class_names == []
+    assert not page.controller.dirty
+    # The next drop is read and added as usual.
+    with qtbot.waitSignal(page.intake.done, timeout=20000):
+        page.add_paths([root])
+    assert page.controller.dataset.class_counts() == {"ants": 2, "bees": 2}

@@ -451,6 +451,32 @@ def test_start_while_estimating_stops_the_estimate_and_stops_saying_it_is_estima
     assert not page.estimate_slot.busy
 
 
+
+def test_closing_does_not_wait_for_an_estimate(qtbot, pages, monkeypatch):
+    """The estimate is nobody's work: a window closing (or another project opening) abandons it
+    instead of waiting, frozen, for a measuring step that cannot notice Stop at once."""
+    from tlgui.gui.tasks import wait_for_abandoned
+
+    _model_page, page = pages
+    measuring, release = threading.Event(), threading.Event()
+
+    def one_long_step(*_args, **_kwargs):
+        measuring.set()
+        release.wait(20)  # a training pass of a slow computer, which no Stop interrupts
+        raise RuntimeError("never shown: its page has gone")
+
+    monkeypatch.setattr(estimate_module, "network_speed", one_long_step)
+    page.form.batch_size.setValue(16)  # a change of settings estimates again
+    qtbot.waitUntil(measuring.is_set, timeout=60000)
+    started = time.monotonic()
+    page.shutdown()
+    waited = time.monotonic() - started
+    release.set()
+    assert not page.estimate_slot.busy
+    assert waited < 1.0
+    assert wait_for_abandoned()
+    assert "never shown" not in page.estimate_label.text()
+
 def test_curves_draw_a_line_where_the_phase_changes(qtbot):
     curves = TrainingCurves()
     qtbot.addWidget(curves)

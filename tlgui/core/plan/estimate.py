@@ -242,12 +242,14 @@ def measure_network(
     speed so far, whose training times are not measured yet (zeros): enough to time the head phase,
     while most of the training passes, most of the time on a CPU, are still to come.
     """
+    check = cancel.raise_if_cancelled if cancel is not None else _never_cancelled
     started = time.perf_counter()
     model = replace_head(copy.deepcopy(net), MEASURED_CLASSES)
     settings.prepare(model)
     _synchronize(settings)
     setup = time.perf_counter() - started
     model.requires_grad_(True)
+    check()
     # Extraction and prediction infer through a copy with the batch norms folded: timed as they run.
     inference_model = folded_for_inference(model, input_size)
     x = torch.randn(batch_size, 3, input_size, input_size, generator=torch.Generator().manual_seed(0))
@@ -262,9 +264,7 @@ def measure_network(
     # the allocator has grown its heap), and a run's extraction goes at the later speed. An estimate
     # timed with the inference passes first put trashnet's run at 624 s; it took 330 s.
     for index in range(1 + max(1, passes)):  # the first of each kind is the warm-up
-        if cancel is not None:
-            cancel.raise_if_cancelled()
-        forward.append(_inference_pass(inference_model, x, settings))
+        forward.append(_inference_pass(inference_model, x, settings, check))
         if index == 1:  # an inference pass timed: the head phase can be timed now
             aside = time.perf_counter(), time.thread_time()
             imports = _optimizer_import_seconds()  # before the head's step, whose optimiser would make it
@@ -272,7 +272,7 @@ def measure_network(
             if on_inference is not None:
                 on_inference(_speed_of(net, batch_size, forward, None, step, setup, imports))
             aside_wall, aside_cpu = time.perf_counter() - aside[0], time.thread_time() - aside[1]
-        train.append(_training_pass(model, x, settings))
+        train.append(_training_pass(model, x, settings, check))
     contended = settings.device.type == "cpu" and _cpu_share(
         time.thread_time() - cpu_started - aside_cpu, time.perf_counter() - wall_started - aside_wall) < MIN_CPU_SHARE
     return replace(_speed_of(net, batch_size, forward, train, step, setup, imports), contended=contended)
@@ -321,12 +321,19 @@ def _optimizer_import_seconds() -> float:
     return time.perf_counter() - started
 
 
-def _inference_pass(model: StagedNetwork, x: torch.Tensor, settings: InferenceSettings) -> list[float]:
-    """Seconds of each stage of one inference pass."""
+def _never_cancelled() -> None:
+    pass
+
+
+def _inference_pass(model: StagedNetwork, x: torch.Tensor, settings: InferenceSettings,
+                    check: Callable[[], None] = _never_cancelled) -> list[float]:
+    """Seconds of each stage of one inference pass; ``check`` (raising ``Cancelled`` on Stop) runs
+    before each stage, outside the time."""
     model.eval()
     seconds = []
     with torch.inference_mode(), settings.autocast():
         for stage in model.stages.values():
+            check()
             _synchronize(settings)
             started = time.perf_counter()
             x = stage(x)
@@ -335,14 +342,18 @@ def _inference_pass(model: StagedNetwork, x: torch.Tensor, settings: InferenceSe
     return seconds
 
 
-def _training_pass(model: StagedNetwork, x: torch.Tensor, settings: InferenceSettings) -> list[float]:
+def _training_pass(model: StagedNetwork, x: torch.Tensor, settings: InferenceSettings,
+                   check: Callable[[], None] = _never_cancelled) -> list[float]:
     """Seconds of each stage of one training pass: its forward, plus its share of the backward
-    (from the gradient reaching its output to the gradient of its input, or the end)."""
+    (from the gradient reaching its output to the gradient of its input, or the end). ``check``
+    runs before each stage's forward and as each stage's backward begins: a whole pass can take
+    seconds on a slow CPU, and a Stop (Start pressed, the window closing) must not wait for it."""
     model.train()
     stages = list(model.stages.values())
     forward_s, outputs = [], []
     with settings.autocast():
         for stage in stages:
+            check()
             _synchronize(settings)
             started = time.perf_counter()
             x = stage(x)
@@ -356,6 +367,7 @@ def _training_pass(model: StagedNetwork, x: torch.Tensor, settings: InferenceSet
         def hook(grad: torch.Tensor) -> None:
             _synchronize(settings)
             reached[index] = time.perf_counter()
+            check()  # raised out of backward() as it is (after the time is taken: a Stop ends the pass)
 
         return hook
 
@@ -518,15 +530,18 @@ def sample_photos(paths: Sequence[Path], count: int = DECODE_SAMPLE) -> list[Pat
     return [ordered[int(i * step)] for i in range(count)]
 
 
-def measure_decode(paths: Sequence[Path], recipe: ViewRecipe, workers: int) -> DecodeSpeed:
-    """Decode ``paths`` plainly and as an augmented view, timed; unreadable photos are left out."""
+def measure_decode(paths: Sequence[Path], recipe: ViewRecipe, workers: int, *,
+                   cancel: CancelToken | None = None) -> DecodeSpeed:
+    """Decode ``paths`` plainly and as an augmented view, timed; unreadable photos are left out.
+    Raises ``Cancelled`` soon after ``cancel`` is set (a photo on a slow disk included)."""
     if not paths:
         return DecodeSpeed(0.0, 0.0)
 
     def per_photo(view: int) -> float:
         requests = [ViewRequest(Path(p), view) for p in paths]
         started = time.perf_counter()
-        done = sum(len(good) for good, _, _ in pooled_batches(requests, recipe.make, len(requests), workers))
+        done = sum(len(good) for good, _, _ in pooled_batches(requests, recipe.make, len(requests), workers,
+                                                                cancel=cancel))
         return (time.perf_counter() - started) / max(1, done)
 
     per_photo(0)  # warm-up: imports, the decoders' first allocations, the files into the page cache
@@ -723,9 +738,8 @@ def estimate_plan(
     if store is None:
         store = SpeedStore(cache.root / STORE_NAME if cache is not None else None)
     recipe = ViewRecipe(prep, config.augment_strength, config.seed)
-    decode = measure_decode(sample_photos([i.path for i in train_items]), recipe, settings.decode_workers)
-    if cancel is not None:
-        cancel.raise_if_cancelled()
+    decode = measure_decode(sample_photos([i.path for i in train_items]), recipe, settings.decode_workers,
+                            cancel=cancel)
 
     def rates_of(speed: NetworkSpeed, measured_now: bool) -> Rates:
         return Rates(speed, decode, overlapped=settings.device.type != "cpu",

@@ -220,6 +220,9 @@ class DataPage(QWidget):
         self._dataset: DataSet | None = None
         self._bins_regime = Regime.HEAD
         self._closing = False
+        # Set when another project replaced the one a running intake reads for: what it found is not
+        # this project's (the user chose New or Open meanwhile), so it is dropped, never added here.
+        self._intake_orphaned = False
         self.preview: PhotoPreview | None = None
         self.setAcceptDrops(True)
         self.move_action = QAction(self.tr("&Move to Class…"), self)
@@ -236,6 +239,7 @@ class DataPage(QWidget):
         self.intake.failed.connect(self.controller.report_error)
         self.intake.cancelled.connect(lambda: self.controller.show_status(self.tr("Adding photos stopped.")))
         self.intake.done.connect(self._on_intake_done)
+        controller.projectReplaced.connect(self._on_project_replaced)
         controller.datasetChanged.connect(self.refresh)
         controller.configChanged.connect(self._update_summary)
         controller.configChanged.connect(self._update_regime)
@@ -591,7 +595,15 @@ class DataPage(QWidget):
         # Deferred: the drop event (and, for drags between windows, the drag) must finish first.
         QTimer.singleShot(0, lambda: self.add_paths(paths, label=label))
 
+    def _on_project_replaced(self) -> None:
+        if self.intake.running:
+            self._intake_orphaned = True
+            self.intake.cancel()
+
     def _on_intake_finished(self, result: IntakeResult) -> None:
+        if self._intake_orphaned:
+            self.controller.show_status(self.tr("The photos being added were left out: another project was opened."))
+            return
         plans = list(result.plans)
         loose = result.loose
         if loose is not None and loose.items and not self._closing:
@@ -662,6 +674,7 @@ class DataPage(QWidget):
         self.controller.show_status(self.tr("No photos found; nothing was added."))
 
     def _on_intake_done(self) -> None:
+        self._intake_orphaned = False
         self._update_buttons()
 
     # -- drops on the page (empty space, empty state, the strip under the bins) ---------------------

@@ -342,7 +342,9 @@ class TrainPage(QWidget):
         # After the run: its end asks for a new estimate, which would measure a closing window.
         self._estimate_timer.stop()
         self._estimate_again = False
-        self.estimate_slot.shutdown()
+        # Nobody's work, so not waited for: abandoned, it ends at its next check of Stop (within a
+        # stage of the network being measured) while the window closes or the next project opens.
+        self.estimate_slot.shutdown(0)
 
     def _on_progress(self, event: ProgressEvent) -> None:
         self.progress.follow(event)
