@@ -144,6 +144,20 @@ def test_a_failed_export_replaces_the_last_success_on_the_page_and_the_dialog_of
     page.shutdown()
 
 
+
+def test_the_page_s_export_is_checked_on_the_same_photos_as_file_export_model(qtbot, trained, monkeypatch):
+    """An ONNX export from this page was checked on random inputs ("no photos at hand") while
+    File > Export Model checked the same model on its validation photos."""
+    page = ClassifyPage(ProjectController())
+    qtbot.addWidget(page)
+    page.controller.set_training_result(trained)
+    asked = []
+    monkeypatch.setattr(page.exporter, "ask_and_export",
+                        lambda parent, classifier, suggested, check_photos=(): asked.append(list(check_photos)))
+    page.export_model_dialog()
+    assert asked == [page.controller.photos_to_check_export_on()]
+    assert asked[0] == [p.path for p in trained.report.predictions]
+
 def test_export_the_model_and_classify_with_the_file_alone(qtbot, trained, new_photos, tmp_path):
     exporter = ClassifyPage(ProjectController())
     qtbot.addWidget(exporter)
@@ -206,3 +220,54 @@ def test_answers_cleared_by_a_new_model_in_use_say_so(qtbot, page, trained, new_
     # The run's own model now in use (the fine-tune's, another object than the early head).
     page.controller.set_training_result(replace(trained, classifier=copy.deepcopy(trained.classifier)))
     assert page.predictions == [] and "model in use changed" in page.message.text()
+
+
+def test_two_model_changes_in_a_row_still_say_why_the_answers_went(qtbot, page, trained, new_photos):
+    """The head's early model, then the finished run's: the second change wiped the first's note."""
+    import copy
+    from dataclasses import replace
+
+    assert page.controller.offer_early_model(trained)
+    with qtbot.waitSignal(page.predictionsReady, timeout=60000):
+        assert _drop(page, [new_photos["red"][0]])
+    assert page.predictions
+    assert page.controller.offer_early_model(replace(trained, classifier=copy.deepcopy(trained.classifier)))
+    page.controller.set_training_result(replace(trained, classifier=copy.deepcopy(trained.classifier)))
+    assert page.predictions == [] and "model in use changed" in page.message.text()
+
+
+def test_an_opened_model_file_stays_until_the_user_chooses_the_project_s(qtbot, trained, new_photos, tmp_path):
+    """A run finishing in the project replaced the file the user opened, and its answers, silently."""
+    import copy
+    from dataclasses import replace
+
+    from tlgui.core.models.modelfile import save_classifier
+
+    model_file = tmp_path / "other.safetensors"
+    save_classifier(trained.classifier, model_file)
+    page = ClassifyPage(ProjectController())
+    qtbot.addWidget(page)
+    page.show()
+    page.controller.set_training_result(trained)
+    assert page.project_model_button.isHidden()
+    with qtbot.waitSignal(page.modelOpened, timeout=60000):
+        page.open_model(model_file)
+    assert page.project_model_button.isVisible()
+    with qtbot.waitSignal(page.predictionsReady, timeout=60000):
+        page.classify_paths([new_photos["blue"][0]])
+
+    # Another run finishes and goes in use: the file and its answers stay.
+    page.controller.set_training_result(replace(trained, classifier=copy.deepcopy(trained.classifier)))
+    assert page.model_source == model_file and page.predictions
+    assert "from other.safetensors" in page.model_label.text()
+
+    # The user's own choices bring the project's model back: the button, or "Use this run".
+    page.project_model_button.click()
+    assert page.model_source is None and page.classifier is page.controller.classifier
+    assert page.project_model_button.isHidden()
+    with qtbot.waitSignal(page.modelOpened, timeout=60000):
+        page.open_model(model_file)
+    other = next(run.id for run in page.controller.runs.runs if run.id != page.controller.runs.in_use_id)
+    page.controller.use_run(other)
+    assert page.model_source is None and page.classifier is page.controller.classifier
+    page.shutdown()

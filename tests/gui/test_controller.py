@@ -184,3 +184,18 @@ def test_a_controller_that_outlives_its_module_goes_quietly_at_exit(tmp_path):
     done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=120, env=env)
     assert done.returncode == 0, done.stderr
     assert "Exception ignored" not in done.stderr and "Traceback" not in done.stderr, done.stderr
+
+
+def test_deleting_the_run_in_use_while_a_run_trains_says_its_new_head_takes_over():
+    """The dialog and status said "no model" while the training run's head model went in use."""
+    c = ProjectController()
+    c.set_training_result(a_result(0.9))
+    statuses = []
+    c.statusMessage.connect(statuses.append)
+    c.start_run()
+    head = a_result(0.7)
+    assert not c.offer_early_model(head)  # a run is in use: it stays so
+    assert c.has_early_model and c.classifier is not head.classifier
+    c.delete_run(c.run_in_use.id)
+    assert c.has_early_model and c.classifier is head.classifier
+    assert statuses[-1] == "Deleted “Run 1”. Classify and Export use the new head of the run now training."

@@ -289,3 +289,16 @@ def test_a_runs_epochs_are_counted_across_its_phases_as_the_train_page_counts_th
     # A head phase that stopped early (no further improvement) shortens the run it is part of.
     early = replace(fine_tune, history=epochs([Regime.HEAD] * 2 + [Regime.PARTIAL] * 3, [6, 6, 5, 5, 5]))
     assert epochs_text(early) == "5 of 5"
+
+
+def test_an_interrupted_run_says_which_epoch_its_model_is_from(trained):
+    """A run saved mid fine-tune keeps its best epoch so far, the fine-tune's once it beat the head:
+    the summary said "its model is its new head's" whatever it kept."""
+    from tlgui.core.training.runs import RunStatus, run_from_result
+    from tlgui.gui.pages.results.results_page import summary_text
+
+    _paths, _dataset, result = trained
+    run = replace(run_from_result(result, 1), status=RunStatus.INTERRUPTED, best_epoch=2)
+    text = summary_text(run)
+    assert f"interrupted at epoch {run.epochs_run}: its model is its best so far, from epoch 2" in text
+    assert "new head" not in text

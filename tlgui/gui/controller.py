@@ -42,6 +42,7 @@ from PySide6.QtGui import QUndoStack
 
 from tlgui.core.backbones.bundled import DEFAULT_BACKBONE
 from tlgui.core.data.bins import DataSet
+from tlgui.core.errors import TlguiError
 from tlgui.core.files.versions import PROJECT_SUFFIX, with_suffix
 from tlgui.core.training.config import TrainConfig
 
@@ -102,6 +103,7 @@ class ProjectController(QObject):
     networkChanged = Signal()  # freeze state changed or network replaced
     configChanged = Signal()
     classifierChanged = Signal()  # another run is in use (or none)
+    runChosen = Signal()  # the user put a run in use (Results: Use this run), after classifierChanged
     runsChanged = Signal()  # a run was added, renamed, deleted or (un)marked to keep its model
     projectReplaced = Signal()  # a new or opened project replaced the open one
     dirtyChanged = Signal(bool)
@@ -167,6 +169,26 @@ class ProjectController(QObject):
     @property
     def run_in_use(self) -> Run | None:
         return self._runs.in_use if self._runs is not None else None
+
+    @property
+    def has_early_model(self) -> bool:
+        """Whether the run training now has handed out its new head's model (what Classify and Export
+        use while no run is in use)."""
+        return self._run_in_progress is not None and self._run_in_progress.classifier is not None
+
+    def photos_to_check_export_on(self) -> list[Path]:
+        """Photos an ONNX export is checked on (onnxruntime against torch, whichever model is
+        exported: the comparison needs real photos, not their classes): those the model in use was
+        validated on, else this project's validation photos; none when there are too few to split."""
+        run = self.run_in_use
+        if run is not None and run.report is not None and run.report.predictions:
+            return [p.path for p in run.report.predictions]
+        if len(self.dataset) == 0 or len(self.dataset.class_names) < 2:
+            return []
+        try:
+            return [item.path for item in self.dataset.split(self.config.val_fraction, self.config.seed)[1]]
+        except TlguiError:
+            return []  # too few photos to split: the export is checked on seeded inputs instead
 
     # -- naming ---------------------------------------------------------------------------------
 
@@ -322,6 +344,7 @@ class ProjectController(QObject):
         run = self.runs.use(run_id)
         self.runsChanged.emit()
         self.classifierChanged.emit()
+        self.runChosen.emit()
         self.mark_dirty()
         self.statusMessage.emit(self.tr("Classify and Export now use “{name}”.").format(name=run.title))
 
@@ -341,8 +364,11 @@ class ProjectController(QObject):
         if was_in_use:
             self.classifierChanged.emit()
         self.mark_dirty()
-        self.statusMessage.emit(self.tr("Deleted “{name}”.").format(name=run.title)
-                                + (self.tr(" No run is in use now.") if was_in_use else ""))
+        now = ""
+        if was_in_use:
+            now = self.tr(" Classify and Export use the new head of the run now training.") if self.has_early_model \
+                else self.tr(" No run is in use now.")
+        self.statusMessage.emit(self.tr("Deleted “{name}”.").format(name=run.title) + now)
 
     def set_keep_model(self, run_id: int, keep: bool) -> None:
         """Mark a run's model to be kept whatever runs come next. Raises ``TlguiError`` beyond the bound."""

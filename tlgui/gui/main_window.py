@@ -470,21 +470,7 @@ class MainWindow(QMainWindow):
             self.show_error(self.tr("There is no trained model yet. Train one on the Train tab first."))
             return False
         suggested = Path(self._start_dir()) / f"{self.controller.project_name}{MODEL_SUFFIX}"
-        return self.exporter.ask_and_export(self, classifier, suggested, self._photos_to_check_export_on())
-
-    def _photos_to_check_export_on(self) -> list[Path]:
-        """The photos the model was validated on (an ONNX export is checked on them)."""
-        run = self.controller.run_in_use
-        if run is not None and run.report is not None and run.report.predictions:
-            return [p.path for p in run.report.predictions]
-        config = self.controller.config
-        dataset = self.controller.dataset
-        if len(dataset) == 0 or len(dataset.class_names) < 2:
-            return []
-        try:
-            return [item.path for item in dataset.split(config.val_fraction, config.seed)[1]]
-        except TlguiError:
-            return []  # too few photos to split: the export is checked on seeded inputs instead
+        return self.exporter.ask_and_export(self, classifier, suggested, self.controller.photos_to_check_export_on())
 
     def open_model_file(self) -> None:
         """Classify with a model file made earlier: the Classify page opens and owns it."""

@@ -80,6 +80,7 @@ class ClassifyPage(QWidget):
         self.model_source: Path | None = None  # None: the project's classifier
         self.predictions: list = []
         self._single_run = False
+        self._answers_cleared = False  # the last model change cleared answers nobody has replaced yet
         self._run = 0  # numbers each run, so that batches of a stopped run are recognised and dropped
         self.predict_slot = TaskSlot(self)
         self.predict_slot.progress.connect(lambda event: self.progress.follow(event))
@@ -105,6 +106,9 @@ class ClassifyPage(QWidget):
         self.open_model_button = _button(self.tr("Open model file…"), self.open_model_dialog)
         self.export_model_button = _button(self.tr("Export model…"), self.export_model_dialog)
         self.export_csv_button = _button(self.tr("Export CSV…"), self.export_csv_dialog)
+        # Back from an opened model file to the project's: shown only while a file is in use.
+        self.project_model_button = _button(self.tr("Use the project's model"), self.use_project_model)
+        self.project_model_button.hide()
         self.model_label = plain_label()  # class names and file names come from files
         self.model_label.setWordWrap(True)
         self.progress = ProgressPanel()
@@ -131,6 +135,7 @@ class ClassifyPage(QWidget):
         self._build_layout()
 
         controller.classifierChanged.connect(self._on_project_classifier)
+        controller.runChosen.connect(self.use_project_model)  # "Use this run": the user's choice, for Classify too
         controller.runsChanged.connect(self._update_model_label)  # the run in use may be renamed
         self._on_project_classifier()
 
@@ -167,7 +172,8 @@ class ClassifyPage(QWidget):
         for button in (self.open_images_button, self.open_folder_button):
             toolbar.addWidget(button)
         toolbar.addStretch(1)
-        for button in (self.open_model_button, self.export_model_button, self.export_csv_button):
+        for button in (self.project_model_button, self.open_model_button, self.export_model_button,
+                       self.export_csv_button):
             toolbar.addWidget(button)
         layout = QVBoxLayout(self)
         layout.addLayout(toolbar)
@@ -179,15 +185,23 @@ class ClassifyPage(QWidget):
     # -- which classifier -------------------------------------------------------------------------
 
     def _on_project_classifier(self) -> None:
-        classifier = self.controller.classifier
-        if classifier is not None:
-            self._use(classifier, None)
-        elif self.model_source is None:
-            self._use(None, None)  # the project's model went away and no file was opened
+        if self.model_source is not None:
+            # A model file the user opened stays, with its answers, whatever the project's runs do
+            # (one finishing, another project opened): only the user's choice replaces it.
+            self._update_actions()
+            return
+        self._use(self.controller.classifier, None)
+
+    def use_project_model(self) -> None:
+        """Classify with the project's model in use again (after a model file was opened)."""
+        if self.model_source is not None or self.classifier is not self.controller.classifier:
+            self._use(self.controller.classifier, None)
 
     def _use(self, classifier, source: Path | None) -> None:
         changed = classifier is not self.classifier
-        had_answers = bool(self.predictions) or self.predict_slot.busy
+        # A run's head model then its final one come in a row: the note about the first change's
+        # cleared answers must outlive the second.
+        had_answers = bool(self.predictions) or self.predict_slot.busy or self._answers_cleared
         if changed:
             self.predict_slot.cancel()  # its answers would come from the old model
         self.classifier = classifier
@@ -195,7 +209,8 @@ class ClassifyPage(QWidget):
         self.single.set_classifier(classifier)
         self.gallery.set_class_names(list(classifier.class_names) if classifier is not None else [])
         self._clear_results()
-        if changed and had_answers and classifier is not None:
+        self._answers_cleared = changed and had_answers and classifier is not None
+        if self._answers_cleared:
             # A run that ends replaces the early model the user was classifying with: say why the
             # answers went, rather than leave an empty page.
             self._show_message(self.tr(
@@ -235,6 +250,7 @@ class ClassifyPage(QWidget):
         for button in (self.open_images_button, self.open_folder_button, self.export_model_button):
             button.setEnabled(has_model)
         self.export_csv_button.setEnabled(bool(self.predictions))
+        self.project_model_button.setVisible(self.model_source is not None and self.controller.classifier is not None)
 
     def _clear_results(self) -> None:
         self._run += 1
@@ -262,6 +278,7 @@ class ClassifyPage(QWidget):
         classifier = self.classifier
         k = min(TOP_K, classifier.num_classes)
         self._clear_results()
+        self._answers_cleared = False
         self._single_run = single  # one photo gets its own view, when its preview is ready
         self.table.sortByColumn(-1, Qt.SortOrder.AscendingOrder)  # file order until the user sorts
         run = self._run
@@ -441,7 +458,7 @@ class ClassifyPage(QWidget):
             # Beside the project, as File > Export model offers; never the process's working folder.
             folder = self.controller.path.parent if self.controller.path is not None else Path.home()
             suggested = folder / f"{self.controller.project_name}{MODEL_SUFFIX}"
-            self.exporter.ask_and_export(self, self.classifier, suggested)
+            self.exporter.ask_and_export(self, self.classifier, suggested, self.controller.photos_to_check_export_on())
 
     def export_csv_dialog(self) -> None:
         path, _ = QFileDialog.getSaveFileName(self, self.tr("Export predictions"), "predictions.csv", "CSV (*.csv)")

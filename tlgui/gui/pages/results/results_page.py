@@ -79,8 +79,10 @@ def summary_text(run: Run) -> str:
         parts.append(QCoreApplication.translate("ResultsPage", "validation photos: {count}").format(count=photos))
     text = " · ".join(parts)
     if run.interrupted:
+        # Its model is its best epoch's so far: the fine-tune's once one had beaten the new head.
         return text + QCoreApplication.translate(
-            "ResultsPage", " · interrupted at epoch {epoch}: its model is its new head's").format(epoch=run.epochs_run)
+            "ResultsPage", " · interrupted at epoch {epoch}: its model is its best so far, from epoch {best}").format(
+            epoch=run.epochs_run, best=run.best_epoch)
     return text + (QCoreApplication.translate("ResultsPage", " · stopped by the user") if run.stopped else "")
 
 
@@ -307,7 +309,10 @@ class ResultsPage(QWidget):
             return
         text = self.tr("Delete “{name}”? Its settings, curves, results and model leave the project.").format(
             name=run.title)
-        if run.id == self.controller.runs.in_use_id:
+        if run.id == self.controller.runs.in_use_id and self.controller.has_early_model:
+            text += self.tr(" It is the run in use: Classify and Export will use the new head of the run now "
+                            "training instead.")
+        elif run.id == self.controller.runs.in_use_id:
             text += self.tr(" It is the run in use: Classify and Export will have no model until you choose another.")
         answer = QMessageBox.question(self, self.tr("Delete run"), literal_html(text),
                                       QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,

@@ -210,8 +210,8 @@ class RunsTableModel(QAbstractTableModel):
         if column == ENDED and run.interrupted:
             return QCoreApplication.translate(
                 "RunsTableModel", "Kept before it ended (the project was saved while it trained, or it did not "
-                "stop in time), at epoch {epoch}: its model is its new head's, the best it had made "
-                "by then.").format(epoch=run.epochs_run)
+                "stop in time), at epoch {epoch}: its model is the best it had made by then, from epoch "
+                "{best}.").format(epoch=run.epochs_run, best=run.best_epoch)
         return run.title
 
 
