@@ -23,6 +23,7 @@ from tlgui.core.files.atomic import (
     atomic_write_text,
     atomic_writer,
     remove_stale_temporaries,
+    write_failure_reason,
 )
 
 posix_only = pytest.mark.skipif(os.name != "posix", reason="POSIX permissions, links and FIFOs")
@@ -285,3 +286,13 @@ def test_why_a_write_failed_is_said_in_the_users_language():
         assert write_failure_reason(FileNotFoundError(errno.ENOENT, "No such file or directory")) == "文件夹不存在"
     finally:
         i18n.set_language(before)
+
+
+def test_a_file_where_a_folder_of_the_path_should_be_is_said_so(tmp_path):
+    """mkdir says "File exists": the window's message read "not saved to …/harness.py/p.tlgui: File exists"."""
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    with pytest.raises(NotADirectoryError) as raised:
+        atomic_write_text(blocker / "sub" / "p.txt", "x")
+    assert write_failure_reason(raised.value) == "part of the path is a file, not a folder"
+    assert blocker.read_text() == "not a folder"

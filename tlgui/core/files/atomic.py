@@ -75,7 +75,7 @@ def atomic_writer(path: Path | str, mode: str = "wb", *, replace_check: ReplaceC
     ``replace_check``: see ``ReplaceCheck``.
     """
     given = Path(path)
-    given.parent.mkdir(parents=True, exist_ok=True)
+    _make_folder(given.parent)
     target = Path(os.path.realpath(given))
     existing_mode = _existing_file_mode(target, given)
     remove_stale_temporaries(target)
@@ -121,6 +121,15 @@ def _checked(target: Path, replace_check: ReplaceCheck | None) -> Iterator[None]
                 fcntl.flock(fd, fcntl.LOCK_EX)  # released by the close
         replace_check.check()
         yield
+
+
+def _make_folder(folder: Path) -> None:
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except FileExistsError as exc:
+        # A file where a folder of the path should be: mkdir says only "File exists", of which the
+        # user's message would make no sense ("not saved to a/b.tlgui: File exists").
+        raise NotADirectoryError(errno.ENOTDIR, os.strerror(errno.ENOTDIR), str(folder)) from exc
 
 
 def write_failure_reason(exc: OSError) -> str:
