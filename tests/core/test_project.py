@@ -714,3 +714,43 @@ def test_a_damaged_saved_in_folder_is_refused(tmp_path, good_project_bytes, save
             archive.writestr(name, data)
     with pytest.raises(ModelFileError, match="the folder it was saved in"):
         load_project(path)
+
+
+def test_a_moved_project_finds_its_runs_validation_photos_again_and_checks_exports_on_them(tmp_path, classifier):
+    """The run's validation photos kept their old paths: its mistakes showed as missing, and an
+    ONNX export of its model was checked on random inputs ("no photos at hand")."""
+    from tlgui.core.project import export_check_photos
+    from tlgui.core.training.metrics import EvaluationReport, ValPrediction
+
+    folder = tmp_path / "before"
+    path = _project_beside_its_photos(folder)
+    project = load_project(path)
+    run = run_from_classifier(classifier, 1)
+    photos = sorted(item.path for item in project.dataset.items())
+    names = classifier.class_names
+    run.report = EvaluationReport(names, [[1, 0], [0, 1]], [1.0, 1.0], [1.0, 1.0], 1.0,
+                                  [ValPrediction(photos[0], names[0], names[0], 0.9),
+                                   ValPrediction(photos[-1], names[1], names[1], 0.8)])
+    project.runs = RunHistory([run], in_use_id=1)
+    save_project(project, path)
+    moved = tmp_path / "after"
+    folder.rename(moved)
+
+    reopened = load_project(moved / "project.tlgui")
+    found = [p.path for p in reopened.runs.in_use.report.predictions]
+    assert found == [moved / p.relative_to(folder) for p in (photos[0], photos[-1])]
+    assert export_check_photos(reopened.runs.in_use, reopened.dataset, reopened.config) == found
+
+
+def test_an_export_is_checked_on_the_validation_split_when_the_run_s_photos_are_gone(tmp_path):
+    from tlgui.core.project import export_check_photos
+    from tlgui.core.training.metrics import EvaluationReport, ValPrediction
+    from tlgui.core.training.runs import Run
+
+    project = load_project(_project_beside_its_photos(tmp_path / "here"))
+    gone = ValPrediction(tmp_path / "gone.png", "ants", "ants", 0.9)
+    run = Run.__new__(Run)
+    run.report = EvaluationReport(["ants", "bees"], [[1, 0], [0, 0]], [1.0, 0.0], [1.0, 0.0], 1.0, [gone])
+    checked = export_check_photos(run, project.dataset, project.config)
+    assert checked == [item.path for item in project.dataset.split(project.config.val_fraction, project.config.seed)[1]]
+    assert checked and all(p.is_file() for p in checked)

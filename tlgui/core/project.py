@@ -26,13 +26,13 @@ import re
 import struct
 import zipfile
 import zlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO
 
 import tlgui
-from tlgui.core.data.bins import DataSet, path_from_dict, path_to_dict
+from tlgui.core.data.bins import DataSet, moved_path, path_from_dict, path_to_dict
 from tlgui.core.errors import DataError, ModelFileError, SettingsError, TlguiError
 from tlgui.core.files.atomic import ReplaceCheck, atomic_writer
 from tlgui.core.files.limits import FileLimitError, loads_json_limited, open_regular
@@ -270,7 +270,39 @@ def load_project(path: Path | str) -> Project:
         ).format(path=path, reason=exc.strerror or exc)) from exc
     if saved_in is not None:
         project.photos_found_moved = project.dataset.find_moved_photos(saved_in, _folder_of(path))
+        _find_moved_validation_photos(project.runs, saved_in, _folder_of(path))
     return project
+
+
+def _find_moved_validation_photos(runs: RunHistory, old_folder: Path, new_folder: Path) -> None:
+    """The photos each run was validated on, found again as the bins' are (``find_moved_photos``):
+    its mistakes are shown from them, and an export of its model is checked on them."""
+    if old_folder == new_folder:
+        return
+    for run in runs:
+        if run.report is None or not run.report.predictions:
+            continue
+        predictions = []
+        for prediction in run.report.predictions:
+            moved = None if os.path.lexists(prediction.path) else moved_path(prediction.path, old_folder, new_folder)
+            predictions.append(replace(prediction, path=moved) if moved is not None else prediction)
+        run.report = replace(run.report, predictions=predictions)
+
+
+def export_check_photos(run: Run | None, dataset: DataSet, config: TrainConfig) -> list[Path]:
+    """Photos an export of a project's model is checked on (onnxruntime against torch: real photos,
+    whatever their classes): those ``run`` was validated on that are still there, else the project's
+    validation photos; none when there are too few to split (the export is checked on seeded inputs)."""
+    if run is not None and run.report is not None:
+        there = [p.path for p in run.report.predictions if p.path.is_file()]
+        if there:
+            return there
+    if len(dataset) == 0 or len(dataset.class_names) < 2:
+        return []
+    try:
+        return [item.path for item in dataset.split(config.val_fraction, config.seed)[1]]
+    except TlguiError:
+        return []
 
 
 def _read_archive(handle: IO[bytes], where: str) -> tuple[Project, Path | None]:

@@ -42,7 +42,6 @@ from PySide6.QtGui import QUndoStack
 
 from tlgui.core.backbones.bundled import DEFAULT_BACKBONE
 from tlgui.core.data.bins import DataSet
-from tlgui.core.errors import TlguiError
 from tlgui.core.files.versions import PROJECT_SUFFIX, with_suffix
 from tlgui.core.training.config import TrainConfig
 
@@ -177,18 +176,10 @@ class ProjectController(QObject):
         return self._run_in_progress is not None and self._run_in_progress.classifier is not None
 
     def photos_to_check_export_on(self) -> list[Path]:
-        """Photos an ONNX export is checked on (onnxruntime against torch, whichever model is
-        exported: the comparison needs real photos, not their classes): those the model in use was
-        validated on, else this project's validation photos; none when there are too few to split."""
-        run = self.run_in_use
-        if run is not None and run.report is not None and run.report.predictions:
-            return [p.path for p in run.report.predictions]
-        if len(self.dataset) == 0 or len(self.dataset.class_names) < 2:
-            return []
-        try:
-            return [item.path for item in self.dataset.split(self.config.val_fraction, self.config.seed)[1]]
-        except TlguiError:
-            return []  # too few photos to split: the export is checked on seeded inputs instead
+        """Photos an ONNX export of the model in use is checked on (``project.export_check_photos``)."""
+        from tlgui.core.project import export_check_photos  # here: the window's first paint needs none of it
+
+        return export_check_photos(self.run_in_use, self.dataset, self.config)
 
     # -- naming ---------------------------------------------------------------------------------
 

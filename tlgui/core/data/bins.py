@@ -364,7 +364,7 @@ class DataSet:
             return 0
         found: dict[Path, Path] = {}
         for path in (item.path for item in self.items()):
-            if not os.path.lexists(path) and (moved := _moved(path, old_folder, new_folder)) is not None:
+            if not os.path.lexists(path) and (moved := moved_path(path, old_folder, new_folder)) is not None:
                 found[path] = moved
         if not found:
             return 0
@@ -376,7 +376,7 @@ class DataSet:
             b.by_digest = {item.digest: item.path for item in items}
         skipped = {}
         for path, entry in self._skipped.items():
-            moved = None if os.path.lexists(path) else _moved(path, old_folder, new_folder)
+            moved = None if os.path.lexists(path) else moved_path(path, old_folder, new_folder)
             skipped[moved or path] = replace(entry, path=moved) if moved else entry
         self._skipped = skipped
         self._kept_labels = {found.get(p, p) for p in self._kept_labels}
@@ -437,7 +437,7 @@ class DataSet:
         return ds
 
 
-def _moved(path: Path, old_folder: Path, new_folder: Path) -> Path | None:
+def moved_path(path: Path, old_folder: Path, new_folder: Path) -> Path | None:
     """Where ``path`` is now if it moved from ``old_folder`` to ``new_folder`` with what holds it; None
     when there is no file there."""
     try:
