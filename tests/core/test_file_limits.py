@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import tracemalloc
 
 import pytest
 
@@ -12,6 +13,7 @@ from tlgui.core.files import limits
 from tlgui.core.files.limits import (
     MAX_JSON_INT,
     FileLimitError,
+    check_json_shape,
     loads_json_limited,
     read_limited,
 )
@@ -60,6 +62,38 @@ def test_deep_json_is_refused_without_recursion():
 
 def test_brackets_inside_strings_do_not_count():
     assert loads_json_limited('{"name": "[[[[\\"{{{{"}', max_depth=2) == {"name": '[[[["{{{{'}
+
+
+@pytest.mark.parametrize("content", ["a", "\\ud83d\\ude00", '\\"[{'], ids=["letters", "escapes", "escaped quotes"])
+def test_a_long_string_is_skipped_in_memory_that_does_not_grow_with_it(content):
+    # Skipping a string by backtracking kept about 120 bytes a character: a project holding one
+    # 63 MB string took 8 GB to check, a model header of 8 MB 1.5 GB.
+    text = '{"x": "' + content * (8 * 1024 * 1024 // len(content)) + '", "y": [1]}'
+    check_json_shape("[1]")  # numpy imported before counting
+    tracemalloc.start()
+    try:
+        check_json_shape(text, max_depth=2)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 1024 * 1024
+
+
+def test_a_string_with_no_closing_quote_runs_to_the_end_as_the_parser_reads_it():
+    # Its brackets are text to the parser, which fails there. (Counting them instead, by matching
+    # from every later quote again, took time quadratic in the length.)
+    text = '["' + '\\"[' * 2000
+    check_json_shape(text, max_depth=2)
+    with pytest.raises(FileLimitError, match="not valid JSON"):
+        loads_json_limited(text, max_depth=2)
+
+
+@pytest.mark.parametrize("document", [r'["\\", [1]]', r'["\\\"[[[", [1]]', r'{"\u005c\\": "[\\", "k": [1]}'])
+def test_a_string_ends_where_the_parser_ends_it(document):
+    # An escaped backslash before a quote ends the string; an escaped quote does not.
+    assert loads_json_limited(document, max_depth=2) == json.loads(document)
+    with pytest.raises(FileLimitError, match="nested more than 1 levels"):
+        check_json_shape(document, max_depth=1)
 
 
 def test_invalid_json_is_one_sentence():
