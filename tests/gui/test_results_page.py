@@ -302,3 +302,12 @@ def test_an_interrupted_run_says_which_epoch_its_model_is_from(trained):
     text = summary_text(run)
     assert f"interrupted at epoch {run.epochs_run}: its model is its best so far, from epoch 2" in text
     assert "new head" not in text
+
+
+def test_a_class_without_validation_photos_or_predictions_shows_no_score_rather_than_zero(page):
+    """0.0% read as "always wrong" for a class of one photo, which had none to validate on."""
+    report = EvaluationReport(["a", "b", "c"], [[2, 0, 0], [1, 1, 0], [0, 0, 0]], [0.667, 1.0, 0.0],
+                              [1.0, 0.5, 0.0], 0.75, [])
+    page._fill_per_class(report)
+    cells = [[page.per_class.item(row, column).text() for column in range(4)] for row in range(3)]
+    assert cells == [["a", "66.7%", "100.0%", "2"], ["b", "100.0%", "50.0%", "2"], ["c", "n/a", "n/a", "0"]]

@@ -400,10 +400,15 @@ class ResultsPage(QWidget):
         self.per_class.removeRows(0, self.per_class.rowCount())
         if report is None:
             return
-        for name, precision, recall, row in zip(
-            report.class_names, report.precision, report.recall, report.confusion, strict=True
+        predicted = [sum(column) for column in zip(*report.confusion, strict=True)]
+        # A class with no validation photo has no recall, one never predicted no precision: not 0%.
+        undefined = self.tr("n/a")
+        for name, precision, recall, row, times_predicted in zip(
+            report.class_names, report.precision, report.recall, report.confusion, predicted, strict=True
         ):
-            cells = [QStandardItem(name), QStandardItem(f"{precision:.1%}"), QStandardItem(f"{recall:.1%}"),
+            cells = [QStandardItem(name),
+                     QStandardItem(f"{precision:.1%}" if times_predicted else undefined),
+                     QStandardItem(f"{recall:.1%}" if sum(row) else undefined),
                      QStandardItem(str(sum(row)))]
             for cell in cells[1:]:
                 cell.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
