@@ -296,3 +296,23 @@ def test_a_file_where_a_folder_of_the_path_should_be_is_said_so(tmp_path):
         atomic_write_text(blocker / "sub" / "p.txt", "x")
     assert write_failure_reason(raised.value) == "part of the path is a file, not a folder"
     assert blocker.read_text() == "not a folder"
+
+
+def test_a_process_that_ends_at_once_mid_save_leaves_the_old_file_and_no_temporary(tmp_path):
+    """A second Ctrl-C while --out is written ends the process with os._exit: the save's clean-up
+    never ran, and a full-size hidden temporary stayed beside the old model (QA, on a slow disk)."""
+    target = tmp_path / "model.safetensors"
+    target.write_bytes(b"old model")
+    script = textwrap.dedent(f"""
+        from tlgui.cli.interrupt import end_now
+        from tlgui.core.files.atomic import atomic_writer
+
+        with atomic_writer({str(target)!r}) as handle:
+            handle.write(b"new model, half written")
+            handle.flush()
+            end_now(130, "tlgui: interrupted")
+    """)
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120, cwd=REPO)
+    assert done.returncode == 130 and done.stderr.strip() == "tlgui: interrupted"
+    assert target.read_bytes() == b"old model"
+    assert _temporaries(tmp_path) == []

@@ -113,7 +113,14 @@ def _interrupts_handled(first: Callable[[KeyboardInterrupt], None], grace_second
 
 
 def end_now(status: int = EXIT_INTERRUPTED, message: str = INTERRUPTED_MESSAGE) -> None:
-    """Say so and end the process with ``status``, without waiting for any thread."""
+    """Say so and end the process with ``status``, without waiting for any thread; a file being
+    saved is left as it was, without the new file's temporary beside it."""
+    # Every save imports the module first: without it, no save is under way. (Not imported here: this
+    # may run in a signal handler or a timer thread, in the middle of another import.)
+    atomic = sys.modules.get("tlgui.core.files.atomic")
+    if atomic is not None:
+        with contextlib.suppress(Exception):
+            atomic.remove_unfinished_temporaries()
     with contextlib.suppress(Exception):
         sys.stderr.write(message + "\n")
         sys.stderr.flush()

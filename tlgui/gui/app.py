@@ -238,7 +238,11 @@ def main(argv: list[str] | None = None) -> int:
     if not wait_for_abandoned():
         # A job still inside one long engine call: Qt aborts the process if its thread is destroyed
         # while running, and nothing can interrupt the call. Every save was finished or abandoned
-        # atomically, so leave now without the interpreter's teardown.
+        # atomically, so leave now without the interpreter's teardown (and without the temporary
+        # file of a save that was abandoned).
+        from tlgui.core.files.atomic import remove_unfinished_temporaries
+
+        remove_unfinished_temporaries()
         sys.stdout.flush()
         sys.stderr.flush()
         os._exit(code)

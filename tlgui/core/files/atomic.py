@@ -21,6 +21,7 @@ import hashlib
 import os
 import secrets
 import stat
+import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
@@ -45,6 +46,9 @@ NAME_MAX = 255
 # not taken its lock yet; without locks, a save may be slow (a large download on a slow disk).
 _STALE_UNLOCKED_S = 60.0
 _STALE_WITHOUT_LOCKS_S = 3600.0
+# The temporary files of the saves under way in this process, for ``remove_unfinished_temporaries``.
+_unfinished: set[Path] = set()
+_unfinished_lock = threading.Lock()
 
 
 class SaveError(TlguiError):
@@ -80,6 +84,8 @@ def atomic_writer(path: Path | str, mode: str = "wb", *, replace_check: ReplaceC
     existing_mode = _existing_file_mode(target, given)
     remove_stale_temporaries(target)
     fd, tmp = _create_temporary(target, existing_mode)
+    with _unfinished_lock:
+        _unfinished.add(tmp)
     try:
         with os.fdopen(fd, mode) as handle:
             yield handle
@@ -100,7 +106,23 @@ def atomic_writer(path: Path | str, mode: str = "wb", *, replace_check: ReplaceC
         with contextlib.suppress(FileNotFoundError):
             tmp.unlink()
         raise
+    finally:
+        with _unfinished_lock:
+            _unfinished.discard(tmp)
     _sync_folder(target.parent)
+
+
+def remove_unfinished_temporaries() -> None:
+    """Delete the temporary files of the saves still under way in this process. For a process about
+    to end without unwinding (``os._exit``: a second Ctrl-C, a job that would not stop), whose saves
+    would otherwise leave them, full-size and hidden, beside the files they were to replace (only a
+    later save of the same file clears them). The old files stay as they were: a save's rename that
+    comes after finds no temporary and fails; one that came before has put the new file in place."""
+    with _unfinished_lock:
+        unfinished = list(_unfinished)
+    for tmp in unfinished:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
 
 
 @contextlib.contextmanager
