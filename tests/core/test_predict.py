@@ -14,7 +14,7 @@ from tlgui.core.backbones import create_backbone, get_spec
 from tlgui.core.backbones.preprocess import Preprocessing
 from tlgui.core.backbones.staged import StagedNetwork, replace_head
 from tlgui.core.data.images import load_rgb
-from tlgui.core.errors import Cancelled
+from tlgui.core.errors import Cancelled, ModelFileError
 from tlgui.core.models.classifier import Classifier
 from tlgui.core.predict.predictor import Prediction, Predictor, collect_images
 from tlgui.core.progress import CancelToken
@@ -296,3 +296,49 @@ def test_on_a_gpu_the_classifier_a_project_holds_stays_on_the_cpu(monkeypatch):
 def test_on_the_cpu_the_predictor_runs_the_classifier_s_own_network(predictor):
     # No copy where no device changes: a copy would add its time to every ``tlgui predict``.
     assert predictor.network is predictor.classifier.network
+
+
+# ---- outputs that are not numbers -----------------------------------------------------------------
+def _overflowing_classifier() -> Classifier:
+    """Finite weights that overflow: a head of 3e38s makes the logits infinite, the softmax NaN."""
+    classifier = _tiny_classifier()
+    with torch.no_grad():
+        classifier.network.head.weight.fill_(3e38)
+    return classifier
+
+
+def test_a_model_that_computes_nan_is_refused_not_answered(photo_folder):
+    # It used to hand out NaN probabilities ("cat nan%"), which the command line printed with exit 0.
+    predictor = Predictor(_overflowing_classifier(), device="cpu", mixed_precision=False)
+    paths = collect_images([photo_folder])
+    readable = [path for path in paths if path.name not in {"corrupt.jpg", "empty.png"}]
+    for run in (
+        lambda: predictor.predict_paths(paths),
+        lambda: predictor.predict_paths(readable * FOLD_FROM_PHOTOS),  # through the folded copy
+        lambda: predictor.predict_image(_photo(0)),
+        lambda: next(predictor.predict_batches(readable, batch_size=2)),  # on the first batch
+    ):
+        with pytest.raises(ModelFileError, match=r"^The model cannot be used: it computes NaN or infinity") as caught:
+            run()
+        assert "\n" not in str(caught.value) and str(caught.value).endswith(".")
+
+
+class _OverflowsInReducedPrecision(nn.Module):
+    """Stands in for activations beyond fp16's range on a GPU: infinite under autocast, fine in fp32."""
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return x * float("inf") if torch.is_autocast_enabled(x.device.type) else x
+
+
+def test_an_overflow_of_reduced_precision_is_computed_again_in_fp32(photo_folder):
+    # A sound model must not be refused because fp16 (a GPU's autocast) overflowed where fp32 does not.
+    classifier = _tiny_classifier()
+    classifier.network.stages["head"] = nn.Sequential(classifier.network.head, _OverflowsInReducedPrecision())
+    predictor = Predictor(classifier, device="cpu", mixed_precision=False)
+    predictor.settings.autocast_dtype = torch.bfloat16  # what runs on a GPU, or a CPU with bf16
+    predictions = [p for p in predictor.predict_paths(collect_images([photo_folder]), top_k=4) if p.error is None]
+    assert len(predictions) == 8
+    for prediction in predictions:
+        expected = _expected_probs(classifier, prediction.path)
+        got = dict(prediction.top)
+        assert all(abs(got[name] - float(expected[i])) < 1e-5 for i, name in enumerate(CLASSES))

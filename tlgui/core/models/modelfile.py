@@ -9,7 +9,10 @@ loaded. Other safetensors tools can read the weights; tlgui refuses any file wit
 Reading trusts nothing: the file must be a regular file of bounded size; its header is checked
 completely (``model_header``) and its checksum verified before a network is built; the built
 network's keys, shapes and dtypes must match the tensor table before the weights are read into
-memory; and every weight must be a finite number. Memory never exceeds what the valid model needs.
+memory; every weight must be a finite number, every batch norm's running variance at least zero
+and every index a table of positions holds inside that table (``_check_payload``): values no
+training gives, that would make finite weights compute NaN or stop the network with an error.
+Memory never exceeds what the valid model needs.
 
 The bytes helpers (``classifier_to_bytes`` / ``classifier_from_bytes``) let the project file embed
 exactly the bytes a model file holds, checked the same way.
@@ -248,26 +251,85 @@ def _memory_chunks(payload: memoryview) -> ChunksOf:
 
 
 def _check_payload(header: ModelHeader, chunks_of: ChunksOf, where: str) -> None:
-    """Verify the checksum and that every float weight is finite, one chunk of a tensor at a time.
+    """Verify the checksum and the weights' values, one chunk of a tensor at a time.
+
+    Every float weight must be finite; every batch norm's running variance (``*.running_var``,
+    which only batch norms hold in every catalogue network) at least zero, as any training leaves
+    it: a negative one makes the norm divide by the square root of a negative number, NaN from
+    finite weights; every relative position index (Swin's ``*.relative_position_index``) must point
+    into its ``relative_position_bias_table``, or the network stops with an IndexError (on a GPU, a
+    device assert). ``num_batches_tracked`` needs no check: no catalogue norm has ``momentum=None``,
+    the only case that reads it, and never at inference.
 
     The tensors tile the payload, so reading them in order hashes exactly the payload. A damaged
-    file is called damaged even when the damage also made a weight NaN: the checksum speaks first.
+    file is called damaged even when the damage also made a weight NaN: the checksum speaks first;
+    then the first tensor, in file order, whose values are impossible is named.
     """
     hasher = header.checksum_hasher()
-    not_finite = None
+    problem: _Problem | None = None
     for name, entry in sorted(header.tensors.items(), key=lambda item: item[1].begin):
+        check = _value_check(name, entry, header.tensors)
         for chunk in chunks_of(entry.begin, entry.end):
             hasher.update(chunk)
-            if not_finite is None and entry.dtype == "F32" and not _all_finite(chunk):
-                not_finite = name
+            if problem is None and check is not None:
+                problem = check(chunk)
     header.check_checksum(hasher.hexdigest(), where)
-    if not_finite is not None:
-        raise ModelFileError(
-            _(
-                "{where} cannot be used: its weights are not all finite numbers ({not_finite} holds "
-                "NaN or infinity), so its predictions would be meaningless."
-            ).format(where=where, not_finite=not_finite)
-        )
+    if problem is not None:
+        raise ModelFileError(_problem_sentence(problem, where))
+
+
+# What is wrong with a tensor's values: (kind, tensor name, the table's rows for "index").
+_Problem = tuple[str, str, int]
+_ValueCheck = Callable[[bytes | memoryview], _Problem | None]
+
+
+def _value_check(name: str, entry: TensorEntry, tensors: dict[str, TensorEntry]) -> _ValueCheck | None:
+    """What each chunk of tensor ``name`` must hold: a function giving the problem when it does
+    not, or None when its values need no check."""
+    leaf = name.rpartition(".")[2]
+    if entry.dtype == "F32":
+        variance = leaf == "running_var"
+
+        def weights(chunk: bytes | memoryview) -> _Problem | None:
+            if not _all_finite(chunk):
+                return ("not finite", name, 0)
+            if variance and not _all_at_least_zero(chunk):
+                return ("negative variance", name, 0)
+            return None
+
+        return weights
+    if entry.dtype == "I64" and leaf == "relative_position_index":
+        table = tensors.get(name[: -len(leaf)] + "relative_position_bias_table")
+        if table is None or not table.shape:
+            return None  # not the network's layout: refused when the network is built (``_build_network``)
+        rows = table.shape[0]
+
+        def positions(chunk: bytes | memoryview) -> _Problem | None:
+            indices = np.frombuffer(chunk, dtype="<i8")
+            if indices.size and (indices.min() < 0 or indices.max() >= rows):
+                return ("index", name, rows)
+            return None
+
+        return positions
+    return None
+
+
+def _problem_sentence(problem: _Problem, where: str) -> str:
+    kind, name, rows = problem
+    if kind == "negative variance":
+        return _(
+            "{where} cannot be used: {name} holds negative variances, which no training gives, so its "
+            "predictions would be meaningless."
+        ).format(where=where, name=name)
+    if kind == "index":
+        return _(
+            "{where} cannot be used: {name} points outside its table of {rows:,} relative positions, so "
+            "the network could not run."
+        ).format(where=where, name=name, rows=rows)
+    return _(
+        "{where} cannot be used: its weights are not all finite numbers ({not_finite} holds "
+        "NaN or infinity), so its predictions would be meaningless."
+    ).format(where=where, not_finite=name)
 
 
 def _all_finite(values: bytes | memoryview | torch.Tensor) -> bool:
@@ -275,8 +337,16 @@ def _all_finite(values: bytes | memoryview | torch.Tensor) -> bool:
 
     numpy's single-threaded check: on a busy machine torch.isfinite measured 20 to 100 times slower.
     """
-    array = values.numpy() if isinstance(values, torch.Tensor) else np.frombuffer(values, dtype="<f4")
-    return bool(np.isfinite(array).all())
+    return bool(np.isfinite(_fp32_array(values)).all())
+
+
+def _all_at_least_zero(values: bytes | memoryview | torch.Tensor) -> bool:
+    """Whether fp32 ``values`` are all at least zero (-0.0 included); NaN is not."""
+    return bool((_fp32_array(values) >= 0).all())
+
+
+def _fp32_array(values: bytes | memoryview | torch.Tensor) -> np.ndarray:
+    return values.numpy() if isinstance(values, torch.Tensor) else np.frombuffer(values, dtype="<f4")
 
 
 def _check_backbone_known(header: ModelHeader, where: str) -> None:
@@ -407,7 +477,8 @@ def _tensors(header: ModelHeader, payload: bytearray) -> dict[str, torch.Tensor]
 
 
 def _check_finite(tensors: dict[str, torch.Tensor]) -> None:
-    """Refuse to write NaN and infinite weights: the file would be refused when opened."""
+    """Refuse to write NaN and infinite weights, or negative running variances: the file would be
+    refused when opened (``_check_payload``)."""
     for name, tensor in tensors.items():
         if tensor.is_floating_point() and not _all_finite(tensor):
             raise ModelFileError(
@@ -415,5 +486,12 @@ def _check_finite(tensors: dict[str, torch.Tensor]) -> None:
                     "The model cannot be saved: its weights are not all finite numbers ({name} holds "
                     "NaN or infinity); training went wrong, so train it again, perhaps with a lower "
                     "learning rate."
+                ).format(name=name)
+            )
+        if tensor.is_floating_point() and name.rpartition(".")[2] == "running_var" and not _all_at_least_zero(tensor):
+            raise ModelFileError(
+                _(
+                    "The model cannot be saved: {name} holds negative variances, which no training "
+                    "gives; train it again."
                 ).format(name=name)
             )

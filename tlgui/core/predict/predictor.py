@@ -24,7 +24,7 @@ from torch import nn
 from tlgui.core.data.images import image_suffix_kind, opened_image_rgb
 from tlgui.core.data.items import SkippedFile
 from tlgui.core.data.walk import walk_photos
-from tlgui.core.errors import ImageDecodeError
+from tlgui.core.errors import ImageDecodeError, ModelFileError
 from tlgui.core.i18n import _
 from tlgui.core.models.classifier import Classifier
 from tlgui.core.progress import CancelToken, Phase, ProgressFn, RateMeter
@@ -114,7 +114,8 @@ class Predictor:
         progress: ProgressFn | None = None,
         cancel: CancelToken | None = None,
     ) -> list[Prediction]:
-        """One Prediction per path, in the same order. Raises ``Cancelled`` if ``cancel`` is set.
+        """One Prediction per path, in the same order. Raises ``Cancelled`` if ``cancel`` is set, and
+        ``ModelFileError`` if the model computes NaN or infinity (``_predict_batch``).
 
         Progress is reported in phase ``"predict"``; Stop is noticed before each batch's forward pass.
         """
@@ -181,12 +182,21 @@ class Predictor:
         self, batch_uint8: torch.Tensor, paths: Sequence[Path | None], top_k: int, network: nn.Module | None = None,
     ) -> list[Prediction]:
         """Softmax top-k for a uint8 Bx3xHxW batch, normalised on the device (through ``network``,
-        default the classifier's own)."""
+        default the classifier's own).
+
+        Never hands out a probability that is not a finite number: logits that overflowed (NaN or
+        infinity) are computed again in fp32 through the classifier's own network, as reduced
+        precision (fp16 on a GPU) or the folded copy can overflow where it does not; when even that
+        is not finite, the model itself computes nonsense (finite weights can still overflow: a head
+        of 3e38s) and ModelFileError says so, the same kind of refusal as for its file's NaN weights.
+        """
         k = max(1, min(int(top_k), len(self.class_names)))
         network = self.network if network is None else network
         # Eval every call: someone may have put the shared network back in train mode meanwhile.
         network.eval()
         logits = self.settings.forward_uint8(network, batch_uint8, self.classifier.preprocessing)
+        if not bool(torch.isfinite(logits).all()):
+            logits = self._fp32_logits(batch_uint8, network)
         probs = torch.softmax(logits.float(), dim=1)
         values, indices = probs.topk(k, dim=1)
         names = self.class_names
@@ -194,6 +204,23 @@ class Predictor:
             Prediction(path, [(names[j], float(v)) for v, j in zip(vals.tolist(), idx.tolist(), strict=True)])
             for path, vals, idx in zip(paths, values.cpu(), indices.cpu(), strict=True)
         ]
+
+    def _fp32_logits(self, batch_uint8: torch.Tensor, first: nn.Module) -> torch.Tensor:
+        """The batch's logits again, in fp32 through the classifier's own network, after ``first``
+        gave some that are not finite; ModelFileError when these are not either, or when that is
+        exactly how the first pass ran."""
+        logits = None
+        if first is not self.network or self.settings.autocast_dtype is not None:
+            self.network.eval()
+            with torch.inference_mode():
+                logits = self.network(self.settings.network_input(batch_uint8, self.classifier.preprocessing))
+        if logits is None or not bool(torch.isfinite(logits).all()):
+            raise ModelFileError(_(
+                "The model cannot be used: it computes NaN or infinity instead of probabilities, so its "
+                "predictions would be meaningless; its weights are damaged or unusable. Train it again, "
+                "or use another model."
+            ))
+        return logits
 
 
 def collect_images(paths: Iterable[Path | str], skipped: list[SkippedFile] | None = None) -> list[Path]:
