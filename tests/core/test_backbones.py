@@ -366,3 +366,25 @@ def test_import_never_runs_code_from_a_pickle(torch_home, tmp_path):
         import_weights(SMALL, tmp_path / "junk.pth")
     with pytest.raises(TlguiError, match="comes with tlgui"):
         import_weights(DEFAULT_BACKBONE, file)
+
+
+def test_import_refuses_weights_that_hold_no_training(torch_home, tmp_path):
+    """All zeros of the right keys and shapes were cached under the official file's name, and a run on
+    them learned nothing (loss 0.6931, 50%) without a word (QA)."""
+    state = {k: torch.zeros_like(v) for k, v in _random_state(SMALL, seed=6).items()}
+    file = tmp_path / "zeros.pth"
+    torch.save(state, file)
+    with pytest.raises(ModelFileError, match="holds no trained weights for MobileNetV3 Small"):
+        import_weights(SMALL, file)
+    assert weights_status(SMALL) == "missing"
+
+
+def test_import_refuses_negative_running_variances(torch_home, tmp_path):
+    state = _random_state(SMALL, seed=7)
+    name = next(k for k in state if k.endswith("running_var"))
+    state[name] = -state[name].abs() - 1
+    file = tmp_path / "negative.pth"
+    torch.save(state, file)
+    with pytest.raises(ModelFileError, match=f"negative variances \\({name}\\)"):
+        import_weights(SMALL, file)
+    assert weights_status(SMALL) == "missing"

@@ -248,6 +248,7 @@ def import_weights(backbone_id: str, file: Path | str) -> Path:
     # The skeleton costs no memory or time (on the meta device), yet has every key and shape.
     expected = torchvision_zoo.build_skeleton(backbone_id).state_dict()
     weights.check_state_dict(state, expected, source=file.name, title=spec.title)
+    weights.check_trained(state, source=file.name, title=spec.title)
     # Written as a tensors-only state dict (even from .safetensors) so torchvision can read it too.
     return weights.save_state_dict(state, weights.cached_path(spec.weights_filename))
 

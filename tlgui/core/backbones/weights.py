@@ -307,6 +307,8 @@ def _zip_directory_size(handle: IO[bytes], size: int) -> int | None:
 
 
 def _check_finite(state: Mapping[str, torch.Tensor], path: Path) -> None:
+    """Refuse values no training gives, which make a network compute NaN: weights that are not finite
+    numbers, or a batch norm's negative running variance (as a model file's are refused)."""
     for key, tensor in state.items():
         if tensor.is_floating_point() and not _all_finite(tensor):
             raise ModelFileError(
@@ -314,6 +316,21 @@ def _check_finite(state: Mapping[str, torch.Tensor], path: Path) -> None:
                     "{name} holds weights that are not finite numbers ({key} has NaN or infinity)."
                 ).format(name=path.name, key=key)
             )
+        if tensor.is_floating_point() and key.rpartition(".")[2] == "running_var" and bool((tensor < 0).any()):
+            raise ModelFileError(
+                _("{name} holds negative variances ({key}), which no training gives.").format(name=path.name, key=key)
+            )
+
+
+def check_trained(state: Mapping[str, torch.Tensor], *, source: str, title: str) -> None:
+    """Refuse a state dict whose every weight tensor is one value repeated (all zeros, say): it has
+    the right keys and shapes but holds no training, and a run on it learns nothing (50% on two
+    classes) without a word."""
+    weights_of_many = [t for t in state.values() if t.is_floating_point() and t.numel() > 1]
+    if weights_of_many and all(bool((t == t.reshape(-1)[0]).all()) for t in weights_of_many):
+        raise ModelFileError(_(
+            "{source} holds no trained weights for {title}: every tensor in it is one value repeated."
+        ).format(source=source, title=title))
 
 
 def _all_finite(tensor: torch.Tensor) -> bool:
