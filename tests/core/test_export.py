@@ -106,9 +106,38 @@ def test_a_file_that_disagrees_is_an_error(tiny_export):
         check_parity(other, tiny_export.model_path.read_bytes(), inputs)
 
 
+def test_a_model_whose_own_outputs_are_not_finite_is_named_as_the_fault(tiny_export):
+    # Finite weights that overflow (a head of 3e38s): the check used to compare NaN with NaN and say
+    # "top-1 agreement 100.0% ..., largest probability difference nan", blaming the export.
+    broken = _tiny_classifier()
+    with torch.no_grad():
+        broken.network.head.weight.fill_(3e38)
+    inputs = torch.randn(8, 3, 32, 32)
+    with pytest.raises(ExportError, match=r"^The model cannot be exported: its own outputs are not finite") as caught:
+        check_parity(broken, tiny_export.model_path.read_bytes(), inputs)
+    assert "agreement" not in str(caught.value) and "nan" not in str(caught.value)
+
+
 def test_no_photos_at_hand_checks_on_seeded_inputs_and_says_so(tmp_path):
     result = export_onnx(_tiny_classifier(), tmp_path / "m.onnx")
     assert not result.parity.from_photos and "random" in result.parity.sentence()
+
+
+def test_the_labels_file_has_one_line_per_output_whatever_the_names_hold(tmp_path):
+    # Names from a model file or the bins cannot hold a line break any more; the labels file does not
+    # rely on it: a newline or carriage return in one name shifted every label after it.
+    classifier = _tiny_classifier()
+    classifier.class_names = ["an\nts", "be\r\nes", "wasps\u2028\u202e"]
+    result = export_onnx(classifier, tmp_path / "m.onnx")
+    assert result.labels_path.read_bytes().decode("utf-8").splitlines() == ["an ts", "be es", "wasps"]
+    assert "Classes (output order): an ts, be es, wasps\n" in result.readme_path.read_text(encoding="utf-8")
+
+
+def test_the_labels_file_keeps_ordinary_names_exactly(tmp_path):
+    from tlgui.core.models.export import labels_text
+
+    names = ["chien à poil", "猫 ねこ", "👨\u200d👩\u200d👧", "\u200fשלום", "R&D (2)"]
+    assert labels_text(names) == "".join(f"{name}\n" for name in names)
 
 
 def test_a_failed_export_leaves_no_file_behind(tmp_path, monkeypatch):

@@ -436,6 +436,51 @@ def test_inspect_and_predict_print_one_line_not_a_traceback(case, tmp_path, mode
         assert err.startswith("tlgui: error: ") and err.count("\n") == 1 and "Traceback" not in err
 
 
+_CONTROL = "holds a line break or another control character"
+_INVISIBLE = "holds an invisible character that hides or reorders text"
+FLAWED_CLASS_NAMES = {
+    "spaces only": (["ants", "   ", "bees"], "its class name 2 shows nothing"),
+    "a tab only": (["ants", "\t", "bees"], f"its class name 2 {_CONTROL} (U+0009)"),
+    "a newline": (["an\nts", "bees", "wasps"], f"its class name 1 {_CONTROL} (U+000A)"),
+    "a carriage return": (["ants", "bees", "wasps\r"], f"its class name 3 {_CONTROL} (U+000D)"),
+    "NUL": (["ants", "be\x00es", "wasps"], f"its class name 2 {_CONTROL} (U+0000)"),
+    "an escape sequence": (["red\x1b[2J", "bees", "wasps"], f"its class name 1 {_CONTROL} (U+001B)"),
+    "a line separator": (["ants", "bees\u2028", "wasps"], f"its class name 2 {_CONTROL} (U+2028)"),
+    "a right-to-left override": (["ants\u202egnp.exe", "bees", "wasps"], f"its class name 1 {_INVISIBLE} (U+202E)"),
+    "a zero-width look-alike": (["ants", "ants\u200b", "bees"], f"its class name 2 {_INVISIBLE} (U+200B)"),
+    "café composed and decomposed": (
+        ["caf\u00e9", "cafe\u0301", "bees"], "its class name 2 is not in Unicode's composed form (NFC)"),
+    "a space at the end": (["ants ", "bees", "wasps"], "its class name 1 starts or ends with a space or joiner (U+0020)"),
+}
+
+
+@pytest.mark.parametrize("case", FLAWED_CLASS_NAMES)
+def test_class_names_that_would_not_show_as_they_are_refused(case, tmp_path, model_bytes, capsys):
+    names, expected = FLAWED_CLASS_NAMES[case]
+    path = _write(tmp_path, with_meta(model_bytes, class_names=names, metrics=None))
+    message = _refused_by_every_reader(path, expected)
+    assert "\n" not in message and "\x1b" not in message and "\u202e" not in message
+    assert main(["inspect", str(path)]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and expected in err
+
+
+def test_ordinary_class_names_of_any_script_are_read_as_they_are(tmp_path, model_bytes):
+    names = ["chien à poil", "猫 ねこ", "👨\u200d👩\u200d👧 family", "\u200fשלום", "قطط"]
+    path = _write(tmp_path, with_meta(model_bytes, class_names=names[:3], metrics=None))
+    assert read_model_info(path)["class_names"] == names[:3]
+    path = _write(tmp_path, with_meta(model_bytes, class_names=names[2:], metrics=None))
+    assert read_model_info(path)["class_names"] == names[2:]
+
+
+def test_a_model_whose_class_names_would_be_refused_is_never_written(tmp_path, classifier):
+    flawed = copy.copy(classifier)
+    flawed.class_names = ["ants", "bees\n", "wasps 黄蜂"]
+    with pytest.raises(ModelFileError, match=f"cannot be saved: its class name 2 {_CONTROL}"):
+        save_classifier(flawed, tmp_path / "flawed.safetensors")
+    assert not (tmp_path / "flawed.safetensors").exists()
+
+
 @pytest.mark.parametrize("size", [40_000, 0, -5])
 def test_preprocessing_sizes_out_of_bounds(tmp_path, model_bytes, size):
     too_big = _good_preprocessing(input_size=size, resize_size=max(size, 256))
@@ -516,6 +561,97 @@ def test_nan_weights_are_never_saved(classifier, tmp_path):
         save_classifier(broken, tmp_path / "broken.safetensors")
     assert list(tmp_path.iterdir()) == []
 
+
+
+def _with_values(model_bytes: bytes, values: dict[str, bytes], extra: dict | None = None) -> bytes:
+    """The file with tensors' bytes replaced (``values``: name -> as many bytes), ``extra`` tensors
+    (name -> (dtype, shape, bytes)) added at the end of the payload, signed again."""
+    header, payload = split(model_bytes)
+    for name, data in values.items():
+        begin, end = header[name]["data_offsets"]
+        assert len(data) == end - begin
+        payload = payload[:begin] + data + payload[end:]
+    for key, (dtype, shape, data) in (extra or {}).items():
+        header[key] = {"dtype": dtype, "shape": shape, "data_offsets": [len(payload), len(payload) + len(data)]}
+        payload += data
+    return signed(header, payload)
+
+
+def _one_variance(model_bytes: bytes) -> tuple[str, int]:
+    header, _ = split(model_bytes)
+    name = next(key for key in header if key.endswith(".running_var"))
+    return name, header[name]["shape"][0]
+
+
+@pytest.mark.parametrize("value", [-1.0, -1e-30])
+def test_a_negative_running_variance_is_refused(value, tmp_path, model_bytes, capsys, nothing_is_built):
+    # Finite, so the finiteness check let it through: the batch norm took the square root of a
+    # negative number and every prediction came out NaN ("ants nan%"), with exit status 0.
+    name, channels = _one_variance(model_bytes)
+    values = struct.pack("<f", 1.0) * (channels - 1) + struct.pack("<f", value)
+    path = _write(tmp_path, _with_values(model_bytes, {name: values}))
+    _refused_by_every_reader(path, f"{name} holds negative variances")
+    photo = tmp_path / "ant.png"
+    photo.write_bytes(_png())
+    for command in (["inspect", str(path)], ["predict", str(path), str(photo)],
+                    ["predict", "--format", "json", str(path), str(photo)]):
+        assert main(command) == 1
+        captured = capsys.readouterr()
+        assert captured.err.count("\n") == 1 and "negative variances" in captured.err
+        assert "nan" not in captured.out.lower()
+
+
+def test_zero_running_variances_of_either_sign_are_read(tmp_path, model_bytes):
+    # A channel that never varied has a variance of exactly 0 (the bundled weights hold some).
+    name, channels = _one_variance(model_bytes)
+    values = struct.pack("<f", 0.0) * (channels - 1) + struct.pack("<f", -0.0)
+    path = _write(tmp_path, _with_values(model_bytes, {name: values}))
+    assert torch.equal(load_classifier(path).network.state_dict()[name], torch.zeros(channels))
+
+
+def test_negative_running_variances_are_never_saved(classifier, tmp_path):
+    broken = Classifier(copy.deepcopy(classifier.network), list(CLASSES), BACKBONE, classifier.preprocessing)
+    name = next(key for key in broken.network.state_dict() if key.endswith(".running_var"))
+    with torch.no_grad():
+        broken.network.state_dict()[name][0] = -1.0
+    with pytest.raises(ModelFileError, match=f"cannot be saved: {name} holds negative variances"):
+        save_classifier(broken, tmp_path / "broken.safetensors")
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize(("indices", "refused"), [([0, 168, 42], False), ([0, 169, 1], True), ([-1, 0, 1], True)])
+def test_relative_position_indices_must_point_into_their_table(indices, refused, tmp_path, model_bytes):
+    # Swin's windows look their position biases up by these indices: one outside the table stopped
+    # the network with an IndexError traceback (on a GPU, a device assert that ends the process).
+    table = ("F32", [169, 3], b"\0" * 169 * 3 * 4)
+    index = ("I64", [len(indices)], struct.pack(f"<{len(indices)}q", *indices))
+    extra = {"stages.x.attn.relative_position_bias_table": table, "stages.x.attn.relative_position_index": index}
+    path = _write(tmp_path, _with_values(model_bytes, {}, extra))
+    if refused:
+        _refused_by_every_reader(path, "stages.x.attn.relative_position_index points outside its table of 169")
+    else:  # in range: left to the network's own check, which knows no such weights in this network
+        assert read_model_info(path)["backbone_id"] == BACKBONE
+        with pytest.raises(ModelFileError, match="weights the network does not"):
+            load_classifier(path)
+
+
+def test_a_head_that_overflows_is_an_error_not_nan(tmp_path, model_bytes, capsys):
+    # Finite weights, so the file is read; but 3e38s overflow the logits to infinity, and the
+    # probabilities to NaN. The prediction is refused in one line, exit status 1, not "ants nan%".
+    header, _ = split(model_bytes)
+    begin, end = header["stages.head.weight"]["data_offsets"]
+    huge = struct.pack("<f", 3e38) * ((end - begin) // 4)
+    path = _write(tmp_path, _with_values(model_bytes, {"stages.head.weight": huge}))
+    load_classifier(path)
+    photo = tmp_path / "ant.png"
+    photo.write_bytes(_png())
+    for command in (["predict", str(path), str(photo)], ["predict", "--format", "json", str(path), str(photo)]):
+        assert main(command) == 1
+        captured = capsys.readouterr()
+        err = captured.err.rpartition("\r")[2]  # after the progress line
+        assert err.startswith("tlgui: error: The model cannot be used") and err.count("\n") == 1, err
+        assert "NaN or infinity" in err and "Traceback" not in captured.err
+        assert "nan" not in captured.out.lower()
 
 def test_too_many_classes_are_never_saved():
     names = [f"c{i}" for i in range(1001)]

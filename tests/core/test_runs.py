@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import zipfile
 from dataclasses import replace
 from pathlib import Path
@@ -159,6 +160,39 @@ def test_a_run_checked_on_other_photos_never_replaces_the_run_in_use_by_itself(f
     assert "checked on different validation photos" in added.note
     runs.use(2)  # the user's choice
     assert runs.in_use_id == 2
+
+
+RUN_NAMES_REFUSED = {
+    # A right-to-left override reversed the rest of every sentence naming the run (Results, Classify,
+    # the Delete dialog, the status bar); separators broke its line; a zero-width space showed nothing.
+    "a right-to-left override": ("ants\u202egnp.exe", "invisible characters that hide or reorder text (this one holds U+202E)"),
+    "an isolate": ("\u2067first", "(this one holds U+2067)"),
+    "a zero-width space only": ("\u200b", "(this one holds U+200B)"),
+    "a zero-width space inside": ("first\u200btry", "(this one holds U+200B)"),
+    "a line separator": ("two\u2028lines", "line breaks or other control characters"),
+    "a paragraph separator": ("two\u2029lines", "line breaks or other control characters"),
+    "next line": ("two\x85lines", "line breaks or other control characters"),
+    "an escape": ("red\x1b[2J", "line breaks or other control characters"),
+    "a direction mark only": ("\u200e", "needs a name"),
+}
+
+
+@pytest.mark.parametrize("case", RUN_NAMES_REFUSED)
+def test_a_run_name_that_would_not_show_as_typed_is_refused(case, finished):
+    runs = RunHistory()
+    runs.add_result(finished)
+    name, message = RUN_NAMES_REFUSED[case]
+    with pytest.raises(TlguiError, match=re.escape(message)):
+        runs.rename(1, name)
+    assert runs.get(1).name == "Run 1"
+
+
+def test_a_run_name_of_any_script_is_kept_composed(finished):
+    runs = RunHistory()
+    runs.add_result(finished)
+    for name in ("Everything, stopped 蜜蜂", "chien à poil", "👨\u200d👩\u200d👧 try", "\u200fשלום (2)"):
+        assert runs.rename(1, name).name == name
+    assert runs.rename(1, " cafe\u0301 \u200d").name == "caf\u00e9"  # trimmed and composed, as typed
 
 
 def test_use_rename_and_delete(finished):
@@ -505,6 +539,7 @@ FORGED = {
     "runs in a format 1 file": (lambda m: _edited(m, format_version=1, trained=False), "format 1 never did"),
     "another run's model": (lambda m: _run_edited(m, 2, backbone_id="resnet18"), "not the model its run describes"),
     "a name with a line break": (lambda m: _run_edited(m, 1, name="a\nb"), "runs/1.json cannot be read"),
+    "a name with a right-to-left override": (lambda m: _run_edited(m, 1, name="a\u202eb"), "invisible characters"),
     "too many marked": (lambda m: _run_edited(m, 1, keep_model="yes"), "runs/1.json cannot be read"),
 }
 

@@ -6,12 +6,12 @@ All frozen or plain data, no I/O: they cross threads freely and a copy of a Data
 from __future__ import annotations
 
 import codecs
-import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from tlgui.core.errors import DataError
 from tlgui.core.i18n import _, ngettext
+from tlgui.core.names import clean_name
 
 #: A class name longer than this is refused. Folder names, where most class names come from, are
 #: at most 255 bytes; the bound also keeps Unicode normalisation (quadratic in a run of accents)
@@ -81,16 +81,10 @@ class AddReport:
         return _("; ").join(parts) + _(".")
 
 
-# Unicode's bidirectional embeddings, overrides and isolates (LRE, RLE, PDF, LRO, RLO, LRI, RLI, FSI,
-# PDI). In a class name they do nothing for the name itself but reorder what is shown after it: a
-# folder named "ants\u202e" turns the rest of every sentence naming it backwards (the marks LRM, RLM
-# and ALM, which only set the direction of their neighbourhood, stay).
-_BIDI_FORMATTING = dict.fromkeys(map(ord, "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"))
-
-
 def clean_class_name(name: str) -> str:
-    """A class name as stored: NFC-normalised (macOS folder names are NFD), without bidirectional
-    formatting controls, and stripped.
+    """A class name as stored: valid Unicode (``valid_text``), then cleaned by the one rule for names
+    (``tlgui.core.names.clean_name``: no control characters, line breaks, bidirectional controls or
+    invisible characters, NFC, stripped).
 
     Raises DataError when nothing is left or the name is longer than ``MAX_CLASS_NAME_LENGTH``.
     """
@@ -102,7 +96,7 @@ def clean_class_name(name: str) -> str:
             _("A class name can have at most {most} characters; this one has {count}.").format(
                 most=MAX_CLASS_NAME_LENGTH, count=f"{len(name):,}")
         )
-    cleaned = unicodedata.normalize("NFC", valid_text(name)).translate(_BIDI_FORMATTING).strip()
+    cleaned = clean_name(valid_text(name))
     if not cleaned:
         raise DataError(_("A class name cannot be empty."))
     return cleaned
@@ -112,7 +106,7 @@ def folder_class_name(folder_name: str) -> str:
     """The class a folder's photos go to when the folder's name says it; never refused."""
     try:
         return clean_class_name(folder_name[:MAX_CLASS_NAME_LENGTH])
-    except DataError:  # a folder named only with spaces is legal on disk; its photos need a class
+    except DataError:  # a folder named only with spaces or line breaks is legal on disk; its photos need a class
         return "unnamed"
 
 

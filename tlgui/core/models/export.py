@@ -37,6 +37,7 @@ from tlgui.core.i18n import _
 from tlgui.core.models.classifier import Classifier
 from tlgui.core.models.export_format import ExportFormat
 from tlgui.core.models.modelfile import save_classifier
+from tlgui.core.names import clean_name
 from tlgui.core.progress import CancelToken, Phase, ProgressEvent, ProgressFn, no_progress
 from tlgui.core.runtime.child_process import ChildProcessFailed, call_in_child
 
@@ -155,7 +156,7 @@ def export_onnx(
     report(ProgressEvent(Phase.EXPORT, 2, 3, message=_("Writing files")))
     files = [
         (target, data),
-        (labels, "".join(f"{name}\n" for name in classifier.class_names).encode("utf-8")),
+        (labels, labels_text(classifier.class_names).encode("utf-8")),
         (readme, _readme_text(classifier, target, example, parity).encode("utf-8")),
         (example, _example_script().encode("utf-8")),
     ]
@@ -169,6 +170,13 @@ def export_onnx(
                  reason=exc.strerror or exc)) from None
     report(ProgressEvent(Phase.EXPORT, 3, 3, message=_("Exported")))
     return OnnxExport(target, labels, readme, example, parity, time.perf_counter() - started)
+
+
+def labels_text(class_names: Sequence[str]) -> str:
+    """The labels file: line i is the name of output i. Each name is made one line by the names rule
+    (``clean_name``): the names of a checked model or of the bins already are, and a line break in
+    one would shift every label after it onto the wrong output."""
+    return "".join(f"{clean_name(name)}\n" for name in class_names)
 
 
 def _check_target(target: Path) -> None:
@@ -322,10 +330,21 @@ def check_parity(
 ) -> ParityReport:
     """Run the ONNX model in onnxruntime and tlgui's fp32 network on ``inputs``; compare.
 
-    Raises ExportError on any top-1 flip or a probability difference above PARITY_TOLERANCE.
+    Raises ExportError on any top-1 flip or a probability difference above PARITY_TOLERANCE, and
+    first when tlgui's own probabilities are not finite numbers: then the model itself is at fault
+    (finite weights that overflow), and no comparison would mean anything.
     """
     import onnxruntime
 
+    module = _cpu_fp32_copy(classifier)
+    with torch.inference_mode():
+        ours = torch.cat([module(chunk) for chunk in inputs.split(16)]).numpy()
+    if not np.isfinite(ours).all():
+        raise ExportError(_(
+            "The model cannot be exported: its own outputs are not finite numbers (NaN or infinity), "
+            "so its predictions would be meaningless; its weights are damaged or unusable. Nothing was "
+            "written."
+        ))
     options = onnxruntime.SessionOptions()
     options.log_severity_level = 3
     try:
@@ -337,9 +356,6 @@ def check_parity(
         raise ExportError(_(
             "onnxruntime could not run the exported model: {detail}"
         ).format(detail=str(exc)[:200])) from exc
-    module = _cpu_fp32_copy(classifier)
-    with torch.inference_mode():
-        ours = torch.cat([module(chunk) for chunk in inputs.split(16)]).numpy()
     agreement = float(np.mean(theirs.argmax(axis=1) == ours.argmax(axis=1)))
     difference = float(np.max(np.abs(theirs - ours)))
     parity = ParityReport(len(inputs), from_photos, agreement, difference)
@@ -356,7 +372,7 @@ def check_parity(
 # ---- the files beside it ------------------------------------------------------------------------
 def _readme_text(classifier: Classifier, target: Path, example: Path, parity: ParityReport) -> str:
     prep = classifier.preprocessing
-    names = ", ".join(classifier.class_names)
+    names = ", ".join(clean_name(name) for name in classifier.class_names)
     return f"""{target.name}: an image classifier exported by tlgui {tlgui.__version__}
 
 Classes (output order): {names}

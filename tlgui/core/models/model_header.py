@@ -4,8 +4,8 @@ A model file is a safetensors file: 8 bytes of little-endian header length, a JS
 tensor payload. The header holds the tensor table (dtype, shape and byte range of every tensor) and,
 under ``__metadata__``, tlgui's metadata as one JSON string. Everything here reads the header only,
 with limits decided before the first byte is parsed: the header's size, the JSON's nesting depth,
-the number and length of class names, the preprocessing sizes, and tensor byte ranges that must tile
-the payload exactly. A file that breaks any of them is refused with one sentence naming it.
+the number, length and characters of class names, the preprocessing sizes, and tensor byte ranges
+that must tile the payload exactly. A file that breaks any of them is refused with one sentence naming it.
 
 Integrity. Format 1 keeps a SHA-256 of the payload only (``payload_sha256``). Format 2 keeps
 ``integrity_sha256``: SHA-256 over ``b"tlgui-model-2\\n"``, the 8-byte little-endian length of the
@@ -31,6 +31,7 @@ from tlgui.core.errors import ModelFileError
 from tlgui.core.files.limits import FileLimitError, loads_json_limited
 from tlgui.core.files.versions import MODEL_FORMAT_VERSION, check_format_version
 from tlgui.core.i18n import N_, _
+from tlgui.core.names import FlawKind, name_flaw
 
 FORMAT_NAME = "tlgui-model"
 METADATA_KEY = "tlgui"
@@ -308,9 +309,25 @@ def _class_names(names: object) -> list[str]:
         raise InvalidContent(f"it names {len(names):,} classes; a tlgui model has at most {MAX_CLASSES:,}")
     if not all(isinstance(n, str) and 0 < len(n) <= MAX_CLASS_NAME_LENGTH for n in names):
         raise InvalidContent(f"its class names are not all text of 1 to {MAX_CLASS_NAME_LENGTH} characters")
+    for number, name in enumerate(names, 1):
+        flaw = name_flaw(name)
+        if flaw is not None:
+            raise InvalidContent(f"its class name {number} {_NAME_FLAWS[flaw.kind]}".format(code=flaw.code))
     if len(set(names)) != len(names):
         raise InvalidContent("its class names are not all different")
     return names
+
+
+# What a class name read from a file may not hold is the names rule (``tlgui.core.names``); a file is
+# refused, not cleaned, so that the names a model shows are the names it was trained and signed with.
+_NAME_FLAWS = {
+    FlawKind.NOT_UNICODE: "is not valid Unicode",
+    FlawKind.CONTROL: "holds a line break or another control character ({code})",
+    FlawKind.INVISIBLE: "holds an invisible character that hides or reorders text ({code})",
+    FlawKind.BLANK: "shows nothing",
+    FlawKind.PADDED: "starts or ends with a space or joiner ({code})",
+    FlawKind.UNCOMPOSED: "is not in Unicode's composed form (NFC)",
+}
 
 
 def _check_head(tensors: dict[str, TensorEntry], n_classes: int) -> None:

@@ -42,6 +42,7 @@ from typing import TYPE_CHECKING, Any
 
 from tlgui.core.errors import SettingsError, TlguiError
 from tlgui.core.i18n import _, run_on
+from tlgui.core.names import FlawKind, clean_name, name_flaw
 from tlgui.core.plan.regime import Regime
 from tlgui.core.training.config import MAX_EPOCHS, TrainConfig
 from tlgui.core.training.metrics import EvaluationReport, ValPrediction
@@ -75,7 +76,8 @@ class RunStatus(StrEnum):
 
     FINISHED = "finished"
     STOPPED = "stopped"
-    #: Kept before it ended (saved while it trained, or never ended here): its model is its new head's.
+    #: Kept before it ended (saved while it trained, or never ended here): its model is its best so far
+    #: (the new head's, or the fine-tune's best epoch once one had beaten it).
     INTERRUPTED = "interrupted"
 
 
@@ -477,7 +479,8 @@ class RunHistory:
         return run
 
     def rename(self, run_id: int, name: str) -> Run:
-        """Give a run another name (``TlguiError`` when it is empty, too long or holds line breaks)."""
+        """Give a run another name (``TlguiError`` when it is empty, too long or holds line breaks or
+        invisible characters)."""
         run = self.get(run_id)
         run.name = check_name(name)
         return run
@@ -563,16 +566,26 @@ def _quoted(run: Run, *, start: bool = False) -> str:
 
 
 def check_name(name: str) -> str:
-    """A run's name, trimmed; ``TlguiError`` when it cannot be one."""
+    """A run's name, trimmed and composed (NFC); ``TlguiError`` when it cannot be one.
+
+    What a name may hold is the rule of ``tlgui.core.names``; a name the user typed is refused, not
+    cleaned, when it holds more than spaces to trim.
+    """
     name = name.strip() if isinstance(name, str) else ""
-    if not name:
-        raise TlguiError(_('A run needs a name.'))
-    if len(name) > MAX_NAME_CHARS:
+    if len(name) > MAX_NAME_CHARS:  # before normalising, which is what costs on a long name
         raise TlguiError(_(
             "A run's name can be at most {name_chars} characters long."
         ).format(name_chars=MAX_NAME_CHARS))
-    if any(ord(c) < 32 or ord(c) == 127 for c in name):
+    flaw = name_flaw(name)
+    if flaw is not None and flaw.kind in (FlawKind.CONTROL, FlawKind.NOT_UNICODE):
         raise TlguiError(_("A run's name cannot hold line breaks or other control characters."))
+    if flaw is not None and flaw.kind is FlawKind.INVISIBLE:
+        raise TlguiError(_(
+            "A run's name cannot hold invisible characters that hide or reorder text (this one holds {code})."
+        ).format(code=flaw.code))
+    name = clean_name(name)  # what is left to clean: a joiner at an end, a decomposed accent
+    if not name:
+        raise TlguiError(_('A run needs a name.'))
     return name
 
 
@@ -647,7 +660,7 @@ def _name(value: Any) -> str:
     try:
         return check_name(value)
     except TlguiError:
-        raise ValueError("its name is empty, too long or holds control characters") from None
+        raise ValueError("its name is empty, too long or holds control or invisible characters") from None
 
 
 def _text(value: Any, what: str, most: int) -> str:
