@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import zipfile
 
 import onnx
@@ -52,4 +53,73 @@ def test_export_over_a_folder_writes_nothing(imagenet_model_file, tmp_path, caps
     (tmp_path / "m.safetensors").mkdir()
     code = main(["export", str(imagenet_model_file), "--out", str(tmp_path / "m.safetensors")])
     err = capsys.readouterr().err
-    assert code == 1 and "not a regular file" in err
+    assert code == 1 and "is a folder; give the model file a name inside it" in err
+
+
+def _one_line(capsys) -> str:
+    captured = capsys.readouterr()
+    assert captured.err.startswith("tlgui: error: ") and captured.err.count("\n") == 1, captured.err
+    assert "Traceback" not in captured.err and captured.out == ""
+    return captured.err
+
+
+@pytest.mark.parametrize(("out", "status", "message"), [
+    ("", 2, "argument --out: No usable name was given for the model file."),
+    (" ", 2, "argument --out: No usable name was given for the model file."),
+    (".", 1, ". is a folder; give the model file a name inside it, such as model.safetensors."),
+    ("/", 1, "/ is a folder; give the model file a name inside it, such as /model.safetensors."),
+    ("/dev/null", 1, "The model file /dev/null cannot be written: it is a device"),
+])
+def test_an_output_path_without_a_file_name_is_one_line(imagenet_model_file, tmp_path, monkeypatch, capsys,
+                                                         out, status, message):
+    # It used to end in a traceback (ValueError: PosixPath('.') has an empty name), or write
+    # /dev/null.safetensors.
+    monkeypatch.chdir(tmp_path)
+    beside_null = _state("/dev/null.safetensors")
+    assert main(["export", str(imagenet_model_file), "--format", "safetensors", "--out", out]) == status
+    assert message in _one_line(capsys)
+    assert list(tmp_path.iterdir()) == [] and _state("/dev/null.safetensors") == beside_null
+
+
+def _state(path: str):
+    try:
+        info = os.stat(path)
+    except FileNotFoundError:
+        return None
+    return info.st_mtime_ns, info.st_size
+
+
+def test_train_and_export_say_the_same_of_an_empty_output_name(tmp_path, capsys):
+    (tmp_path / "photos").mkdir()
+    # argparse's type=Path made "" the current folder: ". is a folder; give the model file a name".
+    assert main(["train", str(tmp_path / "photos"), "--out", ""]) == 2
+    assert "argument --out: No usable name was given for the model file." in _one_line(capsys)
+    assert main(["demo", "--out", ""]) == 2
+    assert "argument --out: No usable name was given for the model file." in _one_line(capsys)
+
+
+def test_exporting_onto_the_model_exported_is_refused(imagenet_model_file, tmp_path, capsys):
+    before = imagenet_model_file.read_bytes()
+    link = tmp_path / "same.safetensors"
+    link.symlink_to(imagenet_model_file)
+    for out in (imagenet_model_file, link, imagenet_model_file.with_suffix("")):  # the suffix is added
+        assert main(["export", str(imagenet_model_file), "--out", str(out)]) == 2
+        assert "is the file being exported; write the export to another file." in _one_line(capsys)
+    assert imagenet_model_file.read_bytes() == before
+
+
+def test_export_still_makes_the_folders_it_needs(imagenet_model_file, tmp_path, capsys):
+    # Export's own rule (export._check_target), unlike train's --out: missing folders are made.
+    assert main(["export", str(imagenet_model_file), "--out", str(tmp_path / "new" / "sub" / "m")]) == 0
+    assert (tmp_path / "new" / "sub" / "m.safetensors").is_file()
+    capsys.readouterr()
+
+
+def test_run_given_for_a_model_file_is_a_mistaken_option_found_before_loading(tmp_path, capsys, monkeypatch):
+    from tlgui.core.models import modelfile
+
+    monkeypatch.setattr(modelfile, "load_classifier", lambda *a, **k: pytest.fail("the model was loaded"))
+    model = tmp_path / "m.safetensors"
+    model.write_bytes(b"stands in for a model: never read")
+    assert main(["export", str(model), "--run", "1", "--out", str(tmp_path / "x")]) == 2
+    assert "--run names a run of a project; a model file has no runs." in _one_line(capsys)

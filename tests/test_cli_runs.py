@@ -66,5 +66,6 @@ def test_a_run_that_is_not_there_is_one_line(project_file, tmp_path, capsys, sou
         capsys.readouterr()
     code = main(["export", str(path), "--run", run, "--out", str(tmp_path / "out.safetensors")])
     err = capsys.readouterr().err
-    assert code == 1 and err.count("\n") == 1 and message in err
+    # A run that is not there is a mistaken option: exit 2, as for any other option.
+    assert code == 2 and err.count("\n") == 1 and message in err
     assert not (tmp_path / "out.safetensors").exists()

@@ -19,6 +19,7 @@ from tlgui.cli.options import (
     FREEZE_HELP,
     SettingOptions,
     UsageError,
+    checked_output_file,
     config_from_args,
     parse_freeze,
     real_number,
@@ -27,7 +28,7 @@ from tlgui.cli.options import (
 from tlgui.cli.terminal import TerminalProgress, is_terminal, shown
 from tlgui.core.errors import DataError, SettingsError
 from tlgui.core.files.limits import regular_file_size
-from tlgui.core.files.output import check_folder_path, check_output_file
+from tlgui.core.files.output import check_folder_path
 from tlgui.core.files.versions import PROJECT_SUFFIX
 from tlgui.core.predict.formats import PredictionFormat
 from tlgui.core.training.config import MAX_BATCH_SIZE, check_device_name, check_whole_number
@@ -49,7 +50,7 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     p.add_argument("file", type=Path)
     p.set_defaults(handler=cmd_import_weights)
     p = sub.add_parser("demo", help="train on the bundled demo photos (ants and bees) and report")
-    p.add_argument("--out", type=Path, default=None, help="also save the trained model here")
+    p.add_argument("--out", default=None, help="also save the trained model here")  # str: checked_output_file
     SettingOptions(p).add("--epochs", "epochs", type=whole_number, help="passes over the training photos")
     p.set_defaults(handler=cmd_demo)
     p = sub.add_parser("cache", help="show or clear the feature cache")
@@ -68,7 +69,9 @@ def _add_train(sub) -> None:
     p.add_argument("data", nargs="+", metavar="DATA")
     p.add_argument("--val", type=Path, action="append", default=[], metavar="DIR",
                    help="validation photos (class sub-folders); without it a stratified split is made")
-    p.add_argument("--out", type=Path, default=None, metavar="MODEL", help="model file to write (required unless --plan)")
+    # Kept as typed (no type=Path, which makes "" the current folder): see checked_output_file.
+    p.add_argument("--out", default=None, metavar="MODEL",
+                   help="model file to write (required unless --plan)")
     p.add_argument("--backbone", default=None, help="catalogue id (see `tlgui backbones`)")
     p.add_argument("--plan", action="store_true",
                    help="say what would train and about how long each level takes on this computer, then exit "
@@ -114,7 +117,7 @@ def data_sources(data: list[str], val_dirs: list[Path]) -> list[tuple[str, Path,
 
     sources: list[tuple[str, Path, str | None]] = []
     for spec in data:
-        label, _, raw = spec.partition("=") if "=" in spec and not Path(spec).exists() else ("", "", spec)
+        label, _, raw = spec.partition("=") if "=" in spec and not _exists(Path(spec)) else ("", "", spec)
         path = Path(raw)
         if not path.exists():
             raise DataError(f"No such file or folder: {path}")
@@ -124,10 +127,21 @@ def data_sources(data: list[str], val_dirs: list[Path]) -> list[tuple[str, Path,
             raise DataError(f"{path} is a single file: say which class it belongs to, as LABEL={path}.")
         sources.append((label, path, None))
     for val_dir in val_dirs:
+        if _exists(val_dir) and not val_dir.is_dir():
+            raise UsageError(f"argument --val: {val_dir} is a file, not a folder of validation photos.")
         if not val_dir.is_dir():
             raise DataError(f"No such folder: {val_dir}")
         sources.append(("", val_dir, "val"))
     return sources
+
+
+def _exists(path: Path) -> bool:
+    """``path.exists()``, False where Python 3.11's raises (a name too long, a folder that cannot be
+    searched): such a path is not there to be used, and the check that follows says so in a sentence."""
+    try:
+        return path.exists()
+    except OSError:
+        return False
 
 
 def project_to_train(args):
@@ -159,7 +173,24 @@ def load_training_data(sources: list[tuple[str, Path, str | None]], progress=Non
         else:
             report = dataset.add_folder(path, split=split, progress=progress)
         copies += report.duplicates_ignored
+        if split == "val" and not report.added:
+            # Without a photo it would be ignored, and a random split made in its place.
+            raise DataError(f"The --val folder {path} holds no photos to validate on.")
     return dataset, copies
+
+
+def _backbone_option(name: str | None) -> str | None:
+    """The catalogue id ``--backbone`` names (None when it was not given); a name the catalogue
+    does not have is a mistaken option."""
+    from tlgui.core.backbones.catalogue import get_spec
+    from tlgui.core.errors import TlguiError
+
+    if name is None:
+        return None
+    try:
+        return get_spec(name).id
+    except TlguiError as exc:
+        raise UsageError(f"argument --backbone: {exc}") from None
 
 
 def check_device(name: str, option: str = "--device") -> str:
@@ -184,11 +215,12 @@ def cmd_train(args) -> int:
     config = config_from_args(args, **saved)
     if args.out is None and not args.plan:
         raise UsageError("the following arguments are required: --out (or --plan, to train nothing)")
-    out = check_output_file(args.out) if args.out is not None else None
+    out = checked_output_file(args.out) if args.out is not None else None
     sources = data_sources(args.data, args.val) if project is None else []
     if args.cache_dir is not None:
         check_folder_path(args.cache_dir, what="feature cache folder")
-    backbone = get_spec(args.backbone or (project.backbone_id if project else DEFAULT_BACKBONE)).id
+    saved_backbone = project.backbone_id if project else DEFAULT_BACKBONE
+    backbone = _backbone_option(args.backbone) or get_spec(saved_backbone).id
     check_device(config.device)
 
     from tlgui.core.training import distributed
@@ -196,15 +228,15 @@ def cmd_train(args) -> int:
 
     main_process = distributed.is_main_process()  # under torchrun only rank 0 reports and writes
     progress = TerminalProgress(args.quiet or not main_process)
-    dataset, copies = load_training_data(sources, progress=progress.on_progress) if project is None else (project.dataset, 0)
-    progress.close()
+    with progress:  # closed, off the line, before a failure's one-line message too
+        dataset, copies = (load_training_data(sources, progress=progress.on_progress) if project is None
+                           else (project.dataset, 0))
     _print_data_summary(dataset, args.quiet or not main_process, copies)
     cache = FeatureCache(args.cache_dir) if args.cache_dir else None
     if args.plan or out is None:
         return _print_plan(dataset, config, backbone, cache, args.quiet)
-    with progress.warnings_shown():
+    with progress, progress.warnings_shown():
         result, stopped = _train_until_stopped(dataset, config, backbone, progress, cache)
-    progress.close()
     share = distributed.last_share()
     if share is not None and not args.quiet:
         print(f"tlgui {share.describe()}", file=sys.stderr)
@@ -386,10 +418,9 @@ def cmd_predict(args) -> int:
         print(f"Skipped {shown(folder.path)}: {shown(folder.reason)}", file=sys.stderr)
     if not paths:
         raise DataError("No photos found in " + ", ".join(map(str, args.images)) + ".")
-    progress = TerminalProgress()
     predictor = Predictor(classifier, device=device)
-    predictions = predictor.predict_paths(paths, progress=progress.on_progress, **options)
-    progress.close()
+    with TerminalProgress() as progress:
+        predictions = predictor.predict_paths(paths, progress=progress.on_progress, **options)
     # A table is for people, and anything headed for a terminal is read by one: names are escaped.
     # CSV and JSON going to a file or a pipe are data and keep every name exactly.
     if args.format == PredictionFormat.TABLE or is_terminal(sys.stdout):
@@ -494,16 +525,15 @@ def _or_unknown(value) -> str:
 
 def cmd_demo(args) -> int:
     config = config_from_args(args)
-    out = check_output_file(args.out) if args.out is not None else None
+    out = checked_output_file(args.out) if args.out is not None else None
 
     from tlgui.core.data.demo import demo_dataset
     from tlgui.core.training.trainer import train
 
     dataset = demo_dataset()
     _print_data_summary(dataset, False)
-    progress = TerminalProgress()
-    result = train(dataset, config, callbacks=[progress])
-    progress.close()
+    with TerminalProgress() as progress:
+        result = train(dataset, config, callbacks=[progress])
     _print_report(result)
     return _save_trained(result.classifier, out) if out is not None else 0
 

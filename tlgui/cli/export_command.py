@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import os
 from pathlib import Path
 
+from tlgui.cli.options import UsageError, checked_output_file
 from tlgui.core.errors import TlguiError
-from tlgui.core.files.versions import PROJECT_SUFFIX
+from tlgui.core.files.versions import PROJECT_SUFFIX, with_suffix
+from tlgui.core.models.export_format import ExportFormat
 
 
 def add_export(sub: argparse._SubParsersAction) -> None:
@@ -20,7 +23,8 @@ def add_export(sub: argparse._SubParsersAction) -> None:
     p.add_argument("source", type=Path, metavar="MODEL_OR_PROJECT")
     p.add_argument("--format", choices=["onnx", "safetensors"], default=None,
                    help="default: from the --out suffix (.onnx or .safetensors)")
-    p.add_argument("--out", type=Path, required=True, metavar="FILE")
+    # Kept as typed (no type=Path, which makes "" the current folder): see checked_output_file.
+    p.add_argument("--out", required=True, metavar="FILE")
     p.add_argument("--check", type=Path, nargs="+", default=None, metavar="PHOTO_OR_FOLDER",
                    help="photos to verify the ONNX file on (default: a project's validation photos)")
     p.add_argument("--run", type=int, default=None, metavar="ID",
@@ -30,11 +34,18 @@ def add_export(sub: argparse._SubParsersAction) -> None:
 
 
 def cmd_export(args) -> int:
-    from tlgui.core.models.export import ExportFormat, export_model
+    fmt = ExportFormat(args.format) if args.format else ExportFormat.of_path(args.out)
+    out = export_target(args.out, fmt)
+    is_project = args.source.suffix.lower() == PROJECT_SUFFIX
+    if args.run is not None and not is_project:
+        raise UsageError("--run names a run of a project; a model file has no runs.")
+    if _same_file(out, args.source):
+        raise UsageError(f"argument --out: {out} is the file being exported; "
+                         "write the export to another file.")
+
+    from tlgui.core.models.export import export_model
     from tlgui.core.predict.predictor import collect_images
 
-    fmt = ExportFormat(args.format) if args.format else ExportFormat.of_path(args.out)
-    out = args.out if args.out.suffix.lower() == fmt.suffix else args.out.with_name(args.out.name + fmt.suffix)
     classifier, photos = _load_source(args.source, args.run)
     if args.check:
         photos = collect_images(args.check)
@@ -48,23 +59,49 @@ def cmd_export(args) -> int:
     return 0
 
 
+def export_target(text: str, fmt: ExportFormat) -> Path:
+    """The file ``--out`` names (``fmt``'s suffix appended if missing), checked as ``train`` checks its
+    ``--out``: no name, a folder, a pipe or device, a read-only file. One difference, export's own
+    (``export._check_target``): a folder that does not exist yet is made when the file is written,
+    so only an existing folder is probed here; export_model checks the nearest existing one."""
+    what = "ONNX file" if fmt is ExportFormat.ONNX else "model file"
+    if text.strip() and "\0" not in text and not _may_exist(Path(text).parent):
+        return with_suffix(text, fmt.suffix)
+    return checked_output_file(text, suffix=fmt.suffix, what=what)
+
+
+def _may_exist(path: Path) -> bool:
+    try:
+        return path.exists()
+    except OSError:  # a name too long, a folder that cannot be searched: the full check says why
+        return True
+
+
+def _same_file(out: Path, source: Path) -> bool:
+    """Whether writing ``out`` would replace ``source`` (the same file by another name or link too)."""
+    try:
+        return os.path.samefile(out, source)
+    except (OSError, ValueError):  # either missing: not the same file
+        return False
+
+
 def _load_source(source: Path, run_id: int | None):
     """(classifier, photos to verify on) from a model file or a project (its run in use, or ``run_id``)."""
     if source.suffix.lower() == PROJECT_SUFFIX:
-        from tlgui.core.project import load_project
+        from tlgui.core.project import export_check_photos, load_project
 
         project = load_project(source)
-        run = project.runs.get(run_id) if run_id is not None else project.runs.in_use
+        run = project.runs.in_use
+        if run_id is not None:
+            try:
+                run = project.runs.get(run_id)
+            except TlguiError as exc:  # a run the project does not have: the option is mistaken
+                raise UsageError(f"argument --run: {exc}") from None
         if run is None:
             raise TlguiError(f"The project {source} has no run in use: train it first, or name one with --run.")
         if run.classifier is None:
             raise TlguiError(f"The run {run.id} of {source} has no model any more: it was let go.")
-        if run.report is not None and run.report.predictions:
-            return run.classifier, [p.path for p in run.report.predictions if p.path.is_file()]
-        _, val_items = project.dataset.split(project.config.val_fraction, project.config.seed)
-        return run.classifier, [item.path for item in val_items]
-    if run_id is not None:
-        raise TlguiError("--run names a run of a project; a model file has no runs.")
+        return run.classifier, export_check_photos(run, project.dataset, project.config)
     from tlgui.core.models.modelfile import load_classifier
 
     return load_classifier(source), []

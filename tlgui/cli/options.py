@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 from dataclasses import fields
+from pathlib import Path
 
 from tlgui.core.errors import SettingsError, TlguiError
 from tlgui.core.training.config import MAX_FREEZE_LEVEL, TrainConfig
@@ -37,6 +38,22 @@ class CommandParser(argparse.ArgumentParser):
 
     def error(self, message: str):
         raise UsageError(f"{message} (see `{self.prog} --help`)")
+
+
+def checked_output_file(text: str, option: str = "--out", **kwargs) -> Path:
+    """``check_output_file`` (same keywords) for the path given with ``option``, kept as typed: argparse's
+    ``type=Path`` would turn an empty argument into ".", the current folder. No name at all is a
+    mistaken option (UsageError, exit 2); a path that cannot be written is a problem with a file
+    (OutputPathError, exit 1)."""
+    from tlgui.core.errors import OutputPathError
+    from tlgui.core.files.output import check_output_file
+
+    try:
+        return check_output_file(text, **kwargs)
+    except OutputPathError as exc:
+        if not text.strip() or "\0" in text:
+            raise UsageError(f"argument {option}: {exc}") from None
+        raise
 
 
 def whole_number(text: str) -> int:

@@ -54,28 +54,46 @@ def is_terminal(stream) -> bool:
 
 
 class TerminalProgress(TrainingCallback):
-    """tqdm bars per phase and one line per epoch, on stderr so stdout stays clean for data."""
+    """tqdm bars per task and one line per epoch, on stderr so stdout stays clean for data.
+
+    A task is what one bar counts: a phase can hold several (checking the photos, then extracting
+    their features, both under Phase.EXTRACT), so a new bar starts when the phase or the total
+    changes, or when the count starts again. A new text whose count goes on (the epochs of one
+    training phase, an export's steps) renames the bar, which keeps its rate and time left.
+    Used as a context manager it closes its bar on the way out, an error's included: the bar is
+    cleared from its line before the one-line message is printed.
+    """
 
     def __init__(self, quiet: bool = False):
         self.quiet = quiet
         self._bar = None
-        self._phase = None
+        self._task: tuple[Phase, int | None] | None = None
+        self._text = ""
+
+    def __enter__(self) -> TerminalProgress:
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.close()
 
     def on_progress(self, event: ProgressEvent) -> None:
         if self.quiet:
             return
         from tqdm import tqdm
 
-        if event.phase != self._phase:
+        task = (Phase(event.phase), event.total)
+        text = _description(event)
+        if self._bar is None or task != self._task or event.done < self._bar.n:
             self.close()
-            self._phase = event.phase
             unit = _PHASE_UNITS.get(event.phase, "step")
-            self._bar = tqdm(total=event.total, desc=Phase(event.phase).title, unit=unit,
+            self._bar = tqdm(total=event.total, desc=text, unit=unit,
                              unit_scale=event.phase is Phase.DOWNLOAD, file=sys.stderr, leave=False,
                              dynamic_ncols=True)
-        if self._bar is not None:
-            self._bar.n = event.done
-            self._bar.refresh()
+        elif text != self._text:
+            self._bar.set_description_str(text, refresh=False)
+        self._task, self._text = task, text
+        self._bar.n = event.done
+        self._bar.refresh()
 
     def on_epoch_end(self, stats: EpochStats) -> None:
         if self.quiet:
@@ -108,6 +126,7 @@ class TerminalProgress(TrainingCallback):
         if self._bar is not None:
             self._bar.close()
             self._bar = None
+        self._task = None
 
 
 class _LinesAboveTheBar(logging.Handler):
@@ -120,6 +139,16 @@ class _LinesAboveTheBar(logging.Handler):
             self._progress.write_line(f"tlgui: warning: {shown(record.getMessage())}")
         except Exception:  # noqa: BLE001 - logging's own rule: a handler never raises
             self.handleError(record)
+
+
+def _description(event: ProgressEvent) -> str:
+    """The bar's words: the event's own text (what is being done now), else its phase's title."""
+    title = Phase(event.phase).title
+    if not event.message:
+        return title
+    if event.phase is Phase.DOWNLOAD:  # the text is the file's name
+        return f"{title}: {shown(event.message)}"
+    return shown(event.message)
 
 
 _PHASE_UNITS = {Phase.DOWNLOAD: "B", Phase.EXTRACT: "img", Phase.PREDICT: "img", Phase.SCAN: "img"}

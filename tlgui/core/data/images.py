@@ -289,21 +289,41 @@ def _open_bytes(path: Path, data: bytes) -> Image.Image:
     """Opens (header only) an in-memory file, refusing formats outside the supported set."""
     from PIL import Image
 
-    _quiet_pillow_size_warning()
+    _quiet_pillow_warnings()
     try:
         return Image.open(io.BytesIO(data), formats=_ACCEPTED_FORMATS)
     except Exception as exc:  # Pillow raises many types for damaged headers
         raise _open_failure(path, exc, data) from exc
 
 
-def _quiet_pillow_size_warning() -> None:
-    """Photos over MAX_IMAGE_PIXELS are refused here with a reason the user reads. Pillow's warning
-    about photos just over the same size went only to the terminal, into a progress bar's line.
-    Asked for at every opening (it replaces itself in the filter list): whoever resets the warning
-    filters meanwhile (a test harness) does not bring the warning back."""
+def _quiet_pillow_warnings() -> None:
+    """Pillow's warnings about a photo tlgui handles anyway, which went only to the terminal, into a
+    progress bar's line, as two lines of Python's internals:
+
+    * photos over MAX_IMAGE_PIXELS are refused here with a reason the user reads; Pillow's warning
+      about photos just over the same size said nothing more;
+    * damaged EXIF (an IFD that declares 65,535 entries, a tag pointing past the end): Pillow's
+      TIFF tag reader, which parses EXIF, skips what it cannot read and says so with a UserWarning;
+      the photo decodes, only its rotation is lost (``_orientation``, ``_apply_orientation``).
+
+    Filters of the process, not ``warnings.catch_warnings()`` around the EXIF reads: that swaps the
+    process's filter list on entry and back on exit, so with photos decoded on several threads one
+    thread's exit would restore another's list mid-read (Python's documentation says it is not
+    thread-safe). A filter in the list is only read. The second one is narrow: UserWarning from
+    the module that parses TIFF tags only. Asked for at every opening, so that whoever resets the
+    warning filters meanwhile (a test harness) or puts others in front does not bring the warnings
+    back; the list is changed only then, not under every reading thread at every photo."""
     from PIL import Image
 
-    warnings.filterwarnings("ignore", category=Image.DecompressionBombWarning)
+    wanted = [_ignoring(UserWarning, r"PIL\.TiffImagePlugin\Z"), _ignoring(Image.DecompressionBombWarning)]
+    if warnings.filters[: len(wanted)] != wanted:
+        for _action, _message, category, module, _lineno in reversed(wanted):  # each one to the front
+            warnings.filterwarnings("ignore", category=category, module=module.pattern if module else "")
+
+
+def _ignoring(category: type[Warning], module: str = "") -> tuple:
+    # The filter as warnings.filterwarnings writes it: (action, message, category, module, lineno).
+    return ("ignore", None, category, re.compile(module) if module else None, 0)
 
 
 def _open_failure(path: Path, exc: Exception, data: bytes) -> ImageDecodeError:

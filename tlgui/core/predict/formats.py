@@ -9,6 +9,8 @@ from __future__ import annotations
 import csv
 import io
 import json
+import math
+import re
 import sys
 from collections.abc import Sequence
 from enum import StrEnum
@@ -59,19 +61,36 @@ def file_system_bytes(text: str) -> bytes:
         return text.encode("utf-8", "surrogatepass")
 
 
+# A surrogate is not a character: UTF-8 has no bytes for it. Python holds each byte of a file name
+# that is not UTF-8 as one (os.fsdecode: byte 0xE9 becomes U+DCE9).
+_SURROGATES = re.compile("[\ud800-\udfff]")
+
+
 def _write_json(predictions: Sequence[Prediction], out: TextIO) -> None:
+    """JSON as RFC 8259 has it, whatever the names hold: UTF-8 text, with every surrogate written
+    as its escape (byte 0xE9 of a file name as ``\\udce9``; Python's ``json.loads`` gives the same
+    str back and ``os.fsencode`` of it the original bytes), and a probability that is not a finite
+    number (JSON has no NaN or Infinity) written as null, as for a photo that was not classified."""
     rows = [
         {
             "path": str(p.path),
             "label": p.label,
-            "probability": p.probability,
-            "top": [{"label": lab, "probability": prob} for lab, prob in p.top],
+            "probability": _finite_or_none(p.probability),
+            "top": [{"label": lab, "probability": _finite_or_none(prob)} for lab, prob in p.top],
             "error": p.error,
         }
         for p in predictions
     ]
-    json.dump(rows, out, ensure_ascii=False, indent=2)
+    # Names stay readable (ensure_ascii=False), but json.dumps copies a surrogate as it is, which
+    # the output stream would write as a raw byte that is not UTF-8: each is escaped. Outside the
+    # strings JSON's text is ASCII, so every one found is inside a string.
+    text = json.dumps(rows, ensure_ascii=False, indent=2, allow_nan=False)
+    out.write(_SURROGATES.sub(lambda found: f"\\u{ord(found.group()):04x}", text))
     out.write("\n")
+
+
+def _finite_or_none(value: float | None) -> float | None:
+    return value if value is not None and math.isfinite(value) else None
 
 
 def _write_csv(predictions: Sequence[Prediction], out: TextIO) -> None:
@@ -100,4 +119,5 @@ def _write_table(predictions: Sequence[Prediction], out: TextIO) -> None:
 
 
 def _probability_text(value: float | None) -> str:
-    return "" if value is None else f"{value:.6f}"
+    # Empty where there is no number, a NaN or an infinity included: as in the JSON (null).
+    return f"{value:.6f}" if value is not None and math.isfinite(value) else ""
