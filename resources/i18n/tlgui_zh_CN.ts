@@ -326,6 +326,10 @@
         <translation>导出 CSV…</translation>
     </message>
     <message>
+        <source>Use the project&apos;s model</source>
+        <translation>使用项目的模型</translation>
+    </message>
+    <message>
         <source>Gallery</source>
         <translation>图库</translation>
     </message>
@@ -627,6 +631,10 @@
     <message>
         <source>Still reading the previous photos; try again when it is done.</source>
         <translation>仍在读取之前的照片；请在完成后再试。</translation>
+    </message>
+    <message>
+        <source>The photos being added were left out: another project was opened.</source>
+        <translation>正在添加的照片未被加入：已打开另一个项目。</translation>
     </message>
     <message>
         <source>None of the files can be read as a photo; the list of skipped files says why each was left out.</source>
@@ -1513,6 +1521,10 @@ Double-click to see why (heatmap).</source>
         <translation> 现在没有正在使用的运行。</translation>
     </message>
     <message>
+        <source> Classify and Export use the new head of the run now training.</source>
+        <translation> “分类”和“导出”使用正在训练的这次运行的新分类头。</translation>
+    </message>
+    <message>
         <source>New project.</source>
         <translation>新项目。</translation>
     </message>
@@ -1574,8 +1586,8 @@ Double-click to see why (heatmap).</source>
         <translation>验证照片：{count}</translation>
     </message>
     <message>
-        <source> · interrupted at epoch {epoch}: its model is its new head&apos;s</source>
-        <translation> · 于第 {epoch} 轮中断：保留的是新分类头的模型</translation>
+        <source> · interrupted at epoch {epoch}: its model is its best so far, from epoch {best}</source>
+        <translation> · 于第 {epoch} 轮中断：保留的是迄今最佳的模型，来自第 {best} 轮</translation>
     </message>
     <message>
         <source> · stopped by the user</source>
@@ -1642,6 +1654,10 @@ Double-click to see why (heatmap).</source>
         <translation>删除“{name}”？其设置、曲线、结果和模型都将从项目中移除。</translation>
     </message>
     <message>
+        <source> It is the run in use: Classify and Export will use the new head of the run now training instead.</source>
+        <translation> 它是正在使用的运行：“分类”和“导出”将改用正在训练的这次运行的新分类头。</translation>
+    </message>
+    <message>
         <source> It is the run in use: Classify and Export will have no model until you choose another.</source>
         <translation> 它是正在使用的运行：在你选择另一个之前，“分类”和“导出”将没有模型可用。</translation>
     </message>
@@ -1700,6 +1716,10 @@ Double-click to see why (heatmap).</source>
     <message>
         <source> The run kept the predictions of {count} of them.</source>
         <translation> 该运行保留了其中 {count} 张的预测。</translation>
+    </message>
+    <message>
+        <source>n/a</source>
+        <translation>不适用</translation>
     </message>
     <message>
         <source>This run&apos;s model was not kept, so its heatmaps cannot be shown.</source>
@@ -1784,6 +1804,10 @@ Double-click to see why (heatmap).</source>
         <translation>已舍弃</translation>
     </message>
     <message>
+        <source>Kept before it ended (the project was saved while it trained, or it did not stop in time), at epoch {epoch}: its model is the best it had made by then, from epoch {best}.</source>
+        <translation>在结束前即被保留（训练期间保存了项目，或它未能及时停止），到第 {epoch} 轮为止：其模型是当时已有的最佳模型，来自第 {best} 轮。</translation>
+    </message>
+    <message>
         <source>stopped</source>
         <translation>已停止</translation>
     </message>
@@ -1810,10 +1834,6 @@ Double-click to see why (heatmap).</source>
     <message>
         <source>Stopped by the user; the run kept its best epoch so far.</source>
         <translation>已被用户停止；该运行保留了到当时为止的最佳轮次。</translation>
-    </message>
-    <message>
-        <source>Kept before it ended (the project was saved while it trained, or it did not stop in time), at epoch {epoch}: its model is its new head&apos;s, the best it had made by then.</source>
-        <translation>在结束前即被保留（训练期间保存了项目，或它未能及时停止），到第 {epoch} 轮为止：其模型是新分类头的模型，即当时已有的最佳模型。</translation>
     </message>
     <message>
         <source>The run whose model Classify and Export use</source>
