@@ -53,3 +53,16 @@ def bundled_network():
     from tlgui.core.backbones.catalogue import create_backbone
 
     return create_backbone("efficientnet_lite0")
+
+
+@pytest.fixture(scope="session")
+def trained_model(tmp_path_factory):
+    """(folder, model file): ``tlgui train`` of two learnable classes, head only, made once for the
+    command-line tests."""
+    from tlgui.cli.main import main
+
+    root = tmp_path_factory.mktemp("cli")
+    write_learnable_tree(root / "photos", {"red": 10, "blue": 10})
+    out = root / "model.safetensors"
+    assert main(["train", str(root / "photos"), "--epochs", "4", "--freeze", "head", "--out", str(out), "--quiet"]) == 0
+    return root, out

@@ -18,15 +18,6 @@ from photos import write_learnable_tree
 from tlgui.cli.main import main
 
 
-@pytest.fixture(scope="module")
-def trained_model(tmp_path_factory):
-    root = tmp_path_factory.mktemp("cli")
-    write_learnable_tree(root / "photos", {"red": 10, "blue": 10})
-    out = root / "model.safetensors"
-    assert main(["train", str(root / "photos"), "--epochs", "4", "--freeze", "head", "--out", str(out), "--quiet"]) == 0
-    return root, out
-
-
 def test_train_writes_a_model_and_reports(trained_model, capsys):
     root, out = trained_model
     assert out.is_file() and out.stat().st_size > 1_000_000

@@ -144,13 +144,9 @@ def corrupt_exif_jpeg(path) -> None:
     path.write_bytes(jpeg[:2] + b"\xff\xe1" + struct.pack(">H", len(exif) + 2) + exif + jpeg[2:])
 
 
-@pytest.fixture(scope="module")
-def small_model(tmp_path_factory):
-    root = tmp_path_factory.mktemp("cli-checks")
-    write_learnable_tree(root / "photos", {"red": 6, "blue": 6})
-    out = root / "model.safetensors"
-    assert main(["train", str(root / "photos"), "--epochs", "2", "--freeze", "head", "--out", str(out), "--quiet"]) == 0
-    return out
+@pytest.fixture
+def small_model(trained_model):
+    return trained_model[1]
 
 
 def _predict(model, photos, *options) -> subprocess.CompletedProcess:
