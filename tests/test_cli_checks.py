@@ -177,3 +177,21 @@ def test_damaged_exif_says_nothing_during_predict(small_model, tmp_path):
     assert b"exif.jpg" in done.stdout and b"skipped" not in done.stdout
     # Pillow's "UserWarning: Corrupt EXIF data..." used to land in the progress bar's line.
     assert b"Warning" not in done.stderr and b"warnings.warn" not in done.stderr, done.stderr
+
+
+def test_cache_info_of_a_folder_that_is_not_there_makes_nothing(tmp_path, capsys):
+    """It made the folder and an empty database (with -wal and -shm files) to describe it."""
+    missing = tmp_path / "no-cache-here"
+    assert main(["cache", "info", "--cache-dir", str(missing)]) == 0
+    assert capsys.readouterr().out.strip() == f"{missing}: no feature cache yet (0 entries)"
+    assert main(["cache", "clear", "--cache-dir", str(missing)]) == 0
+    assert "nothing to clear" in capsys.readouterr().out
+    assert not missing.exists()
+
+
+@pytest.mark.parametrize("command", [["cache", "info"], ["train", "photos", "--out", "m.safetensors"]])
+def test_an_empty_cache_dir_is_a_mistaken_option_not_the_current_folder(command, tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    assert main([*command, "--cache-dir", ""]) == 2
+    assert "argument --cache-dir: no folder was named" in _one_error_line(capsys)
+    assert list(tmp_path.iterdir()) == []

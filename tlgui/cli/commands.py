@@ -21,6 +21,7 @@ from tlgui.cli.options import (
     UsageError,
     checked_output_file,
     config_from_args,
+    folder_name,
     parse_freeze,
     real_number,
     whole_number,
@@ -55,7 +56,7 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(handler=cmd_demo)
     p = sub.add_parser("cache", help="show or clear the feature cache")
     p.add_argument("action", choices=["info", "clear"])
-    p.add_argument("--cache-dir", type=Path, default=None)
+    p.add_argument("--cache-dir", type=folder_name, default=None)
     p.set_defaults(handler=cmd_cache)
 
 
@@ -90,7 +91,7 @@ def _add_train(sub) -> None:
                  help="recompute the frozen layers every epoch instead of caching them")
     settings.add("--device", "device", help=DEVICE_HELP)
     settings.add("--seed", "seed", type=whole_number, help="seed of every random choice (split, head, order)")
-    p.add_argument("--cache-dir", type=Path, default=None)
+    p.add_argument("--cache-dir", type=folder_name, default=None)
     p.add_argument("--quiet", action="store_true")
     p.set_defaults(handler=cmd_train)
 
@@ -542,6 +543,9 @@ def cmd_cache(args) -> int:
     from tlgui.core.training.feature_cache import FeatureCache, default_cache_dir
 
     root = check_folder_path(args.cache_dir or default_cache_dir(), what="feature cache folder")
+    if not root.is_dir():  # say so, without making an empty cache there to describe it
+        print(f"{shown(root)}: no feature cache" + (", nothing to clear" if args.action == "clear" else " yet (0 entries)"))
+        return 0
     cache = FeatureCache(root)
     if args.action == "clear":
         cache.clear()

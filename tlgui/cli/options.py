@@ -56,6 +56,14 @@ def checked_output_file(text: str, option: str = "--out", **kwargs) -> Path:
         raise
 
 
+def folder_name(text: str) -> Path:
+    """A folder option's value: ``type=Path`` would take an empty one for ".", the current folder
+    (``--cache-dir ''`` filled the working folder with the cache's database)."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError("no folder was named")
+    return Path(text)
+
+
 def whole_number(text: str) -> int:
     """argparse type: an integer, range left to the rule that owns it."""
     try:
