@@ -118,6 +118,21 @@ def test_a_model_whose_own_outputs_are_not_finite_is_named_as_the_fault(tiny_exp
     assert "agreement" not in str(caught.value) and "nan" not in str(caught.value)
 
 
+
+def test_a_model_whose_own_outputs_are_not_finite_is_refused_before_it_is_converted(tmp_path, monkeypatch):
+    """The conversion takes seconds (30 s for a real backbone): a model that computes NaN is refused first."""
+    from tlgui.core.models import export as export_module
+
+    broken = _tiny_classifier()
+    with torch.no_grad():
+        broken.network.head.weight.fill_(3e38)
+    converted = []
+    real = export_module._onnx_bytes
+    monkeypatch.setattr(export_module, "_onnx_bytes", lambda *a: converted.append(1) or real(*a))
+    with pytest.raises(ExportError, match="its own outputs are not finite"):
+        export_onnx(broken, tmp_path / "m.onnx")
+    assert converted == [] and list(tmp_path.iterdir()) == []
+
 def test_no_photos_at_hand_checks_on_seeded_inputs_and_says_so(tmp_path):
     result = export_onnx(_tiny_classifier(), tmp_path / "m.onnx")
     assert not result.parity.from_photos and "random" in result.parity.sentence()
@@ -154,10 +169,13 @@ def test_a_failed_export_leaves_no_file_behind(tmp_path, monkeypatch):
 
 
 class _CrashesWhenTraced(nn.Module):
-    """A network whose conversion kills the process converting it, as a crash in the exporter would."""
+    """A network whose conversion kills the process converting it, as a crash in the exporter would
+    (run, not converted, it answers: tlgui's own outputs are computed before the conversion)."""
 
     def forward(self, image):
-        os._exit(7)
+        if torch.compiler.is_exporting() or torch.onnx.is_in_onnx_export():
+            os._exit(7)
+        return torch.zeros(image.shape[0], len(CLASSES))
 
 
 def test_a_crash_while_converting_is_an_error_and_the_caller_lives_on(tmp_path):

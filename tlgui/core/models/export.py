@@ -147,11 +147,13 @@ def export_onnx(
     for path in (target, labels, readme, example):  # before the work: the files beside it too
         _check_target(path)
     report(ProgressEvent(Phase.EXPORT, 0, 3, message=_("Converting to ONNX")))
+    # tlgui's own answers first: a model that computes NaN is refused before a conversion of seconds.
+    inputs, from_photos = _parity_inputs(classifier, check_photos, cancel)
+    ours = own_outputs(classifier, inputs)
     data = _onnx_bytes(classifier, cancel)
     cancel.raise_if_cancelled()
     report(ProgressEvent(Phase.EXPORT, 1, 3, message=_("Checking the exported model")))
-    inputs, from_photos = _parity_inputs(classifier, check_photos, cancel)
-    parity = check_parity(classifier, data, inputs, from_photos=from_photos)
+    parity = check_parity(classifier, data, inputs, from_photos=from_photos, ours=ours)
     cancel.raise_if_cancelled()
     report(ProgressEvent(Phase.EXPORT, 2, 3, message=_("Writing files")))
     files = [
@@ -325,17 +327,10 @@ def _parity_inputs(
     return prep.normalize(noise.to(torch.uint8)), False
 
 
-def check_parity(
-    classifier: Classifier, onnx_bytes: bytes, inputs: torch.Tensor, *, from_photos: bool = True
-) -> ParityReport:
-    """Run the ONNX model in onnxruntime and tlgui's fp32 network on ``inputs``; compare.
-
-    Raises ExportError on any top-1 flip or a probability difference above PARITY_TOLERANCE, and
-    first when tlgui's own probabilities are not finite numbers: then the model itself is at fault
-    (finite weights that overflow), and no comparison would mean anything.
-    """
-    import onnxruntime
-
+def own_outputs(classifier: Classifier, inputs: torch.Tensor) -> np.ndarray:
+    """tlgui's fp32 probabilities for ``inputs``, what the ONNX model must give. Raises ExportError
+    when they are not finite numbers: then the model itself is at fault (finite weights that
+    overflow), and no comparison would mean anything."""
     module = _cpu_fp32_copy(classifier)
     with torch.inference_mode():
         ours = torch.cat([module(chunk) for chunk in inputs.split(16)]).numpy()
@@ -345,6 +340,23 @@ def check_parity(
             "so its predictions would be meaningless; its weights are damaged or unusable. Nothing was "
             "written."
         ))
+    return ours
+
+
+def check_parity(
+    classifier: Classifier, onnx_bytes: bytes, inputs: torch.Tensor, *, from_photos: bool = True,
+    ours: np.ndarray | None = None,
+) -> ParityReport:
+    """Run the ONNX model in onnxruntime and tlgui's fp32 network on ``inputs`` (``ours``: its
+    ``own_outputs``, when already computed); compare.
+
+    Raises ExportError on any top-1 flip or a probability difference above PARITY_TOLERANCE, and
+    first when tlgui's own probabilities are not finite numbers (``own_outputs``).
+    """
+    import onnxruntime
+
+    if ours is None:
+        ours = own_outputs(classifier, inputs)
     options = onnxruntime.SessionOptions()
     options.log_severity_level = 3
     try:
