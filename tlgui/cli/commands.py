@@ -21,6 +21,7 @@ from tlgui.cli.options import (
     UsageError,
     checked_output_file,
     config_from_args,
+    exists,
     folder_name,
     parse_freeze,
     real_number,
@@ -118,7 +119,8 @@ def data_sources(data: list[str], val_dirs: list[Path]) -> list[tuple[str, Path,
 
     sources: list[tuple[str, Path, str | None]] = []
     for spec in data:
-        label, _, raw = spec.partition("=") if "=" in spec and not _exists(Path(spec)) else ("", "", spec)
+        # A path that cannot be told to exist is not there to be used: the check below says so.
+        label, _, raw = spec.partition("=") if "=" in spec and not exists(Path(spec)) else ("", "", spec)
         path = Path(raw)
         if not path.exists():
             raise DataError(f"No such file or folder: {path}")
@@ -128,21 +130,12 @@ def data_sources(data: list[str], val_dirs: list[Path]) -> list[tuple[str, Path,
             raise DataError(f"{path} is a single file: say which class it belongs to, as LABEL={path}.")
         sources.append((label, path, None))
     for val_dir in val_dirs:
-        if _exists(val_dir) and not val_dir.is_dir():
+        if exists(val_dir) and not val_dir.is_dir():
             raise UsageError(f"argument --val: {val_dir} is a file, not a folder of validation photos.")
         if not val_dir.is_dir():
             raise DataError(f"No such folder: {val_dir}")
         sources.append(("", val_dir, "val"))
     return sources
-
-
-def _exists(path: Path) -> bool:
-    """``path.exists()``, False where Python 3.11's raises (a name too long, a folder that cannot be
-    searched): such a path is not there to be used, and the check that follows says so in a sentence."""
-    try:
-        return path.exists()
-    except OSError:
-        return False
 
 
 def project_to_train(args):

@@ -6,7 +6,7 @@ import argparse
 import os
 from pathlib import Path
 
-from tlgui.cli.options import UsageError, checked_output_file
+from tlgui.cli.options import UsageError, checked_output_file, exists
 from tlgui.core.errors import TlguiError
 from tlgui.core.files.versions import PROJECT_SUFFIX, with_suffix
 from tlgui.core.models.export_format import ExportFormat
@@ -65,16 +65,10 @@ def export_target(text: str, fmt: ExportFormat) -> Path:
     (``export._check_target``): a folder that does not exist yet is made when the file is written,
     so only an existing folder is probed here; export_model checks the nearest existing one."""
     what = "ONNX file" if fmt is ExportFormat.ONNX else "model file"
-    if text.strip() and "\0" not in text and not _may_exist(Path(text).parent):
+    # A folder that cannot be told to exist goes to the full check, which says why.
+    if text.strip() and "\0" not in text and exists(Path(text).parent) is False:
         return with_suffix(text, fmt.suffix)
     return checked_output_file(text, suffix=fmt.suffix, what=what)
-
-
-def _may_exist(path: Path) -> bool:
-    try:
-        return path.exists()
-    except OSError:  # a name too long, a folder that cannot be searched: the full check says why
-        return True
 
 
 def _same_file(out: Path, source: Path) -> bool:

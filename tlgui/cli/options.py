@@ -56,6 +56,15 @@ def checked_output_file(text: str, option: str = "--out", **kwargs) -> Path:
         raise
 
 
+def exists(path: Path) -> bool | None:
+    """``path.exists()``; None where it cannot be told: Python 3.11's raises OSError for a name too
+    long or a folder that cannot be searched."""
+    try:
+        return path.exists()
+    except OSError:
+        return None
+
+
 def folder_name(text: str) -> Path:
     """A folder option's value: ``type=Path`` would take an empty one for ".", the current folder
     (``--cache-dir ''`` filled the working folder with the cache's database)."""

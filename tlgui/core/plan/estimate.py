@@ -242,7 +242,7 @@ def measure_network(
     speed so far, whose training times are not measured yet (zeros): enough to time the head phase,
     while most of the training passes, most of the time on a CPU, are still to come.
     """
-    check = cancel.raise_if_cancelled if cancel is not None else _never_cancelled
+    check = (cancel or CancelToken()).raise_if_cancelled
     started = time.perf_counter()
     model = replace_head(copy.deepcopy(net), MEASURED_CLASSES)
     settings.prepare(model)
@@ -321,12 +321,8 @@ def _optimizer_import_seconds() -> float:
     return time.perf_counter() - started
 
 
-def _never_cancelled() -> None:
-    pass
-
-
 def _inference_pass(model: StagedNetwork, x: torch.Tensor, settings: InferenceSettings,
-                    check: Callable[[], None] = _never_cancelled) -> list[float]:
+                    check: Callable[[], None]) -> list[float]:
     """Seconds of each stage of one inference pass; ``check`` (raising ``Cancelled`` on Stop) runs
     before each stage, outside the time."""
     model.eval()
@@ -343,7 +339,7 @@ def _inference_pass(model: StagedNetwork, x: torch.Tensor, settings: InferenceSe
 
 
 def _training_pass(model: StagedNetwork, x: torch.Tensor, settings: InferenceSettings,
-                   check: Callable[[], None] = _never_cancelled) -> list[float]:
+                   check: Callable[[], None]) -> list[float]:
     """Seconds of each stage of one training pass: its forward, plus its share of the backward
     (from the gradient reaching its output to the gradient of its input, or the end). ``check``
     runs before each stage's forward and as each stage's backward begins: a whole pass can take
