@@ -136,12 +136,15 @@ def _give_back(libc: ctypes.CDLL, largest: int, smallest: int) -> int:
                 block = libc.malloc(size)
                 if not block:
                     break
-                held.append(block)
                 free_before, free_now = free_now, libc.mallinfo2().fordblks
                 if free_before - free_now < size:
-                    # Not out of free space: the heap grew for it, or (a thread with an arena of its
-                    # own) it was mapped afresh. Its pages are untouched; smaller blocks may still fit.
+                    # Not out of free space alone: the heap grew for it (taking the free space at its
+                    # top with it), or (a thread with an arena of its own) it was mapped afresh. Freed
+                    # at once, so that what it took is free again for the smaller blocks.
+                    libc.free(block)
+                    free_now = libc.mallinfo2().fordblks
                     break
+                held.append(block)
                 free_left -= size
                 # Whole pages strictly inside the block: the allocator's own words at either end stay.
                 start, end = -(-block // page) * page, (block + size) // page * page
