@@ -49,3 +49,21 @@ def train_small(root: Path, cache_dir: Path, epochs: int = 10):
     config = TrainConfig(epochs=epochs, freeze_level=0, device="cpu")
     dataset = scan([root])
     return dataset, train(dataset, config, cache=FeatureCache(cache_dir))
+
+
+def dispose(window) -> None:
+    """Close a MainWindow without the unsaved-changes question (qtbot.addWidget would close it too
+    late). Background work the window started itself (the backbone loading) is let finish first, so
+    that closing does not ask whether to stop it."""
+    import time
+
+    from PySide6.QtWidgets import QApplication
+
+    deadline = time.monotonic() + 120
+    while window._any_busy() and time.monotonic() < deadline:
+        QApplication.processEvents()
+        time.sleep(0.01)
+    window.controller.mark_clean()
+    window.close()
+    window.shutdown()
+    window.deleteLater()

@@ -10,7 +10,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from pages_support import isolate_caches, train_small, write_learnable_classes
+from pages_support import dispose, isolate_caches, train_small, write_learnable_classes
 from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox
 from qt_text import displayed
 
@@ -28,22 +28,6 @@ from tlgui.gui.main_window import MAX_RECENT, TAB_TITLES, MainWindow  # noqa: E4
 from tlgui.gui.settings import app_settings  # noqa: E402
 
 Button = QMessageBox.StandardButton
-
-
-def dispose(window: MainWindow) -> None:
-    """Close without the unsaved-changes question (qtbot.addWidget would close it too late).
-
-    Background work the window started itself (the backbone loading) is let finish first, so that
-    closing does not ask whether to stop it.
-    """
-    deadline = time.monotonic() + 120
-    while window._any_busy() and time.monotonic() < deadline:
-        QApplication.processEvents()
-        time.sleep(0.01)
-    window.controller.mark_clean()
-    window.close()
-    window.shutdown()
-    window.deleteLater()
 
 
 @pytest.fixture
@@ -414,7 +398,7 @@ def test_closing_keeps_the_window_when_saving_breaks_unexpectedly(window, photos
     def broken_save(path=None, **_options):
         raise RuntimeError("serialiser exploded")
 
-    monkeypatch.setattr(window.controller, "save_project", broken_save)
+    monkeypatch.setattr(window.controller, "begin_save", broken_save)
     shown = warnings_shown(monkeypatch)
     assert not window.close()
     assert shown == [f"The project was not saved to {tmp_path / 'pets.tlgui'}: RuntimeError: serialiser exploded."]

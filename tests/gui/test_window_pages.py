@@ -14,9 +14,8 @@ from dataclasses import replace
 
 import imagegen
 import pytest
-from pages_support import isolate_caches, train_small, write_learnable_classes
+from pages_support import dispose, isolate_caches, train_small, write_learnable_classes
 from PySide6.QtCore import Qt, QTimer
-from PySide6.QtWidgets import QApplication
 
 from tlgui.core.backbones.catalogue import weights_status
 from tlgui.gui.controller import ProjectController
@@ -24,17 +23,6 @@ from tlgui.gui.main_window import CLASSIFY, DATA, MODEL, RESULTS, TAB_TITLES, TR
 from tlgui.gui.widgets import thumbnails
 
 OTHER_BACKBONE = "mobilenet_v3_small"  # not on this computer in a test: shown, never downloaded
-
-
-def dispose(window: MainWindow) -> None:
-    deadline = time.monotonic() + 120
-    while window._any_busy() and time.monotonic() < deadline:  # a backbone the Model page loads
-        QApplication.processEvents()
-        time.sleep(0.01)
-    window.controller.mark_clean()
-    window.close()
-    window.shutdown()
-    window.deleteLater()
 
 
 @pytest.fixture

@@ -26,6 +26,7 @@ import re
 import struct
 import zipfile
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -40,6 +41,7 @@ from tlgui.core.files.stamps import FileStamp, file_stamp
 from tlgui.core.files.versions import PROJECT_FORMAT_NAME, PROJECT_FORMAT_VERSION, check_format_version
 from tlgui.core.i18n import N_, _
 from tlgui.core.models.classifier import Classifier
+from tlgui.core.progress import CancelToken
 from tlgui.core.training.config import TrainConfig
 from tlgui.core.training.runs import (
     MAX_KEPT_MODEL_BYTES,
@@ -145,7 +147,7 @@ class ProjectChangedError(TlguiError):
 
 def save_project(project: Project, path: Path | str, *, opened_as: FileStamp | None = None) -> FileStamp:
     """Write ``project`` to ``path`` atomically: a failed save leaves any old file intact. Returns
-    the new file's stamp.
+    the new file's stamp. ``prepare_save(...).write()``, in one go.
 
     ``opened_as``: the stamp of ``path`` when this project was opened or last saved there. When the
     file has changed since (another window or another program saved it), nothing is written and
@@ -153,49 +155,98 @@ def save_project(project: Project, path: Path | str, *, opened_as: FileStamp | N
     Raises ``TlguiError`` when the project is too large to open again, ``SaveError`` when ``path``
     is not a place for a file, ``OSError`` when writing fails.
     """
-    def unchanged_since_opened() -> None:
-        if opened_as is not None and file_stamp(path) not in (opened_as, None):
+    return prepare_save(project, path, opened_as=opened_as).write()
+
+
+@dataclass(frozen=True)
+class PreparedSave:
+    """A project's save, taken as it stood: its documents as bytes and its runs' models (which no
+    one changes once made). Writing it reads nothing else of the project, so it may run on another
+    thread while the project goes on changing (a window stays responsive while its models are
+    written). ``write`` raises what ``save_project`` raises, and ``Cancelled`` when stopped: then,
+    as on any failure, the file at ``path`` is left as it was."""
+
+    path: Path
+    opened_as: FileStamp | None
+    document: bytes
+    run_documents: tuple[tuple[int, bytes], ...]
+    models: tuple[tuple[int, Classifier], ...]
+
+    @property
+    def steps(self) -> int:
+        """What ``write`` reports progress in: the documents, then each model."""
+        return 1 + len(self.models)
+
+    def _unchanged_since_opened(self) -> None:
+        if self.opened_as is not None and file_stamp(self.path) not in (self.opened_as, None):
             raise ProjectChangedError(_(
                 "{path} was changed by another window or program since it was opened here; saving would "
                 "replace those changes."
-            ).format(path=path))
+            ).format(path=self.path))
 
-    unchanged_since_opened()  # before the work of writing; again, under a lock, before replacing
-    replace_check = ReplaceCheck(unchanged_since_opened)
-    document = _document_bytes(_project_document(project, _folder_of(path)))
-    if len(document) > MAX_DOCUMENT_BYTES:
+    def write(self, cancel: CancelToken | None = None,
+              progress: Callable[[int, int], None] | None = None) -> FileStamp:
+        """Write the file; ``progress(done, steps)`` after each step, ``cancel`` checked before each."""
+        check_cancel = (cancel or CancelToken()).raise_if_cancelled
+        self._unchanged_since_opened()  # before the work of writing; again, under a lock, before replacing
+        replace_check = ReplaceCheck(self._unchanged_since_opened)
+        # The models are serialised one at a time while writing (several at once could be gigabytes);
+        # a failure on the way leaves the old file as it was, like any failed save.
+        with atomic_writer(self.path, replace_check=replace_check) as handle, \
+                zipfile.ZipFile(handle, "w") as archive:
+            check_cancel()
+            archive.writestr(PROJECT_JSON, self.document, compress_type=zipfile.ZIP_DEFLATED)
+            for run_id, run_document in self.run_documents:
+                archive.writestr(run_document_member(run_id), run_document, compress_type=zipfile.ZIP_DEFLATED)
+            if progress is not None:
+                progress(1, self.steps)
+            models_total = 0
+            for done, (run_id, classifier) in enumerate(self.models, start=2):
+                check_cancel()
+                from tlgui.core.models.modelfile import (
+                    classifier_to_bytes,  # torch: only when there is a model
+                )
+
+                model = classifier_to_bytes(classifier)
+                models_total += len(model)
+                if len(model) > MAX_MODEL_BYTES or models_total > MAX_TOTAL_MODEL_BYTES:
+                    raise TlguiError(
+                        _(
+                            "The project is too large to save: its models take more than "
+                            "{total_model_bytes:,} bytes. Delete runs on the Results page, or unmark "
+                            "“keep”, then save again."
+                        ).format(total_model_bytes=MAX_TOTAL_MODEL_BYTES)
+                    )
+                # Stored, not deflated: float weights barely compress and stored members read faster.
+                archive.writestr(run_model_member(run_id), model, compress_type=zipfile.ZIP_STORED)
+                del model  # the next model is serialised without this one still held
+                if progress is not None:
+                    progress(done, self.steps)
+            check_cancel()  # the last moment a Stop leaves the old file: next, it is replaced
+        return FileStamp.of(replace_check.written)  # set by every save that reached its replacement
+
+
+def prepare_save(project: Project, path: Path | str, *, opened_as: FileStamp | None = None) -> PreparedSave:
+    """Take ``project`` as it stands now for a save to ``path`` (see ``save_project``): the class
+    lists, settings and run records become bytes here, and the checks that need no disk are made
+    (a project too large to open again, a file changed since ``opened_as``). Fast: the models are
+    serialised by ``PreparedSave.write``."""
+    prepared = PreparedSave(
+        path=Path(path),
+        opened_as=opened_as,
+        document=_document_bytes(_project_document(project, _folder_of(path))),
+        run_documents=tuple((run.id, _run_document_bytes(run)) for run in project.runs),
+        models=tuple((run.id, run.classifier) for run in project.runs if run.classifier is not None),
+    )
+    if len(prepared.document) > MAX_DOCUMENT_BYTES:
         raise TlguiError(
             _(
                 "The project is too large to save ({count:,} bytes of class lists and settings; at "
                 "most {document_bytes:,}): split its photos over several projects."
-            ).format(count=len(document), document_bytes=MAX_DOCUMENT_BYTES)
+            ).format(count=len(prepared.document), document_bytes=MAX_DOCUMENT_BYTES)
         )
-    run_documents = [(run, _run_document_bytes(run)) for run in project.runs]
-    # The models are serialised one at a time while writing (several at once could be gigabytes);
-    # a failure on the way leaves the old file as it was, like any failed save.
-    with atomic_writer(path, replace_check=replace_check) as handle, zipfile.ZipFile(handle, "w") as archive:
-        archive.writestr(PROJECT_JSON, document, compress_type=zipfile.ZIP_DEFLATED)
-        for run, run_document in run_documents:
-            archive.writestr(run_document_member(run.id), run_document, compress_type=zipfile.ZIP_DEFLATED)
-        models_total = 0
-        for run in project.runs:
-            if run.classifier is None:
-                continue
-            from tlgui.core.models.modelfile import classifier_to_bytes  # torch: only when there is a model
-
-            model = classifier_to_bytes(run.classifier)
-            models_total += len(model)
-            if len(model) > MAX_MODEL_BYTES or models_total > MAX_TOTAL_MODEL_BYTES:
-                raise TlguiError(
-                    _(
-                        "The project is too large to save: its models take more than "
-                        "{total_model_bytes:,} bytes. Delete runs on the Results page, or unmark "
-                        "“keep”, then save again."
-                    ).format(total_model_bytes=MAX_TOTAL_MODEL_BYTES)
-                )
-            # Stored, not deflated: float weights barely compress and stored members read faster.
-            archive.writestr(run_model_member(run.id), model, compress_type=zipfile.ZIP_STORED)
-    return FileStamp.of(replace_check.written)  # set by every save that reached its replacement
+    prepared._unchanged_since_opened()  # said at once, before a window starts writing
+    return prepared
 
 
 def _folder_of(path: Path | str) -> Path:

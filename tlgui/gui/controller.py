@@ -49,7 +49,7 @@ if TYPE_CHECKING:
     from tlgui.core.backbones.staged import StagedNetwork
     from tlgui.core.files.stamps import FileStamp
     from tlgui.core.models.classifier import Classifier
-    from tlgui.core.project import Project
+    from tlgui.core.project import PreparedSave, Project
     from tlgui.core.training.results import BestSoFar
     from tlgui.core.training.runs import Run, RunAdded, RunHistory, RunInProgress
     from tlgui.core.training.summary import EpochStats
@@ -67,10 +67,10 @@ def _load_project_file(path: Path) -> Project:
     return load_project(path)
 
 
-def _save_project_file(target: Path, opened_as: FileStamp | None, **parts) -> FileStamp | None:
-    from tlgui.core.project import Project, save_project
+def _prepare_project_save(target: Path, opened_as: FileStamp | None, **parts) -> PreparedSave:
+    from tlgui.core.project import Project, prepare_save
 
-    return save_project(Project(**parts), target, opened_as=opened_as)
+    return prepare_save(Project(**parts), target, opened_as=opened_as)
 
 
 def _new_run_in_progress() -> RunInProgress:
@@ -78,6 +78,18 @@ def _new_run_in_progress() -> RunInProgress:
     from tlgui.core.training.runs import RunInProgress
 
     return RunInProgress()
+
+
+class ProjectSave:
+    """A save begun by ``ProjectController.begin_save``: what to write, and how many changes the
+    project had seen when it was taken."""
+
+    __slots__ = ("prepared", "changes", "project_number")
+
+    def __init__(self, prepared: PreparedSave, changes: int, project_number: int):
+        self.prepared = prepared
+        self.changes = changes
+        self.project_number = project_number
 
 
 class ProjectController(QObject):
@@ -126,9 +138,16 @@ class ProjectController(QObject):
         self.dirty: bool = False
         self._changed_outside_undo = False
         self._undo_clean = True
+        # Counts every change to what a save writes: a save written in the background marks the
+        # project clean only if nothing changed while it was being written.
+        self._changes = 0
+        # Counts the projects this controller has held (new or opened): a save finishing after its
+        # project was replaced changes nothing of the one open now.
+        self._project_number = 0
         self.undo_stack = QUndoStack(self)
         self.undo_stack.setUndoLimit(UNDO_LIMIT)
         self.undo_stack.cleanChanged.connect(self._on_undo_clean_changed)
+        self.undo_stack.indexChanged.connect(self._count_change)
 
     def __del__(self, _is_valid=shiboken6.isValid, _current=threading.current_thread,
                 _main=threading.main_thread) -> None:
@@ -193,7 +212,11 @@ class ProjectController(QObject):
     def mark_dirty(self) -> None:
         """Record that the project has unsaved changes."""
         self._changed_outside_undo = True
+        self._count_change()
         self._update_dirty()
+
+    def _count_change(self, *_index) -> None:
+        self._changes += 1
 
     def mark_clean(self) -> None:
         """Record that nothing needs saving (e.g. the user chose to discard the changes)."""
@@ -224,6 +247,7 @@ class ProjectController(QObject):
         if not undoable:
             self._changed_outside_undo = True  # first: clearing the stack makes it "clean"
             self.undo_stack.clear()
+        self._count_change()
         self.datasetChanged.emit()
         self._update_dirty()
 
@@ -410,8 +434,16 @@ class ProjectController(QObject):
 
         Raises ``ValueError`` when there is no path yet, ``ProjectChangedError`` when the project's own
         file was changed elsewhere since it was opened or saved here (unless ``replace_changed``),
-        ``TlguiError`` / ``OSError`` when writing fails.
+        ``TlguiError`` / ``OSError`` when writing fails. (The window writes in the background:
+        ``begin_save``, its ``write`` on another thread, then ``finish_save``.)
         """
+        save = self.begin_save(path, replace_changed=replace_changed)
+        return self.finish_save(save, save.prepared.write())
+
+    def begin_save(self, path: Path | str | None = None, *, replace_changed: bool = False) -> ProjectSave:
+        """The project as it stands, ready to be written to ``path`` (or where it was last saved) by
+        ``save.prepared.write()`` on any thread; then ``finish_save``. Raises as ``save_project``
+        does for what can be told before writing."""
         target = Path(path) if path is not None else self.path
         if target is None:
             raise ValueError("The project has no file yet; give a path.")
@@ -421,13 +453,28 @@ class ProjectController(QObject):
         opened_as = self._file_stamp if own_file and not replace_changed else None
         # A run still training is saved as far as it has come; it replaces that record when it ends.
         runs = self.runs.with_run_so_far(self._run_in_progress) if self._run_in_progress is not None else self.runs
-        self._file_stamp = _save_project_file(target, opened_as, dataset=self.dataset, backbone_id=self.backbone_id,
-                                              config=self.config, runs=runs)
+        prepared = _prepare_project_save(target, opened_as, dataset=self.dataset, backbone_id=self.backbone_id,
+                                         config=self.config, runs=runs)
+        return ProjectSave(prepared, self._changes, self._project_number)
+
+    def finish_save(self, save: ProjectSave, written: FileStamp) -> Path:
+        """``save`` was written, its file's stamp ``written``: that file is the project's now. The
+        project is marked saved unless it changed while the file was written (a run's new best
+        epoch, photos a scan added): those changes are still to be saved."""
+        target = save.prepared.path
+        if save.project_number != self._project_number:
+            self.statusMessage.emit(self.tr("Saved {path}.").format(path=target))
+            return target
+        self._file_stamp = written
         if target != self.path:
             self.path = target
             self.pathChanged.emit(target)
-        self.mark_clean()
-        self.statusMessage.emit(self.tr("Saved {path}.").format(path=target))
+        if self._changes == save.changes:
+            self.mark_clean()
+            self.statusMessage.emit(self.tr("Saved {path}.").format(path=target))
+        else:
+            self.statusMessage.emit(self.tr("Saved {path}; what changed while it was written is not saved yet.")
+                                    .format(path=target))
         return target
 
     def _install(self, *, dataset: DataSet, backbone_id: str, config: TrainConfig,
@@ -441,6 +488,8 @@ class ProjectController(QObject):
         self._run_in_progress = None
         self.last_result = None
         self.path = path
+        self._project_number += 1
+        self._count_change()
         self.projectReplaced.emit()
         self.undo_stack.clear()  # its edits were made to the bins just replaced
         self.datasetChanged.emit()

@@ -27,6 +27,7 @@ from tlgui.gui.controller import ProjectController
 from tlgui.gui.failed_saves import failed_save_message
 from tlgui.gui.language import LanguageMenu
 from tlgui.gui.pages.data.data_page import DataPage
+from tlgui.gui.project_writer import ProjectWriter
 from tlgui.gui.settings import app_settings
 from tlgui.gui.tasks import TaskSlot
 from tlgui.gui.widgets.plain_text import literal_html
@@ -65,6 +66,10 @@ class MainWindow(QMainWindow):
         self.controller = controller or ProjectController(self)
         self._exporter: ModelExporter | None = None
         self.project_reader = TaskSlot(self)  # File > Open's and the start-up's reads (read_project)
+        self.project_writer = ProjectWriter(self)  # File > Save's writes (_save_to)
+        # Closing was asked for while a save was being written: the window closes once it is.
+        self._close_when_saved = False
+        self._closing = False
         self.resize(1280, 800)
         self.setMinimumSize(900, 600)
 
@@ -422,21 +427,38 @@ class MainWindow(QMainWindow):
         return self._save_to(Path(path)) if path else False
 
     def _save_to(self, path: Path, *, replace_changed: bool = False) -> bool:
-        """Save; on any failure show a dialog naming the file and the problem, and return False.
+        """Save, the file written in the background while the window waits responsive; on any
+        failure show a dialog naming the file and the problem, and return False.
 
         When the project's file was changed elsewhere since it was opened or saved here (another
         window, another program), ask first: replace it, save under another name, or cancel.
         """
+        from tlgui.core.errors import Cancelled
         from tlgui.core.project import ProjectChangedError
 
+        if self.project_writer.busy:  # (its menus are disabled meanwhile; a shortcut may still come)
+            self.controller.show_status(self.tr("The project is still being saved."))
+            return False
+        target = with_suffix(path, PROJECT_SUFFIX)
         try:
-            saved = self.controller.save_project(path, replace_changed=replace_changed)
+            save = self.controller.begin_save(path, replace_changed=replace_changed)
+            self.controller.show_status(self.tr("Saving {path}…").format(path=target))
+            written = self.project_writer.write(save.prepared)
         except ProjectChangedError as exc:
             return self._save_over_changed_file(path, str(exc))
-        except Exception as exc:  # noqa: BLE001 - whatever it was, the project is not saved: say so
-            self.show_error(failed_save_message("project", with_suffix(path, PROJECT_SUFFIX), exc))
+        except Cancelled:
+            self._close_when_saved = False
+            self.controller.show_status(self.tr("Save stopped: {path} was left as it was.").format(path=target))
             return False
+        except Exception as exc:  # noqa: BLE001 - whatever it was, the project is not saved: say so
+            self._close_when_saved = False
+            self.show_error(failed_save_message("project", target, exc))
+            return False
+        saved = self.controller.finish_save(save, written)
         self._remember_recent(saved)
+        close_now, self._close_when_saved = self._close_when_saved, False
+        if close_now and not self._closing:  # (a close under way goes on by itself)
+            QTimer.singleShot(0, self.close)
         return True
 
     def _save_over_changed_file(self, path: Path, message: str) -> bool:
@@ -496,6 +518,16 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event: QCloseEvent) -> None:
         # Accepted only at the very end: a failure on the way (even an exception) keeps the window.
         event.ignore()
+        if self.project_writer.busy:  # it closes once the file is written (unless that fails)
+            self._close_when_saved = True
+            return
+        self._closing = True
+        try:
+            self._close(event)
+        finally:
+            self._closing = False
+
+    def _close(self, event: QCloseEvent) -> None:
         if self._any_busy():
             if QMessageBox.question(
                 self, self.tr("Work in progress"), self.tr("A task is still running. Stop it and quit?"),
@@ -524,6 +556,7 @@ class MainWindow(QMainWindow):
         """Stop every page's background work (thumbnails, scans, training), each for a bounded time;
         a model file being exported is let finish first."""
         self.project_reader.shutdown(0)  # a read cannot be interrupted: it ends in the background
+        self.project_writer.shutdown()  # a save stopped leaves the old file as it was
         if self._exporter is not None:
             self._exporter.shutdown()
         for page in self.built_pages():
