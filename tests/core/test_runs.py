@@ -211,7 +211,8 @@ def test_use_rename_and_delete(finished):
     assert runs.delete(3).id == 3
     assert runs.in_use is None and [r.id for r in runs] == [1, 2]
     added = runs.add_result(finished)  # nothing in use: the new run is, and it says why
-    assert added.run.id == 3 and added.in_use and added.note == "Run 3 is in use: no other run was."
+    # Not 3 again: "Run 3" may have been exported and shared, and that name is its alone.
+    assert added.run.id == 4 and added.in_use and added.note == "Run 4 is in use: no other run was."
 
 
 # ---- bounds ---------------------------------------------------------------------------------------------------
@@ -307,6 +308,7 @@ def test_runs_round_trip_through_the_project_file(photos, finished, stopped, tmp
     assert opened.runs.in_use_id == 1 and opened.classifier is not None
     for before, after in zip(runs, opened.runs, strict=True):
         assert json.dumps(after.to_dict()) == json.dumps(before.to_dict())
+
         assert after.has_model == before.has_model and after.created == before.created
     stopped_run = opened.runs.get(2)
     assert stopped_run.status is RunStatus.STOPPED and stopped_run.keep_model and stopped_run.epochs_run == 2
@@ -342,6 +344,35 @@ class SavesMidRun(TrainingCallback):
 
     def on_head_result(self, result):
         self.progress.set_head_result(result)
+
+
+def test_a_deleted_runs_id_is_not_given_again_after_the_project_is_reopened(photos, finished, tmp_path):
+    runs = RunHistory()
+    for _ in range(3):
+        runs.add_result(finished)
+    runs.delete(3)
+    runs.delete(2)
+    path = tmp_path / "deleted.tlgui"
+    save_project(Project(photos, BACKBONE, TrainConfig(), runs), path)
+    opened = load_project(path).runs
+    assert [r.id for r in opened] == [1] and opened.last_id == 3
+    assert opened.add_result(finished).run.name == "Run 4"
+    # A file written before the field existed gives max + 1, as it always did.
+    members = _members(path)
+    document = json.loads(members[PROJECT_JSON])
+    del document["last_run_id"]
+    members[PROJECT_JSON] = json.dumps(document).encode()
+    older = tmp_path / "older.tlgui"
+    with zipfile.ZipFile(older, "w") as archive:
+        for name, data in members.items():
+            archive.writestr(name, data)
+    assert load_project(older).runs.next_id() == 2
+
+
+def _members(path) -> dict[str, bytes]:
+    with zipfile.ZipFile(path) as archive:
+        return {name: archive.read(name) for name in archive.namelist()}
+
 
 
 def test_a_run_saved_while_it_fine_tunes_reopens_interrupted_with_its_heads_model(photos, cache, bundled_network,
@@ -535,6 +566,9 @@ FORGED = {
         PROJECT_JSON: _edited(m, run_in_use=2)[PROJECT_JSON]}, "not one of its runs with a model"),
     "runs listed twice": (lambda m: _edited(m, runs=[1, 2, 2]), "list of runs is invalid"),
     "runs as text": (lambda m: _edited(m, runs="1,2"), "list of runs is invalid"),
+    "last run id as text": (lambda m: _edited(m, last_run_id="9"), "last run id is not a number from 0 to 999,999"),
+    "last run id negative": (lambda m: _edited(m, last_run_id=-1), "last run id is not a number"),
+    "last run id too large": (lambda m: _edited(m, last_run_id=10**6), "last run id is not a number"),
     "format 1 model in format 2": (lambda m: {**m, MODEL_MEMBER: m[run_model_member(1)]}, "format 2 never does"),
     "runs in a format 1 file": (lambda m: _edited(m, format_version=1, trained=False), "format 1 never did"),
     "another run's model": (lambda m: _run_edited(m, 2, backbone_id="resnet18"), "not the model its run describes"),

@@ -297,6 +297,8 @@ def _project_document(project: Project, folder: Path) -> dict:
         "config": project.config.to_dict(),
         "runs": [run.id for run in project.runs],
         "run_in_use": project.runs.in_use_id,
+        # Deleted runs' ids are not given again (a file written before this field existed: max + 1).
+        "last_run_id": project.runs.last_id,
     }
 
 
@@ -421,6 +423,7 @@ def _runs(archive: zipfile.ZipFile, members: dict[str, zipfile.ZipInfo], documen
     """Format 2: the runs project.json lists, each from its members, and the one in use."""
     ids = document.get("runs", [])
     in_use = document.get("run_in_use")
+    last_id = document.get("last_run_id", 0)
     if not (isinstance(ids, list) and len(ids) <= MAX_RUNS
             and all(type(i) is int and 1 <= i <= MAX_RUN_ID for i in ids) and len(set(ids)) == len(ids)):
         raise ModelFileError(_(
@@ -430,6 +433,10 @@ def _runs(archive: zipfile.ZipFile, members: dict[str, zipfile.ZipInfo], documen
         raise ModelFileError(_(
             "{where} is damaged: the run it says is in use is not one of its runs."
         ).format(where=where))
+    if type(last_id) is not int or not 0 <= last_id <= MAX_RUN_ID:
+        raise ModelFileError(_(
+            "{where} is damaged: its last run id is not a number from 0 to {max_id:,}."
+        ).format(where=where, max_id=MAX_RUN_ID))
     if MODEL_MEMBER in members:
         raise ModelFileError(_(
             "{where} is damaged or forged: it holds {model_member}, which format 2 never does."
@@ -458,7 +465,7 @@ def _runs(archive: zipfile.ZipFile, members: dict[str, zipfile.ZipInfo], documen
             run.classifier = _run_model(archive, members[model_member], run, where)
         runs.append(run)
     try:
-        return RunHistory(runs, in_use_id=in_use)
+        return RunHistory(runs, in_use_id=in_use, last_id=last_id)
     except ValueError as exc:
         raise ModelFileError(_("{where} is damaged: {exc}.").format(where=where, exc=exc)) from None
 

@@ -24,6 +24,9 @@ head's, with that model's evaluation; nothing of it exists before its new head i
   ``MAX_MARKED_RUNS``), then the newest others. A run whose model is let go keeps everything else;
   at most ``MAX_KEPT_PREDICTIONS`` per-photo predictions per run, mistakes first (the confusion
   matrix and the scores always count every photo).
+* **Ids** (and the names "Run N" made from them) are never given twice in a project: a new run's
+  is one past the highest ever given (``last_id``, saved with the project), deleted runs' included,
+  so a model exported as "Run 3" and shared keeps naming that run alone.
 
 ``Run.to_dict`` / ``Run.from_dict`` are the run's JSON in a project file (the model travels beside
 it); ``from_dict`` checks every value, raising ``ValueError`` with the reason, since the file may
@@ -372,11 +375,16 @@ class RunAdded:
 class RunHistory:
     """A project's runs, oldest first, and the one in use. See the module docstring for the rules."""
 
-    def __init__(self, runs: list[Run] | None = None, in_use_id: int | None = None):
-        """Raises ``ValueError`` when the runs break a rule (ids, bounds, the run in use)."""
+    def __init__(self, runs: list[Run] | None = None, in_use_id: int | None = None, last_id: int = 0):
+        """Raises ``ValueError`` when the runs break a rule (ids, bounds, the run in use).
+
+        ``last_id``: the highest id this project ever gave a run (deleted runs' too), so that a new
+        run never takes a deleted one's id and name: "Run 3", exported and shared, stays that run.
+        """
         self._runs: list[Run] = list(runs or [])
         self._in_use_id = in_use_id
         self._check()
+        self._last_id = max(min(last_id, MAX_RUN_ID), max((r.id for r in self._runs), default=0))
 
     def _check(self) -> None:
         ids = [r.id for r in self._runs]
@@ -423,7 +431,7 @@ class RunHistory:
         (``RunInProgress.run``), under the same rules (which run is in use, the bounds): what a
         project saved while it trains holds. A copy: these runs stay as they are; without a model
         yet, the run in progress adds nothing."""
-        runs = RunHistory([replace(r) for r in self._runs], self._in_use_id)
+        runs = RunHistory([replace(r) for r in self._runs], self._in_use_id, self._last_id)
         run = progress.run(runs.next_id())
         if run is not None:
             runs.add(run)
@@ -439,9 +447,14 @@ class RunHistory:
             "This project has no run {run_id} (its runs: {known})."
         ).format(run_id=run_id, known=known))
 
+    @property
+    def last_id(self) -> int:
+        """The highest id a run of this project was ever given, deleted runs' included (0: none)."""
+        return self._last_id
+
     def next_id(self) -> int:
-        """One more than the highest id ever likely seen; the lowest free id past MAX_RUN_ID."""
-        candidate = max((r.id for r in self._runs), default=0) + 1
+        """One more than the highest id ever given; past MAX_RUN_ID, the lowest free id."""
+        candidate = self._last_id + 1
         if candidate <= MAX_RUN_ID:
             return candidate
         used = {r.id for r in self._runs}
@@ -458,6 +471,7 @@ class RunHistory:
             raise ValueError(f"run {run.id} is already in the project")
         current = self.in_use
         self._runs.append(run)
+        self._last_id = max(self._last_id, run.id)
         in_use, note = _in_use_verdict(run, current)
         if current is None and len(self._runs) > 1:
             note = _("{run} is in use: no other run was.").format(run=_quoted(run, start=True))
