@@ -20,6 +20,7 @@ installed tlgui does (``PYTHONPYCACHEPREFIX`` in the run's folder, filled by one
 from __future__ import annotations
 
 import os
+import statistics
 import subprocess
 import sys
 import time
@@ -72,6 +73,30 @@ window.statusBar().showMessage("Ready.")
 """)
 assert _TEXT_WINDOW != _BARE_WINDOW
 _IMPORT_TORCH = "import torch, torchvision"
+# The window's warm-up, reduced to what matters to its thread: torch imported on another thread
+# (as tlgui.gui.app.warm_up does, with or without loading its libraries off the interpreter lock
+# first), while this thread wakes every 2 ms as an idle event loop would; its longest pause is
+# how long a click or a repaint would wait.
+_TORCH_PAUSE = """
+import sys, threading, time
+off_the_lock = sys.argv[1] == "off-the-lock"
+done = threading.Event()
+
+def load():
+    if off_the_lock:
+        from tlgui.core.runtime.native_libraries import load_torch_libraries
+        load_torch_libraries()
+    import torch, torchvision, torch._dynamo  # what the warm-up imports first
+    done.set()
+
+threading.Thread(target=load).start()
+longest, last = 0.0, time.perf_counter()
+while not done.is_set():
+    time.sleep(0.002)
+    now = time.perf_counter()
+    longest, last = max(longest, now - last), now
+print(f"pause {longest:.6f}")
+"""
 
 
 #: What a side's round measures: the whole process, or launch → a line it prints ("NAME <time.time()>").
@@ -172,7 +197,30 @@ def run(ctx: Context) -> list[Row]:
         rows = [Row("window start-up: skipped", None, note=str(exc))]
     else:
         rows = _window_rows(ctx, env)
-    return rows + _predict_rows(ctx, env)
+    return rows + [_torch_pause_row(ctx, env)] + _predict_rows(ctx, env)
+
+
+def _torch_pause_row(ctx: Context, env: dict[str, str]) -> Row:
+    """The longest the window's thread waits while torch loads in the background: with torch's
+    libraries loaded off the interpreter lock first (what tlgui does), over a plain import."""
+    pauses: dict[str, list[float]] = {"off-the-lock": [], "plain": []}
+    for _ in range(1 if ctx.quick else 5):
+        for side, found in pauses.items():
+            proc = subprocess.run([sys.executable, "-c", _TORCH_PAUSE, side], cwd=REPO, env=env,
+                                  capture_output=True, text=True, timeout=300)
+            if proc.returncode != 0:
+                raise RuntimeError(f"the torch-pause script failed ({proc.returncode}): {proc.stderr[-2000:]}")
+            found.append(float(proc.stdout.split()[-1]))
+    median = {side: statistics.median(found) for side, found in pauses.items()}
+    rounds = "; ".join(f"{side}: " + ", ".join(f"{t * 1000:.0f}" for t in found) for side, found in pauses.items())
+    return Row("window thread's longest pause while torch loads in the background (informative)",
+               median["off-the-lock"] * 1000, "ms", median["plain"] * 1000, "ms",
+               median["off-the-lock"] / median["plain"],
+               note="torch, torchvision and torch._dynamo imported on a thread while the main thread wakes "
+                    "every 2 ms; value: torch's native libraries loaded first with the interpreter lock "
+                    "released (tlgui.core.runtime.native_libraries, as the window's warm-up does), "
+                    f"reference: a plain import; median of {len(pauses['plain'])} interleaved rounds ({rounds} ms)",
+               extra={"pause_s": pauses})
 
 
 def _window_rows(ctx: Context, env: dict[str, str]) -> list[Row]:

@@ -152,6 +152,9 @@ def warm_up(window: MainWindow) -> TaskSlot:
     slot = TaskSlot(window)
 
     def job(_token, _report) -> tuple[list[str], Any]:
+        from tlgui.core.runtime.native_libraries import load_torch_libraries
+
+        load_torch_libraries()  # without holding the window's thread up for half a second
         # torch.optim's first optimizer imports torch._dynamo (1.6 s on a 2-core CPU): now, not at Start.
         import torch._dynamo  # noqa: F401
 

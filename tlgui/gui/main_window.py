@@ -370,6 +370,9 @@ class MainWindow(QMainWindow):
         opens the demo), else the project open before stays. False while another read is under way."""
         def job(_token, _report) -> tuple[Project | None, Exception | None]:
             from tlgui.core.project import load_project
+            from tlgui.core.runtime.native_libraries import load_torch_libraries
+
+            load_torch_libraries()  # its models will import torch: without holding the window up
 
             try:
                 return load_project(path), None
