@@ -123,3 +123,21 @@ def test_run_given_for_a_model_file_is_a_mistaken_option_found_before_loading(tm
     model.write_bytes(b"stands in for a model: never read")
     assert main(["export", str(model), "--run", "1", "--out", str(tmp_path / "x")]) == 2
     assert "--run names a run of a project; a model file has no runs." in _one_line(capsys)
+
+
+@pytest.mark.parametrize(("check", "fmt", "status", "message"), [
+    # A typo in --check used to be checked on 16 random inputs, "no photos at hand", exit 0.
+    ("missing-folder", "onnx", 1, "No such file or folder: missing-folder (--check)"),
+    ("empty", "onnx", 1, "No photos in empty (--check)"),
+    # A tlgui model file is not converted, so --check had been silently ignored.
+    (str(demo_dir() / "val" / "ants"), "safetensors", 2, "--check verifies an ONNX export"),
+])
+def test_a_check_that_cannot_be_made_is_refused_before_any_work(imagenet_model_file, tmp_path, monkeypatch, capsys,
+                                                                 check, fmt, status, message):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "empty").mkdir()
+    (tmp_path / "empty" / "notes.txt").write_text("no photo here")
+    out = tmp_path / f"m.{'onnx' if fmt == 'onnx' else 'safetensors'}"
+    assert main(["export", str(imagenet_model_file), "--format", fmt, "--out", str(out), "--check", check]) == status
+    assert message in _one_line(capsys)
+    assert not out.exists()

@@ -13,9 +13,15 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
+from torch import nn
 
 from tlgui.core.backbones.catalogue import get_spec
-from tlgui.core.backbones.preprocess import center_crop, pil_to_uint8_tensor, resize_shorter_side
+from tlgui.core.backbones.preprocess import (
+    Preprocessing,
+    center_crop,
+    pil_to_uint8_tensor,
+    resize_shorter_side,
+)
 from tlgui.core.data.demo import demo_dataset
 from tlgui.core.data.images import load_rgb
 from tlgui.core.predict.predictor import Predictor
@@ -96,3 +102,27 @@ def test_float16_feature_storage_changes_head_outputs_negligibly(demo_classifier
         exact = head(features).softmax(1)
         stored = head(features.half().float()).softmax(1)
     assert (exact - stored).abs().max() < 1e-3
+
+
+def test_a_large_batch_goes_through_the_network_in_slices_with_the_same_answers():
+    """Memory stays bounded whatever batch size the user chose: at most most_photos_per_forward
+    photos are in the network at once."""
+    settings = InferenceSettings(channels_last=False, autocast_dtype=None)
+    most = settings.most_photos_per_forward
+    net = nn.Sequential(nn.Conv2d(3, 4, 3), nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(4, 2)).eval()
+    seen: list[int] = []
+
+    def forward(x):
+        seen.append(len(x))
+        return net(x)
+
+    prep = Preprocessing(input_size=8, resize_size=8)
+    batch = torch.randint(0, 256, (2 * most + 3, 3, 8, 8), dtype=torch.uint8, generator=torch.Generator().manual_seed(0))
+    sliced = settings.forward_uint8(forward, batch, prep)
+    assert seen == [most, most, 3]
+    with torch.inference_mode():
+        whole = net(settings.network_input(batch, prep))
+    torch.testing.assert_close(sliced, whole)
+    seen.clear()
+    settings.forward_uint8(forward, batch[:most], prep)
+    assert seen == [most]  # a batch of the usual size goes through whole

@@ -90,6 +90,26 @@ def test_collect_images_keeps_named_files_once(photo_folder):
     assert len(found) == len(set(found)) == len(FORMATS) + 5
 
 
+def test_collect_images_keeps_the_order_given(photo_folder):
+    last, first = sorted(photo_folder.glob("*.png"))[:2]
+    found = collect_images([first, last, first, photo_folder])
+    assert found[:2] == [first, last]  # as named, each once
+    assert found[2:] == sorted(found[2:])  # then the folder's other photos, sorted
+
+
+def test_a_heic_photo_in_a_folder_is_predicted_as_unreadable_not_left_out(predictor, tmp_path):
+    """Training lists it as skipped, "unsupported format (HEIC)"; prediction said nothing at all."""
+    folder = tmp_path / "phone"
+    folder.mkdir()
+    _photo(1).save(folder / "a.jpg")
+    (folder / "b.heic").write_bytes(b"\x00\x00\x00\x18ftypheic")
+    (folder / "notes.txt").write_text("not a photo")
+    found = collect_images([folder])
+    assert [p.name for p in found] == ["a.jpg", "b.heic"]
+    results = {r.path.name: r.error for r in predictor.predict_paths(found)}
+    assert results["a.jpg"] is None and "unsupported format (HEIC)" in results["b.heic"]
+
+
 # ---- predicting -----------------------------------------------------------------------------------
 def test_every_format_predicts_and_bad_files_report_errors(predictor, photo_folder):
     paths = collect_images([photo_folder])

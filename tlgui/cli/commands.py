@@ -100,7 +100,9 @@ def _add_train(sub) -> None:
 def _add_predict(sub) -> None:
     p = sub.add_parser("predict", help="classify photos with a trained model file")
     p.add_argument("model", type=Path)
-    p.add_argument("images", nargs="+", type=Path, metavar="IMAGE_OR_FOLDER")
+    p.add_argument("images", nargs="+", type=Path, metavar="IMAGE_OR_FOLDER",
+                   help="photos, and folders walked for photos; answered in the order given (a folder's "
+                        "photos sorted), each photo once")
     p.add_argument("--format", choices=[f.value for f in PredictionFormat], default=PredictionFormat.TABLE.value)
     # Left out, these are not passed: the predictor's own defaults apply.
     p.add_argument("--top-k", type=whole_number, default=None, help="classes shown per photo")

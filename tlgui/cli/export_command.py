@@ -7,7 +7,7 @@ import os
 from pathlib import Path
 
 from tlgui.cli.options import UsageError, checked_output_file, exists
-from tlgui.core.errors import TlguiError
+from tlgui.core.errors import DataError, TlguiError
 from tlgui.core.files.versions import PROJECT_SUFFIX, with_suffix
 from tlgui.core.models.export_format import ExportFormat
 
@@ -43,12 +43,23 @@ def cmd_export(args) -> int:
         raise UsageError(f"argument --out: {out} is the file being exported; "
                          "write the export to another file.")
 
+    if args.check and fmt is not ExportFormat.ONNX:
+        raise UsageError("--check verifies an ONNX export against tlgui's own answers; a tlgui model file "
+                         "is the model itself, with nothing to check.")
+    for path in args.check or ():
+        if not exists(path):  # (None: it cannot be told to exist, so it cannot be read either)
+            raise DataError(f"No such file or folder: {path} (--check)")
+
     from tlgui.core.models.export import export_model
     from tlgui.core.predict.predictor import collect_images
 
+    checked_on = collect_images(args.check) if args.check else None
+    if checked_on == []:
+        raise DataError(f"No photos in {', '.join(str(p) for p in args.check)} (--check): name photos or "
+                        "folders of photos, or leave --check out to use the project's validation photos.")
     classifier, photos = _load_source(args.source, args.run)
-    if args.check:
-        photos = collect_images(args.check)
+    if checked_on is not None:
+        photos = checked_on
     result = export_model(classifier, out, fmt, check_photos=photos)
     if result is None:
         print(f"Wrote {out}")

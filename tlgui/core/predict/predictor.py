@@ -224,15 +224,18 @@ class Predictor:
 
 
 def collect_images(paths: Iterable[Path | str], skipped: list[SkippedFile] | None = None) -> list[Path]:
-    """Files and folders -> sorted unique image paths; folders are walked as the intake walks them.
-    The folders inside that cannot be listed go to ``skipped``, with the reason, when it is given.
+    """Files and folders -> image paths, in the order given (each folder's photos sorted), each
+    once; folders are walked as the intake walks them. The folders inside that cannot be listed go
+    to ``skipped``, with the reason, when it is given.
 
-    Inside folders only supported suffixes are taken and hidden files (``.DS_Store``, macOS ``._x``
-    copies) are ignored. A photo-named pipe or device is kept, never opened here, so that its
-    prediction says why it cannot be read. A file named explicitly is kept whatever its suffix, so
-    the user gets a prediction saying why it cannot be read instead of silence.
+    Inside folders, files with an image suffix are taken, read or not (a HEIC photo gets a
+    prediction saying "unsupported format (HEIC)", as training lists it, instead of vanishing), and
+    hidden files (``.DS_Store``, macOS ``._x`` copies) are ignored. A photo-named pipe or device is
+    kept, never opened here, so that its prediction says why it cannot be read. A file named
+    explicitly is kept whatever its suffix, so the user gets a prediction saying why it cannot be
+    read instead of silence.
     """
-    found: set[Path] = set()
+    found: dict[Path, None] = {}  # ordered: the user's order is the output's
     for raw in paths:
         path = Path(raw)
         if path.is_dir():
@@ -240,12 +243,12 @@ def collect_images(paths: Iterable[Path | str], skipped: list[SkippedFile] | Non
             if skipped is not None:
                 skipped.extend(walk.unreadable)
             names = walk.files + [str(entry.path) for entry in walk.not_files]
-            found.update(Path(name) for name in names if _is_predictable(name))
+            found.update(dict.fromkeys(sorted(Path(name) for name in names if _is_predictable(name))))
         else:
-            found.add(path)
-    return sorted(found)
+            found.setdefault(path)
+    return list(found)
 
 
 def _is_predictable(path: str) -> bool:
     name = os.path.basename(path)
-    return not name.startswith(".") and image_suffix_kind(name) == "supported"
+    return not name.startswith(".") and image_suffix_kind(name) in ("supported", "unsupported")
