@@ -19,6 +19,7 @@ import onnx
 import onnxruntime
 import pytest
 import torch
+from special_files import link_to_dev_zero, make_fifo, needs_dev_zero, needs_fifo
 from torch import nn
 
 from tlgui.core.backbones import get_spec
@@ -311,3 +312,110 @@ def test_the_example_script_classifies_photos_as_tlgui_does(tmp_path, bundled_ne
     assert proc.returncode == 1
     assert [line.split("\t")[0] for line in proc.stdout.splitlines()] == [str(photos[0]), str(photos[1])]
     assert proc.stderr.startswith(f"{empty}: cannot classify")
+
+
+def _run_example(export, photos: list[str], folder: Path, **env: str) -> subprocess.CompletedProcess:
+    """The example script of ``export`` on ``photos`` (names relative to ``folder``); a run that
+    hangs fails the test instead of the whole session."""
+    try:
+        return subprocess.run(
+            [sys.executable, str(export.example_path), str(export.model_path), *photos],
+            cwd=folder, capture_output=True, text=True, errors="surrogateescape", timeout=60,
+            env={**os.environ, **env},
+        )
+    except subprocess.TimeoutExpired:
+        pytest.fail(f"the example script hung on {photos}")
+
+
+def test_the_example_script_prints_any_name_on_one_line_and_goes_on(tiny_export, tmp_path):
+    # A name that was not UTF-8 stopped the whole run on a strict UTF-8 stdout (UnicodeEncodeError
+    # outside the try), and a tab or newline in a name broke the tab-separated lines.
+    photo = _demo_photos()[0].read_bytes()
+    names = [os.fsdecode(b"bad\xff\xfe.jpg"), "empty.jpg", "tab\there.jpg", "new\nline.jpg", "\x1b[31mred.jpg",
+             "plain é.jpg"]
+    try:
+        for name in names:
+            (tmp_path / name).write_bytes(b"" if name == "empty.jpg" else photo)
+    except (OSError, UnicodeEncodeError):
+        pytest.skip("this file system refuses names that are not UTF-8")
+    proc = _run_example(tiny_export, names, tmp_path, PYTHONIOENCODING="utf-8:strict")
+    assert proc.returncode == 1, proc.stderr  # for empty.jpg alone
+    rows = [line.split("\t") for line in proc.stdout.splitlines()]
+    assert [row[0] for row in rows] == ["bad\\xff\\xfe.jpg", "tab\\x09here.jpg", "new\\x0aline.jpg",
+                                        "\\x1b[31mred.jpg", "plain é.jpg"]
+    assert all(len(row) == 3 and row[1] in CLASSES for row in rows)
+    assert proc.stderr.startswith("empty.jpg: cannot classify")
+
+
+def test_the_example_script_escapes_names_as_tlgui_does(tiny_export):
+    import importlib.util
+
+    from tlgui.cli.terminal import shown
+
+    spec = importlib.util.spec_from_file_location("classify_example", tiny_export.example_path)
+    script = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(script)
+    names = ["chien à poil 🐶.jpg", "a\tb\r\nc", os.fsdecode(b"x\xe9"), "\u202egpj.exe", "line\u2028break", "\x7f\x85"]
+    assert [script.shown(name) for name in names] == [shown(name) for name in names]
+
+
+@needs_fifo
+@needs_dev_zero
+def test_the_example_script_skips_what_is_not_a_file_instead_of_hanging(tiny_export, tmp_path):
+    # A FIFO named like a photo hung the script forever in Image.open; tlgui itself refuses it.
+    (tmp_path / "photo.jpg").write_bytes(_demo_photos()[0].read_bytes())
+    make_fifo(tmp_path / "pipe.jpg")
+    link_to_dev_zero(tmp_path / "zero.jpg")
+    (tmp_path / "folder.jpg").mkdir()
+    proc = _run_example(tiny_export, ["pipe.jpg", "zero.jpg", "folder.jpg", "photo.jpg"], tmp_path)
+    assert proc.returncode == 1
+    assert [line.split("\t")[0] for line in proc.stdout.splitlines()] == ["photo.jpg"]
+    assert proc.stderr.splitlines() == [
+        "pipe.jpg: skipped: it is a pipe (FIFO), not a file",
+        "zero.jpg: skipped: it is a device, not a file",
+        "folder.jpg: skipped: it is a folder, not a file",
+    ]
+
+
+def _longest_name(folder: Path) -> int:
+    try:
+        return os.pathconf(folder, "PC_NAME_MAX")
+    except (AttributeError, OSError, ValueError):
+        return 255
+
+
+def test_a_model_name_too_long_for_the_files_beside_it_is_refused_before_any_work(tmp_path, monkeypatch):
+    # A legal model name (249 bytes) failed after the conversion with "File name too long
+    # (...-classify.py)", naming a file the user never chose.
+    import tlgui.core.models.export as export_module
+
+    monkeypatch.setattr(export_module, "_onnx_bytes", lambda *_: pytest.fail("converted before checking"))
+    limit = _longest_name(tmp_path)
+    stem = "n" * (limit - len("-classify.py") + 1)  # "-labels.txt" and "-README.txt" still fit
+    with pytest.raises(ExportError) as caught:
+        export_onnx(_tiny_classifier(), tmp_path / f"{stem}.onnx")
+    message = str(caught.value)
+    assert "the model's name is too long for the files written beside it" in message
+    assert f"({stem}-classify.py)" in message and "-labels.txt" not in message and message.endswith(".")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_model_name_that_leaves_room_for_the_files_beside_it_passes_the_check(tmp_path, monkeypatch):
+    import tlgui.core.models.export as export_module
+
+    def converted(*_args):
+        raise ExportError("reached the conversion")
+
+    monkeypatch.setattr(export_module, "_onnx_bytes", converted)
+    stem = "n" * (_longest_name(tmp_path) - len("-classify.py"))
+    with pytest.raises(ExportError, match="reached the conversion"):
+        export_onnx(_tiny_classifier(), tmp_path / f"{stem}.onnx")
+
+
+@pytest.mark.parametrize("suffix", [".onnx", ".safetensors"])
+def test_a_model_name_longer_than_the_file_system_allows_is_one_sentence(tmp_path, suffix):
+    limit = _longest_name(tmp_path)
+    target = tmp_path / ("n" * (limit + 1 - len(suffix)) + suffix)
+    with pytest.raises(ExportError, match=f"its name is {limit + 1} bytes, longer than the {limit} the file system"):
+        export_model(_tiny_classifier(), target)
+    assert list(tmp_path.iterdir()) == []

@@ -223,6 +223,9 @@ BAD_FILES = {
     "a few bytes": (lambda good: b"abc", "too short"),
     "truncated weights": (lambda good: good[: len(good) // 2], "truncated"),
     "truncated header": (lambda good: good[:200], "truncated"),
+    # One bad byte at the front of a whole file declares a header longer than the file: that is
+    # damage to the length, and "truncated" sent users looking for the rest of a complete file.
+    "damaged length prefix": (lambda good: b"XXXX" + good[4:], "is damaged: its first 8 bytes declare a header"),
     "flipped byte": (_flip_last_byte, "checksum"),
     "extra bytes": (lambda good: good + b"\0" * 16, "unexpected bytes"),
     "garbage header": (_bad_json_header, "not valid JSON"),
@@ -285,6 +288,8 @@ def test_missing_file_and_folder(tmp_path):
 def test_bytes_errors_name_their_source(model_bytes):
     with pytest.raises(ModelFileError, match="^The model inside x.tlgui is truncated"):
         classifier_from_bytes(model_bytes[:-100], source="The model inside x.tlgui")
+    with pytest.raises(ModelFileError, match="^The model inside x.tlgui is damaged: its first 8 bytes"):
+        classifier_from_bytes(model_bytes[:3] + b"\xff" + model_bytes[4:], source="The model inside x.tlgui")
 
 
 # ---- format 1 (tlgui 0.1: checksum over the weights only) -------------------------------------------

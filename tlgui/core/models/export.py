@@ -32,7 +32,7 @@ from torch import nn
 import tlgui
 from tlgui.core.data.images import load_rgb
 from tlgui.core.errors import ImageDecodeError, TlguiError
-from tlgui.core.files.atomic import atomic_write_files
+from tlgui.core.files.atomic import NAME_MAX, atomic_write_files
 from tlgui.core.i18n import _
 from tlgui.core.models.classifier import Classifier
 from tlgui.core.models.export_format import ExportFormat
@@ -144,7 +144,9 @@ def export_onnx(
     cancel = cancel or CancelToken()
     target = Path(out_path)
     labels, readme, example = companion_paths(target)
-    for path in (target, labels, readme, example):  # before the work: the files beside it too
+    _check_target(target)
+    _check_companion_names(target, (labels, readme, example))
+    for path in (labels, readme, example):  # before the work: the files beside it too
         _check_target(path)
     report(ProgressEvent(Phase.EXPORT, 0, 3, message=_("Converting to ONNX")))
     # tlgui's own answers first: a model that computes NaN is refused before a conversion of seconds.
@@ -184,13 +186,17 @@ def labels_text(class_names: Sequence[str]) -> str:
 def _check_target(target: Path) -> None:
     """Refuse, before any work, a target that cannot become a regular file. Missing folders are made
     when the file is written (as for every file tlgui saves), so the nearest existing one must be writable."""
+    folder = _nearest_existing(target.parent)
+    length, limit = _name_bytes(target.name), _longest_name(folder)
+    if length > limit:  # checked first: asking whether such a name exists is itself an error
+        raise ExportError(_(
+            "Cannot export to {target}: its name is {length} bytes, longer than the {limit} the file "
+            "system allows."
+        ).format(target=target, length=length, limit=limit))
     if target.exists() and not target.is_file():
         raise ExportError(_(
             "Cannot export to {target}: it is not a regular file."
         ).format(target=target))
-    folder = target.parent
-    while not folder.exists() and folder != folder.parent:
-        folder = folder.parent
     if not folder.is_dir():
         raise ExportError(_(
             "Cannot export to {target}: {folder} is not a folder."
@@ -199,6 +205,43 @@ def _check_target(target: Path) -> None:
         raise ExportError(_(
             "Cannot export to {target}: the folder {folder} is not writable."
         ).format(target=target, folder=folder))
+
+
+def _check_companion_names(target: Path, companions: Sequence[Path]) -> None:
+    """Refuse, before any work, a model name that leaves the files beside it no legal name. Theirs
+    put ``-classify.py`` and the like in place of its suffix, so a legal model name can make theirs too
+    long, and the write failed after the conversion, naming a file the user never chose."""
+    limit = _longest_name(_nearest_existing(target.parent))
+    too_long = [path.name for path in companions if _name_bytes(path.name) > limit]
+    if too_long:
+        raise ExportError(_(
+            "Cannot export to {target}: the model's name is too long for the files written beside it "
+            "({names}), whose names would be longer than the {limit} bytes the file system allows."
+        ).format(target=target, names=", ".join(too_long), limit=limit))
+
+
+def _nearest_existing(folder: Path) -> Path:
+    """``folder``, or its nearest ancestor that exists: where the missing folders will be made."""
+    while not folder.exists() and folder != folder.parent:
+        folder = folder.parent
+    return folder
+
+
+def _longest_name(folder: Path) -> int:
+    """The longest file name, in bytes, the file system holding ``folder`` takes (NAME_MAX)."""
+    try:
+        limit = os.pathconf(folder, "PC_NAME_MAX")
+    except (AttributeError, OSError, ValueError):  # Windows has no pathconf; some file systems no answer
+        return NAME_MAX
+    return limit if limit > 0 else NAME_MAX
+
+
+def _name_bytes(name: str) -> int:
+    """The length of ``name`` as the file system stores it (its encoding, undecodable bytes restored)."""
+    try:
+        return len(os.fsencode(name))
+    except UnicodeEncodeError:  # a lone surrogate of no byte's making: its UTF-8 form, as long as any
+        return len(name.encode("utf-8", "surrogatepass"))
 
 
 class _WithSoftmax(nn.Module):
@@ -410,23 +453,36 @@ Checked when exported: {parity.sentence()}.
 
 
 def _example_script() -> str:
-    return '''"""Classify photos with a model exported by tlgui, using only onnxruntime, numpy and Pillow.
+    # A raw string: the script is written out exactly as it reads here, its escapes included.
+    return r'''"""Classify photos with a model exported by tlgui, using only onnxruntime, numpy and Pillow.
 
     python classify.py MODEL.onnx PHOTO [PHOTO ...]
 
 Prints one line per photo: the path, the most likely class and its probability, tab-separated.
-A photo that cannot be read is named on stderr, the others are still classified, and the exit
-status is then 1. Everything it needs (class names, preprocessing) comes from the model file's metadata.
+A name is printed on one line whatever it holds: a control character (tab, newline, escape) or a
+byte that is not UTF-8 is written as a visible escape (a tab as \\x09, byte 0xE9 as \\xe9), as
+tlgui's own command line writes it. A photo that cannot be read, or a path that is no regular file
+(a pipe or a device, whose reading would never end), is named on stderr, the others are still
+classified, and the exit status is then 1. Everything it needs (class names, preprocessing) comes
+from the model file's metadata.
 """
 
 import json
+import os
+import stat
 import sys
+import unicodedata
 
 import numpy as np
 import onnxruntime
 from PIL import Image, ImageOps
 
 FILTERS = {"bilinear": Image.BILINEAR, "bicubic": Image.BICUBIC, "nearest": Image.NEAREST}
+# Control characters, lone surrogates (Python's stand-ins for the bytes of a file name that are
+# not UTF-8), and the line and paragraph separators: each would break or garble an output line.
+ESCAPED_CATEGORIES = {"Cc", "Cs", "Zl", "Zp"}
+# Invisible, yet they reorder the text around them: a name could read as another.
+BIDI_CONTROLS = set("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 
 
 def load_input(path, prep):
@@ -479,7 +535,40 @@ def to_rgb(image):
     return image.convert("RGB")
 
 
+def not_a_file(path):
+    """What ``path`` is when it is not a regular file (a pipe, a device, a folder), else None.
+    Opening a pipe waits for a writer that may never come, and a device's bytes may never end."""
+    mode = os.stat(path).st_mode  # follows links: a link to /dev/zero is a device
+    if stat.S_ISREG(mode):
+        return None
+    if stat.S_ISDIR(mode):
+        return "a folder"
+    if stat.S_ISFIFO(mode):
+        return "a pipe (FIFO)"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device"
+    return "a socket"
+
+
+def shown(text):
+    """``text`` with every character that would break or garble its line written as an escape."""
+    return "".join(escaped(char) for char in text)
+
+
+def escaped(char):
+    if unicodedata.category(char) not in ESCAPED_CATEGORIES and char not in BIDI_CONTROLS:
+        return char
+    code = ord(char)
+    if 0xDC80 <= code <= 0xDCFF:  # the stand-in for byte (code - 0xDC00) of a file name
+        return f"\\x{code - 0xDC00:02x}"
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
 def main(model_path, photos):
+    for stream in (sys.stdout, sys.stderr):
+        # A character the output's encoding lacks (an accent on some Windows consoles) is escaped
+        # as well, rather than ending the run.
+        stream.reconfigure(errors="backslashreplace")
     session = onnxruntime.InferenceSession(model_path, providers=["CPUExecutionProvider"])
     meta = session.get_modelmeta().custom_metadata_map
     classes = json.loads(meta["class_names"])
@@ -487,14 +576,20 @@ def main(model_path, photos):
     failed = 0
     for photo in photos:
         try:
+            kind = not_a_file(photo)
+            if kind is not None:
+                print(f"{shown(photo)}: skipped: it is {kind}, not a file", file=sys.stderr)
+                failed += 1
+                continue
             pixels = load_input(photo, prep)
-        except (OSError, ValueError, Image.DecompressionBombError) as exc:  # not a photo Pillow can read
-            print(f"{photo}: cannot classify: {exc}", file=sys.stderr)
+            probabilities = session.run(["probabilities"], {"image": pixels})[0][0]
+        except Exception as exc:  # whatever went wrong is this photo's alone: the others go on
+            reason = shown(str(exc) or type(exc).__name__)
+            print(f"{shown(photo)}: cannot classify: {reason}", file=sys.stderr)
             failed += 1
             continue
-        probabilities = session.run(["probabilities"], {"image": pixels})[0][0]
         best = int(np.argmax(probabilities))
-        print(f"{photo}\\t{classes[best]}\\t{probabilities[best]:.4f}")
+        print(f"{shown(photo)}\t{shown(classes[best])}\t{probabilities[best]:.4f}")
     return 1 if failed else 0
 
 

@@ -132,17 +132,27 @@ def header_length(prefix: bytes, size: int, where: str) -> int:
         raise ModelFileError(_(
             "{where} is not a tlgui model file (it is not in safetensors format)."
         ).format(where=where))
-    if 8 + length > size:
-        raise ModelFileError(_(
-            "{where} is truncated: the file ends inside its header."
-        ).format(where=where))
+    # The declared length is judged before the file's size: a damaged byte in the prefix declares a
+    # header longer than any file, and calling a whole file "truncated" sent users looking for the rest.
     if length > MAX_HEADER_BYTES:
+        if 8 + length > size:
+            raise ModelFileError(
+                _(
+                    "{where} is damaged: its first 8 bytes declare a header of {length:,} bytes, "
+                    "longer than the file itself and than any tlgui model's header ({header_bytes:,} "
+                    "bytes at most)."
+                ).format(where=where, length=length, header_bytes=MAX_HEADER_BYTES)
+            )
         raise ModelFileError(
             _(
                 "{where} is not a model tlgui can open: its header is {length:,} bytes, more than the "
                 "{header_bytes:,} a tlgui model needs."
             ).format(where=where, length=length, header_bytes=MAX_HEADER_BYTES)
         )
+    if 8 + length > size:
+        raise ModelFileError(_(
+            "{where} is truncated: the file ends inside its header."
+        ).format(where=where))
     return length
 
 
