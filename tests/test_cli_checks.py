@@ -52,6 +52,30 @@ def test_a_val_folder_without_photos_is_refused_not_ignored(tmp_path, capsys, no
     assert not (tmp_path / "m.safetensors").exists()
 
 
+def test_a_val_folder_of_the_training_photos_says_so(tmp_path, capsys, no_training):
+    # It said the folder held no photos to validate on: its photos had been dropped as copies.
+    write_learnable_tree(tmp_path / "photos", {"red": 3, "blue": 3})
+    code = main(["train", str(tmp_path / "photos"), "--val", str(tmp_path / "photos"), "--out", str(tmp_path / "m")])
+    assert code == 1
+    assert (f"The --val folder {tmp_path / 'photos'} holds only copies of photos already given to train on"
+            in _one_error_line(capsys))
+
+
+@pytest.mark.parametrize(("layout", "message"), [
+    ({"photos": {"red": 4}}, "Training needs at least two classes; found 1 (red)."),
+    ({"photos": {"red": 4, "blue": 4}, "val": {"green": 2}}, "These classes have no training photos: green."),
+])
+def test_a_plan_for_photos_that_cannot_train_is_trains_own_refusal(tmp_path, capsys, layout, message):
+    # It printed "Trains: Head only ..., the recommendation", a reason and times, and exited 0.
+    for folder, classes in layout.items():
+        write_learnable_tree(tmp_path / folder, classes)
+    argv = ["train", str(tmp_path / "photos"), "--plan"]
+    if "val" in layout:
+        argv += ["--val", str(tmp_path / "val")]
+    assert main(argv) == 1
+    assert message in _one_error_line(capsys)
+
+
 def test_a_val_file_is_said_to_be_a_file(tmp_path, capsys, no_training):
     (tmp_path / "photos").mkdir()
     (tmp_path / "val.jpg").write_bytes(b"a file, not a folder")
@@ -195,3 +219,35 @@ def test_an_empty_cache_dir_is_a_mistaken_option_not_the_current_folder(command,
     assert main([*command, "--cache-dir", ""]) == 2
     assert "argument --cache-dir: no folder was named" in _one_error_line(capsys)
     assert list(tmp_path.iterdir()) == []
+
+
+def test_weights_that_cannot_be_downloaded_fail_before_the_photos_are_read(tmp_path, monkeypatch, capsys,
+                                                                          no_training):
+    # The photos were read first (minutes for a large folder), then the download failed.
+    import urllib.error
+
+    import torch
+
+    from tlgui.core.backbones import weights
+    from tlgui.core.data.bins import DataSet
+
+    monkeypatch.setenv("TORCH_HOME", str(tmp_path / "torch"))
+    monkeypatch.setattr(torch.hub, "get_dir", lambda: str(tmp_path / "torch" / "hub"))
+
+    def offline(*_args, **_kwargs):
+        raise urllib.error.URLError(OSError(101, "Network is unreachable"))
+
+    monkeypatch.setattr(weights, "urlopen", offline)
+    monkeypatch.setattr(DataSet, "add_folder", lambda *a, **k: pytest.fail("the photos were read first"))
+    (tmp_path / "photos").mkdir()
+    code = main(["train", str(tmp_path / "photos"), "--backbone", "resnet18", "--out", str(tmp_path / "m")])
+    assert code == 1
+    assert "ResNet-18" in _one_error_line(capsys)
+
+
+def test_views_without_augmentation_is_a_mistaken_option(tmp_path, capsys, no_training):
+    # The views were silently not made: augmentation off means none.
+    write_learnable_tree(tmp_path / "photos", {"red": 3, "blue": 3})
+    code = main(["train", str(tmp_path / "photos"), "--no-augment", "--views", "3", "--out", str(tmp_path / "m")])
+    assert code == 2
+    assert "argument --views: augmented views need augmentation" in _one_error_line(capsys)

@@ -33,7 +33,12 @@ from tlgui.core.files.limits import regular_file_size
 from tlgui.core.files.output import check_folder_path
 from tlgui.core.files.versions import PROJECT_SUFFIX
 from tlgui.core.predict.formats import PredictionFormat
-from tlgui.core.training.config import MAX_BATCH_SIZE, check_device_name, check_whole_number
+from tlgui.core.training.config import (
+    FINE_TUNE_CACHED_VIEWS,
+    MAX_BATCH_SIZE,
+    check_device_name,
+    check_whole_number,
+)
 
 DEVICE_HELP = "auto, cpu, cuda, cuda:N or mps"
 
@@ -86,8 +91,15 @@ def _add_train(sub) -> None:
                  help="learning rate; without it one is chosen per regime")
     settings.add("--val-fraction", "val_fraction", type=real_number,
                  help="share of each class kept for validation when no split is given")
-    settings.add("--no-augment", "augment", action="store_false", help="train without augmentation")
-    settings.add("--views", "cached_views", type=whole_number, help="augmented views cached per training photo")
+    # What augmentation does depends on the phase: said here, since a head trained on plain cached
+    # features with augmentation "on" looked like a setting that did nothing.
+    settings.add("--no-augment", "augment", action="store_false",
+                 help="train without augmentation (the head phase sees it only through --views, "
+                      f"a partial fine-tune caches at least {FINE_TUNE_CACHED_VIEWS} augmented view per photo, a "
+                      "full fine-tune augments every epoch)")
+    settings.add("--views", "cached_views", type=whole_number,
+                 help="augmented views cached per training photo for the head phase (measured on the shared "
+                      "photo sets, views cost time and gained no accuracy)")
     settings.add("--no-cache", "use_cache", action="store_false",
                  help="recompute the frozen layers every epoch instead of caching them")
     settings.add("--device", "device", help=DEVICE_HELP)
@@ -171,6 +183,9 @@ def load_training_data(sources: list[tuple[str, Path, str | None]], progress=Non
         copies += report.duplicates_ignored
         if split == "val" and not report.added:
             # Without a photo it would be ignored, and a random split made in its place.
+            if report.duplicates_ignored:
+                raise DataError(f"The --val folder {path} holds only copies of photos already given to train on; "
+                                "validation needs other photos, or leave --val out for a random split.")
             raise DataError(f"The --val folder {path} holds no photos to validate on.")
     return dataset, copies
 
@@ -209,6 +224,8 @@ def cmd_train(args) -> int:
     # A project trains with its own settings, except those given on the command line.
     saved = {} if project is None else {k: v for k, v in project.config.to_dict().items() if k not in vars(args)}
     config = config_from_args(args, **saved)
+    if not config.augment and getattr(args, "cached_views", None):
+        raise UsageError("argument --views: augmented views need augmentation, which --no-augment turns off.")
     if args.out is None and not args.plan:
         raise UsageError("the following arguments are required: --out (or --plan, to train nothing)")
     out = checked_output_file(args.out) if args.out is not None else None
@@ -224,6 +241,9 @@ def cmd_train(args) -> int:
 
     main_process = distributed.is_main_process()  # under torchrun only rank 0 reports and writes
     progress = TerminalProgress(args.quiet or not main_process)
+    if not args.plan and not distributed.launched_by_torchrun():
+        with progress:
+            _fetch_weights(backbone, progress)
     with progress:  # closed, off the line, before a failure's one-line message too
         dataset, copies = (load_training_data(sources, progress=progress.on_progress) if project is None
                            else (project.dataset, 0))
@@ -246,6 +266,20 @@ def cmd_train(args) -> int:
     status, message = exit_status(stopped)
     print(f"{message} (the best model so far was kept)" if code == 0 else message, file=sys.stderr)
     return status
+
+
+def _fetch_weights(backbone: str, progress) -> None:
+    """The backbone's pretrained weights, downloaded now when they are not on this computer: before
+    the photos are read (minutes, for a large folder), so that a download that cannot be made fails
+    first. Under torchrun the run fetches them itself, once, as before."""
+    from tlgui.core.backbones import weights
+    from tlgui.core.backbones.catalogue import get_spec, missing_weights
+
+    if missing_weights(backbone) is None:
+        return
+    spec = get_spec(backbone)
+    assert spec.weights_url is not None
+    weights.ensure_weights(spec.weights_url, title=spec.title, progress=progress.on_progress)
 
 
 def _train_until_stopped(dataset, config, backbone: str, progress, cache):
@@ -294,12 +328,14 @@ def _print_plan(dataset, config, backbone: str, cache, quiet: bool) -> int:
     from tlgui.core.plan.freeze_plan import plan_for_dataset
     from tlgui.core.plan.recommend import weigh_time
     from tlgui.core.plan.regime import Regime
+    from tlgui.core.training.data_checks import check_training_data
 
+    # Photos that cannot train get train's own refusal, before a plan for them is printed.
+    _names, train_items, val_items = check_training_data(dataset, config)
     missing = missing_weights(backbone)
     # Without its weights the architecture alone says what would train; nothing can be timed.
     net = create_backbone(backbone, pretrained=missing is None)
     plan = plan_for_dataset(net, dataset, config)
-    train_items, val_items = dataset.split(config.val_fraction, config.seed)
     counts = dataset.class_counts()
     print(f"Backbone:  {get_spec(backbone).title}")
     print(f"Data:      {len(dataset):,} photos in {len(counts)} classes "

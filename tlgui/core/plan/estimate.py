@@ -44,7 +44,7 @@ from tlgui.core.backbones.catalogue import get_spec
 from tlgui.core.backbones.preprocess import Preprocessing
 from tlgui.core.backbones.staged import StagedNetwork, replace_head
 from tlgui.core.data.bins import DataSet
-from tlgui.core.errors import DataError, TlguiError
+from tlgui.core.errors import TlguiError
 from tlgui.core.files.atomic import atomic_write_text
 from tlgui.core.files.limits import loads_json_limited, read_limited
 from tlgui.core.i18n import _
@@ -57,6 +57,7 @@ from tlgui.core.runtime.folding import folded_for_inference
 from tlgui.core.runtime.inference import InferenceSettings, torch_threads
 from tlgui.core.training.cache_key import cache_namespace, current_stamps, entry_key, remembered_digests
 from tlgui.core.training.config import TrainConfig, cached_views_of
+from tlgui.core.training.data_checks import check_training_data
 from tlgui.core.training.extraction import ViewRecipe, ViewRequest, pooled_batches
 from tlgui.core.training.feature_cache import FeatureCache, default_cache_dir
 
@@ -723,9 +724,8 @@ def estimate_plan(
     ``store`` keeps network speeds between calls (default: beside the user's feature cache).
     Raises DataError when there is nothing to train on yet, Cancelled when ``cancel`` is set.
     """
-    train_items, val_items = dataset.split(config.val_fraction, config.seed)
-    if not train_items or not val_items:
-        raise DataError("There are no photos to train on yet.")
+    # What training itself would refuse is refused the same way, before anything is measured.
+    _names, train_items, val_items = check_training_data(dataset, config)
     counts = training_counts(dataset, config)
     settings = InferenceSettings.choose(config.device, mixed_precision=config.mixed_precision)
     prep = preprocessing if preprocessing is not None else get_spec(net.backbone_id).preprocessing
