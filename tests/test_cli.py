@@ -526,3 +526,34 @@ def test_identical_copies_left_out_of_a_class_are_counted(tmp_path, capsys):
     assert copies == 2 and dataset.class_counts() == {"blue": 3, "red": 3}
     _print_data_summary(dataset, False, copies)
     assert "2 identical copies of photos already in their class left out" in capsys.readouterr().err
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="SIGINT is POSIX")
+def test_ctrl_c_during_the_demo_is_stop_and_keeps_its_model(tmp_path, monkeypatch, capsys):
+    # It ended the command with no model, where `train` keeps the best so far.
+    from tlgui.core.training import trainer
+    from tlgui.core.training.callbacks import TrainingCallback
+
+    real_train = trainer.train
+
+    class CtrlCAfterTheFirstEpoch(TrainingCallback):
+        def on_epoch_end(self, stats):
+            if stats.epoch == 1:
+                os.kill(os.getpid(), signal.SIGINT)
+
+    def train_interrupted(dataset, config, *, callbacks=(), **options):
+        return real_train(dataset, config, callbacks=[*callbacks, CtrlCAfterTheFirstEpoch()], **options)
+
+    monkeypatch.setattr(trainer, "train", train_interrupted)
+    out = tmp_path / "demo.safetensors"
+    assert main(["demo", "--epochs", "20", "--out", str(out)]) == 130
+    captured = capsys.readouterr()
+    assert out.is_file() and "(the best model so far was kept)" in captured.err
+    assert "Validation accuracy" in captured.out
+
+
+def test_train_to_an_onnx_file_says_how_to_make_one(tmp_path, capsys):
+    (tmp_path / "photos").mkdir()
+    assert main(["train", str(tmp_path / "photos"), "--out", str(tmp_path / "m.onnx")]) == 2
+    assert "tlgui export MODEL.safetensors --out MODEL.onnx" in _one_error_line(capsys)
+    assert not list(tmp_path.glob("m.onnx*"))

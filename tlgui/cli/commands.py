@@ -27,7 +27,7 @@ from tlgui.cli.options import (
     real_number,
     whole_number,
 )
-from tlgui.cli.terminal import TerminalProgress, is_terminal, shown
+from tlgui.cli.terminal import TerminalProgress, columns, is_terminal, padded, shown
 from tlgui.core.errors import DataError, SettingsError
 from tlgui.core.files.limits import regular_file_size
 from tlgui.core.files.output import check_folder_path
@@ -228,6 +228,10 @@ def cmd_train(args) -> int:
         raise UsageError("argument --views: augmented views need augmentation, which --no-augment turns off.")
     if args.out is None and not args.plan:
         raise UsageError("the following arguments are required: --out (or --plan, to train nothing)")
+    if args.out is not None and args.out.strip().lower().endswith(".onnx"):
+        # It wrote "model.onnx.safetensors", a tlgui model file, without a word.
+        raise UsageError("argument --out: train writes a tlgui model file (.safetensors); for ONNX, export it "
+                         "once trained: tlgui export MODEL.safetensors --out MODEL.onnx")
     out = checked_output_file(args.out) if args.out is not None else None
     sources = data_sources(args.data, args.val) if project is None else []
     if args.cache_dir is not None:
@@ -258,13 +262,20 @@ def cmd_train(args) -> int:
         print(f"tlgui {share.describe()}", file=sys.stderr)
     if not main_process:
         return 0
+    return _report_and_save(result, out, stopped)
+
+
+def _report_and_save(result, out: Path | None, stopped) -> int:
+    """The run's report, its model saved to ``out`` (when given); the exit status. ``stopped``: the
+    interrupt that ended the run early, whose status the command still exits with."""
     _print_report(result)
-    code = _save_trained(result.classifier, out)
+    code = _save_trained(result.classifier, out) if out is not None else 0
     if stopped is None:
         return code
     # Stopped by Ctrl-C or SIGTERM: the model kept, the exit status still says the command was interrupted.
     status, message = exit_status(stopped)
-    print(f"{message} (the best model so far was kept)" if code == 0 else message, file=sys.stderr)
+    kept = " (the best model so far was kept)" if out is not None and code == 0 else ""
+    print(message + kept if code == 0 else message, file=sys.stderr)
     return status
 
 
@@ -397,14 +408,18 @@ def _print_report(result) -> None:
     state = " (stopped early by the user)" if result.cancelled else ""
     print(f"Regime: {result.regime.title}; best epoch {result.best_epoch}{state}")
     print(f"Validation accuracy: {report.accuracy:.2%} on {len(report.predictions)} photos")
-    width = max(len(n) for n in names)
-    print(f"{'class':<{width}}  precision  recall")
-    for name, p, r in zip(names, report.precision, report.recall, strict=True):
-        print(f"{name:<{width}}  {p:9.2%}  {r:6.2%}")
-    print("Confusion matrix (rows: true, columns: predicted):")
-    print(" " * (width + 2) + "  ".join(f"{n[:8]:>8}" for n in names))
-    for name, row in zip(names, report.confusion, strict=True):
-        print(f"{name:<{width}}  " + "  ".join(f"{v:>8}" for v in row))
+    # Classes are numbered: the confusion matrix's columns are the numbers, so no name is cut short
+    # (plastic_bag and plastic_bottle both read "plastic_" when cut) and wide scripts line up.
+    numbered = [f"{number} {name}" for number, name in enumerate(names, 1)]
+    width = max(columns(n) for n in ["class", *numbered])
+    print(f"{padded('class', width)}  precision   recall")
+    for name, p, r in zip(numbered, report.precision, report.recall, strict=True):
+        print(f"{padded(name, width)}  {_percent(p):>9}  {_percent(r):>7}")
+    print("Confusion matrix (rows: true, columns: predicted, by class number):")
+    cell = max(len(str(len(names))), *(len(str(v)) for row in report.confusion for v in row))
+    print(" " * (width + 2) + "  ".join(f"{number:>{cell}}" for number in range(1, len(names) + 1)))
+    for name, row in zip(numbered, report.confusion, strict=True):
+        print(f"{padded(name, width)}  " + "  ".join(f"{v:>{cell}}" for v in row))
     wrong = report.misclassified
     if wrong:
         print(f"Misclassified ({len(wrong)}):")
@@ -420,6 +435,11 @@ def _print_report(result) -> None:
               + ", ".join(shown(path) for path in result.ignored_overrides))
     for warning in result.warnings:  # said during the run too, where a long run's output buries it
         print(f"Warning: {shown(warning)}")
+
+
+def _percent(value: float | None) -> str:
+    """A share as a percentage; "n/a" where there was nothing to measure it on."""
+    return "n/a" if value is None else f"{value:.2%}"
 
 
 def cmd_predict(args) -> int:
@@ -559,15 +579,15 @@ def cmd_demo(args) -> int:
     config = config_from_args(args)
     out = checked_output_file(args.out) if args.out is not None else None
 
+    from tlgui.core.backbones.bundled import DEFAULT_BACKBONE
     from tlgui.core.data.demo import demo_dataset
-    from tlgui.core.training.trainer import train
 
     dataset = demo_dataset()
     _print_data_summary(dataset, False)
-    with TerminalProgress() as progress:
-        result = train(dataset, config, callbacks=[progress])
-    _print_report(result)
-    return _save_trained(result.classifier, out) if out is not None else 0
+    progress = TerminalProgress()
+    with progress, progress.warnings_shown():  # Ctrl-C is Stop, as for train
+        result, stopped = _train_until_stopped(dataset, config, DEFAULT_BACKBONE, progress, None)
+    return _report_and_save(result, out, stopped)
 
 
 def cmd_cache(args) -> int:

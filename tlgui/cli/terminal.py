@@ -47,6 +47,19 @@ def _escape(char: str) -> str:
     return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
 
 
+def columns(text: str) -> int:
+    """How many terminal columns ``text`` takes: two for a wide character (CJK, most emoji), none
+    for a combining mark, one otherwise. For lining up tables of class names in any script."""
+    return sum(0 if unicodedata.combining(char) else 2 if unicodedata.east_asian_width(char) in "WF" else 1
+               for char in text)
+
+
+def padded(text: str, width: int, *, right: bool = False) -> str:
+    """``text`` padded with spaces to ``width`` terminal columns (``columns``), on the left when ``right``."""
+    space = " " * max(0, width - columns(text))
+    return space + text if right else text + space
+
+
 def is_terminal(stream) -> bool:
     """Whether ``stream`` is a terminal (False for files, pipes and captured output)."""
     isatty = getattr(stream, "isatty", None)
