@@ -16,6 +16,7 @@ import pytest
 from photos import write_learnable_tree
 
 from tlgui.cli.main import main
+from tlgui.core.resources import demo_dir
 
 
 def test_train_writes_a_model_and_reports(trained_model, capsys):
@@ -557,3 +558,40 @@ def test_train_to_an_onnx_file_says_how_to_make_one(tmp_path, capsys):
     assert main(["train", str(tmp_path / "photos"), "--out", str(tmp_path / "m.onnx")]) == 2
     assert "tlgui export MODEL.safetensors --out MODEL.onnx" in _one_error_line(capsys)
     assert not list(tmp_path.glob("m.onnx*"))
+
+
+def _crafted_model(source: Path, target: Path, monkeypatch, **metadata_changes) -> Path:
+    """``source``'s model written again with parts of its metadata replaced (signed as tlgui signs)."""
+    from tlgui.core.models import modelfile
+
+    classifier = modelfile.load_classifier(source)
+    real = modelfile._metadata
+    monkeypatch.setattr(modelfile, "_metadata", lambda c: {**real(c), **metadata_changes})
+    target.write_bytes(modelfile.classifier_to_bytes(classifier))
+    monkeypatch.setattr(modelfile, "_metadata", real)
+    return target
+
+
+def test_inspect_refuses_what_predict_refuses(trained_model, tmp_path, monkeypatch, capsys):
+    # It described a model whose backbone this tlgui does not know, and exited 0; predict refused it.
+    _, out = trained_model
+    crafted = _crafted_model(out, tmp_path / "other.safetensors", monkeypatch, backbone_id="no_such_net")
+    assert main(["predict", str(crafted), str(demo_dir() / "val" / "ants")]) == 1
+    predict_error = _one_error_line(capsys)
+    assert main(["inspect", str(crafted)]) == 1
+    captured = capsys.readouterr()
+    assert "Backbone:    no_such_net" in captured.out and "Checked:" not in captured.out
+    assert captured.err.strip() == predict_error.strip()
+    assert main(["inspect", str(out)]) == 0
+    assert "Checked:     its weights load as predict loads them" in capsys.readouterr().out
+
+
+def test_inspect_does_not_show_an_accuracy_measured_on_no_photos(trained_model, tmp_path, monkeypatch, capsys):
+    from tlgui.core.models import modelfile
+
+    _, out = trained_model
+    metrics = {**modelfile.read_model_info(out)["metrics"], "val_images": 0}
+    crafted = _crafted_model(out, tmp_path / "none.safetensors", monkeypatch, metrics=metrics)
+    assert main(["inspect", str(crafted)]) == 0
+    text = capsys.readouterr().out
+    assert "Accuracy:    not measured (the file says it had no validation photos)" in text

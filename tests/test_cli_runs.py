@@ -69,3 +69,18 @@ def test_a_run_that_is_not_there_is_one_line(project_file, tmp_path, capsys, sou
     # A run that is not there is a mistaken option: exit 2, as for any other option.
     assert code == 2 and err.count("\n") == 1 and message in err
     assert not (tmp_path / "out.safetensors").exists()
+
+
+def test_inspect_says_which_photos_are_missing(tmp_path, capsys):
+    # It listed "red (3), blue (3)" for a project whose photos had gone.
+    write_learnable_tree(tmp_path / "photos", {"red": 3, "blue": 3})
+    dataset = DataSet()
+    dataset.add_folder(tmp_path / "photos")
+    path = tmp_path / "p.tlgui"
+    save_project(Project(dataset, "efficientnet_lite0", TrainConfig()), path)
+    for photo in sorted((tmp_path / "photos" / "red").iterdir())[:2]:
+        photo.unlink()
+    assert main(["inspect", str(path)]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert "Classes:     blue (3), red (3, 2 missing)" in lines or "Classes:     red (3, 2 missing), blue (3)" in lines
+    assert "Missing:     2 photos are not where the project says (moved or deleted); training would skip them" in lines

@@ -8,7 +8,9 @@ Names that come from files (classes, paths) are printed through ``shown``.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
+from collections import Counter
 from dataclasses import replace
 from pathlib import Path
 
@@ -533,7 +535,9 @@ def cmd_inspect(args) -> int:
     print(f"Model file:  {shown(args.model)}")
     print(f"Classes:     {', '.join(shown(n) for n in info.get('class_names', []))}")
     print(f"Backbone:    {shown(info.get('backbone_id'))}")
-    if metrics.accuracy is not None:
+    if metrics.accuracy is not None and metrics.val_images == 0:
+        print("Accuracy:    not measured (the file says it had no validation photos)")
+    elif metrics.accuracy is not None:
         print(f"Accuracy:    {metrics.accuracy:.2%} on {_or_unknown(metrics.val_images)} validation photos"
               f" (best epoch {_or_unknown(metrics.best_epoch)})")
     if training.regime is not None:
@@ -545,6 +549,12 @@ def cmd_inspect(args) -> int:
         recall_text = "?" if recall is None else f"{recall:.2%}"
         print(f"  {shown(name)}: precision {precision:.2%}, recall {recall_text}")
     print(f"Created:     {shown(info.get('created', '?'))} with tlgui {shown(info.get('tlgui_version', '?'))}")
+    # Last, what predict checks before it trusts the file (its weights fit its backbone, they are
+    # finite...): a file inspect passes is one predict uses. A refusal is the command's one error line.
+    from tlgui.core.models.modelfile import load_classifier
+
+    load_classifier(args.model)
+    print("Checked:     its weights load as predict loads them")
     return 0
 
 
@@ -554,8 +564,18 @@ def _inspect_project(path: Path) -> int:
 
     project = load_project(path)
     counts = project.dataset.class_counts()
+    # Photos that moved or were deleted since the project was saved: training would skip them.
+    missing = Counter(item.label for item in project.dataset.items() if not os.path.lexists(item.path))
+
+    def described(name: str, count: int) -> str:
+        return f"{shown(name)} ({count}" + (f", {missing[name]} missing)" if missing[name] else ")")
+
     print(f"Project:     {shown(path)}")
-    print(f"Classes:     {', '.join(f'{shown(name)} ({n})' for name, n in counts.items()) or 'none'}")
+    print(f"Classes:     {', '.join(described(name, n) for name, n in counts.items()) or 'none'}")
+    if missing:
+        total = sum(missing.values())
+        print(f"Missing:     {total:,} photo{'s are' if total != 1 else ' is'} not where the project says "
+              "(moved or deleted); training would skip them")
     print(f"Backbone:    {shown(project.backbone_id)}")
     runs = project.runs
     in_use = runs.in_use_id
