@@ -134,9 +134,21 @@ def test_a_model_whose_own_outputs_are_not_finite_is_refused_before_it_is_conver
         export_onnx(broken, tmp_path / "m.onnx")
     assert converted == [] and list(tmp_path.iterdir()) == []
 
+
 def test_no_photos_at_hand_checks_on_seeded_inputs_and_says_so(tmp_path):
     result = export_onnx(_tiny_classifier(), tmp_path / "m.onnx")
-    assert not result.parity.from_photos and "random" in result.parity.sentence()
+    assert not result.parity.from_photos and "random test inputs (no photos at hand)" in result.parity.sentence()
+
+
+def test_photos_given_that_cannot_be_read_are_said_to_be_unreadable(tmp_path):
+    # "no photos at hand" was said of a folder of photos that could not be read.
+    broken = [tmp_path / f"broken{i}.jpg" for i in range(3)]
+    for path in broken:
+        path.write_bytes(b"not a photo")
+    result = export_onnx(_tiny_classifier(), tmp_path / "m.onnx", check_photos=broken)
+    assert not result.parity.from_photos
+    assert "random test inputs (none of the 3 photos given could be read)" in result.parity.sentence()
+    assert "none of the 3 photos given could be read" in (tmp_path / "m-README.txt").read_text()
 
 
 def test_the_labels_file_has_one_line_per_output_whatever_the_names_hold(tmp_path):

@@ -22,7 +22,7 @@ import json
 import os
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -33,7 +33,7 @@ import tlgui
 from tlgui.core.data.images import load_rgb
 from tlgui.core.errors import ImageDecodeError, TlguiError
 from tlgui.core.files.atomic import NAME_MAX, atomic_write_files
-from tlgui.core.i18n import _
+from tlgui.core.i18n import _, ngettext
 from tlgui.core.models.classifier import Classifier
 from tlgui.core.models.export_format import ExportFormat
 from tlgui.core.models.modelfile import save_classifier
@@ -58,19 +58,29 @@ class ParityReport:
     """How the exported file agrees with tlgui's own fp32 prediction."""
 
     inputs: int
-    from_photos: bool  # False: no photo was at hand, so seeded random inputs were compared
+    from_photos: bool  # False: no photo could be used, so seeded random inputs were compared
     top1_agreement: float
     max_probability_difference: float
+    # Photos offered for the check; when none could be read, the sentence says so rather than
+    # "no photos at hand" (a folder of unreadable photos looked like a check on them).
+    photos_offered: int = 0
 
     def sentence(self) -> str:
         if self.from_photos:
             sentence = _("top-1 agreement {agreement:.1%} on {inputs} photos, largest probability "
                          "difference {difference:.1e}")
+        elif self.photos_offered:
+            sentence = ngettext(
+                "top-1 agreement {agreement:.1%} on {inputs} random test inputs (the {offered} photo given "
+                "could not be read), largest probability difference {difference:.1e}",
+                "top-1 agreement {agreement:.1%} on {inputs} random test inputs (none of the {offered} photos "
+                "given could be read), largest probability difference {difference:.1e}",
+                self.photos_offered)
         else:
             sentence = _("top-1 agreement {agreement:.1%} on {inputs} random test inputs (no photos at hand), "
                          "largest probability difference {difference:.1e}")
         return sentence.format(agreement=self.top1_agreement, inputs=self.inputs,
-                               difference=self.max_probability_difference)
+                               difference=self.max_probability_difference, offered=self.photos_offered)
 
 
 @dataclass(frozen=True)
@@ -156,6 +166,7 @@ def export_onnx(
     cancel.raise_if_cancelled()
     report(ProgressEvent(Phase.EXPORT, 1, 3, message=_("Checking the exported model")))
     parity = check_parity(classifier, data, inputs, from_photos=from_photos, ours=ours)
+    parity = replace(parity, photos_offered=len(check_photos))
     cancel.raise_if_cancelled()
     report(ProgressEvent(Phase.EXPORT, 2, 3, message=_("Writing files")))
     files = [
