@@ -595,3 +595,18 @@ def test_inspect_does_not_show_an_accuracy_measured_on_no_photos(trained_model, 
     assert main(["inspect", str(crafted)]) == 0
     text = capsys.readouterr().out
     assert "Accuracy:    not measured (the file says it had no validation photos)" in text
+
+
+def test_inspect_says_n_a_for_a_class_never_validated(trained_model, tmp_path, monkeypatch, capsys):
+    # Its precision and recall were shown as 0.00%, and then (None) ended inspect in a TypeError.
+    from tlgui.core.models import modelfile
+
+    _, out = trained_model
+    metrics = modelfile.read_model_info(out)["metrics"]
+    names = list(metrics["precision"])
+    metrics = {**metrics, "confusion": [[3, 0], [0, 0]], "precision": {names[0]: 1.0, names[1]: 0.0},
+               "recall": {names[0]: 1.0, names[1]: 0.0}, "accuracy": 1.0, "val_images": 3}
+    crafted = _crafted_model(out, tmp_path / "one-class-validated.safetensors", monkeypatch, metrics=metrics)
+    assert main(["inspect", str(crafted)]) == 0
+    text = capsys.readouterr().out
+    assert f"  {names[1]}: precision n/a, recall n/a" in text and f"  {names[0]}: precision 100.00%" in text

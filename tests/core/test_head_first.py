@@ -16,6 +16,7 @@ from tlgui.core.plan.recommend import partial_level
 from tlgui.core.plan.regime import Regime
 from tlgui.core.predict.predictor import Predictor
 from tlgui.core.progress import CancelToken
+from tlgui.core.training.best_epoch import BestEpochTracker
 from tlgui.core.training.config import FULL_LEARNING_RATE, HEAD_LEARNING_RATE, PARTIAL_LEARNING_RATE
 from tlgui.core.training.feature_cache import FeatureCache
 from tlgui.core.training.trainer import TrainConfig, TrainingCallback, train
@@ -96,7 +97,8 @@ def test_a_partial_run_hands_out_the_head_then_fine_tunes_from_it(photos, bundle
     assert result.best_epoch == best.epoch
     moved = not _equal(_stage(result.classifier.network, "conv_head"), _stage(bundled_network, "conv_head"))
     assert moved == (best.phase is Regime.PARTIAL)
-    assert result.classifier.training.freeze_level == 1
+    assert result.freeze_level == 1
+    assert result.classifier.training.freeze_level == (1 if best.phase is Regime.PARTIAL else 0)
 
 
 def test_a_fine_tune_that_does_worse_leaves_the_head_as_the_model(photos, bundled_network, tmp_path, monkeypatch):
@@ -118,6 +120,33 @@ def test_a_fine_tune_that_does_worse_leaves_the_head_as_the_model(photos, bundle
         assert not any(s.best for s in result.history if s.phase is Regime.PARTIAL)
     else:
         assert "The fine-tune stopped" in " ".join(result.warnings)
+
+
+def test_a_model_kept_from_the_head_phase_is_described_as_the_head_the_run_as_its_level(
+        photos, bundled_network, tmp_path, monkeypatch):
+    """A fine-tune whose epochs all lose to the head's best: the model file said "partial fine-tune"
+    with the fine-tune's parameters trained, while its weights were the head's."""
+    offer = BestEpochTracker.offer
+
+    def fine_tune_epochs_never_win(self, epoch, val_accuracy, val_loss, snapshot):
+        head_phase = epoch <= 2
+        return offer(self, epoch, val_accuracy if head_phase else -1.0, val_loss, snapshot)
+
+    monkeypatch.setattr(BestEpochTracker, "offer", fine_tune_epochs_never_win)
+    config = TrainConfig(epochs=2, freeze_level=1, early_stopping_patience=None)
+    result = train(_dataset(photos), config, backbone=bundled_network, cache=FeatureCache(tmp_path / "c"))
+    assert [s.phase for s in result.history] == [Regime.HEAD] * 2 + [Regime.PARTIAL] * 2
+    assert result.history[result.best_epoch - 1].phase is Regime.HEAD
+    # The model: the head's weights, described as a head trained alone (as a model saved after a
+    # stop before the fine-tune is), the run's settings kept.
+    training = result.classifier.training
+    assert training.regime is Regime.HEAD and training.freeze_level == 0
+    head = result.classifier.network.head
+    assert training.trainable_parameters == head.weight.numel() + head.bias.numel()
+    assert training.config.freeze_level == 1 and training.history == result.history
+    assert _equal(_stage(result.classifier.network, "conv_head"), _stage(bundled_network, "conv_head"))
+    # The run: it fine-tuned at the chosen level.
+    assert result.regime is Regime.PARTIAL and result.freeze_level == 1
 
 
 def test_stop_during_the_fine_tune_keeps_the_best_of_both_phases(photos, bundled_network, tmp_path):
@@ -165,7 +194,8 @@ def test_stop_while_the_fine_tune_prepares_keeps_the_head(photos, bundled_networ
     assert result.cancelled and len(watcher.ready) == 1
     assert {s.phase for s in result.history} == {Regime.HEAD}
     # Described as what it is: a head trained on cached features.
-    assert result.regime is Regime.HEAD and result.classifier.training.freeze_level == 0
+    assert result.regime is Regime.HEAD and result.freeze_level == 0
+    assert result.classifier.training.freeze_level == 0
     assert result.classifier.training.trainable_parameters == result.classifier.network.head.weight.numel() + 2
     assert _equal(_stage(result.classifier.network, "head"), _stage(watcher.ready[0].network, "head"))
 

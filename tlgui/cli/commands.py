@@ -405,9 +405,13 @@ def _print_data_summary(dataset, quiet: bool, copies: int = 0) -> None:
 
 
 def _print_report(result) -> None:
+    from tlgui.core.plan.regime import Regime
+
     report = result.report
     names = [shown(n) for n in report.class_names]
     state = " (stopped early by the user)" if result.cancelled else ""
+    if result.regime is not Regime.HEAD and result.history[result.best_epoch - 1].phase is Regime.HEAD:
+        state += " (the new head's: no fine-tune epoch beat it)"
     print(f"Regime: {result.regime.title}; best epoch {result.best_epoch}{state}")
     print(f"Validation accuracy: {report.accuracy:.2%} on {len(report.predictions)} photos")
     # Classes are numbered: the confusion matrix's columns are the numbers, so no name is cut short
@@ -545,9 +549,7 @@ def cmd_inspect(args) -> int:
               f"{training.trainable_parameters or 0:,} of {training.total_parameters or 0:,} "
               "parameters trained)")
     for name, precision in metrics.precision.items():
-        recall = metrics.recall.get(name)
-        recall_text = "?" if recall is None else f"{recall:.2%}"
-        print(f"  {shown(name)}: precision {precision:.2%}, recall {recall_text}")
+        print(f"  {shown(name)}: precision {_percent(precision)}, recall {_percent(metrics.recall.get(name))}")
     print(f"Created:     {shown(info.get('created', '?'))} with tlgui {shown(info.get('tlgui_version', '?'))}")
     # Last, what predict checks before it trusts the file (its weights fit its backbone, they are
     # finite...): a file inspect passes is one predict uses. A refusal is the command's one error line.

@@ -26,14 +26,25 @@ class ValPrediction:
 
 @dataclass
 class EvaluationReport:
-    """Confusion matrix (rows = true class, columns = predicted), per-class precision and recall."""
+    """Confusion matrix (rows = true class, columns = predicted), per-class precision and recall.
+
+    A class never predicted has no precision, and a class without validation photos no recall: they
+    are None, whatever the caller passed, since the confusion matrix decides. Files store 0 in their
+    place (``to_dict``), so reports read back from any file agree with the matrix too.
+    """
 
     class_names: list[str]
     confusion: list[list[int]]
-    precision: list[float]
-    recall: list[float]
+    precision: list[float | None]
+    recall: list[float | None]
     accuracy: float
     predictions: list[ValPrediction] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        n = len(self.class_names)
+        if len(self.confusion) == n and all(len(row) == n for row in self.confusion):
+            self.precision = without_undefined(self.precision, never_predicted(self.confusion))
+            self.recall = without_undefined(self.recall, never_validated(self.confusion))
 
     @property
     def misclassified(self) -> list[ValPrediction]:
@@ -49,8 +60,8 @@ class EvaluationReport:
         return {
             "class_names": list(self.class_names),
             "confusion": [list(map(int, row)) for row in self.confusion],
-            "precision": [float(x) for x in self.precision],
-            "recall": [float(x) for x in self.recall],
+            "precision": [stored_score(x) for x in self.precision],
+            "recall": [stored_score(x) for x in self.recall],
             "accuracy": float(self.accuracy),
             "predictions": [
                 [str(p.path), p.true_label, p.predicted_label, float(p.probability)] for p in self.predictions
@@ -82,7 +93,8 @@ def evaluate(
     predicted_totals = confusion.sum(axis=0)
     true_totals = confusion.sum(axis=1)
     diagonal = np.diag(confusion)
-    # A class never predicted (or absent) has no defined precision (recall); report 0 rather than NaN.
+    # Zero where undefined (a class never predicted, or without validation photos): the report
+    # makes those None.
     precision = np.divide(diagonal, predicted_totals, out=np.zeros(n_classes), where=predicted_totals > 0)
     recall = np.divide(diagonal, true_totals, out=np.zeros(n_classes), where=true_totals > 0)
     accuracy = float(diagonal.sum() / max(1, len(paths)))
@@ -98,3 +110,27 @@ def evaluate(
         accuracy=accuracy,
         predictions=predictions,
     )
+
+
+def never_predicted(confusion: list[list[int]]) -> list[bool]:
+    """Per class (the matrix's order): whether no validation photo was predicted as it."""
+    return [not any(column) for column in zip(*confusion, strict=True)] if confusion else []
+
+
+def never_validated(confusion: list[list[int]]) -> list[bool]:
+    """Per class (the matrix's order): whether it had no validation photo."""
+    return [not any(row) for row in confusion]
+
+
+def without_undefined(scores: list[float | None], undefined: list[bool]) -> list[float | None]:
+    """``scores`` with None for the classes whose score is ``undefined``."""
+    if len(scores) != len(undefined):
+        return list(scores)
+    return [None if missing else score for score, missing in zip(scores, undefined, strict=True)]
+
+
+def stored_score(score: float | None) -> float:
+    """A score as files hold it: a number for every class, as model and project files always have
+    (their readers, older ones too, refuse anything else); 0 for one that is not defined, which the
+    confusion matrix stored beside it tells apart."""
+    return 0.0 if score is None else float(score)

@@ -24,6 +24,11 @@ class TrainResult:
 
     ``report`` has the per-photo predictions on the validation photos, which the model file does
     not keep; ``skipped`` lists the photos that could not be read and were left out.
+
+    ``regime`` and ``freeze_level`` are what the run trained: the chosen level once a fine-tune
+    epoch has run, the head's before. The model kept is described by ``classifier.training``: the
+    head's (level 0) when no fine-tune epoch beat the head's best, which ``history[best_epoch - 1]
+    .phase`` tells.
     """
 
     classifier: Classifier
@@ -33,6 +38,8 @@ class TrainResult:
     report: EvaluationReport
     skipped: list[SkippedFile]
     regime: Regime
+    #: The freeze level of ``regime`` (the recommendation resolved); None from older callers.
+    freeze_level: int | None = None
     timings: RunTimings = field(default_factory=RunTimings)
     #: Hand-set layer choices that name no module of this network (another backbone's): skipped.
     ignored_overrides: tuple[str, ...] = ()

@@ -218,7 +218,8 @@ def run_from_result(result: TrainResult, run_id: int, *, name: str | None = None
         status=RunStatus.STOPPED if result.cancelled else RunStatus.FINISHED,
         backbone_id=classifier.backbone_id,
         regime=result.regime,
-        freeze_level=training.freeze_level,
+        # The level the run trained at: its model's is the head's (0) when no fine-tune epoch beat it.
+        freeze_level=result.freeze_level if result.freeze_level is not None else training.freeze_level,
         config=training.config if training.config is not None else TrainConfig(),
         history=list(result.history),
         best_epoch=result.best_epoch,

@@ -16,7 +16,12 @@ from typing import Any
 from tlgui.core.errors import SettingsError
 from tlgui.core.plan.regime import Regime
 from tlgui.core.training.config import TrainConfig
-from tlgui.core.training.metrics import EvaluationReport
+from tlgui.core.training.metrics import (
+    EvaluationReport,
+    never_predicted,
+    never_validated,
+    stored_score,
+)
 
 
 @dataclass
@@ -102,33 +107,44 @@ class RunTimings:
 
 @dataclass
 class ModelMetrics:
-    """How the classifier did on its validation photos: the model file's ``"metrics"``."""
+    """How the classifier did on its validation photos: the model file's ``"metrics"``.
+
+    Precision and recall are None for a class whose score is not defined, as in ``EvaluationReport``
+    (never predicted; no validation photo); the file holds 0 for them, beside the confusion matrix
+    that says which they are.
+    """
 
     accuracy: float | None = None
     best_epoch: int | None = None
     epochs_run: int | None = None
     val_loss: float | None = None
-    precision: dict[str, float] = field(default_factory=dict)  # per class name
-    recall: dict[str, float] = field(default_factory=dict)
+    precision: dict[str, float | None] = field(default_factory=dict)  # per class name
+    recall: dict[str, float | None] = field(default_factory=dict)
     confusion: list[list[int]] = field(default_factory=list)  # rows: true class, columns: predicted
     train_images: int | None = None
     val_images: int | None = None
 
     def to_dict(self) -> dict:
-        return _without_unset(asdict(self))
+        data = asdict(self)
+        for key in ("precision", "recall"):
+            data[key] = {name: stored_score(score) for name, score in data[key].items()}
+        return _without_unset(data)
 
     @classmethod
     def from_dict(cls, data: Any, class_names: list[str]) -> ModelMetrics:
         """``class_names`` names precision and recall stored as plain lists (in class order)."""
         raw = _mapping(data, "the metrics")
+        confusion = _matrix(raw.get("confusion"), len(class_names))
         return cls(
             accuracy=_optional(_fraction, raw.get("accuracy")),
             best_epoch=_optional(_int, raw.get("best_epoch")),
             epochs_run=_optional(_int, raw.get("epochs_run")),
             val_loss=_optional(_float, raw.get("val_loss")),
-            precision=_per_class(raw.get("precision"), class_names, "precision"),
-            recall=_per_class(raw.get("recall"), class_names, "recall"),
-            confusion=_matrix(raw.get("confusion"), len(class_names)),
+            precision=_undefined_as_none(_per_class(raw.get("precision"), class_names, "precision"),
+                                         class_names, never_predicted(confusion)),
+            recall=_undefined_as_none(_per_class(raw.get("recall"), class_names, "recall"),
+                                      class_names, never_validated(confusion)),
+            confusion=confusion,
             train_images=_optional(_int, raw.get("train_images")),
             val_images=_optional(_int, raw.get("val_images")),
         )
@@ -274,6 +290,14 @@ def _per_class(value: Any, class_names: list[str], what: str) -> dict[str, float
             raise ValueError(f"the {what} has {len(value)} values for {len(class_names)} classes")
         value = dict(zip(class_names, value, strict=True))
     return {str(name): _fraction(v) for name, v in _mapping(value, f"the {what}").items()}
+
+
+def _undefined_as_none(scores: dict[str, float], class_names: list[str],
+                       undefined: list[bool]) -> dict[str, float | None]:
+    """``scores`` with None for the classes the confusion matrix says have none (``undefined``, in
+    class order; empty for a file without a matrix, whose scores are taken as they are)."""
+    missing = {name for name, flag in zip(class_names, undefined, strict=False) if flag}
+    return {name: None if name in missing else score for name, score in scores.items()}
 
 
 def _fraction(value: Any) -> float:

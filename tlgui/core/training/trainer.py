@@ -36,7 +36,7 @@ from tlgui.core.backbones.catalogue import DEFAULT_BACKBONE, create_backbone, ge
 from tlgui.core.backbones.staged import StagedNetwork, replace_head
 from tlgui.core.data.bins import DataSet, ImageItem
 from tlgui.core.errors import Cancelled, DataError, TlguiError
-from tlgui.core.i18n import _
+from tlgui.core.i18n import _, ngettext
 from tlgui.core.models.classifier import Classifier
 from tlgui.core.plan.freeze_plan import FreezePlan, plan_for_dataset
 from tlgui.core.plan.freezing import parameter_counts, set_freeze_level
@@ -118,6 +118,7 @@ class TrainingRun:
 
         # Phase 1, the new head on pooled features: its model is usable as soon as it ends.
         head_data = self._timed("prepare_s", lambda: self._head_source(head_context, train_items, val_items))
+        self._warn_of_classes_not_validated(class_names, head_data.val.items)
         head_data = distributed.shard_source(head_data, head_context)  # distributed
         self.train_images = len(head_data.train.items)
         span = PhaseSpan(
@@ -152,7 +153,13 @@ class TrainingRun:
             self.train_images = len(data.train.items)
         if tracker.best_epoch > len(head.history):
             report = self._timed("evaluate_s", lambda: self._evaluate(context, tracker))
-        return self._finish(context, self.plan.level, report, history, tracker.best_epoch, cancelled, started)
+            return self._finish(context, self.plan.level, report, history, tracker.best_epoch, cancelled, started)
+        # No fine-tune epoch beat the head's best, whose weights the network holds again (the
+        # pretrained stages as they were): the model is described as the head it is, while the
+        # result still says the run fine-tuned (its regime, level, and each epoch's phase).
+        set_freeze_level(context.network, 0)
+        return self._finish(head_context, 0, report, history, tracker.best_epoch, cancelled, started,
+                            run_context=context)
 
     def _fine_tune(
         self, context: TrainingContext, head_data: BatchSource, tracker: BestEpochTracker[EpochSnapshot],
@@ -179,6 +186,7 @@ class TrainingRun:
         recorder = _EpochRecorder(on_best=announce)
         try:
             data = self._timed("prepare_s", lambda: self._source(context, head_data.train.items, head_data.val.items))
+            self._warn_of_classes_not_validated(context.class_names, data.val.items)
             data = distributed.shard_source(data, context)  # distributed
             span = PhaseSpan(
                 first_epoch=head_epochs + 1,
@@ -220,15 +228,17 @@ class TrainingRun:
     def _finish(
         self, context: TrainingContext, level: int, report: EvaluationReport, history: list[EpochStats],
         best_epoch: int, cancelled: bool, started: float, *, announce: bool = False,
+        run_context: TrainingContext | None = None,
     ) -> TrainResult:
-        """The result, described as what trained (``context``, ``level``); ``announce``: the run
-        had one phase, so its model is also the first usable one."""
+        """The result, its model described as what trained it (``context``, ``level``); the run's
+        regime and level are ``run_context``'s when that differs (a fine-tune that never beat the
+        head); ``announce``: the run had one phase, so its model is also the first usable one."""
         self.timings.total_s = time.perf_counter() - started
         classifier = self._classifier(context, level, report, history, best_epoch)
         if announce:
             for cb in self.callbacks:
                 cb.on_model_ready(classifier)
-        result = self._result(classifier, context, report, history, best_epoch, cancelled)
+        result = self._result(classifier, run_context or context, report, history, best_epoch, cancelled)
         for cb in self.callbacks:
             cb.on_train_end(result)
         return result
@@ -246,6 +256,7 @@ class TrainingRun:
             report=report,
             skipped=list(self.skipped.files),
             regime=context.regime,
+            freeze_level=0 if context.regime is Regime.HEAD else self.plan.level,
             timings=copy.copy(self.timings),
             ignored_overrides=self.plan.ignored,
             warnings=tuple(self.warnings),
@@ -283,6 +294,22 @@ class TrainingRun:
         if not val_items:
             raise DataError(_('There are no validation photos: add more photos (at least two per class).'))
         return names, train_items, val_items
+
+    def _warn_of_classes_not_validated(self, class_names: Sequence[str], val_items: Sequence[ImageItem]) -> None:
+        """A class left without validation photos (too few photos to spare one, or none readable)
+        still trains, but the accuracy, and the choice of the best epoch, know nothing of it: the
+        result says so."""
+        validated = {item.label for item in val_items}
+        missing = [name for name in class_names if name not in validated]
+        if not missing:
+            return
+        warning = ngettext(
+            "The class {names} has no validation photos, so the validation accuracy says nothing about it.",
+            "The classes {names} have no validation photos, so the validation accuracy says nothing about them.",
+            len(missing),
+        ).format(names=", ".join(missing))
+        if warning not in self.warnings:
+            self.warnings.append(warning)
 
     def _prepare(self, class_names: list[str]) -> TrainingContext:
         """The network with its new head on the device, only the head trainable (the first phase),
