@@ -343,6 +343,7 @@ def test_a_full_disk_means_one_warning_and_no_cache(tmp_path, monkeypatch):
     for seed in range(3):
         cache.put_many("mine", _arrays(200, dim=256, seed=seed))
     assert len(cache.warnings) == 1 and "disk is full" in cache.warnings[0]
+    assert "free some space" in cache.warnings[0] and "`tlgui cache clear`" in cache.warnings[0]  # what to do
     monkeypatch.undo()
     after = FeatureCache(tmp_path)
     assert after.count("theirs") == 4 and len(after.get_many("theirs", list(_arrays(4)))) == 4

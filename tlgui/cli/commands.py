@@ -624,5 +624,7 @@ def cmd_cache(args) -> int:
         cache.clear()
         print(f"Cleared {shown(cache.root)}")
     else:
-        print(f"{shown(cache.root)}: {cache.count()} entries, {cache.size_bytes() / 1e6:.1f} MB")
+        info = cache.info()
+        print(f"{shown(cache.root)}: {info.entries} entries, {info.feature_bytes / 1e6:.1f} MB of features, "
+              f"{info.disk_bytes / 1e6:.1f} MB on disk")
     return 0

@@ -23,6 +23,15 @@ Storage is one SQLite file, shared by every tlgui process of the user. What it p
   than one bounded entry per requested key.
 - Each schema version has its own file name: a new version never reads or rewrites an older one's
   file, so two versions can run side by side; ``clear()`` removes older files.
+- A cache that cannot be written (a read-only folder, mount or file) is still read: what it holds is
+  used, and what is computed anew is kept in memory only, with one warning.
+- ``clear()`` deletes the database's files when no other connection has them open, which needs no
+  disk space (deleting rows does, and a full disk refuses it: the moment a user needs to clear most),
+  and deletes rows under the connections that do. Whether another connection has the file open is
+  SQLite's own lock: each connection to a WAL database holds a shared lock on it for as long as it
+  is open, so an exclusive lock says that none does. A lock file beside the database, held shared
+  while a process opens the file and exclusive while one deletes or sets it aside, keeps a process
+  from opening the file in between (it would then be left on a deleted file).
 - The cache is bounded: least recently used entries are evicted past ``max_bytes``. Recency lives in
   a small side table, so a read that touches 50,000 entries rewrites 50,000 small rows, not their
   arrays. It is bookkeeping, not data: damage there can change which entry is evicted first, never
@@ -36,6 +45,7 @@ stderr when the program configured no logging, as the command line does not).
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import errno
 import functools
 import logging
@@ -73,6 +83,9 @@ _DB_NAME = f"features-v{SCHEMA_VERSION}.sqlite"
 # Files of earlier schema versions: never read or written here; ``clear`` removes them.
 _OLD_DB_NAMES = ("features.sqlite",)
 _COMPANION_SUFFIXES = ("-wal", "-shm", "-journal")
+# Held while a process opens, deletes or sets aside the database (see the module's docstring). Never
+# deleted: a process that locks a file someone deleted and another made anew excludes nobody.
+_LOCK_NAME = f"{_DB_NAME}.lock"
 _SET_ASIDE_MARK = ".damaged-"
 # Written in the file header: this SQLite file is a tlgui feature cache ("tlgf").
 _APPLICATION_ID = 0x746C6766
@@ -109,6 +122,7 @@ _RECENCY_RESOLUTION_S = 60.0
 _CHUNK = 900
 
 _DISK_FULL_ERRNOS = {errno.ENOSPC} | ({errno.EDQUOT} if hasattr(errno, "EDQUOT") else set())
+_READ_ONLY_ERRNOS = {errno.EROFS, errno.EACCES}
 
 T = TypeVar("T")
 
@@ -126,9 +140,22 @@ class CacheUnavailableError(TlguiError):
     """The feature cache cannot be read or changed now (only raised where the user asked about it)."""
 
 
+@dataclasses.dataclass(frozen=True)
+class CacheInfo:
+    """What the feature cache holds, and what it takes on disk."""
+
+    entries: int
+    #: Bytes of the stored arrays.
+    feature_bytes: int
+    #: Sizes of the cache's files, all that ``clear`` deletes: the database with its write-ahead log
+    #: and index, older versions' files and files set aside as damaged.
+    disk_bytes: int
+
+
 class _Trouble(Enum):
     BUSY = "busy"
     FULL = "full"
+    READ_ONLY = "read-only"
     DAMAGED = "damaged"
     MOVED = "moved"
     NEWER = "newer"
@@ -147,8 +174,8 @@ class FeatureCache:
     """A bounded, self-healing store of numpy arrays keyed by (namespace, key), shared by processes.
 
     ``get_many``, ``put_many`` and ``holds`` never raise for the cache's own troubles: they fall
-    back to "not cached" and say so once, in ``warnings``. ``count``, ``size_bytes`` and ``clear`` (what the user
-    asks about the cache itself) raise ``CacheUnavailableError`` instead.
+    back to "not cached" and say so once, in ``warnings``. ``count``, ``size_bytes``, ``info`` and ``clear`` (what
+    the user asks about the cache itself) raise ``CacheUnavailableError`` instead.
     """
 
     def __init__(
@@ -171,6 +198,8 @@ class FeatureCache:
         self._conn: sqlite3.Connection | None = None
         # Why this object runs without the cache (until close()); None while it is in use.
         self._unavailable: str | None = None
+        # The file is opened for reading only, and writes are skipped (until close()).
+        self._read_only = False
         self._opened: tuple[int, int] | None = None
 
     @property
@@ -182,6 +211,7 @@ class FeatureCache:
         with self._lock:
             self._drop_connection()
             self._unavailable = None
+            self._read_only = False
 
     def __enter__(self) -> FeatureCache:
         return self
@@ -213,9 +243,11 @@ class FeatureCache:
             expected["shape"] = _shape_text(tuple(shape))
         with self._lock:
             found, damaged = self._attempt(lambda conn: self._read(conn, namespace, wanted, expected), ({}, []))
-            if found or damaged:
+            # A read-only cache keeps no recency and no repairs: worth no warning.
+            if (found or damaged) and not self._read_only:
                 used = list(found)
-                self._attempt(lambda conn: self._touch_and_drop(conn, namespace, used, damaged, expected), None)
+                self._attempt(lambda conn: self._touch_and_drop(conn, namespace, used, damaged, expected), None,
+                              writes=True)
         return found
 
     def holds(self, namespace: str) -> bool:
@@ -240,12 +272,24 @@ class FeatureCache:
             )
 
     def size_bytes(self) -> int:
-        """Bytes of stored arrays (the database file is a little larger)."""
+        """Bytes of stored arrays (the files take more: see ``info``)."""
         with self._lock:
             return int(self._attempt(
                 lambda conn: conn.execute("SELECT coalesce(sum(length(data)), 0) FROM entries").fetchone()[0],
                 strict=True,
             ))
+
+    def info(self) -> CacheInfo:
+        """Entries, bytes of their arrays and bytes of the cache's files on disk."""
+        with self._lock:
+            entries = feature_bytes = 0
+            if self.path.exists():  # else nothing to open, nor a file to make only to say so
+                entries, feature_bytes = self._attempt(
+                    lambda conn: conn.execute("SELECT count(*), coalesce(sum(length(data)), 0) FROM entries").fetchone(),
+                    strict=True,
+                )
+            disk_bytes = sum(_file_size(path) for path in (*self._database_files(), *self._old_files()))
+        return CacheInfo(entries=int(entries), feature_bytes=int(feature_bytes), disk_bytes=disk_bytes)
 
     # ---- writes -------------------------------------------------------------------------------
     def put_many(self, namespace: str, arrays: dict[str, np.ndarray]) -> None:
@@ -270,28 +314,97 @@ class FeatureCache:
         if not entries:
             return
         with self._lock:
-            self._attempt(lambda conn: self._store(conn, entries, usage), None)
+            self._attempt(lambda conn: self._store(conn, entries, usage), None, writes=True)
+            if self._read_only and self._unavailable is None:
+                self._warn(_("The feature cache in {root} is read-only: the features it holds are used, and new "
+                             "ones are computed in memory without being kept.").format(root=self.root))
 
     def clear(self) -> None:
-        """Forget everything, including older versions' files and files set aside as damaged."""
+        """Forget everything, including older versions' files and files set aside as damaged.
+
+        The database's files are deleted when no other connection has them open (see the module's
+        docstring); that works on a full disk, and gives back what the write-ahead log held. While
+        another one has them open, their rows are deleted instead.
+        """
         with self._lock:
-            self._attempt(self._delete_all, strict=True)
             self._drop_connection()
             self._unavailable = None
-            for path in self._old_files():
-                with contextlib.suppress(FileNotFoundError):
-                    path.unlink()
+            try:
+                kept_by = self._delete_database_files()
+                if kept_by is not None:
+                    self._delete_rows(in_use=kept_by is _Trouble.BUSY)
+            finally:
+                self._drop_connection()
+                self._unavailable = None
+            self._delete_files(self._old_files())
+
+    def _delete_rows(self, *, in_use: bool) -> None:
+        try:
+            self._attempt(self._delete_all, strict=True, writes=True)
+        except CacheUnavailableError as exc:
+            if not in_use or _trouble_of(exc.__cause__) is not _Trouble.FULL:
+                raise
+            raise CacheUnavailableError(_(
+                "The feature cache in {root} cannot be cleared now: the disk is full and another program "
+                "(a tlgui window or command) has the cache open; try again when it has finished."
+            ).format(root=self.root)) from exc
+
+    def _delete_database_files(self) -> _Trouble | None:
+        """Delete the database and its companions unless another connection has it open.
+
+        None when they are gone, else what kept them: BUSY while another connection has the file open.
+        """
+        if self._cannot_write():
+            # Done if there is nothing to delete; else deleting rows says that nothing can be.
+            return _Trouble.READ_ONLY if any(path.exists() for path in self._database_files()) else None
+        try:
+            with _file_lock(self.root / _LOCK_NAME, self.busy_timeout_s, required=False):
+                if not self.path.exists():
+                    self._delete_files(self._companions())  # left by a database deleted under its connections
+                    return None
+                if not _is_ours_or_empty(self.path):
+                    return _Trouble.DAMAGED  # deleting rows sets it aside first, as any opening does
+                probe = sqlite3.connect(f"{self.path.absolute().as_uri()}?mode=rw", uri=True, timeout=0,
+                                        isolation_level=None)
+                try:
+                    # Taken before the first read, so that it never uses the shared index (-shm) either.
+                    probe.execute("PRAGMA locking_mode=EXCLUSIVE")
+                    probe.execute("BEGIN EXCLUSIVE")  # refused at once while another connection has the file
+                    if os.name == "nt":
+                        probe.close()  # Windows deletes no file that is open, ours included
+                    # The database last: should deleting a companion fail, no new database meets the old log.
+                    self._delete_files([*self._companions(), self.path])
+                finally:
+                    with contextlib.suppress(sqlite3.Error):
+                        probe.close()
+        except (sqlite3.Error, OSError) as exc:
+            return _trouble_of(exc)
+        return None
+
+    def _delete_files(self, paths: Iterable[Path]) -> None:
+        for path in paths:
+            try:
+                path.unlink()
+            except FileNotFoundError:
+                pass
+            except OSError as exc:
+                raise CacheUnavailableError(_("The feature cache in {root} cannot be cleared: {reason}.").format(
+                    root=self.root, reason=exc.strerror or exc)) from exc
 
     # ---- the one place troubles are handled ----------------------------------------------------
-    def _attempt(self, work: Callable[[sqlite3.Connection], T], fallback: T = None, *, strict: bool = False) -> T:
+    def _attempt(self, work: Callable[[sqlite3.Connection], T], fallback: T = None, *, strict: bool = False,
+                 writes: bool = False) -> T:
         """``work`` on the open file. A file moved away or verified damaged is mended once (a new file);
-        any other trouble makes this object run without the cache: ``fallback`` and one warning, or
-        ``CacheUnavailableError`` when ``strict``."""
+        one that cannot be written is opened again for reading only, and ``work`` that ``writes`` is
+        then skipped (``fallback``; ``put_many`` says so). Any other trouble makes this object run without
+        the cache: ``fallback`` and one warning, or ``CacheUnavailableError`` when ``strict``."""
         if self._unavailable is not None and not strict:
             return fallback
         for last_try in (False, True):
             try:
-                return work(self._connection())
+                conn = self._connection()
+                if not (writes and self._read_only):
+                    return work(conn)
             except (sqlite3.DatabaseError, OSError, _FileTrouble) as exc:
                 kind = _trouble_of(exc)
                 self._drop_connection()
@@ -299,15 +412,28 @@ class FeatureCache:
                     continue
                 if not last_try and kind is _Trouble.DAMAGED and self._set_aside_if_damaged():
                     continue
+                if not last_try and kind is _Trouble.READ_ONLY and not self._read_only:
+                    self._read_only = True
+                    continue
                 reason = self._reason(kind, exc)
                 if strict:
                     raise CacheUnavailableError(_(
                         "The feature cache in {root} cannot be used: {reason}."
                     ).format(root=self.root, reason=reason)) from exc
                 self._unavailable = reason
-                self._warn(_("Running without the feature cache in {root}: {reason}; "
-                             "features are computed in memory.").format(root=self.root, reason=reason))
+                if kind is _Trouble.FULL:
+                    self._warn(_("Running without the feature cache in {root}: the disk is full, so features are "
+                                 "computed in memory; free some space there, or delete the cache with "
+                                 "`tlgui cache clear`.").format(root=self.root))
+                else:
+                    self._warn(_("Running without the feature cache in {root}: {reason}; "
+                                 "features are computed in memory.").format(root=self.root, reason=reason))
                 return fallback
+            if strict:
+                raise CacheUnavailableError(_(
+                    "The feature cache in {root} is read-only: nothing in it can be changed or deleted."
+                ).format(root=self.root))
+            return fallback
         raise AssertionError("unreachable")
 
     def _reason(self, kind: _Trouble, exc: BaseException) -> str:
@@ -319,6 +445,10 @@ class FeatureCache:
             return _("the disk is full")
         if kind is _Trouble.NEWER:
             return _("it was written by a newer version of tlgui")
+        if kind is _Trouble.READ_ONLY:
+            if isinstance(exc, _FileTrouble):
+                return _("it cannot be written and holds no features yet")
+            return _("it is read-only ({detail})").format(detail=detail)
         if kind is _Trouble.DAMAGED:
             return _("it reports damage that could not be confirmed or mended ({detail})").format(detail=detail)
         return detail
@@ -334,25 +464,67 @@ class FeatureCache:
     # ---- the file -----------------------------------------------------------------------------
     def _connection(self) -> sqlite3.Connection:
         if self._conn is None:
-            self.root.mkdir(parents=True, exist_ok=True)
-            # Which file this connection is on: damage found through it may only set aside that one.
-            # Looked at before and after opening: another process may set the file aside and start a
-            # new one in between, and this connection's damage must not be blamed on the new file.
-            for attempt in range(_OPEN_ATTEMPTS):
-                before = _identity(self.path)
-                conn = sqlite3.connect(self.path, timeout=self.busy_timeout_s, isolation_level=None,
-                                       check_same_thread=False)
-                self._opened = _identity(self.path)
-                if before == self._opened or attempt == _OPEN_ATTEMPTS - 1:
-                    break
-                conn.close()
-            try:
-                self._prepare(conn)
-            except BaseException:
-                conn.close()
-                raise
-            self._conn = conn
+            if not self._read_only and self._cannot_write():
+                self._read_only = True
+            if not self._read_only:
+                self.root.mkdir(parents=True, exist_ok=True)
+            with _file_lock(self.root / _LOCK_NAME, self.busy_timeout_s, shared=True, required=False):
+                self._conn = self._open_read_only() if self._read_only else self._open(self.path)
         return self._conn
+
+    def _open(self, target: Path | str) -> sqlite3.Connection:
+        """A prepared connection to the file (``target``: its path, or a URI naming it)."""
+        # Which file this connection is on: damage found through it may only set aside that one.
+        # Looked at before and after opening: another process may set the file aside and start a
+        # new one in between, and this connection's damage must not be blamed on the new file.
+        for attempt in range(_OPEN_ATTEMPTS):
+            before = _identity(self.path)
+            conn = sqlite3.connect(target, timeout=self.busy_timeout_s, isolation_level=None,
+                                   check_same_thread=False, uri=isinstance(target, str))
+            self._opened = _identity(self.path)
+            if before == self._opened or attempt == _OPEN_ATTEMPTS - 1:
+                break
+            conn.close()
+        try:
+            self._prepare(conn)
+        except BaseException:
+            conn.close()
+            raise
+        return conn
+
+    def _open_read_only(self) -> sqlite3.Connection:
+        """The file opened for reading only, for a folder, mount or file that cannot be written."""
+        if not self.path.is_file() or self.path.stat().st_size == 0:
+            raise _FileTrouble(_Trouble.READ_ONLY, "nothing stored")
+        uri = f"{self.path.absolute().as_uri()}?mode=ro"
+        try:
+            return self._open(uri)
+        except sqlite3.OperationalError as exc:
+            # Reading a WAL database takes its shared index (-shm), which a read-only folder cannot
+            # hold once the last writer has closed (and deleted it with the log): SQLite says it cannot
+            # open the file (a read-only mount) or that its folder is read-only. With no log left, the
+            # file alone is the database: read it as one that does not change. Should another user's
+            # process write it meanwhile, the checksums turn what changed into misses.
+            refused = (getattr(exc, "sqlite_errorcode", 0) & 0xFF) in (sqlite3.SQLITE_CANTOPEN, sqlite3.SQLITE_READONLY)
+            if not refused or _file_size(self._companions()[0]):
+                raise
+            return self._open(uri + "&immutable=1")
+
+    def _cannot_write(self) -> bool:
+        """Whether this process may not write the cache's folder or its file (read-only mount, permissions).
+
+        The system's answer, asked first; SQLite refusing a write (``_Trouble.READ_ONLY``) says it too.
+        """
+        if not self.root.is_dir():
+            return False  # making it says whether it can be
+        return not os.access(self.root, os.W_OK) or (self.path.exists() and not os.access(self.path, os.W_OK))
+
+    def _companions(self) -> list[Path]:
+        """The write-ahead log first, then the shared index and the rollback journal."""
+        return [self.root / (_DB_NAME + suffix) for suffix in _COMPANION_SUFFIXES]
+
+    def _database_files(self) -> list[Path]:
+        return [self.path, *self._companions()]
 
     def _drop_connection(self) -> None:
         if self._conn is not None:
@@ -369,6 +541,8 @@ class FeatureCache:
         conn.execute("PRAGMA cell_size_check=ON")
         conn.execute("PRAGMA synchronous=NORMAL")
         state = _file_state(conn)
+        if state == "empty" and self._read_only:
+            raise _FileTrouble(_Trouble.READ_ONLY, "nothing stored")
         if state == "empty":
             with _write_transaction(conn):
                 if _file_state(conn) == "empty":  # another process may have set it up meanwhile
@@ -381,7 +555,7 @@ class FeatureCache:
             raise _FileTrouble(_Trouble.NEWER, "written by a newer version")
         if state != "ours":
             raise _FileTrouble(_Trouble.DAMAGED, "not a tlgui feature cache of this version")
-        if conn.execute("PRAGMA journal_mode").fetchone()[0] != b"wal":
+        if not self._read_only and conn.execute("PRAGMA journal_mode").fetchone()[0] != b"wal":
             # Readers never wait for a writer. The mode is kept in the file, so when another process
             # holds it open now and the switch must wait, a later opening makes it.
             with contextlib.suppress(sqlite3.OperationalError):
@@ -395,7 +569,7 @@ class FeatureCache:
         rename the file they found damaged, never the new one that the first of them started.
         """
         try:
-            with _exclusive_lock(self.root / f"{_DB_NAME}.lock", self.busy_timeout_s):
+            with _file_lock(self.root / _LOCK_NAME, self.busy_timeout_s):
                 if self._opened is None or _identity(self.path) != self._opened:
                     return True  # already set aside by another process: try the new file
                 if not self._verified_damaged():
@@ -551,18 +725,34 @@ def _write_transaction(conn: sqlite3.Connection) -> Iterator[None]:
 
 
 @contextlib.contextmanager
-def _exclusive_lock(path: Path, timeout_s: float) -> Iterator[None]:
-    """An advisory lock between processes (POSIX); elsewhere renaming an open file fails anyway."""
+def _file_lock(path: Path, timeout_s: float, *, shared: bool = False, required: bool = True) -> Iterator[None]:
+    """An advisory lock between processes (POSIX); elsewhere renaming or deleting an open file fails anyway.
+
+    Not ``required``: where the lock file cannot be made or opened (a read-only folder, a full
+    disk), go on without it, as before it existed.
+    """
     try:
         import fcntl
     except ImportError:
         yield
         return
-    with open(path, "a+b") as handle:
+    try:
+        handle = open(path, "a+b")
+    except OSError:
+        try:
+            handle = open(path, "rb")  # a shared lock needs no writing
+        except OSError:
+            if required:
+                raise
+            handle = None
+    if handle is None:
+        yield
+        return
+    with handle:
         deadline = time.monotonic() + timeout_s
         while True:
             try:
-                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                fcntl.flock(handle, (fcntl.LOCK_SH if shared else fcntl.LOCK_EX) | fcntl.LOCK_NB)
                 break
             except BlockingIOError:
                 if time.monotonic() > deadline:
@@ -572,6 +762,21 @@ def _exclusive_lock(path: Path, timeout_s: float) -> Iterator[None]:
             yield
         finally:
             fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _file_size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except FileNotFoundError:
+        return 0
+
+
+def _is_ours_or_empty(path: Path) -> bool:
+    """Whether the file's header says it is a tlgui feature cache, or it has none yet (a file just made)."""
+    with open(path, "rb") as handle:
+        header = handle.read(100)
+    return not header or (header.startswith(_SQLITE_MAGIC) and len(header) == 100
+                          and int.from_bytes(header[68:72], "big") == _APPLICATION_ID)
 
 
 def _identity(path: Path) -> tuple[int, int] | None:
@@ -622,12 +827,17 @@ def _read_file_state(conn: sqlite3.Connection) -> str:
 def _trouble_of(exc: BaseException) -> _Trouble:
     if isinstance(exc, _FileTrouble):
         return exc.kind
+    if isinstance(exc, TimeoutError):  # the lock file, held past the busy timeout
+        return _Trouble.BUSY
     if isinstance(exc, OSError):
-        return _Trouble.FULL if exc.errno in _DISK_FULL_ERRNOS else _Trouble.OTHER
+        if exc.errno in _DISK_FULL_ERRNOS:
+            return _Trouble.FULL
+        return _Trouble.READ_ONLY if exc.errno in _READ_ONLY_ERRNOS else _Trouble.OTHER
     code = getattr(exc, "sqlite_errorcode", None) or 0
     if code == sqlite3.SQLITE_READONLY_DBMOVED:
         return _Trouble.MOVED
     return {
+        sqlite3.SQLITE_READONLY: _Trouble.READ_ONLY,
         sqlite3.SQLITE_BUSY: _Trouble.BUSY,
         sqlite3.SQLITE_LOCKED: _Trouble.BUSY,
         sqlite3.SQLITE_FULL: _Trouble.FULL,
