@@ -1068,6 +1068,18 @@
         <translation>项目另存为</translation>
     </message>
     <message>
+        <source>The project is still being saved.</source>
+        <translation>项目仍在保存中。</translation>
+    </message>
+    <message>
+        <source>Saving {path}…</source>
+        <translation>正在保存 {path}…</translation>
+    </message>
+    <message>
+        <source>Save stopped: {path} was left as it was.</source>
+        <translation>保存已停止：{path} 保持原样。</translation>
+    </message>
+    <message>
         <source>The project file has changed</source>
         <translation>项目文件已被修改</translation>
     </message>
@@ -1541,6 +1553,29 @@ Double-click to see why (heatmap).</source>
     <message>
         <source>Saved {path}.</source>
         <translation>已保存 {path}。</translation>
+    </message>
+    <message>
+        <source>Saved {path}; what changed while it was written is not saved yet.</source>
+        <translation>已保存 {path}；写入期间发生的更改尚未保存。</translation>
+    </message>
+</context>
+<context>
+    <name>ProjectWriter</name>
+    <message>
+        <source>Saving {name}…</source>
+        <translation>正在保存 {name}…</translation>
+    </message>
+    <message>
+        <source>Stop</source>
+        <translation>停止</translation>
+    </message>
+    <message>
+        <source>Saving the project</source>
+        <translation>正在保存项目</translation>
+    </message>
+    <message>
+        <source>Stopping: the file stays as it was…</source>
+        <translation>正在停止：文件保持原样…</translation>
     </message>
 </context>
 <context>
