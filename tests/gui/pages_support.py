@@ -67,3 +67,11 @@ def dispose(window) -> None:
     window.close()
     window.shutdown()
     window.deleteLater()
+
+
+def small_run(tmp_path_factory, per_class: int = 8, epochs: int = 3):
+    """(DataSet, TrainResult): a short head-only run on two generated classes, red and blue, each
+    ``per_class`` photos, in folders of its own."""
+    root = tmp_path_factory.mktemp("photos")
+    write_learnable_classes(root, {"red": per_class, "blue": per_class})
+    return train_small(root, tmp_path_factory.mktemp("cache"), epochs=epochs)

@@ -8,7 +8,7 @@ import time
 from pathlib import Path
 
 import pytest
-from pages_support import dispose, isolate_caches, train_small, write_learnable_classes
+from pages_support import dispose, isolate_caches, small_run
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QFileDialog, QMessageBox, QPushButton
 
@@ -20,9 +20,7 @@ from tlgui.gui.main_window import MainWindow
 
 @pytest.fixture(scope="module")
 def trained(tmp_path_factory):
-    root = tmp_path_factory.mktemp("photos")
-    write_learnable_classes(root, {"red": 6, "blue": 6})
-    return train_small(root, tmp_path_factory.mktemp("cache"), epochs=2)
+    return small_run(tmp_path_factory, per_class=6, epochs=2)
 
 
 @pytest.fixture
@@ -33,7 +31,7 @@ def window(qtbot, trained, tmp_path, monkeypatch):
     window.show()
     qtbot.waitExposed(window)
     dataset, result = trained
-    window.controller.set_dataset(dataset)
+    window.controller.set_dataset(dataset.copy())  # a test renames a class: not in the other tests' copy
     window.controller.set_training_result(result)
     yield window
     dispose(window)

@@ -14,7 +14,7 @@ from dataclasses import replace
 
 import imagegen
 import pytest
-from pages_support import dispose, isolate_caches, train_small, write_learnable_classes
+from pages_support import dispose, isolate_caches, small_run
 from PySide6.QtCore import Qt, QTimer
 
 from tlgui.core.backbones.catalogue import weights_status
@@ -113,9 +113,7 @@ def test_pages_built_on_demand_meanwhile_are_not_built_twice(window, qtbot):
 # ---- pages built after the project was opened -------------------------------------------------------
 @pytest.fixture(scope="module")
 def trained(tmp_path_factory):
-    root = tmp_path_factory.mktemp("photos")
-    write_learnable_classes(root, {"red": 8, "blue": 8})
-    return train_small(root, tmp_path_factory.mktemp("cache"), epochs=3)
+    return small_run(tmp_path_factory)
 
 
 @pytest.fixture

@@ -35,7 +35,7 @@ import torch
 from tlgui.core.backbones.catalogue import DEFAULT_BACKBONE, create_backbone, get_spec
 from tlgui.core.backbones.staged import StagedNetwork, replace_head
 from tlgui.core.data.bins import DataSet, ImageItem
-from tlgui.core.errors import Cancelled, DataError, TlguiError
+from tlgui.core.errors import Cancelled, TlguiError
 from tlgui.core.i18n import _, ngettext
 from tlgui.core.models.classifier import Classifier
 from tlgui.core.plan.freeze_plan import FreezePlan, plan_for_dataset
@@ -49,6 +49,7 @@ from tlgui.core.training.best_epoch import BestEpochTracker
 from tlgui.core.training.callbacks import TrainingCallback
 from tlgui.core.training.config import TrainConfig, cached_views_of
 from tlgui.core.training.context import SkippedPhotos, TrainingContext
+from tlgui.core.training.data_checks import check_training_data
 from tlgui.core.training.feature_cache import FeatureCache
 from tlgui.core.training.loop import EpochSnapshot, PhaseSpan, fit, restore_best
 from tlgui.core.training.metrics import EvaluationReport, evaluate
@@ -275,25 +276,7 @@ class TrainingRun:
             cb.on_progress(event)
 
     def _check_data(self) -> tuple[list[str], list[ImageItem], list[ImageItem]]:
-        counts = self.dataset.class_counts()
-        empty = [name for name, n in counts.items() if n == 0]
-        if empty:
-            raise DataError(_(
-                "These classes have no photos: {names}. Add photos or delete them."
-            ).format(names=', '.join(empty)))
-        if len(counts) < 2:
-            found = _("found {count}").format(count=len(counts)) + (f" ({', '.join(counts)})" if counts else "")
-            raise DataError(_("Training needs at least two classes; {found}.").format(found=found))
-        train_items, val_items = self.dataset.split(self.config.val_fraction, self.config.seed)
-        names = list(counts)
-        missing = [n for n in names if not any(i.label == n for i in train_items)]
-        if missing:
-            raise DataError(_(
-                "These classes have no training photos: {names}."
-            ).format(names=', '.join(missing)))
-        if not val_items:
-            raise DataError(_('There are no validation photos: add more photos (at least two per class).'))
-        return names, train_items, val_items
+        return check_training_data(self.dataset, self.config)
 
     def _warn_of_classes_not_validated(self, class_names: Sequence[str], val_items: Sequence[ImageItem]) -> None:
         """A class left without validation photos (too few photos to spare one, or none readable)
