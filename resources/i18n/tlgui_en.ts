@@ -29,6 +29,16 @@
     </message>
 </context>
 <context>
+    <name>DataPage</name>
+    <message numerus="yes">
+        <source>%n photo(s) found in {folder}.</source>
+        <translation>
+            <numerusform>%n photo found in {folder}.</numerusform>
+            <numerusform>%n photos found in {folder}.</numerusform>
+        </translation>
+    </message>
+</context>
+<context>
     <name>DuplicatesBanner</name>
     <message numerus="yes">
         <source>⚠ %n photo(s) appear(s) in two classes. A photo should carry one label; remove it from the wrong class.</source>
@@ -56,12 +66,29 @@
     </message>
 </context>
 <context>
+    <name>MissingPhotosBanner</name>
+    <message numerus="yes">
+        <source>%n photo(s) of this project are not where it says (moved or deleted): they show no preview, and training skips them. If they were moved, show where they are now.</source>
+        <translation>
+            <numerusform>%n photo of this project is not where it says (moved or deleted): it shows no preview, and training skips it. If it was moved, show where it is now.</numerusform>
+            <numerusform>%n photos of this project are not where it says (moved or deleted): they show no preview, and training skips them. If they were moved, show where they are now.</numerusform>
+        </translation>
+    </message>
+</context>
+<context>
     <name>ProjectController</name>
     <message numerus="yes">
         <source>The project had moved: %n photo(s) were found again beside it.</source>
         <translation>
             <numerusform>The project had moved: %n photo was found again beside it.</numerusform>
             <numerusform>The project had moved: %n photos were found again beside it.</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n photo(s) are not where the project says (moved or deleted).</source>
+        <translation>
+            <numerusform>%n photo is not where the project says (moved or deleted).</numerusform>
+            <numerusform>%n photos are not where the project says (moved or deleted).</numerusform>
         </translation>
     </message>
 </context>

@@ -633,6 +633,20 @@
         <translation>仍在读取之前的照片；请在完成后再试。</translation>
     </message>
     <message>
+        <source>Where are the photos now?</source>
+        <translation>这些照片现在在哪里？</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n photo(s) found in {folder}.</source>
+        <translation>
+            <numerusform>在 {folder} 中找到了 %n 张照片。</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>None of the missing photos is in {folder}, at the place they had in their old folder.</source>
+        <translation>在 {folder} 中与原文件夹相同的位置上，没有找到任何缺失的照片。</translation>
+    </message>
+    <message>
         <source>The photos being added were left out: another project was opened.</source>
         <translation>正在添加的照片未被加入：已打开另一个项目。</translation>
     </message>
@@ -1105,6 +1119,23 @@
     </message>
 </context>
 <context>
+    <name>MissingPhotosBanner</name>
+    <message>
+        <source>Find them…</source>
+        <translation>查找…</translation>
+    </message>
+    <message>
+        <source>Choose the folder the photos are in now</source>
+        <translation>选择照片现在所在的文件夹</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n photo(s) of this project are not where it says (moved or deleted): they show no preview, and training skips them. If they were moved, show where they are now.</source>
+        <translation>
+            <numerusform>本项目有 %n 张照片不在项目所记录的位置（已移动或删除）：它们无法显示预览，训练时也会跳过。如果它们被移动了，请指出它们现在的位置。</numerusform>
+        </translation>
+    </message>
+</context>
+<context>
     <name>ModelExporter</name>
     <message>
         <source>tlgui models (*{suffix})</source>
@@ -1548,6 +1579,12 @@ Double-click to see why (heatmap).</source>
         <source>The project had moved: %n photo(s) were found again beside it.</source>
         <translation>
             <numerusform>项目已被移动：在其旁边重新找到了 %n 张照片。</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n photo(s) are not where the project says (moved or deleted).</source>
+        <translation>
+            <numerusform>有 %n 张照片不在项目所记录的位置（已移动或删除）。</numerusform>
         </translation>
     </message>
     <message>

@@ -691,6 +691,32 @@ def test_a_project_moved_with_its_photos_finds_them_again(tmp_path):
     assert path.parent.exists() is False
 
 
+@pytest.mark.parametrize("pointed_at", ["the folder itself", "the folder holding it"])
+def test_photos_moved_without_the_project_are_counted_and_found_where_the_user_points(tmp_path, pointed_at):
+    # A project whose photos had gone opened without a word; only Train said so, by failing.
+    path = _project_beside_its_photos(tmp_path / "here")
+    (tmp_path / "usb").mkdir()
+    (tmp_path / "here" / "photos").rename(tmp_path / "usb" / "photos")
+    project = load_project(path)
+    assert (project.photos_found_moved, project.photos_missing) == (0, 6)
+    assert len(project.dataset.missing_photos()) == 6
+    folder = tmp_path / "usb" / "photos" if pointed_at == "the folder itself" else tmp_path / "usb"
+    assert project.dataset.find_photos_in(folder) == 6
+    assert project.dataset.missing_photos() == [] and project.dataset.class_counts() == {"ants": 3, "bees": 3}
+    assert all(item.path.is_relative_to(tmp_path / "usb" / "photos") for item in project.dataset.items())
+    assert project.dataset.find_photos_in(tmp_path) == 0  # nothing left to find
+
+
+def test_a_folder_without_the_photos_finds_none(tmp_path):
+    path = _project_beside_its_photos(tmp_path / "here")
+    (tmp_path / "here" / "photos" / "ants").rename(tmp_path / "gone")
+    project = load_project(path)
+    assert project.photos_missing == 3
+    (tmp_path / "elsewhere").mkdir()
+    assert project.dataset.find_photos_in(tmp_path / "elsewhere") == 0
+    assert len(project.dataset.missing_photos()) == 3
+
+
 def test_a_project_copied_away_from_photos_still_in_place_keeps_their_paths(tmp_path):
     path = _project_beside_its_photos(tmp_path / "here")
     (tmp_path / "copy").mkdir()

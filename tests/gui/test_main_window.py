@@ -660,3 +660,38 @@ def test_saving_while_a_run_trains_keeps_it_so_far_and_its_end_replaces_it(
     assert results.runs_model.index(row, ENDED).data() == "interrupted"
     assert results.runs_model.index(row, EPOCHS).data() == "3 of 4"
     assert "interrupted at epoch 3" in results.summary.text()
+
+
+def test_a_project_whose_photos_moved_says_so_and_finds_them_where_the_user_points(window, tmp_path, monkeypatch):
+    # It opened without a word: the bins looked whole, every thumbnail "no preview", and only Train
+    # said the photos were gone, by failing.
+    imagegen.write_class_tree(tmp_path / "photos", {"cats": 3, "dogs": 2})
+    fill(window, tmp_path / "photos")
+    path = tmp_path / "pets.tlgui"
+    window.controller.save_project(path)
+    (tmp_path / "usb").mkdir()
+    (tmp_path / "photos").rename(tmp_path / "usb" / "photos")
+    assert window.open_project(path)
+    page = window.data_page
+    assert not page.missing_banner.isHidden()
+    assert page.missing_banner.text.text().startswith("5 photos of this project are not where it says")
+    assert "5 photos are not where the project says (moved or deleted)." in window.statusBar().currentMessage()
+    monkeypatch.setattr(QFileDialog, "getExistingDirectory", staticmethod(lambda *a, **k: str(tmp_path / "usb")))
+    page.missing_banner.locate_button.click()
+    assert page.missing_banner.isHidden() and window.controller.dataset.missing_photos() == []
+    assert window.statusBar().currentMessage() == f"5 photos found in {tmp_path / 'usb'}."
+    assert window.controller.dirty  # the new paths are the project's, to be saved
+
+
+def test_another_project_gets_fresh_thumbnails(window, photos):
+    # A photo deleted on disk kept showing its thumbnail when the project was opened again.
+    from PySide6.QtGui import QImage
+
+    fill(window, photos)
+    loader = window.data_page.loader
+    shown = next(iter(window.controller.dataset.items())).path
+    loader._on_decoded(str(shown), QImage(8, 8, QImage.Format.Format_RGB32), loader.size)
+    loader._on_failed("/gone.jpg", "file not found")
+    assert loader.cached(shown) is not None
+    window.controller.new_project()
+    assert loader.cached(shown) is None and loader.failure("/gone.jpg") is None

@@ -8,7 +8,6 @@ Names that come from files (classes, paths) are printed through ``shown``.
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from collections import Counter
 from dataclasses import replace
@@ -567,7 +566,7 @@ def _inspect_project(path: Path) -> int:
     project = load_project(path)
     counts = project.dataset.class_counts()
     # Photos that moved or were deleted since the project was saved: training would skip them.
-    missing = Counter(item.label for item in project.dataset.items() if not os.path.lexists(item.path))
+    missing = Counter(item.label for item in project.dataset.missing_photos())
 
     def described(name: str, count: int) -> str:
         return f"{shown(name)} ({count}" + (f", {missing[name]} missing)" if missing[name] else ")")

@@ -132,6 +132,8 @@ class Project:
     opened_as: FileStamp | None = None
     # Photos ``load_project`` found again beside the file, which had moved since it was saved.
     photos_found_moved: int = 0
+    # Photos ``load_project`` found neither at their paths nor beside the moved file.
+    photos_missing: int = 0
 
     @property
     def classifier(self) -> Classifier | None:
@@ -324,6 +326,7 @@ def load_project(path: Path | str) -> Project:
     if saved_in is not None:
         project.photos_found_moved = project.dataset.find_moved_photos(saved_in, _folder_of(path))
         _find_moved_validation_photos(project.runs, saved_in, _folder_of(path))
+    project.photos_missing = len(project.dataset.missing_photos())
     return project
 
 

@@ -133,6 +133,9 @@ class ProjectController(QObject):
         self._run_in_progress: RunInProgress | None = None
         self.last_result: TrainResult | None = None
         self.path: Path | None = None
+        # Photos of the project opened last that were not at their paths when it was read (the Data
+        # page offers to find them); 0 for a new project.
+        self.photos_missing = 0
         # ``path`` as it was when opened or last saved here (a save checks nobody changed it since).
         self._file_stamp: FileStamp | None = None
         self.dirty: bool = False
@@ -398,6 +401,7 @@ class ProjectController(QObject):
     def new_project(self, dataset: DataSet | None = None) -> None:
         """Start over with empty (or the given) bins and default settings; nothing unsaved yet."""
         self._file_stamp = None
+        self.photos_missing = 0
         self._install(
             dataset=dataset if dataset is not None else DataSet(),
             backbone_id=DEFAULT_BACKBONE,
@@ -416,6 +420,7 @@ class ProjectController(QObject):
         """Make ``project``, read from ``path`` (here or on another thread), the open project; its
         file's stamp as read is what a later save checks nobody changed since."""
         self._file_stamp = project.opened_as
+        self.photos_missing = project.photos_missing  # before the pages hear of the new project
         self._install(
             dataset=project.dataset,
             backbone_id=project.backbone_id,
@@ -427,6 +432,9 @@ class ProjectController(QObject):
         if project.photos_found_moved:
             opened += " " + self.tr("The project had moved: %n photo(s) were found again beside it.", "",
                                     project.photos_found_moved)
+        if project.photos_missing:
+            opened += " " + self.tr("%n photo(s) are not where the project says (moved or deleted).", "",
+                                    project.photos_missing)
         self.statusMessage.emit(opened)
 
     def save_project(self, path: Path | str | None = None, *, replace_changed: bool = False) -> Path:

@@ -354,6 +354,28 @@ class DataSet:
             self._skipped = dict(snapshot.skipped)
 
     # ---- a project moved with its photos --------------------------------------------------------
+    def missing_photos(self) -> list[ImageItem]:
+        """The photos no longer at their paths (moved or deleted since they were added): training
+        would skip them."""
+        return [item for item in self.items() if not os.path.lexists(item.path)]
+
+    def find_photos_in(self, folder: Path) -> int:
+        """The user points at ``folder``, where the missing photos are now: each one found at the
+        same place relative to ``folder`` as it was to the folder that held them all (or to that
+        folder's namesake inside ``folder``) takes that path, as ``find_moved_photos`` does. Returns
+        how many were found."""
+        missing = self.missing_photos()
+        if not missing:
+            return 0
+        try:
+            held_them = Path(os.path.commonpath([str(item.path.parent) for item in missing]))
+        except ValueError:  # on several drives (Windows): no one folder held them
+            return 0
+        found = self.find_moved_photos(held_them, Path(folder))
+        if not found and held_them.name:
+            found = self.find_moved_photos(held_them, Path(folder) / held_them.name)
+        return found
+
     def find_moved_photos(self, old_folder: Path, new_folder: Path) -> int:
         """After the project's file moved from ``old_folder`` to ``new_folder``: each photo missing
         at its path but present at the same place relative to the new folder (the photos moved with

@@ -189,6 +189,17 @@ class ThumbnailLoader(QObject):
         self._cache_bytes = 0
         self.sizeChanged.emit(size)
 
+    def forget(self) -> None:
+        """Drop every thumbnail and failure known: the files may have changed since (another
+        project opened, photos found in another folder); views ask again as they repaint."""
+        self._stack.clear()
+        self._requested.clear()
+        self._cache.clear()
+        self._cache_bytes = 0
+        self._stale.clear()
+        self._stale_bytes = 0
+        self._failed.clear()
+
     def failure(self, path: Path | str) -> str | None:
         """Why the thumbnail of ``path`` could not be made, or None."""
         return self._failed.get(str(path))

@@ -228,3 +228,25 @@ class NoticeBanner(_Banner):
     def show_notice(self, text: str) -> None:
         self.text.setText(text)
         self.setVisible(True)
+
+
+class MissingPhotosBanner(_Banner):
+    """Over a project opened with photos that are not at their paths any more: how many, and a way
+    to point at the folder they are in now (``locateRequested``)."""
+
+    locateRequested = Signal()
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__("missingPhotosBanner", "230, 126, 34", plain_label(""), parent)
+        self.locate_button = QPushButton(self.tr("Find them…"))
+        self.locate_button.setToolTip(self.tr("Choose the folder the photos are in now"))
+        self.locate_button.clicked.connect(self.locateRequested)
+        self.buttons.addWidget(self.locate_button)
+        self.setVisible(False)
+
+    def show_missing(self, count: int) -> None:
+        """Say that ``count`` photos are missing (hidden when none are)."""
+        self.text.setText(self.tr(
+            "%n photo(s) of this project are not where it says (moved or deleted): they show no preview, "
+            "and training skips them. If they were moved, show where they are now.", "", count))
+        self.setVisible(count > 0)

@@ -42,7 +42,13 @@ from tlgui.core.plan.regime import Regime
 from tlgui.gui.controller import ProjectController
 from tlgui.gui.pages.data import dialogs as data_dialogs
 from tlgui.gui.pages.data import undo
-from tlgui.gui.pages.data.banners import DemoBanner, DuplicatesBanner, NoticeBanner, SkippedPanel
+from tlgui.gui.pages.data.banners import (
+    DemoBanner,
+    DuplicatesBanner,
+    MissingPhotosBanner,
+    NoticeBanner,
+    SkippedPanel,
+)
 from tlgui.gui.pages.data.bin_widget import BinPanel
 from tlgui.gui.pages.data.bins_model import BinModel, decode_paths
 from tlgui.gui.pages.data.drop_zone import DropZone
@@ -295,6 +301,8 @@ class DataPage(QWidget):
         self.demo_banner.trainRequested.connect(self.trainRequested)
         self.demo_banner.newProjectRequested.connect(self.newProjectRequested)
         self.notice = NoticeBanner()
+        self.missing_banner = MissingPhotosBanner()
+        self.missing_banner.locateRequested.connect(self.locate_missing_photos)
         self.duplicates_banner = DuplicatesBanner()
         self.duplicates_banner.showRequested.connect(self.show_duplicates)
         self.skipped_panel = SkippedPanel()
@@ -326,6 +334,7 @@ class DataPage(QWidget):
         layout.addWidget(self.intake_bar)
         layout.addWidget(self.demo_banner)
         layout.addWidget(self.notice)
+        layout.addWidget(self.missing_banner)
         layout.addWidget(self.duplicates_banner)
         layout.addWidget(self.skipped_panel)
         layout.addWidget(self.stack, 1)
@@ -599,6 +608,28 @@ class DataPage(QWidget):
         if self.intake.running:
             self._intake_orphaned = True
             self.intake.cancel()
+        # Files may have changed on disk since they were shown (a photo deleted, another put in its
+        # place): the new project's thumbnails are made afresh.
+        self.loader.forget()
+        self.missing_banner.show_missing(self.controller.photos_missing)
+
+    def locate_missing_photos(self) -> None:
+        """Ask for the folder the missing photos are in now, and take them from there."""
+        project = self.controller.path
+        folder = QFileDialog.getExistingDirectory(self, self.tr("Where are the photos now?"),
+                                                  str(project.parent) if project is not None else "")
+        if not folder:
+            return
+        found = self.dataset.find_photos_in(Path(folder))
+        still_missing = len(self.dataset.missing_photos())
+        if found:
+            self.loader.forget()
+            self.controller.notify_dataset_changed()  # their paths changed: saved with the project
+        self.missing_banner.show_missing(still_missing)
+        self.controller.show_status(self.tr("%n photo(s) found in {folder}.", "", found).format(folder=folder)
+                                    if found else
+                                    self.tr("None of the missing photos is in {folder}, at the place they had "
+                                            "in their old folder.").format(folder=folder))
 
     def _on_intake_finished(self, result: IntakeResult) -> None:
         if self._intake_orphaned:
