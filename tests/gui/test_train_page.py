@@ -490,3 +490,25 @@ def test_curves_draw_a_line_where_the_phase_changes(qtbot):
     assert labels[curves.loss_plot].orthoPos == 0.95 and labels[curves.acc_plot].orthoPos == 0.05
     curves.set_history([EpochStats(1, 1, 0.5, 0.5, 0.8, 1.0, 1e-3)])  # an old file: no phases known
     assert curves.phase_boundaries() == []
+
+
+def test_photos_that_cannot_train_say_why_there_is_no_estimate_and_a_class_of_one_photo_has_one(
+        qtbot, pages, monkeypatch, tmp_path):
+    # The estimate's line was left blank whenever a class had fewer than 2 photos, though such a
+    # class trains (without being validated), and blank for one class, where training says why not.
+    _model_page, page = pages
+    controller = page.controller
+    net = controller.network
+    speeds = estimate_module.NetworkSpeed(
+        tuple(net.stage_names), tuple(0.01 for _ in net.stage_names), tuple(0.03 for _ in net.stage_names),
+        step_s=0.001, setup_s=0.05,
+    )
+    monkeypatch.setattr(estimate_module, "network_speed", lambda *a, **k: (speeds, False))
+    labels = controller.dataset.class_names
+    controller.dataset.remove_items([item.path for item in controller.dataset.items(labels[1])][1:])
+    controller.notify_dataset_changed()
+    qtbot.waitUntil(lambda: page.estimate_label.text().startswith("Time on this computer"), timeout=60000)
+    controller.dataset.remove_class(labels[1])
+    controller.notify_dataset_changed()
+    qtbot.waitUntil(lambda: page.estimate_label.text().startswith("No time estimate: "), timeout=60000)
+    assert "Training needs at least two classes; found 1" in page.estimate_label.text()

@@ -509,10 +509,9 @@ class TrainPage(QWidget):
             note = missing_weights(controller.backbone_id)
             self.estimate_label.setText(note or self.tr("The time estimate comes once the network is loaded (Model tab)."))
             return
-        counts = controller.dataset.class_counts()
-        if len(counts) < 2 or min(counts.values()) < 2:
-            self.estimate_label.setText("")
-            return
+        # Photos that cannot train are refused by the estimate with training's own sentence (one class,
+        # a class without photos): said here too, where the estimate goes. A class of one photo trains
+        # (without validating it), so it has an estimate as any other.
         dataset = controller.dataset.copy()
         config = replace(self.form.config(controller.config), use_cache=self.form.cache_in_effect())
         plan = self._plan
