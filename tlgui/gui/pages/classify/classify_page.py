@@ -343,7 +343,9 @@ class ClassifyPage(QWidget):
         failed = sum(1 for p in predictions if p.error)
         text = self.tr("Classified {photos}.").format(photos=counted(len(predictions) - failed, "photo"))
         if failed:
-            text += self.tr(" {count} could not be read (see “Cannot be read”).").format(count=failed)
+            # Its leading space is the sentence's own (Chinese has none after 。).
+            text += self.tr(" {count} could not be read: the table, and the gallery under “Cannot be read”, "
+                            "say why.").format(count=failed)
         if unlisted:  # a folder left out is never silent: named, with why, as the Data page does
             text += " " + self.tr("%n folder(s) could not be opened and were left out: {folders}.", "",
                                   len(unlisted)).format(folders="; ".join(
