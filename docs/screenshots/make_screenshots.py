@@ -189,13 +189,11 @@ def shoot(window, scratch: Path, demo: Path, prefix: str) -> None:
     tabs.setCurrentWidget(classify)
     classify.classify_paths([demo / "val"])
     wait_until(lambda: not classify.busy and bool(classify.predictions), "classifying a folder")
-    gallery = getattr(classify, "gallery", None)
-    if gallery is not None:
-        classify.stack.setCurrentWidget(gallery)
-        at_both_sizes(window, f"{prefix}classify_gallery")
-    if classify.stack.indexOf(classify.table_box) >= 0:
-        classify.stack.setCurrentWidget(classify.table_box)
-        at_both_sizes(window, f"{prefix}classify_table")
+    # The folder's answers are two views of one tab widget: the gallery, then the table.
+    classify.results.setCurrentWidget(classify.gallery)
+    at_both_sizes(window, f"{prefix}classify_gallery")
+    classify.results.setCurrentWidget(classify.table_box)
+    at_both_sizes(window, f"{prefix}classify_table")
     one = sorted((demo / "val" / "bees").glob("*.jpg"))[0]
     classify.classify_paths([one])
     wait_until(lambda: not classify.busy and classify.stack.currentWidget() is classify.single, "one photo")
