@@ -10,7 +10,7 @@ from photos import write_learnable_tree
 from tlgui.cli.main import main
 from tlgui.core.data.bins import DataSet
 from tlgui.core.models.modelfile import load_classifier
-from tlgui.core.project import Project, save_project
+from tlgui.core.project import Project, load_project, save_project
 from tlgui.core.training.feature_cache import FeatureCache
 from tlgui.core.training.runs import RunHistory
 from tlgui.core.training.trainer import TrainConfig, train
@@ -84,3 +84,16 @@ def test_inspect_says_which_photos_are_missing(tmp_path, capsys):
     lines = capsys.readouterr().out.splitlines()
     assert "Classes:     blue (3), red (3, 2 missing)" in lines or "Classes:     red (3, 2 missing), blue (3)" in lines
     assert "Missing:     2 photos are not where the project says (moved or deleted); training would skip them" in lines
+
+
+def test_a_project_saved_with_a_device_this_computer_lacks_says_the_setting_is_the_projects(
+        project_file, tmp_path, capsys):
+    # "A CUDA GPU was requested ... Choose auto or cpu." named no one's choice: it was the project's.
+    path, _result = project_file
+    project = load_project(path)
+    project.config = replace(project.config, device="cuda:7")
+    moved = tmp_path / "from-the-gpu-machine.tlgui"
+    save_project(project, moved)
+    assert main(["train", str(moved), "--out", str(tmp_path / "m"), "--quiet"]) == 1
+    err = capsys.readouterr().err
+    assert f"{moved} trains on cuda:7, as it was saved: " in err and "--device auto or --device cpu" in err

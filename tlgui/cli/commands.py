@@ -29,7 +29,7 @@ from tlgui.cli.options import (
     whole_number,
 )
 from tlgui.cli.terminal import TerminalProgress, columns, is_terminal, padded, shown
-from tlgui.core.errors import DataError, SettingsError
+from tlgui.core.errors import DataError, SettingsError, TlguiError
 from tlgui.core.files.limits import regular_file_size
 from tlgui.core.files.output import check_folder_path
 from tlgui.core.files.versions import PROJECT_SUFFIX
@@ -239,7 +239,15 @@ def cmd_train(args) -> int:
         check_folder_path(args.cache_dir, what="feature cache folder")
     saved_backbone = project.backbone_id if project else DEFAULT_BACKBONE
     backbone = _backbone_option(args.backbone) or get_spec(saved_backbone).id
-    check_device(config.device)
+    try:
+        check_device(config.device)
+    except TlguiError as exc:
+        if project is None or "device" in vars(args):
+            raise
+        # The device came from the project (saved on another computer, with its GPU): say so, and how
+        # to train it here.
+        raise TlguiError(f"{args.data[0]} trains on {config.device}, as it was saved: {exc} "
+                         "On the command line: --device auto or --device cpu.") from None
 
     from tlgui.core.training import distributed
     from tlgui.core.training.feature_cache import FeatureCache
