@@ -12,7 +12,7 @@ from tlgui.core.plan.regime import Regime
 def _result(names, confusion, precision, recall):
     report = SimpleNamespace(class_names=names, accuracy=0.5, predictions=[None] * 6, precision=precision,
                              recall=recall, confusion=confusion, misclassified=[])
-    return SimpleNamespace(report=report, cancelled=False, regime=Regime.HEAD, best_epoch=3, skipped=[],
+    return SimpleNamespace(report=report, cancelled=False, regime=Regime.HEAD, best_epoch=3, history=[], skipped=[],
                            ignored_overrides=[], warnings=[])
 
 

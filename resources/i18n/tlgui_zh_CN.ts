@@ -382,8 +382,8 @@
         <translation>已分类 {photos}。</translation>
     </message>
     <message>
-        <source> {count} could not be read (see “Cannot be read”).</source>
-        <translation> {count} 张无法读取（见“无法读取”）。</translation>
+        <source> {count} could not be read: the table, and the gallery under “Cannot be read”, say why.</source>
+        <translation>{count} 张无法读取：原因见表格，以及图库中的“无法读取”。</translation>
     </message>
     <message numerus="yes">
         <source>%n folder(s) could not be opened and were left out: {folders}.</source>
@@ -1626,8 +1626,8 @@ Double-click to see why (heatmap).</source>
         <translation>第一次运行仍在训练：结束后结果会显示在这里。它的新分类头已经可用：“分类”和“导出”正在使用它。</translation>
     </message>
     <message>
-        <source>In use: the model Classify and Export use (Classify uses a model file instead while one is opened there). A new run takes over by itself only when it beats the run in use on the same validation photos; otherwise select it and press “Use this run”. A project keeps {runs} runs and the models of {models}: the run in use, the newest, those ticked “keep”, then the next newest; the others keep their settings, curves and results.</source>
-        <translation>使用中：“分类”和“导出”所用的模型（在“分类”页打开模型文件时，“分类”改用该文件）。新的运行只有在相同验证照片上胜过正在使用的运行时才会自动接替；否则请选中它并点击“使用此运行”。一个项目保留 {runs} 次运行和其中 {models} 次的模型：正在使用的、最新的、勾选了“保留”的，然后是次新的；其余运行保留其设置、曲线和结果。</translation>
+        <source>In use: the model Classify and Export use (Classify uses a model file instead while one is opened there). A new run takes over by itself only when it beats the run in use on the same validation photos; otherwise select it and press “Use this run”. A project keeps {runs} runs and the models of {models}: the run in use, the newest, those ticked “Always keep”, then the next newest; the others keep their settings, curves and results.</source>
+        <translation>使用中：“分类”和“导出”所用的模型（在“分类”页打开模型文件时，“分类”改用该文件）。新的运行只有在相同验证照片上胜过正在使用的运行时才会自动接替；否则请选中它并点击“使用此运行”。一个项目保留 {runs} 次运行和其中 {models} 次的模型：正在使用的、最新的、勾选了“始终保留”的，然后是次新的；其余运行保留其设置、曲线和结果。</translation>
     </message>
     <message>
         <source>Click a cell of the confusion matrix to see its photos.</source>
@@ -1658,8 +1658,16 @@ Double-click to see why (heatmap).</source>
         <translation>验证照片：{count}</translation>
     </message>
     <message>
+        <source> · interrupted at epoch {epoch}: its model is its best so far, the new head&apos;s from epoch {best}; no fine-tune epoch had beaten it</source>
+        <translation> · 在第 {epoch} 轮中断：其模型是目前最好的，即第 {best} 轮的新分类头；没有任何微调轮次胜过它</translation>
+    </message>
+    <message>
         <source> · interrupted at epoch {epoch}: its model is its best so far, from epoch {best}</source>
         <translation> · 于第 {epoch} 轮中断：保留的是迄今最佳的模型，来自第 {best} 轮</translation>
+    </message>
+    <message>
+        <source> · its model is the new head&apos;s (epoch {best}): no fine-tune epoch beat it</source>
+        <translation> · 其模型是新分类头的（第 {best} 轮）：没有任何微调轮次胜过它</translation>
     </message>
     <message>
         <source> · stopped by the user</source>
@@ -1856,8 +1864,16 @@ Double-click to see why (heatmap).</source>
         <translation>模型</translation>
     </message>
     <message>
+        <source>Always keep</source>
+        <translation>始终保留</translation>
+    </message>
+    <message>
         <source> + hand-set layers</source>
         <translation> + 手动设置的层</translation>
+    </message>
+    <message>
+        <source> (new head&apos;s model)</source>
+        <translation>（新分类头的模型）</translation>
     </message>
     <message>
         <source>{run} of {planned}</source>
@@ -1866,10 +1882,6 @@ Double-click to see why (heatmap).</source>
     <message>
         <source>interrupted</source>
         <translation>已中断</translation>
-    </message>
-    <message>
-        <source>keep</source>
-        <translation>保留</translation>
     </message>
     <message>
         <source>let go</source>
@@ -1888,6 +1900,10 @@ Double-click to see why (heatmap).</source>
         <translation>已完成</translation>
     </message>
     <message>
+        <source>kept</source>
+        <translation>已保留</translation>
+    </message>
+    <message>
         <source>Classify and Export use this run&apos;s model.</source>
         <translation>“分类”和“导出”使用此运行的模型。</translation>
     </message>
@@ -1900,8 +1916,16 @@ Double-click to see why (heatmap).</source>
         <translation>为控制项目大小，此运行的模型已被舍弃；其设置、曲线和结果仍保留。</translation>
     </message>
     <message>
+        <source>The project has this run&apos;s model: it can be put in use. Unless “Always keep” is ticked, it is kept while it is among the newest runs&apos; models.</source>
+        <translation>项目中有这次运行的模型：可以将其投入使用。除非勾选了“始终保留”，它只在属于最新几次运行的模型时才会保留。</translation>
+    </message>
+    <message>
         <source>Ticked: the project keeps this model whatever runs come next. Unticked: it is kept while it is among the newest runs&apos; models.</source>
         <translation>勾选：无论之后有哪些运行，项目都会保留此模型。未勾选：只要它仍属于最新几次运行的模型就会保留。</translation>
+    </message>
+    <message>
+        <source>Its model is the new head&apos;s, from epoch {best}: no fine-tune epoch beat it.</source>
+        <translation>其模型是第 {best} 轮的新分类头：没有任何微调轮次胜过它。</translation>
     </message>
     <message>
         <source>Stopped by the user; the run kept its best epoch so far.</source>
@@ -1918,6 +1942,10 @@ Double-click to see why (heatmap).</source>
     <message>
         <source>Epochs run, of those planned</source>
         <translation>已运行轮数/计划轮数</translation>
+    </message>
+    <message>
+        <source>Whether the project still has the run&apos;s model: kept, or let go (its settings, curves and results stay)</source>
+        <translation>项目是否仍有这次运行的模型：已保留，或已舍弃（其设置、曲线和结果仍会保留）</translation>
     </message>
     <message>
         <source>Tick to keep this run&apos;s model whatever runs come next</source>

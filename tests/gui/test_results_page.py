@@ -9,7 +9,7 @@ from dataclasses import replace
 import pytest
 from pages_support import imagegen, train_small, write_learnable_classes
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QMessageBox
+from PySide6.QtWidgets import QApplication, QMessageBox
 
 from tlgui.core.models.modelfile import classifier_to_bytes
 from tlgui.core.training.metrics import EvaluationReport, ValPrediction
@@ -17,6 +17,7 @@ from tlgui.core.training.trainer import TrainConfig
 from tlgui.gui.controller import ProjectController
 from tlgui.gui.pages.classify.prediction_thumbs import CELL_MARGIN
 from tlgui.gui.pages.results.results_page import (
+    CURVES_TAB,
     EMPTY_TEXT,
     NOT_RECORDED,
     RULES_TEXT,
@@ -25,7 +26,17 @@ from tlgui.gui.pages.results.results_page import (
     ResultsPage,
 )
 from tlgui.gui.pages.results.run_photos import MISSING_CAPTION
-from tlgui.gui.pages.results.runs_table import ACCURACY, ENDED, EPOCHS, IN_USE, IN_USE_MARK, MODEL, NAME
+from tlgui.gui.pages.results.runs_table import (
+    ACCURACY,
+    ENDED,
+    EPOCHS,
+    IN_USE,
+    IN_USE_MARK,
+    KEEP,
+    MODEL,
+    NAME,
+    TRAINED,
+)
 
 
 @pytest.fixture(scope="module")
@@ -205,11 +216,11 @@ def test_the_runs_table_lists_every_run_and_selecting_one_shows_it(qtbot, page, 
     assert controller.classifier is worse.classifier and cell(page, 0, IN_USE) == IN_USE_MARK
     assert page.selected_run.id == 2
 
-    # Rename in place; tick "keep"; both write through to the project.
+    # Rename in place; tick "Always keep"; both write through to the project.
     assert page.runs_model.setData(page.runs_model.index(0, NAME), "  everything  ")
     assert controller.runs.get(2).name == "everything" and cell(page, 0, NAME) == "everything"
     assert page.selected_run.id == 2 and page.summary.text().startswith("everything · ")
-    keep = page.runs_model.index(1, MODEL)
+    keep = page.runs_model.index(1, KEEP)
     assert page.runs_model.setData(keep, Qt.CheckState.Checked.value, Qt.ItemDataRole.CheckStateRole)
     assert controller.runs.get(1).keep_model and keep.data(Qt.ItemDataRole.CheckStateRole) == Qt.CheckState.Checked
     errors = []
@@ -311,3 +322,101 @@ def test_a_class_without_validation_photos_or_predictions_shows_no_score_rather_
     page._fill_per_class(report)
     cells = [[page.per_class.item(row, column).text() for column in range(4)] for row in range(3)]
     assert cells == [["a", "66.7%", "100.0%", "2"], ["b", "100.0%", "50.0%", "2"], ["c", "n/a", "n/a", "0"]]
+
+
+def phased(phases, accuracies, best: int):
+    """Epochs of one run: its phases and accuracies, ``best`` (numbered from 1) marked as the one kept."""
+    from tlgui.core.training.summary import EpochStats
+
+    return [EpochStats(epoch=i, epochs=len(phases), train_loss=0.5, val_loss=0.5, val_accuracy=accuracy,
+                       seconds=1.0, learning_rate=0.5, best=i == best, phase=phase)
+            for i, (phase, accuracy) in enumerate(zip(phases, accuracies, strict=True), start=1)]
+
+
+def test_a_fine_tune_whose_best_epoch_was_the_new_heads_says_its_model_is_the_heads(page, trained):
+    """A partial fine-tune at learning rate 0.5 collapsed: the Train page said "best epoch 2, the new
+    head", the Results page only "trained: partial fine-tune", as if the model in use were fine-tuned."""
+    from tlgui.core.plan.regime import Regime
+    from tlgui.core.training.runs import RunStatus, run_from_result
+    from tlgui.gui.pages.results.results_page import summary_text
+    from tlgui.gui.pages.results.runs_table import trained_text
+
+    _paths, dataset, result = trained
+    head, partial = Regime.HEAD, Regime.PARTIAL
+    collapsed = replace(result, regime=partial, best_epoch=2,
+                        history=phased([head] * 3 + [partial] * 3, [0.5, 1.0, 1.0, 0.5, 0.5, 0.5], best=2))
+    page.controller.set_dataset(dataset)
+    page.controller.set_training_result(collapsed)
+    said = " · its model is the new head's (epoch 2): no fine-tune epoch beat it"
+    assert "trained: partial fine-tune · time" in page.summary.text() and said in page.summary.text()
+    assert cell(page, 0, TRAINED) == "partial fine-tune (new head's model)"
+    assert ("Its model is the new head's, from epoch 2: no fine-tune epoch beat it."
+            in cell(page, 0, TRAINED, Qt.ItemDataRole.ToolTipRole))
+    run = page.selected_run
+    stopped = replace(run, status=RunStatus.STOPPED)
+    assert summary_text(stopped).endswith(said + " · stopped by the user")
+    interrupted = replace(run, status=RunStatus.INTERRUPTED, history=run.history[:5])
+    assert summary_text(interrupted).endswith(
+        " · interrupted at epoch 5: its model is its best so far, the new head's from epoch 2; no fine-tune "
+        "epoch had beaten it")
+
+    # A fine-tune epoch that won, a head-only run, a file without phases: nothing said.
+    won = replace(run, best_epoch=4, history=phased([head] * 3 + [partial] * 3, [0.5, 0.6, 0.6, 1.0, 0.9, 0.9], 4))
+    head_only = run_from_result(result, 3)
+    unknown = replace(run, history=[replace(epoch, phase=None) for epoch in run.history])
+    for other in (won, head_only, unknown):
+        assert "new head" not in summary_text(other) and "new head" not in trained_text(other)
+
+
+def test_the_model_column_says_whether_the_model_is_kept_and_the_tick_apart_says_always_keep(page, trained):
+    """An unticked box beside "keep" read as "keep: no" for every run, whose model was in fact kept."""
+    _paths, dataset, result = trained
+    controller = page.controller
+    controller.set_training_result(result)
+    controller.set_training_result(result)
+    assert [cell(page, row, MODEL) for row in range(2)] == ["kept", "kept"]
+    assert cell(page, 0, MODEL, Qt.ItemDataRole.CheckStateRole) is None  # the state is words, not a tick
+    header = page.runs_model.headerData
+    assert header(MODEL, Qt.Orientation.Horizontal) == "Model"
+    assert header(KEEP, Qt.Orientation.Horizontal) == "Always keep"
+    assert cell(page, 0, KEEP) == "" and cell(page, 0, KEEP, Qt.ItemDataRole.CheckStateRole) == Qt.CheckState.Unchecked
+    assert page.runs_model.flags(page.runs_model.index(0, KEEP)) & Qt.ItemFlag.ItemIsUserCheckable
+    assert "whatever runs come next" in cell(page, 0, KEEP, Qt.ItemDataRole.ToolTipRole)
+    assert "“Always keep”" in page.rules.text()
+
+    # A run whose model was let go says so, and offers no tick.
+    controller.runs.get(1).classifier = None
+    page.runs_model.reload()
+    assert cell(page, 1, MODEL) == "let go" and cell(page, 1, KEEP, Qt.ItemDataRole.CheckStateRole) is None
+    assert not page.runs_model.flags(page.runs_model.index(1, KEEP)) & Qt.ItemFlag.ItemIsUserCheckable
+    # Narrow: the two columns together take less room than the run's name.
+    view = page.runs_table
+    assert view.columnWidth(MODEL) + view.columnWidth(KEEP) < view.columnWidth(NAME)
+
+
+def test_the_legends_stand_beside_the_plots_not_on_the_curves(qtbot, page, trained):
+    """The accuracy legend sat on the best epoch's star when the last epoch was best at 25%, the loss
+    legend on the validation loss: anchored in a corner of the plot, any data can end up under it."""
+    from tlgui.core.plan.regime import Regime
+
+    _paths, _dataset, result = trained
+    low = replace(result, best_epoch=4, history=phased([Regime.HEAD] * 4, [0.25, 0.0, 0.25, 0.25], best=4))
+    page.controller.set_training_result(low)
+    page.tabs.setCurrentIndex(CURVES_TAB)
+    curves = page.curves
+    qtbot.waitUntil(curves.isVisible)
+    curves.flush()
+    QApplication.processEvents()  # the plots' layouts are activated by posted events
+    names = {curves.loss_plot: ["training loss", "validation loss"],
+             curves.acc_plot: ["validation accuracy", "best epoch"]}
+    for plot in names:
+        legend = plot.getPlotItem().legend  # where pyqtgraph lists the lines plotted with a name
+        view = plot.getPlotItem().vb.sceneBoundingRect()
+        shown = legend.sceneBoundingRect()
+        # Right of the plot (the view box's outline reaches half a pixel beyond it).
+        assert shown.width() > 0 and shown.left() >= view.right() - 1, (shown, view)
+        assert plot.sceneRect().contains(shown)  # on screen, not pushed off the widget
+        assert [label.text for _sample, label in legend.items] == names[plot]
+    # Beside each plot alike, so that the two plots' epochs stay one above the other.
+    assert (curves.loss_plot.getPlotItem().vb.sceneBoundingRect().right()
+            == curves.acc_plot.getPlotItem().vb.sceneBoundingRect().right())

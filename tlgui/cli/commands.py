@@ -412,12 +412,12 @@ def _print_data_summary(dataset, quiet: bool, copies: int = 0) -> None:
 
 
 def _print_report(result) -> None:
-    from tlgui.core.plan.regime import Regime
+    from tlgui.core.training.summary import best_epoch_was_the_heads
 
     report = result.report
     names = [shown(n) for n in report.class_names]
     state = " (stopped early by the user)" if result.cancelled else ""
-    if result.regime is not Regime.HEAD and result.history[result.best_epoch - 1].phase is Regime.HEAD:
+    if best_epoch_was_the_heads(result.regime, result.history, result.best_epoch):
         state += " (the new head's: no fine-tune epoch beat it)"
     print(f"Regime: {result.regime.title}; best epoch {result.best_epoch}{state}")
     print(f"Validation accuracy: {report.accuracy:.2%} on {len(report.predictions)} photos")

@@ -215,8 +215,8 @@ class PreparedSave:
                     raise TlguiError(
                         _(
                             "The project is too large to save: its models take more than "
-                            "{total_model_bytes:,} bytes. Delete runs on the Results page, or unmark "
-                            "“keep”, then save again."
+                            "{total_model_bytes:,} bytes. Delete runs on the Results page, or untick "
+                            "“Always keep”, then save again."
                         ).format(total_model_bytes=MAX_TOTAL_MODEL_BYTES)
                     )
                 # Stored, not deflated: float weights barely compress and stored members read faster.

@@ -518,7 +518,7 @@ class RunHistory:
         marked = sum(r.keep_model for r in self._runs if r is not run)
         if keep and marked >= MAX_MARKED_RUNS:
             raise TlguiError(_(
-                "At most {marked_runs} runs can be marked to keep their model; unmark one first."
+                "At most {marked_runs} runs can be marked “Always keep”; untick one first."
             ).format(marked_runs=MAX_MARKED_RUNS))
         run.keep_model = keep
         return run

@@ -71,6 +71,14 @@ class EpochStats:
             raise ValueError(f"an epoch lacks {exc.args[0]}") from None
 
 
+def best_epoch_was_the_heads(regime: Regime | None, history: Sequence[EpochStats], best_epoch: int) -> bool:
+    """Whether a fine-tune run's model is its new head's: no fine-tune epoch beat the head's best.
+    False when it cannot be told (a head-only run, or files written before epochs had phases)."""
+    if regime is None or regime is Regime.HEAD or not 0 < best_epoch <= len(history):
+        return False
+    return history[best_epoch - 1].phase is Regime.HEAD
+
+
 def epoch_count(history: Sequence[EpochStats], epochs_per_phase: int) -> tuple[int, int]:
     """(epochs run, epochs planned) of a run, as the window, the command line and the progress
     messages count them ("Epoch 2/6", "2 of 6"): one count across the run's phases, as the curves and

@@ -17,6 +17,9 @@ axes and their grid), so the page must not redraw per epoch:
 A run trains the new head first and may then fine-tune: the epochs run on across both phases, and
 where the phase changes a dashed vertical line is drawn on both plots.
 
+Each plot's legend stands in a column of its own right of the plot, never over it: anchored in a
+corner of the plot it sat on the best epoch's star or on a line, wherever the data went.
+
 The plots are built (and pyqtgraph, with numpy, imported: most of a second) when the curves are first
 shown or asked for their points, not with the window: it opens on the Data page.
 """
@@ -27,7 +30,7 @@ import math
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QCoreApplication, Qt, QTimer
-from PySide6.QtWidgets import QGraphicsItem, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QGraphicsItem, QSizePolicy, QVBoxLayout, QWidget
 
 from tlgui.core.plan.regime import Regime
 from tlgui.core.training.summary import EpochStats
@@ -50,6 +53,9 @@ MAX_SYMBOLS = 100
 # Loss axis top before any loss is known.
 DEFAULT_LOSS_TOP = 1.0
 SYMBOL = "o"
+# Where each legend goes in its PlotItem's grid: the plot's row, the first column right of pyqtgraph's
+# (left axis, plot, right axis).
+LEGEND_ROW, LEGEND_COLUMN = 2, 3
 _NICE_STEPS = (1.0, 1.2, 1.5, 2.0, 2.5, 3.0, 4.0, 5.0, 6.0, 8.0, 10.0)
 
 
@@ -81,6 +87,19 @@ def _plot(title: str, left: str) -> pg.PlotWidget:
     item.disableAutoRange()
     plot.setMouseEnabled(x=False, y=False)
     return plot
+
+
+def _legend_beside(plot: pg.PlotWidget) -> pg.LegendItem:
+    """A legend right of ``plot``, top-aligned, listing the lines later plotted with a name."""
+    import pyqtgraph as pg
+
+    item = plot.getPlotItem()
+    legend = pg.LegendItem(labelTextColor="#333")  # no offset: the grid places it, not an anchor
+    legend.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
+    item.layout.addItem(legend, LEGEND_ROW, LEGEND_COLUMN)
+    item.layout.setAlignment(legend, Qt.AlignmentFlag.AlignTop)
+    item.legend = legend  # where PlotItem lists a line plotted with a name, as addLegend() would
+    return legend
 
 
 def nice_ceiling(value: float) -> float:
@@ -126,9 +145,9 @@ class TrainingCurves(QWidget):
 
         self._built = True
         self.loss_plot = _plot(self.tr("Loss"), self.tr("loss"))
-        self.loss_plot.addLegend(offset=(-10, 10), labelTextColor="#333")
+        self.loss_legend = _legend_beside(self.loss_plot)
         self.acc_plot = _plot(self.tr("Validation accuracy"), self.tr("accuracy (%)"))
-        self.acc_plot.addLegend(offset=(-10, -10), labelTextColor="#333")
+        self.acc_legend = _legend_beside(self.acc_plot)
         self.acc_plot.setYRange(*ACC_RANGE, padding=0)
         symbol = {"symbol": SYMBOL, "symbolSize": 6}
         self.train_line = self.loss_plot.plot(
@@ -143,6 +162,11 @@ class TrainingCurves(QWidget):
         self.best_marker = self.acc_plot.plot(
             [], [], name=self.tr("best epoch"), pen=None, symbol="star", symbolSize=16, symbolBrush=BEST_COLOUR
         )
+        # Both legends as wide as the wider, so that the two plots' epochs stay one above the other.
+        width = max(legend.effectiveSizeHint(Qt.SizeHint.PreferredSize).width()
+                    for legend in (self.loss_legend, self.acc_legend))
+        for plot in (self.loss_plot, self.acc_plot):
+            plot.getPlotItem().layout.setColumnFixedWidth(LEGEND_COLUMN, width)
         layout = self.layout()
         layout.addWidget(self.loss_plot, 1)
         layout.addWidget(self.acc_plot, 1)

@@ -33,7 +33,7 @@ from tlgui.core.training.metrics import EvaluationReport
 from tlgui.core.training.runs import MAX_KEPT_MODELS, MAX_RUNS, Run
 from tlgui.gui.pages.classify.prediction_thumbs import THUMB_EDGE, PredictionThumbView
 from tlgui.gui.pages.results.run_photos import RunPhotoModel
-from tlgui.gui.pages.results.runs_table import NAME, RunsTableModel, RunsTableView
+from tlgui.gui.pages.results.runs_table import NAME, RunsTableModel, RunsTableView, model_is_the_heads
 from tlgui.gui.widgets.confusion_view import ConfusionView
 from tlgui.gui.widgets.curves import TrainingCurves
 from tlgui.gui.widgets.heatmap_view import HeatmapDialog
@@ -51,7 +51,7 @@ RULES_TEMPLATE = QT_TRANSLATE_NOOP(
     "there). A new run takes over by itself only when it beats the "
     "run in use on the same validation photos; otherwise select it and press “Use this run”. A project "
     "keeps {runs} runs and the models of {models}: the run in use, the newest, those ticked "
-    "“keep”, then the next newest; the others keep their settings, curves and results."
+    "“Always keep”, then the next newest; the others keep their settings, curves and results."
 )
 RULES_TEXT = RULES_TEMPLATE.format(runs=MAX_RUNS, models=MAX_KEPT_MODELS)
 CELL_PROMPT = QT_TRANSLATE_NOOP("ResultsPage", "Click a cell of the confusion matrix to see its photos.")
@@ -78,11 +78,22 @@ def summary_text(run: Run) -> str:
         photos = sum(sum(row) for row in run.report.confusion)
         parts.append(QCoreApplication.translate("ResultsPage", "validation photos: {count}").format(count=photos))
     text = " · ".join(parts)
+    # "trained: partial fine-tune" alone reads as a fine-tuned model; the Train page said "best epoch
+    # 2, the new head", and a fine-tune that went wrong leaves exactly that.
+    heads = model_is_the_heads(run)
+    if run.interrupted and heads:
+        return text + QCoreApplication.translate(
+            "ResultsPage", " · interrupted at epoch {epoch}: its model is its best so far, the new head's from "
+            "epoch {best}; no fine-tune epoch had beaten it").format(epoch=run.epochs_run, best=run.best_epoch)
     if run.interrupted:
         # Its model is its best epoch's so far: the fine-tune's once one had beaten the new head.
         return text + QCoreApplication.translate(
             "ResultsPage", " · interrupted at epoch {epoch}: its model is its best so far, from epoch {best}").format(
             epoch=run.epochs_run, best=run.best_epoch)
+    if heads:
+        text += QCoreApplication.translate(
+            "ResultsPage", " · its model is the new head's (epoch {best}): no fine-tune epoch beat it").format(
+            best=run.best_epoch)
     return text + (QCoreApplication.translate("ResultsPage", " · stopped by the user") if run.stopped else "")
 
 

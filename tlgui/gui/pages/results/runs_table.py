@@ -1,8 +1,10 @@
 """The project's training runs as a table: one row a run, newest first; the run in use in bold.
 
 The model reads the controller's ``RunHistory`` and writes back through the controller only:
-editing the Name cell renames the run, ticking the Model cell marks its model to be kept. Columns:
-in use, name, when, backbone, what trained, epochs, validation accuracy, time, how it ended, model.
+editing the Name cell renames the run, ticking the Always keep cell marks its model to be kept.
+Columns: in use, name, when, backbone, what trained, epochs, validation accuracy, time, how it
+ended, whether its model is kept, always keep. The last two are apart because a tick beside the
+state read as the state ("keep", unticked, read as "not kept" for a model the project had).
 """
 
 from __future__ import annotations
@@ -27,13 +29,14 @@ from tlgui.gui.widgets.progress_text import format_duration
 
 Index = QModelIndex | QPersistentModelIndex
 
-IN_USE, NAME, WHEN, BACKBONE, TRAINED, EPOCHS, ACCURACY, TIME, ENDED, MODEL = range(10)
+IN_USE, NAME, WHEN, BACKBONE, TRAINED, EPOCHS, ACCURACY, TIME, ENDED, MODEL, KEEP = range(11)
 HEADERS = (
     QT_TRANSLATE_NOOP("RunsTableModel", "In use"), QT_TRANSLATE_NOOP("RunsTableModel", "Name"),
     QT_TRANSLATE_NOOP("RunsTableModel", "When"), QT_TRANSLATE_NOOP("RunsTableModel", "Backbone"),
     QT_TRANSLATE_NOOP("RunsTableModel", "Trained"), QT_TRANSLATE_NOOP("RunsTableModel", "Epochs"),
     QT_TRANSLATE_NOOP("RunsTableModel", "Accuracy"), QT_TRANSLATE_NOOP("RunsTableModel", "Time"),
     QT_TRANSLATE_NOOP("RunsTableModel", "Ended"), QT_TRANSLATE_NOOP("RunsTableModel", "Model"),
+    QT_TRANSLATE_NOOP("RunsTableModel", "Always keep"),
 )
 _RIGHT = (EPOCHS, ACCURACY, TIME)
 IN_USE_MARK = "●"
@@ -46,10 +49,22 @@ def backbone_title(backbone_id: str) -> str:
         return backbone_id  # a backbone this version does not offer: its id, as the file has it
 
 
+def model_is_the_heads(run: Run) -> bool:
+    """Whether a fine-tune run's model is its new head's (``summary.best_epoch_was_the_heads``)."""
+    from tlgui.core.training.summary import best_epoch_was_the_heads
+
+    return best_epoch_was_the_heads(run.regime, run.history, run.best_epoch)
+
+
 def trained_text(run: Run) -> str:
-    """What trained: the regime, with the hand-set layers noted."""
+    """What trained: the regime, with the hand-set layers noted, and the new head's model when no
+    fine-tune epoch beat it (the regime alone reads as a fine-tuned model)."""
     text = run.regime.title if run.regime is not None else "?"
-    return text + (QCoreApplication.translate("RunsTableModel", " + hand-set layers") if run.config.trainable_overrides else "")
+    if run.config.trainable_overrides:
+        text += QCoreApplication.translate("RunsTableModel", " + hand-set layers")
+    if model_is_the_heads(run):
+        text += QCoreApplication.translate("RunsTableModel", " (new head's model)")
+    return text
 
 
 def epochs_text(run: Run) -> str:
@@ -76,7 +91,7 @@ def when_text(run: Run) -> str:
 
 
 def model_text(run: Run) -> str:
-    return QCoreApplication.translate("RunsTableModel", "keep") if run.has_model else QCoreApplication.translate("RunsTableModel", "let go")
+    return QCoreApplication.translate("RunsTableModel", "kept") if run.has_model else QCoreApplication.translate("RunsTableModel", "let go")
 
 
 class RunsTableModel(QAbstractTableModel):
@@ -125,7 +140,7 @@ class RunsTableModel(QAbstractTableModel):
         flags = super().flags(index)
         if index.column() == NAME:
             flags |= Qt.ItemFlag.ItemIsEditable
-        if index.column() == MODEL and self._runs[index.row()].has_model:
+        if index.column() == KEEP and self._runs[index.row()].has_model:
             flags |= Qt.ItemFlag.ItemIsUserCheckable
         return flags
 
@@ -136,7 +151,7 @@ class RunsTableModel(QAbstractTableModel):
         in_use = run.id == self.controller.runs.in_use_id
         if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.EditRole):
             return self._text(run, column, in_use)
-        if role == Qt.ItemDataRole.CheckStateRole and column == MODEL and run.has_model:
+        if role == Qt.ItemDataRole.CheckStateRole and column == KEEP and run.has_model:
             return Qt.CheckState.Checked if run.keep_model else Qt.CheckState.Unchecked
         if role == Qt.ItemDataRole.FontRole and in_use:
             font = QFont()
@@ -162,7 +177,7 @@ class RunsTableModel(QAbstractTableModel):
                 if str(value).strip() != run.title:
                     self.controller.rename_run(run.id, str(value))
                 return True
-            if index.column() == MODEL and role == Qt.ItemDataRole.CheckStateRole:
+            if index.column() == KEEP and role == Qt.ItemDataRole.CheckStateRole:
                 self.controller.set_keep_model(run.id, Qt.CheckState(value) == Qt.CheckState.Checked)
                 return True
         except TlguiError as exc:
@@ -189,21 +204,31 @@ class RunsTableModel(QAbstractTableModel):
             return format_duration(run.timings.total_s) if run.timings.total_s else "?"
         if column == ENDED:
             return ended_text(run)
-        return model_text(run)
+        if column == MODEL:
+            return model_text(run)
+        return ""  # KEEP: the tick alone, under its header
 
     @staticmethod
     def _tooltip(run: Run, column: int, in_use: bool) -> str:
         if column == IN_USE:
             return (QCoreApplication.translate("RunsTableModel", "Classify and Export use this run's model.") if in_use
                     else QCoreApplication.translate("RunsTableModel", "Not in use."))
+        if column in (MODEL, KEEP) and not run.has_model:
+            return QCoreApplication.translate(
+                "RunsTableModel", "This run's model was let go to keep the project small; its settings, "
+                "curves and results stay.")
         if column == MODEL:
-            if not run.has_model:
-                return QCoreApplication.translate(
-                    "RunsTableModel", "This run's model was let go to keep the project small; its settings, "
-                    "curves and results stay.")
+            return QCoreApplication.translate(
+                "RunsTableModel", "The project has this run's model: it can be put in use. Unless “Always keep” "
+                "is ticked, it is kept while it is among the newest runs' models.")
+        if column == KEEP:
             return QCoreApplication.translate(
                 "RunsTableModel", "Ticked: the project keeps this model whatever runs come next. Unticked: "
                 "it is kept while it is among the newest runs' models.")
+        if column == TRAINED and model_is_the_heads(run):
+            return QCoreApplication.translate(
+                "RunsTableModel", "Its model is the new head's, from epoch {best}: no fine-tune epoch beat "
+                "it.").format(best=run.best_epoch)
         if column == ENDED and run.stopped:
             return QCoreApplication.translate(
                 "RunsTableModel", "Stopped by the user; the run kept its best epoch so far.")
@@ -219,7 +244,9 @@ _HEADER_TIPS = {
     IN_USE: QT_TRANSLATE_NOOP("RunsTableModel", "The run whose model Classify and Export use"),
     ACCURACY: QT_TRANSLATE_NOOP("RunsTableModel", "Validation accuracy of the model the run kept (its best epoch)"),
     EPOCHS: QT_TRANSLATE_NOOP("RunsTableModel", "Epochs run, of those planned"),
-    MODEL: QT_TRANSLATE_NOOP("RunsTableModel", "Tick to keep this run's model whatever runs come next"),
+    MODEL: QT_TRANSLATE_NOOP("RunsTableModel", "Whether the project still has the run's model: kept, or let go "
+                                               "(its settings, curves and results stay)"),
+    KEEP: QT_TRANSLATE_NOOP("RunsTableModel", "Tick to keep this run's model whatever runs come next"),
 }
 
 
