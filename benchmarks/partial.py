@@ -112,7 +112,8 @@ def run(ctx: Context) -> list[Row]:
     t_cached = median([s for _seed, cached, _s in runs for s in _steady_epochs(cached)])
     t_streamed = median([s for _seed, _c, streamed in runs for s in _steady_epochs(streamed)])
     first_cached = runs[0][1]
-    boundary = first_cached.classifier.training.freeze_level
+    # The run's level: its model's is the head's (0) in a seed where no fine-tune epoch beat the head.
+    boundary = first_cached.freeze_level
     note = (
         f"freeze_level {boundary}, {first_cached.classifier.metrics.train_images} train + "
         f"{first_cached.classifier.metrics.val_images} val photos, {epochs} epochs each, K={VIEWS} cached views, "
