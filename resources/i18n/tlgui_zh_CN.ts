@@ -1996,6 +1996,13 @@ Double-click to see why (heatmap).</source>
     </message>
 </context>
 <context>
+    <name>ThumbDelegate</name>
+    <message>
+        <source>no preview</source>
+        <translation>无预览</translation>
+    </message>
+</context>
+<context>
     <name>TrainPage</name>
     <message>
         <source>Stopped — kept the best model so far (epoch {epoch}, accuracy {accuracy}).</source>

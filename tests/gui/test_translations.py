@@ -48,6 +48,8 @@ UI_CALLS = {
     # tlgui's own ways of telling the user
     "show_status", "report_error", "show_error", "show_message", "show_banner", "set_message",
     "set_status", "failed", "emit",
+    # text painted by hand (a delegate, a placeholder)
+    "drawText",
 }
 #: Exceptions that report a bug to its programmer, not a problem to the user.
 BUGS = {"ValueError", "TypeError", "RuntimeError", "KeyError", "IndexError", "AssertionError", "NotImplementedError"}

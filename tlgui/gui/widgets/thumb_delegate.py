@@ -8,7 +8,7 @@ preview could not be decoded.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QPoint, QRect, QSize, Qt
+from PySide6.QtCore import QCoreApplication, QModelIndex, QPersistentModelIndex, QPoint, QRect, QSize, Qt
 from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPalette, QPolygon
 from PySide6.QtWidgets import QAbstractItemView, QStyledItemDelegate, QStyleOptionViewItem
 
@@ -92,7 +92,8 @@ class ThumbnailDelegate(QStyledItemDelegate):
         font = QFont(painter.font())
         font.setPointSize(max(8, font.pointSize()))
         painter.setFont(font)
-        painter.drawText(target, Qt.AlignmentFlag.AlignCenter, "⚠\nno preview")
+        painter.drawText(target, Qt.AlignmentFlag.AlignCenter,
+                         "⚠\n" + QCoreApplication.translate("ThumbDelegate", "no preview"))
 
     @staticmethod
     def _draw_duplicate_corner(painter: QPainter, target: QRect) -> None:
