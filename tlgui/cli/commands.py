@@ -284,7 +284,7 @@ def _report_and_save(result, out: Path | None, stopped) -> int:
     # Stopped by Ctrl-C or SIGTERM: the model kept, the exit status still says the command was interrupted.
     status, message = exit_status(stopped)
     kept = " (the best model so far was kept)" if out is not None and code == 0 else ""
-    print(message + kept if code == 0 else message, file=sys.stderr)
+    print(message + kept, file=sys.stderr)
     return status
 
 

@@ -32,7 +32,7 @@ Conventions for pages:
 from __future__ import annotations
 
 import threading
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -80,16 +80,14 @@ def _new_run_in_progress() -> RunInProgress:
     return RunInProgress()
 
 
+@dataclass(frozen=True)
 class ProjectSave:
     """A save begun by ``ProjectController.begin_save``: what to write, and how many changes the
-    project had seen when it was taken."""
+    project had seen, and which project it was, when it was taken."""
 
-    __slots__ = ("prepared", "changes", "project_number")
-
-    def __init__(self, prepared: PreparedSave, changes: int, project_number: int):
-        self.prepared = prepared
-        self.changes = changes
-        self.project_number = project_number
+    prepared: PreparedSave
+    changes: int
+    project_number: int
 
 
 class ProjectController(QObject):

@@ -71,6 +71,7 @@ class ProjectWriter(QObject):
                 loop.exec()
         finally:
             shows.stop()
+            shows.deleteLater()  # one per save: not kept for the window's life
             self.slot.done.disconnect(loop.quit)
             self.slot.reported.disconnect(self._on_step)
             self._dialog.canceled.disconnect(self._stop)  # closing it says "canceled" too
