@@ -492,10 +492,9 @@ def test_curves_draw_a_line_where_the_phase_changes(qtbot):
     assert curves.phase_boundaries() == []
 
 
-def test_photos_that_cannot_train_say_why_there_is_no_estimate_and_a_class_of_one_photo_has_one(
-        qtbot, pages, monkeypatch, tmp_path):
-    # The estimate's line was left blank whenever a class had fewer than 2 photos, though such a
-    # class trains (without being validated), and blank for one class, where training says why not.
+def test_photos_that_cannot_train_say_why_there_is_no_estimate(qtbot, pages, monkeypatch, tmp_path):
+    # The estimate's line was left blank whenever a class had fewer than 2 photos, and for one class,
+    # where training says why not: it says training's reason.
     _model_page, page = pages
     controller = page.controller
     net = controller.network
@@ -505,10 +504,13 @@ def test_photos_that_cannot_train_say_why_there_is_no_estimate_and_a_class_of_on
     )
     monkeypatch.setattr(estimate_module, "network_speed", lambda *a, **k: (speeds, False))
     labels = controller.dataset.class_names
+    qtbot.waitUntil(lambda: page.estimate_label.text().startswith("Time on this computer"), timeout=60000)
     controller.dataset.remove_items([item.path for item in controller.dataset.items(labels[1])][1:])
     controller.notify_dataset_changed()
-    qtbot.waitUntil(lambda: page.estimate_label.text().startswith("Time on this computer"), timeout=60000)
+    qtbot.waitUntil(lambda: page.estimate_label.text().startswith("No time estimate: "), timeout=60000)
+    assert f"A class needs at least 2 photos, one to learn from and one to check it; this one has fewer: " \
+           f"{labels[1]} (1)." in page.estimate_label.text()
     controller.dataset.remove_class(labels[1])
     controller.notify_dataset_changed()
-    qtbot.waitUntil(lambda: page.estimate_label.text().startswith("No time estimate: "), timeout=60000)
-    assert "Training needs at least two classes; found 1" in page.estimate_label.text()
+    qtbot.waitUntil(lambda: "Training needs at least two classes; found 1" in page.estimate_label.text(), timeout=60000)
+    assert page.estimate_label.text().startswith("No time estimate: ")

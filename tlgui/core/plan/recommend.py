@@ -172,6 +172,29 @@ MIN_PHOTOS_TO_TRAIN = 2
 ENOUGH_PHOTOS = {Regime.HEAD: 5, Regime.PARTIAL: 50, Regime.FULL: 250}
 
 
+#: Class balancing weighs a photo of a rare class at most this many times a photo of the largest
+#: class (training.loop): classes more uneven than this are more than it can make up for.
+MAX_BALANCED_RATIO = 10
+
+
+def uneven_classes_warning(images_per_class: Mapping[str, int]) -> str | None:
+    """A sentence when the largest class has more than ``MAX_BALANCED_RATIO`` times the photos of the
+    smallest (that still has photos), else None."""
+    counts = {name: n for name, n in images_per_class.items() if n > 0}
+    if len(counts) < 2:
+        return None
+    largest = max(counts, key=counts.__getitem__)
+    smallest = min(counts, key=counts.__getitem__)
+    if counts[largest] <= MAX_BALANCED_RATIO * counts[smallest]:
+        return None
+    return _(
+        "The classes are very uneven: {largest} has {large} photos, {smallest} only {small}. Training "
+        "weighs the smaller classes up to {ratio} times, not more, so expect their answers to be less "
+        "reliable; add photos to them if you can."
+    ).format(largest=largest, large=f"{counts[largest]:,}", smallest=smallest, small=f"{counts[smallest]:,}",
+             ratio=MAX_BALANCED_RATIO)
+
+
 def class_size_warning(count: int, regime: Regime = Regime.HEAD) -> tuple[str, str] | None:
     """("error" | "warning", sentence) when a class has too few photos for ``regime``, else None."""
     if count < MIN_PHOTOS_TO_TRAIN:

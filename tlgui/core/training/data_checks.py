@@ -7,7 +7,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from tlgui.core.errors import DataError
-from tlgui.core.i18n import _
+from tlgui.core.i18n import _, ngettext
+from tlgui.core.plan.recommend import MIN_PHOTOS_TO_TRAIN
 
 if TYPE_CHECKING:
     from tlgui.core.data.bins import DataSet
@@ -17,14 +18,25 @@ if TYPE_CHECKING:
 
 def check_training_data(dataset: DataSet, config: TrainConfig) -> tuple[list[str], list[ImageItem], list[ImageItem]]:
     """(class names, training photos, validation photos) under ``config``'s split; ``DataError``,
-    one sentence, when these photos cannot train: a class without photos, fewer than two classes,
-    a class with no photo on the training side, or nothing to validate on."""
+    one sentence, when these photos cannot train: a class without photos or with a single one, fewer
+    than two classes, a class with no photo on the training side, or nothing to validate on."""
     counts = dataset.class_counts()
     empty = [name for name, n in counts.items() if n == 0]
     if empty:
         raise DataError(_(
             "These classes have no photos: {names}. Add photos or delete them."
         ).format(names=', '.join(empty)))
+    too_few = [f"{name} ({n})" for name, n in counts.items() if n < MIN_PHOTOS_TO_TRAIN]
+    if too_few:
+        # One photo cannot be learnt from and checked at once, and a class nothing checks gets an
+        # accuracy that says nothing of it: the Data page marks such a bin with this same rule.
+        raise DataError(ngettext(
+            "A class needs at least {minimum} photos, one to learn from and one to check it; this one has "
+            "fewer: {names}. Add photos or delete it.",
+            "A class needs at least {minimum} photos, one to learn from and one to check it; these have "
+            "fewer: {names}. Add photos or delete them.",
+            len(too_few),
+        ).format(minimum=MIN_PHOTOS_TO_TRAIN, names=", ".join(too_few)))
     if len(counts) < 2:
         found = _("found {count}").format(count=len(counts)) + (f" ({', '.join(counts)})" if counts else "")
         raise DataError(_("Training needs at least two classes; {found}.").format(found=found))

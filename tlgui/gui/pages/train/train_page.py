@@ -43,7 +43,7 @@ from tlgui.core.errors import TlguiError
 from tlgui.core.i18n import run_on
 from tlgui.core.plan.durations import duration_text
 from tlgui.core.plan.freeze_plan import FreezePlan, ignored_note, plan_for_dataset, planned_regime
-from tlgui.core.plan.recommend import weigh_time
+from tlgui.core.plan.recommend import uneven_classes_warning, weigh_time
 from tlgui.core.plan.regime import Regime
 from tlgui.core.progress import ProgressEvent
 from tlgui.core.training.callbacks import TrainingCallback
@@ -479,6 +479,9 @@ class TrainPage(QWidget):
         photos_text = self.tr("{photos} in {classes}").format(
             photos=counted(photos, "photo"), classes=counted(len(counts), "class", "classes"))
         note = f"\n{ignored_note(plan.ignored)}" if plan is not None and plan.ignored else ""
+        uneven = uneven_classes_warning(counts)
+        if uneven is not None:
+            note += f"\n{uneven}"
         self.plan_label.setText(
             self.tr("{title}\nTrains: {what}\nData: {photos}").format(title=title, what=what, photos=photos_text) + note
         )
@@ -507,11 +510,13 @@ class TrainPage(QWidget):
         net = controller.network
         if net is None:
             note = missing_weights(controller.backbone_id)
-            self.estimate_label.setText(note or self.tr("The time estimate comes once the network is loaded (Model tab)."))
+            # The window loads the project's backbone in the background a few seconds after it opens
+            # (app.warm_up), the Model page any other: "(Model tab)" sent the user to do what was being done.
+            self.estimate_label.setText(note or self.tr(
+                "The time estimate comes once the network has loaded (it loads in the background)."))
             return
         # Photos that cannot train are refused by the estimate with training's own sentence (one class,
-        # a class without photos): said here too, where the estimate goes. A class of one photo trains
-        # (without validating it), so it has an estimate as any other.
+        # a class without photos or with one): said here too, where the estimate goes.
         dataset = controller.dataset.copy()
         config = replace(self.form.config(controller.config), use_cache=self.form.cache_in_effect())
         plan = self._plan
