@@ -152,6 +152,11 @@ def warm_up(window: MainWindow) -> TaskSlot:
     slot = TaskSlot(window)
 
     def job(_token, _report) -> tuple[list[str], Any]:
+        # The Train and Results pages' curves import pyqtgraph (with numpy) when first shown: half a
+        # second during which the window's thread would be held, at the click. Here first, being the
+        # quickest of what follows to be needed; an import makes no widget, so any thread may.
+        import pyqtgraph  # noqa: F401
+
         from tlgui.core.runtime.native_libraries import load_torch_libraries
 
         load_torch_libraries()  # without holding the window's thread up for half a second
