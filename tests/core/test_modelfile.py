@@ -9,6 +9,7 @@ import os
 import pickle
 import signal
 import struct
+import time
 import tracemalloc
 import zipfile
 
@@ -116,6 +117,18 @@ def test_round_trip_gives_identical_logits(classifier, model_path, no_unpickling
     assert loaded.training == classifier.training
     assert not loaded.network.training
     assert isinstance(loaded.network, StagedNetwork) and loaded.network.num_classes == 3
+
+
+def test_a_model_saved_again_is_the_same_file_dated_when_it_was_made(classifier, tmp_path):
+    # Every save wrote the time of the save: a project's unchanged runs changed at each save, and an
+    # exported run said it was made when it was exported.
+    first, again = tmp_path / "first.safetensors", tmp_path / "again.safetensors"
+    save_classifier(classifier, first)
+    loaded = load_classifier(first)
+    assert loaded.created == classifier.created == read_model_info(first)["created"]
+    time.sleep(1.1)  # "created" is written to the second
+    save_classifier(loaded, again)
+    assert again.read_bytes() == first.read_bytes()
 
 
 def test_file_is_plain_safetensors_with_fp32_state_dict(classifier, model_bytes):

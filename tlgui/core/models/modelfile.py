@@ -24,7 +24,6 @@ import contextlib
 import json
 import os
 from collections.abc import Callable, Iterable, Iterator
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO
 
@@ -41,7 +40,7 @@ from tlgui.core.files.atomic import atomic_write_bytes
 from tlgui.core.files.limits import FileLimitError, open_regular
 from tlgui.core.files.versions import MODEL_FORMAT_VERSION
 from tlgui.core.i18n import _
-from tlgui.core.models.classifier import Classifier
+from tlgui.core.models.classifier import Classifier, created_now
 from tlgui.core.models.model_header import (
     CHECKSUM_FIELDS,
     FORMAT_NAME,
@@ -131,7 +130,7 @@ def _metadata(classifier: Classifier) -> dict:
         "preprocessing": classifier.preprocessing.to_dict(),
         "metrics": classifier.metrics.to_dict(),
         "training": classifier.training.to_dict(),
-        "created": datetime.now(UTC).isoformat(timespec="seconds"),
+        "created": classifier.created or created_now(),
         "tlgui_version": tlgui.__version__,
     }
     # Signed as the reader will parse it: a numpy or torch scalar becomes its number now, a stray
@@ -437,6 +436,7 @@ def _classifier(header: ModelHeader, network: StagedNetwork, payload: bytearray,
         preprocessing=Preprocessing.from_dict(meta["preprocessing"]),
         metrics=metrics,
         training=training,
+        created=meta.get("created") or None,
     )
 
 
