@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from tlgui.core.data.bins import DataSet
 from tlgui.core.data.intake import IntakePlan
 from tlgui.core.data.items import ImageItem, SkippedFile
+from tlgui.core.errors import DataError
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import imagegen  # noqa: E402
@@ -190,3 +191,32 @@ def test_any_sequence_of_edits_undone_in_reverse_gives_back_the_start(edits):
     for snap, state in zip(reversed(snaps), reversed(states[:-1]), strict=True):
         ds.restore(snap)
         assert _state(ds) == state
+
+
+# ---- paths written by hand: relative ones ---------------------------------------------------------
+
+
+def test_relative_paths_are_taken_from_the_folder_given_never_the_working_one(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    data = {"version": 1, "classes": [{"name": "a", "items": [
+        {"path": "a.jpg", "digest": "d1", "split": None},
+        {"path": "../../x/./b.jpg", "digest": "d2", "split": None},
+        {"path": "/abs/c.jpg", "digest": "d3", "split": None},
+    ]}], "skipped": [{"path": "bad.jpg", "reason": "damaged"}], "kept_labels": [{"path": "a.jpg"}]}
+    ds = DataSet.from_dict(data, relative_to=ROOT / "project")
+    assert [item.path for item in ds.items()] == [ROOT / "project" / "a.jpg", Path("/x/b.jpg"), Path("/abs/c.jpg")]
+    assert ds.skipped == [SkippedFile(ROOT / "project" / "bad.jpg", "damaged")]
+    assert ds.to_dict()["kept_labels"] == [{"path": str(ROOT / "project" / "a.jpg")}]
+
+
+@pytest.mark.parametrize("where", ["items", "skipped", "kept_labels"])
+def test_a_relative_path_with_no_folder_to_take_it_from_is_damage(where):
+    data = {"version": 1, "classes": [{"name": "a", "items": [{"path": "/abs/a.jpg", "digest": "d1", "split": None}]}]}
+    if where == "items":
+        data["classes"][0]["items"].append({"path": "b.jpg", "digest": "d2", "split": None})
+    elif where == "skipped":
+        data["skipped"] = [{"path": "b.jpg", "reason": "damaged"}]
+    else:
+        data["kept_labels"] = [{"path": "../b.jpg"}]
+    with pytest.raises(DataError, match="is relative .* no folder it is relative to"):
+        DataSet.from_dict(data)

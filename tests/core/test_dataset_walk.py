@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from tlgui.core.data import walk as walk_module
 from tlgui.core.data.bins import DataSet, SkippedFile
 from tlgui.core.data.images import load_rgb
 from tlgui.core.data.walk import walk_photos
@@ -100,6 +101,94 @@ def test_prediction_walks_folders_as_the_intake_does(tmp_path):
     ds.add_folder(tmp_path / "set")
     assert found == sorted(item.path for item in ds.items())
     assert [p.parent.name for p in found] == ["cats", "cats"]
+
+
+# ---- links out of bounds: to a folder holding the walked one, into the system's folders -------------
+
+needs_proc = pytest.mark.skipif(not Path("/proc/self/fdinfo").is_dir(), reason="this system has no /proc")
+needs_mountinfo = pytest.mark.skipif(not Path("/proc/self/mountinfo").is_file(), reason="not Linux")
+
+
+def _set_with_links_to_its_parents(tmp_path: Path) -> Path:
+    """``tmp_path/set``: two classes, one holding a link to ``tmp_path``, the other one to its parent
+    and one more to ``tmp_path``; a photo lies beside ``set``, where only those links lead."""
+    imagegen.write_class_tree(tmp_path / "set", {"a": 2, "b": 2})
+    imagegen.write_image(tmp_path / "outside" / "beside.png", 7)
+    (tmp_path / "set" / "a" / "up").symlink_to(tmp_path, target_is_directory=True)
+    (tmp_path / "set" / "b" / "upper").symlink_to(tmp_path.parent, target_is_directory=True)
+    (tmp_path / "set" / "b" / "up again").symlink_to(tmp_path, target_is_directory=True)
+    return tmp_path / "set"
+
+
+def test_a_link_to_a_folder_holding_the_walked_one_is_not_followed(tmp_path):
+    folder = _set_with_links_to_its_parents(tmp_path)
+    walk = walk_photos(folder)
+    assert [Path(f).relative_to(folder).parent.name for f in walk.files] == ["a", "a", "b", "b"]
+    assert _reasons(walk.not_followed) == {
+        "up": f"a link to {tmp_path}, which holds the folder you chose: not followed",
+        "upper": f"a link to {tmp_path.parent}, which holds the folder you chose: not followed",
+        "up again": f"a link to {tmp_path}, which holds the folder you chose: not followed",
+    }
+    assert walk.skipped == walk.not_followed
+
+
+def test_training_and_prediction_leave_a_link_to_a_parent_alone_and_say_so(tmp_path):
+    folder = _set_with_links_to_its_parents(tmp_path)
+    ds = DataSet()
+    report = ds.add_folder(folder)
+    assert ds.class_counts() == {"a": 2, "b": 2}
+    assert set(_reasons(report.skipped)) == {"up", "upper", "up again"}
+    assert [p.parent.name for p in collect_images([folder])] == ["a", "a", "b", "b"]
+
+
+def test_a_link_to_a_sibling_folder_is_still_followed(tmp_path):
+    imagegen.write_class_tree(tmp_path / "store", {"cats": 2})
+    (tmp_path / "set").mkdir()
+    (tmp_path / "set" / "cats").symlink_to(tmp_path / "store" / "cats", target_is_directory=True)
+    walk = walk_photos(tmp_path / "set")
+    assert len(walk.files) == 2 and walk.skipped == []
+
+
+def test_the_walked_folder_given_by_a_link_is_walked(tmp_path):
+    imagegen.write_class_tree(tmp_path / "store", {"cats": 2})
+    (tmp_path / "shortcut").symlink_to(tmp_path / "store", target_is_directory=True)
+    walk = walk_photos(tmp_path / "shortcut")
+    assert len(walk.files) == 2 and walk.skipped == []
+
+
+@needs_proc
+@pytest.mark.parametrize("target", ["/proc/self/fdinfo", "/sys/kernel/mm", "/dev/pts"])
+def test_a_link_into_a_system_folder_is_not_followed(tmp_path, target):
+    if not Path(target).is_dir():
+        pytest.skip(f"no {target} here")
+    imagegen.write_class_tree(tmp_path / "set", {"a": 1})
+    (tmp_path / "set" / "a" / "sys").symlink_to(target, target_is_directory=True)
+    walk = walk_photos(tmp_path / "set")
+    assert len(walk.files) == 1
+    assert _reasons(walk.not_followed) == {
+        "sys": f"a link to {os.path.realpath(target)}, a system folder, not photos: not followed"
+    }
+
+
+@needs_proc
+def test_a_system_folder_given_to_walk_is_not_entered():
+    walk = walk_photos("/proc/self/fdinfo")
+    assert walk.files == []
+    assert walk.not_followed == [SkippedFile(Path("/proc/self/fdinfo"), "a system folder, not photos: not entered")]
+
+
+@needs_proc
+@needs_mountinfo
+def test_a_pseudo_file_system_is_told_by_its_type_wherever_it_is_mounted(tmp_path, monkeypatch):
+    # A chroot's own /proc cannot be mounted in a test; with the usual homes forgotten, the walk
+    # must still know /proc by its file system type (from /proc/self/mountinfo).
+    monkeypatch.setattr(walk_module, "SYSTEM_FOLDERS", ())
+    imagegen.write_class_tree(tmp_path / "set", {"a": 1})
+    (tmp_path / "set" / "a" / "sys").symlink_to("/proc/self/fdinfo", target_is_directory=True)
+    walk = walk_photos(tmp_path / "set")
+    assert _reasons(walk.not_followed) == {
+        "sys": f"a link to {os.path.realpath('/proc/self/fdinfo')}, a system folder, not photos: not followed"
+    }
 
 
 # ---- pipes, devices, broken links: listed with a reason, never opened ---------------------------------

@@ -727,6 +727,67 @@ def test_a_project_copied_away_from_photos_still_in_place_keeps_their_paths(tmp_
     assert all(item.path.is_relative_to(tmp_path / "here") for item in project.dataset.items())
 
 
+def _photo(path: Path, shade: int) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    Image.new("RGB", (8, 6), (shade, shade, shade)).save(path)
+
+
+def _project_of_relative_paths(folder: Path) -> Path:
+    """A hand-written project in ``folder`` naming its photos relative to itself, one of them in a
+    folder beside it (``../``), one skipped and one kept."""
+    _photo(folder / "photos" / "a.png", 1)
+    _photo(folder.parent / "beside" / "b.png", 2)
+    dataset = {
+        "version": 1,
+        "classes": [{"name": "a", "items": [{"path": "photos/a.png", "digest": "d1", "split": None},
+                                            {"path": "../beside/b.png", "digest": "d2", "split": "val"}]}],
+        "skipped": [{"path": "photos/bad.jpg", "reason": "damaged"}],
+        "kept_labels": [{"path": "photos/a.png"}],
+    }
+    path = folder / "hand written.tlgui"
+    path.write_bytes(_zip({PROJECT_JSON: _document(dataset=dataset)}))
+    return path
+
+
+def test_relative_photo_paths_are_taken_from_the_project_folder_not_the_working_one(tmp_path, monkeypatch):
+    # They were taken from the working directory: "../../../../etc/passwd" opened what lay there.
+    path = _project_of_relative_paths(tmp_path / "project")
+    decoy = tmp_path / "working"
+    _photo(decoy / "photos" / "a.png", 3)  # what the working directory would have given
+    monkeypatch.chdir(decoy)
+    project = load_project(path)
+    assert [item.path for item in project.dataset.items()] == [
+        tmp_path / "project" / "photos" / "a.png", tmp_path / "beside" / "b.png"]
+    assert [s.path for s in project.dataset.skipped] == [tmp_path / "project" / "photos" / "bad.jpg"]
+    assert project.photos_missing == 0
+    # The kept photo is still the photo in the bins: the same rule placed both.
+    saved = tmp_path / "project" / "saved.tlgui"
+    save_project(project, saved)
+    document = json.loads(zipfile.ZipFile(saved).read(PROJECT_JSON))
+    assert document["dataset"]["kept_labels"] == [{"path": str(tmp_path / "project" / "photos" / "a.png")}]
+
+
+def test_a_project_of_relative_paths_reads_the_same_from_any_working_directory(tmp_path, monkeypatch):
+    path = _project_of_relative_paths(tmp_path / "project")
+    found = []
+    for working in (tmp_path, tmp_path / "project" / "photos", Path("/")):
+        monkeypatch.chdir(working)
+        project = load_project(path)
+        found.append(([item.path for item in project.dataset.items()], project.photos_missing))
+    assert found[0] == found[1] == found[2]
+    paths, missing = found[0]
+    assert all(p.is_absolute() for p in paths) and missing == 0
+
+
+def test_a_relative_photo_that_is_not_there_is_missing_for_the_user_to_find(tmp_path):
+    path = _project_of_relative_paths(tmp_path / "project")
+    (tmp_path / "beside" / "b.png").rename(tmp_path / "b.png")
+    project = load_project(path)
+    assert project.photos_missing == 1
+    assert project.dataset.find_photos_in(tmp_path) == 1
+    assert project.dataset.missing_photos() == []
+
+
 @pytest.mark.parametrize("saved_in", [{"path_bytes": "not base64!"}, ["/a"], "/a", 3])
 def test_a_damaged_saved_in_folder_is_refused(tmp_path, good_project_bytes, saved_in):
     with zipfile.ZipFile(io.BytesIO(good_project_bytes)) as archive:

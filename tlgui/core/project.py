@@ -311,7 +311,7 @@ def load_project(path: Path | str) -> Project:
     where = _("The file {path}").format(path=path)
     try:
         with open_regular(path, MAX_PROJECT_BYTES, what="project file") as handle:
-            project, saved_in = _read_archive(handle, where)
+            project, saved_in = _read_archive(handle, where, _folder_of(path))
             project.opened_as = FileStamp.of(os.fstat(handle.fileno()))  # the very file read
     except FileLimitError as exc:
         raise ModelFileError(str(exc)) from None
@@ -361,14 +361,15 @@ def export_check_photos(run: Run | None, dataset: DataSet, config: TrainConfig) 
         return []
 
 
-def _read_archive(handle: IO[bytes], where: str) -> tuple[Project, Path | None]:
+def _read_archive(handle: IO[bytes], where: str, folder: Path) -> tuple[Project, Path | None]:
     """The project, its runs and their models, after checking the members match what it says; and
-    the folder it was saved in, when it says."""
+    the folder it was saved in, when it says. ``folder`` is the file's: relative photo paths are
+    taken from there."""
     _check_end_record(handle, where)
     with zipfile.ZipFile(handle) as archive:
         members = _checked_members(archive, where)
         text = _read_member(archive, members[PROJECT_JSON], where)
-        project, document = _project_from_text(text, where)
+        project, document = _project_from_text(text, where, folder)
         if document["format_version"] == 1:
             project.runs = _version_1_runs(archive, members, document, where)
         else:
@@ -651,7 +652,7 @@ def _read_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo, where: str) ->
 
 
 # ---- project.json -------------------------------------------------------------------------------
-def _project_from_text(data: bytes, where: str) -> tuple[Project, dict]:
+def _project_from_text(data: bytes, where: str, folder: Path) -> tuple[Project, dict]:
     """The project described by ``project.json`` (no runs yet), and the document for its runs."""
     try:
         text = data.decode("utf-8")
@@ -668,16 +669,16 @@ def _project_from_text(data: bytes, where: str) -> tuple[Project, dict]:
             "{where} is not a tlgui project (unknown format)."
         ).format(where=where))
     check_format_version(document, where, kind=N_("project"), supported=PROJECT_FORMAT_VERSION)
-    return _project_from_document(document, where), document
+    return _project_from_document(document, where, folder), document
 
 
-def _project_from_document(document: dict, where: str) -> Project:
+def _project_from_document(document: dict, where: str, folder: Path) -> Project:
     backbone_id = document.get("backbone_id")
     if not isinstance(backbone_id, str) or not 0 < len(backbone_id) <= _MAX_BACKBONE_ID_CHARS:
         raise ModelFileError(_(
             "{where} is damaged: the backbone it names is missing or invalid."
         ).format(where=where))
-    dataset = _dataset(document.get("dataset"), where)
+    dataset = _dataset(document.get("dataset"), where, folder)
     try:
         config = TrainConfig.from_dict(document.get("config"))
     except SettingsError as exc:
@@ -697,9 +698,9 @@ def _project_from_document(document: dict, where: str) -> Project:
     return Project(dataset, backbone_id, config)
 
 
-def _dataset(data: object, where: str) -> DataSet:
+def _dataset(data: object, where: str, folder: Path) -> DataSet:
     try:
-        return DataSet.from_dict(data)  # type: ignore[arg-type]
+        return DataSet.from_dict(data, relative_to=folder)  # type: ignore[arg-type]
     except DataError as exc:
         reason = str(exc).rstrip(".")
         raise ModelFileError(_(

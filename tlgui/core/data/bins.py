@@ -431,8 +431,12 @@ class DataSet:
         return sorted(p for p in self._kept_labels if p in held)
 
     @classmethod
-    def from_dict(cls, data: object) -> DataSet:
-        """Rebuilds bins from ``to_dict`` output without reading any photo. DataError if damaged."""
+    def from_dict(cls, data: object, relative_to: Path | None = None) -> DataSet:
+        """Rebuilds bins from ``to_dict`` output without reading any photo. DataError if damaged.
+
+        ``relative_to`` is the folder of the file ``data`` came from: a relative photo path in it is
+        taken from there (see ``placed_path``); without it, a relative path is damage.
+        """
         if not isinstance(data, dict) or type(data.get("version")) is not int or data["version"] != FORMAT_VERSION:
             raise DataError(_("The saved class list has an unknown format."))
         ds = cls()
@@ -448,14 +452,16 @@ class DataSet:
                 raise _damaged(f"{where}: {str(exc).rstrip('.')}") from None
             target = ds._bins[name]
             for index, raw in enumerate(_field(entry, "items", list, f"the photo list of {where}"), 1):
-                target.add(_item_from_dict(raw, name, index))
+                target.add(_item_from_dict(raw, name, index, relative_to))
         for index, raw in enumerate(_field(data, "skipped", list, "the skipped list", default=[]), 1):
             where = f"skipped file {index}"
             raw = _record(raw, where)
-            skipped = SkippedFile(path_from_dict(raw, where), _field(raw, "reason", str, f"the reason of {where}"))
+            path = placed_path(path_from_dict(raw, where), relative_to, where)
+            skipped = SkippedFile(path, _field(raw, "reason", str, f"the reason of {where}"))
             ds._skipped[skipped.path] = skipped
         for index, raw in enumerate(_field(data, "kept_labels", list, "the kept photos", default=[]), 1):
-            ds._kept_labels.add(path_from_dict(_record(raw, f"kept photo {index}"), f"kept photo {index}"))
+            where = f"kept photo {index}"
+            ds._kept_labels.add(placed_path(path_from_dict(_record(raw, where), where), relative_to, where))
         return ds
 
 
@@ -522,23 +528,44 @@ def path_from_dict(raw: dict, where: str) -> Path:
     return Path(text)
 
 
+def placed_path(path: Path, relative_to: Path | None, where: str) -> Path:
+    """A photo path read from a file, as the bins hold it: absolute, whatever the working directory.
+
+    tlgui writes every path absolute (``intake.absolute``), so a relative one was written by hand
+    or by another program. It is taken from the folder of the file that lists it (``relative_to``),
+    never from the working directory, which would give one project different photos depending on
+    where tlgui was started. That folder is where a project's photos are looked for when they moved
+    with it (``find_moved_photos``); a photo not there is missing, for the user to find as a moved
+    one is (``find_photos_in``), rather than the whole project refused for one hand-edited line.
+    Its ``..`` are folded as ``intake.absolute`` folds them, so it is the path a drop would give.
+    """
+    if path.is_absolute():
+        return path
+    placed = relative_to / path if relative_to is not None else path
+    # A Windows path on another drive ("D:photo.jpg") stays relative to that drive's working folder.
+    if not placed.is_absolute():
+        raise _damaged(f"the path of {where} is relative ('{path}') and there is no folder it is relative to")
+    return Path(os.path.normpath(placed))
+
+
 def _item_to_dict(item: ImageItem) -> dict:
     return {**path_to_dict(item.path), "digest": item.digest, "split": item.split}
 
 
-def _item_from_dict(raw: object, label: str, index: int) -> ImageItem:
+def _item_from_dict(raw: object, label: str, index: int, relative_to: Path | None) -> ImageItem:
     # The common case with as little work as possible (a project may hold 100,000 photos); anything
     # else goes the way that names what is wrong.
     if type(raw) is dict and "path_bytes" not in raw:
         path, digest, split = raw.get("path"), raw.get("digest"), raw.get("split")
         if type(path) is str and path and "\x00" not in path and type(digest) is str and digest and split in _SPLITS:
-            return ImageItem(Path(path), digest, label, split)
-    return _checked_item_from_dict(raw, label, f"photo {index} of class '{label}'")
+            if (photo := Path(path)).is_absolute():
+                return ImageItem(photo, digest, label, split)
+    return _checked_item_from_dict(raw, label, f"photo {index} of class '{label}'", relative_to)
 
 
-def _checked_item_from_dict(raw: object, label: str, where: str) -> ImageItem:
+def _checked_item_from_dict(raw: object, label: str, where: str, relative_to: Path | None) -> ImageItem:
     raw = _record(raw, where)
-    path = path_from_dict(raw, where)
+    path = placed_path(path_from_dict(raw, where), relative_to, where)
     digest = _field(raw, "digest", str, f"the digest of {where}")
     if not digest:
         raise _damaged(f"the digest of {where} is empty")
