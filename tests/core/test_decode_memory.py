@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import threading
 import time
 import tracemalloc
@@ -133,6 +135,55 @@ def test_a_sixteen_bit_image_reserves_its_pixels_and_their_conversion(tmp_path):
     assert im.mode.startswith("I;16")
     assert decode_peak_bytes(im, data, to_rgb=True) == 1200 * (2 + 6)
     assert decode_peak_bytes(im, data, to_rgb=False) == 1200 * 2
+
+
+def test_a_webp_reserves_libwebps_buffers_and_its_copy_of_the_file(tmp_path):
+    path = tmp_path / "a.webp"
+    Image.new("RGBA", (40, 30), (9, 9, 9, 128)).save(path, lossless=True)
+    im, data = _opened(path)
+    decoder = 1200 * 13 + len(data)  # canvas, previous frame, the frame handed over (+ margin); the file
+    assert decode_peak_bytes(im, data, to_rgb=False) == 1200 * 4 + decoder
+    assert decode_peak_bytes(im, data, to_rgb=True) == 1200 * (4 + 5) + decoder
+
+
+# Run in a fresh process: one that has decoded before keeps freed pages and reuses them unseen.
+_MEASURE_DECODE = """
+import io, sys
+from pathlib import Path
+from PIL import Image
+from tlgui.core.data.images import load_rgb
+
+def peak():
+    with open("/proc/self/status") as status:
+        return next(int(line.split()[1]) * 1024 for line in status if line.startswith("VmHWM"))
+
+warm = io.BytesIO()
+Image.new("RGB", (16, 16)).save(warm, "WEBP")
+load_rgb("warm.webp", data=warm.getvalue())  # Pillow's WebP plugin and libwebp loaded before the measure
+data = Path(sys.argv[1]).read_bytes()
+Path("/proc/self/clear_refs").write_text("5")  # the peak so far forgotten
+before = peak()
+load_rgb(sys.argv[1], data=data)
+print(peak() - before)
+"""
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="needs Linux's resettable peak RSS")
+@pytest.mark.parametrize(("mode", "lossless"), [("RGB", True), ("RGBA", False)])
+def test_a_webps_reservation_covers_what_its_decode_takes(tmp_path, mode, lossless):
+    """The peak memory of the decode alone, against its reservation: libwebp's animation decoder
+    takes about 16 bytes a pixel in all, where the reservation once counted 8."""
+    path = tmp_path / "a.webp"
+    Image.new(mode, (2000, 1500), (90, 140, 200, 128)[: len(mode)]).save(path, lossless=lossless)
+    data = path.read_bytes()
+    im, _data = _opened(path)
+    reserved = decode_peak_bytes(im, data, to_rgb=True)
+    run = subprocess.run([sys.executable, "-c", _MEASURE_DECODE, str(path)], capture_output=True, text=True)
+    if run.returncode != 0 and "clear_refs" in run.stderr:
+        pytest.skip("the peak RSS cannot be reset here")
+    assert run.returncode == 0, run.stderr
+    measured = int(run.stdout)
+    assert 2000 * 1500 * 12 < measured <= reserved
 
 
 def test_load_rgb_waits_for_the_budget(tmp_path, monkeypatch):

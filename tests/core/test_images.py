@@ -216,6 +216,18 @@ def test_truncated_files(tmp_path, suffix, func):
     assert _reason(func, path) == "truncated file"
 
 
+@pytest.mark.parametrize("lossless", [True, False])
+def test_a_still_webp_with_damaged_image_data_says_so(tmp_path, lossless):
+    """Its chunks and RIFF size intact, garbage inside the compressed pixels: libwebp's own words
+    ("failed to read next frame") spoke of animation frames."""
+    path = imagegen.save(imagegen.quadrant_image((64, 48)), tmp_path / "d.webp", lossless=lossless)
+    data = bytearray(path.read_bytes())
+    middle = len(data) // 2
+    data[middle:middle + 64] = bytes(range(64))
+    imagegen.write_bytes(path, bytes(data))
+    assert _reason(load_rgb, path) == "damaged image data"
+
+
 def test_jpeg_missing_only_its_end_marker(tmp_path):
     path = imagegen.save(imagegen.quadrant_image((64, 64)), tmp_path / "a.jpg")
     imagegen.write_bytes(path, path.read_bytes()[:-2])
@@ -266,6 +278,84 @@ def test_bomb_guard_reads_our_limit(tmp_path, monkeypatch):
     monkeypatch.setattr(images, "MAX_IMAGE_PIXELS", 1000)
     assert _reason(inspect_image, path) == "image too large (1,200 pixels; at most 1,000)"
     assert _reason(load_rgb, path) == "image too large (1,200 pixels; at most 1,000)"
+
+
+# ---- photos larger than the pixel limit that draft mode decodes smaller ------------------------------
+
+
+def _jpeg_declaring(path: Path, width: int, height: int, fmt: str = "JPEG", **params) -> Path:
+    """A small real JPEG (or a camera's MPO) whose frame header declares ``width`` x ``height``: a
+    phone photo's header for the price of a few hundred bytes (the decoder fills in what is missing)."""
+    import io
+    import struct
+
+    buf = io.BytesIO()
+    first = imagegen.quadrant_image((64, 48))
+    extra = {"save_all": True, "append_images": [first]} if fmt == "MPO" else {}
+    first.save(buf, fmt, quality=90, **extra, **params)
+    data = bytearray(buf.getvalue())
+    for marker, pos in images._jpeg_header_segments(bytes(data)):
+        if marker in images._JPEG_SOF:
+            struct.pack_into(">HH", data, pos + 5, height, width)
+    return imagegen.write_bytes(path, bytes(data))
+
+
+@pytest.mark.parametrize("fmt", ["JPEG", "MPO"])
+def test_a_108_megapixel_phone_photo_is_read_at_reduced_scale(tmp_path, fmt):
+    path = _jpeg_declaring(tmp_path / "phone.jpg", 12000, 9000, fmt)
+    info = inspect_image(path)
+    assert (info.width, info.height, info.format) == (12000, 9000, fmt)
+    assert load_rgb(path, min_size=256).size == (1500, 1125)  # 1/8 scale: 1.7 megapixels decoded
+    # Decoded whole it would hold 108 megapixels: refused, as any image that size.
+    assert _reason(load_rgb, path) == "image too large (108,000,000 pixels; at most 89,478,485)"
+
+
+@pytest.mark.parametrize("fmt", ["JPEG", "MPO"])
+def test_a_jpeg_past_pillows_own_refusal_opens_up_to_the_jpeg_ceiling(tmp_path, fmt):
+    side = 16384  # 268 megapixels: Pillow's opener refuses above 179
+    at_ceiling = _jpeg_declaring(tmp_path / "c.jpg", side, side, fmt)
+    assert inspect_image(at_ceiling).width == side
+    assert load_rgb(at_ceiling, min_size=256).size == (side // 8, side // 8)
+    over = _jpeg_declaring(tmp_path / "o.jpg", side + 1, side, fmt)
+    for func in (inspect_image, load_rgb):
+        assert _reason(func, over) == "image too large (268,451,840 pixels; at most 268,435,456)"
+    far_over = _jpeg_declaring(tmp_path / "f.jpg", 65535, 65535, fmt)
+    assert _reason(load_rgb, far_over) == "image too large (4,294,836,225 pixels; at most 268,435,456)"
+
+
+def test_the_jpeg_ceiling_always_decodes_within_the_pixel_limit_at_an_eighth():
+    assert images.MAX_JPEG_PIXELS <= images.MAX_IMAGE_PIXELS * 64
+
+
+@pytest.mark.parametrize("orientation", [1, 6])
+def test_a_jpeg_over_the_limit_is_limited_by_what_is_decoded(tmp_path, monkeypatch, orientation):
+    monkeypatch.setattr(images, "MAX_IMAGE_PIXELS", 100_000)
+    path = imagegen.write_oriented_jpeg(tmp_path / "o.jpg", orientation, (800, 600))  # 480,000 pixels
+    assert (inspect_image(path).width, inspect_image(path).height) == (800, 600)
+    small = load_rgb(path, min_size=100)
+    assert small.size == (200, 150)  # 1/4 scale, then turned upright
+    for got, want in zip(imagegen.quadrant_colours_of(small), imagegen.QUADRANT_COLOURS, strict=True):
+        assert _close(got, want, tol=8)
+    # A scale that leaves more than the limit (1/2: 120,000 pixels) is refused for what it decodes.
+    assert _reason(lambda p: load_rgb(p, min_size=300), path) == "image too large (120,000 pixels; at most 100,000)"
+
+
+def test_jpegs_that_keep_every_coefficient_stay_at_the_pixel_limit(tmp_path, monkeypatch):
+    """Progressive JPEGs (and those with a component per scan) hold their coefficients at full size
+    whatever the draft scale: their header is held to the pixel limit, as other formats' are."""
+    monkeypatch.setattr(images, "MAX_IMAGE_PIXELS", 100_000)
+    path = imagegen.save(imagegen.quadrant_image((800, 600)), tmp_path / "p.jpg", progressive=True)
+    for func in (inspect_image, lambda p: load_rgb(p, min_size=100)):
+        assert _reason(func, path) == "image too large (480,000 pixels; at most 100,000)"
+    png = imagegen.write_image(tmp_path / "p.png", 0, (800, 600))
+    assert _reason(inspect_image, png) == "image too large (480,000 pixels; at most 100,000)"
+
+
+def test_a_forged_progressive_header_is_refused_before_its_coefficients_are_allocated(tmp_path):
+    path = _jpeg_declaring(tmp_path / "p.jpg", 16384, 16384, progressive=True, subsampling=0)  # 1.6 GB
+    assert _reason(lambda p: load_rgb(p, min_size=256), path) == (
+        "image too large (268,435,456 pixels; at most 89,478,485)"
+    )
 
 
 def _progressive_jpeg(path: Path, scans: int, size: int = 256) -> Path:

@@ -3,8 +3,9 @@
 Photos are decoded by several thread pools at once: the Data page's thumbnails, the folder scan,
 feature extraction, prediction (up to four threads each). An ordinary photo needs a few MB for that,
 but within the pixel limit a small file can need a GB: an 89-megapixel progressive JPEG keeps all its
-DCT coefficients until the last scan (532 MB measured for 4:4:4, whatever the draft scale), and a
-200 KB 16-bit PNG of as many pixels decodes to 178 MB before it is made RGB. Eight such decodes at
+DCT coefficients until the last scan (532 MB measured for 4:4:4, whatever the draft scale), a
+200 KB 16-bit PNG of as many pixels decodes to 178 MB before it is made RGB, and a WebP of as many
+takes 1.4 GB whatever its file size (libwebp's buffers beside Pillow's). Eight such decodes at
 once would take several GB, enough to have the system kill the app. So each decode reserves its
 estimated peak (``images.py`` says how much) from ``DECODE_MEMORY`` before it starts: photos of
 ordinary size fit beside one another and never wait; the giant ones take turns.

@@ -12,8 +12,9 @@ Two entry points with different costs:
 
 Both read the file through ``reading_photo``: regular files only (a FIFO named ``pipe.jpg`` would block
 for ever, a link to ``/dev/zero`` never ends) and at most ``MAX_PHOTO_BYTES``, decided before the
-first byte is read; the pixel count (the bomb guard) and a JPEG's number of scans (a file of a few
-hundred KB can otherwise take minutes) are checked before any decode. A file's bytes are counted
+first byte is read; the pixel count (the bomb guard: at most ``MAX_IMAGE_PIXELS`` decoded, up to
+``MAX_JPEG_PIXELS`` declared by a JPEG decoded at reduced scale) and a JPEG's number of scans (a file
+of a few hundred KB can otherwise take minutes) are checked before any decode. A file's bytes are counted
 against one memory budget while they are held (``decode_memory.PHOTO_BYTES``), and every decode first
 reserves the memory it will take (``decode_peak_bytes``) from another (``decode_memory.DECODE_MEMORY``),
 both shared by all threads, so a folder of giant photos is read and decoded a few at a time.
@@ -70,9 +71,21 @@ UNSUPPORTED_IMAGE_SUFFIXES: frozenset[str] = frozenset(
     }
 )  # fmt: skip
 
-# About 89 megapixels (Pillow's default, above which it warns; it refuses at twice that): larger
-# than any phone or DSLR photo, far smaller than what a forged header can declare.
+# The most pixels a photo is decoded to and held in memory: about 89 megapixels (Pillow's default,
+# above which it warns; it refuses at twice that), far smaller than what a forged header can declare.
 MAX_IMAGE_PIXELS: int = 89_478_485
+
+# The most pixels the header of a JPEG decoded in one pass (baseline, what cameras write) may declare.
+# Such a JPEG much larger than the caller needs is decoded at 1/2, 1/4 or 1/8 scale (draft mode),
+# a row of blocks at a time, so what is decoded and held is its reduced size, which must still be
+# within MAX_IMAGE_PIXELS: a 108-megapixel phone photo (12000x9000) is decoded to 1.7 megapixels for
+# the network, in 7 MB. 16384x16384 is above every camera's JPEG (200-megapixel phones write
+# 16320x12240, high-resolution modes 187 megapixels) and still shrinks to 4.2 megapixels at 1/8,
+# where the format's own bound, 65535x65535, would leave 67 megapixels to decode and resize from a
+# forged header of a few hundred bytes. A progressive JPEG keeps all its coefficients at full size
+# whatever the scale (6 bytes a pixel in 4:4:4: 1.6 GB at 16384x16384), so its header is held to
+# MAX_IMAGE_PIXELS, as every other format's is.
+MAX_JPEG_PIXELS: int = 16384 * 16384
 
 # The largest file read as a photo. An uncompressed 8-bit RGBA TIFF at the pixel limit above is
 # 358 MB; no camera writes more, and a bigger "photo" is a mistake or an attack, not training data.
@@ -94,8 +107,9 @@ _ACCEPTED_FORMATS = ("JPEG", "PNG", "WEBP", "GIF", "BMP", "TIFF")
 _JPEG_FORMATS = ("JPEG", "MPO")
 
 # How files of the accepted formats begin (WebP, "RIFF....WEBP", is tested apart).
+_JPEG_SIGNATURE = b"\xff\xd8\xff"
 _SUPPORTED_SIGNATURES = (
-    b"\xff\xd8\xff",
+    _JPEG_SIGNATURE,
     b"\x89PNG\r\n\x1a\n",
     b"GIF87a",
     b"GIF89a",
@@ -209,16 +223,27 @@ def os_error_reason(exc: OSError) -> str:
     return _("cannot read file ({reason})").format(reason=exc.strerror or exc.__class__.__name__)
 
 
-def _too_large_reason(pixels: int) -> str:
+def _too_large_reason(pixels: int, limit: int) -> str:
     # Whole pixel counts: "89 megapixels" alone read as if 89 were not allowed, and a photo just
     # over the limit rounds to the limit's own number of megapixels.
-    return _("image too large ({pixels:,} pixels; at most {limit:,})").format(pixels=pixels, limit=MAX_IMAGE_PIXELS)
+    return _("image too large ({pixels:,} pixels; at most {limit:,})").format(pixels=pixels, limit=limit)
 
 
-def _check_pixel_count(path: Path, size: tuple[int, int]) -> None:
+def _check_declared_size(path: Path, fmt: str | None, size: tuple[int, int], data: bytes) -> None:
+    """Refuses a header that declares too many pixels, before anything is decoded: ``MAX_JPEG_PIXELS``
+    for a JPEG decoded in one pass, which may be decoded smaller (its decoded size is checked once the
+    scale is chosen); ``MAX_IMAGE_PIXELS`` for every other file, which holds its full size."""
+    limit = MAX_IMAGE_PIXELS
+    if size[0] * size[1] > limit and fmt in _JPEG_FORMATS and _decodes_in_one_pass(_jpeg_frame(data)):
+        limit = MAX_JPEG_PIXELS
+    _check_pixel_count(path, size, limit)
+
+
+def _check_pixel_count(path: Path, size: tuple[int, int], limit: int | None = None) -> None:
+    limit = MAX_IMAGE_PIXELS if limit is None else limit  # read now: tests lower it
     pixels = size[0] * size[1]
-    if pixels > MAX_IMAGE_PIXELS:
-        raise ImageDecodeError(path, _too_large_reason(pixels))
+    if pixels > limit:
+        raise ImageDecodeError(path, _too_large_reason(pixels, limit))
 
 
 def _check_jpeg_scans(path: Path, fmt: str | None, data: bytes) -> None:
@@ -269,7 +294,7 @@ def _decode_error(path: Path, exc: Exception) -> ImageDecodeError:
     if isinstance(exc, Image.DecompressionBombError):
         # Pillow refuses at twice its limit before we ever see the size; its message holds the count.
         found = re.search(r"\((\d+) pixels\)", str(exc))
-        reason = _too_large_reason(int(found.group(1))) if found else _("image too large")
+        reason = _too_large_reason(int(found.group(1)), MAX_IMAGE_PIXELS) if found else _("image too large")
         return ImageDecodeError(path, reason)
     if isinstance(exc, UnidentifiedImageError):
         return ImageDecodeError(path, _("not an image"))
@@ -292,7 +317,24 @@ def _open_bytes(path: Path, data: bytes) -> Image.Image:
     _quiet_pillow_warnings()
     try:
         return Image.open(io.BytesIO(data), formats=_ACCEPTED_FORMATS)
+    except Image.DecompressionBombError as exc:
+        if data.startswith(_JPEG_SIGNATURE):
+            return _open_jpeg_past_pillows_limit(path, data)
+        raise _open_failure(path, exc, data) from exc
     except Exception as exc:  # Pillow raises many types for damaged headers
+        raise _open_failure(path, exc, data) from exc
+
+
+def _open_jpeg_past_pillows_limit(path: Path, data: bytes) -> Image.Image:
+    """A JPEG that ``Image.open`` refused for declaring over twice Pillow's pixel limit, opened by
+    Pillow's own JPEG opener without that check. The caller's ``_check_declared_size`` holds it to
+    ``MAX_JPEG_PIXELS``, and its decoded size to ``MAX_IMAGE_PIXELS``. Raising Pillow's limit instead
+    would lift it for every other image the process opens, on every thread."""
+    from PIL import JpegImagePlugin
+
+    try:
+        return JpegImagePlugin.jpeg_factory(io.BytesIO(data))
+    except Exception as exc:
         raise _open_failure(path, exc, data) from exc
 
 
@@ -381,7 +423,7 @@ def _inspect_bytes(path: Path, data: bytes) -> ImageInfo:
     plain = _plain_header(data)
     if plain is not None:
         fmt, width, height = plain
-        _check_pixel_count(path, (width, height))
+        _check_declared_size(path, fmt, (width, height), data)
         _check_jpeg_scans(path, fmt, data)
         return ImageInfo(path, content_digest(data), len(data), width, height, fmt)
     return _inspect_with_pillow(path, data)
@@ -390,7 +432,7 @@ def _inspect_bytes(path: Path, data: bytes) -> ImageInfo:
 def _inspect_with_pillow(path: Path, data: bytes) -> ImageInfo:
     """The general path: every format, every oddity, and every failure's reason."""
     with _open_bytes(path, data) as im:
-        _check_pixel_count(path, im.size)
+        _check_declared_size(path, im.format, im.size, data)
         _check_jpeg_scans(path, im.format, data)
         width, height = _displayed_size(im)  # before the check, whose draft decode shrinks im.size
         fmt = im.format or "?"
@@ -413,7 +455,7 @@ def _plain_header(data: bytes) -> tuple[str, int, int] | None:
     try:
         if data.startswith(_PNG_SIGNATURE):
             return _plain_png(data)
-        if data.startswith(b"\xff\xd8\xff"):
+        if data.startswith(_JPEG_SIGNATURE):
             return _plain_jpeg(data)
     except (struct.error, IndexError):
         return None
@@ -530,9 +572,14 @@ def _check_complete(path: Path, im: Image.Image, data: bytes) -> None:
             raise ImageDecodeError(path, _("truncated file"))
         return
     if im.format == "WEBP":
+        # Pillow's opener had libwebp check the chunks (a missing or cut one fails there, a damaged
+        # image), and the RIFF size is the end marker. Damaged compressed data inside a chunk is
+        # found only by decoding it: for WebP as for JPEG and PNG, that is left to the first real
+        # decode ("damaged image data"), as a full decode costs 100 times the scan (420 ms for a
+        # 16-megapixel lossy WebP against 3 ms to hash it) and 17 bytes a pixel.
         if _riff_is_short(data):
             raise ImageDecodeError(path, _("truncated file"))
-        return  # Pillow decoded the whole WebP to open it
+        return
     if _looks_complete(im.format or "", data):
         return
     if im.format in _JPEG_FORMATS:
@@ -584,6 +631,14 @@ def _orientation(im: Image.Image) -> int:
 _JPEG_PROGRESSIVE_SOF = frozenset({0xC2, 0xC6, 0xCA, 0xCE})
 
 
+# Bytes a pixel a WebP's decoder takes beside Pillow's image. Pillow (13) decodes every WebP, still
+# or not, through libwebp's animation decoder: its canvas, its copy of the previous frame and the
+# frame's bytes handed to Pillow, 4 bytes a pixel each, and it holds a copy of the file. Peaks
+# measured beyond Pillow's image and that copy, lossless and lossy, RGB and RGBA, 1 to 88
+# megapixels: 12.0-12.2 bytes a pixel (1.51 GB in all for an 88-megapixel lossless RGB of 79 MB).
+_WEBP_DECODER_PIXEL_BYTES = 13
+
+
 def decode_peak_bytes(im: Image.Image, data: bytes, *, to_rgb: bool) -> int:
     """About the most memory decoding the opened ``im`` takes (at the draft scale already chosen),
     and with ``to_rgb`` making it RGB as ``load_rgb`` does: what a decode reserves from
@@ -593,7 +648,7 @@ def decode_peak_bytes(im: Image.Image, data: bytes, *, to_rgb: bool) -> int:
     stored = _stored_pixel_bytes(im.mode)
     peak = pixels * stored
     if im.format == "WEBP":
-        peak += pixels * 4  # libwebp decodes into a buffer of its own, then Pillow copies it
+        peak += pixels * _WEBP_DECODER_PIXEL_BYTES + len(data)  # libwebp's buffers and its copy of the file
     if to_rgb:
         if _orientation(im) != 1:
             peak += pixels * stored  # the rotated copy
@@ -630,11 +685,21 @@ def _jpeg_coefficient_bytes(data: bytes) -> int:
     scale. 0 too for a header this walk cannot read: Pillow's opener has read it, or the decode fails
     at once."""
     frame = _jpeg_frame(data)
-    if frame is None or frame.first_scan_components is None:
-        return 0
-    if frame.marker not in _JPEG_PROGRESSIVE_SOF and frame.first_scan_components >= len(frame.factors):
+    if frame is None or frame.first_scan_components is None or _decodes_in_one_pass(frame):
         return 0
     return _coefficient_bytes(frame.width, frame.height, frame.factors)
+
+
+def _decodes_in_one_pass(frame: _JpegFrame | None) -> bool:
+    """True when libjpeg decodes this JPEG a row of blocks at a time: a sequential frame whose first
+    scan holds every component. Not for a progressive one, one whose components come in separate
+    scans (both keep every coefficient until the last scan), or a header the walk could not read."""
+    return (
+        frame is not None
+        and frame.first_scan_components is not None
+        and frame.marker not in _JPEG_PROGRESSIVE_SOF
+        and frame.first_scan_components >= len(frame.factors)
+    )
 
 
 def _coefficient_bytes(width: int, height: int, factors: list[tuple[int, int]]) -> int:
@@ -679,10 +744,11 @@ def _decode_rgb(path: Path, data: bytes, min_size: int | None) -> Image.Image:
     if not data:
         raise ImageDecodeError(path, _("empty file (0 bytes)"))
     im = _open_bytes(path, data)
-    _check_pixel_count(path, im.size)
+    _check_declared_size(path, im.format, im.size, data)
     _check_jpeg_scans(path, im.format, data)
     if min_size and im.format in _JPEG_FORMATS:
         im.draft(None, (min_size, min_size))
+    _check_pixel_count(path, im.size)  # what is decoded: a JPEG's after draft
     with DECODE_MEMORY.reserve(decode_peak_bytes(im, data, to_rgb=True)):
         return _upright_rgb(path, im)
 
@@ -698,13 +764,23 @@ def _upright_rgb(path: Path, im: Image.Image) -> Image.Image:
     try:
         im.load()
     except Exception as exc:
-        raise _decode_error(path, exc) from exc
+        raise _load_failure(path, im, exc) from exc
     # The orientation comes from the EXIF kept in im.info, so it still applies after draft.
     oriented = _apply_orientation(im) if _orientation(im) != 1 else im
     try:
         return to_rgb(oriented)
     except ValueError as exc:
         raise ImageDecodeError(path, _("unsupported colour mode {mode}").format(mode=im.mode)) from exc
+
+
+def _load_failure(path: Path, im: Image.Image, exc: Exception) -> ImageDecodeError:
+    """Why decoding an opened image failed, in a few words."""
+    if im.format == "WEBP" and isinstance(exc, (OSError, EOFError)) and getattr(exc, "errno", None) is None:
+        # The opener has already checked the chunks and their sizes, so libwebp refused the
+        # compressed pixels themselves; its own words ("failed to read next frame") speak of
+        # animation frames, even for a still photo.
+        return ImageDecodeError(path, _("damaged image data"))
+    return _decode_error(path, exc)
 
 
 def _apply_orientation(im: Image.Image) -> Image.Image:
