@@ -381,6 +381,48 @@ def test_an_interrupted_command_exits_130_and_restores_the_handler(monkeypatch, 
     assert signal.getsignal(signal.SIGINT) is before
 
 
+def _interrupted_after(batches: int, interrupt: KeyboardInterrupt):
+    """Predictor.predict_batches that hands out ``batches`` real batches, then is interrupted."""
+    from tlgui.core.predict.predictor import Predictor
+
+    real = Predictor.predict_batches
+
+    def predict_batches(self, *args, **kwargs):
+        stream = real(self, *args, **kwargs)
+        for _ in range(batches):
+            yield next(stream)
+        stream.close()
+        raise interrupt
+
+    return predict_batches
+
+
+@pytest.mark.parametrize("fmt", ["csv", "json", "table"])
+def test_an_interrupted_predict_keeps_every_photo_already_predicted(trained_model, fmt, monkeypatch, capsys):
+    # It printed nothing: 3,200 photos predicted in 40 s, then `timeout` ended it and all were lost.
+    from tlgui.cli.interrupt import Terminated
+    from tlgui.core.predict.predictor import Predictor
+
+    root, model = trained_model
+    argv = ["predict", str(model), str(root / "photos"), "--format", fmt, "--batch-size", "4"]
+    assert main(argv) == 0
+    whole = capsys.readouterr().out
+    monkeypatch.setattr(Predictor, "predict_batches", _interrupted_after(2, KeyboardInterrupt()))
+    assert main(argv) == 130
+    captured = capsys.readouterr()
+    assert captured.err.endswith("tlgui: interrupted\n")
+    if fmt == "json":  # still one document: the array closed after the photos done
+        assert json.loads(captured.out) == json.loads(whole)[:8]
+    elif fmt == "csv":  # the header, then whole rows, in the photos' order
+        assert captured.out.splitlines() == whole.splitlines()[:9]
+    else:
+        assert captured.out.splitlines() == whole.splitlines()[:8]
+    monkeypatch.setattr(Predictor, "predict_batches", _interrupted_after(0, Terminated()))
+    assert main(argv) == 143
+    expected = {"json": "[]\n", "csv": whole.splitlines(keepends=True)[0], "table": ""}[fmt]
+    assert capsys.readouterr().out == expected
+
+
 def test_a_disk_error_while_saving_is_one_line(monkeypatch, capsys):
     from tlgui.cli import commands
 

@@ -81,3 +81,37 @@ def test_training_without_a_model_file_or_a_plan_is_a_usage_error(photos, capsys
     assert main(["train", str(photos)]) == 2
     err = capsys.readouterr().err
     assert err.startswith("tlgui: error: ") and "--out" in err and "--plan" in err
+
+
+def test_the_plan_names_a_level_once_and_warns_of_small_and_uneven_classes(tmp_path, capsys, monkeypatch):
+    # "Head only (head only)" said it twice; a class of 3 photos beside one of 40 went unremarked,
+    # though the Data page marks it, and past 10 to 1 class balancing no longer makes up for it.
+    write_learnable_tree(tmp_path / "photos", {"red": 40, "blue": 3})
+    monkeypatch.setattr(trainer, "train", lambda *a, **k: pytest.fail("--plan trained"))
+    monkeypatch.setenv("TORCH_HOME", str(tmp_path / "torch-home"))
+    assert main(["train", str(tmp_path / "photos"), "--plan", "--backbone", "resnet18"]) == 0
+    err, out = capsys.readouterr()[::-1]
+    assert "Trains:    Head only, the recommendation\n" in out
+    assert "  blue: Only 3 photos: the classifier will hardly learn this class. Aim for 20 or more." in err
+    assert "  The classes are very uneven: red has 40 photos, blue only 3." in err
+
+
+def test_the_plan_of_a_project_whose_photos_moved_leaves_them_out_and_says_so(tmp_path, capsys, monkeypatch):
+    from tlgui.core.data.bins import DataSet
+    from tlgui.core.project import Project, save_project
+    from tlgui.core.training.config import TrainConfig
+
+    trees = write_learnable_tree(tmp_path / "photos", {"red": 8, "blue": 8, "green": 8})
+    dataset = DataSet()
+    dataset.add_folder(tmp_path / "photos")
+    save_project(Project(dataset, "resnet18", TrainConfig()), tmp_path / "p.tlgui")
+    for path in trees["green"] + trees["blue"][:2]:
+        path.unlink()
+    monkeypatch.setattr(trainer, "train", lambda *a, **k: pytest.fail("--plan trained"))
+    monkeypatch.setenv("TORCH_HOME", str(tmp_path / "torch-home"))
+    # It counted and timed all 24, then training found none of green's.
+    assert main(["train", str(tmp_path / "p.tlgui"), "--plan"]) == 1
+    err = capsys.readouterr().err
+    assert "Missing:   10 photos are not where the project says (moved or deleted); left out" in err
+    assert "Classes: blue (6), green (0), red (8)" in err
+    assert "tlgui: error: These classes have no photos: green." in err

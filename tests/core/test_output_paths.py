@@ -116,6 +116,25 @@ def test_a_read_only_folder_and_a_read_only_file_are_refused(tmp_path):
         check_output_file(kept)
 
 
+@pytest.mark.skipif(not hasattr(os, "statvfs"), reason="no statvfs: a read-only file is the file's own")
+@pytest.mark.parametrize("mounted_read_only, said", [
+    (True, "cannot be replaced: the disk it is on is read-only; choose another folder"),
+    (False, "is read-only; choose another name or make it writable"),
+])
+def test_a_file_on_a_read_only_disk_is_not_blamed_for_it(tmp_path, monkeypatch, mounted_read_only, said):
+    # On a disk mounted read-only, a writable file was said to be read-only, to be made writable.
+    kept = tmp_path / "kept.safetensors"
+    kept.write_bytes(b"keep me")
+    monkeypatch.setattr(os, "access", lambda path, mode, **kw: Path(path) != kept)  # EROFS or EACCES
+
+    class Disk:
+        f_flag = os.ST_RDONLY if mounted_read_only else 0
+
+    monkeypatch.setattr(os, "statvfs", lambda path: Disk())
+    with pytest.raises(OutputPathError, match=said):
+        check_output_file(kept)
+
+
 def test_a_folder_path_is_accepted_when_it_exists_or_can_be_made(tmp_path):
     assert check_folder_path(tmp_path) == tmp_path
     assert check_folder_path(tmp_path / "new" / "cache") == tmp_path / "new" / "cache"

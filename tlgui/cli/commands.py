@@ -8,6 +8,7 @@ Names that come from files (classes, paths) are printed through ``shown``.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
 from collections import Counter
 from dataclasses import replace
@@ -166,7 +167,18 @@ def project_to_train(args):
         count = project.photos_found_moved
         print(f"The project had moved: {count:,} photo{'s were' if count != 1 else ' was'} found again beside it.",
               file=sys.stderr)
+    missing = project.dataset.missing_photos()
+    if missing:
+        # Left out now rather than skipped as unreadable later: the plan counts and times the photos
+        # that will train, and a class left without any is refused with the reason printed here.
+        if not args.quiet:
+            print(f"Missing:   {_missing_sentence(len(missing))}; left out", file=sys.stderr)
+        project.dataset.remove_items(item.path for item in missing)
     return project
+
+
+def _missing_sentence(total: int) -> str:
+    return f"{total:,} photo{'s are' if total != 1 else ' is'} not where the project says (moved or deleted)"
 
 
 def load_training_data(sources: list[tuple[str, Path, str | None]], progress=None):
@@ -362,7 +374,9 @@ def _print_plan(dataset, config, backbone: str, cache, quiet: bool) -> int:
           f"({len(train_items):,} to train on, {len(val_items):,} to validate)")
     chosen = "the recommendation" if plan.follows_recommendation else "chosen"
     head_first = "; the new head first, on cached features" if plan.regime is not Regime.HEAD else ""
-    print(f"Trains:    {plan.level_name} ({plan.regime.title}), {chosen}{head_first}")
+    # "Head only (head only)" said nothing twice: the regime only where the level's name is another.
+    regime = f" ({plan.regime.title})" if plan.level_name.lower() != plan.regime.title.lower() else ""
+    print(f"Trains:    {plan.level_name}{regime}, {chosen}{head_first}")
     estimate = None
     if missing is None:
         def first_model(early) -> None:  # most of a measurement is still to come: say what is known
@@ -399,6 +413,17 @@ def _print_data_summary(dataset, quiet: bool, copies: int = 0) -> None:
     counts = dataset.class_counts()
     listed = ", ".join(f"{shown(name)} ({n})" for name, n in counts.items())
     print(f"Classes: {listed or 'none'}", file=sys.stderr)
+    from tlgui.core.plan.recommend import class_size_warning, uneven_classes_warning
+
+    # The Data page's words on each bin, and on the bins as a whole (a class that cannot train is
+    # refused with training's own sentence, after this).
+    for name, n in counts.items():
+        warning = class_size_warning(n)
+        if warning is not None and warning[0] == "warning":
+            print(f"  {shown(name)}: {warning[1]}", file=sys.stderr)
+    uneven = uneven_classes_warning(counts)
+    if uneven is not None:
+        print(f"  {uneven}", file=sys.stderr)
     if copies:
         # A class keeps one of identical files: say so, or the counts are short of the files given.
         print(f"  {copies:,} identical cop{'ies' if copies != 1 else 'y'} of photos already in their class "
@@ -456,14 +481,15 @@ def _percent(value: float | None) -> str:
 
 
 def cmd_predict(args) -> int:
-    options = {}
+    top = {}  # left out, the predictor's own default applies
     if args.top_k is not None:
         if args.top_k < 1:
             raise UsageError(f"argument --top-k: at least one class must be shown per photo, not {args.top_k}.")
-        options["top_k"] = args.top_k
+        top["top_k"] = args.top_k
+    sizes = {}
     if args.batch_size is not None:
         try:
-            options["batch_size"] = check_whole_number(args.batch_size, "batch_size", 1, MAX_BATCH_SIZE)
+            sizes["batch_size"] = check_whole_number(args.batch_size, "batch_size", 1, MAX_BATCH_SIZE)
         except SettingsError as exc:
             raise UsageError(f"argument --batch-size: {exc}") from None
     regular_file_size(args.model, what="model file")
@@ -473,7 +499,6 @@ def cmd_predict(args) -> int:
     device = check_device(args.device)
 
     from tlgui.core.models.modelfile import load_classifier
-    from tlgui.core.predict.formats import write_predictions
     from tlgui.core.predict.predictor import Predictor, collect_images
 
     classifier = load_classifier(args.model)
@@ -484,16 +509,52 @@ def cmd_predict(args) -> int:
     if not paths:
         raise DataError("No photos found in " + ", ".join(map(str, args.images)) + ".")
     predictor = Predictor(classifier, device=device)
-    with TerminalProgress() as progress:
-        predictions = predictor.predict_paths(paths, progress=progress.on_progress, **options)
     # A table is for people, and anything headed for a terminal is read by one: names are escaped.
     # CSV and JSON going to a file or a pipe are data and keep every name exactly.
-    if args.format == PredictionFormat.TABLE or is_terminal(sys.stdout):
-        predictions = [_shown_prediction(p) for p in predictions]
-    else:
+    escaped = args.format == PredictionFormat.TABLE or is_terminal(sys.stdout)
+    if not escaped:
         _keep_undecodable_bytes(sys.stdout)
-    write_predictions(predictions, args.format)
-    return 0 if any(p.error is None for p in predictions) else 1
+    with TerminalProgress() as progress:
+        any_read = _write_as_predicted(predictor, paths, args.format, escaped, progress, top, sizes)
+    return 0 if any_read else 1
+
+
+def _write_as_predicted(predictor, paths: list[Path], fmt: str, escaped: bool, progress: TerminalProgress,
+                        top: dict, sizes: dict) -> bool:
+    """Predict ``paths`` and write each batch to stdout once it is predicted, in the photos' order: a
+    run stopped by Ctrl-C or SIGTERM leaves every photo already done in the output, which a reader
+    may use meanwhile. Whether any photo could be read."""
+    from tlgui.core.predict.formats import PredictionWriter
+
+    writer = PredictionWriter(fmt, sys.stdout, ranks=predictor.top_count(**top),
+                              path_width=max(len(shown(path) if escaped else str(path)) for path in paths))
+    any_read = False
+    try:
+        for batch in predictor.predict_batches(paths, progress=progress.on_progress, **top, **sizes):
+            any_read = any_read or any(p.error is None for p in batch)
+            with _above_the_bar():
+                writer.write([_shown_prediction(p) for p in batch] if escaped else batch)
+    except BaseException:
+        # Stopped (Ctrl-C, SIGTERM, an error): what was written still ends as its format ends (JSON's
+        # one document closed). A reader that is gone as well is not the news: the stop is.
+        with contextlib.suppress(OSError):
+            writer.close()
+        raise
+    writer.close()
+    return any_read
+
+
+@contextlib.contextmanager
+def _above_the_bar():
+    """Within the block, the progress bar is off its line, so output written to the same terminal
+    (stdout there too) gets lines of its own instead of running on after the bar."""
+    if not is_terminal(sys.stdout):
+        yield
+        return
+    from tqdm import tqdm
+
+    with tqdm.external_write_mode(file=sys.stdout):
+        yield
 
 
 def _shown_prediction(prediction):
@@ -583,8 +644,7 @@ def _inspect_project(path: Path) -> int:
     print(f"Classes:     {', '.join(described(name, n) for name, n in counts.items()) or 'none'}")
     if missing:
         total = sum(missing.values())
-        print(f"Missing:     {total:,} photo{'s are' if total != 1 else ' is'} not where the project says "
-              "(moved or deleted); training would skip them")
+        print(f"Missing:     {_missing_sentence(total)}; training leaves them out")
     print(f"Backbone:    {shown(project.backbone_id)}")
     runs = project.runs
     in_use = runs.in_use_id

@@ -88,9 +88,23 @@ def _check_existing_target(target: Path, what: str, *, replaced: bool) -> None:
             "The {what} {target} cannot be written: it is {describe_file_kind}."
         ).format(what=what, target=target, describe_file_kind=describe_file_kind(info.st_mode)))
     if replaced and not os.access(target, os.W_OK):
+        if _on_read_only_disk(target):
+            # Not the file's fault: making it writable cannot help, and a new name beside it fails too.
+            raise OutputPathError(_(
+                "The {what} {target} cannot be replaced: the disk it is on is read-only; choose another folder."
+            ).format(what=what, target=target))
         raise OutputPathError(_(
             "The {what} {target} is read-only; choose another name or make it writable."
         ).format(what=what, target=target))
+
+
+def _on_read_only_disk(path: Path) -> bool:
+    """Whether ``path`` is on a file system mounted read-only (EROFS for every write there), as
+    opposed to a file whose own permissions forbid writing. False where the system cannot say."""
+    try:
+        return bool(os.statvfs(path).f_flag & os.ST_RDONLY)
+    except (AttributeError, OSError):  # Windows has no statvfs; its read-only files are the file's own
+        return False
 
 
 def _check_folder_takes_files(folder: Path, what: str) -> None:

@@ -85,6 +85,11 @@ class Predictor:
     def class_names(self) -> list[str]:
         return self.classifier.class_names
 
+    def top_count(self, top_k: int = 3) -> int:
+        """How many (class, probability) pairs ``top_k`` gives each readable photo: the output's
+        columns, known before the first photo is read."""
+        return max(1, min(int(top_k), len(self.class_names)))
+
     def predict_image(self, image: Image.Image | Path | str, top_k: int = 3) -> Prediction:
         """Predict one image, given as a file path or an already opened PIL image (read as a file is:
         EXIF orientation applied, transparency on white; a damaged one is a Prediction's error)."""
@@ -190,7 +195,7 @@ class Predictor:
         is not finite, the model itself computes nonsense (finite weights can still overflow: a head
         of 3e38s) and ModelFileError says so, the same kind of refusal as for its file's NaN weights.
         """
-        k = max(1, min(int(top_k), len(self.class_names)))
+        k = self.top_count(top_k)
         network = self.network if network is None else network
         # Eval every call: someone may have put the shared network back in train mode meanwhile.
         network.eval()
@@ -225,8 +230,9 @@ class Predictor:
 
 def collect_images(paths: Iterable[Path | str], skipped: list[SkippedFile] | None = None) -> list[Path]:
     """Files and folders -> image paths, in the order given (each folder's photos sorted), each
-    once; folders are walked as the intake walks them. The folders inside that cannot be listed go
-    to ``skipped``, with the reason, when it is given.
+    once; folders are walked as the intake walks them. The folders inside that cannot be listed, or
+    that the walk does not enter (a link to a folder holding the one given, a system folder), go to
+    ``skipped``, with the reason, when it is given.
 
     Inside folders, files with an image suffix are taken, read or not (a HEIC photo gets a
     prediction saying "unsupported format (HEIC)", as training lists it, instead of vanishing), and
@@ -241,7 +247,7 @@ def collect_images(paths: Iterable[Path | str], skipped: list[SkippedFile] | Non
         if path.is_dir():
             walk = walk_photos(path)
             if skipped is not None:
-                skipped.extend(walk.unreadable)
+                skipped.extend(walk.folders_left_out)
             names = walk.files + [str(entry.path) for entry in walk.not_files]
             found.update(dict.fromkeys(sorted(Path(name) for name in names if _is_predictable(name))))
         else:
