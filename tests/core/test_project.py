@@ -701,10 +701,10 @@ def test_photos_moved_without_the_project_are_counted_and_found_where_the_user_p
     assert (project.photos_found_moved, project.photos_missing) == (0, 6)
     assert len(project.dataset.missing_photos()) == 6
     folder = tmp_path / "usb" / "photos" if pointed_at == "the folder itself" else tmp_path / "usb"
-    assert project.dataset.find_photos_in(folder) == 6
+    assert len(project.dataset.find_photos_in(folder)) == 6
     assert project.dataset.missing_photos() == [] and project.dataset.class_counts() == {"ants": 3, "bees": 3}
     assert all(item.path.is_relative_to(tmp_path / "usb" / "photos") for item in project.dataset.items())
-    assert project.dataset.find_photos_in(tmp_path) == 0  # nothing left to find
+    assert project.dataset.find_photos_in(tmp_path) == {}  # nothing left to find
 
 
 def test_a_folder_without_the_photos_finds_none(tmp_path):
@@ -713,7 +713,7 @@ def test_a_folder_without_the_photos_finds_none(tmp_path):
     project = load_project(path)
     assert project.photos_missing == 3
     (tmp_path / "elsewhere").mkdir()
-    assert project.dataset.find_photos_in(tmp_path / "elsewhere") == 0
+    assert project.dataset.find_photos_in(tmp_path / "elsewhere") == {}
     assert len(project.dataset.missing_photos()) == 3
 
 
@@ -784,7 +784,7 @@ def test_a_relative_photo_that_is_not_there_is_missing_for_the_user_to_find(tmp_
     (tmp_path / "beside" / "b.png").rename(tmp_path / "b.png")
     project = load_project(path)
     assert project.photos_missing == 1
-    assert project.dataset.find_photos_in(tmp_path) == 1
+    assert project.dataset.find_photos_in(tmp_path) == {tmp_path / "beside" / "b.png": tmp_path / "b.png"}
     assert project.dataset.missing_photos() == []
 
 
@@ -827,6 +827,77 @@ def test_a_moved_project_finds_its_runs_validation_photos_again_and_checks_expor
     found = [p.path for p in reopened.runs.in_use.report.predictions]
     assert found == [moved / p.relative_to(folder) for p in (photos[0], photos[-1])]
     assert export_check_photos(reopened.runs.in_use, reopened.dataset, reopened.config) == found
+
+
+def _validated_run(classifier: Classifier, run_id: int, dataset: DataSet, accuracy: float):
+    """A run of ``classifier`` checked on every photo of ``dataset`` as it is now, scoring ``accuracy``
+    (its key made by the rule a trained run's is)."""
+    from dataclasses import replace
+
+    from tlgui.core.training.metrics import EvaluationReport, ValPrediction
+    from tlgui.core.training.runs import validation_key
+
+    names = classifier.class_names  # the bins' "ants" and "bees", in the model's words
+    predictions = [ValPrediction(item.path, names[item.label == "bees"], names[0], 0.9)
+                   for item in sorted(dataset.items(), key=lambda item: item.path)]
+    report = EvaluationReport(names, [[3, 0], [3, 0]], [0.5, 0.0], [1.0, 0.0], accuracy, predictions)
+    return replace(run_from_classifier(classifier, run_id), report=report, validation_key=validation_key(predictions),
+                   predictions_recorded=True)
+
+
+def test_runs_of_a_project_moved_with_its_photos_compare_with_a_run_made_there(tmp_path, classifier):
+    """Its runs kept a key of the photos' old paths: a better run made after the move was "checked on
+    different validation photos" and never went in use, though they were the same photos."""
+    from tlgui.core.training.runs import validation_key
+
+    folder = tmp_path / "before"
+    path = _project_beside_its_photos(folder)
+    project = load_project(path)
+    project.runs = RunHistory([_validated_run(classifier, 1, project.dataset, 0.5)], in_use_id=1)
+    save_project(project, path)
+    moved = tmp_path / "other computer"
+    folder.rename(moved)
+
+    reopened = load_project(moved / "project.tlgui")
+    first = reopened.runs.get(1)
+    assert all(p.path.is_relative_to(moved) and p.path.is_file() for p in first.report.predictions)
+    assert first.validation_key == validation_key(first.report.predictions)
+    added = reopened.runs.add(_validated_run(classifier, 2, reopened.dataset, 0.75))
+    assert added.in_use and "beats the 50.0% of run 1 on the same validation photos" in added.note
+
+    save_project(reopened, moved / "project.tlgui")
+    again = load_project(moved / "project.tlgui")
+    assert [r.validation_key for r in again.runs] == [r.validation_key for r in reopened.runs]
+    assert all(p.path.is_relative_to(moved) for r in again.runs for p in r.report.predictions)
+
+
+def test_photos_the_user_finds_are_found_for_the_runs_too_and_stay_found(tmp_path, classifier):
+    """What "Find them…" does: the runs kept the old paths, and a save kept them for good (the next
+    open had nothing to find, the file being where it was saved)."""
+    from tlgui.core.project import find_photos_in
+    from tlgui.core.training.runs import validation_key
+
+    path = _project_beside_its_photos(tmp_path / "here")
+    project = load_project(path)
+    project.runs = RunHistory([_validated_run(classifier, 1, project.dataset, 0.5)], in_use_id=1)
+    save_project(project, path)
+    (tmp_path / "usb").mkdir()
+    (tmp_path / "here" / "photos").rename(tmp_path / "usb" / "photos")
+
+    project = load_project(path)
+    assert project.photos_missing == 6
+    assert find_photos_in(project.dataset, project.runs, tmp_path / "usb") == 6
+    found = sorted(item.path for item in project.dataset.items())
+    assert all(p.is_relative_to(tmp_path / "usb" / "photos") for p in found)
+    first = project.runs.get(1)
+    assert [p.path for p in first.report.predictions] == found
+    assert first.validation_key == validation_key(first.report.predictions)
+    assert project.runs.add(_validated_run(classifier, 2, project.dataset, 0.75)).in_use
+
+    save_project(project, path)
+    reopened = load_project(path)
+    assert reopened.photos_missing == 0 and reopened.runs.in_use_id == 2
+    assert [p.path for r in reopened.runs for p in r.report.predictions] == 2 * found
 
 
 def test_an_export_is_checked_on_the_validation_split_when_the_run_s_photos_are_gone(tmp_path):

@@ -290,6 +290,30 @@ def test_per_photo_predictions_are_bounded_mistakes_first(finished, monkeypatch)
     assert run.validation_key == validation_key(finished.report.predictions)
 
 
+def test_photos_found_at_new_paths_give_their_runs_the_new_paths_and_a_key_of_them(finished, monkeypatch):
+    """The key was of the old paths: the same photos found again counted as other validation photos."""
+    runs = RunHistory()
+    first = runs.add_result(scored(finished, 0.5)).run
+    elsewhere = runs.add_result(scored(finished, 0.6, elsewhere=True)).run  # checked on other photos
+    monkeypatch.setattr(runs_module, "MAX_KEPT_PREDICTIONS", 3)
+    bounded = runs.add_result(scored(finished, 0.4)).run
+    untouched = (replace(elsewhere.report), elsewhere.validation_key, bounded.validation_key)
+    found = {p.path: Path("/new place") / p.path.name for p in finished.report.predictions}
+
+    assert runs.find_moved_photos(found) == [first, bounded]
+    assert [p.path for p in first.report.predictions] == [found[p.path] for p in finished.report.predictions]
+    assert first.validation_key == validation_key(first.report.predictions)
+    assert runs.add_result(scored(finished, 0.5, elsewhere=True)).note.endswith("do not compare.")
+    assert all(p.path in found.values() for p in bounded.report.predictions)
+    # The key of a run that left predictions out covers photos it no longer names: it cannot be
+    # made again from the new paths, and is kept rather than made of some of them.
+    assert (elsewhere.report, elsewhere.validation_key, bounded.validation_key) == untouched
+    moved = scored(finished, 0.75)
+    moved = replace(moved, report=replace(moved.report, predictions=[
+        replace(p, path=found[p.path]) for p in moved.report.predictions]))
+    assert runs.add_result(moved).in_use  # the same photos at their new paths: it beats run 1
+
+
 # ---- runs in project files --------------------------------------------------------------------------------------
 def test_runs_round_trip_through_the_project_file(photos, finished, stopped, tmp_path):
     runs = RunHistory()
@@ -588,6 +612,20 @@ def test_forged_runs_are_one_sentence_naming_the_file(case, two_runs_file, tmp_p
     with pytest.raises(ModelFileError, match=expected) as caught:
         load_project(path)
     assert str(path) in str(caught.value) and "\n" not in str(caught.value)
+
+
+def test_a_relative_validation_photo_path_is_taken_from_the_project_folder_not_the_working_one(
+        two_runs_file, tmp_path, monkeypatch):
+    """A hand-edited run naming its photos relative to the project found them where tlgui was started."""
+    document = json.loads(two_runs_file[run_document_member(1)])
+    document["report"]["predictions"][0][0] = "../photos/red/a.png"
+    path = tmp_path / "project" / "edited.tlgui"
+    path.parent.mkdir()
+    with zipfile.ZipFile(path, "w") as archive:
+        for name, data in (two_runs_file | {run_document_member(1): json.dumps(document).encode()}).items():
+            archive.writestr(name, data)
+    monkeypatch.chdir(tmp_path / "project")
+    assert load_project(path).runs.get(1).report.predictions[0].path == tmp_path / "photos" / "red" / "a.png"
 
 
 def test_the_unforged_file_opens(two_runs_file, tmp_path):

@@ -695,3 +695,47 @@ def test_another_project_gets_fresh_thumbnails(window, photos):
     assert loader.cached(shown) is not None
     window.controller.new_project()
     assert loader.cached(shown) is None and loader.failure("/gone.jpg") is None
+
+
+def test_photos_found_where_the_user_points_are_found_for_the_runs_too(window, tmp_path, monkeypatch):
+    # Only the bins took the new paths: Results showed every mistake greyed "not in the bins", a
+    # better run on the same photos was "checked on different validation photos", and the save kept
+    # the runs' old paths for good.
+    from datetime import UTC, datetime
+
+    from tlgui.core.data.bins import DataSet
+    from tlgui.core.project import Project, save_project
+    from tlgui.core.training.config import TrainConfig
+    from tlgui.core.training.metrics import EvaluationReport, ValPrediction
+    from tlgui.core.training.runs import Run, RunHistory, RunStatus, validation_key
+    from tlgui.core.training.summary import RunTimings
+
+    imagegen.write_class_tree(tmp_path / "photos", {"cats": 3, "dogs": 2})
+    dataset = DataSet()
+    dataset.add_folder(tmp_path / "photos")
+    wrong = [ValPrediction(item.path, item.label, "dogs" if item.label == "cats" else "cats", 0.9)
+             for item in dataset.items()]
+    report = EvaluationReport(["cats", "dogs"], [[0, 3], [2, 0]], [0.0, 0.0], [0.0, 0.0], 0.0, wrong)
+    run = Run(1, "Run 1", datetime(2025, 5, 1, tzinfo=UTC), RunStatus.FINISHED, "efficientnet_lite0", None, 0,
+              TrainConfig(), [], 0, RunTimings(), report, validation_key(wrong))  # its model let go
+    path = tmp_path / "pets.tlgui"
+    save_project(Project(dataset, "efficientnet_lite0", TrainConfig(), RunHistory([run])), path)
+    (tmp_path / "usb").mkdir()
+    (tmp_path / "photos").rename(tmp_path / "usb" / "photos")
+
+    assert window.open_project(path)
+    results = window.results_page
+    window.tabs.setCurrentWidget(results)
+    assert results.selected_run.id == 1 and results.wrong_model.rowCount() == 5
+    monkeypatch.setattr(QFileDialog, "getExistingDirectory", staticmethod(lambda *a, **k: str(tmp_path / "usb")))
+    window.data_page.missing_banner.locate_button.click()
+    assert results.wrong_model.rowCount() == 5 and results.wrong_model.missing_count() == 0
+    found = window.controller.runs.get(1)
+    assert all(p.path.is_relative_to(tmp_path / "usb" / "photos") for p in found.report.predictions)
+    assert found.validation_key == validation_key(found.report.predictions)
+
+    assert window.controller.dirty and window.save()
+    reopened = load_project(path)
+    assert reopened.photos_missing == 0
+    assert [p.path for p in reopened.runs.get(1).report.predictions] == [p.path for p in found.report.predictions]
+    assert reopened.runs.get(1).validation_key == found.validation_key

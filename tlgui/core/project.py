@@ -27,13 +27,13 @@ import struct
 import zipfile
 import zlib
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO
 
 import tlgui
-from tlgui.core.data.bins import DataSet, moved_path, path_from_dict, path_to_dict
+from tlgui.core.data.bins import DataSet, path_from_dict, path_to_dict
 from tlgui.core.errors import DataError, ModelFileError, SettingsError, TlguiError
 from tlgui.core.files.atomic import ReplaceCheck, atomic_writer
 from tlgui.core.files.limits import FileLimitError, loads_json_limited, open_regular
@@ -324,25 +324,22 @@ def load_project(path: Path | str) -> Project:
             "Could not read the project file {path}: {reason}."
         ).format(path=path, reason=exc.strerror or exc)) from exc
     if saved_in is not None:
-        project.photos_found_moved = project.dataset.find_moved_photos(saved_in, _folder_of(path))
-        _find_moved_validation_photos(project.runs, saved_in, _folder_of(path))
+        found = project.dataset.find_moved_photos(saved_in, _folder_of(path))
+        project.runs.find_moved_photos(found)  # see find_photos_in
+        project.photos_found_moved = len(found)
     project.photos_missing = len(project.dataset.missing_photos())
     return project
 
 
-def _find_moved_validation_photos(runs: RunHistory, old_folder: Path, new_folder: Path) -> None:
-    """The photos each run was validated on, found again as the bins' are (``find_moved_photos``):
-    its mistakes are shown from them, and an export of its model is checked on them."""
-    if old_folder == new_folder:
-        return
-    for run in runs:
-        if run.report is None or not run.report.predictions:
-            continue
-        predictions = []
-        for prediction in run.report.predictions:
-            moved = None if os.path.lexists(prediction.path) else moved_path(prediction.path, old_folder, new_folder)
-            predictions.append(replace(prediction, path=moved) if moved is not None else prediction)
-        run.report = replace(run.report, predictions=predictions)
+def find_photos_in(dataset: DataSet, runs: RunHistory, folder: Path) -> int:
+    """The user points at ``folder``, where a project's missing photos are now ("Find them…"): the
+    bins take the paths they have there (``DataSet.find_photos_in``), and so do the runs validated on
+    them (``RunHistory.find_moved_photos``), as when ``load_project`` finds them beside a moved file:
+    their mistakes are shown from them, exports are checked on them, and a new run checked on them
+    compares with the runs before. Returns how many photos were found."""
+    found = dataset.find_photos_in(folder)
+    runs.find_moved_photos(found)
+    return len(found)
 
 
 def export_check_photos(run: Run | None, dataset: DataSet, config: TrainConfig) -> list[Path]:
@@ -373,7 +370,7 @@ def _read_archive(handle: IO[bytes], where: str, folder: Path) -> tuple[Project,
         if document["format_version"] == 1:
             project.runs = _version_1_runs(archive, members, document, where)
         else:
-            project.runs = _runs(archive, members, document, where)
+            project.runs = _runs(archive, members, document, where, folder)
     return project, _saved_in(document, where)
 
 
@@ -423,8 +420,9 @@ def _version_1_runs(archive: zipfile.ZipFile, members: dict[str, zipfile.ZipInfo
 
 
 def _runs(archive: zipfile.ZipFile, members: dict[str, zipfile.ZipInfo], document: dict,
-          where: str) -> RunHistory:
-    """Format 2: the runs project.json lists, each from its members, and the one in use."""
+          where: str, folder: Path) -> RunHistory:
+    """Format 2: the runs project.json lists, each from its members, and the one in use. ``folder``
+    is the file's: relative photo paths are taken from there."""
     ids = document.get("runs", [])
     in_use = document.get("run_in_use")
     last_id = document.get("last_run_id", 0)
@@ -458,7 +456,7 @@ def _runs(archive: zipfile.ZipFile, members: dict[str, zipfile.ZipInfo], documen
             raise ModelFileError(_(
                 "{where} is damaged: it lacks {member}."
             ).format(where=where, member=member))
-        run, has_model = _run_from_member(archive, members[member], run_id, where)
+        run, has_model = _run_from_member(archive, members[member], run_id, where, folder)
         model_member = run_model_member(run_id)
         if has_model != (model_member in members):
             says = _("has a model, and the file lacks") if has_model else _("has no model, and the file holds")
@@ -474,7 +472,8 @@ def _runs(archive: zipfile.ZipFile, members: dict[str, zipfile.ZipInfo], documen
         raise ModelFileError(_("{where} is damaged: {exc}.").format(where=where, exc=exc)) from None
 
 
-def _run_from_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo, run_id: int, where: str) -> tuple[Run, bool]:
+def _run_from_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo, run_id: int, where: str,
+                     folder: Path) -> tuple[Run, bool]:
     name = info.orig_filename
     data = _read_member(archive, info, where)
     try:
@@ -486,7 +485,7 @@ def _run_from_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo, run_id: in
     except FileLimitError as exc:
         raise ModelFileError(str(exc)) from None
     try:
-        return Run.from_dict(document, run_id)
+        return Run.from_dict(document, run_id, relative_to=folder)
     except ValueError as exc:
         raise ModelFileError(_(
             "{where} is damaged: its {name} cannot be read ({exc})."

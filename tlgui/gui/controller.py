@@ -19,6 +19,8 @@ Conventions for pages:
 * Runs live in ``runs`` (``tlgui.core.training.runs.RunHistory``, which owns their rules); change
   them with ``set_training_result``, ``use_run``, ``rename_run``, ``delete_run`` and
   ``set_keep_model``. ``classifier`` is the model of the run in use: Classify and Export use it.
+* Missing photos the user locates are taken with ``find_photos_in``: the bins' and the runs' paths
+  change together.
 * A run training is followed from ``start_run`` on (``add_run_epoch``, ``offer_early_model``) until
   ``set_training_result`` keeps it, or ``keep_run_so_far`` keeps what it has made when it cannot
   end here. Meanwhile ``save_project`` saves it as far as it has come (marked interrupted); the
@@ -251,6 +253,18 @@ class ProjectController(QObject):
         self._count_change()
         self.datasetChanged.emit()
         self._update_dirty()
+
+    def find_photos_in(self, folder: Path) -> int:
+        """The user points at ``folder``, where the missing photos are now: the bins and the runs
+        take the paths they have there (``project.find_photos_in``). Returns how many were found."""
+        from tlgui.core.project import find_photos_in  # here: the window's first paint needs none of it
+
+        found = find_photos_in(self.dataset, self.runs, folder)
+        if found:
+            if len(self.runs):
+                self.runsChanged.emit()
+            self.notify_dataset_changed()  # not undoable: the stack's edits name the old paths
+        return found
 
     def set_dataset(self, dataset: DataSet) -> None:
         """Replace the class bins with another DataSet."""

@@ -359,37 +359,38 @@ class DataSet:
         would skip them."""
         return [item for item in self.items() if not os.path.lexists(item.path)]
 
-    def find_photos_in(self, folder: Path) -> int:
+    def find_photos_in(self, folder: Path) -> dict[Path, Path]:
         """The user points at ``folder``, where the missing photos are now: each one found at the
         same place relative to ``folder`` as it was to the folder that held them all (or to that
         folder's namesake inside ``folder``) takes that path, as ``find_moved_photos`` does. Returns
-        how many were found."""
+        the photos found (old path: new path)."""
         missing = self.missing_photos()
         if not missing:
-            return 0
+            return {}
         try:
             held_them = Path(os.path.commonpath([str(item.path.parent) for item in missing]))
         except ValueError:  # on several drives (Windows): no one folder held them
-            return 0
+            return {}
         found = self.find_moved_photos(held_them, Path(folder))
         if not found and held_them.name:
             found = self.find_moved_photos(held_them, Path(folder) / held_them.name)
         return found
 
-    def find_moved_photos(self, old_folder: Path, new_folder: Path) -> int:
+    def find_moved_photos(self, old_folder: Path, new_folder: Path) -> dict[Path, Path]:
         """After the project's file moved from ``old_folder`` to ``new_folder``: each photo missing
         at its path but present at the same place relative to the new folder (the photos moved with
         the project, or were copied beside it on another computer) takes that path, and so do its
-        skipped and kept entries. Photos still where they were keep their paths. Returns how many
-        photos were found again."""
+        skipped and kept entries. Photos still where they were keep their paths. Returns the photos
+        found again (old path: new path), for what else names them (the runs' validation photos:
+        ``RunHistory.find_moved_photos``)."""
         if old_folder == new_folder:
-            return 0
+            return {}
         found: dict[Path, Path] = {}
         for path in (item.path for item in self.items()):
             if not os.path.lexists(path) and (moved := moved_path(path, old_folder, new_folder)) is not None:
                 found[path] = moved
         if not found:
-            return 0
+            return {}
         for b in self._bins.values():
             if not any(path in found for path in b.items):
                 continue
@@ -402,7 +403,7 @@ class DataSet:
             skipped[moved or path] = replace(entry, path=moved) if moved else entry
         self._skipped = skipped
         self._kept_labels = {found.get(p, p) for p in self._kept_labels}
-        return len(found)
+        return found
 
     # ---- split ---------------------------------------------------------------------------------
     def split(self, val_fraction: float = 0.2, seed: int = 0) -> tuple[list[ImageItem], list[ImageItem]]:

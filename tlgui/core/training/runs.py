@@ -16,7 +16,9 @@ head's, with that model's evaluation; nothing of it exists before its new head i
 * **In use** (what Classify and Export use): the run the user chose with ``use``; a new run is put in
   use by itself only when no run is in use, or when it was checked on the same validation photos
   (same paths, same true classes) as the run in use and scored strictly higher on them. Otherwise
-  it is kept beside it, and ``RunAdded.note`` says why it is not in use.
+  it is kept beside it, and ``RunAdded.note`` says why it is not in use. Photos found again at
+  other paths (a project opened on another computer, "Find them…") are still the same photos:
+  ``find_moved_photos`` gives every run their new paths and a key made from them.
 * **Bounds**, so that a project file stays a size one can open and mail:
   at most ``MAX_RUNS`` runs (beyond, the oldest run that is neither in use nor marked "keep model"
   is deleted); the models of at most ``MAX_KEPT_MODELS`` runs and ``MAX_KEPT_MODEL_BYTES`` of
@@ -30,20 +32,22 @@ head's, with that model's evaluation; nothing of it exists before its new head i
 
 ``Run.to_dict`` / ``Run.from_dict`` are the run's JSON in a project file (the model travels beside
 it); ``from_dict`` checks every value, raising ``ValueError`` with the reason, since the file may
-come from anyone.
+come from anyone, and places a relative photo path as the bins do (``placed_path``).
 """
 
 from __future__ import annotations
 
 import hashlib
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from tlgui.core.errors import SettingsError, TlguiError
+from tlgui.core.data.bins import placed_path
+from tlgui.core.errors import DataError, SettingsError, TlguiError
 from tlgui.core.i18n import _, run_on
 from tlgui.core.names import FlawKind, clean_name, name_flaw
 from tlgui.core.plan.regime import Regime
@@ -170,9 +174,14 @@ class Run:
         }
 
     @classmethod
-    def from_dict(cls, data: Any, run_id: int) -> tuple[Run, bool]:
+    def from_dict(cls, data: Any, run_id: int, relative_to: Path | None = None) -> tuple[Run, bool]:
         """The run (without a model yet) and whether the file holds its model. ``ValueError`` says
-        what is wrong with ``data``."""
+        what is wrong with ``data``.
+
+        ``relative_to`` is the folder of the file ``data`` came from: a relative photo path in its
+        evaluation is taken from there, as the bins' are (``placed_path``), never from the working
+        directory. Without it (an evaluation that comes from no file) paths are kept as they are.
+        """
         raw = _mapping(data, "the run")
         config = _config(raw.get("config"))
         history = raw.get("history")
@@ -180,7 +189,7 @@ class Run:
             raise ValueError(f"its epochs are not a list of at most {MAX_EPOCHS:,}")
         regime = _optional(lambda v: _choice(Regime, v, "regime"), raw.get("regime"))
         status = _choice(RunStatus, raw.get("status"), "status")
-        report = _optional(report_from_dict, raw.get("report"))
+        report = _optional(lambda v: report_from_dict(v, relative_to), raw.get("report"))
         run = cls(
             id=run_id,
             name=_name(raw.get("name")),
@@ -462,6 +471,24 @@ class RunHistory:
         return next(i for i in range(1, MAX_RUN_ID + 1) if i not in used)
 
     # ---- changing ------------------------------------------------------------------------------
+    def find_moved_photos(self, found: Mapping[Path, Path]) -> list[Run]:
+        """The photos ``found`` again at other paths (old path: new path, as the bins found them) take
+        their new paths in every run validated on them, and each such run's validation key is made
+        from the new paths: the same photos found again are the same validation photos, so a run
+        trained on them now compares with the runs before. Returns the runs changed."""
+        changed = []
+        for run in self._runs:
+            if run.report is None or not any(p.path in found for p in run.report.predictions):
+                continue
+            predictions = [replace(p, path=found.get(p.path, p.path)) for p in run.report.predictions]
+            # Only a key of the very photos the run names can be made again: a run that left some
+            # predictions out (bounds) has a key of photos it no longer names, and keeps it.
+            if run.validation_key == validation_key(run.report.predictions):
+                run.validation_key = validation_key(predictions)
+            run.report = replace(run.report, predictions=predictions)
+            changed.append(run)
+        return changed
+
     def add_result(self, result: TrainResult) -> RunAdded:
         """Keep what ``train()`` returned as the newest run; see ``add``."""
         return self.add(run_from_result(result, self.next_id()))
@@ -605,8 +632,9 @@ def check_name(name: str) -> str:
 
 
 # ---- checked reading of a run's JSON ----------------------------------------------------------------
-def report_from_dict(data: Any) -> EvaluationReport:
-    """An evaluation from a project file, every value checked (``ValueError`` says which is wrong)."""
+def report_from_dict(data: Any, relative_to: Path | None = None) -> EvaluationReport:
+    """An evaluation from a project file, every value checked (``ValueError`` says which is wrong).
+    A relative photo path is taken from ``relative_to``, the file's folder (see ``Run.from_dict``)."""
     raw = _mapping(data, "the evaluation")
     names = raw.get("class_names")
     if not (isinstance(names, list) and len(names) >= 2 and all(isinstance(n, str) for n in names)
@@ -628,11 +656,11 @@ def report_from_dict(data: Any) -> EvaluationReport:
         precision=_fractions(raw.get("precision"), size, "precision"),
         recall=_fractions(raw.get("recall"), size, "recall"),
         accuracy=_fraction(raw.get("accuracy")),
-        predictions=[_prediction(row, known) for row in predictions],
+        predictions=[_prediction(row, known, relative_to) for row in predictions],
     )
 
 
-def _prediction(row: Any, class_names: set[str]) -> ValPrediction:
+def _prediction(row: Any, class_names: set[str], relative_to: Path | None) -> ValPrediction:
     if not (isinstance(row, list) and len(row) == 4):
         raise ValueError("a photo's prediction is not [path, true class, predicted class, probability]")
     path, true_label, predicted, probability = row
@@ -640,8 +668,13 @@ def _prediction(row: Any, class_names: set[str]) -> ValPrediction:
         true_label in class_names and predicted in class_names
     ):
         raise ValueError("a photo's prediction names a class the evaluation does not have")
-    return ValPrediction(Path(_text(path, "photo path", _MAX_TEXT_CHARS)), true_label, predicted,
-                         _fraction(probability))
+    photo = Path(_text(path, "photo path", _MAX_TEXT_CHARS))
+    if relative_to is not None:
+        try:
+            photo = placed_path(photo, relative_to, "a validation photo")
+        except DataError:  # a Windows path on another drive ("D:photo.jpg"): no folder places it
+            raise ValueError("a photo's path is relative to no folder it can be taken from") from None
+    return ValPrediction(photo, true_label, predicted, _fraction(probability))
 
 
 def _choice(kind, value: Any, what: str):

@@ -620,12 +620,10 @@ class DataPage(QWidget):
                                                   str(project.parent) if project is not None else "")
         if not folder:
             return
-        found = self.dataset.find_photos_in(Path(folder))
-        still_missing = len(self.dataset.missing_photos())
-        if found:
-            self.loader.forget()
-            self.controller.notify_dataset_changed()  # their paths changed: saved with the project
-        self.missing_banner.show_missing(still_missing)
+        # Before the bins change and their views ask again: what failed at the old paths is forgotten.
+        self.loader.forget()
+        found = self.controller.find_photos_in(Path(folder))  # saved with the project, runs' too
+        self.missing_banner.show_missing(len(self.dataset.missing_photos()))
         self.controller.show_status(self.tr("%n photo(s) found in {folder}.", "", found).format(folder=folder)
                                     if found else
                                     self.tr("None of the missing photos is in {folder}, at the place they had "
