@@ -1,14 +1,17 @@
 """The feature cache against its disk: full (clearing it must still work), read-only, and its size on it.
 
 A full disk and a read-only mount are simulated through ``sqlite3.connect`` (SQLite's own answers:
-SQLITE_FULL, a read-only connection, SQLITE_CANTOPEN), so the tests need no mounts and no root; the
-module docstring says why ``clear`` may delete files, and when it must not.
+SQLITE_FULL, a read-only connection, SQLITE_CANTOPEN), and a nearly full one through
+``shutil.disk_usage``, so the tests need no mounts and no root; the module docstring says why
+``clear`` may delete files, and when it must not.
 """
 
 from __future__ import annotations
 
+import collections
 import errno
 import os
+import shutil
 import sqlite3
 import subprocess
 import sys
@@ -91,6 +94,70 @@ def test_clear_on_a_full_disk_deletes_the_cache_files_and_no_other(tmp_path, mon
     assert cache.count() == 0 and cache.warnings == [cache.warnings[0]]
     cache.put_many("ns", _arrays(3))
     assert len(cache.get_many("ns", list(_arrays(3)))) == 3
+
+
+def _limit_growth(monkeypatch, extra_pages: int) -> None:
+    """The file may grow by ``extra_pages`` pages for each connection: SQLite then answers SQLITE_FULL,
+    as on a full disk, after the writes before it filled the write-ahead log."""
+
+    def connect(*args, **kwargs):
+        conn = _real_connect(*args, **kwargs)
+        pages = conn.execute("PRAGMA page_count").fetchone()[0]
+        conn.execute(f"PRAGMA max_page_count={pages + extra_pages}")
+        return conn
+
+    monkeypatch.setattr(feature_cache.sqlite3, "connect", connect)
+
+
+def test_a_full_disk_gets_back_the_room_the_log_took(tmp_path, monkeypatch):
+    FeatureCache(tmp_path).put_many("theirs", _arrays(4))
+    other = FeatureCache(tmp_path)  # a window that has the file open: closing ours then empties no log
+    assert other.count() == 4
+    _limit_growth(monkeypatch, extra_pages=40)
+    cache = FeatureCache(tmp_path)
+    batches = [_arrays(20, dim=256, seed=seed) for seed in range(30)]  # about 3 pages each
+    for seed, arrays in enumerate(batches):
+        cache.put_many(f"mine{seed}", arrays)
+    assert len(cache.warnings) == 1 and "the disk is full" in cache.warnings[0]
+
+    assert (tmp_path / f"{DB}-wal").stat().st_size == 0  # what the failed write took, given back
+    monkeypatch.undo()
+    assert other.count() > 4 + 20  # what was written before stays, and is read
+    assert len(other.get_many("mine0", list(batches[0]), dtype=np.float16, shape=(256,))) == 20
+    assert other.warnings == []
+
+
+def test_what_is_stored_is_copied_into_the_database_at_once(tmp_path):
+    other = FeatureCache(tmp_path)  # a window that has the file open: closing ours then copies nothing
+    assert other.count() == 0
+    arrays = _arrays(200, dim=256)
+    FeatureCache(tmp_path).put_many("ns", arrays)
+    # Not left in the write-ahead log, where emptying it would need that room again on the disk.
+    assert (tmp_path / DB).stat().st_size > sum(a.nbytes for a in arrays.values())
+    assert other.count() == 200
+
+
+_DiskUsage = collections.namedtuple("_DiskUsage", "total used free")
+
+
+@pytest.mark.parametrize(("total", "reserve_mb"), [(100 * 1024**3, "1073.7"), (5 * 1024**2, "0.3")])
+def test_the_cache_stops_growing_before_its_disk_is_full(tmp_path, monkeypatch, total, reserve_mb):
+    reserve = min(1024**3, total // 20)  # 1 GiB, or 5% of a small disk
+    free = {"bytes": reserve + 1024**2}
+    monkeypatch.setattr(shutil, "disk_usage", lambda path: _DiskUsage(total, total - free["bytes"], free["bytes"]))
+    cache = FeatureCache(tmp_path)
+    first, second = _arrays(200, dim=256, seed=1), _arrays(200, dim=256, seed=2)  # 100 KB each
+    cache.put_many("first", first)
+    free["bytes"] = reserve + 150 * 1024  # room for the second, but not twice (log, then database)
+    cache.put_many("second", second)
+    cache.put_many("second", second)
+
+    assert len(cache.warnings) == 1, cache.warnings
+    assert f"its disk is nearly full (the cache leaves {reserve_mb} MB free there)" in cache.warnings[0]
+    assert "free some space" in cache.warnings[0] and "`tlgui cache clear`" in cache.warnings[0]
+    monkeypatch.undo()
+    after = FeatureCache(tmp_path)
+    assert after.count("second") == 0 and len(after.get_many("first", list(first))) == 200
 
 
 HOLD_OPEN = """

@@ -16,8 +16,15 @@ Storage is one SQLite file, shared by every tlgui process of the user. What it p
 - A run never fails, and never destroys what it did not write, because of the cache. A write lock
   that another process holds past ``busy_timeout_s``, a full disk or a file the app cannot use make
   the run go on without the cache (the caller keeps what it computes in memory), with one warning.
+  A pipe, folder or device where one of the cache's files belongs is named in that warning and never
+  opened: opening a pipe, or SQLite writing into one, waits for ever.
   A file verified as damaged (not SQLite, corrupt pages, a foreign schema) is renamed aside, never
   deleted, and a new file is started.
+- The cache never fills its disk: it stops growing while what is left free there is short of a
+  reserve (see ``_RESERVE_BYTES``), as on a full disk. Every commit is copied into the database
+  at once, so its write-ahead log holds nothing that needs room to be emptied; when a write fails
+  for want of space all the same (another program took it), the log is emptied after the rollback,
+  giving back what the failed write took.
 - Reads are bounded: rows are filtered by size, type and (when the caller says) dtype and shape in
   SQL, before their bytes are fetched, so a huge or hostile file cannot make a read allocate more
   than one bounded entry per requested key.
@@ -52,7 +59,10 @@ import logging
 import math
 import os
 import re
+import shutil
 import sqlite3
+import stat
+import sys
 import threading
 import time
 import zlib
@@ -64,11 +74,17 @@ from typing import TypeVar
 import numpy as np
 
 from tlgui.core.errors import TlguiError
+from tlgui.core.files.limits import FileLimitError, describe_file_kind, open_regular
 from tlgui.core.i18n import _
 
 _log = logging.getLogger(__name__)
 
 DEFAULT_MAX_BYTES = 4 * 1024**3
+# What the cache leaves free on its disk for everything else: the smaller of 1 GiB, room for the
+# user's ordinary work on a large disk, and 5% of the disk, so that a small one (a 20 GB partition
+# keeps 1 GiB; a 5 MB mount, 256 KB) is not refused everything.
+_RESERVE_BYTES = 1024**3
+_RESERVE_SHARE = 0.05
 # Another process's writes take milliseconds; a lock held this long means it is stuck or busy with
 # something big (a clear, a long eviction), and computing in memory is the better bet.
 DEFAULT_BUSY_TIMEOUT_S = 10.0
@@ -80,6 +96,8 @@ DEFAULT_MAX_ENTRY_BYTES = 64 * 1024**2
 
 SCHEMA_VERSION = 2
 _DB_NAME = f"features-v{SCHEMA_VERSION}.sqlite"
+# The database is never read through Python but for its header; the read, not the file, is bounded.
+_HEADER_BYTES = 100
 # Files of earlier schema versions: never read or written here; ``clear`` removes them.
 _OLD_DB_NAMES = ("features.sqlite",)
 _COMPANION_SUFFIXES = ("-wal", "-shm", "-journal")
@@ -329,6 +347,11 @@ class FeatureCache:
         with self._lock:
             self._drop_connection()
             self._unavailable = None
+            not_a_file = self._not_a_file()
+            if not_a_file is not None:
+                # Not the cache's to delete: the user is told what it is, and where.
+                raise CacheUnavailableError(_("The feature cache in {root} cannot be cleared: {reason}.").format(
+                    root=self.root, reason=not_a_file))
             try:
                 kept_by = self._delete_database_files()
                 if kept_by is not None:
@@ -377,7 +400,7 @@ class FeatureCache:
                 finally:
                     with contextlib.suppress(sqlite3.Error):
                         probe.close()
-        except (sqlite3.Error, OSError) as exc:
+        except (sqlite3.Error, OSError, FileLimitError) as exc:
             return _trouble_of(exc)
         return None
 
@@ -407,6 +430,8 @@ class FeatureCache:
                     return work(conn)
             except (sqlite3.DatabaseError, OSError, _FileTrouble) as exc:
                 kind = _trouble_of(exc)
+                if kind is _Trouble.FULL:
+                    self._give_space_back()
                 self._drop_connection()
                 if not last_try and kind is _Trouble.MOVED:
                     continue
@@ -421,7 +446,11 @@ class FeatureCache:
                         "The feature cache in {root} cannot be used: {reason}."
                     ).format(root=self.root, reason=reason)) from exc
                 self._unavailable = reason
-                if kind is _Trouble.FULL:
+                if kind is _Trouble.FULL and isinstance(exc, _FileTrouble):  # stopped short of the reserve
+                    self._warn(_("Running without the feature cache in {root}: {reason}, so features are computed "
+                                 "in memory; free some space there, or delete the cache with `tlgui cache clear`."
+                                 ).format(root=self.root, reason=reason))
+                elif kind is _Trouble.FULL:
                     self._warn(_("Running without the feature cache in {root}: the disk is full, so features are "
                                  "computed in memory; free some space there, or delete the cache with "
                                  "`tlgui cache clear`.").format(root=self.root))
@@ -442,7 +471,7 @@ class FeatureCache:
             return _("another program kept it locked for more than {seconds:g} s").format(
                 seconds=self.busy_timeout_s)
         if kind is _Trouble.FULL:
-            return _("the disk is full")
+            return str(exc) if isinstance(exc, _FileTrouble) else _("the disk is full")
         if kind is _Trouble.NEWER:
             return _("it was written by a newer version of tlgui")
         if kind is _Trouble.READ_ONLY:
@@ -464,6 +493,9 @@ class FeatureCache:
     # ---- the file -----------------------------------------------------------------------------
     def _connection(self) -> sqlite3.Connection:
         if self._conn is None:
+            not_a_file = self._not_a_file()
+            if not_a_file is not None:
+                raise _FileTrouble(_Trouble.OTHER, not_a_file)
             if not self._read_only and self._cannot_write():
                 self._read_only = True
             if not self._read_only:
@@ -519,12 +551,55 @@ class FeatureCache:
             return False  # making it says whether it can be
         return not os.access(self.root, os.W_OK) or (self.path.exists() and not os.access(self.path, os.W_OK))
 
+    def _not_a_file(self) -> str | None:
+        """What is at one of the cache's file names that is no regular file (a pipe, a folder, a
+        device), in words for the user; None when each is a file or absent. Asked before any of them
+        is opened, by this code or by SQLite: ``os.stat`` never waits, opening a pipe does."""
+        for path in (*self._database_files(), self.root / _LOCK_NAME):
+            try:
+                mode = os.stat(path).st_mode
+            except FileNotFoundError:
+                continue
+            if not stat.S_ISREG(mode):
+                return _("{path} is {kind}").format(path=path, kind=describe_file_kind(mode))
+        return None
+
     def _companions(self) -> list[Path]:
         """The write-ahead log first, then the shared index and the rollback journal."""
         return [self.root / (_DB_NAME + suffix) for suffix in _COMPANION_SUFFIXES]
 
     def _database_files(self) -> list[Path]:
         return [self.path, *self._companions()]
+
+    def _give_space_back(self) -> None:
+        """Empty the write-ahead log after a write failed for want of space (rolled back by then).
+
+        SQLite keeps the log's file at its largest, failed writes included, even when closing: with
+        another connection open, or when copying its pages into the database needs room the disk has
+        not. Every commit is copied at once (see ``_prepare``), so emptying it needs no room. A
+        courtesy, never waited for: the cache is given up either way.
+        """
+        if self._conn is None:
+            return
+        with contextlib.suppress(sqlite3.Error):
+            if self._conn.in_transaction:
+                self._conn.execute("ROLLBACK")
+            self._conn.execute("PRAGMA busy_timeout=0")  # while another process reads, its log stays
+            self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+
+    def _check_room(self, nbytes: int) -> None:
+        """Refuse, as a full disk would, a write that would leave less than the reserve free.
+
+        A write takes its bytes twice: in the write-ahead log, then in the database when copied there.
+        """
+        try:
+            disk = shutil.disk_usage(self.root)
+        except FileNotFoundError:
+            return  # the folder was deleted under the open file: the write says so, and the retry makes it
+        reserve = min(_RESERVE_BYTES, int(disk.total * _RESERVE_SHARE))
+        if disk.free - 2 * nbytes < reserve:
+            raise _FileTrouble(_Trouble.FULL, _("its disk is nearly full (the cache leaves {reserve:.1f} MB free "
+                                                "there)").format(reserve=reserve / 1e6))
 
     def _drop_connection(self) -> None:
         if self._conn is not None:
@@ -540,6 +615,10 @@ class FeatureCache:
         conn.execute("PRAGMA trusted_schema=OFF")
         conn.execute("PRAGMA cell_size_check=ON")
         conn.execute("PRAGMA synchronous=NORMAL")
+        # Each commit is copied into the database at once (SQLite's default waits for 4 MB of log):
+        # the log then never holds what needs room to be emptied, which a full disk has not (see
+        # _give_space_back), and a process that ends without closing leaves one write's worth behind.
+        conn.execute("PRAGMA wal_autocheckpoint=1")
         state = _file_state(conn)
         if state == "empty" and self._read_only:
             raise _FileTrouble(_Trouble.READ_ONLY, "nothing stored")
@@ -579,7 +658,7 @@ class FeatureCache:
                 for suffix in _COMPANION_SUFFIXES:
                     with contextlib.suppress(FileNotFoundError):
                         self.root.joinpath(_DB_NAME + suffix).rename(aside.with_name(aside.name + suffix))
-        except (OSError, TimeoutError):
+        except (OSError, TimeoutError, FileLimitError):
             return False
         self._warn(_("The feature cache {path} was damaged; it was moved aside as {name} "
                      "and a new one was started.").format(path=self.path, name=aside.name))
@@ -596,8 +675,7 @@ class FeatureCache:
 
     def _verified_damaged(self) -> bool:
         """A second look, read-only and from scratch: not SQLite, failing SQLite's own check, or not ours."""
-        with open(self.path, "rb") as handle:
-            head = handle.read(len(_SQLITE_MAGIC))
+        head = _header(self.path)[:len(_SQLITE_MAGIC)]
         if head != _SQLITE_MAGIC:
             return bool(head)  # an empty file is a database not yet set up
         try:
@@ -678,6 +756,7 @@ class FeatureCache:
                     conn.execute("DELETE FROM usage WHERE namespace=? AND key=?", (namespace, key))
 
     def _store(self, conn, entries: list[tuple], usage: list[tuple]) -> None:
+        self._check_room(sum(len(entry[4]) for entry in entries))
         with _write_transaction(conn):
             conn.executemany("INSERT OR REPLACE INTO entries VALUES (?,?,?,?,?,?)", entries)
             conn.executemany("INSERT OR REPLACE INTO usage VALUES (?,?,?,?)", usage)
@@ -765,26 +844,34 @@ def _file_lock(path: Path, timeout_s: float, *, shared: bool = False, required: 
 
 
 def _file_size(path: Path) -> int:
+    """Bytes of a regular file; nothing for one that is absent, or no file (a folder's size is not ours)."""
     try:
-        return path.stat().st_size
+        info = path.stat()
     except FileNotFoundError:
         return 0
+    return info.st_size if stat.S_ISREG(info.st_mode) else 0
+
+
+def _header(path: Path) -> bytes:
+    """The database file's first ``_HEADER_BYTES`` (fewer if it is shorter); FileLimitError unless it
+    is a regular file, which is checked before opening it (a pipe would make the opening wait for ever)."""
+    with open_regular(path, sys.maxsize) as handle:  # any size: only the header is read
+        return handle.read(_HEADER_BYTES)
 
 
 def _is_ours_or_empty(path: Path) -> bool:
     """Whether the file's header says it is a tlgui feature cache, or it has none yet (a file just made)."""
-    with open(path, "rb") as handle:
-        header = handle.read(100)
-    return not header or (header.startswith(_SQLITE_MAGIC) and len(header) == 100
+    header = _header(path)
+    return not header or (header.startswith(_SQLITE_MAGIC) and len(header) == _HEADER_BYTES
                           and int.from_bytes(header[68:72], "big") == _APPLICATION_ID)
 
 
 def _identity(path: Path) -> tuple[int, int] | None:
     try:
-        stat = path.stat()
+        info = path.stat()
     except FileNotFoundError:
         return None
-    return stat.st_dev, stat.st_ino
+    return info.st_dev, info.st_ino
 
 
 def _file_state(conn: sqlite3.Connection) -> str:
