@@ -336,3 +336,29 @@ def test_a_folder_without_write_permission_is_read(tmp_path):
         assert len(cache.warnings) == 1 and "read-only" in cache.warnings[0]
     finally:
         (tmp_path / "cache").chmod(0o755)
+
+
+def test_training_and_its_estimate_close_the_users_cache_leaving_no_log(tmp_path, monkeypatch, bundled_network):
+    # Each opened the user's cache and never closed it: its write-ahead log (and, on a full disk, the
+    # pages it could not copy back) stayed beside the database until the process ended.
+    from photos import write_learnable_tree
+
+    from tlgui.core.data.bins import DataSet
+    from tlgui.core.plan import estimate
+    from tlgui.core.training.config import TrainConfig
+    from tlgui.core.training.trainer import train
+
+    monkeypatch.setenv("TLGUI_CACHE_DIR", str(tmp_path / "cache"))
+    write_learnable_tree(tmp_path / "photos", {"red": 6, "blue": 6})
+    dataset = DataSet()
+    dataset.add_folder(tmp_path / "photos")
+    config = TrainConfig(epochs=1, freeze_level=0)
+    train(dataset, config, backbone=bundled_network)
+    database = FeatureCache(tmp_path / "cache").path
+    assert database.is_file() and not database.with_name(database.name + "-wal").exists()
+    database.unlink()
+    names = tuple(bundled_network.stage_names)
+    monkeypatch.setattr(estimate, "network_speed", lambda *a, **k: (
+        estimate.NetworkSpeed(names, (0.01,) * len(names), (0.03,) * len(names), 0.001, 0.05), False))
+    estimate.estimate_plan(dataset, config, bundled_network)
+    assert not database.with_name(database.name + "-wal").exists()

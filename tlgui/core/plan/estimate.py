@@ -724,13 +724,15 @@ def estimate_plan(
     ``store`` keeps network speeds between calls (default: beside the user's feature cache).
     Raises DataError when there is nothing to train on yet, Cancelled when ``cancel`` is set.
     """
+    if cache is None and config.use_cache:
+        with FeatureCache() as users_cache:  # for this estimate only: closed after it, leaving no log
+            return estimate_plan(dataset, config, net, cache=users_cache, store=store, preprocessing=preprocessing,
+                                 cancel=cancel, new_process=new_process, on_first_model=on_first_model)
     # What training itself would refuse is refused the same way, before anything is measured.
     _names, train_items, val_items = check_training_data(dataset, config)
     counts = training_counts(dataset, config)
     settings = InferenceSettings.choose(config.device, mixed_precision=config.mixed_precision)
     prep = preprocessing if preprocessing is not None else get_spec(net.backbone_id).preprocessing
-    if cache is None and config.use_cache:
-        cache = FeatureCache()
     if store is None:
         store = SpeedStore(cache.root / STORE_NAME if cache is not None else None)
     recipe = ViewRecipe(prep, config.augment_strength, config.seed)
