@@ -2143,6 +2143,10 @@ Double-click to see why (heatmap).</source>
         <translation>本项目保留了它到当时为止的进度：{run}，标记为已中断，使用其迄今最好的模型（第 {epoch} 轮，准确率 {accuracy}）。</translation>
     </message>
     <message>
+        <source>The time estimate comes once the network has loaded (it loads in the background).</source>
+        <translation>网络加载完成后即给出时间估计（它正在后台加载）。</translation>
+    </message>
+    <message>
         <source>Stopped before the first epoch finished: there is no model to keep.</source>
         <translation>在第一轮训练完成前已停止：没有可保留的模型。</translation>
     </message>
@@ -2183,10 +2187,6 @@ Data: {photos}</source>
         <translation>{title}
 训练：{what}
 数据：{photos}</translation>
-    </message>
-    <message>
-        <source>The time estimate comes once the network is loaded (Model tab).</source>
-        <translation>网络加载后（“模型”页）才会给出时间估计。</translation>
     </message>
     <message>
         <source>Estimating how long training takes on this computer…</source>

@@ -724,10 +724,15 @@ def estimate_plan(
     ``store`` keeps network speeds between calls (default: beside the user's feature cache).
     Raises DataError when there is nothing to train on yet, Cancelled when ``cancel`` is set.
     """
-    if cache is None and config.use_cache:
-        with FeatureCache() as users_cache:  # for this estimate only: closed after it, leaving no log
-            return estimate_plan(dataset, config, net, cache=users_cache, store=store, preprocessing=preprocessing,
-                                 cancel=cancel, new_process=new_process, on_first_model=on_first_model)
+    with contextlib.ExitStack() as opened:
+        if cache is None and config.use_cache:
+            cache = opened.enter_context(FeatureCache())  # for this estimate only: closed after it, leaving no log
+        return _estimate_plan(dataset, config, net, cache, store, preprocessing, cancel, new_process, on_first_model)
+
+
+def _estimate_plan(dataset: DataSet, config: TrainConfig, net: StagedNetwork, cache: FeatureCache | None,
+                   store: SpeedStore | None, preprocessing: Preprocessing | None, cancel: CancelToken | None,
+                   new_process: bool, on_first_model: Callable[[FirstModelEstimate], None] | None) -> PlanEstimate:
     # What training itself would refuse is refused the same way, before anything is measured.
     _names, train_items, val_items = check_training_data(dataset, config)
     counts = training_counts(dataset, config)

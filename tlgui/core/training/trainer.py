@@ -24,6 +24,7 @@ and the tests all subscribe).
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import dataclasses
 import functools
@@ -74,15 +75,15 @@ def train(
     ``backbone`` is a catalogue id or a StagedNetwork (copied, never modified). ``cache`` defaults
     to the user's feature cache when ``config.use_cache`` is on.
     """
-    if cache is None and config.use_cache:
-        # The user's cache, for this run only: closed after it, or the run left its log (and a full
-        # disk's last pages) behind until the process ended.
-        with FeatureCache() as users_cache:
-            return train(dataset, config, backbone=backbone, callbacks=callbacks, cancel=cancel, cache=users_cache)
-    # distributed: under torchrun, join the other processes; only rank 0 reports.
-    with distributed.process_group(config.device):
-        callbacks = distributed.main_rank_only(callbacks)
-        return TrainingRun(dataset, config, backbone, list(callbacks), cancel or CancelToken(), cache).run()
+    with contextlib.ExitStack() as opened:
+        if cache is None and config.use_cache:
+            # The user's cache, for this run only: closed after it, or the run left its log (and a
+            # full disk's last pages) behind until the process ended.
+            cache = opened.enter_context(FeatureCache())
+        # distributed: under torchrun, join the other processes; only rank 0 reports.
+        with distributed.process_group(config.device):
+            callbacks = distributed.main_rank_only(callbacks)
+            return TrainingRun(dataset, config, backbone, list(callbacks), cancel or CancelToken(), cache).run()
 
 
 class _EpochRecorder(TrainingCallback):
