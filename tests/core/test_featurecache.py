@@ -15,6 +15,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from full_disk import limit_growth
 
 import tlgui.core.training.feature_cache as feature_cache
 from tlgui.core.training.feature_cache import CacheUnavailableError, FeatureCache
@@ -324,21 +325,9 @@ def test_a_lock_held_by_another_process_means_waiting_then_no_cache(tmp_path, mo
     assert _set_aside(tmp_path) == []
 
 
-def _limit_growth(monkeypatch, extra_pages: int = 0) -> None:
-    """Every connection the cache opens may not grow the file: SQLite answers SQLITE_FULL, as on a full disk."""
-
-    def connect(*args, **kwargs):
-        conn = _real_connect(*args, **kwargs)
-        pages = conn.execute("PRAGMA page_count").fetchone()[0]
-        conn.execute(f"PRAGMA max_page_count={pages + extra_pages}")
-        return conn
-
-    monkeypatch.setattr(feature_cache.sqlite3, "connect", connect)
-
-
 def test_a_full_disk_means_one_warning_and_no_cache(tmp_path, monkeypatch):
     FeatureCache(tmp_path).put_many("theirs", _arrays(4))
-    _limit_growth(monkeypatch)
+    limit_growth(monkeypatch)
     cache = FeatureCache(tmp_path)
     for seed in range(3):
         cache.put_many("mine", _arrays(200, dim=256, seed=seed))
@@ -454,7 +443,7 @@ def test_a_run_goes_on_without_the_cache_and_learns_the_same(trouble, photos, bu
     cache.put_many("theirs", _arrays(20, dim=256))
     other = OtherProcess(tmp_path, hold_s=120) if trouble == "locked" else None
     if trouble == "full":
-        _limit_growth(monkeypatch)
+        limit_growth(monkeypatch)
     try:
         cache = FeatureCache(tmp_path, busy_timeout_s=0.2)
         result = _train(photos, cache, bundled_network)

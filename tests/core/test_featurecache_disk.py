@@ -19,6 +19,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from full_disk import limit_growth
 
 import tlgui.core.training.feature_cache as feature_cache
 from tlgui.core.training.feature_cache import CacheUnavailableError, FeatureCache
@@ -96,24 +97,11 @@ def test_clear_on_a_full_disk_deletes_the_cache_files_and_no_other(tmp_path, mon
     assert len(cache.get_many("ns", list(_arrays(3)))) == 3
 
 
-def _limit_growth(monkeypatch, extra_pages: int) -> None:
-    """The file may grow by ``extra_pages`` pages for each connection: SQLite then answers SQLITE_FULL,
-    as on a full disk, after the writes before it filled the write-ahead log."""
-
-    def connect(*args, **kwargs):
-        conn = _real_connect(*args, **kwargs)
-        pages = conn.execute("PRAGMA page_count").fetchone()[0]
-        conn.execute(f"PRAGMA max_page_count={pages + extra_pages}")
-        return conn
-
-    monkeypatch.setattr(feature_cache.sqlite3, "connect", connect)
-
-
 def test_a_full_disk_gets_back_the_room_the_log_took(tmp_path, monkeypatch):
     FeatureCache(tmp_path).put_many("theirs", _arrays(4))
     other = FeatureCache(tmp_path)  # a window that has the file open: closing ours then empties no log
     assert other.count() == 4
-    _limit_growth(monkeypatch, extra_pages=40)
+    limit_growth(monkeypatch, extra_pages=40)
     cache = FeatureCache(tmp_path)
     batches = [_arrays(20, dim=256, seed=seed) for seed in range(30)]  # about 3 pages each
     for seed, arrays in enumerate(batches):
