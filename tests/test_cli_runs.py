@@ -83,7 +83,7 @@ def test_inspect_says_which_photos_are_missing(tmp_path, capsys):
     assert main(["inspect", str(path)]) == 0
     lines = capsys.readouterr().out.splitlines()
     assert "Classes:     blue (3), red (3, 2 missing)" in lines or "Classes:     red (3, 2 missing), blue (3)" in lines
-    assert "Missing:     2 photos are not where the project says (moved or deleted); training would skip them" in lines
+    assert "Missing:     2 photos are not where the project says (moved or deleted); training leaves them out" in lines
 
 
 def test_a_project_saved_with_a_device_this_computer_lacks_says_the_setting_is_the_projects(
