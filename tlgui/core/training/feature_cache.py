@@ -446,14 +446,10 @@ class FeatureCache:
                         "The feature cache in {root} cannot be used: {reason}."
                     ).format(root=self.root, reason=reason)) from exc
                 self._unavailable = reason
-                if kind is _Trouble.FULL and isinstance(exc, _FileTrouble):  # stopped short of the reserve
+                if kind is _Trouble.FULL:  # the disk full, or nearly (the reserve): ``reason`` says which
                     self._warn(_("Running without the feature cache in {root}: {reason}, so features are computed "
                                  "in memory; free some space there, or delete the cache with `tlgui cache clear`."
                                  ).format(root=self.root, reason=reason))
-                elif kind is _Trouble.FULL:
-                    self._warn(_("Running without the feature cache in {root}: the disk is full, so features are "
-                                 "computed in memory; free some space there, or delete the cache with "
-                                 "`tlgui cache clear`.").format(root=self.root))
                 else:
                     self._warn(_("Running without the feature cache in {root}: {reason}; "
                                  "features are computed in memory.").format(root=self.root, reason=reason))
